@@ -1,0 +1,10 @@
+# Sanitizer builds: -DCHRONUS_SANITIZE=address (ASan + UBSan) or thread (TSan).
+if(CHRONUS_SANITIZE STREQUAL "address")
+    add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+    add_link_options(-fsanitize=address,undefined)
+elseif(CHRONUS_SANITIZE STREQUAL "thread")
+    add_compile_options(-fsanitize=thread -fno-omit-frame-pointer)
+    add_link_options(-fsanitize=thread)
+elseif(NOT CHRONUS_SANITIZE STREQUAL "")
+    message(FATAL_ERROR "CHRONUS_SANITIZE must be '', 'address' or 'thread', not '${CHRONUS_SANITIZE}'")
+endif()

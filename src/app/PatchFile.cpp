@@ -1,0 +1,241 @@
+#include "PatchFile.hpp"
+
+#include "engine/ModuleRegistry.hpp"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+#include <set>
+
+namespace chronus::app {
+
+using engine::ErrorCode;
+using engine::PatchGraph;
+using engine::Result;
+using engine::Status;
+
+namespace {
+
+constexpr int kMaxModules = 4096;
+constexpr int kMaxCables = 16384;
+
+Status fail(const QString& source, const QString& where, const QString& why) {
+    return Status::error(ErrorCode::InvalidArgument, QStringLiteral("%1: %2: %3").arg(source, where, why).toStdString());
+}
+
+// 1-based line and column of a byte offset, for JSON syntax errors.
+std::pair<int, int> lineColumn(const QByteArray& text, int offset) {
+    int line = 1, column = 1;
+    for (int i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            column = 1;
+        } else {
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
+QString typeName(const QJsonValue& v) {
+    switch (v.type()) {
+    case QJsonValue::Null: return QStringLiteral("null");
+    case QJsonValue::Bool: return QStringLiteral("a boolean");
+    case QJsonValue::Double: return QStringLiteral("a number");
+    case QJsonValue::String: return QStringLiteral("a string");
+    case QJsonValue::Array: return QStringLiteral("an array");
+    case QJsonValue::Object: return QStringLiteral("an object");
+    case QJsonValue::Undefined: break;
+    }
+    return QStringLiteral("missing");
+}
+
+Status checkKeys(const QJsonObject& object, const std::set<QString>& known, const QString& source,
+                 const QString& where) {
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (known.count(it.key()) == 0) {
+            QStringList names(known.begin(), known.end());
+            return fail(source, where, QStringLiteral("unknown key '%1' (known: %2)").arg(it.key(), names.join(", ")));
+        }
+    }
+    return {};
+}
+
+// One function per format change, applied in order: a v1 file needs none yet.
+Status migrate(QJsonObject& /*root*/, int fromVersion, const QString& source) {
+    if (fromVersion == kPatchFormatVersion)
+        return {};
+    return fail(source, QStringLiteral("version"), QStringLiteral("no migration from version %1").arg(fromVersion));
+}
+
+} // namespace
+
+Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
+    if (json.size() > kMaxPatchFileBytes)
+        return fail(source, QStringLiteral("file"), QStringLiteral("larger than %1 bytes").arg(kMaxPatchFileBytes));
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        const auto [line, column] = lineColumn(json, parseError.offset);
+        return Status::error(ErrorCode::InvalidArgument, QStringLiteral("%1:%2:%3: invalid JSON: %4")
+                                                             .arg(source)
+                                                             .arg(line)
+                                                             .arg(column)
+                                                             .arg(parseError.errorString())
+                                                             .toStdString());
+    }
+    if (!doc.isObject())
+        return fail(source, QStringLiteral("top level"), QStringLiteral("expected an object"));
+    QJsonObject root = doc.object();
+    if (Status s = checkKeys(root, {"format", "version", "modules", "cables"}, source, "top level"); !s)
+        return s;
+    if (root.value("format").toString() != QLatin1String("chronus-patch"))
+        return fail(source, QStringLiteral("format"), QStringLiteral("expected \"chronus-patch\", found %1")
+                                                          .arg(typeName(root.value("format"))));
+    const QJsonValue versionValue = root.value("version");
+    const double version = versionValue.toDouble(-1);
+    if (!versionValue.isDouble() || version != static_cast<int>(version) || version < 1)
+        return fail(source, QStringLiteral("version"), QStringLiteral("expected a positive integer"));
+    if (version > kPatchFormatVersion)
+        return fail(source, QStringLiteral("version"),
+                    QStringLiteral("version %1 is newer than this Chronus understands (%2)")
+                        .arg(static_cast<int>(version))
+                        .arg(kPatchFormatVersion));
+    if (Status s = migrate(root, static_cast<int>(version), source); !s)
+        return s;
+
+    LoadedPatch loaded;
+    PatchGraph& graph = loaded.graph;
+    const QJsonValue modulesValue = root.value("modules");
+    if (!modulesValue.isUndefined() && !modulesValue.isArray())
+        return fail(source, QStringLiteral("modules"), QStringLiteral("expected an array, found %1").arg(typeName(modulesValue)));
+    const QJsonArray modules = modulesValue.toArray();
+    if (modules.size() > kMaxModules)
+        return fail(source, QStringLiteral("modules"), QStringLiteral("more than %1 modules").arg(kMaxModules));
+    for (int i = 0; i < modules.size(); ++i) {
+        const QString where = QStringLiteral("modules[%1]").arg(i);
+        if (!modules[i].isObject())
+            return fail(source, where, QStringLiteral("expected an object, found %1").arg(typeName(modules[i])));
+        const QJsonObject m = modules[i].toObject();
+        if (Status s = checkKeys(m, {"id", "type", "params", "position"}, source, where); !s)
+            return s;
+        if (!m.value("id").isString())
+            return fail(source, where + ".id", QStringLiteral("expected a string, found %1").arg(typeName(m.value("id"))));
+        if (!m.value("type").isString())
+            return fail(source, where + ".type", QStringLiteral("expected a string, found %1").arg(typeName(m.value("type"))));
+        const std::string id = m.value("id").toString().toStdString();
+        const std::string type = m.value("type").toString().toStdString();
+        if (id == engine::ModuleRegistry::kOutputId) {
+            if (type != engine::ModuleRegistry::kOutputType)
+                return fail(source, where + ".type", QStringLiteral("'out' is the output module; its type is 'output'"));
+        } else if (Status s = graph.addModule(id, type); !s) {
+            return fail(source, where, QString::fromStdString(s.message()));
+        }
+        const QJsonValue params = m.value("params");
+        if (!params.isUndefined() && !params.isObject())
+            return fail(source, where + ".params", QStringLiteral("expected an object, found %1").arg(typeName(params)));
+        const QJsonObject paramObject = params.toObject();
+        for (auto it = paramObject.begin(); it != paramObject.end(); ++it) {
+            const QString field = where + ".params." + it.key();
+            if (!it.value().isDouble())
+                return fail(source, field, QStringLiteral("expected a number, found %1").arg(typeName(it.value())));
+            auto applied = graph.setParam(id, it.key().toStdString(), it.value().toDouble());
+            if (!applied)
+                return fail(source, field, QString::fromStdString(applied.status().message()));
+            if (applied.value() != it.value().toDouble())
+                loaded.warnings << QStringLiteral("%1: %2: %3 is out of range, set to %4")
+                                       .arg(source, field)
+                                       .arg(it.value().toDouble())
+                                       .arg(applied.value());
+        }
+        const QJsonValue position = m.value("position");
+        if (!position.isUndefined()) {
+            const QJsonArray xy = position.toArray();
+            if (!position.isArray() || xy.size() != 2 || !xy[0].isDouble() || !xy[1].isDouble())
+                return fail(source, where + ".position", QStringLiteral("expected [x, y] numbers"));
+            graph.setPosition(id, xy[0].toDouble(), xy[1].toDouble());
+        }
+    }
+
+    const QJsonValue cablesValue = root.value("cables");
+    if (!cablesValue.isUndefined() && !cablesValue.isArray())
+        return fail(source, QStringLiteral("cables"), QStringLiteral("expected an array, found %1").arg(typeName(cablesValue)));
+    const QJsonArray cables = cablesValue.toArray();
+    if (cables.size() > kMaxCables)
+        return fail(source, QStringLiteral("cables"), QStringLiteral("more than %1 cables").arg(kMaxCables));
+    for (int i = 0; i < cables.size(); ++i) {
+        const QString where = QStringLiteral("cables[%1]").arg(i);
+        if (!cables[i].isObject())
+            return fail(source, where, QStringLiteral("expected an object, found %1").arg(typeName(cables[i])));
+        const QJsonObject c = cables[i].toObject();
+        if (Status s = checkKeys(c, {"from", "to"}, source, where); !s)
+            return s;
+        if (!c.value("from").isString() || !c.value("to").isString())
+            return fail(source, where, QStringLiteral("expected \"from\" and \"to\" strings"));
+        if (Status s = graph.connect(c.value("from").toString().toStdString(), c.value("to").toString().toStdString()); !s)
+            return fail(source, where, QString::fromStdString(s.message()));
+    }
+    return loaded;
+}
+
+Result<LoadedPatch> loadPatchFile(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Status::error(ErrorCode::InvalidArgument,
+                             QStringLiteral("%1: cannot open: %2").arg(path, file.errorString()).toStdString());
+    if (file.size() > kMaxPatchFileBytes)
+        return fail(path, QStringLiteral("file"), QStringLiteral("larger than %1 bytes").arg(kMaxPatchFileBytes));
+    return parsePatch(file.readAll(), path);
+}
+
+QByteArray serializePatch(const PatchGraph& graph) {
+    QJsonArray modules;
+    for (const engine::PatchNode& node : graph.nodes()) {
+        const bool isOut = node.id == engine::ModuleRegistry::kOutputId;
+        QJsonObject params;
+        bool nonDefault = false;
+        for (std::size_t p = 0; p < node.params.size(); ++p) {
+            const engine::ParamSpec& spec = node.type->params[p];
+            params.insert(QString::fromLatin1(spec.id), node.params[p]);
+            nonDefault |= node.params[p] != static_cast<double>(spec.def);
+        }
+        if (isOut && !nonDefault && !node.position)
+            continue; // the implicit output module at its defaults needs no entry
+        QJsonObject m{{"id", QString::fromStdString(node.id)}, {"type", QString::fromLatin1(node.type->id)}};
+        if (!params.isEmpty())
+            m.insert("params", params);
+        if (node.position)
+            m.insert("position", QJsonArray{(*node.position)[0], (*node.position)[1]});
+        modules.append(m);
+    }
+    QJsonArray cables;
+    for (const engine::Cable& cable : graph.cables()) {
+        const engine::PatchNode* from = graph.find(cable.from);
+        const engine::PatchNode* to = graph.find(cable.to);
+        cables.append(QJsonObject{
+            {"from", QString::fromStdString(engine::describeEndpoint(*from, cable.fromPort, true))},
+            {"to", QString::fromStdString(engine::describeEndpoint(*to, cable.toPort, false))}});
+    }
+    const QJsonObject root{{"format", "chronus-patch"},
+                           {"version", kPatchFormatVersion},
+                           {"modules", modules},
+                           {"cables", cables}};
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+Status savePatchFile(const PatchGraph& graph, const QString& path) {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return Status::error(ErrorCode::InvalidArgument,
+                             QStringLiteral("%1: cannot write: %2").arg(path, file.errorString()).toStdString());
+    const QByteArray data = serializePatch(graph);
+    if (file.write(data) != data.size() || !file.commit())
+        return Status::error(ErrorCode::InvalidArgument,
+                             QStringLiteral("%1: write failed: %2").arg(path, file.errorString()).toStdString());
+    return {};
+}
+
+} // namespace chronus::app

@@ -1,0 +1,10 @@
+#pragma once
+#include <QStringList>
+
+namespace chronus::app {
+
+// `chronus render PATCH.json --seconds S --out OUT.wav [--rate HZ] [--block N] [--format F]`.
+// Returns the process exit code. `args` starts with "render".
+int runRenderCommand(const QStringList& args);
+
+} // namespace chronus::app

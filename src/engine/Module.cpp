@@ -1,0 +1,70 @@
+#include "Module.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace chronus::engine {
+
+namespace {
+template <class Specs>
+int findIn(const Specs& specs, std::string_view key) noexcept {
+    for (std::size_t i = 0; i < specs.size(); ++i)
+        if (key == specs[i].id)
+            return static_cast<int>(i);
+    return -1;
+}
+} // namespace
+
+ParamIndex ModuleType::findParam(std::string_view idOrAlias) const noexcept {
+    if (const int i = findIn(params, idOrAlias); i >= 0)
+        return i;
+    for (std::size_t i = 0; i < params.size(); ++i)
+        if (params[i].alias && idOrAlias == params[i].alias)
+            return static_cast<int>(i);
+    return -1;
+}
+
+PortIndex ModuleType::findInput(std::string_view portId) const noexcept { return findIn(inputs, portId); }
+PortIndex ModuleType::findOutput(std::string_view portId) const noexcept { return findIn(outputs, portId); }
+
+Module::Module(const ModuleType& type)
+    : m_type(type)
+    , m_params(std::make_unique<SmoothedValue[]>(type.params.size())) {
+    for (std::size_t i = 0; i < type.params.size(); ++i)
+        m_params[i].reset(type.params[i].def);
+}
+
+Module::~Module() = default;
+
+void Module::prepare(const PrepareInfo& info) {
+    m_sampleRate = info.sampleRate;
+    const int ramp = static_cast<int>(std::lround(kParamRampSeconds * info.sampleRate));
+    for (std::size_t i = 0; i < m_type.params.size(); ++i) {
+        const bool discrete = (m_type.params[i].flags & ParamDiscrete) != 0;
+        m_params[i].setRampLength(discrete ? 1 : ramp);
+        m_params[i].reset(m_params[i].target());
+    }
+    onPrepare(info);
+}
+
+void Module::setParam(ParamIndex index, float value) noexcept {
+    const ParamSpec& spec = m_type.params[static_cast<std::size_t>(index)];
+    if (!std::isfinite(value))
+        return;
+    value = std::clamp(value, spec.min, spec.max);
+    if (spec.flags & ParamDiscrete)
+        m_params[index].reset(std::round(value));
+    else
+        m_params[index].setTarget(value);
+}
+
+void Module::setParamImmediate(ParamIndex index, float value) noexcept {
+    const ParamSpec& spec = m_type.params[static_cast<std::size_t>(index)];
+    if (!std::isfinite(value))
+        return;
+    value = std::clamp(value, spec.min, spec.max);
+    m_params[index].reset((spec.flags & ParamDiscrete) ? std::round(value) : value);
+}
+
+} // namespace chronus::engine

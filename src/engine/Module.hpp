@@ -1,0 +1,79 @@
+#pragma once
+// The base of every DSP module. A module type declares its params and ports once, next to its DSP
+// (see modules/), and registers a ModuleType that the graph, the patch files and the UI read.
+
+#include "SmoothedValue.hpp"
+#include "Types.hpp"
+
+#include <memory>
+#include <span>
+#include <string_view>
+
+namespace chronus::engine {
+
+class Module;
+
+// Everything known about a module type without instantiating it. Static data; safe from any thread.
+struct ModuleType {
+    const char* id;       // stable forever
+    const char* name;     // for people
+    const char* category; // palette group: Oscillators, Envelopes, Filters, ...
+    const char* description;
+    std::span<const ParamSpec> params;
+    std::span<const PortSpec> inputs;
+    std::span<const PortSpec> outputs;
+    std::unique_ptr<Module> (*create)(const ModuleType&);
+
+    // Control thread. -1 when unknown; accepts ids and the predecessor's aliases.
+    ParamIndex findParam(std::string_view idOrAlias) const noexcept;
+    PortIndex findInput(std::string_view portId) const noexcept;
+    PortIndex findOutput(std::string_view portId) const noexcept;
+};
+
+class Module {
+public:
+    explicit Module(const ModuleType& type);
+    virtual ~Module();
+    Module(const Module&) = delete;
+    Module& operator=(const Module&) = delete;
+
+    const ModuleType& type() const noexcept { return m_type; }
+    double sampleRate() const noexcept { return m_sampleRate; }
+
+    // Control thread; may allocate. Sets up parameter ramps, then calls onPrepare(). Params keep
+    // their values across prepare; state is reset.
+    void prepare(const PrepareInfo& info);
+
+    // Audio or render thread. RT-safe: no allocation, locks, I/O or exceptions.
+    virtual void process(const ProcessContext& ctx) noexcept = 0;
+
+    // RT-safe. A gate event (note on/off) addressed to this module. Modules without a gate ignore it.
+    virtual void gate(bool /*on*/) noexcept {}
+
+    // RT-safe. Clamps to the declared range; ramps per sample unless the param is discrete.
+    void setParam(ParamIndex index, float value) noexcept;
+    // RT-safe. Jumps without a ramp (initial values from a patch).
+    void setParamImmediate(ParamIndex index, float value) noexcept;
+    float paramTarget(ParamIndex index) const noexcept { return m_params[index].target(); }
+
+protected:
+    virtual void onPrepare(const PrepareInfo& info) = 0;
+    SmoothedValue& param(ParamIndex index) noexcept { return m_params[index]; }
+    const SmoothedValue& param(ParamIndex index) const noexcept { return m_params[index]; }
+
+private:
+    const ModuleType& m_type;
+    std::unique_ptr<SmoothedValue[]> m_params;
+    double m_sampleRate = 48000.0;
+};
+
+// How long parameter ramps take. Short enough to feel immediate, long enough to avoid zipper noise.
+inline constexpr double kParamRampSeconds = 0.010;
+
+// Registration helper: `&createModule<Saw>` fills ModuleType::create.
+template <class M>
+std::unique_ptr<Module> createModule(const ModuleType& type) {
+    return std::make_unique<M>(type);
+}
+
+} // namespace chronus::engine

@@ -1,0 +1,295 @@
+#include "PatchGraph.hpp"
+
+#include "ModuleRegistry.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+namespace chronus::engine {
+
+namespace {
+template <class Specs>
+std::string portList(const Specs& specs) {
+    std::string list;
+    for (const auto& spec : specs) {
+        if (!list.empty())
+            list += ", ";
+        list += spec.id;
+    }
+    return list.empty() ? std::string("none") : list;
+}
+
+PatchNode makeNode(std::string id, const ModuleType* type) {
+    PatchNode node{std::move(id), type, {}, std::nullopt};
+    for (const ParamSpec& spec : type->params)
+        node.params.push_back(static_cast<double>(spec.def));
+    return node;
+}
+} // namespace
+
+std::string describeEndpoint(const PatchNode& node, PortIndex port, bool output) {
+    const auto& specs = output ? node.type->outputs : node.type->inputs;
+    return node.id + "." + specs[static_cast<std::size_t>(port)].id;
+}
+
+PatchGraph::PatchGraph() { clear(); }
+
+void PatchGraph::clear() {
+    m_nodes.clear();
+    m_cables.clear();
+    m_nodes.push_back(makeNode(std::string(ModuleRegistry::kOutputId),
+                               ModuleRegistry::instance().find(ModuleRegistry::kOutputType)));
+}
+
+bool PatchGraph::isValidId(std::string_view id) noexcept {
+    if (id.empty() || id.size() > 64)
+        return false;
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    });
+}
+
+const PatchNode* PatchGraph::find(std::string_view id) const noexcept {
+    for (const PatchNode& node : m_nodes)
+        if (node.id == id)
+            return &node;
+    return nullptr;
+}
+
+PatchNode* PatchGraph::findMutable(std::string_view id) noexcept {
+    return const_cast<PatchNode*>(std::as_const(*this).find(id));
+}
+
+std::string PatchGraph::moduleIdList() const {
+    std::string list;
+    for (const PatchNode& node : m_nodes) {
+        if (!list.empty())
+            list += ", ";
+        list += node.id;
+    }
+    return list;
+}
+
+Status PatchGraph::addModule(std::string_view id, std::string_view typeOrAlias) {
+    if (!isValidId(id))
+        return Status::error(ErrorCode::InvalidId, "invalid module id '" + std::string(id) +
+                                                       "': use 1-64 letters, digits, '_' or '-'");
+    if (find(id))
+        return Status::error(ErrorCode::DuplicateId, "a module with id '" + std::string(id) + "' already exists");
+    const ModuleType* type = ModuleRegistry::instance().find(typeOrAlias);
+    if (!type || type->id == ModuleRegistry::kOutputType)
+        return Status::error(ErrorCode::UnknownModuleType, "unknown module type '" + std::string(typeOrAlias) +
+                                                               "' (known: " +
+                                                               ModuleRegistry::instance().knownTypesList() + ")");
+    m_nodes.push_back(makeNode(std::string(id), type));
+    return {};
+}
+
+Status PatchGraph::removeModule(std::string_view id) {
+    if (id == ModuleRegistry::kOutputId)
+        return Status::error(ErrorCode::ProtectedModule, "the output module 'out' cannot be deleted");
+    const auto it = std::find_if(m_nodes.begin(), m_nodes.end(), [&](const PatchNode& n) { return n.id == id; });
+    if (it == m_nodes.end())
+        return Status::error(ErrorCode::UnknownModule,
+                             "no module '" + std::string(id) + "' (modules: " + moduleIdList() + ")");
+    m_nodes.erase(it);
+    std::erase_if(m_cables, [&](const Cable& c) { return c.from == id || c.to == id; });
+    return {};
+}
+
+Result<PatchGraph::Endpoint> PatchGraph::resolveSource(std::string_view src) const {
+    const std::size_t dot = src.find('.');
+    const std::string_view id = src.substr(0, dot);
+    const PatchNode* node = find(id);
+    if (!node)
+        return Status::error(ErrorCode::UnknownModule,
+                             "no module '" + std::string(id) + "' (modules: " + moduleIdList() + ")");
+    if (node->type->outputs.empty())
+        return Status::error(ErrorCode::UnknownPort, "module '" + node->id + "' (" + node->type->id +
+                                                         ") has no outputs");
+    if (dot == std::string_view::npos)
+        return Endpoint{node, {0}};
+    const std::string_view port = src.substr(dot + 1);
+    const PortIndex index = node->type->findOutput(port);
+    if (index < 0)
+        return Status::error(ErrorCode::UnknownPort, "module '" + node->id + "' (" + node->type->id +
+                                                         ") has no output '" + std::string(port) +
+                                                         "' (outputs: " + portList(node->type->outputs) + ")");
+    return Endpoint{node, {index}};
+}
+
+Result<PatchGraph::Endpoint> PatchGraph::resolveDestination(std::string_view dst) const {
+    const std::size_t dot = dst.find('.');
+    const std::string_view id = dst.substr(0, dot);
+    const PatchNode* node = find(id);
+    if (!node)
+        return Status::error(ErrorCode::UnknownModule,
+                             "no module '" + std::string(id) + "' (modules: " + moduleIdList() + ")");
+    if (node->type->inputs.empty())
+        return Status::error(ErrorCode::UnknownPort, "module '" + node->id + "' (" + node->type->id +
+                                                         ") has no inputs");
+    if (dot == std::string_view::npos) {
+        if (id == ModuleRegistry::kOutputId)
+            return Endpoint{node, {0, 1}};
+        return Endpoint{node, {0}};
+    }
+    const std::string_view port = dst.substr(dot + 1);
+    const PortIndex index = node->type->findInput(port);
+    if (index < 0)
+        return Status::error(ErrorCode::UnknownPort, "module '" + node->id + "' (" + node->type->id +
+                                                         ") has no input '" + std::string(port) +
+                                                         "' (inputs: " + portList(node->type->inputs) + ")");
+    return Endpoint{node, {index}};
+}
+
+std::optional<std::vector<std::string>> PatchGraph::pathBetween(std::string_view from, std::string_view to) const {
+    // Depth-first search along cables; returns the module ids from `from` to `to` inclusive.
+    std::vector<std::string> path{std::string(from)};
+    std::vector<std::string> visited;
+    auto dfs = [&](auto&& self, const std::string& at) -> bool {
+        if (at == to)
+            return true;
+        visited.push_back(at);
+        for (const Cable& c : m_cables) {
+            if (c.from != at || std::find(visited.begin(), visited.end(), c.to) != visited.end())
+                continue;
+            path.push_back(c.to);
+            if (self(self, c.to))
+                return true;
+            path.pop_back();
+        }
+        return false;
+    };
+    if (dfs(dfs, path.front()))
+        return path;
+    return std::nullopt;
+}
+
+Status PatchGraph::connect(std::string_view src, std::string_view dst) {
+    auto source = resolveSource(src);
+    if (!source)
+        return source.status();
+    auto dest = resolveDestination(dst);
+    if (!dest)
+        return dest.status();
+    const PatchNode& from = *source->node;
+    const PatchNode& to = *dest->node;
+    if (auto path = pathBetween(to.id, from.id)) {
+        std::string cycle = from.id;
+        for (const std::string& id : *path)
+            cycle += " -> " + id;
+        return Status::error(ErrorCode::Cycle, "connecting " + std::string(src) + " to " + std::string(dst) +
+                                                   " would make a cycle: " + cycle);
+    }
+    std::vector<Cable> added;
+    for (PortIndex port : dest->ports) {
+        Cable cable{from.id, source->ports.front(), to.id, port};
+        if (std::find(m_cables.begin(), m_cables.end(), cable) != m_cables.end())
+            continue;
+        added.push_back(std::move(cable));
+    }
+    if (added.empty())
+        return Status::error(ErrorCode::AlreadyConnected, describeEndpoint(from, source->ports.front(), true) +
+                                                              " is already connected to " + std::string(dst));
+    m_cables.insert(m_cables.end(), added.begin(), added.end());
+    return {};
+}
+
+Status PatchGraph::disconnect(std::string_view src, std::string_view dst) {
+    auto source = resolveSource(src);
+    if (!source)
+        return source.status();
+    auto dest = resolveDestination(dst);
+    if (!dest)
+        return dest.status();
+    std::size_t removed = 0;
+    for (PortIndex port : dest->ports)
+        removed += std::erase(m_cables, Cable{source->node->id, source->ports.front(), dest->node->id, port});
+    if (removed == 0)
+        return Status::error(ErrorCode::NotConnected,
+                             describeEndpoint(*source->node, source->ports.front(), true) + " is not connected to " +
+                                 std::string(dst));
+    return {};
+}
+
+Result<double> PatchGraph::setParam(std::string_view id, std::string_view param, double value) {
+    PatchNode* node = findMutable(id);
+    if (!node)
+        return Status::error(ErrorCode::UnknownModule,
+                             "no module '" + std::string(id) + "' (modules: " + moduleIdList() + ")");
+    const ParamIndex index = node->type->findParam(param);
+    if (index < 0)
+        return Status::error(ErrorCode::UnknownParam, "module '" + node->id + "' (" + node->type->id +
+                                                          ") has no parameter '" + std::string(param) +
+                                                          "' (parameters: " + portList(node->type->params) + ")");
+    if (!std::isfinite(value))
+        return Status::error(ErrorCode::InvalidValue, "value for " + node->id + "." + std::string(param) +
+                                                          " is not a finite number");
+    const ParamSpec& spec = node->type->params[static_cast<std::size_t>(index)];
+    double applied = std::clamp(value, static_cast<double>(spec.min), static_cast<double>(spec.max));
+    if (spec.flags & ParamDiscrete)
+        applied = std::round(applied);
+    node->params[static_cast<std::size_t>(index)] = applied;
+    return applied;
+}
+
+Status PatchGraph::setPosition(std::string_view id, double x, double y) {
+    PatchNode* node = findMutable(id);
+    if (!node)
+        return Status::error(ErrorCode::UnknownModule, "no module '" + std::string(id) + "'");
+    if (!std::isfinite(x) || !std::isfinite(y))
+        return Status::error(ErrorCode::InvalidValue, "position of '" + node->id + "' is not finite");
+    node->position = std::array<double, 2>{x, y};
+    return {};
+}
+
+std::vector<Cable> PatchGraph::effectiveCables() const {
+    std::vector<Cable> cables = m_cables;
+    const bool outFed = std::any_of(m_cables.begin(), m_cables.end(),
+                                    [](const Cable& c) { return c.to == ModuleRegistry::kOutputId; });
+    if (outFed)
+        return cables;
+    for (const PatchNode& node : m_nodes) {
+        if (node.type->outputs.empty())
+            continue;
+        const bool feeds = std::any_of(m_cables.begin(), m_cables.end(),
+                                       [&](const Cable& c) { return c.from == node.id; });
+        if (feeds)
+            continue;
+        cables.push_back({node.id, 0, std::string(ModuleRegistry::kOutputId), 0});
+        cables.push_back({node.id, 0, std::string(ModuleRegistry::kOutputId), 1});
+    }
+    return cables;
+}
+
+std::vector<std::size_t> PatchGraph::topologicalOrder() const {
+    // Kahn's algorithm; picking the lowest ready index keeps the order stable and predictable.
+    const std::vector<Cable> cables = effectiveCables();
+    std::unordered_map<std::string_view, std::size_t> indexOf;
+    for (std::size_t i = 0; i < m_nodes.size(); ++i)
+        indexOf.emplace(m_nodes[i].id, i);
+    std::vector<int> pending(m_nodes.size(), 0);
+    for (const Cable& c : cables)
+        ++pending[indexOf.at(c.to)];
+    std::vector<std::size_t> order;
+    std::vector<bool> done(m_nodes.size(), false);
+    while (order.size() < m_nodes.size()) {
+        std::size_t next = m_nodes.size();
+        for (std::size_t i = 0; i < m_nodes.size(); ++i)
+            if (!done[i] && pending[i] == 0) {
+                next = i;
+                break;
+            }
+        if (next == m_nodes.size())
+            break; // unreachable: connect() refuses cycles
+        done[next] = true;
+        order.push_back(next);
+        for (const Cable& c : cables)
+            if (c.from == m_nodes[next].id)
+                --pending[indexOf.at(c.to)];
+    }
+    return order;
+}
+
+} // namespace chronus::engine

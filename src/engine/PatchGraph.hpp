@@ -1,0 +1,81 @@
+#pragma once
+// The patch as a description: modules (id, type, parameter values, editor position) and cables.
+// No DSP lives here; Plan::compile turns a PatchGraph into something that renders.
+// Control thread only: every method may allocate.
+
+#include "Module.hpp"
+#include "Status.hpp"
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chronus::engine {
+
+struct Cable {
+    std::string from;
+    PortIndex fromPort = 0;
+    std::string to;
+    PortIndex toPort = 0;
+    bool operator==(const Cable&) const = default;
+};
+
+struct PatchNode {
+    std::string id;
+    const ModuleType* type = nullptr;
+    std::vector<double> params; // one per ParamSpec, always within range
+    std::optional<std::array<double, 2>> position;
+    bool operator==(const PatchNode&) const = default;
+};
+
+class PatchGraph {
+public:
+    PatchGraph(); // holds the output module `out`
+
+    Status addModule(std::string_view id, std::string_view typeOrAlias);
+    // Removes the module and every cable touching it. `out` cannot be removed.
+    Status removeModule(std::string_view id);
+    // `src` is `id` or `id.port` (bare id: first output); `dst` is `id` or `id.port` (bare id: first
+    // input; bare `out`: both `left` and `right`). Fails on unknown ids or ports, duplicates, cycles.
+    Status connect(std::string_view src, std::string_view dst);
+    Status disconnect(std::string_view src, std::string_view dst);
+    // Sets a parameter by id or alias. Out-of-range values are clamped: the applied value is returned.
+    Result<double> setParam(std::string_view id, std::string_view param, double value);
+    Status setPosition(std::string_view id, double x, double y);
+    // Back to a patch holding only `out` at its defaults.
+    void clear();
+
+    const std::vector<PatchNode>& nodes() const noexcept { return m_nodes; }
+    const std::vector<Cable>& cables() const noexcept { return m_cables; }
+    const PatchNode* find(std::string_view id) const noexcept;
+
+    // The cables the audio follows: the patch's own, plus, when nothing reaches `out`, one cable
+    // from each sink module (a module whose outputs feed nothing) to both sides of `out`.
+    std::vector<Cable> effectiveCables() const;
+    // Node indices, every module after the modules feeding it (stable: ties keep insertion order).
+    std::vector<std::size_t> topologicalOrder() const;
+    // "osc1, env1, out" for error messages.
+    std::string moduleIdList() const;
+
+    static bool isValidId(std::string_view id) noexcept;
+    bool operator==(const PatchGraph&) const = default;
+
+private:
+    struct Endpoint {
+        const PatchNode* node;
+        std::vector<PortIndex> ports;
+    };
+    Result<Endpoint> resolveSource(std::string_view src) const;
+    Result<Endpoint> resolveDestination(std::string_view dst) const;
+    std::optional<std::vector<std::string>> pathBetween(std::string_view from, std::string_view to) const;
+    PatchNode* findMutable(std::string_view id) noexcept;
+
+    std::vector<PatchNode> m_nodes;
+    std::vector<Cable> m_cables;
+};
+
+std::string describeEndpoint(const PatchNode& node, PortIndex port, bool output);
+
+} // namespace chronus::engine

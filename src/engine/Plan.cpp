@@ -1,0 +1,142 @@
+#include "Plan.hpp"
+
+#include "ModuleRegistry.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+
+namespace chronus::engine {
+
+Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const PrepareInfo& info) {
+    if (!(info.sampleRate >= kMinSampleRate && info.sampleRate <= kMaxSampleRate))
+        return Status::error(ErrorCode::InvalidArgument, "sample rate must be between 22050 and 192000 Hz");
+    if (info.maxBlock < 1 || info.maxBlock > kMaxBlock)
+        return Status::error(ErrorCode::InvalidArgument, "block size must be between 1 and 4096");
+
+    std::unique_ptr<Plan> plan(new Plan);
+    plan->m_info = info;
+    const auto& nodes = graph.nodes();
+    const std::vector<Cable> cables = graph.effectiveCables();
+    const std::size_t block = static_cast<std::size_t>(info.maxBlock);
+
+    std::unordered_map<std::string_view, std::size_t> indexOf;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        indexOf.emplace(nodes[i].id, i);
+        auto module = nodes[i].type->create(*nodes[i].type);
+        for (std::size_t p = 0; p < nodes[i].params.size(); ++p)
+            module->setParamImmediate(static_cast<ParamIndex>(p), static_cast<float>(nodes[i].params[p]));
+        module->prepare(info);
+        plan->m_modules.push_back(std::move(module));
+        plan->m_ids.push_back(nodes[i].id);
+    }
+
+    // Buffer layout: one per module output, two master buffers, one per summed input.
+    std::vector<std::size_t> firstOutputBuffer(nodes.size());
+    std::size_t buffers = 2;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        firstOutputBuffer[i] = buffers;
+        buffers += nodes[i].type->outputs.size();
+    }
+    std::vector<std::vector<std::vector<const Cable*>>> feeds(nodes.size()); // [node][input] -> cables
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        feeds[i].resize(nodes[i].type->inputs.size());
+    for (const Cable& c : cables)
+        feeds[indexOf.at(c.to)][static_cast<std::size_t>(c.toPort)].push_back(&c);
+    std::size_t nextSumBuffer = buffers;
+    for (const auto& node : feeds)
+        for (const auto& input : node)
+            if (input.size() > 1)
+                ++buffers;
+    plan->m_pool.assign(buffers * block, 0.0f);
+    float* pool = plan->m_pool.data();
+    auto buffer = [&](std::size_t index) { return pool + index * block; };
+    plan->m_masterLeft = buffer(0);
+    plan->m_masterRight = buffer(1);
+
+    for (std::size_t index : graph.topologicalOrder()) {
+        const PatchNode& node = nodes[index];
+        Step step{plan->m_modules[index].get(), static_cast<std::uint32_t>(plan->m_inputs.size()),
+                  static_cast<std::uint32_t>(plan->m_outputs.size()), static_cast<std::uint32_t>(plan->m_sums.size()),
+                  0};
+        for (const auto& input : feeds[index]) {
+            auto sourceOf = [&](const Cable* c) -> const float* {
+                return buffer(firstOutputBuffer[indexOf.at(c->from)] + static_cast<std::size_t>(c->fromPort));
+            };
+            if (input.empty()) {
+                plan->m_inputs.push_back(nullptr);
+            } else if (input.size() == 1) {
+                plan->m_inputs.push_back(sourceOf(input.front()));
+            } else {
+                float* sum = buffer(nextSumBuffer++);
+                plan->m_sums.push_back({sum, static_cast<std::uint32_t>(plan->m_sumSources.size()),
+                                        static_cast<std::uint32_t>(input.size())});
+                for (const Cable* c : input)
+                    plan->m_sumSources.push_back(sourceOf(c));
+                plan->m_inputs.push_back(sum);
+                ++step.sumCount;
+            }
+        }
+        if (node.type->id == ModuleRegistry::kOutputType) {
+            plan->m_outputs.push_back(plan->m_masterLeft);
+            plan->m_outputs.push_back(plan->m_masterRight);
+        } else {
+            for (std::size_t o = 0; o < node.type->outputs.size(); ++o)
+                plan->m_outputs.push_back(buffer(firstOutputBuffer[index] + o));
+        }
+        plan->m_steps.push_back(step);
+    }
+    return plan;
+}
+
+int Plan::moduleIndex(std::string_view id) const noexcept {
+    for (std::size_t i = 0; i < m_ids.size(); ++i)
+        if (m_ids[i] == id)
+            return static_cast<int>(i);
+    return -1;
+}
+
+void Plan::setParam(int index, ParamIndex param, float value) noexcept {
+    if (index < 0 || index >= moduleCount())
+        return;
+    Module& m = *m_modules[static_cast<std::size_t>(index)];
+    if (param < 0 || static_cast<std::size_t>(param) >= m.type().params.size())
+        return;
+    m.setParam(param, value);
+}
+
+void Plan::gate(int index, bool on) noexcept {
+    if (index >= 0 && index < moduleCount())
+        m_modules[static_cast<std::size_t>(index)]->gate(on);
+}
+
+void Plan::process(float* left, float* right, int frames) noexcept {
+    while (frames > 0) {
+        const int n = std::min(frames, m_info.maxBlock);
+        processBlock(left, right, n);
+        left += n;
+        right += n;
+        frames -= n;
+    }
+}
+
+void Plan::processBlock(float* left, float* right, int frames) noexcept {
+    const std::size_t bytes = static_cast<std::size_t>(frames) * sizeof(float);
+    std::memset(m_masterLeft, 0, bytes);
+    std::memset(m_masterRight, 0, bytes);
+    for (const Step& step : m_steps) {
+        for (std::uint32_t s = step.firstSum; s < step.firstSum + step.sumCount; ++s) {
+            const SumOp& op = m_sums[s];
+            const float* const* src = &m_sumSources[op.firstSource];
+            std::memcpy(op.dst, src[0], bytes);
+            for (std::uint32_t k = 1; k < op.sourceCount; ++k)
+                for (int i = 0; i < frames; ++i)
+                    op.dst[i] += src[k][i];
+        }
+        step.module->process({frames, m_inputs.data() + step.firstInput, m_outputs.data() + step.firstOutput});
+    }
+    std::memcpy(left, m_masterLeft, bytes);
+    std::memcpy(right, m_masterRight, bytes);
+}
+
+} // namespace chronus::engine

@@ -1,0 +1,64 @@
+#pragma once
+// A compiled patch: module instances in topological order with every buffer preallocated.
+// compile() runs on a control thread and may allocate; process() is RT-safe.
+
+#include "Module.hpp"
+#include "PatchGraph.hpp"
+#include "Status.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace chronus::engine {
+
+class Plan {
+public:
+    // Control thread. Instantiates and prepares every module of `graph` with its parameter values.
+    static Result<std::unique_ptr<Plan>> compile(const PatchGraph& graph, const PrepareInfo& info);
+
+    // RT-safe. Renders `frames` samples (any count; split internally into blocks of at most
+    // maxBlock) into `left` and `right`.
+    void process(float* left, float* right, int frames) noexcept;
+
+    // Control thread. Index of a module for the RT-safe calls below; -1 when unknown.
+    int moduleIndex(std::string_view id) const noexcept;
+    // RT-safe. Live parameter change (ramped) and gate event.
+    void setParam(int module, ParamIndex param, float value) noexcept;
+    void gate(int module, bool on) noexcept;
+
+    Module& module(int index) noexcept { return *m_modules[static_cast<std::size_t>(index)]; }
+    int moduleCount() const noexcept { return static_cast<int>(m_modules.size()); }
+    const PrepareInfo& info() const noexcept { return m_info; }
+
+private:
+    Plan() = default;
+    void processBlock(float* left, float* right, int frames) noexcept;
+
+    struct SumOp {           // input fed by several cables: dst = sum of sources
+        float* dst;
+        std::uint32_t firstSource;
+        std::uint32_t sourceCount;
+    };
+    struct Step {
+        Module* module;
+        std::uint32_t firstInput, firstOutput; // into m_inputs / m_outputs
+        std::uint32_t firstSum, sumCount;      // into m_sums
+    };
+
+    PrepareInfo m_info;
+    std::vector<std::unique_ptr<Module>> m_modules; // graph order
+    std::vector<std::string> m_ids;                 // graph order
+    std::vector<Step> m_steps;                      // topological order
+    std::vector<const float*> m_inputs;
+    std::vector<float*> m_outputs;
+    std::vector<SumOp> m_sums;
+    std::vector<const float*> m_sumSources;
+    std::vector<float> m_pool; // every buffer, maxBlock floats each
+    float* m_masterLeft = nullptr;
+    float* m_masterRight = nullptr;
+};
+
+} // namespace chronus::engine

@@ -1,0 +1,57 @@
+#pragma once
+// Plain descriptions shared by modules, the registry and the graph.
+
+#include <cstdint>
+#include <span>
+
+namespace chronus::engine {
+
+using ParamIndex = int;
+using PortIndex = int;
+
+// The kind of signal a port carries. All are float streams at the sample rate; the kind tells
+// editors how to colour a port and which cables make sense.
+enum class Signal : std::uint8_t { Audio, Cv, Gate };
+
+enum ParamFlags : std::uint8_t {
+    ParamSmooth = 0,       // ramps per sample toward a new value (the default)
+    ParamDiscrete = 1 << 0 // integer choices (mode, shape); applied at once, never ramped
+};
+
+// One parameter, declared once next to the module's DSP. `id` is stable forever (patch files, OSC, QML).
+struct ParamSpec {
+    const char* id;
+    const char* name;
+    const char* unit;
+    float min;
+    float max;
+    float def;
+    std::uint8_t flags = ParamSmooth;
+    const char* alias = nullptr; // the predecessor's name for it, accepted on input
+    const char* choices = nullptr; // discrete params: labels separated by '|', index = value
+};
+
+struct PortSpec {
+    const char* id;
+    const char* name;
+    Signal kind;
+};
+
+struct PrepareInfo {
+    double sampleRate = 48000.0;
+    int maxBlock = 4096;
+};
+
+// What a module sees in process(). Inputs are nullptr when nothing is connected; outputs always
+// point at `frames` writable samples.
+struct ProcessContext {
+    int frames = 0;
+    const float* const* inputs = nullptr;
+    float* const* outputs = nullptr;
+};
+
+inline constexpr double kMinSampleRate = 22050.0;
+inline constexpr double kMaxSampleRate = 192000.0;
+inline constexpr int kMaxBlock = 4096;
+
+} // namespace chronus::engine

@@ -1,0 +1,57 @@
+#pragma once
+// Band-limited single-cycle tables for the oscillators: one table per harmonic limit, so an
+// oscillator at phase increment `inc` plays a table with no harmonic above Nyquist (no aliasing
+// beyond interpolation error). Built once, on first use, from a control thread (FFTW inverse FFT).
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+namespace chronus::engine {
+
+class Wavetables {
+public:
+    static constexpr int kSizeLog2 = 12;
+    static constexpr int kSize = 1 << kSizeLog2;     // samples per cycle
+    static constexpr int kMaxHarmonics = kSize / 2 - 1;
+    enum Shape { Sine, Saw, Triangle, ShapeCount };
+
+    // Control thread. Builds the tables the first time it is called (thread-safe); cheap after.
+    static const Wavetables& instance();
+
+    // RT-safe. The table for `shape` at `inc` cycles per sample: the richest one whose highest
+    // harmonic stays at or below Nyquist. Always returns kSize + 1 samples (the last repeats the first).
+    const float* table(Shape shape, double inc) const noexcept {
+        if (shape == Sine)
+            return m_data.data();
+        const double maxH = inc > 0.0 ? 0.5 / inc : static_cast<double>(kMaxHarmonics);
+        const int h = maxH >= kMaxHarmonics ? kMaxHarmonics : static_cast<int>(maxH);
+        return levelTable(shape, m_levelForHarmonics[static_cast<std::size_t>(h)]);
+    }
+
+    // RT-safe. Linear interpolation at `phase` in [0, 1).
+    static float lookup(const float* table, double phase) noexcept {
+        const double x = phase * kSize;
+        const int i = static_cast<int>(x);
+        const float frac = static_cast<float>(x - i);
+        return table[i] + frac * (table[i + 1] - table[i]);
+    }
+
+    int levelCount() const noexcept { return static_cast<int>(m_harmonics.size()); }
+    int harmonicsOfLevel(int level) const noexcept { return m_harmonics[static_cast<std::size_t>(level)]; }
+
+private:
+    Wavetables();
+    const float* levelTable(Shape shape, int level) const noexcept {
+        const std::size_t stride = kSize + 1;
+        const std::size_t index = 1 + static_cast<std::size_t>(shape - 1) * m_harmonics.size() +
+                                  static_cast<std::size_t>(level);
+        return m_data.data() + index * stride;
+    }
+
+    std::vector<int> m_harmonics;                                  // harmonic limit per level, ascending
+    std::array<std::uint8_t, kMaxHarmonics + 1> m_levelForHarmonics{}; // max allowed harmonic -> level
+    std::vector<float> m_data; // sine, then saw levels, then triangle levels; kSize + 1 each
+};
+
+} // namespace chronus::engine

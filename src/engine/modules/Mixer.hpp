@@ -1,0 +1,33 @@
+#pragma once
+#include "../Module.hpp"
+
+namespace chronus::engine {
+
+// Four inputs, each with its level, summed and scaled by the master level.
+class Mixer final : public Module {
+public:
+    enum Param : ParamIndex { Level1, Level2, Level3, Level4, Master, ParamCount };
+    enum Input : PortIndex { In1, In2, In3, In4, InputCount };
+    enum Output : PortIndex { Out, OutputCount };
+    static constexpr ParamSpec kParams[] = {{"level1", "Level 1", "", 0.0f, 2.0f, 1.0f},
+                                            {"level2", "Level 2", "", 0.0f, 2.0f, 1.0f},
+                                            {"level3", "Level 3", "", 0.0f, 2.0f, 1.0f},
+                                            {"level4", "Level 4", "", 0.0f, 2.0f, 1.0f},
+                                            {"level", "Master level", "", 0.0f, 2.0f, 1.0f}};
+    static_assert(std::size(kParams) == ParamCount);
+    static constexpr PortSpec kInputs[] = {{"in1", "In 1", Signal::Audio},
+                                           {"in2", "In 2", Signal::Audio},
+                                           {"in3", "In 3", Signal::Audio},
+                                           {"in4", "In 4", Signal::Audio}};
+    static_assert(std::size(kInputs) == InputCount);
+    static constexpr PortSpec kOutputs[] = {{"out", "Out", Signal::Audio}};
+    static const ModuleType kType;
+
+    explicit Mixer(const ModuleType& type) : Module(type) {}
+    void process(const ProcessContext& ctx) noexcept override;
+
+protected:
+    void onPrepare(const PrepareInfo&) override {}
+};
+
+} // namespace chronus::engine

@@ -1,0 +1,72 @@
+#pragma once
+// Shared machinery of the band-limited oscillators (sine, saw, square, triangle): double-precision
+// phase, exponential FM (one unit per octave), per-sample freq and gain ramps, table selection.
+
+#include "../Module.hpp"
+#include "../Wavetables.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace chronus::engine {
+
+class Oscillator : public Module {
+public:
+    enum Param : ParamIndex { Freq, Gain, CommonParamCount };
+    enum Input : PortIndex { Fm, InputCount };
+    enum Output : PortIndex { Out, OutputCount };
+
+    static constexpr ParamSpec kFreq{"freq", "Frequency", "Hz", 0.0f, 20000.0f, 440.0f};
+    static constexpr ParamSpec kGain{"gain", "Gain", "", 0.0f, 1.0f, 0.5f};
+    static constexpr PortSpec kInputs[] = {{"fm", "FM (1/oct)", Signal::Cv}};
+    static constexpr PortSpec kOutputs[] = {{"out", "Out", Signal::Audio}};
+
+    explicit Oscillator(const ModuleType& type) : Module(type) {}
+
+protected:
+    void onPrepare(const PrepareInfo& info) override {
+        m_tables = &Wavetables::instance();
+        m_invSampleRate = 1.0 / info.sampleRate;
+        m_phase = 0.0;
+    }
+
+    // Runs the phase loop; `wave(table, phase, inc)` returns one sample of the waveform.
+    template <class Wave>
+    void run(const ProcessContext& ctx, Wavetables::Shape shape, Wave&& wave) noexcept {
+        const float* fm = ctx.inputs[Fm];
+        float* out = ctx.outputs[Out];
+        SmoothedValue& freq = param(Freq);
+        SmoothedValue& gain = param(Gain);
+        double phase = m_phase;
+        if (!fm && !freq.isSmoothing()) {
+            const double inc = clampInc(static_cast<double>(freq.current()) * m_invSampleRate);
+            const float* table = m_tables->table(shape, inc);
+            for (int i = 0; i < ctx.frames; ++i) {
+                out[i] = gain.next() * wave(table, phase, inc);
+                phase += inc;
+                if (phase >= 1.0)
+                    phase -= 1.0;
+            }
+        } else {
+            for (int i = 0; i < ctx.frames; ++i) {
+                double f = static_cast<double>(freq.next());
+                if (fm)
+                    f *= static_cast<double>(std::exp2(std::clamp(fm[i], -12.0f, 12.0f)));
+                const double inc = clampInc(f * m_invSampleRate);
+                out[i] = gain.next() * wave(m_tables->table(shape, inc), phase, inc);
+                phase += inc;
+                if (phase >= 1.0)
+                    phase -= 1.0;
+            }
+        }
+        m_phase = phase;
+    }
+
+    static double clampInc(double inc) noexcept { return std::clamp(inc, 0.0, 0.49); }
+
+    const Wavetables* m_tables = nullptr;
+    double m_invSampleRate = 1.0 / 48000.0;
+    double m_phase = 0.0; // cycles in [0, 1)
+};
+
+} // namespace chronus::engine

@@ -1,0 +1,17 @@
+#pragma once
+#include "Oscillator.hpp"
+
+namespace chronus::engine {
+
+// Sine oscillator. Input fm (1 unit per octave), output out.
+class Sine final : public Oscillator {
+public:
+    static constexpr ParamSpec kParams[] = {kFreq, kGain};
+    static_assert(std::size(kParams) == CommonParamCount);
+    static const ModuleType kType;
+
+    explicit Sine(const ModuleType& type) : Oscillator(type) {}
+    void process(const ProcessContext& ctx) noexcept override;
+};
+
+} // namespace chronus::engine

@@ -1,0 +1,107 @@
+#include "SignalAnalysis.hpp"
+
+#include <fftw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+namespace chronus::test {
+
+bool allFinite(std::span<const float> x) {
+    return std::all_of(x.begin(), x.end(), [](float v) { return std::isfinite(v); });
+}
+
+float peak(std::span<const float> x) {
+    float p = 0.0f;
+    for (float v : x)
+        p = std::max(p, std::fabs(v));
+    return p;
+}
+
+double rms(std::span<const float> x) {
+    if (x.empty())
+        return 0.0;
+    double s = 0.0;
+    for (float v : x)
+        s += static_cast<double>(v) * static_cast<double>(v);
+    return std::sqrt(s / static_cast<double>(x.size()));
+}
+
+double mean(std::span<const float> x) {
+    if (x.empty())
+        return 0.0;
+    double s = 0.0;
+    for (float v : x)
+        s += static_cast<double>(v);
+    return s / static_cast<double>(x.size());
+}
+
+float largestStep(std::span<const float> x) {
+    float step = 0.0f;
+    for (std::size_t i = 1; i < x.size(); ++i)
+        step = std::max(step, std::fabs(x[i] - x[i - 1]));
+    return step;
+}
+
+double estimateFrequency(std::span<const float> x, double sampleRate) {
+    const double m = mean(x);
+    std::vector<double> crossings;
+    for (std::size_t i = 1; i < x.size(); ++i) {
+        const double a = static_cast<double>(x[i - 1]) - m;
+        const double b = static_cast<double>(x[i]) - m;
+        if (a < 0.0 && b >= 0.0)
+            crossings.push_back(static_cast<double>(i - 1) + a / (a - b));
+    }
+    if (crossings.size() < 2)
+        return 0.0;
+    // Least-squares slope of crossing time against crossing index = period in samples.
+    const double n = static_cast<double>(crossings.size());
+    double sumK = 0.0, sumT = 0.0, sumKK = 0.0, sumKT = 0.0;
+    for (std::size_t k = 0; k < crossings.size(); ++k) {
+        const double kk = static_cast<double>(k);
+        sumK += kk;
+        sumT += crossings[k];
+        sumKK += kk * kk;
+        sumKT += kk * crossings[k];
+    }
+    const double period = (n * sumKT - sumK * sumT) / (n * sumKK - sumK * sumK);
+    return period > 0.0 ? sampleRate / period : 0.0;
+}
+
+std::vector<double> magnitudeSpectrum(std::span<const float> x) {
+    const int n = static_cast<int>(x.size());
+    std::vector<float> in(x.size());
+    constexpr double pi = std::numbers::pi;
+    for (int i = 0; i < n; ++i) {
+        const double t = 2.0 * pi * i / n;
+        const double w = 0.35875 - 0.48829 * std::cos(t) + 0.14128 * std::cos(2 * t) - 0.01168 * std::cos(3 * t);
+        in[static_cast<std::size_t>(i)] = static_cast<float>(static_cast<double>(x[static_cast<std::size_t>(i)]) * w);
+    }
+    auto* out = static_cast<fftwf_complex*>(fftwf_malloc(sizeof(fftwf_complex) * static_cast<std::size_t>(n / 2 + 1)));
+    fftwf_plan plan = fftwf_plan_dft_r2c_1d(n, in.data(), out, FFTW_ESTIMATE);
+    fftwf_execute(plan);
+    std::vector<double> mag(static_cast<std::size_t>(n / 2 + 1));
+    for (int k = 0; k <= n / 2; ++k)
+        mag[static_cast<std::size_t>(k)] = std::hypot(static_cast<double>(out[k][0]), static_cast<double>(out[k][1]));
+    fftwf_destroy_plan(plan);
+    fftwf_free(out);
+    return mag;
+}
+
+double toneLevelDb(std::span<const float> x, double sampleRate, double frequency) {
+    const std::size_t n = x.size();
+    constexpr double pi = std::numbers::pi;
+    double re = 0.0, im = 0.0, wsum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double w = 0.5 - 0.5 * std::cos(2.0 * pi * static_cast<double>(i) / static_cast<double>(n));
+        const double phase = 2.0 * pi * frequency * static_cast<double>(i) / sampleRate;
+        re += w * static_cast<double>(x[i]) * std::cos(phase);
+        im -= w * static_cast<double>(x[i]) * std::sin(phase);
+        wsum += w;
+    }
+    const double amplitude = 2.0 * std::hypot(re, im) / wsum;
+    return 20.0 * std::log10(std::max(amplitude, 1e-12));
+}
+
+} // namespace chronus::test
