@@ -1,0 +1,173 @@
+// Patch files: every module type round-trips exactly; bad files give errors naming the field or line.
+
+#include "PatchFile.hpp"
+#include "engine/ModuleRegistry.hpp"
+
+#include <QDir>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace chronus;
+using engine::ModuleRegistry;
+using engine::PatchGraph;
+
+class TestPatchFile : public QObject {
+    Q_OBJECT
+
+private slots:
+    void everyModuleTypeRoundTripsExactly();
+    void saveLoadSaveIsByteIdentical();
+    void fileOnDiskRoundTrips();
+    void predecessorAliasesLoadAsOurTypes();
+    void outOfRangeValuesAreClampedAndReported();
+    void badFilesAreRejectedWithFieldAndReason_data();
+    void badFilesAreRejectedWithFieldAndReason();
+    void syntaxErrorNamesLineAndColumn();
+    void shippedExamplesLoad();
+};
+
+void TestPatchFile::everyModuleTypeRoundTripsExactly() {
+    PatchGraph graph;
+    int n = 0;
+    for (const engine::ModuleType* type : ModuleRegistry::instance().types()) {
+        if (type->id == ModuleRegistry::kOutputType)
+            continue;
+        const std::string id = std::string(type->id) + "_" + std::to_string(n++);
+        QVERIFY2(graph.addModule(id, type->id).ok(), type->id);
+        // A non-default value for every param: somewhere inside the range, a different one per param.
+        for (std::size_t p = 0; p < type->params.size(); ++p) {
+            const engine::ParamSpec& spec = type->params[p];
+            double v = static_cast<double>(spec.min) + (static_cast<double>(spec.max) - static_cast<double>(spec.min)) * (0.3 + 0.1 * static_cast<double>(p));
+            QVERIFY(graph.setParam(id, spec.id, v).ok());
+        }
+        QVERIFY(graph.setPosition(id, 10.5 * n, -3.25 * n).ok());
+        if (!type->outputs.empty())
+            QVERIFY(graph.connect(id, "out.left").ok());
+    }
+    QVERIFY(graph.setParam("out", "level", 0.75).ok());
+    auto loaded = app::parsePatch(app::serializePatch(graph), "memory");
+    QVERIFY2(loaded.ok(), loaded.status().message().c_str());
+    QVERIFY(loaded->warnings.isEmpty());
+    QVERIFY(loaded->graph == graph);
+}
+
+void TestPatchFile::saveLoadSaveIsByteIdentical() {
+    PatchGraph graph;
+    QVERIFY(graph.addModule("osc1", "saw").ok());
+    QVERIFY(graph.addModule("env1", "adsr").ok());
+    QVERIFY(graph.setParam("osc1", "freq", 110.1).ok());
+    QVERIFY(graph.setParam("env1", "attack", 5).ok());
+    QVERIFY(graph.connect("osc1", "env1").ok());
+    QVERIFY(graph.connect("env1.out", "out").ok());
+    const QByteArray first = app::serializePatch(graph);
+    auto loaded = app::parsePatch(first, "memory");
+    QVERIFY(loaded.ok());
+    QCOMPARE(app::serializePatch(loaded->graph), first);
+}
+
+void TestPatchFile::fileOnDiskRoundTrips() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    PatchGraph graph;
+    QVERIFY(graph.addModule("n", "noise").ok());
+    QVERIFY(graph.setParam("n", "color", 1).ok());
+    const QString path = dir.filePath("p.json");
+    QVERIFY(app::savePatchFile(graph, path).ok());
+    auto loaded = app::loadPatchFile(path);
+    QVERIFY2(loaded.ok(), loaded.status().message().c_str());
+    QVERIFY(loaded->graph == graph);
+    // A failed save (the target is a directory) reports an error and leaves nothing half-written.
+    QVERIFY(!app::savePatchFile(graph, dir.path()).ok());
+}
+
+void TestPatchFile::predecessorAliasesLoadAsOurTypes() {
+    const QByteArray json = R"({"format": "chronus-patch", "version": 1,
+        "modules": [{"id": "osc1", "type": "simple_sine", "params": {"freq": 330}},
+                    {"id": "f", "type": "biquad_filter", "params": {"resonance": 3, "mode": 2}}],
+        "cables": [{"from": "osc1", "to": "f"}, {"from": "f", "to": "out"}]})";
+    auto loaded = app::parsePatch(json, "seed");
+    QVERIFY2(loaded.ok(), loaded.status().message().c_str());
+    QCOMPARE(std::string(loaded->graph.find("osc1")->type->id), std::string("sine"));
+    const engine::PatchNode* f = loaded->graph.find("f");
+    QCOMPARE(std::string(f->type->id), std::string("biquad"));
+    QCOMPARE(f->params[static_cast<std::size_t>(f->type->findParam("q"))], 3.0);
+    QCOMPARE(loaded->graph.cables().size(), std::size_t(3)); // osc1 -> f, f -> out.left, f -> out.right
+}
+
+void TestPatchFile::outOfRangeValuesAreClampedAndReported() {
+    const QByteArray json = R"({"format": "chronus-patch", "version": 1,
+        "modules": [{"id": "osc1", "type": "saw", "params": {"freq": 1e9, "gain": -4}}]})";
+    auto loaded = app::parsePatch(json, "p.json");
+    QVERIFY(loaded.ok());
+    QCOMPARE(loaded->warnings.size(), 2);
+    QVERIFY2(loaded->warnings.join('\n').contains("modules[0].params.freq"), qPrintable(loaded->warnings.join('\n')));
+    const engine::PatchNode* osc = loaded->graph.find("osc1");
+    QCOMPARE(osc->params[0], 20000.0);
+    QCOMPARE(osc->params[1], 0.0);
+}
+
+void TestPatchFile::badFilesAreRejectedWithFieldAndReason_data() {
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("expected");
+    const QByteArray head = R"("format": "chronus-patch", "version": 1)";
+    QTest::addRow("not an object") << QByteArray("[1, 2]") << "top level: expected an object";
+    QTest::addRow("wrong format") << QByteArray(R"({"format": "x", "version": 1})") << "format";
+    QTest::addRow("newer version") << QByteArray(R"({"format": "chronus-patch", "version": 7})") << "newer";
+    QTest::addRow("unknown top key") << ("{" + head + R"(, "modles": []})") << "unknown key 'modles'";
+    QTest::addRow("unknown type")
+        << ("{" + head + R"(, "modules": [{"id": "a", "type": "wobbulator"}]})") << "modules[0]: unknown module type 'wobbulator' (known: sine, saw";
+    QTest::addRow("duplicate id")
+        << ("{" + head + R"(, "modules": [{"id": "a", "type": "saw"}, {"id": "a", "type": "sine"}]})")
+        << "modules[1]: a module with id 'a' already exists";
+    QTest::addRow("bad id") << ("{" + head + R"(, "modules": [{"id": "a/b", "type": "saw"}]})") << "invalid module id";
+    QTest::addRow("id not a string") << ("{" + head + R"(, "modules": [{"id": 3, "type": "saw"}]})")
+                                     << "modules[0].id: expected a string, found a number";
+    QTest::addRow("param not a number")
+        << ("{" + head + R"(, "modules": [{"id": "a", "type": "saw", "params": {"freq": "high"}}]})")
+        << "modules[0].params.freq: expected a number, found a string";
+    QTest::addRow("unknown param")
+        << ("{" + head + R"(, "modules": [{"id": "a", "type": "saw", "params": {"frq": 1}}]})")
+        << "has no parameter 'frq' (parameters: freq, gain)";
+    QTest::addRow("unknown port")
+        << ("{" + head + R"(, "modules": [{"id": "a", "type": "saw"}], "cables": [{"from": "a.sine", "to": "out"}]})")
+        << "cables[0]: module 'a' (saw) has no output 'sine' (outputs: out)";
+    QTest::addRow("cycle")
+        << ("{" + head + R"(, "modules": [{"id": "a", "type": "vca"}, {"id": "b", "type": "vca"}],
+              "cables": [{"from": "a", "to": "b"}, {"from": "b", "to": "a"}]})")
+        << "cables[1]: connecting b to a would make a cycle: b -> a -> b";
+    QTest::addRow("bad position")
+        << ("{" + head + R"(, "modules": [{"id": "a", "type": "saw", "position": [1]}]})") << "modules[0].position";
+}
+
+void TestPatchFile::badFilesAreRejectedWithFieldAndReason() {
+    QFETCH(QByteArray, json);
+    QFETCH(QString, expected);
+    auto loaded = app::parsePatch(json, "bad.json");
+    QVERIFY(!loaded.ok());
+    const QString message = QString::fromStdString(loaded.status().message());
+    QVERIFY2(message.startsWith("bad.json"), qPrintable(message));
+    QVERIFY2(message.contains(expected), qPrintable(message));
+}
+
+void TestPatchFile::syntaxErrorNamesLineAndColumn() {
+    auto loaded = app::loadPatchFile(CHRONUS_TEST_DATA_DIR "/patches/bad-syntax.json");
+    QVERIFY(!loaded.ok());
+    const QString message = QString::fromStdString(loaded.status().message());
+    // The missing comma is at the start of line 6.
+    QVERIFY2(message.contains("bad-syntax.json:6:"), qPrintable(message));
+    QVERIFY2(message.contains("invalid JSON"), qPrintable(message));
+}
+
+void TestPatchFile::shippedExamplesLoad() {
+    const QDir dir(CHRONUS_SOURCE_DIR "/resources/patches");
+    const QStringList files = dir.entryList({"*.json"}, QDir::Files);
+    QVERIFY(!files.isEmpty());
+    for (const QString& name : files) {
+        auto loaded = app::loadPatchFile(dir.filePath(name));
+        QVERIFY2(loaded.ok(), loaded.status().message().c_str());
+        QVERIFY2(loaded->warnings.isEmpty(), qPrintable(loaded->warnings.join('\n')));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestPatchFile)
+#include "tst_patchfile.moc"
