@@ -1,9 +1,27 @@
 #!/usr/bin/env bash
 # Set up, build, and run the whole test suite headless. Extra arguments go to ctest.
+# Then, unless CHRONUS_SANITIZERS=0: the suite again under AddressSanitizer + UBSan (build-asan),
+# and the concurrency tests under ThreadSanitizer (build-tsan).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${CHRONUS_BUILD_DIR:-$ROOT/build}"
-"$ROOT/scripts/build.sh"
 export QT_QPA_PLATFORM=offscreen
-cd "$BUILD_DIR"
-ctest --output-on-failure --timeout 300 "$@"
+JOBS="$(nproc)"
+
+"$ROOT/scripts/build.sh"
+(cd "$BUILD_DIR" && ctest --output-on-failure --timeout 300 "$@")
+
+if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
+    echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
+    cmake -S "$ROOT" -B "$ROOT/build-asan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCHRONUS_SANITIZE=address -DCHRONUS_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$ROOT/build-asan" --parallel "$JOBS"
+    (cd "$ROOT/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --output-on-failure --timeout 600 "$@")
+
+    echo "== ThreadSanitizer (concurrency tests) =="
+    cmake -S "$ROOT" -B "$ROOT/build-tsan" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target tst_spsc_queue tst_audio_ring
+    (cd "$ROOT/build-tsan" && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 600 -R 'spsc|ring')
+fi

@@ -8,6 +8,7 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <cmath>
 #include <set>
 
 namespace chronus::app {
@@ -97,7 +98,8 @@ Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
                                                           .arg(typeName(root.value("format"))));
     const QJsonValue versionValue = root.value("version");
     const double version = versionValue.toDouble(-1);
-    if (!versionValue.isDouble() || version != static_cast<int>(version) || version < 1)
+    // Range first: casting a huge double to int is undefined behaviour (found by the fuzzer).
+    if (!versionValue.isDouble() || !(version >= 1 && version <= 1e6) || version != std::floor(version))
         return fail(source, QStringLiteral("version"), QStringLiteral("expected a positive integer"));
     if (version > kPatchFormatVersion)
         return fail(source, QStringLiteral("version"),
