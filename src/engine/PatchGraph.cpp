@@ -147,7 +147,8 @@ std::optional<std::vector<std::string>> PatchGraph::pathBetween(std::string_view
     // Depth-first search along cables; returns the module ids from `from` to `to` inclusive.
     std::vector<std::string> path{std::string(from)};
     std::vector<std::string> visited;
-    auto dfs = [&](auto&& self, const std::string& at) -> bool {
+    // `at` by value: it may name an element of `path`, which push_back reallocates (found by the fuzzer).
+    auto dfs = [&](auto&& self, std::string at) -> bool {
         if (at == to)
             return true;
         visited.push_back(at);
