@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 
 namespace chronus::engine {
 
@@ -27,10 +29,20 @@ Status OfflineRenderer::ensureCompiled() {
 Result<StereoBuffer> OfflineRenderer::render(double seconds) {
     if (!(seconds >= 0.0) || !std::isfinite(seconds))
         return Status::error(ErrorCode::InvalidArgument, "duration must be a finite number of seconds >= 0");
-    return renderFrames(static_cast<std::size_t>(std::llround(seconds * m_sampleRate)));
+    // Compile first: it validates the sample rate, which must not become a frame count while it is
+    // negative or not finite (llround of that is undefined; a negative count wraps to a huge size).
+    if (Status s = ensureCompiled(); !s)
+        return s;
+    const double frames = seconds * m_sampleRate;
+    if (frames > static_cast<double>(std::numeric_limits<std::int32_t>::max()))
+        return Status::error(ErrorCode::InvalidArgument, "duration is too long to render into memory");
+    return renderFrames(static_cast<std::size_t>(std::llround(frames)));
 }
 
 Result<StereoBuffer> OfflineRenderer::renderFrames(std::size_t frames) {
+    // Before allocating: an uncompilable graph or rate is an error, not a buffer of silence.
+    if (Status s = ensureCompiled(); !s)
+        return s;
     StereoBuffer out{std::vector<float>(frames), std::vector<float>(frames)};
     if (Status s = renderInto(out.left.data(), out.right.data(), frames); !s)
         return s;

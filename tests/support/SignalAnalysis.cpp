@@ -104,4 +104,39 @@ double toneLevelDb(std::span<const float> x, double sampleRate, double frequency
     return 20.0 * std::log10(std::max(amplitude, 1e-12));
 }
 
+double centsBetween(double frequency, double reference) {
+    return 1200.0 * std::log2(frequency / reference);
+}
+
+double inharmonicLevelDb(std::span<const float> x, double sampleRate, double fundamental, int guardBins) {
+    const std::vector<double> mag = magnitudeSpectrum(x);
+    const double binHz = sampleRate / static_cast<double>(x.size());
+    const double guardHz = guardBins * binHz;
+    double fundamentalMag = 0.0;
+    double worst = 0.0;
+    for (std::size_t k = 1; k < mag.size(); ++k) {
+        const double f = static_cast<double>(k) * binHz;
+        const double harmonic = std::round(f / fundamental) * fundamental;
+        if (std::fabs(f - fundamental) <= guardHz)
+            fundamentalMag = std::max(fundamentalMag, mag[k]);
+        if (std::fabs(f - harmonic) > guardHz)
+            worst = std::max(worst, mag[k]);
+    }
+    return 20.0 * std::log10(std::max(worst, 1e-300) / std::max(fundamentalMag, 1e-300));
+}
+
+std::size_t firstIndexAtLeast(std::span<const float> x, std::size_t from, float threshold) {
+    for (std::size_t i = from; i < x.size(); ++i)
+        if (x[i] >= threshold)
+            return i;
+    return x.size();
+}
+
+std::size_t firstIndexAtMost(std::span<const float> x, std::size_t from, float threshold) {
+    for (std::size_t i = from; i < x.size(); ++i)
+        if (x[i] <= threshold)
+            return i;
+    return x.size();
+}
+
 } // namespace chronus::test

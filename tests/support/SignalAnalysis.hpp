@@ -1,6 +1,7 @@
 #pragma once
 // Measurements the tests assert on: finiteness, level, frequency, spectra, steps.
 
+#include <cstddef>
 #include <span>
 #include <vector>
 
@@ -25,5 +26,20 @@ std::vector<double> magnitudeSpectrum(std::span<const float> x);
 // Level in dB of a pure sine component at `frequency` (Goertzel on a Hann window), relative to a
 // full-scale sine (0 dB = amplitude 1).
 double toneLevelDb(std::span<const float> x, double sampleRate, double frequency);
+
+// Signed distance from `reference` to `frequency` in cents (1/1200 octave).
+double centsBetween(double frequency, double reference);
+
+// The strongest spectral component that is not a harmonic of `fundamental` (not within
+// `guardBins` bins of k * fundamental, k = 0, 1, 2, ...), in dB relative to the fundamental.
+// Measured on magnitudeSpectrum(x): use a few ten thousand samples of a steady tone. Aliasing
+// of a periodic waveform lands between the harmonics whenever sampleRate / fundamental is not
+// an integer, so this is its level.
+double inharmonicLevelDb(std::span<const float> x, double sampleRate, double fundamental, int guardBins = 8);
+
+// Index of the first sample at or after `from` with value >= threshold (AtLeast) or
+// <= threshold (AtMost); x.size() when there is none.
+std::size_t firstIndexAtLeast(std::span<const float> x, std::size_t from, float threshold);
+std::size_t firstIndexAtMost(std::span<const float> x, std::size_t from, float threshold);
 
 } // namespace chronus::test
