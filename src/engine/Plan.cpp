@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <unordered_map>
 
 namespace chronus::engine {
@@ -48,12 +49,18 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
         for (const auto& input : node)
             if (input.size() > 1)
                 ++buffers;
-    plan->m_pool.assign(buffers * block, 0.0f);
+    // Buffers start on cache lines (vector loads and stores never straddle two); the pool is
+    // over-allocated by one line to align its start.
+    constexpr std::size_t kLineFloats = 64 / sizeof(float);
+    const std::size_t stride = (block + kLineFloats - 1) / kLineFloats * kLineFloats;
+    plan->m_pool.assign(buffers * stride + kLineFloats, 0.0f);
     float* pool = plan->m_pool.data();
-    auto buffer = [&](std::size_t index) { return pool + index * block; };
+    pool += (kLineFloats - reinterpret_cast<std::uintptr_t>(pool) / sizeof(float) % kLineFloats) % kLineFloats;
+    auto buffer = [&](std::size_t index) { return pool + index * stride; };
     plan->m_masterLeft = buffer(0);
     plan->m_masterRight = buffer(1);
 
+    std::map<std::vector<const float*>, float*> sumOf; // source list -> its sum buffer
     for (std::size_t index : graph.topologicalOrder()) {
         const PatchNode& node = nodes[index];
         Step step{plan->m_modules[index].get(), static_cast<std::uint32_t>(plan->m_inputs.size()),
@@ -68,12 +75,22 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
             } else if (input.size() == 1) {
                 plan->m_inputs.push_back(sourceOf(input.front()));
             } else {
+                std::vector<const float*> sources;
+                for (const Cable* c : input)
+                    sources.push_back(sourceOf(c));
+                // Inputs fed by the same cables in the same order (a bare `out` feeds left and
+                // right) share one sum: it is computed once, at the first of them in the order.
+                auto shared = sumOf.find(sources);
+                if (shared != sumOf.end()) {
+                    plan->m_inputs.push_back(shared->second);
+                    continue;
+                }
                 float* sum = buffer(nextSumBuffer++);
                 plan->m_sums.push_back({sum, static_cast<std::uint32_t>(plan->m_sumSources.size()),
-                                        static_cast<std::uint32_t>(input.size())});
-                for (const Cable* c : input)
-                    plan->m_sumSources.push_back(sourceOf(c));
+                                        static_cast<std::uint32_t>(sources.size())});
+                plan->m_sumSources.insert(plan->m_sumSources.end(), sources.begin(), sources.end());
                 plan->m_inputs.push_back(sum);
+                sumOf.emplace(std::move(sources), sum);
                 ++step.sumCount;
             }
         }
@@ -120,6 +137,30 @@ void Plan::process(float* left, float* right, int frames) noexcept {
     }
 }
 
+namespace {
+
+// dst = src[0] + src[1] + ... added in that order, as a chain of `+=` would, but reading up to four
+// sources per pass over dst. Sum buffers never alias module outputs.
+void sumSources(float* __restrict dst, const float* const* src, std::uint32_t count, int frames) noexcept {
+    std::memcpy(dst, src[0], static_cast<std::size_t>(frames) * sizeof(float));
+    std::uint32_t k = 1;
+    for (; k + 4 <= count; k += 4) {
+        const float* __restrict a = src[k];
+        const float* __restrict b = src[k + 1];
+        const float* __restrict c = src[k + 2];
+        const float* __restrict d = src[k + 3];
+        for (int i = 0; i < frames; ++i)
+            dst[i] = (((dst[i] + a[i]) + b[i]) + c[i]) + d[i];
+    }
+    for (; k < count; ++k) {
+        const float* __restrict a = src[k];
+        for (int i = 0; i < frames; ++i)
+            dst[i] += a[i];
+    }
+}
+
+} // namespace
+
 void Plan::processBlock(float* left, float* right, int frames) noexcept {
     const std::size_t bytes = static_cast<std::size_t>(frames) * sizeof(float);
     std::memset(m_masterLeft, 0, bytes);
@@ -127,11 +168,7 @@ void Plan::processBlock(float* left, float* right, int frames) noexcept {
     for (const Step& step : m_steps) {
         for (std::uint32_t s = step.firstSum; s < step.firstSum + step.sumCount; ++s) {
             const SumOp& op = m_sums[s];
-            const float* const* src = &m_sumSources[op.firstSource];
-            std::memcpy(op.dst, src[0], bytes);
-            for (std::uint32_t k = 1; k < op.sourceCount; ++k)
-                for (int i = 0; i < frames; ++i)
-                    op.dst[i] += src[k][i];
+            sumSources(op.dst, &m_sumSources[op.firstSource], op.sourceCount, frames);
         }
         step.module->process({frames, m_inputs.data() + step.firstInput, m_outputs.data() + step.firstOutput});
     }

@@ -56,7 +56,7 @@ private:
     std::vector<float*> m_outputs;
     std::vector<SumOp> m_sums;
     std::vector<const float*> m_sumSources;
-    std::vector<float> m_pool; // every buffer, maxBlock floats each
+    std::vector<float> m_pool; // every buffer, maxBlock floats each, each starting on a cache line
     float* m_masterLeft = nullptr;
     float* m_masterRight = nullptr;
 };

@@ -37,6 +37,11 @@ public:
         return table[i] + frac * (table[i + 1] - table[i]);
     }
 
+    // RT-safe. Plays `table` into out[0, frames): constant `inc` cycles per sample starting at
+    // `phase` in [0, 1), each sample the linear interpolation of lookup() times `gain`. Returns the
+    // phase after the last sample. The phase is carried at least as precisely as in a double.
+    static double play(const float* table, double phase, double inc, float gain, float* out, int frames) noexcept;
+
     int levelCount() const noexcept { return static_cast<int>(m_harmonics.size()); }
     int harmonicsOfLevel(int level) const noexcept { return m_harmonics[static_cast<std::size_t>(level)]; }
 

@@ -41,10 +41,28 @@ private:
     float stepFor(Param timeParam, float distance) const noexcept;
     void gateOn() noexcept;
     void gateOff() noexcept;
+    void startSegment(Stage stage, float slope) noexcept;
+    // The envelope `count` samples into the current segment. Both render paths evaluate segments
+    // through this one expression, so they agree to the bit and may alternate block by block.
+    float segmentValue(int count) const noexcept { return m_segStart + m_slope * static_cast<float>(count); }
+    int advance() noexcept { return m_count < kMaxCount ? ++m_count : m_count; }
+    // The first count > m_count at which the current ramp reaches `target` (INT_MAX: never).
+    int segmentEnd(float target) const noexcept;
+    // Audio thread. Per sample; any param may be ramping.
+    void processSmoothing(const float* in, const float* gateIn, float* out, int frames) noexcept;
+    // Audio thread. Sustain and level constant: the block is cut into runs of constant gate and
+    // stage, each rendered by a branch-free loop.
+    void processRuns(const float* in, const float* gateIn, float* out, int frames) noexcept;
+
+    // Segments never get this long (20 s at 192 kHz is under 4e6 samples); a ramp that would is
+    // treated as never ending, and its sample count stops growing there.
+    static constexpr int kMaxCount = 1 << 30;
 
     Stage m_stage = Stage::Idle;
-    float m_env = 0.0f;
-    float m_step = 0.0f;
+    float m_env = 0.0f;      // the level of the last sample rendered
+    float m_segStart = 0.0f; // level where the current attack, decay or release began
+    float m_slope = 0.0f;    // per sample, signed
+    int m_count = 0;         // samples rendered in the current segment
     bool m_eventGate = false;
     bool m_gateHigh = false;
     float m_samplesPerMs = 48.0f;

@@ -41,11 +41,21 @@ protected:
         if (!fm && !freq.isSmoothing()) {
             const double inc = clampInc(static_cast<double>(freq.current()) * m_invSampleRate);
             const float* table = m_tables->table(shape, inc);
-            for (int i = 0; i < ctx.frames; ++i) {
-                out[i] = gain.next() * wave(table, phase, inc);
-                phase += inc;
-                if (phase >= 1.0)
-                    phase -= 1.0;
+            if (!gain.isSmoothing()) {
+                const float g = gain.current();
+                for (int i = 0; i < ctx.frames; ++i) {
+                    out[i] = g * wave(table, phase, inc);
+                    phase += inc;
+                    if (phase >= 1.0)
+                        phase -= 1.0;
+                }
+            } else {
+                for (int i = 0; i < ctx.frames; ++i) {
+                    out[i] = gain.next() * wave(table, phase, inc);
+                    phase += inc;
+                    if (phase >= 1.0)
+                        phase -= 1.0;
+                }
             }
         } else {
             for (int i = 0; i < ctx.frames; ++i) {
@@ -62,7 +72,25 @@ protected:
         m_phase = phase;
     }
 
-    static double clampInc(double inc) noexcept { return std::clamp(inc, 0.0, 0.49); }
+    // Runs an oscillator whose waveform is the table itself (lookup at the phase). Constant
+    // frequency and gain without FM, the usual case, is one call to Wavetables::play; anything
+    // else takes the general per-sample loop.
+    void runTable(const ProcessContext& ctx, Wavetables::Shape shape) noexcept {
+        SmoothedValue& freq = param(Freq);
+        SmoothedValue& gain = param(Gain);
+        if (ctx.inputs[Fm] || freq.isSmoothing() || gain.isSmoothing()) {
+            run(ctx, shape, [](const float* table, double phase, double) noexcept {
+                return Wavetables::lookup(table, phase);
+            });
+            return;
+        }
+        const double inc = clampInc(static_cast<double>(freq.current()) * m_invSampleRate);
+        m_phase = Wavetables::play(m_tables->table(shape, inc), m_phase, inc, gain.current(), ctx.outputs[Out],
+                                   ctx.frames);
+    }
+
+    // NaN (from an FM input carrying NaN) plays as 0 Hz rather than reading outside the table.
+    static double clampInc(double inc) noexcept { return inc > 0.0 ? std::min(inc, 0.49) : 0.0; }
 
     const Wavetables* m_tables = nullptr;
     double m_invSampleRate = 1.0 / 48000.0;

@@ -6,9 +6,7 @@ const ModuleType Saw::kType{"saw", "Saw", "Oscillators", "Band-limited sawtooth 
                               &createModule<Saw>};
 
 void Saw::process(const ProcessContext& ctx) noexcept {
-    run(ctx, Wavetables::Saw, [](const float* table, double phase, double) noexcept {
-        return Wavetables::lookup(table, phase);
-    });
+    runTable(ctx, Wavetables::Saw);
 }
 
 } // namespace chronus::engine

@@ -5,7 +5,8 @@ namespace chronus::engine {
 
 // State-variable filter, trapezoidal (zero-delay feedback) form after Andrew Simper's SVF paper:
 // stable at any Q and under fast cutoff modulation. Outputs lp, bp (unity gain at the centre) and hp.
-// The cutoff input is exponential CV, one unit per octave.
+// The cutoff input is exponential CV, one unit per octave. With constant cutoff and Q it renders
+// blocks of samples through the same filter's state-space form (see Svf.cpp).
 class Svf final : public Module {
 public:
     enum Param : ParamIndex { Cutoff, Q, ParamCount };
@@ -24,16 +25,35 @@ public:
     explicit Svf(const ModuleType& type) : Module(type) {}
     void process(const ProcessContext& ctx) noexcept override;
 
+    // Samples per step of the block form (see Svf.cpp): 8 with AVX2 and FMA, else 4.
+    static constexpr int kMaxBlockWidth = 8;
+    // The block form's constants for the current coefficients; `width` 0 until computed.
+    // Audio thread only (the renderer's own copy).
+    struct BlockCoefficients {
+        alignas(32) float lpState[2][kMaxBlockWidth];  // lp at step j from the state at step 0
+        float lpInput[kMaxBlockWidth][kMaxBlockWidth]; // lp at step j from the input at step m
+        float bpState[2][kMaxBlockWidth];
+        float bpInput[kMaxBlockWidth][kMaxBlockWidth];
+        float nextState[2][kMaxBlockWidth]; // lanes 0 and 1: the state after `width` steps
+        float nextInput[kMaxBlockWidth][kMaxBlockWidth];
+        int width = 0;
+    };
+
 protected:
     void onPrepare(const PrepareInfo& info) override;
 
 private:
     void updateCoefficients(float cutoffHz, float q) noexcept;
+    void processPerSample(const float* in, const float* cv, float* lp, float* bp, float* hp, int from, int to,
+                          bool modulated) noexcept;
 
     float m_k = 1.0f, m_a1 = 0.0f, m_a2 = 0.0f, m_a3 = 0.0f;
     float m_ic1 = 0.0f, m_ic2 = 0.0f;
     float m_piOverSr = 0.0f;
     float m_maxCutoff = 20000.0f;
+    // The cutoff and Q the coefficients were computed for; -1 after per-sample modulation.
+    float m_coeffCutoff = -1.0f, m_coeffQ = -1.0f;
+    BlockCoefficients m_block;
 };
 
 } // namespace chronus::engine
