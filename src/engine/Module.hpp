@@ -5,6 +5,7 @@
 #include "SmoothedValue.hpp"
 #include "Types.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -56,6 +57,11 @@ public:
     void setParamImmediate(ParamIndex index, float value) noexcept;
     float paramTarget(ParamIndex index) const noexcept { return m_params[index].target(); }
 
+    // Control thread, before prepare(). A seed derived from the module's id, so random modules
+    // (noise) are uncorrelated with each other yet render identically every time and in both slots.
+    void setInstanceSeed(std::uint32_t seed) noexcept { m_seed = seed; }
+    std::uint32_t instanceSeed() const noexcept { return m_seed; }
+
 protected:
     virtual void onPrepare(const PrepareInfo& info) = 0;
     SmoothedValue& param(ParamIndex index) noexcept { return m_params[index]; }
@@ -65,12 +71,23 @@ private:
     const ModuleType& m_type;
     std::unique_ptr<SmoothedValue[]> m_params;
     double m_sampleRate = 48000.0;
+    std::uint32_t m_seed = 0x9E3779B9u;
 };
 
 // How long parameter ramps take. Short enough to feel immediate, long enough to avoid zipper noise.
 inline constexpr double kParamRampSeconds = 0.010;
 
 // Registration helper: `&createModule<Saw>` fills ModuleType::create.
+// A stable 32-bit hash of a module id (FNV-1a), for instance seeds.
+inline std::uint32_t seedFromId(std::string_view id) noexcept {
+    std::uint32_t h = 2166136261u;
+    for (char c : id) {
+        h ^= static_cast<std::uint8_t>(c);
+        h *= 16777619u;
+    }
+    return h;
+}
+
 template <class M>
 std::unique_ptr<Module> createModule(const ModuleType& type) {
     return std::make_unique<M>(type);

@@ -27,6 +27,7 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
         auto module = nodes[i].type->create(*nodes[i].type);
         for (std::size_t p = 0; p < nodes[i].params.size(); ++p)
             module->setParamImmediate(static_cast<ParamIndex>(p), static_cast<float>(nodes[i].params[p]));
+        module->setInstanceSeed(seedFromId(nodes[i].id));
         module->prepare(info);
         plan->m_modules.push_back(std::move(module));
         plan->m_ids.push_back(nodes[i].id);

@@ -180,9 +180,6 @@ void TestAdsr::longSegmentsKeepTheirTimes_data() {
 }
 
 void TestAdsr::longSegmentsKeepTheirTimes() {
-    // Remove this skip when the Adsr rewrite (segments evaluated as start + slope x count) lands.
-    QSKIP("known bug: Adsr.cpp accumulates the envelope in float (m_env += m_step); the rounding of each "
-          "step adds up, so 3 s segments end up to 6 ms off and a 20 s decay up to 970 ms");
     verifySegmentTimes();
 }
 

@@ -89,6 +89,8 @@ private slots:
     void maximumQStaysBoundedOnNoiseAndRingsDown();
     void maximumQImpulseResponseRingsDown_data();
     void maximumQImpulseResponseRingsDown();
+    void blockPathMatchesPerSamplePath_data();
+    void blockPathMatchesPerSamplePath();
 };
 
 void TestSvf::lowPassMinus3dBWithinTwoPercentOfCutoff_data() {
@@ -277,6 +279,44 @@ void TestSvf::maximumQImpulseResponseRingsDown() {
         QVERIFY2(tail < 1e-4 * head,
                  qPrintable(QStringLiteral("%1: tail rms %2 vs head %3").arg(name).arg(tail).arg(head)));
     }
+}
+
+void TestSvf::blockPathMatchesPerSamplePath_data() {
+    QTest::addColumn<QString>("output");
+    QTest::addColumn<double>("q");
+    for (const char* output : {"lp", "bp", "hp"})
+        for (double q : {0.707, 4.0, 40.0})
+            QTest::newRow(qPrintable(QStringLiteral("%1 Q %2").arg(QLatin1String(output)).arg(q))) << QString::fromLatin1(output) << q;
+}
+
+void TestSvf::blockPathMatchesPerSamplePath() {
+    // A constant cutoff takes the vectorised block path; a connected cutoff CV (here a constant 0,
+    // so the same cutoff) takes the per-sample path. Both must be the same filter.
+    QFETCH(QString, output);
+    QFETCH(double, q);
+    OfflineRenderer r{48000.0, 64};
+    engine::PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("noise", "noise"));
+    CHRONUS_VERIFY_OK(g.addModule("zero", "lfo"));
+    CHRONUS_VERIFY_OK(g.setParam("zero", "depth", 0.0));
+    for (const char* id : {"block", "perSample"}) {
+        CHRONUS_VERIFY_OK(g.addModule(id, "svf"));
+        CHRONUS_VERIFY_OK(g.setParam(id, "cutoff", 1234.0));
+        CHRONUS_VERIFY_OK(g.setParam(id, "q", q));
+        CHRONUS_VERIFY_OK(g.connect("noise", std::string(id) + ".in"));
+    }
+    CHRONUS_VERIFY_OK(g.connect("zero", "perSample.cutoff"));
+    CHRONUS_VERIFY_OK(g.connect("block." + output.toStdString(), "out.left"));
+    CHRONUS_VERIFY_OK(g.connect("perSample." + output.toStdString(), "out.right"));
+    auto rendered = r.render(1.0);
+    CHRONUS_VERIFY_OK(rendered);
+    float largestDifference = 0.0f;
+    for (std::size_t i = 0; i < rendered->frames(); ++i)
+        largestDifference = std::max(largestDifference, std::fabs(rendered->left[i] - rendered->right[i]));
+    const float level = peak(rendered->right);
+    QVERIFY(level > 0.01f);
+    QVERIFY2(largestDifference <= 1e-4f * level,
+             qPrintable(QStringLiteral("difference %1 at peak %2").arg(largestDifference).arg(level)));
 }
 
 } // namespace chronus::test

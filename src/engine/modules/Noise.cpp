@@ -1,23 +1,22 @@
 #include "Noise.hpp"
 
-#include <atomic>
 
 namespace chronus::engine {
 
 const ModuleType Noise::kType{"noise", "Noise", "Oscillators", "White or pink noise", kParams, {}, kOutputs,
                               &createModule<Noise>};
 
-namespace {
-std::uint32_t nextSeed() {
-    static std::atomic<std::uint32_t> counter{0x9E3779B9u};
-    return counter.fetch_add(0x6D2B79F5u) | 1u;
-}
-} // namespace
-
-Noise::Noise(const ModuleType& type) : Module(type), m_seed(nextSeed()) {}
+Noise::Noise(const ModuleType& type) : Module(type) {}
 
 void Noise::onPrepare(const PrepareInfo&) {
-    m_state = m_seed;
+    // Scramble the id's hash (a murmur3 finaliser) so similar ids start far apart; never zero.
+    std::uint32_t s = instanceSeed();
+    s ^= s >> 16;
+    s *= 0x85EBCA6Bu;
+    s ^= s >> 13;
+    s *= 0xC2B2AE35u;
+    s ^= s >> 16;
+    m_state = s | 1u;
     for (float& b : m_b)
         b = 0.0f;
 }

@@ -5,7 +5,8 @@
 
 namespace chronus::engine {
 
-// White or pink noise. Each instance gets its own seed, so two noise modules are uncorrelated.
+// White or pink noise. The seed comes from the module's id: two noise modules are uncorrelated, and
+// a patch renders the same noise every time.
 class Noise final : public Module {
 public:
     enum Param : ParamIndex { Color, Gain, ParamCount };
@@ -24,7 +25,6 @@ protected:
     void onPrepare(const PrepareInfo& info) override;
 
 private:
-    std::uint32_t m_seed;
     std::uint32_t m_state = 1;
     float m_b[7] = {};
 };
