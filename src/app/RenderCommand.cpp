@@ -2,7 +2,9 @@
 
 #include "PatchFile.hpp"
 #include "WavWriter.hpp"
-#include "engine/OfflineRenderer.hpp"
+#include "audio/EngineCallback.hpp"
+#include "audio/OfflineDriver.hpp"
+#include "engine/SlotEngine.hpp"
 
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -10,6 +12,7 @@
 #include <QTextStream>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <vector>
 
@@ -85,8 +88,6 @@ int runRenderCommand(const QStringList& args) {
         err() << "chronus render: warning: " << warning << "\n";
     err().flush();
 
-    engine::OfflineRenderer renderer(rate, block);
-    renderer.setGraph(std::move(loaded->graph));
     WavWriter writer;
     const QString outPath = parser.value("out");
     if (auto s = writer.open(outPath.toStdString(), static_cast<int>(rate), format); !s) {
@@ -94,40 +95,78 @@ int runRenderCommand(const QStringList& args) {
         return 1;
     }
 
-    // Render and write in one-second chunks: memory stays flat whatever the length.
-    const std::size_t total = static_cast<std::size_t>(std::llround(seconds * rate));
-    const std::size_t chunk = static_cast<std::size_t>(rate);
-    std::vector<float> left(chunk), right(chunk);
+    // The same path as live audio: the patch goes into the standby slot as commands, is primed and
+    // committed (no fade), and the offline driver plays the engine through the same callback a
+    // device would, as fast as the workers render.
+    engine::EngineConfig config;
+    config.sampleRate = rate;
+    config.blockSize = block;
+    config.offline = true;
+    config.ringTargetBlocks = std::max(4, 8192 / block); // offline: fewer hand-overs between threads
+    config.hotMirror = false; // nobody fails over offline: one render, not two
+    config.healthWindowMs = 0.0;
+    config.realtimeWorkers = false;
+    engine::SlotEngine engine(config);
+    const auto fail = [&](const engine::Status& s) {
+        err() << "chronus render: " << positional.first() << ": " << QString::fromStdString(s.message()) << "\n";
+        return 1;
+    };
+    if (auto s = engine.start(); !s)
+        return fail(s);
+    if (auto s = engine.loadPending(loaded->graph); !s)
+        return fail(s);
+    if (auto primed = engine.prime(std::chrono::seconds(60)); !primed)
+        return fail(primed.status());
+
+    const std::uint64_t total = static_cast<std::uint64_t>(std::llround(seconds * rate));
     double peak = 0.0, sumSquares = 0.0;
     std::size_t clipped = 0;
-    qint64 renderNs = 0;
+    bool started = false;
+    engine::Status writeError;
+    // Offline thread: everything from the block the commit switched on goes to the file.
+    audio::OfflineDriver driver(total, [&](const float* interleaved, int frames) {
+        if (!started) {
+            started = engine.stats().commits > 0;
+            if (!started)
+                return 0; // the empty patch before the commit: not part of the rendering
+        }
+        for (int i = 0; i < 2 * frames; ++i) {
+            const double a = std::fabs(static_cast<double>(interleaved[i]));
+            peak = std::max(peak, a);
+            sumSquares += a * a;
+            clipped += (a > 1.0 && format != SampleFormat::Float32) ? 1 : 0;
+        }
+        if (auto s = writer.writeInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
+            writeError = s;
+            return -1;
+        }
+        return frames;
+    });
+    audio::EngineCallback callback(engine);
+    audio::DriverConfig driverConfig;
+    driverConfig.sampleRate = rate;
+    driverConfig.blockSize = 4096; // callbacks of many render blocks: fewer hand-overs
     QElapsedTimer timer;
-    for (std::size_t done = 0; done < total;) {
-        const std::size_t n = std::min(chunk, total - done);
-        timer.start();
-        if (auto s = renderer.renderInto(left.data(), right.data(), n); !s) {
-            err() << "chronus render: " << positional.first() << ": " << QString::fromStdString(s.message()) << "\n";
-            return 1;
-        }
-        renderNs += timer.nsecsElapsed();
-        for (std::size_t i = 0; i < n; ++i) {
-            for (float v : {left[i], right[i]}) {
-                const double a = std::fabs(static_cast<double>(v));
-                peak = std::max(peak, a);
-                sumSquares += static_cast<double>(v) * static_cast<double>(v);
-                clipped += (a > 1.0 && format != SampleFormat::Float32) ? 1 : 0;
-            }
-        }
-        if (auto s = writer.write(left.data(), right.data(), n); !s) {
-            err() << "chronus render: " << QString::fromStdString(s.message()) << "\n";
-            return 1;
-        }
-        done += n;
+    timer.start();
+    if (auto s = driver.start(callback, driverConfig); !s)
+        return fail(s);
+    if (auto committed = engine.commit(0.0, std::chrono::seconds(60)); !committed) {
+        driver.stop();
+        return fail(committed.status());
     }
+    driver.waitFinished();
+    driver.stop();
+    const qint64 renderNs = timer.nsecsElapsed();
+    const engine::EngineStats stats = engine.stats();
+    engine.stop();
+    if (!writeError.ok())
+        return fail(writeError);
     if (auto s = writer.close(); !s) {
         err() << "chronus render: " << QString::fromStdString(s.message()) << "\n";
         return 1;
     }
+    if (stats.slot[0].noneReads + stats.slot[1].noneReads > 0)
+        return fail(engine::Status::error(engine::ErrorCode::InvalidArgument, "internal error: the offline render starved"));
     const double rms = total ? std::sqrt(sumSquares / (2.0 * static_cast<double>(total))) : 0.0;
     auto dbfs = [](double v) { return v > 0.0 ? QString::number(20.0 * std::log10(v), 'f', 1) : QString("-inf"); };
     const double renderSeconds = static_cast<double>(renderNs) * 1e-9;

@@ -42,6 +42,12 @@ Status WavWriter::write(const float* left, const float* right, std::size_t frame
     return {};
 }
 
+Status WavWriter::writeInterleaved(const float* interleaved, std::size_t frames) {
+    if (sf_writef_float(m_file, interleaved, static_cast<sf_count_t>(frames)) != static_cast<sf_count_t>(frames))
+        return Status::error(ErrorCode::InvalidArgument, m_path + ": write failed: " + sf_strerror(m_file));
+    return {};
+}
+
 Status WavWriter::close() {
     if (!m_file)
         return {};

@@ -21,6 +21,7 @@ public:
     engine::Status open(const std::string& path, int sampleRate, SampleFormat format);
     // Interleaves and writes; integer formats clip at full scale instead of wrapping.
     engine::Status write(const float* left, const float* right, std::size_t frames);
+    engine::Status writeInterleaved(const float* interleaved, std::size_t frames);
     engine::Status close();
     bool isOpen() const noexcept { return m_file != nullptr; }
 

@@ -17,10 +17,8 @@
 
 namespace chronus::audio {
 
-// FIXME(error codes): engine::ErrorCode has no device error yet, so device failures (no server, no
-// device, stream refused) are reported as InvalidArgument and callers can only tell them from a
-// bad request by the message. Point this at a dedicated code once the engine's enum has one.
-inline constexpr engine::ErrorCode kDeviceError = engine::ErrorCode::InvalidArgument;
+// Device failures (no server, no device, stream refused) carry their own code.
+inline constexpr engine::ErrorCode kDeviceError = engine::ErrorCode::Device;
 
 // What the caller asks for. The device may give something else (JACK imposes the server's rate
 // and period); the driver reports what it got through sampleRate(), blockSize() and notice().

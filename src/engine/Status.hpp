@@ -23,6 +23,11 @@ enum class ErrorCode {
     ProtectedModule,
     InvalidValue,
     InvalidArgument,
+    QueueFull,   // a slot's command queue stayed full; the request was not applied
+    Timeout,     // prime, commit or a worker did not answer in time; nothing switched
+    RolledBack,  // the committed patch turned unhealthy (NaN, Inf, runaway level) and was undone
+    NotRunning,  // the engine or its audio callback is not running
+    Device,      // the audio device or server failed or refused the stream
 };
 
 class Status {

@@ -1,0 +1,33 @@
+#pragma once
+// The one adapter between a driver and the dual-slot engine: every driver (RtAudio, null, offline)
+// plays the engine through it, so live audio and offline render take the same path.
+
+#include "audio/AudioCallback.hpp"
+#include "engine/SlotEngine.hpp"
+
+#include <atomic>
+#include <cmath>
+
+namespace chronus::audio {
+
+class EngineCallback final : public AudioCallback {
+public:
+    explicit EngineCallback(engine::SlotEngine& engine) : m_engine(engine) {}
+
+    void process(float* out, const CallbackInfo& info) noexcept override {
+        m_engine.process(out, info.frames);
+        float peak = 0.0f;
+        for (int i = 0; i < 2 * info.frames; ++i)
+            peak = std::max(peak, std::fabs(out[i]));
+        m_peak.store(peak, std::memory_order_relaxed);
+    }
+
+    // Any thread. Peak of the last callback's output (for meters).
+    float lastPeak() const noexcept { return m_peak.load(std::memory_order_relaxed); }
+
+private:
+    engine::SlotEngine& m_engine;
+    std::atomic<float> m_peak{0.0f};
+};
+
+} // namespace chronus::audio

@@ -1,0 +1,1369 @@
+#include "SlotEngine.hpp"
+
+#include "Denormals.hpp"
+#include "ModuleRegistry.hpp"
+#include "rt/RealtimeSection.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <pthread.h>
+#include <sched.h>
+#include <limits>
+#include <stdexcept>
+#include <string>
+
+namespace chronus::engine {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+std::int64_t nowNs() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+}
+constexpr int kChunkFrames = 1024;        // the callback mixes in chunks of this many frames
+constexpr std::int64_t kFailoverFadeFrames = 256; // a failover to a mirror that is not in step
+constexpr std::size_t kHeldCapacity = 4096;       // live changes a worker can hold for their stamp
+constexpr std::size_t kTimelineLogCapacity = 4096; // live changes a mirror can replay
+constexpr std::uint32_t kUnalignedTimeline = 0x80000000u;
+
+enum Lease : std::uint8_t {
+    Dirty = 0,      // the standby holds edits (or an old patch): not a failover target
+    Clean = 1,      // the standby holds the committed patch: the callback may take it over
+    TakenOver = 2,  // the callback took it over (failover); the controller follows
+};
+
+// Per-window extremes written by the audio thread, published when the window ends.
+struct WindowStat {
+    double min = 1e300, max = 0.0;
+    std::uint64_t noneReads = 0;
+    void reset() { *this = {}; }
+};
+
+struct Health {
+    bool finite = true;
+    float peak = 0.0f;
+};
+
+Health measure(const float* interleaved, std::size_t frames) noexcept {
+    Health h;
+    float peak = 0.0f;
+    bool finite = true;
+    for (std::size_t i = 0; i < 2 * frames; ++i) {
+        const float x = interleaved[i];
+        finite &= std::isfinite(x);
+        peak = std::max(peak, std::fabs(x));
+    }
+    h.finite = finite;
+    h.peak = peak;
+    return h;
+}
+} // namespace
+
+const char* slotStateName(SlotState state) noexcept {
+    switch (state) {
+    case SlotState::Stopped: return "stopped";
+    case SlotState::Active: return "active";
+    case SlotState::Mirror: return "mirror";
+    case SlotState::Syncing: return "syncing";
+    case SlotState::Editing: return "editing";
+    case SlotState::Priming: return "priming";
+    case SlotState::Primed: return "primed";
+    case SlotState::Failed: return "failed";
+    }
+    return "unknown";
+}
+
+const char* fadeLawName(FadeLaw law) noexcept {
+    switch (law) {
+    case FadeLaw::Adaptive: return "adaptive";
+    case FadeLaw::EqualPower: return "equal-power";
+    case FadeLaw::EqualGain: return "equal-gain";
+    }
+    return "unknown";
+}
+
+std::optional<FadeLaw> fadeLawFromName(std::string_view name) noexcept {
+    for (FadeLaw law : {FadeLaw::Adaptive, FadeLaw::EqualPower, FadeLaw::EqualGain})
+        if (name == fadeLawName(law))
+            return law;
+    return std::nullopt;
+}
+
+// What the audio thread, the workers and the control side share beyond the slots. Fixed-size data
+// and atomics only.
+struct SlotEngine::Shared {
+    // Control -> audio.
+    std::atomic<std::uint64_t> commitRequest{0}; // (slot + 1) | fade frames << 8; 0 when none
+    std::atomic<std::int64_t> commitRequestNs{0};
+    std::atomic<std::uint32_t> failoverRequest{0}; // supervisor: slot + 1 to switch to
+    // Audio -> everyone.
+    std::atomic<int> active{0};
+    std::atomic<std::uint32_t> commitsDone{0};   // fades finished
+    std::atomic<std::uint32_t> commitsSettled{0}; // health windows closed or commits undone
+    std::atomic<bool> lastCommitRolledBack{false};
+    std::atomic<bool> lastRollbackRunaway{false}; // else NaN/Inf
+    std::atomic<std::int64_t> lastCommitNs{0};
+    std::atomic<bool> fading{false};
+    std::atomic<float> fadeProgress{0.0f};
+    std::atomic<float> fadeCorrelation{0.0f};
+    std::atomic<std::uint64_t> failovers{0}, takeovers{0}, rollbacks{0}, unhealthy{0}, muted{0};
+    std::atomic<std::uint64_t> framesOut{0};
+    std::atomic<std::uint32_t> outputTimeline{0};
+    std::atomic<std::int64_t> outputPlanFrame{0};
+    // Supervisor / control -> everyone.
+    std::atomic<std::uint64_t> stalls{0}, rebuilds{0};
+    std::atomic<std::int64_t> lastPrimeNs{0};
+};
+
+// One slot: the shared part (queue, ring, flags, counters: fixed-size data with atomics) and the
+// worker's own part (its patch, its compiled plan, its thread).
+struct SlotEngine::Slot {
+    // --- shared between threads
+    SpscQueue<SlotCommand, 1024> commands;       // control -> worker
+    AudioRing ring;                              // worker -> audio thread
+    std::atomic<std::uint32_t> wake{0};          // bumped by anyone who has work for the worker
+    std::atomic<std::uint32_t> produced{0};      // bumped per block (offline mode waits on it)
+    std::atomic<bool> stopRequested{false};      // control writes
+    std::atomic<std::uint8_t> lease{Dirty};      // control and audio thread (see Lease)
+    std::atomic<bool> dropPlan{false};           // audio thread: the plan went bad, compile anew
+    std::atomic<bool> needsRebuild{false};       // audio/worker: rebuild me once I am standby
+    std::atomic<bool> primeReady{false};         // worker writes
+    std::atomic<SlotState> state{SlotState::Stopped}; // worker writes
+    std::atomic<std::uint32_t> primeDone{0};     // ticket of the last finished prime; worker writes
+    std::atomic<std::uint32_t> syncDone{0};      // ticket of the last finished sync; worker writes
+    std::atomic<std::uint32_t> timelinePublished{0}; // worker writes
+    std::atomic<std::int64_t> planFramePublished{0}; // plan frame of the next block; worker writes
+    std::atomic<float> dspLoad{0.0f};            // worker writes
+    std::atomic<bool> realtime{false};           // worker writes
+    std::atomic<std::uint64_t> blocksRendered{0}, commandsApplied{0}, editsApplied{0}, editErrors{0};
+    std::atomic<std::uint64_t> workerExceptions{0}, lateLive{0}; // worker writes
+    std::atomic<std::uint64_t> queueDrops{0};    // control writes
+    std::atomic<std::uint64_t> noneReads{0};     // audio thread writes
+    std::atomic<std::uint64_t> noneReadsWindow{0}; // audio thread writes
+    std::atomic<double> occupancyMin{0.0}, occupancyMax{0.0}; // audio thread writes
+    std::atomic<std::uint8_t> faults{0};         // test hooks: bit per Fault
+    std::atomic<std::int64_t> stallNs{0};
+    WindowStat window;                           // audio thread only
+
+    // --- worker thread only
+    const Shared* shared = nullptr;
+    PatchGraph graph;     // the slot's patch, with its pending edits
+    PatchGraph planGraph; // what `plan` was compiled from (with the live changes it received)
+    std::unique_ptr<Plan> plan;
+    std::vector<float> left, right;
+    std::vector<SlotCommand> held; // live changes waiting for their stamp; capacity reserved
+    std::uint32_t timeline = 0;
+    std::int64_t planFrame = 0;
+    EngineConfig config;
+    bool primed = false;
+    std::thread thread;
+
+    void run() noexcept;
+    void apply(const SlotCommand& c);
+    void applyLive(const SlotCommand& c) noexcept;
+    void applyHeldDue() noexcept;
+    bool compile(std::uint32_t newTimeline);
+    void renderBlock(bool toRing);
+    void renderToTarget();
+    void setState(SlotState s) noexcept { state.store(s, std::memory_order_release); }
+    void fail() noexcept {
+        plan.reset();
+        primed = false;
+        primeReady.store(false, std::memory_order_release);
+        setState(SlotState::Failed);
+        produced.fetch_add(1, std::memory_order_release);
+        produced.notify_all();
+    }
+};
+
+void SlotEngine::Slot::run() noexcept {
+    ScopedFlushDenormals ftz;
+    if (config.realtimeWorkers) {
+        sched_param param{};
+        param.sched_priority = config.workerPriority;
+        realtime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0, std::memory_order_relaxed);
+    }
+    while (!stopRequested.load(std::memory_order_acquire)) {
+        const std::uint32_t seen = wake.load(std::memory_order_acquire);
+        try {
+            if (dropPlan.exchange(false, std::memory_order_acq_rel))
+                fail();
+            SlotCommand c;
+            while (commands.tryPop(c))
+                apply(c);
+            renderToTarget();
+        } catch (...) {
+            // A module (or the test hook) threw: this slot is sick. The callback fails over to the
+            // mirror; the supervisor rebuilds this slot once it is standby.
+            workerExceptions.fetch_add(1, std::memory_order_relaxed);
+            needsRebuild.store(true, std::memory_order_release);
+            fail();
+        }
+        if (!stopRequested.load(std::memory_order_acquire))
+            wake.wait(seen, std::memory_order_acquire);
+    }
+}
+
+void SlotEngine::Slot::renderBlock(bool toRing) {
+    rt::RealtimeSection section;
+    applyHeldDue();
+    if (const std::uint8_t f = faults.exchange(0, std::memory_order_acq_rel)) {
+        if (f & (1u << static_cast<int>(Fault::Stall)))
+            std::this_thread::sleep_for(std::chrono::nanoseconds(stallNs.load(std::memory_order_relaxed)));
+        if (f & (1u << static_cast<int>(Fault::Exception)))
+            throw std::runtime_error("injected worker exception");
+        if (f & (1u << static_cast<int>(Fault::NaN))) {
+            plan->process(left.data(), right.data(), config.blockSize);
+            left[0] = right[0] = std::numeric_limits<float>::quiet_NaN();
+            goto rendered;
+        }
+    }
+    {
+        const std::int64_t t0 = toRing ? nowNs() : 0;
+        plan->process(left.data(), right.data(), config.blockSize);
+        if (toRing) {
+            const double load = static_cast<double>(nowNs() - t0) * 1e-9 * config.sampleRate / config.blockSize;
+            const float previous = dspLoad.load(std::memory_order_relaxed);
+            dspLoad.store(previous + 0.05f * (static_cast<float>(load) - previous), std::memory_order_relaxed);
+        }
+    }
+rendered:
+    if (toRing)
+        ring.write(left.data(), right.data(), static_cast<std::size_t>(config.blockSize), timeline, planFrame);
+    planFrame += config.blockSize;
+    planFramePublished.store(planFrame, std::memory_order_release);
+    blocksRendered.fetch_add(1, std::memory_order_release);
+}
+
+void SlotEngine::Slot::renderToTarget() {
+    if (!plan)
+        return;
+    std::size_t n = ring.writableBlocks(static_cast<std::size_t>(config.ringTargetBlocks));
+    if (n == 0)
+        return;
+    for (; n > 0; --n)
+        renderBlock(true);
+    if (config.offline) { // the offline callback may be waiting for these
+        produced.fetch_add(1, std::memory_order_release);
+        produced.notify_all();
+    }
+}
+
+// Worker thread, between renders (never inside the render loop): compiling allocates.
+bool SlotEngine::Slot::compile(std::uint32_t newTimeline) {
+    auto compiled = Plan::compile(graph, {config.sampleRate, config.blockSize});
+    if (!compiled) {
+        editErrors.fetch_add(1, std::memory_order_relaxed);
+        fail();
+        return false;
+    }
+    // Let envelopes, filters and smoothing settle before anyone hears it.
+    for (int i = 0; i < config.warmupBlocks; ++i)
+        compiled.value()->process(left.data(), right.data(), config.blockSize);
+    plan = std::move(compiled).value();
+    planGraph = graph;
+    timeline = newTimeline;
+    planFrame = 0;
+    timelinePublished.store(timeline, std::memory_order_release);
+    planFramePublished.store(0, std::memory_order_release);
+    // Held live changes for another timeline will never apply here.
+    std::erase_if(held, [&](const SlotCommand& c) { return c.timeline != timeline; });
+    ring.discardWritten();
+    return true;
+}
+
+void SlotEngine::Slot::applyLive(const SlotCommand& c) noexcept {
+    commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    const PatchNode* node = graph.find(c.a.view());
+    if (!node)
+        return;
+    if (c.kind == SlotCommandKind::Gate) {
+        if (plan)
+            plan->gate(plan->moduleIndex(c.a.view()), c.value != 0.0);
+        return;
+    }
+    const ParamIndex param = node->type->findParam(c.b.view());
+    if (param < 0)
+        return;
+    if (c.ticket != 1)
+        (void)graph.setParam(c.a.view(), c.b.view(), c.value);
+    if (plan && planGraph.find(c.a.view())) {
+        (void)planGraph.setParam(c.a.view(), c.b.view(), c.value);
+        plan->setParam(plan->moduleIndex(c.a.view()), param, static_cast<float>(c.value));
+    }
+}
+
+void SlotEngine::Slot::applyHeldDue() noexcept {
+    if (held.empty())
+        return;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < held.size(); ++i) {
+        const SlotCommand& c = held[i];
+        if (c.timeline == timeline && c.stamp <= planFrame) {
+            if (c.stamp < planFrame)
+                lateLive.fetch_add(1, std::memory_order_relaxed);
+            applyLive(c);
+        } else {
+            held[kept++] = c;
+        }
+    }
+    held.resize(kept); // shrinking: never allocates
+}
+
+void SlotEngine::Slot::apply(const SlotCommand& c) {
+    Status status;
+    switch (c.kind) {
+    case SlotCommandKind::AddModule: status = graph.addModule(c.a.view(), c.b.view()); break;
+    case SlotCommandKind::RemoveModule: status = graph.removeModule(c.a.view()); break;
+    case SlotCommandKind::Connect: status = graph.connect(c.a.view(), c.b.view()); break;
+    case SlotCommandKind::Disconnect: status = graph.disconnect(c.a.view(), c.b.view()); break;
+    case SlotCommandKind::SetPending: status = graph.setParam(c.a.view(), c.b.view(), c.value).status(); break;
+    case SlotCommandKind::Clear: graph.clear(); break;
+    case SlotCommandKind::Prime: {
+        commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        setState(SlotState::Priming);
+        if (!(plan && graph == planGraph) && !compile(c.timeline))
+            return primeDone.store(c.ticket, std::memory_order_release);
+        renderToTarget();
+        primed = true;
+        primeReady.store(true, std::memory_order_release);
+        setState(SlotState::Primed);
+        primeDone.store(c.ticket, std::memory_order_release);
+        return;
+    }
+    case SlotCommandKind::Sync: {
+        commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        setState(SlotState::Syncing);
+        primed = false;
+        primeReady.store(false, std::memory_order_release);
+        if (!compile(c.timeline))
+            return syncDone.store(c.ticket, std::memory_order_release);
+        // Catch up with the output, replaying the held live changes at their stamps, so the ring
+        // starts where the active one is being read and the two stay identical sample for sample.
+        const std::int64_t cap = static_cast<std::int64_t>(config.maxCatchUpSeconds * config.sampleRate);
+        if (shared->outputTimeline.load(std::memory_order_acquire) == timeline) {
+            while (planFrame + config.blockSize <= shared->outputPlanFrame.load(std::memory_order_acquire)) {
+                if (planFrame > cap) { // too much history: play on, not in step
+                    timeline |= kUnalignedTimeline;
+                    timelinePublished.store(timeline, std::memory_order_release);
+                    break;
+                }
+                renderBlock(false);
+            }
+        }
+        renderToTarget();
+        setState(SlotState::Mirror);
+        syncDone.store(c.ticket, std::memory_order_release);
+        return;
+    }
+    case SlotCommandKind::MarkActive:
+        commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        primed = false;
+        primeReady.store(false, std::memory_order_release);
+        setState(SlotState::Active);
+        return;
+    case SlotCommandKind::SetLive:
+    case SlotCommandKind::Gate:
+        if (c.timeline != 0 && (c.timeline != timeline || !plan || c.stamp > planFrame)) {
+            if (held.size() < kHeldCapacity) {
+                SlotCommand h = c;
+                // For this plan's future: the patch takes the value now (a later edit or compile
+                // must see it), the plan at the stamp. For a timeline still to come (a mirror
+                // replaying history), both when it is due.
+                h.ticket = c.timeline == timeline ? 1 : 0;
+                if (h.ticket == 1 && c.kind == SlotCommandKind::SetLive)
+                    if (const PatchNode* node = graph.find(c.a.view()); node && node->type->findParam(c.b.view()) >= 0)
+                        (void)graph.setParam(c.a.view(), c.b.view(), c.value);
+                held.push_back(h); // capacity reserved: never allocates
+                return;
+            }
+            lateLive.fetch_add(1, std::memory_order_relaxed);
+        }
+        applyLive(c);
+        return;
+    }
+    // A patch edit: the slot is being edited, no longer primed or a mirror.
+    commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    editsApplied.fetch_add(1, std::memory_order_relaxed);
+    if (!status)
+        editErrors.fetch_add(1, std::memory_order_relaxed);
+    primed = false;
+    primeReady.store(false, std::memory_order_release);
+    setState(SlotState::Editing);
+}
+
+SlotEngine::SlotEngine(EngineConfig config)
+    : m_config(config)
+    , m_shared(std::make_unique<Shared>())
+    , m_scratchA(2 * kChunkFrames)
+    , m_scratchB(2 * kChunkFrames)
+    , m_scratchM(2 * kChunkFrames) {
+    m_config.blockSize = std::clamp(m_config.blockSize, 1, kMaxBlock);
+    m_config.ringTargetBlocks = std::clamp(m_config.ringTargetBlocks, 1,
+                                           static_cast<int>(AudioRing::kCapacityFrames / 2) / m_config.blockSize);
+    m_config.warmupBlocks = std::max(0, m_config.warmupBlocks);
+    if (m_config.stallDeadlineMs <= 0.0)
+        m_config.stallDeadlineMs = std::max(2.0, 3.0 * m_config.blockSize * 1000.0 / m_config.sampleRate);
+    m_hotMirror.store(m_config.hotMirror);
+    m_windowLength = std::max<std::int64_t>(1, std::llround(m_config.statsWindowSeconds * m_config.sampleRate));
+    for (auto& slot : m_slots) {
+        slot = std::make_unique<Slot>();
+        slot->shared = m_shared.get();
+        slot->config = m_config;
+        slot->ring.configure(static_cast<std::size_t>(m_config.blockSize));
+        slot->left.resize(static_cast<std::size_t>(m_config.blockSize));
+        slot->right.resize(static_cast<std::size_t>(m_config.blockSize));
+        slot->held.reserve(kHeldCapacity);
+    }
+}
+
+SlotEngine::~SlotEngine() { stop(); }
+
+Status SlotEngine::start() {
+    std::lock_guard lock(m_mutex);
+    if (m_running)
+        return {};
+    if (!(m_config.sampleRate >= kMinSampleRate && m_config.sampleRate <= kMaxSampleRate))
+        return Status::error(ErrorCode::InvalidArgument, "sample rate must be between 22050 and 192000 Hz");
+    for (auto& slot : m_slots) {
+        slot->stopRequested.store(false);
+        slot->ring.reset();
+        Slot* s = slot.get();
+        slot->thread = std::thread([s] { s->run(); });
+    }
+    m_running = true;
+    // Both slots start on the empty patch, on the same timeline: slot 0 plays, slot 1 mirrors it.
+    m_timeline = m_nextTicket++;
+    m_timelineStart = PatchGraph{};
+    m_timelineLog.clear();
+    m_timelineExact = true;
+    for (int i = 0; i < 2; ++i) {
+        SlotCommand c;
+        c.kind = SlotCommandKind::Sync;
+        c.ticket = m_nextTicket++;
+        c.timeline = m_timeline;
+        if (!send(i, c, std::chrono::milliseconds(1000)) ||
+            !waitFor(m_slots[static_cast<std::size_t>(i)]->syncDone, c.ticket, std::chrono::milliseconds(5000)))
+            return Status::error(ErrorCode::Timeout, "the slot workers did not start");
+    }
+    SlotCommand active;
+    active.kind = SlotCommandKind::MarkActive;
+    send(0, active, std::chrono::milliseconds(1000));
+    m_controlActive = 0;
+    m_slots[1]->lease.store(Clean, std::memory_order_release);
+    m_supervisorStop.store(false);
+    m_supervisor = std::thread([this] { supervise(); });
+    return {};
+}
+
+void SlotEngine::stop() {
+    {
+        std::lock_guard lock(m_mutex);
+        if (!m_running)
+            return;
+        m_running = false;
+    }
+    m_supervisorStop.store(true, std::memory_order_release);
+    if (m_supervisor.joinable())
+        m_supervisor.join();
+    for (int i = 0; i < 2; ++i) {
+        Slot& s = *m_slots[static_cast<std::size_t>(i)];
+        s.stopRequested.store(true, std::memory_order_release);
+        wakeWorker(i);
+        s.produced.fetch_add(1);
+        s.produced.notify_all();
+    }
+    for (auto& slot : m_slots)
+        if (slot->thread.joinable())
+            slot->thread.join();
+}
+
+void SlotEngine::wakeWorker(int slot) noexcept {
+    Slot& s = *m_slots[static_cast<std::size_t>(slot)];
+    s.wake.fetch_add(1, std::memory_order_release);
+    s.wake.notify_one();
+}
+
+bool SlotEngine::send(int slot, const SlotCommand& command, std::chrono::milliseconds timeout) {
+    Slot& s = *m_slots[static_cast<std::size_t>(slot)];
+    const auto deadline = Clock::now() + timeout;
+    while (!s.commands.tryPush(command)) {
+        wakeWorker(slot);
+        if (Clock::now() >= deadline) {
+            s.queueDrops.fetch_add(1, std::memory_order_relaxed);
+            return false;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    wakeWorker(slot);
+    return true;
+}
+
+bool SlotEngine::waitFor(const std::atomic<std::uint32_t>& counter, std::uint32_t value,
+                         std::chrono::milliseconds timeout) const {
+    const auto deadline = Clock::now() + timeout;
+    while (counter.load(std::memory_order_acquire) != value) {
+        if (Clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    return true;
+}
+
+// m_mutex held. If the callback failed over to the mirror, the controller follows: the mirror is the
+// active slot now, and the sick one is rebuilt as the new mirror.
+void SlotEngine::followFailover() {
+    if (!m_running)
+        return;
+    const std::uint64_t takeovers = m_shared->takeovers.load(std::memory_order_acquire);
+    if (takeovers == m_seenTakeovers)
+        return;
+    m_seenTakeovers = takeovers;
+    const int a = m_shared->active.load(std::memory_order_acquire);
+    if (a == m_controlActive)
+        return;
+    m_controlActive = a;
+    Slot& now = *m_slots[static_cast<std::size_t>(a)];
+    now.lease.store(Dirty, std::memory_order_release);
+    SlotCommand active;
+    active.kind = SlotCommandKind::MarkActive;
+    send(a, active, std::chrono::milliseconds(1000));
+    const std::uint32_t timeline = now.timelinePublished.load(std::memory_order_acquire);
+    if (timeline != m_timeline) { // the mirror was not in step: its history is not ours to replay
+        m_timeline = timeline;
+        m_timelineExact = false;
+        m_timelineLog.clear();
+    }
+    m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
+    (void)resync(1 - a, std::chrono::milliseconds(2000));
+}
+
+// m_mutex held. Before an edit reaches the standby it stops being a failover target; if the callback
+// took it over meanwhile, follow that and edit the new standby.
+bool SlotEngine::markStandbyDirty() {
+    for (int spins = 0; spins < 100000; ++spins) {
+        followFailover();
+        Slot& s = *m_slots[static_cast<std::size_t>(1 - m_controlActive)];
+        std::uint8_t lease = s.lease.load(std::memory_order_acquire);
+        if (lease == Dirty)
+            return true;
+        if (lease == Clean && s.lease.compare_exchange_strong(lease, Dirty, std::memory_order_acq_rel))
+            return true;
+        std::this_thread::yield(); // taken over: the audio thread is publishing the switch
+    }
+    return false;
+}
+
+Status SlotEngine::sendEdit(const SlotCommand& command) {
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    if (!markStandbyDirty())
+        return Status::error(ErrorCode::Timeout, "the standby slot did not settle after a failover");
+    if (!send(1 - m_controlActive, command, std::chrono::milliseconds(500)))
+        return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full; edit dropped");
+    return {};
+}
+
+namespace {
+Status textTooLong() { return Status::error(ErrorCode::InvalidId, "identifier too long"); }
+} // namespace
+
+Status SlotEngine::addModule(std::string_view id, std::string_view type) {
+    std::lock_guard lock(m_mutex);
+    PatchGraph next = m_pending;
+    if (Status s = next.addModule(id, type); !s)
+        return s;
+    SlotCommand c;
+    c.kind = SlotCommandKind::AddModule;
+    if (!c.a.assign(id) || !c.b.assign(type))
+        return textTooLong();
+    if (Status s = sendEdit(c); !s)
+        return s;
+    m_pending = std::move(next);
+    return {};
+}
+
+Status SlotEngine::removeModule(std::string_view id) {
+    std::lock_guard lock(m_mutex);
+    PatchGraph next = m_pending;
+    if (Status s = next.removeModule(id); !s)
+        return s;
+    SlotCommand c;
+    c.kind = SlotCommandKind::RemoveModule;
+    if (!c.a.assign(id))
+        return textTooLong();
+    if (Status s = sendEdit(c); !s)
+        return s;
+    m_pending = std::move(next);
+    return {};
+}
+
+Status SlotEngine::connect(std::string_view src, std::string_view dst) {
+    std::lock_guard lock(m_mutex);
+    PatchGraph next = m_pending;
+    if (Status s = next.connect(src, dst); !s)
+        return s;
+    SlotCommand c;
+    c.kind = SlotCommandKind::Connect;
+    if (!c.a.assign(src) || !c.b.assign(dst))
+        return textTooLong();
+    if (Status s = sendEdit(c); !s)
+        return s;
+    m_pending = std::move(next);
+    return {};
+}
+
+Status SlotEngine::disconnect(std::string_view src, std::string_view dst) {
+    std::lock_guard lock(m_mutex);
+    PatchGraph next = m_pending;
+    if (Status s = next.disconnect(src, dst); !s)
+        return s;
+    SlotCommand c;
+    c.kind = SlotCommandKind::Disconnect;
+    if (!c.a.assign(src) || !c.b.assign(dst))
+        return textTooLong();
+    if (Status s = sendEdit(c); !s)
+        return s;
+    m_pending = std::move(next);
+    return {};
+}
+
+Result<double> SlotEngine::setPending(std::string_view id, std::string_view param, double value) {
+    std::lock_guard lock(m_mutex);
+    PatchGraph next = m_pending;
+    auto applied = next.setParam(id, param, value);
+    if (!applied)
+        return applied.status();
+    SlotCommand c;
+    c.kind = SlotCommandKind::SetPending;
+    c.value = applied.value();
+    if (!c.a.assign(id) || !c.b.assign(param))
+        return textTooLong();
+    if (Status s = sendEdit(c); !s)
+        return s;
+    m_pending = std::move(next);
+    return applied.value();
+}
+
+Status SlotEngine::clear() {
+    std::lock_guard lock(m_mutex);
+    SlotCommand c;
+    c.kind = SlotCommandKind::Clear;
+    if (Status s = sendEdit(c); !s)
+        return s;
+    m_pending.clear();
+    return {};
+}
+
+// m_mutex held. The commands that build `graph` from the empty patch, onto `slot`'s queue.
+bool SlotEngine::sendGraph(int slot, const PatchGraph& graph) {
+    const auto timeout = std::chrono::milliseconds(2000);
+    SlotCommand c;
+    c.kind = SlotCommandKind::Clear;
+    if (!send(slot, c, timeout))
+        return false;
+    for (const PatchNode& node : graph.nodes()) {
+        if (node.id != ModuleRegistry::kOutputId) {
+            c = {};
+            c.kind = SlotCommandKind::AddModule;
+            c.a.assign(node.id);
+            c.b.assign(node.type->id);
+            if (!send(slot, c, timeout))
+                return false;
+        }
+        for (std::size_t p = 0; p < node.params.size(); ++p) {
+            if (node.params[p] == static_cast<double>(node.type->params[p].def))
+                continue;
+            c = {};
+            c.kind = SlotCommandKind::SetPending;
+            c.a.assign(node.id);
+            c.b.assign(node.type->params[p].id);
+            c.value = node.params[p];
+            if (!send(slot, c, timeout))
+                return false;
+        }
+    }
+    for (const Cable& cable : graph.cables()) {
+        c = {};
+        c.kind = SlotCommandKind::Connect;
+        c.a.assign(describeEndpoint(*graph.find(cable.from), cable.fromPort, true));
+        c.b.assign(describeEndpoint(*graph.find(cable.to), cable.toPort, false));
+        if (!send(slot, c, timeout))
+            return false;
+    }
+    return true;
+}
+
+Status SlotEngine::loadPending(const PatchGraph& graph) {
+    std::lock_guard lock(m_mutex);
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    if (!markStandbyDirty())
+        return Status::error(ErrorCode::Timeout, "the standby slot did not settle after a failover");
+    if (!sendGraph(1 - m_controlActive, graph))
+        return Status::error(ErrorCode::QueueFull, "the standby slot's command queue stayed full");
+    m_pending = graph;
+    return {};
+}
+
+// m_mutex held. `slot` (the standby) becomes a mirror of the committed patch: it rebuilds the patch
+// the committed timeline started from, replays the live changes since at their stamps, and catches
+// up with the output, so it plays what the active plays, sample for sample.
+Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout) {
+    Slot& s = *m_slots[static_cast<std::size_t>(slot)];
+    s.lease.store(Dirty, std::memory_order_release);
+    if (!sendGraph(slot, m_timelineExact ? m_timelineStart : m_committed))
+        return Status::error(ErrorCode::QueueFull, "the standby slot's command queue stayed full");
+    SlotCommand c;
+    c.kind = SlotCommandKind::Sync;
+    c.ticket = m_nextTicket++;
+    if (m_timelineExact) {
+        for (const SlotCommand& live : m_timelineLog)
+            send(slot, live, std::chrono::milliseconds(1000));
+        c.timeline = m_timeline;
+    } else {
+        c.timeline = (m_nextTicket++) | kUnalignedTimeline; // plays the same patch, not in step
+    }
+    if (!send(slot, c, timeout) || !waitFor(s.syncDone, c.ticket, timeout + std::chrono::milliseconds(2000)))
+        return Status::error(ErrorCode::Timeout, "the standby slot did not re-sync in time");
+    if (s.state.load(std::memory_order_acquire) == SlotState::Failed)
+        return Status::error(ErrorCode::InvalidArgument, "the standby slot failed to rebuild the committed patch");
+    s.lease.store(Clean, std::memory_order_release);
+    return {};
+}
+
+Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    followFailover();
+    const int standby = 1 - m_controlActive;
+    Slot& s = *m_slots[static_cast<std::size_t>(standby)];
+    SlotCommand c;
+    c.kind = SlotCommandKind::Prime;
+    c.ticket = m_nextTicket++;
+    c.timeline = c.ticket;
+    m_primedStart = m_pending;
+    m_primedExact = true;
+    m_primedTimeline = c.ticket;
+    const auto t0 = Clock::now();
+    if (!send(standby, c, timeout))
+        return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full");
+    if (!waitFor(s.primeDone, c.ticket, timeout))
+        return Status::error(ErrorCode::Timeout, "prime timed out after " + std::to_string(timeout.count()) + " ms");
+    if (!s.primeReady.load(std::memory_order_acquire))
+        return Status::error(ErrorCode::InvalidArgument, "prime failed: the standby could not compile the patch");
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
+    m_shared->lastPrimeNs.store(ns, std::memory_order_relaxed);
+    return static_cast<double>(ns) * 1e-6;
+}
+
+Result<double> SlotEngine::prime(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(m_mutex);
+    return primeLocked(timeout);
+}
+
+Result<CommitReport> SlotEngine::commit(double fadeMs, std::chrono::milliseconds timeout) {
+    std::lock_guard lock(m_mutex);
+    return commitLocked(fadeMs, timeout);
+}
+
+Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::milliseconds timeout) {
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    followFailover();
+    const int standby = 1 - m_controlActive;
+    Slot& next = *m_slots[static_cast<std::size_t>(standby)];
+    CommitReport report;
+    if (!next.primeReady.load(std::memory_order_acquire)) {
+        auto primed = primeLocked(timeout);
+        if (!primed)
+            return Status::error(primed.status().code(), "commit: " + primed.status().message() + "; nothing switched");
+        report.primeMs = primed.value();
+    }
+    const double ms = std::clamp(fadeMs >= 0.0 ? fadeMs : m_config.fadeMs, 0.0, 10000.0);
+    const std::uint64_t fadeFrames = static_cast<std::uint64_t>(std::llround(ms * 1e-3 * m_config.sampleRate));
+    const std::uint32_t settled = m_shared->commitsSettled.load(std::memory_order_acquire);
+    const std::uint64_t request = static_cast<std::uint64_t>(standby + 1) | (fadeFrames << 8);
+    m_shared->commitRequestNs.store(nowNs(), std::memory_order_relaxed);
+    m_shared->commitRequest.store(request, std::memory_order_release);
+    const auto fadeAndWindow = std::chrono::milliseconds(static_cast<long>(ms + m_config.healthWindowMs) + 1);
+    if (!waitFor(m_shared->commitsSettled, settled + 1, timeout + fadeAndWindow)) {
+        // Withdraw the request if the audio thread has not taken it: nothing switches.
+        std::uint64_t expected = request;
+        if (m_shared->commitRequest.compare_exchange_strong(expected, 0))
+            return Status::error(ErrorCode::Timeout,
+                                 "commit timed out: the audio callback is not running; nothing switched");
+        waitFor(m_shared->commitsSettled, settled + 1, std::chrono::milliseconds(10000));
+    }
+    if (m_shared->lastCommitRolledBack.load(std::memory_order_acquire)) {
+        const bool runaway = m_shared->lastRollbackRunaway.load(std::memory_order_relaxed);
+        return Status::error(ErrorCode::RolledBack,
+                             std::string("commit rolled back: the new patch produced ") +
+                                 (runaway ? "a runaway level" : "NaN or Inf") +
+                                 "; the previous patch plays on and the new one stays pending");
+    }
+    report.slot = standby;
+    report.commitMs = static_cast<double>(m_shared->lastCommitNs.load(std::memory_order_relaxed)) * 1e-6;
+    report.fadeCorrelation = static_cast<double>(m_shared->fadeCorrelation.load(std::memory_order_relaxed));
+    const int old = 1 - standby;
+    m_controlActive = standby;
+    m_previousCommitted = m_committed;
+    m_committed = m_pending;
+    // The committed timeline is now the one the new active primed (or kept, if its plan was current).
+    const std::uint32_t timeline = next.timelinePublished.load(std::memory_order_acquire);
+    if (timeline != m_timeline) {
+        m_timeline = timeline;
+        m_timelineExact = timeline == m_primedTimeline && m_primedExact;
+        m_timelineStart = m_primedStart;
+        m_timelineLog.clear();
+    }
+    SlotCommand active;
+    active.kind = SlotCommandKind::MarkActive;
+    send(standby, active, std::chrono::milliseconds(1000));
+    if (Status s = resync(old, timeout); !s)
+        m_slots[static_cast<std::size_t>(old)]->needsRebuild.store(true); // the supervisor retries
+    return report;
+}
+
+Status SlotEngine::abort(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(m_mutex);
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    followFailover();
+    m_pending = m_committed;
+    return resync(1 - m_controlActive, timeout);
+}
+
+bool SlotEngine::canUndoCommit() const {
+    std::lock_guard lock(m_mutex);
+    return m_previousCommitted.has_value();
+}
+
+Result<CommitReport> SlotEngine::undoCommit(double fadeMs, std::chrono::milliseconds timeout) {
+    std::lock_guard lock(m_mutex);
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    if (!m_previousCommitted)
+        return Status::error(ErrorCode::InvalidArgument, "nothing to undo: no commit since start");
+    if (!markStandbyDirty())
+        return Status::error(ErrorCode::Timeout, "the standby slot did not settle after a failover");
+    const PatchGraph previous = *m_previousCommitted;
+    if (!sendGraph(1 - m_controlActive, previous))
+        return Status::error(ErrorCode::QueueFull, "the standby slot's command queue stayed full");
+    m_pending = previous;
+    return commitLocked(fadeMs, timeout);
+}
+
+// m_mutex held. Live changes: stamped with the same plan frame for every slot on the committed
+// timeline (the active and an in-step mirror), at its next block for a standby being edited.
+Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph) {
+    const int a = m_controlActive, s = 1 - a;
+    const auto onTimeline = [&](int slot) {
+        const Slot& x = *m_slots[static_cast<std::size_t>(slot)];
+        return x.timelinePublished.load(std::memory_order_acquire) == m_timeline &&
+               (slot == a || x.lease.load(std::memory_order_acquire) == Clean);
+    };
+    const bool stampA = onTimeline(a), stampS = onTimeline(s);
+    std::int64_t stamp = 0;
+    for (int slot : {a, s})
+        if (slot == a ? stampA : stampS)
+            stamp = std::max(stamp, m_slots[static_cast<std::size_t>(slot)]->planFramePublished.load(std::memory_order_acquire));
+    stamp += 2 * m_config.blockSize; // after what either may be rendering right now
+    bool ok = true;
+    if (liveGraph.find(c.a.view())) {
+        SlotCommand ca = c;
+        ca.timeline = stampA ? m_timeline : 0;
+        ca.stamp = stamp;
+        ok &= send(a, ca, std::chrono::milliseconds(100));
+        if (stampA && ok) {
+            if (m_timelineLog.size() < kTimelineLogCapacity)
+                m_timelineLog.push_back(ca);
+            else
+                m_timelineExact = false; // a later mirror plays the patch, not in step
+        }
+        if (!stampA)
+            m_timelineExact = false;
+    }
+    if (m_pending.find(c.a.view())) {
+        SlotCommand cs = c;
+        cs.timeline = stampS ? m_timeline : 0;
+        cs.stamp = stamp;
+        if (!stampS)
+            m_primedExact = false;
+        ok &= send(s, cs, std::chrono::milliseconds(100));
+    }
+    if (!ok)
+        return Status::error(ErrorCode::QueueFull, "a slot's command queue is full; live change dropped");
+    return {};
+}
+
+Result<double> SlotEngine::setLive(std::string_view id, std::string_view param, double value) {
+    std::lock_guard lock(m_mutex);
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    followFailover();
+    auto applied = m_committed.setParam(id, param, value);
+    if (!applied) {
+        if (applied.status().code() != ErrorCode::UnknownModule || !m_pending.find(id))
+            return applied.status();
+        applied = m_pending.setParam(id, param, value); // a module not committed yet: live on the standby
+        if (!applied)
+            return applied.status();
+    }
+    (void)m_pending.setParam(id, param, applied.value()); // the pending patch follows, unless it dropped the module
+    SlotCommand c;
+    c.kind = SlotCommandKind::SetLive;
+    c.value = applied.value();
+    if (!c.a.assign(id) || !c.b.assign(param))
+        return textTooLong();
+    if (Status s = sendLive(c, m_committed); !s)
+        return s;
+    return applied.value();
+}
+
+Status SlotEngine::gate(std::string_view id, bool on) {
+    std::lock_guard lock(m_mutex);
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    followFailover();
+    if (!m_committed.find(id) && !m_pending.find(id))
+        return Status::error(ErrorCode::UnknownModule, "no module '" + std::string(id) + "'");
+    SlotCommand c;
+    c.kind = SlotCommandKind::Gate;
+    c.value = on ? 1.0 : 0.0;
+    if (!c.a.assign(id))
+        return textTooLong();
+    return sendLive(c, m_committed);
+}
+
+PatchGraph SlotEngine::committed() const {
+    std::lock_guard lock(m_mutex);
+    return m_committed;
+}
+
+PatchGraph SlotEngine::pending() const {
+    std::lock_guard lock(m_mutex);
+    return m_pending;
+}
+
+int SlotEngine::activeSlot() const {
+    std::lock_guard lock(m_mutex);
+    return m_controlActive;
+}
+
+void SlotEngine::injectFault(int slot, Fault fault, double stallMs) noexcept {
+    Slot& s = *m_slots[static_cast<std::size_t>(slot & 1)];
+    s.stallNs.store(static_cast<std::int64_t>(stallMs * 1e6), std::memory_order_relaxed);
+    s.faults.fetch_or(static_cast<std::uint8_t>(1u << static_cast<int>(fault)), std::memory_order_acq_rel);
+    wakeWorker(slot & 1);
+}
+
+// The supervisor: watches the active worker's progress (a stall asks the callback to fail over) and
+// rebuilds a sick standby in the background. Never touches the audio path itself.
+void SlotEngine::supervise() noexcept {
+    std::array<std::uint64_t, 2> lastBlocks{};
+    std::array<std::int64_t, 2> lastProgress{nowNs(), nowNs()};
+    std::array<bool, 2> flagged{};
+    const auto deadlineNs = static_cast<std::int64_t>(m_config.stallDeadlineMs * 1e6);
+    const std::size_t targetFrames =
+        static_cast<std::size_t>(m_config.ringTargetBlocks) * static_cast<std::size_t>(m_config.blockSize);
+    while (!m_supervisorStop.load(std::memory_order_acquire)) {
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        const std::int64_t now = nowNs();
+        const int a = m_shared->active.load(std::memory_order_acquire);
+        Slot& active = *m_slots[static_cast<std::size_t>(a)];
+        const std::uint64_t blocks = active.blocksRendered.load(std::memory_order_acquire);
+        if (blocks != lastBlocks[static_cast<std::size_t>(a)] || active.ring.occupancyFrames() >= targetFrames) {
+            lastBlocks[static_cast<std::size_t>(a)] = blocks;
+            lastProgress[static_cast<std::size_t>(a)] = now;
+            flagged[static_cast<std::size_t>(a)] = false;
+        } else if (!m_config.offline && !flagged[static_cast<std::size_t>(a)] &&
+                   now - lastProgress[static_cast<std::size_t>(a)] > deadlineNs) {
+            flagged[static_cast<std::size_t>(a)] = true;
+            m_shared->stalls.fetch_add(1, std::memory_order_relaxed);
+            m_shared->failoverRequest.store(static_cast<std::uint32_t>(1 - a + 1), std::memory_order_release);
+        }
+        if (std::unique_lock lock(m_mutex, std::try_to_lock); lock.owns_lock() && m_running) {
+            try {
+                followFailover();
+                const int s = 1 - m_controlActive;
+                Slot& standby = *m_slots[static_cast<std::size_t>(s)];
+                const bool clean = standby.lease.load(std::memory_order_acquire) == Clean;
+                // A sick standby that held the committed patch is rebuilt; one holding pending edits
+                // is left to its next prime (rebuilding would lose the edits).
+                if (standby.needsRebuild.exchange(false, std::memory_order_acq_rel) && (clean || m_pending == m_committed)) {
+                    m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
+                    (void)resync(s, std::chrono::milliseconds(2000));
+                }
+            } catch (...) {
+                // Allocation failure while rebuilding: try again on the next round.
+            }
+        }
+    }
+}
+
+EngineStats SlotEngine::stats() const noexcept {
+    EngineStats s;
+    s.activeSlot = m_shared->active.load(std::memory_order_acquire);
+    const std::uint32_t activeTimeline =
+        m_slots[static_cast<std::size_t>(s.activeSlot)]->timelinePublished.load(std::memory_order_acquire);
+    for (int i = 0; i < 2; ++i) {
+        const Slot& slot = *m_slots[static_cast<std::size_t>(i)];
+        SlotStats& out = s.slot[static_cast<std::size_t>(i)];
+        out.state = slot.state.load(std::memory_order_acquire);
+        out.primeReady = slot.primeReady.load(std::memory_order_acquire);
+        out.inStep = i != s.activeSlot && slot.lease.load(std::memory_order_acquire) == Clean &&
+                     slot.timelinePublished.load(std::memory_order_acquire) == activeTimeline;
+        out.occupancy = slot.ring.occupancyBlocks();
+        out.occupancyMin = slot.occupancyMin.load(std::memory_order_relaxed);
+        out.occupancyMax = slot.occupancyMax.load(std::memory_order_relaxed);
+        out.noneReads = slot.noneReads.load(std::memory_order_relaxed);
+        out.noneReadsWindow = slot.noneReadsWindow.load(std::memory_order_relaxed);
+        out.dspLoad = static_cast<double>(slot.dspLoad.load(std::memory_order_relaxed));
+        out.queueDrops = slot.queueDrops.load(std::memory_order_relaxed);
+        out.commandsApplied = slot.commandsApplied.load(std::memory_order_relaxed);
+        out.editsApplied = slot.editsApplied.load(std::memory_order_relaxed);
+        out.editErrors = slot.editErrors.load(std::memory_order_relaxed);
+        out.blocksRendered = slot.blocksRendered.load(std::memory_order_relaxed);
+        out.workerExceptions = slot.workerExceptions.load(std::memory_order_relaxed);
+        out.lateLiveChanges = slot.lateLive.load(std::memory_order_relaxed);
+        out.realtime = slot.realtime.load(std::memory_order_relaxed);
+    }
+    s.fading = m_shared->fading.load(std::memory_order_relaxed);
+    s.fadeProgress = static_cast<double>(m_shared->fadeProgress.load(std::memory_order_relaxed));
+    s.commits = m_shared->commitsDone.load(std::memory_order_relaxed);
+    s.lastPrimeMs = static_cast<double>(m_shared->lastPrimeNs.load(std::memory_order_relaxed)) * 1e-6;
+    s.lastCommitMs = static_cast<double>(m_shared->lastCommitNs.load(std::memory_order_relaxed)) * 1e-6;
+    s.lastFadeCorrelation = static_cast<double>(m_shared->fadeCorrelation.load(std::memory_order_relaxed));
+    s.failovers = m_shared->failovers.load(std::memory_order_relaxed);
+    s.rollbacks = m_shared->rollbacks.load(std::memory_order_relaxed);
+    s.stalls = m_shared->stalls.load(std::memory_order_relaxed);
+    s.unhealthyBlocks = m_shared->unhealthy.load(std::memory_order_relaxed);
+    s.mutedChunks = m_shared->muted.load(std::memory_order_relaxed);
+    s.rebuilds = m_shared->rebuilds.load(std::memory_order_relaxed);
+    s.framesOut = m_shared->framesOut.load(std::memory_order_relaxed);
+    s.sampleRate = m_config.sampleRate;
+    s.blockSize = m_config.blockSize;
+    s.ringTargetBlocks = m_config.ringTargetBlocks;
+    s.hotMirror = m_hotMirror.load(std::memory_order_relaxed);
+    s.fadeLaw = m_config.fadeLaw;
+    return s;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audio thread.
+
+void SlotEngine::process(float* interleaved, int frames) noexcept {
+    rt::RealtimeSection section;
+    for (auto& slot : m_slots)
+        slot->ring.applyDiscard();
+    for (int done = 0; done < frames;) {
+        const int n = std::min(kChunkFrames, frames - done);
+        processChunk(interleaved + 2 * done, n);
+        done += n;
+    }
+    m_shared->framesOut.fetch_add(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
+    for (int i = 0; i < 2; ++i)
+        wakeWorker(i);
+}
+
+// Offline only: the callback may wait for a worker (nobody is listening in real time).
+void SlotEngine::waitForFrames(int slot, std::size_t frames) noexcept {
+    Slot& s = *m_slots[static_cast<std::size_t>(slot)];
+    while (s.ring.occupancyFrames() < frames && !s.stopRequested.load(std::memory_order_acquire) &&
+           s.state.load(std::memory_order_acquire) != SlotState::Failed) {
+        const std::uint32_t seen = s.produced.load(std::memory_order_acquire);
+        if (s.ring.occupancyFrames() >= frames)
+            break;
+        wakeWorker(slot);
+        s.produced.wait(seen, std::memory_order_acquire);
+    }
+}
+
+void SlotEngine::startFade(int from, int to, std::int64_t frames, bool measure) noexcept {
+    m_fadeFrom = from;
+    m_fadeTo = to;
+    m_fadeLength = std::max<std::int64_t>(1, frames);
+    m_fadePosition = frames <= 0 ? 1 : 0; // no fade: the new side from the first sample
+    m_fading = true;
+    m_fadeRho = 0.0f;
+    if (measure) {
+        // Correlation of what is about to be faded, from the frames both rings hold already.
+        Slot& a = *m_slots[static_cast<std::size_t>(from)];
+        Slot& b = *m_slots[static_cast<std::size_t>(to)];
+        const std::size_t na = a.ring.peek(m_scratchA.data(), kChunkFrames);
+        const std::size_t nb = b.ring.peek(m_scratchB.data(), kChunkFrames);
+        double ab = 0.0, aa = 0.0, bb = 0.0;
+        for (std::size_t i = 0; i < 2 * std::min(na, nb); ++i) {
+            const double x = static_cast<double>(m_scratchA[i]), y = static_cast<double>(m_scratchB[i]);
+            ab += x * y;
+            aa += x * x;
+            bb += y * y;
+        }
+        const double rho = (aa > 0.0 && bb > 0.0) ? ab / std::sqrt(aa * bb) : 0.0;
+        m_fadeRho = static_cast<float>(std::clamp(rho, -0.5, 1.0));
+        // Seeds for the running estimate the fade keeps (per frame, mono sums).
+        const double count = static_cast<double>(std::max<std::size_t>(1, std::min(na, nb)));
+        m_corrAB = ab / count;
+        m_corrAA = aa / count;
+        m_corrBB = bb / count;
+    } else {
+        m_corrAB = m_corrAA = m_corrBB = 0.0;
+    }
+    m_shared->fadeCorrelation.store(m_fadeRho, std::memory_order_relaxed);
+    m_shared->fading.store(true, std::memory_order_relaxed);
+}
+
+// Reads the mirror so that its next frame is the active's: drops the frames it is behind by,
+// reads nothing while it is ahead. A mirror on another timeline is drained freely (not in step).
+std::size_t SlotEngine::readInStep(int slot, float* dest, std::size_t frames, bool haveTag, std::uint32_t timeline,
+                                   std::int64_t planFrame) noexcept {
+    Slot& m = *m_slots[static_cast<std::size_t>(slot)];
+    std::uint32_t tl = 0;
+    std::int64_t pf = 0;
+    m_mirrorInStep = false;
+    if (!m.ring.frontTag(tl, pf))
+        return 0;
+    if (haveTag && tl == timeline) {
+        m_mirrorInStep = true;
+        if (pf < planFrame) {
+            m.ring.skip(static_cast<std::size_t>(planFrame - pf));
+            if (!m.ring.frontTag(tl, pf))
+                return 0;
+        }
+        if (pf != planFrame)
+            return 0;
+    }
+    return m.ring.read(dest, frames);
+}
+
+void SlotEngine::processChunk(float* out, int frames) noexcept {
+    const std::size_t n = static_cast<std::size_t>(frames);
+    Shared& sh = *m_shared;
+    int active = sh.active.load(std::memory_order_relaxed);
+    bool forceFailover = false;
+
+    if (!m_fading) {
+        if (const std::uint64_t request = sh.commitRequest.exchange(0, std::memory_order_acq_rel)) {
+            const int to = static_cast<int>(request & 0xff) - 1;
+            m_slots[static_cast<std::size_t>(active)]->lease.store(Dirty, std::memory_order_release);
+            m_slots[static_cast<std::size_t>(to)]->lease.store(Dirty, std::memory_order_release);
+            m_fadeIsCommit = true;
+            m_rollbackSlot = -1;
+            m_rollbackFramesLeft = 0;
+            startFade(active, to, static_cast<std::int64_t>(request >> 8), m_config.fadeLaw == FadeLaw::Adaptive);
+            sh.lastCommitNs.store(nowNs() - sh.commitRequestNs.load(std::memory_order_relaxed), std::memory_order_relaxed);
+        } else if (const std::uint32_t fo = sh.failoverRequest.exchange(0, std::memory_order_acq_rel)) {
+            forceFailover = static_cast<int>(fo) - 1 != active ? true : false;
+        }
+    }
+    if (m_config.offline) {
+        waitForFrames(m_fading ? m_fadeFrom : active, n);
+        if (m_fading)
+            waitForFrames(m_fadeTo, n);
+    }
+
+    const int a = m_fading ? m_fadeFrom : active;
+    Slot& main = *m_slots[static_cast<std::size_t>(a)];
+    for (auto& slot : m_slots) {
+        const double occupancy = slot->ring.occupancyBlocks();
+        slot->window.min = std::min(slot->window.min, occupancy);
+        slot->window.max = std::max(slot->window.max, occupancy);
+    }
+    std::uint32_t tagTimeline = 0;
+    std::int64_t tagFrame = 0;
+    const bool haveTag = main.ring.frontTag(tagTimeline, tagFrame);
+    const std::size_t gotA = main.ring.read(m_scratchA.data(), n);
+    const Health healthA = measure(m_scratchA.data(), gotA);
+    const float runaway = static_cast<float>(m_config.runawayLevel);
+    const bool sickA = !healthA.finite || healthA.peak > runaway;
+    if (haveTag) {
+        sh.outputTimeline.store(tagTimeline, std::memory_order_release);
+        sh.outputPlanFrame.store(tagFrame + static_cast<std::int64_t>(gotA), std::memory_order_release);
+    }
+    if (sickA) {
+        sh.unhealthy.fetch_add(1, std::memory_order_relaxed);
+        main.needsRebuild.store(true, std::memory_order_release);
+    }
+    const auto countNoneRead = [](Slot& s) {
+        s.noneReads.fetch_add(1, std::memory_order_relaxed);
+        ++s.window.noneReads;
+    };
+
+    if (m_fading) {
+        Slot& incoming = *m_slots[static_cast<std::size_t>(m_fadeTo)];
+        const std::size_t gotB = incoming.ring.read(m_scratchB.data(), n);
+        const Health healthB = measure(m_scratchB.data(), gotB);
+        const bool sickB = !healthB.finite || healthB.peak > runaway;
+        if (sickB) {
+            // The new patch is bad before it was even heard in full: stay on the old one.
+            sh.unhealthy.fetch_add(1, std::memory_order_relaxed);
+            m_fading = false;
+            sh.fading.store(false, std::memory_order_relaxed);
+            incoming.dropPlan.store(true, std::memory_order_release);
+            if (m_fadeIsCommit) {
+                sh.rollbacks.fetch_add(1, std::memory_order_relaxed);
+                sh.lastRollbackRunaway.store(healthB.finite, std::memory_order_relaxed);
+                sh.lastCommitRolledBack.store(true, std::memory_order_release);
+                sh.commitsSettled.fetch_add(1, std::memory_order_acq_rel);
+            }
+            if (sickA || gotA < n) {
+                std::fill(out, out + 2 * n, 0.0f);
+                sh.muted.fetch_add(1, std::memory_order_relaxed);
+            } else {
+                std::copy(m_scratchA.data(), m_scratchA.data() + 2 * n, out);
+            }
+        } else {
+            if (gotB < n) {
+                std::fill(m_scratchB.data() + 2 * gotB, m_scratchB.data() + 2 * n, 0.0f);
+                countNoneRead(incoming);
+            }
+            if (sickA) { // the old one died mid-fade: cut to the new one
+                std::fill(m_scratchA.data(), m_scratchA.data() + 2 * n, 0.0f);
+                m_fadePosition = m_fadeLength;
+            } else if (gotA < n) {
+                std::fill(m_scratchA.data() + 2 * gotA, m_scratchA.data() + 2 * n, 0.0f);
+                countNoneRead(main);
+            }
+            const float halfPi = static_cast<float>(std::numbers::pi / 2.0);
+            const float length = static_cast<float>(m_fadeLength);
+            const bool adaptive = m_config.fadeLaw == FadeLaw::Adaptive;
+            // The correlation is tracked through the fade (a ~5 ms window): two tones a few Hz
+            // apart drift in and out of phase within 20 ms, and the gain follows.
+            const double alpha = 1.0 / (0.005 * m_config.sampleRate);
+            for (std::size_t i = 0; i < n; ++i) {
+                const float t = std::min(1.0f, static_cast<float>(m_fadePosition) / length);
+                float gOut, gIn;
+                if (m_config.fadeLaw == FadeLaw::EqualGain) {
+                    gOut = 1.0f - t;
+                    gIn = t;
+                } else {
+                    if (adaptive) {
+                        const double x = static_cast<double>(m_scratchA[2 * i]) + static_cast<double>(m_scratchA[2 * i + 1]);
+                        const double y = static_cast<double>(m_scratchB[2 * i]) + static_cast<double>(m_scratchB[2 * i + 1]);
+                        m_corrAB += alpha * (x * y - m_corrAB);
+                        m_corrAA += alpha * (x * x - m_corrAA);
+                        m_corrBB += alpha * (y * y - m_corrBB);
+                        const double energy = m_corrAA * m_corrBB;
+                        m_fadeRho = energy > 1e-20 ? static_cast<float>(std::clamp(m_corrAB / std::sqrt(energy), -0.5, 1.0))
+                                                   : 0.0f;
+                    }
+                    const float c = std::cos(t * halfPi), s = std::sin(t * halfPi);
+                    // Power of gOut*A + gIn*B is k^2 (1 + 2 rho s c): k makes it 1 whatever rho is.
+                    const float k = 1.0f / std::sqrt(1.0f + 2.0f * m_fadeRho * s * c);
+                    gOut = c * k;
+                    gIn = s * k;
+                }
+                out[2 * i] = gOut * m_scratchA[2 * i] + gIn * m_scratchB[2 * i];
+                out[2 * i + 1] = gOut * m_scratchA[2 * i + 1] + gIn * m_scratchB[2 * i + 1];
+                if (m_fadePosition < m_fadeLength)
+                    ++m_fadePosition;
+            }
+            sh.fadeProgress.store(static_cast<float>(m_fadePosition) / length, std::memory_order_relaxed);
+            if (m_fadePosition >= m_fadeLength) {
+                m_fading = false;
+                sh.active.store(m_fadeTo, std::memory_order_release);
+                sh.fading.store(false, std::memory_order_relaxed);
+                if (m_fadeIsCommit) {
+                    sh.lastCommitRolledBack.store(false, std::memory_order_relaxed);
+                    sh.commitsDone.fetch_add(1, std::memory_order_acq_rel);
+                    m_rollbackSlot = sickA ? -1 : m_fadeFrom;
+                    m_rollbackFramesLeft = static_cast<std::int64_t>(m_config.healthWindowMs * 1e-3 * m_config.sampleRate);
+                    if (m_rollbackFramesLeft <= 0)
+                        sh.commitsSettled.fetch_add(1, std::memory_order_acq_rel);
+                }
+            }
+        }
+    } else {
+        // The hot mirror is read in step with the active, so it can take over at any sample.
+        const int mIndex = 1 - a;
+        Slot& mirror = *m_slots[static_cast<std::size_t>(mIndex)];
+        std::size_t gotM = 0;
+        bool okM = false;
+        const bool clean = mirror.lease.load(std::memory_order_acquire) == Clean;
+        if (clean && (m_hotMirror.load(std::memory_order_relaxed) || forceFailover || sickA || gotA < n)) {
+            gotM = readInStep(mIndex, m_scratchM.data(), n, haveTag, tagTimeline, tagFrame);
+            const Health healthM = measure(m_scratchM.data(), gotM);
+            okM = gotM == n && healthM.finite && healthM.peak <= runaway;
+            if (gotM > 0 && !okM && (healthM.peak > runaway || !healthM.finite))
+                mirror.needsRebuild.store(true, std::memory_order_release);
+        }
+        const bool rollbackOpen = m_rollbackFramesLeft > 0 && m_rollbackSlot >= 0;
+        if (!sickA && gotA == n && !forceFailover) {
+            std::copy(m_scratchA.data(), m_scratchA.data() + 2 * n, out);
+        } else if (sickA && rollbackOpen) {
+            // The patch just committed went bad: back to the one before.
+            Slot& previous = *m_slots[static_cast<std::size_t>(m_rollbackSlot)];
+            const std::size_t gotR = previous.ring.read(m_scratchM.data(), n);
+            const Health healthR = measure(m_scratchM.data(), gotR);
+            if (healthR.finite && healthR.peak <= runaway) {
+                std::copy(m_scratchM.data(), m_scratchM.data() + 2 * gotR, out);
+                std::fill(out + 2 * gotR, out + 2 * n, 0.0f);
+            } else {
+                std::fill(out, out + 2 * n, 0.0f);
+            }
+            sh.active.store(m_rollbackSlot, std::memory_order_release);
+            main.dropPlan.store(true, std::memory_order_release);
+            main.needsRebuild.store(false, std::memory_order_release);
+            sh.rollbacks.fetch_add(1, std::memory_order_relaxed);
+            sh.lastRollbackRunaway.store(healthA.finite, std::memory_order_relaxed);
+            sh.lastCommitRolledBack.store(true, std::memory_order_release);
+            m_rollbackFramesLeft = 0;
+            m_rollbackSlot = -1;
+            sh.commitsSettled.fetch_add(1, std::memory_order_acq_rel);
+        } else {
+            std::uint8_t expected = Clean;
+            if (okM && forceFailover && !sickA && gotA == n && !m_mirrorInStep &&
+                mirror.lease.compare_exchange_strong(expected, TakenOver, std::memory_order_acq_rel)) {
+                // A stall ahead and a mirror not in step: fade over what the active ring still holds.
+                std::copy(m_scratchA.data(), m_scratchA.data() + 2 * n, out);
+                m_fadeIsCommit = false;
+                startFade(a, mIndex,
+                          std::min<std::int64_t>(kFailoverFadeFrames, static_cast<std::int64_t>(main.ring.occupancyFrames())),
+                          true);
+                main.needsRebuild.store(true, std::memory_order_release);
+                sh.failovers.fetch_add(1, std::memory_order_relaxed);
+                sh.takeovers.fetch_add(1, std::memory_order_acq_rel);
+            } else if (okM && mirror.lease.compare_exchange_strong(expected, TakenOver, std::memory_order_acq_rel)) {
+                // Failover: the mirror plays the same patch in step, so this is seamless.
+                std::copy(m_scratchM.data(), m_scratchM.data() + 2 * n, out);
+                sh.active.store(mIndex, std::memory_order_release);
+                main.needsRebuild.store(true, std::memory_order_release);
+                sh.failovers.fetch_add(1, std::memory_order_relaxed);
+                sh.takeovers.fetch_add(1, std::memory_order_acq_rel);
+            } else if (sickA) {
+                std::fill(out, out + 2 * n, 0.0f);
+                sh.muted.fetch_add(1, std::memory_order_relaxed);
+            } else {
+                std::copy(m_scratchA.data(), m_scratchA.data() + 2 * gotA, out);
+                std::fill(out + 2 * gotA, out + 2 * n, 0.0f);
+                if (gotA < n)
+                    countNoneRead(main);
+            }
+        }
+        if (m_rollbackFramesLeft > 0) {
+            m_rollbackFramesLeft -= frames;
+            if (m_rollbackFramesLeft <= 0) {
+                m_rollbackSlot = -1;
+                sh.commitsSettled.fetch_add(1, std::memory_order_acq_rel);
+            }
+        }
+    }
+
+    m_windowFrames += frames;
+    if (m_windowFrames >= m_windowLength)
+        finishWindow();
+}
+
+void SlotEngine::finishWindow() noexcept {
+    m_windowFrames = 0;
+    for (auto& slot : m_slots) {
+        const bool seen = slot->window.min < 1e300;
+        slot->occupancyMin.store(seen ? slot->window.min : 0.0, std::memory_order_relaxed);
+        slot->occupancyMax.store(seen ? slot->window.max : 0.0, std::memory_order_relaxed);
+        slot->noneReadsWindow.store(slot->window.noneReads, std::memory_order_relaxed);
+        slot->window.reset();
+    }
+}
+
+} // namespace chronus::engine

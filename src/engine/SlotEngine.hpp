@@ -1,0 +1,243 @@
+#pragma once
+// The dual-slot engine (SPEC §1). Two slots, each with its own command queue, render worker and
+// audio ring. Edits go to the slot that is standby when they are made; live changes go to both,
+// stamped with the same plan frame; commit crossfades from the active ring to the primed standby
+// ring at a block boundary; the old active then replays the committed patch from the start of its
+// timeline and follows the active sample for sample (a hot mirror), so a failover is seamless.
+//
+// Threads: control threads call the public methods (serialised by one mutex; the controller and the
+// engine's own supervisor are the producers of both command queues, one at a time); each slot's
+// worker renders; the audio thread calls process(); stats() is lock-free from anywhere.
+
+#include "PatchGraph.hpp"
+#include "Plan.hpp"
+#include "Status.hpp"
+#include "rt/AudioRing.hpp"
+#include "rt/SlotCommand.hpp"
+#include "rt/SpscQueue.hpp"
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace chronus::engine {
+
+enum class FadeLaw : std::uint8_t {
+    // Equal power corrected by the correlation of the two outputs measured at the fade: steady
+    // loudness both for a small edit (correlated outputs) and for a new patch (uncorrelated).
+    Adaptive,
+    EqualPower, // right for uncorrelated outputs; +3 dB in the middle for identical ones
+    EqualGain,  // right for identical outputs; -3 dB in the middle for uncorrelated ones
+};
+const char* fadeLawName(FadeLaw law) noexcept;
+std::optional<FadeLaw> fadeLawFromName(std::string_view name) noexcept;
+
+enum class SlotState : std::uint8_t { Stopped, Active, Mirror, Syncing, Editing, Priming, Primed, Failed };
+const char* slotStateName(SlotState state) noexcept;
+
+struct EngineConfig {
+    double sampleRate = 48000.0;
+    int blockSize = 64;          // frames per render block (a ring block)
+    int ringTargetBlocks = 4;    // the worker keeps this many blocks ready
+    int warmupBlocks = 16;       // rendered and dropped at prime so envelopes and filters settle
+    double fadeMs = 20.0;
+    FadeLaw fadeLaw = FadeLaw::Adaptive;
+    bool hotMirror = true;       // the standby renders the committed patch in step (2x DSP load)
+    double healthWindowMs = 100.0; // after a commit's fade: NaN/Inf/runaway rolls back
+    double runawayLevel = 31.6;  // peak above this (+30 dBFS) is unhealthy
+    double stallDeadlineMs = 0.0; // active worker silent this long with room in its ring: failover;
+                                  // 0 = 3 blocks, at least 2 ms
+    double maxCatchUpSeconds = 30.0; // a mirror replays at most this much history to stay in step
+    double statsWindowSeconds = 1.0;
+    bool offline = false;        // process() waits for the workers (offline render); never live
+    bool realtimeWorkers = true; // ask for SCHED_FIFO for the workers (below the audio thread)
+    int workerPriority = 60;
+};
+
+struct SlotStats {
+    SlotState state = SlotState::Stopped;
+    bool primeReady = false;
+    bool inStep = false;        // a clean mirror following the active sample for sample
+    double occupancy = 0.0;     // blocks, now
+    double occupancyMin = 0.0;  // blocks, over the last complete window
+    double occupancyMax = 0.0;
+    std::uint64_t noneReads = 0;       // since start
+    std::uint64_t noneReadsWindow = 0; // in the last complete window
+    double dspLoad = 0.0;              // render time / real time
+    std::uint64_t queueDrops = 0;
+    std::uint64_t commandsApplied = 0; // every command the worker applied
+    std::uint64_t editsApplied = 0;    // structural and pending edits only
+    std::uint64_t editErrors = 0;
+    std::uint64_t blocksRendered = 0;
+    std::uint64_t workerExceptions = 0;
+    std::uint64_t lateLiveChanges = 0; // live changes that arrived after their stamp
+    bool realtime = false;             // the worker got real-time scheduling
+};
+
+struct EngineStats {
+    int activeSlot = 0;
+    std::array<SlotStats, 2> slot{}; // per slot (not "slots": Qt reserves that word)
+    bool fading = false;
+    double fadeProgress = 0.0;
+    std::uint64_t commits = 0;
+    double lastPrimeMs = 0.0;
+    double lastCommitMs = 0.0; // commit request -> first sample of the fade at the output
+    double lastFadeCorrelation = 0.0;
+    std::uint64_t failovers = 0;
+    std::uint64_t rollbacks = 0;
+    std::uint64_t stalls = 0;         // stalls the supervisor detected
+    std::uint64_t unhealthyBlocks = 0; // chunks with NaN, Inf or runaway level seen by the callback
+    std::uint64_t mutedChunks = 0;     // unhealthy with nothing healthy to switch to: silence
+    std::uint64_t rebuilds = 0;        // sick slots rebuilt in the background
+    std::uint64_t framesOut = 0;
+    double sampleRate = 0.0;
+    int blockSize = 0;
+    int ringTargetBlocks = 0;
+    bool hotMirror = true;
+    FadeLaw fadeLaw = FadeLaw::Adaptive;
+};
+
+struct CommitReport {
+    int slot = 0;          // the active slot afterwards
+    double primeMs = 0.0;  // 0 when the standby was already primed
+    double commitMs = 0.0; // commit request -> first sample of the fade
+    double fadeCorrelation = 0.0;
+};
+
+// Test hooks: faults a worker injects into its own next block.
+enum class Fault : std::uint8_t { Stall, NaN, Exception };
+
+class SlotEngine {
+public:
+    explicit SlotEngine(EngineConfig config = {});
+    ~SlotEngine();
+    SlotEngine(const SlotEngine&) = delete;
+    SlotEngine& operator=(const SlotEngine&) = delete;
+
+    // Control thread. Starts both workers on the empty patch (slot 0 active, slot 1 its mirror) and
+    // the supervisor.
+    Status start();
+    void stop();
+    bool running() const noexcept { return m_running; }
+
+    // Control thread. Edits: validated on the pending patch, then sent to the standby slot only.
+    Status addModule(std::string_view id, std::string_view type);
+    Status removeModule(std::string_view id);
+    Status connect(std::string_view src, std::string_view dst);
+    Status disconnect(std::string_view src, std::string_view dst);
+    Result<double> setPending(std::string_view id, std::string_view param, double value);
+    Status clear();
+    // Replaces the pending patch with `graph` (a patch file, an undo): the standby rebuilds it.
+    Status loadPending(const PatchGraph& graph);
+
+    // Control thread; blocks until done or `timeout`. Prime: the standby compiles the pending patch,
+    // warms up, fills its ring. Commit: primes if needed, crossfades at a block boundary, watches the
+    // new patch's health for healthWindowMs (rolls back if it turns bad), then re-syncs the old
+    // active as a mirror. Commit needs process() running (a driver).
+    Result<double> prime(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+    Result<CommitReport> commit(double fadeMs = -1.0,
+                                std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+    // Abort: the standby drops its pending edits and re-syncs to the committed patch.
+    Status abort(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+    // Undo of the last commit: the previous patch comes back with the same fade. Drops pending edits.
+    Result<CommitReport> undoCommit(double fadeMs = -1.0,
+                                    std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+    bool canUndoCommit() const;
+
+    // Control thread. Live changes on the committed patch: both slots, same plan frame, ramped.
+    Result<double> setLive(std::string_view id, std::string_view param, double value);
+    Status gate(std::string_view id, bool on);
+
+    // Control thread. Copies (the engine's own threads change nothing here behind your back).
+    PatchGraph committed() const;
+    PatchGraph pending() const;
+    int activeSlot() const;  // as the controller sees it (follows failovers)
+    int standbySlot() const { return 1 - activeSlot(); }
+    const EngineConfig& config() const noexcept { return m_config; }
+    void setHotMirror(bool hot) noexcept { m_hotMirror.store(hot, std::memory_order_relaxed); }
+
+    // Any thread. Lock-free snapshot.
+    EngineStats stats() const noexcept;
+
+    // Audio thread only. RT-safe (except in offline mode, where it waits for the workers). Writes
+    // `frames` interleaved stereo frames.
+    void process(float* interleaved, int frames) noexcept;
+
+    // Test hook, any thread: `slot`'s worker injects `fault` into its next block (a stall sleeps
+    // `stallMs` in the worker, a NaN poisons the block, an exception is thrown from the render).
+    void injectFault(int slot, Fault fault, double stallMs = 0.0) noexcept;
+
+private:
+    struct Slot;
+    struct Shared;
+    // Control side; m_mutex held.
+    Status sendEdit(const SlotCommand& command);
+    bool send(int slot, const SlotCommand& command, std::chrono::milliseconds timeout);
+    bool waitFor(const std::atomic<std::uint32_t>& counter, std::uint32_t value,
+                 std::chrono::milliseconds timeout) const;
+    void wakeWorker(int slot) noexcept;
+    void followFailover();
+    bool markStandbyDirty();
+    bool sendGraph(int slot, const PatchGraph& graph);
+    Status resync(int slot, std::chrono::milliseconds timeout);
+    Result<double> primeLocked(std::chrono::milliseconds timeout);
+    Result<CommitReport> commitLocked(double fadeMs, std::chrono::milliseconds timeout);
+    Status sendLive(SlotCommand c, const PatchGraph& liveGraph);
+    void supervise() noexcept;
+    // Audio side.
+    void processChunk(float* out, int frames) noexcept;
+    void finishWindow() noexcept;
+    std::size_t readInStep(int slot, float* dest, std::size_t frames, bool haveTag, std::uint32_t timeline,
+                           std::int64_t planFrame) noexcept;
+    void startFade(int from, int to, std::int64_t frames, bool measure) noexcept;
+    void waitForFrames(int slot, std::size_t frames) noexcept; // offline only
+
+    EngineConfig m_config;
+    std::array<std::unique_ptr<Slot>, 2> m_slots;
+    std::unique_ptr<Shared> m_shared;
+    std::atomic<bool> m_hotMirror{true};
+
+    // Control side, m_mutex held.
+    mutable std::mutex m_mutex;
+    PatchGraph m_committed;
+    PatchGraph m_pending;
+    std::optional<PatchGraph> m_previousCommitted; // for undo
+    int m_controlActive = 0;
+    std::uint32_t m_nextTicket = 1;
+    bool m_running = false;
+    // The committed timeline: what the active compiled and the live changes since, stamped. A mirror
+    // replays exactly this to follow the active sample for sample.
+    std::uint32_t m_timeline = 0;
+    PatchGraph m_timelineStart;
+    std::vector<SlotCommand> m_timelineLog;
+    bool m_timelineExact = true;
+    // What the standby primed, for when it commits.
+    std::uint32_t m_primedTimeline = 0;
+    PatchGraph m_primedStart;
+    bool m_primedExact = true;
+    std::uint64_t m_seenTakeovers = 0;
+
+    std::thread m_supervisor;
+    std::atomic<bool> m_supervisorStop{false};
+
+    // Audio-thread-only state.
+    bool m_fading = false;
+    bool m_fadeIsCommit = false;
+    int m_fadeFrom = 0, m_fadeTo = 1;
+    std::int64_t m_fadeLength = 0, m_fadePosition = 0;
+    float m_fadeRho = 0.0f;
+    double m_corrAB = 0.0, m_corrAA = 0.0, m_corrBB = 0.0; // running, during an adaptive fade
+    bool m_mirrorInStep = false;
+    int m_rollbackSlot = -1;
+    std::int64_t m_rollbackFramesLeft = 0;
+    std::int64_t m_windowFrames = 0, m_windowLength = 48000;
+    std::vector<float> m_scratchA, m_scratchB, m_scratchM; // sized at construction
+};
+
+} // namespace chronus::engine

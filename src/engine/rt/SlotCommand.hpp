@@ -1,0 +1,58 @@
+#pragma once
+// Commands from the controller to one slot's worker: small trivially copyable values with fixed-size
+// text fields (patch edits carry ids; live changes carry indices resolved on the control thread).
+// No pointers inside, so a queue of them can live in shared memory later.
+
+#include <cstdint>
+#include <cstring>
+#include <string_view>
+#include <type_traits>
+
+namespace chronus::engine {
+
+inline constexpr std::size_t kCommandTextSize = 136; // "id.port" of two 64-char names, with room
+
+struct CommandText {
+    char text[kCommandTextSize] = {};
+    // False when `s` does not fit (the caller refuses the edit; ids are at most 64 characters).
+    bool assign(std::string_view s) noexcept {
+        if (s.size() >= kCommandTextSize)
+            return false;
+        std::memcpy(text, s.data(), s.size());
+        text[s.size()] = '\0';
+        return true;
+    }
+    std::string_view view() const noexcept { return {text}; }
+};
+
+enum class SlotCommandKind : std::uint8_t {
+    AddModule,     // a = id, b = type
+    RemoveModule,  // a = id
+    Connect,       // a = source, b = destination
+    Disconnect,    // a = source, b = destination
+    SetPending,    // a = id, b = param, value
+    Clear,         // back to the empty patch
+    Prime,         // compile (timeline = ticket) unless the plan is current, warm up, fill, prime flag
+    Sync,          // the slot's patch is the committed one on `timeline`: compile it from the start
+                   // of that timeline, catch up with the output, become a hot mirror; ticket
+    MarkActive,    // the slot now plays: nothing to render differently, the state says so
+    SetLive,       // a = id, b = param, value: on the running plan, ramped
+    Gate,          // a = id, value 0 or 1
+};
+
+// Live changes (SetLive, Gate) carry where they take effect: `timeline` 0 means at the slot's next
+// block; otherwise at plan frame `stamp` of that timeline, so both slots playing the committed patch
+// apply them at the same sample and stay identical. A command for a timeline the slot is not on yet
+// waits until the slot compiles it (a mirror replaying the committed patch's history).
+struct SlotCommand {
+    SlotCommandKind kind = SlotCommandKind::Prime;
+    std::uint32_t ticket = 0;
+    std::uint32_t timeline = 0;
+    std::int64_t stamp = 0;
+    double value = 0.0;
+    CommandText a;
+    CommandText b;
+};
+static_assert(std::is_trivially_copyable_v<SlotCommand>);
+
+} // namespace chronus::engine
