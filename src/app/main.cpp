@@ -1,5 +1,6 @@
 // chronus: one executable, subcommands in the usual command-line style.
 
+#include "PlayCommand.hpp"
 #include "RenderCommand.hpp"
 
 #include <QCoreApplication>
@@ -12,6 +13,8 @@ constexpr auto kUsage = R"(Usage: chronus [--help] [--version] <command> [args]
 Chronus is a modular synthesizer for making music together with an AI agent.
 
 Commands:
+  play PATCH.json [--audio auto|jack|pulse|alsa|null] [--seconds S] [--json]
+                 play a patch live through the dual-slot engine, printing its status
   render PATCH.json --seconds S --out OUT.wav [--rate HZ] [--block N] [--format F]
                  render a patch offline to a WAV file, faster than real time
 
@@ -38,6 +41,8 @@ int main(int argc, char* argv[]) {
         out << "chronus " << CHRONUS_VERSION << "\n";
         return 0;
     }
+    if (args.first() == "play")
+        return chronus::app::runPlayCommand(args);
     if (args.first() == "render")
         return chronus::app::runRenderCommand(args);
     err << "chronus: unknown command '" << args.first() << "'\n" << kUsage;

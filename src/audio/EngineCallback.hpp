@@ -15,6 +15,8 @@ public:
     explicit EngineCallback(engine::SlotEngine& engine) : m_engine(engine) {}
 
     void process(float* out, const CallbackInfo& info) noexcept override {
+        if (info.xrun)
+            m_engine.noteXrun();
         m_engine.process(out, info.frames);
         float peak = 0.0f;
         for (int i = 0; i < 2 * info.frames; ++i)

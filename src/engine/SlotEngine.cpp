@@ -107,7 +107,7 @@ struct SlotEngine::Shared {
     std::atomic<float> fadeProgress{0.0f};
     std::atomic<float> fadeCorrelation{0.0f};
     std::atomic<std::uint64_t> failovers{0}, takeovers{0}, rollbacks{0}, unhealthy{0}, muted{0};
-    std::atomic<std::uint64_t> framesOut{0};
+    std::atomic<std::uint64_t> framesOut{0}, xruns{0};
     std::atomic<std::uint32_t> outputTimeline{0};
     std::atomic<std::int64_t> outputPlanFrame{0};
     // Supervisor / control -> everyone.
@@ -1042,6 +1042,7 @@ EngineStats SlotEngine::stats() const noexcept {
     s.mutedChunks = m_shared->muted.load(std::memory_order_relaxed);
     s.rebuilds = m_shared->rebuilds.load(std::memory_order_relaxed);
     s.framesOut = m_shared->framesOut.load(std::memory_order_relaxed);
+    s.xruns = m_shared->xruns.load(std::memory_order_relaxed);
     s.sampleRate = m_config.sampleRate;
     s.blockSize = m_config.blockSize;
     s.ringTargetBlocks = m_config.ringTargetBlocks;
@@ -1066,6 +1067,8 @@ void SlotEngine::process(float* interleaved, int frames) noexcept {
     for (int i = 0; i < 2; ++i)
         wakeWorker(i);
 }
+
+void SlotEngine::noteXrun() noexcept { m_shared->xruns.fetch_add(1, std::memory_order_relaxed); }
 
 // Offline only: the callback may wait for a worker (nobody is listening in real time).
 void SlotEngine::waitForFrames(int slot, std::size_t frames) noexcept {

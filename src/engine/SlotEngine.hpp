@@ -96,6 +96,7 @@ struct EngineStats {
     std::uint64_t mutedChunks = 0;     // unhealthy with nothing healthy to switch to: silence
     std::uint64_t rebuilds = 0;        // sick slots rebuilt in the background
     std::uint64_t framesOut = 0;
+    std::uint64_t xruns = 0; // underflows the device reported (through noteXrun)
     double sampleRate = 0.0;
     int blockSize = 0;
     int ringTargetBlocks = 0;
@@ -168,6 +169,9 @@ public:
     // Audio thread only. RT-safe (except in offline mode, where it waits for the workers). Writes
     // `frames` interleaved stereo frames.
     void process(float* interleaved, int frames) noexcept;
+
+    // Audio thread (the driver adapter). RT-safe. The device reported an underflow.
+    void noteXrun() noexcept;
 
     // Test hook, any thread: `slot`'s worker injects `fault` into its next block (a stall sleeps
     // `stallMs` in the worker, a NaN poisons the block, an exception is thrown from the render).

@@ -1,0 +1,102 @@
+#include "EngineStatus.hpp"
+
+#include "audio/AudioDriver.hpp"
+
+#include <QJsonArray>
+
+namespace chronus::app {
+
+DriverStatus driverStatus(const audio::AudioDriver& driver) {
+    DriverStatus d;
+    d.name = QString::fromStdString(driver.name());
+    d.deviceBlock = driver.blockSize();
+    d.outputLatencyFrames = driver.outputLatencyFrames();
+    d.realtime = driver.realtimeStatus().state == audio::RealtimeState::Granted;
+    return d;
+}
+
+double latencyMs(const engine::EngineStats& stats, const DriverStatus& driver) {
+    if (stats.sampleRate <= 0.0)
+        return 0.0;
+    const double frames = driver.deviceBlock + driver.outputLatencyFrames +
+                          static_cast<double>(stats.ringTargetBlocks) * stats.blockSize;
+    return 1000.0 * frames / stats.sampleRate;
+}
+
+QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& driver) {
+    QJsonArray slotArray;
+    for (const engine::SlotStats& s : stats.slot) {
+        slotArray.append(QJsonObject{
+            {"state", engine::slotStateName(s.state)},
+            {"prime_ready", s.primeReady},
+            {"in_step", s.inStep},
+            {"occupancy", s.occupancy},
+            {"occupancy_min", s.occupancyMin},
+            {"occupancy_max", s.occupancyMax},
+            {"none_reads", static_cast<double>(s.noneReads)},
+            {"none_reads_window", static_cast<double>(s.noneReadsWindow)},
+            {"dsp_load", s.dspLoad},
+            {"queue_drops", static_cast<double>(s.queueDrops)},
+            {"blocks_rendered", static_cast<double>(s.blocksRendered)},
+            {"worker_exceptions", static_cast<double>(s.workerExceptions)},
+            {"realtime", s.realtime},
+        });
+    }
+    return QJsonObject{
+        {"active_slot", stats.activeSlot},
+        {"slots", slotArray},
+        {"xruns", static_cast<double>(stats.xruns)},
+        {"failovers", static_cast<double>(stats.failovers)},
+        {"rollbacks", static_cast<double>(stats.rollbacks)},
+        {"stalls", static_cast<double>(stats.stalls)},
+        {"unhealthy_blocks", static_cast<double>(stats.unhealthyBlocks)},
+        {"muted_chunks", static_cast<double>(stats.mutedChunks)},
+        {"rebuilds", static_cast<double>(stats.rebuilds)},
+        {"fading", stats.fading},
+        {"fade_progress", stats.fadeProgress},
+        {"fade_law", engine::fadeLawName(stats.fadeLaw)},
+        {"last_fade_correlation", stats.lastFadeCorrelation},
+        {"hot_mirror", stats.hotMirror},
+        {"last_prime_ms", stats.lastPrimeMs},
+        {"last_commit_ms", stats.lastCommitMs},
+        {"commits", static_cast<double>(stats.commits)},
+        {"sample_rate", stats.sampleRate},
+        {"block_size", stats.blockSize},
+        {"device_block", driver.deviceBlock},
+        {"ring_target_blocks", stats.ringTargetBlocks},
+        {"latency_ms", latencyMs(stats, driver)},
+        {"driver", driver.name},
+        {"audio_realtime", driver.realtime},
+        {"frames_out", static_cast<double>(stats.framesOut)},
+    };
+}
+
+QString statusLine(const engine::EngineStats& stats, const DriverStatus& driver) {
+    const auto slotText = [&](int i) {
+        const engine::SlotStats& s = stats.slot[static_cast<std::size_t>(i)];
+        return QStringLiteral("%1%2 %3%4 occ %5 [%6-%7] none %8 (%9/win) dsp %10%")
+            .arg(QChar('A' + i))
+            .arg(i == stats.activeSlot ? "*" : "")
+            .arg(engine::slotStateName(s.state))
+            .arg(s.primeReady ? " primed" : (s.inStep ? " in-step" : ""))
+            .arg(s.occupancy, 0, 'f', 1)
+            .arg(s.occupancyMin, 0, 'f', 1)
+            .arg(s.occupancyMax, 0, 'f', 1)
+            .arg(s.noneReads)
+            .arg(s.noneReadsWindow)
+            .arg(100.0 * s.dspLoad, 0, 'f', 1);
+    };
+    return QStringLiteral("%1 | %2 | xruns %3 | commits %4 (prime %5 ms, commit %6 ms) | failovers %7 rollbacks %8 | %9 %10 Hz, %11 ms")
+        .arg(slotText(0), slotText(1))
+        .arg(stats.xruns)
+        .arg(stats.commits)
+        .arg(stats.lastPrimeMs, 0, 'f', 2)
+        .arg(stats.lastCommitMs, 0, 'f', 2)
+        .arg(stats.failovers)
+        .arg(stats.rollbacks)
+        .arg(driver.name)
+        .arg(stats.sampleRate, 0, 'f', 0)
+        .arg(latencyMs(stats, driver), 0, 'f', 1);
+}
+
+} // namespace chronus::app

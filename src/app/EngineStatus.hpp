@@ -1,0 +1,34 @@
+#pragma once
+// The engine's status as the status panel, `/engine/status` and `chronus ctl status` show it: one
+// snapshot of the lock-free stats plus what the driver reports, as JSON (the keys of SPEC §1) and
+// as one compact line.
+
+#include "engine/SlotEngine.hpp"
+
+#include <QJsonObject>
+#include <QString>
+
+namespace chronus::audio {
+class AudioDriver;
+}
+
+namespace chronus::app {
+
+struct DriverStatus {
+    QString name = "none";      // "jack", "pulse", "alsa", "null", "offline"
+    int deviceBlock = 0;        // frames per callback the device gives
+    int outputLatencyFrames = 0; // what the device adds after the callback
+    bool realtime = false;      // the audio thread runs under SCHED_FIFO/RR
+};
+
+DriverStatus driverStatus(const audio::AudioDriver& driver);
+
+// Output latency: device block + the device's own latency + the active ring's target, in ms.
+double latencyMs(const engine::EngineStats& stats, const DriverStatus& driver);
+
+QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& driver);
+
+// "A* | B mirror | occ 4.0 [3.1-5.0] | none 0 (0/s) | xruns 0 | dsp 3% 3% | commits 2 ..."
+QString statusLine(const engine::EngineStats& stats, const DriverStatus& driver);
+
+} // namespace chronus::app

@@ -1,0 +1,170 @@
+#include "PlayCommand.hpp"
+
+#include "EngineStatus.hpp"
+#include "PatchFile.hpp"
+#include "audio/EngineCallback.hpp"
+#include "audio/OpenDriver.hpp"
+#include "engine/SlotEngine.hpp"
+
+#include <QCommandLineParser>
+#include <QJsonDocument>
+#include <QTextStream>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cmath>
+#include <thread>
+
+namespace chronus::app {
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void onSignal(int) { g_stop.store(true); }
+
+QTextStream& err() {
+    static QTextStream s(stderr);
+    return s;
+}
+QTextStream& out() {
+    static QTextStream s(stdout);
+    return s;
+}
+int usageError(const QString& message) {
+    err() << "chronus play: " << message << "\nTry 'chronus play --help'.\n";
+    err().flush();
+    return 2;
+}
+int failure(const QString& message) {
+    err() << "chronus play: " << message << "\n";
+    err().flush();
+    return 1;
+}
+} // namespace
+
+int runPlayCommand(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "Play a patch live through the dual-slot engine and print its status once a second.\n"
+        "Stops after --seconds, or on Ctrl+C.");
+    parser.addHelpOption();
+    parser.addPositionalArgument("PATCH.json", "The patch file to play.");
+    parser.addOption({"audio", "Audio driver: auto, jack, pulse, alsa or null (default auto; auto falls back to "
+                               "null, the clock-paced driver with no sound, and says so).", "DRIVER", "auto"});
+    parser.addOption({"device", "Output device: an index or (part of) a name (default: the default output).", "DEV"});
+    parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
+    parser.addOption({"block", "Frames per device callback requested (default 64; the device may differ).", "N", "64"});
+    parser.addOption({"ring", "Blocks of 64 frames each slot keeps ready (default 4).", "N", "4"});
+    parser.addOption({"fade", "Commit fade in ms (default 20).", "MS", "20"});
+    parser.addOption({"cold-mirror", "Do not render the standby in step (halves the DSP load; failover is then "
+                                     "a short fade instead of seamless)."});
+    parser.addOption({"seconds", "Stop after S seconds (default: until Ctrl+C).", "S"});
+    parser.addOption({"json", "Print the status as one JSON object per line."});
+    if (!parser.parse(args))
+        return usageError(parser.errorText());
+    if (parser.isSet("help")) {
+        out() << parser.helpText().replace(QLatin1String(qPrintable(args.first())), QLatin1String("chronus play"));
+        return 0;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 1)
+        return usageError(positional.isEmpty() ? "missing PATCH.json" : "expected one patch file");
+    bool ok = false;
+    const double rate = parser.value("rate").toDouble(&ok);
+    if (!ok || rate < engine::kMinSampleRate || rate > engine::kMaxSampleRate)
+        return usageError("--rate must be a number of Hz from 22050 to 192000");
+    const int block = parser.value("block").toInt(&ok);
+    if (!ok || block < 1 || block > 8192)
+        return usageError("--block must be a whole number from 1 to 8192");
+    const int ring = parser.value("ring").toInt(&ok);
+    if (!ok || ring < 1 || ring > 64)
+        return usageError("--ring must be a whole number from 1 to 64");
+    const double fade = parser.value("fade").toDouble(&ok);
+    if (!ok || !(fade >= 0.0) || fade > 10000.0)
+        return usageError("--fade must be a number of ms from 0 to 10000");
+    double seconds = -1.0;
+    if (parser.isSet("seconds")) {
+        seconds = parser.value("seconds").toDouble(&ok);
+        if (!ok || !(seconds > 0.0))
+            return usageError("--seconds must be a number above 0");
+    }
+
+    auto loaded = loadPatchFile(positional.first());
+    if (!loaded)
+        return failure(QString::fromStdString(loaded.status().message()));
+    for (const QString& warning : loaded->warnings)
+        err() << "chronus play: warning: " << warning << "\n";
+
+    audio::DriverConfig driverConfig;
+    driverConfig.sampleRate = rate;
+    driverConfig.blockSize = block;
+    driverConfig.device = parser.value("device").toStdString();
+    auto opened = audio::openDriver(parser.value("audio").toStdString(), driverConfig);
+    if (!opened)
+        return failure(QString::fromStdString(opened.status().message()));
+    audio::AudioDriver& driver = *opened->driver;
+    if (!opened->message.empty())
+        err() << "chronus play: " << QString::fromStdString(opened->message) << "\n";
+    if (!driver.notice().empty())
+        err() << "chronus play: " << QString::fromStdString(driver.notice()) << "\n";
+
+    engine::EngineConfig config;
+    config.sampleRate = driver.sampleRate();
+    config.blockSize = 64;
+    config.ringTargetBlocks = ring;
+    config.fadeMs = fade;
+    config.hotMirror = !parser.isSet("cold-mirror");
+    engine::SlotEngine engine(config);
+    if (auto s = engine.start(); !s)
+        return failure(QString::fromStdString(s.message()));
+    if (auto s = engine.loadPending(loaded->graph); !s)
+        return failure(QString::fromStdString(s.message()));
+    audio::EngineCallback callback(engine);
+    if (auto s = driver.start(callback); !s)
+        return failure(QString::fromStdString(s.message()));
+    auto committed = engine.commit();
+    if (!committed) {
+        driver.stop();
+        return failure(QString::fromStdString(committed.status().message()));
+    }
+    const DriverStatus info = driverStatus(driver);
+    err() << "chronus play: playing " << positional.first() << " on " << info.name << " ("
+          << QString::fromStdString(driver.deviceName()) << "), " << driver.sampleRate() << " Hz, "
+          << driver.blockSize() << "-frame callbacks; prime " << QString::number(committed->primeMs, 'f', 2)
+          << " ms, commit " << QString::number(committed->commitMs, 'f', 2) << " ms"
+          << (seconds > 0 ? QString(" for %1 s").arg(seconds) : QString("; Ctrl+C stops")) << "\n";
+    err().flush();
+
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    const auto begin = std::chrono::steady_clock::now();
+    auto nextPrint = begin + std::chrono::seconds(1);
+    while (!g_stop.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const auto now = std::chrono::steady_clock::now();
+        const double elapsed = std::chrono::duration<double>(now - begin).count();
+        if (seconds > 0 && elapsed >= seconds)
+            break;
+        if (now >= nextPrint) {
+            nextPrint += std::chrono::seconds(1);
+            const engine::EngineStats stats = engine.stats();
+            if (parser.isSet("json"))
+                out() << QJsonDocument(statusJson(stats, driverStatus(driver))).toJson(QJsonDocument::Compact) << "\n";
+            else
+                out() << statusLine(stats, driverStatus(driver)) << "\n";
+            out().flush();
+        }
+    }
+    const engine::EngineStats stats = engine.stats();
+    driver.stop();
+    engine.stop();
+    const DriverStatus final = driverStatus(driver);
+    if (parser.isSet("json"))
+        out() << QJsonDocument(statusJson(stats, final)).toJson(QJsonDocument::Compact) << "\n";
+    else
+        out() << statusLine(stats, final) << "\n";
+    out().flush();
+    return 0;
+}
+
+} // namespace chronus::app
