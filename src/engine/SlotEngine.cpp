@@ -25,6 +25,9 @@ constexpr std::int64_t kFailoverFadeFrames = 256; // a failover to a mirror that
 constexpr std::size_t kHeldCapacity = 4096;       // live changes a worker can hold for their stamp
 constexpr std::size_t kTimelineLogCapacity = 4096; // live changes a mirror can replay
 constexpr std::uint32_t kUnalignedTimeline = 0x80000000u;
+// Two nearly opposite outputs (the same tone restarted half a period off) cancel mid-fade; the law
+// makes up for it down to this correlation (at most +10 dB of make-up gain, on a near-cancelled sum).
+constexpr double kMinFadeRho = -0.9;
 
 enum Lease : std::uint8_t {
     Dirty = 0,      // the standby holds edits (or an old patch): not a failover target
@@ -133,6 +136,7 @@ struct SlotEngine::Slot {
     std::atomic<std::uint32_t> syncDone{0};      // ticket of the last finished sync; worker writes
     std::atomic<std::uint32_t> timelinePublished{0}; // worker writes
     std::atomic<std::int64_t> planFramePublished{0}; // plan frame of the next block; worker writes
+    std::atomic<std::int64_t> primeFrame{0};     // plan frame an in-place prime took effect; worker writes
     std::atomic<float> dspLoad{0.0f};            // worker writes
     std::atomic<bool> realtime{false};           // worker writes
     std::atomic<std::uint64_t> blocksRendered{0}, commandsApplied{0}, editsApplied{0}, editErrors{0};
@@ -162,6 +166,7 @@ struct SlotEngine::Slot {
     void apply(const SlotCommand& c);
     void applyLive(const SlotCommand& c) noexcept;
     void applyHeldDue() noexcept;
+    void applyParamChanges() noexcept;
     bool compile(std::uint32_t newTimeline);
     void renderBlock(bool toRing);
     void renderToTarget();
@@ -268,6 +273,8 @@ bool SlotEngine::Slot::compile(std::uint32_t newTimeline) {
     planFramePublished.store(0, std::memory_order_release);
     // Held live changes for another timeline will never apply here.
     std::erase_if(held, [&](const SlotCommand& c) { return c.timeline != timeline; });
+    for (SlotCommand& c : held) // history replayed from this compile on
+        c.flags = static_cast<std::uint8_t>(c.flags & ~kCommandReplay);
     ring.discardWritten();
     return true;
 }
@@ -285,12 +292,39 @@ void SlotEngine::Slot::applyLive(const SlotCommand& c) noexcept {
     const ParamIndex param = node->type->findParam(c.b.view());
     if (param < 0)
         return;
-    if (c.ticket != 1)
+    if (!(c.flags & kCommandGraphUpdated))
         (void)graph.setParam(c.a.view(), c.b.view(), c.value);
     if (plan && planGraph.find(c.a.view())) {
         (void)planGraph.setParam(c.a.view(), c.b.view(), c.value);
         plan->setParam(plan->moduleIndex(c.a.view()), param, static_cast<float>(c.value));
     }
+}
+
+namespace {
+bool sameStructure(const PatchGraph& a, const PatchGraph& b) noexcept {
+    if (a.nodes().size() != b.nodes().size() || !(a.cables() == b.cables()))
+        return false;
+    for (std::size_t i = 0; i < a.nodes().size(); ++i)
+        if (a.nodes()[i].id != b.nodes()[i].id || a.nodes()[i].type != b.nodes()[i].type)
+            return false;
+    return true;
+}
+} // namespace
+
+// Worker, between renders. `graph` has the structure of `planGraph`; its parameter values go to the
+// plan (each ramped by its module) and planGraph follows.
+void SlotEngine::Slot::applyParamChanges() noexcept {
+    for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
+        const PatchNode& want = graph.nodes()[i];
+        const PatchNode& have = planGraph.nodes()[i];
+        for (std::size_t p = 0; p < want.params.size(); ++p)
+            if (want.params[p] != have.params[p])
+                plan->setParam(plan->moduleIndex(want.id), static_cast<ParamIndex>(p), static_cast<float>(want.params[p]));
+    }
+    for (std::size_t i = 0; i < graph.nodes().size(); ++i)
+        for (std::size_t p = 0; p < graph.nodes()[i].params.size(); ++p)
+            if (graph.nodes()[i].params[p] != planGraph.nodes()[i].params[p])
+                (void)planGraph.setParam(graph.nodes()[i].id, graph.nodes()[i].type->params[p].id, graph.nodes()[i].params[p]);
 }
 
 void SlotEngine::Slot::applyHeldDue() noexcept {
@@ -299,7 +333,7 @@ void SlotEngine::Slot::applyHeldDue() noexcept {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < held.size(); ++i) {
         const SlotCommand& c = held[i];
-        if (c.timeline == timeline && c.stamp <= planFrame) {
+        if (c.timeline == timeline && c.stamp <= planFrame && !(c.flags & kCommandReplay)) {
             if (c.stamp < planFrame)
                 lateLive.fetch_add(1, std::memory_order_relaxed);
             applyLive(c);
@@ -322,8 +356,15 @@ void SlotEngine::Slot::apply(const SlotCommand& c) {
     case SlotCommandKind::Prime: {
         commandsApplied.fetch_add(1, std::memory_order_relaxed);
         setState(SlotState::Priming);
-        if (!(plan && graph == planGraph) && !compile(c.timeline))
+        if (plan && sameStructure(graph, planGraph)) {
+            // Only parameters changed: the running plan takes them, ramped, at its next block. The
+            // tone goes on from its current phase, so the commit fades between two outputs that
+            // differ only by the edit, not by where each oscillator happened to start.
+            applyParamChanges();
+            primeFrame.store(planFrame, std::memory_order_release);
+        } else if (!compile(c.timeline)) {
             return primeDone.store(c.ticket, std::memory_order_release);
+        }
         renderToTarget();
         primed = true;
         primeReady.store(true, std::memory_order_release);
@@ -364,14 +405,16 @@ void SlotEngine::Slot::apply(const SlotCommand& c) {
         return;
     case SlotCommandKind::SetLive:
     case SlotCommandKind::Gate:
-        if (c.timeline != 0 && (c.timeline != timeline || !plan || c.stamp > planFrame)) {
+        if ((c.flags & kCommandReplay) ||
+            (c.timeline != 0 && (c.timeline != timeline || !plan || c.stamp > planFrame))) {
             if (held.size() < kHeldCapacity) {
                 SlotCommand h = c;
                 // For this plan's future: the patch takes the value now (a later edit or compile
                 // must see it), the plan at the stamp. For a timeline still to come (a mirror
-                // replaying history), both when it is due.
-                h.ticket = c.timeline == timeline ? 1 : 0;
-                if (h.ticket == 1 && c.kind == SlotCommandKind::SetLive)
+                // replaying history), both when it is due, after the Sync compiled its start.
+                const bool future = !(c.flags & kCommandReplay) && c.timeline == timeline;
+                h.flags = future ? kCommandGraphUpdated : (c.flags & kCommandReplay);
+                if (future && c.kind == SlotCommandKind::SetLive)
                     if (const PatchNode* node = graph.find(c.a.view()); node && node->type->findParam(c.b.view()) >= 0)
                         (void)graph.setParam(c.a.view(), c.b.view(), c.value);
                 held.push_back(h); // capacity reserved: never allocates
@@ -718,8 +761,10 @@ Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout) {
     c.kind = SlotCommandKind::Sync;
     c.ticket = m_nextTicket++;
     if (m_timelineExact) {
-        for (const SlotCommand& live : m_timelineLog)
+        for (SlotCommand live : m_timelineLog) {
+            live.flags = kCommandReplay;
             send(slot, live, std::chrono::milliseconds(1000));
+        }
         c.timeline = m_timeline;
     } else {
         c.timeline = (m_nextTicket++) | kUnalignedTimeline; // plays the same patch, not in step
@@ -729,6 +774,8 @@ Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout) {
     if (s.state.load(std::memory_order_acquire) == SlotState::Failed)
         return Status::error(ErrorCode::InvalidArgument, "the standby slot failed to rebuild the committed patch");
     s.lease.store(Clean, std::memory_order_release);
+    m_standbyGraph = m_committed;
+    m_standbyDelta.clear();
     return {};
 }
 
@@ -742,9 +789,8 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
     c.kind = SlotCommandKind::Prime;
     c.ticket = m_nextTicket++;
     c.timeline = c.ticket;
-    m_primedStart = m_pending;
-    m_primedExact = true;
-    m_primedTimeline = c.ticket;
+    const std::uint32_t previousTimeline = m_primedTimeline;
+    const bool previousExact = m_primedExact;
     const auto t0 = Clock::now();
     if (!send(standby, c, timeout))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full");
@@ -752,6 +798,45 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
         return Status::error(ErrorCode::Timeout, "prime timed out after " + std::to_string(timeout.count()) + " ms");
     if (!s.primeReady.load(std::memory_order_acquire))
         return Status::error(ErrorCode::InvalidArgument, "prime failed: the standby could not compile the patch");
+    const std::uint32_t timeline = s.timelinePublished.load(std::memory_order_acquire);
+    if (timeline != c.ticket) {
+        // Primed in place (only parameters changed): record what changed and where, so a mirror
+        // can replay it if this commits.
+        const std::int64_t at = s.primeFrame.load(std::memory_order_acquire);
+        // On the committed timeline (a mirror edited) or on the one its last prime started.
+        const bool known = timeline == m_timeline || (timeline == previousTimeline && previousExact);
+        m_primedTimeline = timeline;
+        m_primedExact = known && m_standbyGraph.nodes().size() == m_pending.nodes().size();
+        if (m_primedExact) {
+            for (std::size_t i = 0; i < m_pending.nodes().size(); ++i) {
+                const PatchNode& want = m_pending.nodes()[i];
+                const PatchNode* have = m_standbyGraph.find(want.id);
+                if (!have || have->type != want.type) {
+                    m_primedExact = false;
+                    break;
+                }
+                for (std::size_t p = 0; p < want.params.size(); ++p) {
+                    if (want.params[p] == have->params[p])
+                        continue;
+                    SlotCommand live;
+                    live.kind = SlotCommandKind::SetLive;
+                    live.timeline = timeline;
+                    live.stamp = at;
+                    live.value = want.params[p];
+                    live.a.assign(want.id);
+                    live.b.assign(want.type->params[p].id);
+                    m_standbyDelta.push_back(live);
+                }
+            }
+        }
+        m_standbyGraph = m_pending;
+    } else { // compiled afresh: a new timeline starts from the pending patch
+        m_primedTimeline = timeline;
+        m_primedExact = true;
+        m_primedStart = m_pending;
+        m_standbyGraph = m_pending;
+        m_standbyDelta.clear();
+    }
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
     m_shared->lastPrimeNs.store(ns, std::memory_order_relaxed);
     return static_cast<double>(ns) * 1e-6;
@@ -811,11 +896,16 @@ Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::millis
     m_committed = m_pending;
     // The committed timeline is now the one the new active primed (or kept, if its plan was current).
     const std::uint32_t timeline = next.timelinePublished.load(std::memory_order_acquire);
-    if (timeline != m_timeline) {
+    if (timeline == m_timeline) { // primed in place: its parameter changes join the history
+        if (m_primedExact && m_timelineLog.size() + m_standbyDelta.size() <= kTimelineLogCapacity)
+            m_timelineLog.insert(m_timelineLog.end(), m_standbyDelta.begin(), m_standbyDelta.end());
+        else if (!m_standbyDelta.empty() || !m_primedExact)
+            m_timelineExact = false;
+    } else {
         m_timeline = timeline;
         m_timelineExact = timeline == m_primedTimeline && m_primedExact;
         m_timelineStart = m_primedStart;
-        m_timelineLog.clear();
+        m_timelineLog = m_standbyDelta; // in-place primes since it started
     }
     SlotCommand active;
     active.kind = SlotCommandKind::MarkActive;
@@ -860,8 +950,7 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph) {
     const int a = m_controlActive, s = 1 - a;
     const auto onTimeline = [&](int slot) {
         const Slot& x = *m_slots[static_cast<std::size_t>(slot)];
-        return x.timelinePublished.load(std::memory_order_acquire) == m_timeline &&
-               (slot == a || x.lease.load(std::memory_order_acquire) == Clean);
+        return x.timelinePublished.load(std::memory_order_acquire) == m_timeline;
     };
     const bool stampA = onTimeline(a), stampS = onTimeline(s);
     std::int64_t stamp = 0;
@@ -911,6 +1000,7 @@ Result<double> SlotEngine::setLive(std::string_view id, std::string_view param, 
             return applied.status();
     }
     (void)m_pending.setParam(id, param, applied.value()); // the pending patch follows, unless it dropped the module
+    (void)m_standbyGraph.setParam(id, param, applied.value());
     SlotCommand c;
     c.kind = SlotCommandKind::SetLive;
     c.value = applied.value();
@@ -1104,7 +1194,7 @@ void SlotEngine::startFade(int from, int to, std::int64_t frames, bool measure) 
             bb += y * y;
         }
         const double rho = (aa > 0.0 && bb > 0.0) ? ab / std::sqrt(aa * bb) : 0.0;
-        m_fadeRho = static_cast<float>(std::clamp(rho, -0.5, 1.0));
+        m_fadeRho = static_cast<float>(std::clamp(rho, kMinFadeRho, 1.0));
         // Seeds for the running estimate the fade keeps (per frame, mono sums).
         const double count = static_cast<double>(std::max<std::size_t>(1, std::min(na, nb)));
         m_corrAB = ab / count;
@@ -1231,9 +1321,9 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
             const float halfPi = static_cast<float>(std::numbers::pi / 2.0);
             const float length = static_cast<float>(m_fadeLength);
             const bool adaptive = m_config.fadeLaw == FadeLaw::Adaptive;
-            // The correlation is tracked through the fade (a ~5 ms window): two tones a few Hz
+            // The correlation is tracked through the fade (a ~2 ms window): two tones a few Hz
             // apart drift in and out of phase within 20 ms, and the gain follows.
-            const double alpha = 1.0 / (0.005 * m_config.sampleRate);
+            const double alpha = 1.0 / (0.002 * m_config.sampleRate);
             for (std::size_t i = 0; i < n; ++i) {
                 const float t = std::min(1.0f, static_cast<float>(m_fadePosition) / length);
                 float gOut, gIn;
@@ -1248,7 +1338,7 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
                         m_corrAA += alpha * (x * x - m_corrAA);
                         m_corrBB += alpha * (y * y - m_corrBB);
                         const double energy = m_corrAA * m_corrBB;
-                        m_fadeRho = energy > 1e-20 ? static_cast<float>(std::clamp(m_corrAB / std::sqrt(energy), -0.5, 1.0))
+                        m_fadeRho = energy > 1e-20 ? static_cast<float>(std::clamp(m_corrAB / std::sqrt(energy), kMinFadeRho, 1.0))
                                                    : 0.0f;
                     }
                     const float c = std::cos(t * halfPi), s = std::sin(t * halfPi);
@@ -1284,7 +1374,13 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
         std::size_t gotM = 0;
         bool okM = false;
         const bool clean = mirror.lease.load(std::memory_order_acquire) == Clean;
-        if (clean && (m_hotMirror.load(std::memory_order_relaxed) || forceFailover || sickA || gotA < n)) {
+        // A standby on the active's timeline (a mirror, or one whose edits only changed parameters)
+        // is read in step so it stays there; another is read only as a failover target.
+        std::uint32_t mirrorTimeline = 0;
+        std::int64_t mirrorFrame = 0;
+        const bool sameTimeline = haveTag && mirror.ring.frontTag(mirrorTimeline, mirrorFrame) && mirrorTimeline == tagTimeline;
+        if ((clean || sameTimeline) &&
+            (m_hotMirror.load(std::memory_order_relaxed) || forceFailover || sickA || gotA < n)) {
             gotM = readInStep(mIndex, m_scratchM.data(), n, haveTag, tagTimeline, tagFrame);
             const Health healthM = measure(m_scratchM.data(), gotM);
             okM = gotM == n && healthM.finite && healthM.peak <= runaway;

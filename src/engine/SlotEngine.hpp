@@ -225,6 +225,10 @@ private:
     std::uint32_t m_primedTimeline = 0;
     PatchGraph m_primedStart;
     bool m_primedExact = true;
+    // A standby that kept the committed timeline's plan: what that plan holds, and the parameter
+    // changes in-place primes gave it (stamped), which join the timeline's history if it commits.
+    PatchGraph m_standbyGraph;
+    std::vector<SlotCommand> m_standbyDelta;
     std::uint64_t m_seenTakeovers = 0;
 
     std::thread m_supervisor;

@@ -4,9 +4,10 @@
 // one control thread, paced by steady_clock deadlines, commits twice a second (a pending frequency
 // change, every other time a structural one as well) and makes 100 live parameter changes a second
 // on the committed patch. Asserted: no none-read in either slot over the whole run, every commit and
-// live change accepted and counted, no failover or rollback, the output finite and audible.
-// Xruns, real-time scheduling, occupancy, DSP load and prime/commit times are reported, not
-// asserted: the machine is shared.
+// live change accepted and counted, no unhealthy block, rollback or muted chunk, no failover other
+// than one answering a worker stall, the output finite and audible. Xruns, stalls, real-time
+// scheduling, occupancy, DSP load and prime/commit times are reported, not asserted: the machine
+// is shared.
 
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
@@ -372,9 +373,17 @@ void TestSlotJack::commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing() {
     QCOMPARE(atStop.commits - commitsBefore, static_cast<std::uint64_t>(commitsMade));
     QVERIFY2(commitsMade >= static_cast<int>(2.0 * seconds) - 1, qPrintable(QString("%1 commits").arg(commitsMade)));
     QVERIFY2(liveMade >= static_cast<int>(0.9 * 100.0 * seconds), qPrintable(QString("%1 live changes").arg(liveMade)));
-    QCOMPARE(atStop.failovers, std::uint64_t{0});
+    // No slot was ever unhealthy, so nothing rolled back, muted or failed over for its health. A
+    // failover is allowed only as the answer to a worker stall the supervisor saw: on a shared
+    // virtual machine even a SCHED_FIFO thread is sometimes not scheduled for several milliseconds
+    // (longer than the 4 ms stall deadline), and switching to the mirror is then the engine doing
+    // its job. A failover with no stall behind it would be a bug.
+    QCOMPARE(atStop.unhealthyBlocks, std::uint64_t{0});
     QCOMPARE(atStop.rollbacks, std::uint64_t{0});
     QCOMPARE(atStop.mutedChunks, std::uint64_t{0});
+    QVERIFY2(atStop.failovers <= atStop.stalls, qPrintable(QString("%1 failovers, %2 stalls")
+                                                               .arg(atStop.failovers)
+                                                               .arg(atStop.stalls)));
     for (std::size_t i = 0; i < 2; ++i) {
         QCOMPARE(atStop.slot[i].queueDrops, std::uint64_t{0});
         QCOMPARE(atStop.slot[i].editErrors, std::uint64_t{0});

@@ -44,8 +44,13 @@ enum class SlotCommandKind : std::uint8_t {
 // block; otherwise at plan frame `stamp` of that timeline, so both slots playing the committed patch
 // apply them at the same sample and stay identical. A command for a timeline the slot is not on yet
 // waits until the slot compiles it (a mirror replaying the committed patch's history).
+// SlotCommand::flags
+inline constexpr std::uint8_t kCommandReplay = 1;       // history for a Sync still to come: hold it
+inline constexpr std::uint8_t kCommandGraphUpdated = 2; // worker-internal: the patch has the value
+
 struct SlotCommand {
     SlotCommandKind kind = SlotCommandKind::Prime;
+    std::uint8_t flags = 0;
     std::uint32_t ticket = 0;
     std::uint32_t timeline = 0;
     std::int64_t stamp = 0;
