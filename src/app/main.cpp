@@ -2,6 +2,7 @@
 
 #include "PlayCommand.hpp"
 #include "RenderCommand.hpp"
+#include "ServeCommand.hpp"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -15,6 +16,8 @@ Chronus is a modular synthesizer for making music together with an AI agent.
 Commands:
   play PATCH.json [--audio auto|jack|pulse|alsa|null] [--seconds S] [--json]
                  play a patch live through the dual-slot engine, printing its status
+  serve [--osc-port N] [--audio auto|jack|pulse|alsa|null] [--fresh]
+                 the headless engine with its OSC server (127.0.0.1:5005), for agents
   render PATCH.json --seconds S --out OUT.wav [--rate HZ] [--block N] [--format F]
                  render a patch offline to a WAV file, faster than real time
 
@@ -43,6 +46,8 @@ int main(int argc, char* argv[]) {
     }
     if (args.first() == "play")
         return chronus::app::runPlayCommand(args);
+    if (args.first() == "serve")
+        return chronus::app::runServeCommand(args);
     if (args.first() == "render")
         return chronus::app::runRenderCommand(args);
     err << "chronus: unknown command '" << args.first() << "'\n" << kUsage;

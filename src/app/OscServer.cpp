@@ -1,0 +1,617 @@
+#include "OscServer.hpp"
+
+#include "EngineStatus.hpp"
+#include "PatchFile.hpp"
+#include "audio/AudioDriver.hpp"
+#include "engine/ModuleRegistry.hpp"
+#include "engine/Plan.hpp"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+#include <lo/lo.h>
+
+#include <arpa/inet.h>
+#include <cmath>
+#include <cstring>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace chronus::app {
+
+using engine::ErrorCode;
+using engine::Status;
+
+namespace {
+
+constexpr std::size_t kMaxPacket = 65536;
+
+// What a request's arguments must be. 's' string, 'n' number, 'g' gate; a '?' after the last
+// makes it optional.
+struct AddressSpec {
+    const char* address;
+    const char* args;
+    const char* names;
+};
+
+constexpr AddressSpec kSpecs[] = {
+    {"/patch/create", "ss", "id, type"},
+    {"/patch/connect", "ss", "source, destination"},
+    {"/patch/disconnect", "ss", "source, destination"},
+    {"/patch/delete", "s", "id"},
+    {"/patch/clear", "", ""},
+    {"/patch/set", "ssn", "id, param, value"},
+    {"/patch/prime", "", ""},
+    {"/patch/commit", "n?", "[fade ms]"},
+    {"/patch/abort", "", ""},
+    {"/patch/undo", "n?", "[fade ms]"},
+    {"/patch/validate", "", ""},
+    {"/patch/save", "s", "name"},
+    {"/patch/load", "s", "name"},
+    {"/patch/dump", "", ""},
+    {"/engine/status", "s?", "[\"json\"]"},
+    {"/engine/schema", "", ""},
+    {"/record/start", "s?", "[name]"},
+    {"/record/stop", "", ""},
+    {"/record/status", "", ""},
+};
+
+bool validUtf8(const char* s, std::size_t n) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s);
+    for (std::size_t i = 0; i < n;) {
+        const unsigned char c = p[i];
+        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+        if (len == 0 || i + len > n)
+            return false;
+        for (std::size_t k = 1; k < len; ++k)
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+        if (len == 2 && c < 0xc2)
+            return false; // overlong
+        i += len;
+    }
+    return true;
+}
+
+const char* typeName(char t) {
+    switch (t) {
+    case 's': case 'S': return "string";
+    case 'i': case 'h': return "integer";
+    case 'f': case 'd': return "float";
+    case 'T': case 'F': return "boolean";
+    case 'N': return "nil";
+    case 'I': return "infinitum";
+    case 'b': return "blob";
+    case 't': return "timetag";
+    case 'c': return "char";
+    case 'm': return "midi";
+    default: return "unknown";
+    }
+}
+
+std::string describeTypes(const char* types) {
+    std::string out;
+    for (const char* t = types; *t; ++t) {
+        if (!out.empty())
+            out += ", ";
+        out += typeName(*t);
+    }
+    return out.empty() ? "nothing" : out;
+}
+
+
+QString safeName(const std::string& name) {
+    static const QRegularExpression ok(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$"));
+    QString n = QString::fromStdString(name);
+    if (!ok.match(n).hasMatch() || n.contains(QStringLiteral("..")))
+        return {};
+    if (!n.endsWith(QStringLiteral(".json")))
+        n += QStringLiteral(".json");
+    return n;
+}
+
+} // namespace
+
+std::string schemaJson() {
+    QJsonArray types;
+    const auto ports = [](std::span<const engine::PortSpec> specs) {
+        QJsonArray out;
+        for (const engine::PortSpec& p : specs)
+            out.append(QJsonObject{{"id", p.id},
+                                   {"name", p.name},
+                                   {"kind", p.kind == engine::Signal::Audio ? "audio"
+                                            : p.kind == engine::Signal::Cv  ? "cv"
+                                                                            : "gate"}});
+        return out;
+    };
+    for (const engine::ModuleType* type : engine::ModuleRegistry::instance().types()) {
+        QJsonArray params;
+        for (const engine::ParamSpec& p : type->params) {
+            QJsonObject param{{"id", p.id},         {"name", p.name},
+                              {"unit", p.unit},     {"min", static_cast<double>(p.min)},
+                              {"max", static_cast<double>(p.max)}, {"default", static_cast<double>(p.def)},
+                              {"discrete", (p.flags & engine::ParamDiscrete) != 0}};
+            if (p.alias)
+                param["alias"] = p.alias;
+            if (p.choices)
+                param["choices"] = QString(p.choices);
+            params.append(param);
+        }
+        types.append(QJsonObject{{"type", type->id},
+                                 {"name", type->name},
+                                 {"category", type->category},
+                                 {"description", type->description},
+                                 {"inputs", ports(type->inputs)},
+                                 {"outputs", ports(type->outputs)},
+                                 {"params", params}});
+    }
+    QJsonObject aliases;
+    for (const engine::TypeAlias& a : engine::ModuleRegistry::instance().aliases())
+        aliases[a.alias] = a.type;
+    return QJsonDocument(QJsonObject{{"types", types}, {"aliases", aliases}}).toJson(QJsonDocument::Compact).toStdString();
+}
+
+struct OscDispatch {
+    static int handler(const char* path, const char* types, lo_arg** argv, int argc, lo_message, void* user) {
+        static_cast<OscServer*>(user)->handle(path, types, reinterpret_cast<void**>(argv), argc);
+        return 0;
+    }
+};
+
+OscServer::OscServer(engine::SlotEngine& engine, OscServerOptions options)
+    : m_engine(engine), m_options(std::move(options)), m_schemaJson(schemaJson()) {}
+
+OscServer::~OscServer() { stop(); }
+
+OscCounters OscServer::counters() const noexcept {
+    OscCounters c;
+    c.packets = m_packets.load();
+    c.requests = m_requests.load();
+    c.replies = m_replies.load();
+    c.errors = m_errors.load();
+    c.malformed = m_malformed.load();
+    c.busy = m_busy.load();
+    return c;
+}
+
+Status OscServer::start() {
+    if (m_socket >= 0)
+        return {};
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return Status::error(ErrorCode::Device, std::string("OSC: cannot create a UDP socket: ") + std::strerror(errno));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<std::uint16_t>(m_options.port));
+    if (::inet_pton(AF_INET, m_options.host.c_str(), &addr.sin_addr) != 1) {
+        ::close(fd);
+        return Status::error(ErrorCode::InvalidArgument, "OSC: '" + m_options.host + "' is not an IPv4 address");
+    }
+    const int big = 4 << 20; // a burst of requests waits in the kernel rather than being dropped
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        return Status::error(ErrorCode::Device, "OSC: cannot listen on " + m_options.host + ":" +
+                                                    std::to_string(m_options.port) + ": " + why);
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    m_port = ntohs(addr.sin_port);
+    // A liblo server only to parse and dispatch: its own socket stays idle.
+    m_lo = lo_server_new(nullptr, [](int, const char*, const char*) {});
+    if (!m_lo) {
+        ::close(fd);
+        return Status::error(ErrorCode::Device, "OSC: liblo could not start");
+    }
+    lo_server_add_method(static_cast<lo_server>(m_lo), nullptr, nullptr, &OscDispatch::handler, this);
+    lo_server_enable_queue(static_cast<lo_server>(m_lo), 0, 1); // bundles dispatch now, whatever their timetag
+    m_socket = fd;
+    m_stop.store(false);
+    m_controller = std::thread([this] { controllerLoop(); });
+    m_network = std::thread([this] { networkLoop(); });
+    return {};
+}
+
+void OscServer::stop() {
+    if (m_socket < 0)
+        return;
+    m_stop.store(true);
+    m_queueChanged.notify_all();
+    if (m_network.joinable())
+        m_network.join();
+    if (m_controller.joinable())
+        m_controller.join();
+    ::close(m_socket);
+    m_socket = -1;
+    lo_server_free(static_cast<lo_server>(m_lo));
+    m_lo = nullptr;
+}
+
+void OscServer::networkLoop() {
+    std::vector<std::uint8_t> buffer(kMaxPacket);
+    while (!m_stop.load()) {
+        pollfd p{m_socket, POLLIN, 0};
+        const int ready = ::poll(&p, 1, 5);
+        if (ready > 0 && (p.revents & POLLIN)) {
+            // Drain what is there, then send replies; never block long on either.
+            for (int burst = 0; burst < 256; ++burst) {
+                sockaddr_storage from{};
+                socklen_t fromLen = sizeof from;
+                const ssize_t n = ::recvfrom(m_socket, buffer.data(), buffer.size(), MSG_DONTWAIT,
+                                             reinterpret_cast<sockaddr*>(&from), &fromLen);
+                if (n < 0)
+                    break;
+                m_packets.fetch_add(1);
+                const auto* bytes = reinterpret_cast<const std::uint8_t*>(&from);
+                m_currentSender.assign(bytes, bytes + fromLen);
+                if (n == 0 || lo_server_dispatch_data(static_cast<lo_server>(m_lo), buffer.data(),
+                                                      static_cast<size_t>(n)) < 0)
+                    m_malformed.fetch_add(1); // not OSC: nobody to answer in OSC terms
+            }
+        }
+        std::deque<Outgoing> out;
+        {
+            std::lock_guard lock(m_outMutex);
+            out.swap(m_out);
+        }
+        for (const Outgoing& o : out)
+            ::sendto(m_socket, o.packet.data(), o.packet.size(), 0, reinterpret_cast<const sockaddr*>(o.sender.data()),
+                     static_cast<socklen_t>(o.sender.size()));
+    }
+}
+
+void OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values) {
+    lo_message m = lo_message_new();
+    for (const Value& v : values) {
+        if (const auto* i = std::get_if<std::int32_t>(&v))
+            lo_message_add_int32(m, *i);
+        else if (const auto* d = std::get_if<double>(&v))
+            lo_message_add_float(m, static_cast<float>(*d));
+        else
+            lo_message_add_string(m, std::get<std::string>(v).c_str());
+    }
+    std::size_t size = 0;
+    void* data = lo_message_serialise(m, path, nullptr, &size);
+    if (data) {
+        Outgoing o;
+        o.packet.assign(static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
+        o.sender = sender;
+        std::free(data);
+        std::lock_guard lock(m_outMutex);
+        m_out.push_back(std::move(o));
+    }
+    lo_message_free(m);
+}
+
+void OscServer::reply(const Request& request, std::vector<Value> values) {
+    values.insert(values.begin(), request.address);
+    m_replies.fetch_add(1);
+    send(request.sender, "/reply", values);
+}
+
+void OscServer::replyError(const Request& request, const std::string& message) {
+    m_errors.fetch_add(1);
+    send(request.sender, "/error", {request.address, message});
+}
+
+// Network thread: validate, answer what needs no controller, queue the rest.
+void OscServer::handle(const char* path, const char* types, void** argv, int argc) {
+    m_requests.fetch_add(1);
+    Request request;
+    request.sender = m_currentSender;
+    const std::size_t pathLength = std::strlen(path);
+    request.address = validUtf8(path, pathLength) ? std::string(path, std::min<std::size_t>(pathLength, 256))
+                                                  : std::string("(address not UTF-8)");
+    if (!validUtf8(path, pathLength) || pathLength > 256)
+        return replyError(request, "the address must be UTF-8, at most 256 bytes");
+
+    // The expected arguments: from the table, or /mod/<id>/<param> and /gate/<id>.
+    std::string expected;
+    std::string names;
+    const std::string_view address(path, pathLength);
+    if (address.starts_with("/mod/")) {
+        const std::string_view rest = address.substr(5);
+        const auto slash = rest.find('/');
+        if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
+            rest.find('/', slash + 1) != std::string_view::npos)
+            return replyError(request, "a live change is /mod/<id>/<param> with one number");
+        expected = "n";
+        names = "value";
+    } else if (address.starts_with("/gate/")) {
+        if (address.size() == 6 || address.find('/', 6) != std::string_view::npos)
+            return replyError(request, "a gate is /gate/<id> with 1/0, on/off or true/false");
+        expected = "g";
+        names = "1/0, on/off or true/false";
+    } else {
+        const AddressSpec* spec = nullptr;
+        for (const AddressSpec& s : kSpecs)
+            if (address == s.address)
+                spec = &s;
+        if (!spec) {
+            std::string known;
+            for (const AddressSpec& s : kSpecs)
+                known += std::string(known.empty() ? "" : ", ") + s.address;
+            return replyError(request, "unknown address (known: " + known + ", /mod/<id>/<param>, /gate/<id>)");
+        }
+        expected = spec->args;
+        names = spec->names;
+    }
+    const bool lastOptional = !expected.empty() && expected.back() == '?';
+    if (lastOptional)
+        expected.pop_back();
+    const std::size_t required = expected.size() - (lastOptional ? 1 : 0);
+    const std::string want = "expected (" + (names.empty() ? std::string("no arguments") : names) + "), got (" +
+                             describeTypes(types) + ")";
+    if (argc < static_cast<int>(required) || argc > static_cast<int>(expected.size()))
+        return replyError(request, want);
+    for (int i = 0; i < argc; ++i) {
+        const char t = types[i];
+        const lo_arg* a = static_cast<const lo_arg*>(argv[i]);
+        switch (expected[static_cast<std::size_t>(i)]) {
+        case 's':
+            if (t != 's' && t != 'S')
+                return replyError(request, want);
+            {
+                const char* s = t == 's' ? &a->s : &a->S;
+                const std::size_t n = std::strlen(s);
+                if (!validUtf8(s, n))
+                    return replyError(request, "argument " + std::to_string(i + 1) + " is not valid UTF-8");
+                if (n > 1024)
+                    return replyError(request, "argument " + std::to_string(i + 1) + " is too long (" +
+                                                   std::to_string(n) + " bytes; ids are at most 64)");
+                request.args.emplace_back(std::string(s, n));
+            }
+            break;
+        case 'n': {
+            double v = 0.0;
+            if (t == 'i')
+                v = a->i;
+            else if (t == 'h')
+                v = static_cast<double>(a->h);
+            else if (t == 'f')
+                v = static_cast<double>(a->f);
+            else if (t == 'd')
+                v = a->d;
+            else
+                return replyError(request, want);
+            if (!std::isfinite(v))
+                return replyError(request, "argument " + std::to_string(i + 1) + " must be a finite number");
+            request.args.emplace_back(v);
+            break;
+        }
+        case 'g': {
+            int on = -1;
+            if (t == 'T' || t == 'F')
+                on = t == 'T';
+            else if (t == 'i' && (a->i == 0 || a->i == 1))
+                on = a->i;
+            else if (t == 'f' && (a->f == 0.0f || a->f == 1.0f))
+                on = a->f == 1.0f;
+            else if (t == 'd' && (a->d == 0.0 || a->d == 1.0))
+                on = a->d == 1.0;
+            else if (t == 's' || t == 'S') {
+                const std::string s = t == 's' ? &a->s : &a->S;
+                if (s == "1" || s == "on" || s == "true")
+                    on = 1;
+                else if (s == "0" || s == "off" || s == "false")
+                    on = 0;
+            }
+            if (on < 0)
+                return replyError(request, "a gate takes 1/0, on/off or true/false");
+            request.args.emplace_back(static_cast<std::int32_t>(on));
+            break;
+        }
+        default: break;
+        }
+    }
+
+    // Answered here: they read lock-free or constant state.
+    if (address == "/engine/status") {
+        bool json = false;
+        if (!request.args.empty()) {
+            if (std::get<std::string>(request.args[0]) != "json")
+                return replyError(request, "the only option is \"json\"");
+            json = true;
+        }
+        return reply(request, statusValues(json));
+    }
+    if (address == "/engine/schema")
+        return reply(request, {m_schemaJson});
+    if (address.starts_with("/record/"))
+        return replyError(request, "recording is not available yet");
+
+    {
+        std::lock_guard lock(m_queueMutex);
+        if (m_queue.size() >= m_options.queueCapacity) {
+            m_busy.fetch_add(1);
+            return replyError(request, "busy: " + std::to_string(m_options.queueCapacity) +
+                                           " requests are waiting; this one was not applied");
+        }
+        m_queue.push_back(std::move(request));
+    }
+    m_queueChanged.notify_one();
+}
+
+std::vector<OscServer::Value> OscServer::statusValues(bool json) const {
+    const engine::EngineStats stats = m_engine.stats();
+    DriverStatus driver;
+    if (m_driver)
+        driver = driverStatus(*m_driver);
+    const QJsonObject object = statusJson(stats, driver);
+    if (json)
+        return {QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString()};
+    // Typed key/value pairs, slots flattened as slot0_..., slot1_...
+    std::vector<Value> values;
+    const auto add = [&](const QString& key, const QJsonValue& v) {
+        values.emplace_back(key.toStdString());
+        if (v.isBool())
+            values.emplace_back(static_cast<std::int32_t>(v.toBool()));
+        else if (v.isString())
+            values.emplace_back(v.toString().toStdString());
+        else {
+            const double d = v.toDouble();
+            if (d == std::floor(d) && std::fabs(d) < 2e9)
+                values.emplace_back(static_cast<std::int32_t>(d));
+            else
+                values.emplace_back(d);
+        }
+    };
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        if (it.key() == "slots") {
+            const QJsonArray slotArray = it.value().toArray();
+            for (int i = 0; i < slotArray.size(); ++i) {
+                const QJsonObject slotObject = slotArray[i].toObject();
+                for (auto s = slotObject.begin(); s != slotObject.end(); ++s)
+                    add(QStringLiteral("slot%1_%2").arg(i).arg(s.key()), s.value());
+            }
+        } else {
+            add(it.key(), it.value());
+        }
+    }
+    return values;
+}
+
+void OscServer::controllerLoop() {
+    while (true) {
+        Request request;
+        {
+            std::unique_lock lock(m_queueMutex);
+            m_queueChanged.wait(lock, [&] { return m_stop.load() || !m_queue.empty(); });
+            if (m_stop.load())
+                return;
+            request = std::move(m_queue.front());
+            m_queue.pop_front();
+        }
+        try {
+            execute(request);
+        } catch (const std::exception& e) {
+            replyError(request, std::string("internal error: ") + e.what());
+        }
+    }
+}
+
+// Controller thread: the one caller of the engine's control methods in this server.
+void OscServer::execute(const Request& r) {
+    const std::string& a = r.address;
+    const auto str = [&](std::size_t i) -> const std::string& { return std::get<std::string>(r.args[i]); };
+    const auto num = [&](std::size_t i) { return std::get<double>(r.args[i]); };
+    const auto fail = [&](const Status& s) { replyError(r, s.message()); };
+
+    if (a == "/patch/create") {
+        if (Status s = m_engine.addModule(str(0), str(1)); !s)
+            return fail(s);
+        return reply(r, {str(0), std::string(engine::ModuleRegistry::instance().find(str(1))->id)});
+    }
+    if (a == "/patch/connect" || a == "/patch/disconnect") {
+        const Status s = a == "/patch/connect" ? m_engine.connect(str(0), str(1)) : m_engine.disconnect(str(0), str(1));
+        if (!s)
+            return fail(s);
+        return reply(r, {str(0), str(1)});
+    }
+    if (a == "/patch/delete") {
+        if (Status s = m_engine.removeModule(str(0)); !s)
+            return fail(s);
+        return reply(r, {str(0)});
+    }
+    if (a == "/patch/clear") {
+        if (Status s = m_engine.clear(); !s)
+            return fail(s);
+        return reply(r, {});
+    }
+    if (a == "/patch/set") {
+        auto applied = m_engine.setPending(str(0), str(1), num(2));
+        if (!applied)
+            return fail(applied.status());
+        std::vector<Value> values{str(0), str(1), applied.value()};
+        if (applied.value() != num(2)) {
+            const engine::PatchGraph pending = m_engine.pending();
+            const engine::PatchNode* node = pending.find(str(0));
+            const engine::ParamIndex p = node ? node->type->findParam(str(1)) : -1;
+            if (p >= 0) {
+                const engine::ParamSpec& spec = node->type->params[static_cast<std::size_t>(p)];
+                values.emplace_back("clamped to " + QString::number(static_cast<double>(spec.min)).toStdString() +
+                                    ".." + QString::number(static_cast<double>(spec.max)).toStdString());
+            }
+        }
+        return reply(r, values);
+    }
+    if (a == "/patch/prime") {
+        const int slot = m_engine.standbySlot();
+        auto primed = m_engine.prime();
+        if (!primed)
+            return fail(primed.status());
+        return reply(r, {static_cast<std::int32_t>(slot), primed.value()});
+    }
+    if (a == "/patch/commit" || a == "/patch/undo") {
+        const double fade = r.args.empty() ? -1.0 : num(0);
+        if (fade > 10000.0)
+            return replyError(r, "the fade must be at most 10000 ms");
+        auto done = a == "/patch/commit" ? m_engine.commit(fade) : m_engine.undoCommit(fade);
+        if (!done)
+            return fail(done.status());
+        if (m_onCommitted)
+            m_onCommitted(m_engine.committed());
+        return reply(r, {static_cast<std::int32_t>(done->slot), done->primeMs, done->commitMs});
+    }
+    if (a == "/patch/abort") {
+        if (Status s = m_engine.abort(); !s)
+            return fail(s);
+        return reply(r, {static_cast<std::int32_t>(m_engine.standbySlot())});
+    }
+    if (a == "/patch/validate") {
+        const engine::PatchGraph pending = m_engine.pending();
+        auto plan = engine::Plan::compile(pending, {m_engine.config().sampleRate, m_engine.config().blockSize});
+        if (!plan)
+            return fail(plan.status());
+        return reply(r, {static_cast<std::int32_t>(pending.nodes().size()),
+                         static_cast<std::int32_t>(pending.cables().size())});
+    }
+    if (a == "/patch/dump") {
+        return reply(r, {serializePatch(m_engine.pending()).toStdString(), serializePatch(m_engine.committed()).toStdString()});
+    }
+    if (a == "/patch/save" || a == "/patch/load") {
+        const QString name = safeName(str(0));
+        if (name.isEmpty())
+            return replyError(r, "a patch name is 1-64 letters, digits, spaces, '_', '-' or '.', with no path");
+        if (m_options.patchesDir.isEmpty())
+            return replyError(r, "no patches folder is configured");
+        const QString path = QDir(m_options.patchesDir).filePath(name);
+        if (a == "/patch/save") {
+            QDir().mkpath(m_options.patchesDir);
+            if (Status s = savePatchFile(m_engine.pending(), path); !s)
+                return fail(s);
+            return reply(r, {QFileInfo(path).absoluteFilePath().toStdString()});
+        }
+        auto loaded = loadPatchFile(path);
+        if (!loaded)
+            return fail(loaded.status());
+        if (Status s = m_engine.loadPending(loaded->graph); !s)
+            return fail(s);
+        return reply(r, {QFileInfo(path).absoluteFilePath().toStdString(),
+                         static_cast<std::int32_t>(loaded->graph.nodes().size())});
+    }
+    if (a.starts_with("/mod/")) {
+        const std::string rest = a.substr(5);
+        const auto slash = rest.find('/');
+        auto applied = m_engine.setLive(rest.substr(0, slash), rest.substr(slash + 1), num(0));
+        if (!applied)
+            return fail(applied.status());
+        return reply(r, {applied.value()});
+    }
+    if (a.starts_with("/gate/")) {
+        const bool on = std::get<std::int32_t>(r.args[0]) != 0;
+        if (Status s = m_engine.gate(a.substr(6), on); !s)
+            return fail(s);
+        return reply(r, {static_cast<std::int32_t>(on)});
+    }
+    replyError(r, "not handled");
+}
+
+} // namespace chronus::app

@@ -1,0 +1,123 @@
+#pragma once
+// The OSC control surface (SPEC §2): every request gets `/reply <address> ...` or
+// `/error <address> <message>`, sent back to its sender.
+//
+// Threads: the network thread owns the UDP socket: it receives, lets liblo parse (messages and
+// bundles), validates arguments, answers what needs no controller (status, schema, malformed
+// requests) and hands the rest to the controller thread, the one client of the engine's control
+// methods here. Replies go back through the network thread. A commit blocks only the controller
+// thread; the network thread keeps answering meanwhile.
+//
+// liblo 0.31 cannot bind one interface, so the socket is ours (bound to --osc-host, 127.0.0.1 by
+// default) and liblo only parses and dispatches (lo_server_dispatch_data).
+
+#include "engine/PatchGraph.hpp"
+#include "engine/SlotEngine.hpp"
+#include "engine/Status.hpp"
+
+#include <QString>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+struct sockaddr_storage;
+
+namespace chronus::audio {
+class AudioDriver;
+}
+
+namespace chronus::app {
+
+struct OscServerOptions {
+    std::string host = "127.0.0.1"; // the interface to bind; "0.0.0.0" for every one
+    int port = 5005;                 // 0 = any free port (see OscServer::port())
+    QString patchesDir;              // /patch/save and /patch/load names live here
+    std::size_t queueCapacity = 1024; // requests waiting for the controller; more get "busy"
+};
+
+struct OscCounters {
+    std::uint64_t packets = 0;   // datagrams received
+    std::uint64_t requests = 0;  // messages handled (valid or not)
+    std::uint64_t replies = 0;   // /reply sent
+    std::uint64_t errors = 0;    // /error sent
+    std::uint64_t malformed = 0; // datagrams liblo could not parse: dropped, no reply possible
+    std::uint64_t busy = 0;      // refused because the controller's queue was full
+};
+
+class OscServer {
+public:
+    using Value = std::variant<std::int32_t, double, std::string>;
+
+    OscServer(engine::SlotEngine& engine, OscServerOptions options);
+    ~OscServer();
+    OscServer(const OscServer&) = delete;
+    OscServer& operator=(const OscServer&) = delete;
+
+    // The driver whose rate, block, latency and xruns the status reports (optional).
+    void setDriver(const audio::AudioDriver* driver) { m_driver = driver; }
+    // Called on the controller thread after every commit that took (autosave, editors).
+    void setCommitObserver(std::function<void(const engine::PatchGraph&)> observer) {
+        m_onCommitted = std::move(observer);
+    }
+
+    engine::Status start();
+    void stop();
+    int port() const noexcept { return m_port; }
+    OscCounters counters() const noexcept;
+
+private:
+    struct Request {
+        std::string address;
+        std::vector<Value> args;
+        std::vector<std::uint8_t> sender; // a sockaddr, as bytes
+    };
+    struct Outgoing {
+        std::vector<std::uint8_t> packet;
+        std::vector<std::uint8_t> sender;
+    };
+
+    void networkLoop();
+    void controllerLoop();
+    friend struct OscDispatch; // liblo's callback, defined with liblo's types in the .cpp
+    void handle(const char* path, const char* types, void** argv, int argc);
+    void execute(const Request& request);
+    void reply(const Request& request, std::vector<Value> values);
+    void replyError(const Request& request, const std::string& message);
+    void send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values);
+    std::vector<Value> statusValues(bool json) const;
+
+    engine::SlotEngine& m_engine;
+    OscServerOptions m_options;
+    const audio::AudioDriver* m_driver = nullptr;
+    std::function<void(const engine::PatchGraph&)> m_onCommitted;
+    std::string m_schemaJson;
+
+    int m_socket = -1;
+    int m_port = 0;
+    void* m_lo = nullptr; // lo_server used for parsing and dispatch only
+    std::vector<std::uint8_t> m_currentSender; // network thread
+    std::thread m_network, m_controller;
+    std::atomic<bool> m_stop{false};
+
+    std::mutex m_queueMutex;
+    std::condition_variable m_queueChanged;
+    std::deque<Request> m_queue; // network -> controller
+
+    std::mutex m_outMutex;
+    std::deque<Outgoing> m_out; // anyone -> network
+
+    std::atomic<std::uint64_t> m_packets{0}, m_requests{0}, m_replies{0}, m_errors{0}, m_malformed{0}, m_busy{0};
+};
+
+// The module registry as JSON: types with category, description, ports and parameters.
+std::string schemaJson();
+
+} // namespace chronus::app

@@ -1,0 +1,189 @@
+#include "ServeCommand.hpp"
+
+#include "EngineStatus.hpp"
+#include "OscServer.hpp"
+#include "PatchFile.hpp"
+#include "audio/EngineCallback.hpp"
+#include "audio/OpenDriver.hpp"
+#include "engine/SlotEngine.hpp"
+
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+#include <QTextStream>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+namespace chronus::app {
+
+namespace {
+std::atomic<bool> g_stop{false};
+extern "C" void onStopSignal(int) { g_stop.store(true); }
+
+QTextStream& err() {
+    static QTextStream s(stderr);
+    return s;
+}
+QTextStream& out() {
+    static QTextStream s(stdout);
+    return s;
+}
+int usageError(const QString& message) {
+    err() << "chronus serve: " << message << "\nTry 'chronus serve --help'.\n";
+    err().flush();
+    return 2;
+}
+int failure(const QString& message) {
+    err() << "chronus serve: " << message << "\n";
+    err().flush();
+    return 1;
+}
+} // namespace
+
+int runServeCommand(const QStringList& args) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        "The headless engine with its OSC server: an agent (or `chronus ctl`) builds, commits and plays\n"
+        "patches over OSC. Runs until Ctrl+C or SIGTERM. The committed patch is saved on every commit and\n"
+        "restored at the next start.");
+    parser.addHelpOption();
+    parser.addOption({"osc-port", "UDP port for OSC (default 5005; 0 picks a free one and prints it).", "N", "5005"});
+    parser.addOption({"osc-host", "Interface to listen on (default 127.0.0.1; 0.0.0.0 opens OSC to the network).",
+                      "ADDR", "127.0.0.1"});
+    parser.addOption({"audio", "Audio driver: auto, jack, pulse, alsa or null (default auto; auto falls back to "
+                               "null, the clock-paced driver with no sound, and says so).", "DRIVER", "auto"});
+    parser.addOption({"device", "Output device: an index or (part of) a name.", "DEV"});
+    parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
+    parser.addOption({"block", "Frames per device callback requested (default 64).", "N", "64"});
+    parser.addOption({"ring", "Blocks of 64 frames each slot keeps ready (default 4).", "N", "4"});
+    parser.addOption({"cold-mirror", "Do not render the standby in step (halves the DSP load)."});
+    parser.addOption({"patches", "Folder for /patch/save and /patch/load (default: the user's data folder).", "DIR"});
+    parser.addOption({"autosave", "Autosave file (default: autosave.json in the user's data folder).", "FILE"});
+    parser.addOption({"fresh", "Start from the empty patch; do not restore the autosave."});
+    parser.addOption({"status", "Print the engine's status line every S seconds.", "S"});
+    if (!parser.parse(args))
+        return usageError(parser.errorText());
+    if (parser.isSet("help")) {
+        out() << parser.helpText().replace(QLatin1String(qPrintable(args.first())), QLatin1String("chronus serve"));
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return usageError("unexpected argument '" + parser.positionalArguments().first() + "'");
+    bool ok = false;
+    const int oscPort = parser.value("osc-port").toInt(&ok);
+    if (!ok || oscPort < 0 || oscPort > 65535)
+        return usageError("--osc-port must be a port number from 0 to 65535");
+    const double rate = parser.value("rate").toDouble(&ok);
+    if (!ok || rate < engine::kMinSampleRate || rate > engine::kMaxSampleRate)
+        return usageError("--rate must be a number of Hz from 22050 to 192000");
+    const int block = parser.value("block").toInt(&ok);
+    if (!ok || block < 1 || block > 8192)
+        return usageError("--block must be a whole number from 1 to 8192");
+    const int ring = parser.value("ring").toInt(&ok);
+    if (!ok || ring < 1 || ring > 64)
+        return usageError("--ring must be a whole number from 1 to 64");
+    double statusEvery = 0.0;
+    if (parser.isSet("status")) {
+        statusEvery = parser.value("status").toDouble(&ok);
+        if (!ok || !(statusEvery > 0.0))
+            return usageError("--status must be a number of seconds above 0");
+    }
+    const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    const QString patchesDir = parser.isSet("patches") ? parser.value("patches") : QDir(dataDir).filePath("patches");
+    const QString autosavePath = parser.isSet("autosave") ? parser.value("autosave") : QDir(dataDir).filePath("autosave.json");
+
+    audio::DriverConfig driverConfig;
+    driverConfig.sampleRate = rate;
+    driverConfig.blockSize = block;
+    driverConfig.device = parser.value("device").toStdString();
+    auto opened = audio::openDriver(parser.value("audio").toStdString(), driverConfig);
+    if (!opened)
+        return failure(QString::fromStdString(opened.status().message()));
+    audio::AudioDriver& driver = *opened->driver;
+    if (!opened->message.empty())
+        err() << "chronus serve: " << QString::fromStdString(opened->message) << "\n";
+    if (!driver.notice().empty())
+        err() << "chronus serve: " << QString::fromStdString(driver.notice()) << "\n";
+
+    engine::EngineConfig config;
+    config.sampleRate = driver.sampleRate();
+    config.blockSize = 64;
+    config.ringTargetBlocks = ring;
+    config.hotMirror = !parser.isSet("cold-mirror");
+    engine::SlotEngine engine(config);
+    if (auto s = engine.start(); !s)
+        return failure(QString::fromStdString(s.message()));
+    audio::EngineCallback callback(engine);
+    if (auto s = driver.start(callback); !s)
+        return failure(QString::fromStdString(s.message()));
+
+    // The committed patch of the last session, unless asked not to.
+    QString restored;
+    if (!parser.isSet("fresh") && QFileInfo::exists(autosavePath)) {
+        auto loaded = loadPatchFile(autosavePath);
+        if (!loaded) {
+            err() << "chronus serve: not restoring the autosave: " << QString::fromStdString(loaded.status().message())
+                  << "\n";
+        } else if (auto s = engine.loadPending(loaded->graph); !s) {
+            err() << "chronus serve: not restoring the autosave: " << QString::fromStdString(s.message()) << "\n";
+        } else if (auto c = engine.commit(); !c) {
+            err() << "chronus serve: not restoring the autosave: " << QString::fromStdString(c.status().message()) << "\n";
+            (void)engine.abort();
+        } else {
+            restored = QStringLiteral("restored %1 (%2 modules)").arg(autosavePath).arg(loaded->graph.nodes().size());
+        }
+    }
+
+    OscServerOptions options;
+    options.host = parser.value("osc-host").toStdString();
+    options.port = oscPort;
+    options.patchesDir = patchesDir;
+    OscServer server(engine, options);
+    server.setDriver(&driver);
+    server.setCommitObserver([autosavePath](const engine::PatchGraph& committed) {
+        QDir().mkpath(QFileInfo(autosavePath).absolutePath());
+        if (auto s = savePatchFile(committed, autosavePath); !s)
+            err() << "chronus serve: autosave failed: " << QString::fromStdString(s.message()) << "\n";
+    });
+    if (auto s = server.start(); !s) {
+        driver.stop();
+        return failure(QString::fromStdString(s.message()));
+    }
+
+    std::signal(SIGINT, onStopSignal);
+    std::signal(SIGTERM, onStopSignal);
+    out() << "chronus serve: listening on " << QString::fromStdString(options.host) << ":" << server.port()
+          << " (OSC); audio: " << QString::fromStdString(driver.name()) << " ("
+          << QString::fromStdString(driver.deviceName()) << "), " << driver.sampleRate() << " Hz, "
+          << driver.blockSize() << "-frame callbacks"
+          << (restored.isEmpty() ? QString() : "; " + restored) << "\n";
+    out().flush();
+
+    auto nextStatus = std::chrono::steady_clock::now();
+    while (!g_stop.load()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        if (statusEvery > 0.0 && std::chrono::steady_clock::now() >= nextStatus) {
+            nextStatus += std::chrono::milliseconds(static_cast<long>(statusEvery * 1000.0));
+            out() << statusLine(engine.stats(), driverStatus(driver)) << "\n";
+            out().flush();
+        }
+    }
+    server.stop();
+    const engine::PatchGraph committed = engine.committed();
+    driver.stop();
+    engine.stop();
+    QDir().mkpath(QFileInfo(autosavePath).absolutePath());
+    if (auto s = savePatchFile(committed, autosavePath); !s)
+        return failure("autosave failed: " + QString::fromStdString(s.message()));
+    const OscCounters c = server.counters();
+    out() << "chronus serve: stopped; " << c.requests << " requests (" << c.errors << " errors, " << c.malformed
+          << " malformed packets, " << c.busy << " refused while busy); committed patch saved to " << autosavePath
+          << "\n";
+    return 0;
+}
+
+} // namespace chronus::app
