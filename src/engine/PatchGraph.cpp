@@ -73,13 +73,17 @@ std::string PatchGraph::moduleIdList() const {
 
 Status PatchGraph::addModule(std::string_view id, std::string_view typeOrAlias) {
     if (!isValidId(id))
-        return Status::error(ErrorCode::InvalidId, "invalid module id '" + std::string(id) +
-                                                       "': use 1-64 letters, digits, '_' or '-'");
+        return Status::error(ErrorCode::InvalidId, "invalid module id '" + std::string(id.substr(0, 80)) +
+                                                       (id.size() > 80 ? "...' (" + std::to_string(id.size()) + " bytes)" : "'") +
+                                                       ": use 1-64 letters, digits, '_' or '-'");
+    if (m_nodes.size() >= kMaxModules)
+        return Status::error(ErrorCode::InvalidArgument, "a patch has at most " + std::to_string(kMaxModules) +
+                                                             " modules (out included)");
     if (find(id))
         return Status::error(ErrorCode::DuplicateId, "a module with id '" + std::string(id) + "' already exists");
     const ModuleType* type = ModuleRegistry::instance().find(typeOrAlias);
     if (!type || type->id == ModuleRegistry::kOutputType)
-        return Status::error(ErrorCode::UnknownModuleType, "unknown module type '" + std::string(typeOrAlias) +
+        return Status::error(ErrorCode::UnknownModuleType, "unknown module type '" + std::string(typeOrAlias.substr(0, 80)) +
                                                                "' (known: " +
                                                                ModuleRegistry::instance().knownTypesList() + ")");
     m_nodes.push_back(makeNode(std::string(id), type));

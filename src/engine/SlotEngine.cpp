@@ -602,6 +602,7 @@ Status SlotEngine::sendEdit(const SlotCommand& command) {
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     if (!markStandbyDirty())
         return Status::error(ErrorCode::Timeout, "the standby slot did not settle after a failover");
+    m_standbyPrimed = false; // before it is sent: the worker's own flag lags behind its queue
     if (!send(1 - m_controlActive, command, std::chrono::milliseconds(500)))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full; edit dropped");
     return {};
@@ -613,16 +614,17 @@ Status textTooLong() { return Status::error(ErrorCode::InvalidId, "identifier to
 
 Status SlotEngine::addModule(std::string_view id, std::string_view type) {
     std::lock_guard lock(m_mutex);
-    PatchGraph next = m_pending;
-    if (Status s = next.addModule(id, type); !s)
+    // Validated on the pending patch itself (no copy: a patch of thousands of modules stays cheap
+    // to edit), taken back if the standby cannot get it.
+    if (Status s = m_pending.addModule(id, type); !s)
         return s;
     SlotCommand c;
     c.kind = SlotCommandKind::AddModule;
-    if (!c.a.assign(id) || !c.b.assign(type))
-        return textTooLong();
-    if (Status s = sendEdit(c); !s)
+    const bool fits = c.a.assign(id) && c.b.assign(type); // a valid id and a known type always fit
+    if (Status s = fits ? sendEdit(c) : textTooLong(); !s) {
+        (void)m_pending.removeModule(id);
         return s;
-    m_pending = std::move(next);
+    }
     return {};
 }
 
@@ -643,48 +645,56 @@ Status SlotEngine::removeModule(std::string_view id) {
 
 Status SlotEngine::connect(std::string_view src, std::string_view dst) {
     std::lock_guard lock(m_mutex);
-    PatchGraph next = m_pending;
-    if (Status s = next.connect(src, dst); !s)
+    if (Status s = m_pending.connect(src, dst); !s)
         return s;
     SlotCommand c;
     c.kind = SlotCommandKind::Connect;
-    if (!c.a.assign(src) || !c.b.assign(dst))
+    if (!c.a.assign(src) || !c.b.assign(dst)) {
+        (void)m_pending.disconnect(src, dst);
         return textTooLong();
-    if (Status s = sendEdit(c); !s)
+    }
+    if (Status s = sendEdit(c); !s) {
+        (void)m_pending.disconnect(src, dst);
         return s;
-    m_pending = std::move(next);
+    }
     return {};
 }
 
 Status SlotEngine::disconnect(std::string_view src, std::string_view dst) {
     std::lock_guard lock(m_mutex);
-    PatchGraph next = m_pending;
-    if (Status s = next.disconnect(src, dst); !s)
-        return s;
     SlotCommand c;
     c.kind = SlotCommandKind::Disconnect;
     if (!c.a.assign(src) || !c.b.assign(dst))
         return textTooLong();
-    if (Status s = sendEdit(c); !s)
+    PatchGraph before = m_pending; // a disconnect can drop several cables (bare ids): keep them
+    if (Status s = m_pending.disconnect(src, dst); !s)
         return s;
-    m_pending = std::move(next);
+    if (Status s = sendEdit(c); !s) {
+        m_pending = std::move(before);
+        return s;
+    }
     return {};
 }
 
 Result<double> SlotEngine::setPending(std::string_view id, std::string_view param, double value) {
     std::lock_guard lock(m_mutex);
-    PatchGraph next = m_pending;
-    auto applied = next.setParam(id, param, value);
+    const PatchNode* node = m_pending.find(id);
+    const ParamIndex index = node ? node->type->findParam(param) : -1;
+    const double previous = index >= 0 ? node->params[static_cast<std::size_t>(index)] : 0.0;
+    auto applied = m_pending.setParam(id, param, value);
     if (!applied)
         return applied.status();
     SlotCommand c;
     c.kind = SlotCommandKind::SetPending;
     c.value = applied.value();
-    if (!c.a.assign(id) || !c.b.assign(param))
+    if (!c.a.assign(id) || !c.b.assign(param)) {
+        (void)m_pending.setParam(id, param, previous);
         return textTooLong();
-    if (Status s = sendEdit(c); !s)
+    }
+    if (Status s = sendEdit(c); !s) {
+        (void)m_pending.setParam(id, param, previous);
         return s;
-    m_pending = std::move(next);
+    }
     return applied.value();
 }
 
@@ -701,6 +711,7 @@ Status SlotEngine::clear() {
 // m_mutex held. The commands that build `graph` from the empty patch, onto `slot`'s queue.
 bool SlotEngine::sendGraph(int slot, const PatchGraph& graph) {
     const auto timeout = std::chrono::milliseconds(2000);
+    m_standbyPrimed = false;
     SlotCommand c;
     c.kind = SlotCommandKind::Clear;
     if (!send(slot, c, timeout))
@@ -798,6 +809,7 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
         return Status::error(ErrorCode::Timeout, "prime timed out after " + std::to_string(timeout.count()) + " ms");
     if (!s.primeReady.load(std::memory_order_acquire))
         return Status::error(ErrorCode::InvalidArgument, "prime failed: the standby could not compile the patch");
+    m_standbyPrimed = true;
     const std::uint32_t timeline = s.timelinePublished.load(std::memory_order_acquire);
     if (timeline != c.ticket) {
         // Primed in place (only parameters changed): record what changed and where, so a mirror
@@ -859,7 +871,9 @@ Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::millis
     const int standby = 1 - m_controlActive;
     Slot& next = *m_slots[static_cast<std::size_t>(standby)];
     CommitReport report;
-    if (!next.primeReady.load(std::memory_order_acquire)) {
+    // The controller's own record, not the worker's flag: an edit still in the standby's queue has
+    // not cleared that flag yet, and committing then would drop the edit.
+    if (!m_standbyPrimed || !next.primeReady.load(std::memory_order_acquire)) {
         auto primed = primeLocked(timeout);
         if (!primed)
             return Status::error(primed.status().code(), "commit: " + primed.status().message() + "; nothing switched");
@@ -881,6 +895,7 @@ Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::millis
         waitFor(m_shared->commitsSettled, settled + 1, std::chrono::milliseconds(10000));
     }
     if (m_shared->lastCommitRolledBack.load(std::memory_order_acquire)) {
+        m_standbyPrimed = false; // its plan was dropped; the next commit compiles it again
         const bool runaway = m_shared->lastRollbackRunaway.load(std::memory_order_relaxed);
         return Status::error(ErrorCode::RolledBack,
                              std::string("commit rolled back: the new patch produced ") +

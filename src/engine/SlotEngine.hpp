@@ -230,6 +230,7 @@ private:
     PatchGraph m_standbyGraph;
     std::vector<SlotCommand> m_standbyDelta;
     std::uint64_t m_seenTakeovers = 0;
+    bool m_standbyPrimed = false; // primed since the last edit sent to it
 
     std::thread m_supervisor;
     std::atomic<bool> m_supervisorStop{false};

@@ -53,5 +53,6 @@ struct ProcessContext {
 inline constexpr double kMinSampleRate = 22050.0;
 inline constexpr double kMaxSampleRate = 192000.0;
 inline constexpr int kMaxBlock = 4096;
+inline constexpr std::size_t kMaxModules = 4096; // per patch, `out` included
 
 } // namespace chronus::engine
