@@ -1,5 +1,6 @@
 #include "PlayCommand.hpp"
 
+#include "CommandLine.hpp"
 #include "EngineStatus.hpp"
 #include "PatchFile.hpp"
 #include "audio/EngineCallback.hpp"
@@ -22,24 +23,11 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void onSignal(int) { g_stop.store(true); }
 
-QTextStream& err() {
-    static QTextStream s(stderr);
-    return s;
-}
-QTextStream& out() {
-    static QTextStream s(stdout);
-    return s;
-}
-int usageError(const QString& message) {
-    err() << "chronus play: " << message << "\nTry 'chronus play --help'.\n";
-    err().flush();
-    return 2;
-}
-int failure(const QString& message) {
-    err() << "chronus play: " << message << "\n";
-    err().flush();
-    return 1;
-}
+const QString kCommand = QStringLiteral("play");
+QTextStream& err() { return stdErr(); }
+QTextStream& out() { return stdOut(); }
+int usageError(const QString& message) { return app::usageError(kCommand, message); }
+int failure(const QString& message) { return app::failure(kCommand, message); }
 } // namespace
 
 int runPlayCommand(const QStringList& args) {
@@ -49,12 +37,7 @@ int runPlayCommand(const QStringList& args) {
         "Stops after --seconds, or on Ctrl+C.");
     parser.addHelpOption();
     parser.addPositionalArgument("PATCH.json", "The patch file to play.");
-    parser.addOption({"audio", "Audio driver: auto, jack, pulse, alsa or null (default auto; auto falls back to "
-                               "null, the clock-paced driver with no sound, and says so).", "DRIVER", "auto"});
-    parser.addOption({"device", "Output device: an index or (part of) a name (default: the default output).", "DEV"});
-    parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
-    parser.addOption({"block", "Frames per device callback requested (default 64; the device may differ).", "N", "64"});
-    parser.addOption({"ring", "Blocks of 64 frames each slot keeps ready (default 4).", "N", "4"});
+    addAudioOptions(parser);
     parser.addOption({"fade", "Commit fade in ms (default 20).", "MS", "20"});
     parser.addOption({"cold-mirror", "Do not render the standby in step (halves the DSP load; failover is then "
                                      "a short fade instead of seamless)."});
@@ -69,16 +52,10 @@ int runPlayCommand(const QStringList& args) {
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
         return usageError(positional.isEmpty() ? "missing PATCH.json" : "expected one patch file");
+    auto choice = audioChoice(parser);
+    if (!choice)
+        return usageError(QString::fromStdString(choice.status().message()));
     bool ok = false;
-    const double rate = parser.value("rate").toDouble(&ok);
-    if (!ok || rate < engine::kMinSampleRate || rate > engine::kMaxSampleRate)
-        return usageError("--rate must be a number of Hz from 22050 to 192000");
-    const int block = parser.value("block").toInt(&ok);
-    if (!ok || block < 1 || block > 8192)
-        return usageError("--block must be a whole number from 1 to 8192");
-    const int ring = parser.value("ring").toInt(&ok);
-    if (!ok || ring < 1 || ring > 64)
-        return usageError("--ring must be a whole number from 1 to 64");
     const double fade = parser.value("fade").toDouble(&ok);
     if (!ok || !(fade >= 0.0) || fade > 10000.0)
         return usageError("--fade must be a number of ms from 0 to 10000");
@@ -95,23 +72,15 @@ int runPlayCommand(const QStringList& args) {
     for (const QString& warning : loaded->warnings)
         err() << "chronus play: warning: " << warning << "\n";
 
-    audio::DriverConfig driverConfig;
-    driverConfig.sampleRate = rate;
-    driverConfig.blockSize = block;
-    driverConfig.device = parser.value("device").toStdString();
-    auto opened = audio::openDriver(parser.value("audio").toStdString(), driverConfig);
+    auto opened = openAudio(kCommand, choice.value());
     if (!opened)
         return failure(QString::fromStdString(opened.status().message()));
     audio::AudioDriver& driver = *opened->driver;
-    if (!opened->message.empty())
-        err() << "chronus play: " << QString::fromStdString(opened->message) << "\n";
-    if (!driver.notice().empty())
-        err() << "chronus play: " << QString::fromStdString(driver.notice()) << "\n";
 
     engine::EngineConfig config;
     config.sampleRate = driver.sampleRate();
     config.blockSize = 64;
-    config.ringTargetBlocks = ring;
+    config.ringTargetBlocks = choice->ringBlocks;
     config.fadeMs = fade;
     config.hotMirror = !parser.isSet("cold-mirror");
     engine::SlotEngine engine(config);

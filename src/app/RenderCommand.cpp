@@ -1,5 +1,6 @@
 #include "RenderCommand.hpp"
 
+#include "CommandLine.hpp"
 #include "PatchFile.hpp"
 #include "WavWriter.hpp"
 #include "audio/EngineCallback.hpp"
@@ -19,19 +20,9 @@
 namespace chronus::app {
 
 namespace {
-QTextStream& err() {
-    static QTextStream s(stderr);
-    return s;
-}
-QTextStream& out() {
-    static QTextStream s(stdout);
-    return s;
-}
-int usageError(const QString& message) {
-    err() << "chronus render: " << message << "\nTry 'chronus render --help'.\n";
-    err().flush();
-    return 2;
-}
+QTextStream& err() { return stdErr(); }
+QTextStream& out() { return stdOut(); }
+int usageError(const QString& message) { return app::usageError(QStringLiteral("render"), message); }
 } // namespace
 
 int runRenderCommand(const QStringList& args) {

@@ -1,5 +1,6 @@
 #include "ServeCommand.hpp"
 
+#include "CommandLine.hpp"
 #include "EngineStatus.hpp"
 #include "OscServer.hpp"
 #include "PatchFile.hpp"
@@ -24,24 +25,11 @@ namespace {
 std::atomic<bool> g_stop{false};
 extern "C" void onStopSignal(int) { g_stop.store(true); }
 
-QTextStream& err() {
-    static QTextStream s(stderr);
-    return s;
-}
-QTextStream& out() {
-    static QTextStream s(stdout);
-    return s;
-}
-int usageError(const QString& message) {
-    err() << "chronus serve: " << message << "\nTry 'chronus serve --help'.\n";
-    err().flush();
-    return 2;
-}
-int failure(const QString& message) {
-    err() << "chronus serve: " << message << "\n";
-    err().flush();
-    return 1;
-}
+const QString kCommand = QStringLiteral("serve");
+QTextStream& err() { return stdErr(); }
+QTextStream& out() { return stdOut(); }
+int usageError(const QString& message) { return app::usageError(kCommand, message); }
+int failure(const QString& message) { return app::failure(kCommand, message); }
 } // namespace
 
 int runServeCommand(const QStringList& args) {
@@ -54,12 +42,7 @@ int runServeCommand(const QStringList& args) {
     parser.addOption({"osc-port", "UDP port for OSC (default 5005; 0 picks a free one and prints it).", "N", "5005"});
     parser.addOption({"osc-host", "Interface to listen on (default 127.0.0.1; 0.0.0.0 opens OSC to the network).",
                       "ADDR", "127.0.0.1"});
-    parser.addOption({"audio", "Audio driver: auto, jack, pulse, alsa or null (default auto; auto falls back to "
-                               "null, the clock-paced driver with no sound, and says so).", "DRIVER", "auto"});
-    parser.addOption({"device", "Output device: an index or (part of) a name.", "DEV"});
-    parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
-    parser.addOption({"block", "Frames per device callback requested (default 64).", "N", "64"});
-    parser.addOption({"ring", "Blocks of 64 frames each slot keeps ready (default 4).", "N", "4"});
+    addAudioOptions(parser);
     parser.addOption({"cold-mirror", "Do not render the standby in step (halves the DSP load)."});
     parser.addOption({"patches", "Folder for /patch/save and /patch/load (default: the user's data folder).", "DIR"});
     parser.addOption({"autosave", "Autosave file (default: autosave.json in the user's data folder).", "FILE"});
@@ -77,15 +60,9 @@ int runServeCommand(const QStringList& args) {
     const int oscPort = parser.value("osc-port").toInt(&ok);
     if (!ok || oscPort < 0 || oscPort > 65535)
         return usageError("--osc-port must be a port number from 0 to 65535");
-    const double rate = parser.value("rate").toDouble(&ok);
-    if (!ok || rate < engine::kMinSampleRate || rate > engine::kMaxSampleRate)
-        return usageError("--rate must be a number of Hz from 22050 to 192000");
-    const int block = parser.value("block").toInt(&ok);
-    if (!ok || block < 1 || block > 8192)
-        return usageError("--block must be a whole number from 1 to 8192");
-    const int ring = parser.value("ring").toInt(&ok);
-    if (!ok || ring < 1 || ring > 64)
-        return usageError("--ring must be a whole number from 1 to 64");
+    auto choice = audioChoice(parser);
+    if (!choice)
+        return usageError(QString::fromStdString(choice.status().message()));
     double statusEvery = 0.0;
     if (parser.isSet("status")) {
         statusEvery = parser.value("status").toDouble(&ok);
@@ -96,23 +73,15 @@ int runServeCommand(const QStringList& args) {
     const QString patchesDir = parser.isSet("patches") ? parser.value("patches") : QDir(dataDir).filePath("patches");
     const QString autosavePath = parser.isSet("autosave") ? parser.value("autosave") : QDir(dataDir).filePath("autosave.json");
 
-    audio::DriverConfig driverConfig;
-    driverConfig.sampleRate = rate;
-    driverConfig.blockSize = block;
-    driverConfig.device = parser.value("device").toStdString();
-    auto opened = audio::openDriver(parser.value("audio").toStdString(), driverConfig);
+    auto opened = openAudio(kCommand, choice.value());
     if (!opened)
         return failure(QString::fromStdString(opened.status().message()));
     audio::AudioDriver& driver = *opened->driver;
-    if (!opened->message.empty())
-        err() << "chronus serve: " << QString::fromStdString(opened->message) << "\n";
-    if (!driver.notice().empty())
-        err() << "chronus serve: " << QString::fromStdString(driver.notice()) << "\n";
 
     engine::EngineConfig config;
     config.sampleRate = driver.sampleRate();
     config.blockSize = 64;
-    config.ringTargetBlocks = ring;
+    config.ringTargetBlocks = choice->ringBlocks;
     config.hotMirror = !parser.isSet("cold-mirror");
     engine::SlotEngine engine(config);
     if (auto s = engine.start(); !s)

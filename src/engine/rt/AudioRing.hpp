@@ -64,16 +64,8 @@ public:
 
     // Consumer only. RT-safe. Reads up to `frames` interleaved frames; returns how many it read.
     std::size_t read(float* interleaved, std::size_t frames) noexcept {
-        applyDiscard();
-        const std::uint64_t r = m_read.load(std::memory_order_relaxed);
-        const std::uint64_t w = m_write.load(std::memory_order_acquire);
-        const std::size_t n = std::min<std::size_t>(frames, static_cast<std::size_t>(w - r));
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::size_t at = static_cast<std::size_t>((r + i) & kMask);
-            interleaved[2 * i] = m_frames[2 * at];
-            interleaved[2 * i + 1] = m_frames[2 * at + 1];
-        }
-        m_read.store(r + n, std::memory_order_release); // frees the space for the producer
+        const std::size_t n = copyFront(interleaved, frames);
+        m_read.store(m_read.load(std::memory_order_relaxed) + n, std::memory_order_release); // frees the space
         return n;
     }
 
@@ -110,18 +102,7 @@ public:
         return true;
     }
     // Consumer only. RT-safe. Copies up to `frames` frames without consuming them.
-    std::size_t peek(float* interleaved, std::size_t frames) noexcept {
-        applyDiscard();
-        const std::uint64_t r = m_read.load(std::memory_order_relaxed);
-        const std::uint64_t w = m_write.load(std::memory_order_acquire);
-        const std::size_t n = std::min<std::size_t>(frames, static_cast<std::size_t>(w - r));
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::size_t at = static_cast<std::size_t>((r + i) & kMask);
-            interleaved[2 * i] = m_frames[2 * at];
-            interleaved[2 * i + 1] = m_frames[2 * at + 1];
-        }
-        return n;
-    }
+    std::size_t peek(float* interleaved, std::size_t frames) noexcept { return copyFront(interleaved, frames); }
 
     // Any thread. Frames rendered, not stale and not yet read.
     std::size_t occupancyFrames() const noexcept {
@@ -136,6 +117,20 @@ public:
     }
 
 private:
+    // Consumer only. Copies up to `frames` frames from the read position on; returns how many.
+    std::size_t copyFront(float* interleaved, std::size_t frames) noexcept {
+        applyDiscard();
+        const std::uint64_t r = m_read.load(std::memory_order_relaxed);
+        const std::uint64_t w = m_write.load(std::memory_order_acquire);
+        const std::size_t n = std::min<std::size_t>(frames, static_cast<std::size_t>(w - r));
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::size_t at = static_cast<std::size_t>((r + i) & kMask);
+            interleaved[2 * i] = m_frames[2 * at];
+            interleaved[2 * i + 1] = m_frames[2 * at + 1];
+        }
+        return n;
+    }
+
     alignas(64) std::atomic<std::uint64_t> m_write{0}; // frames ever written; producer writes
     alignas(64) std::atomic<std::uint64_t> m_read{0};  // frames ever read; consumer writes
     std::atomic<std::uint64_t> m_discardBefore{0};      // frames before it are stale; producer writes

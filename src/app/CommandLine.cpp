@@ -1,0 +1,69 @@
+#include "CommandLine.hpp"
+
+#include "engine/Types.hpp"
+
+namespace chronus::app {
+
+QTextStream& stdOut() {
+    static QTextStream s(stdout);
+    return s;
+}
+
+QTextStream& stdErr() {
+    static QTextStream s(stderr);
+    return s;
+}
+
+int usageError(const QString& command, const QString& message) {
+    stdErr() << "chronus " << command << ": " << message << "\nTry 'chronus " << command << " --help'.\n";
+    stdErr().flush();
+    return 2;
+}
+
+int failure(const QString& command, const QString& message) {
+    stdErr() << "chronus " << command << ": " << message << "\n";
+    stdErr().flush();
+    return 1;
+}
+
+void addAudioOptions(QCommandLineParser& parser) {
+    parser.addOption({"audio", "Audio driver: auto, jack, pulse, alsa or null (default auto; auto falls back to "
+                               "null, the clock-paced driver with no sound, and says so).", "DRIVER", "auto"});
+    parser.addOption({"device", "Output device: an index or (part of) a name (default: the default output).", "DEV"});
+    parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
+    parser.addOption({"block", "Frames per device callback requested (default 64; the device may differ).", "N", "64"});
+    parser.addOption({"ring", "Blocks of 64 frames each slot keeps ready (default 4).", "N", "4"});
+}
+
+engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser) {
+    using engine::ErrorCode;
+    using engine::Status;
+    AudioChoice choice;
+    bool ok = false;
+    choice.driver.sampleRate = parser.value("rate").toDouble(&ok);
+    if (!ok || choice.driver.sampleRate < engine::kMinSampleRate || choice.driver.sampleRate > engine::kMaxSampleRate)
+        return Status::error(ErrorCode::InvalidArgument, "--rate must be a number of Hz from 22050 to 192000");
+    choice.driver.blockSize = parser.value("block").toInt(&ok);
+    if (!ok || choice.driver.blockSize < 1 || choice.driver.blockSize > 8192)
+        return Status::error(ErrorCode::InvalidArgument, "--block must be a whole number from 1 to 8192");
+    choice.ringBlocks = parser.value("ring").toInt(&ok);
+    if (!ok || choice.ringBlocks < 1 || choice.ringBlocks > 64)
+        return Status::error(ErrorCode::InvalidArgument, "--ring must be a whole number from 1 to 64");
+    choice.driver.device = parser.value("device").toStdString();
+    choice.driverName = parser.value("audio").toStdString();
+    return choice;
+}
+
+engine::Result<audio::OpenedDriver> openAudio(const QString& command, const AudioChoice& choice) {
+    auto opened = audio::openDriver(choice.driverName, choice.driver);
+    if (!opened)
+        return opened.status();
+    if (!opened->message.empty())
+        stdErr() << "chronus " << command << ": " << QString::fromStdString(opened->message) << "\n";
+    if (!opened->driver->notice().empty())
+        stdErr() << "chronus " << command << ": " << QString::fromStdString(opened->driver->notice()) << "\n";
+    stdErr().flush();
+    return opened;
+}
+
+} // namespace chronus::app

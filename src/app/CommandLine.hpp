@@ -1,0 +1,34 @@
+#pragma once
+// What the subcommands share: their output streams, the two kinds of failure (exit 2: the command
+// line was wrong; exit 1: the work failed), and the audio options of `play` and `serve`.
+
+#include "audio/OpenDriver.hpp"
+#include "engine/Status.hpp"
+
+#include <QCommandLineParser>
+#include <QString>
+#include <QTextStream>
+
+namespace chronus::app {
+
+QTextStream& stdOut();
+QTextStream& stdErr();
+
+// "chronus <command>: <message>", then a pointer to --help; returns 2.
+int usageError(const QString& command, const QString& message);
+// "chronus <command>: <message>"; returns 1.
+int failure(const QString& command, const QString& message);
+
+// --audio, --device, --rate, --block, --ring: the device and the engine's ring.
+void addAudioOptions(QCommandLineParser& parser);
+struct AudioChoice {
+    audio::DriverConfig driver;
+    std::string driverName;
+    int ringBlocks = 4;
+};
+// The parsed audio options, or the usage error to report.
+engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser);
+// Opens the chosen driver; says on stderr what differs from the request (a fallback, JACK's rate).
+engine::Result<audio::OpenedDriver> openAudio(const QString& command, const AudioChoice& choice);
+
+} // namespace chronus::app

@@ -1,0 +1,1121 @@
+#include "CtlCommand.hpp"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLocale>
+#include <QTextStream>
+
+#include <lo/lo.h>
+
+#include <algorithm>
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <limits>
+#include <optional>
+#include <thread>
+#include <unistd.h>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace chronus::app {
+
+namespace {
+
+constexpr int kDefaultPort = 5005;
+constexpr int kDefaultTimeoutMs = 2000;
+// prime, commit, undo and load compile and warm up a graph on the server: give them longer.
+constexpr int kSlowTimeoutMs = 10000;
+constexpr int kDefaultWatchIntervalMs = 500;
+
+enum ExitCode : int { kExitOk = 0, kExitServerError = 1, kExitUsage = 2, kExitNoAnswer = 3 };
+
+std::atomic<bool> g_interrupted{false};
+extern "C" void onInterrupt(int) {
+    g_interrupted.store(true);
+}
+
+QTextStream& out() {
+    static QTextStream s(stdout);
+    return s;
+}
+QTextStream& err() {
+    static QTextStream s(stderr);
+    return s;
+}
+
+// One OSC argument as the client sends it.
+using OscArg = std::variant<QString, float, std::int32_t>;
+
+struct Request {
+    QString address;
+    std::vector<OscArg> args;
+    bool slow = false; // waits kSlowTimeoutMs unless --timeout says otherwise
+};
+
+// The server's answer to one request: /reply (values after the echoed address) or /error.
+struct Reply {
+    bool error = false;
+    QJsonArray values;
+    QString message;
+};
+
+// A float as the shortest decimal that reads back as the same float, so 0.42f prints and
+// serialises as 0.42, not 0.41999998688697815.
+double shortestDouble(float f) {
+    if (!std::isfinite(f))
+        return static_cast<double>(f);
+    char buffer[64];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, f);
+    double d = 0.0;
+    std::from_chars(buffer, result.ptr, d);
+    return d;
+}
+
+QString formatNumber(double v) {
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+        return QString::number(static_cast<qint64>(v));
+    // Values that went through a float (ranges, OSC 'f' replies) print as the float they are.
+    const auto f = static_cast<float>(v);
+    if (std::isfinite(f) && static_cast<double>(f) == v)
+        v = shortestDouble(f);
+    return QString::number(v, 'g', QLocale::FloatingPointShortest);
+}
+
+QString formatMs(double v) {
+    return QString::number(v, 'f', 2) + " ms";
+}
+
+QJsonValue argToJson(char type, const lo_arg* a) {
+    switch (type) {
+    case LO_INT32:
+        return a->i;
+    case LO_INT64:
+        return static_cast<qint64>(a->h);
+    case LO_FLOAT:
+        return std::isfinite(a->f) ? QJsonValue(shortestDouble(a->f))
+                                   : QJsonValue(QString::number(static_cast<double>(a->f)));
+    case LO_DOUBLE:
+        return std::isfinite(a->d) ? QJsonValue(a->d) : QJsonValue(QString::number(a->d));
+    case LO_STRING:
+        return QString::fromUtf8(&a->s);
+    case LO_SYMBOL:
+        return QString::fromUtf8(&a->S);
+    case LO_CHAR:
+        return QString(QChar(static_cast<char16_t>(a->c & 0xff)));
+    case LO_TRUE:
+        return true;
+    case LO_FALSE:
+        return false;
+    case LO_NIL:
+        return QJsonValue::Null;
+    case LO_INFINITUM:
+        return QStringLiteral("infinitum");
+    case LO_MIDI:
+        return QJsonArray{a->m[0], a->m[1], a->m[2], a->m[3]};
+    case LO_TIMETAG:
+        return static_cast<double>(a->t.sec) + static_cast<double>(a->t.frac) / 4294967296.0;
+    case LO_BLOB: // a received blob is its size followed by its bytes
+        return QString::fromLatin1(
+            QByteArray(&a->blob.data, static_cast<qsizetype>(a->blob.size)).toBase64());
+    default:
+        return QJsonValue::Null;
+    }
+}
+
+// One request at a time over UDP. The reply socket is a liblo server on a free port; requests
+// go out from that same socket, so the server's reply to "the sender" comes back to it.
+class OscClient {
+public:
+    enum class Outcome { Answered, NoAnswer, SendFailed };
+
+    OscClient(const QString& host, int port) {
+        m_server = lo_server_new_with_proto(nullptr, LO_UDP, &OscClient::onLiblError);
+        m_target = lo_address_new(host.toUtf8().constData(), QByteArray::number(port).constData());
+        if (m_server) {
+            lo_server_add_method(m_server, "/reply", nullptr, &OscClient::onReply, this);
+            lo_server_add_method(m_server, "/error", nullptr, &OscClient::onError, this);
+        }
+    }
+    ~OscClient() {
+        if (m_target)
+            lo_address_free(m_target);
+        if (m_server)
+            lo_server_free(m_server);
+    }
+    OscClient(const OscClient&) = delete;
+    OscClient& operator=(const OscClient&) = delete;
+
+    bool isOpen() const { return m_server && m_target; }
+
+    // Sends `request` and waits up to `timeoutMs` for the /reply or /error naming its address.
+    // Answers to other addresses (a late reply to an earlier call) are ignored. Returns early,
+    // with NoAnswer, when g_interrupted is raised.
+    Outcome send(const Request& request, int timeoutMs, Reply* reply, QString* why) {
+        lo_message message = lo_message_new();
+        for (const OscArg& arg : request.args) {
+            if (const auto* s = std::get_if<QString>(&arg))
+                lo_message_add_string(message, s->toUtf8().constData());
+            else if (const auto* f = std::get_if<float>(&arg))
+                lo_message_add_float(message, *f);
+            else
+                lo_message_add_int32(message, std::get<std::int32_t>(arg));
+        }
+        m_expected = request.address.toUtf8();
+        m_answered = false;
+        m_reply = Reply{};
+        const int sent = lo_send_message_from(m_target, m_server, m_expected.constData(), message);
+        lo_message_free(message);
+        if (sent < 0) {
+            *why = QString::fromUtf8(lo_address_errstr(m_target));
+            return Outcome::SendFailed;
+        }
+        QElapsedTimer clock;
+        clock.start();
+        while (!m_answered && !g_interrupted.load()) {
+            const qint64 left = timeoutMs - clock.elapsed();
+            if (left <= 0)
+                break;
+            // Short slices so that Ctrl+C during `status --watch` is seen at once.
+            lo_server_recv_noblock(m_server, static_cast<int>(std::min<qint64>(left, 100)));
+        }
+        if (!m_answered)
+            return Outcome::NoAnswer;
+        *reply = m_reply;
+        return Outcome::Answered;
+    }
+
+private:
+    static void onLiblError(int, const char*, const char*) {
+        // Errors reach the caller through return values; liblo's own printing would only
+        // duplicate them on stderr, in the middle of --json output.
+    }
+    static int onReply(const char*, const char* types, lo_arg** argv, int argc, lo_message, void* user) {
+        return static_cast<OscClient*>(user)->accept(false, types, argv, argc);
+    }
+    static int onError(const char*, const char* types, lo_arg** argv, int argc, lo_message, void* user) {
+        return static_cast<OscClient*>(user)->accept(true, types, argv, argc);
+    }
+    int accept(bool error, const char* types, lo_arg** argv, int argc) {
+        if (m_answered || argc < 1 || (types[0] != LO_STRING && types[0] != LO_SYMBOL))
+            return 0;
+        const char* address = types[0] == LO_STRING ? &argv[0]->s : &argv[0]->S;
+        if (m_expected != address)
+            return 0;
+        m_reply.error = error;
+        for (int i = 1; i < argc; ++i)
+            m_reply.values.append(argToJson(types[i], argv[i]));
+        if (error) {
+            QStringList parts;
+            for (const QJsonValue& v : std::as_const(m_reply.values))
+                parts << (v.isString() ? v.toString()
+                                       : QString::fromUtf8(
+                                             QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)));
+            m_reply.message =
+                parts.isEmpty() ? QStringLiteral("the server reported an error") : parts.join(' ');
+        }
+        m_answered = true;
+        return 0;
+    }
+
+    lo_server m_server = nullptr;
+    lo_address m_target = nullptr;
+    QByteArray m_expected;
+    bool m_answered = false;
+    Reply m_reply;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Verbs
+
+struct VerbHelp {
+    const char* synopsis;
+    const char* text;
+};
+
+constexpr VerbHelp kVerbs[] = {
+    {"create ID TYPE", "add a module to the pending patch (TYPE: see 'schema'; seed names such as\n"
+                       "adsr or simple_sine work too)"},
+    {"connect SRC DST", "add a cable; SRC and DST are 'id' or 'id.port', a bare id meaning its first\n"
+                        "output / first input; every patch has the output module 'out'"},
+    {"disconnect SRC DST", "remove that cable"},
+    {"delete ID", "remove a module and its cables"},
+    {"clear", "empty the pending patch, to build from scratch"},
+    {"set ID PARAM VALUE", "set a parameter of the pending patch (heard after 'commit')"},
+    {"prime", "prepare the pending patch on the standby slot now ('commit' does it anyway)"},
+    {"commit [FADE_MS]", "hot-swap the audio to the pending patch with a crossfade"},
+    {"abort", "drop the pending edits; the standby returns to the playing patch"},
+    {"undo [FADE_MS]", "crossfade back to the patch before the last commit"},
+    {"validate", "check the pending patch (ports, cycles) without committing it"},
+    {"save NAME", "save the pending patch in the patches folder"},
+    {"load NAME", "load a saved patch as the pending patch (then 'commit')"},
+    {"dump", "print the pending and the playing (committed) patch as patch-file JSON"},
+    {"mod ID PARAM VALUE", "change a parameter live on the playing patch, smoothed"},
+    {"gate ID on|off", "open or close a gate (also 1|0, true|false), e.g. to trigger an envelope"},
+    {"status [--watch [--interval MS] [--count N]]",
+     "the engine: active slot, prime flags, ring occupancy, empty reads,\n"
+     "xruns, DSP load, commit times; --watch refreshes every MS (500) until\n"
+     "Ctrl+C or N refreshes"},
+    {"schema", "module types with their ports and parameters (ranges, units, defaults)"},
+    {"record start [NAME] | record stop | record status", "record the output to a WAV file"},
+};
+
+constexpr auto kExample = R"(Example: build a patch, hear it, play it live
+  chronus serve &                      start the engine (add --audio null for no sound)
+  chronus ctl create osc1 sine         a sine oscillator, on the pending patch
+  chronus ctl create env1 adsr         an envelope
+  chronus ctl connect osc1 env1        osc1.out -> env1.in
+  chronus ctl connect env1 out         env1.out -> both output channels
+  chronus ctl commit                   crossfade to the new patch
+  chronus ctl mod osc1 freq 660        live change on the playing patch
+  chronus ctl gate env1 on             open the envelope: the sine sounds
+  chronus ctl gate env1 off
+  chronus ctl status                   what the engine is doing
+)";
+
+constexpr auto kFooter = R"(
+Edits (create, connect, disconnect, delete, clear, set, load) go to the pending patch on the
+standby slot while the active slot keeps playing; 'commit' makes them heard. 'mod' and 'gate'
+act on the playing patch at once.
+
+Options may also follow the verb (chronus ctl status --json).
+With --json, stdout carries exactly one JSON object per call:
+  {"ok":true,"address":"/patch/commit","values":[1,0.42,1.1],"slot":1,...}
+  {"ok":false,"address":"/patch/create","error":"..."}
+status, schema and dump embed the server's JSON ("status", "schema", "pending"/"committed").
+
+Exit codes: 0 done; 1 the server answered with an error; 2 usage error;
+3 no answer within the timeout (is 'chronus serve' running?).
+)";
+
+QString helpText(const QCommandLineParser& parser) {
+    // The parser's own text supplies the options block, so it cannot drift from the parser.
+    const QString generated = parser.helpText();
+    QString options;
+    const qsizetype begin = generated.indexOf(QLatin1String("Options:"));
+    if (begin >= 0) {
+        qsizetype end = generated.indexOf(QLatin1String("\nArguments:"), begin);
+        options = generated.mid(begin, end < 0 ? -1 : end - begin).trimmed();
+    }
+    QString text;
+    QTextStream s(&text);
+    s << "Usage: chronus ctl [--host H] [--port N] [--json] [--timeout MS] VERB ARGS...\n\n"
+      << "Send one request to a running 'chronus serve' (OSC over UDP) and print its answer.\n\n"
+      << options << "\n\nVerbs:\n";
+    for (const VerbHelp& verb : kVerbs) {
+        const QString synopsis = QString::fromLatin1(verb.synopsis);
+        QStringList lines = QString::fromLatin1(verb.text).split('\n');
+        if (synopsis.size() > 20) {
+            s << "  " << synopsis << "\n";
+        } else {
+            s << "  " << synopsis.leftJustified(20) << " " << lines.takeFirst() << "\n";
+        }
+        for (const QString& line : lines)
+            s << QString(23, ' ') << line << "\n";
+    }
+    s << "\n" << kExample << kFooter;
+    return text;
+}
+
+struct UsageError {
+    QString message;
+};
+
+std::optional<float> parseNumber(const QString& text) {
+    bool ok = false;
+    const double v = text.trimmed().toDouble(&ok);
+    if (!ok || !std::isfinite(v) || std::fabs(v) > static_cast<double>(std::numeric_limits<float>::max()))
+        return std::nullopt;
+    return static_cast<float>(v);
+}
+
+// Characters OSC reserves in addresses: an id or parameter that holds one cannot be part of
+// /mod/<id>/<param> or /gate/<id>.
+bool validAddressPart(const QString& part) {
+    if (part.isEmpty())
+        return false;
+    for (const QChar c : part)
+        if (c.unicode() <= 0x20 || QStringLiteral("/#*,?[]{}").contains(c))
+            return false;
+    return true;
+}
+
+// Builds the request for VERB ARGS, or says what is wrong with them.
+std::variant<Request, UsageError> buildRequest(const QString& verb, const QStringList& a) {
+    const auto count = [&](qsizetype min, qsizetype max,
+                           const QString& synopsis) -> std::optional<UsageError> {
+        if (a.size() < min || a.size() > max)
+            return UsageError{
+                QStringLiteral("'%1' takes %2: %3")
+                    .arg(verb,
+                         min == max
+                             ? (min == 0 ? QStringLiteral("no arguments")
+                                         : QStringLiteral("%1 argument%2").arg(min).arg(min == 1 ? "" : "s"))
+                             : QStringLiteral("%1 to %2 arguments").arg(min).arg(max),
+                         synopsis)};
+        return std::nullopt;
+    };
+    const auto fade = [&](const QString& address, const char* synopsis) -> std::variant<Request, UsageError> {
+        if (auto e = count(0, 1, synopsis))
+            return *e;
+        Request r{address, {}, true};
+        if (!a.isEmpty()) {
+            const auto ms = parseNumber(a[0]);
+            if (!ms || *ms < 0.0f)
+                return UsageError{
+                    QStringLiteral("FADE_MS must be a number of milliseconds, 0 or more (got '%1')")
+                        .arg(a[0])};
+            r.args.emplace_back(*ms);
+        }
+        return r;
+    };
+
+    if (verb == "create") {
+        if (auto e = count(2, 2, "create ID TYPE"))
+            return *e;
+        return Request{"/patch/create", {a[0], a[1]}};
+    }
+    if (verb == "connect" || verb == "disconnect") {
+        if (auto e = count(2, 2, verb == "connect" ? "connect SRC DST" : "disconnect SRC DST"))
+            return *e;
+        return Request{"/patch/" + verb, {a[0], a[1]}};
+    }
+    if (verb == "delete") {
+        if (auto e = count(1, 1, "delete ID"))
+            return *e;
+        return Request{"/patch/delete", {a[0]}};
+    }
+    if (verb == "clear" || verb == "abort" || verb == "validate" || verb == "dump") {
+        if (auto e = count(0, 0, verb))
+            return *e;
+        return Request{"/patch/" + verb, {}};
+    }
+    if (verb == "prime") {
+        if (auto e = count(0, 0, "prime"))
+            return *e;
+        return Request{"/patch/prime", {}, true};
+    }
+    if (verb == "set") {
+        if (auto e = count(3, 3, "set ID PARAM VALUE"))
+            return *e;
+        const auto v = parseNumber(a[2]);
+        if (!v)
+            return UsageError{QStringLiteral("VALUE must be a finite number (got '%1')").arg(a[2])};
+        return Request{"/patch/set", {a[0], a[1], *v}};
+    }
+    if (verb == "commit")
+        return fade("/patch/commit", "commit [FADE_MS]");
+    if (verb == "undo")
+        return fade("/patch/undo", "undo [FADE_MS]");
+    if (verb == "save" || verb == "load") {
+        if (auto e = count(1, 1, verb == "save" ? "save NAME" : "load NAME"))
+            return *e;
+        return Request{"/patch/" + verb, {a[0]}, verb == "load"};
+    }
+    if (verb == "mod") {
+        if (auto e = count(3, 3, "mod ID PARAM VALUE"))
+            return *e;
+        if (!validAddressPart(a[0]) || !validAddressPart(a[1]))
+            return UsageError{
+                QStringLiteral("ID and PARAM must be non-empty, without spaces or any of / # * , ? [ ] { }")};
+        const auto v = parseNumber(a[2]);
+        if (!v)
+            return UsageError{QStringLiteral("VALUE must be a finite number (got '%1')").arg(a[2])};
+        return Request{QStringLiteral("/mod/%1/%2").arg(a[0], a[1]), {*v}};
+    }
+    if (verb == "gate") {
+        if (auto e = count(2, 2, "gate ID on|off"))
+            return *e;
+        if (!validAddressPart(a[0]))
+            return UsageError{
+                QStringLiteral("ID must be non-empty, without spaces or any of / # * , ? [ ] { }")};
+        const QString state = a[1].toLower();
+        std::int32_t on = -1;
+        if (state == "on" || state == "1" || state == "true")
+            on = 1;
+        else if (state == "off" || state == "0" || state == "false")
+            on = 0;
+        if (on < 0)
+            return UsageError{QStringLiteral("a gate is on|off, 1|0 or true|false (got '%1')").arg(a[1])};
+        return Request{"/gate/" + a[0], {on}};
+    }
+    if (verb == "schema") {
+        if (auto e = count(0, 0, "schema"))
+            return *e;
+        return Request{"/engine/schema", {}};
+    }
+    if (verb == "status") // options (--watch ...) are taken off by the caller
+        return Request{"/engine/status", {QStringLiteral("json")}};
+    if (verb == "record") {
+        const QString sub = a.value(0);
+        if (sub == "start") {
+            if (a.size() > 2)
+                return UsageError{QStringLiteral("'record start' takes at most a NAME")};
+            Request r{"/record/start", {}};
+            if (a.size() == 2)
+                r.args.emplace_back(a[1]);
+            return r;
+        }
+        if ((sub == "stop" || sub == "status") && a.size() == 1)
+            return Request{"/record/" + sub, {}};
+        return UsageError{QStringLiteral("'record' takes: start [NAME] | stop | status")};
+    }
+    return UsageError{
+        QStringLiteral("unknown verb '%1' (known: create, connect, disconnect, delete, clear, set, "
+                       "prime, commit, abort, undo, validate, save, load, dump, mod, gate, "
+                       "status, schema, record)")
+            .arg(verb)};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+QString slotName(const QJsonValue& v) {
+    return v.toInt() == 1 ? QStringLiteral("B") : QStringLiteral("A");
+}
+
+bool isNumber(const QJsonArray& v, qsizetype i) {
+    return i < v.size() && v[i].isDouble();
+}
+bool isString(const QJsonArray& v, qsizetype i) {
+    return i < v.size() && v[i].isString();
+}
+
+std::optional<QJsonValue> parseJson(const QJsonValue& text) {
+    QJsonParseError error{};
+    const QJsonDocument doc = QJsonDocument::fromJson(text.toString().toUtf8(), &error);
+    if (error.error != QJsonParseError::NoError)
+        return std::nullopt;
+    if (doc.isObject())
+        return doc.object();
+    return doc.array();
+}
+
+// The reply as named JSON fields, next to "values", when it has the shape the protocol promises.
+void addNamedFields(const Request& request, const Reply& reply, QJsonObject& o) {
+    const QString& a = request.address;
+    const QJsonArray& v = reply.values;
+    if (a == "/patch/create" && isString(v, 1)) {
+        o["id"] = v[0];
+        o["type"] = v[1];
+    } else if ((a == "/patch/connect" || a == "/patch/disconnect") && isString(v, 1)) {
+        o["from"] = v[0];
+        o["to"] = v[1];
+    } else if (a == "/patch/delete" && isString(v, 0)) {
+        o["id"] = v[0];
+    } else if (a == "/patch/set" && isNumber(v, 2)) {
+        o["id"] = v[0];
+        o["param"] = v[1];
+        o["value"] = v[2];
+        if (isString(v, 3))
+            o["note"] = v[3];
+    } else if (a == "/patch/prime" && isNumber(v, 1)) {
+        o["slot"] = v[0];
+        o["prime_ms"] = v[1];
+    } else if ((a == "/patch/commit" || a == "/patch/undo") && isNumber(v, 2)) {
+        o["slot"] = v[0];
+        o["prime_ms"] = v[1];
+        o["commit_ms"] = v[2];
+    } else if (a == "/patch/abort" && isNumber(v, 0)) {
+        o["standby_slot"] = v[0];
+    } else if (a == "/patch/validate" && isNumber(v, 1)) {
+        o["modules"] = v[0];
+        o["cables"] = v[1];
+    } else if ((a == "/patch/save" || a == "/patch/load") && isString(v, 0)) {
+        o["path"] = v[0];
+        if (isNumber(v, 1))
+            o["modules"] = v[1];
+    } else if (a.startsWith("/mod/") && isNumber(v, 0)) {
+        const QStringList parts = a.split('/');
+        o["id"] = parts.value(2);
+        o["param"] = parts.value(3);
+        o["value"] = v[0];
+    } else if (a.startsWith("/gate/") && isNumber(v, 0)) {
+        o["id"] = a.mid(6);
+        o["on"] = v[0].toInt() != 0;
+    }
+}
+
+QString genericText(const Request& request, const Reply& reply) {
+    QStringList parts;
+    for (const QJsonValue& v : reply.values)
+        parts << (v.isDouble() ? formatNumber(v.toDouble())
+                  : v.isString()
+                      ? v.toString()
+                      : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)));
+    return parts.isEmpty() ? request.address + ": ok" : request.address + ": " + parts.join(' ');
+}
+
+// ---- status
+
+QString num(const QJsonObject& o, const char* key, int decimals = -1) {
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (!v.isDouble())
+        return v.isBool() ? (v.toBool() ? "yes" : "no") : (v.isString() ? v.toString() : QStringLiteral("?"));
+    return decimals < 0 ? formatNumber(v.toDouble()) : QString::number(v.toDouble(), 'f', decimals);
+}
+
+QString slotSummary(const QJsonObject& status, int i, bool compact) {
+    const QJsonObject s = status.value("slots").toArray().at(i).toObject();
+    const bool active = status.value("active_slot").toInt() == i;
+    QString flags =
+        s.value("prime_ready").toBool() ? " primed" : (s.value("in_step").toBool() ? " in-step" : "");
+    const QString load = QString::number(100.0 * s.value("dsp_load").toDouble(), 'f', 1) + "%";
+    if (compact)
+        return QStringLiteral("%1%2 %3%4 occ %5 [%6-%7] none %8 (%9/win) dsp %10")
+            .arg(i == 1 ? "B" : "A", active ? "*" : "", s.value("state").toString(), flags,
+                 num(s, "occupancy", 1), num(s, "occupancy_min", 1), num(s, "occupancy_max", 1),
+                 num(s, "none_reads"))
+            .arg(num(s, "none_reads_window"), load);
+    return QStringLiteral(
+               "slot %1%2 %3 occupancy %4 [%5-%6]  none-reads %7 (%8 this window)  dsp %9  queue drops %10")
+        .arg(i == 1 ? "B" : "A", active ? "*" : " ", (s.value("state").toString() + flags).leftJustified(16),
+             num(s, "occupancy", 1), num(s, "occupancy_min", 1), num(s, "occupancy_max", 1),
+             num(s, "none_reads"), num(s, "none_reads_window"), load)
+        .arg(num(s, "queue_drops"));
+}
+
+QString statusBlock(const QJsonObject& s) {
+    QString text;
+    QTextStream t(&text);
+    t << "active slot " << slotName(s.value("active_slot")) << " — " << num(s, "driver") << ", "
+      << num(s, "sample_rate") << " Hz, block " << num(s, "block_size") << ", latency "
+      << num(s, "latency_ms", 1) << " ms\n";
+    t << slotSummary(s, 0, false) << "\n" << slotSummary(s, 1, false) << "\n";
+    t << "commits " << num(s, "commits") << " (last prime " << num(s, "last_prime_ms", 2) << " ms, commit "
+      << num(s, "last_commit_ms", 2) << " ms)  xruns " << num(s, "xruns") << "  failovers "
+      << num(s, "failovers") << "  rollbacks " << num(s, "rollbacks");
+    return text;
+}
+
+QString statusLine(const QJsonObject& s) {
+    return QStringLiteral("%1 | %2 | xruns %3 | commits %4 (prime %5 ms, commit %6 ms) | failovers %7 "
+                          "rollbacks %8 | %9 %10 Hz, %11 ms")
+        .arg(slotSummary(s, 0, true), slotSummary(s, 1, true), num(s, "xruns"), num(s, "commits"),
+             num(s, "last_prime_ms", 2), num(s, "last_commit_ms", 2), num(s, "failovers"),
+             num(s, "rollbacks"), num(s, "driver"))
+        .arg(num(s, "sample_rate"), num(s, "latency_ms", 1));
+}
+
+// ---- dump
+
+QString compactJson(const QJsonValue& v) {
+    if (v.isObject()) { // ids first, as patch files are written by hand
+        const QJsonObject o = v.toObject();
+        QStringList keys{"id", "type", "from", "to"};
+        keys.removeIf([&](const QString& k) { return !o.contains(k); });
+        for (const QString& key : o.keys())
+            if (!keys.contains(key))
+                keys << key;
+        QStringList members;
+        for (const QString& key : std::as_const(keys))
+            members << compactJson(key) + ":" + compactJson(o.value(key));
+        return "{" + members.join(',') + "}";
+    }
+    const QByteArray wrapped = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
+}
+
+// A patch as in SPEC §4: still valid JSON (it can be saved as a patch file), one module or cable
+// per line, the format and version first.
+QString patchText(const QJsonValue& patch) {
+    if (!patch.isObject())
+        return QString::fromUtf8(QJsonDocument(patch.toArray()).toJson(QJsonDocument::Indented)).trimmed();
+    const QJsonObject o = patch.toObject();
+    QStringList keys{"format", "version", "modules", "cables"};
+    for (const QString& key : o.keys())
+        if (!keys.contains(key))
+            keys << key;
+    QStringList lines;
+    for (const QString& key : std::as_const(keys)) {
+        if (!o.contains(key))
+            continue;
+        const QJsonValue v = o.value(key);
+        const QString name = compactJson(key);
+        if (v.isArray() && !v.toArray().isEmpty()) {
+            QStringList items;
+            for (const QJsonValue& item : v.toArray())
+                items << "    " + compactJson(item);
+            lines << "  " + name + ": [\n" + items.join(",\n") + "\n  ]";
+        } else {
+            lines << "  " + name + ": " + compactJson(v);
+        }
+    }
+    return "{\n" + lines.join(",\n") + "\n}";
+}
+
+// ---- schema
+
+QString portList(const QJsonArray& ports) {
+    QStringList names;
+    for (const QJsonValue& p : ports) {
+        const QJsonObject o = p.toObject();
+        const QString kind = o.value("kind").toString();
+        names << (kind.isEmpty() || kind == "audio" ? o.value("id").toString()
+                                                    : o.value("id").toString() + " (" + kind + ")");
+    }
+    return names.isEmpty() ? QStringLiteral("-") : names.join(", ");
+}
+
+QString schemaText(const QJsonObject& schema) {
+    QString text;
+    QTextStream t(&text);
+    const QJsonArray types = schema.value("types").toArray();
+    for (const QJsonValue& value : types) {
+        const QJsonObject type = value.toObject();
+        t << type.value("type").toString();
+        if (type.contains("category"))
+            t << " (" << type.value("category").toString() << ")";
+        if (type.contains("description"))
+            t << " — " << type.value("description").toString();
+        t << "\n    in:  " << portList(type.value("inputs").toArray())
+          << "\n    out: " << portList(type.value("outputs").toArray()) << "\n";
+        for (const QJsonValue& pv : type.value("params").toArray()) {
+            const QJsonObject p = pv.toObject();
+            const QString unit = p.value("unit").toString();
+            t << "    " << p.value("id").toString().leftJustified(10) << " " << num(p, "min") << ".."
+              << num(p, "max") << (unit.isEmpty() ? QString() : " " + unit) << ", default "
+              << num(p, "default");
+            if (p.contains("choices"))
+                t << " (" << p.value("choices").toString() << ")";
+            if (p.contains("alias"))
+                t << ", alias " << p.value("alias").toString();
+            t << "\n";
+        }
+    }
+    const QJsonObject aliases = schema.value("aliases").toObject();
+    if (!aliases.isEmpty()) {
+        QStringList pairs;
+        for (auto it = aliases.begin(); it != aliases.end(); ++it)
+            pairs << it.key() + " = " + it.value().toString();
+        t << "aliases: " << pairs.join(", ") << "\n";
+    }
+    if (types.isEmpty())
+        t << QJsonDocument(schema).toJson(QJsonDocument::Indented);
+    return text.trimmed();
+}
+
+// The human text for a successful reply.
+QString replyText(const Request& request, const Reply& reply) {
+    const QString& a = request.address;
+    const QJsonArray& v = reply.values;
+    if (a == "/patch/create" && isString(v, 1))
+        return QStringLiteral("created %1 (%2)").arg(v[0].toString(), v[1].toString());
+    if ((a == "/patch/connect" || a == "/patch/disconnect") && isString(v, 1))
+        return QStringLiteral("%1 %2 -> %3")
+            .arg(a == "/patch/connect" ? "connected" : "disconnected", v[0].toString(), v[1].toString());
+    if (a == "/patch/delete" && isString(v, 0))
+        return QStringLiteral("deleted %1").arg(v[0].toString());
+    if (a == "/patch/clear")
+        return QStringLiteral("cleared the pending patch");
+    if (a == "/patch/set" && isNumber(v, 2))
+        return QStringLiteral("set %1.%2 = %3%4 (pending; commit to hear it)")
+            .arg(v[0].toString(), v[1].toString(), formatNumber(v[2].toDouble()),
+                 isString(v, 3) ? QStringLiteral(", ") + v[3].toString() : QString());
+    if (a == "/patch/prime" && isNumber(v, 1))
+        return QStringLiteral("primed: slot %1 ready, prime %2")
+            .arg(slotName(v[0]), formatMs(v[1].toDouble()));
+    if ((a == "/patch/commit" || a == "/patch/undo") && isNumber(v, 2))
+        return QStringLiteral("%1: slot %2 active, prime %3, commit %4")
+            .arg(a == "/patch/commit" ? "committed" : "undone", slotName(v[0]), formatMs(v[1].toDouble()),
+                 formatMs(v[2].toDouble()));
+    if (a == "/patch/abort" && isNumber(v, 0))
+        return QStringLiteral("aborted: pending edits dropped, standby slot %1 back on the playing patch")
+            .arg(slotName(v[0]));
+    if (a == "/patch/validate" && isNumber(v, 1))
+        return QStringLiteral("valid: %1 modules, %2 cables")
+            .arg(formatNumber(v[0].toDouble()), formatNumber(v[1].toDouble()));
+    if (a == "/patch/save" && isString(v, 0))
+        return QStringLiteral("saved %1").arg(v[0].toString());
+    if (a == "/patch/load" && isString(v, 0))
+        return QStringLiteral("loaded %1%2 as the pending patch; commit to hear it")
+            .arg(v[0].toString(), isNumber(v, 1)
+                                      ? QStringLiteral(" (%1 modules)").arg(formatNumber(v[1].toDouble()))
+                                      : QString());
+    if (a.startsWith("/mod/") && isNumber(v, 0)) {
+        const QStringList parts = a.split('/');
+        const float requested = std::get<float>(request.args.at(0));
+        const double applied = v[0].toDouble();
+        return QStringLiteral("%1.%2 = %3 (live)%4")
+            .arg(parts.value(2), parts.value(3), formatNumber(applied),
+                 applied != shortestDouble(requested)
+                     ? QStringLiteral(", clamped from %1").arg(formatNumber(shortestDouble(requested)))
+                     : QString());
+    }
+    if (a.startsWith("/gate/") && isNumber(v, 0))
+        return QStringLiteral("gate %1 %2").arg(a.mid(6), v[0].toInt() ? "on" : "off");
+    return genericText(request, reply);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+struct Options {
+    QString host = QStringLiteral("127.0.0.1");
+    int port = kDefaultPort;
+    int timeoutMs = -1; // -1: the verb's default
+    bool json = false;
+    bool help = false;
+};
+
+class Ctl {
+public:
+    explicit Ctl(Options options)
+        : m_o(std::move(options)) {}
+
+    int usageError(const QString& message, const QString& address = {}) {
+        if (m_o.json)
+            printJson(QJsonObject{
+                {"ok", false},
+                {"address", address.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(address)},
+                {"error", message},
+                {"usage", true}});
+        err() << "chronus ctl: " << message << "\nTry 'chronus ctl --help'.\n";
+        err().flush();
+        return kExitUsage;
+    }
+
+    int run(const QString& verb, QStringList args) {
+        bool watch = false;
+        int intervalMs = kDefaultWatchIntervalMs;
+        int count = -1;
+        if (verb == "status") {
+            for (qsizetype i = 0; i < args.size();) {
+                const QString arg = args[i];
+                const auto takeInt = [&](int min, int max, const char* what,
+                                         int* target) -> std::optional<QString> {
+                    QString value;
+                    if (arg.contains('='))
+                        value = arg.section('=', 1);
+                    else if (i + 1 < args.size())
+                        value = args.takeAt(i + 1);
+                    else
+                        return QStringLiteral("%1 needs a value").arg(arg);
+                    bool ok = false;
+                    const int v = value.toInt(&ok);
+                    if (!ok || v < min || v > max)
+                        return QStringLiteral("%1 must be a whole number from %2 to %3 (got '%4')")
+                            .arg(what)
+                            .arg(min)
+                            .arg(max)
+                            .arg(value);
+                    *target = v;
+                    return std::nullopt;
+                };
+                std::optional<QString> problem;
+                if (arg == "--watch" || arg == "-w")
+                    watch = true;
+                else if (arg == "--interval" || arg.startsWith("--interval="))
+                    problem = takeInt(10, 3600 * 1000, "--interval", &intervalMs);
+                else if (arg == "--count" || arg.startsWith("--count="))
+                    problem = takeInt(1, std::numeric_limits<int>::max(), "--count", &count);
+                else
+                    return usageError(
+                        QStringLiteral("'status' takes [--watch [--interval MS] [--count N]] (got '%1')")
+                            .arg(arg),
+                        "/engine/status");
+                if (problem)
+                    return usageError(*problem, "/engine/status");
+                args.removeAt(i);
+            }
+            if (!watch && (intervalMs != kDefaultWatchIntervalMs || count >= 0))
+                return usageError("--interval and --count go with --watch", "/engine/status");
+        }
+
+        const auto built = buildRequest(verb, args);
+        if (const auto* e = std::get_if<UsageError>(&built))
+            return usageError(e->message);
+        const Request& request = std::get<Request>(built);
+
+        OscClient client(m_o.host, m_o.port);
+        if (!client.isOpen())
+            return noAnswer(request, QStringLiteral("cannot open a UDP socket for the reply"));
+        const int timeoutMs =
+            m_o.timeoutMs >= 0 ? m_o.timeoutMs : (request.slow ? kSlowTimeoutMs : kDefaultTimeoutMs);
+        if (watch)
+            return runWatch(client, request, timeoutMs, intervalMs, count);
+        Reply reply;
+        QString why;
+        switch (client.send(request, timeoutMs, &reply, &why)) {
+        case OscClient::Outcome::SendFailed:
+            return noAnswer(request,
+                            QStringLiteral("cannot send to %1:%2: %3").arg(m_o.host).arg(m_o.port).arg(why));
+        case OscClient::Outcome::NoAnswer:
+            return noAnswer(request, noAnswerText(timeoutMs));
+        case OscClient::Outcome::Answered:
+            break;
+        }
+        return report(request, reply);
+    }
+
+private:
+    QString noAnswerText(int timeoutMs) const {
+        return QStringLiteral("no answer from %1:%2 within %3 ms — is `chronus serve` running?")
+            .arg(m_o.host)
+            .arg(m_o.port)
+            .arg(timeoutMs);
+    }
+
+    static void printJson(const QJsonObject& o) {
+        out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << "\n";
+        out().flush();
+    }
+
+    int noAnswer(const Request& request, const QString& message) {
+        if (m_o.json)
+            printJson(QJsonObject{
+                {"ok", false}, {"address", request.address}, {"error", message}, {"timeout", true}});
+        err() << "chronus ctl: " << message << "\n";
+        err().flush();
+        return kExitNoAnswer;
+    }
+
+    // The JSON object for an answered request; `text` gets the human rendering.
+    static QJsonObject replyJson(const Request& request, const Reply& reply, QString* text) {
+        QJsonObject o{{"ok", !reply.error}, {"address", request.address}};
+        if (reply.error) {
+            o["error"] = reply.message;
+            *text = reply.message;
+            return o;
+        }
+        const QJsonArray& v = reply.values;
+        if (request.address == "/engine/status" && isString(v, 0)) {
+            if (const auto status = parseJson(v[0]); status && status->isObject()) {
+                o["status"] = *status;
+                *text = statusBlock(status->toObject());
+                return o;
+            }
+        } else if (request.address == "/engine/schema" && isString(v, 0)) {
+            if (const auto schema = parseJson(v[0]); schema && schema->isObject()) {
+                o["schema"] = *schema;
+                *text = schemaText(schema->toObject());
+                return o;
+            }
+        } else if (request.address == "/patch/dump" && isString(v, 1)) {
+            const auto pending = parseJson(v[0]);
+            const auto committed = parseJson(v[1]);
+            if (pending && committed) {
+                o["pending"] = *pending;
+                o["committed"] = *committed;
+                *text = "pending patch (where edits go; 'commit' makes it heard):\n" + patchText(*pending) +
+                        "\ncommitted patch (playing):" +
+                        (*pending == *committed ? QStringLiteral(" the same") : "\n" + patchText(*committed));
+                return o;
+            }
+        }
+        o["values"] = v;
+        addNamedFields(request, reply, o);
+        *text = replyText(request, reply);
+        return o;
+    }
+
+    int report(const Request& request, const Reply& reply) {
+        QString text;
+        const QJsonObject o = replyJson(request, reply, &text);
+        if (m_o.json)
+            printJson(o);
+        if (reply.error) {
+            err() << "chronus ctl: " << text << "\n";
+            err().flush();
+            return kExitServerError;
+        }
+        if (!m_o.json) {
+            out() << text << "\n";
+            out().flush();
+        }
+        return kExitOk;
+    }
+
+    int runWatch(OscClient& client, const Request& request, int timeoutMs, int intervalMs, int count) {
+        const bool terminal = ::isatty(STDOUT_FILENO) == 1 && !m_o.json;
+        g_interrupted.store(false);
+        std::signal(SIGINT, onInterrupt);
+        std::signal(SIGTERM, onInterrupt);
+        int exitCode = kExitOk;
+        const auto start = std::chrono::steady_clock::now();
+        for (int n = 0; count < 0 || n < count; ++n) {
+            if (n > 0) {
+                const auto due = start + std::chrono::milliseconds(static_cast<qint64>(n) * intervalMs);
+                while (!g_interrupted.load() && std::chrono::steady_clock::now() < due)
+                    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+                        due - std::chrono::steady_clock::now(), std::chrono::milliseconds(20)));
+            }
+            if (g_interrupted.load())
+                break;
+            Reply reply;
+            QString why;
+            QString line;
+            QJsonObject o;
+            switch (client.send(request, timeoutMs, &reply, &why)) {
+            case OscClient::Outcome::SendFailed:
+                line = QStringLiteral("cannot send to %1:%2: %3").arg(m_o.host).arg(m_o.port).arg(why);
+                o = QJsonObject{
+                    {"ok", false}, {"address", request.address}, {"error", line}, {"timeout", true}};
+                exitCode = kExitNoAnswer;
+                break;
+            case OscClient::Outcome::NoAnswer:
+                if (g_interrupted.load())
+                    break;
+                line = noAnswerText(timeoutMs);
+                o = QJsonObject{
+                    {"ok", false}, {"address", request.address}, {"error", line}, {"timeout", true}};
+                exitCode = kExitNoAnswer;
+                break;
+            case OscClient::Outcome::Answered:
+                o = replyJson(request, reply, &line);
+                if (reply.error) {
+                    exitCode = kExitServerError;
+                } else {
+                    exitCode = kExitOk;
+                    const QJsonObject status = o.value("status").toObject();
+                    if (!status.isEmpty())
+                        line = statusLine(status);
+                }
+                break;
+            }
+            if (g_interrupted.load())
+                break;
+            if (m_o.json) {
+                printJson(o);
+                continue;
+            }
+            line = QDateTime::currentDateTime().toString("HH:mm:ss.zzz") + "  " + line;
+            if (terminal)
+                out() << "\r\x1b[2K" << line; // overwrite in place
+            else
+                out() << line << "\n";
+            out().flush();
+        }
+        if (terminal) {
+            out() << "\n";
+            out().flush();
+        }
+        std::signal(SIGINT, SIG_DFL);
+        std::signal(SIGTERM, SIG_DFL);
+        return exitCode;
+    }
+
+    Options m_o;
+};
+
+// Global options written after the verb (`chronus ctl status --json`) are taken off the verb's
+// arguments; anything else stays for the verb (negative numbers, `status --watch`).
+std::optional<UsageError> takeTrailingOptions(QStringList& args, Options& o, QStringList& portText,
+                                              QStringList& timeoutText) {
+    for (qsizetype i = 0; i < args.size();) {
+        const QString arg = args[i];
+        const auto value = [&](const QString& name, QStringList& target) -> std::optional<UsageError> {
+            if (arg.startsWith(name + "=")) {
+                target << arg.mid(name.size() + 1);
+            } else if (i + 1 < args.size()) {
+                target << args.takeAt(i + 1);
+            } else {
+                return UsageError{QStringLiteral("missing value for %1").arg(name)};
+            }
+            return std::nullopt;
+        };
+        QStringList hostText;
+        std::optional<UsageError> problem;
+        if (arg == "--json") {
+            o.json = true;
+        } else if (arg == "--help" || arg == "-h") {
+            o.help = true;
+        } else if (arg == "--host" || arg.startsWith("--host=")) {
+            problem = value("--host", hostText);
+            if (!hostText.isEmpty())
+                o.host = hostText.last();
+        } else if (arg == "--port" || arg.startsWith("--port=")) {
+            problem = value("--port", portText);
+        } else if (arg == "--timeout" || arg.startsWith("--timeout=")) {
+            problem = value("--timeout", timeoutText);
+        } else {
+            ++i;
+            continue;
+        }
+        if (problem)
+            return problem;
+        args.removeAt(i);
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+int runCtlCommand(const QStringList& args) {
+    QCommandLineParser parser;
+    // Everything after the verb belongs to the verb: `set osc1 detune -5` must not see an option.
+    parser.setOptionsAfterPositionalArgumentsMode(QCommandLineParser::ParseAsPositionalArguments);
+    const QCommandLineOption helpOption({"h", "help"}, "Show this help: every verb, and an example.");
+    const QCommandLineOption versionOption({"v", "version"}, "Show the version.");
+    parser.addOption(helpOption);
+    parser.addOption(versionOption);
+    parser.addOption(
+        {"host", "The server's IPv4 address or host name (default 127.0.0.1).", "H", "127.0.0.1"});
+    parser.addOption({"port", "The server's OSC port (default 5005).", "N", QString::number(kDefaultPort)});
+    parser.addOption({"json", "Print one JSON object on stdout instead of text."});
+    parser.addOption({"timeout",
+                      "How long to wait for the answer, in ms (default 2000; prime, commit, undo "
+                      "and load: 10000).",
+                      "MS"});
+    parser.addPositionalArgument("VERB", "What to do: see the list of verbs below.");
+    parser.addPositionalArgument("ARGS", "The verb's arguments.", "[ARGS...]");
+
+    Options options;
+    const bool parsed = parser.parse(args);
+    options.json = parser.isSet("json");
+    Ctl usage(options);
+    if (!parsed)
+        return usage.usageError(parser.errorText());
+
+    QStringList positional = parser.positionalArguments();
+    options.host = parser.value("host");
+    options.help = parser.isSet(helpOption);
+    QStringList portText{parser.value("port")};
+    QStringList timeoutText;
+    if (parser.isSet("timeout"))
+        timeoutText << parser.value("timeout");
+    const QString verb = positional.isEmpty() ? QString() : positional.takeFirst();
+    const auto trailing = takeTrailingOptions(positional, options, portText, timeoutText);
+    if (options.help || verb == "help") {
+        out() << helpText(parser);
+        out().flush();
+        return kExitOk;
+    }
+    if (parser.isSet(versionOption)) {
+        out() << "chronus ctl " << QCoreApplication::applicationVersion() << "\n";
+        out().flush();
+        return kExitOk;
+    }
+    Ctl checked(options);
+    if (trailing)
+        return checked.usageError(trailing->message);
+    bool ok = false;
+    options.port = portText.last().toInt(&ok);
+    if (!ok || options.port < 1 || options.port > 65535)
+        return checked.usageError(
+            QStringLiteral("--port must be a whole number from 1 to 65535 (got '%1')").arg(portText.last()));
+    if (!timeoutText.isEmpty()) {
+        options.timeoutMs = timeoutText.last().toInt(&ok);
+        if (!ok || options.timeoutMs < 1 || options.timeoutMs > 3600 * 1000)
+            return checked.usageError(
+                QStringLiteral("--timeout must be a whole number of ms from 1 to 3600000 (got '%1')")
+                    .arg(timeoutText.last()));
+    }
+    if (options.host.isEmpty())
+        return checked.usageError(QStringLiteral("--host must not be empty"));
+    if (verb.isEmpty())
+        return checked.usageError(
+            QStringLiteral("missing VERB (create, connect, set, commit, mod, gate, status, ...)"));
+    return Ctl(options).run(verb, positional);
+}
+
+} // namespace chronus::app
