@@ -1,5 +1,6 @@
 // chronus: one executable, subcommands in the usual command-line style.
 
+#include "CtlCommand.hpp"
 #include "PlayCommand.hpp"
 #include "RenderCommand.hpp"
 #include "ServeCommand.hpp"
@@ -18,6 +19,9 @@ Commands:
                  play a patch live through the dual-slot engine, printing its status
   serve [--osc-port N] [--audio auto|jack|pulse|alsa|null] [--fresh]
                  the headless engine with its OSC server (127.0.0.1:5005), for agents
+  ctl [--port N] [--json] VERB ARGS...
+                 one request to a running engine (create, connect, set, commit, mod, gate,
+                 status, schema, dump, ...); 'chronus ctl --help' shows a worked example
   render PATCH.json --seconds S --out OUT.wav [--rate HZ] [--block N] [--format F]
                  render a patch offline to a WAV file, faster than real time
 
@@ -46,6 +50,8 @@ int main(int argc, char* argv[]) {
     }
     if (args.first() == "play")
         return chronus::app::runPlayCommand(args);
+    if (args.first() == "ctl")
+        return chronus::app::runCtlCommand(args);
     if (args.first() == "serve")
         return chronus::app::runServeCommand(args);
     if (args.first() == "render")
