@@ -1,5 +1,7 @@
 #include "CtlCommand.hpp"
 
+#include "CommandLine.hpp"
+
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDateTime>
@@ -46,12 +48,10 @@ extern "C" void onInterrupt(int) {
 }
 
 QTextStream& out() {
-    static QTextStream s(stdout);
-    return s;
+    return stdOut();
 }
 QTextStream& err() {
-    static QTextStream s(stderr);
-    return s;
+    return stdErr();
 }
 
 // One OSC argument as the client sends it.
@@ -779,9 +779,7 @@ public:
                 {"address", address.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(address)},
                 {"error", message},
                 {"usage", true}});
-        err() << "chronus ctl: " << message << "\nTry 'chronus ctl --help'.\n";
-        err().flush();
-        return kExitUsage;
+        return app::usageError(QStringLiteral("ctl"), message);
     }
 
     int run(const QString& verb, QStringList args) {
@@ -923,11 +921,8 @@ private:
         const QJsonObject o = replyJson(request, reply, &text);
         if (m_o.json)
             printJson(o);
-        if (reply.error) {
-            err() << "chronus ctl: " << text << "\n";
-            err().flush();
-            return kExitServerError;
-        }
+        if (reply.error)
+            return failure(QStringLiteral("ctl"), text);
         if (!m_o.json) {
             out() << text << "\n";
             out().flush();

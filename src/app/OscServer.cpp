@@ -31,6 +31,7 @@ using engine::Status;
 namespace {
 
 constexpr std::size_t kMaxPacket = 65536;
+constexpr std::size_t kMaxReply = 65507; // the largest UDP payload over IPv4
 
 // What a request's arguments must be. 's' string, 'n' number, 'g' gate; a '?' after the last
 // makes it optional.
@@ -279,6 +280,16 @@ void OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, 
     }
     std::size_t size = 0;
     void* data = lo_message_serialise(m, path, nullptr, &size);
+    if (data && size > kMaxReply && !values.empty()) {
+        // Does not fit in one datagram: say so instead of going silent.
+        std::free(data);
+        lo_message_free(m);
+        m_errors.fetch_add(1);
+        const std::string address = std::holds_alternative<std::string>(values.front()) ? std::get<std::string>(values.front()) : "";
+        send(sender, "/error", {address, "the reply is too large for one OSC packet (" + std::to_string(size) +
+                                             " bytes, at most " + std::to_string(kMaxReply) + "); save the patch to a file instead"});
+        return;
+    }
     if (data) {
         Outgoing o;
         o.packet.assign(static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
@@ -603,6 +614,8 @@ void OscServer::execute(const Request& r) {
         auto applied = m_engine.setLive(rest.substr(0, slash), rest.substr(slash + 1), num(0));
         if (!applied)
             return fail(applied.status());
+        if (applied.value() != num(0))
+            return reply(r, {applied.value(), std::string("clamped")});
         return reply(r, {applied.value()});
     }
     if (a.starts_with("/gate/")) {

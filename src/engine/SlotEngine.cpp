@@ -1031,8 +1031,17 @@ Status SlotEngine::gate(std::string_view id, bool on) {
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     followFailover();
-    if (!m_committed.find(id) && !m_pending.find(id))
+    const PatchNode* node = m_committed.find(id);
+    if (!node)
+        node = m_pending.find(id);
+    if (!node)
         return Status::error(ErrorCode::UnknownModule, "no module '" + std::string(id) + "'");
+    bool gated = false;
+    for (const PortSpec& port : node->type->inputs)
+        gated |= port.kind == Signal::Gate;
+    if (!gated)
+        return Status::error(ErrorCode::UnknownPort, "module '" + std::string(id) + "' (" + node->type->id +
+                                                         ") takes no gate");
     SlotCommand c;
     c.kind = SlotCommandKind::Gate;
     c.value = on ? 1.0 : 0.0;
@@ -1116,6 +1125,12 @@ EngineStats SlotEngine::stats() const noexcept {
         const Slot& slot = *m_slots[static_cast<std::size_t>(i)];
         SlotStats& out = s.slot[static_cast<std::size_t>(i)];
         out.state = slot.state.load(std::memory_order_acquire);
+        // The audio thread's view decides who plays: a slot that lost the role in a failover still
+        // says "active" until it is rebuilt; it is the failed one.
+        if (i == s.activeSlot && out.state != SlotState::Active && out.state != SlotState::Failed)
+            out.state = SlotState::Active;
+        else if (i != s.activeSlot && out.state == SlotState::Active)
+            out.state = SlotState::Failed;
         out.primeReady = slot.primeReady.load(std::memory_order_acquire);
         out.inStep = i != s.activeSlot && slot.lease.load(std::memory_order_acquire) == Clean &&
                      slot.timelinePublished.load(std::memory_order_acquire) == activeTimeline;

@@ -1,0 +1,471 @@
+// `chronus ctl` end to end: the real executable against a real `chronus serve --audio null`, with
+// the replies read as JSON; plus a client we did not write (liblo's oscsend) on the same server.
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+struct RunResult {
+    int exitCode = -1;
+    QString out;
+    QString err;
+    qint64 elapsedMs = 0;
+};
+
+RunResult runChronus(const QStringList& args, int waitMs = 30000) {
+    QProcess p;
+    QElapsedTimer clock;
+    clock.start();
+    p.start(CHRONUS_BINARY, args);
+    if (!p.waitForFinished(waitMs)) {
+        p.kill();
+        p.waitForFinished();
+        return {-1, QString::fromUtf8(p.readAllStandardOutput()), "did not finish", clock.elapsed()};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError()),
+            clock.elapsed()};
+}
+
+// A UDP port on loopback that was free a moment ago.
+int freeUdpPort() {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        return -1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int port = -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+        port = ntohs(addr.sin_port);
+    ::close(fd);
+    return port;
+}
+
+// stdout of a --json call: exactly one JSON object on one line.
+QJsonObject parseReply(const RunResult& r) {
+    const QStringList lines = r.out.trimmed().split('\n');
+    if (lines.size() != 1)
+        return {};
+    return QJsonDocument::fromJson(lines.first().toUtf8()).object();
+}
+
+QStringList moduleIds(const QJsonObject& patch) {
+    QStringList ids;
+    for (const QJsonValue& m : patch.value("modules").toArray())
+        ids << m.toObject().value("id").toString();
+    return ids;
+}
+
+} // namespace
+
+class TestCtl : public QObject {
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void cleanupTestCase();
+    void helpTeachesEveryVerbWithAnExample();
+    void usageErrorsExitWithTwo_data();
+    void usageErrorsExitWithTwo();
+    void usageErrorWithJsonIsOneObject();
+    void silentPortExitsThreeWithinTimeout();
+    void buildsCommitsAndPlaysAPatch();
+    void humanTextSaysWhatHappened();
+    void serverErrorExitsOneAndNamesKnownTypes();
+    void foreignOscClientIsServed();
+    void watchPrintsOneLinePerRefresh();
+
+private:
+    // Skips the calling test when there is no server to talk to.
+    bool serverReady();
+    RunResult ctl(const QStringList& args) {
+        return runChronus(QStringList{"ctl", "--port", QString::number(m_port)} + args);
+    }
+    RunResult ctlJson(const QStringList& args) { return ctl(QStringList{"--json"} + args); }
+
+    QTemporaryDir m_dir;
+    QProcess m_server;
+    int m_port = -1;
+    QString m_serverProblem; // why there is no server, when there is none
+};
+
+void TestCtl::initTestCase() {
+    QVERIFY(m_dir.isValid());
+    const RunResult ctlHelp = runChronus({"ctl", "--help"});
+    QVERIFY2(ctlHelp.exitCode == 0, "this chronus has no `ctl` command (src/app/main.cpp must dispatch it)");
+    const RunResult help = runChronus({"serve", "--help"});
+    if (help.exitCode != 0) {
+        m_serverProblem = "`chronus serve --help` failed (exit " + QString::number(help.exitCode) +
+                          "): the OSC server is not built into this chronus";
+        return;
+    }
+    m_port = freeUdpPort();
+    QVERIFY(m_port > 0);
+    // --fresh, and autosave and patches in a temporary folder: nothing read from or written to
+    // the user's folders.
+    m_server.setProcessChannelMode(QProcess::ForwardedErrorChannel); // its messages explain a failure
+    m_server.setStandardOutputFile(QProcess::nullDevice());          // an unread pipe could fill and block it
+    m_server.start(CHRONUS_BINARY,
+                   {"serve", "--audio", "null", "--osc-port", QString::number(m_port), "--fresh",
+                    "--autosave", m_dir.filePath("autosave.json"), "--patches", m_dir.filePath("patches")});
+    if (!m_server.waitForStarted(10000)) {
+        m_serverProblem = "`chronus serve` did not start: " + m_server.errorString();
+        return;
+    }
+    QElapsedTimer clock;
+    clock.start();
+    while (clock.elapsed() < 20000) {
+        if (m_server.state() != QProcess::Running) {
+            m_serverProblem = "`chronus serve` exited with " + QString::number(m_server.exitCode());
+            return;
+        }
+        if (ctl({"--timeout", "200", "status"}).exitCode == 0)
+            return;
+    }
+    m_serverProblem = "`chronus serve` did not answer `chronus ctl status` within 20 s";
+}
+
+void TestCtl::cleanupTestCase() {
+    if (m_server.state() == QProcess::NotRunning)
+        return;
+    m_server.terminate(); // SIGTERM: the server's orderly shutdown
+    if (!m_server.waitForFinished(10000)) {
+        m_server.kill();
+        m_server.waitForFinished();
+    }
+}
+
+bool TestCtl::serverReady() {
+    return m_serverProblem.isEmpty() && m_port > 0;
+}
+
+void TestCtl::helpTeachesEveryVerbWithAnExample() {
+    const RunResult r = runChronus({"ctl", "--help"});
+    QCOMPARE(r.exitCode, 0);
+    for (const char* verb : {"create ID TYPE",
+                             "connect SRC DST",
+                             "disconnect SRC DST",
+                             "delete ID",
+                             "clear",
+                             "set ID PARAM VALUE",
+                             "prime",
+                             "commit [FADE_MS]",
+                             "abort",
+                             "undo [FADE_MS]",
+                             "validate",
+                             "save NAME",
+                             "load NAME",
+                             "dump",
+                             "mod ID PARAM VALUE",
+                             "gate ID on|off",
+                             "status",
+                             "--watch",
+                             "schema",
+                             "record start [NAME]",
+                             "--json",
+                             "--port",
+                             "--host",
+                             "--timeout"})
+        QVERIFY2(r.out.contains(QLatin1String(verb)), verb);
+    for (const char* step :
+         {"ctl create osc1 sine", "ctl create env1 adsr", "ctl connect osc1 env1", "ctl connect env1 out",
+          "ctl commit", "ctl mod osc1 freq 660", "ctl gate env1 on"})
+        QVERIFY2(r.out.contains(QLatin1String(step)), step);
+    QVERIFY(r.out.indexOf("create osc1 sine") < r.out.indexOf("ctl commit"));
+    QVERIFY(r.out.indexOf("ctl commit") < r.out.indexOf("mod osc1 freq 660"));
+    // Global options may follow the verb.
+    QCOMPARE(runChronus({"ctl", "status", "--help"}).exitCode, 0);
+}
+
+void TestCtl::usageErrorsExitWithTwo_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::addRow("no verb") << QStringList{} << "missing VERB";
+    QTest::addRow("unknown verb") << QStringList{"frobnicate"} << "unknown verb 'frobnicate'";
+    QTest::addRow("create needs a type") << QStringList{"create", "osc1"} << "'create' takes 2 arguments";
+    QTest::addRow("connect takes two")
+        << QStringList{"connect", "a", "b", "c"} << "'connect' takes 2 arguments";
+    QTest::addRow("clear takes none") << QStringList{"clear", "now"} << "'clear' takes no arguments";
+    QTest::addRow("set value not a number")
+        << QStringList{"set", "osc1", "freq", "loud"} << "VALUE must be a finite number";
+    QTest::addRow("mod value nan") << QStringList{"mod", "osc1", "freq", "nan"}
+                                   << "VALUE must be a finite number";
+    QTest::addRow("mod id with a slash") << QStringList{"mod", "osc/1", "freq", "1"} << "ID and PARAM";
+    QTest::addRow("gate maybe") << QStringList{"gate", "env1", "maybe"} << "on|off, 1|0 or true|false";
+    QTest::addRow("negative fade") << QStringList{"commit", "-3"} << "FADE_MS";
+    QTest::addRow("fade not a number") << QStringList{"undo", "slowly"} << "FADE_MS";
+    QTest::addRow("record what") << QStringList{"record", "pause"} << "start [NAME] | stop | status";
+    QTest::addRow("status stray option") << QStringList{"status", "--watc"} << "'status' takes";
+    QTest::addRow("interval without watch")
+        << QStringList{"status", "--interval", "100"} << "go with --watch";
+    QTest::addRow("bad interval") << QStringList{"status", "--watch", "--interval", "fast"} << "--interval";
+    QTest::addRow("port out of range") << QStringList{"--port", "70000", "status"} << "--port must be";
+    QTest::addRow("port after verb") << QStringList{"status", "--port", "x"} << "--port must be";
+    QTest::addRow("bad timeout") << QStringList{"--timeout", "soon", "status"} << "--timeout must be";
+    QTest::addRow("unknown option") << QStringList{"--frob", "status"} << "frob";
+}
+
+void TestCtl::usageErrorsExitWithTwo() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const RunResult r = runChronus(QStringList{"ctl"} + args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.startsWith("chronus ctl: "), qPrintable(r.err));
+    QVERIFY2(r.err.contains(message), qPrintable(r.err));
+    QVERIFY2(r.err.contains("chronus ctl --help"), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+}
+
+void TestCtl::usageErrorWithJsonIsOneObject() {
+    const RunResult r = runChronus({"ctl", "--json", "set", "osc1", "freq", "loud"});
+    QCOMPARE(r.exitCode, 2);
+    const QJsonObject o = parseReply(r);
+    QCOMPARE(o.value("ok"), QJsonValue(false));
+    QVERIFY(o.value("error").toString().contains("VALUE"));
+}
+
+void TestCtl::silentPortExitsThreeWithinTimeout() {
+    const int port = freeUdpPort();
+    QVERIFY(port > 0);
+    const RunResult r = runChronus({"ctl", "--port", QString::number(port), "--timeout", "300", "status"});
+    QCOMPARE(r.exitCode, 3);
+    QVERIFY2(r.err.contains(QStringLiteral("no answer from 127.0.0.1:%1 within 300 ms").arg(port)),
+             qPrintable(r.err));
+    QVERIFY2(r.err.contains("chronus serve"), qPrintable(r.err));
+    QVERIFY2(r.elapsedMs >= 300, qPrintable(QString::number(r.elapsedMs)));
+    QVERIFY2(r.elapsedMs < 300 + 5000, qPrintable(QString::number(r.elapsedMs))); // process start-up included
+
+    const RunResult j =
+        runChronus({"ctl", "--json", "--port", QString::number(port), "--timeout", "200", "commit"});
+    QCOMPARE(j.exitCode, 3);
+    const QJsonObject o = parseReply(j);
+    QCOMPARE(o.value("ok"), QJsonValue(false));
+    QCOMPARE(o.value("address").toString(), QStringLiteral("/patch/commit"));
+    QVERIFY(o.value("error").toString().contains("no answer"));
+}
+
+void TestCtl::buildsCommitsAndPlaysAPatch() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    QCOMPARE(ctlJson({"clear"}).exitCode, 0);
+
+    RunResult r = ctlJson({"create", "osc1", "sine"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QJsonObject o = parseReply(r);
+    QCOMPARE(o.value("ok"), QJsonValue(true));
+    QCOMPARE(o.value("address").toString(), QStringLiteral("/patch/create"));
+    QCOMPARE(o.value("values").toArray(), (QJsonArray{"osc1", "sine"}));
+    QCOMPARE(o.value("id").toString(), QStringLiteral("osc1"));
+
+    o = parseReply(ctlJson({"create", "env1", "adsr"}));
+    QCOMPARE(o.value("type").toString(), QStringLiteral("adsr"));
+    for (const auto& [src, dst] : {std::pair{"osc1", "env1"}, std::pair{"env1", "out"}}) {
+        r = ctlJson({"connect", src, dst});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+        QCOMPARE(parseReply(r).value("values").toArray(), (QJsonArray{src, dst}));
+    }
+
+    // Out of range: applied clamped, and the reply says so.
+    r = ctlJson({"set", "osc1", "freq", "30000"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    o = parseReply(r);
+    QCOMPARE(o.value("value").toDouble(), 20000.0);
+    QVERIFY2(o.value("note").toString().contains("clamped"), qPrintable(r.out));
+    QCOMPARE(parseReply(ctlJson({"set", "osc1", "freq", "440"})).value("value").toDouble(), 440.0);
+
+    r = ctlJson({"validate"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QVERIFY(parseReply(r).value("modules").toInt() >= 2);
+
+    r = ctlJson({"commit", "5"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    o = parseReply(r);
+    QCOMPARE(o.value("address").toString(), QStringLiteral("/patch/commit"));
+    QCOMPARE(o.value("values").toArray().size(), 3);
+    const int active = o.value("slot").toInt(-1);
+    QVERIFY(active == 0 || active == 1);
+    QVERIFY(o.value("prime_ms").toDouble(-1) >= 0.0);
+    QVERIFY(o.value("commit_ms").toDouble(-1) >= 0.0);
+
+    r = ctlJson({"mod", "osc1", "freq", "660"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    o = parseReply(r);
+    QCOMPARE(o.value("address").toString(), QStringLiteral("/mod/osc1/freq"));
+    QCOMPARE(o.value("value").toDouble(), 660.0);
+    // A negative number after the verb is a value, not an option; the server clamps it.
+    r = ctlJson({"mod", "osc1", "freq", "-5"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QCOMPARE(parseReply(r).value("value").toDouble(), 0.0);
+    QCOMPARE(ctlJson({"mod", "osc1", "freq", "660"}).exitCode, 0);
+
+    r = ctlJson({"gate", "env1", "on"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QCOMPARE(parseReply(r).value("on"), QJsonValue(true));
+    QCOMPARE(parseReply(ctlJson({"gate", "env1", "false"})).value("on"), QJsonValue(false));
+
+    // Status: the server's JSON, embedded parsed, with every key SPEC §1 names.
+    r = ctl({"status", "--json"}); // options may follow the verb
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    o = parseReply(r);
+    QCOMPARE(o.value("address").toString(), QStringLiteral("/engine/status"));
+    const QJsonObject status = o.value("status").toObject();
+    for (const char* key : {"active_slot", "slots", "xruns", "failovers", "rollbacks", "last_prime_ms",
+                            "last_commit_ms", "commits", "sample_rate", "block_size", "latency_ms", "driver"})
+        QVERIFY2(status.contains(QLatin1String(key)), key);
+    if (status.value("failovers").toDouble() == 0) // a stall on a busy machine may fail over, rightly
+        QCOMPARE(status.value("active_slot").toInt(), active);
+    QCOMPARE(status.value("driver").toString(), QStringLiteral("null"));
+    QVERIFY(status.value("commits").toDouble() >= 1);
+    const QJsonArray slotArray = status.value("slots").toArray();
+    QCOMPARE(slotArray.size(), 2);
+    for (const QJsonValue& slot : slotArray)
+        for (const char* key : {"state", "prime_ready", "occupancy", "occupancy_min", "occupancy_max",
+                                "none_reads", "none_reads_window", "dsp_load", "queue_drops"})
+            QVERIFY2(slot.toObject().contains(QLatin1String(key)), key);
+
+    // Schema: module types with ports and params.
+    r = ctlJson({"schema"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out.left(200)));
+    const QJsonArray types = parseReply(r).value("schema").toObject().value("types").toArray();
+    QJsonObject sine;
+    for (const QJsonValue& t : types)
+        if (t.toObject().value("type") == QJsonValue("sine"))
+            sine = t.toObject();
+    QVERIFY2(!sine.isEmpty(), qPrintable(r.out.left(400)));
+    QVERIFY(!sine.value("outputs").toArray().isEmpty());
+    bool hasFreq = false;
+    for (const QJsonValue& p : sine.value("params").toArray())
+        hasFreq |= p.toObject().value("id") == QJsonValue("freq");
+    QVERIFY(hasFreq);
+
+    // Dump: both patches as parsed patch-file JSON; the commit made them the same.
+    r = ctlJson({"dump"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    o = parseReply(r);
+    QCOMPARE(o.value("pending").toObject().value("format").toString(), QStringLiteral("chronus-patch"));
+    QVERIFY(moduleIds(o.value("committed").toObject()).contains("osc1"));
+    QVERIFY(moduleIds(o.value("committed").toObject()).contains("env1"));
+    QVERIFY(moduleIds(o.value("pending").toObject()).contains("env1"));
+
+    // Save and load round-trip through the patches folder.
+    r = ctlJson({"save", "ctl-test"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    const QString path = parseReply(r).value("path").toString();
+    QVERIFY2(QFileInfo::exists(path), qPrintable(path));
+    r = ctlJson({"load", "ctl-test"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QCOMPARE(parseReply(r).value("path").toString(), path);
+}
+
+void TestCtl::humanTextSaysWhatHappened() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    RunResult r = ctl({"create", "lfo7", "lfo"});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.trimmed(), QStringLiteral("created lfo7 (lfo)"));
+    r = ctl({"commit"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.startsWith("committed: slot "), qPrintable(r.out));
+    QVERIFY2(r.out.contains(" active, prime ") && r.out.contains(" ms, commit "), qPrintable(r.out));
+    r = ctl({"status"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("active slot") && r.out.contains("slot A") && r.out.contains("slot B") &&
+                 r.out.contains("xruns"),
+             qPrintable(r.out));
+    r = ctl({"schema"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("sine") && r.out.contains("freq"), qPrintable(r.out.left(400)));
+    r = ctl({"dump"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("\"lfo7\"") && r.out.contains("pending patch"), qPrintable(r.out));
+    QCOMPARE(ctl({"delete", "lfo7"}).exitCode, 0);
+}
+
+void TestCtl::serverErrorExitsOneAndNamesKnownTypes() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    RunResult r = ctlJson({"create", "x1", "theremin"});
+    QCOMPARE(r.exitCode, 1);
+    const QJsonObject o = parseReply(r);
+    QCOMPARE(o.value("ok"), QJsonValue(false));
+    QCOMPARE(o.value("address").toString(), QStringLiteral("/patch/create"));
+    const QString message = o.value("error").toString();
+    QVERIFY2(message.contains("theremin") && message.contains("sine") && message.contains("adsr"),
+             qPrintable(message));
+    QVERIFY2(r.err.startsWith("chronus ctl: ") && r.err.contains("sine"), qPrintable(r.err));
+
+    r = ctl({"connect", "nosuch", "out"});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.startsWith("chronus ctl: "), qPrintable(r.err));
+    QVERIFY(r.out.isEmpty());
+
+    r = ctl({"mod", "nosuch", "freq", "1"});
+    QCOMPARE(r.exitCode, 1);
+}
+
+void TestCtl::foreignOscClientIsServed() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    const QString oscsend = QStandardPaths::findExecutable("oscsend");
+    if (oscsend.isEmpty())
+        QSKIP("oscsend (liblo-tools) is not installed");
+    QProcess p;
+    p.start(oscsend, {"localhost", QString::number(m_port), "/patch/create", "ss", "osc9", "sine"});
+    QVERIFY(p.waitForFinished(10000));
+    QCOMPARE(p.exitCode(), 0);
+    // oscsend does not wait for the reply; the pending patch shows the request was applied.
+    QStringList pending;
+    QElapsedTimer clock;
+    clock.start();
+    while (!pending.contains("osc9") && clock.elapsed() < 5000) {
+        const RunResult r = ctlJson({"dump"});
+        QCOMPARE(r.exitCode, 0);
+        pending = moduleIds(parseReply(r).value("pending").toObject());
+    }
+    QVERIFY2(pending.contains("osc9"), qPrintable(pending.join(',')));
+    const RunResult r = ctlJson({"dump"});
+    QVERIFY(!moduleIds(parseReply(r).value("committed").toObject()).contains("osc9")); // not committed
+    QCOMPARE(ctlJson({"abort"}).exitCode, 0);
+}
+
+void TestCtl::watchPrintsOneLinePerRefresh() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    RunResult r = ctl({"status", "--watch", "--interval", "100", "--count", "3"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QStringList lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 3); // not a terminal: one line per refresh, nothing overwritten
+    for (const QString& line : lines)
+        QVERIFY2(line.contains("xruns") && !line.contains('\r'), qPrintable(line));
+
+    r = ctl({"--json", "status", "--watch", "--interval", "50", "--count", "2"});
+    QCOMPARE(r.exitCode, 0);
+    lines = r.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 2);
+    for (const QString& line : lines)
+        QVERIFY(QJsonDocument::fromJson(line.toUtf8())
+                    .object()
+                    .value("status")
+                    .toObject()
+                    .contains("active_slot"));
+}
+
+QTEST_GUILESS_MAIN(TestCtl)
+#include "tst_ctl.moc"
