@@ -118,6 +118,31 @@ struct SlotEngine::Shared {
     std::atomic<std::int64_t> lastPrimeNs{0};
 };
 
+namespace {
+// Heavy, non-real-time work on a worker (compiling a patch, catching a mirror up with the output)
+// runs at normal priority, so it never holds a core against the other slot's real-time rendering.
+class ScopedNormalPriority {
+public:
+    explicit ScopedNormalPriority(bool active) noexcept {
+        if (!active || pthread_getschedparam(pthread_self(), &m_policy, &m_param) != 0 || m_policy == SCHED_OTHER)
+            return;
+        sched_param normal{};
+        m_lowered = pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal) == 0;
+    }
+    ~ScopedNormalPriority() {
+        if (m_lowered)
+            pthread_setschedparam(pthread_self(), m_policy, &m_param);
+    }
+    ScopedNormalPriority(const ScopedNormalPriority&) = delete;
+    ScopedNormalPriority& operator=(const ScopedNormalPriority&) = delete;
+
+private:
+    int m_policy = SCHED_OTHER;
+    sched_param m_param{};
+    bool m_lowered = false;
+};
+} // namespace
+
 // One slot: the shared part (queue, ring, flags, counters: fixed-size data with atomics) and the
 // worker's own part (its patch, its compiled plan, its thread).
 struct SlotEngine::Slot {
@@ -362,8 +387,10 @@ void SlotEngine::Slot::apply(const SlotCommand& c) {
             // differ only by the edit, not by where each oscillator happened to start.
             applyParamChanges();
             primeFrame.store(planFrame, std::memory_order_release);
-        } else if (!compile(c.timeline)) {
-            return primeDone.store(c.ticket, std::memory_order_release);
+        } else {
+            ScopedNormalPriority heavy(realtime.load(std::memory_order_relaxed));
+            if (!compile(c.timeline))
+                return primeDone.store(c.ticket, std::memory_order_release);
         }
         renderToTarget();
         primed = true;
@@ -377,6 +404,7 @@ void SlotEngine::Slot::apply(const SlotCommand& c) {
         setState(SlotState::Syncing);
         primed = false;
         primeReady.store(false, std::memory_order_release);
+        ScopedNormalPriority heavy(realtime.load(std::memory_order_relaxed));
         if (!compile(c.timeline))
             return syncDone.store(c.ticket, std::memory_order_release);
         // Catch up with the output, replaying the held live changes at their stamps, so the ring
