@@ -1,15 +1,35 @@
 #!/usr/bin/env bash
-# The Chronus benchmark: the reference voice workload (see BENCHMARKS.md) rendered by our engine
-# (bench/chronus_bench, built in Release as shipped: no -march=native) and by SuperCollider's
-# scsynth in non-real-time mode, side by side in the same run. Prints a table with the realtime
-# factors, voices per core, the ratio, instructions per voice-sample and whether both bars pass.
+# The Chronus benchmarks. Two parts, both run by default:
+#  - voice: the reference voice workload (see BENCHMARKS.md) rendered by our engine
+#    (bench/chronus_bench, built in Release as shipped: no -march=native) and by SuperCollider's
+#    scsynth in non-real-time mode, side by side in the same run: realtime factors, voices per
+#    core, the ratio, instructions per voice-sample, and whether both bars pass.
+#  - slots: the dual-slot engine (bench/chronus_slot_bench): prime time and commit latency for
+#    4, 64 and 1024 modules, failover on a stalled worker, output latency, and a soak on a private
+#    JACK dummy server (1 commit/s, 100 parameter changes/s) next to an idle-JACK baseline.
 #
-# Usage: bench/run.sh                                        everything (about 3-5 minutes)
-#        VOICES="1 16" REPS=1 RUN_CALLGRIND=0 bench/run.sh   a quick look
-# Needs bash >= 5 (EPOCHREALTIME) and root or sudo when Debian packages are missing.
-# Writes bench/results/ (git-ignored): table.md, summary.json, raw.csv, callgrind.csv,
-# wavstat.txt, commands.txt, machine.txt, logs/. Exit status 0 when both bars pass.
+# Usage: bench/run.sh [all]                                  both parts (about 6-8 minutes)
+#        bench/run.sh voice                                  the voice workload only
+#        bench/run.sh slots                                  the dual-slot benchmarks only (~3 minutes)
+#        bench/run.sh soak [SECONDS]                         the JACK soak only (default 30 s;
+#                                                            `bench/run.sh soak 600` is the 10-minute soak)
+#        VOICES="1 16" REPS=1 RUN_CALLGRIND=0 bench/run.sh voice   a quick look
+# Needs bash >= 5 (EPOCHREALTIME) and root or sudo when Debian packages are missing. The soak needs
+# jackd (Debian jackd2, installed with the rest when INSTALL=1); without it the soak says so and
+# is skipped.
+# Writes bench/results/ (git-ignored): voice part: table.md, summary.json, raw.csv, callgrind.csv,
+# wavstat.txt, commands.txt, machine.txt, logs/; slots part: slots/ (table.md, one .md and .csv
+# per benchmark, commands.txt, machine.txt, load.txt, logs/; `soak S` writes table_soak_Ss.md,
+# soak_r4_Ss.md and its own commands, machine and load files). Exit status 0 when every bar passes.
 set -euo pipefail
+
+MODE="${1:-all}"
+case "$MODE" in
+  all|voice|slots) ;;
+  soak) SOAK_SECONDS="${2:-${SOAK_SECONDS:-30}}" ;;
+  -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+  *) echo "usage: bench/run.sh [all|voice|slots|soak [SECONDS]]" >&2; exit 2 ;;
+esac
 
 # ------------------------------------------------------------------ settings (override from the environment)
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,6 +53,21 @@ SR=48000
 BLOCK=64
 TOOL="$BENCH_DIR/benchtool.py"
 BENCH_BIN="$BUILD_DIR/bench/chronus_bench"
+SLOT_BIN="$BUILD_DIR/bench/chronus_slot_bench"
+SLOTS_DIR="$RESULTS_DIR/slots"
+SLOT_REPS="${SLOT_REPS:-20}"              # prime/commit repetitions per patch size (median and max reported)
+FAILOVER_REPS="${FAILOVER_REPS:-20}"      # stalls injected
+SOAK_SECONDS="${SOAK_SECONDS:-30}"        # soak length per ring target (bench/run.sh soak SECONDS)
+# Ring targets the soak runs at: the default (4) and, for the latency question, 1 (the only one
+# whose output latency meets 4 ms on any driver; see BENCHMARKS.md). `soak` mode: 4 only.
+if [ "$MODE" = soak ]; then SOAK_RINGS="${SOAK_RINGS:-4}"; else SOAK_RINGS="${SOAK_RINGS:-4 1}"; fi
+JACK_IDLE_SECONDS="${JACK_IDLE_SECONDS:-30}" # the idle-JACK xrun baseline next to the soak
+JACKD="${JACKD:-$(command -v jackd || true)}"
+LOADF="$SLOTS_DIR/load.txt"                 # load average around each dual-slot benchmark
+SLOT_CMDS="$SLOTS_DIR/commands.txt"        # every dual-slot command line, as run
+if [ "$MODE" = soak ]; then
+  LOADF="$SLOTS_DIR/load_soak_${SOAK_SECONDS}s.txt"; SLOT_CMDS="$SLOTS_DIR/commands_soak_${SOAK_SECONDS}s.txt"
+fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 [ "${BASH_VERSINFO[0]}" -ge 5 ] || { log "needs bash >= 5"; exit 2; }
@@ -40,17 +75,20 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # ------------------------------------------------------------------ packages
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
-have scsynth || need+=(supercollider-server)
-have valgrind || need+=(valgrind)
-[ -x "$TIME_BIN" ] || need+=(time)
+if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
+  have scsynth || need+=(supercollider-server)
+  have valgrind || need+=(valgrind)
+  [ -x "$TIME_BIN" ] || need+=(time)
+  have taskset || need+=(util-linux)
+fi
+if [ "$MODE" != voice ] && [ -z "$JACKD" ] && [ "$INSTALL" = 1 ]; then need+=(jackd2); fi
 have "$PYTHON" || need+=(python3)
-have taskset || need+=(util-linux)
 have cmake || need+=(cmake)
 have ninja || need+=(ninja-build)
 have c++ || need+=(g++)
 have pkg-config || need+=(pkg-config)
 if have dpkg-query; then # the engine's build dependencies (Qt Core is needed to configure the project)
-  for p in libfftw3-dev libsndfile1-dev qt6-base-dev; do
+  for p in libfftw3-dev libsndfile1-dev qt6-base-dev librtaudio-dev; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || need+=("$p")
   done
 fi
@@ -60,28 +98,35 @@ if [ "${#need[@]}" -gt 0 ]; then
   log "installing: ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  JACKD="${JACKD:-$(command -v jackd || true)}"
 fi
 
-mkdir -p "$RESULTS_DIR/logs" "$WORK_DIR"
-rm -f "$RESULTS_DIR"/logs/* "$RESULTS_DIR"/raw.csv "$RESULTS_DIR"/callgrind.csv
-: > "$RESULTS_DIR/commands.txt"
-: > "$RESULTS_DIR/wavstat.txt"
+mkdir -p "$RESULTS_DIR/logs" "$WORK_DIR" "$SLOTS_DIR/logs"
+if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
+  rm -f "$RESULTS_DIR"/logs/* "$RESULTS_DIR"/raw.csv "$RESULTS_DIR"/callgrind.csv
+  : > "$RESULTS_DIR/commands.txt"
+  : > "$RESULTS_DIR/wavstat.txt"
+  CMDS="$RESULTS_DIR/commands.txt"; LOGS="$RESULTS_DIR/logs"
+else
+  CMDS="$SLOT_CMDS"; LOGS="$SLOTS_DIR/logs"
+  : > "$CMDS"
+fi
 
 # ------------------------------------------------------------------ build (Release, as shipped)
 # CMAKE_CXX_FLAGS is set (empty by default) so that flags in the environment (CXXFLAGS) cannot
 # leak in: the project's own Release flags only. The engine dispatches to AVX2 + FMA at run time
 # where it has a faster path; the binary runs on any x86-64.
-log "building chronus_bench in $BUILD_DIR"
+log "building chronus_bench and chronus_slot_bench in $BUILD_DIR"
 {
   echo "# build"
   echo "cmake -S $REPO_DIR -B $BUILD_DIR -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS='$BENCH_CXXFLAGS' -DCHRONUS_BUILD_TESTS=OFF -DCHRONUS_BUILD_BENCH=ON -DCHRONUS_SANITIZE="
-  echo "ninja -C $BUILD_DIR chronus_bench"
-} >> "$RESULTS_DIR/commands.txt"
+  echo "ninja -C $BUILD_DIR chronus_bench chronus_slot_bench"
+} >> "$CMDS"
 cmake -S "$REPO_DIR" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$BENCH_CXXFLAGS" \
-  -DCHRONUS_BUILD_TESTS=OFF -DCHRONUS_BUILD_BENCH=ON -DCHRONUS_SANITIZE= > "$RESULTS_DIR/logs/cmake.log" 2>&1 ||
-  { log "cmake failed; see $RESULTS_DIR/logs/cmake.log"; tail -20 "$RESULTS_DIR/logs/cmake.log" >&2; exit 2; }
-ninja -C "$BUILD_DIR" chronus_bench > "$RESULTS_DIR/logs/build.log" 2>&1 ||
-  { log "build failed; see $RESULTS_DIR/logs/build.log"; tail -30 "$RESULTS_DIR/logs/build.log" >&2; exit 2; }
+  -DCHRONUS_BUILD_TESTS=OFF -DCHRONUS_BUILD_BENCH=ON -DCHRONUS_SANITIZE= > "$LOGS/cmake.log" 2>&1 ||
+  { log "cmake failed; see $LOGS/cmake.log"; tail -20 "$LOGS/cmake.log" >&2; exit 2; }
+ninja -C "$BUILD_DIR" chronus_bench chronus_slot_bench > "$LOGS/build.log" 2>&1 ||
+  { log "build failed; see $LOGS/build.log"; tail -30 "$LOGS/build.log" >&2; exit 2; }
 if grep -q -- '-march=\|-mtune=native\|-mavx' "$BUILD_DIR/compile_commands.json"; then
   log "the build uses machine-specific flags; the benchmark measures the build as shipped"; exit 2
 fi
@@ -91,34 +136,15 @@ for e in json.load(open(sys.argv[1])):
         print(" ".join(a for a in e["command"].split() if a.startswith(("-O", "-f", "-m", "-D", "-std"))))' \
   "$BUILD_DIR/compile_commands.json")
 
-# ------------------------------------------------------------------ core calibration
-# This VM's two vCPUs have differed in speed by up to 1.8x at times; the timed runs go to the
-# faster one: an awk loop of 1e7 iterations per core, best of 3.
-calibration=""
-if have taskset; then
-  for c in $(seq 0 $(( $(nproc) - 1 ))); do
-    best=""
-    for _ in 1 2 3; do
-      t0=$EPOCHREALTIME
-      taskset -c "$c" awk 'BEGIN { for (i = 0; i < 1e7; i++) s += i * 0.5 }'
-      t1=$EPOCHREALTIME
-      best=$(awk -v b="$best" -v a="$t0" -v e="$t1" 'BEGIN { t = e - a; if (b == "" || t < b) b = t; printf "%.3f", b }')
-    done
-    calibration+="cpu$c ${best}s "
-  done
-  if [ "$BENCH_CPU" = auto ]; then
-    BENCH_CPU=$(awk '{ for (i = 1; i < NF; i += 2) { t = $(i + 1); sub(/s$/, "", t)
-                      if (b == "" || t + 0 < b) { b = t + 0; c = $i } } } END { sub(/^cpu/, "", c); print c }' <<< "$calibration")
-  fi
-elif [ "$BENCH_CPU" = auto ]; then
-  BENCH_CPU=""
-fi
-PIN=()
-if [ -n "$BENCH_CPU" ] && have taskset; then PIN=(taskset -c "$BENCH_CPU"); fi
 
-{
+# machine_info: the lines about this machine and tree that both parts record.
+machine_info() {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "commit: $(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO_DIR" diff --quiet HEAD -- src bench 2>/dev/null || echo ' (with uncommitted changes in src/ or bench/)')"
+  # Others may be editing src/ while this runs: which tree was measured, exactly.
+  local src_diff
+  src_diff=$(git -C "$REPO_DIR" diff HEAD --stat -- src 2>/dev/null | tail -1 | sed 's/^ *//')
+  echo "src/ uncommitted changes: ${src_diff:-none}${src_diff:+ (sha256 of the diff: $(git -C "$REPO_DIR" diff HEAD -- src | sha256sum | cut -c1-16))}; untracked files in src/: $(git -C "$REPO_DIR" ls-files --others --exclude-standard -- src 2>/dev/null | wc -l)"
   echo "nproc: $(nproc)"
   echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
   echo "cpu id: $(awk -F': *' '/^vendor_id/{v=$2} /^cpu family/{f=$2} /^model[ \t]*:/{m=$2} /^stepping/{s=$2; exit} END{print v", family "f" model "m" stepping "s}' /proc/cpuinfo)"
@@ -130,100 +156,231 @@ if [ -n "$BENCH_CPU" ] && have taskset; then PIN=(taskset -c "$BENCH_CPU"); fi
   echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "compiler: $(c++ --version | head -1)"
   echo "engine compile flags (Svf.cpp): $engine_flags"
-  echo "core calibration (awk loop of 1e7 iterations, best of 3): ${calibration:-not run}"
-  echo "pinning: ${PIN[*]:-none}"
-  echo "packages:"
-  dpkg-query -W -f='  ${Package} ${Version}\n' supercollider-server valgrind 2>/dev/null || true
-} > "$RESULTS_DIR/machine.txt"
-log "$(sed -n 's/^cpu: //p' "$RESULTS_DIR/machine.txt"), $(nproc) cores; pinning: ${PIN[*]:-none}"
-
-# ------------------------------------------------------------------ commands
-# engine_cmd ENGINE N SECONDS [WAV]: sets CMD (run from $WORK_DIR) for one render; without WAV the
-# audio is discarded (ours) or written to the null device (scsynth, as in the anchor study).
-engine_cmd() {
-  local eng=$1 n=$2 secs=$3 wav=${4:-}
-  case "$eng" in
-    chronus)
-      CMD=("$BENCH_BIN" --voices "$n" --seconds "$secs")
-      if [ -n "$wav" ]; then CMD+=(--wav "$wav"); fi
-      ;;
-    scsynth)
-      local score
-      score=$("$PYTHON" "$TOOL" scsynth-inputs "$n" "$secs" "$WORK_DIR")
-      CMD=(scsynth -D 0 -n 4096 -m 65536 -o 2 -i 0 -z "$BLOCK" -N "$score" _ "${wav:-$NULL_DEV}" "$SR" WAV float)
-      ;;
-  esac
 }
-ENGINES=(chronus scsynth)
-failures=0
-cd "$WORK_DIR"
 
-# ------------------------------------------------------------------ output check (not timed)
-echo "# output check (real WAV files, not timed; run in $WORK_DIR)" >> "$RESULTS_DIR/commands.txt"
-for eng in "${ENGINES[@]}"; do
-  for n in 1 16; do
-    wav="${eng}_n${n}_s${VERIFY_SECONDS}.wav"
-    rm -f "$wav"
-    engine_cmd "$eng" "$n" "$VERIFY_SECONDS" "$wav"
-    echo "${CMD[*]}" >> "$RESULTS_DIR/commands.txt"
-    "${CMD[@]}" > "$RESULTS_DIR/logs/verify_${eng}_n${n}.out" 2>&1 || { log "WARNING: $eng N=$n output check failed"; failures=$((failures + 1)); }
-    stat=$("$PYTHON" "$TOOL" wavstat "$wav" 2>&1) || stat="unreadable: $stat"
-    echo "$eng N=$n ${VERIFY_SECONDS}s: $stat" >> "$RESULTS_DIR/wavstat.txt"
-    case "$stat" in *'"finite": true'*) ;; *) log "WARNING: $eng N=$n output: $stat"; failures=$((failures + 1)) ;; esac
-  done
-done
-
-# ------------------------------------------------------------------ timed runs
-# Order: repetition, voice count, engine, with the engine order swapped every repetition, so both
-# engines' runs of one configuration sit next to each other in time and drifts of this shared
-# machine hit both alike. Wall time is taken around the whole process (start-up included, for
-# both engines); CPU time and peak RSS come from GNU time.
-echo "# timed runs (each under: $TIME_BIN -v -o LOG; run in $WORK_DIR)" >> "$RESULTS_DIR/commands.txt"
-log "timed runs: N = $VOICES, $AUDIO_SECONDS s of audio, $REPS repetitions"
-for rep in $(seq 1 "$REPS"); do
-  for n in $VOICES; do
-    for k in 0 1; do
-      eng=${ENGINES[$(( (k + rep - 1) % 2 ))]}
-      engine_cmd "$eng" "$n" "$AUDIO_SECONDS"
-      tag="${eng}_n${n}_r${rep}"
-      if [ "$rep" = 1 ]; then echo "${PIN[*]:+${PIN[*]} }${CMD[*]}" >> "$RESULTS_DIR/commands.txt"; fi
-      t0=$EPOCHREALTIME
-      "$TIME_BIN" -v -o "$RESULTS_DIR/logs/$tag.time" "${PIN[@]}" "${CMD[@]}" > "$RESULTS_DIR/logs/$tag.out" 2>&1 || true
-      t1=$EPOCHREALTIME
-      "$PYTHON" "$TOOL" record "$RESULTS_DIR/raw.csv" "$eng" "$n" "$AUDIO_SECONDS" "$rep" "$t0" "$t1" \
-        "$RESULTS_DIR/logs/$tag.time" "$RESULTS_DIR/logs/$tag.out" >&2 || failures=$((failures + 1))
+# ------------------------------------------------------------------ the voice workload against scsynth
+run_voice() {
+  # ------------------------------------------------------------------ core calibration
+  # This VM's two vCPUs have differed in speed by up to 1.8x at times; the timed runs go to the
+  # faster one: an awk loop of 1e7 iterations per core, best of 3.
+  calibration=""
+  if have taskset; then
+    for c in $(seq 0 $(( $(nproc) - 1 ))); do
+      best=""
+      for _ in 1 2 3; do
+        t0=$EPOCHREALTIME
+        taskset -c "$c" awk 'BEGIN { for (i = 0; i < 1e7; i++) s += i * 0.5 }'
+        t1=$EPOCHREALTIME
+        best=$(awk -v b="$best" -v a="$t0" -v e="$t1" 'BEGIN { t = e - a; if (b == "" || t < b) b = t; printf "%.3f", b }')
+      done
+      calibration+="cpu$c ${best}s "
     done
-  done
-done
+    if [ "$BENCH_CPU" = auto ]; then
+      BENCH_CPU=$(awk '{ for (i = 1; i < NF; i += 2) { t = $(i + 1); sub(/s$/, "", t)
+                        if (b == "" || t + 0 < b) { b = t + 0; c = $i } } } END { sub(/^cpu/, "", c); print c }' <<< "$calibration")
+    fi
+  elif [ "$BENCH_CPU" = auto ]; then
+    BENCH_CPU=""
+  fi
+  PIN=()
+  if [ -n "$BENCH_CPU" ] && have taskset; then PIN=(taskset -c "$BENCH_CPU"); fi
 
-# ------------------------------------------------------------------ callgrind
-if [ "$RUN_CALLGRIND" = 1 ]; then
-  echo "# callgrind (run in $WORK_DIR)" >> "$RESULTS_DIR/commands.txt"
-  echo "engine,voices,seconds,ir" > "$RESULTS_DIR/callgrind.csv"
+  {
+    machine_info
+    echo "core calibration (awk loop of 1e7 iterations, best of 3): ${calibration:-not run}"
+    echo "pinning: ${PIN[*]:-none}"
+    echo "packages:"
+    dpkg-query -W -f='  ${Package} ${Version}\n' supercollider-server valgrind 2>/dev/null || true
+  } > "$RESULTS_DIR/machine.txt"
+  log "$(sed -n 's/^cpu: //p' "$RESULTS_DIR/machine.txt"), $(nproc) cores; pinning: ${PIN[*]:-none}"
+
+  # ------------------------------------------------------------------ commands
+  # engine_cmd ENGINE N SECONDS [WAV]: sets CMD (run from $WORK_DIR) for one render; without WAV the
+  # audio is discarded (ours) or written to the null device (scsynth, as in the anchor study).
+  engine_cmd() {
+    local eng=$1 n=$2 secs=$3 wav=${4:-}
+    case "$eng" in
+      chronus)
+        CMD=("$BENCH_BIN" --voices "$n" --seconds "$secs")
+        if [ -n "$wav" ]; then CMD+=(--wav "$wav"); fi
+        ;;
+      scsynth)
+        local score
+        score=$("$PYTHON" "$TOOL" scsynth-inputs "$n" "$secs" "$WORK_DIR")
+        CMD=(scsynth -D 0 -n 4096 -m 65536 -o 2 -i 0 -z "$BLOCK" -N "$score" _ "${wav:-$NULL_DEV}" "$SR" WAV float)
+        ;;
+    esac
+  }
+  ENGINES=(chronus scsynth)
+  failures=0
+  cd "$WORK_DIR"
+
+  # ------------------------------------------------------------------ output check (not timed)
+  echo "# output check (real WAV files, not timed; run in $WORK_DIR)" >> "$RESULTS_DIR/commands.txt"
   for eng in "${ENGINES[@]}"; do
     for n in 1 16; do
-      engine_cmd "$eng" "$n" "$CG_SECONDS"
-      tag="cg_${eng}_n${n}_s${CG_SECONDS}"
-      echo "valgrind --tool=callgrind --callgrind-out-file=$tag.out ${CMD[*]}" >> "$RESULTS_DIR/commands.txt"
-      if valgrind --tool=callgrind --callgrind-out-file="$tag.out" "${CMD[@]}" > "$RESULTS_DIR/logs/$tag.log" 2>&1; then
-        ir=$("$PYTHON" "$TOOL" callgrind-total "$tag.out")
-        echo "$eng,$n,$CG_SECONDS,$ir" >> "$RESULTS_DIR/callgrind.csv"
-        log "$tag: Ir $ir"
-        # where the instructions go (our binary has symbols)
-        if [ "$eng" = chronus ]; then
-          callgrind_annotate "$tag.out" 2>/dev/null | head -40 > "$RESULTS_DIR/logs/$tag.top.txt" || true
-        fi
-      else
-        log "WARNING: $tag failed"; failures=$((failures + 1))
-      fi
-      rm -f "$tag.out"
+      wav="${eng}_n${n}_s${VERIFY_SECONDS}.wav"
+      rm -f "$wav"
+      engine_cmd "$eng" "$n" "$VERIFY_SECONDS" "$wav"
+      echo "${CMD[*]}" >> "$RESULTS_DIR/commands.txt"
+      "${CMD[@]}" > "$RESULTS_DIR/logs/verify_${eng}_n${n}.out" 2>&1 || { log "WARNING: $eng N=$n output check failed"; failures=$((failures + 1)); }
+      stat=$("$PYTHON" "$TOOL" wavstat "$wav" 2>&1) || stat="unreadable: $stat"
+      echo "$eng N=$n ${VERIFY_SECONDS}s: $stat" >> "$RESULTS_DIR/wavstat.txt"
+      case "$stat" in *'"finite": true'*) ;; *) log "WARNING: $eng N=$n output: $stat"; failures=$((failures + 1)) ;; esac
     done
   done
-fi
 
-# ------------------------------------------------------------------ summary
+  # ------------------------------------------------------------------ timed runs
+  # Order: repetition, voice count, engine, with the engine order swapped every repetition, so both
+  # engines' runs of one configuration sit next to each other in time and drifts of this shared
+  # machine hit both alike. Wall time is taken around the whole process (start-up included, for
+  # both engines); CPU time and peak RSS come from GNU time.
+  echo "# timed runs (each under: $TIME_BIN -v -o LOG; run in $WORK_DIR)" >> "$RESULTS_DIR/commands.txt"
+  log "timed runs: N = $VOICES, $AUDIO_SECONDS s of audio, $REPS repetitions"
+  for rep in $(seq 1 "$REPS"); do
+    for n in $VOICES; do
+      for k in 0 1; do
+        eng=${ENGINES[$(( (k + rep - 1) % 2 ))]}
+        engine_cmd "$eng" "$n" "$AUDIO_SECONDS"
+        tag="${eng}_n${n}_r${rep}"
+        if [ "$rep" = 1 ]; then echo "${PIN[*]:+${PIN[*]} }${CMD[*]}" >> "$RESULTS_DIR/commands.txt"; fi
+        t0=$EPOCHREALTIME
+        "$TIME_BIN" -v -o "$RESULTS_DIR/logs/$tag.time" "${PIN[@]}" "${CMD[@]}" > "$RESULTS_DIR/logs/$tag.out" 2>&1 || true
+        t1=$EPOCHREALTIME
+        "$PYTHON" "$TOOL" record "$RESULTS_DIR/raw.csv" "$eng" "$n" "$AUDIO_SECONDS" "$rep" "$t0" "$t1" \
+          "$RESULTS_DIR/logs/$tag.time" "$RESULTS_DIR/logs/$tag.out" >&2 || failures=$((failures + 1))
+      done
+    done
+  done
+
+  # ------------------------------------------------------------------ callgrind
+  if [ "$RUN_CALLGRIND" = 1 ]; then
+    echo "# callgrind (run in $WORK_DIR)" >> "$RESULTS_DIR/commands.txt"
+    echo "engine,voices,seconds,ir" > "$RESULTS_DIR/callgrind.csv"
+    for eng in "${ENGINES[@]}"; do
+      for n in 1 16; do
+        engine_cmd "$eng" "$n" "$CG_SECONDS"
+        tag="cg_${eng}_n${n}_s${CG_SECONDS}"
+        echo "valgrind --tool=callgrind --callgrind-out-file=$tag.out ${CMD[*]}" >> "$RESULTS_DIR/commands.txt"
+        if valgrind --tool=callgrind --callgrind-out-file="$tag.out" "${CMD[@]}" > "$RESULTS_DIR/logs/$tag.log" 2>&1; then
+          ir=$("$PYTHON" "$TOOL" callgrind-total "$tag.out")
+          echo "$eng,$n,$CG_SECONDS,$ir" >> "$RESULTS_DIR/callgrind.csv"
+          log "$tag: Ir $ir"
+          # where the instructions go (our binary has symbols)
+          if [ "$eng" = chronus ]; then
+            callgrind_annotate "$tag.out" 2>/dev/null | head -40 > "$RESULTS_DIR/logs/$tag.top.txt" || true
+          fi
+        else
+          log "WARNING: $tag failed"; failures=$((failures + 1))
+        fi
+        rm -f "$tag.out"
+      done
+    done
+  fi
+
+  # ------------------------------------------------------------------ summary
+  rc=0
+  "$PYTHON" "$TOOL" summarize "$RESULTS_DIR" || rc=$?
+  log "results in $RESULTS_DIR (table.md); $failures warnings"
+  [ "$failures" -eq 0 ] || rc=1
+  return "$rc"
+}
+
+# ------------------------------------------------------------------ dual-slot engine
+# slot_run NAME ARGS...: runs chronus_slot_bench ARGS, Markdown to $SLOTS_DIR/NAME.md (and the
+# terminal), progress to logs/NAME.log; records the command and the load average around it.
+# Exit codes: 0 pass, 1 a bar fails, 77 skipped, other: error.
+slot_fail=0; slot_err=0; slot_skip=0
+slot_run() {
+  local name=$1; shift
+  echo "$SLOT_BIN $*" >> "$SLOT_CMDS"
+  echo "$name: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$LOADF"
+  local rc=0
+  "$SLOT_BIN" "$@" > "$SLOTS_DIR/$name.md" 2> "$SLOTS_DIR/logs/$name.log" || rc=$?
+  echo "$name: load average after:  $(cut -d' ' -f1-3 /proc/loadavg)" >> "$LOADF"
+  cat "$SLOTS_DIR/$name.md"
+  case "$rc" in
+    0) log "$name: bars pass" ;;
+    1) log "$name: a bar FAILS (see $SLOTS_DIR/$name.md)"; slot_fail=$((slot_fail + 1)) ;;
+    77) log "$name: skipped"; slot_skip=$((slot_skip + 1)) ;;
+    *) log "$name: ERROR (exit $rc; see $SLOTS_DIR/logs/$name.log)"; tail -5 "$SLOTS_DIR/logs/$name.log" >&2
+       slot_err=$((slot_err + 1)) ;;
+  esac
+}
+
+soak_runs() {
+  local jackd_args=()
+  if [ -n "$JACKD" ]; then jackd_args=(--jackd "$JACKD"); fi
+  slot_run "jack-idle_${JACK_IDLE_SECONDS}s" jack-idle --seconds "$JACK_IDLE_SECONDS" "${jackd_args[@]}" \
+    --jack-log "$SLOTS_DIR/logs/jackd_idle_${JACK_IDLE_SECONDS}s.log"
+  for ring in $SOAK_RINGS; do
+    local tag="soak_r${ring}_${SOAK_SECONDS}s"
+    log "soak: $SOAK_SECONDS s at ring target $ring"
+    local info=()
+    if [ "$ring" != 4 ]; then info=(--info); fi # not the default configuration: shown, not judged
+    slot_run "$tag" soak --seconds "$SOAK_SECONDS" --ring-target "$ring" "${jackd_args[@]}" \
+      --jack-log "$SLOTS_DIR/logs/jackd_$tag.log" --csv "$SLOTS_DIR/${tag}_rss.csv" "${info[@]}"
+  done
+}
+
+run_slots() {
+  cd "$REPO_DIR"
+  # Clear what this run will write (a 10-minute soak's files stay until the next soak of that length).
+  rm -f "$LOADF" "$SLOTS_DIR"/soak_r*_"${SOAK_SECONDS}"s* "$SLOTS_DIR"/logs/*_"${SOAK_SECONDS}"s.log \
+    "$SLOTS_DIR/jack-idle_${JACK_IDLE_SECONDS}s.md" "$SLOTS_DIR/logs/jack-idle_${JACK_IDLE_SECONDS}s.log"
+  if [ "$MODE" != soak ]; then
+    rm -f "$SLOTS_DIR"/prime.* "$SLOTS_DIR"/failover* "$SLOTS_DIR"/latency.md "$SLOTS_DIR/table.md" \
+      "$SLOTS_DIR"/logs/prime.log "$SLOTS_DIR"/logs/failover* "$SLOTS_DIR"/logs/latency.log "$SLOTS_DIR"/logs/jackd_latency.log
+  fi
+  local machine="$SLOTS_DIR/machine.txt"
+  if [ "$MODE" = soak ]; then machine="$SLOTS_DIR/machine_soak_${SOAK_SECONDS}s.txt"; fi
+  if [ "$MODE" = all ]; then echo "# build: see ../commands.txt" > "$SLOT_CMDS"; fi
+  echo "# dual-slot benchmarks (run in $REPO_DIR)" >> "$SLOT_CMDS"
+  { machine_info; echo "jackd: ${JACKD:-not installed} $(dpkg-query -W -f='${Version}' jackd2 2>/dev/null || true)"
+    echo "rtaudio: $(dpkg-query -W -f='${Version}' librtaudio6 2>/dev/null || echo unknown)"
+    echo "load average at start: $(cat /proc/loadavg)"; } > "$machine"
+  if [ "$MODE" != soak ]; then
+    log "dual-slot: prime and commit ($SLOT_REPS repetitions per size)"
+    slot_run prime prime --reps "$SLOT_REPS" --csv "$SLOTS_DIR/prime.csv"
+    log "dual-slot: failover ($FAILOVER_REPS stalls)"
+    slot_run failover failover --reps "$FAILOVER_REPS" --csv "$SLOTS_DIR/failover.csv"
+    # The same stall with a mirror that is not in step (a knob turned between prime and commit),
+    # the default configuration otherwise.
+    slot_run failover_not_in_step failover --reps "$FAILOVER_REPS" --not-in-step --csv "$SLOTS_DIR/failover_not_in_step.csv"
+    slot_run failover_r1 failover --reps "$FAILOVER_REPS" --ring-target 1 --csv "$SLOTS_DIR/failover_r1.csv" --info
+    log "dual-slot: output latency"
+    local jackd_args=()
+    if [ -n "$JACKD" ]; then jackd_args=(--jackd "$JACKD"); fi
+    slot_run latency latency "${jackd_args[@]}" --jack-log "$SLOTS_DIR/logs/jackd_latency.log"
+  fi
+  soak_runs
+  # One file with every table of this run (soak mode: its own).
+  local table="$SLOTS_DIR/table.md"
+  if [ "$MODE" = soak ]; then table="$SLOTS_DIR/table_soak_${SOAK_SECONDS}s.md"; fi
+  { echo "# Dual-slot engine benchmarks ($(date -u +%Y-%m-%dT%H:%M:%SZ))"; echo
+    for f in prime failover failover_not_in_step failover_r1 latency "jack-idle_${JACK_IDLE_SECONDS}s"; do
+      if { [ "$MODE" != soak ] || [ "$f" = "jack-idle_${JACK_IDLE_SECONDS}s" ]; } && [ -f "$SLOTS_DIR/$f.md" ]; then
+        cat "$SLOTS_DIR/$f.md"
+      fi
+    done
+    for ring in $SOAK_RINGS; do cat "$SLOTS_DIR/soak_r${ring}_${SOAK_SECONDS}s.md" 2>/dev/null || true; done
+    echo "Load average around each benchmark (the machine is shared):"; echo; sed 's/^/    /' "$LOADF"
+  } > "$table"
+  log "dual-slot results in $table: $slot_fail failing, $slot_err errors, $slot_skip skipped"
+  [ "$slot_err" -eq 0 ] || return 2
+  [ "$slot_fail" -eq 0 ] || return 1
+  return 0
+}
+
+# ------------------------------------------------------------------ run
+# Each part runs in a subshell with errexit on (a function called as `f || ...` would run with
+# errexit off); its exit status is collected here.
 rc=0
-"$PYTHON" "$TOOL" summarize "$RESULTS_DIR" || rc=$?
-log "results in $RESULTS_DIR (table.md); $failures warnings"
-[ "$failures" -eq 0 ] || rc=1
+if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
+  set +e; ( set -e; run_voice ); rc=$?; set -e
+fi
+if [ "$MODE" != voice ]; then
+  set +e; ( set -e; run_slots ); slots_rc=$?; set -e
+  if [ "$slots_rc" -gt "$rc" ]; then rc=$slots_rc; fi
+fi
 exit "$rc"

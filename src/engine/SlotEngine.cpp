@@ -116,6 +116,7 @@ struct SlotEngine::Shared {
     // Supervisor / control -> everyone.
     std::atomic<std::uint64_t> stalls{0}, rebuilds{0};
     std::atomic<std::int64_t> lastPrimeNs{0};
+    std::atomic<int> audioPriority{-1}; // the audio thread's SCHED_FIFO/RR priority; 0 not real-time
 };
 
 namespace {
@@ -208,13 +209,24 @@ struct SlotEngine::Slot {
 
 void SlotEngine::Slot::run() noexcept {
     ScopedFlushDenormals ftz;
-    if (config.realtimeWorkers) {
-        sched_param param{};
-        param.sched_priority = config.workerPriority;
-        realtime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0, std::memory_order_relaxed);
-    }
+    int appliedFor = -2; // the audio priority the worker's scheduling was last set for
     while (!stopRequested.load(std::memory_order_acquire)) {
         const std::uint32_t seen = wake.load(std::memory_order_acquire);
+        // Real-time just below the audio thread once its priority is known (JACK's client thread
+        // runs at the server's priority minus 5, a null driver at 70): rendering must not preempt
+        // the callback it feeds. Normal scheduling while the callback is not real-time.
+        if (const int audio = shared->audioPriority.load(std::memory_order_acquire);
+            config.realtimeWorkers && audio != appliedFor) {
+            appliedFor = audio;
+            sched_param param{};
+            if (audio > 0) {
+                param.sched_priority = std::max(1, std::min(audio - 1, config.workerPriority));
+                realtime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0, std::memory_order_relaxed);
+            } else if (audio == 0) {
+                pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
+                realtime.store(false, std::memory_order_relaxed);
+            }
+        }
         try {
             if (dropPlan.exchange(false, std::memory_order_acq_rel))
                 fail();
@@ -586,10 +598,9 @@ bool SlotEngine::waitFor(const std::atomic<std::uint32_t>& counter, std::uint32_
 void SlotEngine::followFailover() {
     if (!m_running)
         return;
-    const std::uint64_t takeovers = m_shared->takeovers.load(std::memory_order_acquire);
-    if (takeovers == m_seenTakeovers)
-        return;
-    m_seenTakeovers = takeovers;
+    completeSync();
+    // The audio thread's active index is the truth (a failover that fades switches it only when the
+    // fade ends; a commit in progress holds m_mutex, so this never runs in the middle of one).
     const int a = m_shared->active.load(std::memory_order_acquire);
     if (a == m_controlActive)
         return;
@@ -606,12 +617,13 @@ void SlotEngine::followFailover() {
         m_timelineLog.clear();
     }
     m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
-    (void)resync(1 - a, std::chrono::milliseconds(2000));
+    (void)resync(1 - a, std::chrono::milliseconds(2000), false);
 }
 
 // m_mutex held. Before an edit reaches the standby it stops being a failover target; if the callback
 // took it over meanwhile, follow that and edit the new standby.
 bool SlotEngine::markStandbyDirty() {
+    m_syncTicket = 0; // an edit follows: the standby will not be a clean mirror when its sync ends
     for (int spins = 0; spins < 100000; ++spins) {
         followFailover();
         Slot& s = *m_slots[static_cast<std::size_t>(1 - m_controlActive)];
@@ -791,9 +803,10 @@ Status SlotEngine::loadPending(const PatchGraph& graph) {
 // m_mutex held. `slot` (the standby) becomes a mirror of the committed patch: it rebuilds the patch
 // the committed timeline started from, replays the live changes since at their stamps, and catches
 // up with the output, so it plays what the active plays, sample for sample.
-Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout) {
+Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout, bool wait) {
     Slot& s = *m_slots[static_cast<std::size_t>(slot)];
     s.lease.store(Dirty, std::memory_order_release);
+    m_syncTicket = 0;
     if (!sendGraph(slot, m_timelineExact ? m_timelineStart : m_committed))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue stayed full");
     SlotCommand c;
@@ -808,14 +821,34 @@ Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout) {
     } else {
         c.timeline = (m_nextTicket++) | kUnalignedTimeline; // plays the same patch, not in step
     }
-    if (!send(slot, c, timeout) || !waitFor(s.syncDone, c.ticket, timeout + std::chrono::milliseconds(2000)))
+    m_standbyGraph = m_committed;
+    m_standbyDelta.clear();
+    if (!send(slot, c, timeout))
+        return Status::error(ErrorCode::QueueFull, "the standby slot's command queue stayed full");
+    if (!wait) { // completeSync() raises the lease when the worker is done
+        m_syncSlot = slot;
+        m_syncTicket = c.ticket;
+        m_syncTimeline = c.timeline;
+        return {};
+    }
+    if (!waitFor(s.syncDone, c.ticket, timeout + std::chrono::milliseconds(2000)))
         return Status::error(ErrorCode::Timeout, "the standby slot did not re-sync in time");
     if (s.state.load(std::memory_order_acquire) == SlotState::Failed)
         return Status::error(ErrorCode::InvalidArgument, "the standby slot failed to rebuild the committed patch");
     s.lease.store(Clean, std::memory_order_release);
-    m_standbyGraph = m_committed;
-    m_standbyDelta.clear();
     return {};
+}
+
+// m_mutex held. Finishes a re-sync started without waiting, once the worker is done.
+void SlotEngine::completeSync() {
+    if (m_syncTicket == 0)
+        return;
+    Slot& s = *m_slots[static_cast<std::size_t>(m_syncSlot)];
+    if (s.syncDone.load(std::memory_order_acquire) != m_syncTicket)
+        return;
+    m_syncTicket = 0;
+    if (m_syncSlot != m_controlActive && s.state.load(std::memory_order_acquire) != SlotState::Failed)
+        s.lease.store(Clean, std::memory_order_release);
 }
 
 Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
@@ -953,7 +986,9 @@ Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::millis
     SlotCommand active;
     active.kind = SlotCommandKind::MarkActive;
     send(standby, active, std::chrono::milliseconds(1000));
-    if (Status s = resync(old, timeout); !s)
+    // The old active re-syncs in the background (a long history to replay must not hold the
+    // controller); live changes meanwhile reach it stamped, after its Sync, and wait for their frame.
+    if (Status s = resync(old, timeout, false); !s)
         m_slots[static_cast<std::size_t>(old)]->needsRebuild.store(true); // the supervisor retries
     return report;
 }
@@ -995,10 +1030,11 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph) {
         const Slot& x = *m_slots[static_cast<std::size_t>(slot)];
         return x.timelinePublished.load(std::memory_order_acquire) == m_timeline;
     };
-    const bool stampA = onTimeline(a), stampS = onTimeline(s);
+    const bool syncing = m_syncTicket != 0 && m_syncSlot == s && m_syncTimeline == m_timeline;
+    const bool stampA = onTimeline(a), stampS = onTimeline(s) || syncing;
     std::int64_t stamp = 0;
     for (int slot : {a, s})
-        if (slot == a ? stampA : stampS)
+        if (onTimeline(slot)) // a slot still syncing has no frame on this timeline yet
             stamp = std::max(stamp, m_slots[static_cast<std::size_t>(slot)]->planFramePublished.load(std::memory_order_acquire));
     stamp += 2 * m_config.blockSize; // after what either may be rendering right now
     bool ok = true;
@@ -1020,8 +1056,17 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph) {
         SlotCommand cs = c;
         cs.timeline = stampS ? m_timeline : 0;
         cs.stamp = stamp;
-        if (!stampS)
+        const Slot& standby = *m_slots[static_cast<std::size_t>(s)];
+        if (!stampS && m_primedExact && standby.timelinePublished.load(std::memory_order_acquire) == m_primedTimeline) {
+            // A standby primed on a timeline of its own is idle (its ring is full and nobody reads
+            // it): the change lands on its next block, a frame known here, and joins that
+            // timeline's history so a mirror can replay it after the commit.
+            cs.timeline = m_primedTimeline;
+            cs.stamp = standby.planFramePublished.load(std::memory_order_acquire);
+            m_standbyDelta.push_back(cs);
+        } else if (!stampS) {
             m_primedExact = false;
+        }
         ok &= send(s, cs, std::chrono::milliseconds(100));
     }
     if (!ok)
@@ -1135,7 +1180,7 @@ void SlotEngine::supervise() noexcept {
                 // is left to its next prime (rebuilding would lose the edits).
                 if (standby.needsRebuild.exchange(false, std::memory_order_acq_rel) && (clean || m_pending == m_committed)) {
                     m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
-                    (void)resync(s, std::chrono::milliseconds(2000));
+                    (void)resync(s, std::chrono::milliseconds(2000), false);
                 }
             } catch (...) {
                 // Allocation failure while rebuilding: try again on the next round.
@@ -1204,6 +1249,14 @@ EngineStats SlotEngine::stats() const noexcept {
 
 void SlotEngine::process(float* interleaved, int frames) noexcept {
     rt::RealtimeSection section;
+    if (!m_audioPrioritySeen) { // once per stream: the workers place themselves just below it
+        m_audioPrioritySeen = true;
+        int policy = SCHED_OTHER;
+        sched_param param{};
+        const bool rt = pthread_getschedparam(pthread_self(), &policy, &param) == 0 &&
+                        (policy == SCHED_FIFO || policy == SCHED_RR);
+        m_shared->audioPriority.store(rt ? param.sched_priority : 0, std::memory_order_release);
+    }
     for (auto& slot : m_slots)
         slot->ring.applyDiscard();
     for (int done = 0; done < frames;) {

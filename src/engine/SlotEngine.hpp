@@ -56,8 +56,8 @@ struct EngineConfig {
     double maxCatchUpSeconds = 30.0; // a mirror replays at most this much history to stay in step
     double statsWindowSeconds = 1.0;
     bool offline = false;        // process() waits for the workers (offline render); never live
-    bool realtimeWorkers = true; // ask for SCHED_FIFO for the workers (below the audio thread)
-    int workerPriority = 60;
+    bool realtimeWorkers = true; // SCHED_FIFO for the workers, one below the audio thread's priority
+    int workerPriority = 60;     // at most this
 };
 
 struct SlotStats {
@@ -189,7 +189,8 @@ private:
     void followFailover();
     bool markStandbyDirty();
     bool sendGraph(int slot, const PatchGraph& graph);
-    Status resync(int slot, std::chrono::milliseconds timeout);
+    Status resync(int slot, std::chrono::milliseconds timeout, bool wait = true);
+    void completeSync();
     Result<double> primeLocked(std::chrono::milliseconds timeout);
     Result<CommitReport> commitLocked(double fadeMs, std::chrono::milliseconds timeout);
     Status sendLive(SlotCommand c, const PatchGraph& liveGraph);
@@ -229,8 +230,11 @@ private:
     // changes in-place primes gave it (stamped), which join the timeline's history if it commits.
     PatchGraph m_standbyGraph;
     std::vector<SlotCommand> m_standbyDelta;
-    std::uint64_t m_seenTakeovers = 0;
     bool m_standbyPrimed = false; // primed since the last edit sent to it
+    // A re-sync started without waiting (after a commit or a failover): its slot and ticket.
+    int m_syncSlot = 0;
+    std::uint32_t m_syncTicket = 0;
+    std::uint32_t m_syncTimeline = 0;
 
     std::thread m_supervisor;
     std::atomic<bool> m_supervisorStop{false};
@@ -243,6 +247,7 @@ private:
     float m_fadeRho = 0.0f;
     double m_corrAB = 0.0, m_corrAA = 0.0, m_corrBB = 0.0; // running, during an adaptive fade
     bool m_mirrorInStep = false;
+    bool m_audioPrioritySeen = false;
     int m_rollbackSlot = -1;
     std::int64_t m_rollbackFramesLeft = 0;
     std::int64_t m_windowFrames = 0, m_windowLength = 48000;
