@@ -1,5 +1,7 @@
 #include "CtlCommand.hpp"
 
+#include "OscArgs.hpp"
+
 #include "CommandLine.hpp"
 
 #include <QCommandLineParser>
@@ -7,6 +9,8 @@
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QJsonArray>
+
+#include <array>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
@@ -96,23 +100,26 @@ QString formatMs(double v) {
     return QString::number(v, 'f', 2) + " ms";
 }
 
-QJsonValue argToJson(char type, const lo_arg* a) {
+QJsonValue argToJson(char type, const void* a) {
+    using oscarg::read;
     switch (type) {
     case LO_INT32:
-        return a->i;
+        return read<std::int32_t>(a);
     case LO_INT64:
-        return static_cast<qint64>(a->h);
-    case LO_FLOAT:
-        return std::isfinite(a->f) ? QJsonValue(shortestDouble(a->f))
-                                   : QJsonValue(QString::number(static_cast<double>(a->f)));
-    case LO_DOUBLE:
-        return std::isfinite(a->d) ? QJsonValue(a->d) : QJsonValue(QString::number(a->d));
+        return static_cast<qint64>(read<std::int64_t>(a));
+    case LO_FLOAT: {
+        const float f = read<float>(a);
+        return std::isfinite(f) ? QJsonValue(shortestDouble(f)) : QJsonValue(QString::number(static_cast<double>(f)));
+    }
+    case LO_DOUBLE: {
+        const double d = read<double>(a);
+        return std::isfinite(d) ? QJsonValue(d) : QJsonValue(QString::number(d));
+    }
     case LO_STRING:
-        return QString::fromUtf8(&a->s);
     case LO_SYMBOL:
-        return QString::fromUtf8(&a->S);
+        return QString::fromUtf8(oscarg::text(a));
     case LO_CHAR:
-        return QString(QChar(static_cast<char16_t>(a->c & 0xff)));
+        return QString(QChar(static_cast<char16_t>(read<std::int32_t>(a) & 0xff)));
     case LO_TRUE:
         return true;
     case LO_FALSE:
@@ -121,13 +128,17 @@ QJsonValue argToJson(char type, const lo_arg* a) {
         return QJsonValue::Null;
     case LO_INFINITUM:
         return QStringLiteral("infinitum");
-    case LO_MIDI:
-        return QJsonArray{a->m[0], a->m[1], a->m[2], a->m[3]};
-    case LO_TIMETAG:
-        return static_cast<double>(a->t.sec) + static_cast<double>(a->t.frac) / 4294967296.0;
+    case LO_MIDI: {
+        const auto m = read<std::array<std::uint8_t, 4>>(a);
+        return QJsonArray{m[0], m[1], m[2], m[3]};
+    }
+    case LO_TIMETAG: {
+        const auto t = read<std::array<std::uint32_t, 2>>(a);
+        return static_cast<double>(t[0]) + static_cast<double>(t[1]) / 4294967296.0;
+    }
     case LO_BLOB: // a received blob is its size followed by its bytes
         return QString::fromLatin1(
-            QByteArray(&a->blob.data, static_cast<qsizetype>(a->blob.size)).toBase64());
+            QByteArray(oscarg::blobData(a), static_cast<qsizetype>(read<std::int32_t>(a))).toBase64());
     default:
         return QJsonValue::Null;
     }
@@ -209,7 +220,7 @@ private:
     int accept(bool error, const char* types, lo_arg** argv, int argc) {
         if (m_answered || argc < 1 || (types[0] != LO_STRING && types[0] != LO_SYMBOL))
             return 0;
-        const char* address = types[0] == LO_STRING ? &argv[0]->s : &argv[0]->S;
+        const char* address = oscarg::text(argv[0]);
         if (m_expected != address)
             return 0;
         m_reply.error = error;

@@ -1,6 +1,7 @@
 #include "OscServer.hpp"
 
 #include "EngineStatus.hpp"
+#include "OscArgs.hpp"
 #include "PatchFile.hpp"
 #include "audio/AudioDriver.hpp"
 #include "engine/ModuleRegistry.hpp"
@@ -364,13 +365,13 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         return replyError(request, want);
     for (int i = 0; i < argc; ++i) {
         const char t = types[i];
-        const lo_arg* a = static_cast<const lo_arg*>(argv[i]);
+        const void* a = argv[i];
         switch (expected[static_cast<std::size_t>(i)]) {
         case 's':
             if (t != 's' && t != 'S')
                 return replyError(request, want);
             {
-                const char* s = t == 's' ? &a->s : &a->S;
+                const char* s = oscarg::text(a);
                 const std::size_t n = std::strlen(s);
                 if (!validUtf8(s, n))
                     return replyError(request, "argument " + std::to_string(i + 1) + " is not valid UTF-8");
@@ -383,13 +384,13 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         case 'n': {
             double v = 0.0;
             if (t == 'i')
-                v = a->i;
+                v = oscarg::read<std::int32_t>(a);
             else if (t == 'h')
-                v = static_cast<double>(a->h);
+                v = static_cast<double>(oscarg::read<std::int64_t>(a));
             else if (t == 'f')
-                v = static_cast<double>(a->f);
+                v = static_cast<double>(oscarg::read<float>(a));
             else if (t == 'd')
-                v = a->d;
+                v = oscarg::read<double>(a);
             else
                 return replyError(request, want);
             if (!std::isfinite(v))
@@ -401,14 +402,14 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
             int on = -1;
             if (t == 'T' || t == 'F')
                 on = t == 'T';
-            else if (t == 'i' && (a->i == 0 || a->i == 1))
-                on = a->i;
-            else if (t == 'f' && (a->f == 0.0f || a->f == 1.0f))
-                on = a->f == 1.0f;
-            else if (t == 'd' && (a->d == 0.0 || a->d == 1.0))
-                on = a->d == 1.0;
+            else if (t == 'i' && (oscarg::read<std::int32_t>(a) == 0 || oscarg::read<std::int32_t>(a) == 1))
+                on = oscarg::read<std::int32_t>(a);
+            else if (t == 'f' && (oscarg::read<float>(a) == 0.0f || oscarg::read<float>(a) == 1.0f))
+                on = oscarg::read<float>(a) == 1.0f;
+            else if (t == 'd' && (oscarg::read<double>(a) == 0.0 || oscarg::read<double>(a) == 1.0))
+                on = oscarg::read<double>(a) == 1.0;
             else if (t == 's' || t == 'S') {
-                const std::string s = t == 's' ? &a->s : &a->S;
+                const std::string s = oscarg::text(a);
                 if (s == "1" || s == "on" || s == "true")
                     on = 1;
                 else if (s == "0" || s == "off" || s == "false")
