@@ -269,7 +269,7 @@ void OscServer::networkLoop() {
     }
 }
 
-void OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values) {
+bool OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values) {
     lo_message m = lo_message_new();
     for (const Value& v : values) {
         if (const auto* i = std::get_if<std::int32_t>(&v))
@@ -285,11 +285,10 @@ void OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, 
         // Does not fit in one datagram: say so instead of going silent.
         std::free(data);
         lo_message_free(m);
-        m_errors.fetch_add(1);
         const std::string address = std::holds_alternative<std::string>(values.front()) ? std::get<std::string>(values.front()) : "";
         send(sender, "/error", {address, "the reply is too large for one OSC packet (" + std::to_string(size) +
-                                             " bytes, at most " + std::to_string(kMaxReply) + "); save the patch to a file instead"});
-        return;
+                                             " bytes, at most " + std::to_string(kMaxReply) + ")"});
+        return false;
     }
     if (data) {
         Outgoing o;
@@ -300,12 +299,13 @@ void OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, 
         m_out.push_back(std::move(o));
     }
     lo_message_free(m);
+    return data != nullptr;
 }
 
 void OscServer::reply(const Request& request, std::vector<Value> values) {
     values.insert(values.begin(), request.address);
-    m_replies.fetch_add(1);
-    send(request.sender, "/reply", values);
+    // One count per request: a reply too large to send went out as an /error.
+    (send(request.sender, "/reply", values) ? m_replies : m_errors).fetch_add(1);
 }
 
 void OscServer::replyError(const Request& request, const std::string& message) {
@@ -606,8 +606,11 @@ void OscServer::execute(const Request& r) {
             return fail(loaded.status());
         if (Status s = m_engine.loadPending(loaded->graph); !s)
             return fail(s);
-        return reply(r, {QFileInfo(path).absoluteFilePath().toStdString(),
-                         static_cast<std::int32_t>(loaded->graph.nodes().size())});
+        std::vector<Value> values{QFileInfo(path).absoluteFilePath().toStdString(),
+                                  static_cast<std::int32_t>(loaded->graph.nodes().size())};
+        for (const QString& warning : loaded->warnings) // e.g. values clamped to their range
+            values.emplace_back(warning.toStdString());
+        return reply(r, values);
     }
     if (a.starts_with("/mod/")) {
         const std::string rest = a.substr(5);

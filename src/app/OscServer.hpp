@@ -91,7 +91,8 @@ private:
     void execute(const Request& request);
     void reply(const Request& request, std::vector<Value> values);
     void replyError(const Request& request, const std::string& message);
-    void send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values);
+    // False when the reply did not fit a datagram and an /error went instead.
+    bool send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values);
     std::vector<Value> statusValues(bool json) const;
 
     engine::SlotEngine& m_engine;

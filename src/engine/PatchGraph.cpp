@@ -62,12 +62,15 @@ PatchNode* PatchGraph::findMutable(std::string_view id) noexcept {
 }
 
 std::string PatchGraph::moduleIdList() const {
+    constexpr std::size_t kListed = 24; // an error message names some, not thousands
     std::string list;
-    for (const PatchNode& node : m_nodes) {
+    for (std::size_t i = 0; i < std::min(kListed, m_nodes.size()); ++i) {
         if (!list.empty())
             list += ", ";
-        list += node.id;
+        list += m_nodes[i].id;
     }
+    if (m_nodes.size() > kListed)
+        list += ", ... (" + std::to_string(m_nodes.size()) + " in all)";
     return list;
 }
 
