@@ -304,7 +304,13 @@ void TestJackDriver::playsThroughTheJackDummyServer() {
     while (firstSound < captured && left[firstSound] == 0.0f)
         ++firstSound;
     QVERIFY2(firstSound < captured, "the capture client heard nothing");
-    for (std::size_t i = 0; i < captured; ++i)
+    // The capture ports are connected one after the other while audio runs: until both are, one
+    // channel reads silence. Compare from the first frame where both carry the signal.
+    std::size_t bothConnected = firstSound;
+    while (bothConnected < captured && (left[bothConnected] == 0.0f || right[bothConnected] == 0.0f))
+        ++bothConnected;
+    QVERIFY2(bothConnected < static_cast<std::size_t>(kRate), "the right channel was never heard");
+    for (std::size_t i = bothConnected; i < captured; ++i)
         if (right[i] != -left[i])
             QFAIL(qPrintable(QString("frame %1: right %2 is not -left %3").arg(i).arg(right[i]).arg(left[i])));
     const std::size_t windowStart = firstSound + static_cast<std::size_t>(kRate) / 2;
