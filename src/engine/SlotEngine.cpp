@@ -109,7 +109,7 @@ struct SlotEngine::Shared {
     std::atomic<bool> fading{false};
     std::atomic<float> fadeProgress{0.0f};
     std::atomic<float> fadeCorrelation{0.0f};
-    std::atomic<std::uint64_t> failovers{0}, takeovers{0}, rollbacks{0}, unhealthy{0}, muted{0};
+    std::atomic<std::uint64_t> failovers{0}, rollbacks{0}, unhealthy{0}, muted{0};
     std::atomic<std::uint64_t> framesOut{0}, xruns{0};
     std::atomic<std::uint32_t> outputTimeline{0};
     std::atomic<std::int64_t> outputPlanFrame{0};
@@ -185,7 +185,6 @@ struct SlotEngine::Slot {
     std::uint32_t timeline = 0;
     std::int64_t planFrame = 0;
     EngineConfig config;
-    bool primed = false;
     std::thread thread;
 
     void run() noexcept;
@@ -199,7 +198,6 @@ struct SlotEngine::Slot {
     void setState(SlotState s) noexcept { state.store(s, std::memory_order_release); }
     void fail() noexcept {
         plan.reset();
-        primed = false;
         primeReady.store(false, std::memory_order_release);
         setState(SlotState::Failed);
         produced.fetch_add(1, std::memory_order_release);
@@ -405,7 +403,6 @@ void SlotEngine::Slot::apply(const SlotCommand& c) {
                 return primeDone.store(c.ticket, std::memory_order_release);
         }
         renderToTarget();
-        primed = true;
         primeReady.store(true, std::memory_order_release);
         setState(SlotState::Primed);
         primeDone.store(c.ticket, std::memory_order_release);
@@ -414,7 +411,6 @@ void SlotEngine::Slot::apply(const SlotCommand& c) {
     case SlotCommandKind::Sync: {
         commandsApplied.fetch_add(1, std::memory_order_relaxed);
         setState(SlotState::Syncing);
-        primed = false;
         primeReady.store(false, std::memory_order_release);
         ScopedNormalPriority heavy(realtime.load(std::memory_order_relaxed));
         if (!compile(c.timeline))
@@ -439,7 +435,6 @@ void SlotEngine::Slot::apply(const SlotCommand& c) {
     }
     case SlotCommandKind::MarkActive:
         commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        primed = false;
         primeReady.store(false, std::memory_order_release);
         setState(SlotState::Active);
         return;
@@ -470,7 +465,6 @@ void SlotEngine::Slot::apply(const SlotCommand& c) {
     editsApplied.fetch_add(1, std::memory_order_relaxed);
     if (!status)
         editErrors.fetch_add(1, std::memory_order_relaxed);
-    primed = false;
     primeReady.store(false, std::memory_order_release);
     setState(SlotState::Editing);
 }
@@ -1533,14 +1527,12 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
                           true);
                 main.needsRebuild.store(true, std::memory_order_release);
                 sh.failovers.fetch_add(1, std::memory_order_relaxed);
-                sh.takeovers.fetch_add(1, std::memory_order_acq_rel);
             } else if (okM && mirror.lease.compare_exchange_strong(expected, TakenOver, std::memory_order_acq_rel)) {
                 // Failover: the mirror plays the same patch in step, so this is seamless.
                 std::copy(m_scratchM.data(), m_scratchM.data() + 2 * n, out);
                 sh.active.store(mIndex, std::memory_order_release);
                 main.needsRebuild.store(true, std::memory_order_release);
                 sh.failovers.fetch_add(1, std::memory_order_relaxed);
-                sh.takeovers.fetch_add(1, std::memory_order_acq_rel);
             } else if (sickA) {
                 std::fill(out, out + 2 * n, 0.0f);
                 sh.muted.fetch_add(1, std::memory_order_relaxed);
