@@ -5,6 +5,7 @@
 // and on the engine's counters, synchronised on the engine's own events.
 
 #include "SlotRig.hpp"
+#include "engine/EngineTestUtils.hpp"
 #include "support/SignalAnalysis.hpp"
 
 #include <QTest>
@@ -21,13 +22,6 @@ using chronus::test::SlotRig;
 namespace {
 constexpr double kRate = 48000.0;
 
-QByteArray text(const Status& s) { return QByteArray::fromStdString(s.message()); }
-template <class T> QByteArray text(const Result<T>& r) { return text(r.status()); }
-#define VERIFY_OK(expr)                                                                                      \
-    do {                                                                                                     \
-        const auto& verifyOk_ = (expr);                                                                      \
-        QVERIFY2(verifyOk_.ok(), text(verifyOk_).constData());                                               \
-    } while (false)
 
 PatchGraph sinePatch(double freq, double gain = 0.5, const char* id = "osc") {
     PatchGraph g;
@@ -111,7 +105,7 @@ private slots:
 
 void TestSlotEngine::editsReachOnlyTheStandbyAcrossSwaps() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.start());
     for (int swap = 0; swap < 6; ++swap) {
         const int active = rig.engine.activeSlot();
         const int standby = 1 - active;
@@ -121,10 +115,10 @@ void TestSlotEngine::editsReachOnlyTheStandbyAcrossSwaps() {
         QVERIFY(waitStats(rig.engine, [&](const EngineStats& s) { return s.slot[standby].inStep; }));
         const EngineStats before = rig.engine.stats();
         const std::string id = "m" + std::to_string(swap);
-        VERIFY_OK(rig.engine.addModule(id, "sine"));
-        VERIFY_OK(rig.engine.connect(id, "out"));
-        VERIFY_OK(rig.engine.setPending(id, "freq", 200.0 + 50.0 * swap));
-        VERIFY_OK(rig.engine.setPending(id, "gain", 0.1));
+        CHRONUS_VERIFY_OK(rig.engine.addModule(id, "sine"));
+        CHRONUS_VERIFY_OK(rig.engine.connect(id, "out"));
+        CHRONUS_VERIFY_OK(rig.engine.setPending(id, "freq", 200.0 + 50.0 * swap));
+        CHRONUS_VERIFY_OK(rig.engine.setPending(id, "gain", 0.1));
         // The standby applies all four; the active's queue never sees one.
         QVERIFY(waitStats(rig.engine, [&](const EngineStats& s) {
             return s.slot[standby].editsApplied == before.slot[standby].editsApplied + 4;
@@ -136,7 +130,7 @@ void TestSlotEngine::editsReachOnlyTheStandbyAcrossSwaps() {
         QCOMPARE(after.slot[active].editsApplied, before.slot[active].editsApplied);
         QCOMPARE(after.slot[standby].editErrors, before.slot[standby].editErrors);
         auto report = rig.engine.commit();
-        VERIFY_OK(report);
+        CHRONUS_VERIFY_OK(report);
         QCOMPARE(report.value().slot, standby);
         QCOMPARE(rig.engine.activeSlot(), standby);
         QCOMPARE(rig.engine.stats().activeSlot, standby);
@@ -149,26 +143,26 @@ void TestSlotEngine::editsReachOnlyTheStandbyAcrossSwaps() {
 
 void TestSlotEngine::primeReportsTimeAndCommitSwitchesFrequency() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
     auto primed = rig.engine.prime();
-    VERIFY_OK(primed);
+    CHRONUS_VERIFY_OK(primed);
     QVERIFY(primed.value() > 0.0);
     const int standby = rig.engine.standbySlot();
     QVERIFY(rig.engine.stats().slot[standby].primeReady);
     QCOMPARE(rig.engine.stats().slot[standby].state, SlotState::Primed);
     QVERIFY(rig.engine.stats().lastPrimeMs > 0.0);
     auto first = rig.engine.commit();
-    VERIFY_OK(first);
+    CHRONUS_VERIFY_OK(first);
     QCOMPARE(first.value().primeMs, 0.0); // already primed
     QVERIFY(first.value().commitMs >= 0.0);
     std::vector<float> a = record(rig, 0.5);
     QVERIFY(!a.empty());
     QVERIFY(std::fabs(test::estimateFrequency(a, kRate) - 440.0) < 0.5);
 
-    VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
+    CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
     auto second = rig.engine.commit(); // primes on its own
-    VERIFY_OK(second);
+    CHRONUS_VERIFY_OK(second);
     QVERIFY(second.value().primeMs > 0.0);
     QCOMPARE(second.value().slot, 1 - first.value().slot);
     std::vector<float> b = record(rig, 0.5);
@@ -183,11 +177,11 @@ void TestSlotEngine::primeReportsTimeAndCommitSwitchesFrequency() {
 
 void TestSlotEngine::silenceIsAValidPatch() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
-    VERIFY_OK(rig.engine.removeModule("osc")); // nothing reaches the output any more
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.removeModule("osc")); // nothing reaches the output any more
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     std::vector<float> x = record(rig, 0.2);
     QVERIFY(!x.empty());
     QCOMPARE(test::peak(x), 0.0f);
@@ -195,13 +189,13 @@ void TestSlotEngine::silenceIsAValidPatch() {
 
 void TestSlotEngine::abortLeavesTheCommittedPatchPlaying() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
-    VERIFY_OK(rig.engine.setPending("osc", "freq", 880.0));
-    VERIFY_OK(rig.engine.prime());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 880.0));
+    CHRONUS_VERIFY_OK(rig.engine.prime());
     const int standby = rig.engine.standbySlot();
-    VERIFY_OK(rig.engine.abort());
+    CHRONUS_VERIFY_OK(rig.engine.abort());
     QVERIFY(rig.engine.pending() == rig.engine.committed());
     const EngineStats s = rig.engine.stats();
     QVERIFY(!s.slot[standby].primeReady);
@@ -210,25 +204,25 @@ void TestSlotEngine::abortLeavesTheCommittedPatchPlaying() {
     std::vector<float> x = record(rig, 0.5);
     QVERIFY(std::fabs(test::estimateFrequency(x, kRate) - 440.0) < 0.5);
     // The next commit (nothing pending) changes nothing audible.
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     QCOMPARE(rig.engine.stats().lastFadeCorrelation, 1.0);
 }
 
 void TestSlotEngine::undoCommitBringsThePreviousPatchBack() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.start());
     QVERIFY(!rig.engine.canUndoCommit());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
-    VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     {
         const double f = test::estimateFrequency(record(rig, 0.3), kRate);
         QVERIFY2(std::fabs(f - 660.0) < 0.5, qPrintable(QString("measured %1 Hz").arg(f)));
     }
     QVERIFY(rig.engine.canUndoCommit());
     auto undone = rig.engine.undoCommit();
-    VERIFY_OK(undone);
+    CHRONUS_VERIFY_OK(undone);
     QVERIFY(std::fabs(test::estimateFrequency(record(rig, 0.3), kRate) - 440.0) < 0.5);
     QVERIFY(rig.engine.committed() == sinePatch(440.0));
 }
@@ -237,16 +231,16 @@ void TestSlotEngine::commitHasNoClick() {
     // Two sines of different frequency and (arbitrary) phase: the largest sample-to-sample step
     // across the commit is no larger than the largest step within either signal alone.
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     // Another oscillator (a new patch, compiled fresh: its own phase), not a glide of the old one.
-    VERIFY_OK(rig.engine.loadPending(sinePatch(660.0, 0.5, "osc2")));
-    VERIFY_OK(rig.engine.prime());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(660.0, 0.5, "osc2")));
+    CHRONUS_VERIFY_OK(rig.engine.prime());
     rig.recorder.arm();
     QVERIFY(rig.recorder.waitFrames(4800));
     auto report = rig.engine.commit(20.0);
-    VERIFY_OK(report);
+    CHRONUS_VERIFY_OK(report);
     QVERIFY(rig.recorder.waitFrames(4800 + 19200));
     std::vector<float> x = leftChannel(rig.recorder.take());
     QVERIFY(test::allFinite(x));
@@ -295,24 +289,24 @@ void TestSlotEngine::fadeKeepsLoudnessSteady() {
     EngineConfig config = testConfig();
     config.fadeLaw = static_cast<FadeLaw>(law);
     SlotRig rig(config);
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(fromFreq)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(fromFreq)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     // Several commits back and forth, primed at different moments (a freshly compiled patch starts
     // its tone at its own phase; a parameter edit keeps the running one's).
     const int attempts = sameTimeline || !steady ? 1 : 8;
     for (int attempt = 0; attempt < attempts; ++attempt) {
         if (!sameTimeline) {
-            VERIFY_OK(rig.engine.setPending("osc", "freq", attempt % 2 ? fromFreq : toFreq));
-            VERIFY_OK(rig.engine.setPending("osc", "gain", attempt % 2 ? 0.5 : toGain));
+            CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", attempt % 2 ? fromFreq : toFreq));
+            CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "gain", attempt % 2 ? 0.5 : toGain));
         }
         rig.recorder.waitCalls(1 + static_cast<std::uint64_t>(attempt) * 3);
         std::this_thread::sleep_for(std::chrono::microseconds(280 * attempt));
-        VERIFY_OK(rig.engine.prime());
+        CHRONUS_VERIFY_OK(rig.engine.prime());
         rig.recorder.arm();
         QVERIFY(rig.recorder.waitFrames(9600));
         auto report = rig.engine.commit(20.0);
-        VERIFY_OK(report);
+        CHRONUS_VERIFY_OK(report);
         QVERIFY(rig.recorder.waitFrames(9600 + 24000));
         std::vector<float> x = leftChannel(rig.recorder.take());
         // RMS over the fade: every window as long as the fade (20 ms), slid in 2.5 ms steps over
@@ -344,16 +338,16 @@ void TestSlotEngine::twoHundredCommitsInARow() {
     config.fadeMs = 5.0;
     config.healthWindowMs = 5.0;
     SlotRig rig(config);
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     const double freqs[] = {440.0, 660.0, 880.0};
     int active = rig.engine.activeSlot();
     const std::uint64_t commitsBefore = rig.engine.stats().commits;
     for (int i = 1; i <= 200; ++i) {
-        VERIFY_OK(rig.engine.setPending("osc", "freq", freqs[i % 3]));
+        CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", freqs[i % 3]));
         auto report = rig.engine.commit();
-        VERIFY_OK(report);
+        CHRONUS_VERIFY_OK(report);
         QCOMPARE(report.value().slot, 1 - active); // slots alternate
         active = report.value().slot;
         QCOMPARE(rig.engine.stats().commits, commitsBefore + static_cast<std::uint64_t>(i)); // in order, one each
@@ -370,14 +364,14 @@ void TestSlotEngine::liveChangesReachBothSlotsAtTheSameSample() {
     // Live changes are stamped with one plan frame for both slots: after a burst of them, the
     // mirror still plays exactly what the active plays, so a failover is sample-exact.
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     for (int i = 0; i < 100; ++i) {
-        VERIFY_OK(rig.engine.setLive("osc", "freq", 440.0 + 2.0 * (i % 20)));
+        CHRONUS_VERIFY_OK(rig.engine.setLive("osc", "freq", 440.0 + 2.0 * (i % 20)));
         std::this_thread::sleep_for(std::chrono::microseconds(500));
     }
-    VERIFY_OK(rig.engine.setLive("osc", "freq", 500.0));
+    CHRONUS_VERIFY_OK(rig.engine.setLive("osc", "freq", 500.0));
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     const int active = rig.engine.activeSlot();
     QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) { return st.slot[1 - active].inStep; }));
@@ -397,9 +391,9 @@ void TestSlotEngine::liveChangesReachBothSlotsAtTheSameSample() {
 
 void TestSlotEngine::stallFailsOverToTheMirrorSeamlessly() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     const int active = rig.engine.activeSlot();
     QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) { return st.slot[1 - active].inStep; }));
     rig.recorder.arm();
@@ -424,9 +418,9 @@ void TestSlotEngine::stallFailsOverToTheMirrorSeamlessly() {
     // And editing goes on, to the new standby.
     const int standby = rig.engine.standbySlot();
     QCOMPARE(rig.engine.stats().activeSlot, 1 - standby);
-    VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
+    CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
     auto report = rig.engine.commit();
-    VERIFY_OK(report);
+    CHRONUS_VERIFY_OK(report);
     QCOMPARE(report.value().slot, standby);
 }
 
@@ -435,21 +429,21 @@ void TestSlotEngine::mirrorFollowsEditsPrimedInPlace() {
     // the commit replays them at the same sample, so a failover afterwards is still sample-exact.
     // Twice: on the committed timeline, and on a fresh one (a new module, then a parameter edit).
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     for (int round = 0; round < 2; ++round) {
         if (round == 1) {
-            VERIFY_OK(rig.engine.addModule("sub", "sine"));
-            VERIFY_OK(rig.engine.setPending("sub", "freq", 220.0));
-            VERIFY_OK(rig.engine.setPending("sub", "gain", 0.1));
-            VERIFY_OK(rig.engine.connect("sub", "out"));
-            VERIFY_OK(rig.engine.prime()); // compiled afresh
+            CHRONUS_VERIFY_OK(rig.engine.addModule("sub", "sine"));
+            CHRONUS_VERIFY_OK(rig.engine.setPending("sub", "freq", 220.0));
+            CHRONUS_VERIFY_OK(rig.engine.setPending("sub", "gain", 0.1));
+            CHRONUS_VERIFY_OK(rig.engine.connect("sub", "out"));
+            CHRONUS_VERIFY_OK(rig.engine.prime()); // compiled afresh
         }
-        VERIFY_OK(rig.engine.setPending("osc", "freq", round ? 550.0 : 495.0));
-        VERIFY_OK(rig.engine.prime()); // in place
-        VERIFY_OK(rig.engine.setPending("osc", "gain", 0.4));
-        VERIFY_OK(rig.engine.commit()); // in place again, then the commit
+        CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", round ? 550.0 : 495.0));
+        CHRONUS_VERIFY_OK(rig.engine.prime()); // in place
+        CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "gain", 0.4));
+        CHRONUS_VERIFY_OK(rig.engine.commit()); // in place again, then the commit
         const int active = rig.engine.activeSlot();
         QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) { return st.slot[1 - active].inStep; }));
         const std::uint64_t failovers = rig.engine.stats().failovers;
@@ -482,9 +476,9 @@ void TestSlotEngine::mirrorFollowsEditsPrimedInPlace() {
 
 void TestSlotEngine::nanNeverReachesTheOutput() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     const int active = rig.engine.activeSlot();
     rig.recorder.arm();
     QVERIFY(rig.recorder.waitFrames(2400));
@@ -502,9 +496,9 @@ void TestSlotEngine::nanNeverReachesTheOutput() {
 
 void TestSlotEngine::workerExceptionFailsOverAndRebuilds() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     const int active = rig.engine.activeSlot();
     rig.recorder.arm();
     QVERIFY(rig.recorder.waitFrames(2400));
@@ -533,17 +527,17 @@ void TestSlotEngine::unhealthyCommitRollsBack() {
     EngineConfig config = testConfig();
     config.runawayLevel = 1.5; // so a loud sine counts as a runaway
     SlotRig rig(config);
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     const int active = rig.engine.activeSlot();
     if (nan) {
-        VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
-        VERIFY_OK(rig.engine.prime());
+        CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
+        CHRONUS_VERIFY_OK(rig.engine.prime());
         rig.engine.injectFault(1 - active, Fault::NaN); // its next block, heard during the fade
     } else {
-        VERIFY_OK(rig.engine.setPending("osc", "gain", 1.0));
-        VERIFY_OK(rig.engine.setPending("out", "level", 2.0)); // peak 2 > 1.5
+        CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "gain", 1.0));
+        CHRONUS_VERIFY_OK(rig.engine.setPending("out", "level", 2.0)); // peak 2 > 1.5
     }
     rig.recorder.arm();
     auto report = rig.engine.commit();
@@ -564,17 +558,17 @@ void TestSlotEngine::unhealthyCommitRollsBack() {
     QVERIFY(!(rig.engine.pending() == rig.engine.committed())); // the edit stays pending, to fix
     QVERIFY(std::fabs(test::estimateFrequency(record(rig, 0.3), kRate) - 440.0) < 0.5);
     // Fixing the pending patch and committing works.
-    VERIFY_OK(rig.engine.abort());
-    VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.abort());
+    CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     QVERIFY(std::fabs(test::estimateFrequency(record(rig, 0.3), kRate) - 660.0) < 0.5);
 }
 
 void TestSlotEngine::coldMirrorDoesNotRender() {
     SlotRig rig(testConfig());
-    VERIFY_OK(rig.start());
-    VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     const int standby = rig.engine.standbySlot();
     const auto rendered = [&] { return rig.engine.stats().slot[standby].blocksRendered; };
     std::uint64_t before = rendered();
@@ -593,8 +587,8 @@ void TestSlotEngine::coldMirrorDoesNotRender() {
 
 void TestSlotEngine::commitWithoutAudioTimesOutAndSwitchesNothing() {
     SlotEngine engine(testConfig());
-    VERIFY_OK(engine.start()); // no driver: nobody calls process()
-    VERIFY_OK(engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(engine.start()); // no driver: nobody calls process()
+    CHRONUS_VERIFY_OK(engine.loadPending(sinePatch(440.0)));
     auto report = engine.commit(-1.0, std::chrono::milliseconds(200));
     QVERIFY(!report.ok());
     QCOMPARE(report.status().code(), ErrorCode::Timeout);

@@ -11,6 +11,7 @@
 
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
+#include "engine/EngineTestUtils.hpp"
 #include "engine/SlotEngine.hpp"
 
 #include <QCoreApplication>
@@ -48,14 +49,6 @@ constexpr double kRate = 48000.0;
 constexpr int kPeriod = 64;
 constexpr auto kCommitInterval = std::chrono::milliseconds(500); // 2 commits/s
 constexpr auto kLiveInterval = std::chrono::milliseconds(10);    // 100 live changes/s
-
-QByteArray text(const Status& s) { return QByteArray::fromStdString(s.message()); }
-template <class T> QByteArray text(const Result<T>& r) { return text(r.status()); }
-#define VERIFY_OK(expr)                                                                                      \
-    do {                                                                                                     \
-        const auto& verifyOk_ = (expr);                                                                      \
-        QVERIFY2(verifyOk_.ok(), text(verifyOk_).constData());                                               \
-    } while (false)
 
 // The run length: CHRONUS_JACK_SECONDS, else 20 s.
 double runSeconds() {
@@ -191,7 +184,7 @@ void TestSlotJack::initTestCase() {
     QVERIFY2(m_server.waitForStarted(5000), qPrintable("jackd did not start: " + m_server.errorString()));
     // The server accepts clients once a driver can open on it: retry that, no fixed sleep.
     auto probe = openWhenServerIsUp(jackConfig());
-    VERIFY_OK(probe);
+    CHRONUS_VERIFY_OK(probe);
     probe.value().driver->stop();
 }
 
@@ -229,7 +222,7 @@ Result<audio::OpenedDriver> TestSlotJack::openWhenServerIsUp(const audio::Driver
 void TestSlotJack::commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing() {
     const double seconds = runSeconds();
     auto opened = audio::openDriver("jack", jackConfig());
-    VERIFY_OK(opened);
+    CHRONUS_VERIFY_OK(opened);
     audio::AudioDriver& driver = *opened.value().driver;
     QCOMPARE(driver.name(), std::string("jack"));
     QCOMPARE(driver.sampleRate(), kRate);
@@ -250,11 +243,11 @@ void TestSlotJack::commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing() {
         }
     } stopFirst{driver, engine};
 
-    VERIFY_OK(engine.start());
-    VERIFY_OK(driver.start(callback));
+    CHRONUS_VERIFY_OK(engine.start());
+    CHRONUS_VERIFY_OK(driver.start(callback));
     QTRY_VERIFY_WITH_TIMEOUT(driver.callbacks() >= 10, 5000);
-    VERIFY_OK(engine.loadPending(loadPatch()));
-    VERIFY_OK(engine.commit());
+    CHRONUS_VERIFY_OK(engine.loadPending(loadPatch()));
+    CHRONUS_VERIFY_OK(engine.commit());
     const std::uint64_t commitsBefore = engine.stats().commits;
 
     // The load: one control thread, paced by deadlines (catching up after each blocking commit).
@@ -290,20 +283,20 @@ void TestSlotJack::commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing() {
     for (auto now = Clock::now(); now < end; now = Clock::now()) {
         if (now >= nextCommit) {
             // A pending change every time; every other commit a structural one too.
-            VERIFY_OK(engine.setPending("osc", "freq", freqs[commitsMade % 3]));
+            CHRONUS_VERIFY_OK(engine.setPending("osc", "freq", freqs[commitsMade % 3]));
             if (commitsMade % 2 == 1) {
                 if (subPlaying) {
-                    VERIFY_OK(engine.removeModule("sub"));
+                    CHRONUS_VERIFY_OK(engine.removeModule("sub"));
                 } else {
-                    VERIFY_OK(engine.addModule("sub", "square"));
-                    VERIFY_OK(engine.setPending("sub", "freq", freqs[commitsMade % 3] / 2.0));
-                    VERIFY_OK(engine.setPending("sub", "gain", 0.1));
-                    VERIFY_OK(engine.connect("sub", "vca.in"));
+                    CHRONUS_VERIFY_OK(engine.addModule("sub", "square"));
+                    CHRONUS_VERIFY_OK(engine.setPending("sub", "freq", freqs[commitsMade % 3] / 2.0));
+                    CHRONUS_VERIFY_OK(engine.setPending("sub", "gain", 0.1));
+                    CHRONUS_VERIFY_OK(engine.connect("sub", "vca.in"));
                 }
                 subPlaying = !subPlaying;
             }
             auto report = engine.commit();
-            VERIFY_OK(report);
+            CHRONUS_VERIFY_OK(report);
             ++commitsMade;
             primeMsMax = std::max(primeMsMax, report.value().primeMs);
             commitMsMax = std::max(commitMsMax, report.value().commitMs);
@@ -312,9 +305,9 @@ void TestSlotJack::commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing() {
             // Live changes on modules that every committed patch holds: a filter sweep and a level.
             const double phase = 0.05 * liveMade;
             if (liveMade % 2 == 0)
-                VERIFY_OK(engine.setLive("svf", "cutoff", 900.0 + 600.0 * std::sin(phase)));
+                CHRONUS_VERIFY_OK(engine.setLive("svf", "cutoff", 900.0 + 600.0 * std::sin(phase)));
             else
-                VERIFY_OK(engine.setLive("vca", "level", 0.6 + 0.2 * std::sin(phase)));
+                CHRONUS_VERIFY_OK(engine.setLive("vca", "level", 0.6 + 0.2 * std::sin(phase)));
             ++liveMade;
             nextLive += kLiveInterval;
         } else {

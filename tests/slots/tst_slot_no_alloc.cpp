@@ -5,6 +5,7 @@
 // controller's bookkeeping allocate, outside those sections, as designed.
 
 #include "SlotRig.hpp"
+#include "engine/EngineTestUtils.hpp"
 #include "engine/rt/RealtimeSection.hpp"
 
 #include <QTest>
@@ -40,11 +41,6 @@ using namespace chronus::engine;
 using chronus::test::SlotRig;
 
 namespace {
-#define VERIFY_OK(expr)                                                                                      \
-    do {                                                                                                     \
-        const auto& verifyOk_ = (expr);                                                                      \
-        QVERIFY2(verifyOk_.ok(), verifyOk_.status().message().c_str());                                      \
-    } while (false)
 
 PatchGraph richPatch() {
     PatchGraph g;
@@ -97,19 +93,19 @@ void TestSlotNoAlloc::slotMachineryDoesNotAllocateOnTheAudioPath() {
     const long before = g_allocations.load();
     QVERIFY(rig.start().ok());
     QVERIFY(rig.engine.loadPending(richPatch()).ok());
-    VERIFY_OK(rig.engine.prime());
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.prime());
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     for (int i = 0; i < 50; ++i) {
-        VERIFY_OK(rig.engine.setLive("filter", "cutoff", 200.0 + 40.0 * i));
+        CHRONUS_VERIFY_OK(rig.engine.setLive("filter", "cutoff", 200.0 + 40.0 * i));
         QVERIFY(rig.engine.gate("env", i % 2 == 0).ok());
         rig.recorder.waitCalls(1);
     }
     QVERIFY(rig.engine.setPending("osc", "freq", 110.0).ok());
-    VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.commit());
     QVERIFY(rig.engine.setPending("osc", "freq", 220.0).ok());
-    VERIFY_OK(rig.engine.prime());
+    CHRONUS_VERIFY_OK(rig.engine.prime());
     QVERIFY(rig.engine.abort().ok());
-    VERIFY_OK(rig.engine.undoCommit());
+    CHRONUS_VERIFY_OK(rig.engine.undoCommit());
     // Failover on a stall and on a NaN, each followed by the background rebuild.
     for (Fault fault : {Fault::Stall, Fault::NaN}) {
         const std::uint64_t failovers = rig.engine.stats().failovers;
