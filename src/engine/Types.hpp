@@ -15,7 +15,9 @@ enum class Signal : std::uint8_t { Audio, Cv, Gate };
 
 enum ParamFlags : std::uint8_t {
     ParamSmooth = 0,       // ramps per sample toward a new value (the default)
-    ParamDiscrete = 1 << 0 // integer choices (mode, shape); applied at once, never ramped
+    ParamDiscrete = 1 << 0, // integer choices (mode, shape); applied at once, never ramped
+    ParamHidden = 1 << 1    // one of many (a sequencer's steps), set through the module's text form
+                            // (`pattern`, `notes`); editors show the text, not a knob per value
 };
 
 // One parameter, declared once next to the module's DSP. `id` is stable forever (patch files, OSC, QML).

@@ -68,6 +68,8 @@ std::vector<Setting> settingsFor(const ModuleType& type) {
                                   {"min to max live", mins, maxes},
                                   {"max to min live", maxes, mins}};
     for (std::size_t i = 0; i < type.params.size(); ++i) {
+        if (type.params[i].flags & engine::ParamHidden)
+            continue; // one of many alike (sequencer steps): covered by the all-min/all-max rows
         Setting low{std::string(type.params[i].id) + " at min", defaults, {}};
         low.values[i] = mins[i];
         Setting high{std::string(type.params[i].id) + " at max", defaults, {}};
