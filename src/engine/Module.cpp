@@ -25,6 +25,8 @@ ParamIndex ModuleType::findParam(std::string_view idOrAlias) const noexcept {
     return -1;
 }
 
+int ModuleType::findText(std::string_view textId) const noexcept { return text ? findIn(text->texts, textId) : -1; }
+
 PortIndex ModuleType::findInput(std::string_view portId) const noexcept { return findIn(inputs, portId); }
 PortIndex ModuleType::findOutput(std::string_view portId) const noexcept { return findIn(outputs, portId); }
 

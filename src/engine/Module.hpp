@@ -5,14 +5,27 @@
 #include "SmoothedValue.hpp"
 #include "Types.hpp"
 
+#include "Status.hpp"
+
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace chronus::engine {
 
 class Module;
+
+// The text forms of a module type (see TextParamSpec). Control thread only.
+struct TextForm {
+    std::span<const TextParamSpec> texts;
+    // Appends the parameter values text form `index` stands for, or says what is wrong with it.
+    Status (*parse)(int index, std::string_view text, std::vector<ParamValue>& out);
+    // The text form of the current parameter values (one per ParamSpec).
+    std::string (*format)(int index, std::span<const double> params);
+};
 
 // Everything known about a module type without instantiating it. Static data; safe from any thread.
 struct ModuleType {
@@ -24,9 +37,12 @@ struct ModuleType {
     std::span<const PortSpec> inputs;
     std::span<const PortSpec> outputs;
     std::unique_ptr<Module> (*create)(const ModuleType&);
+    const TextForm* text = nullptr; // text forms, for the few types that have them
 
     // Control thread. -1 when unknown; accepts ids and the predecessor's aliases.
     ParamIndex findParam(std::string_view idOrAlias) const noexcept;
+    // Control thread. Index into text->texts; -1 when unknown or the type has no text forms.
+    int findText(std::string_view textId) const noexcept;
     PortIndex findInput(std::string_view portId) const noexcept;
     PortIndex findOutput(std::string_view portId) const noexcept;
 };

@@ -20,6 +20,25 @@ std::string portList(const Specs& specs) {
     return list.empty() ? std::string("none") : list;
 }
 
+// The parameters a person sets one by one, then the text forms ("length, gate, pattern, notes").
+std::string paramList(const ModuleType& type) {
+    std::string list;
+    for (const ParamSpec& spec : type.params) {
+        if (spec.flags & ParamHidden)
+            continue;
+        if (!list.empty())
+            list += ", ";
+        list += spec.id;
+    }
+    if (type.text)
+        for (const TextParamSpec& spec : type.text->texts) {
+            if (!list.empty())
+                list += ", ";
+            list += spec.id;
+        }
+    return list.empty() ? std::string("none") : list;
+}
+
 PatchNode makeNode(std::string id, const ModuleType* type) {
     PatchNode node{std::move(id), type, {}, std::nullopt};
     for (const ParamSpec& spec : type->params)
@@ -227,10 +246,14 @@ Result<double> PatchGraph::setParam(std::string_view id, std::string_view param,
         return Status::error(ErrorCode::UnknownModule,
                              "no module '" + std::string(id) + "' (modules: " + moduleIdList() + ")");
     const ParamIndex index = node->type->findParam(param);
-    if (index < 0)
+    if (index < 0) {
+        if (const int text = node->type->findText(param); text >= 0)
+            return Status::error(ErrorCode::InvalidValue, node->id + "." + std::string(param) + " takes text, not a number: " +
+                                                              node->type->text->texts[static_cast<std::size_t>(text)].help);
         return Status::error(ErrorCode::UnknownParam, "module '" + node->id + "' (" + node->type->id +
                                                           ") has no parameter '" + std::string(param) +
-                                                          "' (parameters: " + portList(node->type->params) + ")");
+                                                          "' (parameters: " + paramList(*node->type) + ")");
+    }
     if (!std::isfinite(value))
         return Status::error(ErrorCode::InvalidValue, "value for " + node->id + "." + std::string(param) +
                                                           " is not a finite number");
@@ -240,6 +263,49 @@ Result<double> PatchGraph::setParam(std::string_view id, std::string_view param,
         applied = std::round(applied);
     node->params[static_cast<std::size_t>(index)] = applied;
     return applied;
+}
+
+Result<std::vector<ParamValue>> PatchGraph::parseText(std::string_view id, std::string_view name,
+                                                      std::string_view text) const {
+    const PatchNode* node = find(id);
+    if (!node)
+        return Status::error(ErrorCode::UnknownModule,
+                             "no module '" + std::string(id) + "' (modules: " + moduleIdList() + ")");
+    const int index = node->type->findText(name);
+    if (index < 0) {
+        if (node->type->findParam(name) >= 0)
+            return Status::error(ErrorCode::InvalidValue,
+                                 node->id + "." + std::string(name) + " takes a number, not text");
+        return Status::error(ErrorCode::UnknownParam, "module '" + node->id + "' (" + node->type->id +
+                                                          ") has no parameter '" + std::string(name) +
+                                                          "' (parameters: " + paramList(*node->type) + ")");
+    }
+    if (text.size() > kMaxTextSize)
+        return Status::error(ErrorCode::InvalidValue, node->id + "." + std::string(name) + ": text longer than " +
+                                                          std::to_string(kMaxTextSize) + " characters");
+    std::vector<ParamValue> values;
+    if (Status s = node->type->text->parse(index, text, values); !s)
+        return Status::error(s.code(), node->id + "." + s.message());
+    return values;
+}
+
+Result<std::string> PatchGraph::setText(std::string_view id, std::string_view name, std::string_view text) {
+    auto values = parseText(id, name, text);
+    if (!values)
+        return values.status();
+    PatchNode* node = findMutable(id);
+    for (const ParamValue& v : values.value()) {
+        const ParamSpec& spec = node->type->params[static_cast<std::size_t>(v.index)];
+        double applied = std::clamp(v.value, static_cast<double>(spec.min), static_cast<double>(spec.max));
+        if (spec.flags & ParamDiscrete)
+            applied = std::round(applied);
+        node->params[static_cast<std::size_t>(v.index)] = applied;
+    }
+    return textOf(*node, node->type->findText(name));
+}
+
+std::string PatchGraph::textOf(const PatchNode& node, int textIndex) {
+    return node.type->text->format(textIndex, node.params);
 }
 
 Status PatchGraph::setPosition(std::string_view id, double x, double y) {

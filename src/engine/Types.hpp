@@ -33,6 +33,21 @@ struct ParamSpec {
     const char* choices = nullptr; // discrete params: labels separated by '|', index = value
 };
 
+// A parameter value addressed by index (the result of parsing a module's text form).
+struct ParamValue {
+    ParamIndex index;
+    double value;
+};
+
+// A text form of a module: a string that stands for many parameters at once (a sequencer's
+// `pattern` sets its step parameters). Parsed on the control thread; the parameters carry it
+// everywhere else (live changes, both slots, files), so no string reaches the audio thread.
+struct TextParamSpec {
+    const char* id;
+    const char* name;
+    const char* help;
+};
+
 struct PortSpec {
     const char* id;
     const char* name;
