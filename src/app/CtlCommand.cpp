@@ -257,12 +257,14 @@ struct VerbHelp {
 constexpr VerbHelp kVerbs[] = {
     {"create ID TYPE", "add a module to the pending patch (TYPE: see 'schema'; seed names such as\n"
                        "adsr or simple_sine work too)"},
-    {"connect SRC DST", "add a cable; SRC and DST are 'id' or 'id.port', a bare id meaning its first\n"
-                        "output / first input; every patch has the output module 'out'"},
-    {"disconnect SRC DST", "remove that cable"},
+    {"connect SRC DST [SRC DST ...]", "add cables; SRC and DST are 'id' or 'id.port', a bare id meaning its\n"
+                                      "first output / first input; every patch has the output module 'out'"},
+    {"disconnect SRC DST [SRC DST ...]", "remove those cables"},
     {"delete ID", "remove a module and its cables"},
     {"clear", "empty the pending patch, to build from scratch"},
-    {"set ID PARAM VALUE", "set a parameter of the pending patch (heard after 'commit')"},
+    {"set ID PARAM VALUE [ID PARAM VALUE ...]",
+     "set parameters of the pending patch (heard after 'commit'); a sequencer's\n"
+     "pattern and notes take text: set seq pattern x..X.x.. notes \"C2 C2 G1\""},
     {"prime", "prepare the pending patch on the standby slot now ('commit' does it anyway)"},
     {"commit [FADE_MS]", "hot-swap the audio to the pending patch with a crossfade"},
     {"abort", "drop the pending edits; the standby returns to the playing patch"},
@@ -271,7 +273,7 @@ constexpr VerbHelp kVerbs[] = {
     {"save NAME", "save the pending patch in the patches folder"},
     {"load NAME", "load a saved patch as the pending patch (then 'commit')"},
     {"dump", "print the pending and the playing (committed) patch as patch-file JSON"},
-    {"mod ID PARAM VALUE", "change a parameter live on the playing patch, smoothed"},
+    {"mod ID PARAM VALUE", "change a parameter live on the playing patch, smoothed (text for a pattern)"},
     {"gate ID on|off", "open or close a gate (also 1|0, true|false), e.g. to trigger an envelope"},
     {"status [--watch [--interval MS] [--count N]]",
      "the engine: active slot, prime flags, ring occupancy, empty reads,\n"
@@ -350,6 +352,15 @@ std::optional<float> parseNumber(const QString& text) {
     return static_cast<float>(v);
 }
 
+// A value that reads as a number but is none we can send (nan, inf, 1e999): a usage error rather
+// than text for a pattern.
+bool looksLikeBadNumber(const QString& text) {
+    bool ok = false;
+    const double v = text.trimmed().toDouble(&ok);
+    return (ok && !parseNumber(text)) || text.trimmed().compare(QLatin1String("nan"), Qt::CaseInsensitive) == 0 ||
+           std::isinf(v);
+}
+
 // Characters OSC reserves in addresses: an id or parameter that holds one cannot be part of
 // /mod/<id>/<param> or /gate/<id>.
 bool validAddressPart(const QString& part) {
@@ -391,15 +402,24 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
         return r;
     };
 
+    // Several edits in one request (all or none): create a saw b sine, connect a b b out, ...
+    const auto groups = [&](int size, const QString& synopsis) -> std::optional<UsageError> {
+        if (a.isEmpty() || a.size() % size != 0)
+            return UsageError{QStringLiteral("usage: chronus ctl %1 (got %2 argument%3)")
+                                  .arg(synopsis)
+                                  .arg(a.size())
+                                  .arg(a.size() == 1 ? "" : "s")};
+        return std::nullopt;
+    };
     if (verb == "create") {
-        if (auto e = count(2, 2, "create ID TYPE"))
+        if (auto e = groups(2, "create ID TYPE [ID TYPE ...]"))
             return *e;
-        return Request{"/patch/create", {a[0], a[1]}};
+        return Request{"/patch/create", {a.begin(), a.end()}};
     }
     if (verb == "connect" || verb == "disconnect") {
-        if (auto e = count(2, 2, verb == "connect" ? "connect SRC DST" : "disconnect SRC DST"))
+        if (auto e = groups(2, verb + " SRC DST [SRC DST ...]"))
             return *e;
-        return Request{"/patch/" + verb, {a[0], a[1]}};
+        return Request{"/patch/" + verb, {a.begin(), a.end()}};
     }
     if (verb == "delete") {
         if (auto e = count(1, 1, "delete ID"))
@@ -417,12 +437,20 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
         return Request{"/patch/prime", {}, true};
     }
     if (verb == "set") {
-        if (auto e = count(3, 3, "set ID PARAM VALUE"))
+        if (auto e = groups(3, "set ID PARAM VALUE [ID PARAM VALUE ...]"))
             return *e;
-        const auto v = parseNumber(a[2]);
-        if (!v)
-            return UsageError{QStringLiteral("VALUE must be a finite number (got '%1')").arg(a[2])};
-        return Request{"/patch/set", {a[0], a[1], *v}};
+        Request r{"/patch/set", {}};
+        for (qsizetype i = 0; i < a.size(); i += 3) {
+            r.args.emplace_back(a[i]);
+            r.args.emplace_back(a[i + 1]);
+            if (looksLikeBadNumber(a[i + 2]))
+                return UsageError{QStringLiteral("VALUE must be a finite number or text (got '%1')").arg(a[i + 2])};
+            if (const auto v = parseNumber(a[i + 2]))
+                r.args.emplace_back(*v);
+            else
+                r.args.emplace_back(a[i + 2]); // text: a pattern or notes; the server says if it is not
+        }
+        return r;
     }
     if (verb == "commit")
         return fade("/patch/commit", "commit [FADE_MS]");
@@ -439,10 +467,11 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
         if (!validAddressPart(a[0]) || !validAddressPart(a[1]))
             return UsageError{
                 QStringLiteral("ID and PARAM must be non-empty, without spaces or any of / # * , ? [ ] { }")};
-        const auto v = parseNumber(a[2]);
-        if (!v)
-            return UsageError{QStringLiteral("VALUE must be a finite number (got '%1')").arg(a[2])};
-        return Request{QStringLiteral("/mod/%1/%2").arg(a[0], a[1]), {*v}};
+        if (looksLikeBadNumber(a[2]))
+            return UsageError{QStringLiteral("VALUE must be a finite number or text (got '%1')").arg(a[2])};
+        if (const auto v = parseNumber(a[2]))
+            return Request{QStringLiteral("/mod/%1/%2").arg(a[0], a[1]), {*v}};
+        return Request{QStringLiteral("/mod/%1/%2").arg(a[0], a[1]), {a[2]}}; // text: a pattern
     }
     if (verb == "gate") {
         if (auto e = count(2, 2, "gate ID on|off"))
@@ -519,17 +548,36 @@ void addNamedFields(const Request& request, const Reply& reply, QJsonObject& o) 
     if (a == "/patch/create" && isString(v, 1)) {
         o["id"] = v[0];
         o["type"] = v[1];
+        if (v.size() > 2) {
+            QJsonArray modules;
+            for (qsizetype i = 0; i + 1 < v.size(); i += 2)
+                modules.append(QJsonObject{{"id", v[i]}, {"type", v[i + 1]}});
+            o["modules"] = modules;
+        }
     } else if ((a == "/patch/connect" || a == "/patch/disconnect") && isString(v, 1)) {
         o["from"] = v[0];
         o["to"] = v[1];
+        if (v.size() > 2) {
+            QJsonArray cables;
+            for (qsizetype i = 0; i + 1 < v.size(); i += 2)
+                cables.append(QJsonObject{{"from", v[i]}, {"to", v[i + 1]}});
+            o["cables"] = cables;
+        }
     } else if (a == "/patch/delete" && isString(v, 0)) {
         o["id"] = v[0];
-    } else if (a == "/patch/set" && isNumber(v, 2)) {
+    } else if (a == "/patch/set" && v.size() >= 3) {
         o["id"] = v[0];
         o["param"] = v[1];
         o["value"] = v[2];
-        if (isString(v, 3))
-            o["note"] = v[3];
+        QJsonArray set;
+        qsizetype i = 0;
+        const qsizetype triples = 3 * static_cast<qsizetype>(request.args.size() / 3);
+        for (; i + 2 < v.size() && i < triples; i += 3)
+            set.append(QJsonObject{{"id", v[i]}, {"param", v[i + 1]}, {"value", v[i + 2]}});
+        if (set.size() > 1)
+            o["set"] = set;
+        if (i < v.size())
+            o["note"] = v[i];
     } else if (a == "/patch/prime" && isNumber(v, 1)) {
         o["slot"] = v[0];
         o["prime_ms"] = v[1];
@@ -546,7 +594,7 @@ void addNamedFields(const Request& request, const Reply& reply, QJsonObject& o) 
         o["path"] = v[0];
         if (isNumber(v, 1))
             o["modules"] = v[1];
-    } else if (a.startsWith("/mod/") && isNumber(v, 0)) {
+    } else if (a.startsWith("/mod/") && !v.isEmpty()) {
         const QStringList parts = a.split('/');
         o["id"] = parts.value(2);
         o["param"] = parts.value(3);
@@ -703,6 +751,10 @@ QString schemaText(const QJsonObject& schema) {
                 t << ", alias " << p.value("alias").toString();
             t << "\n";
         }
+        for (const QJsonValue& tv : type.value("text_params").toArray()) {
+            const QJsonObject p = tv.toObject();
+            t << "    " << p.value("id").toString().leftJustified(10) << " text: " << p.value("help").toString() << "\n";
+        }
     }
     const QJsonObject aliases = schema.value("aliases").toObject();
     if (!aliases.isEmpty()) {
@@ -720,19 +772,35 @@ QString schemaText(const QJsonObject& schema) {
 QString replyText(const Request& request, const Reply& reply) {
     const QString& a = request.address;
     const QJsonArray& v = reply.values;
-    if (a == "/patch/create" && isString(v, 1))
-        return QStringLiteral("created %1 (%2)").arg(v[0].toString(), v[1].toString());
-    if ((a == "/patch/connect" || a == "/patch/disconnect") && isString(v, 1))
-        return QStringLiteral("%1 %2 -> %3")
-            .arg(a == "/patch/connect" ? "connected" : "disconnected", v[0].toString(), v[1].toString());
+    if (a == "/patch/create" && isString(v, 1)) {
+        QStringList created;
+        for (qsizetype i = 0; i + 1 < v.size(); i += 2)
+            created << QStringLiteral("%1 (%2)").arg(v[i].toString(), v[i + 1].toString());
+        return QStringLiteral("created ") + created.join(", ");
+    }
+    if ((a == "/patch/connect" || a == "/patch/disconnect") && isString(v, 1)) {
+        QStringList cables;
+        for (qsizetype i = 0; i + 1 < v.size(); i += 2)
+            cables << QStringLiteral("%1 -> %2").arg(v[i].toString(), v[i + 1].toString());
+        return QStringLiteral("%1 %2").arg(a == "/patch/connect" ? "connected" : "disconnected", cables.join(", "));
+    }
     if (a == "/patch/delete" && isString(v, 0))
         return QStringLiteral("deleted %1").arg(v[0].toString());
     if (a == "/patch/clear")
         return QStringLiteral("cleared the pending patch");
-    if (a == "/patch/set" && isNumber(v, 2))
-        return QStringLiteral("set %1.%2 = %3%4 (pending; commit to hear it)")
-            .arg(v[0].toString(), v[1].toString(), formatNumber(v[2].toDouble()),
-                 isString(v, 3) ? QStringLiteral(", ") + v[3].toString() : QString());
+    if (a == "/patch/set" && v.size() >= 3) {
+        QStringList set, notes;
+        qsizetype i = 0;
+        const qsizetype triples = 3 * static_cast<qsizetype>(request.args.size() / 3);
+        for (; i + 2 < v.size() && i < triples; i += 3)
+            set << QStringLiteral("%1.%2 = %3")
+                       .arg(v[i].toString(), v[i + 1].toString(),
+                            isNumber(v, i + 2) ? formatNumber(v[i + 2].toDouble()) : v[i + 2].toString());
+        for (; i < v.size(); ++i)
+            notes << v[i].toString(); // e.g. "clamped to 0..20000"
+        return QStringLiteral("set %1%2 (pending; commit to hear it)")
+            .arg(set.join(", "), notes.isEmpty() ? QString() : QStringLiteral(", ") + notes.join(", "));
+    }
     if (a == "/patch/prime" && isNumber(v, 1))
         return QStringLiteral("primed: slot %1 ready, prime %2")
             .arg(slotName(v[0]), formatMs(v[1].toDouble()));
@@ -762,6 +830,10 @@ QString replyText(const Request& request, const Reply& reply) {
                  applied != shortestDouble(requested)
                      ? QStringLiteral(", clamped from %1").arg(formatNumber(shortestDouble(requested)))
                      : QString());
+    }
+    if (a.startsWith("/mod/") && isString(v, 0)) {
+        const QStringList parts = a.split('/');
+        return QStringLiteral("%1.%2 = %3 (live)").arg(parts.value(2), parts.value(3), v[0].toString());
     }
     if (a.startsWith("/gate/") && isNumber(v, 0))
         return QStringLiteral("gate %1 %2").arg(a.mid(6), v[0].toInt() ? "on" : "off");

@@ -42,13 +42,16 @@ struct AddressSpec {
     const char* names;
 };
 
+constexpr int kMaxEditsPerRequest = 256;
+
 constexpr AddressSpec kSpecs[] = {
-    {"/patch/create", "ss", "id, type"},
-    {"/patch/connect", "ss", "source, destination"},
-    {"/patch/disconnect", "ss", "source, destination"},
+    // A trailing '+' repeats the whole group: several edits in one request, all or none applied.
+    {"/patch/create", "ss+", "id, type [, id, type ...]"},
+    {"/patch/connect", "ss+", "source, destination [, source, destination ...]"},
+    {"/patch/disconnect", "ss+", "source, destination [, source, destination ...]"},
     {"/patch/delete", "s", "id"},
     {"/patch/clear", "", ""},
-    {"/patch/set", "ssn", "id, param, value"},
+    {"/patch/set", "ssv+", "id, param, value (number, or text for a pattern) [, ...]"},
     {"/patch/prime", "", ""},
     {"/patch/commit", "n?", "[fade ms]"},
     {"/patch/abort", "", ""},
@@ -135,6 +138,8 @@ std::string schemaJson() {
     for (const engine::ModuleType* type : engine::ModuleRegistry::instance().types()) {
         QJsonArray params;
         for (const engine::ParamSpec& p : type->params) {
+            if (p.flags & engine::ParamHidden)
+                continue; // set through a text form (below), not one by one
             QJsonObject param{{"id", p.id},         {"name", p.name},
                               {"unit", p.unit},     {"min", static_cast<double>(p.min)},
                               {"max", static_cast<double>(p.max)}, {"default", static_cast<double>(p.def)},
@@ -145,13 +150,20 @@ std::string schemaJson() {
                 param["choices"] = QString(p.choices);
             params.append(param);
         }
-        types.append(QJsonObject{{"type", type->id},
-                                 {"name", type->name},
-                                 {"category", type->category},
-                                 {"description", type->description},
-                                 {"inputs", ports(type->inputs)},
-                                 {"outputs", ports(type->outputs)},
-                                 {"params", params}});
+        QJsonObject entry{{"type", type->id},
+                          {"name", type->name},
+                          {"category", type->category},
+                          {"description", type->description},
+                          {"inputs", ports(type->inputs)},
+                          {"outputs", ports(type->outputs)},
+                          {"params", params}};
+        if (type->text) {
+            QJsonArray texts;
+            for (const engine::TextParamSpec& t : type->text->texts)
+                texts.append(QJsonObject{{"id", t.id}, {"name", t.name}, {"help", t.help}});
+            entry["text_params"] = texts;
+        }
+        types.append(entry);
     }
     QJsonObject aliases;
     for (const engine::TypeAlias& a : engine::ModuleRegistry::instance().aliases())
@@ -333,9 +345,9 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         const auto slash = rest.find('/');
         if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
             rest.find('/', slash + 1) != std::string_view::npos)
-            return replyError(request, "a live change is /mod/<id>/<param> with one number");
-        expected = "n";
-        names = "value";
+            return replyError(request, "a live change is /mod/<id>/<param> with one number (or text for a pattern)");
+        expected = "v";
+        names = "value (number, or text for a pattern)";
     } else if (address.starts_with("/gate/")) {
         if (address.size() == 6 || address.find('/', 6) != std::string_view::npos)
             return replyError(request, "a gate is /gate/<id> with 1/0, on/off or true/false");
@@ -356,17 +368,35 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         names = spec->names;
     }
     const bool lastOptional = !expected.empty() && expected.back() == '?';
-    if (lastOptional)
+    const bool repeated = !expected.empty() && expected.back() == '+';
+    if (lastOptional || repeated)
         expected.pop_back();
     const std::size_t required = expected.size() - (lastOptional ? 1 : 0);
     const std::string want = "expected (" + (names.empty() ? std::string("no arguments") : names) + "), got (" +
                              describeTypes(types) + ")";
-    if (argc < static_cast<int>(required) || argc > static_cast<int>(expected.size()))
+    if (repeated ? (argc < static_cast<int>(required) || argc % static_cast<int>(expected.size()) != 0 ||
+                    argc / static_cast<int>(expected.size()) > kMaxEditsPerRequest)
+                 : (argc < static_cast<int>(required) || argc > static_cast<int>(expected.size())))
         return replyError(request, want);
     for (int i = 0; i < argc; ++i) {
         const char t = types[i];
         const void* a = argv[i];
-        switch (expected[static_cast<std::size_t>(i)]) {
+        char kind = expected[static_cast<std::size_t>(i) % expected.size()];
+        if (kind == 'v') // a number, or text for a text form (a sequencer's pattern)
+            kind = t == 's' || t == 'S' ? 't' : 'n';
+        switch (kind) {
+        case 't': {
+            const char* s = oscarg::text(a);
+            const std::size_t n = std::strlen(s);
+            if (!validUtf8(s, n))
+                return replyError(request, "argument " + std::to_string(i + 1) + " is not valid UTF-8");
+            if (n > engine::PatchGraph::kMaxTextSize)
+                return replyError(request, "argument " + std::to_string(i + 1) + " is too long (" + std::to_string(n) +
+                                               " bytes; text values are at most " +
+                                               std::to_string(engine::PatchGraph::kMaxTextSize) + ")");
+            request.args.emplace_back(std::string(s, n));
+            break;
+        }
         case 's':
             if (t != 's' && t != 'S')
                 return replyError(request, want);
@@ -509,6 +539,22 @@ void OscServer::controllerLoop() {
     }
 }
 
+// Controller thread. Sets the parameters of the first `count` values of a /patch/set back to what
+// `before` held (the request failed at its triple `count` / 3).
+void OscServer::restoreParams(const engine::PatchGraph& before, const Request& r, std::size_t count) {
+    for (std::size_t k = 0; k < count; k += 3) {
+        const std::string& id = std::get<std::string>(r.args[k]);
+        const engine::PatchNode* node = before.find(id);
+        if (!node)
+            continue;
+        const std::string& param = std::get<std::string>(r.args[k + 1]);
+        if (const int text = node->type->findText(param); text >= 0)
+            (void)m_engine.setPendingText(id, param, engine::PatchGraph::textOf(*node, text));
+        else if (const engine::ParamIndex p = node->type->findParam(param); p >= 0)
+            (void)m_engine.setPending(id, param, node->params[static_cast<std::size_t>(p)]);
+    }
+}
+
 // Controller thread: the one caller of the engine's control methods in this server.
 void OscServer::execute(const Request& r) {
     const std::string& a = r.address;
@@ -517,15 +563,33 @@ void OscServer::execute(const Request& r) {
     const auto fail = [&](const Status& s) { replyError(r, s.message()); };
 
     if (a == "/patch/create") {
-        if (Status s = m_engine.addModule(str(0), str(1)); !s)
-            return fail(s);
-        return reply(r, {str(0), std::string(engine::ModuleRegistry::instance().find(str(1))->id)});
+        // Several modules at once: all or none (the ones created before a failure are removed).
+        std::vector<Value> values;
+        for (std::size_t i = 0; i < r.args.size(); i += 2) {
+            if (Status s = m_engine.addModule(str(i), str(i + 1)); !s) {
+                for (std::size_t k = 0; k < i; k += 2)
+                    (void)m_engine.removeModule(str(k));
+                return fail(s);
+            }
+            values.emplace_back(str(i));
+            values.emplace_back(std::string(engine::ModuleRegistry::instance().find(str(i + 1))->id));
+        }
+        return reply(r, values);
     }
     if (a == "/patch/connect" || a == "/patch/disconnect") {
-        const Status s = a == "/patch/connect" ? m_engine.connect(str(0), str(1)) : m_engine.disconnect(str(0), str(1));
-        if (!s)
-            return fail(s);
-        return reply(r, {str(0), str(1)});
+        const bool connect = a == "/patch/connect";
+        std::vector<Value> values;
+        for (std::size_t i = 0; i < r.args.size(); i += 2) {
+            const Status s = connect ? m_engine.connect(str(i), str(i + 1)) : m_engine.disconnect(str(i), str(i + 1));
+            if (!s) {
+                for (std::size_t k = 0; k < i; k += 2)
+                    (void)(connect ? m_engine.disconnect(str(k), str(k + 1)) : m_engine.connect(str(k), str(k + 1)));
+                return fail(s);
+            }
+            values.emplace_back(str(i));
+            values.emplace_back(str(i + 1));
+        }
+        return reply(r, values);
     }
     if (a == "/patch/delete") {
         if (Status s = m_engine.removeModule(str(0)); !s)
@@ -538,20 +602,42 @@ void OscServer::execute(const Request& r) {
         return reply(r, {});
     }
     if (a == "/patch/set") {
-        auto applied = m_engine.setPending(str(0), str(1), num(2));
-        if (!applied)
-            return fail(applied.status());
-        std::vector<Value> values{str(0), str(1), applied.value()};
-        if (applied.value() != num(2)) {
-            const engine::PatchGraph pending = m_engine.pending();
-            const engine::PatchNode* node = pending.find(str(0));
-            const engine::ParamIndex p = node ? node->type->findParam(str(1)) : -1;
-            if (p >= 0) {
-                const engine::ParamSpec& spec = node->type->params[static_cast<std::size_t>(p)];
-                values.emplace_back("clamped to " + QString::number(static_cast<double>(spec.min)).toStdString() +
-                                    ".." + QString::number(static_cast<double>(spec.max)).toStdString());
+        // id, param, value triples: all or none (earlier ones are set back on a failure). A
+        // string value is a text form (a sequencer's pattern or notes).
+        const engine::PatchGraph before = m_engine.pending();
+        std::vector<Value> values;
+        std::vector<Value> notes;
+        for (std::size_t i = 0; i < r.args.size(); i += 3) {
+            const std::string& id = str(i);
+            const std::string& param = str(i + 1);
+            Status failed;
+            if (std::holds_alternative<std::string>(r.args[i + 2])) {
+                auto applied = m_engine.setPendingText(id, param, str(i + 2));
+                if (applied) {
+                    values.insert(values.end(), {id, param, applied.value()});
+                    continue;
+                }
+                failed = applied.status();
+            } else {
+                auto applied = m_engine.setPending(id, param, num(i + 2));
+                if (applied) {
+                    values.insert(values.end(), {id, param, applied.value()});
+                    // One edit: a note says what clamping did. Several: the applied values say it.
+                    if (applied.value() != num(i + 2) && r.args.size() == 3)
+                        if (const engine::PatchNode* node = before.find(id)) {
+                            const engine::ParamSpec& spec =
+                                node->type->params[static_cast<std::size_t>(node->type->findParam(param))];
+                            notes.emplace_back("clamped to " + QString::number(static_cast<double>(spec.min)).toStdString() +
+                                               ".." + QString::number(static_cast<double>(spec.max)).toStdString());
+                        }
+                    continue;
+                }
+                failed = applied.status();
             }
+            restoreParams(before, r, i);
+            return fail(failed);
         }
+        values.insert(values.end(), notes.begin(), notes.end());
         return reply(r, values);
     }
     if (a == "/patch/prime") {
@@ -615,6 +701,12 @@ void OscServer::execute(const Request& r) {
     if (a.starts_with("/mod/")) {
         const std::string rest = a.substr(5);
         const auto slash = rest.find('/');
+        if (std::holds_alternative<std::string>(r.args[0])) {
+            auto applied = m_engine.setLiveText(rest.substr(0, slash), rest.substr(slash + 1), str(0));
+            if (!applied)
+                return fail(applied.status());
+            return reply(r, {applied.value()});
+        }
         auto applied = m_engine.setLive(rest.substr(0, slash), rest.substr(slash + 1), num(0));
         if (!applied)
             return fail(applied.status());

@@ -88,6 +88,7 @@ private:
     void controllerLoop();
     friend struct OscDispatch; // liblo's callback, defined with liblo's types in the .cpp
     void handle(const char* path, const char* types, void** argv, int argc);
+    void restoreParams(const engine::PatchGraph& before, const Request& r, std::size_t count);
     void execute(const Request& request);
     void reply(const Request& request, std::vector<Value> values);
     void replyError(const Request& request, const std::string& message);

@@ -142,6 +142,12 @@ Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
         const QJsonObject paramObject = params.toObject();
         for (auto it = paramObject.begin(); it != paramObject.end(); ++it) {
             const QString field = where + ".params." + it.key();
+            if (it.value().isString()) { // a text form: a sequencer's pattern or notes
+                auto applied = graph.setText(id, it.key().toStdString(), it.value().toString().toStdString());
+                if (!applied)
+                    return fail(source, field, QString::fromStdString(applied.status().message()));
+                continue;
+            }
             if (!it.value().isDouble())
                 return fail(source, field, QStringLiteral("expected a number, found %1").arg(typeName(it.value())));
             auto applied = graph.setParam(id, it.key().toStdString(), it.value().toDouble());
@@ -201,9 +207,14 @@ QByteArray serializePatch(const PatchGraph& graph) {
         bool nonDefault = false;
         for (std::size_t p = 0; p < node.params.size(); ++p) {
             const engine::ParamSpec& spec = node.type->params[p];
-            params.insert(QString::fromLatin1(spec.id), node.params[p]);
+            if (!(spec.flags & engine::ParamHidden)) // those travel as their text form, below
+                params.insert(QString::fromLatin1(spec.id), node.params[p]);
             nonDefault |= node.params[p] != static_cast<double>(spec.def);
         }
+        if (node.type->text)
+            for (std::size_t t = 0; t < node.type->text->texts.size(); ++t)
+                params.insert(QString::fromLatin1(node.type->text->texts[t].id),
+                              QString::fromStdString(PatchGraph::textOf(node, static_cast<int>(t))));
         if (isOut && !nonDefault && !node.position)
             continue; // the implicit output module at its defaults needs no entry
         QJsonObject m{{"id", QString::fromStdString(node.id)}, {"type", QString::fromLatin1(node.type->id)}};

@@ -712,6 +712,26 @@ Status SlotEngine::disconnect(std::string_view src, std::string_view dst) {
 
 Result<double> SlotEngine::setPending(std::string_view id, std::string_view param, double value) {
     std::lock_guard lock(m_mutex);
+    return setPendingLocked(id, param, value);
+}
+
+Result<std::string> SlotEngine::setPendingText(std::string_view id, std::string_view name, std::string_view text) {
+    std::lock_guard lock(m_mutex);
+    auto values = m_pending.parseText(id, name, text);
+    if (!values)
+        return values.status();
+    const PatchNode* node = m_pending.find(id);
+    const ModuleType& type = *node->type;
+    for (const ParamValue& v : values.value()) {
+        if (m_pending.find(id)->params[static_cast<std::size_t>(v.index)] == v.value)
+            continue; // only what changes travels to the standby
+        if (auto applied = setPendingLocked(id, type.params[static_cast<std::size_t>(v.index)].id, v.value); !applied)
+            return applied.status();
+    }
+    return PatchGraph::textOf(*m_pending.find(id), type.findText(name));
+}
+
+Result<double> SlotEngine::setPendingLocked(std::string_view id, std::string_view param, double value) {
     const PatchNode* node = m_pending.find(id);
     const ParamIndex index = node ? node->type->findParam(param) : -1;
     const double previous = index >= 0 ? node->params[static_cast<std::size_t>(index)] : 0.0;
@@ -1018,7 +1038,7 @@ Result<CommitReport> SlotEngine::undoCommit(double fadeMs, std::chrono::millisec
 
 // m_mutex held. Live changes: stamped with the same plan frame for every slot on the committed
 // timeline (the active and an in-step mirror), at its next block for a standby being edited.
-Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph) {
+Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatch* batch) {
     const int a = m_controlActive, s = 1 - a;
     const auto onTimeline = [&](int slot) {
         const Slot& x = *m_slots[static_cast<std::size_t>(slot)];
@@ -1031,6 +1051,11 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph) {
         if (onTimeline(slot)) // a slot still syncing has no frame on this timeline yet
             stamp = std::max(stamp, m_slots[static_cast<std::size_t>(slot)]->planFramePublished.load(std::memory_order_acquire));
     stamp += 2 * m_config.blockSize; // after what either may be rendering right now
+    if (batch) {
+        if (batch->stamp < 0)
+            batch->stamp = stamp;
+        stamp = batch->stamp;
+    }
     bool ok = true;
     if (liveGraph.find(c.a.view())) {
         SlotCommand ca = c;
@@ -1057,6 +1082,11 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph) {
             // timeline's history so a mirror can replay it after the commit.
             cs.timeline = m_primedTimeline;
             cs.stamp = standby.planFramePublished.load(std::memory_order_acquire);
+            if (batch) {
+                if (batch->standbyStamp < 0)
+                    batch->standbyStamp = cs.stamp;
+                cs.stamp = batch->standbyStamp;
+            }
             m_standbyDelta.push_back(cs);
         } else if (!stampS) {
             m_primedExact = false;
@@ -1073,6 +1103,31 @@ Result<double> SlotEngine::setLive(std::string_view id, std::string_view param, 
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     followFailover();
+    return setLiveLocked(id, param, value, nullptr);
+}
+
+Result<std::string> SlotEngine::setLiveText(std::string_view id, std::string_view name, std::string_view text) {
+    std::lock_guard lock(m_mutex);
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    followFailover();
+    const PatchGraph& graph = m_committed.find(id) ? m_committed : m_pending;
+    auto values = graph.parseText(id, name, text);
+    if (!values)
+        return values.status();
+    const ModuleType& type = *graph.find(id)->type;
+    // One stamp for the lot: every step of a new pattern changes at the same sample.
+    LiveBatch batch;
+    for (const ParamValue& v : values.value()) {
+        if (graph.find(id)->params[static_cast<std::size_t>(v.index)] == v.value)
+            continue;
+        if (auto applied = setLiveLocked(id, type.params[static_cast<std::size_t>(v.index)].id, v.value, &batch); !applied)
+            return applied.status();
+    }
+    return PatchGraph::textOf(*graph.find(id), type.findText(name));
+}
+
+Result<double> SlotEngine::setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch) {
     auto applied = m_committed.setParam(id, param, value);
     if (!applied) {
         if (applied.status().code() != ErrorCode::UnknownModule || !m_pending.find(id))
@@ -1088,7 +1143,7 @@ Result<double> SlotEngine::setLive(std::string_view id, std::string_view param, 
     c.value = applied.value();
     if (!c.a.assign(id) || !c.b.assign(param))
         return textTooLong();
-    if (Status s = sendLive(c, m_committed); !s)
+    if (Status s = sendLive(c, m_committed, batch); !s)
         return s;
     return applied.value();
 }

@@ -133,6 +133,9 @@ public:
     Status connect(std::string_view src, std::string_view dst);
     Status disconnect(std::string_view src, std::string_view dst);
     Result<double> setPending(std::string_view id, std::string_view param, double value);
+    // A text form (a sequencer's `pattern` or `notes`): every parameter it stands for, staged like
+    // setPending. Returns the text as the pending patch now reads it.
+    Result<std::string> setPendingText(std::string_view id, std::string_view name, std::string_view text);
     Status clear();
     // Replaces the pending patch with `graph` (a patch file, an undo): the standby rebuilds it.
     Status loadPending(const PatchGraph& graph);
@@ -153,6 +156,8 @@ public:
 
     // Control thread. Live changes on the committed patch: both slots, same plan frame, ramped.
     Result<double> setLive(std::string_view id, std::string_view param, double value);
+    // A text form changed live: every parameter it stands for changes at the same sample.
+    Result<std::string> setLiveText(std::string_view id, std::string_view name, std::string_view text);
     Status gate(std::string_view id, bool on);
 
     // Control thread. Copies (the engine's own threads change nothing here behind your back).
@@ -193,7 +198,13 @@ private:
     void completeSync();
     Result<double> primeLocked(std::chrono::milliseconds timeout);
     Result<CommitReport> commitLocked(double fadeMs, std::chrono::milliseconds timeout);
-    Status sendLive(SlotCommand c, const PatchGraph& liveGraph);
+    struct LiveBatch { // live changes that must land on the same sample
+        std::int64_t stamp = -1;
+        std::int64_t standbyStamp = -1;
+    };
+    Status sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatch* batch = nullptr);
+    Result<double> setPendingLocked(std::string_view id, std::string_view param, double value);
+    Result<double> setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch);
     void supervise() noexcept;
     // Audio side.
     void processChunk(float* out, int frames) noexcept;

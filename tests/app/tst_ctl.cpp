@@ -199,12 +199,14 @@ void TestCtl::usageErrorsExitWithTwo_data() {
     QTest::addColumn<QString>("message");
     QTest::addRow("no verb") << QStringList{} << "missing VERB";
     QTest::addRow("unknown verb") << QStringList{"frobnicate"} << "unknown verb 'frobnicate'";
-    QTest::addRow("create needs a type") << QStringList{"create", "osc1"} << "'create' takes 2 arguments";
-    QTest::addRow("connect takes two")
-        << QStringList{"connect", "a", "b", "c"} << "'connect' takes 2 arguments";
+    QTest::addRow("create needs a type") << QStringList{"create", "osc1"}
+                                         << "create ID TYPE [ID TYPE ...] (got 1 argument)";
+    QTest::addRow("connect takes pairs")
+        << QStringList{"connect", "a", "b", "c"} << "connect SRC DST [SRC DST ...] (got 3 arguments)";
     QTest::addRow("clear takes none") << QStringList{"clear", "now"} << "'clear' takes no arguments";
-    QTest::addRow("set value not a number")
-        << QStringList{"set", "osc1", "freq", "loud"} << "VALUE must be a finite number";
+    QTest::addRow("set takes triples")
+        << QStringList{"set", "osc1", "freq"} << "set ID PARAM VALUE [ID PARAM VALUE ...] (got 2 arguments)";
+    QTest::addRow("set value nan") << QStringList{"set", "osc1", "freq", "nan"} << "VALUE must be a finite number";
     QTest::addRow("mod value nan") << QStringList{"mod", "osc1", "freq", "nan"}
                                    << "VALUE must be a finite number";
     QTest::addRow("mod id with a slash") << QStringList{"mod", "osc/1", "freq", "1"} << "ID and PARAM";
@@ -234,7 +236,7 @@ void TestCtl::usageErrorsExitWithTwo() {
 }
 
 void TestCtl::usageErrorWithJsonIsOneObject() {
-    const RunResult r = runChronus({"ctl", "--json", "set", "osc1", "freq", "loud"});
+    const RunResult r = runChronus({"ctl", "--json", "set", "osc1", "freq", "inf"});
     QCOMPARE(r.exitCode, 2);
     const QJsonObject o = parseReply(r);
     QCOMPARE(o.value("ok"), QJsonValue(false));

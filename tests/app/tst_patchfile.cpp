@@ -37,8 +37,14 @@ void TestPatchFile::everyModuleTypeRoundTripsExactly() {
         // A non-default value for every param: somewhere inside the range, a different one per param.
         for (std::size_t p = 0; p < type->params.size(); ++p) {
             const engine::ParamSpec& spec = type->params[p];
+            if (spec.flags & engine::ParamHidden)
+                continue; // files carry these as text forms, set below
             double v = static_cast<double>(spec.min) + (static_cast<double>(spec.max) - static_cast<double>(spec.min)) * (0.3 + 0.1 * static_cast<double>(p));
             QVERIFY(graph.setParam(id, spec.id, v).ok());
+        }
+        if (type->findText("pattern") >= 0) {
+            QVERIFY(graph.setText(id, "pattern", "x..X.x").ok());
+            QVERIFY(graph.setText(id, "notes", "C2 D#2 55hz 40.25").ok()); // names, Hz, fractional MIDI
         }
         QVERIFY(graph.setPosition(id, 10.5 * n, -3.25 * n).ok());
         if (!type->outputs.empty())
@@ -124,7 +130,7 @@ void TestPatchFile::badFilesAreRejectedWithFieldAndReason_data() {
                                      << "modules[0].id: expected a string, found a number";
     QTest::addRow("param not a number")
         << ("{" + head + R"(, "modules": [{"id": "a", "type": "saw", "params": {"freq": "high"}}]})")
-        << "modules[0].params.freq: expected a number, found a string";
+        << "modules[0].params.freq: a.freq takes a number, not text";
     QTest::addRow("unknown param")
         << ("{" + head + R"(, "modules": [{"id": "a", "type": "saw", "params": {"frq": 1}}]})")
         << "has no parameter 'frq' (parameters: freq, gain)";

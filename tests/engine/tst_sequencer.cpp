@@ -306,9 +306,9 @@ void TestSequencer::notesParseAsNamesMidiAndHz() {
     QVERIFY(!Sequencer::parseNote("4.5.6"));
     QCOMPARE(QString::fromStdString(Sequencer::noteName(36.0)), QStringLiteral("C2"));
     QCOMPARE(QString::fromStdString(Sequencer::noteName(70.0)), QStringLiteral("A#4"));
-    // A tuning in Hz keeps its frequency through the text form.
+    // A tuning in Hz keeps its frequency through the text form, exactly.
     const double midi = *Sequencer::parseNote("100hz");
-    QVERIFY(std::fabs(*Sequencer::parseNote(Sequencer::noteName(midi)) - midi) < 1e-4);
+    QCOMPARE(*Sequencer::parseNote(Sequencer::noteName(midi)), midi);
 }
 
 void TestSequencer::pitchAndAccentFollowTheSteps() {

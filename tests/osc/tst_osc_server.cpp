@@ -163,6 +163,8 @@ private slots:
     void editsAreIncremental();
     void structuralEditsAndTheirErrors();
     void setClampsAndSaysSo();
+    void severalEditsInOneRequestAllOrNone();
+    void patternsAreTextSetPendingOrLive();
     void modChangesTheCommittedPatchLive();
     void primeCommitAbortUndo();
     void validateIsADryRun();
@@ -484,6 +486,74 @@ void TestOscServer::structuralEditsAndTheirErrors() {
     STOP_IF_FAILED(verifyUntouched(rig, committed, pending, 440.0));
 }
 
+// create, connect and set take several groups at once: an agent builds a groove in a few
+// requests. A failing group undoes the ones before it in the same request.
+void TestOscServer::severalEditsInOneRequestAllOrNone() {
+    OscRig rig;
+    START_RIG(rig);
+    const OscReply created = ask(rig, "/patch/create", Msg().s("clock").s("clock").s("seq").s("sequencer").s("kick").s("sine"));
+    VERIFY_REPLY(created);
+    QCOMPARE(created.valueCount(), std::size_t{6});
+    QVERIFY(isString(created, 2, "seq") && isString(created, 3, "sequencer"));
+    QVERIFY(rig.engine.pending().find("kick"));
+
+    // The third module's type is unknown: none of the three is created.
+    VERIFY_ERROR(ask(rig, "/patch/create", Msg().s("a").s("saw").s("b").s("saw").s("c").s("wobbulator")), "/patch/create",
+                 "unknown module type 'wobbulator'");
+    QVERIFY(!rig.engine.pending().find("a") && !rig.engine.pending().find("b"));
+
+    const OscReply wired = ask(rig, "/patch/connect", Msg().s("clock.step").s("seq.clock").s("kick").s("out"));
+    VERIFY_REPLY(wired);
+    QCOMPARE(wired.valueCount(), std::size_t{4});
+    QCOMPARE(rig.engine.pending().cables().size(), std::size_t{3}); // kick -> out is left and right
+    VERIFY_ERROR(ask(rig, "/patch/connect", Msg().s("seq.gate").s("kick.fm").s("seq").s("nowhere")), "/patch/connect",
+                 "no module 'nowhere'");
+    QCOMPARE(rig.engine.pending().cables().size(), std::size_t{3});
+
+    const OscReply set = ask(rig, "/patch/set", Msg().s("clock").s("bpm").f(175.0f).s("kick").s("freq").f(55.0f)
+                                                    .s("seq").s("pattern").s("x..x..x."));
+    VERIFY_REPLY(set);
+    QCOMPARE(set.valueCount(), std::size_t{9});
+    QVERIFY(isNumber(set, 2, 175.0) && isNumber(set, 5, 55.0) && isString(set, 8, "x..x..x."));
+    // A bad value in the last triple sets the first two back.
+    VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("clock").s("bpm").f(90.0f).s("seq").s("pattern").s("x..q")), "/patch/set",
+                 "seq.pattern: 'q' at position 4");
+    const PatchGraph pending = rig.engine.pending();
+    QCOMPARE(pending.find("clock")->params[0], 175.0);
+    QCOMPARE(QString::fromStdString(PatchGraph::textOf(*pending.find("seq"), 0)), QStringLiteral("x..x..x."));
+}
+
+// A sequencer's pattern and notes are text: set on the pending patch, or live on the playing one,
+// where every step changes at once; the schema lists them, dumps carry them.
+void TestOscServer::patternsAreTextSetPendingOrLive() {
+    OscRig rig;
+    START_RIG(rig);
+    VERIFY_REPLY(ask(rig, "/patch/create", Msg().s("clock").s("clock").s("seq").s("sequencer")));
+    VERIFY_REPLY(ask(rig, "/patch/connect", Msg().s("clock.step").s("seq.clock").s("seq.gate").s("out")));
+    const OscReply notes = ask(rig, "/patch/set", Msg().s("seq").s("notes").s("c2 eb2 55hz"));
+    VERIFY_REPLY(notes);
+    QVERIFY2(isString(notes, 2, "C2 D#2 A1"), notes.describe().constData());
+    VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("seq").s("notes").s("C2 Q7")), "/patch/set", "'Q7' is not a note");
+    VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("seq").s("length").s("x...")), "/patch/set", "seq.length takes a number, not text");
+    VERIFY_REPLY(ask(rig, "/patch/commit"));
+
+    const OscReply live = ask(rig, "/mod/seq/pattern", Msg().s("X.x. x.x."));
+    VERIFY_REPLY(live);
+    QVERIFY(isString(live, 0, "X.x.x.x."));
+    const PatchGraph committed = rig.engine.committed();
+    QCOMPARE(QString::fromStdString(PatchGraph::textOf(*committed.find("seq"), 0)), QStringLiteral("X.x.x.x."));
+    QCOMPARE(committed.find("seq")->params[0], 8.0); // the length followed the pattern
+    VERIFY_ERROR(ask(rig, "/mod/seq/pattern", Msg().s("")), "/mod/seq/pattern", "no steps");
+
+    const OscReply dump = ask(rig, "/patch/dump");
+    VERIFY_REPLY(dump);
+    QVERIFY(dump.valueCount() == 2);
+    const std::string& committedJson = dump.value(1).s;
+    QVERIFY2(committedJson.find("\"pattern\": \"X.x.x.x.\"") != std::string::npos, committedJson.c_str());
+    QVERIFY2(committedJson.find("\"notes\": \"C2 D#2 A1\"") != std::string::npos, committedJson.c_str());
+    QVERIFY(committedJson.find("step1") == std::string::npos); // steps travel as the pattern
+}
+
 // /patch/set works on the pending patch; out-of-range values are clamped and the reply says so.
 void TestOscServer::setClampsAndSaysSo() {
     OscRig rig;
@@ -513,7 +583,9 @@ void TestOscServer::setClampsAndSaysSo() {
                  "module 'osc1' (sine) has no parameter 'nope' (parameters: freq, gain)");
     VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("nosuch").s("freq").f(1.0f)), "/patch/set", "no module 'nosuch'");
     VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("osc1").s("freq").s("high")), "/patch/set",
-                 "expected (id, param, value), got (string, string, string)");
+                 "osc1.freq takes a number, not text");
+    VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("osc1").s("freq").f(1.0f).s("osc1")), "/patch/set",
+                 "expected (id, param, value (number, or text for a pattern) [, ...]), got (string, string, float, string)");
 
     // The pending patch took them, the committed one did not: still 440 Hz at gain 0.5.
     QCOMPARE(paramOf(rig.engine.pending(), "osc1", "freq"), 330.0);
@@ -551,8 +623,8 @@ void TestOscServer::modChangesTheCommittedPatchLive() {
     VERIFY_ERROR(ask(rig, "/mod/osc1/freq/x", Msg().f(1.0f)), "/mod/osc1/freq/x", "a live change is /mod/<id>/<param>");
     VERIFY_ERROR(ask(rig, "/mod//freq", Msg().f(1.0f)), "/mod//freq", "a live change is /mod/<id>/<param>");
     VERIFY_ERROR(ask(rig, "/mod/osc1/", Msg().f(1.0f)), "/mod/osc1/", "a live change is /mod/<id>/<param>");
-    VERIFY_ERROR(ask(rig, "/mod/osc1/freq", Msg().s("660")), "/mod/osc1/freq", "expected (value), got (string)");
-    VERIFY_ERROR(ask(rig, "/mod/osc1/freq"), "/mod/osc1/freq", "expected (value), got (nothing)");
+    VERIFY_ERROR(ask(rig, "/mod/osc1/freq", Msg().s("660")), "/mod/osc1/freq", "osc1.freq takes a number, not text");
+    VERIFY_ERROR(ask(rig, "/mod/osc1/freq"), "/mod/osc1/freq", "got (nothing)");
     VERIFY_ERROR(ask(rig, "/mod/osc1/freq", Msg().f(1.0f).f(2.0f)), "/mod/osc1/freq", "got (float, float)");
     STOP_IF_FAILED(verifyUntouched(rig, committed, pending, 550.0));
 }
@@ -909,9 +981,14 @@ void TestOscServer::engineSchemaListsEveryModuleType() {
         QVERIFY2(checkPorts(t.value("inputs").toArray(), type->inputs), type->id);
         QVERIFY2(checkPorts(t.value("outputs").toArray(), type->outputs), type->id);
         const QJsonArray params = t.value("params").toArray();
-        QCOMPARE(params.size(), static_cast<int>(type->params.size()));
-        for (std::size_t i = 0; i < type->params.size(); ++i) {
-            const ParamSpec& spec = type->params[i];
+        std::vector<ParamSpec> shown; // hidden ones (sequencer steps) travel as text forms
+        for (const ParamSpec& spec : type->params)
+            if (!(spec.flags & engine::ParamHidden))
+                shown.push_back(spec);
+        QCOMPARE(params.size(), static_cast<int>(shown.size()));
+        QCOMPARE(t.value("text_params").toArray().size(), type->text ? static_cast<int>(type->text->texts.size()) : 0);
+        for (std::size_t i = 0; i < shown.size(); ++i) {
+            const ParamSpec& spec = shown[i];
             const QJsonObject p = params[static_cast<int>(i)].toObject();
             QCOMPARE(p.value("id").toString(), QString(spec.id));
             QCOMPARE(p.value("name").toString(), QString(spec.name));
@@ -946,20 +1023,20 @@ void TestOscServer::wrongArgumentsGetSpecificErrors() {
     const auto add = [&](std::string address, auto&& m, std::string needle) {
         cases.push_back({std::move(address), std::move(m), std::move(needle)});
     };
-    add("/patch/create", Msg().s("osc9"), "expected (id, type), got (string)");
-    add("/patch/create", Msg(), "expected (id, type), got (nothing)");
-    add("/patch/create", Msg().s("a").s("sine").s("x"), "expected (id, type), got (string, string, string)");
+    add("/patch/create", Msg().s("osc9"), "expected (id, type [, id, type ...]), got (string)");
+    add("/patch/create", Msg(), "expected (id, type [, id, type ...]), got (nothing)");
+    add("/patch/create", Msg().s("a").s("sine").s("x"), "expected (id, type [, id, type ...]), got (string, string, string)");
     add("/patch/create", Msg().i(1).i(2), "got (integer, integer)");
     add("/patch/create", Msg().f(1.5f).s("sine"), "got (float, string)");
     add("/patch/create", Msg().s("a").b(blobBytes), "got (string, blob)");
     add("/patch/create", Msg().s("a").c('x'), "got (string, char)");
     add("/patch/create", Msg().s("a").T(), "got (string, boolean)");
-    add("/patch/connect", Msg().s("osc1"), "expected (source, destination), got (string)");
-    add("/patch/disconnect", Msg().s("osc1").i(0), "expected (source, destination), got (string, integer)");
+    add("/patch/connect", Msg().s("osc1"), "expected (source, destination [, source, destination ...]), got (string)");
+    add("/patch/disconnect", Msg().s("osc1").i(0), "expected (source, destination [, source, destination ...]), got (string, integer)");
     add("/patch/delete", Msg(), "expected (id), got (nothing)");
     add("/patch/delete", Msg().s("osc1").s("osc1"), "expected (id), got (string, string)");
     add("/patch/clear", Msg().i(1), "expected (no arguments), got (integer)");
-    add("/patch/set", Msg().s("osc1").s("freq"), "expected (id, param, value), got (string, string)");
+    add("/patch/set", Msg().s("osc1").s("freq"), "expected (id, param, value (number, or text for a pattern) [, ...]), got (string, string)");
     add("/patch/set", Msg().s("osc1").s("freq").T(), "got (string, string, boolean)");
     add("/patch/set", Msg().s("osc1").s("freq").N(), "got (string, string, nil)");
     add("/patch/set", Msg().s("osc1").s("freq").I(), "got (string, string, infinitum)");

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace chronus::engine {
 
@@ -189,10 +188,10 @@ std::string Sequencer::noteName(double midi) {
         const int m = static_cast<int>(rounded);
         return std::string(kNames[m % 12]) + std::to_string(m / 12 - 1);
     }
+    // A tuning between the notes: its MIDI number, in the shortest form that reads back exactly.
     char buffer[32];
-    const double hz = tempo::kPitchReferenceHz * std::exp2((midi - tempo::kPitchReferenceMidi) / 12.0);
-    std::snprintf(buffer, sizeof buffer, "%.6ghz", hz);
-    return buffer;
+    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, midi);
+    return ec == std::errc{} ? std::string(buffer, end) : std::string("69");
 }
 
 std::string Sequencer::formatPattern(std::span<const double> params) {
