@@ -21,7 +21,8 @@ namespace {
 // Every module type, in palette order. Ids are forever: add, never rename.
 const ModuleType* const kTypes[] = {
     &Sine::kType, &Saw::kType, &Square::kType, &Triangle::kType, &Noise::kType, &Adsr::kType,
-    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Ladder::kType, &Lfo::kType, &Distortion::kType, &Output::kType,
+    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Ladder::kType, &Lfo::kType,
+    &Distortion::kType, &Output::kType,
 };
 
 // The predecessor's module names.
