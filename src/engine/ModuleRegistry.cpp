@@ -3,6 +3,8 @@
 #include "modules/Adsr.hpp"
 #include "modules/Biquad.hpp"
 #include "modules/Clock.hpp"
+#include "modules/Distortion.hpp"
+#include "modules/Ladder.hpp"
 #include "modules/Lfo.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
@@ -21,13 +23,18 @@ namespace {
 // Every module type, in palette order. Ids are forever: add, never rename.
 const ModuleType* const kTypes[] = {
     &Sine::kType, &Saw::kType, &Square::kType, &Triangle::kType, &Noise::kType, &Adsr::kType,
-    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Lfo::kType,   &Clock::kType, &Sequencer::kType, &Output::kType,
+    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Ladder::kType, &Lfo::kType,
+    &Clock::kType,
+    &Sequencer::kType,
+    &Distortion::kType,
+    &Output::kType,
 };
 
 // The predecessor's module names.
 constexpr TypeAlias kAliases[] = {
     {"simple_sine", "sine"},
     {"biquad_filter", "biquad"},
+    {"acid_filter", "ladder"},
 };
 } // namespace
 
