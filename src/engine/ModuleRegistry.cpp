@@ -2,11 +2,14 @@
 
 #include "modules/Adsr.hpp"
 #include "modules/Biquad.hpp"
+#include "modules/HiHat.hpp"
+#include "modules/Kick.hpp"
 #include "modules/Lfo.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
 #include "modules/Saw.hpp"
+#include "modules/Snare.hpp"
 #include "modules/Sine.hpp"
 #include "modules/Square.hpp"
 #include "modules/Svf.hpp"
@@ -19,7 +22,8 @@ namespace {
 // Every module type, in palette order. Ids are forever: add, never rename.
 const ModuleType* const kTypes[] = {
     &Sine::kType, &Saw::kType, &Square::kType, &Triangle::kType, &Noise::kType, &Adsr::kType,
-    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Lfo::kType,   &Output::kType,
+    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Lfo::kType,   &Kick::kType,
+    &Snare::kType, &HiHat::kType, &Output::kType,
 };
 
 // The predecessor's module names.
