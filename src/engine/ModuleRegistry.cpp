@@ -4,6 +4,8 @@
 #include "modules/Biquad.hpp"
 #include "modules/Clock.hpp"
 #include "modules/Distortion.hpp"
+#include "modules/HiHat.hpp"
+#include "modules/Kick.hpp"
 #include "modules/Ladder.hpp"
 #include "modules/Lfo.hpp"
 #include "modules/Mixer.hpp"
@@ -12,6 +14,7 @@
 #include "modules/Saw.hpp"
 #include "modules/Sequencer.hpp"
 #include "modules/Sine.hpp"
+#include "modules/Snare.hpp"
 #include "modules/Square.hpp"
 #include "modules/Svf.hpp"
 #include "modules/Triangle.hpp"
@@ -22,10 +25,23 @@ namespace chronus::engine {
 namespace {
 // Every module type, in palette order. Ids are forever: add, never rename.
 const ModuleType* const kTypes[] = {
-    &Sine::kType, &Saw::kType, &Square::kType, &Triangle::kType, &Noise::kType, &Adsr::kType,
-    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Ladder::kType, &Lfo::kType,
+    &Sine::kType,
+    &Saw::kType,
+    &Square::kType,
+    &Triangle::kType,
+    &Noise::kType,
+    &Adsr::kType,
+    &Vca::kType,
+    &Mixer::kType,
+    &Svf::kType,
+    &Biquad::kType,
+    &Ladder::kType,
+    &Lfo::kType,
     &Clock::kType,
     &Sequencer::kType,
+    &Kick::kType,
+    &Snare::kType,
+    &HiHat::kType,
     &Distortion::kType,
     &Output::kType,
 };
