@@ -1,9 +1,11 @@
 #pragma once
 // Musical time shared by the clock and every tempo-synced module (delay, LFO, ...).
 //
-// The clock's `tempo` output carries its BPM as a plain value on every sample (175.0 at 175 BPM).
-// A tempo-synced module has a `tempo` input (Signal::Cv) and a `bpm` parameter used when nothing
-// is connected to it, plus a `sync` choice: off (free time in ms or Hz), or a note division.
+// The clock's `tempo` output carries the beat rate in Hz (BPM / 60: 2.9167 at 175 BPM) on every
+// sample: a CV in the usual range, harmless if patched to the output by mistake. A tempo-synced
+// module has a `tempo` input (Signal::Cv, read it with bpmFromTempoCv) and a `bpm` parameter used
+// when nothing is connected to it, plus a `sync` choice: off (free time in ms or Hz), or a note
+// division.
 
 #include <algorithm>
 
@@ -30,6 +32,10 @@ constexpr double clampBpm(double bpm) noexcept {
     return bpm == bpm ? std::clamp(bpm, static_cast<double>(kMinBpm), static_cast<double>(kMaxBpm))
                       : static_cast<double>(kDefaultBpm);
 }
+
+// The clock's tempo CV (beats per second) to BPM, and back.
+constexpr double bpmFromTempoCv(double beatsPerSecond) noexcept { return clampBpm(beatsPerSecond * 60.0); }
+constexpr double tempoCvFromBpm(double bpm) noexcept { return clampBpm(bpm) / 60.0; }
 
 // Seconds per beat at `bpm`.
 constexpr double secondsPerBeat(double bpm) noexcept { return 60.0 / clampBpm(bpm); }
