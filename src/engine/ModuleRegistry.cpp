@@ -2,10 +2,12 @@
 
 #include "modules/Adsr.hpp"
 #include "modules/Biquad.hpp"
+#include "modules/Delay.hpp"
 #include "modules/Lfo.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
+#include "modules/Reverb.hpp"
 #include "modules/Saw.hpp"
 #include "modules/Sine.hpp"
 #include "modules/Square.hpp"
@@ -19,7 +21,8 @@ namespace {
 // Every module type, in palette order. Ids are forever: add, never rename.
 const ModuleType* const kTypes[] = {
     &Sine::kType, &Saw::kType, &Square::kType, &Triangle::kType, &Noise::kType, &Adsr::kType,
-    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Lfo::kType,   &Output::kType,
+    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Lfo::kType,   &Delay::kType,
+    &Reverb::kType, &Output::kType,
 };
 
 // The predecessor's module names.
