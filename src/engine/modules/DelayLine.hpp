@@ -91,9 +91,6 @@ public:
         }
     }
 
-    double delay() const noexcept { return m_from; }
-    bool fading() const noexcept { return m_fading; }
-
     // Reads `line` at the current position(s), interpolated.
     float readHermite(const DelayLine& line) const noexcept {
         const float a = line.hermite(m_from);
