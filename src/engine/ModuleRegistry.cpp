@@ -3,6 +3,7 @@
 #include "modules/Adsr.hpp"
 #include "modules/Biquad.hpp"
 #include "modules/Clock.hpp"
+#include "modules/Delay.hpp"
 #include "modules/Distortion.hpp"
 #include "modules/HiHat.hpp"
 #include "modules/Kick.hpp"
@@ -11,6 +12,7 @@
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
+#include "modules/Reverb.hpp"
 #include "modules/Saw.hpp"
 #include "modules/Sequencer.hpp"
 #include "modules/Sine.hpp"
@@ -43,6 +45,8 @@ const ModuleType* const kTypes[] = {
     &Snare::kType,
     &HiHat::kType,
     &Distortion::kType,
+    &Delay::kType,
+    &Reverb::kType,
     &Output::kType,
 };
 
