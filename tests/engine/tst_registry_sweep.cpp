@@ -141,10 +141,17 @@ void TestRegistrySweep::everyModuleStaysFiniteBoundedWithoutDcRunaway_data() {
     for (const ModuleType* type : ModuleRegistry::instance().types()) {
         if (type->id == ModuleRegistry::kOutputType)
             continue; // the implicit `out`, present in every patch below
+        // CHRONUS_QUICK_SWEEP (the sanitizer stage, where the point is memory errors, not the
+        // rates): three rows per module, one odd block size, one large, each rate once.
+        const bool quick = qEnvironmentVariableIsSet("CHRONUS_QUICK_SWEEP");
         for (double sampleRate : kSampleRates)
-            for (int blockSize : kBlockSizes)
+            for (int blockSize : kBlockSizes) {
+                if (quick && !((sampleRate == 48000.0 && blockSize == 37) || (sampleRate == 96000.0 && blockSize == 4096) ||
+                               (sampleRate == 44100.0 && blockSize == 64)))
+                    continue;
                 QTest::addRow("%s/%s", type->id, qPrintable(rateBlockName(sampleRate, blockSize)))
                     << QString::fromLatin1(type->id) << sampleRate << blockSize;
+            }
     }
 }
 
