@@ -3,10 +3,13 @@
 #include "modules/Adsr.hpp"
 #include "modules/Biquad.hpp"
 #include "modules/Clock.hpp"
+#include "modules/Clipper.hpp"
 #include "modules/Lfo.hpp"
+#include "modules/Limiter.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
+#include "modules/SampleHold.hpp"
 #include "modules/Saw.hpp"
 #include "modules/Sequencer.hpp"
 #include "modules/Sine.hpp"
@@ -21,7 +24,8 @@ namespace {
 // Every module type, in palette order. Ids are forever: add, never rename.
 const ModuleType* const kTypes[] = {
     &Sine::kType, &Saw::kType, &Square::kType, &Triangle::kType, &Noise::kType, &Adsr::kType,
-    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Lfo::kType,   &Clock::kType, &Sequencer::kType, &Output::kType,
+    &Vca::kType,  &Mixer::kType, &Svf::kType,  &Biquad::kType,  &Lfo::kType,   &Clock::kType, &Sequencer::kType,
+    &SampleHold::kType, &Clipper::kType, &Limiter::kType, &Output::kType,
 };
 
 // The predecessor's module names.
