@@ -156,6 +156,8 @@ private slots:
     void limiterRampsGainDownWithoutClick_data();
     void limiterRampsGainDownWithoutClick();
     void limiterMonoInputFeedsBothOutputs();
+    void limiterTruePeakHoldsPeaksBetweenSamples_data();
+    void limiterTruePeakHoldsPeaksBetweenSamples();
 
     void clipperNeverExceedsCeiling_data();
     void clipperNeverExceedsCeiling();
@@ -344,7 +346,7 @@ void TestDynamics::limiterRecoversWithReleaseTime() {
         ++reached;
     QVERIFY(reached < frames);
     const double measuredMs = 1000.0 * static_cast<double>(reached - end) / sampleRate;
-    reportFigure(QStringLiteral("limiter @ %1, release %2 ms: gain %3 during the burst, 63 %% recovery after %4 ms")
+    reportFigure(QStringLiteral("limiter @ %1, release %2 ms: gain %3 during the burst, 63 % recovery after %4 ms")
                      .arg(sampleRate)
                      .arg(releaseMs)
                      .arg(least, 0, 'f', 5)
@@ -420,6 +422,54 @@ void TestDynamics::limiterMonoInputFeedsBothOutputs() {
     QVERIFY(rendered->left == rendered->right);
     QVERIFY(peak(rendered->left) > 0.9f);
     QVERIFY(peak(rendered->left) <= ceilingFromDb(-0.3));
+}
+
+void TestDynamics::limiterTruePeakHoldsPeaksBetweenSamples_data() {
+    QTest::addColumn<double>("sampleRate");
+    QTest::addColumn<double>("relativeFrequency");
+    QTest::addColumn<double>("phase");
+    for (double sampleRate : {44100.0, 96000.0}) {
+        QTest::addRow("%gk/fs4 at 45 deg", sampleRate / 1000.0) << sampleRate << 0.25 << std::numbers::pi / 4.0;
+        QTest::addRow("%gk/0.3 fs", sampleRate / 1000.0) << sampleRate << 0.3 << 0.1;
+        QTest::addRow("%gk/997 Hz", sampleRate / 1000.0) << sampleRate << 997.0 / sampleRate << 0.5;
+    }
+}
+
+void TestDynamics::limiterTruePeakHoldsPeaksBetweenSamples() {
+    QFETCH(double, sampleRate);
+    QFETCH(double, relativeFrequency);
+    QFETCH(double, phase);
+    // A steady +20 dB sine: once the gain has settled the output is a pure sine, whose amplitude
+    // (its true peak, between the samples) the Goertzel level measures.
+    const double frequency = relativeFrequency * sampleRate;
+    const std::size_t frames = static_cast<std::size_t>(0.5 * sampleRate);
+    const std::vector<float> in = sine(frequency, 10.0, sampleRate, frames, phase);
+    const double ceilingDb = -1.0;
+    double levels[2] = {};
+    for (int truePeak : {0, 1}) {
+        ModuleDriver d("limiter", sampleRate, 64);
+        QVERIFY(d.setParam("ceiling", ceilingDb));
+        QVERIFY(d.setParam("true_peak", truePeak));
+        QVERIFY(d.connect("in", &in));
+        const auto out = d.run(frames);
+        QVERIFY(peak(out[0]) <= ceilingFromDb(ceilingDb));
+        levels[truePeak] = toneLevelDb(std::span<const float>(out[0]).subspan(frames / 2), sampleRate, frequency);
+    }
+    reportFigure(QStringLiteral("limiter @ %1, %2 Hz: true peak %3 dB with true-peak detection, %4 dB without "
+                                "(ceiling %5 dB)")
+                     .arg(sampleRate)
+                     .arg(frequency)
+                     .arg(levels[1], 0, 'f', 3)
+                     .arg(levels[0], 0, 'f', 3)
+                     .arg(ceilingDb));
+    // With detection between samples the reconstructed peak stays within 0.3 dB of the ceiling
+    // (the 4x interpolator can miss a peak between its points by that much at 0.3 x the rate).
+    QVERIFY2(levels[1] < ceilingDb + 0.3 && levels[1] > ceilingDb - 0.5, qPrintable(QString::number(levels[1])));
+    // Without it only the samples are held: at a quarter of the rate and 45 degrees they sit 3 dB
+    // below the waveform's peaks, which then pass 3 dB over the ceiling.
+    QVERIFY(levels[0] >= levels[1] - 0.01);
+    if (relativeFrequency == 0.25)
+        QVERIFY2(std::fabs(levels[0] - (ceilingDb + 3.01)) < 0.05, qPrintable(QString::number(levels[0])));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -25,6 +25,19 @@ double besselI0(double x) {
 
 float dbToGain(float db) noexcept { return std::pow(10.0f, db / 20.0f); }
 
+// As in Limiter.cpp: N floats (a multiple of 8) in eight lanes, so the compiler can use SIMD.
+template <int N>
+float dot(const float* a, const float* b) noexcept {
+    float acc[8] = {};
+    for (int j = 0; j < N; j += 8)
+        for (int k = 0; k < 8; ++k)
+            acc[k] += a[j + k] * b[j + k];
+    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+// tanh for x >= 0 through one exp (cheaper than tanhf); never above 1, also when exp overflows.
+float tanhPositive(float x) noexcept { return 1.0f - 2.0f / (std::exp(2.0f * x) + 1.0f); }
+
 } // namespace
 
 float Clipper::curve(float x, float threshold, float ceiling) noexcept {
@@ -32,7 +45,7 @@ float Clipper::curve(float x, float threshold, float ceiling) noexcept {
     if (a <= threshold)
         return x;
     const float range = ceiling - threshold;
-    const float bent = range > 1e-6f ? threshold + range * std::tanh((a - threshold) / range) : ceiling;
+    const float bent = range > 1e-6f ? threshold + range * tanhPositive((a - threshold) / range) : ceiling;
     return std::copysign(std::min(bent, ceiling), x);
 }
 
@@ -71,17 +84,13 @@ float Clipper::processSample(Channel& ch, float x, float threshold, float ceilin
     ch.input[w] = ch.input[w + n] = x;
     // Histories oldest first: [w + 1, w + n].
     const float* in = ch.input + w + 1;
-    float up = 0.0f;
-    for (int t = 0; t < n; ++t)
-        up += m_even[t] * in[t];
+    const float up = dot<n>(m_even, in);
     const float clippedEven = curve(up, threshold, ceiling);
     const float clippedOdd = curve(in[kHalfbandK], threshold, ceiling); // the odd branch is a pure delay
     ch.clippedEven[w] = ch.clippedEven[w + n] = clippedEven;
     ch.clippedOdd[w] = ch.clippedOdd[w + n] = clippedOdd;
     const float* even = ch.clippedEven + w + 1;
-    float down = 0.0f;
-    for (int t = 0; t < n; ++t)
-        down += m_even[t] * even[t];
+    const float down = dot<n>(m_even, even);
     return 0.5f * down + 0.5f * ch.clippedOdd[w + 1 + kHalfbandK - 1];
 }
 
