@@ -18,7 +18,8 @@ namespace chronus::test {
 
 class ModuleDriver {
 public:
-    ModuleDriver(std::string_view typeId, double sampleRate, int blockSize, std::string_view instanceId = "dut")
+    ModuleDriver(std::string_view typeId, double sampleRate, int blockSize,
+                 std::string_view instanceId = "dut")
         : m_type(engine::ModuleRegistry::instance().find(typeId))
         , m_sampleRate(sampleRate)
         , m_blockSize(blockSize) {
@@ -69,7 +70,8 @@ public:
         std::vector<float*> outPtr(outputs);
         std::vector<const float*> inPtr(m_inputs.size());
         for (std::size_t done = 0; done < frames;) {
-            const int n = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(m_blockSize), frames - done));
+            const int n =
+                static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(m_blockSize), frames - done));
             for (std::size_t k = 0; k < outputs; ++k)
                 outPtr[k] = out[k].data() + done;
             for (std::size_t k = 0; k < m_inputs.size(); ++k)

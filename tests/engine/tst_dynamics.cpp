@@ -42,7 +42,8 @@ std::vector<float> sine(double frequency, double amplitude, double sampleRate, s
                         double phase = 0.0) {
     std::vector<float> x(frames);
     for (std::size_t i = 0; i < frames; ++i)
-        x[i] = static_cast<float>(amplitude * std::sin(kTwoPi * frequency * static_cast<double>(i) / sampleRate + phase));
+        x[i] = static_cast<float>(amplitude *
+                                  std::sin(kTwoPi * frequency * static_cast<double>(i) / sampleRate + phase));
     return x;
 }
 
@@ -61,8 +62,9 @@ std::vector<TestSignal> testSignals() {
     // the rate with a 45 degree phase every sample sits 3 dB below the true peak.
     s.push_back({"sine 0.45 fs", [](double sr, std::size_t n) { return sine(0.45 * sr, 1.0, sr, n); }});
     s.push_back({"sine 0.499 fs", [](double sr, std::size_t n) { return sine(0.499 * sr, 1.0, sr, n); }});
-    s.push_back({"sine fs/4 at 45 deg",
-                 [](double sr, std::size_t n) { return sine(0.25 * sr, 1.0, sr, n, std::numbers::pi / 4.0); }});
+    s.push_back({"sine fs/4 at 45 deg", [](double sr, std::size_t n) {
+                     return sine(0.25 * sr, 1.0, sr, n, std::numbers::pi / 4.0);
+                 }});
     s.push_back({"white noise", [](double, std::size_t n) {
                      std::mt19937 rng(1234);
                      std::uniform_real_distribution<float> d(-1.0f, 1.0f);
@@ -242,7 +244,8 @@ void TestDynamics::limiterInPatchHoldsCeilingAt20dBInputGain() {
         double freq;
     };
     // Full-scale oscillators into the limiter's +20 dB input gain, in a patch as a user builds it.
-    const Source sources[] = {{"sine", 19000.0}, {"sine", 60.0}, {"saw", 110.0}, {"square", 1234.0}, {"noise", 0.0}};
+    const Source sources[] = {
+        {"sine", 19000.0}, {"sine", 60.0}, {"saw", 110.0}, {"square", 1234.0}, {"noise", 0.0}};
     const float ceiling = ceilingFromDb(-0.3);
     for (const Source& s : sources) {
         OfflineRenderer r{sampleRate, blockSize};
@@ -261,7 +264,8 @@ void TestDynamics::limiterInPatchHoldsCeilingAt20dBInputGain() {
         const QString what = QStringLiteral("%1 %2 Hz").arg(s.type).arg(s.freq);
         QVERIFY2(allFinite(rendered->left) && allFinite(rendered->right), qPrintable(what));
         const float pl = peak(rendered->left), pr = peak(rendered->right);
-        QVERIFY2(pl <= ceiling && pr <= ceiling, qPrintable(QStringLiteral("%1: peaks %2 %3").arg(what).arg(pl).arg(pr)));
+        QVERIFY2(pl <= ceiling && pr <= ceiling,
+                 qPrintable(QStringLiteral("%1: peaks %2 %3").arg(what).arg(pl).arg(pr)));
         QVERIFY2(pl > 0.6f * ceiling, qPrintable(QStringLiteral("%1: peak only %2").arg(what).arg(pl)));
     }
 }
@@ -298,7 +302,8 @@ void TestDynamics::limiterPassesQuietSignalsUnchangedAfterLookahead() {
     // Unity gain exactly: the output is the input, bit for bit, `latency` samples later.
     for (std::size_t i = latency; i < frames; ++i) {
         if (out[0][i] != left[i - latency] || out[1][i] != right[i - latency])
-            QFAIL(qPrintable(QStringLiteral("sample %1 differs: %2 vs %3").arg(i).arg(out[0][i]).arg(left[i - latency])));
+            QFAIL(qPrintable(
+                QStringLiteral("sample %1 differs: %2 vs %3").arg(i).arg(out[0][i]).arg(left[i - latency])));
     }
     QCOMPARE(dr.as<Limiter>().currentGain(), 1.0);
 }
@@ -322,7 +327,8 @@ void TestDynamics::limiterRecoversWithReleaseTime() {
     std::vector<float> left(frames, 0.25f);
     std::vector<float> right(frames, 0.0f);
     const std::vector<float> burst = sine(1000.0, 4.0, sampleRate, frames);
-    std::copy(burst.begin() + static_cast<std::ptrdiff_t>(burstStart), burst.begin() + static_cast<std::ptrdiff_t>(burstEnd),
+    std::copy(burst.begin() + static_cast<std::ptrdiff_t>(burstStart),
+              burst.begin() + static_cast<std::ptrdiff_t>(burstEnd),
               right.begin() + static_cast<std::ptrdiff_t>(burstStart));
     ModuleDriver d("limiter", sampleRate, 64);
     QVERIFY(d.setParam("release", releaseMs));
@@ -346,12 +352,14 @@ void TestDynamics::limiterRecoversWithReleaseTime() {
         ++reached;
     QVERIFY(reached < frames);
     const double measuredMs = 1000.0 * static_cast<double>(reached - end) / sampleRate;
-    reportFigure(QStringLiteral("limiter @ %1, release %2 ms: gain %3 during the burst, 63 % recovery after %4 ms")
-                     .arg(sampleRate)
-                     .arg(releaseMs)
-                     .arg(least, 0, 'f', 5)
-                     .arg(measuredMs, 0, 'f', 3));
-    QVERIFY2(std::fabs(measuredMs - releaseMs) < 0.02 * releaseMs + 2.0, qPrintable(QString::number(measuredMs)));
+    reportFigure(
+        QStringLiteral("limiter @ %1, release %2 ms: gain %3 during the burst, 63 % recovery after %4 ms")
+            .arg(sampleRate)
+            .arg(releaseMs)
+            .arg(least, 0, 'f', 5)
+            .arg(measuredMs, 0, 'f', 3));
+    QVERIFY2(std::fabs(measuredMs - releaseMs) < 0.02 * releaseMs + 2.0,
+             qPrintable(QString::number(measuredMs)));
     QVERIFY2(gain.back() > 0.999, qPrintable(QString::number(gain.back())));
     // The recovery is monotonic: no pumping once the signal is gone.
     for (std::size_t i = end + 1; i < frames; ++i)
@@ -382,8 +390,8 @@ void TestDynamics::limiterRampsGainDownWithoutClick() {
     QVERIFY(std::fabs(out[1][impulseAt + latency]) <= ceiling);
     QVERIFY(std::fabs(out[1][impulseAt + latency]) > 0.99f * ceiling);
     // The sine was reduced around the impulse, to the impulse's gain at its sample.
-    const double gainAtImpulse = static_cast<double>(out[0][impulseAt + latency]) /
-                                 static_cast<double>(left[impulseAt]);
+    const double gainAtImpulse =
+        static_cast<double>(out[0][impulseAt + latency]) / static_cast<double>(left[impulseAt]);
     QVERIFY2(std::fabs(gainAtImpulse - 0.0966) < 0.001, qPrintable(QString::number(gainAtImpulse)));
     // Largest step: the sine's own steepest step plus at most 0.5 x the gain's largest move per
     // sample, which the look-ahead spreads over about 1 ms (averageLength samples). A hard switch
@@ -403,7 +411,8 @@ void TestDynamics::limiterRampsGainDownWithoutClick() {
     // The dip starts before the impulse: the gain is already below 0.5 one third of the look-ahead
     // ahead of it.
     const std::size_t before = impulseAt + latency - static_cast<std::size_t>(averaging / 3.0);
-    const double earlyGain = static_cast<double>(out[0][before]) / static_cast<double>(left[before - latency]);
+    const double earlyGain =
+        static_cast<double>(out[0][before]) / static_cast<double>(left[before - latency]);
     QVERIFY2(earlyGain < 0.5, qPrintable(QString::number(earlyGain)));
 }
 
@@ -429,7 +438,8 @@ void TestDynamics::limiterTruePeakHoldsPeaksBetweenSamples_data() {
     QTest::addColumn<double>("relativeFrequency");
     QTest::addColumn<double>("phase");
     for (double sampleRate : {44100.0, 96000.0}) {
-        QTest::addRow("%gk/fs4 at 45 deg", sampleRate / 1000.0) << sampleRate << 0.25 << std::numbers::pi / 4.0;
+        QTest::addRow("%gk/fs4 at 45 deg", sampleRate / 1000.0)
+            << sampleRate << 0.25 << std::numbers::pi / 4.0;
         QTest::addRow("%gk/0.3 fs", sampleRate / 1000.0) << sampleRate << 0.3 << 0.1;
         QTest::addRow("%gk/997 Hz", sampleRate / 1000.0) << sampleRate << 997.0 / sampleRate << 0.5;
     }
@@ -453,18 +463,21 @@ void TestDynamics::limiterTruePeakHoldsPeaksBetweenSamples() {
         QVERIFY(d.connect("in", &in));
         const auto out = d.run(frames);
         QVERIFY(peak(out[0]) <= ceilingFromDb(ceilingDb));
-        levels[truePeak] = toneLevelDb(std::span<const float>(out[0]).subspan(frames / 2), sampleRate, frequency);
+        levels[truePeak] =
+            toneLevelDb(std::span<const float>(out[0]).subspan(frames / 2), sampleRate, frequency);
     }
-    reportFigure(QStringLiteral("limiter @ %1, %2 Hz: true peak %3 dB with true-peak detection, %4 dB without "
-                                "(ceiling %5 dB)")
-                     .arg(sampleRate)
-                     .arg(frequency)
-                     .arg(levels[1], 0, 'f', 3)
-                     .arg(levels[0], 0, 'f', 3)
-                     .arg(ceilingDb));
+    reportFigure(
+        QStringLiteral("limiter @ %1, %2 Hz: true peak %3 dB with true-peak detection, %4 dB without "
+                       "(ceiling %5 dB)")
+            .arg(sampleRate)
+            .arg(frequency)
+            .arg(levels[1], 0, 'f', 3)
+            .arg(levels[0], 0, 'f', 3)
+            .arg(ceilingDb));
     // With detection between samples the reconstructed peak stays within 0.3 dB of the ceiling
     // (the 4x interpolator can miss a peak between its points by that much at 0.3 x the rate).
-    QVERIFY2(levels[1] < ceilingDb + 0.3 && levels[1] > ceilingDb - 0.5, qPrintable(QString::number(levels[1])));
+    QVERIFY2(levels[1] < ceilingDb + 0.3 && levels[1] > ceilingDb - 0.5,
+             qPrintable(QString::number(levels[1])));
     // Without it only the samples are held: at a quarter of the rate and 45 degrees they sit 3 dB
     // below the waveform's peaks, which then pass 3 dB over the ceiling.
     QVERIFY(levels[0] >= levels[1] - 0.01);
@@ -507,11 +520,13 @@ void TestDynamics::clipperNeverExceedsCeiling() {
                 float loudest = 0.0f;
                 for (const std::vector<float>& ch : out) {
                     QVERIFY2(allFinite(ch), qPrintable(what));
-                    QVERIFY2(peak(ch) <= ceiling, qPrintable(QStringLiteral("%1: peak %2").arg(what).arg(peak(ch))));
+                    QVERIFY2(peak(ch) <= ceiling,
+                             qPrintable(QStringLiteral("%1: peak %2").arg(what).arg(peak(ch))));
                     loudest = std::max(loudest, peak(ch));
                 }
                 // Not muted (near Nyquist the halfband filters take up to half of it away).
-                QVERIFY2(loudest > 0.45f * ceiling, qPrintable(QStringLiteral("%1: peak %2").arg(what).arg(loudest)));
+                QVERIFY2(loudest > 0.45f * ceiling,
+                         qPrintable(QStringLiteral("%1: peak %2").arg(what).arg(loudest)));
                 clamped += d.as<Clipper>().clampedSamples();
                 total += 2 * frames;
             }
@@ -547,7 +562,8 @@ void TestDynamics::clipperLeavesSmallSignalsUnchanged() {
     const std::size_t latency = Clipper::kLatencyFrames;
     double worst = 0.0;
     for (std::size_t i = 1000; i < frames; ++i)
-        worst = std::max(worst, std::fabs(static_cast<double>(out[0][i]) - static_cast<double>(in[i - latency])));
+        worst =
+            std::max(worst, std::fabs(static_cast<double>(out[0][i]) - static_cast<double>(in[i - latency])));
     const double errorDb = 20.0 * std::log10(std::max(worst, 1e-12) / amplitude);
     reportFigure(QStringLiteral("clipper @ %1, %2 Hz at -12 dB: output minus delayed input at most %3 dB")
                      .arg(sampleRate)
@@ -603,7 +619,8 @@ void TestDynamics::clipperOversamplingReducesAliasing() {
                      .arg(oversampled, 0, 'f', 1)
                      .arg(plain, 0, 'f', 1)
                      .arg(all, 0, 'f', 1));
-    QVERIFY2(oversampled < plain - minGainDb, qPrintable(QStringLiteral("%1 vs %2").arg(oversampled).arg(plain)));
+    QVERIFY2(oversampled < plain - minGainDb,
+             qPrintable(QStringLiteral("%1 vs %2").arg(oversampled).arg(plain)));
     QVERIFY(peak(out[0]) <= ceiling);
 }
 

@@ -281,7 +281,8 @@ void TestLfo::clockDrivesSyncedCyclesLockedToBars() {
         QCOMPARE(rendered->left[onset], -1.0f);
         QVERIFY(rendered->left[onset + 100] > -1.0f);
         if (onset > 0)
-            QVERIFY2(rendered->left[onset - 1] > 0.99f, qPrintable(QString::number(rendered->left[onset - 1])));
+            QVERIFY2(rendered->left[onset - 1] > 0.99f,
+                     qPrintable(QString::number(rendered->left[onset - 1])));
     }
 }
 

@@ -86,15 +86,15 @@ void TestMixer::sendsInPatchFeedTheSendOutput() {
     CHRONUS_VERIFY_OK(g.connect("mix.send", "out.right"));
     auto rendered = r.render(0.1);
     CHRONUS_VERIFY_OK(rendered);
-    const float expectedSend = 0.1f * 1.0f + 0.2f * 2.0f * 0.5f + 0.4f * 0.25f;       // 0.4
-    const float expectedOut = 0.1f + 0.2f * 2.0f - 0.3f + 0.4f;                        // 0.6
+    const float expectedSend = 0.1f * 1.0f + 0.2f * 2.0f * 0.5f + 0.4f * 0.25f; // 0.4
+    const float expectedOut = 0.1f + 0.2f * 2.0f - 0.3f + 0.4f;                 // 0.6
     QVERIFY(std::fabs(rendered->right.back() - expectedSend) < 1e-6f);
     QVERIFY(std::fabs(rendered->left.back() - expectedOut) < 1e-6f);
     CHRONUS_VERIFY_OK(r.setParam("mix", "send3", 1.0)); // adds -0.3 over the 10 ms ramp
     auto after = r.render(0.1);
     CHRONUS_VERIFY_OK(after);
     QVERIFY(std::fabs(after->right.back() - (expectedSend - 0.3f)) < 1e-6f);
-    QVERIFY(largestStep(after->right) < 0.3f / 400.0f); // 480 ramp samples
+    QVERIFY(largestStep(after->right) < 0.3f / 400.0f);           // 480 ramp samples
     QVERIFY(std::fabs(after->left.back() - expectedOut) < 1e-6f); // sends leave `out` alone
 }
 

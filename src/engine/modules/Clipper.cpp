@@ -6,9 +6,11 @@
 
 namespace chronus::engine {
 
-const ModuleType Clipper::kType{"clipper", "Clipper", "Dynamics",
-                                "Stereo soft clipper, 2x oversampled: drive, ceiling, softness; latency 31 samples",
-                                kParams, kInputs, kOutputs, &createModule<Clipper>};
+const ModuleType Clipper::kType{
+    "clipper",  "Clipper",
+    "Dynamics", "Stereo soft clipper, 2x oversampled: drive, ceiling, softness; latency 31 samples",
+    kParams,    kInputs,
+    kOutputs,   &createModule<Clipper>};
 
 namespace {
 
@@ -23,11 +25,12 @@ double besselI0(double x) {
     return sum;
 }
 
-float dbToGain(float db) noexcept { return std::pow(10.0f, db / 20.0f); }
+float dbToGain(float db) noexcept {
+    return std::pow(10.0f, db / 20.0f);
+}
 
 // As in Limiter.cpp: N floats (a multiple of 8) in eight lanes, so the compiler can use SIMD.
-template <int N>
-float dot(const float* a, const float* b) noexcept {
+template <int N> float dot(const float* a, const float* b) noexcept {
     float acc[8] = {};
     for (int j = 0; j < N; j += 8)
         for (int k = 0; k < 8; ++k)
@@ -36,7 +39,9 @@ float dot(const float* a, const float* b) noexcept {
 }
 
 // tanh for x >= 0 through one exp (cheaper than tanhf); never above 1, also when exp overflows.
-float tanhPositive(float x) noexcept { return 1.0f - 2.0f / (std::exp(2.0f * x) + 1.0f); }
+float tanhPositive(float x) noexcept {
+    return 1.0f - 2.0f / (std::exp(2.0f * x) + 1.0f);
+}
 
 } // namespace
 

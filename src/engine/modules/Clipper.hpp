@@ -26,9 +26,11 @@ public:
                                             {"knee", "Softness", "", 0.0f, 1.0f, 0.5f}};
     static_assert(std::size(kParams) == ParamCount);
     // `right` takes `in` when unconnected, so a mono source feeds both outputs.
-    static constexpr PortSpec kInputs[] = {{"in", "In (left)", Signal::Audio}, {"right", "Right", Signal::Audio}};
+    static constexpr PortSpec kInputs[] = {{"in", "In (left)", Signal::Audio},
+                                           {"right", "Right", Signal::Audio}};
     static_assert(std::size(kInputs) == InputCount);
-    static constexpr PortSpec kOutputs[] = {{"left", "Left", Signal::Audio}, {"right", "Right", Signal::Audio}};
+    static constexpr PortSpec kOutputs[] = {{"left", "Left", Signal::Audio},
+                                            {"right", "Right", Signal::Audio}};
     static_assert(std::size(kOutputs) == OutputCount);
     static const ModuleType kType;
 
@@ -55,7 +57,7 @@ private:
     // One channel's filter histories, each written twice (at i and i + kEvenTaps) so the newest
     // kEvenTaps values are contiguous.
     struct Channel {
-        float input[2 * kEvenTaps] = {};   // x at the base rate
+        float input[2 * kEvenTaps] = {};       // x at the base rate
         float clippedEven[2 * kEvenTaps] = {}; // the curve's output at even 2x instants
         float clippedOdd[2 * kEvenTaps] = {};  // ... and at odd ones
     };

@@ -5,7 +5,7 @@
 namespace chronus::engine {
 
 const ModuleType Lfo::kType{"lfo", "LFO", "Modulation",
-                            "Low-frequency oscillator: sine, triangle, saw, square, sample & hold; free or tempo-synced",
+                            "Low-frequency oscillator: sine, triangle, saw, square, s&h; free or tempo-synced",
                             kParams, kInputs, kOutputs, &createModule<Lfo>};
 
 void Lfo::onPrepare(const PrepareInfo& info) {

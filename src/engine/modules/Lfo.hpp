@@ -27,11 +27,12 @@ public:
         {"width", "Width", "", 0.01f, 0.99f, 0.5f},
         {"depth", "Depth", "", 0.0f, 5.0f, 1.0f},
         {"offset", "Offset", "", -5.0f, 5.0f, 0.0f},
-        {"sync", "Sync", "", 0.0f, static_cast<float>(tempo::kSyncChoiceCount - 1), 0.0f, ParamDiscrete, nullptr,
-         tempo::kSyncChoices},
+        {"sync", "Sync", "", 0.0f, static_cast<float>(tempo::kSyncChoiceCount - 1), 0.0f, ParamDiscrete,
+         nullptr, tempo::kSyncChoices},
         {"bpm", "Tempo", "BPM", tempo::kMinBpm, tempo::kMaxBpm, tempo::kDefaultBpm}};
     static_assert(std::size(kParams) == ParamCount);
-    static constexpr PortSpec kInputs[] = {{"tempo", "Tempo (beats/s)", Signal::Cv}, {"reset", "Reset", Signal::Gate}};
+    static constexpr PortSpec kInputs[] = {{"tempo", "Tempo (beats/s)", Signal::Cv},
+                                           {"reset", "Reset", Signal::Gate}};
     static_assert(std::size(kInputs) == InputCount);
     static constexpr PortSpec kOutputs[] = {{"out", "Out", Signal::Cv}};
     static const ModuleType kType;

@@ -7,9 +7,10 @@
 namespace chronus::engine {
 
 const ModuleType Limiter::kType{
-    "limiter", "Limiter", "Dynamics",
-    "Stereo look-ahead peak limiter: output never above the ceiling; latency 2 ms + 8 samples", kParams, kInputs,
-    kOutputs, &createModule<Limiter>};
+    "limiter",  "Limiter",
+    "Dynamics", "Stereo look-ahead peak limiter: output never above the ceiling; latency 2 ms + 8 samples",
+    kParams,    kInputs,
+    kOutputs,   &createModule<Limiter>};
 
 namespace {
 
@@ -29,14 +30,17 @@ double besselI0(double x) {
     return sum;
 }
 
-float dbToGain(float db) noexcept { return std::pow(10.0f, db / 20.0f); }
+float dbToGain(float db) noexcept {
+    return std::pow(10.0f, db / 20.0f);
+}
 
-float finiteOrZero(float x) noexcept { return std::isfinite(x) ? x : 0.0f; }
+float finiteOrZero(float x) noexcept {
+    return std::isfinite(x) ? x : 0.0f;
+}
 
 // Dot product of N floats (N a multiple of 8) in eight independent lanes, which the compiler turns
 // into SIMD without reassociating a single running sum.
-template <int N>
-float dot(const float* a, const float* b) noexcept {
+template <int N> float dot(const float* a, const float* b) noexcept {
     float acc[8] = {};
     for (int j = 0; j < N; j += 8)
         for (int k = 0; k < 8; ++k)
@@ -44,7 +48,9 @@ float dot(const float* a, const float* b) noexcept {
     return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
-int wrap(int index, int size) noexcept { return index >= size ? index - size : index; }
+int wrap(int index, int size) noexcept {
+    return index >= size ? index - size : index;
+}
 
 } // namespace
 
@@ -109,7 +115,8 @@ void Limiter::onPrepare(const PrepareInfo& info) {
 
 // The gain that sample m (the one kTruePeakDelay behind the newest) requires. `left`/`right` point
 // at the 16 newest samples, oldest first: index kTruePeakDelay - 1 is sample m.
-double Limiter::requiredGain(const float* left, const float* right, float ceiling, bool truePeak) const noexcept {
+double Limiter::requiredGain(const float* left, const float* right, float ceiling,
+                             bool truePeak) const noexcept {
     constexpr int taps = 2 * kTruePeakDelay;
     float peak = std::max(std::fabs(left[kTruePeakDelay - 1]), std::fabs(right[kTruePeakDelay - 1]));
     if (truePeak) {

@@ -35,14 +35,16 @@ public:
         {"true_peak", "True peak", "", 0.0f, 1.0f, 1.0f, ParamDiscrete, nullptr, "off|on"}};
     static_assert(std::size(kParams) == ParamCount);
     // `right` takes `in` when unconnected, so a mono source feeds both outputs.
-    static constexpr PortSpec kInputs[] = {{"in", "In (left)", Signal::Audio}, {"right", "Right", Signal::Audio}};
+    static constexpr PortSpec kInputs[] = {{"in", "In (left)", Signal::Audio},
+                                           {"right", "Right", Signal::Audio}};
     static_assert(std::size(kInputs) == InputCount);
-    static constexpr PortSpec kOutputs[] = {{"left", "Left", Signal::Audio}, {"right", "Right", Signal::Audio}};
+    static constexpr PortSpec kOutputs[] = {{"left", "Left", Signal::Audio},
+                                            {"right", "Right", Signal::Audio}};
     static_assert(std::size(kOutputs) == OutputCount);
     static const ModuleType kType;
 
-    static constexpr int kTruePeakDelay = 8;   // half the interpolator's length
-    static constexpr int kTruePeakPhases = 3;  // interpolated points per sample interval (1/4, 1/2, 3/4)
+    static constexpr int kTruePeakDelay = 8;  // half the interpolator's length
+    static constexpr int kTruePeakPhases = 3; // interpolated points per sample interval (1/4, 1/2, 3/4)
     // Length A (= B) of each moving average: about 1 ms, so the look-ahead D is about 2 ms.
     static int averageLength(double sampleRate) noexcept;
     // Samples from input to output at `sampleRate`: 96 at 48 kHz, 200 at 96 kHz.

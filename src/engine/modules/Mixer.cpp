@@ -2,8 +2,8 @@
 
 namespace chronus::engine {
 
-const ModuleType Mixer::kType{"mixer", "Mixer", "Utilities", "Four-input mixer with levels and a send bus", kParams,
-                              kInputs, kOutputs, &createModule<Mixer>};
+const ModuleType Mixer::kType{"mixer", "Mixer", "Utilities", "Four-input mixer with levels and a send bus",
+                              kParams, kInputs, kOutputs, &createModule<Mixer>};
 
 void Mixer::process(const ProcessContext& ctx) noexcept {
     float* out = ctx.outputs[Out];

@@ -8,7 +8,11 @@ namespace chronus::engine {
 // send = sum of in_k x level_k x send_k.
 class Mixer final : public Module {
 public:
-    enum Param : ParamIndex { Level1, Level2, Level3, Level4, Master, Send1, Send2, Send3, Send4, ParamCount };
+    enum Param : ParamIndex {
+        Level1, Level2, Level3, Level4, Master, // the original five, in their original order
+        Send1, Send2, Send3, Send4,
+        ParamCount
+    };
     enum Input : PortIndex { In1, In2, In3, In4, InputCount };
     enum Output : PortIndex { Out, Send, OutputCount };
     static constexpr ParamSpec kParams[] = {{"level1", "Level 1", "", 0.0f, 2.0f, 1.0f},

@@ -4,9 +4,11 @@
 
 namespace chronus::engine {
 
-const ModuleType SampleHold::kType{"sample_hold", "Sample & hold", "Modulation",
-                                   "Samples `in` (or its own noise) at each trigger and holds it, with glide",
-                                   kParams, kInputs, kOutputs, &createModule<SampleHold>};
+const ModuleType SampleHold::kType{
+    "sample_hold", "Sample & hold",
+    "Modulation",  "Samples `in` (or its own noise) at each trigger and holds it, with glide",
+    kParams,       kInputs,
+    kOutputs,      &createModule<SampleHold>};
 
 void SampleHold::onPrepare(const PrepareInfo& info) {
     m_samplesPerMs = static_cast<float>(info.sampleRate / 1000.0);
