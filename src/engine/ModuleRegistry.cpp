@@ -2,6 +2,7 @@
 
 #include "modules/Adsr.hpp"
 #include "modules/Biquad.hpp"
+#include "modules/Clipper.hpp"
 #include "modules/Clock.hpp"
 #include "modules/Delay.hpp"
 #include "modules/Distortion.hpp"
@@ -9,10 +10,12 @@
 #include "modules/Kick.hpp"
 #include "modules/Ladder.hpp"
 #include "modules/Lfo.hpp"
+#include "modules/Limiter.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
 #include "modules/Reverb.hpp"
+#include "modules/SampleHold.hpp"
 #include "modules/Saw.hpp"
 #include "modules/Sequencer.hpp"
 #include "modules/Sine.hpp"
@@ -39,6 +42,7 @@ const ModuleType* const kTypes[] = {
     &Biquad::kType,
     &Ladder::kType,
     &Lfo::kType,
+    &SampleHold::kType,
     &Clock::kType,
     &Sequencer::kType,
     &Kick::kType,
@@ -47,6 +51,8 @@ const ModuleType* const kTypes[] = {
     &Distortion::kType,
     &Delay::kType,
     &Reverb::kType,
+    &Clipper::kType,
+    &Limiter::kType,
     &Output::kType,
 };
 

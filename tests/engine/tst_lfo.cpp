@@ -1,8 +1,11 @@
-// The LFO: out = offset + depth x wave. Depth 0 and offset 0 must leave a target untouched, and each
-// shape has its rate, its range and its width.
+// The LFO: out = offset + depth x wave. Depth 0 and offset 0 must leave a target untouched, bit for
+// bit, and each shape has its rate, its range and its width; synced, one cycle lasts the chosen note
+// value at the tempo; s&h holds one noise value per cycle; `reset` restarts the cycle.
 
 #include "EngineTestUtils.hpp"
+#include "ModuleDriver.hpp"
 #include "engine/OfflineRenderer.hpp"
+#include "engine/modules/Tempo.hpp"
 #include "support/SignalAnalysis.hpp"
 
 #include <QObject>
@@ -10,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <span>
 #include <vector>
 
@@ -19,7 +23,8 @@ using engine::OfflineRenderer;
 
 namespace {
 
-const char* const kShapeNames[] = {"sine", "triangle", "saw", "square"};
+const char* const kShapeNames[] = {"sine", "triangle", "saw", "square", "s&h"};
+constexpr int kSampleHoldShape = 4;
 
 // Fraction of samples at which the signal rises.
 double risingFraction(std::span<const float> x) {
@@ -34,10 +39,10 @@ double fractionAbove(std::span<const float> x, float level) {
            static_cast<double>(x.size());
 }
 
-void addShapeRows() {
+void addShapeRows(int shapes) {
     QTest::addColumn<int>("shape");
     addRateBlockColumns();
-    for (int shape = 0; shape < 4; ++shape)
+    for (int shape = 0; shape < shapes; ++shape)
         for (double sampleRate : kSampleRates)
             for (int blockSize : kBlockSizes)
                 QTest::addRow("%s/%s", kShapeNames[shape], qPrintable(rateBlockName(sampleRate, blockSize)))
@@ -54,10 +59,17 @@ private slots:
     void zeroDepthAndOffsetLeaveTargetUnchanged();
     void shapesHaveRateRangeAndWidth_data();
     void shapesHaveRateRangeAndWidth();
+    void zeroDepthIsNeutralWhenSyncedAndReset();
+    void syncedCycleLastsTheDivision_data();
+    void syncedCycleLastsTheDivision();
+    void syncedRateFollowsTempoInput();
+    void clockDrivesSyncedCyclesLockedToBars();
+    void sampleHoldHoldsOneNoiseValuePerCycle();
+    void resetRestartsTheCycle();
 };
 
 void TestLfo::zeroDepthAndOffsetLeaveTargetUnchanged_data() {
-    addShapeRows();
+    addShapeRows(5);
 }
 
 void TestLfo::zeroDepthAndOffsetLeaveTargetUnchanged() {
@@ -85,10 +97,8 @@ void TestLfo::zeroDepthAndOffsetLeaveTargetUnchanged() {
     QVERIFY(allFinite(rendered->right));
     const double measured = estimateFrequency(rendered->right, sampleRate);
     QVERIFY2(std::fabs(centsBetween(measured, kFreq)) < 0.1, qPrintable(QString::number(measured, 'f', 5)));
-    float worst = 0.0f;
-    for (std::size_t i = 0; i < rendered->frames(); ++i)
-        worst = std::max(worst, std::fabs(rendered->left[i] - rendered->right[i]));
-    QVERIFY2(worst < 1e-6f, qPrintable(QStringLiteral("modulated sine differs by %1").arg(worst)));
+    // Bit for bit: depth 0 is exactly offset 0, and an FM input of 0 is exactly a factor of 1.
+    QVERIFY(rendered->left == rendered->right);
 
     // Turning the depth up must change the pitch: the comparison above is not vacuous.
     CHRONUS_VERIFY_OK(r.setParam("lfo", "depth", 0.5));
@@ -98,7 +108,7 @@ void TestLfo::zeroDepthAndOffsetLeaveTargetUnchanged() {
 }
 
 void TestLfo::shapesHaveRateRangeAndWidth_data() {
-    addShapeRows();
+    addShapeRows(4); // s&h: see sampleHoldHoldsOneNoiseValuePerCycle
 }
 
 void TestLfo::shapesHaveRateRangeAndWidth() {
@@ -149,6 +159,191 @@ void TestLfo::shapesHaveRateRangeAndWidth() {
         QVERIFY2(std::fabs(above - kWidth) < 0.01, qPrintable(QString::number(above)));
         break;
     }
+}
+
+void TestLfo::zeroDepthIsNeutralWhenSyncedAndReset() {
+    // The same as above with everything new in play: synced to a tempo input, reset by a pulse,
+    // s&h shape. The FM'd oscillator still plays exactly what the plain one does.
+    OfflineRenderer r{48000.0, 37};
+    engine::PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("plain", "sine"));
+    CHRONUS_VERIFY_OK(g.addModule("modulated", "sine"));
+    CHRONUS_VERIFY_OK(g.addModule("lfo", "lfo"));
+    CHRONUS_VERIFY_OK(g.addModule("tempo", "lfo")); // a wobbling tempo, clamped to 20..300 BPM
+    CHRONUS_VERIFY_OK(g.addModule("pulse", "lfo"));
+    CHRONUS_VERIFY_OK(g.setParam("lfo", "shape", kSampleHoldShape));
+    CHRONUS_VERIFY_OK(g.setParam("lfo", "sync", 5)); // 1/16
+    CHRONUS_VERIFY_OK(g.setParam("lfo", "depth", 0.0));
+    CHRONUS_VERIFY_OK(g.setParam("tempo", "depth", 5.0));
+    CHRONUS_VERIFY_OK(g.setParam("pulse", "shape", 3));
+    CHRONUS_VERIFY_OK(g.setParam("pulse", "rate", 3.0));
+    CHRONUS_VERIFY_OK(g.connect("tempo", "lfo.tempo"));
+    CHRONUS_VERIFY_OK(g.connect("pulse", "lfo.reset"));
+    CHRONUS_VERIFY_OK(g.connect("lfo", "modulated.fm"));
+    CHRONUS_VERIFY_OK(g.connect("plain", "out.left"));
+    CHRONUS_VERIFY_OK(g.connect("modulated", "out.right"));
+    auto rendered = r.render(1.0);
+    CHRONUS_VERIFY_OK(rendered);
+    QVERIFY(rendered->left == rendered->right);
+    CHRONUS_VERIFY_OK(r.setParam("lfo", "depth", 0.5));
+    auto modulated = r.render(0.5);
+    CHRONUS_VERIFY_OK(modulated);
+    QVERIFY(modulated->left != modulated->right);
+}
+
+void TestLfo::syncedCycleLastsTheDivision_data() {
+    QTest::addColumn<int>("sync");
+    QTest::addColumn<double>("bpm");
+    QTest::addColumn<double>("hz");
+    // One cycle per division: bpm / 60 beats a second, `beats` per cycle.
+    QTest::addRow("1/4 at 150") << 3 << 150.0 << 2.5;
+    QTest::addRow("1/1 at 120") << 1 << 120.0 << 0.5;
+    QTest::addRow("1/16 at 175") << 5 << 175.0 << 175.0 / 60.0 * 4.0;
+    QTest::addRow("1/8t at 90") << 12 << 90.0 << 4.5;
+    QTest::addRow("1/4. at 100") << 8 << 100.0 << 100.0 / 60.0 / 1.5;
+}
+
+void TestLfo::syncedCycleLastsTheDivision() {
+    QFETCH(int, sync);
+    QFETCH(double, bpm);
+    QFETCH(double, hz);
+    constexpr double kRate = 48000.0;
+    OfflineRenderer r{kRate, 64};
+    engine::PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("lfo", "lfo"));
+    CHRONUS_VERIFY_OK(g.setParam("lfo", "rate", 7.0)); // ignored while synced
+    CHRONUS_VERIFY_OK(g.setParam("lfo", "sync", sync));
+    CHRONUS_VERIFY_OK(g.setParam("lfo", "bpm", bpm));
+    CHRONUS_VERIFY_OK(g.connect("lfo", "out"));
+    auto rendered = r.render(8.0);
+    CHRONUS_VERIFY_OK(rendered);
+    const double measured = estimateFrequency(rendered->left, kRate);
+    QVERIFY2(std::fabs(measured / hz - 1.0) < 1e-4, qPrintable(QString::number(measured)));
+
+    // Sync off again: back to `rate`.
+    CHRONUS_VERIFY_OK(r.setParam("lfo", "sync", 0));
+    auto free = r.render(2.0);
+    CHRONUS_VERIFY_OK(free);
+    const double freeHz = estimateFrequency(free->left, kRate);
+    QVERIFY2(std::fabs(freeHz / 7.0 - 1.0) < 1e-3, qPrintable(QString::number(freeHz)));
+}
+
+void TestLfo::syncedRateFollowsTempoInput() {
+    // A clock's `tempo` output carries beats per second on every sample: 175 BPM, then 140. 1/16
+    // notes: 11.67 Hz, then 9.33 Hz, following the input sample by sample (`bpm` is ignored).
+    constexpr double kRate = 44100.0;
+    const std::size_t half = static_cast<std::size_t>(3.0 * kRate);
+    std::vector<float> tempo(2 * half, static_cast<float>(engine::tempo::tempoCvFromBpm(175.0)));
+    std::fill(tempo.begin() + static_cast<std::ptrdiff_t>(half), tempo.end(),
+              static_cast<float>(engine::tempo::tempoCvFromBpm(140.0)));
+    ModuleDriver d("lfo", kRate, 37);
+    QVERIFY(d.setParam("sync", 5));
+    QVERIFY(d.setParam("bpm", 60.0));
+    QVERIFY(d.connect("tempo", &tempo));
+    const auto out = d.run(2 * half);
+    const std::span<const float> all(out[0]);
+    const double first = estimateFrequency(all.first(half), kRate);
+    const double second = estimateFrequency(all.subspan(half + 4410), kRate);
+    QVERIFY2(std::fabs(first / (175.0 / 15.0) - 1.0) < 1e-4, qPrintable(QString::number(first)));
+    QVERIFY2(std::fabs(second / (140.0 / 15.0) - 1.0) < 1e-4, qPrintable(QString::number(second)));
+    // The tempo change bends the phase, it does not jump: no step beyond the sine's own.
+    QVERIFY(static_cast<double>(largestStep(all)) < 2.0 * std::numbers::pi * 12.0 / kRate * 1.01);
+}
+
+void TestLfo::clockDrivesSyncedCyclesLockedToBars() {
+    // A clock at 175 BPM: its tempo sets a 1/1 saw's rate (one cycle per 4/4 bar) and its bar gate
+    // resets the saw, so each cycle starts exactly on a bar's first sample; a 1/4 sine beside it
+    // runs at the beat rate.
+    constexpr double kRate = 48000.0, kBpm = 175.0;
+    OfflineRenderer r{kRate, 37};
+    engine::PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("clk", "clock"));
+    CHRONUS_VERIFY_OK(g.setParam("clk", "bpm", kBpm));
+    CHRONUS_VERIFY_OK(g.addModule("bars", "lfo"));
+    CHRONUS_VERIFY_OK(g.setParam("bars", "shape", 2));
+    CHRONUS_VERIFY_OK(g.setParam("bars", "sync", 1)); // 1/1
+    CHRONUS_VERIFY_OK(g.addModule("beats", "lfo"));
+    CHRONUS_VERIFY_OK(g.setParam("beats", "sync", 3)); // 1/4
+    CHRONUS_VERIFY_OK(g.connect("clk.tempo", "bars.tempo"));
+    CHRONUS_VERIFY_OK(g.connect("clk.bar", "bars.reset"));
+    CHRONUS_VERIFY_OK(g.connect("clk.tempo", "beats.tempo"));
+    CHRONUS_VERIFY_OK(g.connect("bars", "out.left"));
+    CHRONUS_VERIFY_OK(g.connect("beats", "out.right"));
+    auto rendered = r.render(8.0);
+    CHRONUS_VERIFY_OK(rendered);
+    const double beatHz = kBpm / 60.0;
+    const double measured = estimateFrequency(rendered->right, kRate);
+    QVERIFY2(std::fabs(measured / beatHz - 1.0) < 1e-4, qPrintable(QString::number(measured)));
+    // Bars start on the first sample at or after k x 4 beats: the saw is at -1 there.
+    const double barSamples = 4.0 * 60.0 / kBpm * kRate;
+    for (int bar = 0; bar < 5; ++bar) {
+        const std::size_t onset = static_cast<std::size_t>(std::ceil(bar * barSamples - 1e-6));
+        QCOMPARE(rendered->left[onset], -1.0f);
+        QVERIFY(rendered->left[onset + 100] > -1.0f);
+        if (onset > 0)
+            QVERIFY2(rendered->left[onset - 1] > 0.99f,
+                     qPrintable(QString::number(rendered->left[onset - 1])));
+    }
+}
+
+void TestLfo::sampleHoldHoldsOneNoiseValuePerCycle() {
+    constexpr double kRate = 48000.0, kHz = 10.0, kDepth = 0.8, kOffset = 0.1;
+    auto render = [&](const char* id) {
+        OfflineRenderer r{kRate, 37};
+        engine::PatchGraph& g = r.graph();
+        (void)g.addModule(id, "lfo");
+        (void)g.setParam(id, "shape", kSampleHoldShape);
+        (void)g.setParam(id, "rate", kHz);
+        (void)g.setParam(id, "depth", kDepth);
+        (void)g.setParam(id, "offset", kOffset);
+        (void)g.connect(id, "out");
+        auto rendered = r.render(2.0);
+        return rendered ? rendered->left : std::vector<float>{};
+    };
+    const std::vector<float> out = render("lfo");
+    QCOMPARE(out.size(), std::size_t{96000});
+    // Steps exactly at the cycle boundaries (every 4800 samples), flat in between.
+    std::vector<float> values{out[0]};
+    for (std::size_t i = 1; i < out.size(); ++i) {
+        const bool boundary = i % 4800 == 0;
+        if (boundary)
+            values.push_back(out[i]);
+        else if (out[i] != out[i - 1])
+            QFAIL(qPrintable(QStringLiteral("changed at sample %1").arg(i)));
+    }
+    QCOMPARE(values.size(), std::size_t{20});
+    double sum = 0.0, sumSq = 0.0;
+    for (float v : values) {
+        QVERIFY(std::fabs(static_cast<double>(v) - kOffset) <= kDepth + 1e-6);
+        sum += static_cast<double>(v);
+        sumSq += static_cast<double>(v) * static_cast<double>(v);
+    }
+    const double n = static_cast<double>(values.size());
+    const double spread = std::sqrt(sumSq / n - (sum / n) * (sum / n));
+    QVERIFY2(spread > 0.2, qPrintable(QString::number(spread))); // uniform: 0.8 x 0.58
+    QVERIFY(render("lfo") == out);  // seeded from the id
+    QVERIFY(render("lfo2") != out); // and from nothing else
+}
+
+void TestLfo::resetRestartsTheCycle() {
+    constexpr double kRate = 48000.0;
+    const std::size_t frames = 48000;
+    const std::size_t resetAt = 12345;
+    std::vector<float> reset(frames + 64, 0.0f); // and the block after
+    std::fill(reset.begin() + resetAt, reset.begin() + resetAt + 200, 1.0f);
+    ModuleDriver d("lfo", kRate, 64);
+    QVERIFY(d.setParam("shape", 2)); // saw: -1 at the start of a cycle
+    QVERIFY(d.setParam("rate", 3.0));
+    QVERIFY(d.connect("reset", &reset));
+    const auto out = d.run(frames);
+    // 3 Hz: at 12345 samples the cycle is 77 % through; the reset sample starts a new one.
+    QVERIFY(out[0][resetAt - 1] > 0.5f);
+    QCOMPARE(out[0][resetAt], -1.0f);
+    QVERIFY(std::fabs(out[0][resetAt + 8000] - (-1.0f + 2.0f * 8000.0f * 3.0f / 48000.0f)) < 1e-4f);
+    // A gate event on restarts it at the start of the next block.
+    d.gate(true);
+    const auto next = d.run(64);
+    QCOMPARE(next[0][0], -1.0f);
 }
 
 } // namespace chronus::test

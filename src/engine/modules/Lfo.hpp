@@ -1,36 +1,59 @@
 #pragma once
 #include "../Module.hpp"
+#include "Tempo.hpp"
+
+#include <cstdint>
 
 namespace chronus::engine {
 
-// Low-frequency oscillator: out = offset + depth x wave, wave in [-1, 1]. With depth 0 and offset 0
-// it outputs 0, which leaves any exponential or additive target unchanged. `width` is the square's
-// duty cycle (the high part first) and the triangle's rise fraction.
+// Low-frequency oscillator: out = offset + depth x wave, wave in [-1, 1]. With depth 0 it outputs
+// exactly `offset` (0 by default), which leaves any exponential or additive target unchanged.
+// `width` is the square's duty cycle (the high part first) and the triangle's rise fraction; `s&h`
+// holds a value of seeded white noise for each cycle (a new one at every wrap and reset).
+//
+// With `sync` off the cycle lasts 1 / `rate` seconds; with a division it lasts that note value at
+// the tempo on the `tempo` input (a clock's tempo CV in beats per second, read per sample), or at
+// `bpm` when nothing is connected. A rising edge on `reset` (or a gate event on, at the start of the
+// next block) restarts the cycle: patch a clock's `bar` to it to lock the cycles to the bars.
 class Lfo final : public Module {
 public:
-    enum Param : ParamIndex { Shape, Rate, Width, Depth, Offset, ParamCount };
+    enum Param : ParamIndex { Shape, Rate, Width, Depth, Offset, Sync, Bpm, ParamCount };
+    enum Input : PortIndex { Tempo, Reset, InputCount };
     enum Output : PortIndex { Out, OutputCount };
-    enum WaveShape { Sine, Triangle, Saw, Square };
+    enum WaveShape { Sine, Triangle, Saw, Square, SampleHold };
     static constexpr ParamSpec kParams[] = {
-        {"shape", "Shape", "", 0.0f, 3.0f, 0.0f, ParamDiscrete, nullptr, "sine|triangle|saw|square"},
+        {"shape", "Shape", "", 0.0f, 4.0f, 0.0f, ParamDiscrete, nullptr, "sine|triangle|saw|square|s&h"},
         {"rate", "Rate", "Hz", 0.01f, 200.0f, 1.0f},
         {"width", "Width", "", 0.01f, 0.99f, 0.5f},
         {"depth", "Depth", "", 0.0f, 5.0f, 1.0f},
-        {"offset", "Offset", "", -5.0f, 5.0f, 0.0f}};
+        {"offset", "Offset", "", -5.0f, 5.0f, 0.0f},
+        {"sync", "Sync", "", 0.0f, static_cast<float>(tempo::kSyncChoiceCount - 1), 0.0f, ParamDiscrete,
+         nullptr, tempo::kSyncChoices},
+        {"bpm", "Tempo", "BPM", tempo::kMinBpm, tempo::kMaxBpm, tempo::kDefaultBpm}};
     static_assert(std::size(kParams) == ParamCount);
+    static constexpr PortSpec kInputs[] = {{"tempo", "Tempo (beats/s)", Signal::Cv},
+                                           {"reset", "Reset", Signal::Gate}};
+    static_assert(std::size(kInputs) == InputCount);
     static constexpr PortSpec kOutputs[] = {{"out", "Out", Signal::Cv}};
     static const ModuleType kType;
 
     explicit Lfo(const ModuleType& type) : Module(type) {}
     void process(const ProcessContext& ctx) noexcept override;
+    void gate(bool on) noexcept override { m_pendingReset = m_pendingReset || on; }
 
 protected:
     void onPrepare(const PrepareInfo& info) override;
 
 private:
+    float nextNoise() noexcept;
+
     double m_phase = 0.0;
     double m_invSampleRate = 1.0 / 48000.0;
     const float* m_sine = nullptr;
+    std::uint32_t m_noise = 1;
+    float m_held = 0.0f; // the s&h value of the current cycle
+    bool m_resetHigh = false;
+    bool m_pendingReset = false;
 };
 
 } // namespace chronus::engine

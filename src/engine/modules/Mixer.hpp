@@ -3,24 +3,35 @@
 
 namespace chronus::engine {
 
-// Four inputs, each with its level, summed and scaled by the master level.
+// Four inputs, each with its level, summed and scaled by the master level on `out`. Each input also
+// feeds the `send` output (to a reverb or delay), post its level and before the master level:
+// send = sum of in_k x level_k x send_k.
 class Mixer final : public Module {
 public:
-    enum Param : ParamIndex { Level1, Level2, Level3, Level4, Master, ParamCount };
+    enum Param : ParamIndex {
+        Level1, Level2, Level3, Level4, Master, // the original five, in their original order
+        Send1, Send2, Send3, Send4,
+        ParamCount
+    };
     enum Input : PortIndex { In1, In2, In3, In4, InputCount };
-    enum Output : PortIndex { Out, OutputCount };
+    enum Output : PortIndex { Out, Send, OutputCount };
     static constexpr ParamSpec kParams[] = {{"level1", "Level 1", "", 0.0f, 2.0f, 1.0f},
                                             {"level2", "Level 2", "", 0.0f, 2.0f, 1.0f},
                                             {"level3", "Level 3", "", 0.0f, 2.0f, 1.0f},
                                             {"level4", "Level 4", "", 0.0f, 2.0f, 1.0f},
-                                            {"level", "Master level", "", 0.0f, 2.0f, 1.0f}};
+                                            {"level", "Master level", "", 0.0f, 2.0f, 1.0f},
+                                            {"send1", "Send 1", "", 0.0f, 1.0f, 0.0f},
+                                            {"send2", "Send 2", "", 0.0f, 1.0f, 0.0f},
+                                            {"send3", "Send 3", "", 0.0f, 1.0f, 0.0f},
+                                            {"send4", "Send 4", "", 0.0f, 1.0f, 0.0f}};
     static_assert(std::size(kParams) == ParamCount);
     static constexpr PortSpec kInputs[] = {{"in1", "In 1", Signal::Audio},
                                            {"in2", "In 2", Signal::Audio},
                                            {"in3", "In 3", Signal::Audio},
                                            {"in4", "In 4", Signal::Audio}};
     static_assert(std::size(kInputs) == InputCount);
-    static constexpr PortSpec kOutputs[] = {{"out", "Out", Signal::Audio}};
+    static constexpr PortSpec kOutputs[] = {{"out", "Out", Signal::Audio}, {"send", "Send", Signal::Audio}};
+    static_assert(std::size(kOutputs) == OutputCount);
     static const ModuleType kType;
 
     explicit Mixer(const ModuleType& type) : Module(type) {}
