@@ -139,4 +139,33 @@ std::size_t firstIndexAtMost(std::span<const float> x, std::size_t from, float t
     return x.size();
 }
 
+int strongestRepetitionMs(std::span<const float> x, double sampleRate, int minMs, int maxMs) {
+    const auto hop = static_cast<std::size_t>(sampleRate / 1000.0);
+    std::vector<double> envelope;
+    for (std::size_t i = 0; i + hop <= x.size(); i += hop) {
+        double e = 0.0;
+        for (std::size_t k = 0; k < hop; ++k)
+            e += std::fabs(static_cast<double>(x[i + k]));
+        envelope.push_back(e / static_cast<double>(hop));
+    }
+    double average = 0.0;
+    for (double e : envelope)
+        average += e;
+    average /= static_cast<double>(std::max<std::size_t>(envelope.size(), 1));
+    for (double& e : envelope)
+        e -= average;
+    int bestLag = minMs;
+    double best = -1e300;
+    for (int lag = minMs; lag <= maxMs; ++lag) {
+        double c = 0.0;
+        for (std::size_t i = 0; i + static_cast<std::size_t>(lag) < envelope.size(); ++i)
+            c += envelope[i] * envelope[i + static_cast<std::size_t>(lag)];
+        if (c > best) {
+            best = c;
+            bestLag = lag;
+        }
+    }
+    return bestLag;
+}
+
 } // namespace chronus::test

@@ -42,4 +42,9 @@ double inharmonicLevelDb(std::span<const float> x, double sampleRate, double fun
 std::size_t firstIndexAtLeast(std::span<const float> x, std::size_t from, float threshold);
 std::size_t firstIndexAtMost(std::span<const float> x, std::size_t from, float threshold);
 
+// The rhythm of a track: the lag (ms) at which the envelope (mean |x| per 1 ms frame, mean
+// removed) correlates best with itself, searched between minMs and maxMs. A groove at B BPM
+// repeats on whole steps: the lag is a multiple of 60000 / B / 4 ms.
+int strongestRepetitionMs(std::span<const float> x, double sampleRate, int minMs, int maxMs);
+
 } // namespace chronus::test
