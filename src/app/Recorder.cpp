@@ -84,7 +84,8 @@ QString Recorder::defaultFileName(const QDateTime& when) {
 }
 
 Result<QString> Recorder::fileNameFor(const QString& name) {
-    static const QRegularExpression ok(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$"));
+    // \A and \z: '$' would also match before a final newline.
+    static const QRegularExpression ok(QStringLiteral("\\A[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}\\z"));
     if (name.contains('/') || name.contains('\\') || name.contains(QStringLiteral("..")) || QDir::isAbsolutePath(name))
         return ioError("'" + name.toStdString() +
                        "' is not a recording name: a name is a plain file name inside the recordings folder, "
