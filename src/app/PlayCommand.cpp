@@ -44,7 +44,7 @@ int runPlayCommand(const QStringList& args) {
                                      "a short fade instead of seamless)."});
     parser.addOption({"seconds", "Stop after S seconds (default: until Ctrl+C).", "S"});
     parser.addOption({"json", "Print the status as one JSON object per line."});
-    parser.addOption({"record", "Record what plays into FILE (WAV, from just before the commit; replaced if it exists).", "FILE"});
+    parser.addOption({"record", "Also write the output into FILE as WAV (from just before the commit; replaced if it exists).", "FILE"});
     parser.addOption({"record-format", "Sample format of --record: pcm24 (default), pcm16 or float.", "F", "pcm24"});
     if (!parser.parse(args))
         return usageError(parser.errorText());
