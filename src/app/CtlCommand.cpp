@@ -280,7 +280,10 @@ constexpr VerbHelp kVerbs[] = {
      "xruns, DSP load, commit times; --watch refreshes every MS (500) until\n"
      "Ctrl+C or N refreshes"},
     {"schema", "module types with their ports and parameters (ranges, units, defaults)"},
-    {"record start [NAME] | record stop | record status", "record the output to a WAV file"},
+    {"record start [NAME] | record stop | record status",
+     "record the output to a WAV file in the server's recordings folder\n"
+     "(chronus serve --recordings DIR); NAME is a plain file name, by default\n"
+     "the date and time; an existing file is never overwritten"},
 };
 
 constexpr auto kExample = R"(Example: build a patch, hear it, play it live
@@ -602,6 +605,17 @@ void addNamedFields(const Request& request, const Reply& reply, QJsonObject& o) 
     } else if (a.startsWith("/gate/") && isNumber(v, 0)) {
         o["id"] = a.mid(6);
         o["on"] = v[0].toInt() != 0;
+    } else if (a == "/record/start" && isString(v, 0)) {
+        o["path"] = v[0];
+    } else if (a == "/record/stop" && isNumber(v, 1)) {
+        o["path"] = v[0];
+        o["duration"] = v[1];
+    } else if (a == "/record/status" && isString(v, 4)) {
+        o["recording"] = v[0].toInt() != 0;
+        o["path"] = v[1];
+        o["duration"] = v[2];
+        o["dropped_frames"] = v[3];
+        o["error"] = v[4];
     }
 }
 
@@ -768,6 +782,24 @@ QString schemaText(const QJsonObject& schema) {
     return text.trimmed();
 }
 
+// ---- record
+
+// /record/status values: recording, path, duration, dropped frames, error.
+QString recordStatusText(const QJsonArray& v) {
+    const QString path = v[1].toString();
+    const QString seconds = QString::number(v[2].toDouble(), 'f', 2) + " s";
+    const double dropped = v[3].toDouble();
+    const QString error = v[4].toString();
+    QString text = v[0].toInt() != 0 ? QStringLiteral("recording to %1 (%2 so far)").arg(path, seconds)
+                   : path.isEmpty() ? QStringLiteral("not recording")
+                                    : QStringLiteral("not recording; last recording %1 (%2)").arg(path, seconds);
+    if (dropped > 0)
+        text += QStringLiteral("; %1 frames dropped (the disk was too slow)").arg(formatNumber(dropped));
+    if (!error.isEmpty())
+        text += QStringLiteral("; stopped on an error: %1").arg(error);
+    return text;
+}
+
 // The human text for a successful reply.
 QString replyText(const Request& request, const Reply& reply) {
     const QString& a = request.address;
@@ -837,6 +869,12 @@ QString replyText(const Request& request, const Reply& reply) {
     }
     if (a.startsWith("/gate/") && isNumber(v, 0))
         return QStringLiteral("gate %1 %2").arg(a.mid(6), v[0].toInt() ? "on" : "off");
+    if (a == "/record/start" && isString(v, 0))
+        return QStringLiteral("recording to %1").arg(v[0].toString());
+    if (a == "/record/stop" && isNumber(v, 1))
+        return QStringLiteral("recorded %1 (%2 s)").arg(v[0].toString(), QString::number(v[1].toDouble(), 'f', 2));
+    if (a == "/record/status" && isString(v, 4))
+        return recordStatusText(v);
     return genericText(request, reply);
 }
 

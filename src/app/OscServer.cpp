@@ -3,6 +3,7 @@
 #include "EngineStatus.hpp"
 #include "OscArgs.hpp"
 #include "PatchFile.hpp"
+#include "Recorder.hpp"
 #include "audio/AudioDriver.hpp"
 #include "engine/ModuleRegistry.hpp"
 #include "engine/Plan.hpp"
@@ -466,8 +467,12 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
     }
     if (address == "/engine/schema")
         return reply(request, {m_schemaJson});
-    if (address.starts_with("/record/"))
-        return replyError(request, "recording is not available yet");
+    if (address.starts_with("/record/")) {
+        if (!m_recorder)
+            return replyError(request, "recording is not available: this server has no recorder");
+        if (address == "/record/status") // never waits for the disk
+            return reply(request, recordStatusValues());
+    }
 
     {
         std::lock_guard lock(m_queueMutex);
@@ -518,6 +523,29 @@ std::vector<OscServer::Value> OscServer::statusValues(bool json) const {
         }
     }
     return values;
+}
+
+// /record/status: recording (1/0), path ("" before the first recording), duration in seconds,
+// dropped frames, error ("" when none).
+std::vector<OscServer::Value> OscServer::recordStatusValues() const {
+    const RecordingStatus st = m_recorder->status();
+    const auto dropped = static_cast<std::int32_t>(std::min<std::uint64_t>(st.droppedFrames, INT32_MAX));
+    return {static_cast<std::int32_t>(st.recording), st.path.toStdString(), st.seconds, dropped, st.error.toStdString()};
+}
+
+// Controller thread: /record/start [name] -> path; /record/stop -> path, duration in seconds.
+void OscServer::executeRecord(const Request& r) {
+    if (r.address == "/record/start") {
+        const QString name = r.args.empty() ? QString() : QString::fromStdString(std::get<std::string>(r.args[0]));
+        auto started = m_recorder->start(name);
+        if (!started)
+            return replyError(r, started.status().message());
+        return reply(r, {started.value().toStdString()});
+    }
+    auto finished = m_recorder->stop();
+    if (!finished)
+        return replyError(r, finished.status().message());
+    return reply(r, {finished->path.toStdString(), finished->seconds});
 }
 
 void OscServer::controllerLoop() {
@@ -698,6 +726,8 @@ void OscServer::execute(const Request& r) {
             values.emplace_back(warning.toStdString());
         return reply(r, values);
     }
+    if (a.starts_with("/record/"))
+        return executeRecord(r);
     if (a.starts_with("/mod/")) {
         const std::string rest = a.substr(5);
         const auto slash = rest.find('/');

@@ -36,6 +36,8 @@ class AudioDriver;
 
 namespace chronus::app {
 
+class Recorder;
+
 struct OscServerOptions {
     std::string host = "127.0.0.1"; // the interface to bind; "0.0.0.0" for every one
     int port = 5005;                 // 0 = any free port (see OscServer::port())
@@ -63,6 +65,8 @@ public:
 
     // The driver whose rate, block, latency and xruns the status reports (optional).
     void setDriver(const audio::AudioDriver* driver) { m_driver = driver; }
+    // The recorder behind /record/* (optional: without one they answer with an /error).
+    void setRecorder(Recorder* recorder) { m_recorder = recorder; }
     // Called on the controller thread after every commit that took (autosave, editors).
     void setCommitObserver(std::function<void(const engine::PatchGraph&)> observer) {
         m_onCommitted = std::move(observer);
@@ -95,10 +99,13 @@ private:
     // False when the reply did not fit a datagram and an /error went instead.
     bool send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values);
     std::vector<Value> statusValues(bool json) const;
+    std::vector<Value> recordStatusValues() const;
+    void executeRecord(const Request& request);
 
     engine::SlotEngine& m_engine;
     OscServerOptions m_options;
     const audio::AudioDriver* m_driver = nullptr;
+    Recorder* m_recorder = nullptr;
     std::function<void(const engine::PatchGraph&)> m_onCommitted;
     std::string m_schemaJson;
 

@@ -3,6 +3,7 @@
 #include "CommandLine.hpp"
 #include "EngineStatus.hpp"
 #include "PatchFile.hpp"
+#include "Recorder.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
 #include "engine/SlotEngine.hpp"
@@ -43,6 +44,8 @@ int runPlayCommand(const QStringList& args) {
                                      "a short fade instead of seamless)."});
     parser.addOption({"seconds", "Stop after S seconds (default: until Ctrl+C).", "S"});
     parser.addOption({"json", "Print the status as one JSON object per line."});
+    parser.addOption({"record", "Also write the output into FILE as WAV (from just before the commit; replaced if it exists).", "FILE"});
+    parser.addOption({"record-format", "Sample format of --record: pcm24 (default), pcm16 or float.", "F", "pcm24"});
     if (!parser.parse(args))
         return usageError(parser.errorText());
     if (parser.isSet("help")) {
@@ -66,6 +69,20 @@ int runPlayCommand(const QStringList& args) {
             return usageError("--seconds must be a number above 0");
     }
 
+    RecorderOptions recorderOptions;
+    const QString recordFormat = parser.value("record-format");
+    if (recordFormat == "pcm24")
+        recorderOptions.format = SampleFormat::Pcm24;
+    else if (recordFormat == "pcm16")
+        recorderOptions.format = SampleFormat::Pcm16;
+    else if (recordFormat == "float")
+        recorderOptions.format = SampleFormat::Float32;
+    else
+        return usageError("--record-format must be pcm24, pcm16 or float");
+    const QString recordPath = parser.value("record");
+    if (parser.isSet("record") && recordPath.isEmpty())
+        return usageError("--record needs a file name");
+
     auto loaded = loadPatchFile(positional.first());
     if (!loaded)
         return failure(QString::fromStdString(loaded.status().message()));
@@ -88,9 +105,18 @@ int runPlayCommand(const QStringList& args) {
         return failure(QString::fromStdString(s.message()));
     if (auto s = engine.loadPending(loaded->graph); !s)
         return failure(QString::fromStdString(s.message()));
-    audio::EngineCallback callback(engine);
+    // Lives until after driver.stop(): the callback feeds its tap.
+    Recorder recorder(driver.sampleRate(), recorderOptions);
+    audio::EngineCallback callback(engine, &recorder.tap());
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
+    if (!recordPath.isEmpty()) {
+        // Opened before the commit, so the file starts with the first block of the patch.
+        if (auto started = recorder.startFile(recordPath); !started) {
+            driver.stop();
+            return failure(QString::fromStdString(started.status().message()));
+        }
+    }
     auto committed = engine.commit();
     if (!committed) {
         driver.stop();
@@ -124,6 +150,18 @@ int runPlayCommand(const QStringList& args) {
             out().flush();
         }
     }
+    int exitCode = 0;
+    if (!recordPath.isEmpty()) {
+        if (auto finished = recorder.stop()) {
+            err() << "chronus play: recorded " << finished->path << " (" << QString::number(finished->seconds, 'f', 2)
+                  << " s" << (finished->droppedFrames ? QString(", %1 frames dropped").arg(finished->droppedFrames) : QString())
+                  << ")\n";
+        } else {
+            err() << "chronus play: recording: " << QString::fromStdString(finished.status().message()) << "\n";
+            exitCode = 1;
+        }
+        err().flush();
+    }
     const engine::EngineStats stats = engine.stats();
     driver.stop();
     engine.stop();
@@ -133,7 +171,7 @@ int runPlayCommand(const QStringList& args) {
     else
         out() << statusLine(stats, final) << "\n";
     out().flush();
-    return 0;
+    return exitCode;
 }
 
 } // namespace chronus::app

@@ -4,6 +4,7 @@
 #include "EngineStatus.hpp"
 #include "OscServer.hpp"
 #include "PatchFile.hpp"
+#include "Recorder.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
 #include "engine/SlotEngine.hpp"
@@ -37,7 +38,8 @@ int runServeCommand(const QStringList& args) {
     parser.setApplicationDescription(
         "The headless engine with its OSC server: an agent (or `chronus ctl`) builds, commits and plays\n"
         "patches over OSC. Runs until Ctrl+C or SIGTERM. The committed patch is saved on every commit and\n"
-        "restored at the next start.");
+        "restored at the next start. /record/start writes WAV files into the recordings folder; a recording\n"
+        "still running at Ctrl+C or SIGTERM is finished properly.");
     parser.addHelpOption();
     parser.addOption({"osc-port", "UDP port for OSC (default 5005; 0 picks a free one and prints it).", "N", "5005"});
     parser.addOption({"osc-host", "Interface to listen on (default 127.0.0.1; 0.0.0.0 opens OSC to the network).",
@@ -45,6 +47,11 @@ int runServeCommand(const QStringList& args) {
     addAudioOptions(parser);
     parser.addOption({"cold-mirror", "Do not render the standby in step (halves the DSP load)."});
     parser.addOption({"patches", "Folder for /patch/save and /patch/load (default: the user's data folder).", "DIR"});
+    parser.addOption({"recordings",
+                      "Folder for /record/start (default: " + QDir::toNativeSeparators(Recorder::defaultFolder()) +
+                          "; created when needed).",
+                      "DIR"});
+    parser.addOption({"record-format", "Sample format of recordings: pcm24 (default), pcm16 or float.", "F", "pcm24"});
     parser.addOption({"autosave", "Autosave file (default: autosave.json in the user's data folder).", "FILE"});
     parser.addOption({"fresh", "Start from the empty patch; do not restore the autosave."});
     parser.addOption({"status", "Print the engine's status line every S seconds.", "S"});
@@ -69,6 +76,19 @@ int runServeCommand(const QStringList& args) {
         if (!ok || !(statusEvery > 0.0))
             return usageError("--status must be a number of seconds above 0");
     }
+    RecorderOptions recorderOptions;
+    recorderOptions.folder = parser.isSet("recordings") ? parser.value("recordings") : Recorder::defaultFolder();
+    if (recorderOptions.folder.isEmpty())
+        return usageError("--recordings must not be empty");
+    const QString recordFormat = parser.value("record-format");
+    if (recordFormat == "pcm24")
+        recorderOptions.format = SampleFormat::Pcm24;
+    else if (recordFormat == "pcm16")
+        recorderOptions.format = SampleFormat::Pcm16;
+    else if (recordFormat == "float")
+        recorderOptions.format = SampleFormat::Float32;
+    else
+        return usageError("--record-format must be pcm24, pcm16 or float");
     const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     const QString patchesDir = parser.isSet("patches") ? parser.value("patches") : QDir(dataDir).filePath("patches");
     const QString autosavePath = parser.isSet("autosave") ? parser.value("autosave") : QDir(dataDir).filePath("autosave.json");
@@ -86,7 +106,9 @@ int runServeCommand(const QStringList& args) {
     engine::SlotEngine engine(config);
     if (auto s = engine.start(); !s)
         return failure(QString::fromStdString(s.message()));
-    audio::EngineCallback callback(engine);
+    // Lives until after driver.stop(): the callback feeds its tap.
+    Recorder recorder(driver.sampleRate(), recorderOptions);
+    audio::EngineCallback callback(engine, &recorder.tap());
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
 
@@ -113,6 +135,7 @@ int runServeCommand(const QStringList& args) {
     options.patchesDir = patchesDir;
     OscServer server(engine, options);
     server.setDriver(&driver);
+    server.setRecorder(&recorder);
     server.setCommitObserver([autosavePath](const engine::PatchGraph& committed) {
         QDir().mkpath(QFileInfo(autosavePath).absolutePath());
         if (auto s = savePatchFile(committed, autosavePath); !s)
@@ -128,7 +151,7 @@ int runServeCommand(const QStringList& args) {
     out() << "chronus serve: listening on " << QString::fromStdString(options.host) << ":" << server.port()
           << " (OSC); audio: " << QString::fromStdString(driver.name()) << " ("
           << QString::fromStdString(driver.deviceName()) << "), " << driver.sampleRate() << " Hz, "
-          << driver.blockSize() << "-frame callbacks"
+          << driver.blockSize() << "-frame callbacks; recordings: " << QDir::toNativeSeparators(recorder.folder())
           << (restored.isEmpty() ? QString() : "; " + restored) << "\n";
     out().flush();
 
@@ -142,6 +165,15 @@ int runServeCommand(const QStringList& args) {
         }
     }
     server.stop();
+    // A recording still running ends here, while the audio still plays its last block: the
+    // file is complete and valid.
+    if (recorder.status().recording) {
+        if (auto finished = recorder.stop())
+            out() << "chronus serve: recording saved to " << finished->path << " ("
+                  << QString::number(finished->seconds, 'f', 2) << " s)\n";
+        else
+            err() << "chronus serve: recording: " << QString::fromStdString(finished.status().message()) << "\n";
+    }
     const engine::PatchGraph committed = engine.committed();
     driver.stop();
     engine.stop();
