@@ -113,7 +113,7 @@ std::string describeTypes(const char* types) {
 
 
 QString safeName(const std::string& name) {
-    static const QRegularExpression ok(QStringLiteral("^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$"));
+    static const QRegularExpression ok(QStringLiteral("\\A[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}\\z"));
     QString n = QString::fromStdString(name);
     if (!ok.match(n).hasMatch() || n.contains(QStringLiteral("..")))
         return {};
