@@ -12,8 +12,10 @@ namespace chronus::engine {
 // absorption filters: at low frequencies the RT60 is the one `size` asks for, at kDampingHz it is
 // shorter by `damping`), and a slow, small modulation of its length against metallic ringing. The
 // input passes a pre-delay and a chain of allpass diffusers per channel; left and right enter
-// different lines and leave through orthogonal taps (at each line's end and inside it), so the two
-// sides are decorrelated. The loop's gain stays below 1 at every setting, and its state is flushed of
+// different lines and leave through orthogonal Hadamard taps (at each line's end and inside it) plus a
+// small shared part, so the two sides are decorrelated but never lean to anti-phase (a mono sum keeps
+// its energy). Sizes above 0.5 scale the input down so a sustained sound does not pile up louder than
+// at 0.5. The loop's gain stays below 1 at every setting, and its state is flushed of
 // denormals. `size` 0..1 sets the RT60 from kMinRt60 to kMaxRt60 (exponentially, 1.9 s at 0.5);
 // `width` 0 folds the tail to mono. `right` takes `in` when unconnected.
 class Reverb final : public Module {
@@ -40,7 +42,8 @@ public:
     static_assert(std::size(kOutputs) == OutputCount);
     static const ModuleType kType;
 
-    explicit Reverb(const ModuleType& type) : Module(type) {}
+    explicit Reverb(const ModuleType& type)
+        : Module(type) {}
     void process(const ProcessContext& ctx) noexcept override;
 
     // The RT60 in seconds (below kDampingHz) that `size` gives.
@@ -72,6 +75,7 @@ private:
     int m_controlCountdown = 0;                               // samples until the next control()
     float m_gain[kLines] = {};                                // absorption filter: y = gain x + pole y
     float m_pole[kLines] = {};
+    float m_inputGain = 1.0f;                          // into the network: keeps long tails from piling up
     float m_damp[kLines] = {};                         // absorption filter state
     float m_decaySize = -1.0f, m_decayDamping = -1.0f; // what m_gain and m_pole were computed for
 };
