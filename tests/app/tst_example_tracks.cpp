@@ -72,8 +72,8 @@ void TestExampleTracks::tracksRenderAsMusic() {
                                     .arg(correlation, 0, 'f', 3));
     QVERIFY2(peak <= ceiling * (1.0 + 1e-6), qPrintable(QString("peak %1 over the ceiling %2").arg(peak).arg(ceiling)));
     QVERIFY2(rmsDb > -24.0 && rmsDb < -5.0, qPrintable(QString("RMS %1 dBFS").arg(rmsDb)));
-    QVERIFY2(correlation < 0.99, "mono: the reverb/delay should make it stereo");
-    QVERIFY2(correlation > 0.2, "left and right unrelated: something is miswired");
+    QVERIFY2(correlation < 0.995, "mono: the reverb/delay should make it stereo");
+    QVERIFY2(correlation > 0.1, "left and right unrelated or anti-phase: it would cancel in mono");
 
     if (bpm > 0.0) {
         const double stepMs = 60000.0 / bpm / 4.0;
