@@ -294,7 +294,8 @@ void TestSlotEngine::fadeKeepsLoudnessSteady() {
     CHRONUS_VERIFY_OK(rig.engine.commit());
     // Several commits back and forth, primed at different moments (a freshly compiled patch starts
     // its tone at its own phase; a parameter edit keeps the running one's).
-    const int attempts = sameTimeline || !steady ? 1 : 8;
+    int attempts = sameTimeline || !steady ? 1 : 8;
+    int starved = 0; // measurements spoiled by an empty ring (the machine was too busy), redone
     for (int attempt = 0; attempt < attempts; ++attempt) {
         if (!sameTimeline) {
             CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", attempt % 2 ? fromFreq : toFreq));
@@ -303,12 +304,21 @@ void TestSlotEngine::fadeKeepsLoudnessSteady() {
         rig.recorder.waitCalls(1 + static_cast<std::uint64_t>(attempt) * 3);
         std::this_thread::sleep_for(std::chrono::microseconds(280 * attempt));
         CHRONUS_VERIFY_OK(rig.engine.prime());
+        const std::uint64_t noneBefore = totalNoneReads(rig.engine.stats());
         rig.recorder.arm();
         QVERIFY(rig.recorder.waitFrames(9600));
         auto report = rig.engine.commit(20.0);
         CHRONUS_VERIFY_OK(report);
         QVERIFY(rig.recorder.waitFrames(9600 + 24000));
         std::vector<float> x = leftChannel(rig.recorder.take());
+        if (totalNoneReads(rig.engine.stats()) != noneBefore && starved < 3) {
+            // A block of silence from a starved ring reads as a level dip that says nothing about
+            // the fade law: measure this commit again (none-reads have tests of their own).
+            qWarning("none-reads during the measurement (a busy machine): one more commit");
+            ++starved;
+            ++attempts;
+            continue;
+        }
         // RMS over the fade: every window as long as the fade (20 ms), slid in 2.5 ms steps over
         // the whole recording, so one of them lies on the fade. An equal-power fade of identical
         // signals would read +2.1 dB there, an equal-gain fade of unrelated ones -1.8 dB.
