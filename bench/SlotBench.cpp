@@ -12,6 +12,12 @@
 //   jack-idle the same JACK server with a callback that writes silence: the xrun floor
 //   soak      JACK dummy server at 64 frames: 1 commit/s and 100 live parameter changes/s for
 //             --seconds; none-reads, xruns, occupancy, DSP load per slot, RSS at start and end
+//   music     a patch file (an example track): offline render speed (OfflineRenderer, --reps runs of
+//             --render-seconds) and the implied single-core DSP load; then --seconds live in the
+//             default configuration (hot mirror: both slots render) on a JACK dummy server at 64
+//             frames (NullDriver with --null or without jackd): DSP load per slot, none-reads, xruns;
+//             --offline-only: the offline part alone (run under callgrind by bench/run.sh music, with
+//             --toggle-collect on OfflineRenderer::renderInto: the track's instructions per sample)
 //
 // Prints Markdown tables (readable as plain text) and PASS/FAIL against the bars. Exit status: 0 all
 // bars pass, 1 a bar fails, 2 the benchmark could not run, 77 skipped (soak/latency without jackd).
@@ -19,6 +25,8 @@
 #include "audio/AudioCallback.hpp"
 #include "audio/NullDriver.hpp"
 #include "audio/OpenDriver.hpp"
+#include "app/PatchFile.hpp"
+#include "engine/OfflineRenderer.hpp"
 #include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
 
@@ -548,6 +556,10 @@ struct Options {
     bool notInStep = false;  // failover: the mirror plays the committed patch but not in step
     double paramRate = 100.0; // soak: live parameter changes per second (0: none)
     double commitEvery = 1.0; // soak: seconds between commits (0: no commits)
+    std::string patch;          // music: the patch file
+    double renderSeconds = 20.0; // music: audio per offline render
+    bool null = false;          // music: the NullDriver even when jackd is installed
+    bool offlineOnly = false;   // music: the offline render only (for callgrind)
 };
 
 struct NullRig {
@@ -1532,6 +1544,209 @@ int runSoak(const Options& opt) {
     return okNone && okRss && commitsErr == 0 && soakError.empty() && desyncEpisodes == 0 ? 0 : 1;
 }
 
+
+// ------------------------------------------------------------------------------------------------
+// 4. Music: an example track (a patch file) rendered offline and played live.
+
+struct MusicLevels {
+    double peak = 0.0, rms = 0.0;
+    bool finite = true;
+};
+
+int runMusic(const Options& opt) {
+    if (opt.patch.empty())
+        die("music needs --patch FILE");
+    auto loaded = app::loadPatchFile(QString::fromStdString(opt.patch));
+    if (!loaded)
+        die(opt.patch + ": " + loaded.status().message());
+    for (const QString& w : loaded.value().warnings)
+        logLine("patch warning: " + w.toStdString());
+    const PatchGraph graph = loaded.value().graph;
+    const int modules = static_cast<int>(graph.nodes().size()) - 1; // without `out`
+    const int cables = static_cast<int>(graph.cables().size());
+    std::string name = opt.patch.substr(opt.patch.find_last_of('/') + 1);
+
+    // Offline: the patch's Plan alone on this thread (what one slot's worker does), --render-seconds
+    // of audio per repetition, each from a fresh compile (not timed: the first block).
+    std::vector<double> renderSec;
+    MusicLevels lv;
+    {
+        engine::OfflineRenderer r(kRate, kBlock);
+        r.setGraph(graph);
+        const std::size_t frames = static_cast<std::size_t>(opt.renderSeconds * kRate);
+        std::vector<float> left(frames + kBlock), right(frames + kBlock);
+        for (int rep = 0; rep < opt.reps; ++rep) {
+            r.reset();
+            check(r.renderInto(left.data(), right.data(), kBlock), "offline render (compile)");
+            const std::int64_t t0 = nowNs();
+            check(r.renderInto(left.data(), right.data(), frames), "offline render");
+            const std::int64_t t1 = nowNs();
+            renderSec.push_back(static_cast<double>(t1 - t0) * 1e-9);
+            logLine(fmt("%s: offline render %d: %.0f s of audio in %.3f s", name.c_str(), rep + 1, opt.renderSeconds,
+                        renderSec.back()));
+        }
+        double sum = 0.0;
+        for (std::size_t i = 0; i < frames; ++i)
+            for (float x : {left[i], right[i]}) {
+                lv.finite = lv.finite && std::isfinite(x);
+                lv.peak = std::max(lv.peak, static_cast<double>(std::fabs(x)));
+                sum += static_cast<double>(x) * static_cast<double>(x);
+            }
+        lv.rms = std::sqrt(sum / (2.0 * static_cast<double>(frames)));
+    }
+    const double renderMed = median(renderSec), renderMin = minOf(renderSec);
+    const double xrtMed = opt.renderSeconds / renderMed, xrtBest = opt.renderSeconds / renderMin;
+    const double loadOffline = renderMed / opt.renderSeconds;
+    if (opt.offlineOnly) {
+        std::printf("### %s: %d modules, %d cables, offline only\n\n| figure | value |\n|---|---|\n", name.c_str(),
+                    modules, cables);
+        std::printf("| offline render: %g s of audio, %d runs, time median / best | %.3f / %.3f s |\n",
+                    opt.renderSeconds, opt.reps, renderMed, renderMin);
+        std::printf("| offline output: peak / RMS (both channels), finite | %.1f / %.1f dBFS, %s |\n\n",
+                    20.0 * std::log10(std::max(lv.peak, 1e-12)), 20.0 * std::log10(std::max(lv.rms, 1e-12)),
+                    lv.finite ? "yes" : "**NO**");
+        return lv.finite ? 0 : 1;
+    }
+
+    // Live: the dual-slot engine in its default configuration (hot mirror: both slots render the
+    // committed patch), on a private JACK dummy server at 64 frames, or the NullDriver.
+    prctl(PR_SET_TIMERSLACK, 1UL);
+    const std::string jackd = opt.null ? std::string() : JackServer::find(opt.jackd);
+    JackServer server;
+    audio::NullDriver nullDriver;
+    std::unique_ptr<audio::AudioDriver> jackDriver;
+    std::string driverName;
+    audio::DriverConfig dc;
+    dc.sampleRate = kRate;
+    dc.blockSize = kBlock;
+    dc.clientName = "chronus-bench";
+    if (!jackd.empty()) {
+        std::string error;
+        jackDriver = server.start(jackd, opt.jackLog, dc, error, opt.jackPriority);
+        if (!jackDriver)
+            die("JACK: " + error);
+        if (jackDriver->blockSize() != kBlock || jackDriver->sampleRate() != kRate)
+            die(fmt("JACK gave %g Hz / %d frames, not 48000 / 64", jackDriver->sampleRate(), jackDriver->blockSize()));
+        driverName = "JACK dummy (`jackd -d dummy -r 48000 -p 64`)";
+    } else {
+        driverName = opt.null ? "NullDriver (--null)" : "NullDriver (jackd is not installed)";
+    }
+    audio::AudioDriver& driver = jackDriver ? *jackDriver : static_cast<audio::AudioDriver&>(nullDriver);
+
+    EngineConfig config; // the defaults: hot mirror on, ring target 4, real-time workers
+    SlotEngine engine(config);
+    BenchCallback callback(engine, 0, 0);
+    check(engine.start(), "engine start");
+    if (jackDriver)
+        check(driver.start(callback), "JACK driver start");
+    else
+        check(driver.start(callback, dc), "null driver start");
+    callback.waitCalls(10);
+    loadAndSettle(engine, graph);
+    check(engine.commit().status(), "commit");
+    if (!waitMirrorInStep(engine, 10000))
+        logLine("the mirror is not in step 10 s after the commit: " + engineState(engine));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1000)); // the load figures settle
+    callback.resetOccupancy();
+
+    const std::size_t cap = static_cast<std::size_t>(opt.seconds * 10.0 + 100.0);
+    std::array<Series, 2> load{Series(cap), Series(cap)};
+    std::uint64_t samples = 0, mirrorInStep = 0, maxNoneWindow = 0;
+    const EngineStats s0 = engine.stats();
+    const std::uint64_t xrun0 = driver.xruns();
+    const long serverX0 = countServerXruns(opt.jackLog);
+    logLine(fmt("%s: %.0f s live on %s, %d modules", name.c_str(), opt.seconds, driverName.c_str(), modules));
+    const auto start = Clock::now();
+    const auto end = start + std::chrono::milliseconds(static_cast<long>(opt.seconds * 1000.0));
+    auto next = start + std::chrono::milliseconds(100);
+    while (Clock::now() < end) {
+        std::this_thread::sleep_until(std::min(next, end));
+        next += std::chrono::milliseconds(100);
+        const EngineStats s = engine.stats();
+        ++samples;
+        mirrorInStep += s.slot[static_cast<std::size_t>(1 - s.activeSlot)].inStep;
+        for (std::size_t i = 0; i < 2; ++i) {
+            load[i].add(s.slot[i].dspLoad);
+            maxNoneWindow = std::max(maxNoneWindow, s.slot[i].noneReadsWindow);
+        }
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    const EngineStats s1 = engine.stats();
+    const std::uint64_t xruns = driver.xruns() - xrun0;
+    const std::uint64_t callbacks = callback.calls();
+    const auto rt = driver.realtimeStatus();
+    driver.stop();
+    engine.stop();
+    server.stop();
+    const long serverXruns = jackDriver ? countServerXruns(opt.jackLog) - serverX0 : -1;
+    const std::uint64_t none = (s1.slot[0].noneReads + s1.slot[1].noneReads) - (s0.slot[0].noneReads + s0.slot[1].noneReads);
+    const int active = s1.activeSlot;
+    const auto mean = [](const std::vector<double>& v) {
+        return v.empty() ? kNaN : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    };
+    const std::array<std::vector<double>, 2> lv2{load[0].values(), load[1].values()};
+
+    std::printf("### %s: %d modules, %d cables\n\n", name.c_str(), modules, cables);
+    std::printf("| figure | value |\n|---|---|\n");
+    std::printf("| offline render (OfflineRenderer, this thread, 64-frame blocks): %g s of audio, %d runs, time median "
+                "/ best | %.3f / %.3f s |\n",
+                opt.renderSeconds, opt.reps, renderMed, renderMin);
+    std::printf("| offline speed, median (best) | **%.0fx** real time (%.0fx) |\n", xrtMed, xrtBest);
+    std::printf("| single-core DSP load it implies (render time / audio time), one slot / both slots (hot mirror) | "
+                "**%.2f %%** / %.2f %% |\n",
+                100.0 * loadOffline, 200.0 * loadOffline);
+    std::printf("| offline output: peak / RMS (both channels), finite | %.1f / %.1f dBFS, %s |\n",
+                20.0 * std::log10(std::max(lv.peak, 1e-12)), 20.0 * std::log10(std::max(lv.rms, 1e-12)),
+                lv.finite ? "yes" : "**NO**");
+    std::printf("| live: driver, length | %s, %.1f s, %llu callbacks |\n", driverName.c_str(), elapsed,
+                static_cast<unsigned long long>(callbacks));
+    std::printf("| live: audio thread / render workers | %s / %s |\n",
+                rt.state == audio::RealtimeState::Granted ? fmt("SCHED_FIFO %d", rt.priority).c_str() : "not real-time",
+                s1.slot[0].realtime && s1.slot[1].realtime ? fmt("SCHED_FIFO %d", config.workerPriority).c_str()
+                                                           : "not real-time");
+    for (std::size_t i = 0; i < 2; ++i)
+        std::printf("| live: slot %zu (%s) DSP load, median / mean / max of %llu 100-ms samples | **%.2f %%** / %.2f %% / "
+                    "%.2f %% |\n",
+                    i, static_cast<int>(i) == active ? "active" : "mirror", static_cast<unsigned long long>(samples),
+                    100.0 * median(lv2[i]), 100.0 * mean(lv2[i]), 100.0 * maxOf(lv2[i]));
+    std::printf("| live: standby was an in-step mirror (share of samples) | %.1f %% |\n",
+                samples ? 100.0 * static_cast<double>(mirrorInStep) / static_cast<double>(samples) : 0.0);
+    std::printf("| live: none-reads (both slots; max in one 1-s window) | **%llu** (%llu) |\n",
+                static_cast<unsigned long long>(none), static_cast<unsigned long long>(maxNoneWindow));
+    std::printf("| live: xruns, the driver's underflows (RtAudio flags on JACK) / late cycles in jackd's log | %llu / %s |\n",
+                static_cast<unsigned long long>(xruns), serverXruns >= 0 ? std::to_string(serverXruns).c_str() : "-");
+    std::printf("| live: engine.process() per callback (ring read, the audio thread's share), mean / max | %.1f / "
+                "%.1f us |\n",
+                callback.procMeanUs(), callback.procMaxUs());
+    std::printf("| live: failovers / stalls during the run | %llu / %llu |\n\n",
+                static_cast<unsigned long long>(s1.failovers - s0.failovers),
+                static_cast<unsigned long long>(s1.stalls - s0.stalls));
+    std::printf("DSP load is the engine's own figure (SlotStats::dspLoad: the render time of a block over its "
+                "duration, smoothed over about 20 blocks), sampled every 100 ms.\n\n");
+
+    if (!opt.csv.empty()) {
+        std::FILE* f = std::fopen(opt.csv.c_str(), "a");
+        if (!f)
+            die("cannot write " + opt.csv);
+        std::fseek(f, 0, SEEK_END);
+        if (std::ftell(f) == 0)
+            std::fprintf(f, "patch,modules,cables,render_seconds,reps,render_s_median,render_s_best,x_realtime_median,"
+                            "x_realtime_best,offline_load,peak,rms,driver,live_seconds,samples,active_slot,"
+                            "load0_median,load0_mean,load0_max,load1_median,load1_mean,load1_max,mirror_in_step,"
+                            "none_reads,xruns,server_xruns,process_us_mean,process_us_max\n");
+        std::fprintf(f, "%s,%d,%d,%g,%d,%.4f,%.4f,%.2f,%.2f,%.5f,%.4f,%.4f,%s,%.1f,%llu,%d,%.5f,%.5f,%.5f,%.5f,%.5f,%.5f,"
+                        "%.3f,%llu,%llu,%ld,%.2f,%.2f\n",
+                     name.c_str(), modules, cables, opt.renderSeconds, opt.reps, renderMed, renderMin, xrtMed, xrtBest,
+                     loadOffline, lv.peak, lv.rms, jackDriver ? "jack-dummy" : "null", elapsed,
+                     static_cast<unsigned long long>(samples), active, median(lv2[0]), mean(lv2[0]), maxOf(lv2[0]),
+                     median(lv2[1]), mean(lv2[1]), maxOf(lv2[1]),
+                     samples ? static_cast<double>(mirrorInStep) / static_cast<double>(samples) : 0.0,
+                     static_cast<unsigned long long>(none), static_cast<unsigned long long>(xruns), serverXruns,
+                     callback.procMeanUs(), callback.procMaxUs());
+        std::fclose(f);
+    }
+    return lv.finite && none == 0 ? 0 : 1;
+}
 // ------------------------------------------------------------------------------------------------
 
 [[noreturn]] void usage(int code) {
@@ -1543,6 +1758,9 @@ int runSoak(const Options& opt) {
                  "[--csv FILE]\n"
                  "                               [--worker-priority N (0: not real-time)] [--jack-priority N]\n"
                  "       chronus_slot_bench jack-idle [--seconds S] [--jackd PATH] [--jack-log FILE] [--jack-priority N]\n"
+                 "       chronus_slot_bench music --patch FILE [--seconds S] [--render-seconds S] [--reps N] [--null]\n"
+                 "                                [--offline-only]\n"
+                 "                                [--jackd PATH] [--jack-log FILE] [--csv FILE (appended)]\n"
                  "Any mode: --info (a configuration other than the default: bars shown, exit status 0).\n"
                  "Benchmarks of the dual-slot engine (see BENCHMARKS.md). Markdown on stdout; exit 0 when the bars\n"
                  "pass, 1 when one fails, 2 on error, 77 when skipped (no jackd).\n");
@@ -1564,6 +1782,14 @@ Options parse(int argc, char** argv) {
         }
         if (a == "--not-in-step") {
             o.notInStep = true;
+            continue;
+        }
+        if (a == "--null") {
+            o.null = true;
+            continue;
+        }
+        if (a == "--offline-only") {
+            o.offlineOnly = true;
             continue;
         }
         if (i + 1 >= argc)
@@ -1589,6 +1815,10 @@ Options parse(int argc, char** argv) {
             o.paramRate = std::atof(v);
         else if (a == "--commit-every")
             o.commitEvery = std::atof(v);
+        else if (a == "--patch")
+            o.patch = v;
+        else if (a == "--render-seconds")
+            o.renderSeconds = std::atof(v);
         else if (a == "--sizes") {
             o.sizes.clear();
             std::stringstream ss(v);
@@ -1619,6 +1849,8 @@ int main(int argc, char** argv) {
         rc = runSoak(opt);
     else if (opt.mode == "jack-idle")
         rc = runJackIdle(opt);
+    else if (opt.mode == "music")
+        rc = runMusic(opt);
     else
         usage(2);
     if (opt.info && (rc == 0 || rc == 1)) {

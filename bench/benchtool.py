@@ -10,6 +10,10 @@
                                     T0/T1, CPU and peak RSS from a GNU `time -v` log, and (ours)
                                     the in-process render time printed by chronus_bench in OUT
   callgrind-total FILE              print the total Ir of a callgrind output file
+  music-summary MUSIC_DIR CG_PREFIX build modules.csv / modules.md (instructions per sample of every
+                                    module from the callgrind dumps CG_PREFIX.N, one per row, next to
+                                    the native times of modules_native.csv) and tracks.md (music.csv,
+                                    render.csv) in MUSIC_DIR
   summarize RESULTS_DIR             build table.md and summary.json from raw.csv and callgrind.csv;
                                     exit status 0 when both bars pass, 1 otherwise
 
@@ -331,6 +335,140 @@ def summarize(rdir):
     return 0 if ok_ratio and ok_ir else 1
 
 
+# ------------------------------------------------------------------ music: tracks and modules
+def callgrind_dumps(prefix):
+    """{label: Ir} from the dumps CG_PREFIX.N that chronus_module_bench triggers (one per row)."""
+    import glob
+    out = {}
+    for path in glob.glob(glob.escape(prefix) + ".*"):
+        label, total = None, None
+        with open(path, errors="replace") as f:
+            for line in f:
+                if line.startswith("desc: Trigger:"):
+                    # "desc: Trigger: Client Request: kick/active"
+                    label = line.split("Client Request:", 1)[-1].strip() if "Client Request:" in line else None
+                elif line.startswith(("summary:", "totals:")):
+                    total = int(line.split()[1])
+        if label and total is not None:
+            out[label] = total
+    return out
+
+
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    if not n:
+        return float("nan")
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
+def music_summary(mdir, cg_prefix):
+    import csv
+    import math
+    rows = list(csv.DictReader(open(os.path.join(mdir, "modules_native.csv"))))
+    ir = callgrind_dumps(cg_prefix)
+    # Categories in palette order (the registry's order, which the CSV keeps), types likewise.
+    cats, types = [], {}
+    for r in rows:
+        if r["category"] not in cats:
+            cats.append(r["category"])
+        t = types.setdefault(r["type"], {"category": r["category"], "order": len(types)})
+        t[r["variant"]] = r
+    with open(os.path.join(mdir, "modules.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["type", "category", "variant", "inputs", "samples", "ir", "ir_per_sample",
+                    "ns_per_sample_median", "ns_per_sample_min", "out_rms", "out_peak"])
+        for r in rows:
+            irv = ir.get(f"{r['type']}/{r['variant']}")
+            n = int(r["samples"])
+            w.writerow([r["type"], r["category"], r["variant"], r["inputs"], n, irv if irv is not None else "",
+                        f"{irv / n:.1f}" if irv is not None else "", r["ns_per_sample"], r["ns_min"],
+                        r["out_rms"], r["out_peak"]])
+
+    def ips(t, variant):
+        v = ir.get(f"{t}/{variant}")
+        r = types[t].get(variant)
+        return (v / int(r["samples"])) if v is not None and r else None
+
+    def db(x):
+        x = float(x)
+        return "silent" if x <= 0 else f"{20 * math.log10(x):.0f} dB"
+
+    lines = ["| category | module | instructions / sample | idle (gates low) | ns / sample, native median "
+             "(idle) | inputs fed | output RMS |", "|---|---|---:|---:|---:|---|---:|"]
+    missing = []
+    for c in cats:
+        for t in sorted((t for t in types if types[t]["category"] == c), key=lambda t: types[t]["order"]):
+            a, i = types[t].get("active"), types[t].get("idle")
+            ia, ii = ips(t, "active"), ips(t, "idle")
+            if ia is None:
+                missing.append(t)
+            ns = f"{float(a['ns_per_sample']):.1f}" + (f" ({float(i['ns_per_sample']):.1f})" if i else "")
+            lines.append(f"| {c} | {t} | {'%.0f' % ia if ia is not None else 'n/a'} | "
+                         f"{'%.0f' % ii if ii is not None else ('-' if not i else 'n/a')} | {ns} | "
+                         f"{a['inputs']} | {db(a['out_rms']) if t != 'output' else '-'} |")
+    if missing:
+        lines += ["", f"No callgrind figure for: {', '.join(missing)}."]
+    text = "\n".join(lines) + "\n"
+    with open(os.path.join(mdir, "modules.md"), "w") as f:
+        f.write(text)
+    print(text)
+
+    # The tracks: live DSP load per slot and offline speed, `chronus render` (wall time), and the
+    # instructions per sample of the offline render next to the sum of its modules' figures above
+    # (at default parameters and this program's inputs, so only a cross-check).
+    tl = []
+    mpath, rpath = os.path.join(mdir, "music.csv"), os.path.join(mdir, "render.csv")
+    cpath = os.path.join(mdir, "tracks_callgrind.csv")
+    renders, trackir = {}, {}
+    if os.path.exists(rpath):
+        for r in csv.DictReader(open(rpath)):
+            renders.setdefault(r["patch"], []).append(float(r["audio_seconds"]) / float(r["wall_seconds"]))
+    if os.path.exists(cpath):
+        for r in csv.DictReader(open(cpath)):
+            trackir[r["patch"]] = int(r["ir"]) / (float(r["seconds"]) * 48000.0)
+
+    def module_sum(patch):
+        path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "resources", "patches", patch)
+        try:
+            mods = json.load(open(path))["modules"]
+        except (OSError, ValueError, KeyError):
+            return None
+        total = 0.0
+        for m in mods:
+            v = ips(m["type"], "active") if m["type"] in types else None
+            if v is None:
+                return None
+            total += v
+        return total + (ips("output", "active") or 0.0)
+
+    if os.path.exists(mpath):
+        tl += ["| track | modules | live: active slot DSP load, median / max | live: mirror slot, median / max | "
+               "none-reads | xruns (RtAudio / jackd log) | offline, OfflineRenderer: x real time (single-core "
+               "load) | `chronus render`: x real time (wall, median of 3) | instructions / sample (callgrind, "
+               "offline) | sum of its modules' rows below |",
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in csv.DictReader(open(mpath)):
+            act = int(r["active_slot"])
+            a, m = str(act), str(1 - act)
+            pct = lambda k: f"{100 * float(r[k]):.2f} %"
+            rx = renders.get(r["patch"])
+            ti, ms = trackir.get(r["patch"]), module_sum(r["patch"])
+            drv = "" if r["driver"] == "jack-dummy" else f" ({r['driver']} driver)"
+            tl.append(f"| {r['patch']}{drv} | {r['modules']} | "
+                      f"**{pct('load' + a + '_median')}** / {pct('load' + a + '_max')} | "
+                      f"{pct('load' + m + '_median')} / {pct('load' + m + '_max')} | {r['none_reads']} | "
+                      f"{r['xruns']} / {r['server_xruns'] if int(r['server_xruns']) >= 0 else '-'} | "
+                      f"{float(r['x_realtime_median']):.0f}x ({pct('offline_load')}) | "
+                      f"{('%.0fx' % median(rx)) if rx else '-'} | {('%.0f' % ti) if ti else '-'} | "
+                      f"{('%.0f' % ms) if ms else '-'} |")
+    text = "\n".join(tl) + "\n"
+    with open(os.path.join(mdir, "tracks.md"), "w") as f:
+        f.write(text)
+    print(text)
+    return 0 if not missing else 1
+
+
 def main(argv):
     if len(argv) < 2 or argv[1] in ("-h", "--help"):
         print(__doc__)
@@ -348,6 +486,8 @@ def main(argv):
         print(callgrind_total(args[0]))
     elif cmd == "summarize":
         return summarize(args[0])
+    elif cmd == "music-summary":
+        return music_summary(args[0], args[1])
     else:
         print(__doc__, file=sys.stderr)
         return 2

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The Chronus benchmarks. Two parts, both run by default:
+# The Chronus benchmarks. Three parts, all run by default:
 #  - voice: the reference voice workload (see BENCHMARKS.md) rendered by our engine
 #    (bench/chronus_bench, built in Release as shipped: no -march=native) and by SuperCollider's
 #    scsynth in non-real-time mode, side by side in the same run: realtime factors, voices per
@@ -7,10 +7,17 @@
 #  - slots: the dual-slot engine (bench/chronus_slot_bench): prime time and commit latency for
 #    4, 64 and 1024 modules, failover on a stalled worker, output latency, and a soak on a private
 #    JACK dummy server (1 commit/s, 100 parameter changes/s) next to an idle-JACK baseline.
+#  - music: the example tracks (resources/patches: dnb-175, techno-130, ambient) in the dual-slot
+#    engine's default configuration (hot mirror) on a private JACK dummy server at 48 kHz / 64
+#    frames: DSP load per slot, none-reads, xruns; their offline render speed (OfflineRenderer and
+#    `chronus render`), the single-core load it implies and their instructions per sample
+#    (callgrind); and every registered module's process() alone (bench/chronus_module_bench):
+#    instructions per sample under callgrind, active and idle, next to its native time per sample.
 #
-# Usage: bench/run.sh [all]                                  both parts (about 6-8 minutes)
+# Usage: bench/run.sh [all]                                  all three parts (about 10-12 minutes)
 #        bench/run.sh voice                                  the voice workload only
 #        bench/run.sh slots                                  the dual-slot benchmarks only (~3 minutes)
+#        bench/run.sh music                                  the tracks and the modules only (~3 minutes)
 #        bench/run.sh soak [SECONDS]                         the JACK soak only (default 30 s;
 #                                                            `bench/run.sh soak 600` is the 10-minute soak)
 #        VOICES="1 16" REPS=1 RUN_CALLGRIND=0 bench/run.sh voice   a quick look
@@ -20,15 +27,19 @@
 # Writes bench/results/ (git-ignored): voice part: table.md, summary.json, raw.csv, callgrind.csv,
 # wavstat.txt, commands.txt, machine.txt, logs/; slots part: slots/ (table.md, one .md and .csv
 # per benchmark, commands.txt, machine.txt, load.txt, logs/; `soak S` writes table_soak_Ss.md,
-# soak_r4_Ss.md and its own commands, machine and load files). Exit status 0 when every bar passes.
+# soak_r4_Ss.md and its own commands, machine and load files); music part: music/ (table.md,
+# tracks.md, one .md per track, music.csv, render.csv, tracks_callgrind.csv, modules.md,
+# modules.csv, modules_native.csv, commands.txt, machine.txt, load.txt, logs/). Exit status 0
+# when every bar passes (music: every track renders finite audio with no none-read, and every
+# module has its callgrind figure).
 set -euo pipefail
 
 MODE="${1:-all}"
 case "$MODE" in
-  all|voice|slots) ;;
+  all|voice|slots|music) ;;
   soak) SOAK_SECONDS="${2:-${SOAK_SECONDS:-30}}" ;;
-  -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
-  *) echo "usage: bench/run.sh [all|voice|slots|soak [SECONDS]]" >&2; exit 2 ;;
+  -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
+  *) echo "usage: bench/run.sh [all|voice|slots|music|soak [SECONDS]]" >&2; exit 2 ;;
 esac
 
 # ------------------------------------------------------------------ settings (override from the environment)
@@ -68,6 +79,16 @@ SLOT_CMDS="$SLOTS_DIR/commands.txt"        # every dual-slot command line, as ru
 if [ "$MODE" = soak ]; then
   LOADF="$SLOTS_DIR/load_soak_${SOAK_SECONDS}s.txt"; SLOT_CMDS="$SLOTS_DIR/commands_soak_${SOAK_SECONDS}s.txt"
 fi
+MUSIC_DIR="$RESULTS_DIR/music"
+MUSIC_PATCHES="${MUSIC_PATCHES:-dnb-175 techno-130 ambient}" # resources/patches/NAME.json
+MUSIC_SECONDS="${MUSIC_SECONDS:-20}"      # live, per track, on the JACK dummy server
+MUSIC_RENDER_SECONDS="${MUSIC_RENDER_SECONDS:-20}" # audio per offline render
+MUSIC_REPS="${MUSIC_REPS:-5}"             # offline renders per track (median reported)
+MUSIC_CG_SECONDS="${MUSIC_CG_SECONDS:-5}" # audio per track under callgrind
+MODULE_SECONDS="${MODULE_SECONDS:-4}"     # audio per module row (after 0.5 s not measured)
+MODULE_REPS="${MODULE_REPS:-5}"           # native timings per module row (median reported)
+MODULE_BIN="$BUILD_DIR/bench/chronus_module_bench"
+CHRONUS_BIN="$BUILD_DIR/src/app/chronus"
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 [ "${BASH_VERSINFO[0]}" -ge 5 ] || { log "needs bash >= 5"; exit 2; }
@@ -75,6 +96,7 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 # ------------------------------------------------------------------ packages
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
+if [ "$MODE" = music ]; then have valgrind || need+=(valgrind); fi
 if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
   have scsynth || need+=(supercollider-server)
   have valgrind || need+=(valgrind)
@@ -101,12 +123,15 @@ if [ "${#need[@]}" -gt 0 ]; then
   JACKD="${JACKD:-$(command -v jackd || true)}"
 fi
 
-mkdir -p "$RESULTS_DIR/logs" "$WORK_DIR" "$SLOTS_DIR/logs"
+mkdir -p "$RESULTS_DIR/logs" "$WORK_DIR" "$SLOTS_DIR/logs" "$MUSIC_DIR/logs"
 if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
   rm -f "$RESULTS_DIR"/logs/* "$RESULTS_DIR"/raw.csv "$RESULTS_DIR"/callgrind.csv
   : > "$RESULTS_DIR/commands.txt"
   : > "$RESULTS_DIR/wavstat.txt"
   CMDS="$RESULTS_DIR/commands.txt"; LOGS="$RESULTS_DIR/logs"
+elif [ "$MODE" = music ]; then
+  CMDS="$MUSIC_DIR/commands.txt"; LOGS="$MUSIC_DIR/logs"
+  : > "$CMDS"
 else
   CMDS="$SLOT_CMDS"; LOGS="$SLOTS_DIR/logs"
   : > "$CMDS"
@@ -116,16 +141,17 @@ fi
 # CMAKE_CXX_FLAGS is set (empty by default) so that flags in the environment (CXXFLAGS) cannot
 # leak in: the project's own Release flags only. The engine dispatches to AVX2 + FMA at run time
 # where it has a faster path; the binary runs on any x86-64.
-log "building chronus_bench and chronus_slot_bench in $BUILD_DIR"
+BENCH_TARGETS=(chronus_bench chronus_slot_bench chronus_module_bench chronus)
+log "building ${BENCH_TARGETS[*]} in $BUILD_DIR"
 {
   echo "# build"
   echo "cmake -S $REPO_DIR -B $BUILD_DIR -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS='$BENCH_CXXFLAGS' -DCHRONUS_BUILD_TESTS=OFF -DCHRONUS_BUILD_BENCH=ON -DCHRONUS_SANITIZE="
-  echo "ninja -C $BUILD_DIR chronus_bench chronus_slot_bench"
+  echo "ninja -C $BUILD_DIR ${BENCH_TARGETS[*]}"
 } >> "$CMDS"
 cmake -S "$REPO_DIR" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS="$BENCH_CXXFLAGS" \
   -DCHRONUS_BUILD_TESTS=OFF -DCHRONUS_BUILD_BENCH=ON -DCHRONUS_SANITIZE= > "$LOGS/cmake.log" 2>&1 ||
   { log "cmake failed; see $LOGS/cmake.log"; tail -20 "$LOGS/cmake.log" >&2; exit 2; }
-ninja -C "$BUILD_DIR" chronus_bench chronus_slot_bench > "$LOGS/build.log" 2>&1 ||
+ninja -C "$BUILD_DIR" "${BENCH_TARGETS[@]}" > "$LOGS/build.log" 2>&1 ||
   { log "build failed; see $LOGS/build.log"; tail -30 "$LOGS/build.log" >&2; exit 2; }
 if grep -q -- '-march=\|-mtune=native\|-mavx' "$BUILD_DIR/compile_commands.json"; then
   log "the build uses machine-specific flags; the benchmark measures the build as shipped"; exit 2
@@ -372,6 +398,111 @@ run_slots() {
   return 0
 }
 
+
+# ------------------------------------------------------------------ music: the example tracks and every module
+run_music() {
+  cd "$REPO_DIR"
+  local loadf="$MUSIC_DIR/load.txt" cmds="$MUSIC_DIR/commands.txt" fails=0
+  rm -f "$MUSIC_DIR"/*.md "$MUSIC_DIR"/*.csv "$loadf" "$MUSIC_DIR"/logs/jackd_* "$MUSIC_DIR"/logs/music_* \
+    "$MUSIC_DIR"/logs/render_* "$MUSIC_DIR"/logs/modules_* "$WORK_DIR"/cg_modules.out*
+  if [ "$MODE" = all ]; then echo "# build: see ../commands.txt" > "$cmds"; fi
+  echo "# music: the example tracks and every module (run in $REPO_DIR)" >> "$cmds"
+  { machine_info; echo "jackd: ${JACKD:-not installed} $(dpkg-query -W -f='${Version}' jackd2 2>/dev/null || true)"
+    echo "valgrind: $(valgrind --version 2>/dev/null || echo not installed)"
+    echo "load average at start: $(cat /proc/loadavg)"
+    echo "processes using more than 10 % CPU at start: $(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 10 {printf "%s (%s %%) ", $2, $1}')"
+  } > "$MUSIC_DIR/machine.txt"
+  local jackd_args=()
+  if [ -n "$JACKD" ]; then jackd_args=(--jackd "$JACKD"); else log "music: jackd is not installed: the tracks play on the NullDriver"; fi
+
+  # 1. The tracks: offline render speed, then live on the JACK dummy server (chronus_slot_bench music).
+  for p in $MUSIC_PATCHES; do
+    local patch="$REPO_DIR/resources/patches/$p.json" rc=0
+    log "music: $p (offline $MUSIC_REPS x $MUSIC_RENDER_SECONDS s, then $MUSIC_SECONDS s live)"
+    local cmd=("$SLOT_BIN" music --patch "$patch" --seconds "$MUSIC_SECONDS" --render-seconds "$MUSIC_RENDER_SECONDS"
+               --reps "$MUSIC_REPS" "${jackd_args[@]}" --jack-log "$MUSIC_DIR/logs/jackd_$p.log" --csv "$MUSIC_DIR/music.csv")
+    echo "${cmd[*]}" >> "$cmds"
+    echo "$p: load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$loadf"
+    "${cmd[@]}" > "$MUSIC_DIR/$p.md" 2> "$MUSIC_DIR/logs/music_$p.log" || rc=$?
+    echo "$p: load average after:  $(cut -d' ' -f1-3 /proc/loadavg)" >> "$loadf"
+    cat "$MUSIC_DIR/$p.md"
+    case "$rc" in
+      0) ;;
+      1) log "music: $p: non-finite output or none-reads (see $MUSIC_DIR/$p.md)"; fails=$((fails + 1)) ;;
+      *) log "music: $p: ERROR (exit $rc; see $MUSIC_DIR/logs/music_$p.log)"; tail -5 "$MUSIC_DIR/logs/music_$p.log" >&2
+         fails=$((fails + 1)) ;;
+    esac
+  done
+
+  # The tracks' instructions per sample: the offline render under callgrind, counted inside
+  # OfflineRenderer::renderInto only (the patch's plan compiled in the first, untimed block of 64
+  # frames is counted too: a few thousand instructions).
+  echo "patch,seconds,ir" > "$MUSIC_DIR/tracks_callgrind.csv"
+  echo "# the tracks under callgrind (offline render only)" >> "$cmds"
+  for p in $MUSIC_PATCHES; do
+    local out="$WORK_DIR/cg_track_$p.out"
+    local cmd=(valgrind --tool=callgrind --toggle-collect='*OfflineRenderer::renderInto*' --callgrind-out-file="$out"
+               "$SLOT_BIN" music --patch "$REPO_DIR/resources/patches/$p.json" --offline-only --reps 1
+               --render-seconds "$MUSIC_CG_SECONDS")
+    echo "${cmd[*]}" >> "$cmds"
+    if "${cmd[@]}" > "$MUSIC_DIR/logs/callgrind_$p.md" 2> "$MUSIC_DIR/logs/callgrind_$p.log"; then
+      echo "$p.json,$MUSIC_CG_SECONDS,$("$PYTHON" "$TOOL" callgrind-total "$out")" >> "$MUSIC_DIR/tracks_callgrind.csv"
+    else
+      log "music: callgrind of $p failed (see $MUSIC_DIR/logs/callgrind_$p.log)"; fails=$((fails + 1))
+    fi
+    rm -f "$out"
+  done
+
+  # 2. `chronus render` as users run it (the offline SlotEngine path, a WAV written): wall time.
+  echo "patch,rep,audio_seconds,wall_seconds" > "$MUSIC_DIR/render.csv"
+  echo "# chronus render (wall time around the process; 3 runs per track)" >> "$cmds"
+  for p in $MUSIC_PATCHES; do
+    for rep in 1 2 3; do
+      local cmd=("$CHRONUS_BIN" render "$REPO_DIR/resources/patches/$p.json" --seconds "$MUSIC_RENDER_SECONDS"
+                 --out "$WORK_DIR/music_$p.wav")
+      if [ "$rep" = 1 ]; then echo "${cmd[*]}" >> "$cmds"; fi
+      local t0=$EPOCHREALTIME
+      if QT_QPA_PLATFORM=offscreen "${cmd[@]}" > "$MUSIC_DIR/logs/render_$p.log" 2>&1; then
+        local t1=$EPOCHREALTIME
+        echo "$p.json,$rep,$MUSIC_RENDER_SECONDS,$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')" >> "$MUSIC_DIR/render.csv"
+      else
+        log "music: chronus render $p failed (see $MUSIC_DIR/logs/render_$p.log)"; fails=$((fails + 1)); break
+      fi
+    done
+  done
+  rm -f "$WORK_DIR"/music_*.wav
+
+  # 3. Every module alone: natively (time per sample), then under callgrind (one dump per row).
+  log "music: every module, natively ($MODULE_REPS x $MODULE_SECONDS s per row)"
+  local mcmd=("$MODULE_BIN" --seconds "$MODULE_SECONDS" --reps "$MODULE_REPS")
+  echo "${mcmd[*]}" >> "$cmds"
+  echo "modules (native): load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$loadf"
+  "${mcmd[@]}" > "$MUSIC_DIR/modules_native.csv" 2> "$MUSIC_DIR/logs/modules_native.log" ||
+    { log "music: chronus_module_bench failed"; return 2; }
+  log "music: every module under callgrind ($MODULE_SECONDS s per row)"
+  local cg=(valgrind --tool=callgrind --collect-atstart=no --callgrind-out-file="$WORK_DIR/cg_modules.out"
+            "$MODULE_BIN" --seconds "$MODULE_SECONDS" --reps 1)
+  echo "${cg[*]}" >> "$cmds"
+  echo "modules (callgrind): load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$loadf"
+  "${cg[@]}" > "$MUSIC_DIR/logs/modules_callgrind.csv" 2> "$MUSIC_DIR/logs/modules_callgrind.log" ||
+    { log "music: callgrind failed (see $MUSIC_DIR/logs/modules_callgrind.log)"; return 2; }
+  echo "modules (callgrind): load average after:  $(cut -d' ' -f1-3 /proc/loadavg)" >> "$loadf"
+  "$PYTHON" "$TOOL" music-summary "$MUSIC_DIR" "$WORK_DIR/cg_modules.out" > /dev/null || fails=$((fails + 1))
+  rm -f "$WORK_DIR"/cg_modules.out*
+
+  { echo "# Music: the example tracks and every module ($(date -u +%Y-%m-%dT%H:%M:%SZ))"; echo
+    echo "## The tracks"; echo; cat "$MUSIC_DIR/tracks.md"; echo
+    for p in $MUSIC_PATCHES; do cat "$MUSIC_DIR/$p.md" 2>/dev/null || true; done
+    echo "## Every module's process() alone (48 kHz, 64-frame blocks, default parameters)"; echo
+    cat "$MUSIC_DIR/modules.md"; echo
+    echo "Load average around each step (the machine is shared):"; echo; sed 's/^/    /' "$loadf"
+  } > "$MUSIC_DIR/table.md"
+  cat "$MUSIC_DIR/tracks.md" "$MUSIC_DIR/modules.md"
+  log "music results in $MUSIC_DIR/table.md: $fails failures"
+  [ "$fails" -eq 0 ] || return 1
+  return 0
+}
+
 # ------------------------------------------------------------------ run
 # Each part runs in a subshell with errexit on (a function called as `f || ...` would run with
 # errexit off); its exit status is collected here.
@@ -379,8 +510,12 @@ rc=0
 if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
   set +e; ( set -e; run_voice ); rc=$?; set -e
 fi
-if [ "$MODE" != voice ]; then
+if [ "$MODE" != voice ] && [ "$MODE" != music ]; then
   set +e; ( set -e; run_slots ); slots_rc=$?; set -e
   if [ "$slots_rc" -gt "$rc" ]; then rc=$slots_rc; fi
+fi
+if [ "$MODE" = all ] || [ "$MODE" = music ]; then
+  set +e; ( set -e; run_music ); music_rc=$?; set -e
+  if [ "$music_rc" -gt "$rc" ]; then rc=$music_rc; fi
 fi
 exit "$rc"
