@@ -59,9 +59,10 @@ void TestExampleTracks::tracksRenderAsMusic() {
                                                              std::pow(chronus::test::rms(right), 2))));
     double cross = 0.0, ll = 0.0, rr = 0.0;
     for (std::size_t i = 0; i < left.size(); ++i) {
-        cross += double(left[i]) * right[i];
-        ll += double(left[i]) * left[i];
-        rr += double(right[i]) * right[i];
+        const double l = left[i], r = right[i];
+        cross += l * r;
+        ll += l * l;
+        rr += r * r;
     }
     const double correlation = cross / std::sqrt(ll * rr);
     chronus::test::reportFigure(QStringLiteral("%1: peak %2 dBFS (ceiling %3), RMS %4 dBFS, L/R correlation %5")
