@@ -59,19 +59,19 @@ void TestExampleTracks::tracksRenderAsMusic() {
                                                              std::pow(chronus::test::rms(right), 2))));
     double cross = 0.0, ll = 0.0, rr = 0.0;
     for (std::size_t i = 0; i < left.size(); ++i) {
-        const double l = left[i], r = right[i];
-        cross += l * r;
+        const double l = left[i], rgt = right[i];
+        cross += l * rgt;
         ll += l * l;
-        rr += r * r;
+        rr += rgt * rgt;
     }
     const double correlation = cross / std::sqrt(ll * rr);
     chronus::test::reportFigure(QStringLiteral("%1: peak %2 dBFS (ceiling %3), RMS %4 dBFS, L/R correlation %5")
                                     .arg(file)
-                                    .arg(20.0 * std::log10(peak), 0, 'f', 2)
+                                    .arg(20.0 * std::log10(static_cast<double>(peak)), 0, 'f', 2)
                                     .arg(lim->params[chronus::engine::Limiter::Ceiling])
                                     .arg(rmsDb, 0, 'f', 1)
                                     .arg(correlation, 0, 'f', 3));
-    QVERIFY2(peak <= ceiling * (1.0 + 1e-6), qPrintable(QString("peak %1 over the ceiling %2").arg(peak).arg(ceiling)));
+    QVERIFY2(static_cast<double>(peak) <= ceiling * (1.0 + 1e-6), qPrintable(QString("peak %1 over the ceiling %2").arg(peak).arg(ceiling)));
     QVERIFY2(rmsDb > -24.0 && rmsDb < -5.0, qPrintable(QString("RMS %1 dBFS").arg(rmsDb)));
     QVERIFY2(correlation < 0.995, "mono: the reverb/delay should make it stereo");
     QVERIFY2(correlation > 0.1, "left and right unrelated or anti-phase: it would cancel in mono");
