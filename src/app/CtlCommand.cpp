@@ -255,8 +255,9 @@ struct VerbHelp {
 };
 
 constexpr VerbHelp kVerbs[] = {
-    {"create ID TYPE", "add a module to the pending patch (TYPE: see 'schema'; seed names such as\n"
-                       "adsr or simple_sine work too)"},
+    {"create ID TYPE [ID TYPE ...]",
+     "add modules to the pending patch (TYPE: see 'schema'; seed names such as\n"
+     "adsr or simple_sine work too); several at once: all or none"},
     {"connect SRC DST [SRC DST ...]", "add cables; SRC and DST are 'id' or 'id.port', a bare id meaning its\n"
                                       "first output / first input; every patch has the output module 'out'"},
     {"disconnect SRC DST [SRC DST ...]", "remove those cables"},
