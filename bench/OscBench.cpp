@@ -6,7 +6,8 @@
 //   - paced at target rates (default 1k, 5k, 10k, 20k, 40k msg/s) and unpaced (as fast as the client
 //     can send), each for --seconds;
 //   - with a window of at most W requests outstanding (default 1 and 64): the rate the server
-//     sustains on its own, and the bare round trip with W = 1.
+//     sustains on its own, and the bare round trip with W = 1;
+//   - first, an idle run (no requests): the baseline of xruns and server CPU.
 //
 // Every request carries a unique value (256 + k/32768 Hz, exact in the float the reply carries), so
 // each reply is matched to its request: latency from just before sendto() to the reply's
@@ -410,7 +411,10 @@ RunResult runOnce(int port, pid_t serverPid, double rate, int window, double sec
     RunResult r;
     r.target = rate;
     r.window = window;
-    r.label = window > 0 ? "window " + std::to_string(window) : rate > 0 ? std::to_string(static_cast<int>(rate)) + "/s" : "unpaced";
+    r.label = window > 0 ? "window " + std::to_string(window)
+              : rate > 0 ? std::to_string(static_cast<int>(rate)) + "/s"
+              : rate < 0 ? "idle"
+                         : "unpaced";
     const int fd = udpSocket(port);
     if (fd < 0)
         return r;
@@ -515,6 +519,10 @@ RunResult runOnce(int port, pid_t serverPid, double rate, int window, double sec
         std::int64_t t = nowNs();
         if (t >= end || i >= kMaxRequests)
             break;
+        if (rate < 0) { // idle: no requests, the baseline of xruns and CPU
+            sleepUntilNs(end);
+            continue;
+        }
         if (rate > 0) {
             const std::int64_t due = t0 + static_cast<std::int64_t>(static_cast<double>(i) * 1e9 / rate);
             if (due > t) {
@@ -687,7 +695,7 @@ int main(int argc, char** argv) {
         progress("rep %d: chronus serve on port %d, driver %s, block %g, device block %g", rep, server.port(),
                  engineInfo.driver.c_str(), engineInfo.blockSize, engineInfo.deviceBlock);
         std::this_thread::sleep_for(std::chrono::milliseconds(500)); // settle after the commit
-        std::vector<std::pair<double, int>> plan;
+        std::vector<std::pair<double, int>> plan{{-1.0, 0}}; // idle first
         for (double rate : o.rates)
             plan.emplace_back(rate, 0);
         for (int w : o.windows)
@@ -769,7 +777,7 @@ int main(int argc, char** argv) {
         // A paced run that kept its target (within 1 %) counts at its target (5 s at 20,000/s send 99,999).
         const double target = runs.front()->target;
         const double zeroLossRate = target > 0 && sentRate >= 0.99 * target ? std::max(answeredRate, target) : answeredRate;
-        if (worstLoss == 0 && zeroLossRate > bestZeroLoss) {
+        if (target >= 0 && worstLoss == 0 && zeroLossRate > bestZeroLoss) {
             bestZeroLoss = zeroLossRate;
             bestLabel = label;
         }
