@@ -18,6 +18,8 @@
 #        bench/run.sh voice                                  the voice workload only
 #        bench/run.sh slots                                  the dual-slot benchmarks only (~3 minutes)
 #        bench/run.sh music                                  the tracks and the modules only (~3 minutes)
+#        bench/run.sh osc                                    OSC /mod throughput and send->reply latency
+#                                                            against chronus serve (~4 minutes; not in all)
 #        bench/run.sh soak [SECONDS]                         the JACK soak only (default 30 s;
 #                                                            `bench/run.sh soak 600` is the 10-minute soak)
 #        VOICES="1 16" REPS=1 RUN_CALLGRIND=0 bench/run.sh voice   a quick look
@@ -37,9 +39,10 @@ set -euo pipefail
 MODE="${1:-all}"
 case "$MODE" in
   all|voice|slots|music) ;;
+  osc) ;;
   soak) SOAK_SECONDS="${2:-${SOAK_SECONDS:-30}}" ;;
-  -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
-  *) echo "usage: bench/run.sh [all|voice|slots|music|soak [SECONDS]]" >&2; exit 2 ;;
+  -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
+  *) echo "usage: bench/run.sh [all|voice|slots|music|osc|soak [SECONDS]]" >&2; exit 2 ;;
 esac
 
 # ------------------------------------------------------------------ settings (override from the environment)
@@ -89,6 +92,16 @@ MODULE_SECONDS="${MODULE_SECONDS:-4}"     # audio per module row (after 0.5 s no
 MODULE_REPS="${MODULE_REPS:-5}"           # native timings per module row (median reported)
 MODULE_BIN="$BUILD_DIR/bench/chronus_module_bench"
 CHRONUS_BIN="$BUILD_DIR/src/app/chronus"
+
+# OSC control (bench/run.sh osc): chronus_osc_bench against `chronus serve` on loopback.
+OSC_DIR="$RESULTS_DIR/osc"
+OSC_BIN="$BUILD_DIR/bench/chronus_osc_bench"
+OSC_AUDIO="${OSC_AUDIO:-auto}"            # auto: a private JACK dummy server when jackd is there, else null
+OSC_SECONDS="${OSC_SECONDS:-5}"           # per run
+OSC_RATES="${OSC_RATES:-1000,5000,10000,20000,40000,max}" # paced targets in msg/s; max = unpaced
+OSC_WINDOWS="${OSC_WINDOWS:-1,64}"        # runs with at most this many requests outstanding
+OSC_REPS="${OSC_REPS:-3}"                 # medians of this many (each with a fresh server)
+if [ "$MODE" = osc ]; then mkdir -p "$OSC_DIR/logs"; SLOT_CMDS="$OSC_DIR/commands.txt"; fi
 
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 [ "${BASH_VERSINFO[0]}" -ge 5 ] || { log "needs bash >= 5"; exit 2; }
@@ -503,7 +516,39 @@ run_music() {
   return 0
 }
 
+# ------------------------------------------------------------------ OSC control
+run_osc() {
+  cd "$REPO_DIR"
+  rm -f "$OSC_DIR"/logs/* "$OSC_DIR"/table.md "$OSC_DIR"/runs.csv "$OSC_DIR"/load.txt
+  log "osc: building chronus and chronus_osc_bench"
+  echo "ninja -C $BUILD_DIR chronus chronus_osc_bench" >> "$CMDS"
+  ninja -C "$BUILD_DIR" chronus chronus_osc_bench > "$OSC_DIR/logs/build.log" 2>&1 ||
+    { log "build failed; see $OSC_DIR/logs/build.log"; tail -30 "$OSC_DIR/logs/build.log" >&2; exit 2; }
+  { machine_info; echo "jackd: ${JACKD:-not installed} $(dpkg-query -W -f='${Version}' jackd2 2>/dev/null || true)"
+    echo "liblo: $(dpkg-query -W -f='${Version}' liblo7 2>/dev/null || echo unknown)"
+    echo "load average at start: $(cat /proc/loadavg)"; } > "$OSC_DIR/machine.txt"
+  local cmd=("$OSC_BIN" --chronus "$BUILD_DIR/src/app/chronus" --audio "$OSC_AUDIO" --seconds "$OSC_SECONDS"
+             --rates "$OSC_RATES" --windows "$OSC_WINDOWS" --reps "$OSC_REPS" --log-dir "$OSC_DIR/logs"
+             --csv "$OSC_DIR/runs.csv")
+  if [ -n "$JACKD" ]; then cmd+=(--jackd "$JACKD"); fi
+  echo "${cmd[*]}" >> "$CMDS"
+  log "osc: $OSC_REPS repetitions of rates $OSC_RATES and windows $OSC_WINDOWS, $OSC_SECONDS s each"
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OSC_DIR/load.txt"
+  local rc=0
+  "${cmd[@]}" > "$OSC_DIR/table.md" 2> "$OSC_DIR/logs/osc_bench.log" || rc=$?
+  echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)" >> "$OSC_DIR/load.txt"
+  { echo "Load average around the benchmark (the machine is shared):"; echo; sed 's/^/    /' "$OSC_DIR/load.txt"; } >> "$OSC_DIR/table.md"
+  cat "$OSC_DIR/table.md"
+  case "$rc" in
+    0) log "osc: the bar passes (results in $OSC_DIR)" ;;
+    1) log "osc: the bar FAILS (see $OSC_DIR/table.md)" ;;
+    *) log "osc: ERROR (exit $rc; see $OSC_DIR/logs/osc_bench.log)"; tail -5 "$OSC_DIR/logs/osc_bench.log" >&2 ;;
+  esac
+  return "$rc"
+}
+
 # ------------------------------------------------------------------ run
+if [ "$MODE" = osc ]; then set +e; ( set -e; run_osc ); exit $?; fi
 # Each part runs in a subshell with errexit on (a function called as `f || ...` would run with
 # errexit off); its exit status is collected here.
 rc=0

@@ -22,6 +22,7 @@
 #include <cstring>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,6 +35,8 @@ namespace {
 
 constexpr std::size_t kMaxPacket = 65536;
 constexpr std::size_t kMaxReply = 65507; // the largest UDP payload over IPv4
+
+thread_local bool tl_networkThread = false; // replies made there need no wake-up
 
 // What a request's arguments must be. 's' string, 'n' number, 'g' gate; a '?' after the last
 // makes it optional.
@@ -227,6 +230,14 @@ Status OscServer::start() {
     }
     lo_server_add_method(static_cast<lo_server>(m_lo), nullptr, nullptr, &OscDispatch::handler, this);
     lo_server_enable_queue(static_cast<lo_server>(m_lo), 0, 1); // bundles dispatch now, whatever their timetag
+    m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (m_wake < 0) {
+        const std::string why = std::strerror(errno);
+        ::close(fd);
+        lo_server_free(static_cast<lo_server>(m_lo));
+        m_lo = nullptr;
+        return Status::error(ErrorCode::Device, "OSC: cannot create an eventfd: " + why);
+    }
     m_socket = fd;
     m_stop.store(false);
     m_controller = std::thread([this] { controllerLoop(); });
@@ -245,15 +256,23 @@ void OscServer::stop() {
         m_controller.join();
     ::close(m_socket);
     m_socket = -1;
+    ::close(m_wake);
+    m_wake = -1;
     lo_server_free(static_cast<lo_server>(m_lo));
     m_lo = nullptr;
 }
 
 void OscServer::networkLoop() {
+    tl_networkThread = true;
     std::vector<std::uint8_t> buffer(kMaxPacket);
     while (!m_stop.load()) {
-        pollfd p{m_socket, POLLIN, 0};
-        const int ready = ::poll(&p, 1, 5);
+        pollfd fds[2] = {{m_socket, POLLIN, 0}, {m_wake, POLLIN, 0}};
+        const int ready = ::poll(fds, 2, 5);
+        pollfd& p = fds[0];
+        if (ready > 0 && (fds[1].revents & POLLIN)) {
+            std::uint64_t count;
+            (void)!::read(m_wake, &count, sizeof count);
+        }
         if (ready > 0 && (p.revents & POLLIN)) {
             // Drain what is there, then send replies; never block long on either.
             for (int burst = 0; burst < 256; ++burst) {
@@ -308,8 +327,19 @@ bool OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, 
         o.packet.assign(static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
         o.sender = sender;
         std::free(data);
-        std::lock_guard lock(m_outMutex);
-        m_out.push_back(std::move(o));
+        bool wasEmpty;
+        {
+            std::lock_guard lock(m_outMutex);
+            wasEmpty = m_out.empty();
+            m_out.push_back(std::move(o));
+        }
+        // The network thread sends what it finds after each poll; wake it when the first reply of a
+        // batch comes from another thread (without this, a controller reply waited for the next
+        // request or the 5 ms poll timeout).
+        if (wasEmpty && !tl_networkThread) {
+            const std::uint64_t one = 1;
+            (void)!::write(m_wake, &one, sizeof one);
+        }
     }
     lo_message_free(m);
     return data != nullptr;

@@ -5,8 +5,9 @@
 // Threads: the network thread owns the UDP socket: it receives, lets liblo parse (messages and
 // bundles), validates arguments, answers what needs no controller (status, schema, malformed
 // requests) and hands the rest to the controller thread, the one client of the engine's control
-// methods here. Replies go back through the network thread. A commit blocks only the controller
-// thread; the network thread keeps answering meanwhile.
+// methods here. Replies go back through the network thread (woken through an eventfd when the
+// controller queues one). A commit blocks only the controller thread; the network thread keeps
+// answering meanwhile.
 //
 // liblo 0.31 cannot bind one interface, so the socket is ours (bound to --osc-host, 127.0.0.1 by
 // default) and liblo only parses and dispatches (lo_server_dispatch_data).
@@ -110,6 +111,7 @@ private:
     std::string m_schemaJson;
 
     int m_socket = -1;
+    int m_wake = -1; // eventfd: wakes the network thread when a reply waits in m_out
     int m_port = 0;
     void* m_lo = nullptr; // lo_server used for parsing and dispatch only
     std::vector<std::uint8_t> m_currentSender; // network thread
