@@ -67,6 +67,11 @@ public:
     // RT-safe. A gate event (note on/off) addressed to this module. Modules without a gate ignore it.
     virtual void gate(bool /*on*/) noexcept {}
 
+    // RT-safe. Musical time starts again: a clock at its first step, a sequencer before its step 1.
+    // Called once after a plan's warm-up, so a new patch's first beat is heard at its first sample
+    // instead of being rendered into the warm-up. Other modules keep their settled state.
+    virtual void restartTransport() noexcept {}
+
     // RT-safe. Clamps to the declared range; ramps per sample unless the param is discrete.
     void setParam(ParamIndex index, float value) noexcept;
     // RT-safe. Jumps without a ramp (initial values from a patch).

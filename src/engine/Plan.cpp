@@ -177,4 +177,9 @@ void Plan::processBlock(float* left, float* right, int frames) noexcept {
     std::memcpy(right, m_masterRight, bytes);
 }
 
+void Plan::restartTransport() noexcept {
+    for (auto& module : m_modules)
+        module->restartTransport();
+}
+
 } // namespace chronus::engine

@@ -28,6 +28,8 @@ public:
     // RT-safe. Live parameter change (ramped) and gate event.
     void setParam(int module, ParamIndex param, float value) noexcept;
     void gate(int module, bool on) noexcept;
+    // RT-safe. Every module's restartTransport() (after warm-up: the first beat at frame 0).
+    void restartTransport() noexcept;
 
     Module& module(int index) noexcept { return *m_modules[static_cast<std::size_t>(index)]; }
     int moduleCount() const noexcept { return static_cast<int>(m_modules.size()); }

@@ -304,6 +304,9 @@ bool SlotEngine::Slot::compile(std::uint32_t newTimeline) {
     // Let envelopes, filters and smoothing settle before anyone hears it.
     for (int i = 0; i < config.warmupBlocks; ++i)
         compiled.value()->process(left.data(), right.data(), config.blockSize);
+    // ...but not the music: clocks and sequencers start at frame 0, the first sample heard, so the
+    // first beat's attack is not lost in the warm-up. Mirrors compile the same way: still in step.
+    compiled.value()->restartTransport();
     plan = std::move(compiled).value();
     planGraph = graph;
     timeline = newTimeline;

@@ -89,6 +89,7 @@ private slots:
     void abortLeavesTheCommittedPatchPlaying();
     void undoCommitBringsThePreviousPatchBack();
     void commitHasNoClick();
+    void newPatchStartsOnItsFirstBeat();
     void fadeKeepsLoudnessSteady_data();
     void fadeKeepsLoudnessSteady();
     void twoHundredCommitsInARow();
@@ -225,6 +226,49 @@ void TestSlotEngine::undoCommitBringsThePreviousPatchBack() {
     CHRONUS_VERIFY_OK(undone);
     QVERIFY(std::fabs(test::estimateFrequency(record(rig, 0.3), kRate) - 440.0) < 0.5);
     QVERIFY(rig.engine.committed() == sinePatch(440.0));
+}
+
+// A committed groove is heard from its first beat: the warm-up that settles filters and
+// envelopes does not eat the first step. The clock's step gate (half a step long) into `out`, from
+// silence: the first run of signal after the commit lasts the whole half step.
+void TestSlotEngine::newPatchStartsOnItsFirstBeat() {
+    SlotRig rig(testConfig());
+    CHRONUS_VERIFY_OK(rig.start());
+    PatchGraph groove;
+    QVERIFY(groove.addModule("clock", "clock").ok());
+    QVERIFY(groove.setParam("clock", "bpm", 175.0).ok());
+    QVERIFY(groove.addModule("seq", "sequencer").ok());
+    QVERIFY(groove.setText("seq", "pattern", "x...").ok());
+    QVERIFY(groove.connect("clock.step", "seq.clock").ok());
+    QVERIFY(groove.connect("seq.gate", "out").ok());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(groove));
+    CHRONUS_VERIFY_OK(rig.engine.prime());
+    rig.recorder.arm();
+    QVERIFY(rig.recorder.waitFrames(4800));
+    CHRONUS_VERIFY_OK(rig.engine.commit(5.0));
+    QVERIFY(rig.recorder.waitFrames(4800 + 48000));
+    const std::vector<float> x = leftChannel(rig.recorder.take());
+    const double step = 60.0 / 175.0 / 4.0 * kRate; // 4114.3 frames
+    // Hits on steps 1, 5, 9...: gate high for half a step (the sequencer's default), every hit.
+    std::vector<std::size_t> starts, lengths;
+    for (std::size_t i = 1; i < x.size(); ++i) {
+        if (x[i] != 0.0f && x[i - 1] == 0.0f) {
+            std::size_t n = 0;
+            while (i + n < x.size() && x[i + n] != 0.0f)
+                ++n;
+            starts.push_back(i);
+            lengths.push_back(n);
+        }
+    }
+    QVERIFY(starts.size() >= 3);
+    qInfo("first hit after the commit: %zu frames of signal, the next %zu (half a step is %.0f)", lengths[0],
+          lengths[1], step / 2.0);
+    // The first gate starts on the commit's first faded sample and lasts like the others (the
+    // sequencer's first gate uses its default step until it has measured the clock: 0.125 s / 2).
+    QVERIFY2(std::fabs(static_cast<double>(lengths[1]) - step / 2.0) <= 2.0, "the second hit is not half a step");
+    QVERIFY2(static_cast<double>(lengths[0]) >= 0.5 * 0.125 * kRate - 2.0,
+             qPrintable(QStringLiteral("the first hit lasts %1 frames: its start was lost").arg(lengths[0])));
+    QVERIFY(std::fabs(static_cast<double>(starts[1] - starts[0]) - 4.0 * step) <= 1.0);
 }
 
 void TestSlotEngine::commitHasNoClick() {

@@ -42,6 +42,11 @@ public:
     explicit Clock(const ModuleType& type) : Module(type) {}
     void process(const ProcessContext& ctx) noexcept override;
     void gate(bool on) noexcept override { m_eventReset |= on; }
+    void restartTransport() noexcept override {
+        restart();
+        m_prevReset = 0.0f;
+        m_eventReset = false;
+    }
 
     static constexpr int stepsPerBeat(int division) noexcept { return 1 << (division < 0 ? 0 : division > 3 ? 3 : division); }
 

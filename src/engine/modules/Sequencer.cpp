@@ -238,6 +238,17 @@ void Sequencer::onPrepare(const PrepareInfo& info) {
     m_resetPending = false;
 }
 
+void Sequencer::restartTransport() noexcept {
+    m_step = -1;
+    m_sinceEdge = 0;
+    m_seenEdge = false;
+    m_gateLeft = 0;
+    m_gateHigh = m_restartNext = m_lastOut = false;
+    m_accent = 0.0f;
+    m_prevClock = m_prevReset = 0.0f;
+    m_resetPending = false;
+}
+
 void Sequencer::startStep() noexcept {
     const int length = std::clamp(static_cast<int>(param(Length).current()), 1, kMaxSteps);
     m_step = (m_resetPending || m_step < 0) ? 0 : (m_step + 1) % length;

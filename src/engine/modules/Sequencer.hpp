@@ -51,6 +51,8 @@ public:
 
     explicit Sequencer(const ModuleType& type) : Module(type) {}
     void process(const ProcessContext& ctx) noexcept override;
+    // Before step 1, gate low, waiting for the clock's first edge (the measured step is kept).
+    void restartTransport() noexcept override;
 
     // Control thread. The text forms (see above).
     static Status parsePattern(std::string_view text, std::vector<ParamValue>& out);
