@@ -624,15 +624,28 @@ void TestSlotEngine::coldMirrorDoesNotRender() {
     CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
     CHRONUS_VERIFY_OK(rig.engine.commit());
     const int standby = rig.engine.standbySlot();
+    // The old active becomes a mirror in the background (compile, replay, catch up with the
+    // output): those renders are the re-sync's, not the hot mirror's. Wait until it is in step.
+    QVERIFY(waitStats(rig.engine, [&](const EngineStats& s) { return s.slot[standby].inStep; }, 20000));
     const auto rendered = [&] { return rig.engine.stats().slot[standby].blocksRendered; };
     std::uint64_t before = rendered();
     rig.recorder.waitCalls(100);
     QVERIFY(rendered() > before + 50); // hot: the mirror renders along
     rig.engine.setHotMirror(false);
     rig.recorder.waitCalls(4);
-    before = rendered();
-    rig.recorder.waitCalls(100);
-    QCOMPARE(rendered(), before); // cold: it keeps its ring and renders nothing
+    // Cold: it keeps its ring and renders nothing, unless the active ran dry in the meantime (a
+    // busy or sanitized machine): then the callback reads the mirror as its failover target, by
+    // design. Such a window proves nothing either way; look again (at most 3 times).
+    for (int look = 0;; ++look) {
+        before = rendered();
+        const std::uint64_t noneBefore = totalNoneReads(rig.engine.stats());
+        rig.recorder.waitCalls(100);
+        if (totalNoneReads(rig.engine.stats()) == noneBefore || look == 3) {
+            QCOMPARE(rendered(), before);
+            break;
+        }
+        qWarning("the active ran dry during the cold window (a busy machine): looking again");
+    }
     QVERIFY(!rig.engine.stats().hotMirror);
     rig.engine.setHotMirror(true);
     rig.recorder.waitCalls(100);
