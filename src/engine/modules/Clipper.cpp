@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "DynamicsMath.hpp"
+
 namespace chronus::engine {
 
 const ModuleType Clipper::kType{
@@ -13,30 +15,9 @@ const ModuleType Clipper::kType{
     kOutputs,   &createModule<Clipper>};
 
 namespace {
-
-double besselI0(double x) {
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 50; ++k) {
-        term *= (x / (2.0 * k)) * (x / (2.0 * k));
-        sum += term;
-        if (term < 1e-17 * sum)
-            break;
-    }
-    return sum;
-}
-
-float dbToGain(float db) noexcept {
-    return std::pow(10.0f, db / 20.0f);
-}
-
-// As in Limiter.cpp: N floats (a multiple of 8) in eight lanes, so the compiler can use SIMD.
-template <int N> float dot(const float* a, const float* b) noexcept {
-    float acc[8] = {};
-    for (int j = 0; j < N; j += 8)
-        for (int k = 0; k < 8; ++k)
-            acc[k] += a[j + k] * b[j + k];
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-}
+using dynamics::besselI0;
+using dynamics::dbToGain;
+using dynamics::dot;
 
 // tanh for x >= 0 through one exp (cheaper than tanhf); never above 1, also when exp overflows.
 float tanhPositive(float x) noexcept {

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numbers>
 
+#include "DynamicsMath.hpp"
+
 namespace chronus::engine {
 
 const ModuleType Limiter::kType{
@@ -13,39 +15,16 @@ const ModuleType Limiter::kType{
     kOutputs,   &createModule<Limiter>};
 
 namespace {
+using dynamics::besselI0;
+using dynamics::dbToGain;
+using dynamics::dot;
 
 // A requirement slightly below ceiling / peak, so the product of a sample and its gain, rounded to
 // float, still lands below the ceiling.
 constexpr double kMargin = 1.0 - 1e-6;
 
-// Zeroth-order modified Bessel function of the first kind (Kaiser window), by its power series.
-double besselI0(double x) {
-    double sum = 1.0, term = 1.0;
-    for (int k = 1; k < 50; ++k) {
-        term *= (x / (2.0 * k)) * (x / (2.0 * k));
-        sum += term;
-        if (term < 1e-17 * sum)
-            break;
-    }
-    return sum;
-}
-
-float dbToGain(float db) noexcept {
-    return std::pow(10.0f, db / 20.0f);
-}
-
 float finiteOrZero(float x) noexcept {
     return std::isfinite(x) ? x : 0.0f;
-}
-
-// Dot product of N floats (N a multiple of 8) in eight independent lanes, which the compiler turns
-// into SIMD without reassociating a single running sum.
-template <int N> float dot(const float* a, const float* b) noexcept {
-    float acc[8] = {};
-    for (int j = 0; j < N; j += 8)
-        for (int k = 0; k < 8; ++k)
-            acc[k] += a[j + k] * b[j + k];
-    return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 
 int wrap(int index, int size) noexcept {
