@@ -92,28 +92,6 @@ private:
     bool m_withRecorder;
 };
 
-#define START_RIG(rig)                                                                                       \
-    do {                                                                                                     \
-        const std::string why_ = (rig).start();                                                              \
-        QVERIFY2(why_.empty(), why_.c_str());                                                                \
-    } while (false)
-
-#define VERIFY_REPLY(r)                                                                                      \
-    do {                                                                                                     \
-        const OscReply& r_ = (r);                                                                            \
-        QVERIFY2(r_.isReply(), r_.describe().constData());                                                   \
-    } while (false)
-
-#define VERIFY_ERROR(r, echoed, needle)                                                                      \
-    do {                                                                                                     \
-        const OscReply& e_ = (r);                                                                            \
-        QVERIFY2(e_.isError(), e_.describe().constData());                                                   \
-        QVERIFY2(e_.address() == std::string(echoed), e_.describe().constData());                            \
-        const std::string n_ = (needle);                                                                     \
-        QVERIFY2(e_.errorText().find(n_) != std::string::npos,                                               \
-                 (e_.describe() + "  [expected to contain: " + QByteArray::fromStdString(n_) + "]").constData()); \
-    } while (false)
-
 void commitSine(RecordRig& rig, double freq) {
     VERIFY_REPLY(rig.ask("/patch/create", Msg().s("osc1").s("sine")));
     VERIFY_REPLY(rig.ask("/patch/set", Msg().s("osc1").s("freq").f(static_cast<float>(freq))));

@@ -57,30 +57,6 @@ OscReply askRaw(OscRig& rig, std::span<const std::uint8_t> bytes, const std::str
     return OscReply{"(no answer within 5 s to a raw " + echo + ")", {}};
 }
 
-#define START_RIG(rig)                                                                                       \
-    do {                                                                                                     \
-        const std::string why_ = (rig).start();                                                              \
-        QVERIFY2(why_.empty(), why_.c_str());                                                                \
-    } while (false)
-
-// Evaluates `r` (usually a request) once.
-#define VERIFY_REPLY(r)                                                                                      \
-    do {                                                                                                     \
-        const OscReply& r_ = (r);                                                                            \
-        QVERIFY2(r_.isReply(), r_.describe().constData());                                                   \
-    } while (false)
-
-// An /error for the right address whose message contains `needle`.
-#define VERIFY_ERROR(r, echoed, needle)                                                                      \
-    do {                                                                                                     \
-        const OscReply& e_ = (r);                                                                            \
-        QVERIFY2(e_.isError(), e_.describe().constData());                                                   \
-        QVERIFY2(e_.address() == std::string(echoed), e_.describe().constData());                            \
-        const std::string n_ = (needle);                                                                     \
-        QVERIFY2(e_.errorText().find(n_) != std::string::npos,                                               \
-                 (e_.describe() + "  [expected to contain: " + QByteArray::fromStdString(n_) + "]").constData()); \
-    } while (false)
-
 // Helpers verify too: stop the test when one failed.
 #define STOP_IF_FAILED(call)                                                                                 \
     do {                                                                                                     \
