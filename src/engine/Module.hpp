@@ -86,6 +86,13 @@ public:
 protected:
     virtual void onPrepare(const PrepareInfo& info) = 0;
     SmoothedValue& param(ParamIndex index) noexcept { return m_params[index]; }
+    // RT-safe. Whether any parameter is ramping (modules pick a per-sample or a constant path).
+    bool anyParamSmoothing() const noexcept {
+        for (std::size_t i = 0; i < m_type.params.size(); ++i)
+            if (m_params[i].isSmoothing())
+                return true;
+        return false;
+    }
     const SmoothedValue& param(ParamIndex index) const noexcept { return m_params[index]; }
 
 private:

@@ -122,10 +122,7 @@ void HiHat::updateDecays(float decay, float openDecay) noexcept {
 }
 
 void HiHat::process(const ProcessContext& ctx) noexcept {
-    bool smoothing = false;
-    for (ParamIndex p = 0; p < ParamCount; ++p)
-        smoothing = smoothing || param(p).isSmoothing();
-    if (smoothing)
+    if (anyParamSmoothing())
         run<true>(ctx);
     else
         run<false>(ctx);

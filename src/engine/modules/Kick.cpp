@@ -89,10 +89,7 @@ float Kick::renderVoice(Voice& v, float tune, float sweep, float click, float dr
 }
 
 void Kick::process(const ProcessContext& ctx) noexcept {
-    bool smoothing = false;
-    for (ParamIndex p = 0; p < ParamCount; ++p)
-        smoothing = smoothing || param(p).isSmoothing();
-    if (smoothing)
+    if (anyParamSmoothing())
         run<true>(ctx);
     else
         run<false>(ctx);

@@ -104,10 +104,7 @@ float Snare::renderVoice(Voice& v, float tune, float snappy, float noise) noexce
 }
 
 void Snare::process(const ProcessContext& ctx) noexcept {
-    bool smoothing = false;
-    for (ParamIndex p = 0; p < ParamCount; ++p)
-        smoothing = smoothing || param(p).isSmoothing();
-    if (smoothing)
+    if (anyParamSmoothing())
         run<true>(ctx);
     else
         run<false>(ctx);
