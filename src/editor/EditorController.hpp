@@ -1,0 +1,267 @@
+#pragma once
+// The editor's controller (STYLE §7): the one object QML talks to. Every intent from the canvas
+// (add a module, draw a cable, turn a knob, commit) is a Q_INVOKABLE here; the controller validates
+// it against the engine's pending patch, posts it to the engine (edits go to the standby slot,
+// parameter changes play live on both), records it on the undo stack and updates the models.
+//
+// The OSC server is the engine's second client: after each of its requests that changes the
+// pending or committed patch it calls patchChangedExternally() (from its controller thread); the
+// models then catch up on the GUI thread, so a person watches an agent's edits live, and those
+// edits are undoable like the person's own.
+//
+// Threads: GUI thread only, except patchChangedExternally(). Commit, prime, abort and undo of a
+// commit block until the engine is done (tens of milliseconds); they run on a worker so the UI
+// keeps drawing, and `busy` is true meanwhile.
+
+#include "engine/PatchGraph.hpp"
+#include "engine/SlotEngine.hpp"
+
+#include <QObject>
+#include <QPointF>
+#include <QRectF>
+#include <QString>
+#include <QStringList>
+#include <QTimer>
+#include <QUndoStack>
+#include <QUrl>
+#include <QtQml/qqmlregistration.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+
+namespace chronus::app {
+class Recorder;
+}
+
+namespace chronus::editor {
+
+class CableModel;
+class NodeModel;
+class PaletteModel;
+class StatusModel;
+
+struct EditorOptions {
+    QString autosavePath;   // the document with its pending edits; empty: no autosave
+    QString settingsScope;  // QSettings group for recent files ("" = the default)
+    int autoCommitDelayMs = 400;
+    int autosaveDelayMs = 1000;
+};
+
+class EditorController : public QObject {
+    Q_OBJECT
+    QML_NAMED_ELEMENT(EditorController)
+    QML_UNCREATABLE("the controller is built in main()")
+
+    Q_PROPERTY(chronus::editor::NodeModel* nodes READ nodes CONSTANT FINAL)
+    Q_PROPERTY(chronus::editor::CableModel* cables READ cables CONSTANT FINAL)
+    Q_PROPERTY(chronus::editor::PaletteModel* palette READ palette CONSTANT FINAL)
+    Q_PROPERTY(chronus::editor::StatusModel* status READ status CONSTANT FINAL)
+
+    // The document.
+    Q_PROPERTY(QString filePath READ filePath NOTIFY filePathChanged FINAL)
+    Q_PROPERTY(QString documentName READ documentName NOTIFY filePathChanged FINAL)
+    Q_PROPERTY(bool dirty READ dirty NOTIFY dirtyChanged FINAL)
+    Q_PROPERTY(QStringList recentFiles READ recentFiles NOTIFY recentFilesChanged FINAL)
+    Q_PROPERTY(bool hasAutosave READ hasAutosave NOTIFY hasAutosaveChanged FINAL)
+
+    // Pending against committed.
+    Q_PROPERTY(int pendingChanges READ pendingChanges NOTIFY pendingChanged FINAL)
+    Q_PROPERTY(bool busy READ busy NOTIFY busyChanged FINAL)
+    Q_PROPERTY(bool canUndoCommit READ canUndoCommit NOTIFY pendingChanged FINAL)
+    Q_PROPERTY(bool autoCommit READ autoCommit WRITE setAutoCommit NOTIFY autoCommitChanged FINAL)
+
+    // Undo/redo of edits.
+    Q_PROPERTY(bool canUndo READ canUndo NOTIFY undoChanged FINAL)
+    Q_PROPERTY(bool canRedo READ canRedo NOTIFY undoChanged FINAL)
+    Q_PROPERTY(QString undoText READ undoText NOTIFY undoChanged FINAL)
+    Q_PROPERTY(QString redoText READ redoText NOTIFY undoChanged FINAL)
+
+    // The last thing that went wrong (a refused cable, a file that did not load), for a message line.
+    Q_PROPERTY(QString message READ message NOTIFY messageChanged FINAL)
+    // "null driver: no audio device found (no sound)", "jack (system), 48000 Hz, 64 frames", ...
+    Q_PROPERTY(QString audioDescription READ audioDescription NOTIFY audioDescriptionChanged FINAL)
+    Q_PROPERTY(bool audioIsNull READ audioIsNull NOTIFY audioDescriptionChanged FINAL)
+    // "OSC 127.0.0.1:5005" or "" when the editor runs no OSC server.
+    Q_PROPERTY(QString oscDescription READ oscDescription NOTIFY audioDescriptionChanged FINAL)
+
+    // Recording (the same recorder as /record/*).
+    Q_PROPERTY(bool recording READ recording NOTIFY recordingChanged FINAL)
+    Q_PROPERTY(QString recordingPath READ recordingPath NOTIFY recordingChanged FINAL)
+    Q_PROPERTY(double recordingSeconds READ recordingSeconds NOTIFY recordingChanged FINAL)
+
+public:
+    EditorController(engine::SlotEngine& engine, EditorOptions options, QObject* parent = nullptr);
+    ~EditorController() override;
+
+    NodeModel* nodes() const noexcept { return m_nodes.get(); }
+    CableModel* cables() const noexcept { return m_cables.get(); }
+    PaletteModel* palette() const noexcept { return m_palette.get(); }
+    StatusModel* status() const noexcept { return m_status; }
+    // main() builds the status model (it needs the driver and the callback's meter) and hands it over.
+    void setStatusModel(StatusModel* status);
+    void setRecorder(app::Recorder* recorder);
+    void setAudioDescription(const QString& text, bool isNull);
+    void setOscDescription(const QString& text);
+    QUndoStack* undoStack() noexcept { return &m_undo; }
+    engine::SlotEngine& engine() noexcept { return m_engine; }
+
+    QString filePath() const { return m_filePath; }
+    QString documentName() const;
+    bool dirty() const { return !m_undo.isClean() || m_dirtyWithoutUndo; }
+    QStringList recentFiles() const { return m_recent; }
+    bool hasAutosave() const;
+    int pendingChanges() const noexcept { return m_pendingChanges; }
+    bool busy() const noexcept { return m_busy; }
+    bool canUndoCommit() const;
+    bool autoCommit() const noexcept { return m_autoCommit; }
+    void setAutoCommit(bool on);
+    bool canUndo() const { return m_undo.canUndo(); }
+    bool canRedo() const { return m_undo.canRedo(); }
+    QString undoText() const { return m_undo.undoText(); }
+    QString redoText() const { return m_undo.redoText(); }
+    QString message() const { return m_message; }
+    QString audioDescription() const { return m_audioDescription; }
+    bool audioIsNull() const noexcept { return m_audioIsNull; }
+    QString oscDescription() const { return m_oscDescription; }
+    bool recording() const;
+    QString recordingPath() const;
+    double recordingSeconds() const;
+
+    // --- Structure (each is one undo step; the engine's standby gets the edit) ---
+    // A new module of `type` at canvas position (x, y), id made from the type ("saw1", "saw2", ...).
+    // Returns the id, or "" with `message` saying why not.
+    Q_INVOKABLE QString addModule(const QString& type, double x, double y);
+    Q_INVOKABLE bool removeModule(const QString& id);
+    Q_INVOKABLE bool removeSelected();
+    Q_INVOKABLE bool duplicateSelected();
+    Q_INVOKABLE void copySelected();
+    Q_INVOKABLE bool paste(double x, double y);
+    Q_INVOKABLE bool canPaste() const { return !m_clipboard.isEmpty(); }
+    // Ports by id ("out", "freq"). Refused cables return false and say why in `message` and
+    // cableRefused(reason).
+    Q_INVOKABLE bool connectPorts(const QString& fromId, const QString& fromPort, const QString& toId,
+                                  const QString& toPort);
+    // "" when the cable would be accepted, else the reason (for the canvas while dragging).
+    Q_INVOKABLE QString connectionProblem(const QString& fromId, const QString& fromPort, const QString& toId,
+                                          const QString& toPort) const;
+    Q_INVOKABLE bool disconnectPorts(const QString& fromId, const QString& fromPort, const QString& toId,
+                                     const QString& toPort);
+    // The cable feeding input `toPort` of `toId`, as "from.port", or "".
+    Q_INVOKABLE QString cableInto(const QString& toId, const QString& toPort) const;
+
+    // --- Parameters (live on committed modules; one undo step per gesture, see beginGesture) ---
+    Q_INVOKABLE bool setParam(const QString& id, const QString& param, double value);
+    Q_INVOKABLE bool resetParam(const QString& id, const QString& param);
+    Q_INVOKABLE bool setText(const QString& id, const QString& textId, const QString& text);
+    // Successive setParam/moveNode calls within one gesture (a knob drag, a node drag) merge into
+    // one undo step.
+    Q_INVOKABLE void beginGesture();
+
+    // --- Layout (editor-only; saved in the file, undoable, never sent to the engine) ---
+    Q_INVOKABLE void moveNode(const QString& id, double x, double y);
+    Q_INVOKABLE void moveSelectionBy(double dx, double dy);
+
+    // --- Selection ---
+    Q_INVOKABLE void select(const QString& id, bool additive);
+    Q_INVOKABLE void selectInRect(double x, double y, double w, double h, bool additive);
+    Q_INVOKABLE void selectAll();
+    Q_INVOKABLE void clearSelection();
+    // The bounding box of every node (canvas coordinates) for fit-to-view; empty when none.
+    Q_INVOKABLE QRectF itemsBoundingRect() const;
+
+    // --- The slot protocol ---
+    Q_INVOKABLE void commit();
+    Q_INVOKABLE void abort();
+    Q_INVOKABLE void prime();
+    Q_INVOKABLE void undoCommit();
+    Q_INVOKABLE void undo() { m_undo.undo(); }
+    Q_INVOKABLE void redo() { m_undo.redo(); }
+
+    // --- Files (the patch-file format of SPEC §4) ---
+    Q_INVOKABLE void newPatch();
+    // The demo patch (oscillator → filter → envelope → output), as on first start.
+    Q_INVOKABLE void loadDemo();
+    Q_INVOKABLE bool open(const QUrl& fileOrPath);
+    Q_INVOKABLE bool save();
+    Q_INVOKABLE bool saveAs(const QUrl& fileOrPath);
+    Q_INVOKABLE bool restoreAutosave();
+    Q_INVOKABLE void discardAutosave();
+    // The folder of the example tracks (resources/patches), as a URL for file dialogs.
+    Q_INVOKABLE QUrl examplesFolder() const;
+
+    // --- Recording ---
+    Q_INVOKABLE void toggleRecording();
+
+    // Any thread: the OSC server changed the patch; the models catch up on the GUI thread.
+    void patchChangedExternally();
+    // GUI thread: the models follow the engine's pending and committed patches now.
+    void syncFromEngine();
+    // Writes the autosave now (tests, quit).
+    bool writeAutosave();
+
+    engine::PatchGraph document() const; // the pending patch with the editor's positions
+
+signals:
+    void filePathChanged();
+    void dirtyChanged();
+    void recentFilesChanged();
+    void hasAutosaveChanged();
+    void pendingChanged();
+    void busyChanged();
+    void autoCommitChanged();
+    void undoChanged();
+    void messageChanged();
+    void audioDescriptionChanged();
+    void recordingChanged();
+    void cableRefused(const QString& reason);
+    // After a commit (or an undo of a commit) took: the slot now active (0 = A, 1 = B).
+    void committed(int activeSlot);
+    void commitFailed(const QString& reason);
+
+private:
+    friend class SnapshotCommand;
+    friend class ParamCommand;
+    friend class MoveCommand;
+    void setMessage(const QString& text);
+    void setBusy(bool busy);
+    QString freshId(const QString& type) const;
+    // Records a structural edit already applied to the engine: undo loads `before`, redo `after`.
+    void pushSnapshot(const QString& text, const engine::PatchGraph& before, const QString& selectAfter = {});
+    void applySnapshot(const engine::PatchGraph& graph);
+    void afterStructuralEdit();
+    void updateModels();
+    void setDocumentPath(const QString& path);
+    void addRecent(const QString& path);
+    void runSlotOperation(const QString& what, std::function<QString()> operation);
+    void scheduleAutosave();
+
+    engine::SlotEngine& m_engine;
+    EditorOptions m_options;
+    std::unique_ptr<NodeModel> m_nodes;
+    std::unique_ptr<CableModel> m_cables;
+    std::unique_ptr<PaletteModel> m_palette;
+    StatusModel* m_status = nullptr;
+    app::Recorder* m_recorder = nullptr;
+    QUndoStack m_undo;
+    std::map<std::string, QPointF> m_positions; // editor layout by module id
+    engine::PatchGraph m_lastPending;           // what the models show (to see external changes)
+    QByteArray m_clipboard;                     // copied modules and their inner cables, as a patch file
+    QString m_filePath;
+    QStringList m_recent;
+    QString m_message;
+    QString m_audioDescription;
+    QString m_oscDescription;
+    bool m_audioIsNull = false;
+    bool m_dirtyWithoutUndo = false;
+    int m_pendingChanges = 0;
+    bool m_busy = false;
+    bool m_autoCommit = false;
+    int m_gesture = 0;
+    QTimer m_autoCommitTimer;
+    QTimer m_autosaveTimer;
+    QTimer m_recordingTimer;
+    std::atomic<bool> m_externalQueued{false};
+};
+
+} // namespace chronus::editor
