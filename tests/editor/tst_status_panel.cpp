@@ -89,9 +89,10 @@ void TestStatusPanel::panelShowsALiveEngine() {
     model.start(20);
 
     QQuickView view;
+    view.engine()->addImportPath(QStringLiteral("qrc:/qt/qml")); // where the module's qmldir lives
     view.setInitialProperties({{"status", QVariant::fromValue(&model)}});
     view.setResizeMode(QQuickView::SizeRootObjectToView);
-    view.setSource(QUrl(QStringLiteral("qrc:/Chronus/Editor/qml/StatusPanel.qml")));
+    view.setSource(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/qml/StatusPanel.qml")));
     QCOMPARE(view.status(), QQuickView::Ready);
     QQuickItem* panel = view.rootObject();
     QVERIFY(panel);
