@@ -193,6 +193,8 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
             syncFromEngine();
     });
     m_externalTimer.start();
+    m_operationTimer.setInterval(5);
+    connect(&m_operationTimer, &QTimer::timeout, this, &EditorController::collectSlotOperation);
     m_recordingTimer.setInterval(200);
     connect(&m_recordingTimer, &QTimer::timeout, this, &EditorController::recordingChanged);
 
@@ -778,7 +780,8 @@ QRectF EditorController::selectionRect() const {
 // The slot protocol. Each operation blocks inside the engine until done; it runs on a worker thread
 // and reports back on the GUI thread.
 
-void EditorController::runSlotOperation(const QString& what, std::function<OperationResult()> operation) {
+void EditorController::runSlotOperation(const QString& what, std::function<OperationResult()> work,
+                                        std::function<void(const OperationResult&)> done) {
     if (m_busy) {
         setMessage(QStringLiteral("%1: still busy with the last operation").arg(what));
         return;
@@ -787,96 +790,128 @@ void EditorController::runSlotOperation(const QString& what, std::function<Opera
         m_worker.join();
     setBusy(true);
     setMessage(what + QStringLiteral("…"));
-    m_worker = std::thread([this, what, operation = std::move(operation)] {
-        OperationResult result = operation();
-        QMetaObject::invokeMethod(
-            this,
-            [this, what, result] {
-                setBusy(false);
-                updateModels();
-                if (!result.error.isEmpty()) {
-                    setMessage(QStringLiteral("%1 failed: %2").arg(what, result.error));
-                    if (result.isCommit)
-                        emit commitFailed(result.error);
-                    return;
-                }
-                setMessage(result.summary);
-                if (result.isCommit) {
-                    writeAutosave();
-                    emit committed(result.activeSlot);
-                }
-            },
-            Qt::QueuedConnection);
+    m_operationWhat = what;
+    m_operationDone = std::move(done);
+    // The worker touches only the engine and plain values; the GUI thread collects the result
+    // (m_operationTimer), so no Qt object crosses threads.
+    m_operationFinished.store(false, std::memory_order_relaxed);
+    m_worker = std::thread([this, work = std::move(work)] {
+        m_operationResult = work();
+        m_operationFinished.store(true, std::memory_order_release);
     });
+    m_operationTimer.start();
+}
+
+void EditorController::collectSlotOperation() {
+    if (!m_operationFinished.load(std::memory_order_acquire))
+        return;
+    m_operationTimer.stop();
+    m_worker.join();
+    const OperationResult result = std::move(m_operationResult);
+    setBusy(false);
+    updateModels();
+    if (!result.error.empty()) {
+        const QString error = fromStd(result.error);
+        setMessage(QStringLiteral("%1 failed: %2").arg(m_operationWhat, error));
+        if (result.isCommit)
+            emit commitFailed(error);
+        return;
+    }
+    if (m_operationDone)
+        m_operationDone(result);
+    if (result.isCommit) {
+        writeAutosave();
+        emit committed(result.activeSlot);
+    }
 }
 
 void EditorController::commit() {
     m_autoCommitTimer.stop();
-    runSlotOperation(QStringLiteral("Commit"), [this] {
-        OperationResult r;
-        r.isCommit = true;
-        auto report = m_engine.commit();
-        if (!report) {
-            r.error = fromStd(report.status().message());
+    runSlotOperation(
+        QStringLiteral("Commit"),
+        [this] {
+            OperationResult r;
+            r.isCommit = true;
+            auto report = m_engine.commit();
+            if (!report) {
+                r.error = report.status().message();
+                return r;
+            }
+            r.activeSlot = report->slot;
+            r.primeMs = report->primeMs;
+            r.commitMs = report->commitMs;
             return r;
-        }
-        r.activeSlot = report->slot;
-        r.summary = QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
-                        .arg(report->slot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
-                        .arg(report->primeMs, 0, 'f', 1)
-                        .arg(report->commitMs, 0, 'f', 1);
-        return r;
-    });
+        },
+        [this](const OperationResult& r) {
+            setMessage(QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
+                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
+                           .arg(r.primeMs, 0, 'f', 1)
+                           .arg(r.commitMs, 0, 'f', 1));
+        });
 }
 
 void EditorController::undoCommit() {
-    runSlotOperation(QStringLiteral("Undo commit"), [this] {
-        OperationResult r;
-        r.isCommit = true;
-        auto report = m_engine.undoCommit();
-        if (!report) {
-            r.error = fromStd(report.status().message());
+    runSlotOperation(
+        QStringLiteral("Undo commit"),
+        [this] {
+            OperationResult r;
+            r.isCommit = true;
+            auto report = m_engine.undoCommit();
+            if (!report) {
+                r.error = report.status().message();
+                return r;
+            }
+            r.activeSlot = report->slot;
             return r;
-        }
-        r.activeSlot = report->slot;
-        r.summary = QStringLiteral("the previous patch plays again (slot %1)")
-                        .arg(report->slot == 0 ? QStringLiteral("A") : QStringLiteral("B"));
-        return r;
-    });
+        },
+        [this](const OperationResult& r) {
+            setMessage(QStringLiteral("the previous patch plays again (slot %1)")
+                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B")));
+        });
 }
 
 void EditorController::abort() {
     m_autoCommitTimer.stop();
     const PatchGraph before = m_lastPending;
-    runSlotOperation(QStringLiteral("Abort"), [this] {
-        OperationResult r;
-        if (auto s = m_engine.abort(); !s)
-            r.error = fromStd(s.message());
-        else
-            r.summary = QStringLiteral("pending edits dropped: the standby follows the committed patch again");
-        return r;
-    });
+    runSlotOperation(
+        QStringLiteral("Abort"),
+        [this] {
+            OperationResult r;
+            if (auto s = m_engine.abort(); !s)
+                r.error = s.message();
+            return r;
+        },
+        [this](const OperationResult&) {
+            setMessage(QStringLiteral("pending edits dropped: the standby follows the committed patch again"));
+        });
     // The abort is undoable: the edits it dropped come back with Ctrl+Z.
     m_undo.push(new SnapshotCommand(*this, QStringLiteral("Abort pending edits"), before, m_engine.committed()));
 }
 
 void EditorController::prime() {
-    runSlotOperation(QStringLiteral("Prime"), [this] {
-        OperationResult r;
-        auto ms = m_engine.prime();
-        if (!ms)
-            r.error = fromStd(ms.status().message());
-        else
-            r.summary = QStringLiteral("standby primed in %1 ms").arg(ms.value(), 0, 'f', 1);
-        return r;
-    });
+    runSlotOperation(
+        QStringLiteral("Prime"),
+        [this] {
+            OperationResult r;
+            auto ms = m_engine.prime();
+            if (!ms)
+                r.error = ms.status().message();
+            else
+                r.primeMs = ms.value();
+            return r;
+        },
+        [this](const OperationResult& r) {
+            setMessage(QStringLiteral("standby primed in %1 ms").arg(r.primeMs, 0, 'f', 1));
+        });
 }
 
 bool EditorController::waitForIdle(int timeoutMs) {
     QElapsedTimer t;
     t.start();
-    while (m_busy && t.elapsed() < timeoutMs)
+    while (m_busy && t.elapsed() < timeoutMs) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        collectSlotOperation();
+    }
     return !m_busy;
 }
 

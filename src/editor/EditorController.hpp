@@ -239,11 +239,12 @@ private:
     friend class ParamCommand;
     friend class TextCommand;
     friend class MoveCommand;
+    // What a slot operation's worker hands back: plain values only.
     struct OperationResult {
-        QString error;   // empty: it worked
-        QString summary; // for the message line
+        std::string error; // empty: it worked
         bool isCommit = false;
         int activeSlot = 0;
+        double primeMs = 0.0, commitMs = 0.0;
     };
     QString settingsGroup() const;
     void setMessage(const QString& text);
@@ -267,7 +268,10 @@ private:
     void updateModels();
     void setDocumentPath(const QString& path);
     void addRecent(const QString& path);
-    void runSlotOperation(const QString& what, std::function<OperationResult()> operation);
+    // `work` runs on the worker (engine calls only); `done` on the GUI thread when it worked.
+    void runSlotOperation(const QString& what, std::function<OperationResult()> work,
+                          std::function<void(const OperationResult&)> done);
+    void collectSlotOperation();
     void scheduleAutosave();
 
     engine::SlotEngine& m_engine;
@@ -299,6 +303,11 @@ private:
     QTimer m_externalTimer;
     std::atomic<bool> m_externalChange{false};
     std::thread m_worker; // runs one slot operation at a time
+    OperationResult m_operationResult; // written by the worker before m_operationFinished
+    std::atomic<bool> m_operationFinished{false};
+    QString m_operationWhat;
+    std::function<void(const OperationResult&)> m_operationDone;
+    QTimer m_operationTimer; // collects the worker's result on the GUI thread
 };
 
 } // namespace chronus::editor
