@@ -128,7 +128,7 @@ echo "screenshot: ${width}x${height}, $bytes bytes"
 [ "$bytes" -ge 20000 ] || fail "screenshot is nearly empty ($bytes bytes)"
 
 QML_DIR="$(qtpaths6 --query QT_INSTALL_QML)"
-mapfile -t QMLDIRS < <(grep -o "$QML_DIR/[^\"' ]*/qmldir" "$WORK/editor.err" | sort -u)
+mapfile -t QMLDIRS < <(grep -o "loaded \"$QML_DIR/[^\"]*/qmldir\"" "$WORK/editor.err" | cut -d'"' -f2 | sort -u)
 [ ${#QMLDIRS[@]} -gt 0 ] || fail "QML_IMPORT_TRACE showed no qmldir under $QML_DIR"
 for qmldir in "${QMLDIRS[@]}"; do
     pkg="$(dpkg-query -S "$qmldir" | cut -d: -f1)"
