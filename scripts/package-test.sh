@@ -115,7 +115,7 @@ SERVE_PID=""
 step "the editor, offscreen: --screenshot"
 # QML_IMPORT_TRACE lists every qmldir the engine loads: each must come from a package in Depends.
 QT_QPA_PLATFORM=offscreen QML_IMPORT_TRACE=1 timeout 60 \
-    "$CHRONUS" --audio null --fresh --screenshot "$WORK/shot.png" >"$WORK/editor.out" 2>"$WORK/editor.err" ||
+    "$CHRONUS" --audio null --osc-port 0 --fresh --screenshot "$WORK/shot.png" >"$WORK/editor.out" 2>"$WORK/editor.err" ||
     fail "the editor exited with $?: $(tail -20 "$WORK/editor.err")"
 [ -f "$WORK/shot.png" ] || fail "no screenshot"
 info="$(file -b "$WORK/shot.png")"
