@@ -20,6 +20,8 @@
 #include <QtQml/QQmlExtensionPlugin>
 #include <QtQml/qqml.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdio>
 
 // The editor's QML module is linked statically.
@@ -29,6 +31,11 @@ namespace chronus::editor {
 
 namespace {
 const QString kCommand = QStringLiteral("editor");
+
+// SIGINT and SIGTERM quit the editor the clean way (the recording finished, the autosave removed):
+// the handler only sets a flag, a timer on the GUI thread looks at it.
+std::atomic<bool> g_quit{false};
+extern "C" void onQuitSignal(int) { g_quit.store(true); }
 
 // Qt aborts when it cannot reach a display; say it in one line first, and where to go instead.
 bool displayAvailable() {
@@ -66,6 +73,7 @@ int runEditor(int argc, char* argv[]) {
                                         QDir::toNativeSeparators(app::Recorder::defaultFolder()) + ").", "DIR"});
     parser.addOption({"autosave", "Autosave file (default: editor-autosave.json in the user's data folder).", "FILE"});
     parser.addOption({"fresh", "Ignore the autosave of an earlier run (it is discarded)."});
+    parser.addOption({"restore", "Restore the autosave of an earlier run without asking."});
     parser.addOption({"commit", "Commit the opened patch at start."});
     parser.addOption({"screenshot", "Render the window to FILE (PNG) once it has drawn, then quit.", "FILE"});
     parser.process(app);
@@ -150,10 +158,16 @@ int runEditor(int argc, char* argv[]) {
     // offers it), else the demo patch.
     if (parser.isSet("fresh"))
         controller.discardAutosave();
+    bool restored = false;
+    if (parser.isSet("restore") && controller.hasAutosave()) {
+        restored = controller.restoreAutosave();
+        if (!restored)
+            app::stdErr() << "chronus: " << controller.message() << "\n";
+    }
     if (!parser.positionalArguments().isEmpty()) {
         if (!controller.open(QUrl::fromLocalFile(QFileInfo(parser.positionalArguments().first()).absoluteFilePath())))
             return failure(controller.message());
-    } else if (!controller.hasAutosave()) {
+    } else if (!restored && !controller.hasAutosave()) {
         controller.loadDemo();
     }
     if (parser.isSet("commit"))
@@ -166,6 +180,10 @@ int runEditor(int argc, char* argv[]) {
     if (qml.rootObjects().isEmpty())
         return failure("the editor's QML did not load");
     auto* window = qobject_cast<QQuickWindow*>(qml.rootObjects().first());
+    app::stdOut() << "chronus: editor ready; audio: " << audioText << "; "
+                  << (controller.oscDescription().isEmpty() ? QStringLiteral("OSC off") : controller.oscDescription())
+                  << "\n";
+    app::stdOut().flush();
 
     if (parser.isSet("screenshot")) {
         const QString file = parser.value("screenshot");
@@ -191,6 +209,15 @@ int runEditor(int argc, char* argv[]) {
         else
             shoot();
     }
+
+    std::signal(SIGINT, onQuitSignal);
+    std::signal(SIGTERM, onQuitSignal);
+    QTimer quitWatch;
+    QObject::connect(&quitWatch, &QTimer::timeout, &app, [] {
+        if (g_quit.load())
+            QGuiApplication::quit();
+    });
+    quitWatch.start(100);
 
     const int rc = app.exec();
     if (server)

@@ -311,9 +311,10 @@ void EditorController::syncFromEngine() {
         // Somebody else (an agent over OSC) edited: their edit is one undo step here too.
         auto* command = new SnapshotCommand(*this, QStringLiteral("Agent edit (OSC)"), before, now);
         m_undo.push(command);
-        scheduleAutosave();
     }
     updateModels();
+    if (pendingMoved)
+        writeAutosave();
     emit pendingChanged();
 }
 

@@ -1,0 +1,363 @@
+// The editor's controller on a real engine played by the null driver: each edit reaches the
+// standby slot (and only it), parameters play live, commit flips the active slot, undo and redo
+// restore both the models and the engine, files and the autosave round-trip, and an agent's edit
+// over OSC (here: straight on the engine, as the OSC server's thread does) shows up in the models.
+
+#include "EditorRig.hpp"
+#include "GraphModels.hpp"
+#include "PaletteModel.hpp"
+#include "PatchFile.hpp"
+
+#include <QAbstractItemModelTester>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace chronus;
+using chronus::editor::EditorController;
+using chronus::editor::NodeModel;
+using chronus::editor::test::EditorRig;
+
+#define START_RIG(rig)                                                                                  \
+    do {                                                                                                \
+        const std::string why_ = (rig).start();                                                         \
+        QVERIFY2(why_.empty(), why_.c_str());                                                           \
+    } while (false)
+
+namespace {
+std::uint64_t edits(const engine::SlotEngine& e, int slot) { return e.stats().slot[static_cast<std::size_t>(slot)].editsApplied; }
+std::uint64_t commands(const engine::SlotEngine& e, int slot) {
+    return e.stats().slot[static_cast<std::size_t>(slot)].commandsApplied;
+}
+} // namespace
+
+class TestEditorController : public QObject {
+    Q_OBJECT
+
+private slots:
+    void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
+
+    void anEditPostsOneCommandOnTheStandbyOnly() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QAbstractItemModelTester nodes(c.nodes(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester cables(c.cables(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const int active = rig.engine.activeSlot();
+        const int standby = 1 - active;
+        // Settled: the standby follows the active in step, and the active applied its start-up
+        // commands (its Sync and its MarkActive).
+        QTRY_VERIFY(rig.engine.stats().slot[static_cast<std::size_t>(standby)].inStep &&
+                    commands(rig.engine, active) == 2);
+        const auto standbyBefore = edits(rig.engine, standby);
+        const auto activeBefore = commands(rig.engine, active);
+        const QString id = c.addModule(QStringLiteral("saw"), 100, 100);
+        QCOMPARE(id, QStringLiteral("saw1"));
+        QTRY_COMPARE(edits(rig.engine, standby), standbyBefore + 1);
+        QCOMPARE(commands(rig.engine, active), activeBefore);
+        QVERIFY(rig.engine.pending().find("saw1"));
+        QVERIFY(!rig.engine.committed().find("saw1"));
+        QCOMPARE(c.nodes()->get(c.nodes()->rowOf(id)).value("pending").toString(), QStringLiteral("added"));
+        QCOMPARE(c.pendingChanges(), 1);
+
+        QVERIFY(c.connectPorts(id, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("left")));
+        QTRY_COMPARE(edits(rig.engine, standby), standbyBefore + 2);
+        QCOMPARE(commands(rig.engine, active), activeBefore);
+        QCOMPARE(c.cables()->count(), 1);
+        QCOMPARE(c.cableInto(QStringLiteral("out"), QStringLiteral("left")), QStringLiteral("saw1.out"));
+    }
+
+    void aRefusedCableSaysWhy() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString a = c.addModule(QStringLiteral("svf"), 0, 0);
+        const QString b = c.addModule(QStringLiteral("svf"), 300, 0);
+        QVERIFY(c.connectPorts(a, QStringLiteral("lp"), b, QStringLiteral("in")));
+        QSignalSpy refused(&c, &EditorController::cableRefused);
+        const auto before = edits(rig.engine, rig.engine.standbySlot());
+        QVERIFY(!c.connectionProblem(b, QStringLiteral("lp"), a, QStringLiteral("in")).isEmpty());
+        QVERIFY(!c.connectPorts(b, QStringLiteral("lp"), a, QStringLiteral("in")));
+        QCOMPARE(refused.count(), 1);
+        QVERIFY2(refused.first().first().toString().contains(QStringLiteral("cycle")),
+                 qPrintable(refused.first().first().toString()));
+        QVERIFY(c.message().contains(QStringLiteral("cycle")));
+        // The same cable twice.
+        QVERIFY(!c.connectPorts(a, QStringLiteral("lp"), b, QStringLiteral("in")));
+        QCOMPARE(refused.count(), 2);
+        QVERIFY(c.connectionProblem(a, QStringLiteral("hp"), b, QStringLiteral("cutoff")).isEmpty());
+        QCOMPARE(edits(rig.engine, rig.engine.standbySlot()), before); // nothing reached the engine
+    }
+
+    void commitFlipsTheActiveSlotAndParametersThenPlayLive() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString id = c.addModule(QStringLiteral("sine"), 0, 0);
+        QVERIFY(c.connectPorts(id, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("left")));
+        const int activeBefore = rig.engine.stats().activeSlot;
+        QSignalSpy committed(&c, &EditorController::committed);
+        c.commit();
+        QVERIFY(c.busy());
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        QCOMPARE(committed.first().first().toInt(), 1 - activeBefore);
+        QCOMPARE(rig.engine.stats().activeSlot, 1 - activeBefore);
+        QVERIFY(!c.busy());
+        QCOMPARE(c.pendingChanges(), 0);
+        QCOMPARE(c.nodes()->get(c.nodes()->rowOf(id)).value("pending").toString(), QString());
+        QVERIFY(c.canUndoCommit());
+
+        // A knob on a committed module: live on both slots, the committed patch follows.
+        const auto a0 = commands(rig.engine, 0), b0 = commands(rig.engine, 1);
+        c.beginGesture();
+        QVERIFY(c.setParam(id, QStringLiteral("freq"), 660.0));
+        QVERIFY(c.setParam(id, QStringLiteral("freq"), 880.0));
+        QTRY_VERIFY(commands(rig.engine, 0) >= a0 + 2 && commands(rig.engine, 1) >= b0 + 2);
+        QCOMPARE(rig.engine.committed().find("sine1")->params[0], 880.0);
+        QCOMPARE(c.pendingChanges(), 0); // live, not pending
+        QCOMPARE(c.undoText(), QStringLiteral("Set sine1.freq")); // one gesture, one step
+        c.undo();
+        QCOMPARE(rig.engine.committed().find("sine1")->params[0], 440.0);
+        c.redo();
+        QCOMPARE(rig.engine.committed().find("sine1")->params[0], 880.0);
+    }
+
+    void undoAndRedoRestoreModelAndEngine() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QAbstractItemModelTester nodes(c.nodes(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester cables(c.cables(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const engine::PatchGraph empty = rig.engine.pending();
+        const QString saw = c.addModule(QStringLiteral("saw"), 0, 0);
+        QVERIFY(c.connectPorts(saw, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("right")));
+        const engine::PatchGraph built = rig.engine.pending();
+        QCOMPARE(c.nodes()->count(), 2);
+        c.undo(); // the cable
+        QCOMPARE(c.cables()->count(), 0);
+        QVERIFY(rig.engine.pending().cables().empty());
+        c.undo(); // the module
+        QCOMPARE(c.nodes()->count(), 1);
+        QVERIFY(rig.engine.pending() == empty);
+        QVERIFY(!c.canUndo());
+        c.redo();
+        c.redo();
+        QVERIFY(rig.engine.pending() == built);
+        QCOMPARE(c.nodes()->count(), 2);
+        QCOMPARE(c.cables()->count(), 1);
+
+        // Delete a selected module, bring it back with its cable.
+        c.select(saw, false);
+        QCOMPARE(c.nodes()->selectedCount(), 1);
+        QVERIFY(c.removeSelected());
+        QVERIFY(!rig.engine.pending().find("saw1"));
+        QCOMPARE(c.cables()->count(), 0);
+        c.undo();
+        QVERIFY(rig.engine.pending() == built);
+        QCOMPARE(c.cables()->count(), 1);
+        // The standby really holds it again: a commit plays it.
+        QSignalSpy committed(&c, &EditorController::committed);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        QVERIFY(rig.engine.committed().find("saw1"));
+    }
+
+    void theOutputStays() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QVERIFY(!c.removeModule(QStringLiteral("out")));
+        QVERIFY(rig.engine.pending().find("out"));
+    }
+
+    void duplicateAndPasteKeepParametersAndInnerCables() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString saw = c.addModule(QStringLiteral("saw"), 100, 100);
+        const QString svf = c.addModule(QStringLiteral("svf"), 400, 100);
+        QVERIFY(c.connectPorts(saw, QStringLiteral("out"), svf, QStringLiteral("in")));
+        QVERIFY(c.connectPorts(svf, QStringLiteral("lp"), QStringLiteral("out"), QStringLiteral("left")));
+        QVERIFY(c.setParam(svf, QStringLiteral("cutoff"), 1234.0));
+        c.select(saw, false);
+        c.select(svf, true);
+        QVERIFY(c.duplicateSelected());
+        const engine::PatchGraph g = rig.engine.pending();
+        QVERIFY(g.find("saw2") && g.find("svf2"));
+        QCOMPARE(g.find("svf2")->params[static_cast<std::size_t>(g.find("svf2")->type->findParam("cutoff"))], 1234.0);
+        // saw2 -> svf2 came along; svf2 -> out did not (out was not selected).
+        int inner = 0, toOut = 0;
+        for (const auto& cable : g.cables()) {
+            inner += cable.from == "saw2" && cable.to == "svf2";
+            toOut += cable.from == "svf2" && cable.to == "out";
+        }
+        QCOMPARE(inner, 1);
+        QCOMPARE(toOut, 0);
+        QCOMPARE(c.nodes()->selectedCount(), 2); // the copies are selected
+        QCOMPARE(c.nodes()->get(c.nodes()->rowOf("saw2")).value("x").toDouble(), 140.0);
+
+        c.copySelected();
+        QVERIFY(c.canPaste());
+        QVERIFY(c.paste(1000, 1000));
+        QVERIFY(rig.engine.pending().find("saw3") && rig.engine.pending().find("svf3"));
+        QCOMPARE(c.nodes()->get(c.nodes()->rowOf("saw3")).value("x").toDouble(), 1000.0);
+        c.undo();
+        QVERIFY(!rig.engine.pending().find("saw3"));
+    }
+
+    void movesAreUndoableAndOneDragIsOneStep() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString id = c.addModule(QStringLiteral("lfo"), 100, 100);
+        c.beginGesture();
+        for (int i = 1; i <= 10; ++i)
+            c.moveNode(id, 100 + 10 * i, 100);
+        QCOMPARE(c.nodes()->get(c.nodes()->rowOf(id)).value("x").toDouble(), 200.0);
+        QCOMPARE(c.undoText(), QStringLiteral("Move lfo1"));
+        c.undo();
+        QCOMPARE(c.nodes()->get(c.nodes()->rowOf(id)).value("x").toDouble(), 100.0);
+        QCOMPARE(c.undoText(), QStringLiteral("Add lfo1"));
+    }
+
+    void filesRoundTripWithLayoutAndDirtyState() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        c.loadDemo();
+        QVERIFY(c.nodes()->count() >= 5);
+        QVERIFY(c.dirty());
+        const QString path = rig.dir.filePath(QStringLiteral("song.json"));
+        QVERIFY(c.saveAs(QUrl::fromLocalFile(path)));
+        QVERIFY(!c.dirty());
+        QCOMPARE(c.documentName(), QStringLiteral("song.json"));
+        QCOMPARE(c.recentFiles().value(0), QFileInfo(path).absoluteFilePath());
+        const engine::PatchGraph saved = c.document();
+        c.moveNode(QStringLiteral("saw1"), 777, 555);
+        QVERIFY(c.dirty());
+        c.newPatch();
+        QCOMPARE(c.nodes()->count(), 1);
+        QVERIFY(c.open(QUrl::fromLocalFile(path)));
+        QVERIFY(!c.dirty());
+        QVERIFY(c.document() == saved); // modules, params, cables and positions
+        // What chronus render reads.
+        auto loaded = app::loadPatchFile(path);
+        QVERIFY(loaded);
+        QVERIFY(loaded->graph == saved);
+    }
+
+    void everyExampleTrackOpens() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QStringList examples = c.examples();
+        QVERIFY(examples.size() >= 3);
+        for (const QString& path : examples) {
+            QVERIFY2(c.open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
+            QVERIFY(c.nodes()->count() > 5);
+            QVERIFY(c.cables()->count() > 5);
+        }
+    }
+
+    void theAutosaveBringsBackWhatPlayedAndWhatWasPending() {
+        auto rig = std::make_unique<EditorRig>();
+        START_RIG(*rig);
+        EditorController& c = *rig->controller;
+        const QString sine = c.addModule(QStringLiteral("sine"), 0, 0);
+        QVERIFY(c.connectPorts(sine, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("left")));
+        QSignalSpy committed(&c, &EditorController::committed);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        const QString pendingOnly = c.addModule(QStringLiteral("noise"), 300, 0);
+        QVERIFY(!pendingOnly.isEmpty());
+        const engine::PatchGraph document = c.document();
+        const QString autosave = rig->m_options.autosavePath;
+        QVERIFY(QFile::exists(autosave)); // structural edits are saved at once
+
+        // A second editor on a fresh engine, as after a crash.
+        QTemporaryDir keep;
+        QVERIFY(QFile::copy(autosave, keep.filePath("a.json")));
+        rig.reset();
+        EditorRig second;
+        second.m_options.autosavePath = keep.filePath("a.json");
+        START_RIG(second);
+        EditorController& d = *second.controller;
+        QVERIFY(d.hasAutosave());
+        QVERIFY(d.restoreAutosave());
+        QVERIFY(!d.hasAutosave());
+        QVERIFY(second.engine.committed().find("sine1"));  // what played plays again
+        QVERIFY(!second.engine.committed().find("noise1"));
+        QVERIFY(second.engine.pending().find("noise1"));   // what was pending is pending
+        QVERIFY(d.document() == document);
+        QVERIFY(d.dirty());
+    }
+
+    void anAgentsEditShowsUpAndIsUndoable() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QSignalSpy pending(&c, &EditorController::pendingChanged);
+        // What the OSC server's controller thread does for /patch/create, then its notification.
+        std::thread agent([&] {
+            (void)rig.engine.addModule("kick1", "kick");
+            (void)rig.engine.connect("kick1", "out");
+            c.patchChangedExternally();
+        });
+        agent.join();
+        QTRY_VERIFY(c.nodes()->rowOf(QStringLiteral("kick1")) >= 0);
+        QCOMPARE(c.cables()->count(), 2);
+        QCOMPARE(c.undoText(), QStringLiteral("Agent edit (OSC)"));
+        c.undo();
+        QVERIFY(!rig.engine.pending().find("kick1"));
+        QCOMPARE(c.nodes()->rowOf(QStringLiteral("kick1")), -1);
+    }
+
+    void autoCommitCommitsShortlyAfterAnEdit() {
+        EditorRig rig(50);
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        c.setAutoCommit(true);
+        QSignalSpy committed(&c, &EditorController::committed);
+        const QString id = c.addModule(QStringLiteral("square"), 0, 0);
+        QVERIFY(c.connectPorts(id, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("left")));
+        QTRY_VERIFY_WITH_TIMEOUT(committed.count() >= 1, 5000);
+        QTRY_VERIFY(rig.engine.committed().find("square1") && c.pendingChanges() == 0 && !c.busy());
+    }
+
+    void abortDropsPendingEditsAndUndoBringsThemBack() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        c.addModule(QStringLiteral("saw"), 0, 0);
+        QCOMPARE(c.pendingChanges(), 1);
+        c.abort();
+        QVERIFY(c.waitForIdle());
+        QCOMPARE(c.pendingChanges(), 0);
+        QVERIFY(!rig.engine.pending().find("saw1"));
+        c.undo();
+        QVERIFY(rig.engine.pending().find("saw1"));
+        QCOMPARE(c.pendingChanges(), 1);
+    }
+
+    void sequencerPatternsAreTextAndUndoable() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString seq = c.addModule(QStringLiteral("sequencer"), 0, 0);
+        auto pattern = [&] {
+            return c.nodes()->get(c.nodes()->rowOf(seq)).value("texts").toList().value(0).toMap().value("value").toString();
+        };
+        const QString initial = pattern();
+        QVERIFY(c.setText(seq, QStringLiteral("pattern"), QStringLiteral("x.x.X...")));
+        QCOMPARE(pattern(), QStringLiteral("x.x.X..."));
+        QVERIFY(!c.setText(seq, QStringLiteral("pattern"), QStringLiteral("x?y")));
+        QVERIFY(c.message().contains(QStringLiteral("pattern")));
+        QCOMPARE(pattern(), QStringLiteral("x.x.X...")); // a refused pattern changes nothing
+        c.undo();
+        QCOMPARE(pattern(), initial);
+        QVERIFY(rig.engine.pending().find("sequencer1"));
+    }
+};
+
+QTEST_MAIN(TestEditorController)
+#include "tst_editor_controller.moc"

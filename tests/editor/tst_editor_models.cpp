@@ -1,0 +1,164 @@
+// The editor's item models on their own (no engine, no QML): every one through
+// QAbstractItemModelTester, and the narrow signals the canvas relies on.
+
+#include "GraphModels.hpp"
+#include "PaletteModel.hpp"
+
+#include <QAbstractItemModelTester>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace chronus;
+using chronus::editor::CableModel;
+using chronus::editor::NodeModel;
+using chronus::editor::PaletteModel;
+using chronus::editor::ParamModel;
+
+class TestEditorModels : public QObject {
+    Q_OBJECT
+
+    static engine::PatchGraph twoModules() {
+        engine::PatchGraph g;
+        (void)g.addModule("saw1", "saw");
+        (void)g.addModule("svf1", "svf");
+        (void)g.connect("saw1", "svf1.in");
+        (void)g.connect("svf1.lp", "out");
+        return g;
+    }
+
+private slots:
+    void paletteListsEveryTypeButTheOutput() {
+        PaletteModel palette;
+        QAbstractItemModelTester tester(&palette, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QVERIFY(palette.count() >= 20);
+        for (int row = 0; row < palette.count(); ++row)
+            QVERIFY(palette.typeAt(row) != QLatin1String("output"));
+        // Grouped: every category is one run of rows.
+        QStringList seen;
+        QString last;
+        for (int row = 0; row < palette.count(); ++row) {
+            const QString cat = palette.data(palette.index(row), PaletteModel::CategoryRole).toString();
+            if (cat != last) {
+                QVERIFY2(!seen.contains(cat), qPrintable("category split: " + cat));
+                seen << cat;
+                last = cat;
+            }
+        }
+    }
+
+    void paletteFilterPutsTheTypedNameFirstAndKnowsAliases() {
+        PaletteModel palette;
+        QAbstractItemModelTester tester(&palette, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QSignalSpy count(&palette, &PaletteModel::countChanged);
+        palette.setFilter(QStringLiteral("saw"));
+        QCOMPARE(palette.typeAt(0), QStringLiteral("saw"));
+        QVERIFY(count.count() >= 1);
+        palette.setFilter(QStringLiteral("acid"));
+        QCOMPARE(palette.typeAt(0), QStringLiteral("ladder"));
+        palette.setFilter(QStringLiteral("reverberation-that-does-not-exist"));
+        QCOMPARE(palette.count(), 0);
+        palette.setFilter({});
+        QVERIFY(palette.count() >= 20);
+    }
+
+    void nodesAndCablesFollowThePatchWithMarks() {
+        NodeModel nodes;
+        CableModel cables;
+        QAbstractItemModelTester t1(&nodes, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(&cables, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const engine::PatchGraph committed = twoModules();
+        std::map<std::string, QPointF> pos{{"saw1", {10, 20}}, {"svf1", {300, 20}}};
+        nodes.update(committed, committed, pos);
+        cables.update(committed, committed);
+        QCOMPARE(nodes.count(), 3); // out, saw1, svf1
+        QCOMPARE(cables.count(), 3); // saw->svf, svf->out.left, svf->out.right
+        QCOMPARE(nodes.get(nodes.rowOf("saw1")).value("pending").toString(), QString());
+        QCOMPARE(nodes.get(nodes.rowOf("saw1")).value("x").toDouble(), 10.0);
+
+        // Pending: saw1 removed, a new lfo, svf1's cutoff changed, a new cable.
+        engine::PatchGraph pending = committed;
+        QVERIFY(pending.removeModule("saw1").ok());
+        QVERIFY(pending.addModule("lfo1", "lfo").ok());
+        QVERIFY(pending.setParam("svf1", "cutoff", 321.0).ok());
+        QVERIFY(pending.connect("lfo1", "svf1.cutoff").ok());
+        nodes.update(pending, committed, pos);
+        cables.update(pending, committed);
+        QCOMPARE(nodes.get(nodes.rowOf("saw1")).value("pending").toString(), QStringLiteral("removed"));
+        QCOMPARE(nodes.get(nodes.rowOf("saw1")).value("removable").toBool(), false);
+        QCOMPARE(nodes.get(nodes.rowOf("lfo1")).value("pending").toString(), QStringLiteral("added"));
+        QCOMPARE(nodes.get(nodes.rowOf("svf1")).value("pending").toString(), QStringLiteral("changed"));
+        QCOMPARE(nodes.get(nodes.rowOf("out")).value("removable").toBool(), false);
+        int added = 0, removed = 0;
+        for (int row = 0; row < cables.count(); ++row) {
+            const QString mark = cables.get(row).value("pending").toString();
+            added += mark == QLatin1String("added");
+            removed += mark == QLatin1String("removed");
+        }
+        QCOMPARE(added, 1);
+        QCOMPARE(removed, 1); // saw1 -> svf1 goes with saw1
+
+        // The changed parameter is marked on its own row.
+        ParamModel* params = nodes.paramsOf("svf1");
+        QVERIFY(params);
+        QAbstractItemModelTester t3(params, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const int cutoff = params->rowOf("cutoff");
+        QVERIFY(cutoff >= 0);
+        QCOMPARE(params->data(params->index(cutoff), ParamModel::ValueRole).toDouble(), 321.0);
+        QCOMPARE(params->data(params->index(cutoff), ParamModel::ChangedRole).toBool(), true);
+        QCOMPARE(params->data(params->index(cutoff), ParamModel::DisplayRole).toString(), QStringLiteral("321 Hz"));
+    }
+
+    void aKnobTurnChangesOneRowAndKeepsTheNode() {
+        NodeModel nodes;
+        QAbstractItemModelTester tester(&nodes, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        engine::PatchGraph g = twoModules();
+        nodes.update(g, g, {});
+        ParamModel* params = nodes.paramsOf("svf1");
+        QSignalSpy rowsRemoved(&nodes, &NodeModel::rowsRemoved);
+        QSignalSpy rowsInserted(&nodes, &NodeModel::rowsInserted);
+        QSignalSpy paramChanged(params, &ParamModel::dataChanged);
+        QVERIFY(g.setParam("svf1", "cutoff", 2000.0).ok());
+        nodes.update(g, g, {});
+        QCOMPARE(rowsRemoved.count(), 0);
+        QCOMPARE(rowsInserted.count(), 0);
+        QCOMPARE(nodes.paramsOf("svf1"), params); // the delegate's knobs survive
+        QCOMPARE(paramChanged.count(), 1);
+        QCOMPARE(paramChanged.first().at(0).toModelIndex().row(), params->rowOf("cutoff"));
+        QCOMPARE(params->data(params->index(params->rowOf("cutoff")), ParamModel::DisplayRole).toString(),
+                 QStringLiteral("2.00 kHz"));
+    }
+
+    void sequencerStepsAreTextNotKnobs() {
+        NodeModel nodes;
+        engine::PatchGraph g;
+        QVERIFY(g.addModule("seq1", "sequencer").ok());
+        QVERIFY(g.setText("seq1", "pattern", "x..X").ok());
+        nodes.update(g, g, {});
+        const QVariantMap row = nodes.get(nodes.rowOf("seq1"));
+        const QVariantList texts = row.value("texts").toList();
+        QCOMPARE(texts.size(), 2);
+        QCOMPARE(texts[0].toMap().value("id").toString(), QStringLiteral("pattern"));
+        QCOMPARE(texts[0].toMap().value("value").toString(), QStringLiteral("x..X"));
+        ParamModel* params = nodes.paramsOf("seq1");
+        QVERIFY(params->rowCount() > 0);
+        QVERIFY(params->rowCount() < 20); // not 64 steps x 3
+    }
+
+    void selectionChangesOnlyTheRowsThatChanged() {
+        NodeModel nodes;
+        QAbstractItemModelTester tester(&nodes, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        engine::PatchGraph g = twoModules();
+        nodes.update(g, g, {});
+        QSignalSpy changed(&nodes, &NodeModel::dataChanged);
+        nodes.setSelection({"saw1"});
+        QCOMPARE(changed.count(), 1);
+        nodes.setSelection({"saw1", "svf1"});
+        QCOMPARE(changed.count(), 2);
+        QCOMPARE(nodes.selectedCount(), 2);
+        nodes.setSelection({"nonexistent"});
+        QCOMPARE(nodes.selectedCount(), 0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEditorModels)
+#include "tst_editor_models.moc"
