@@ -97,7 +97,9 @@ int runEditor(int argc, char* argv[]) {
 
     QCommandLineParser parser;
     addEditorOptions(parser);
-    parser.process(app);
+    // The audio settings saved in the editor, for what the command line does not say.
+    const QStringList arguments = QCoreApplication::arguments();
+    parser.process(arguments + EditorController::storedAudioArguments(arguments));
 
     const auto usage = [](const QString& message) { return app::usageError(kCommand, message); };
     const auto failure = [](const QString& message) { return app::failure(kCommand, message); };

@@ -24,6 +24,7 @@
 #include <QTimer>
 #include <QUndoStack>
 #include <QUrl>
+#include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
 #include <atomic>
@@ -90,6 +91,10 @@ class EditorController : public QObject {
     Q_PROPERTY(bool audioIsNull READ audioIsNull NOTIFY audioDescriptionChanged FINAL)
     // "OSC 127.0.0.1:5005" or "" when the editor runs no OSC server.
     Q_PROPERTY(QString oscDescription READ oscDescription NOTIFY audioDescriptionChanged FINAL)
+
+    // Audio settings (backend, device, sample rate, block size), kept in QSettings; the next start
+    // uses them unless the command line says otherwise.
+    Q_PROPERTY(QVariantMap audioSettings READ audioSettings NOTIFY audioSettingsChanged FINAL)
 
     // Recording (the same recorder as /record/*).
     Q_PROPERTY(bool recording READ recording NOTIFY recordingChanged FINAL)
@@ -201,6 +206,16 @@ public:
     // Tests and quit: waits (running the event loop) until no slot operation is in progress.
     Q_INVOKABLE bool waitForIdle(int timeoutMs = 5000);
 
+    // --- Audio settings ---
+    QVariantMap audioSettings() const;
+    Q_INVOKABLE QStringList audioBackends() const;
+    // Output device names of a backend ("" = the default output first). Empty for "null".
+    Q_INVOKABLE QStringList audioDevices(const QString& backend) const;
+    // Validates and stores; says in `message` that it applies at the next start.
+    Q_INVOKABLE bool saveAudioSettings(const QString& backend, const QString& device, int sampleRate, int blockSize);
+    // The stored settings as command-line options, for the options the command line left out.
+    static QStringList storedAudioArguments(const QStringList& commandLine);
+
     // --- Recording ---
     Q_INVOKABLE void toggleRecording();
 
@@ -228,6 +243,7 @@ signals:
     void messageChanged();
     void audioDescriptionChanged();
     void recordingChanged();
+    void audioSettingsChanged();
     void cableRefused(const QString& reason);
     // After a commit (or an undo of a commit) took: the slot now active (0 = A, 1 = B).
     void committed(int activeSlot);

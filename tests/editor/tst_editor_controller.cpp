@@ -10,6 +10,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -35,6 +36,12 @@ class TestEditorController : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() {
+        // Settings (recent files, audio) go to a file of their own, not the user's.
+        QCoreApplication::setOrganizationName(QStringLiteral("chronus-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_editor_controller"));
+        QSettings().clear();
+    }
     void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
 
     void anEditPostsOneCommandOnTheStandbyOnly() {
@@ -337,6 +344,23 @@ private slots:
         c.undo();
         QVERIFY(rig.engine.pending().find("saw1"));
         QCOMPARE(c.pendingChanges(), 1);
+    }
+
+    void audioSettingsAreCheckedAndFillWhatTheCommandLineLeavesOut() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QVERIFY(c.audioBackends().contains(QStringLiteral("jack")));
+        QVERIFY(!c.saveAudioSettings(QStringLiteral("oss"), {}, 48000, 64));
+        QVERIFY(!c.saveAudioSettings(QStringLiteral("jack"), {}, 1000, 64));
+        QVERIFY(!c.saveAudioSettings(QStringLiteral("jack"), {}, 48000, 0));
+        QSignalSpy changed(&c, &EditorController::audioSettingsChanged);
+        QVERIFY(c.saveAudioSettings(QStringLiteral("null"), {}, 44100, 128));
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(c.audioSettings().value("sampleRate").toInt(), 44100);
+        QVERIFY(c.message().contains(QStringLiteral("next time")));
+        const QStringList args = EditorController::storedAudioArguments({"chronus", "--rate", "96000"});
+        QCOMPARE(args, (QStringList{"--audio", "null", "--block", "128"}));
     }
 
     void sequencerPatternsAreTextAndUndoable() {
