@@ -197,7 +197,17 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     m_operationTimer.setInterval(5);
     connect(&m_operationTimer, &QTimer::timeout, this, &EditorController::collectSlotOperation);
     m_recordingTimer.setInterval(200);
-    connect(&m_recordingTimer, &QTimer::timeout, this, &EditorController::recordingChanged);
+    // Recordings also start and stop over OSC: the record button follows, 5 times a second.
+    connect(&m_recordingTimer, &QTimer::timeout, this, [this] {
+        if (!m_recorder)
+            return;
+        const app::RecordingStatus now = m_recorder->status();
+        if (now.recording != m_lastRecording || now.recording || now.path != m_lastRecordingPath) {
+            m_lastRecording = now.recording;
+            m_lastRecordingPath = now.path;
+            emit recordingChanged();
+        }
+    });
 
     QSettings settings;
     settings.beginGroup(settingsGroup());
@@ -229,6 +239,8 @@ void EditorController::setStatusModel(QObject* status) {
 
 void EditorController::setRecorder(app::Recorder* recorder) {
     m_recorder = recorder;
+    if (m_recorder)
+        m_recordingTimer.start();
     emit recordingChanged();
 }
 
@@ -1230,7 +1242,6 @@ void EditorController::toggleRecording() {
     }
     if (m_recorder->status().recording) {
         auto finished = m_recorder->stop();
-        m_recordingTimer.stop();
         if (!finished)
             setMessage(QStringLiteral("recording: ") + fromStd(finished.status().message()));
         else
@@ -1242,7 +1253,6 @@ void EditorController::toggleRecording() {
         if (!started) {
             setMessage(QStringLiteral("recording: ") + fromStd(started.status().message()));
         } else {
-            m_recordingTimer.start();
             setMessage(QStringLiteral("recording to %1").arg(QDir::toNativeSeparators(started.value())));
         }
     }

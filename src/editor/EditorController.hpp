@@ -316,6 +316,8 @@ private:
     QTimer m_autoCommitTimer;
     QTimer m_autosaveTimer;
     QTimer m_recordingTimer;
+    bool m_lastRecording = false;
+    QString m_lastRecordingPath;
     QTimer m_externalTimer;
     std::atomic<bool> m_externalChange{false};
     std::thread m_worker; // runs one slot operation at a time

@@ -10,6 +10,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QFileInfo>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTest>
@@ -361,6 +362,28 @@ private slots:
         QVERIFY(c.message().contains(QStringLiteral("next time")));
         const QStringList args = EditorController::storedAudioArguments({"chronus", "--rate", "96000"});
         QCOMPARE(args, (QStringList{"--audio", "null", "--block", "128"}));
+    }
+
+    void theRecordButtonRecordsWhatPlays() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QVERIFY(c.open(QUrl::fromLocalFile(c.examples().value(0))));
+        QSignalSpy committed(&c, &EditorController::committed);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        QSignalSpy recording(&c, &EditorController::recordingChanged);
+        c.toggleRecording();
+        QVERIFY(c.recording());
+        QVERIFY(c.recordingPath().startsWith(rig.dir.filePath(QStringLiteral("recordings"))));
+        QTRY_VERIFY_WITH_TIMEOUT(c.recordingSeconds() >= 0.5, 5000);
+        c.toggleRecording();
+        QVERIFY(!c.recording());
+        QVERIFY2(c.message().contains(QStringLiteral("recording saved")), qPrintable(c.message()));
+        QFileInfo file(c.recordingPath());
+        QVERIFY(file.exists());
+        QVERIFY(file.size() > 48000 * 2 * 3 / 2); // at least half a second of 24-bit stereo
+        QVERIFY(recording.count() >= 2);
     }
 
     void sequencerPatternsAreTextAndUndoable() {
