@@ -11,6 +11,8 @@ PACKAGES=(
     qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
     qml6-module-qtquick-shapes qml6-module-qtquick-window qml6-module-qtquick-templates
     qml6-module-qtqml-workerscript qml6-module-qttest
+    # the file dialogs (their non-native implementation lists folders with FolderListModel)
+    qml6-module-qtquick-dialogs qml6-module-qt-labs-folderlistmodel
     # audio I/O, OSC, files, spectra
     librtaudio-dev liblo-dev liblo-tools libsndfile1-dev libfftw3-dev jackd2
     # measuring what we hear
