@@ -594,6 +594,8 @@ void OscServer::controllerLoop() {
         } catch (const std::exception& e) {
             replyError(request, std::string("internal error: ") + e.what());
         }
+        if (m_onRequestDone)
+            m_onRequestDone();
     }
 }
 

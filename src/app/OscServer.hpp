@@ -73,6 +73,10 @@ public:
         m_onCommitted = std::move(observer);
     }
 
+    // Called on the controller thread after every request it executed (it may have changed the
+    // patch): an editor watching the same engine catches up. Must not block.
+    void setRequestObserver(std::function<void()> observer) { m_onRequestDone = std::move(observer); }
+
     engine::Status start();
     void stop();
     int port() const noexcept { return m_port; }
@@ -108,6 +112,7 @@ private:
     const audio::AudioDriver* m_driver = nullptr;
     Recorder* m_recorder = nullptr;
     std::function<void(const engine::PatchGraph&)> m_onCommitted;
+    std::function<void()> m_onRequestDone;
     std::string m_schemaJson;
 
     int m_socket = -1;

@@ -4,15 +4,22 @@
 #include "PlayCommand.hpp"
 #include "RenderCommand.hpp"
 #include "ServeCommand.hpp"
+#include "editor/EditorApp.hpp"
 
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <cstring>
+
 namespace {
 
-constexpr auto kUsage = R"(Usage: chronus [--help] [--version] <command> [args]
+constexpr auto kUsage = R"(Usage: chronus [--help] [--version] [<command>] [args]
 
 Chronus is a modular synthesizer for making music together with an AI agent.
+
+With no command, chronus opens the patch editor:
+  chronus [PATCH.json] [--audio auto|jack|pulse|alsa|null] [--osc-port N] [--fresh]
+                 the node editor, with the engine and its OSC server ('chronus editor --help')
 
 Commands:
   play PATCH.json [--audio auto|jack|pulse|alsa|null] [--seconds S] [--json]
@@ -28,9 +35,26 @@ Commands:
 Run 'chronus <command> --help' for a command's options.
 )";
 
+bool isCommand(const char* arg) {
+    static const char* const kCommands[] = {"play", "ctl", "serve", "render", "help", "--help", "-h", "--version", "-v"};
+    for (const char* c : kCommands)
+        if (std::strcmp(arg, c) == 0)
+            return true;
+    return false;
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
+    // The editor unless a command is named: `chronus`, `chronus song.json`, `chronus --audio jack`,
+    // `chronus editor ...`.
+    if (argc < 2 || !isCommand(argv[1])) {
+        if (argc >= 2 && std::strcmp(argv[1], "editor") == 0) {
+            argv[1] = argv[0];
+            return chronus::editor::runEditor(argc - 1, argv + 1);
+        }
+        return chronus::editor::runEditor(argc, argv);
+    }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName("chronus");
     QCoreApplication::setOrganizationName("chronus");
@@ -40,9 +64,9 @@ int main(int argc, char* argv[]) {
 
     QStringList args = QCoreApplication::arguments();
     args.removeFirst();
-    if (args.isEmpty() || args.first() == "--help" || args.first() == "-h" || args.first() == "help") {
+    if (args.first() == "--help" || args.first() == "-h" || args.first() == "help") {
         out << kUsage;
-        return args.isEmpty() ? 2 : 0;
+        return 0;
     }
     if (args.first() == "--version" || args.first() == "-v") {
         out << "chronus " << CHRONUS_VERSION << "\n";

@@ -27,6 +27,10 @@
 #include <QtQml/qqmlregistration.h>
 
 #include <atomic>
+#include <functional>
+#include <set>
+#include <thread>
+#include <vector>
 #include <map>
 #include <memory>
 
@@ -39,7 +43,6 @@ namespace chronus::editor {
 class CableModel;
 class NodeModel;
 class PaletteModel;
-class StatusModel;
 
 struct EditorOptions {
     QString autosavePath;   // the document with its pending edits; empty: no autosave
@@ -50,13 +53,16 @@ struct EditorOptions {
 
 class EditorController : public QObject {
     Q_OBJECT
+    Q_MOC_INCLUDE("GraphModels.hpp")
+    Q_MOC_INCLUDE("PaletteModel.hpp")
     QML_NAMED_ELEMENT(EditorController)
     QML_UNCREATABLE("the controller is built in main()")
 
     Q_PROPERTY(chronus::editor::NodeModel* nodes READ nodes CONSTANT FINAL)
     Q_PROPERTY(chronus::editor::CableModel* cables READ cables CONSTANT FINAL)
     Q_PROPERTY(chronus::editor::PaletteModel* palette READ palette CONSTANT FINAL)
-    Q_PROPERTY(chronus::editor::StatusModel* status READ status CONSTANT FINAL)
+    // The StatusModel (see StatusModel.hpp), as a QObject so this header does not depend on it.
+    Q_PROPERTY(QObject* status READ statusObject NOTIFY statusChanged FINAL)
 
     // The document.
     Q_PROPERTY(QString filePath READ filePath NOTIFY filePathChanged FINAL)
@@ -97,9 +103,9 @@ public:
     NodeModel* nodes() const noexcept { return m_nodes.get(); }
     CableModel* cables() const noexcept { return m_cables.get(); }
     PaletteModel* palette() const noexcept { return m_palette.get(); }
-    StatusModel* status() const noexcept { return m_status; }
-    // main() builds the status model (it needs the driver and the callback's meter) and hands it over.
-    void setStatusModel(StatusModel* status);
+    QObject* statusObject() const noexcept { return m_status; }
+    // main() builds the StatusModel (it needs the driver and the callback's meter) and hands it over.
+    void setStatusModel(QObject* status);
     void setRecorder(app::Recorder* recorder);
     void setAudioDescription(const QString& text, bool isNull);
     void setOscDescription(const QString& text);
@@ -110,7 +116,7 @@ public:
     QString documentName() const;
     bool dirty() const { return !m_undo.isClean() || m_dirtyWithoutUndo; }
     QStringList recentFiles() const { return m_recent; }
-    bool hasAutosave() const;
+    bool hasAutosave() const { return m_autosaveOffered; }
     int pendingChanges() const noexcept { return m_pendingChanges; }
     bool busy() const noexcept { return m_busy; }
     bool canUndoCommit() const;
@@ -138,6 +144,7 @@ public:
     Q_INVOKABLE void copySelected();
     Q_INVOKABLE bool paste(double x, double y);
     Q_INVOKABLE bool canPaste() const { return !m_clipboard.isEmpty(); }
+    Q_PROPERTY(bool canPaste READ canPaste NOTIFY clipboardChanged FINAL)
     // Ports by id ("out", "freq"). Refused cables return false and say why in `message` and
     // cableRefused(reason).
     Q_INVOKABLE bool connectPorts(const QString& fromId, const QString& fromPort, const QString& toId,
@@ -189,6 +196,10 @@ public:
     Q_INVOKABLE void discardAutosave();
     // The folder of the example tracks (resources/patches), as a URL for file dialogs.
     Q_INVOKABLE QUrl examplesFolder() const;
+    // The example tracks, full paths, for an "Open example" menu.
+    Q_INVOKABLE QStringList examples() const;
+    // Tests and quit: waits (running the event loop) until no slot operation is in progress.
+    Q_INVOKABLE bool waitForIdle(int timeoutMs = 5000);
 
     // --- Recording ---
     Q_INVOKABLE void toggleRecording();
@@ -197,12 +208,15 @@ public:
     void patchChangedExternally();
     // GUI thread: the models follow the engine's pending and committed patches now.
     void syncFromEngine();
-    // Writes the autosave now (tests, quit).
+    // Writes the autosave now (tests, quit). Not while an earlier run's autosave waits for an answer.
     bool writeAutosave();
+    // A clean quit: the autosave goes (nothing to offer at the next start).
+    void removeAutosaveOnQuit();
 
     engine::PatchGraph document() const; // the pending patch with the editor's positions
 
 signals:
+    void statusChanged();
     void filePathChanged();
     void dirtyChanged();
     void recentFilesChanged();
@@ -218,22 +232,42 @@ signals:
     // After a commit (or an undo of a commit) took: the slot now active (0 = A, 1 = B).
     void committed(int activeSlot);
     void commitFailed(const QString& reason);
+    void clipboardChanged();
 
 private:
     friend class SnapshotCommand;
     friend class ParamCommand;
+    friend class TextCommand;
     friend class MoveCommand;
+    struct OperationResult {
+        QString error;   // empty: it worked
+        QString summary; // for the message line
+        bool isCommit = false;
+        int activeSlot = 0;
+    };
+    QString settingsGroup() const;
     void setMessage(const QString& text);
     void setBusy(bool busy);
     QString freshId(const QString& type) const;
-    // Records a structural edit already applied to the engine: undo loads `before`, redo `after`.
-    void pushSnapshot(const QString& text, const engine::PatchGraph& before, const QString& selectAfter = {});
+    // Records a structural edit already applied to the engine: undo loads `before`, redo the
+    // pending patch as it is now.
+    void pushSnapshot(const QString& text, const engine::PatchGraph& before, const std::set<std::string>& select = {});
     void applySnapshot(const engine::PatchGraph& graph);
     void afterStructuralEdit();
+    bool applyParam(const QString& id, const QString& param, double value);
+    bool applyText(const QString& id, const QString& name, const QString& text);
+    void applyPositions(const std::map<std::string, QPointF>& positions);
+    void moveNodesTo(const std::map<std::string, QPointF>& target);
+    bool removeIds(const std::vector<std::string>& ids);
+    QByteArray selectionAsPatch() const;
+    bool insertPatch(const QByteArray& json, double x, double y, const QString& verb);
+    QRectF selectionRect() const;
+    void placeUnplaced(const engine::PatchGraph& graph);
+    bool replaceDocument(const engine::PatchGraph& graph, const QString& undoText);
     void updateModels();
     void setDocumentPath(const QString& path);
     void addRecent(const QString& path);
-    void runSlotOperation(const QString& what, std::function<QString()> operation);
+    void runSlotOperation(const QString& what, std::function<OperationResult()> operation);
     void scheduleAutosave();
 
     engine::SlotEngine& m_engine;
@@ -241,7 +275,7 @@ private:
     std::unique_ptr<NodeModel> m_nodes;
     std::unique_ptr<CableModel> m_cables;
     std::unique_ptr<PaletteModel> m_palette;
-    StatusModel* m_status = nullptr;
+    QObject* m_status = nullptr;
     app::Recorder* m_recorder = nullptr;
     QUndoStack m_undo;
     std::map<std::string, QPointF> m_positions; // editor layout by module id
@@ -254,6 +288,7 @@ private:
     QString m_oscDescription;
     bool m_audioIsNull = false;
     bool m_dirtyWithoutUndo = false;
+    bool m_autosaveOffered = false; // an autosave from an earlier run waits for Restore or Discard
     int m_pendingChanges = 0;
     bool m_busy = false;
     bool m_autoCommit = false;
@@ -261,7 +296,9 @@ private:
     QTimer m_autoCommitTimer;
     QTimer m_autosaveTimer;
     QTimer m_recordingTimer;
-    std::atomic<bool> m_externalQueued{false};
+    QTimer m_externalTimer;
+    std::atomic<bool> m_externalChange{false};
+    std::thread m_worker; // runs one slot operation at a time
 };
 
 } // namespace chronus::editor

@@ -7,6 +7,7 @@
 // out, dataChanged for the roles that moved), so delegates survive a knob turn or a drag.
 // GUI thread only. No QML needed: the tests drive them with QAbstractItemModelTester.
 
+#include "engine/ModuleRegistry.hpp"
 #include "engine/PatchGraph.hpp"
 
 #include <QAbstractListModel>
@@ -104,6 +105,9 @@ public:
     Q_INVOKABLE int rowOf(const QString& id) const;
     Q_INVOKABLE QVariantMap get(int row) const; // every role by name, for tests and QML
     Q_INVOKABLE chronus::editor::ParamModel* paramsOf(const QString& id) const;
+    // Moves only (a node drag): dataChanged for x and y of the rows that moved.
+    void updatePositions(const std::map<std::string, QPointF>& positions);
+    bool isGhost(int row) const;
 
     const std::set<std::string>& selection() const noexcept { return m_selected; }
     void setSelection(std::set<std::string> ids);

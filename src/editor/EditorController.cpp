@@ -1,0 +1,1134 @@
+#include "EditorController.hpp"
+
+#include "GraphModels.hpp"
+#include "PaletteModel.hpp"
+#include "PatchFile.hpp"
+#include "Recorder.hpp"
+
+#include "engine/ModuleRegistry.hpp"
+
+#include <QClipboard>
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+#include <QSettings>
+#include <QUndoCommand>
+
+#include <algorithm>
+#include <cmath>
+#include <thread>
+
+namespace chronus::editor {
+
+using engine::PatchGraph;
+using engine::PatchNode;
+
+namespace {
+
+constexpr int kMaxRecentFiles = 8;
+constexpr double kGridStep = 20.0;
+
+QString fromStd(const std::string& s) { return QString::fromStdString(s); }
+std::string toStd(const QString& s) { return s.toStdString(); }
+
+QString localPath(const QUrl& url) {
+    return url.isLocalFile() ? url.toLocalFile() : url.toString(QUrl::PreferLocalFile);
+}
+
+// Module ids in undo texts: "Delete saw1", "Delete 3 modules".
+QString describeIds(const std::vector<std::string>& ids, const QString& verb) {
+    if (ids.size() == 1)
+        return verb + QLatin1Char(' ') + fromStd(ids.front());
+    return QStringLiteral("%1 %2 modules").arg(verb).arg(ids.size());
+}
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Undo commands. Each one is recorded after its edit reached the engine; the first redo() that
+// QUndoStack::push() makes is therefore skipped.
+
+// A structural edit: undo gives the standby the patch as it was, redo the patch as it became.
+class SnapshotCommand : public QUndoCommand {
+public:
+    SnapshotCommand(EditorController& c, const QString& text, PatchGraph before, PatchGraph after)
+        : QUndoCommand(text), m_c(c), m_before(std::move(before)), m_after(std::move(after)) {}
+    void undo() override { m_c.applySnapshot(m_before); }
+    void redo() override {
+        if (m_skip) {
+            m_skip = false;
+            return;
+        }
+        m_c.applySnapshot(m_after);
+    }
+
+private:
+    EditorController& m_c;
+    PatchGraph m_before, m_after;
+    bool m_skip = true;
+};
+
+// A parameter (or a text form) changed: live on committed modules, so undo plays live too. One
+// gesture (a knob drag) merges into one step.
+class ParamCommand : public QUndoCommand {
+public:
+    enum { Id = 0x5041 };
+    ParamCommand(EditorController& c, QString id, QString param, double before, double after, int gesture)
+        : m_c(c), m_id(std::move(id)), m_param(std::move(param)), m_before(before), m_after(after), m_gesture(gesture) {
+        setText(QStringLiteral("Set %1.%2").arg(m_id, m_param));
+    }
+    int id() const override { return Id; }
+    bool mergeWith(const QUndoCommand* other) override {
+        const auto* o = static_cast<const ParamCommand*>(other);
+        if (o->m_gesture != m_gesture || o->m_id != m_id || o->m_param != m_param)
+            return false;
+        m_after = o->m_after;
+        return true;
+    }
+    void undo() override { m_c.applyParam(m_id, m_param, m_before); }
+    void redo() override {
+        if (m_skip) {
+            m_skip = false;
+            return;
+        }
+        m_c.applyParam(m_id, m_param, m_after);
+    }
+
+private:
+    EditorController& m_c;
+    QString m_id, m_param;
+    double m_before, m_after;
+    int m_gesture;
+    bool m_skip = true;
+};
+
+class TextCommand : public QUndoCommand {
+public:
+    TextCommand(EditorController& c, QString id, QString name, QString before, QString after)
+        : m_c(c), m_id(std::move(id)), m_name(std::move(name)), m_before(std::move(before)), m_after(std::move(after)) {
+        setText(QStringLiteral("Set %1.%2").arg(m_id, m_name));
+    }
+    void undo() override { m_c.applyText(m_id, m_name, m_before); }
+    void redo() override {
+        if (m_skip) {
+            m_skip = false;
+            return;
+        }
+        m_c.applyText(m_id, m_name, m_after);
+    }
+
+private:
+    EditorController& m_c;
+    QString m_id, m_name, m_before, m_after;
+    bool m_skip = true;
+};
+
+// Nodes moved on the canvas (editor layout only). One drag merges into one step.
+class MoveCommand : public QUndoCommand {
+public:
+    enum { Id = 0x4D4F };
+    using Positions = std::map<std::string, QPointF>;
+    MoveCommand(EditorController& c, Positions before, Positions after, int gesture)
+        : m_c(c), m_before(std::move(before)), m_after(std::move(after)), m_gesture(gesture) {
+        setText(m_after.size() == 1 ? QStringLiteral("Move %1").arg(fromStd(m_after.begin()->first))
+                                    : QStringLiteral("Move %1 modules").arg(m_after.size()));
+    }
+    int id() const override { return Id; }
+    bool mergeWith(const QUndoCommand* other) override {
+        const auto* o = static_cast<const MoveCommand*>(other);
+        if (o->m_gesture != m_gesture)
+            return false;
+        for (const auto& [id, p] : o->m_after) {
+            m_after[id] = p;
+            m_before.try_emplace(id, o->m_before.at(id));
+        }
+        return true;
+    }
+    void undo() override { m_c.applyPositions(m_before); }
+    void redo() override {
+        if (m_skip) {
+            m_skip = false;
+            return;
+        }
+        m_c.applyPositions(m_after);
+    }
+
+private:
+    EditorController& m_c;
+    Positions m_before, m_after;
+    int m_gesture;
+    bool m_skip = true;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+EditorController::EditorController(engine::SlotEngine& engine, EditorOptions options, QObject* parent)
+    : QObject(parent), m_engine(engine), m_options(std::move(options)), m_nodes(std::make_unique<NodeModel>()),
+      m_cables(std::make_unique<CableModel>()), m_palette(std::make_unique<PaletteModel>()) {
+    connect(&m_undo, &QUndoStack::indexChanged, this, &EditorController::undoChanged);
+    connect(&m_undo, &QUndoStack::canUndoChanged, this, &EditorController::undoChanged);
+    connect(&m_undo, &QUndoStack::canRedoChanged, this, &EditorController::undoChanged);
+    connect(&m_undo, &QUndoStack::cleanChanged, this, &EditorController::dirtyChanged);
+
+    m_autoCommitTimer.setSingleShot(true);
+    m_autoCommitTimer.setInterval(m_options.autoCommitDelayMs);
+    connect(&m_autoCommitTimer, &QTimer::timeout, this, [this] {
+        if (m_autoCommit && m_pendingChanges > 0)
+            commit();
+    });
+    m_autosaveTimer.setSingleShot(true);
+    m_autosaveTimer.setInterval(m_options.autosaveDelayMs);
+    connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { writeAutosave(); });
+    // Changes the OSC server made are picked up here, at most 30 times a second (STYLE §8: the
+    // GUI polls; nothing is pushed into it from another thread).
+    m_externalTimer.setInterval(33);
+    connect(&m_externalTimer, &QTimer::timeout, this, [this] {
+        if (m_externalChange.exchange(false, std::memory_order_acq_rel))
+            syncFromEngine();
+    });
+    m_externalTimer.start();
+    m_recordingTimer.setInterval(200);
+    connect(&m_recordingTimer, &QTimer::timeout, this, &EditorController::recordingChanged);
+
+    QSettings settings;
+    settings.beginGroup(settingsGroup());
+    m_recent = settings.value(QStringLiteral("recentFiles")).toStringList();
+    settings.endGroup();
+
+    m_autosaveOffered = !m_options.autosavePath.isEmpty() && QFileInfo::exists(m_options.autosavePath);
+    m_lastPending = m_engine.pending();
+    for (const PatchNode& n : m_lastPending.nodes())
+        if (n.position)
+            m_positions[n.id] = QPointF((*n.position)[0], (*n.position)[1]);
+    placeUnplaced(m_lastPending);
+    updateModels();
+}
+
+EditorController::~EditorController() {
+    if (m_worker.joinable())
+        m_worker.join();
+}
+
+QString EditorController::settingsGroup() const {
+    return m_options.settingsScope.isEmpty() ? QStringLiteral("editor") : m_options.settingsScope;
+}
+
+void EditorController::setStatusModel(QObject* status) {
+    m_status = status;
+    emit statusChanged();
+}
+
+void EditorController::setRecorder(app::Recorder* recorder) {
+    m_recorder = recorder;
+    emit recordingChanged();
+}
+
+void EditorController::setAudioDescription(const QString& text, bool isNull) {
+    if (text == m_audioDescription && isNull == m_audioIsNull)
+        return;
+    m_audioDescription = text;
+    m_audioIsNull = isNull;
+    emit audioDescriptionChanged();
+}
+
+void EditorController::setOscDescription(const QString& text) {
+    if (text == m_oscDescription)
+        return;
+    m_oscDescription = text;
+    emit audioDescriptionChanged();
+}
+
+QString EditorController::documentName() const {
+    return m_filePath.isEmpty() ? QStringLiteral("Untitled") : QFileInfo(m_filePath).fileName();
+}
+
+bool EditorController::canUndoCommit() const { return !m_busy && m_engine.canUndoCommit(); }
+
+void EditorController::setAutoCommit(bool on) {
+    if (on == m_autoCommit)
+        return;
+    m_autoCommit = on;
+    emit autoCommitChanged();
+    if (on && m_pendingChanges > 0)
+        m_autoCommitTimer.start();
+}
+
+bool EditorController::recording() const { return m_recorder && m_recorder->status().recording; }
+QString EditorController::recordingPath() const { return m_recorder ? m_recorder->status().path : QString(); }
+double EditorController::recordingSeconds() const { return m_recorder ? m_recorder->status().seconds : 0.0; }
+
+void EditorController::setMessage(const QString& text) {
+    if (text == m_message)
+        return;
+    m_message = text;
+    emit messageChanged();
+}
+
+void EditorController::setBusy(bool busy) {
+    if (busy == m_busy)
+        return;
+    m_busy = busy;
+    emit busyChanged();
+    emit pendingChanged(); // canUndoCommit
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models
+
+void EditorController::updateModels() {
+    const PatchGraph pending = m_engine.pending();
+    const PatchGraph committed = m_engine.committed();
+    m_lastPending = pending;
+    m_nodes->update(pending, committed, m_positions);
+    m_cables->update(pending, committed);
+    int changes = 0;
+    for (int row = 0; row < m_nodes->rowCount(); ++row)
+        if (!m_nodes->data(m_nodes->index(row), NodeModel::PendingRole).toString().isEmpty())
+            ++changes;
+    for (int row = 0; row < m_cables->rowCount(); ++row)
+        if (!m_cables->data(m_cables->index(row), CableModel::PendingRole).toString().isEmpty())
+            ++changes;
+    if (changes != m_pendingChanges) {
+        m_pendingChanges = changes;
+        emit pendingChanged();
+    }
+}
+
+void EditorController::patchChangedExternally() { m_externalChange.store(true, std::memory_order_release); }
+
+void EditorController::syncFromEngine() {
+    const PatchGraph before = m_lastPending;
+    const PatchGraph now = m_engine.pending();
+    const bool pendingMoved = !(now == before);
+    placeUnplaced(now);
+    if (pendingMoved) {
+        // Somebody else (an agent over OSC) edited: their edit is one undo step here too.
+        auto* command = new SnapshotCommand(*this, QStringLiteral("Agent edit (OSC)"), before, now);
+        m_undo.push(command);
+        scheduleAutosave();
+    }
+    updateModels();
+    emit pendingChanged();
+}
+
+// New modules without a position (from OSC, or a file without layout) get one: to the right of
+// what is there, in a column.
+void EditorController::placeUnplaced(const PatchGraph& graph) {
+    double right = 0.0, top = 1e300;
+    for (const auto& [id, p] : m_positions) {
+        right = std::max(right, p.x());
+        top = std::min(top, p.y());
+    }
+    if (top == 1e300)
+        top = 80.0;
+    double y = top;
+    bool any = false;
+    for (const PatchNode& n : graph.nodes()) {
+        if (m_positions.count(n.id))
+            continue;
+        if (n.position) {
+            m_positions[n.id] = QPointF((*n.position)[0], (*n.position)[1]);
+            continue;
+        }
+        if (!any)
+            right = m_positions.empty() ? 80.0 : right + 260.0;
+        any = true;
+        m_positions[n.id] = QPointF(right, y);
+        y += 200.0;
+    }
+}
+
+PatchGraph EditorController::document() const {
+    PatchGraph doc = m_engine.pending();
+    for (const PatchNode& n : std::vector<PatchNode>(doc.nodes())) {
+        const auto p = m_positions.find(n.id);
+        if (p != m_positions.end())
+            (void)doc.setPosition(n.id, std::round(p->second.x()), std::round(p->second.y()));
+    }
+    return doc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Structure
+
+QString EditorController::freshId(const QString& type) const {
+    const PatchGraph committed = m_engine.committed();
+    for (int n = 1;; ++n) {
+        const std::string id = toStd(type) + std::to_string(n);
+        if (!m_lastPending.find(id) && !committed.find(id))
+            return fromStd(id);
+    }
+}
+
+void EditorController::pushSnapshot(const QString& text, const PatchGraph& before, const std::set<std::string>& select) {
+    PatchGraph after = m_engine.pending();
+    m_undo.push(new SnapshotCommand(*this, text, before, std::move(after)));
+    if (!select.empty())
+        m_nodes->setSelection(select); // after updateModels below: rows exist
+    afterStructuralEdit();
+    if (!select.empty())
+        m_nodes->setSelection(select);
+}
+
+void EditorController::applySnapshot(const PatchGraph& graph) {
+    if (auto s = m_engine.loadPending(graph); !s)
+        setMessage(fromStd(s.message()));
+    afterStructuralEdit();
+}
+
+void EditorController::afterStructuralEdit() {
+    updateModels();
+    if (m_autoCommit && m_pendingChanges > 0)
+        m_autoCommitTimer.start();
+    writeAutosave(); // structural edits are saved at once: a kill right after loses nothing
+}
+
+QString EditorController::addModule(const QString& type, double x, double y) {
+    const engine::ModuleType* t = engine::ModuleRegistry::instance().find(toStd(type));
+    if (!t) {
+        setMessage(QStringLiteral("unknown module type '%1'").arg(type));
+        return {};
+    }
+    const QString id = freshId(QString::fromUtf8(t->id));
+    const PatchGraph before = m_lastPending;
+    if (auto s = m_engine.addModule(toStd(id), t->id); !s) {
+        setMessage(fromStd(s.message()));
+        return {};
+    }
+    m_positions[toStd(id)] = QPointF(std::round(x / kGridStep) * kGridStep, std::round(y / kGridStep) * kGridStep);
+    pushSnapshot(QStringLiteral("Add %1").arg(id), before, {toStd(id)});
+    setMessage(QStringLiteral("added %1 (%2)").arg(id, QString::fromUtf8(t->name)));
+    return id;
+}
+
+bool EditorController::removeIds(const std::vector<std::string>& ids) {
+    std::vector<std::string> removable;
+    for (const std::string& id : ids)
+        if (id != engine::ModuleRegistry::kOutputId && m_lastPending.find(id))
+            removable.push_back(id);
+    if (removable.empty()) {
+        if (!ids.empty())
+            setMessage(QStringLiteral("the output module stays: every patch has one"));
+        return false;
+    }
+    const PatchGraph before = m_lastPending;
+    QString failure;
+    for (const std::string& id : removable)
+        if (auto s = m_engine.removeModule(id); !s)
+            failure = fromStd(s.message());
+    pushSnapshot(describeIds(removable, QStringLiteral("Delete")), before);
+    setMessage(failure.isEmpty() ? describeIds(removable, QStringLiteral("deleted")) : failure);
+    return failure.isEmpty();
+}
+
+bool EditorController::removeModule(const QString& id) { return removeIds({toStd(id)}); }
+
+bool EditorController::removeSelected() {
+    const auto& sel = m_nodes->selection();
+    return removeIds(std::vector<std::string>(sel.begin(), sel.end()));
+}
+
+// The selected modules (not `out`) and the cables between them, as a patch file.
+QByteArray EditorController::selectionAsPatch() const {
+    PatchGraph fragment;
+    const PatchGraph doc = document();
+    const auto& sel = m_nodes->selection();
+    for (const PatchNode& n : doc.nodes()) {
+        if (!sel.count(n.id) || n.id == engine::ModuleRegistry::kOutputId)
+            continue;
+        (void)fragment.addModule(n.id, n.type->id);
+        for (std::size_t p = 0; p < n.params.size(); ++p)
+            (void)fragment.setParam(n.id, n.type->params[p].id, n.params[p]);
+        if (n.position)
+            (void)fragment.setPosition(n.id, (*n.position)[0], (*n.position)[1]);
+    }
+    for (const engine::Cable& c : doc.cables()) {
+        if (!fragment.find(c.from) || !fragment.find(c.to))
+            continue;
+        const PatchNode* from = doc.find(c.from);
+        const PatchNode* to = doc.find(c.to);
+        (void)fragment.connect(c.from + "." + from->type->outputs[static_cast<std::size_t>(c.fromPort)].id,
+                               c.to + "." + to->type->inputs[static_cast<std::size_t>(c.toPort)].id);
+    }
+    return fragment.nodes().size() > 1 ? app::serializePatch(fragment) : QByteArray();
+}
+
+// Inserts `json`'s modules (not its `out`) under fresh ids, moved so their top-left corner is at
+// (x, y), with their parameters and inner cables. One undo step.
+bool EditorController::insertPatch(const QByteArray& json, double x, double y, const QString& verb) {
+    auto parsed = app::parsePatch(json, QStringLiteral("clipboard"));
+    if (!parsed) {
+        setMessage(fromStd(parsed.status().message()));
+        return false;
+    }
+    const PatchGraph& fragment = parsed->graph;
+    double left = 1e300, top = 1e300;
+    for (const PatchNode& n : fragment.nodes())
+        if (n.id != engine::ModuleRegistry::kOutputId && n.position) {
+            left = std::min(left, (*n.position)[0]);
+            top = std::min(top, (*n.position)[1]);
+        }
+    if (left == 1e300)
+        left = top = 0.0;
+    const PatchGraph before = m_lastPending;
+    std::map<std::string, std::string> renamed;
+    std::set<std::string> created;
+    QString failure;
+    for (const PatchNode& n : fragment.nodes()) {
+        if (n.id == engine::ModuleRegistry::kOutputId)
+            continue;
+        const std::string id = toStd(freshId(QString::fromUtf8(n.type->id)));
+        if (auto s = m_engine.addModule(id, n.type->id); !s) {
+            failure = fromStd(s.message());
+            break;
+        }
+        m_lastPending = m_engine.pending(); // freshId looks here
+        renamed[n.id] = id;
+        created.insert(id);
+        for (std::size_t p = 0; p < n.params.size(); ++p)
+            if (n.params[p] != static_cast<double>(n.type->params[p].def))
+                (void)m_engine.setPending(id, n.type->params[p].id, n.params[p]);
+        const double nx = n.position ? (*n.position)[0] - left : 0.0;
+        const double ny = n.position ? (*n.position)[1] - top : 0.0;
+        m_positions[id] = QPointF(x + nx, y + ny);
+    }
+    for (const engine::Cable& c : fragment.cables()) {
+        if (!renamed.count(c.from) || !renamed.count(c.to))
+            continue;
+        const PatchNode* from = fragment.find(c.from);
+        const PatchNode* to = fragment.find(c.to);
+        (void)m_engine.connect(renamed[c.from] + "." + from->type->outputs[static_cast<std::size_t>(c.fromPort)].id,
+                               renamed[c.to] + "." + to->type->inputs[static_cast<std::size_t>(c.toPort)].id);
+    }
+    m_lastPending = before;
+    if (created.empty()) {
+        setMessage(failure.isEmpty() ? QStringLiteral("nothing to paste") : failure);
+        return false;
+    }
+    pushSnapshot(describeIds(std::vector<std::string>(created.begin(), created.end()), verb), before, created);
+    setMessage(failure.isEmpty() ? describeIds(std::vector<std::string>(created.begin(), created.end()), verb.toLower())
+                                 : failure);
+    return failure.isEmpty();
+}
+
+bool EditorController::duplicateSelected() {
+    const QByteArray json = selectionAsPatch();
+    if (json.isEmpty()) {
+        setMessage(QStringLiteral("select modules to duplicate"));
+        return false;
+    }
+    QRectF box = selectionRect();
+    return insertPatch(json, box.x() + 40.0, box.y() + 40.0, QStringLiteral("Duplicate"));
+}
+
+void EditorController::copySelected() {
+    const QByteArray json = selectionAsPatch();
+    if (json.isEmpty()) {
+        setMessage(QStringLiteral("select modules to copy"));
+        return;
+    }
+    m_clipboard = json;
+    // Also as text: a patch fragment an agent or a text editor can read.
+    if (auto* clipboard = QGuiApplication::clipboard())
+        clipboard->setText(QString::fromUtf8(json));
+    setMessage(QStringLiteral("copied %1 modules").arg(m_nodes->selectedCount()));
+    emit clipboardChanged();
+}
+
+bool EditorController::paste(double x, double y) {
+    if (m_clipboard.isEmpty()) {
+        setMessage(QStringLiteral("nothing to paste"));
+        return false;
+    }
+    return insertPatch(m_clipboard, x, y, QStringLiteral("Paste"));
+}
+
+QString EditorController::connectionProblem(const QString& fromId, const QString& fromPort, const QString& toId,
+                                            const QString& toPort) const {
+    PatchGraph probe = m_lastPending;
+    if (auto s = probe.connect(toStd(fromId + QLatin1Char('.') + fromPort), toStd(toId + QLatin1Char('.') + toPort)); !s)
+        return fromStd(s.message());
+    return {};
+}
+
+bool EditorController::connectPorts(const QString& fromId, const QString& fromPort, const QString& toId,
+                                    const QString& toPort) {
+    const QString src = fromId + QLatin1Char('.') + fromPort;
+    const QString dst = toId + QLatin1Char('.') + toPort;
+    const PatchGraph before = m_lastPending;
+    if (auto s = m_engine.connect(toStd(src), toStd(dst)); !s) {
+        const QString reason = fromStd(s.message());
+        setMessage(QStringLiteral("cable refused: ") + reason);
+        emit cableRefused(reason);
+        return false;
+    }
+    pushSnapshot(QStringLiteral("Connect %1 → %2").arg(src, dst), before);
+    setMessage(QStringLiteral("connected %1 → %2").arg(src, dst));
+    return true;
+}
+
+bool EditorController::disconnectPorts(const QString& fromId, const QString& fromPort, const QString& toId,
+                                       const QString& toPort) {
+    const QString src = fromId + QLatin1Char('.') + fromPort;
+    const QString dst = toId + QLatin1Char('.') + toPort;
+    const PatchGraph before = m_lastPending;
+    if (auto s = m_engine.disconnect(toStd(src), toStd(dst)); !s) {
+        setMessage(fromStd(s.message()));
+        return false;
+    }
+    pushSnapshot(QStringLiteral("Disconnect %1 → %2").arg(src, dst), before);
+    setMessage(QStringLiteral("disconnected %1 → %2").arg(src, dst));
+    return true;
+}
+
+QString EditorController::cableInto(const QString& toId, const QString& toPort) const {
+    const std::string to = toStd(toId);
+    const PatchNode* node = m_lastPending.find(to);
+    if (!node)
+        return {};
+    const engine::PortIndex port = node->type->findInput(toStd(toPort));
+    for (const engine::Cable& c : m_lastPending.cables()) {
+        if (c.to != to || c.toPort != port)
+            continue;
+        const PatchNode* from = m_lastPending.find(c.from);
+        return fromStd(c.from) + QLatin1Char('.') +
+               QString::fromUtf8(from->type->outputs[static_cast<std::size_t>(c.fromPort)].id);
+    }
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+void EditorController::beginGesture() { ++m_gesture; }
+
+bool EditorController::applyParam(const QString& id, const QString& param, double value) {
+    auto applied = m_engine.setLive(toStd(id), toStd(param), value);
+    if (!applied) {
+        setMessage(fromStd(applied.status().message()));
+        return false;
+    }
+    updateModels();
+    scheduleAutosave();
+    return true;
+}
+
+bool EditorController::setParam(const QString& id, const QString& param, double value) {
+    const PatchNode* node = m_lastPending.find(toStd(id));
+    if (!node) {
+        setMessage(QStringLiteral("no module '%1'").arg(id));
+        return false;
+    }
+    const engine::ParamIndex p = node->type->findParam(toStd(param));
+    if (p < 0) {
+        setMessage(QStringLiteral("%1 has no parameter '%2'").arg(id, param));
+        return false;
+    }
+    const double before = node->params[static_cast<std::size_t>(p)];
+    const QString paramId = QString::fromUtf8(node->type->params[static_cast<std::size_t>(p)].id);
+    auto applied = m_engine.setLive(toStd(id), toStd(paramId), value);
+    if (!applied) {
+        setMessage(fromStd(applied.status().message()));
+        return false;
+    }
+    if (applied.value() == before)
+        return true;
+    m_undo.push(new ParamCommand(*this, id, paramId, before, applied.value(), m_gesture));
+    updateModels();
+    scheduleAutosave();
+    return true;
+}
+
+bool EditorController::resetParam(const QString& id, const QString& param) {
+    const PatchNode* node = m_lastPending.find(toStd(id));
+    if (!node)
+        return false;
+    const engine::ParamIndex p = node->type->findParam(toStd(param));
+    if (p < 0)
+        return false;
+    beginGesture();
+    return setParam(id, param, node->type->params[static_cast<std::size_t>(p)].def);
+}
+
+bool EditorController::applyText(const QString& id, const QString& name, const QString& text) {
+    auto applied = m_engine.setLiveText(toStd(id), toStd(name), toStd(text));
+    if (!applied) {
+        setMessage(fromStd(applied.status().message()));
+        return false;
+    }
+    updateModels();
+    scheduleAutosave();
+    return true;
+}
+
+bool EditorController::setText(const QString& id, const QString& textId, const QString& text) {
+    const PatchNode* node = m_lastPending.find(toStd(id));
+    if (!node || !node->type->text) {
+        setMessage(QStringLiteral("%1 has no text '%2'").arg(id, textId));
+        return false;
+    }
+    const int t = node->type->findText(toStd(textId));
+    if (t < 0) {
+        setMessage(QStringLiteral("%1 has no text '%2'").arg(id, textId));
+        return false;
+    }
+    const QString before = fromStd(PatchGraph::textOf(*node, t));
+    auto applied = m_engine.setLiveText(toStd(id), toStd(textId), toStd(text));
+    if (!applied) {
+        setMessage(QStringLiteral("%1.%2: %3").arg(id, textId, fromStd(applied.status().message())));
+        return false;
+    }
+    const QString after = fromStd(applied.value());
+    if (after != before)
+        m_undo.push(new TextCommand(*this, id, textId, before, after));
+    updateModels();
+    scheduleAutosave();
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Layout and selection
+
+void EditorController::applyPositions(const std::map<std::string, QPointF>& positions) {
+    for (const auto& [id, p] : positions)
+        m_positions[id] = p;
+    m_nodes->updatePositions(m_positions);
+    scheduleAutosave();
+}
+
+void EditorController::moveNodesTo(const std::map<std::string, QPointF>& target) {
+    std::map<std::string, QPointF> before, after;
+    for (const auto& [id, p] : target) {
+        const auto old = m_positions.find(id);
+        if (old == m_positions.end() || old->second == p)
+            continue;
+        before[id] = old->second;
+        after[id] = p;
+    }
+    if (after.empty())
+        return;
+    m_undo.push(new MoveCommand(*this, before, after, m_gesture));
+    applyPositions(after);
+}
+
+void EditorController::moveNode(const QString& id, double x, double y) {
+    moveNodesTo({{toStd(id), QPointF(x, y)}});
+}
+
+void EditorController::moveSelectionBy(double dx, double dy) {
+    std::map<std::string, QPointF> target;
+    for (const std::string& id : m_nodes->selection())
+        if (auto p = m_positions.find(id); p != m_positions.end())
+            target[id] = p->second + QPointF(dx, dy);
+    moveNodesTo(target);
+}
+
+void EditorController::select(const QString& id, bool additive) {
+    std::set<std::string> sel = additive ? m_nodes->selection() : std::set<std::string>{};
+    const std::string key = toStd(id);
+    if (additive && sel.count(key))
+        sel.erase(key);
+    else if (!id.isEmpty())
+        sel.insert(key);
+    m_nodes->setSelection(std::move(sel));
+}
+
+void EditorController::selectInRect(double x, double y, double w, double h, bool additive) {
+    const QRectF rect = QRectF(x, y, w, h).normalized();
+    std::set<std::string> sel = additive ? m_nodes->selection() : std::set<std::string>{};
+    for (const PatchNode& n : m_lastPending.nodes())
+        if (auto p = m_positions.find(n.id); p != m_positions.end() && rect.contains(p->second))
+            sel.insert(n.id);
+    m_nodes->setSelection(std::move(sel));
+}
+
+void EditorController::selectAll() {
+    std::set<std::string> sel;
+    for (const PatchNode& n : m_lastPending.nodes())
+        sel.insert(n.id);
+    m_nodes->setSelection(std::move(sel));
+}
+
+void EditorController::clearSelection() { m_nodes->setSelection({}); }
+
+QRectF EditorController::itemsBoundingRect() const {
+    QRectF box;
+    for (const PatchNode& n : m_lastPending.nodes())
+        if (auto p = m_positions.find(n.id); p != m_positions.end())
+            box = box.isNull() ? QRectF(p->second, QSizeF(1, 1)) : box.united(QRectF(p->second, QSizeF(1, 1)));
+    return box;
+}
+
+QRectF EditorController::selectionRect() const {
+    QRectF box;
+    for (const std::string& id : m_nodes->selection())
+        if (auto p = m_positions.find(id); p != m_positions.end())
+            box = box.isNull() ? QRectF(p->second, QSizeF(1, 1)) : box.united(QRectF(p->second, QSizeF(1, 1)));
+    return box;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The slot protocol. Each operation blocks inside the engine until done; it runs on a worker thread
+// and reports back on the GUI thread.
+
+void EditorController::runSlotOperation(const QString& what, std::function<OperationResult()> operation) {
+    if (m_busy) {
+        setMessage(QStringLiteral("%1: still busy with the last operation").arg(what));
+        return;
+    }
+    if (m_worker.joinable())
+        m_worker.join();
+    setBusy(true);
+    setMessage(what + QStringLiteral("…"));
+    m_worker = std::thread([this, what, operation = std::move(operation)] {
+        OperationResult result = operation();
+        QMetaObject::invokeMethod(
+            this,
+            [this, what, result] {
+                setBusy(false);
+                updateModels();
+                if (!result.error.isEmpty()) {
+                    setMessage(QStringLiteral("%1 failed: %2").arg(what, result.error));
+                    if (result.isCommit)
+                        emit commitFailed(result.error);
+                    return;
+                }
+                setMessage(result.summary);
+                if (result.isCommit) {
+                    writeAutosave();
+                    emit committed(result.activeSlot);
+                }
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void EditorController::commit() {
+    m_autoCommitTimer.stop();
+    runSlotOperation(QStringLiteral("Commit"), [this] {
+        OperationResult r;
+        r.isCommit = true;
+        auto report = m_engine.commit();
+        if (!report) {
+            r.error = fromStd(report.status().message());
+            return r;
+        }
+        r.activeSlot = report->slot;
+        r.summary = QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
+                        .arg(report->slot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
+                        .arg(report->primeMs, 0, 'f', 1)
+                        .arg(report->commitMs, 0, 'f', 1);
+        return r;
+    });
+}
+
+void EditorController::undoCommit() {
+    runSlotOperation(QStringLiteral("Undo commit"), [this] {
+        OperationResult r;
+        r.isCommit = true;
+        auto report = m_engine.undoCommit();
+        if (!report) {
+            r.error = fromStd(report.status().message());
+            return r;
+        }
+        r.activeSlot = report->slot;
+        r.summary = QStringLiteral("the previous patch plays again (slot %1)")
+                        .arg(report->slot == 0 ? QStringLiteral("A") : QStringLiteral("B"));
+        return r;
+    });
+}
+
+void EditorController::abort() {
+    m_autoCommitTimer.stop();
+    const PatchGraph before = m_lastPending;
+    runSlotOperation(QStringLiteral("Abort"), [this] {
+        OperationResult r;
+        if (auto s = m_engine.abort(); !s)
+            r.error = fromStd(s.message());
+        else
+            r.summary = QStringLiteral("pending edits dropped: the standby follows the committed patch again");
+        return r;
+    });
+    // The abort is undoable: the edits it dropped come back with Ctrl+Z.
+    m_undo.push(new SnapshotCommand(*this, QStringLiteral("Abort pending edits"), before, m_engine.committed()));
+}
+
+void EditorController::prime() {
+    runSlotOperation(QStringLiteral("Prime"), [this] {
+        OperationResult r;
+        auto ms = m_engine.prime();
+        if (!ms)
+            r.error = fromStd(ms.status().message());
+        else
+            r.summary = QStringLiteral("standby primed in %1 ms").arg(ms.value(), 0, 'f', 1);
+        return r;
+    });
+}
+
+bool EditorController::waitForIdle(int timeoutMs) {
+    QElapsedTimer t;
+    t.start();
+    while (m_busy && t.elapsed() < timeoutMs)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    return !m_busy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Files
+
+void EditorController::setDocumentPath(const QString& path) {
+    if (path == m_filePath)
+        return;
+    m_filePath = path;
+    emit filePathChanged();
+}
+
+void EditorController::addRecent(const QString& path) {
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    m_recent.removeAll(absolute);
+    m_recent.prepend(absolute);
+    while (m_recent.size() > kMaxRecentFiles)
+        m_recent.removeLast();
+    QSettings settings;
+    settings.beginGroup(settingsGroup());
+    settings.setValue(QStringLiteral("recentFiles"), m_recent);
+    settings.endGroup();
+    emit recentFilesChanged();
+}
+
+bool EditorController::replaceDocument(const PatchGraph& graph, const QString& undoText) {
+    const PatchGraph before = m_lastPending;
+    if (auto s = m_engine.loadPending(graph); !s) {
+        setMessage(fromStd(s.message()));
+        return false;
+    }
+    m_positions.clear();
+    for (const PatchNode& n : graph.nodes())
+        if (n.position)
+            m_positions[n.id] = QPointF((*n.position)[0], (*n.position)[1]);
+    placeUnplaced(graph);
+    m_nodes->setSelection({});
+    pushSnapshot(undoText, before);
+    return true;
+}
+
+void EditorController::newPatch() {
+    if (replaceDocument(PatchGraph(), QStringLiteral("New patch"))) {
+        setDocumentPath({});
+        m_undo.setClean();
+        setMessage(QStringLiteral("new patch: Commit to hear it (silence)"));
+    }
+}
+
+void EditorController::loadDemo() {
+    // Oscillator -> filter -> envelope -> output, the envelope opened by a clock: it sounds after
+    // one Commit.
+    PatchGraph g;
+    auto add = [&g](const char* id, const char* type, double x, double y) {
+        (void)g.addModule(id, type);
+        (void)g.setPosition(id, x, y);
+    };
+    add("clock1", "clock", 80, 360);
+    add("saw1", "saw", 80, 80);
+    add("svf1", "svf", 380, 80);
+    add("adsr1", "adsr", 680, 180);
+    (void)g.setPosition("out", 980, 180);
+    (void)g.setParam("clock1", "bpm", 120);
+    (void)g.setParam("saw1", "freq", 110);
+    (void)g.setParam("svf1", "cutoff", 900);
+    (void)g.setParam("svf1", "resonance", 0.5);
+    (void)g.setParam("adsr1", "attack", 5);
+    (void)g.setParam("adsr1", "decay", 180);
+    (void)g.setParam("adsr1", "sustain", 0.3);
+    (void)g.setParam("adsr1", "release", 250);
+    (void)g.connect("saw1.out", "svf1.in");
+    (void)g.connect("svf1.lp", "adsr1.in");
+    (void)g.connect("clock1.beat", "adsr1.gate");
+    (void)g.connect("adsr1.out", "out");
+    if (replaceDocument(g, QStringLiteral("Demo patch"))) {
+        setDocumentPath({});
+        setMessage(QStringLiteral("demo patch: press Commit (Ctrl+Return) to hear it"));
+    }
+}
+
+bool EditorController::open(const QUrl& fileOrPath) {
+    const QString path = localPath(fileOrPath);
+    auto loaded = app::loadPatchFile(path);
+    if (!loaded) {
+        setMessage(fromStd(loaded.status().message()));
+        return false;
+    }
+    if (!replaceDocument(loaded->graph, QStringLiteral("Open %1").arg(QFileInfo(path).fileName())))
+        return false;
+    setDocumentPath(QFileInfo(path).absoluteFilePath());
+    m_undo.setClean();
+    addRecent(path);
+    setMessage(loaded->warnings.isEmpty()
+                   ? QStringLiteral("opened %1: Commit to hear it").arg(QFileInfo(path).fileName())
+                   : QStringLiteral("opened with warnings: ") + loaded->warnings.join(QStringLiteral("; ")));
+    return true;
+}
+
+bool EditorController::save() {
+    if (m_filePath.isEmpty()) {
+        setMessage(QStringLiteral("choose a file name (Save As)"));
+        return false;
+    }
+    return saveAs(QUrl::fromLocalFile(m_filePath));
+}
+
+bool EditorController::saveAs(const QUrl& fileOrPath) {
+    QString path = localPath(fileOrPath);
+    if (!path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
+        path += QStringLiteral(".json");
+    if (auto s = app::savePatchFile(document(), path); !s) {
+        setMessage(fromStd(s.message()));
+        return false;
+    }
+    setDocumentPath(QFileInfo(path).absoluteFilePath());
+    m_undo.setClean();
+    addRecent(path);
+    setMessage(QStringLiteral("saved %1").arg(QDir::toNativeSeparators(path)));
+    return true;
+}
+
+QUrl EditorController::examplesFolder() const {
+    // Installed: <prefix>/share/chronus/patches next to <prefix>/bin; else the source tree's.
+    const QString installed =
+        QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(QStringLiteral("../share/chronus/patches"));
+    if (QFileInfo(installed).isDir())
+        return QUrl::fromLocalFile(QDir::cleanPath(installed));
+    return QUrl::fromLocalFile(QStringLiteral(CHRONUS_EXAMPLES_DIR));
+}
+
+QStringList EditorController::examples() const {
+    const QDir dir(examplesFolder().toLocalFile());
+    QStringList list;
+    for (const QString& name : dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))
+        list << dir.absoluteFilePath(name);
+    return list;
+}
+
+// The autosave: the committed patch and the document (pending edits and layout), so a restore
+// brings back both what played and what was being edited.
+bool EditorController::writeAutosave() {
+    if (m_options.autosavePath.isEmpty() || m_autosaveOffered)
+        return false;
+    QJsonObject root;
+    root.insert(QStringLiteral("format"), QStringLiteral("chronus-autosave"));
+    root.insert(QStringLiteral("version"), 1);
+    root.insert(QStringLiteral("file"), m_filePath);
+    root.insert(QStringLiteral("dirty"), dirty());
+    root.insert(QStringLiteral("committed"), QJsonDocument::fromJson(app::serializePatch(m_engine.committed())).object());
+    root.insert(QStringLiteral("document"), QJsonDocument::fromJson(app::serializePatch(document())).object());
+    QDir().mkpath(QFileInfo(m_options.autosavePath).absolutePath());
+    QSaveFile file(m_options.autosavePath);
+    if (!file.open(QIODevice::WriteOnly)) {
+        setMessage(QStringLiteral("autosave failed: ") + file.errorString());
+        return false;
+    }
+    file.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
+    if (!file.commit()) {
+        setMessage(QStringLiteral("autosave failed: ") + file.errorString());
+        return false;
+    }
+    return true;
+}
+
+void EditorController::scheduleAutosave() {
+    if (!m_options.autosavePath.isEmpty())
+        m_autosaveTimer.start();
+}
+
+bool EditorController::restoreAutosave() {
+    QFile file(m_options.autosavePath);
+    if (!file.open(QIODevice::ReadOnly)) {
+        setMessage(QStringLiteral("no autosave to restore"));
+        return false;
+    }
+    const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
+    if (root.value(QStringLiteral("format")).toString() != QLatin1String("chronus-autosave")) {
+        setMessage(QStringLiteral("the autosave is not readable; starting fresh"));
+        return false;
+    }
+    const QString source = QDir::toNativeSeparators(m_options.autosavePath);
+    auto committed = app::parsePatch(QJsonDocument(root.value(QStringLiteral("committed")).toObject()).toJson(), source);
+    auto doc = app::parsePatch(QJsonDocument(root.value(QStringLiteral("document")).toObject()).toJson(), source);
+    if (!committed || !doc) {
+        setMessage(fromStd((!committed ? committed.status() : doc.status()).message()));
+        return false;
+    }
+    // What played comes back playing (when there is a device to commit on); the document's pending
+    // edits come back pending.
+    if (!(committed->graph == PatchGraph())) {
+        if (auto s = m_engine.loadPending(committed->graph); s) {
+            if (auto c = m_engine.commit(); !c)
+                (void)m_engine.abort();
+        }
+    }
+    m_autosaveOffered = false;
+    emit hasAutosaveChanged();
+    if (!replaceDocument(doc->graph, QStringLiteral("Restore autosave")))
+        return false;
+    setDocumentPath(root.value(QStringLiteral("file")).toString());
+    if (!root.value(QStringLiteral("dirty")).toBool())
+        m_undo.setClean();
+    else
+        m_dirtyWithoutUndo = true;
+    emit dirtyChanged();
+    setMessage(QStringLiteral("restored the autosaved patch (%1 modules)").arg(doc->graph.nodes().size()));
+    return true;
+}
+
+void EditorController::discardAutosave() {
+    if (m_options.autosavePath.isEmpty())
+        return;
+    QFile::remove(m_options.autosavePath);
+    if (m_autosaveOffered) {
+        m_autosaveOffered = false;
+        emit hasAutosaveChanged();
+    }
+}
+
+void EditorController::removeAutosaveOnQuit() {
+    m_autosaveTimer.stop();
+    if (!m_options.autosavePath.isEmpty() && !m_autosaveOffered)
+        QFile::remove(m_options.autosavePath);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording
+
+void EditorController::toggleRecording() {
+    if (!m_recorder) {
+        setMessage(QStringLiteral("recording is not available"));
+        return;
+    }
+    if (m_recorder->status().recording) {
+        auto finished = m_recorder->stop();
+        m_recordingTimer.stop();
+        if (!finished)
+            setMessage(QStringLiteral("recording: ") + fromStd(finished.status().message()));
+        else
+            setMessage(QStringLiteral("recording saved: %1 (%2 s)")
+                           .arg(QDir::toNativeSeparators(finished->path))
+                           .arg(finished->seconds, 0, 'f', 1));
+    } else {
+        auto started = m_recorder->start();
+        if (!started) {
+            setMessage(QStringLiteral("recording: ") + fromStd(started.status().message()));
+        } else {
+            m_recordingTimer.start();
+            setMessage(QStringLiteral("recording to %1").arg(QDir::toNativeSeparators(started.value())));
+        }
+    }
+    emit recordingChanged();
+}
+
+} // namespace chronus::editor
