@@ -9,7 +9,7 @@ Shape {
     id: cable
 
     required property var model
-    required property NodeCanvas canvas
+    required property Item canvas  // the NodeCanvas (typed as Item: the types refer to each other)
 
     readonly property string fromId: model.fromId
     readonly property string fromPort: model.fromPort
@@ -22,8 +22,8 @@ Shape {
     readonly property bool pickedUp: canvas.pickupKey === key
 
     // Looked up again when nodes come and go (canvas.nodeMapVersion).
-    readonly property NodeItem fromItem: { canvas.nodeMapVersion; return canvas.nodeItem(fromId) }
-    readonly property NodeItem toItem: { canvas.nodeMapVersion; return canvas.nodeItem(toId) }
+    readonly property Item fromItem: { canvas.nodeMapVersion; return canvas.nodeItem(fromId) }
+    readonly property Item toItem: { canvas.nodeMapVersion; return canvas.nodeItem(toId) }
 
     readonly property real x0: fromItem ? fromItem.x + fromItem.width : 0
     readonly property real y0: fromItem ? fromItem.y + fromItem.outputY(model.fromPortIndex) : 0

@@ -6,7 +6,7 @@ import Chronus.Editor
 Item {
     id: grid
 
-    property real step: 24      // minor cell, in view pixels
+    property real step: 20      // minor cell, in view pixels
     property real originX: 0    // where canvas (0, 0) is, in view pixels
     property real originY: 0
 

@@ -378,7 +378,6 @@ ApplicationWindow {
                         text: Editor.recording ? window.formatSeconds(Editor.recordingSeconds) : qsTr("Rec")
                         color: Editor.recording ? Theme.error : Theme.text
                         font.pixelSize: 12
-                        font.family: Editor.recording ? Theme.monoFont : ""
                     }
                 }
                 background: Rectangle {

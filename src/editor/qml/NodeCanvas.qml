@@ -10,7 +10,7 @@ import Chronus.Editor
 //   drop its cable; click a cable to select it. Tab, Ctrl+K or / opens the quick-add box.
 // Canvas coordinates are the controller's; `content` maps them to the view (x, y, scale).
 FocusScope {
-    id: canvas
+    id: root
 
     objectName: "canvas"
     clip: true
@@ -45,7 +45,7 @@ FocusScope {
     // --- View mapping ---
     function canvasPoint(vx, vy) { return Qt.point((vx - content.x) / zoom, (vy - content.y) / zoom) }
     function viewCenterInCanvas() { return canvasPoint(width / 2, height / 2) }
-    // Where a new node goes for a keyboard action: under the mouse when it is over the canvas.
+    // Where a new node goes for a keyboard action: under the mouse when it is over the root.
     function mouseOrCenterInCanvas() {
         if (hover.hovered)
             return canvasPoint(hover.point.position.x, hover.point.position.y)
@@ -61,6 +61,25 @@ FocusScope {
     function zoomBy(factor) { setZoom(zoom * factor, width / 2, height / 2) }
     function resetZoom() { setZoom(1.0, width / 2, height / 2) }
     function panBy(dx, dy) { content.x += dx; content.y += dy }
+
+    // A document opens fitted, and stays fitted while the window settles, until the user touches
+    // the view (pans, zooms, adds or drags something).
+    property bool autoFit: true
+    function scheduleFit() {
+        if (autoFit)
+            fitTimer.restart()
+    }
+    Timer {
+        id: fitTimer
+        interval: 30
+        onTriggered: root.fitToView()
+    }
+    onWidthChanged: scheduleFit()
+    onHeightChanged: scheduleFit()
+    Connections {
+        target: Editor.nodes
+        function onCountChanged() { root.scheduleFit() }
+    }
     // The whole patch in view, at most at 100 %.
     function fitToView() {
         let r = Editor.itemsBoundingRect()
@@ -90,6 +109,7 @@ FocusScope {
     }
 
     function addAt(type, cx, cy) {
+        autoFit = false
         // The drop point lands on the new card's header.
         const id = Editor.addModule(type, Math.round(cx - 24), Math.round(cy - 14))
         if (id !== "")
@@ -227,7 +247,7 @@ FocusScope {
     }
     GridBackground {
         anchors.fill: parent
-        step: 24 * canvas.zoom
+        step: 20 * root.zoom // the controller snaps positions to 20
         originX: content.x
         originY: content.y
     }
@@ -245,17 +265,18 @@ FocusScope {
         property bool additive: false
 
         onPressed: mouse => {
-            canvas.forceActiveFocus()
+            root.forceActiveFocus()
+            root.autoFit = false
             pressPoint = Qt.point(mouse.x, mouse.y)
             lastPoint = pressPoint
-            panning = mouse.button !== Qt.LeftButton || canvas.spaceHeld
+            panning = mouse.button !== Qt.LeftButton || root.spaceHeld
             banding = false
             additive = (mouse.modifiers & (Qt.ShiftModifier | Qt.ControlModifier)) !== 0
             cursorShape = panning ? Qt.ClosedHandCursor : Qt.ArrowCursor
         }
         onPositionChanged: mouse => {
             if (panning) {
-                canvas.panBy(mouse.x - lastPoint.x, mouse.y - lastPoint.y)
+                root.panBy(mouse.x - lastPoint.x, mouse.y - lastPoint.y)
                 lastPoint = Qt.point(mouse.x, mouse.y)
                 return
             }
@@ -276,30 +297,31 @@ FocusScope {
             }
             if (banding) {
                 banding = false
-                const a = canvas.canvasPoint(band.x, band.y)
-                Editor.selectInRect(a.x, a.y, band.width / canvas.zoom, band.height / canvas.zoom, additive)
-                canvas.selectedCable = ""
+                const a = root.canvasPoint(band.x, band.y)
+                Editor.selectInRect(a.x, a.y, band.width / root.zoom, band.height / root.zoom, additive)
+                root.selectedCable = ""
                 return
             }
             // A click: a cable under it, or nothing (clears the selection).
-            const p = canvas.canvasPoint(mouse.x, mouse.y)
-            const c = canvas.cableAt(p.x, p.y)
+            const p = root.canvasPoint(mouse.x, mouse.y)
+            const c = root.cableAt(p.x, p.y)
             if (c) {
-                canvas.selectedCable = c.key
+                root.selectedCable = c.key
                 if (!additive)
                     Editor.clearSelection()
             } else {
-                canvas.selectedCable = ""
+                root.selectedCable = ""
                 if (!additive)
                     Editor.clearSelection()
             }
         }
         onWheel: wheel => {
+            root.autoFit = false
             const notches = wheel.angleDelta.y / 120
             if (notches !== 0)
-                canvas.setZoom(canvas.zoom * Math.pow(1.15, notches), wheel.x, wheel.y)
+                root.setZoom(root.zoom * Math.pow(1.15, notches), wheel.x, wheel.y)
             else
-                canvas.panBy(wheel.pixelDelta.x, wheel.pixelDelta.y)
+                root.panBy(wheel.pixelDelta.x, wheel.pixelDelta.y)
         }
     }
 
@@ -312,21 +334,21 @@ FocusScope {
             Repeater {
                 id: cables
                 model: Editor.cables
-                delegate: CableItem { canvas: canvas }
+                delegate: CableItem { canvas: root }
             }
         }
         Item {
             id: nodes
             Repeater {
                 model: Editor.nodes
-                delegate: NodeItem { canvas: canvas }
+                delegate: NodeItem { canvas: root }
             }
         }
         Shape {
             id: liveCable
-            visible: canvas.cableDragging
+            visible: root.cableDragging
             z: 10
-            readonly property NodeItem source: canvas.cableDragging ? canvas.nodeItem(canvas.dragFromId) : null
+            readonly property NodeItem source: root.cableDragging ? root.nodeItem(root.dragFromId) : null
             readonly property real x0: {
                 if (!source)
                     return 0
@@ -336,22 +358,22 @@ FocusScope {
                 if (!source)
                     return 0
                 for (let i = 0; i < source.outputs.length; ++i)
-                    if (source.outputs[i].id === canvas.dragFromPort)
+                    if (source.outputs[i].id === root.dragFromPort)
                         return source.y + source.outputY(i)
                 return source.y
             }
-            readonly property real bend: Math.max(40, Math.abs(canvas.dragEnd.x - x0) * 0.5)
+            readonly property real bend: Math.max(40, Math.abs(root.dragEnd.x - x0) * 0.5)
             ShapePath {
-                strokeColor: canvas.dropNodeId === "" ? Theme.kindColor(canvas.dragKind)
-                           : canvas.dropProblem === "" ? Theme.ok : Theme.error
+                strokeColor: root.dropNodeId === "" ? Theme.kindColor(root.dragKind)
+                           : root.dropProblem === "" ? Theme.ok : Theme.error
                 strokeWidth: 2.5
                 fillColor: "transparent"
                 capStyle: ShapePath.RoundCap
                 startX: liveCable.x0; startY: liveCable.y0
                 PathCubic {
-                    x: canvas.dragEnd.x; y: canvas.dragEnd.y
+                    x: root.dragEnd.x; y: root.dragEnd.y
                     control1X: liveCable.x0 + liveCable.bend; control1Y: liveCable.y0
-                    control2X: canvas.dragEnd.x - liveCable.bend; control2Y: canvas.dragEnd.y
+                    control2X: root.dragEnd.x - liveCable.bend; control2Y: root.dragEnd.y
                 }
             }
         }
@@ -360,22 +382,22 @@ FocusScope {
     // Why the cable under the mouse would be refused, next to the pointer.
     Rectangle {
         id: problemTip
-        readonly property point at: Qt.point(content.x + canvas.dragEnd.x * canvas.zoom,
-                                             content.y + canvas.dragEnd.y * canvas.zoom)
-        visible: canvas.cableDragging && canvas.dropNodeId !== ""
-        x: Math.min(canvas.width - width - 4, at.x + 16)
+        readonly property point at: Qt.point(content.x + root.dragEnd.x * root.zoom,
+                                             content.y + root.dragEnd.y * root.zoom)
+        visible: root.cableDragging && root.dropNodeId !== ""
+        x: Math.min(root.width - width - 4, at.x + 16)
         y: Math.max(4, at.y - height - 10)
         width: problemText.implicitWidth + 16
         height: problemText.implicitHeight + 8
         radius: 4
         color: Theme.panelRaised
-        border.color: canvas.dropProblem === "" ? Theme.ok : Theme.error
+        border.color: root.dropProblem === "" ? Theme.ok : Theme.error
         Text {
             id: problemText
             anchors.centerIn: parent
-            text: canvas.dropProblem === "" ? "connect to " + canvas.dropNodeId + "." + canvas.dropPortId
-                                            : canvas.dropProblem
-            color: canvas.dropProblem === "" ? Theme.ok : Theme.error
+            text: root.dropProblem === "" ? "connect to " + root.dropNodeId + "." + root.dropPortId
+                                            : root.dropProblem
+            color: root.dropProblem === "" ? Theme.ok : Theme.error
             font.pixelSize: 11
         }
     }
@@ -393,8 +415,8 @@ FocusScope {
         anchors.fill: parent
         keys: ["chronus/module"]
         onDropped: drop => {
-            const p = canvas.canvasPoint(drop.x, drop.y)
-            canvas.addAt(drop.source.typeId, p.x, p.y)
+            const p = root.canvasPoint(drop.x, drop.y)
+            root.addAt(drop.source.typeId, p.x, p.y)
             drop.accept(Qt.CopyAction)
         }
     }
@@ -403,12 +425,12 @@ FocusScope {
     property bool spaceHeld: false
     MouseArea {
         anchors.fill: parent
-        visible: canvas.spaceHeld
+        visible: root.spaceHeld
         cursorShape: pressed ? Qt.ClosedHandCursor : Qt.OpenHandCursor
         property point last
         onPressed: mouse => last = Qt.point(mouse.x, mouse.y)
         onPositionChanged: mouse => {
-            canvas.panBy(mouse.x - last.x, mouse.y - last.y)
+            root.panBy(mouse.x - last.x, mouse.y - last.y)
             last = Qt.point(mouse.x, mouse.y)
         }
     }
@@ -435,11 +457,14 @@ FocusScope {
         target: Editor
         function onCableRefused(reason) { toast.show("Cable refused: " + reason, Theme.error) }
         function onCommitFailed(reason) { toast.show("Commit failed: " + reason, Theme.error) }
-        function onFilePathChanged() { Qt.callLater(canvas.fitToView) }
+        function onFilePathChanged() {
+            root.autoFit = true
+            root.scheduleFit()
+        }
     }
 
     ZoomControls {
-        canvas: canvas
+        canvas: root
         anchors.right: parent.right
         anchors.bottom: parent.bottom
         anchors.margins: 10
@@ -447,7 +472,7 @@ FocusScope {
 
     QuickAddPopup {
         id: quickAdd
-        canvas: canvas
+        canvas: root
     }
     function openQuickAdd() {
         const v = hover.hovered ? hover.point.position : Qt.point(width / 2, height / 2)
@@ -455,6 +480,7 @@ FocusScope {
     }
 
     Keys.onPressed: event => {
+        autoFit = false
         const ctrl = (event.modifiers & Qt.ControlModifier) !== 0
         switch (event.key) {
         case Qt.Key_Space:
@@ -509,5 +535,5 @@ FocusScope {
         }
     }
 
-    Component.onCompleted: Qt.callLater(fitToView)
+    Component.onCompleted: scheduleFit()
 }

@@ -11,7 +11,7 @@ Item {
     id: node
 
     required property var model
-    required property NodeCanvas canvas
+    required property Item canvas  // the NodeCanvas (typed as Item: the types refer to each other)
 
     readonly property string nodeId: model.nodeId
     readonly property string pending: model.pending
@@ -162,6 +162,7 @@ Item {
 
         onPressed: mouse => {
             node.canvas.forceActiveFocus()
+            node.canvas.autoFit = false
             node.canvas.selectedCable = ""
             additive = (mouse.modifiers & (Qt.ShiftModifier | Qt.ControlModifier)) !== 0
             if (additive || !node.selected)

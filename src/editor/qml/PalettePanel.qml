@@ -8,7 +8,7 @@ import Chronus.Editor
 Rectangle {
     id: panel
 
-    required property NodeCanvas canvas
+    required property Item canvas  // the NodeCanvas (typed as Item: the types refer to each other)
     required property DragProxy dragProxy
     property alias searchField: search
 

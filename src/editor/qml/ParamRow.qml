@@ -196,7 +196,7 @@ Item {
             objectName: "paramChoice-" + row.nodeId + "-" + row.paramId
             enabled: row.interactive
             model: row.choices
-            currentIndex: Math.round(row.value - row.min)
+            currentIndex: Math.round(row.value) // labels are indexed by value
             font.pixelSize: 11
             topInset: 1
             bottomInset: 1
@@ -205,7 +205,7 @@ Item {
             Accessible.name: row.name
             onActivated: index => {
                 Editor.beginGesture()
-                row.setValue(row.min + index)
+                row.setValue(index)
             }
         }
     }

@@ -7,7 +7,7 @@ import Chronus.Editor
 Item {
     id: port
 
-    required property NodeCanvas canvas
+    required property Item canvas  // the NodeCanvas (typed as Item: the types refer to each other)
     required property string nodeId
     required property string portId
     required property string portName

@@ -7,7 +7,7 @@ import Chronus.Editor
 Popup {
     id: popup
 
-    required property NodeCanvas canvas
+    required property Item canvas  // the NodeCanvas (typed as Item: the types refer to each other)
     property point target          // canvas coordinates of the new node
     property string savedFilter: ""
 

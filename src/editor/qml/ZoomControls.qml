@@ -6,7 +6,7 @@ import Chronus.Editor
 Rectangle {
     id: controls
 
-    required property NodeCanvas canvas
+    required property Item canvas  // the NodeCanvas (typed as Item: the types refer to each other)
 
     width: row.implicitWidth + 8
     height: row.implicitHeight + 6
