@@ -30,6 +30,13 @@ Shape {
     readonly property real x1: toItem ? toItem.x : 0
     readonly property real y1: toItem ? toItem.y + toItem.inputY(model.toPortIndex) : 0
     readonly property real bend: Math.max(40, Math.abs(x1 - x0) * 0.5)
+    // The item covers the curve (its control points' hull) so renderers can bound and clip it; the
+    // path is drawn relative to it.
+    readonly property real pad: 6
+    x: Math.min(x0, x1 - bend) - pad
+    y: Math.min(y0, y1) - pad
+    width: Math.max(x0 + bend, x1) + pad - x
+    height: Math.max(y0, y1) + pad - y
 
     objectName: "cable-" + fromId + "." + fromPort + "-" + toId + "." + toPort
     visible: fromItem !== null && toItem !== null
@@ -55,11 +62,11 @@ Shape {
         strokeWidth: cable.selected ? 8 : 0
         fillColor: "transparent"
         capStyle: ShapePath.RoundCap
-        startX: cable.x0; startY: cable.y0
+        startX: cable.x0 - cable.x; startY: cable.y0 - cable.y
         PathCubic {
-            x: cable.x1; y: cable.y1
-            control1X: cable.x0 + cable.bend; control1Y: cable.y0
-            control2X: cable.x1 - cable.bend; control2Y: cable.y1
+            x: cable.x1 - cable.x; y: cable.y1 - cable.y
+            control1X: cable.x0 + cable.bend - cable.x; control1Y: cable.y0 - cable.y
+            control2X: cable.x1 - cable.bend - cable.x; control2Y: cable.y1 - cable.y
         }
     }
     ShapePath {
@@ -69,11 +76,11 @@ Shape {
         capStyle: ShapePath.RoundCap
         strokeStyle: cable.pending === "" ? ShapePath.SolidLine : ShapePath.DashLine
         dashPattern: [3, 2]
-        startX: cable.x0; startY: cable.y0
+        startX: cable.x0 - cable.x; startY: cable.y0 - cable.y
         PathCubic {
-            x: cable.x1; y: cable.y1
-            control1X: cable.x0 + cable.bend; control1Y: cable.y0
-            control2X: cable.x1 - cable.bend; control2Y: cable.y1
+            x: cable.x1 - cable.x; y: cable.y1 - cable.y
+            control1X: cable.x0 + cable.bend - cable.x; control1Y: cable.y0 - cable.y
+            control2X: cable.x1 - cable.bend - cable.x; control2Y: cable.y1 - cable.y
         }
     }
 }

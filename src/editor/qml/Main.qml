@@ -174,6 +174,12 @@ ApplicationWindow {
         onTriggered: canvas.fitToView()
     }
     Action {
+        id: arrangeAction
+        text: qsTr("A&rrange modules")
+        shortcut: "Ctrl+L"
+        onTriggered: canvas.arrange()
+    }
+    Action {
         id: zoomInAction
         text: qsTr("Zoom &in")
         shortcut: StandardKey.ZoomIn
@@ -205,9 +211,12 @@ ApplicationWindow {
 
     Component {
         id: recentItem
-        MenuItem {
+        // An Action, not a MenuItem: menus are popups, not items, so an item made for one warns.
+        Action {
             property string path
-            text: path.substring(path.lastIndexOf("/") + 1) + "  —  " + path
+            property bool brief: false
+            text: brief ? path.substring(path.lastIndexOf("/") + 1)
+                        : path.substring(path.lastIndexOf("/") + 1) + "  —  " + path
             onTriggered: Editor.open(path)
         }
     }
@@ -223,15 +232,23 @@ ApplicationWindow {
             MenuItem { action: openAction }
             MenuItem { action: openExampleAction }
             Menu {
+                id: examplesMenu
+                title: qsTr("E&xamples")
+                Component.onCompleted: {
+                    for (const path of Editor.examples())
+                        addAction(recentItem.createObject(examplesMenu, { path: path, brief: true }))
+                }
+            }
+            Menu {
                 id: recentMenu
                 title: qsTr("Open &recent")
                 enabled: Editor.recentFiles.length > 0
                 // Rebuilt from Editor.recentFiles (QtQml.Models' Instantiator is not in the deps).
                 function rebuild() {
                     while (count > 0)
-                        takeItem(0).destroy()
+                        takeAction(0).destroy()
                     for (const path of Editor.recentFiles)
-                        addItem(recentItem.createObject(recentMenu, { path: path }))
+                        addAction(recentItem.createObject(recentMenu, { path: path }))
                 }
                 Component.onCompleted: rebuild()
             }
@@ -257,6 +274,7 @@ ApplicationWindow {
         Menu {
             title: qsTr("&View")
             MenuItem { action: fitAction }
+            MenuItem { action: arrangeAction }
             MenuItem { action: zoomInAction }
             MenuItem { action: zoomOutAction }
             MenuItem { action: zoomResetAction }

@@ -108,6 +108,52 @@ FocusScope {
         content.y = height / 2 - (y0 + y1) / 2 * z
     }
 
+    // Lays the patch out in columns by signal flow (sources left, `out` right), each column stacked
+    // by the cards' real heights: for patches placed by an agent or written for smaller cards.
+    // One undo step.
+    function arrange() {
+        const ids = Object.keys(nodeMap).filter(id => !nodeMap[id].ghost)
+        const feeds = {}
+        for (let i = 0; i < Editor.cables.count; ++i) {
+            const c = Editor.cables.get(i)
+            if (c.pending === "removed")
+                continue
+            ;(feeds[c.toId] = feeds[c.toId] || []).push(c.fromId)
+        }
+        const depth = {}
+        const depthOf = (id, seen) => {
+            if (depth[id] !== undefined)
+                return depth[id]
+            if (seen.has(id))
+                return 0
+            seen.add(id)
+            let d = 0
+            for (const from of feeds[id] || [])
+                d = Math.max(d, depthOf(from, seen) + 1)
+            return (depth[id] = d)
+        }
+        const columns = []
+        for (const id of ids) {
+            const d = depthOf(id, new Set())
+            ;(columns[d] = columns[d] || []).push(id)
+        }
+        Editor.beginGesture()
+        let x = 40
+        for (const column of columns) {
+            if (!column)
+                continue
+            column.sort((a, b) => nodeMap[a].y - nodeMap[b].y)
+            let y = 40
+            for (const id of column) {
+                Editor.moveNode(id, x, y)
+                y += Math.ceil((nodeMap[id].height + 30) / 20) * 20
+            }
+            x += Math.ceil((Theme.nodeWidth + 90) / 20) * 20
+        }
+        autoFit = true
+        scheduleFit()
+    }
+
     function addAt(type, cx, cy) {
         autoFit = false
         // The drop point lands on the new card's header.
@@ -363,17 +409,22 @@ FocusScope {
                 return source.y
             }
             readonly property real bend: Math.max(40, Math.abs(root.dragEnd.x - x0) * 0.5)
+            // Covers the curve, which is drawn relative to it (as CableItem).
+            x: Math.min(x0, root.dragEnd.x - bend) - 6
+            y: Math.min(y0, root.dragEnd.y) - 6
+            width: Math.max(x0 + bend, root.dragEnd.x) + 6 - x
+            height: Math.max(y0, root.dragEnd.y) + 6 - y
             ShapePath {
                 strokeColor: root.dropNodeId === "" ? Theme.kindColor(root.dragKind)
                            : root.dropProblem === "" ? Theme.ok : Theme.error
                 strokeWidth: 2.5
                 fillColor: "transparent"
                 capStyle: ShapePath.RoundCap
-                startX: liveCable.x0; startY: liveCable.y0
+                startX: liveCable.x0 - liveCable.x; startY: liveCable.y0 - liveCable.y
                 PathCubic {
-                    x: root.dragEnd.x; y: root.dragEnd.y
-                    control1X: liveCable.x0 + liveCable.bend; control1Y: liveCable.y0
-                    control2X: root.dragEnd.x - liveCable.bend; control2Y: root.dragEnd.y
+                    x: root.dragEnd.x - liveCable.x; y: root.dragEnd.y - liveCable.y
+                    control1X: liveCable.x0 + liveCable.bend - liveCable.x; control1Y: liveCable.y0 - liveCable.y
+                    control2X: root.dragEnd.x - liveCable.bend - liveCable.x; control2Y: root.dragEnd.y - liveCable.y
                 }
             }
         }
