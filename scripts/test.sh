@@ -27,7 +27,7 @@ if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
         -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
     cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target tst_spsc_queue tst_audio_ring \
         tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_render_command \
-        tst_frame_ring tst_osc_record tst_editor_controller chronus
+        tst_frame_ring tst_meter_tap tst_osc_record tst_editor_controller chronus
     (cd "$ROOT/build-tsan" && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 600 \
-        -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_engine|tst_render_command|tst_osc_record|tst_editor_controller')
+        -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_engine|tst_render_command|tst_osc_record|tst_meter_tap|tst_editor_controller')
 fi

@@ -1,15 +1,14 @@
 #pragma once
 // The one adapter between a driver and the dual-slot engine: every driver (RtAudio, null, offline)
 // plays the engine through it, so live audio and offline render take the same path. With a
-// RecordTap, every output block also goes to the recorder (see RecordTap.hpp).
+// RecordTap, every output block also goes to the recorder (see RecordTap.hpp); every block goes to
+// the MeterTap the status panel's meter and scope read (see MeterTap.hpp).
 
 #include "audio/AudioCallback.hpp"
+#include "audio/MeterTap.hpp"
 #include "audio/RecordTap.hpp"
 #include "engine/SlotEngine.hpp"
 #include "engine/rt/RealtimeSection.hpp"
-
-#include <atomic>
-#include <cmath>
 
 namespace chronus::audio {
 
@@ -25,19 +24,18 @@ public:
         m_engine.process(out, info.frames);
         if (m_tap)
             m_tap->process(out, info.frames);
-        float peak = 0.0f;
-        for (int i = 0; i < 2 * info.frames; ++i)
-            peak = std::max(peak, std::fabs(out[i]));
-        m_peak.store(peak, std::memory_order_relaxed);
+        m_meter.process(out, info.frames);
     }
 
-    // Any thread. Peak of the last callback's output (for meters).
-    float lastPeak() const noexcept { return m_peak.load(std::memory_order_relaxed); }
+    // Any thread. Peak of the last callback's output over both channels.
+    float lastPeak() const noexcept { return m_meter.peak(); }
+    // Any thread (the meter's own contract). The output's levels and its latest frames.
+    const MeterTap& meter() const noexcept { return m_meter; }
 
 private:
     engine::SlotEngine& m_engine;
     RecordTap* const m_tap;
-    std::atomic<float> m_peak{0.0f};
+    MeterTap m_meter; // written by the audio thread in process()
 };
 
 } // namespace chronus::audio
