@@ -6,16 +6,17 @@ set -euo pipefail
 PACKAGES=(
     # toolchain
     g++ cmake ninja-build pkg-config
-    # Qt 6 and the QML modules the UI and the QML tests import
-    qt6-base-dev qt6-declarative-dev libgl-dev
-    qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
-    qml6-module-qtquick-shapes qml6-module-qtquick-window qml6-module-qtquick-templates
-    qml6-module-qtqml-workerscript qml6-module-qttest
+    # Qt 6, and the QML module the QML tests import (the editor's are in packaging/qml-modules.txt)
+    qt6-base-dev qt6-declarative-dev libgl-dev qml6-module-qttest
     # audio I/O, OSC, files, spectra
     librtaudio-dev liblo-dev liblo-tools libsndfile1-dev libfftw3-dev jackd2
     # measuring what we hear
     sox
+    # packaging: shlibdeps for the .deb, the PNG icons, checks of the metainfo and desktop entry
+    dpkg-dev file librsvg2-bin appstream desktop-file-utils
 )
+# The QML modules the editor imports at run time: one list for this script and the .deb's Depends.
+mapfile -t -O ${#PACKAGES[@]} PACKAGES < <(grep -E '^[a-z0-9]' "$(dirname "${BASH_SOURCE[0]}")/../packaging/qml-modules.txt")
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -32,4 +33,4 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "chronus: installing ${#missing[@]} missing packages: ${missing[*]}" >&2
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,5 +1,7 @@
 #include "CommandLine.hpp"
 
+#include <QCoreApplication>
+
 #include "engine/Types.hpp"
 
 namespace chronus::app {
@@ -64,6 +66,15 @@ engine::Result<audio::OpenedDriver> openAudio(const QString& command, const Audi
         stdErr() << "chronus " << command << ": " << QString::fromStdString(opened->driver->notice()) << "\n";
     stdErr().flush();
     return opened;
+}
+
+QString commandHelp(const QCommandLineParser& parser, const QString& command) {
+    QString help = parser.helpText();
+    const QString program = QCoreApplication::arguments().value(0);
+    const qsizetype at = help.indexOf(program);
+    if (!program.isEmpty() && at >= 0 && at < help.indexOf(QLatin1Char('\n')))
+        help.replace(at, program.size(), QStringLiteral("chronus ") + command);
+    return help;
 }
 
 } // namespace chronus::app

@@ -19,6 +19,9 @@ int usageError(const QString& command, const QString& message);
 // "chronus <command>: <message>"; returns 1.
 int failure(const QString& command, const QString& message);
 
+// The parser's help with "chronus <command>" in its usage line (Qt puts the binary's path there).
+QString commandHelp(const QCommandLineParser& parser, const QString& command);
+
 // --audio, --device, --rate, --block, --ring: the device and the engine's ring.
 void addAudioOptions(QCommandLineParser& parser);
 struct AudioChoice {

@@ -49,7 +49,7 @@ int runPlayCommand(const QStringList& args) {
     if (!parser.parse(args))
         return usageError(parser.errorText());
     if (parser.isSet("help")) {
-        out() << parser.helpText().replace(QLatin1String(qPrintable(args.first())), QLatin1String("chronus play"));
+        out() << commandHelp(parser, kCommand);
         return 0;
     }
     const QStringList positional = parser.positionalArguments();

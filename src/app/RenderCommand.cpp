@@ -39,7 +39,7 @@ int runRenderCommand(const QStringList& args) {
     if (!parser.parse(args))
         return usageError(parser.errorText());
     if (parser.isSet("help")) {
-        out() << parser.helpText().replace(QLatin1String(qPrintable(args.first())), QLatin1String("chronus render"));
+        out() << commandHelp(parser, QStringLiteral("render"));
         return 0;
     }
     const QStringList positional = parser.positionalArguments();

@@ -58,7 +58,7 @@ int runServeCommand(const QStringList& args) {
     if (!parser.parse(args))
         return usageError(parser.errorText());
     if (parser.isSet("help")) {
-        out() << parser.helpText().replace(QLatin1String(qPrintable(args.first())), QLatin1String("chronus serve"));
+        out() << commandHelp(parser, kCommand);
         return 0;
     }
     if (!parser.positionalArguments().isEmpty())

@@ -4,11 +4,14 @@
 #include "PlayCommand.hpp"
 #include "RenderCommand.hpp"
 #include "ServeCommand.hpp"
+#ifdef CHRONUS_WITH_EDITOR
 #include "editor/EditorApp.hpp"
+#endif
 
 #include <QCoreApplication>
 #include <QTextStream>
 
+#include <cstdio>
 #include <cstring>
 
 namespace {
@@ -49,11 +52,16 @@ int main(int argc, char* argv[]) {
     // The editor unless a command is named: `chronus`, `chronus song.json`, `chronus --audio jack`,
     // `chronus editor ...`.
     if (argc < 2 || !isCommand(argv[1])) {
+#ifdef CHRONUS_WITH_EDITOR
         if (argc >= 2 && std::strcmp(argv[1], "editor") == 0) {
             argv[1] = argv[0];
             return chronus::editor::runEditor(argc - 1, argv + 1);
         }
         return chronus::editor::runEditor(argc, argv);
+#else
+        std::fprintf(stderr, "chronus: this build has no editor (CHRONUS_EDITOR=OFF)\n%s", kUsage);
+        return 2;
+#endif
     }
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName("chronus");

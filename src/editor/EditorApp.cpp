@@ -23,6 +23,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 
 // The editor's QML module is linked statically.
 Q_IMPORT_QML_PLUGIN(Chronus_EditorPlugin)
@@ -37,27 +38,7 @@ const QString kCommand = QStringLiteral("editor");
 std::atomic<bool> g_quit{false};
 extern "C" void onQuitSignal(int) { g_quit.store(true); }
 
-// Qt aborts when it cannot reach a display; say it in one line first, and where to go instead.
-bool displayAvailable() {
-    return !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY") ||
-           !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
-}
-} // namespace
-
-int runEditor(int argc, char* argv[]) {
-    if (!displayAvailable()) {
-        std::fprintf(stderr, "chronus: no display for the editor (DISPLAY and WAYLAND_DISPLAY are unset); "
-                             "run 'chronus serve' for the headless engine, or set QT_QPA_PLATFORM=offscreen\n");
-        return 1;
-    }
-    QGuiApplication app(argc, argv);
-    QGuiApplication::setApplicationName(QStringLiteral("chronus"));
-    QGuiApplication::setOrganizationName(QStringLiteral("chronus"));
-    QGuiApplication::setApplicationDisplayName(QStringLiteral("Chronus"));
-    QGuiApplication::setApplicationVersion(QStringLiteral(CHRONUS_VERSION));
-    QGuiApplication::setDesktopFileName(QStringLiteral("chronus"));
-
-    QCommandLineParser parser;
+void addEditorOptions(QCommandLineParser& parser) {
     parser.setApplicationDescription(
         "The Chronus patch editor: patch modules and cables, Commit to hot-swap the audio. It also runs the\n"
         "OSC server (as `chronus serve` does), so an agent can patch while you watch.");
@@ -76,7 +57,49 @@ int runEditor(int argc, char* argv[]) {
     parser.addOption({"restore", "Restore the autosave of an earlier run without asking."});
     parser.addOption({"commit", "Commit the opened patch at start."});
     parser.addOption({"screenshot", "Render the window to FILE (PNG) once it has drawn, then quit.", "FILE"});
-    parser.process(app);
+}
+
+bool asksForHelp(int argc, char* argv[]) {
+    for (int i = 1; i < argc; ++i)
+        for (const char* flag : {"--help", "-h", "--help-all", "--version", "-v"})
+            if (std::strcmp(argv[i], flag) == 0)
+                return true;
+    return false;
+}
+
+// Qt aborts when it cannot reach a display; say it in one line first, and where to go instead.
+bool displayAvailable() {
+    return !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+}
+} // namespace
+
+int runEditor(int argc, char* argv[]) {
+    if (asksForHelp(argc, argv)) { // needs no display
+        QCoreApplication app(argc, argv);
+        QCoreApplication::setApplicationVersion(QStringLiteral(CHRONUS_VERSION));
+        QCommandLineParser parser;
+        addEditorOptions(parser);
+        parser.process(app); // prints and exits
+        return 0;
+    }
+    if (!displayAvailable()) {
+        std::fprintf(stderr, "chronus: no display for the editor (DISPLAY and WAYLAND_DISPLAY are unset); "
+                             "run 'chronus serve' for the headless engine, or set QT_QPA_PLATFORM=offscreen\n");
+        return 1;
+    }
+    QGuiApplication app(argc, argv);
+    QGuiApplication::setApplicationName(QStringLiteral("chronus"));
+    QGuiApplication::setOrganizationName(QStringLiteral("chronus"));
+    QGuiApplication::setApplicationDisplayName(QStringLiteral("Chronus"));
+    QGuiApplication::setApplicationVersion(QStringLiteral(CHRONUS_VERSION));
+    QGuiApplication::setDesktopFileName(QStringLiteral("chronus"));
+
+    QCommandLineParser parser;
+    addEditorOptions(parser);
+    // The audio settings saved in the editor, for what the command line does not say.
+    const QStringList arguments = QCoreApplication::arguments();
+    parser.process(arguments + EditorController::storedAudioArguments(arguments));
 
     const auto usage = [](const QString& message) { return app::usageError(kCommand, message); };
     const auto failure = [](const QString& message) { return app::failure(kCommand, message); };

@@ -5,6 +5,7 @@
 #include "PatchFile.hpp"
 #include "Recorder.hpp"
 
+#include "audio/RtAudioDriver.hpp"
 #include "engine/ModuleRegistry.hpp"
 
 #include <QClipboard>
@@ -193,8 +194,20 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
             syncFromEngine();
     });
     m_externalTimer.start();
+    m_operationTimer.setInterval(5);
+    connect(&m_operationTimer, &QTimer::timeout, this, &EditorController::collectSlotOperation);
     m_recordingTimer.setInterval(200);
-    connect(&m_recordingTimer, &QTimer::timeout, this, &EditorController::recordingChanged);
+    // Recordings also start and stop over OSC: the record button follows, 5 times a second.
+    connect(&m_recordingTimer, &QTimer::timeout, this, [this] {
+        if (!m_recorder)
+            return;
+        const app::RecordingStatus now = m_recorder->status();
+        if (now.recording != m_lastRecording || now.recording || now.path != m_lastRecordingPath) {
+            m_lastRecording = now.recording;
+            m_lastRecordingPath = now.path;
+            emit recordingChanged();
+        }
+    });
 
     QSettings settings;
     settings.beginGroup(settingsGroup());
@@ -226,6 +239,8 @@ void EditorController::setStatusModel(QObject* status) {
 
 void EditorController::setRecorder(app::Recorder* recorder) {
     m_recorder = recorder;
+    if (m_recorder)
+        m_recordingTimer.start();
     emit recordingChanged();
 }
 
@@ -778,7 +793,8 @@ QRectF EditorController::selectionRect() const {
 // The slot protocol. Each operation blocks inside the engine until done; it runs on a worker thread
 // and reports back on the GUI thread.
 
-void EditorController::runSlotOperation(const QString& what, std::function<OperationResult()> operation) {
+void EditorController::runSlotOperation(const QString& what, std::function<OperationResult()> work,
+                                        std::function<void(const OperationResult&)> done) {
     if (m_busy) {
         setMessage(QStringLiteral("%1: still busy with the last operation").arg(what));
         return;
@@ -787,96 +803,128 @@ void EditorController::runSlotOperation(const QString& what, std::function<Opera
         m_worker.join();
     setBusy(true);
     setMessage(what + QStringLiteral("…"));
-    m_worker = std::thread([this, what, operation = std::move(operation)] {
-        OperationResult result = operation();
-        QMetaObject::invokeMethod(
-            this,
-            [this, what, result] {
-                setBusy(false);
-                updateModels();
-                if (!result.error.isEmpty()) {
-                    setMessage(QStringLiteral("%1 failed: %2").arg(what, result.error));
-                    if (result.isCommit)
-                        emit commitFailed(result.error);
-                    return;
-                }
-                setMessage(result.summary);
-                if (result.isCommit) {
-                    writeAutosave();
-                    emit committed(result.activeSlot);
-                }
-            },
-            Qt::QueuedConnection);
+    m_operationWhat = what;
+    m_operationDone = std::move(done);
+    // The worker touches only the engine and plain values; the GUI thread collects the result
+    // (m_operationTimer), so no Qt object crosses threads.
+    m_operationFinished.store(false, std::memory_order_relaxed);
+    m_worker = std::thread([this, work = std::move(work)] {
+        m_operationResult = work();
+        m_operationFinished.store(true, std::memory_order_release);
     });
+    m_operationTimer.start();
+}
+
+void EditorController::collectSlotOperation() {
+    if (!m_operationFinished.load(std::memory_order_acquire))
+        return;
+    m_operationTimer.stop();
+    m_worker.join();
+    const OperationResult result = std::move(m_operationResult);
+    setBusy(false);
+    updateModels();
+    if (!result.error.empty()) {
+        const QString error = fromStd(result.error);
+        setMessage(QStringLiteral("%1 failed: %2").arg(m_operationWhat, error));
+        if (result.isCommit)
+            emit commitFailed(error);
+        return;
+    }
+    if (m_operationDone)
+        m_operationDone(result);
+    if (result.isCommit) {
+        writeAutosave();
+        emit committed(result.activeSlot);
+    }
 }
 
 void EditorController::commit() {
     m_autoCommitTimer.stop();
-    runSlotOperation(QStringLiteral("Commit"), [this] {
-        OperationResult r;
-        r.isCommit = true;
-        auto report = m_engine.commit();
-        if (!report) {
-            r.error = fromStd(report.status().message());
+    runSlotOperation(
+        QStringLiteral("Commit"),
+        [this] {
+            OperationResult r;
+            r.isCommit = true;
+            auto report = m_engine.commit();
+            if (!report) {
+                r.error = report.status().message();
+                return r;
+            }
+            r.activeSlot = report->slot;
+            r.primeMs = report->primeMs;
+            r.commitMs = report->commitMs;
             return r;
-        }
-        r.activeSlot = report->slot;
-        r.summary = QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
-                        .arg(report->slot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
-                        .arg(report->primeMs, 0, 'f', 1)
-                        .arg(report->commitMs, 0, 'f', 1);
-        return r;
-    });
+        },
+        [this](const OperationResult& r) {
+            setMessage(QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
+                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
+                           .arg(r.primeMs, 0, 'f', 1)
+                           .arg(r.commitMs, 0, 'f', 1));
+        });
 }
 
 void EditorController::undoCommit() {
-    runSlotOperation(QStringLiteral("Undo commit"), [this] {
-        OperationResult r;
-        r.isCommit = true;
-        auto report = m_engine.undoCommit();
-        if (!report) {
-            r.error = fromStd(report.status().message());
+    runSlotOperation(
+        QStringLiteral("Undo commit"),
+        [this] {
+            OperationResult r;
+            r.isCommit = true;
+            auto report = m_engine.undoCommit();
+            if (!report) {
+                r.error = report.status().message();
+                return r;
+            }
+            r.activeSlot = report->slot;
             return r;
-        }
-        r.activeSlot = report->slot;
-        r.summary = QStringLiteral("the previous patch plays again (slot %1)")
-                        .arg(report->slot == 0 ? QStringLiteral("A") : QStringLiteral("B"));
-        return r;
-    });
+        },
+        [this](const OperationResult& r) {
+            setMessage(QStringLiteral("the previous patch plays again (slot %1)")
+                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B")));
+        });
 }
 
 void EditorController::abort() {
     m_autoCommitTimer.stop();
     const PatchGraph before = m_lastPending;
-    runSlotOperation(QStringLiteral("Abort"), [this] {
-        OperationResult r;
-        if (auto s = m_engine.abort(); !s)
-            r.error = fromStd(s.message());
-        else
-            r.summary = QStringLiteral("pending edits dropped: the standby follows the committed patch again");
-        return r;
-    });
+    runSlotOperation(
+        QStringLiteral("Abort"),
+        [this] {
+            OperationResult r;
+            if (auto s = m_engine.abort(); !s)
+                r.error = s.message();
+            return r;
+        },
+        [this](const OperationResult&) {
+            setMessage(QStringLiteral("pending edits dropped: the standby follows the committed patch again"));
+        });
     // The abort is undoable: the edits it dropped come back with Ctrl+Z.
     m_undo.push(new SnapshotCommand(*this, QStringLiteral("Abort pending edits"), before, m_engine.committed()));
 }
 
 void EditorController::prime() {
-    runSlotOperation(QStringLiteral("Prime"), [this] {
-        OperationResult r;
-        auto ms = m_engine.prime();
-        if (!ms)
-            r.error = fromStd(ms.status().message());
-        else
-            r.summary = QStringLiteral("standby primed in %1 ms").arg(ms.value(), 0, 'f', 1);
-        return r;
-    });
+    runSlotOperation(
+        QStringLiteral("Prime"),
+        [this] {
+            OperationResult r;
+            auto ms = m_engine.prime();
+            if (!ms)
+                r.error = ms.status().message();
+            else
+                r.primeMs = ms.value();
+            return r;
+        },
+        [this](const OperationResult& r) {
+            setMessage(QStringLiteral("standby primed in %1 ms").arg(r.primeMs, 0, 'f', 1));
+        });
 }
 
 bool EditorController::waitForIdle(int timeoutMs) {
     QElapsedTimer t;
     t.start();
-    while (m_busy && t.elapsed() < timeoutMs)
+    while (m_busy && t.elapsed() < timeoutMs) {
         QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+        collectSlotOperation();
+    }
     return !m_busy;
 }
 
@@ -1104,6 +1152,87 @@ void EditorController::removeAutosaveOnQuit() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Audio settings
+
+namespace {
+const QString kAudioGroup = QStringLiteral("audio");
+const QStringList kBackends{QStringLiteral("auto"), QStringLiteral("jack"), QStringLiteral("pulse"),
+                            QStringLiteral("alsa"), QStringLiteral("null")};
+} // namespace
+
+QVariantMap EditorController::audioSettings() const {
+    QSettings settings;
+    settings.beginGroup(kAudioGroup);
+    return {{QStringLiteral("backend"), settings.value(QStringLiteral("backend"), QStringLiteral("auto"))},
+            {QStringLiteral("device"), settings.value(QStringLiteral("device"), QString())},
+            {QStringLiteral("sampleRate"), settings.value(QStringLiteral("sampleRate"), 48000)},
+            {QStringLiteral("blockSize"), settings.value(QStringLiteral("blockSize"), 64)}};
+}
+
+QStringList EditorController::audioBackends() const { return kBackends; }
+
+QStringList EditorController::audioDevices(const QString& backend) const {
+    QStringList names{QString()};
+    const auto api = audio::RtAudioDriver::apiFromName(toStd(backend));
+    if (!api)
+        return {};
+    auto devices = audio::RtAudioDriver::listDevices(*api);
+    if (devices)
+        for (const audio::DeviceDescription& d : devices.value())
+            names << fromStd(d.name);
+    names.removeDuplicates();
+    return names;
+}
+
+bool EditorController::saveAudioSettings(const QString& backend, const QString& device, int sampleRate, int blockSize) {
+    if (!kBackends.contains(backend)) {
+        setMessage(QStringLiteral("unknown audio backend '%1'").arg(backend));
+        return false;
+    }
+    if (sampleRate < engine::kMinSampleRate || sampleRate > engine::kMaxSampleRate) {
+        setMessage(QStringLiteral("the sample rate must be from 22050 to 192000 Hz"));
+        return false;
+    }
+    if (blockSize < 1 || blockSize > 8192) {
+        setMessage(QStringLiteral("the block size must be from 1 to 8192 frames"));
+        return false;
+    }
+    QSettings settings;
+    settings.beginGroup(kAudioGroup);
+    settings.setValue(QStringLiteral("backend"), backend);
+    settings.setValue(QStringLiteral("device"), device);
+    settings.setValue(QStringLiteral("sampleRate"), sampleRate);
+    settings.setValue(QStringLiteral("blockSize"), blockSize);
+    settings.endGroup();
+    emit audioSettingsChanged();
+    setMessage(QStringLiteral("audio settings saved: %1, %2 Hz, %3 frames; they apply the next time Chronus starts")
+                   .arg(backend)
+                   .arg(sampleRate)
+                   .arg(blockSize));
+    return true;
+}
+
+QStringList EditorController::storedAudioArguments(const QStringList& commandLine) {
+    QSettings settings;
+    settings.beginGroup(kAudioGroup);
+    QStringList args;
+    auto add = [&](const char* option, const char* key) {
+        const QString flag = QStringLiteral("--") + QLatin1String(option);
+        const bool given = std::any_of(commandLine.begin(), commandLine.end(), [&](const QString& a) {
+            return a == flag || a.startsWith(flag + QLatin1Char('='));
+        });
+        const QVariant value = settings.value(QLatin1String(key));
+        if (!given && value.isValid() && !value.toString().isEmpty())
+            args << flag << value.toString();
+    };
+    add("audio", "backend");
+    add("device", "device");
+    add("rate", "sampleRate");
+    add("block", "blockSize");
+    return args;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Recording
 
 void EditorController::toggleRecording() {
@@ -1113,7 +1242,6 @@ void EditorController::toggleRecording() {
     }
     if (m_recorder->status().recording) {
         auto finished = m_recorder->stop();
-        m_recordingTimer.stop();
         if (!finished)
             setMessage(QStringLiteral("recording: ") + fromStd(finished.status().message()));
         else
@@ -1125,7 +1253,6 @@ void EditorController::toggleRecording() {
         if (!started) {
             setMessage(QStringLiteral("recording: ") + fromStd(started.status().message()));
         } else {
-            m_recordingTimer.start();
             setMessage(QStringLiteral("recording to %1").arg(QDir::toNativeSeparators(started.value())));
         }
     }

@@ -24,6 +24,7 @@
 #include <QTimer>
 #include <QUndoStack>
 #include <QUrl>
+#include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
 #include <atomic>
@@ -90,6 +91,10 @@ class EditorController : public QObject {
     Q_PROPERTY(bool audioIsNull READ audioIsNull NOTIFY audioDescriptionChanged FINAL)
     // "OSC 127.0.0.1:5005" or "" when the editor runs no OSC server.
     Q_PROPERTY(QString oscDescription READ oscDescription NOTIFY audioDescriptionChanged FINAL)
+
+    // Audio settings (backend, device, sample rate, block size), kept in QSettings; the next start
+    // uses them unless the command line says otherwise.
+    Q_PROPERTY(QVariantMap audioSettings READ audioSettings NOTIFY audioSettingsChanged FINAL)
 
     // Recording (the same recorder as /record/*).
     Q_PROPERTY(bool recording READ recording NOTIFY recordingChanged FINAL)
@@ -201,6 +206,16 @@ public:
     // Tests and quit: waits (running the event loop) until no slot operation is in progress.
     Q_INVOKABLE bool waitForIdle(int timeoutMs = 5000);
 
+    // --- Audio settings ---
+    QVariantMap audioSettings() const;
+    Q_INVOKABLE QStringList audioBackends() const;
+    // Output device names of a backend ("" = the default output first). Empty for "null".
+    Q_INVOKABLE QStringList audioDevices(const QString& backend) const;
+    // Validates and stores; says in `message` that it applies at the next start.
+    Q_INVOKABLE bool saveAudioSettings(const QString& backend, const QString& device, int sampleRate, int blockSize);
+    // The stored settings as command-line options, for the options the command line left out.
+    static QStringList storedAudioArguments(const QStringList& commandLine);
+
     // --- Recording ---
     Q_INVOKABLE void toggleRecording();
 
@@ -228,6 +243,7 @@ signals:
     void messageChanged();
     void audioDescriptionChanged();
     void recordingChanged();
+    void audioSettingsChanged();
     void cableRefused(const QString& reason);
     // After a commit (or an undo of a commit) took: the slot now active (0 = A, 1 = B).
     void committed(int activeSlot);
@@ -239,11 +255,12 @@ private:
     friend class ParamCommand;
     friend class TextCommand;
     friend class MoveCommand;
+    // What a slot operation's worker hands back: plain values only.
     struct OperationResult {
-        QString error;   // empty: it worked
-        QString summary; // for the message line
+        std::string error; // empty: it worked
         bool isCommit = false;
         int activeSlot = 0;
+        double primeMs = 0.0, commitMs = 0.0;
     };
     QString settingsGroup() const;
     void setMessage(const QString& text);
@@ -267,7 +284,10 @@ private:
     void updateModels();
     void setDocumentPath(const QString& path);
     void addRecent(const QString& path);
-    void runSlotOperation(const QString& what, std::function<OperationResult()> operation);
+    // `work` runs on the worker (engine calls only); `done` on the GUI thread when it worked.
+    void runSlotOperation(const QString& what, std::function<OperationResult()> work,
+                          std::function<void(const OperationResult&)> done);
+    void collectSlotOperation();
     void scheduleAutosave();
 
     engine::SlotEngine& m_engine;
@@ -296,9 +316,16 @@ private:
     QTimer m_autoCommitTimer;
     QTimer m_autosaveTimer;
     QTimer m_recordingTimer;
+    bool m_lastRecording = false;
+    QString m_lastRecordingPath;
     QTimer m_externalTimer;
     std::atomic<bool> m_externalChange{false};
     std::thread m_worker; // runs one slot operation at a time
+    OperationResult m_operationResult; // written by the worker before m_operationFinished
+    std::atomic<bool> m_operationFinished{false};
+    QString m_operationWhat;
+    std::function<void(const OperationResult&)> m_operationDone;
+    QTimer m_operationTimer; // collects the worker's result on the GUI thread
 };
 
 } // namespace chronus::editor

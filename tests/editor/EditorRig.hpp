@@ -3,6 +3,7 @@
 // minus the window. For the controller's tests and the QML tests.
 
 #include "EditorController.hpp"
+#include "Recorder.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/NullDriver.hpp"
 #include "engine/SlotEngine.hpp"
@@ -16,9 +17,10 @@ namespace chronus::editor::test {
 
 struct EditorRig {
     engine::SlotEngine engine;
-    audio::NullDriver driver;
-    audio::EngineCallback callback{engine};
     QTemporaryDir dir;
+    app::Recorder recorder{48000.0, app::RecorderOptions{dir.filePath(QStringLiteral("recordings"))}};
+    audio::EngineCallback callback{engine, &recorder.tap()};
+    audio::NullDriver driver;
     std::unique_ptr<EditorController> controller;
 
     static engine::EngineConfig engineConfig() {
@@ -55,6 +57,7 @@ struct EditorRig {
         if (auto s = driver.start(callback, dc); !s)
             return s.message();
         controller = std::make_unique<EditorController>(engine, m_options);
+        controller->setRecorder(&recorder);
         return {};
     }
     EditorOptions m_options;

@@ -10,6 +10,8 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QFileInfo>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -35,6 +37,12 @@ class TestEditorController : public QObject {
     Q_OBJECT
 
 private slots:
+    void initTestCase() {
+        // Settings (recent files, audio) go to a file of their own, not the user's.
+        QCoreApplication::setOrganizationName(QStringLiteral("chronus-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_editor_controller"));
+        QSettings().clear();
+    }
     void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
 
     void anEditPostsOneCommandOnTheStandbyOnly() {
@@ -337,6 +345,45 @@ private slots:
         c.undo();
         QVERIFY(rig.engine.pending().find("saw1"));
         QCOMPARE(c.pendingChanges(), 1);
+    }
+
+    void audioSettingsAreCheckedAndFillWhatTheCommandLineLeavesOut() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QVERIFY(c.audioBackends().contains(QStringLiteral("jack")));
+        QVERIFY(!c.saveAudioSettings(QStringLiteral("oss"), {}, 48000, 64));
+        QVERIFY(!c.saveAudioSettings(QStringLiteral("jack"), {}, 1000, 64));
+        QVERIFY(!c.saveAudioSettings(QStringLiteral("jack"), {}, 48000, 0));
+        QSignalSpy changed(&c, &EditorController::audioSettingsChanged);
+        QVERIFY(c.saveAudioSettings(QStringLiteral("null"), {}, 44100, 128));
+        QCOMPARE(changed.count(), 1);
+        QCOMPARE(c.audioSettings().value("sampleRate").toInt(), 44100);
+        QVERIFY(c.message().contains(QStringLiteral("next time")));
+        const QStringList args = EditorController::storedAudioArguments({"chronus", "--rate", "96000"});
+        QCOMPARE(args, (QStringList{"--audio", "null", "--block", "128"}));
+    }
+
+    void theRecordButtonRecordsWhatPlays() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QVERIFY(c.open(QUrl::fromLocalFile(c.examples().value(0))));
+        QSignalSpy committed(&c, &EditorController::committed);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        QSignalSpy recording(&c, &EditorController::recordingChanged);
+        c.toggleRecording();
+        QVERIFY(c.recording());
+        QVERIFY(c.recordingPath().startsWith(rig.dir.filePath(QStringLiteral("recordings"))));
+        QTRY_VERIFY_WITH_TIMEOUT(c.recordingSeconds() >= 0.5, 5000);
+        c.toggleRecording();
+        QVERIFY(!c.recording());
+        QVERIFY2(c.message().contains(QStringLiteral("recording saved")), qPrintable(c.message()));
+        QFileInfo file(c.recordingPath());
+        QVERIFY(file.exists());
+        QVERIFY(file.size() > 48000 * 2 * 3 / 2); // at least half a second of 24-bit stereo
+        QVERIFY(recording.count() >= 2);
     }
 
     void sequencerPatternsAreTextAndUndoable() {

@@ -1,0 +1,221 @@
+// chronus_editor_bench: the editor under load, offscreen. A patch of 200 modules and 300 cables is
+// committed on a real engine (null driver); the real Main.qml shows it. Measured:
+//  - start to first frame: from main() to the window's first frameSwapped, patch loaded;
+//  - frame time while panning (middle-button drags on the canvas) and while a node is dragged by
+//    its header: each step is one mouse event, then the time until that frame is swapped;
+//  - time to add a node and to connect a cable: the controller call until the frame showing it.
+// Prints a table and a JSON line; exits 1 when a bar fails (p95 frame <= 16 ms, first frame <= 1.5 s).
+
+#include "EditorController.hpp"
+#include "GraphModels.hpp"
+#include "StatusModel.hpp"
+#include "audio/EngineCallback.hpp"
+#include "audio/NullDriver.hpp"
+#include "engine/SlotEngine.hpp"
+
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QGuiApplication>
+#include <QMouseEvent>
+#include <QQmlApplicationEngine>
+#include <QQuickItem>
+#include <QQuickWindow>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtQml/QQmlExtensionPlugin>
+#include <QtQml/qqml.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+Q_IMPORT_QML_PLUGIN(Chronus_EditorPlugin)
+
+using namespace chronus;
+
+namespace {
+
+QElapsedTimer g_clock; // since main()
+
+struct Stats {
+    double p50 = 0, p95 = 0, max = 0;
+    int n = 0;
+};
+Stats summarise(std::vector<double> v) {
+    Stats s;
+    if (v.empty())
+        return s;
+    std::sort(v.begin(), v.end());
+    auto at = [&](double q) { return v[std::min(v.size() - 1, static_cast<std::size_t>(q * static_cast<double>(v.size())))]; };
+    s.p50 = at(0.5);
+    s.p95 = at(0.95);
+    s.max = v.back();
+    s.n = static_cast<int>(v.size());
+    return s;
+}
+
+// 200 modules on a 20 x 10 grid, 300 cables, all forward (no cycles).
+engine::PatchGraph bigPatch() {
+    engine::PatchGraph g;
+    const char* kinds[] = {"svf", "vca", "distortion", "ladder", "delay", "adsr", "mixer", "biquad"};
+    std::vector<std::string> ids;
+    for (int i = 0; i < 200; ++i) {
+        const char* type = i == 0 ? "saw" : kinds[i % 8];
+        const std::string id = std::string(type) + "_" + std::to_string(i);
+        (void)g.addModule(id, type);
+        (void)g.setPosition(id, 80.0 + 300.0 * (i % 20), 80.0 + 320.0 * (i / 20));
+        ids.push_back(id);
+    }
+    int cables = 0;
+    for (int i = 0; i + 1 < 200 && cables < 300; ++i)
+        cables += g.connect(ids[static_cast<std::size_t>(i)], ids[static_cast<std::size_t>(i + 1)]).ok();
+    for (int i = 0; i + 7 < 200 && cables < 300; ++i) {
+        const auto* to = g.find(ids[static_cast<std::size_t>(i + 7)]);
+        const std::string port = to->type->inputs.size() > 1 ? to->type->inputs[1].id : to->type->inputs[0].id;
+        cables += g.connect(ids[static_cast<std::size_t>(i)], ids[static_cast<std::size_t>(i + 7)] + "." + port).ok();
+    }
+    (void)g.connect(ids.back(), "out");
+    return g;
+}
+
+// Runs the event loop until the window swaps a frame; returns the milliseconds it took.
+double waitFrame(QQuickWindow* window, const QElapsedTimer& since) {
+    QEventLoop loop;
+    QObject::connect(window, &QQuickWindow::frameSwapped, &loop, &QEventLoop::quit);
+    QTimer::singleShot(2000, &loop, &QEventLoop::quit);
+    window->requestUpdate();
+    loop.exec();
+    return static_cast<double>(since.nsecsElapsed()) / 1e6;
+}
+
+void mouse(QQuickWindow* w, QEvent::Type type, QPointF pos, Qt::MouseButton button, Qt::MouseButtons buttons) {
+    QMouseEvent e(type, pos, w->mapToGlobal(pos), button, buttons, Qt::NoModifier);
+    QCoreApplication::sendEvent(w, &e);
+}
+
+std::vector<double> drag(QQuickWindow* w, QPointF from, QPointF step, int steps, Qt::MouseButton button) {
+    std::vector<double> frames;
+    mouse(w, QEvent::MouseButtonPress, from, button, button);
+    QPointF p = from;
+    for (int i = 0; i < steps; ++i) {
+        p += step;
+        QElapsedTimer t;
+        t.start();
+        mouse(w, QEvent::MouseMove, p, Qt::NoButton, button);
+        frames.push_back(waitFrame(w, t));
+    }
+    mouse(w, QEvent::MouseButtonRelease, p, button, Qt::NoButton);
+    waitFrame(w, QElapsedTimer());
+    return frames;
+}
+
+QQuickItem* findItem(QQuickWindow* w, const QString& name) {
+    return w->contentItem()->findChild<QQuickItem*>(name);
+}
+
+} // namespace
+
+int main(int argc, char* argv[]) {
+    g_clock.start();
+    qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen") : qgetenv("QT_QPA_PLATFORM"));
+    QGuiApplication app(argc, argv);
+    QCoreApplication::setOrganizationName(QStringLiteral("chronus-bench"));
+    const int steps = argc > 1 ? std::max(10, std::atoi(argv[1])) : 240;
+
+    engine::EngineConfig config;
+    config.blockSize = 64;
+    engine::SlotEngine engine(config);
+    if (!engine.start()) {
+        std::fprintf(stderr, "engine did not start\n");
+        return 2;
+    }
+    audio::NullDriver driver;
+    audio::EngineCallback callback(engine);
+    audio::DriverConfig dc;
+    dc.blockSize = 256;
+    if (!driver.start(callback, dc)) {
+        std::fprintf(stderr, "null driver did not start\n");
+        return 2;
+    }
+    QTemporaryDir dir;
+    editor::EditorOptions options;
+    options.autosavePath = dir.filePath(QStringLiteral("autosave.json"));
+    editor::EditorController controller(engine, options);
+    editor::StatusModel status(engine, &driver, &callback.meter());
+    status.start();
+    controller.setStatusModel(&status);
+
+    const engine::PatchGraph patch = bigPatch();
+    QElapsedTimer loadTimer;
+    loadTimer.start();
+    if (auto s = engine.loadPending(patch); !s) {
+        std::fprintf(stderr, "load: %s\n", s.message().c_str());
+        return 2;
+    }
+    controller.syncFromEngine();
+    controller.commit();
+    controller.waitForIdle(10000);
+    const double loadMs = static_cast<double>(loadTimer.nsecsElapsed()) / 1e6;
+
+    qmlRegisterSingletonInstance("Chronus.Editor", 1, 0, "Editor", &controller);
+    QQmlApplicationEngine qml;
+    qml.addImportPath(QStringLiteral("qrc:/qt/qml"));
+    qml.load(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/qml/Main.qml")));
+    if (qml.rootObjects().isEmpty())
+        return 2;
+    auto* window = qobject_cast<QQuickWindow*>(qml.rootObjects().first());
+    const double firstFrameMs = waitFrame(window, g_clock);
+    for (int i = 0; i < 10; ++i)
+        waitFrame(window, QElapsedTimer());
+
+    QQuickItem* canvas = findItem(window, QStringLiteral("canvas"));
+    if (!canvas) {
+        std::fprintf(stderr, "no item named 'canvas'\n");
+        return 2;
+    }
+    const QPointF centre = canvas->mapToScene(QPointF(canvas->width() / 2, canvas->height() / 2));
+    // Pan: middle-button drags on empty canvas, right then back.
+    std::vector<double> pan = drag(window, centre, QPointF(4, 2), steps / 2, Qt::MiddleButton);
+    const std::vector<double> back = drag(window, centre, QPointF(-4, -2), steps / 2, Qt::MiddleButton);
+    pan.insert(pan.end(), back.begin(), back.end());
+
+    // Drag a node by its header.
+    QQuickItem* node = findItem(window, QStringLiteral("node-svf_9"));
+    std::vector<double> nodeDrag;
+    if (node) {
+        const QPointF header = node->mapToScene(QPointF(30, 12));
+        nodeDrag = drag(window, header, QPointF(3, 1), steps, Qt::LeftButton);
+    } else {
+        std::fprintf(stderr, "no item named 'node-svf_9'\n");
+    }
+
+    // Add a node; connect a cable.
+    std::vector<double> adds, connects;
+    for (int i = 0; i < 10; ++i) {
+        QElapsedTimer t;
+        t.start();
+        const QString id = controller.addModule(QStringLiteral("lfo"), 6400 + 40 * i, 200);
+        adds.push_back(waitFrame(window, t));
+        QElapsedTimer c;
+        c.start();
+        controller.connectPorts(id, QStringLiteral("out"), QStringLiteral("svf_1"), QStringLiteral("cutoff"));
+        connects.push_back(waitFrame(window, c));
+    }
+
+    const Stats p = summarise(pan), d = summarise(nodeDrag), a = summarise(adds), c = summarise(connects);
+    std::printf("| measure | p50 | p95 | max | n |\n|---|---:|---:|---:|---:|\n");
+    std::printf("| frame while panning (ms) | %.2f | %.2f | %.2f | %d |\n", p.p50, p.p95, p.max, p.n);
+    std::printf("| frame while dragging a node (ms) | %.2f | %.2f | %.2f | %d |\n", d.p50, d.p95, d.max, d.n);
+    std::printf("| add a node, to its frame (ms) | %.2f | %.2f | %.2f | %d |\n", a.p50, a.p95, a.max, a.n);
+    std::printf("| connect a cable, to its frame (ms) | %.2f | %.2f | %.2f | %d |\n", c.p50, c.p95, c.max, c.n);
+    std::printf("| start to first frame (ms) | %.1f | | | 1 |\n", firstFrameMs);
+    std::printf("| load + commit 200 modules (ms) | %.1f | | | 1 |\n", loadMs);
+    std::printf("modules %d, cables %d\n", controller.nodes()->count(), static_cast<int>(engine.pending().cables().size()));
+    const bool pass = p.p95 <= 16.0 && d.p95 <= 16.0 && d.n > 0 && firstFrameMs <= 1500.0;
+    std::printf("{\"pan_p50\":%.3f,\"pan_p95\":%.3f,\"drag_p50\":%.3f,\"drag_p95\":%.3f,\"add_p50\":%.3f,"
+                "\"connect_p50\":%.3f,\"first_frame_ms\":%.1f,\"bars_pass\":%s}\n",
+                p.p50, p.p95, d.p50, d.p95, a.p50, c.p50, firstFrameMs, pass ? "true" : "false");
+    driver.stop();
+    engine.stop();
+    return pass ? 0 : 1;
+}

@@ -1,0 +1,212 @@
+import QtQuick
+import QtQuick.Controls
+import Chronus.Editor
+
+// One parameter of a node, as a compact horizontal bar: name on the left, value with unit on the
+// right, the fill showing where the value sits in its range (logarithmically for frequencies and
+// times). Drag to change (Shift: fine), wheel to step, double-click the value to type one,
+// right-click or double-click the bar to reset. Discrete parameters with labels get a ComboBox.
+Item {
+    id: row
+
+    required property string nodeId
+    required property bool interactive
+    // ParamModel roles.
+    required property string paramId
+    required property string name
+    required property string unit
+    required property real min
+    required property real max
+    required property real value
+    required property string display
+    required property bool discrete
+    required property var choices
+    required property bool changed
+    required property bool logScale
+
+    objectName: "param-" + nodeId + "-" + paramId
+    height: Theme.paramRow
+
+    readonly property bool hasChoices: discrete && choices && choices.length > 0
+    readonly property bool useLog: logScale && min > 0 && max > min
+    readonly property real fraction: toFraction(value)
+
+    function toFraction(v) {
+        if (max <= min)
+            return 0
+        const f = useLog ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min)
+        return Math.max(0, Math.min(1, f))
+    }
+    function fromFraction(f) {
+        f = Math.max(0, Math.min(1, f))
+        let v = useLog ? min * Math.pow(max / min, f) : min + f * (max - min)
+        return discrete ? Math.round(v) : v
+    }
+    function setValue(v) {
+        Editor.setParam(nodeId, paramId, Math.max(min, Math.min(max, v)))
+    }
+
+    Accessible.role: hasChoices ? Accessible.ComboBox : Accessible.Slider
+    Accessible.name: name
+    Accessible.description: display
+
+    // --- The bar ---
+    Rectangle {
+        id: bar
+        visible: !row.hasChoices
+        anchors.fill: parent
+        anchors.topMargin: 2
+        anchors.bottomMargin: 2
+        radius: 3
+        color: Theme.windowBg
+        border.width: barArea.containsMouse || barArea.pressed ? 1 : 0
+        border.color: Theme.accentDim
+
+        Rectangle {
+            x: 0
+            width: Math.max(0, Math.round(row.fraction * parent.width))
+            height: parent.height
+            radius: 3
+            color: row.changed ? Qt.rgba(1.0, 0.72, 0.30, 0.30) : Qt.rgba(1.0, 0.54, 0.24, 0.26)
+        }
+        Rectangle { // the value's edge, easier to read than the fill alone
+            x: Math.min(parent.width - 2, Math.round(row.fraction * parent.width))
+            width: 2
+            height: parent.height
+            color: row.changed ? Theme.changed : Theme.accent
+            opacity: 0.9
+        }
+        Text {
+            anchors.left: parent.left
+            anchors.leftMargin: 6
+            anchors.verticalCenter: parent.verticalCenter
+            width: parent.width * 0.5
+            text: row.name
+            color: Theme.text
+            font.pixelSize: 11
+            elide: Text.ElideRight
+        }
+        Text {
+            id: valueText
+            anchors.right: parent.right
+            anchors.rightMargin: 6
+            anchors.verticalCenter: parent.verticalCenter
+            width: parent.width * 0.48
+            horizontalAlignment: Text.AlignRight
+            text: row.display
+            color: row.changed ? Theme.changed : Theme.text
+            font.pixelSize: 11
+            font.family: Theme.monoFont
+            elide: Text.ElideLeft
+            visible: !editorLoader.active
+        }
+    }
+
+    MouseArea {
+        id: barArea
+        anchors.fill: bar
+        visible: !row.hasChoices
+        enabled: row.interactive
+        hoverEnabled: true
+        preventStealing: true
+        acceptedButtons: Qt.LeftButton | Qt.RightButton
+        cursorShape: Qt.SizeHorCursor
+        property real startX: 0
+        property real startFraction: 0
+        property real wheelTime: 0
+
+        onPressed: mouse => {
+            if (mouse.button === Qt.RightButton) {
+                Editor.resetParam(row.nodeId, row.paramId)
+                return
+            }
+            Editor.beginGesture()
+            startX = mouse.x
+            startFraction = row.fraction
+        }
+        onPositionChanged: mouse => {
+            if (!pressed || !(mouse.buttons & Qt.LeftButton))
+                return
+            const scale = (mouse.modifiers & Qt.ShiftModifier) ? 0.1 : 1.0
+            const f = startFraction + (mouse.x - startX) / width * scale
+            row.setValue(row.fromFraction(f))
+        }
+        onDoubleClicked: mouse => {
+            if (mouse.x > width * 0.5)
+                editorLoader.active = true
+            else
+                Editor.resetParam(row.nodeId, row.paramId)
+        }
+        onWheel: wheel => {
+            const now = Date.now()
+            if (now - wheelTime > 600) // a burst of wheel steps is one undo step
+                Editor.beginGesture()
+            wheelTime = now
+            const notches = wheel.angleDelta.y / 120
+            if (notches === 0)
+                return
+            const step = row.discrete ? Math.sign(notches) : notches * ((wheel.modifiers & Qt.ShiftModifier) ? 0.002 : 0.02)
+            if (row.discrete)
+                row.setValue(row.value + step)
+            else
+                row.setValue(row.fromFraction(row.fraction + step))
+        }
+
+        ToolTip.visible: containsMouse && !pressed && !editorLoader.active
+        ToolTip.delay: 900
+        ToolTip.text: row.name + ": " + row.display + "  (drag, wheel; double-click the value to type; right-click resets)"
+    }
+
+    // Typing a value: a field over the value text; Return applies, Escape cancels.
+    Loader {
+        id: editorLoader
+        active: false
+        anchors.right: parent.right
+        anchors.verticalCenter: parent.verticalCenter
+        width: parent.width * 0.55
+        height: parent.height
+        sourceComponent: TextField {
+            objectName: "paramEditor"
+            text: String(Number(row.value.toPrecision(6)))
+            font.pixelSize: 11
+            font.family: Theme.monoFont
+            padding: 2
+            horizontalAlignment: Text.AlignRight
+            selectByMouse: true
+            Accessible.name: row.name + " value"
+            Component.onCompleted: { forceActiveFocus(); selectAll() }
+            onAccepted: {
+                const v = parseFloat(text)
+                if (!isNaN(v)) {
+                    Editor.beginGesture()
+                    row.setValue(v)
+                }
+                editorLoader.active = false
+            }
+            onActiveFocusChanged: if (!activeFocus) editorLoader.active = false
+            Keys.onEscapePressed: editorLoader.active = false
+        }
+    }
+
+    // --- Discrete choices ---
+    Loader {
+        anchors.fill: parent
+        active: row.hasChoices
+        sourceComponent: ComboBox {
+            objectName: "paramChoice-" + row.nodeId + "-" + row.paramId
+            enabled: row.interactive
+            model: row.choices
+            currentIndex: Math.round(row.value) // labels are indexed by value
+            font.pixelSize: 11
+            topInset: 1
+            bottomInset: 1
+            leftPadding: 6
+            displayText: row.name + ": " + currentText
+            Accessible.name: row.name
+            onActivated: index => {
+                Editor.beginGesture()
+                row.setValue(index)
+            }
+        }
+    }
+}

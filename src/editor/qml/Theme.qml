@@ -1,0 +1,43 @@
+pragma Singleton
+import QtQuick
+
+// The editor's palette and sizes, in one place so every panel agrees. Dark, low-contrast chrome so
+// the signal colours (audio blue, CV amber, gate green) and the accent stand out.
+QtObject {
+    readonly property color windowBg: "#16171b"
+    readonly property color canvasBg: "#1e1f24"
+    readonly property color panel: "#25262c"
+    readonly property color panelRaised: "#2d2e35"
+    readonly property color border: "#383a42"
+    readonly property color gridMinor: "#24252b"
+    readonly property color gridMajor: "#2c2d34"
+    readonly property color text: "#d8dae0"
+    readonly property color textDim: "#8c8f99"
+    readonly property color textFaint: "#5d606a"
+    readonly property color accent: "#ff8a3d"
+    readonly property color accentDim: "#7a4a2a"
+    readonly property color audio: "#4fc3f7"
+    readonly property color cv: "#ffb74d"
+    readonly property color gate: "#81c784"
+    readonly property color added: "#66bb6a"
+    readonly property color changed: "#ffb74d"
+    readonly property color removed: "#ef5350"
+    readonly property color ok: "#66bb6a"
+    readonly property color error: "#ef5350"
+    readonly property color warning: "#ffca28"
+
+    readonly property int nodeWidth: 196
+    readonly property int headerHeight: 34
+    readonly property int portRow: 20
+    readonly property int paramRow: 22
+    readonly property int textRow: 28
+    readonly property int cardRadius: 7
+    readonly property string monoFont: "DejaVu Sans Mono"
+
+    function kindColor(kind) {
+        return kind === "audio" ? audio : kind === "cv" ? cv : kind === "gate" ? gate : textDim
+    }
+    function markColor(mark) {
+        return mark === "added" ? added : mark === "changed" ? changed : mark === "removed" ? removed : border
+    }
+}

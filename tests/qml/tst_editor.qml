@@ -1,0 +1,191 @@
+import QtQuick
+import QtTest
+import Chronus.Editor
+import Chronus.EditorTest
+
+// The editor window with real mouse and key events on real items, against a real engine
+// (tst_editor_quick.cpp): palette drag adds a node, a port drag draws a cable the engine's standby
+// receives, Commit swaps the slots, a refused cable says why, Del and Ctrl+Z.
+TestCase {
+    id: testCase
+    name: "EditorQuick"
+    when: windowShown
+    width: 200
+    height: 100
+
+    Component {
+        id: mainComponent
+        Main {}
+    }
+
+    property Main win: null
+    property NodeCanvas canvas: null
+
+    function init() {
+        failOnWarning(/.?/) // any QML warning fails the test
+        // Each test starts from an empty patch, committed (no ghosts of an earlier test's modules).
+        Editor.newPatch()
+        Editor.palette.filter = ""
+        if (Editor.pendingChanges > 0) {
+            Editor.commit()
+            tryCompare(Editor, "busy", false, 10000)
+        }
+        compare(Editor.pendingChanges, 0)
+        win = createTemporaryObject(mainComponent, testCase)
+        verify(win)
+        win.requestActivate()
+        tryVerify(() => win.active, 5000, "the editor window gets the focus")
+        canvas = findChild(win.contentItem, "canvas")
+        verify(canvas)
+        waitForRendering(win.contentItem)
+    }
+
+    // The node item of `id` once its delegate exists.
+    function nodeItem(id) {
+        let item = null
+        tryVerify(() => (item = findChild(canvas, "node-" + id)) !== null, 3000, "node item " + id)
+        return item
+    }
+    function port(id, dir, portId) {
+        let item = null
+        tryVerify(() => (item = findChild(canvas, "port-" + id + "-" + dir + "-" + portId)) !== null, 3000,
+                  "port " + id + "." + portId)
+        return item
+    }
+    function nodeIds() {
+        const ids = []
+        for (let i = 0; i < Editor.nodes.count; ++i)
+            ids.push(Editor.nodes.get(i).nodeId)
+        return ids
+    }
+    // Press on `from` (an output), move in steps onto `to` (an input), release there.
+    function dragCable(from, to) {
+        const start = from.mapToItem(canvas, from.width, from.height / 2)
+        const end = to.mapToItem(canvas, 0, to.height / 2)
+        mousePress(canvas, start.x, start.y, Qt.LeftButton)
+        for (let i = 1; i <= 8; ++i)
+            mouseMove(canvas, start.x + (end.x - start.x) * i / 8, start.y + (end.y - start.y) * i / 8, 10,
+                      Qt.LeftButton)
+        mouseRelease(canvas, end.x, end.y, Qt.LeftButton)
+    }
+
+    function test_dragModuleFromPaletteAddsNode() {
+        const list = findChild(win.contentItem, "paletteList")
+        const search = findChild(win.contentItem, "paletteSearch")
+        verify(list && search)
+        mouseClick(search)
+        for (const c of "vca")
+            keyClick(c)
+        tryCompare(Editor.palette, "filter", "vca")
+        let entry = null
+        tryVerify(() => (entry = findChild(list, "palette-vca")) !== null, 3000, "palette entry for vca")
+        waitForRendering(list)
+        const before = nodeIds()
+        const start = entry.mapToItem(canvas, 20, entry.height / 2)
+        const drop = Qt.point(canvas.width / 2, canvas.height / 2)
+        mousePress(entry, 20, entry.height / 2, Qt.LeftButton)
+        for (let i = 1; i <= 10; ++i)
+            mouseMove(canvas, start.x + (drop.x - start.x) * i / 10, start.y + (drop.y - start.y) * i / 10, 10,
+                      Qt.LeftButton)
+        mouseRelease(canvas, drop.x, drop.y, Qt.LeftButton)
+
+        tryCompare(Editor.nodes, "count", before.length + 1)
+        const added = nodeIds().filter(id => before.indexOf(id) < 0)
+        compare(added.length, 1)
+        const row = Editor.nodes.get(Editor.nodes.rowOf(added[0]))
+        compare(row.type, "vca")
+        compare(row.pending, "added")
+        // It landed where it was dropped (the header under the pointer).
+        const item = nodeItem(added[0])
+        const dropInCanvas = canvas.canvasPoint(drop.x, drop.y)
+        verify(dropInCanvas.x >= item.x && dropInCanvas.x <= item.x + item.width, "dropped over the card")
+        verify(dropInCanvas.y >= item.y && dropInCanvas.y <= item.y + 40, "dropped on the header")
+        tryVerify(() => EngineProbe.pendingHasModule(added[0]), 3000, "the engine's pending patch has it")
+    }
+
+    function test_portDragConnectsOnStandby() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const vca = Editor.addModule("vca", 340, 60)
+        verify(saw !== "" && vca !== "")
+        canvas.fitToView()
+        const from = port(saw, "out", "out")
+        const to = port(vca, "in", "in")
+        waitForRendering(win.contentItem)
+        const standby = EngineProbe.standbySlot()
+        const active = 1 - standby
+        tryVerify(() => EngineProbe.pendingHasModule(vca), 3000)
+        const editsBefore = EngineProbe.editsApplied(standby)
+        const activeEditsBefore = EngineProbe.editsApplied(active)
+        const cablesBefore = Editor.cables.count
+
+        dragCable(from, to)
+
+        tryCompare(Editor.cables, "count", cablesBefore + 1)
+        tryVerify(() => findChild(canvas, "cable-" + saw + ".out-" + vca + ".in") !== null, 3000, "the cable item")
+        verify(EngineProbe.pendingHasCable(saw, "out", vca, "in"), "the engine's pending patch has the cable")
+        tryVerify(() => EngineProbe.editsApplied(standby) > editsBefore, 5000, "the standby slot applied the connect")
+        compare(EngineProbe.activeSlot(), active)
+        compare(EngineProbe.editsApplied(active), activeEditsBefore, "the active slot got no edit")
+        verify(!EngineProbe.committedHasCable(saw, "out", vca, "in"))
+    }
+
+    function test_commitButtonSwapsSlots() {
+        const saw = Editor.addModule("saw", 40, 40)
+        verify(Editor.connectPorts(saw, "out", "out", "left"))
+        const button = findChild(win.contentItem, "commitButton")
+        verify(button)
+        tryVerify(() => Editor.pendingChanges > 0)
+        verify(button.text.indexOf("(" + Editor.pendingChanges + ")") >= 0, "the button counts the pending edits")
+        const before = EngineProbe.activeSlot()
+
+        mouseClick(button)
+
+        tryCompare(Editor, "busy", false, 10000)
+        tryVerify(() => EngineProbe.activeSlot() === 1 - before, 10000, "the other slot plays")
+        if (Editor.status)
+            tryCompare(Editor.status, "activeSlot", 1 - before, 3000, "the status shows the other slot active")
+        verify(EngineProbe.committedHasCable(saw, "out", "out", "left"))
+        tryCompare(Editor, "pendingChanges", 0)
+    }
+
+    function test_refusedCableShowsReason() {
+        const a = Editor.addModule("vca", 40, 40)
+        const b = Editor.addModule("vca", 360, 40)
+        verify(Editor.connectPorts(a, "out", b, "in"))
+        canvas.fitToView()
+        const toast = findChild(win.contentItem, "refusalToast")
+        verify(toast)
+        verify(!toast.visible)
+        const cables = Editor.cables.count
+
+        // b.out -> a.in closes a loop.
+        dragCable(port(b, "out", "out"), port(a, "in", "in"))
+
+        tryVerify(() => toast.visible, 3000, "the refusal shows")
+        verify(toast.text.indexOf("cycle") >= 0, "it says why: " + toast.text)
+        verify(Editor.message.indexOf("cycle") >= 0)
+        compare(Editor.cables.count, cables)
+        verify(!EngineProbe.pendingHasCable(b, "out", a, "in"))
+    }
+
+    function test_deleteKeyRemovesSelectedNodeAndUndoBringsItBack() {
+        const vca = Editor.addModule("vca", 100, 100)
+        const item = nodeItem(vca)
+        const count = Editor.nodes.count
+        waitForRendering(win.contentItem)
+
+        mouseClick(item, 60, 12) // the header
+        tryVerify(() => item.selected, 2000, "a click selects the node")
+        keyClick(Qt.Key_Delete)
+
+        tryCompare(Editor.nodes, "count", count - 1)
+        tryVerify(() => findChild(canvas, "node-" + vca) === null, 3000, "its item is gone")
+        tryVerify(() => !EngineProbe.pendingHasModule(vca), 3000)
+
+        keyClick(Qt.Key_Z, Qt.ControlModifier)
+
+        tryCompare(Editor.nodes, "count", count)
+        verify(nodeItem(vca))
+        tryVerify(() => EngineProbe.pendingHasModule(vca), 3000, "the engine has it again")
+    }
+}

@@ -1,0 +1,117 @@
+// The editor's QML against the real thing: a dual-slot engine playing through the clock-paced null
+// driver, and the controller `chronus` builds, injected as the `Editor` singleton. tst_editor.qml
+// drives the window with mouse and keys; EngineProbe lets it ask the engine what it got.
+
+#include "EditorController.hpp"
+#include "audio/EngineCallback.hpp"
+#include "audio/NullDriver.hpp"
+#include "engine/SlotEngine.hpp"
+
+#include <QQmlEngine>
+#include <QQuickStyle>
+#include <QTemporaryDir>
+#include <QtQml/qqmlextensionplugin.h>
+#include <QtQuickTest>
+
+#include <memory>
+
+Q_IMPORT_QML_PLUGIN(Chronus_EditorPlugin)
+
+using namespace chronus;
+
+// What the QML test may ask the engine directly (the controller's view of it is under test).
+class EngineProbe : public QObject {
+    Q_OBJECT
+public:
+    explicit EngineProbe(engine::SlotEngine& engine, QObject* parent = nullptr) : QObject(parent), m_engine(engine) {}
+
+    // The slot playing now, by the engine's lock-free stats (0 = A, 1 = B).
+    Q_INVOKABLE int activeSlot() const { return m_engine.stats().activeSlot; }
+    Q_INVOKABLE int standbySlot() const { return 1 - m_engine.stats().activeSlot; }
+    // Structural and pending edits the slot's worker applied (the standby's grows with each edit).
+    Q_INVOKABLE double editsApplied(int slot) const {
+        return static_cast<double>(m_engine.stats().slot[static_cast<std::size_t>(slot & 1)].editsApplied);
+    }
+    // Whether the engine's pending (standby) patch has the cable `from.fromPort -> to.toPort`.
+    Q_INVOKABLE bool pendingHasCable(const QString& from, const QString& fromPort, const QString& to,
+                                     const QString& toPort) const {
+        return hasCable(m_engine.pending(), from, fromPort, to, toPort);
+    }
+    Q_INVOKABLE bool committedHasCable(const QString& from, const QString& fromPort, const QString& to,
+                                       const QString& toPort) const {
+        return hasCable(m_engine.committed(), from, fromPort, to, toPort);
+    }
+    Q_INVOKABLE bool pendingHasModule(const QString& id) const {
+        return m_engine.pending().find(id.toStdString()) != nullptr;
+    }
+
+private:
+    static bool hasCable(const engine::PatchGraph& graph, const QString& from, const QString& fromPort,
+                         const QString& to, const QString& toPort) {
+        const engine::PatchNode* a = graph.find(from.toStdString());
+        const engine::PatchNode* b = graph.find(to.toStdString());
+        if (!a || !b)
+            return false;
+        const engine::PortIndex out = a->type->findOutput(fromPort.toStdString());
+        const engine::PortIndex in = b->type->findInput(toPort.toStdString());
+        for (const engine::Cable& c : graph.cables())
+            if (c.from == a->id && c.fromPort == out && c.to == b->id && c.toPort == in)
+                return true;
+        return false;
+    }
+    engine::SlotEngine& m_engine;
+};
+
+class Setup : public QObject {
+    Q_OBJECT
+public slots:
+    void applicationAvailable() { QQuickStyle::setStyle(QStringLiteral("Fusion")); }
+
+    void qmlEngineAvailable(QQmlEngine* qmlEngine) {
+        qmlEngine->addImportPath(QStringLiteral("qrc:/qt/qml"));
+        if (!m_controller) {
+            if (!m_dir.isValid())
+                qFatal("no temporary directory for the autosave");
+            m_engine = std::make_unique<engine::SlotEngine>();
+            if (auto s = m_engine->start(); !s)
+                qFatal("engine: %s", s.message().c_str());
+            m_callback = std::make_unique<audio::EngineCallback>(*m_engine);
+            audio::DriverConfig config;
+            config.sampleRate = m_engine->config().sampleRate;
+            config.blockSize = m_engine->config().blockSize;
+            config.realtime = false;
+            if (auto s = m_driver.start(*m_callback, config); !s)
+                qFatal("null driver: %s", s.message().c_str());
+            editor::EditorOptions options;
+            options.autosavePath = m_dir.filePath(QStringLiteral("autosave.json"));
+            options.settingsScope = QStringLiteral("tst_editor_quick");
+            m_controller = std::make_unique<editor::EditorController>(*m_engine, options);
+            m_controller->setAudioDescription(QStringLiteral("null driver (test)"), true);
+            m_probe = std::make_unique<EngineProbe>(*m_engine);
+        }
+        qmlRegisterSingletonInstance("Chronus.Editor", 1, 0, "Editor", m_controller.get());
+        qmlRegisterSingletonInstance("Chronus.EditorTest", 1, 0, "EngineProbe", m_probe.get());
+    }
+
+    void cleanupTestCase() {
+        m_driver.stop();
+        m_controller.reset();
+        m_probe.reset();
+        if (m_engine)
+            m_engine->stop();
+        m_callback.reset();
+        m_engine.reset();
+    }
+
+private:
+    QTemporaryDir m_dir;
+    std::unique_ptr<engine::SlotEngine> m_engine;
+    std::unique_ptr<audio::EngineCallback> m_callback;
+    audio::NullDriver m_driver;
+    std::unique_ptr<editor::EditorController> m_controller;
+    std::unique_ptr<EngineProbe> m_probe;
+};
+
+QUICK_TEST_MAIN_WITH_SETUP(tst_editor_quick, Setup)
+
+#include "tst_editor_quick.moc"
