@@ -114,6 +114,8 @@ Rectangle {
                                 .arg(root.status.sampleRate).arg(root.status.blockSize).arg(root.status.ringTarget)
                     color: root.status.health === "ok" ? root.mutedColor : root.textColor
                     font.pixelSize: 11
+                    wrapMode: Text.Wrap // a narrow panel still says the whole problem
+                    maximumLineCount: 2
                     elide: Text.ElideRight
                     Accessible.ignored: true
                 }
@@ -216,6 +218,7 @@ Rectangle {
                             color: slotRow.state === "failed" ? root.errorColor : root.textColor
                             font.pixelSize: 12
                         }
+                        Item { Layout.fillWidth: true }
                         // Flags: small chips, lit when set.
                         Repeater {
                             model: [
@@ -243,15 +246,6 @@ Rectangle {
                                     font.bold: true
                                 }
                             }
-                        }
-                        Item { Layout.fillWidth: true }
-                        Text {
-                            objectName: "dsp_" + slotRow.name
-                            text: qsTr("DSP %1%").arg(root.fixed(100 * slotRow.dspLoad, 0))
-                            color: slotRow.dspLoad >= 1 ? root.errorColor
-                                   : slotRow.dspLoad >= 0.75 ? root.warningColor : root.mutedColor
-                            font.pixelSize: 11
-                            font.family: root.monoFamily
                         }
                     }
 
@@ -309,7 +303,6 @@ Rectangle {
                             }
                         }
                         Text {
-                            Layout.preferredWidth: 92
                             horizontalAlignment: Text.AlignRight
                             text: qsTr("%1 [%2–%3]").arg(root.fixed(slotRow.occupancy, 1))
                                 .arg(root.fixed(slotRow.occupancyMin, 0)).arg(root.fixed(slotRow.occupancyMax, 0))
@@ -319,14 +312,30 @@ Rectangle {
                         }
                     }
 
-                    Text {
-                        objectName: "noneReads_" + slotRow.name
-                        Accessible.role: Accessible.StaticText
-                        Accessible.name: text
-                        text: qsTr("none-reads %1 in the last window · %2 since start")
-                            .arg(slotRow.noneReadsWindow).arg(slotRow.noneReads)
-                        color: Number(slotRow.noneReadsWindow) > 0 ? root.errorColor : root.mutedColor
-                        font.pixelSize: 10
+                    RowLayout {
+                        Layout.fillWidth: true
+                        spacing: 8
+                        Text {
+                            objectName: "noneReads_" + slotRow.name
+                            Accessible.role: Accessible.StaticText
+                            Accessible.name: qsTr("none-reads: %1 in the last window, %2 since start")
+                                .arg(slotRow.noneReadsWindow).arg(slotRow.noneReads)
+                            Layout.fillWidth: true
+                            text: qsTr("none-reads %1 · total %2").arg(slotRow.noneReadsWindow).arg(slotRow.noneReads)
+                            color: Number(slotRow.noneReadsWindow) > 0 ? root.errorColor : root.mutedColor
+                            font.pixelSize: 10
+                            elide: Text.ElideRight
+                        }
+                        Text {
+                            objectName: "dsp_" + slotRow.name
+                            Accessible.role: Accessible.StaticText
+                            Accessible.name: qsTr("Slot %1 DSP load %2%").arg(slotRow.name).arg(Math.round(100 * slotRow.dspLoad))
+                            text: qsTr("DSP %1%").arg(root.fixed(100 * slotRow.dspLoad, 0))
+                            color: slotRow.dspLoad >= 1 ? root.errorColor
+                                   : slotRow.dspLoad >= 0.75 ? root.warningColor : root.mutedColor
+                            font.pixelSize: 10
+                            font.family: root.monoFamily
+                        }
                     }
                 }
             }
@@ -336,7 +345,7 @@ Rectangle {
         GridLayout {
             objectName: "counters"
             Layout.fillWidth: true
-            columns: 4
+            columns: root.width >= 330 ? 4 : 3
             columnSpacing: 6
             rowSpacing: 6
 
