@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 namespace {
 
@@ -38,6 +39,14 @@ Commands:
 Run 'chronus <command> --help' for a command's options.
 )";
 
+// The editor's own arguments: none, options, or a patch file. Anything else is a mistyped command.
+bool opensEditor(int argc, char* argv[]) {
+    if (argc < 2 || argv[1][0] == '-' || std::strcmp(argv[1], "editor") == 0)
+        return true;
+    const std::string_view first(argv[1]);
+    return first.ends_with(".json") || first.find('/') != std::string_view::npos;
+}
+
 bool isCommand(const char* arg) {
     static const char* const kCommands[] = {"play", "ctl", "serve", "render", "help", "--help", "-h", "--version", "-v"};
     for (const char* c : kCommands)
@@ -51,7 +60,7 @@ bool isCommand(const char* arg) {
 int main(int argc, char* argv[]) {
     // The editor unless a command is named: `chronus`, `chronus song.json`, `chronus --audio jack`,
     // `chronus editor ...`.
-    if (argc < 2 || !isCommand(argv[1])) {
+    if (opensEditor(argc, argv) && (argc < 2 || !isCommand(argv[1]))) {
 #ifdef CHRONUS_WITH_EDITOR
         if (argc >= 2 && std::strcmp(argv[1], "editor") == 0) {
             argv[1] = argv[0];

@@ -57,6 +57,7 @@ void addEditorOptions(QCommandLineParser& parser) {
     parser.addOption({"restore", "Restore the autosave of an earlier run without asking."});
     parser.addOption({"commit", "Commit the opened patch at start."});
     parser.addOption({"screenshot", "Render the window to FILE (PNG) once it has drawn, then quit.", "FILE"});
+    parser.addOption({"size", "Window size, e.g. 1920x1080.", "WxH"});
 }
 
 bool asksForHelp(int argc, char* argv[]) {
@@ -203,6 +204,13 @@ int runEditor(int argc, char* argv[]) {
     if (qml.rootObjects().isEmpty())
         return failure("the editor's QML did not load");
     auto* window = qobject_cast<QQuickWindow*>(qml.rootObjects().first());
+    if (parser.isSet("size")) {
+        const QStringList wh = parser.value("size").split(QLatin1Char('x'));
+        const int w = wh.value(0).toInt(), h = wh.value(1).toInt();
+        if (wh.size() != 2 || w < 640 || h < 400 || w > 7680 || h > 4320)
+            return usage("--size must be WIDTHxHEIGHT, from 640x400 to 7680x4320");
+        window->resize(w, h);
+    }
     app::stdOut() << "chronus: editor ready; audio: " << audioText << "; "
                   << (controller.oscDescription().isEmpty() ? QStringLiteral("OSC off") : controller.oscDescription())
                   << "\n";

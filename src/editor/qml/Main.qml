@@ -440,12 +440,16 @@ ApplicationWindow {
             SplitView.minimumWidth: 300
             focus: true
         }
-        // StatusPanel (Editor.status) lands from its own branch; this placeholder keeps the layout.
-        Rectangle {
-            objectName: "statusPanel"
-            color: Theme.panel
+        // The live status of the engine; the QML tests run without a status model.
+        Loader {
+            objectName: "statusPanelLoader"
             SplitView.preferredWidth: 300
             SplitView.minimumWidth: 220
+            active: Editor.status !== null
+            sourceComponent: StatusPanel {
+                objectName: "statusPanel"
+                status: Editor.status
+            }
         }
     }
 
