@@ -20,6 +20,8 @@
 #        bench/run.sh music                                  the tracks and the modules only (~3 minutes)
 #        bench/run.sh osc                                    OSC /mod throughput and send->reply latency
 #                                                            against chronus serve (~4 minutes; not in all)
+#        bench/run.sh editor                                 the editor offscreen: 200 modules, 300 cables
+#                                                            (frame times, add/connect, first frame; ~1 minute)
 #        bench/run.sh soak [SECONDS]                         the JACK soak only (default 30 s;
 #                                                            `bench/run.sh soak 600` is the 10-minute soak)
 #        VOICES="1 16" REPS=1 RUN_CALLGRIND=0 bench/run.sh voice   a quick look
@@ -39,10 +41,10 @@ set -euo pipefail
 MODE="${1:-all}"
 case "$MODE" in
   all|voice|slots|music) ;;
-  osc) ;;
+  osc|editor) ;;
   soak) SOAK_SECONDS="${2:-${SOAK_SECONDS:-30}}" ;;
   -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
-  *) echo "usage: bench/run.sh [all|voice|slots|music|osc|soak [SECONDS]]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh [all|voice|slots|music|osc|editor|soak [SECONDS]]" >&2; exit 2 ;;
 esac
 
 # ------------------------------------------------------------------ settings (override from the environment)
@@ -547,8 +549,27 @@ run_osc() {
   return "$rc"
 }
 
+# ------------------------------------------------------------------ the editor
+# bench/chronus_editor_bench, offscreen (Qt Quick's software renderer: no GPU here), three runs.
+run_editor() {
+  local dir="$RESULTS_DIR/editor" rc=0 run
+  mkdir -p "$dir"
+  { echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')";
+    echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"; } > "$dir/machine.txt"
+  for run in 1 2 3; do
+    log "editor: run $run of 3"
+    QT_QPA_PLATFORM=offscreen "$BUILD_DIR/bench/chronus_editor_bench" > "$dir/run$run.md" 2> "$dir/run$run.log" || rc=1
+    cat "$dir/run$run.md"
+  done
+  echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)" >> "$dir/machine.txt"
+  cat "$dir/machine.txt"
+  if [ "$rc" = 0 ]; then log "editor: the bars pass (results in $dir)"; else log "editor: a bar FAILS (see $dir)"; fi
+  return "$rc"
+}
+
 # ------------------------------------------------------------------ run
 if [ "$MODE" = osc ]; then set +e; ( set -e; run_osc ); exit $?; fi
+if [ "$MODE" = editor ]; then set +e; ( set -e; run_editor ); exit $?; fi
 # Each part runs in a subshell with errexit on (a function called as `f || ...` would run with
 # errexit off); its exit status is collected here.
 rc=0

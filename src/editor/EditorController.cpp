@@ -816,10 +816,12 @@ void EditorController::runSlotOperation(const QString& what, std::function<Opera
 }
 
 void EditorController::collectSlotOperation() {
-    if (!m_operationFinished.load(std::memory_order_acquire))
+    // Once per operation (the timer and waitForIdle() both ask).
+    if (!m_operationFinished.exchange(false, std::memory_order_acq_rel))
         return;
     m_operationTimer.stop();
-    m_worker.join();
+    if (m_worker.joinable())
+        m_worker.join();
     const OperationResult result = std::move(m_operationResult);
     setBusy(false);
     updateModels();
