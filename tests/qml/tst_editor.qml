@@ -188,4 +188,21 @@ TestCase {
         verify(nodeItem(vca))
         tryVerify(() => EngineProbe.pendingHasModule(vca), 3000, "the engine has it again")
     }
+
+    function test_audioSettingsAreSavedForTheNextStart() {
+        const dialog = findChild(win.contentItem, "audioSettingsDialog") || win.audioSettingsDialogForTests
+        verify(dialog, "the audio settings dialog")
+        dialog.open()
+        tryCompare(dialog, "opened", true)
+        const backend = findChild(dialog.contentItem, "audioBackend")
+        const rate = findChild(dialog.contentItem, "audioRate")
+        verify(backend && rate)
+        backend.currentIndex = backend.model.indexOf("null")
+        rate.currentIndex = 1 // 44100 Hz
+        dialog.accept()
+        tryCompare(dialog, "visible", false)
+        compare(Editor.audioSettings.backend, "null")
+        compare(Number(Editor.audioSettings.sampleRate), 44100)
+        verify(Editor.message.indexOf("next time") >= 0, Editor.message)
+    }
 }

@@ -288,6 +288,11 @@ ApplicationWindow {
             MenuSeparator {}
             MenuItem { action: autoCommitAction }
             MenuItem { action: recordAction }
+            MenuSeparator {}
+            MenuItem {
+                text: qsTr("Audio &settings…")
+                onTriggered: audioSettingsDialog.open()
+            }
         }
         Menu {
             title: qsTr("&Help")
@@ -561,6 +566,13 @@ ApplicationWindow {
                            + "Ctrl+Return commits · F fits the patch in view")
             }
         }
+    }
+
+    // For the QML tests (popups are not in the item tree until opened).
+    readonly property alias audioSettingsDialogForTests: audioSettingsDialog
+    AudioSettingsDialog {
+        id: audioSettingsDialog
+        anchors.centerIn: parent
     }
 
     Dialog {

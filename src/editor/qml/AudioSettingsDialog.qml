@@ -1,0 +1,96 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Chronus.Editor
+
+// Audio settings: backend, device, sample rate and block size, kept for the next start (the engine
+// keeps its rate while it runs; the command line's --audio, --device, --rate and --block win).
+Dialog {
+    id: dialog
+    objectName: "audioSettingsDialog"
+    title: qsTr("Audio settings")
+    modal: true
+    standardButtons: Dialog.Save | Dialog.Cancel
+    width: 460
+
+    readonly property var rates: [22050, 44100, 48000, 88200, 96000, 192000]
+    readonly property var blocks: [16, 32, 64, 128, 256, 512, 1024]
+
+    function load() {
+        const s = Editor.audioSettings
+        backend.currentIndex = Math.max(0, backend.model.indexOf(s.backend))
+        refreshDevices(s.device)
+        rate.currentIndex = Math.max(0, rates.indexOf(Number(s.sampleRate)))
+        block.currentIndex = Math.max(0, blocks.indexOf(Number(s.blockSize)))
+    }
+    function refreshDevices(selected) {
+        const names = Editor.audioDevices(backend.currentText)
+        device.model = names.length > 0 ? names : [""]
+        device.currentIndex = Math.max(0, device.model.indexOf(selected))
+    }
+    onAboutToShow: load()
+    onAccepted: Editor.saveAudioSettings(backend.currentText, device.currentText,
+                                         rates[rate.currentIndex], blocks[block.currentIndex])
+
+    GridLayout {
+        width: parent.width
+        columns: 2
+        columnSpacing: 12
+        rowSpacing: 8
+
+        Label { text: qsTr("Now") }
+        Label {
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            color: Editor.audioIsNull ? Theme.changed : Theme.textDim
+            text: Editor.audioDescription
+        }
+        Label { text: qsTr("Backend") }
+        ComboBox {
+            id: backend
+            objectName: "audioBackend"
+            Layout.fillWidth: true
+            model: Editor.audioBackends()
+            Accessible.name: qsTr("Audio backend")
+            onActivated: dialog.refreshDevices("")
+            ToolTip.visible: hovered
+            ToolTip.text: qsTr("auto: JACK if a server runs, else PulseAudio, else ALSA, else the null driver")
+        }
+        Label { text: qsTr("Device") }
+        ComboBox {
+            id: device
+            objectName: "audioDevice"
+            Layout.fillWidth: true
+            displayText: currentText === "" ? qsTr("(default output)") : currentText
+            delegate: ItemDelegate {
+                required property string modelData
+                width: device.width
+                text: modelData === "" ? qsTr("(default output)") : modelData
+            }
+            Accessible.name: qsTr("Output device")
+        }
+        Label { text: qsTr("Sample rate") }
+        ComboBox {
+            id: rate
+            objectName: "audioRate"
+            Layout.fillWidth: true
+            model: dialog.rates.map(r => r + " Hz")
+            Accessible.name: qsTr("Sample rate")
+        }
+        Label { text: qsTr("Block size") }
+        ComboBox {
+            id: block
+            objectName: "audioBlock"
+            Layout.fillWidth: true
+            model: dialog.blocks.map(b => b + " frames")
+            Accessible.name: qsTr("Block size")
+        }
+        Label {
+            Layout.columnSpan: 2
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            color: Theme.textDim
+            text: qsTr("Saved for the next start of Chronus. JACK imposes its own rate and block size.")
+        }
+    }
+}
