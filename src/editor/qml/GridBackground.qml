@@ -17,6 +17,12 @@ Item {
     readonly property int majorEvery: step >= 8 ? 5 : 1
     readonly property real major: minor * majorEvery
 
+    // Theme.gridMinor / gridMajor over the canvas background, as translucent white: the software
+    // renderer takes an opaque item out of everything under it, and a hundred opaque lines cut the
+    // background into thousands of rectangles to clip to on every pan frame.
+    readonly property color minorColor: Qt.rgba(1, 1, 1, 0.028)
+    readonly property color majorColor: Qt.rgba(1, 1, 1, 0.064)
+
     function wrap(v, m) { return ((v % m) + m) % m - m }
 
     Item {
@@ -31,7 +37,7 @@ Item {
                 x: Math.round(index * grid.minor)
                 width: 1
                 height: parent.height
-                color: index % grid.majorEvery === 0 ? Theme.gridMajor : Theme.gridMinor
+                color: index % grid.majorEvery === 0 ? grid.majorColor : grid.minorColor
             }
         }
         Repeater {
@@ -41,7 +47,7 @@ Item {
                 y: Math.round(index * grid.minor)
                 height: 1
                 width: parent.width
-                color: index % grid.majorEvery === 0 ? Theme.gridMajor : Theme.gridMinor
+                color: index % grid.majorEvery === 0 ? grid.majorColor : grid.minorColor
             }
         }
     }
