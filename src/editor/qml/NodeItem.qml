@@ -93,7 +93,7 @@ Item {
             anchors.bottom: parent.bottom
             width: parent.width
             height: parent.radius
-            color: parent.color
+            color: Theme.notOpaque(parent.color)
         }
         Rectangle { // the pending mark's edge
             visible: node.pending === "added" || node.pending === "changed"
@@ -241,7 +241,7 @@ Item {
         y: body.y
         width: body.width
         height: body.height
-        color: Theme.windowBg
+        color: Theme.notOpaque(Theme.windowBg)
     }
     Column {
         id: body
