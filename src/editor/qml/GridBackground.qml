@@ -17,12 +17,6 @@ Item {
     readonly property int majorEvery: step >= 8 ? 5 : 1
     readonly property real major: minor * majorEvery
 
-    // Theme.gridMinor / gridMajor over the canvas background, as translucent white: the software
-    // renderer takes an opaque item out of everything under it, and a hundred opaque lines cut the
-    // background into thousands of rectangles to clip to on every pan frame.
-    readonly property color minorColor: Qt.rgba(1, 1, 1, 0.028)
-    readonly property color majorColor: Qt.rgba(1, 1, 1, 0.064)
-
     function wrap(v, m) { return ((v % m) + m) % m - m }
 
     Item {
@@ -37,7 +31,7 @@ Item {
                 x: Math.round(index * grid.minor)
                 width: 1
                 height: parent.height
-                color: index % grid.majorEvery === 0 ? grid.majorColor : grid.minorColor
+                color: index % grid.majorEvery === 0 ? Theme.gridMajor : Theme.gridMinor
             }
         }
         Repeater {
@@ -47,7 +41,7 @@ Item {
                 y: Math.round(index * grid.minor)
                 height: 1
                 width: parent.width
-                color: index % grid.majorEvery === 0 ? grid.majorColor : grid.minorColor
+                color: index % grid.majorEvery === 0 ? Theme.gridMajor : Theme.gridMinor
             }
         }
     }
