@@ -16,6 +16,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QGuiApplication>
+#include <QImage>
 #include <QMouseEvent>
 #include <QQmlApplicationEngine>
 #include <QQuickItem>
@@ -26,6 +27,7 @@
 #include <QtQml/qqml.h>
 
 #include <algorithm>
+#include <ctime>
 #include <cstdio>
 #include <vector>
 
@@ -95,16 +97,34 @@ void mouse(QQuickWindow* w, QEvent::Type type, QPointF pos, Qt::MouseButton butt
     QCoreApplication::sendEvent(w, &e);
 }
 
-std::vector<double> drag(QQuickWindow* w, QPointF from, QPointF step, int steps, Qt::MouseButton button) {
-    std::vector<double> frames;
+// CPU time of the calling thread (the GUI thread, which also renders with the software backend),
+// in milliseconds: unlike the wall clock it does not count time the 2 cores spent on other work.
+double threadCpuMs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
+}
+
+struct Frames {
+    std::vector<double> wall, cpu;
+    void append(const Frames& o) {
+        wall.insert(wall.end(), o.wall.begin(), o.wall.end());
+        cpu.insert(cpu.end(), o.cpu.begin(), o.cpu.end());
+    }
+};
+
+Frames drag(QQuickWindow* w, QPointF from, QPointF step, int steps, Qt::MouseButton button) {
+    Frames frames;
     mouse(w, QEvent::MouseButtonPress, from, button, button);
     QPointF p = from;
     for (int i = 0; i < steps; ++i) {
         p += step;
         QElapsedTimer t;
         t.start();
+        const double cpu0 = threadCpuMs();
         mouse(w, QEvent::MouseMove, p, Qt::NoButton, button);
-        frames.push_back(waitFrame(w, t));
+        frames.wall.push_back(waitFrame(w, t));
+        frames.cpu.push_back(threadCpuMs() - cpu0);
     }
     mouse(w, QEvent::MouseButtonRelease, p, button, Qt::NoButton);
     waitFrame(w, QElapsedTimer());
@@ -182,6 +202,11 @@ int main(int argc, char* argv[]) {
         std::fprintf(stderr, "no item named 'canvas'\n");
         return 2;
     }
+    // CHRONUS_BENCH_HIDE=<objectName>,...: those items hidden, to see what they cost (e.g. cableLayer,
+    // nodeLayer, grid, statusPanel).
+    for (const QString& name : qEnvironmentVariable("CHRONUS_BENCH_HIDE").split(QLatin1Char(','), Qt::SkipEmptyParts))
+        if (QQuickItem* h = findItem(window, name))
+            h->setVisible(false);
     const QPointF centre = canvas->mapToScene(QPointF(canvas->width() / 2, canvas->height() / 2));
     auto settle = [&] {
         for (int i = 0; i < 5; ++i)
@@ -190,23 +215,30 @@ int main(int argc, char* argv[]) {
     // Pan: middle-button drags on the canvas, right then back; the whole patch in view (fit), then
     // at 100 % (what one works at: a screenful of modules).
     auto panBothWays = [&] {
-        std::vector<double> v = drag(window, centre, QPointF(4, 2), steps / 2, Qt::MiddleButton);
-        const std::vector<double> back = drag(window, centre, QPointF(-4, -2), steps / 2, Qt::MiddleButton);
-        v.insert(v.end(), back.begin(), back.end());
+        Frames v = drag(window, centre, QPointF(4, 2), steps / 2, Qt::MiddleButton);
+        v.append(drag(window, centre, QPointF(-4, -2), steps / 2, Qt::MiddleButton));
         return v;
     };
     QMetaObject::invokeMethod(canvas, "fitToView");
     settle();
     const double fitZoom = canvas->property("zoom").toDouble();
-    const std::vector<double> panFit = panBothWays();
+    // CHRONUS_BENCH_GRAB=<dir>: what was measured, as fit.png and 100.png, to check the looks.
+    const QString grabDir = qEnvironmentVariable("CHRONUS_BENCH_GRAB");
+    auto grab = [&](const char* name) {
+        if (!grabDir.isEmpty())
+            window->grabWindow().save(grabDir + QLatin1Char('/') + QLatin1String(name));
+    };
+    grab("fit.png");
+    const Frames panFit = panBothWays();
     QMetaObject::invokeMethod(canvas, "resetZoom");
     settle();
-    const std::vector<double> pan = panBothWays();
+    grab("100.png");
+    const Frames pan = panBothWays();
 
     // Drag a node by its header, at 100 %, the node brought into view first.
     const QString nodeName = QStringLiteral("node-svf_88");
     QQuickItem* node = findItem(window, nodeName);
-    std::vector<double> nodeDrag;
+    Frames nodeDrag;
     if (node) {
         const QPointF at = node->mapToItem(canvas, QPointF(0, 0));
         QMetaObject::invokeMethod(canvas, "panBy", Q_ARG(QVariant, canvas->width() / 3 - at.x()),
@@ -231,13 +263,16 @@ int main(int argc, char* argv[]) {
         connects.push_back(waitFrame(window, c));
     }
 
-    const Stats p = summarise(pan), f = summarise(panFit), d = summarise(nodeDrag), a = summarise(adds),
+    const Stats p = summarise(pan.wall), f = summarise(panFit.wall), d = summarise(nodeDrag.wall), a = summarise(adds),
                 c = summarise(connects);
-    std::printf("| measure | p50 | p95 | max | n |\n|---|---:|---:|---:|---:|\n");
-    std::printf("| frame while panning at 100 %% (ms) | %.2f | %.2f | %.2f | %d |\n", p.p50, p.p95, p.max, p.n);
-    std::printf("| frame while panning, whole patch in view at %.0f %% (ms) | %.2f | %.2f | %.2f | %d |\n",
-                fitZoom * 100.0, f.p50, f.p95, f.max, f.n);
-    std::printf("| frame while dragging a node at 100 %% (ms) | %.2f | %.2f | %.2f | %d |\n", d.p50, d.p95, d.max, d.n);
+    const Stats pc = summarise(pan.cpu), fc = summarise(panFit.cpu), gc = summarise(nodeDrag.cpu);
+    std::printf("| measure | p50 | p95 | max | n | GUI thread CPU p50 / p95 |\n|---|---:|---:|---:|---:|---:|\n");
+    std::printf("| frame while panning at 100 %% (ms) | %.2f | %.2f | %.2f | %d | %.2f / %.2f |\n", p.p50, p.p95, p.max, p.n,
+                pc.p50, pc.p95);
+    std::printf("| frame while panning, whole patch in view at %.0f %% (ms) | %.2f | %.2f | %.2f | %d | %.2f / %.2f |\n",
+                fitZoom * 100.0, f.p50, f.p95, f.max, f.n, fc.p50, fc.p95);
+    std::printf("| frame while dragging a node at 100 %% (ms) | %.2f | %.2f | %.2f | %d | %.2f / %.2f |\n", d.p50, d.p95,
+                d.max, d.n, gc.p50, gc.p95);
     std::printf("| add a node, to its frame (ms) | %.2f | %.2f | %.2f | %d |\n", a.p50, a.p95, a.max, a.n);
     std::printf("| connect a cable, to its frame (ms) | %.2f | %.2f | %.2f | %d |\n", c.p50, c.p95, c.max, c.n);
     std::printf("| start to first frame (ms) | %.1f | | | 1 |\n", firstFrameMs);
@@ -248,8 +283,10 @@ int main(int argc, char* argv[]) {
                 100.0 * es.slot[0].dspLoad, 100.0 * es.slot[1].dspLoad);
     const bool pass = p.p95 <= 16.0 && d.p95 <= 16.0 && d.n > 0 && firstFrameMs <= 1500.0;
     std::printf("{\"pan_fit_p50\":%.3f,\"pan_fit_p95\":%.3f,\"pan_p50\":%.3f,\"pan_p95\":%.3f,\"drag_p50\":%.3f,\"drag_p95\":%.3f,\"add_p50\":%.3f,"
-                "\"connect_p50\":%.3f,\"first_frame_ms\":%.1f,\"bars_pass\":%s}\n",
-                f.p50, f.p95, p.p50, p.p95, d.p50, d.p95, a.p50, c.p50, firstFrameMs, pass ? "true" : "false");
+                "\"connect_p50\":%.3f,\"first_frame_ms\":%.1f,\"pan_fit_cpu_p50\":%.3f,\"pan_cpu_p50\":%.3f,"
+                "\"drag_cpu_p50\":%.3f,\"bars_pass\":%s}\n",
+                f.p50, f.p95, p.p50, p.p95, d.p50, d.p95, a.p50, c.p50, firstFrameMs, fc.p50, pc.p50, gc.p50,
+                pass ? "true" : "false");
     driver.stop();
     engine.stop();
     return pass ? 0 : 1;

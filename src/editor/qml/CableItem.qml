@@ -39,7 +39,8 @@ Shape {
     height: Math.max(y0, y1) + pad - y
 
     objectName: "cable-" + fromId + "." + fromPort + "-" + toId + "." + toPort
-    visible: fromItem !== null && toItem !== null
+    visible: fromItem !== null && toItem !== null && x < canvas.cullRight && x + width > canvas.cullLeft
+             && y < canvas.cullBottom && y + height > canvas.cullTop
     opacity: pickedUp ? 0.2 : pending === "removed" ? 0.3 : 1.0
     z: selected ? 1 : 0
 

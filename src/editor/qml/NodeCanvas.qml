@@ -42,6 +42,20 @@ FocusScope {
     }
     function nodeItem(id) { return nodeMap[id] ?? null }
 
+    // --- Culling and level of detail ---
+    // Items outside the view leave the scene graph (visible: false; they stay in the tree, so
+    // lookups by objectName still find them): the software renderer walks every item in the graph
+    // on every frame, so without this a pan would cost as much as the whole patch. The rect is the
+    // view snapped outwards to cells of 192 view pixels, so it changes, and the items check
+    // themselves against it, once per cell of panning rather than on every frame.
+    readonly property real cullCell: 192
+    readonly property real cullLeft: Math.floor(-content.x / cullCell) * cullCell / zoom
+    readonly property real cullTop: Math.floor(-content.y / cullCell) * cullCell / zoom
+    readonly property real cullRight: Math.ceil((width - content.x) / cullCell) * cullCell / zoom
+    readonly property real cullBottom: Math.ceil((height - content.y) / cullCell) * cullCell / zoom
+    // Zoomed out, text and controls are too small to read or use: cards draw a summary.
+    readonly property bool detailed: zoom >= 0.45
+
     // --- View mapping ---
     function canvasPoint(vx, vy) { return Qt.point((vx - content.x) / zoom, (vy - content.y) / zoom) }
     function viewCenterInCanvas() { return canvasPoint(width / 2, height / 2) }
@@ -292,6 +306,7 @@ FocusScope {
         color: Theme.canvasBg
     }
     GridBackground {
+        objectName: "grid"
         anchors.fill: parent
         step: 20 * root.zoom // the controller snaps positions to 20
         originX: content.x
@@ -377,6 +392,7 @@ FocusScope {
         // Cables under nodes; the cable being drawn over both.
         Item {
             id: cableLayer
+            objectName: "cableLayer"
             Repeater {
                 id: cables
                 model: Editor.cables
@@ -385,6 +401,7 @@ FocusScope {
         }
         Item {
             id: nodes
+            objectName: "nodeLayer"
             Repeater {
                 model: Editor.nodes
                 delegate: NodeItem { canvas: root }

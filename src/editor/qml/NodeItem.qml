@@ -29,6 +29,7 @@ Item {
     width: Theme.nodeWidth
     height: body.y + body.height + 8
     opacity: ghost ? 0.35 : 1.0
+    visible: x < canvas.cullRight && x + width > canvas.cullLeft && y < canvas.cullBottom && y + height > canvas.cullTop
 
     // Where the cables attach, in node coordinates (CableItem binds to these plus x/y).
     function inputY(index) { return portsTop + index * Theme.portRow + Theme.portRow / 2 }
@@ -92,7 +93,7 @@ Item {
             anchors.bottom: parent.bottom
             width: parent.width
             height: parent.radius
-            color: parent.color
+            color: Theme.notOpaque(parent.color)
         }
         Rectangle { // the pending mark's edge
             visible: node.pending === "added" || node.pending === "changed"
@@ -119,6 +120,7 @@ Item {
                 font.strikeout: node.ghost
             }
             Text {
+                visible: node.canvas.detailed
                 width: parent.width
                 text: node.model.typeName
                 color: Theme.textDim
@@ -231,8 +233,19 @@ Item {
         }
     }
 
+    // Zoomed out: one block where the parameters are (the rows stay, out of the scene graph, and
+    // keep the card's height).
+    Rectangle {
+        visible: !node.canvas.detailed && body.height > 0
+        x: body.x
+        y: body.y
+        width: body.width
+        height: body.height
+        color: Theme.notOpaque(Theme.windowBg)
+    }
     Column {
         id: body
+        visible: node.canvas.detailed
         x: 8
         y: ports.y + ports.height + (node.portRows > 0 ? 6 : 0)
         width: parent.width - 16

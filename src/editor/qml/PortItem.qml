@@ -41,6 +41,7 @@ Item {
     }
 
     Text {
+        visible: port.canvas.detailed
         anchors.verticalCenter: parent.verticalCenter
         anchors.left: port.isInput ? parent.left : undefined
         anchors.right: port.isInput ? undefined : parent.right

@@ -34,6 +34,13 @@ QtObject {
     readonly property int cardRadius: 7
     readonly property string monoFont: "DejaVu Sans Mono"
 
+    // The colour with alpha 252/255: looks the same, but the software renderer does not take the
+    // item out of what is under it. Many small opaque items (one or two per card) cut everything
+    // below them into thousands of clip rectangles, which costs far more than the overdraw saves.
+    function notOpaque(c) {
+        return Qt.rgba(c.r, c.g, c.b, 0.99)
+    }
+
     function kindColor(kind) {
         return kind === "audio" ? audio : kind === "cv" ? cv : kind === "gate" ? gate : textDim
     }
