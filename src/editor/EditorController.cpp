@@ -53,31 +53,41 @@ QString describeIds(const std::vector<std::string>& ids, const QString& verb) {
 
 // ---------------------------------------------------------------------------------------------
 // Undo commands. Each one is recorded after its edit reached the engine; the first redo() that
-// QUndoStack::push() makes is therefore skipped.
-
-// A structural edit: undo gives the standby the patch as it was, redo the patch as it became.
-class SnapshotCommand : public QUndoCommand {
+// QUndoStack::push() makes is therefore skipped (RecordedCommand), later ones apply the edit again.
+class RecordedCommand : public QUndoCommand {
 public:
-    SnapshotCommand(EditorController& c, const QString& text, PatchGraph before, PatchGraph after)
-        : QUndoCommand(text), m_c(c), m_before(std::move(before)), m_after(std::move(after)) {}
-    void undo() override { m_c.applySnapshot(m_before); }
-    void redo() override {
-        if (m_skip) {
-            m_skip = false;
+    using QUndoCommand::QUndoCommand;
+    void redo() final {
+        if (m_recorded) {
+            m_recorded = false;
             return;
         }
-        m_c.applySnapshot(m_after);
+        redoEdit();
     }
+
+protected:
+    virtual void redoEdit() = 0;
+
+private:
+    bool m_recorded = true;
+};
+
+// A structural edit: undo gives the standby the patch as it was, redo the patch as it became.
+class SnapshotCommand : public RecordedCommand {
+public:
+    SnapshotCommand(EditorController& c, const QString& text, PatchGraph before, PatchGraph after)
+        : RecordedCommand(text), m_c(c), m_before(std::move(before)), m_after(std::move(after)) {}
+    void undo() override { m_c.applySnapshot(m_before); }
+    void redoEdit() override { m_c.applySnapshot(m_after); }
 
 private:
     EditorController& m_c;
     PatchGraph m_before, m_after;
-    bool m_skip = true;
 };
 
 // A parameter (or a text form) changed: live on committed modules, so undo plays live too. One
 // gesture (a knob drag) merges into one step.
-class ParamCommand : public QUndoCommand {
+class ParamCommand : public RecordedCommand {
 public:
     enum { Id = 0x5041 };
     ParamCommand(EditorController& c, QString id, QString param, double before, double after, int gesture)
@@ -93,45 +103,31 @@ public:
         return true;
     }
     void undo() override { m_c.applyParam(m_id, m_param, m_before); }
-    void redo() override {
-        if (m_skip) {
-            m_skip = false;
-            return;
-        }
-        m_c.applyParam(m_id, m_param, m_after);
-    }
+    void redoEdit() override { m_c.applyParam(m_id, m_param, m_after); }
 
 private:
     EditorController& m_c;
     QString m_id, m_param;
     double m_before, m_after;
     int m_gesture;
-    bool m_skip = true;
 };
 
-class TextCommand : public QUndoCommand {
+class TextCommand : public RecordedCommand {
 public:
     TextCommand(EditorController& c, QString id, QString name, QString before, QString after)
         : m_c(c), m_id(std::move(id)), m_name(std::move(name)), m_before(std::move(before)), m_after(std::move(after)) {
         setText(QStringLiteral("Set %1.%2").arg(m_id, m_name));
     }
     void undo() override { m_c.applyText(m_id, m_name, m_before); }
-    void redo() override {
-        if (m_skip) {
-            m_skip = false;
-            return;
-        }
-        m_c.applyText(m_id, m_name, m_after);
-    }
+    void redoEdit() override { m_c.applyText(m_id, m_name, m_after); }
 
 private:
     EditorController& m_c;
     QString m_id, m_name, m_before, m_after;
-    bool m_skip = true;
 };
 
 // Nodes moved on the canvas (editor layout only). One drag merges into one step.
-class MoveCommand : public QUndoCommand {
+class MoveCommand : public RecordedCommand {
 public:
     enum { Id = 0x4D4F };
     using Positions = std::map<std::string, QPointF>;
@@ -152,19 +148,12 @@ public:
         return true;
     }
     void undo() override { m_c.applyPositions(m_before); }
-    void redo() override {
-        if (m_skip) {
-            m_skip = false;
-            return;
-        }
-        m_c.applyPositions(m_after);
-    }
+    void redoEdit() override { m_c.applyPositions(m_after); }
 
 private:
     EditorController& m_c;
     Positions m_before, m_after;
     int m_gesture;
-    bool m_skip = true;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -362,11 +351,8 @@ void EditorController::placeUnplaced(const PatchGraph& graph) {
 
 PatchGraph EditorController::document() const {
     PatchGraph doc = m_engine.pending();
-    for (const PatchNode& n : std::vector<PatchNode>(doc.nodes())) {
-        const auto p = m_positions.find(n.id);
-        if (p != m_positions.end())
-            (void)doc.setPosition(n.id, std::round(p->second.x()), std::round(p->second.y()));
-    }
+    for (const auto& [id, p] : m_positions) // ids no longer in the patch are refused: fine
+        (void)doc.setPosition(id, std::round(p.x()), std::round(p.y()));
     return doc;
 }
 

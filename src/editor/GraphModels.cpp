@@ -65,6 +65,17 @@ QString displayValue(const engine::ParamSpec& spec, double value) {
     return unit.isEmpty() ? number : number + QLatin1Char(' ') + unit;
 }
 
+// Every role of one row, by role name (a model's get() for QML and tests).
+QVariantMap rowAsMap(const QAbstractListModel& model, int row) {
+    QVariantMap map;
+    if (row < 0 || row >= model.rowCount())
+        return map;
+    const auto names = model.roleNames();
+    for (auto it = names.begin(); it != names.end(); ++it)
+        map.insert(QString::fromUtf8(it.value()), model.data(model.index(row), it.key()));
+    return map;
+}
+
 bool isLogScale(const engine::ParamSpec& spec) {
     const QString unit = QString::fromUtf8(spec.unit);
     const bool timeOrFrequency = unit == QLatin1String("Hz") || unit == QLatin1String("ms") || unit == QLatin1String("s");
@@ -365,15 +376,7 @@ int NodeModel::rowOf(const QString& id) const {
     return -1;
 }
 
-QVariantMap NodeModel::get(int row) const {
-    QVariantMap map;
-    if (row < 0 || row >= rowCount())
-        return map;
-    const auto names = roleNames();
-    for (auto it = names.begin(); it != names.end(); ++it)
-        map.insert(QString::fromUtf8(it.value()), data(index(row), it.key()));
-    return map;
-}
+QVariantMap NodeModel::get(int row) const { return rowAsMap(*this, row); }
 
 ParamModel* NodeModel::paramsOf(const QString& id) const {
     const int row = rowOf(id);
@@ -507,14 +510,6 @@ void CableModel::update(const PatchGraph& pending, const PatchGraph& committed) 
         emit countChanged();
 }
 
-QVariantMap CableModel::get(int row) const {
-    QVariantMap map;
-    if (row < 0 || row >= rowCount())
-        return map;
-    const auto names = roleNames();
-    for (auto it = names.begin(); it != names.end(); ++it)
-        map.insert(QString::fromUtf8(it.value()), data(index(row), it.key()));
-    return map;
-}
+QVariantMap CableModel::get(int row) const { return rowAsMap(*this, row); }
 
 } // namespace chronus::editor
