@@ -301,7 +301,9 @@ void OscServer::networkLoop() {
     }
 }
 
-bool OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values) {
+// Counts the answer (a reply, or an error if it must become one) before it is queued, so a client
+// that has its answer and then reads counters() sees it counted.
+void OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values) {
     lo_message m = lo_message_new();
     for (const Value& v : values) {
         if (const auto* i = std::get_if<std::int32_t>(&v))
@@ -320,8 +322,9 @@ bool OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, 
         const std::string address = std::holds_alternative<std::string>(values.front()) ? std::get<std::string>(values.front()) : "";
         send(sender, "/error", {address, "the reply is too large for one OSC packet (" + std::to_string(size) +
                                              " bytes, at most " + std::to_string(kMaxReply) + ")"});
-        return false;
+        return;
     }
+    (std::strcmp(path, "/reply") == 0 ? m_replies : m_errors).fetch_add(1);
     if (data) {
         Outgoing o;
         o.packet.assign(static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
@@ -342,17 +345,14 @@ bool OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, 
         }
     }
     lo_message_free(m);
-    return data != nullptr;
 }
 
 void OscServer::reply(const Request& request, std::vector<Value> values) {
     values.insert(values.begin(), request.address);
-    // One count per request: a reply too large to send went out as an /error.
-    (send(request.sender, "/reply", values) ? m_replies : m_errors).fetch_add(1);
+    send(request.sender, "/reply", values); // one count per request: a reply too large goes out as an /error
 }
 
 void OscServer::replyError(const Request& request, const std::string& message) {
-    m_errors.fetch_add(1);
     send(request.sender, "/error", {request.address, message});
 }
 

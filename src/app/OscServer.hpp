@@ -102,7 +102,7 @@ private:
     void reply(const Request& request, std::vector<Value> values);
     void replyError(const Request& request, const std::string& message);
     // False when the reply did not fit a datagram and an /error went instead.
-    bool send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values);
+    void send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values);
     std::vector<Value> statusValues(bool json) const;
     std::vector<Value> recordStatusValues() const;
     void executeRecord(const Request& request);
