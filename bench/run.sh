@@ -554,6 +554,10 @@ run_osc() {
 run_editor() {
   local dir="$RESULTS_DIR/editor" rc=0 run
   mkdir -p "$dir"
+  log "editor: building chronus_editor_bench"
+  echo "ninja -C $BUILD_DIR chronus_editor_bench" >> "$CMDS"
+  ninja -C "$BUILD_DIR" chronus_editor_bench > "$dir/build.log" 2>&1 ||
+    { log "build failed; see $dir/build.log"; tail -30 "$dir/build.log" >&2; exit 2; }
   { echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')";
     echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"; } > "$dir/machine.txt"
   for run in 1 2 3; do

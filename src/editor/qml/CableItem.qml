@@ -59,8 +59,8 @@ Shape {
     readonly property color kindColor: Theme.kindColor(model.kind)
 
     ShapePath { // the halo of a selected cable
-        strokeColor: cable.selected ? Qt.rgba(1.0, 0.54, 0.24, 0.45) : "transparent"
-        strokeWidth: cable.selected ? 8 : 0
+        strokeColor: Qt.rgba(1.0, 0.54, 0.24, 0.45)
+        strokeWidth: cable.selected ? 8 : -1 // negative: not stroked at all (0 would be a hairline)
         fillColor: "transparent"
         capStyle: ShapePath.RoundCap
         startX: cable.x0 - cable.x; startY: cable.y0 - cable.y

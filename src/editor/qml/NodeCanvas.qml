@@ -407,6 +407,21 @@ FocusScope {
                 delegate: NodeItem { canvas: root }
             }
         }
+        // Software renderer only (no GPU): when the view pans or zooms, everything in it is
+        // repainted anyway. This sheet moves with the content, over the cards and cables, so it is
+        // the first thing the renderer finds dirty and the frame's dirty region starts as one
+        // rectangle covering the view. Without it the region grows card by card into hundreds of
+        // fragments, and the renderer's cost per item grows with them (a pan with the whole patch
+        // in view took three times as long). Alpha 1/255: not visible, and almost free to fill.
+        Rectangle {
+            objectName: "repaintSheet"
+            visible: root.GraphicsInfo.api === GraphicsInfo.Software
+            x: root.cullLeft
+            y: root.cullTop
+            width: root.cullRight - root.cullLeft
+            height: root.cullBottom - root.cullTop
+            color: "#01000000"
+        }
         Shape {
             id: liveCable
             visible: root.cableDragging
