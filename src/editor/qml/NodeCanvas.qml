@@ -55,6 +55,8 @@ FocusScope {
     readonly property real cullBottom: Math.ceil((height - content.y) / cullCell) * cullCell / zoom
     // Zoomed out, text and controls are too small to read or use: cards draw a summary.
     readonly property bool detailed: zoom >= 0.45
+    // Qt Quick's software renderer (no GPU; e.g. offscreen): see the repaint sheet below.
+    readonly property bool softwareRendering: GraphicsInfo.api === GraphicsInfo.Software
 
     // --- View mapping ---
     function canvasPoint(vx, vy) { return Qt.point((vx - content.x) / zoom, (vy - content.y) / zoom) }
@@ -415,7 +417,7 @@ FocusScope {
         // in view took three times as long). Alpha 1/255: not visible, and almost free to fill.
         Rectangle {
             objectName: "repaintSheet"
-            visible: root.GraphicsInfo.api === GraphicsInfo.Software
+            visible: root.softwareRendering
             x: root.cullLeft
             y: root.cullTop
             width: root.cullRight - root.cullLeft
