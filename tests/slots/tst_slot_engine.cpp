@@ -110,6 +110,38 @@ std::vector<float> record(SlotRig& rig, double seconds) {
         qWarning("the machine starved or stalled a worker during the recording: recording again");
     }
 }
+// A fault injected into the active slot of a fresh engine playing a 440 Hz sine (its mirror in
+// step), recorded from `before` frames ahead of it to `after` frames past it. If this shared
+// machine starved the mirror's worker too (none-reads), the run proves nothing about the failover:
+// it runs again on a fresh engine, at most 3 times in all (a failover that is not seamless fails
+// every time).
+struct FaultRun {
+    std::unique_ptr<SlotRig> rig;
+    std::vector<float> x;
+    EngineStats stats;
+    int active = 0;
+};
+void runFault(FaultRun& run, Fault fault, double stallMs, std::size_t before, std::size_t after) {
+    for (int attempt = 0;; ++attempt) {
+        run.rig = std::make_unique<SlotRig>(testConfig());
+        SlotRig& r = *run.rig;
+        CHRONUS_VERIFY_OK(r.start());
+        CHRONUS_VERIFY_OK(r.engine.loadPending(sinePatch(440.0)));
+        CHRONUS_VERIFY_OK(r.engine.commit());
+        const int active = r.engine.activeSlot();
+        run.active = active;
+        QVERIFY(waitStats(r.engine, [&](const EngineStats& st) { return st.slot[1 - active].inStep; }));
+        r.recorder.arm();
+        QVERIFY(r.recorder.waitFrames(before));
+        r.engine.injectFault(active, fault, stallMs);
+        QVERIFY(r.recorder.waitFrames(before + after));
+        run.x = leftChannel(r.recorder.take());
+        run.stats = r.engine.stats();
+        if (totalNoneReads(run.stats) == 0 || attempt == 2)
+            return;
+        qWarning("the machine starved the mirror too (none-reads): once more on a fresh engine");
+    }
+}
 } // namespace
 
 class TestSlotEngine : public QObject {
@@ -490,34 +522,16 @@ void TestSlotEngine::liveChangesReachBothSlotsAtTheSameSample() {
 }
 
 void TestSlotEngine::stallFailsOverToTheMirrorSeamlessly() {
-    // If this shared machine starves the mirror's worker too while the active's is stalled (none-
-    // reads), the run proves nothing about the failover: run it again on a fresh engine (at most 3
-    // times in all; a failover that is not seamless fails every time).
-    std::unique_ptr<SlotRig> rigHolder;
-    std::vector<float> x;
-    EngineStats s;
-    for (int attempt = 0;; ++attempt) {
-        rigHolder = std::make_unique<SlotRig>(testConfig());
-        SlotRig& r = *rigHolder;
-        CHRONUS_VERIFY_OK(r.start());
-        CHRONUS_VERIFY_OK(r.engine.loadPending(sinePatch(440.0)));
-        CHRONUS_VERIFY_OK(r.engine.commit());
-        const int active = r.engine.activeSlot();
-        QVERIFY(waitStats(r.engine, [&](const EngineStats& st) { return st.slot[1 - active].inStep; }));
-        r.recorder.arm();
-        QVERIFY(r.recorder.waitFrames(4800));
-        r.engine.injectFault(active, Fault::Stall, 300.0);
-        QVERIFY(r.recorder.waitFrames(4800 + 24000));
-        x = leftChannel(r.recorder.take());
-        s = r.engine.stats();
-        qInfo("stall: failovers %llu, stalls seen by the supervisor %llu, none-reads %llu",
-              static_cast<unsigned long long>(s.failovers), static_cast<unsigned long long>(s.stalls),
-              static_cast<unsigned long long>(totalNoneReads(s)));
-        if (totalNoneReads(s) == 0 || attempt == 2)
-            break;
-        qWarning("the machine starved the mirror too (none-reads): once more on a fresh engine");
-    }
-    SlotRig& rig = *rigHolder;
+    FaultRun run;
+    runFault(run, Fault::Stall, 300.0, 4800, 24000);
+    if (QTest::currentTestFailed())
+        return;
+    SlotRig& rig = *run.rig;
+    const std::vector<float>& x = run.x;
+    const EngineStats& s = run.stats;
+    qInfo("stall: failovers %llu, stalls seen by the supervisor %llu, none-reads %llu",
+          static_cast<unsigned long long>(s.failovers), static_cast<unsigned long long>(s.stalls),
+          static_cast<unsigned long long>(totalNoneReads(s)));
     QVERIFY(s.failovers >= 1); // the injected stall; the machine may add real ones
     QVERIFY(s.failovers <= s.stalls + s.unhealthyBlocks);
     VERIFY_NO_NONE_READS(s);
@@ -608,29 +622,14 @@ void TestSlotEngine::nanNeverReachesTheOutput() {
 }
 
 void TestSlotEngine::workerExceptionFailsOverAndRebuilds() {
-    // As for a stall: a run in which the machine also starved the mirror is run again (at most 3).
-    std::unique_ptr<SlotRig> rigHolder;
-    std::vector<float> x;
-    EngineStats s;
-    int active = 0;
-    for (int attempt = 0;; ++attempt) {
-        rigHolder = std::make_unique<SlotRig>(testConfig());
-        SlotRig& r = *rigHolder;
-        CHRONUS_VERIFY_OK(r.start());
-        CHRONUS_VERIFY_OK(r.engine.loadPending(sinePatch(440.0)));
-        CHRONUS_VERIFY_OK(r.engine.commit());
-        active = r.engine.activeSlot();
-        r.recorder.arm();
-        QVERIFY(r.recorder.waitFrames(2400));
-        r.engine.injectFault(active, Fault::Exception);
-        QVERIFY(r.recorder.waitFrames(2400 + 9600));
-        x = leftChannel(r.recorder.take());
-        s = r.engine.stats();
-        if (totalNoneReads(s) == 0 || attempt == 2)
-            break;
-        qWarning("the machine starved the mirror too (none-reads): once more on a fresh engine");
-    }
-    SlotRig& rig = *rigHolder;
+    FaultRun run;
+    runFault(run, Fault::Exception, 0.0, 2400, 9600);
+    if (QTest::currentTestFailed())
+        return;
+    SlotRig& rig = *run.rig;
+    const std::vector<float>& x = run.x;
+    const EngineStats& s = run.stats;
+    const int active = run.active;
     QCOMPARE(s.slot[active].workerExceptions, std::uint64_t{1});
     QVERIFY(s.failovers >= 1);
     VERIFY_NO_NONE_READS(s);
