@@ -10,49 +10,19 @@ JOBS="$(nproc)"
 # Sanitizer builds with line tables only (-g1): what the reports need (symbolized stacks with
 # lines), at a fraction of full debug info's compile time (the CI budget is three builds). ASan at
 # -O1 (a third of -O2's compile time for the big test sources); TSan at -O2, because its real-time
-# tests need the speed.
+# tests need the speed. The stages run one after another: a build running beside the real-time
+# tests (even at nice 19) starves their workers on a 2-core machine.
 ASAN_FLAGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 TSAN_FLAGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG")
 
 "$ROOT/scripts/build.sh"
-SANITIZERS="${CHRONUS_SANITIZERS:-1}"
-TSAN_TARGETS=(tst_spsc_queue tst_audio_ring tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack
-    tst_slot_engine tst_render_command tst_frame_ring tst_meter_tap tst_osc_record tst_editor_controller chronus)
-
-# The sanitizer builds compile in the background, at the lowest priority, while the tests before
-# them run (mostly real-time waits; the audio threads are SCHED_FIFO when allowed): about 8 minutes
-# off a CI run. Their output goes to a log, shown when a build fails.
-background_build() { # DIR LOG [targets...]
-    local dir="$1" log="$2"
-    shift 2
-    local targets=()
-    if [ $# -gt 0 ]; then targets=(--target "$@"); fi
-    nice -n 19 cmake --build "$dir" --parallel "$JOBS" "${targets[@]}" >"$log" 2>&1
-}
-trap 'kill $(jobs -p) 2>/dev/null || true' EXIT # a failing stage stops the builds behind it
-finish_build() { # PID LOG NAME
-    if ! wait "$1"; then
-        tail -60 "$2" >&2
-        echo "the $3 build failed (log: $2)" >&2
-        exit 1
-    fi
-}
-
-if [ "$SANITIZERS" != 0 ]; then
-    cmake -S "$ROOT" -B "$ROOT/build-asan" -G Ninja "${ASAN_FLAGS[@]}" \
-        -DCHRONUS_SANITIZE=address -DCHRONUS_BUILD_BENCH=OFF -DCHRONUS_EDITOR=OFF >/dev/null
-    background_build "$ROOT/build-asan" "$ROOT/build-asan/build.log" &
-    ASAN_PID=$!
-fi
 (cd "$BUILD_DIR" && ctest --output-on-failure --timeout 300 "$@")
 
-if [ "$SANITIZERS" != 0 ]; then
+if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
     echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
-    finish_build "$ASAN_PID" "$ROOT/build-asan/build.log" ASan
-    cmake -S "$ROOT" -B "$ROOT/build-tsan" -G Ninja "${TSAN_FLAGS[@]}" \
-        -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
-    background_build "$ROOT/build-tsan" "$ROOT/build-tsan/build.log" "${TSAN_TARGETS[@]}" &
-    TSAN_PID=$!
+    cmake -S "$ROOT" -B "$ROOT/build-asan" -G Ninja "${ASAN_FLAGS[@]}" \
+        -DCHRONUS_SANITIZE=address -DCHRONUS_BUILD_BENCH=OFF -DCHRONUS_EDITOR=OFF >/dev/null
+    cmake --build "$ROOT/build-asan" --parallel "$JOBS"
     # The editor (GUI-thread Qt code, covered by the plain run and by TSan below) is left out here.
     # The registry sweep runs a third of its rows here; the agent walkthrough plays 30 s in real
     # time and says nothing about memory that the OSC and ctl tests do not.
@@ -60,7 +30,11 @@ if [ "$SANITIZERS" != 0 ]; then
         ctest --output-on-failure --timeout 600 -E tst_agent_walkthrough "$@")
 
     echo "== ThreadSanitizer (concurrency tests) =="
-    finish_build "$TSAN_PID" "$ROOT/build-tsan/build.log" TSan
+    cmake -S "$ROOT" -B "$ROOT/build-tsan" -G Ninja "${TSAN_FLAGS[@]}" \
+        -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target tst_spsc_queue tst_audio_ring \
+        tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_render_command \
+        tst_frame_ring tst_meter_tap tst_osc_record tst_editor_controller chronus
     (cd "$ROOT/build-tsan" && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 600 \
         -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_engine|tst_render_command|tst_osc_record|tst_meter_tap|tst_editor_controller')
 fi
