@@ -79,11 +79,14 @@ private slots:
         EditorRig rig;
         START_RIG(rig);
         EditorController& c = *rig.controller;
+        const auto start = edits(rig.engine, rig.engine.standbySlot());
         const QString a = c.addModule(QStringLiteral("svf"), 0, 0);
         const QString b = c.addModule(QStringLiteral("svf"), 300, 0);
         QVERIFY(c.connectPorts(a, QStringLiteral("lp"), b, QStringLiteral("in")));
         QSignalSpy refused(&c, &EditorController::cableRefused);
-        const auto before = edits(rig.engine, rig.engine.standbySlot());
+        // The standby applies edits on its own thread: count from when these three are in.
+        QTRY_COMPARE(edits(rig.engine, rig.engine.standbySlot()), start + 3);
+        const auto before = start + 3;
         QVERIFY(!c.connectionProblem(b, QStringLiteral("lp"), a, QStringLiteral("in")).isEmpty());
         QVERIFY(!c.connectPorts(b, QStringLiteral("lp"), a, QStringLiteral("in")));
         QCOMPARE(refused.count(), 1);
