@@ -29,7 +29,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -380,26 +379,9 @@ struct OscRig {
         return {};
     }
 
-    // Records `seconds` of output from now on; the left channel.
-    // Records `seconds` of output (left channel). A recording during which the machine starved or
-    // stalled a worker (none-reads, a failover: this shared VM, not the engine) is taken again, at
-    // most 3 times, so what the tests measure is the engine's output.
+    // Records `seconds` of output (left channel), again if the machine disturbed it (SlotRig.hpp).
     std::vector<float> record(double seconds) {
-        const auto frames = static_cast<std::size_t>(seconds * engine.config().sampleRate);
-        for (int attempt = 0;; ++attempt) {
-            const engine::EngineStats before = engine.stats();
-            recorder.arm();
-            if (!recorder.waitFrames(frames))
-                return {};
-            std::vector<float> x = leftChannel(recorder.take());
-            const engine::EngineStats after = engine.stats();
-            const bool disturbed = after.slot[0].noneReads + after.slot[1].noneReads !=
-                                       before.slot[0].noneReads + before.slot[1].noneReads ||
-                                   after.failovers != before.failovers || after.stalls != before.stalls;
-            if (!disturbed || attempt == 3)
-                return x;
-            std::fprintf(stderr, "the machine starved or stalled a worker during a recording: recording again\n");
-        }
+        return recordUndisturbed(engine, recorder, static_cast<std::size_t>(seconds * engine.config().sampleRate));
     }
 
     std::uint64_t noneReads() const {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <span>
 #include <thread>
 #include <vector>
@@ -76,6 +77,32 @@ inline std::vector<float> leftChannel(std::span<const float> interleaved) {
     for (std::size_t i = 0; i < left.size(); ++i)
         left[i] = interleaved[2 * i];
     return left;
+}
+
+inline std::uint64_t totalNoneReads(const engine::EngineStats& s) { return s.slot[0].noneReads + s.slot[1].noneReads; }
+
+// Whether the machine disturbed the engine between two snapshots: a worker starved (none-reads)
+// or stalled (the supervisor asked for a failover). On a shared 2-core VM that happens now and
+// then for reasons that are not the engine's; a measurement taken across it proves nothing.
+inline bool disturbed(const engine::EngineStats& before, const engine::EngineStats& after) {
+    return totalNoneReads(after) != totalNoneReads(before) || after.failovers != before.failovers ||
+           after.stalls != before.stalls;
+}
+
+// Records `frames` frames of output (left channel); a recording the machine disturbed is taken
+// again, at most 3 times, so what is measured is the engine's output. Empty on timeout.
+inline std::vector<float> recordUndisturbed(const engine::SlotEngine& engine, RecordingCallback& recorder,
+                                            std::size_t frames) {
+    for (int attempt = 0;; ++attempt) {
+        const engine::EngineStats before = engine.stats();
+        recorder.arm();
+        if (!recorder.waitFrames(frames))
+            return {};
+        std::vector<float> x = leftChannel(recorder.take());
+        if (!disturbed(before, engine.stats()) || attempt == 3)
+            return x;
+        std::fprintf(stderr, "the machine starved or stalled a worker during a recording: recording again\n");
+    }
 }
 
 struct SlotRig {

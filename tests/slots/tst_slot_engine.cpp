@@ -18,6 +18,9 @@
 using namespace chronus;
 using namespace chronus::engine;
 using chronus::test::leftChannel;
+using chronus::test::disturbed;
+using chronus::test::recordUndisturbed;
+using chronus::test::totalNoneReads;
 using chronus::test::SlotRig;
 
 namespace {
@@ -57,7 +60,6 @@ double rmsDb(const std::vector<float>& x, std::size_t from, std::size_t n) {
     return 10.0 * std::log10(sum / static_cast<double>(n) + 1e-30);
 }
 
-std::uint64_t totalNoneReads(const EngineStats& s) { return s.slot[0].noneReads + s.slot[1].noneReads; }
 
 // Under a sanitizer the workers run several times slower: a dropout there says something about the
 // instrumentation, not the engine. Those builds check memory and races; the plain build checks
@@ -87,28 +89,9 @@ template <class F> bool waitStats(const SlotEngine& e, F&& condition, int ms = 5
     return true;
 }
 
-// Whether the machine disturbed the engine between two snapshots: a worker starved (none-reads)
-// or stalled (the supervisor asked for a failover). On this shared 2-core VM that happens now and
-// then for reasons that are not the engine's; a measurement taken across it proves nothing.
-bool disturbed(const EngineStats& before, const EngineStats& after) {
-    return totalNoneReads(after) != totalNoneReads(before) || after.failovers != before.failovers ||
-           after.stalls != before.stalls;
-}
-
-// Records `seconds` of output, returns the left channel. A recording the machine disturbed is
-// taken again (at most 3 times), so what is measured is the engine's output.
+// Records `seconds` of output (left channel), again if the machine disturbed it (SlotRig.hpp).
 std::vector<float> record(SlotRig& rig, double seconds) {
-    const auto frames = static_cast<std::size_t>(seconds * kRate);
-    for (int attempt = 0;; ++attempt) {
-        const EngineStats before = rig.engine.stats();
-        rig.recorder.arm();
-        if (!rig.recorder.waitFrames(frames))
-            return {};
-        std::vector<float> x = leftChannel(rig.recorder.take());
-        if (!disturbed(before, rig.engine.stats()) || attempt == 3)
-            return x;
-        qWarning("the machine starved or stalled a worker during the recording: recording again");
-    }
+    return recordUndisturbed(rig.engine, rig.recorder, static_cast<std::size_t>(seconds * kRate));
 }
 // A fault injected into the active slot of a fresh engine playing a 440 Hz sine (its mirror in
 // step), recorded from `before` frames ahead of it to `after` frames past it. If this shared
