@@ -228,12 +228,16 @@ void TestStatusModel::workerFaultMakesHealthLeaveOk() {
     QTRY_VERIFY_WITH_TIMEOUT(model.slotModel()->data(model.slotModel()->index(1 - active), SlotStatusModel::InStepRole).toBool(),
                              5000);
     const qulonglong failovers = model.failovers();
+    // Every slot the panel showed as active from the fault on: on a busy machine the new active slot
+    // may itself stall later and fail back to the rebuilt one, so the last value proves nothing.
+    QList<int> activeShown;
+    connect(&model, &StatusModel::activeSlotChanged, &model, [&] { activeShown << model.activeSlot(); });
     rig.engine.injectFault(active, engine::Fault::Exception);
     QTRY_VERIFY_WITH_TIMEOUT(model.failovers() > failovers, 5000);
     QTRY_VERIFY_WITH_TIMEOUT(model.health() != QStringLiteral("ok"), 5000);
     QVERIFY2(model.healthText().contains(QStringLiteral("failover")) || model.healthText().contains(QStringLiteral("failed")),
              qPrintable(model.healthText()));
-    QCOMPARE(model.activeSlot(), 1 - active);
+    QTRY_VERIFY_WITH_TIMEOUT(activeShown.contains(1 - active), 5000);
     qInfo("health after the fault: %s", qPrintable(seen.join(QStringLiteral(" | "))));
 }
 
