@@ -113,12 +113,14 @@ struct Frames {
     }
 };
 
-Frames drag(QQuickWindow* w, QPointF from, QPointF step, int steps, Qt::MouseButton button) {
+// One press, `steps` moves (`step` each, back the other way for the second half when `andBack`:
+// the pointer stays over what it drags), one release.
+Frames drag(QQuickWindow* w, QPointF from, QPointF step, int steps, Qt::MouseButton button, bool andBack = false) {
     Frames frames;
     mouse(w, QEvent::MouseButtonPress, from, button, button);
     QPointF p = from;
     for (int i = 0; i < steps; ++i) {
-        p += step;
+        p += andBack && i >= steps / 2 ? -step : step;
         QElapsedTimer t;
         t.start();
         const double cpu0 = threadCpuMs();
@@ -228,25 +230,28 @@ int main(int argc, char* argv[]) {
         if (!grabDir.isEmpty())
             window->grabWindow().save(grabDir + QLatin1Char('/') + QLatin1String(name));
     };
+    // CHRONUS_BENCH_ONLY=fit,pan,drag: only those measures (to profile one of them).
+    const QStringList only = qEnvironmentVariable("CHRONUS_BENCH_ONLY").split(QLatin1Char(','), Qt::SkipEmptyParts);
+    auto measure = [&](const char* name) { return only.isEmpty() || only.contains(QLatin1String(name)); };
     grab("fit.png");
-    const Frames panFit = panBothWays();
+    const Frames panFit = measure("fit") ? panBothWays() : Frames{};
     QMetaObject::invokeMethod(canvas, "resetZoom");
     settle();
     grab("100.png");
-    const Frames pan = panBothWays();
+    const Frames pan = measure("pan") ? panBothWays() : Frames{};
 
     // Drag a node by its header, at 100 %, the node brought into view first.
     const QString nodeName = QStringLiteral("node-svf_88");
     QQuickItem* node = findItem(window, nodeName);
     Frames nodeDrag;
-    if (node) {
+    if (node && measure("drag")) {
         const QPointF at = node->mapToItem(canvas, QPointF(0, 0));
         QMetaObject::invokeMethod(canvas, "panBy", Q_ARG(QVariant, canvas->width() / 3 - at.x()),
                                   Q_ARG(QVariant, canvas->height() / 3 - at.y()));
         settle();
         const QPointF header = node->mapToScene(QPointF(40, 12));
-        nodeDrag = drag(window, header, QPointF(3, 1), steps, Qt::LeftButton);
-    } else {
+        nodeDrag = drag(window, header, QPointF(3, 1), steps, Qt::LeftButton, true);
+    } else if (!node) {
         std::fprintf(stderr, "no item named '%s'\n", qPrintable(nodeName));
     }
 

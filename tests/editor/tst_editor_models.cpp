@@ -2,14 +2,18 @@
 // QAbstractItemModelTester, and the narrow signals the canvas relies on.
 
 #include "GraphModels.hpp"
+#include "GridItem.hpp"
 #include "PaletteModel.hpp"
 
 #include <QAbstractItemModelTester>
+#include <QImage>
+#include <QPainter>
 #include <QSignalSpy>
 #include <QTest>
 
 using namespace chronus;
 using chronus::editor::CableModel;
+using chronus::editor::GridItem;
 using chronus::editor::NodeModel;
 using chronus::editor::PaletteModel;
 using chronus::editor::ParamModel;
@@ -158,7 +162,44 @@ private slots:
         nodes.setSelection({"nonexistent"});
         QCOMPARE(nodes.selectedCount(), 0);
     }
+
+    // The canvas grid: background, then a line every `minor` pixels, every fifth a major one.
+    void gridPaintsItsLattice() {
+        GridItem grid;
+        grid.setSize(QSizeF(203, 101));
+        grid.setMinor(20);
+        grid.setMajorEvery(5);
+        const QColor bg(0x1e, 0x1f, 0x24), minor(0x24, 0x25, 0x2b), major(0x2c, 0x2d, 0x34);
+        grid.setBackground(bg);
+        grid.setMinorColor(minor);
+        grid.setMajorColor(major);
+        QImage image(203, 101, QImage::Format_ARGB32_Premultiplied);
+        image.fill(Qt::magenta);
+        {
+            QPainter painter(&image);
+            grid.paint(&painter);
+        }
+        QCOMPARE(image.pixelColor(10, 10), bg);             // inside a cell
+        QCOMPARE(image.pixelColor(0, 10), major);           // line 0 is major
+        QCOMPARE(image.pixelColor(20, 10), minor);          // line 1
+        QCOMPARE(image.pixelColor(100, 10), major);         // line 5
+        QCOMPARE(image.pixelColor(10, 40), minor);          // a horizontal line
+        QCOMPARE(image.pixelColor(10, 100), major);         // the last row: line 5
+        QCOMPARE(image.pixelColor(202, 99), bg);            // the far corner of the last cell
+        for (int y = 0; y < image.height(); ++y) // every pixel painted, none left magenta
+            for (int x = 0; x < image.width(); ++x)
+                QVERIFY(image.pixelColor(x, y) != QColor(Qt::magenta));
+        // Zoomed out: a coarser lattice, all major.
+        grid.setMinor(7.5);
+        grid.setMajorEvery(1);
+        {
+            QPainter painter(&image);
+            grid.paint(&painter);
+        }
+        QCOMPARE(image.pixelColor(8, 4), major); // round(7.5) = 8
+        QCOMPARE(image.pixelColor(4, 4), bg);
+    }
 };
 
-QTEST_GUILESS_MAIN(TestEditorModels)
+QTEST_MAIN(TestEditorModels)
 #include "tst_editor_models.moc"

@@ -189,6 +189,43 @@ TestCase {
         tryVerify(() => EngineProbe.pendingHasModule(vca), 3000, "the engine has it again")
     }
 
+    // A middle-button drag on empty canvas pans: the view follows the pointer, cards and cables
+    // with it, and nothing in the patch or the selection changes.
+    function test_middleDragPansTheView() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const vca = Editor.addModule("vca", 340, 60)
+        verify(Editor.connectPorts(saw, "out", vca, "in"))
+        canvas.fitToView()
+        canvas.autoFit = false // no fit of its own while the test looks
+        canvas.resetZoom()
+        const card = nodeItem(vca)
+        let cable = null
+        tryVerify(() => (cable = findChild(canvas, "cable-" + saw + ".out-" + vca + ".in")) !== null, 3000, "the cable")
+        waitForRendering(win.contentItem)
+        const cardBefore = card.mapToItem(canvas, 0, 0)
+        const cableBefore = cable.mapToItem(canvas, 0, 0)
+        const row = Editor.nodes.get(Editor.nodes.rowOf(vca))
+        const selected = Editor.nodes.selectedCount
+        const start = Qt.point(canvas.width * 0.5, canvas.height * 0.85) // empty canvas
+        const shift = Qt.point(-60, -120)
+        mousePress(canvas, start.x, start.y, Qt.MiddleButton)
+        for (let i = 1; i <= 6; ++i)
+            mouseMove(canvas, start.x + shift.x * i / 6, start.y + shift.y * i / 6, 10, Qt.MiddleButton)
+        mouseRelease(canvas, start.x + shift.x, start.y + shift.y, Qt.MiddleButton)
+        waitForRendering(win.contentItem)
+
+        const cardAfter = card.mapToItem(canvas, 0, 0)
+        const cableAfter = cable.mapToItem(canvas, 0, 0)
+        compare(cardAfter.x, cardBefore.x + shift.x, "the card moved with the view")
+        compare(cardAfter.y, cardBefore.y + shift.y)
+        compare(cableAfter.x, cableBefore.x + shift.x, "the cable moved with the view")
+        compare(cableAfter.y, cableBefore.y + shift.y)
+        const rowAfter = Editor.nodes.get(Editor.nodes.rowOf(vca))
+        compare(rowAfter.x, row.x, "the patch did not change")
+        compare(rowAfter.y, row.y)
+        compare(Editor.nodes.selectedCount, selected, "the selection did not change")
+    }
+
     function test_audioSettingsAreSavedForTheNextStart() {
         const dialog = findChild(win.contentItem, "audioSettingsDialog") || win.audioSettingsDialogForTests
         verify(dialog, "the audio settings dialog")

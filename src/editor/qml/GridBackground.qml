@@ -1,8 +1,9 @@
 import QtQuick
 import Chronus.Editor
 
-// The canvas grid, drawn in view coordinates so lines stay one pixel thick at every zoom. Panning
-// moves one item (the lattice wraps by one major cell); only a zoom rebuilds the lines.
+// The canvas grid, drawn in view coordinates so lines stay one pixel thick at every zoom. The
+// lattice is one painted image (GridItem) one major cell larger than the view on each side:
+// panning moves it and wraps it by a major cell, only a zoom or a resize repaints it.
 Item {
     id: grid
 
@@ -19,30 +20,16 @@ Item {
 
     function wrap(v, m) { return ((v % m) + m) % m - m }
 
-    Item {
+    GridItem {
+        objectName: "gridLattice"
         x: grid.wrap(grid.originX, grid.major)
         y: grid.wrap(grid.originY, grid.major)
-        width: grid.width + 2 * grid.major
-        height: grid.height + 2 * grid.major
-        Repeater {
-            model: Math.ceil(parent.width / grid.minor) + 1
-            Rectangle {
-                required property int index
-                x: Math.round(index * grid.minor)
-                width: 1
-                height: parent.height
-                color: index % grid.majorEvery === 0 ? Theme.gridMajor : Theme.gridMinor
-            }
-        }
-        Repeater {
-            model: Math.ceil(parent.height / grid.minor) + 1
-            Rectangle {
-                required property int index
-                y: Math.round(index * grid.minor)
-                height: 1
-                width: parent.width
-                color: index % grid.majorEvery === 0 ? Theme.gridMajor : Theme.gridMinor
-            }
-        }
+        width: Math.ceil(grid.width + 2 * grid.major)
+        height: Math.ceil(grid.height + 2 * grid.major)
+        minor: grid.minor
+        majorEvery: grid.majorEvery
+        background: Theme.canvasBg
+        minorColor: Theme.gridMinor
+        majorColor: Theme.gridMajor
     }
 }
