@@ -39,8 +39,8 @@ Shape {
     height: Math.max(y0, y1) + pad - y
 
     objectName: "cable-" + fromId + "." + fromPort + "-" + toId + "." + toPort
-    visible: fromItem !== null && toItem !== null && x < canvas.cullRight && x + width > canvas.cullLeft
-             && y < canvas.cullBottom && y + height > canvas.cullTop
+    visible: fromItem !== null && toItem !== null && x < canvas.viewRight && x + width > canvas.viewLeft
+             && y < canvas.viewBottom && y + height > canvas.viewTop
     opacity: pickedUp ? 0.2 : pending === "removed" ? 0.3 : 1.0
     z: selected ? 1 : 0
 

@@ -53,6 +53,13 @@ FocusScope {
     readonly property real cullTop: Math.floor(-content.y / cullCell) * cullCell / zoom
     readonly property real cullRight: Math.ceil((width - content.x) / cullCell) * cullCell / zoom
     readonly property real cullBottom: Math.ceil((height - content.y) / cullCell) * cullCell / zoom
+    // The view itself, for cables: Qt Quick's software renderer (Qt 6.4) paints a Shape whose
+    // bounds lie wholly outside the canvas's clip without any clip at all, over the panels beside
+    // the canvas, so a cable is in the scene graph only while it crosses the view.
+    readonly property real viewLeft: -content.x / zoom
+    readonly property real viewTop: -content.y / zoom
+    readonly property real viewRight: (width - content.x) / zoom
+    readonly property real viewBottom: (height - content.y) / zoom
     // Zoomed out, text and controls are too small to read or use: cards draw a summary.
     readonly property bool detailed: zoom >= 0.45
     // Qt Quick's software renderer (no GPU; e.g. offscreen): see the repaint sheet below.

@@ -50,56 +50,25 @@ Item {
     Accessible.name: name
     Accessible.description: display
 
-    // --- The bar ---
-    Rectangle {
+    // --- The bar: one painted face (track, fill, edge, name, value) ---
+    ParamBarItem {
         id: bar
         visible: !row.hasChoices
         anchors.fill: parent
         anchors.topMargin: 2
         anchors.bottomMargin: 2
-        radius: 3
-        color: Theme.windowBg
-        border.width: barArea.containsMouse || barArea.pressed ? 1 : 0
-        border.color: Theme.accentDim
-
-        Rectangle {
-            x: 0
-            width: Math.max(0, Math.round(row.fraction * parent.width))
-            height: parent.height
-            radius: 3
-            color: row.changed ? Qt.rgba(1.0, 0.72, 0.30, 0.30) : Qt.rgba(1.0, 0.54, 0.24, 0.26)
-        }
-        Rectangle { // the value's edge, easier to read than the fill alone
-            x: Math.min(parent.width - 2, Math.round(row.fraction * parent.width))
-            width: 2
-            height: parent.height
-            color: row.changed ? Theme.changed : Theme.accent
-            opacity: 0.9
-        }
-        Text {
-            anchors.left: parent.left
-            anchors.leftMargin: 6
-            anchors.verticalCenter: parent.verticalCenter
-            width: parent.width * 0.5
-            text: row.name
-            color: Theme.text
-            font.pixelSize: 11
-            elide: Text.ElideRight
-        }
-        Text {
-            id: valueText
-            anchors.right: parent.right
-            anchors.rightMargin: 6
-            anchors.verticalCenter: parent.verticalCenter
-            width: parent.width * 0.48
-            horizontalAlignment: Text.AlignRight
-            text: row.display
-            color: row.changed ? Theme.changed : Theme.text
-            font.pixelSize: 11
-            font.family: Theme.monoFont
-            elide: Text.ElideLeft
-            visible: !editorLoader.active
-        }
+        name: row.name
+        display: row.display
+        fraction: row.fraction
+        changed: row.changed
+        hot: barArea.containsMouse || barArea.pressed
+        showValue: !editorLoader.active
+        trackColor: Theme.windowBg
+        outlineColor: Theme.accentDim
+        accentColor: Theme.accent
+        changedColor: Theme.changed
+        textColor: Theme.text
+        valueFontFamily: Theme.monoFont
     }
 
     MouseArea {
