@@ -206,11 +206,20 @@ TestCase {
         const cableBefore = cable.mapToItem(canvas, 0, 0)
         const row = Editor.nodes.get(Editor.nodes.rowOf(vca))
         const selected = Editor.nodes.selectedCount
+        const picture = findChild(canvas, "cablePicture")
+        verify(picture)
         const start = Qt.point(canvas.width * 0.5, canvas.height * 0.85) // empty canvas
         const shift = Qt.point(-60, -120)
         mousePress(canvas, start.x, start.y, Qt.MiddleButton)
-        for (let i = 1; i <= 6; ++i)
+        mouseMove(canvas, start.x + shift.x / 6, start.y + shift.y / 6, 10, Qt.MiddleButton)
+        waitForRendering(win.contentItem)
+        const paints = picture.paints
+        for (let i = 2; i <= 6; ++i) {
             mouseMove(canvas, start.x + shift.x * i / 6, start.y + shift.y * i / 6, 10, Qt.MiddleButton)
+            waitForRendering(win.contentItem)
+        }
+        if (canvas.softwareRendering)
+            compare(picture.paints, paints, "a pan shows another part of the cable picture, it does not paint it again")
         mouseRelease(canvas, start.x + shift.x, start.y + shift.y, Qt.MiddleButton)
         waitForRendering(win.contentItem)
 
@@ -224,6 +233,46 @@ TestCase {
         compare(rowAfter.x, row.x, "the patch did not change")
         compare(rowAfter.y, row.y)
         compare(Editor.nodes.selectedCount, selected, "the selection did not change")
+    }
+
+    // The cables on screen: committed, a cable is a solid line of its signal's colour between its
+    // ports; without a GPU it is drawn by the canvas's cable picture, with the item kept for clicks.
+    function test_cablesAreDrawnBetweenTheirPorts() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const vca = Editor.addModule("vca", 400, 160)
+        verify(Editor.connectPorts(saw, "out", vca, "in"))
+        Editor.commit()
+        tryCompare(Editor, "busy", false, 10000)
+        Editor.clearSelection()
+        canvas.fitToView()
+        canvas.autoFit = false
+        canvas.resetZoom()
+        let cable = null
+        tryVerify(() => (cable = findChild(canvas, "cable-" + saw + ".out-" + vca + ".in")) !== null, 3000, "the cable")
+        waitForRendering(win.contentItem)
+        if (canvas.softwareRendering)
+            verify(!cable.visible, "the picture draws it")
+        // The curve's middle: halfway between the ports (the control points are symmetric).
+        const mid = canvas.content.mapToItem(win.contentItem, (cable.x0 + cable.x1) / 2, (cable.y0 + cable.y1) / 2)
+        const image = grabImage(win.contentItem)
+        let best = 1
+        for (let dy = -2; dy <= 2; ++dy) {
+            const p = image.pixel(Math.round(mid.x), Math.round(mid.y) + dy)
+            best = Math.min(best, Math.abs(p.r - Theme.audio.r) + Math.abs(p.g - Theme.audio.g) + Math.abs(p.b - Theme.audio.b))
+        }
+        verify(best < 0.1, "an audio-blue line through the middle of the cable (closest: " + best + ")")
+        const empty = image.pixel(Math.round(mid.x), Math.round(mid.y) + 40)
+        verify(Math.abs(empty.b - Theme.audio.b) > 0.3, "and not a blue patch")
+        // A click on it selects it (the halo), a click beside it does not.
+        mouseClick(win.contentItem, mid.x, mid.y)
+        compare(canvas.selectedCable, saw + ".out>" + vca + ".in")
+        mouseClick(win.contentItem, mid.x, mid.y + 40)
+        compare(canvas.selectedCable, "")
+        // A selected node's cables are drawn by their items: a drag moves them, not the picture.
+        Editor.select(saw, false)
+        tryVerify(() => cable.visible, 2000, "the cable of a selected node draws itself")
+        Editor.clearSelection()
+        tryVerify(() => cable.visible === !canvas.softwareRendering, 2000)
     }
 
     function test_audioSettingsAreSavedForTheNextStart() {

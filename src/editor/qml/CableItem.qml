@@ -39,8 +39,13 @@ Shape {
     height: Math.max(y0, y1) + pad - y
 
     objectName: "cable-" + fromId + "." + fromPort + "-" + toId + "." + toPort
-    visible: fromItem !== null && toItem !== null && x < canvas.viewRight && x + width > canvas.viewLeft
-             && y < canvas.viewBottom && y + height > canvas.viewTop
+    // Without a GPU the canvas's cable picture draws the cables, except those of selected nodes
+    // (they move with a drag); the other items stay for hit testing. (Written so that an item the
+    // picture draws does not depend on the view: nothing to evaluate while panning.)
+    visible: fromItem !== null && toItem !== null
+             && (!canvas.softwareRendering || fromItem.selected || toItem.selected)
+             && x < canvas.viewRight && x + width > canvas.viewLeft && y < canvas.viewBottom
+             && y + height > canvas.viewTop
     opacity: pickedUp ? 0.2 : pending === "removed" ? 0.3 : 1.0
     z: selected ? 1 : 0
 

@@ -197,7 +197,10 @@ FocusScope {
         let best = null, bestDistance = tolerance
         for (let i = 0; i < cables.count; ++i) {
             const c = cables.itemAt(i)
-            if (!c || !c.visible || c.pending === "removed")
+            if (!c || !c.fromItem || !c.toItem || c.pending === "removed")
+                continue
+            if (cx < c.x - tolerance || cx > c.x + c.width + tolerance || cy < c.y - tolerance
+                    || cy > c.y + c.height + tolerance)
                 continue
             const d = c.distanceTo(cx, cy)
             if (d < bestDistance) {
@@ -320,6 +323,29 @@ FocusScope {
         step: 20 * root.zoom // the controller snaps positions to 20
         originX: content.x
         originY: content.y
+    }
+
+    // Without a GPU the cables are one picture (CableLayerItem: Shapes cost a stroke each per
+    // frame there); with one, each CableItem draws itself. Under the cards either way.
+    CableLayerItem {
+        id: cablePicture
+        objectName: "cablePicture"
+        anchors.fill: parent
+        visible: root.softwareRendering
+        nodes: Editor.nodes
+        cables: Editor.cables
+        originX: content.x
+        originY: content.y
+        zoom: root.zoom
+        selectedKey: root.selectedCable
+        pickupKey: root.pickupKey
+        nodeWidth: Theme.nodeWidth
+        portsTop: Theme.headerHeight + 4
+        portRow: Theme.portRow
+        audioColor: Theme.audio
+        cvColor: Theme.cv
+        gateColor: Theme.gate
+        otherColor: Theme.textDim
     }
 
     // Empty canvas: press, drag, wheel.
