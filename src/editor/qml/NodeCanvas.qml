@@ -62,6 +62,9 @@ FocusScope {
     readonly property real viewBottom: (height - content.y) / zoom
     // Zoomed out, text and controls are too small to read or use: cards draw a summary.
     readonly property bool detailed: zoom >= 0.45
+    // Further out (a whole big patch in view) names and port dots are a few pixels of noise: cards
+    // are plain blocks with their pending marks, and cost a fraction to draw.
+    readonly property bool overview: zoom < 0.3
     // Qt Quick's software renderer (no GPU; e.g. offscreen): see the repaint sheet below.
     readonly property bool softwareRendering: GraphicsInfo.api === GraphicsInfo.Software
 

@@ -104,6 +104,7 @@ Item {
             color: Theme.markColor(node.pending)
         }
         Column {
+            visible: !node.canvas.overview
             anchors.left: parent.left
             anchors.leftMargin: 10
             anchors.right: badge.left
@@ -133,7 +134,7 @@ Item {
             anchors.right: parent.right
             anchors.rightMargin: 8
             anchors.verticalCenter: parent.verticalCenter
-            visible: node.pending !== ""
+            visible: node.pending !== "" && !node.canvas.overview
             width: visible ? badgeText.implicitWidth + 10 : 0
             height: 16
             radius: 8

@@ -30,6 +30,7 @@ Item {
 
     Rectangle {
         id: dot
+        visible: !port.canvas.overview || port.isDropTarget || port.isDragSource
         x: port.isInput ? -width / 2 : port.width - width / 2
         anchors.verticalCenter: parent.verticalCenter
         width: port.isDropTarget ? 14 : 11
