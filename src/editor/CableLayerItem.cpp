@@ -115,11 +115,19 @@ void CableLayerItem::patchChanged() {
     polish();
 }
 
+void CableLayerItem::itemChange(ItemChange change, const ItemChangeData& value) {
+    if (change == ItemVisibleHasChanged && value.boolValue)
+        polish(); // what changed while hidden
+    QQuickItem::itemChange(change, value);
+}
+
 void CableLayerItem::updatePolish() {
-    if (width() <= 0 || height() <= 0)
+    // Hidden (a GPU draws the cables as Shapes): nothing to paint, however the patch changes.
+    if (!isVisible() || !window() || width() <= 0 || height() <= 0)
         return;
+    const double dpr = window()->effectiveDevicePixelRatio();
     const QRectF view(-m_originX / m_zoom, -m_originY / m_zoom, width() / m_zoom, height() / m_zoom);
-    const bool samePatch = m_pictureGeneration == m_generation && m_pictureZoom == m_zoom;
+    const bool samePatch = m_pictureGeneration == m_generation && m_pictureZoom == m_zoom && m_pictureDpr == dpr;
     if (samePatch && m_pictureArea.contains(view)) {
         update(); // only another part of the picture to show
         return;
@@ -128,14 +136,15 @@ void CableLayerItem::updatePolish() {
     // Only the view moved: paint a picture half a view larger on every side, for the pan to come.
     const QRectF area = samePatch ? view.adjusted(-view.width() / 2, -view.height() / 2, view.width() / 2, view.height() / 2)
                                   : view;
-    const QSize pixels(static_cast<int>(std::ceil(area.width() * m_zoom)) + 1,
-                       static_cast<int>(std::ceil(area.height() * m_zoom)) + 1);
+    const QSize pixels(static_cast<int>(std::ceil(area.width() * m_zoom * dpr)) + 1,
+                       static_cast<int>(std::ceil(area.height() * m_zoom * dpr)) + 1);
     if (m_picture.size() != pixels)
         m_picture = QImage(pixels, QImage::Format_ARGB32_Premultiplied);
     m_picture.fill(Qt::transparent);
-    paintCables(m_picture, area, m_zoom);
+    paintCables(m_picture, area, m_zoom * dpr);
     m_pictureArea = area;
     m_pictureZoom = m_zoom;
+    m_pictureDpr = dpr;
     m_pictureGeneration = m_generation;
     m_pictureChanged = true;
     ++m_paints;
@@ -253,16 +262,19 @@ QSGNode* CableLayerItem::updatePaintNode(QSGNode* old, UpdatePaintNodeData*) {
         m_pictureChanged = false;
     }
     // The picture's pixel (0, 0) is the canvas point m_pictureArea.topLeft(); show the part of it in
-    // the item, at whole pixels.
-    const QPointF at(std::round(m_originX + m_pictureArea.left() * m_zoom), std::round(m_originY + m_pictureArea.top() * m_zoom));
-    const QRectF picture(at, QSizeF(m_picture.size()));
+    // the item, at whole device pixels.
+    const double dpr = m_pictureDpr;
+    const QPointF at(std::round((m_originX + m_pictureArea.left() * m_zoom) * dpr) / dpr,
+                     std::round((m_originY + m_pictureArea.top() * m_zoom) * dpr) / dpr);
+    const QRectF picture(at, QSizeF(m_picture.size()) / dpr);
     const QRectF shown = picture.intersected(QRectF(0, 0, width(), height()));
     if (shown.isEmpty()) {
         node->image->setRect(QRectF());
         node->image->setSourceRect(QRectF());
     } else {
+        const QRectF source = shown.translated(-at);
         node->image->setRect(shown);
-        node->image->setSourceRect(shown.translated(-at));
+        node->image->setSourceRect(QRectF(source.topLeft() * dpr, source.size() * dpr));
     }
     node->image->markDirty(QSGNode::DirtyGeometry);
     return node;

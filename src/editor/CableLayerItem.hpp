@@ -80,6 +80,7 @@ signals:
     void painted();
 
 protected:
+    void itemChange(ItemChange change, const ItemChangeData& value) override;
     void updatePolish() override;
     QSGNode* updatePaintNode(QSGNode* old, UpdatePaintNodeData* data) override;
 
@@ -94,12 +95,12 @@ private:
     double m_nodeWidth = 196.0, m_portsTop = 38.0, m_portRow = 20.0;
     QColor m_audio{0x4f, 0xc3, 0xf7}, m_cv{0xff, 0xb7, 0x4d}, m_gate{0x81, 0xc7, 0x84}, m_other{0x8c, 0x8f, 0x99};
 
-    // The picture: `m_picture` shows the canvas rect m_pictureArea at m_pictureZoom, painted for
-    // m_pictureGeneration of the patch.
+    // The picture: `m_picture` shows the canvas rect m_pictureArea at m_pictureZoom (in device
+    // pixels: m_pictureDpr per item pixel), painted for m_pictureGeneration of the patch.
     std::uint64_t m_generation = 1, m_pictureGeneration = 0;
     QImage m_picture;
     QRectF m_pictureArea;
-    double m_pictureZoom = 0.0;
+    double m_pictureZoom = 0.0, m_pictureDpr = 1.0;
     bool m_pictureChanged = false;
     int m_paints = 0;
 };

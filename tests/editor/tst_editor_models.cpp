@@ -1,6 +1,7 @@
 // The editor's item models on their own (no engine, no QML): every one through
 // QAbstractItemModelTester, and the narrow signals the canvas relies on.
 
+#include "CableLayerItem.hpp"
 #include "GraphModels.hpp"
 #include "GridItem.hpp"
 #include "PaletteModel.hpp"
@@ -12,6 +13,7 @@
 #include <QTest>
 
 using namespace chronus;
+using chronus::editor::CableLayerItem;
 using chronus::editor::CableModel;
 using chronus::editor::GridItem;
 using chronus::editor::NodeModel;
@@ -161,6 +163,65 @@ private slots:
         QCOMPARE(nodes.selectedCount(), 2);
         nodes.setSelection({"nonexistent"});
         QCOMPARE(nodes.selectedCount(), 0);
+    }
+
+    // The cable picture (no GPU): each cable from its output port to its input port, in its
+    // signal's colour; the selected one with a halo; a selected node's cables left to their items.
+    void cablePicturePaintsEachCableBetweenItsPorts() {
+        NodeModel nodes;
+        CableModel cables;
+        engine::PatchGraph g;
+        (void)g.addModule("saw1", "saw");
+        (void)g.addModule("vca1", "vca");
+        (void)g.connect("saw1", "vca1.in");
+        std::map<std::string, QPointF> pos{{"saw1", {0, 0}}, {"vca1", {400, 100}}, {"out", {800, 0}}};
+        nodes.update(g, g, pos);
+        cables.update(g, g);
+        CableLayerItem layer;
+        layer.setNodes(&nodes);
+        layer.setCables(&cables);
+        const QColor audio(0x4f, 0xc3, 0xf7);
+        layer.setProperty("audioColor", audio);
+        layer.setProperty("nodeWidth", 200.0);
+        layer.setProperty("portsTop", 40.0);
+        layer.setProperty("portRow", 20.0);
+        // saw1.out (row 0) at (200, 50), vca1.in (row 0) at (400, 150): the curve's middle is
+        // halfway, at (300, 100); its ends leave and arrive horizontally.
+        auto paint = [&] {
+            QImage image(600, 300, QImage::Format_ARGB32_Premultiplied);
+            image.fill(Qt::transparent);
+            layer.paintCables(image, QRectF(0, 0, 600, 300), 1.0);
+            return image;
+        };
+        auto near = [](const QImage& image, int x, int y, const QColor& c) {
+            for (int dy = -2; dy <= 2; ++dy) {
+                const QColor p = image.pixelColor(x, y + dy);
+                if (p.alpha() > 200 && std::abs(p.red() - c.red()) + std::abs(p.green() - c.green()) + std::abs(p.blue() - c.blue()) < 40)
+                    return true;
+            }
+            return false;
+        };
+        QImage image = paint();
+        QVERIFY(near(image, 300, 100, audio));
+        QVERIFY(near(image, 205, 50, audio));
+        QVERIFY(near(image, 395, 150, audio));
+        QCOMPARE(image.pixelColor(300, 60).alpha(), 0); // nothing but the cable
+        QCOMPARE(image.pixelColor(100, 200).alpha(), 0);
+        // At half the zoom, everything at half the place.
+        QImage half(300, 150, QImage::Format_ARGB32_Premultiplied);
+        half.fill(Qt::transparent);
+        layer.paintCables(half, QRectF(0, 0, 600, 300), 0.5);
+        QVERIFY(near(half, 150, 50, audio));
+
+        layer.setSelectedKey(QStringLiteral("saw1.out>vca1.in"));
+        image = paint();
+        const QColor halo = image.pixelColor(300, 104); // beside the line, inside the 8-px halo
+        QVERIFY2(halo.alpha() > 60 && halo.red() > halo.blue(), qPrintable(halo.name(QColor::HexArgb)));
+        layer.setSelectedKey({});
+
+        nodes.setSelection({"vca1"});
+        image = paint();
+        QCOMPARE(image.pixelColor(300, 100).alpha(), 0); // the selected node's cable draws itself
     }
 
     // The canvas grid: background, then a line every `minor` pixels, every fifth a major one.

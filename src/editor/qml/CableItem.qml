@@ -40,12 +40,16 @@ Shape {
 
     objectName: "cable-" + fromId + "." + fromPort + "-" + toId + "." + toPort
     // Without a GPU the canvas's cable picture draws the cables, except those of selected nodes
-    // (they move with a drag); the other items stay for hit testing. (Written so that an item the
-    // picture draws does not depend on the view: nothing to evaluate while panning.)
+    // (they move with a drag), and those only while they cross the view itself: Qt 6.4's software
+    // renderer paints a Shape lying wholly outside its clip with no clip at all. The other items
+    // stay for hit testing, and do not depend on the view (nothing to evaluate while panning).
+    // With a GPU every cable draws itself, culled like the cards.
     visible: fromItem !== null && toItem !== null
-             && (!canvas.softwareRendering || fromItem.selected || toItem.selected)
-             && x < canvas.viewRight && x + width > canvas.viewLeft && y < canvas.viewBottom
-             && y + height > canvas.viewTop
+             && (canvas.softwareRendering
+                 ? (fromItem.selected || toItem.selected) && x < canvas.viewRight && x + width > canvas.viewLeft
+                   && y < canvas.viewBottom && y + height > canvas.viewTop
+                 : x < canvas.cullRight && x + width > canvas.cullLeft && y < canvas.cullBottom
+                   && y + height > canvas.cullTop)
     opacity: pickedUp ? 0.2 : pending === "removed" ? 0.3 : 1.0
     z: selected ? 1 : 0
 
