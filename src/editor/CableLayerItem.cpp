@@ -8,6 +8,7 @@
 #include <QSGTexture>
 
 #include <algorithm>
+#include <utility>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -16,6 +17,14 @@ namespace chronus::editor {
 
 CableLayerItem::CableLayerItem(QQuickItem* parent) : QQuickItem(parent) {
     setFlag(ItemHasContents, true);
+    // A quarter of a second after the patch last changed, the picture of just the view grows its
+    // margins, so the next pan starts without painting.
+    m_marginTimer.setSingleShot(true);
+    m_marginTimer.setInterval(250);
+    connect(&m_marginTimer, &QTimer::timeout, this, [this] {
+        m_wantMargins = true;
+        polish();
+    });
     connect(this, &CableLayerItem::styleChanged, this, &CableLayerItem::patchChanged);
     connect(this, &QQuickItem::widthChanged, this, [this] { polish(); });
     connect(this, &QQuickItem::heightChanged, this, [this] { polish(); });
@@ -27,6 +36,13 @@ void CableLayerItem::watch(QAbstractItemModel* model) {
         // is dragged): moving only selected nodes changes nothing here.
         connect(model, &QAbstractItemModel::dataChanged, this,
                 [this](const QModelIndex& first, const QModelIndex& last, const QList<int>& roles) {
+                    // Parameters and texts do not move cables.
+                    static const QList<int> shaping{NodeModel::NodeIdRole, NodeModel::XRole,      NodeModel::YRole,
+                                                    NodeModel::SelectedRole, NodeModel::PendingRole,
+                                                    NodeModel::InputsRole, NodeModel::OutputsRole};
+                    if (!roles.isEmpty() &&
+                        std::none_of(roles.begin(), roles.end(), [](int r) { return shaping.contains(r); }))
+                        return;
                     const bool moveOnly = !roles.isEmpty() && std::all_of(roles.begin(), roles.end(), [](int r) {
                         return r == NodeModel::XRole || r == NodeModel::YRole;
                     });
@@ -128,14 +144,22 @@ void CableLayerItem::updatePolish() {
     const double dpr = window()->effectiveDevicePixelRatio();
     const QRectF view(-m_originX / m_zoom, -m_originY / m_zoom, width() / m_zoom, height() / m_zoom);
     const bool samePatch = m_pictureGeneration == m_generation && m_pictureZoom == m_zoom && m_pictureDpr == dpr;
-    if (samePatch && m_pictureArea.contains(view)) {
+    const bool wantMargins = std::exchange(m_wantMargins, false) && samePatch && !m_pictureHasMargins;
+    if (samePatch && m_pictureArea.contains(view) && !wantMargins) {
         update(); // only another part of the picture to show
         return;
     }
-    // The patch changed: paint what is in view (the next change may come with the next frame).
-    // Only the view moved: paint a picture half a view larger on every side, for the pan to come.
-    const QRectF area = samePatch ? view.adjusted(-view.width() / 2, -view.height() / 2, view.width() / 2, view.height() / 2)
-                                  : view;
+    // The patch changed: paint what is in view (the next change may come with the next frame),
+    // and the margins once it rests. Only the view moved: paint a picture half a view larger on
+    // every side, for the pan to come.
+    const bool margins = samePatch;
+    const QRectF area = margins ? view.adjusted(-view.width() / 2, -view.height() / 2, view.width() / 2, view.height() / 2)
+                                : view;
+    if (margins)
+        m_marginTimer.stop();
+    else
+        m_marginTimer.start();
+    m_pictureHasMargins = margins;
     const QSize pixels(static_cast<int>(std::ceil(area.width() * m_zoom * dpr)) + 1,
                        static_cast<int>(std::ceil(area.height() * m_zoom * dpr)) + 1);
     if (m_picture.size() != pixels)

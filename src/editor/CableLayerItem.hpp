@@ -6,9 +6,11 @@
 // positions from the controller's models and paints them, in view coordinates, into an image:
 // - the cables of selected nodes are left to their CableItems (Shapes), so dragging a selection
 //   moves a few Shapes and leaves the picture alone;
-// - when the patch changes (a cable added, a knob turned) it paints just the view;
-// - when only the view moves (a pan), it paints once a picture half a view larger on each side
-//   and then only shows another part of it, until the view leaves it or the zoom changes.
+// - when the patch changes (a cable added, a node moved by undo) it paints just the view, and a
+//   quarter of a second later, if nothing changed meanwhile, a picture half a view larger on each
+//   side;
+// - when only the view moves (a pan), it shows another part of that picture, and paints a new one
+//   around the view when the view leaves it (or the zoom changes).
 // CableItem.qml keeps one item per cable for hit testing and tests; with a GPU every cable is a
 // Shape, as before, and this item is not used.
 
@@ -20,6 +22,7 @@
 #include <QQuickItem>
 #include <QRectF>
 #include <QString>
+#include <QTimer>
 #include <QtQml/qqmlregistration.h>
 
 #include <cstdint>
@@ -101,7 +104,8 @@ private:
     QImage m_picture;
     QRectF m_pictureArea;
     double m_pictureZoom = 0.0, m_pictureDpr = 1.0;
-    bool m_pictureChanged = false;
+    bool m_pictureChanged = false, m_pictureHasMargins = false, m_wantMargins = false;
+    QTimer m_marginTimer;
     int m_paints = 0;
 };
 

@@ -1,4 +1,5 @@
-// ThreadSanitizer defaults compiled into each audio test; empty in every other build.
+// ThreadSanitizer defaults compiled into each test that runs under TSan (scripts/test.sh); empty in
+// every other build.
 #if defined(__SANITIZE_THREAD__)
 
 // Debian's Qt 6.4 is not built with ThreadSanitizer: QMutex and QThread::wait synchronise through
