@@ -52,6 +52,8 @@ class CableLayerItem : public QQuickItem {
     Q_PROPERTY(QColor otherColor MEMBER m_other NOTIFY styleChanged FINAL)
     // How many times the picture was painted (for tests and the bench: a pan shows, not paints).
     Q_PROPERTY(int paints READ paints NOTIFY painted FINAL)
+    // The picture reaches half a view past the view on each side (ready for a pan).
+    Q_PROPERTY(bool hasMargins READ hasMargins NOTIFY painted FINAL)
 
 public:
     explicit CableLayerItem(QQuickItem* parent = nullptr);
@@ -71,6 +73,7 @@ public:
     QString pickupKey() const { return m_pickupKey; }
     void setPickupKey(const QString& key);
     int paints() const noexcept { return m_paints; }
+    bool hasMargins() const noexcept { return m_pictureHasMargins; }
 
     // Paints the cables of the canvas rect `area` (canvas coordinates) at `zoom` into `image`,
     // whose pixel (0, 0) is the canvas point area.topLeft(). Public for tests.
