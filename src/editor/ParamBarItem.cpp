@@ -2,6 +2,7 @@
 
 #include <QFontMetrics>
 #include <QPainter>
+#include <QQuickWindow>
 
 #include <algorithm>
 #include <cmath>
@@ -18,8 +19,31 @@ ParamBarItem::ParamBarItem(QQuickItem* parent) : QQuickPaintedItem(parent) {
     setAntialiasing(true);
     m_nameFont.setPixelSize(kPixelSize);
     m_valueFont.setPixelSize(kPixelSize);
-    connect(this, &QQuickItem::widthChanged, this, [this] { update(); });
-    connect(this, &QQuickItem::heightChanged, this, [this] { update(); });
+    connect(this, &QQuickItem::widthChanged, this, &ParamBarItem::updateTextureSize);
+    connect(this, &QQuickItem::heightChanged, this, &ParamBarItem::updateTextureSize);
+}
+
+void ParamBarItem::setRenderScale(double scale) {
+    scale = std::clamp(scale, 0.05, 8.0);
+    if (scale == m_renderScale)
+        return;
+    m_renderScale = scale;
+    updateTextureSize();
+    emit renderScaleChanged();
+}
+
+// paint() keeps drawing in item coordinates; Qt scales the painter to the texture.
+void ParamBarItem::updateTextureSize() {
+    const double pixels = m_renderScale * (window() ? window()->effectiveDevicePixelRatio() : 1.0);
+    setTextureSize(QSize(std::max(1, static_cast<int>(std::ceil(width() * pixels))),
+                         std::max(1, static_cast<int>(std::ceil(height() * pixels)))));
+    update();
+}
+
+void ParamBarItem::itemChange(ItemChange change, const ItemChangeData& value) {
+    if (change == ItemSceneChange || change == ItemDevicePixelRatioHasChanged)
+        updateTextureSize();
+    QQuickPaintedItem::itemChange(change, value);
 }
 
 template <typename T>

@@ -33,6 +33,9 @@ class ParamBarItem : public QQuickPaintedItem {
     Q_PROPERTY(QColor changedColor MEMBER m_changedColor WRITE setChangedColor NOTIFY faceChanged FINAL)
     Q_PROPERTY(QColor textColor MEMBER m_text WRITE setTextColor NOTIFY faceChanged FINAL)
     Q_PROPERTY(QString valueFontFamily READ valueFontFamily WRITE setValueFontFamily NOTIFY faceChanged FINAL)
+    // How much the canvas scales the item (its zoom): the image is painted at that size, so text
+    // stays sharp when zoomed in or out rather than being resampled.
+    Q_PROPERTY(double renderScale READ renderScale WRITE setRenderScale NOTIFY renderScaleChanged FINAL)
 
 public:
     explicit ParamBarItem(QQuickItem* parent = nullptr);
@@ -56,15 +59,22 @@ public:
     void setTextColor(const QColor& c);
     QString valueFontFamily() const { return m_valueFont.family(); }
     void setValueFontFamily(const QString& family);
+    double renderScale() const noexcept { return m_renderScale; }
+    void setRenderScale(double scale);
 
     void paint(QPainter* painter) override;
 
+protected:
+    void itemChange(ItemChange change, const ItemChangeData& value) override;
+
 signals:
     void faceChanged();
+    void renderScaleChanged();
 
 private:
     template <typename T>
     void set(T& field, const T& value);
+    void updateTextureSize();
 
     QString m_name, m_display;
     double m_fraction = 0.0;
@@ -72,6 +82,7 @@ private:
     QColor m_track{0x16, 0x17, 0x1b}, m_outline{0x7a, 0x4a, 0x2a}, m_accent{0xff, 0x8a, 0x3d},
         m_changedColor{0xff, 0xb7, 0x4d}, m_text{0xd8, 0xda, 0xe0};
     QFont m_nameFont, m_valueFont;
+    double m_renderScale = 1.0;
 };
 
 } // namespace chronus::editor

@@ -256,6 +256,7 @@ Item {
             delegate: ParamRow {
                 nodeId: node.nodeId
                 interactive: !node.ghost
+                zoom: node.canvas.zoom
                 width: body.width
             }
         }

@@ -11,6 +11,7 @@ Item {
 
     required property string nodeId
     required property bool interactive
+    property real zoom: 1.0 // the canvas's: the bar's face is painted at that size
     // ParamModel roles.
     required property string paramId
     required property string name
@@ -69,6 +70,8 @@ Item {
         changedColor: Theme.changed
         textColor: Theme.text
         valueFontFamily: Theme.monoFont
+        renderScale: row.zoom
+        smooth: true
     }
 
     MouseArea {
