@@ -88,28 +88,20 @@ void CableLayerItem::setCables(CableModel* cables) {
     patchChanged();
 }
 
-void CableLayerItem::setOriginX(double x) {
-    if (x == m_originX)
+void CableLayerItem::setView(double& field, double value) {
+    if (value == field)
         return;
-    m_originX = x;
+    field = value;
     emit viewChanged();
-    polish();
+    polish(); // a new picture only when the view leaves the one there is (updatePolish)
 }
 
-void CableLayerItem::setOriginY(double y) {
-    if (y == m_originY)
-        return;
-    m_originY = y;
-    emit viewChanged();
-    polish();
-}
+void CableLayerItem::setOriginX(double x) { setView(m_originX, x); }
+void CableLayerItem::setOriginY(double y) { setView(m_originY, y); }
 
 void CableLayerItem::setZoom(double zoom) {
-    if (zoom == m_zoom || zoom <= 0.0)
-        return;
-    m_zoom = zoom;
-    emit viewChanged();
-    polish();
+    if (zoom > 0.0)
+        setView(m_zoom, zoom);
 }
 
 void CableLayerItem::setSelectedKey(const QString& key) {

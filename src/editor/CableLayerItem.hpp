@@ -92,6 +92,7 @@ protected:
 
 private:
     void patchChanged();
+    void setView(double& field, double value);
     void watch(QAbstractItemModel* model);
 
     QPointer<NodeModel> m_nodes;

@@ -66,7 +66,8 @@ FocusScope {
     // Further out (a whole big patch in view) names and port dots are a few pixels of noise: cards
     // are plain blocks with their pending marks, and cost a fraction to draw.
     readonly property bool overview: zoom < 0.3
-    // Qt Quick's software renderer (no GPU; e.g. offscreen): see the repaint sheet below.
+    // Qt Quick's software renderer (no GPU; e.g. offscreen): see the cable picture and the repaint
+    // sheet below.
     readonly property bool softwareRendering: GraphicsInfo.api === GraphicsInfo.Software
 
     // --- View mapping ---
@@ -344,7 +345,7 @@ FocusScope {
         selectedKey: root.selectedCable
         pickupKey: root.pickupKey
         nodeWidth: Theme.nodeWidth
-        portsTop: Theme.headerHeight + 4
+        portsTop: Theme.portsTop
         portRow: Theme.portRow
         audioColor: Theme.audio
         cvColor: Theme.cv

@@ -20,7 +20,7 @@ Item {
     readonly property var inputs: model.inputs
     readonly property var outputs: model.outputs
     readonly property int portRows: Math.max(inputs.length, outputs.length)
-    readonly property real portsTop: Theme.headerHeight + 4
+    readonly property real portsTop: Theme.portsTop
 
     objectName: "node-" + nodeId
     x: model.x

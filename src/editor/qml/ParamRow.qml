@@ -71,7 +71,6 @@ Item {
         textColor: Theme.text
         valueFontFamily: Theme.monoFont
         renderScale: row.zoom
-        smooth: true
     }
 
     MouseArea {

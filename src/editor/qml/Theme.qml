@@ -28,6 +28,7 @@ QtObject {
 
     readonly property int nodeWidth: 196
     readonly property int headerHeight: 34
+    readonly property int portsTop: headerHeight + 4 // a card's first port row, from its top
     readonly property int portRow: 20
     readonly property int paramRow: 22
     readonly property int textRow: 28
