@@ -12,6 +12,7 @@
 #include "engine/EngineTestUtils.hpp"
 #include "engine/SlotEngine.hpp"
 #include "engine/rt/RealtimeSection.hpp"
+#include "support/Sanitized.hpp"
 #include "support/SignalAnalysis.hpp"
 
 #include <QDir>
@@ -320,7 +321,7 @@ void TestRecorder::offlineRecordingEqualsWhatWasPlayed() {
     engine.stop();
     QVERIFY2(startError.isEmpty(), qPrintable(startError));
     CHRONUS_VERIFY_OK(finished);
-    QCOMPARE(stats.slot[0].noneReads + stats.slot[1].noneReads, std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(stats.slot[0].noneReads + stats.slot[1].noneReads);
 
     const std::size_t expectedFrames = stopFrame - startFrame;
     QCOMPARE(expectedFrames, static_cast<std::size_t>(kStop - kStart) * static_cast<std::size_t>(driverBlock));
@@ -434,7 +435,7 @@ void TestRecorder::liveRecordingHasTheReportedLength() {
     auto finished = rig.recorder.stop();
     CHRONUS_VERIFY_OK(finished);
     QVERIFY(rig.play(640));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 
     const Wav wav = readWav(finished->path);
     QVERIFY(wav.ok);
@@ -489,7 +490,7 @@ void TestRecorder::statusFollowsTheRecording() {
     auto stopAgain = rig.recorder.stop();
     QVERIFY(!stopAgain);
     QCOMPARE(QString::fromStdString(stopAgain.status().message()), QStringLiteral("not recording"));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 void TestRecorder::namesThatEscapeAreRefused_data() {
@@ -570,7 +571,7 @@ void TestRecorder::plainNamesGetWavAndNeverOverwrite() {
     QVERIFY2(pattern.match(QFileInfo(dated.value()).fileName()).hasMatch(), qPrintable(dated.value()));
     QCOMPARE(QFileInfo(dated.value()).absolutePath(), QDir(folder).absolutePath());
     QVERIFY(readWav(dated.value()).ok);
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 void TestRecorder::unwritableFolderIsAnErrorAndAudioGoesOn_data() {
@@ -607,7 +608,7 @@ void TestRecorder::unwritableFolderIsAnErrorAndAudioGoesOn() {
     QVERIFY(rig.play(9600)); // the audio goes on
     QVERIFY(rig.driver.framesProcessed() >= before + 9600);
     QVERIFY(rig.callback.lastPeak() > 0.3f);
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 // A full disk at the moment the file is created: /dev/full takes the header and says ENOSPC.
@@ -622,7 +623,7 @@ void TestRecorder::fullDeviceAtOpenIsAnError() {
     QVERIFY2(message.contains("No space left on device") && message.contains(link), qPrintable(message));
     QVERIFY(!rig.recorder.status().recording);
     QVERIFY(rig.play(4800));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     // The recorder is still usable.
     auto next = rig.recorder.start(QStringLiteral("after"));
     CHRONUS_VERIFY_OK(next);
@@ -654,7 +655,7 @@ void TestRecorder::fileSizeLimitMidRecordingStopsItWithAnError() {
     const std::uint64_t before = rig.driver.framesProcessed();
     QVERIFY(rig.play(9600));
     QVERIFY(rig.driver.framesProcessed() >= before + 9600);
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 
     auto stopped = rig.recorder.stop();
     QVERIFY(!stopped);
@@ -694,7 +695,7 @@ void TestRecorder::fullTmpfsStopsTheRecordingWithAnError() {
     QVERIFY(!st.recording);
     QVERIFY2(st.error.contains("No space left on device"), qPrintable(st.error));
     QVERIFY(rig.play(4800));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     auto stopped = rig.recorder.stop();
     QVERIFY(!stopped);
     QVERIFY(QString::fromStdString(stopped.status().message()).contains("No space left on device"));
@@ -735,7 +736,7 @@ void TestRecorder::audioThreadDoesNotAllocateWhileRecording() {
     }
     const long allocations = g_realtimeAllocations.load() - before;
     QCOMPARE(allocations, 0L);
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     // The detector works: an allocation inside a section is seen.
     {
         engine::rt::RealtimeSection section;

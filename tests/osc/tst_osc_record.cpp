@@ -8,6 +8,7 @@
 
 #include "app/Recorder.hpp"
 #include "audio/EngineCallback.hpp"
+#include "support/Sanitized.hpp"
 #include "support/SignalAnalysis.hpp"
 
 #include <QDir>
@@ -215,7 +216,7 @@ void TestOscRecord::startWaitStopWritesWhatTheRepliesSay() {
     VERIFY_REPLY(dated);
     QVERIFY2(QFileInfo(QString::fromStdString(dated.value(0).s)).fileName().startsWith("chronus-"), dated.describe().constData());
     VERIFY_REPLY(rig.ask("/record/stop"));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 void TestOscRecord::badRequestsGetSpecificErrors() {
@@ -250,7 +251,7 @@ void TestOscRecord::badRequestsGetSpecificErrors() {
     VERIFY_REPLY(again);
     QCOMPARE(QFileInfo(QString::fromStdString(again.value(0).s)).fileName(), QStringLiteral("take-2.wav"));
     VERIFY_REPLY(rig.ask("/record/stop"));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 void TestOscRecord::unwritableFolderIsAnErrorAndAudioGoesOn() {
@@ -268,7 +269,7 @@ void TestOscRecord::unwritableFolderIsAnErrorAndAudioGoesOn() {
     QVERIFY(!st.recording);
     QTRY_VERIFY(rig.driver.framesProcessed() > before + 4800); // the audio goes on
     QVERIFY(rig.callback.lastPeak() > 0.3f);
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 // The disk fills up while recording (the file size limit stands in for it: the write fails the
@@ -300,7 +301,7 @@ void TestOscRecord::fullDiskIsReportedByStatusAndStop() {
     const std::uint64_t before = rig.driver.framesProcessed();
     VERIFY_ERROR(rig.ask("/record/stop"), "/record/stop", "write failed");
     QTRY_VERIFY(rig.driver.framesProcessed() > before + 4800);
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     QVERIFY(readWav(started.value(0).s).ok); // what was written before the error still reads
 }
 

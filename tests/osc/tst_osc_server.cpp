@@ -9,6 +9,7 @@
 
 #include "app/PatchFile.hpp"
 #include "engine/ModuleRegistry.hpp"
+#include "support/Sanitized.hpp"
 #include "support/SignalAnalysis.hpp"
 
 #include <QDir>
@@ -107,7 +108,7 @@ void verifyUntouched(OscRig& rig, const PatchGraph& committed, const PatchGraph&
     QVERIFY2(rig.engine.committed() == committed, "the committed patch changed");
     QVERIFY2(rig.engine.pending() == pending, "the pending patch changed");
     STOP_IF_FAILED(verifyTone(rig, freq, "after the bad input"));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     QCOMPARE(rig.watcher.nonFiniteSamples(), std::uint64_t{0});
     QCOMPARE(rig.engine.stats().unhealthyBlocks, std::uint64_t{0});
 }
@@ -190,7 +191,7 @@ void TestOscServer::predecessorClientsWorkUnchanged() {
     QCOMPARE(paramOf(committed, "osc1", "freq"), 660.0);
     // env1 is the sink, so it feeds `out`; the gate is open: 660 Hz is heard.
     STOP_IF_FAILED(verifyTone(rig, 660.0, "predecessor patch, gate on"));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 // Gates take 1/0 (int or float), on/off, true/false, "1"/"0" (strings) and T/F; nothing else.
@@ -243,7 +244,7 @@ void TestOscServer::gateArgumentsAreStrict() {
     VERIFY_ERROR(ask(rig, "/gate/osc1", Msg().i(1)), "/gate/osc1", "module 'osc1' (sine) takes no gate");
     VERIFY_ERROR(ask(rig, "/gate/", Msg().i(1)), "/gate/", "a gate is /gate/<id>");
     VERIFY_ERROR(ask(rig, "/gate/env1/x", Msg().i(1)), "/gate/env1/x", "a gate is /gate/<id>");
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 // "off" (and F, 0, "false") really close the gate: sine -> adsr -> out, heard and then silent.
@@ -288,7 +289,7 @@ void TestOscServer::gateOffTurnsTheEnvelopeOff() {
             QVERIFY2(level < 1e-4f, step.name);
         }
     }
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 // The predecessor's three-commit sequence: the active slot alternates, prime times are reported,
@@ -358,7 +359,7 @@ void TestOscServer::threeCommitsAlternateSlotsAndTheToneFollows() {
           static_cast<unsigned long long>(s.failovers));
     QCOMPARE(s.commits, std::uint64_t{3});
     QVERIFY(s.lastPrimeMs > 0.0);
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     QCOMPARE(rig.watcher.nonFiniteSamples(), std::uint64_t{0});
 }
 
@@ -655,7 +656,7 @@ void TestOscServer::primeCommitAbortUndo() {
 
     VERIFY_ERROR(ask(rig, "/patch/prime", Msg().i(1)), "/patch/prime", "expected (no arguments), got (integer)");
     VERIFY_ERROR(ask(rig, "/patch/abort", Msg().s("x")), "/patch/abort", "expected (no arguments), got (string)");
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
 }
 
 // /patch/validate compiles the pending patch and touches nothing.
@@ -1247,7 +1248,7 @@ void TestOscServer::nestedBundles() {
     VERIFY_REPLY(ask(rig, "/engine/status"));
     QVERIFY(rig.engine.committed() == committed);
     STOP_IF_FAILED(verifyTone(rig, 440.0, "after the bundles"));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     QCOMPARE(rig.watcher.nonFiniteSamples(), std::uint64_t{0});
 }
 
@@ -1362,7 +1363,7 @@ void TestOscServer::tenThousandCreatesInARow() {
     QVERIFY(!applied.empty());
     QVERIFY(rig.engine.committed() == committed);
     STOP_IF_FAILED(verifyTone(rig, 440.0, "after 10k creates"));
-    QCOMPARE(rig.noneReads(), std::uint64_t{0});
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     QCOMPARE(rig.watcher.nonFiniteSamples(), std::uint64_t{0});
 }
 
