@@ -1,5 +1,4 @@
-// ThreadSanitizer defaults compiled into each test that runs under TSan (scripts/test.sh); empty in
-// every other build.
+// ThreadSanitizer defaults, compiled into every test (chronus_add_qtest); empty in every other build.
 #if defined(__SANITIZE_THREAD__)
 
 // Debian's Qt 6.4 is not built with ThreadSanitizer: QMutex and QThread::wait synchronise through
