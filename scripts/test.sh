@@ -12,7 +12,6 @@ JOBS="$(nproc)"
 # -O1 (a third of -O2's compile time for the big test sources); TSan at -O2, because its real-time
 # tests need the speed. The stages run one after another: a build running beside the real-time
 # tests (even at nice 19) starves their workers on a 2-core machine.
-# TSan builds the editor for its controller's test, which loads no QML: no ahead-of-time QML.
 ASAN_FLAGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O1 -g1 -DNDEBUG")
 TSAN_FLAGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG")
 
@@ -42,7 +41,7 @@ if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
 
     echo "== ThreadSanitizer (concurrency tests) =="
     cmake -S "$ROOT" -B "$ROOT/build-tsan" -G Ninja "${TSAN_FLAGS[@]}" \
-        -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF -DCHRONUS_QML_CACHEGEN=OFF >/dev/null
+        -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
     cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target tst_spsc_queue tst_audio_ring \
         tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_render_command \
         tst_frame_ring tst_meter_tap tst_osc_record tst_editor_controller chronus
