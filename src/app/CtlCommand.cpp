@@ -47,7 +47,9 @@ constexpr int kDefaultWatchIntervalMs = 500;
 enum ExitCode : int { kExitOk = 0, kExitServerError = 1, kExitUsage = 2, kExitNoAnswer = 3 };
 
 std::atomic<bool> g_interrupted{false};
-extern "C" void onInterrupt(int) {
+std::atomic<int> g_signal{0}; // the signal that interrupted us: the exit status says which (128 + n)
+extern "C" void onInterrupt(int signal) {
+    g_signal.store(signal);
     g_interrupted.store(true);
 }
 
@@ -1055,6 +1057,7 @@ private:
     int runWatch(OscClient& client, const Request& request, int timeoutMs, int intervalMs, int count) {
         const bool terminal = ::isatty(STDOUT_FILENO) == 1 && !m_o.json;
         g_interrupted.store(false);
+        g_signal.store(0);
         std::signal(SIGINT, onInterrupt);
         std::signal(SIGTERM, onInterrupt);
         int exitCode = kExitOk;
@@ -1118,6 +1121,10 @@ private:
         }
         std::signal(SIGINT, SIG_DFL);
         std::signal(SIGTERM, SIG_DFL);
+        // Ended by Ctrl+C (or SIGTERM): the shell convention, 128 + the signal, so a script can
+        // tell an interrupted watch from one that ran its --count or failed.
+        if (g_interrupted.load())
+            return 128 + g_signal.load();
         return exitCode;
     }
 

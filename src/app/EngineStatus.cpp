@@ -99,4 +99,49 @@ QString statusLine(const engine::EngineStats& stats, const DriverStatus& driver)
         .arg(latencyMs(stats, driver), 0, 'f', 1);
 }
 
+QStringList engineEvents(const engine::EngineStats& before, const engine::EngineStats& after) {
+    QStringList lines;
+    const auto slotName = [](int i) { return QString(QChar('A' + i)); };
+    const auto grew = [](std::uint64_t was, std::uint64_t is) { return is > was ? is - was : 0; };
+    if (const std::uint64_t n = grew(before.failovers, after.failovers)) {
+        // The slot that was heard before, and what the counters say went wrong with it.
+        const int from = before.activeSlot;
+        const engine::SlotStats& was = before.slot[static_cast<std::size_t>(from)];
+        const engine::SlotStats& is = after.slot[static_cast<std::size_t>(from)];
+        QStringList why;
+        if (after.stalls > before.stalls)
+            why << QStringLiteral("its worker stalled");
+        if (is.workerExceptions > was.workerExceptions)
+            why << QStringLiteral("its worker failed");
+        if (after.unhealthyBlocks > before.unhealthyBlocks)
+            why << QStringLiteral("it produced NaN, Inf or a runaway level");
+        lines << QStringLiteral("failover%1: slot %2 plays now instead of slot %3%4 (failovers %5)")
+                     .arg(n > 1 ? QStringLiteral(" x%1").arg(n) : QString())
+                     .arg(slotName(after.activeSlot), slotName(from))
+                     .arg(why.isEmpty() ? QString() : QStringLiteral(": ") + why.join(QStringLiteral(", ")))
+                     .arg(after.failovers);
+    }
+    if (const std::uint64_t n = grew(before.rollbacks, after.rollbacks))
+        lines << QStringLiteral("rollback%1: the committed patch was unhealthy (NaN, Inf or runaway level); slot %2 "
+                                "plays the previous patch (rollbacks %3)")
+                     .arg(n > 1 ? QStringLiteral(" x%1").arg(n) : QString())
+                     .arg(slotName(after.activeSlot))
+                     .arg(after.rollbacks);
+    if (const std::uint64_t n = grew(before.mutedChunks, after.mutedChunks))
+        lines << QStringLiteral("muted: no healthy slot to play, %1 chunks of silence (muted %2)")
+                     .arg(n)
+                     .arg(after.mutedChunks);
+    if (const std::uint64_t n = grew(before.rebuilds, after.rebuilds))
+        lines << QStringLiteral("rebuilt %1 sick slot%2 in the background (rebuilds %3)")
+                     .arg(n)
+                     .arg(n > 1 ? QStringLiteral("s") : QString())
+                     .arg(after.rebuilds);
+    if (const std::uint64_t n = grew(before.xruns, after.xruns))
+        lines << QStringLiteral("xrun: the audio device reported %1 underflow%2 (xruns %3)")
+                     .arg(n)
+                     .arg(n > 1 ? QStringLiteral("s") : QString())
+                     .arg(after.xruns);
+    return lines;
+}
+
 } // namespace chronus::app

@@ -7,6 +7,7 @@
 
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 
 namespace chronus::audio {
 class AudioDriver;
@@ -27,6 +28,11 @@ DriverStatus driverStatus(const audio::AudioDriver& driver);
 double latencyMs(const engine::EngineStats& stats, const DriverStatus& driver);
 
 QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& driver);
+
+// What happened between two snapshots, one line each, for a log: failovers (and why), rollbacks,
+// xruns, muted output, slots rebuilt. Empty when nothing did. `serve` and `play` print these as
+// they happen, so a failover is seen when it occurs and not only in the counters of `status`.
+QStringList engineEvents(const engine::EngineStats& before, const engine::EngineStats& after);
 
 // "A* | B mirror | occ 4.0 [3.1-5.0] | none 0 (0/s) | xruns 0 | dsp 3% 3% | commits 2 ..."
 QString statusLine(const engine::EngineStats& stats, const DriverStatus& driver);

@@ -134,8 +134,14 @@ int runPlayCommand(const QStringList& args) {
     std::signal(SIGTERM, onSignal);
     const auto begin = std::chrono::steady_clock::now();
     auto nextPrint = begin + std::chrono::seconds(1);
+    engine::EngineStats seen = engine.stats();
     while (!g_stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        const engine::EngineStats current = engine.stats();
+        for (const QString& line : engineEvents(seen, current))
+            err() << "chronus play: " << line << "\n";
+        err().flush();
+        seen = current;
         const auto now = std::chrono::steady_clock::now();
         const double elapsed = std::chrono::duration<double>(now - begin).count();
         if (seconds > 0 && elapsed >= seconds)

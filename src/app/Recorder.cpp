@@ -1,5 +1,7 @@
 #include "Recorder.hpp"
 
+#include "UserPaths.hpp"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -76,7 +78,7 @@ QString Recorder::defaultFolder() {
     const QString music = QStandardPaths::writableLocation(QStandardPaths::MusicLocation);
     if (!music.isEmpty())
         return QDir(music).filePath(QStringLiteral("Chronus"));
-    return QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation)).filePath(QStringLiteral("recordings"));
+    return QDir(dataFolder()).filePath(QStringLiteral("recordings"));
 }
 
 QString Recorder::defaultFileName(const QDateTime& when) {

@@ -5,6 +5,7 @@
 #include "OscServer.hpp"
 #include "PatchFile.hpp"
 #include "Recorder.hpp"
+#include "UserPaths.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
 #include "engine/SlotEngine.hpp"
@@ -12,7 +13,6 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
-#include <QStandardPaths>
 #include <QTextStream>
 
 #include <atomic>
@@ -46,13 +46,13 @@ int runServeCommand(const QStringList& args) {
                       "ADDR", "127.0.0.1"});
     addAudioOptions(parser);
     parser.addOption({"cold-mirror", "Do not render the standby in step (halves the DSP load)."});
-    parser.addOption({"patches", "Folder for /patch/save and /patch/load (default: the user's data folder).", "DIR"});
+    parser.addOption({"patches", "Folder for /patch/save and /patch/load (default: " + QDir::toNativeSeparators(QDir(dataFolder()).filePath("patches")) + ").", "DIR"});
     parser.addOption({"recordings",
                       "Folder for /record/start (default: " + QDir::toNativeSeparators(Recorder::defaultFolder()) +
                           "; created when needed).",
                       "DIR"});
     parser.addOption({"record-format", "Sample format of recordings: pcm24 (default), pcm16 or float.", "F", "pcm24"});
-    parser.addOption({"autosave", "Autosave file (default: autosave.json in the user's data folder).", "FILE"});
+    parser.addOption({"autosave", "Autosave file (default: " + QDir::toNativeSeparators(QDir(stateFolder()).filePath("autosave.json")) + ").", "FILE"});
     parser.addOption({"fresh", "Start from the empty patch; do not restore the autosave."});
     parser.addOption({"status", "Print the engine's status line every S seconds.", "S"});
     if (!parser.parse(args))
@@ -89,9 +89,14 @@ int runServeCommand(const QStringList& args) {
         recorderOptions.format = SampleFormat::Float32;
     else
         return usageError("--record-format must be pcm24, pcm16 or float");
-    const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
-    const QString patchesDir = parser.isSet("patches") ? parser.value("patches") : QDir(dataDir).filePath("patches");
-    const QString autosavePath = parser.isSet("autosave") ? parser.value("autosave") : QDir(dataDir).filePath("autosave.json");
+    if (!parser.isSet("patches") || !parser.isSet("autosave")) { // the user's own folders are used
+        for (const QString& line : migrateOldDataFolder())
+            err() << "chronus serve: " << line << "\n";
+        err().flush();
+    }
+    const QString patchesDir = parser.isSet("patches") ? parser.value("patches") : QDir(dataFolder()).filePath("patches");
+    const QString autosavePath =
+        parser.isSet("autosave") ? parser.value("autosave") : QDir(stateFolder()).filePath("autosave.json");
 
     auto opened = openAudio(kCommand, choice.value());
     if (!opened)
@@ -156,8 +161,14 @@ int runServeCommand(const QStringList& args) {
     out().flush();
 
     auto nextStatus = std::chrono::steady_clock::now();
+    engine::EngineStats seen = engine.stats();
     while (!g_stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const engine::EngineStats now = engine.stats();
+        for (const QString& line : engineEvents(seen, now))
+            err() << "chronus serve: " << line << "\n";
+        err().flush();
+        seen = now;
         if (statusEvery > 0.0 && std::chrono::steady_clock::now() >= nextStatus) {
             nextStatus += std::chrono::milliseconds(static_cast<long>(statusEvery * 1000.0));
             out() << statusLine(engine.stats(), driverStatus(driver)) << "\n";

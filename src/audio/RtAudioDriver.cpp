@@ -1,6 +1,7 @@
 #include "audio/RtAudioDriver.hpp"
 
 #include <RtAudio.h>
+#include <alsa/asoundlib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -18,6 +19,13 @@ using engine::Status;
 namespace {
 
 constexpr int kChannels = 2;
+
+// alsa-lib prints its own diagnostics to stderr ("ALSA lib confmisc.c:855:(parse_card) cannot find
+// card '0'", eight lines on a machine with no sound card) while RtAudio probes it, even when the
+// probe's outcome is only "no ALSA device", which we report ourselves. Its messages go nowhere.
+extern "C" void ignoreAlsaMessage(const char*, int, const char*, int, const char*, ...) {}
+
+void quietAlsaLibrary() { snd_lib_error_set_handler(&ignoreAlsaMessage); }
 
 RtAudio::Api toRtApi(RtAudioDriver::Api api) {
     switch (api) {
@@ -126,6 +134,7 @@ Result<std::vector<DeviceDescription>> RtAudioDriver::listDevices(Api api) {
     std::vector<DeviceDescription> devices;
     const std::vector<Api> apis = api == Api::Auto ? std::vector<Api>{Api::Jack, Api::Pulse, Api::Alsa}
                                                    : std::vector<Api>{api};
+    quietAlsaLibrary();
     for (const Api each : apis) {
         try {
             RtAudio rt(toRtApi(each));
@@ -179,6 +188,7 @@ Result<AudioDriver::StreamFormat> RtAudioDriver::openDevice(const DriverConfig& 
 
 Result<AudioDriver::StreamFormat> RtAudioDriver::openWith(Api api, const DriverConfig& config) {
     const std::string prefix = std::string(apiName(api)) + ": ";
+    quietAlsaLibrary();
     try {
         auto rt = std::make_unique<RtAudio>(toRtApi(api));
         rt->showWarnings(false);

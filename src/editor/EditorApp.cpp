@@ -5,6 +5,7 @@
 #include "OscServer.hpp"
 #include "Recorder.hpp"
 #include "StatusModel.hpp"
+#include "UserPaths.hpp"
 #include "audio/EngineCallback.hpp"
 #include "engine/SlotEngine.hpp"
 
@@ -14,7 +15,6 @@
 #include <QGuiApplication>
 #include <QQmlApplicationEngine>
 #include <QQuickWindow>
-#include <QStandardPaths>
 #include <QTimer>
 #include <QUrl>
 #include <QtQml/QQmlExtensionPlugin>
@@ -24,6 +24,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+
+#include <dlfcn.h>
 
 // The editor's QML module is linked statically.
 Q_IMPORT_QML_PLUGIN(Chronus_EditorPlugin)
@@ -52,7 +54,9 @@ void addEditorOptions(QCommandLineParser& parser) {
     parser.addOption({"patches", "Folder for OSC /patch/save and /patch/load.", "DIR"});
     parser.addOption({"recordings", "Folder for recordings (default: " +
                                         QDir::toNativeSeparators(app::Recorder::defaultFolder()) + ").", "DIR"});
-    parser.addOption({"autosave", "Autosave file (default: editor-autosave.json in the user's data folder).", "FILE"});
+    parser.addOption({"autosave", "Autosave file (default: " +
+                                      QDir::toNativeSeparators(QDir(app::stateFolder()).filePath("editor-autosave.json")) +
+                                      ").", "FILE"});
     parser.addOption({"fresh", "Ignore the autosave of an earlier run (it is discarded)."});
     parser.addOption({"restore", "Restore the autosave of an earlier run without asking."});
     parser.addOption({"commit", "Commit the opened patch at start."});
@@ -68,10 +72,39 @@ bool asksForHelp(int argc, char* argv[]) {
     return false;
 }
 
-// Qt aborts when it cannot reach a display; say it in one line first, and where to go instead.
-bool displayAvailable() {
-    return !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM") || !qEnvironmentVariableIsEmpty("DISPLAY") ||
-           !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+// Qt aborts (SIGABRT) when it cannot reach a display. Before QGuiApplication exists, find out the
+// way Qt's xcb plugin would (xcb_connect, through the libxcb it loads itself, so the editor gains
+// no link dependency) and say why in one line. Empty when the display looks usable.
+QString displayProblem() {
+    const QString platform = qEnvironmentVariable("QT_QPA_PLATFORM");
+    const QString display = qEnvironmentVariable("DISPLAY");
+    const bool wayland = !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY");
+    if (!platform.isEmpty() && !platform.startsWith(QLatin1String("xcb")))
+        return {}; // offscreen, wayland, eglfs, ...: Qt's own business
+    if (platform.isEmpty() && wayland)
+        return {};
+    if (display.isEmpty())
+        return QStringLiteral("no display for the editor (DISPLAY and WAYLAND_DISPLAY are unset)");
+    using Connect = void* (*)(const char*, int*);
+    using HasError = int (*)(void*);
+    using Disconnect = void (*)(void*);
+    void* xcb = ::dlopen("libxcb.so.1", RTLD_LAZY | RTLD_LOCAL);
+    if (!xcb)
+        return QStringLiteral("cannot open the display %1: the X client library libxcb.so.1 is missing (%2)")
+            .arg(display, QString::fromLocal8Bit(::dlerror()));
+    const auto connect = reinterpret_cast<Connect>(::dlsym(xcb, "xcb_connect"));
+    const auto hasError = reinterpret_cast<HasError>(::dlsym(xcb, "xcb_connection_has_error"));
+    const auto disconnect = reinterpret_cast<Disconnect>(::dlsym(xcb, "xcb_disconnect"));
+    QString problem;
+    if (connect && hasError && disconnect) {
+        void* connection = connect(nullptr, nullptr);
+        if (hasError(connection) != 0) // a failed connection is still an object to free
+            problem = QStringLiteral("cannot open the display %1 (no X server answers there, or it refused us)")
+                          .arg(display);
+        disconnect(connection);
+    }
+    ::dlclose(xcb);
+    return problem;
 }
 } // namespace
 
@@ -84,9 +117,9 @@ int runEditor(int argc, char* argv[]) {
         parser.process(app); // prints and exits
         return 0;
     }
-    if (!displayAvailable()) {
-        std::fprintf(stderr, "chronus: no display for the editor (DISPLAY and WAYLAND_DISPLAY are unset); "
-                             "run 'chronus serve' for the headless engine, or set QT_QPA_PLATFORM=offscreen\n");
+    if (const QString problem = displayProblem(); !problem.isEmpty()) {
+        std::fprintf(stderr, "chronus: %s; run 'chronus serve' for the headless engine, or set "
+                             "QT_QPA_PLATFORM=offscreen\n", qPrintable(problem));
         return 1;
     }
     QGuiApplication app(argc, argv);
@@ -100,7 +133,9 @@ int runEditor(int argc, char* argv[]) {
     addEditorOptions(parser);
     // The audio settings saved in the editor, for what the command line does not say.
     const QStringList arguments = QCoreApplication::arguments();
-    parser.process(arguments + EditorController::storedAudioArguments(arguments));
+    // parse(), not process(): an unknown option is a usage error (exit 2, as in every command).
+    if (!parser.parse(arguments + EditorController::storedAudioArguments(arguments)))
+        return app::usageError(kCommand, parser.errorText());
 
     const auto usage = [](const QString& message) { return app::usageError(kCommand, message); };
     const auto failure = [](const QString& message) { return app::failure(kCommand, message); };
@@ -114,7 +149,11 @@ int runEditor(int argc, char* argv[]) {
     if (parser.positionalArguments().size() > 1)
         return usage("one patch file at most");
 
-    const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+    if (!parser.isSet("patches") || !parser.isSet("autosave")) { // the user's own folders are used
+        for (const QString& line : app::migrateOldDataFolder())
+            app::stdErr() << "chronus: " << line << "\n";
+        app::stdErr().flush();
+    }
     app::RecorderOptions recorderOptions;
     recorderOptions.folder = parser.isSet("recordings") ? parser.value("recordings") : app::Recorder::defaultFolder();
 
@@ -143,7 +182,7 @@ int runEditor(int argc, char* argv[]) {
 
     EditorOptions options;
     options.autosavePath = parser.isSet("autosave") ? parser.value("autosave")
-                                                    : QDir(dataDir).filePath(QStringLiteral("editor-autosave.json"));
+                                                    : QDir(app::stateFolder()).filePath(QStringLiteral("editor-autosave.json"));
     EditorController controller(engine, options);
     StatusModel status(engine, &driver, &callback.meter());
     status.start();
@@ -162,7 +201,8 @@ int runEditor(int argc, char* argv[]) {
         app::OscServerOptions oscOptions;
         oscOptions.host = parser.value("osc-host").toStdString();
         oscOptions.port = oscPort;
-        oscOptions.patchesDir = parser.isSet("patches") ? parser.value("patches") : QDir(dataDir).filePath("patches");
+        oscOptions.patchesDir =
+            parser.isSet("patches") ? parser.value("patches") : QDir(app::dataFolder()).filePath("patches");
         server = std::make_unique<app::OscServer>(engine, oscOptions);
         server->setDriver(&driver);
         server->setRecorder(&recorder);

@@ -1,0 +1,282 @@
+// `chronus` as a process the way a shell and a desktop see it: exit statuses (usage errors 2, a
+// display that cannot be reached 1 with one line, an interrupted `status --watch` 130), what reaches
+// stderr (no alsa-lib noise; failovers and rollbacks as they happen), and where the files go (the XDG
+// data and state folders, wave 1's folder moved over).
+
+#include "EngineStatus.hpp"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QProcessEnvironment>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <arpa/inet.h>
+#include <csignal>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+struct RunResult {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+RunResult runChronus(const QStringList& args, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment(),
+                     int waitMs = 30000) {
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(CHRONUS_BINARY, args);
+    if (!p.waitForFinished(waitMs)) {
+        p.kill();
+        p.waitForFinished();
+        return {-1, QString::fromUtf8(p.readAllStandardOutput()), "did not finish"};
+    }
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+
+int freeUdpPort() {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+    if (fd < 0)
+        return -1;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int port = -1;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+        port = ntohs(addr.sin_port);
+    ::close(fd);
+    return port;
+}
+
+// `chronus serve --audio null` on a free port, stderr kept for the test to read.
+class Server {
+public:
+    bool start(const QStringList& extra, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment()) {
+        m_port = freeUdpPort();
+        m_process.setProcessEnvironment(env);
+        m_process.setStandardOutputFile(QProcess::nullDevice());
+        m_process.start(CHRONUS_BINARY,
+                        QStringList{"serve", "--audio", "null", "--osc-port", QString::number(m_port)} + extra);
+        if (!m_process.waitForStarted(10000))
+            return false;
+        QElapsedTimer clock;
+        clock.start();
+        while (clock.elapsed() < 20000 && m_process.state() == QProcess::Running)
+            if (ctl({"--timeout", "200", "status"}).exitCode == 0)
+                return true;
+        return false;
+    }
+    RunResult ctl(const QStringList& args) const {
+        return runChronus(QStringList{"ctl", "--port", QString::number(m_port)} + args);
+    }
+    int port() const { return m_port; }
+    // Everything serve wrote to stderr so far.
+    QString err() {
+        m_err += QString::fromUtf8(m_process.readAllStandardError());
+        return m_err;
+    }
+    // SIGTERM, and the exit code.
+    int stop() {
+        if (m_process.state() == QProcess::NotRunning)
+            return m_process.exitCode();
+        m_process.terminate();
+        if (!m_process.waitForFinished(15000)) {
+            m_process.kill();
+            m_process.waitForFinished();
+            return -1;
+        }
+        err();
+        return m_process.exitCode();
+    }
+    ~Server() { stop(); }
+
+private:
+    QProcess m_process;
+    int m_port = -1;
+    QString m_err;
+};
+
+} // namespace
+
+class TestCliProcess : public QObject {
+    Q_OBJECT
+
+private slots:
+    void unknownOptionsExitWithTwo_data();
+    void unknownOptionsExitWithTwo();
+    void unreachableDisplayIsOneLineAndExitOne();
+    void interruptedWatchExits130();
+    void autoAudioKeepsAlsaNoiseOffStderr();
+    void serveLogsARollbackWhenItHappens();
+    void eventLinesSayWhatHappenedAndWhy();
+    void filesGoToTheXdgFoldersAndOldOnesMoveThere();
+};
+
+void TestCliProcess::unknownOptionsExitWithTwo_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addRow("editor") << QStringList{"--no-osc", "--audio", "null", "--bogus"};
+    QTest::addRow("serve") << QStringList{"serve", "--bogus"};
+    QTest::addRow("play") << QStringList{"play", "x.json", "--bogus"};
+    QTest::addRow("render") << QStringList{"render", "x.json", "--bogus"};
+    QTest::addRow("ctl") << QStringList{"ctl", "--bogus", "status"};
+    QTest::addRow("command") << QStringList{"bogus"};
+}
+
+void TestCliProcess::unknownOptionsExitWithTwo() {
+    QFETCH(QStringList, args);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QT_QPA_PLATFORM", "offscreen");
+    const RunResult r = runChronus(args, env);
+    QVERIFY2(r.exitCode == 2, qPrintable(QString("exit %1; stderr: %2").arg(r.exitCode).arg(r.err)));
+    QVERIFY2(r.err.contains("bogus"), qPrintable(r.err));
+}
+
+void TestCliProcess::unreachableDisplayIsOneLineAndExitOne() {
+    // A display number with no X server behind it (no socket in /tmp/.X11-unix).
+    int number = 7193;
+    while (QFileInfo::exists(QStringLiteral("/tmp/.X11-unix/X%1").arg(number)))
+        ++number;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove("QT_QPA_PLATFORM");
+    env.remove("WAYLAND_DISPLAY");
+    env.insert("DISPLAY", QStringLiteral(":%1").arg(number));
+    const RunResult r = runChronus({"--no-osc", "--audio", "null"}, env);
+    QVERIFY2(r.exitCode == 1, qPrintable(QString("exit %1 (Qt aborts with -1); stderr: %2").arg(r.exitCode).arg(r.err)));
+    const QStringList lines = r.err.trimmed().split('\n');
+    QVERIFY2(lines.size() == 1, qPrintable(r.err));
+    QVERIFY2(lines.first().contains(QStringLiteral("cannot open the display :%1").arg(number)), qPrintable(r.err));
+    QVERIFY2(lines.first().contains("chronus serve"), qPrintable(r.err)); // where to go instead
+
+    env.remove("DISPLAY");
+    const RunResult none = runChronus({"--no-osc", "--audio", "null"}, env);
+    QCOMPARE(none.exitCode, 1);
+    QCOMPARE(none.err.trimmed().split('\n').size(), 1);
+}
+
+void TestCliProcess::interruptedWatchExits130() {
+    QTemporaryDir dir;
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("a.json"), "--patches", dir.filePath("p")}));
+    QProcess watch;
+    watch.start(CHRONUS_BINARY,
+                {"ctl", "--port", QString::number(server.port()), "status", "--watch", "--interval", "100"});
+    QVERIFY(watch.waitForStarted());
+    // The first refresh printed: the watch is running, not still starting.
+    QTRY_VERIFY_WITH_TIMEOUT(watch.canReadLine() || (watch.waitForReadyRead(100) && watch.canReadLine()), 10000);
+    QCOMPARE(watch.state(), QProcess::Running);
+    ::kill(static_cast<pid_t>(watch.processId()), SIGINT);
+    QVERIFY(watch.waitForFinished(10000));
+    QCOMPARE(watch.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(watch.exitCode(), 130);
+
+    // A watch that runs its --count ends with 0, as before.
+    const RunResult counted = server.ctl({"status", "--watch", "--interval", "50", "--count", "2"});
+    QCOMPARE(counted.exitCode, 0);
+}
+
+void TestCliProcess::autoAudioKeepsAlsaNoiseOffStderr() {
+    const QString patch = QStringLiteral(CHRONUS_SOURCE_DIR "/resources/patches/pulse-bass.json");
+    const RunResult r = runChronus({"play", patch, "--audio", "auto", "--seconds", "0.3"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(!r.err.contains("ALSA lib"), qPrintable(r.err));
+    // What is left is ours: every line says who wrote it.
+    for (const QString& line : r.err.trimmed().split('\n'))
+        QVERIFY2(line.startsWith("chronus play: "), qPrintable(line));
+}
+
+void TestCliProcess::serveLogsARollbackWhenItHappens() {
+    QTemporaryDir dir;
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("a.json"), "--patches", dir.filePath("p")}));
+    // A sine through six VCAs at level 2: 64x, far beyond the +30 dBFS the health gate allows.
+    QCOMPARE(server.ctl({"create", "s", "sine", "v1", "vca", "v2", "vca", "v3", "vca", "v4", "vca", "v5", "vca", "v6", "vca"})
+                 .exitCode,
+             0);
+    QCOMPARE(server.ctl({"connect", "s", "v1", "v1", "v2", "v2", "v3", "v3", "v4", "v4", "v5", "v5", "v6", "v6", "out"})
+                 .exitCode,
+             0);
+    for (const char* vca : {"v1", "v2", "v3", "v4", "v5", "v6"})
+        QCOMPARE(server.ctl({"set", vca, "level", "2"}).exitCode, 0);
+    QVERIFY(!server.err().contains("rollback"));
+    const RunResult commit = server.ctl({"commit"});
+    QCOMPARE(commit.exitCode, 1);
+    QVERIFY2(commit.err.contains("rolled back"), qPrintable(commit.err));
+    // While serve still runs: the line is there as it happened, not at exit.
+    QTRY_VERIFY_WITH_TIMEOUT(server.err().contains("chronus serve: rollback: "), 5000);
+    QCOMPARE(server.err().count("rollback: "), 1);
+}
+
+void TestCliProcess::eventLinesSayWhatHappenedAndWhy() {
+    using chronus::app::engineEvents;
+    chronus::engine::EngineStats before;
+    before.activeSlot = 0;
+    QVERIFY(engineEvents(before, before).isEmpty());
+    chronus::engine::EngineStats after = before;
+    after.activeSlot = 1;
+    after.failovers = 1;
+    after.stalls = 1;
+    const QStringList failover = engineEvents(before, after);
+    QCOMPARE(failover.size(), 1);
+    QVERIFY2(failover.first().startsWith("failover: slot B plays now instead of slot A: its worker stalled"),
+             qPrintable(failover.first()));
+    chronus::engine::EngineStats xruns = before;
+    xruns.xruns = 3;
+    QCOMPARE(engineEvents(before, xruns), QStringList{"xrun: the audio device reported 3 underflows (xruns 3)"});
+    // Counters only grow; a snapshot from a restarted engine (smaller counts) is not an event.
+    QVERIFY(engineEvents(xruns, before).isEmpty());
+}
+
+void TestCliProcess::filesGoToTheXdgFoldersAndOldOnesMoveThere() {
+    QTemporaryDir home;
+    QVERIFY(home.isValid());
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("HOME", home.path());
+    env.remove("XDG_DATA_HOME");
+    env.insert("XDG_STATE_HOME", home.filePath("state"));
+    env.insert("XDG_CONFIG_HOME", home.filePath("config"));
+    // Wave 1's folder: patches and serve's autosave in ~/.local/share/chronus/chronus.
+    const QString old = home.filePath(".local/share/chronus/chronus");
+    QVERIFY(QDir().mkpath(old + "/patches"));
+    {
+        QFile saved(old + "/patches/mine.json");
+        QVERIFY(saved.open(QIODevice::WriteOnly));
+        saved.write(R"({"format": "chronus-patch", "version": 1, "modules": [], "cables": []})");
+    }
+    {
+        QFile autosave(old + "/autosave.json");
+        QVERIFY(autosave.open(QIODevice::WriteOnly));
+        autosave.write(R"({"format": "chronus-patch", "version": 1,
+                           "modules": [{"id": "kept", "type": "sine"}], "cables": [{"from": "kept", "to": "out"}]})");
+    }
+
+    Server server;
+    QVERIFY(server.start({}, env));
+    const QString data = home.filePath(".local/share/chronus");
+    const QString state = home.filePath("state/chronus");
+    QVERIFY(QFileInfo::exists(data + "/patches/mine.json"));
+    QVERIFY(QFileInfo::exists(state + "/autosave.json"));
+    QVERIFY2(!QFileInfo::exists(old), "the old folder is removed once empty");
+    QTRY_VERIFY2_WITH_TIMEOUT(server.err().contains("moved " + old + "/patches to " + data + "/patches"),
+                              qPrintable(server.err()), 5000);
+    // The moved autosave was restored: its module plays.
+    QVERIFY(server.ctl({"dump"}).out.contains("kept"));
+    // New files land in the new folders.
+    QCOMPARE(server.ctl({"save", "fresh"}).exitCode, 0);
+    QVERIFY(QFileInfo::exists(data + "/patches/fresh.json"));
+    QCOMPARE(server.stop(), 0);
+    QVERIFY(QFileInfo::exists(state + "/autosave.json"));
+    QVERIFY(!QFileInfo::exists(data + "/chronus"));
+}
+
+QTEST_GUILESS_MAIN(TestCliProcess)
+#include "tst_cli_process.moc"
