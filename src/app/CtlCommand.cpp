@@ -671,6 +671,8 @@ QString statusBlock(const QJsonObject& s) {
     t << "commits " << num(s, "commits") << " (last prime " << num(s, "last_prime_ms", 2) << " ms, commit "
       << num(s, "last_commit_ms", 2) << " ms)  xruns " << num(s, "xruns") << "  failovers "
       << num(s, "failovers") << "  rollbacks " << num(s, "rollbacks");
+    if (const QString problem = s.value("autosave_problem").toString(); !problem.isEmpty())
+        t << "\nautosave: " << problem;
     return text;
 }
 

@@ -521,7 +521,8 @@ std::vector<OscServer::Value> OscServer::statusValues(bool json) const {
     DriverStatus driver;
     if (m_driver)
         driver = driverStatus(*m_driver);
-    const QJsonObject object = statusJson(stats, driver);
+    QJsonObject object = statusJson(stats, driver);
+    object.insert("autosave_problem", QString::fromStdString(m_options.autosaveProblem));
     if (json)
         return {QJsonDocument(object).toJson(QJsonDocument::Compact).toStdString()};
     // Typed key/value pairs, slots flattened as slot0_..., slot1_...

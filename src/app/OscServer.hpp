@@ -44,6 +44,9 @@ struct OscServerOptions {
     int port = 5005;                 // 0 = any free port (see OscServer::port())
     QString patchesDir;              // /patch/save and /patch/load names live here
     std::size_t queueCapacity = 1024; // requests waiting for the controller; more get "busy"
+    // Why the autosave of the last session was not restored (and where it was set aside), for
+    // /engine/status's "autosave_problem"; empty when there was none. Fixed for the server's life.
+    std::string autosaveProblem;
 };
 
 struct OscCounters {

@@ -8,8 +8,14 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <set>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace chronus::app {
 
@@ -190,13 +196,34 @@ Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
 }
 
 Result<LoadedPatch> loadPatchFile(const QString& path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
+    // Only a regular file, read to a limit: a FIFO would block open() (and with it the thread
+    // that serves every request) until a writer came, and /dev/zero would be read until memory
+    // ran out. O_NONBLOCK makes open() of a FIFO return at once; fstat then refuses it.
+    const QByteArray native = QFile::encodeName(path);
+    const int fd = ::open(native.constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
         return Status::error(ErrorCode::InvalidArgument,
-                             QStringLiteral("%1: cannot open: %2").arg(path, file.errorString()).toStdString());
-    if (file.size() > kMaxPatchFileBytes)
-        return fail(path, QStringLiteral("file"), QStringLiteral("larger than %1 bytes").arg(kMaxPatchFileBytes));
-    return parsePatch(file.readAll(), path);
+                             QStringLiteral("%1: cannot open: %2").arg(path, QString::fromLocal8Bit(std::strerror(errno)))
+                                 .toStdString());
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode))
+        return fail(path, QStringLiteral("file"), QStringLiteral("not a regular file (a patch file is plain JSON text)"));
+    if (info.st_size > kMaxPatchFileBytes)
+        return fail(path, QStringLiteral("file"),
+                    QStringLiteral("%1 bytes, larger than the limit of %2 bytes (16 MiB)").arg(info.st_size).arg(kMaxPatchFileBytes));
+    QFile file;
+    if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::DontCloseHandle))
+        return Status::error(ErrorCode::InvalidArgument,
+                             QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()).toStdString());
+    // Read to one byte past the limit: a file that grew since fstat is still refused, not read whole.
+    const QByteArray text = file.read(kMaxPatchFileBytes + 1);
+    if (text.size() > kMaxPatchFileBytes)
+        return fail(path, QStringLiteral("file"), QStringLiteral("larger than the limit of %1 bytes (16 MiB)").arg(kMaxPatchFileBytes));
+    return parsePatch(text, path);
 }
 
 QByteArray serializePatch(const PatchGraph& graph) {

@@ -11,6 +11,8 @@
 #include "engine/SlotEngine.hpp"
 
 #include <QCommandLineParser>
+#include <QDateTime>
+#include <QFile>
 #include <QDir>
 #include <QFileInfo>
 #include <QTextStream>
@@ -31,6 +33,17 @@ QTextStream& err() { return stdErr(); }
 QTextStream& out() { return stdOut(); }
 int usageError(const QString& message) { return app::usageError(kCommand, message); }
 int failure(const QString& message) { return app::failure(kCommand, message); }
+
+// autosave.json -> autosave.unrestored-20261207-061500.json (-2, -3, ... if that exists too).
+QString setAsideName(const QString& path) {
+    const QFileInfo info(path);
+    const QString stem = info.dir().filePath(info.completeBaseName() + QStringLiteral(".unrestored-") +
+                                             QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+    QString name = stem + QStringLiteral(".json");
+    for (int n = 2; QFileInfo::exists(name); ++n)
+        name = stem + QStringLiteral("-%1.json").arg(n);
+    return name;
+}
 } // namespace
 
 int runServeCommand(const QStringList& args) {
@@ -117,20 +130,37 @@ int runServeCommand(const QStringList& args) {
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
 
-    // The committed patch of the last session, unless asked not to.
+    // The committed patch of the last session, unless asked not to. One that cannot be restored
+    // (truncated, a module type this version lacks, unhealthy) is set aside under a new name, so
+    // that this session's autosave never overwrites it, and the reason is said at once.
     QString restored;
+    QString autosaveProblem;
+    bool autosaveOn = true;
     if (!parser.isSet("fresh") && QFileInfo::exists(autosavePath)) {
+        QString why;
         auto loaded = loadPatchFile(autosavePath);
         if (!loaded) {
-            err() << "chronus serve: not restoring the autosave: " << QString::fromStdString(loaded.status().message())
-                  << "\n";
+            why = QString::fromStdString(loaded.status().message());
         } else if (auto s = engine.loadPending(loaded->graph); !s) {
-            err() << "chronus serve: not restoring the autosave: " << QString::fromStdString(s.message()) << "\n";
+            why = QString::fromStdString(s.message());
         } else if (auto c = engine.commit(); !c) {
-            err() << "chronus serve: not restoring the autosave: " << QString::fromStdString(c.status().message()) << "\n";
+            why = QString::fromStdString(c.status().message());
             (void)engine.abort();
         } else {
             restored = QStringLiteral("restored %1 (%2 modules)").arg(autosavePath).arg(loaded->graph.nodes().size());
+        }
+        if (!why.isEmpty()) {
+            const QString aside = setAsideName(autosavePath);
+            if (QFile::rename(autosavePath, aside)) {
+                autosaveProblem = QStringLiteral("the autosave was not restored (%1); it is kept as %2").arg(why, aside);
+            } else {
+                autosaveOn = false;
+                autosaveProblem = QStringLiteral("the autosave was not restored (%1) and could not be set aside; "
+                                                 "this session does not autosave, so %2 stays as it is")
+                                      .arg(why, autosavePath);
+            }
+            err() << "chronus serve: " << autosaveProblem << "\n";
+            err().flush();
         }
     }
 
@@ -138,10 +168,13 @@ int runServeCommand(const QStringList& args) {
     options.host = parser.value("osc-host").toStdString();
     options.port = oscPort;
     options.patchesDir = patchesDir;
+    options.autosaveProblem = autosaveProblem.toStdString();
     OscServer server(engine, options);
     server.setDriver(&driver);
     server.setRecorder(&recorder);
-    server.setCommitObserver([autosavePath](const engine::PatchGraph& committed) {
+    server.setCommitObserver([autosavePath, autosaveOn](const engine::PatchGraph& committed) {
+        if (!autosaveOn)
+            return;
         QDir().mkpath(QFileInfo(autosavePath).absolutePath());
         if (auto s = savePatchFile(committed, autosavePath); !s)
             err() << "chronus serve: autosave failed: " << QString::fromStdString(s.message()) << "\n";
@@ -151,8 +184,10 @@ int runServeCommand(const QStringList& args) {
         return failure(QString::fromStdString(s.message()));
     }
 
+    // SIGHUP (the terminal closed, or a service manager's reload-as-stop) ends it as cleanly.
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
+    std::signal(SIGHUP, onStopSignal);
     out() << "chronus serve: listening on " << QString::fromStdString(options.host) << ":" << server.port()
           << " (OSC); audio: " << QString::fromStdString(driver.name()) << " ("
           << QString::fromStdString(driver.deviceName()) << "), " << driver.sampleRate() << " Hz, "
@@ -188,13 +223,15 @@ int runServeCommand(const QStringList& args) {
     const engine::PatchGraph committed = engine.committed();
     driver.stop();
     engine.stop();
-    QDir().mkpath(QFileInfo(autosavePath).absolutePath());
-    if (auto s = savePatchFile(committed, autosavePath); !s)
-        return failure("autosave failed: " + QString::fromStdString(s.message()));
+    if (autosaveOn) {
+        QDir().mkpath(QFileInfo(autosavePath).absolutePath());
+        if (auto s = savePatchFile(committed, autosavePath); !s)
+            return failure("autosave failed: " + QString::fromStdString(s.message()));
+    }
     const OscCounters c = server.counters();
     out() << "chronus serve: stopped; " << c.requests << " requests (" << c.errors << " errors, " << c.malformed
-          << " malformed packets, " << c.busy << " refused while busy); committed patch saved to " << autosavePath
-          << "\n";
+          << " malformed packets, " << c.busy << " refused while busy); "
+          << (autosaveOn ? "committed patch saved to " + autosavePath : QStringLiteral("autosave was off")) << "\n";
     return 0;
 }
 

@@ -35,7 +35,7 @@ namespace chronus::editor {
 namespace {
 const QString kCommand = QStringLiteral("editor");
 
-// SIGINT and SIGTERM quit the editor the clean way (the recording finished, the autosave removed):
+// SIGINT, SIGTERM and SIGHUP quit the editor the clean way (the recording finished, the autosave removed):
 // the handler only sets a flag, a timer on the GUI thread looks at it.
 std::atomic<bool> g_quit{false};
 extern "C" void onQuitSignal(int) { g_quit.store(true); }
@@ -283,6 +283,7 @@ int runEditor(int argc, char* argv[]) {
 
     std::signal(SIGINT, onQuitSignal);
     std::signal(SIGTERM, onQuitSignal);
+    std::signal(SIGHUP, onQuitSignal);
     QTimer quitWatch;
     QObject::connect(&quitWatch, &QTimer::timeout, &app, [] {
         if (g_quit.load())

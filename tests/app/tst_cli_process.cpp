@@ -18,6 +18,7 @@
 #include <csignal>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -119,6 +120,9 @@ private slots:
     void autoAudioKeepsAlsaNoiseOffStderr();
     void serveLogsARollbackWhenItHappens();
     void eventLinesSayWhatHappenedAndWhy();
+    void onlyRegularFilesAreReadAsPatches();
+    void unrestorableAutosaveIsSetAsideNeverOverwritten();
+    void sighupStopsServeCleanly();
     void filesGoToTheXdgFoldersAndOldOnesMoveThere();
 };
 
@@ -234,6 +238,94 @@ void TestCliProcess::eventLinesSayWhatHappenedAndWhy() {
     QCOMPARE(engineEvents(before, xruns), QStringList{"xrun: the audio device reported 3 underflows (xruns 3)"});
     // Counters only grow; a snapshot from a restarted engine (smaller counts) is not an event.
     QVERIFY(engineEvents(xruns, before).isEmpty());
+}
+
+void TestCliProcess::onlyRegularFilesAreReadAsPatches() {
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath("song.json");
+    QVERIFY(::mkfifo(QFile::encodeName(fifo).constData(), 0600) == 0);
+    // A FIFO nobody writes to: refused at once (it blocked open() forever).
+    const RunResult fromFifo = runChronus({"render", fifo, "--seconds", "1", "--out", dir.filePath("x.wav")},
+                                          QProcessEnvironment::systemEnvironment(), 15000);
+    QCOMPARE(fromFifo.exitCode, 1);
+    QVERIFY2(fromFifo.err.contains("not a regular file"), qPrintable(fromFifo.err));
+    // /dev/zero has no size and no end: refused, not read until memory runs out.
+    const RunResult fromZero = runChronus({"render", "/dev/zero", "--seconds", "1", "--out", dir.filePath("x.wav")});
+    QCOMPARE(fromZero.exitCode, 1);
+    QVERIFY2(fromZero.err.contains("not a regular file"), qPrintable(fromZero.err));
+    // A file over the limit says what the limit is.
+    QFile big(dir.filePath("big.json"));
+    QVERIFY(big.open(QIODevice::WriteOnly));
+    QVERIFY(big.resize(17 * 1024 * 1024));
+    big.close();
+    const RunResult fromBig = runChronus({"render", big.fileName(), "--seconds", "1", "--out", dir.filePath("x.wav")});
+    QCOMPARE(fromBig.exitCode, 1);
+    QVERIFY2(fromBig.err.contains("16 MiB"), qPrintable(fromBig.err));
+
+    // serve's request thread: `load` of a FIFO in the patches folder is an error, and the next
+    // request is answered.
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("a.json"), "--patches", dir.path()}));
+    const RunResult load = server.ctl({"load", "song"});
+    QCOMPARE(load.exitCode, 1);
+    QVERIFY2(load.err.contains("not a regular file"), qPrintable(load.err));
+    QCOMPARE(server.ctl({"status"}).exitCode, 0);
+}
+
+void TestCliProcess::unrestorableAutosaveIsSetAsideNeverOverwritten() {
+    QTemporaryDir dir;
+    const QString autosave = dir.filePath("autosave.json");
+    // Truncated mid-file, as a crash during a copy or a full disk leaves it.
+    const QByteArray truncated = R"({"format": "chronus-patch", "version": 1, "modules": [{"id": "osc1", "ty)";
+    {
+        QFile f(autosave);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(truncated);
+    }
+    Server server;
+    QVERIFY(server.start({"--autosave", autosave, "--patches", dir.filePath("p")}));
+    // Said at once (not at exit), and reported by status.
+    QTRY_VERIFY2_WITH_TIMEOUT(server.err().contains("the autosave was not restored"), qPrintable(server.err()), 5000);
+    const RunResult status = server.ctl({"status"});
+    QVERIFY2(status.out.contains("autosave: the autosave was not restored"), qPrintable(status.out));
+    const QStringList aside = QDir(dir.path()).entryList({"autosave.unrestored-*.json"}, QDir::Files);
+    QCOMPARE(aside.size(), 1);
+    QFile kept(dir.filePath(aside.first()));
+    QVERIFY(kept.open(QIODevice::ReadOnly));
+    QCOMPARE(kept.readAll(), truncated);
+    QVERIFY(status.out.contains(aside.first()));
+    // A plain stop writes this session's (empty) patch to autosave.json; the old file is untouched.
+    QCOMPARE(server.stop(), 0);
+    QVERIFY(QFileInfo::exists(autosave));
+    QFile again(dir.filePath(aside.first()));
+    QVERIFY(again.open(QIODevice::ReadOnly));
+    QCOMPARE(again.readAll(), truncated);
+}
+
+void TestCliProcess::sighupStopsServeCleanly() {
+    QTemporaryDir dir;
+    const QString autosave = dir.filePath("autosave.json");
+    QProcess serve;
+    const int port = freeUdpPort();
+    serve.start(CHRONUS_BINARY, {"serve", "--audio", "null", "--osc-port", QString::number(port), "--fresh",
+                                 "--autosave", autosave, "--patches", dir.filePath("p")});
+    QVERIFY(serve.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(QString::fromUtf8(serve.readAllStandardOutput()).contains("listening on") ||
+                                 runChronus({"ctl", "--port", QString::number(port), "--timeout", "200", "status"})
+                                         .exitCode == 0,
+                             20000);
+    const QString ctlPort = QString::number(port);
+    QCOMPARE(runChronus({"ctl", "--port", ctlPort, "create", "osc1", "sine"}).exitCode, 0);
+    QCOMPARE(runChronus({"ctl", "--port", ctlPort, "connect", "osc1", "out"}).exitCode, 0);
+    QCOMPARE(runChronus({"ctl", "--port", ctlPort, "commit"}).exitCode, 0);
+    ::kill(static_cast<pid_t>(serve.processId()), SIGHUP);
+    QVERIFY(serve.waitForFinished(15000));
+    QCOMPARE(serve.exitStatus(), QProcess::NormalExit); // not killed by the signal
+    QCOMPARE(serve.exitCode(), 0);
+    QVERIFY(QString::fromUtf8(serve.readAllStandardOutput()).contains("chronus serve: stopped"));
+    QFile saved(autosave);
+    QVERIFY(saved.open(QIODevice::ReadOnly));
+    QVERIFY(saved.readAll().contains("osc1"));
 }
 
 void TestCliProcess::filesGoToTheXdgFoldersAndOldOnesMoveThere() {
