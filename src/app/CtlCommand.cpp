@@ -853,11 +853,15 @@ QString replyText(const Request& request, const Reply& reply) {
             .arg(formatNumber(v[0].toDouble()), formatNumber(v[1].toDouble()));
     if (a == "/patch/save" && isString(v, 0))
         return QStringLiteral("saved %1").arg(v[0].toString());
-    if (a == "/patch/load" && isString(v, 0))
-        return QStringLiteral("loaded %1%2 as the pending patch; commit to hear it")
-            .arg(v[0].toString(), isNumber(v, 1)
-                                      ? QStringLiteral(" (%1 modules)").arg(formatNumber(v[1].toDouble()))
-                                      : QString());
+    if (a == "/patch/load" && isString(v, 0)) {
+        QString text = QStringLiteral("loaded %1%2 as the pending patch; commit to hear it")
+                           .arg(v[0].toString(), isNumber(v, 1)
+                                                     ? QStringLiteral(" (%1 modules)").arg(formatNumber(v[1].toDouble()))
+                                                     : QString());
+        for (qsizetype i = 2; i < v.size(); ++i) // the file's warnings (values clamped to their range)
+            text += QStringLiteral("\nwarning: ") + v[i].toString();
+        return text;
+    }
     if (a.startsWith("/mod/") && isNumber(v, 0)) {
         const QStringList parts = a.split('/');
         const float requested = std::get<float>(request.args.at(0));

@@ -9,6 +9,7 @@
 #include "engine/Plan.hpp"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -24,6 +25,7 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace chronus::app {
@@ -114,6 +116,24 @@ std::string describeTypes(const char* types) {
     return out.empty() ? "nothing" : out;
 }
 
+
+// Control characters (C0 and DEL) as \xNN; everything else, UTF-8 included, as it is.
+std::string printable(const std::string& text) {
+    std::string out;
+    out.reserve(text.size());
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte < 0x20 || byte == 0x7f) {
+            static constexpr char kHex[] = "0123456789abcdef";
+            out += "\\x";
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xf];
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
 
 QString safeName(const std::string& name) {
     static const QRegularExpression ok(QStringLiteral("\\A[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}\\z"));
@@ -353,7 +373,9 @@ void OscServer::reply(const Request& request, std::vector<Value> values) {
 }
 
 void OscServer::replyError(const Request& request, const std::string& message) {
-    send(request.sender, "/error", {request.address, message});
+    // Messages quote what the client sent (ids, types, names): never echo its control characters
+    // (a NUL, an escape sequence for the terminal that prints the error) back raw.
+    send(request.sender, "/error", {printable(request.address), printable(message)});
 }
 
 // Network thread: validate, answer what needs no controller, queue the rest.
@@ -742,6 +764,12 @@ void OscServer::execute(const Request& r) {
         if (m_options.patchesDir.isEmpty())
             return replyError(r, "no patches folder is configured");
         const QString path = QDir(m_options.patchesDir).filePath(name);
+        // A link planted in the folder would take a save or a load outside it: names are files
+        // of the folder itself, never links (lstat: the link, not what it points to).
+        if (struct stat link {}; ::lstat(QFile::encodeName(path).constData(), &link) == 0 && !S_ISREG(link.st_mode))
+            return replyError(r, "'" + name.toStdString() + "' in the patches folder is " +
+                                     (S_ISLNK(link.st_mode) ? "a symbolic link" : "not a regular file") +
+                                     "; patches are read and written only as plain files of that folder");
         if (a == "/patch/save") {
             QDir().mkpath(m_options.patchesDir);
             if (Status s = savePatchFile(m_engine.pending(), path); !s)

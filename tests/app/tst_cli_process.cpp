@@ -123,6 +123,9 @@ private slots:
     void onlyRegularFilesAreReadAsPatches();
     void unrestorableAutosaveIsSetAsideNeverOverwritten();
     void sighupStopsServeCleanly();
+    void patchesFolderLinksAreNotFollowed();
+    void errorsDoNotEchoControlCharacters();
+    void loadPrintsTheFilesWarnings();
     void filesGoToTheXdgFoldersAndOldOnesMoveThere();
 };
 
@@ -326,6 +329,61 @@ void TestCliProcess::sighupStopsServeCleanly() {
     QFile saved(autosave);
     QVERIFY(saved.open(QIODevice::ReadOnly));
     QVERIFY(saved.readAll().contains("osc1"));
+}
+
+void TestCliProcess::patchesFolderLinksAreNotFollowed() {
+    QTemporaryDir dir;
+    const QString patches = dir.filePath("patches");
+    QVERIFY(QDir().mkpath(patches));
+    const QString outside = dir.filePath("precious.txt");
+    {
+        QFile f(outside);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("not a patch, and not Chronus's to overwrite\n");
+    }
+    QVERIFY(QFile::link(outside, patches + "/evil.json"));
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("a.json"), "--patches", patches}));
+    const RunResult save = server.ctl({"save", "evil"});
+    QCOMPARE(save.exitCode, 1);
+    QVERIFY2(save.err.contains("symbolic link"), qPrintable(save.err));
+    const RunResult load = server.ctl({"load", "evil"});
+    QCOMPARE(load.exitCode, 1);
+    QVERIFY2(load.err.contains("symbolic link"), qPrintable(load.err));
+    QFile f(outside);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("not a patch, and not Chronus's to overwrite\n"));
+    // A plain name still saves.
+    QCOMPARE(server.ctl({"save", "plain"}).exitCode, 0);
+    QVERIFY(QFileInfo(patches + "/plain.json").isFile());
+}
+
+void TestCliProcess::errorsDoNotEchoControlCharacters() {
+    QTemporaryDir dir;
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("a.json"), "--patches", dir.filePath("p")}));
+    // A terminal escape and a bell inside an unknown type name: the error quotes it, escaped.
+    const RunResult r = server.ctl({"create", "x", QStringLiteral("wob\x1b[2Jbler\x07")});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(!r.err.contains(QChar(0x1b)) && !r.err.contains(QChar(0x07)), qPrintable(r.err));
+    QVERIFY2(r.err.contains("wob\\x1b[2Jbler\\x07"), qPrintable(r.err));
+}
+
+void TestCliProcess::loadPrintsTheFilesWarnings() {
+    QTemporaryDir dir;
+    const QString patches = dir.filePath("patches");
+    QVERIFY(QDir().mkpath(patches));
+    {
+        QFile f(patches + "/loud.json");
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format": "chronus-patch", "version": 1,
+                    "modules": [{"id": "v", "type": "vca", "params": {"level": 40}}], "cables": []})");
+    }
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("a.json"), "--patches", patches}));
+    const RunResult r = server.ctl({"load", "loud"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("warning: ") && r.out.contains("level"), qPrintable(r.out)); // text, not only --json
 }
 
 void TestCliProcess::filesGoToTheXdgFoldersAndOldOnesMoveThere() {
