@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 
+#include "OscServer.hpp"
 #include "engine/Types.hpp"
 
 namespace chronus::app {
@@ -66,6 +67,48 @@ engine::Result<audio::OpenedDriver> openAudio(const QString& command, const Audi
         stdErr() << "chronus " << command << ": " << QString::fromStdString(opened->driver->notice()) << "\n";
     stdErr().flush();
     return opened;
+}
+
+void addOscOptions(QCommandLineParser& parser) {
+    parser.addOption({"osc-port", "UDP port for OSC (default 5005; 0 picks a free one and prints it).", "N", "5005"});
+    parser.addOption({"osc-host",
+                      "Interface to listen on (default 127.0.0.1). Any other needs --allow: the engine is then "
+                      "reachable from the network.",
+                      "ADDR", "127.0.0.1"});
+    parser.addOption({"allow",
+                      "Who besides this machine may send OSC requests: a network such as 192.168.1.0/24 or one "
+                      "address (repeat, or separate with commas). Others are dropped unanswered.",
+                      "NETWORK"});
+}
+
+engine::Status oscChoice(const QString& command, const QCommandLineParser& parser, OscServerOptions& options) {
+    using engine::ErrorCode;
+    using engine::Status;
+    bool ok = false;
+    options.port = parser.value("osc-port").toInt(&ok);
+    if (!ok || options.port < 0 || options.port > 65535)
+        return Status::error(ErrorCode::InvalidArgument, "--osc-port must be a port number from 0 to 65535");
+    options.host = parser.value("osc-host").toStdString();
+    options.allow.clear();
+    for (const QString& value : parser.values("allow"))
+        for (const QString& item : value.split(',', Qt::SkipEmptyParts)) {
+            auto subnet = OscSubnet::parse(item.trimmed().toStdString());
+            if (!subnet)
+                return Status::error(ErrorCode::InvalidArgument, "--allow: " + subnet.status().message());
+            options.allow.push_back(subnet.value());
+        }
+    if (!QString::fromStdString(options.host).startsWith(QStringLiteral("127."))) {
+        if (options.allow.empty())
+            return Status::error(ErrorCode::InvalidArgument,
+                                 "--osc-host " + options.host +
+                                     " opens the engine to the network: name who may use it with --allow "
+                                     "(e.g. --allow 192.168.1.0/24)");
+        stdErr() << "chronus " << command << ": warning: OSC listens on " << QString::fromStdString(options.host)
+                 << ": the engine can be driven from " << parser.values("allow").join(',')
+                 << " (OSC has no passwords; requests from elsewhere are dropped)\n";
+        stdErr().flush();
+    }
+    return {};
 }
 
 QString commandHelp(const QCommandLineParser& parser, const QString& command) {

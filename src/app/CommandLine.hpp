@@ -34,4 +34,11 @@ engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser);
 // Opens the chosen driver; says on stderr what differs from the request (a fallback, JACK's rate).
 engine::Result<audio::OpenedDriver> openAudio(const QString& command, const AudioChoice& choice);
 
+// --osc-port, --osc-host, --allow: where the OSC server listens and who may use it.
+void addOscOptions(QCommandLineParser& parser);
+struct OscServerOptions;
+// Fills host, port and allow from the parsed options, or returns the usage error to report. A host
+// other than loopback gets a warning on stderr (the engine is then reachable from the network).
+engine::Status oscChoice(const QString& command, const QCommandLineParser& parser, OscServerOptions& options);
+
 } // namespace chronus::app

@@ -31,6 +31,7 @@
 namespace chronus::app {
 
 using engine::ErrorCode;
+using engine::Result;
 using engine::Status;
 
 namespace {
@@ -195,10 +196,45 @@ std::string schemaJson() {
     return QJsonDocument(QJsonObject{{"types", types}, {"aliases", aliases}}).toJson(QJsonDocument::Compact).toStdString();
 }
 
+// Parses one datagram with liblo's deserialiser and hands each message to handle(); bundles are
+// unpacked here (and dispatched at once, whatever their time tag). No lo_server: it would open a
+// UDP socket of its own on every interface that nobody reads.
 struct OscDispatch {
-    static int handler(const char* path, const char* types, lo_arg** argv, int argc, lo_message, void* user) {
-        static_cast<OscServer*>(user)->handle(path, types, reinterpret_cast<void**>(argv), argc);
-        return 0;
+    static std::uint32_t bigEndian32(const std::uint8_t* p) {
+        return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+    }
+
+    // False when the datagram (or any element of a bundle) is not OSC: then nothing of it is
+    // dispatched, as liblo does. Bundles nest as deep as a datagram allows (20 bytes a level:
+    // ~3,300 levels, a few hundred kB of this thread's stack at most).
+    static bool dispatch(OscServer& server, std::uint8_t* data, std::size_t size) {
+        return walk(nullptr, data, size) && walk(&server, data, size);
+    }
+
+    // With no server: only checks.
+    static bool walk(OscServer* server, std::uint8_t* data, std::size_t size) {
+        static constexpr char kBundle[] = "#bundle"; // with its NUL: 8 bytes
+        if (size >= 16 && std::memcmp(data, kBundle, sizeof kBundle) == 0) {
+            for (std::size_t at = 16; at < size;) { // after the tag and the 8-byte time tag
+                if (size - at < 4)
+                    return false;
+                const std::size_t length = bigEndian32(data + at);
+                at += 4;
+                if (length == 0 || length % 4 != 0 || length > size - at || !walk(server, data + at, length))
+                    return false;
+                at += length;
+            }
+            return true;
+        }
+        int result = 0;
+        lo_message m = lo_message_deserialise(data, size, &result);
+        if (!m)
+            return false;
+        if (server) // a NUL-terminated path at the start of the data: the deserialiser checked it
+            server->handle(reinterpret_cast<const char*>(data), lo_message_get_types(m),
+                           reinterpret_cast<void**>(lo_message_get_argv(m)), lo_message_get_argc(m));
+        lo_message_free(m);
+        return true;
     }
 };
 
@@ -215,7 +251,44 @@ OscCounters OscServer::counters() const noexcept {
     c.errors = m_errors.load();
     c.malformed = m_malformed.load();
     c.busy = m_busy.load();
+    c.refused = m_refused.load();
     return c;
+}
+
+Result<OscSubnet> OscSubnet::parse(const std::string& text) {
+    const auto bad = [&](const std::string& why) {
+        return Status::error(ErrorCode::InvalidArgument, "'" + text + "' is not a network: " + why +
+                                                             " (write A.B.C.D or A.B.C.D/N, e.g. 192.168.1.0/24)");
+    };
+    const auto slash = text.find('/');
+    in_addr address{};
+    if (::inet_pton(AF_INET, text.substr(0, slash).c_str(), &address) != 1)
+        return bad("not an IPv4 address");
+    int bits = 32;
+    if (slash != std::string::npos) {
+        const std::string n = text.substr(slash + 1);
+        if (n.empty() || n.size() > 2 || n.find_first_not_of("0123456789") != std::string::npos)
+            return bad("the prefix length must be a number from 0 to 32");
+        bits = std::stoi(n);
+        if (bits > 32)
+            return bad("the prefix length must be a number from 0 to 32");
+    }
+    OscSubnet subnet;
+    subnet.address = ntohl(address.s_addr);
+    subnet.mask = bits == 0 ? 0u : ~std::uint32_t{0} << (32 - bits);
+    return subnet;
+}
+
+bool OscServer::allowed(const sockaddr_storage& from) const noexcept {
+    if (from.ss_family != AF_INET)
+        return false;
+    const std::uint32_t address = ntohl(reinterpret_cast<const sockaddr_in&>(from).sin_addr.s_addr);
+    if ((address >> 24) == 127)
+        return true;
+    for (const OscSubnet& subnet : m_options.allow)
+        if (subnet.contains(address))
+            return true;
+    return false;
 }
 
 Status OscServer::start() {
@@ -231,6 +304,13 @@ Status OscServer::start() {
         ::close(fd);
         return Status::error(ErrorCode::InvalidArgument, "OSC: '" + m_options.host + "' is not an IPv4 address");
     }
+    if ((ntohl(addr.sin_addr.s_addr) >> 24) != 127 && m_options.allow.empty()) {
+        ::close(fd);
+        return Status::error(ErrorCode::InvalidArgument,
+                             "OSC: listening on " + m_options.host +
+                                 " opens the engine to the network; say who may use it with --allow NETWORK "
+                                 "(e.g. --allow 192.168.1.0/24), or keep the default 127.0.0.1");
+    }
     const int big = 4 << 20; // a burst of requests waits in the kernel rather than being dropped
     ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
@@ -242,20 +322,10 @@ Status OscServer::start() {
     socklen_t len = sizeof addr;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     m_port = ntohs(addr.sin_port);
-    // A liblo server only to parse and dispatch: its own socket stays idle.
-    m_lo = lo_server_new(nullptr, [](int, const char*, const char*) {});
-    if (!m_lo) {
-        ::close(fd);
-        return Status::error(ErrorCode::Device, "OSC: liblo could not start");
-    }
-    lo_server_add_method(static_cast<lo_server>(m_lo), nullptr, nullptr, &OscDispatch::handler, this);
-    lo_server_enable_queue(static_cast<lo_server>(m_lo), 0, 1); // bundles dispatch now, whatever their timetag
     m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (m_wake < 0) {
         const std::string why = std::strerror(errno);
         ::close(fd);
-        lo_server_free(static_cast<lo_server>(m_lo));
-        m_lo = nullptr;
         return Status::error(ErrorCode::Device, "OSC: cannot create an eventfd: " + why);
     }
     m_socket = fd;
@@ -278,8 +348,6 @@ void OscServer::stop() {
     m_socket = -1;
     ::close(m_wake);
     m_wake = -1;
-    lo_server_free(static_cast<lo_server>(m_lo));
-    m_lo = nullptr;
 }
 
 void OscServer::networkLoop() {
@@ -303,10 +371,13 @@ void OscServer::networkLoop() {
                 if (n < 0)
                     break;
                 m_packets.fetch_add(1);
+                if (!allowed(from)) {
+                    m_refused.fetch_add(1); // not answered: a stranger learns nothing, not even that we exist
+                    continue;
+                }
                 const auto* bytes = reinterpret_cast<const std::uint8_t*>(&from);
                 m_currentSender.assign(bytes, bytes + fromLen);
-                if (n == 0 || lo_server_dispatch_data(static_cast<lo_server>(m_lo), buffer.data(),
-                                                      static_cast<size_t>(n)) < 0)
+                if (n == 0 || !OscDispatch::dispatch(*this, buffer.data(), static_cast<std::size_t>(n)))
                     m_malformed.fetch_add(1); // not OSC: nobody to answer in OSC terms
             }
         }

@@ -39,8 +39,22 @@ namespace chronus::app {
 
 class Recorder;
 
+// An IPv4 network that may send requests, e.g. 192.168.1.0/24 (host byte order).
+struct OscSubnet {
+    std::uint32_t address = 0;
+    std::uint32_t mask = 0;
+    // "A.B.C.D" or "A.B.C.D/N"; an error says what is wrong with the text.
+    static engine::Result<OscSubnet> parse(const std::string& text);
+    bool contains(std::uint32_t hostOrderAddress) const noexcept { return (hostOrderAddress & mask) == (address & mask); }
+};
+
 struct OscServerOptions {
-    std::string host = "127.0.0.1"; // the interface to bind; "0.0.0.0" for every one
+    // The interface to bind; "0.0.0.0" for every one. Anything but loopback needs `allow`: the
+    // server refuses to start on a network interface with nobody named who may use it.
+    std::string host = "127.0.0.1";
+    // Besides loopback (always), who may send requests; datagrams from anyone else are dropped
+    // unanswered and counted (OscCounters::refused).
+    std::vector<OscSubnet> allow;
     int port = 5005;                 // 0 = any free port (see OscServer::port())
     QString patchesDir;              // /patch/save and /patch/load names live here
     std::size_t queueCapacity = 1024; // requests waiting for the controller; more get "busy"
@@ -56,6 +70,7 @@ struct OscCounters {
     std::uint64_t errors = 0;    // /error sent
     std::uint64_t malformed = 0; // datagrams liblo could not parse: dropped, no reply possible
     std::uint64_t busy = 0;      // refused because the controller's queue was full
+    std::uint64_t refused = 0;   // dropped unanswered: the sender is not loopback or allowed
 };
 
 class OscServer {
@@ -107,6 +122,8 @@ private:
     // False when the reply did not fit a datagram and an /error went instead.
     void send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values);
     std::vector<Value> statusValues(bool json) const;
+    // Network thread. Loopback, or inside one of the allowed subnets.
+    bool allowed(const struct sockaddr_storage& from) const noexcept;
     std::vector<Value> recordStatusValues() const;
     void executeRecord(const Request& request);
 
@@ -121,7 +138,6 @@ private:
     int m_socket = -1;
     int m_wake = -1; // eventfd: wakes the network thread when a reply waits in m_out
     int m_port = 0;
-    void* m_lo = nullptr; // lo_server used for parsing and dispatch only
     std::vector<std::uint8_t> m_currentSender; // network thread
     std::thread m_network, m_controller;
     std::atomic<bool> m_stop{false};
@@ -133,7 +149,8 @@ private:
     std::mutex m_outMutex;
     std::deque<Outgoing> m_out; // anyone -> network
 
-    std::atomic<std::uint64_t> m_packets{0}, m_requests{0}, m_replies{0}, m_errors{0}, m_malformed{0}, m_busy{0};
+    std::atomic<std::uint64_t> m_packets{0}, m_requests{0}, m_replies{0}, m_errors{0}, m_malformed{0}, m_busy{0},
+        m_refused{0};
 };
 
 // The module registry as JSON: types with category, description, ports and parameters.

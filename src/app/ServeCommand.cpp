@@ -54,9 +54,7 @@ int runServeCommand(const QStringList& args) {
         "restored at the next start. /record/start writes WAV files into the recordings folder; a recording\n"
         "still running at Ctrl+C or SIGTERM is finished properly.");
     parser.addHelpOption();
-    parser.addOption({"osc-port", "UDP port for OSC (default 5005; 0 picks a free one and prints it).", "N", "5005"});
-    parser.addOption({"osc-host", "Interface to listen on (default 127.0.0.1; 0.0.0.0 opens OSC to the network).",
-                      "ADDR", "127.0.0.1"});
+    addOscOptions(parser);
     addAudioOptions(parser);
     parser.addOption({"cold-mirror", "Do not render the standby in step (halves the DSP load)."});
     parser.addOption({"patches", "Folder for /patch/save and /patch/load (default: " + QDir::toNativeSeparators(QDir(dataFolder()).filePath("patches")) + ").", "DIR"});
@@ -77,9 +75,9 @@ int runServeCommand(const QStringList& args) {
     if (!parser.positionalArguments().isEmpty())
         return usageError("unexpected argument '" + parser.positionalArguments().first() + "'");
     bool ok = false;
-    const int oscPort = parser.value("osc-port").toInt(&ok);
-    if (!ok || oscPort < 0 || oscPort > 65535)
-        return usageError("--osc-port must be a port number from 0 to 65535");
+    OscServerOptions options;
+    if (auto s = oscChoice(kCommand, parser, options); !s)
+        return usageError(QString::fromStdString(s.message()));
     auto choice = audioChoice(parser);
     if (!choice)
         return usageError(QString::fromStdString(choice.status().message()));
@@ -164,9 +162,6 @@ int runServeCommand(const QStringList& args) {
         }
     }
 
-    OscServerOptions options;
-    options.host = parser.value("osc-host").toStdString();
-    options.port = oscPort;
     options.patchesDir = patchesDir;
     options.autosaveProblem = autosaveProblem.toStdString();
     OscServer server(engine, options);
@@ -230,7 +225,7 @@ int runServeCommand(const QStringList& args) {
     }
     const OscCounters c = server.counters();
     out() << "chronus serve: stopped; " << c.requests << " requests (" << c.errors << " errors, " << c.malformed
-          << " malformed packets, " << c.busy << " refused while busy); "
+          << " malformed packets, " << c.busy << " refused while busy, " << c.refused << " from outside --allow dropped); "
           << (autosaveOn ? "committed patch saved to " + autosavePath : QStringLiteral("autosave was off")) << "\n";
     return 0;
 }

@@ -48,8 +48,7 @@ void addEditorOptions(QCommandLineParser& parser) {
     parser.addVersionOption();
     parser.addPositionalArgument("patch", "A patch file to open (default: the demo patch, or the autosave).", "[PATCH.json]");
     app::addAudioOptions(parser);
-    parser.addOption({"osc-port", "UDP port for OSC (default 5005; 0 picks a free one).", "N", "5005"});
-    parser.addOption({"osc-host", "Interface for OSC (default 127.0.0.1).", "ADDR", "127.0.0.1"});
+    app::addOscOptions(parser);
     parser.addOption({"no-osc", "Run without the OSC server."});
     parser.addOption({"patches", "Folder for OSC /patch/save and /patch/load.", "DIR"});
     parser.addOption({"recordings", "Folder for recordings (default: " +
@@ -142,10 +141,9 @@ int runEditor(int argc, char* argv[]) {
     auto choice = app::audioChoice(parser);
     if (!choice)
         return usage(QString::fromStdString(choice.status().message()));
-    bool ok = false;
-    const int oscPort = parser.value("osc-port").toInt(&ok);
-    if (!ok || oscPort < 0 || oscPort > 65535)
-        return usage("--osc-port must be a port number from 0 to 65535");
+    app::OscServerOptions oscOptions;
+    if (auto s = app::oscChoice(kCommand, parser, oscOptions); !s)
+        return usage(QString::fromStdString(s.message()));
     if (parser.positionalArguments().size() > 1)
         return usage("one patch file at most");
 
@@ -198,9 +196,6 @@ int runEditor(int argc, char* argv[]) {
 
     std::unique_ptr<app::OscServer> server;
     if (!parser.isSet("no-osc")) {
-        app::OscServerOptions oscOptions;
-        oscOptions.host = parser.value("osc-host").toStdString();
-        oscOptions.port = oscPort;
         oscOptions.patchesDir =
             parser.isSet("patches") ? parser.value("patches") : QDir(app::dataFolder()).filePath("patches");
         server = std::make_unique<app::OscServer>(engine, oscOptions);

@@ -11,12 +11,14 @@
 #include <QFileInfo>
 #include <QProcess>
 #include <QProcessEnvironment>
+#include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <arpa/inet.h>
 #include <csignal>
 #include <netinet/in.h>
+#include <ifaddrs.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,6 +83,7 @@ public:
         return runChronus(QStringList{"ctl", "--port", QString::number(m_port)} + args);
     }
     int port() const { return m_port; }
+    qint64 pid() const { return m_process.processId(); }
     // Everything serve wrote to stderr so far.
     QString err() {
         m_err += QString::fromUtf8(m_process.readAllStandardError());
@@ -107,6 +110,54 @@ private:
     QString m_err;
 };
 
+// The UDP sockets process `pid` holds, as "A.B.C.D:port" of their local address (from /proc).
+QStringList udpSocketsOf(qint64 pid) {
+    QSet<QString> inodes;
+    QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
+    for (const QFileInfo& fd : fds.entryInfoList(QDir::System | QDir::NoDotAndDotDot)) {
+        const QString target = fd.symLinkTarget().isEmpty() ? QFile::symLinkTarget(fd.filePath()) : fd.symLinkTarget();
+        const QString name = QFileInfo(target).fileName();
+        if (name.startsWith("socket:["))
+            inodes.insert(name.mid(8, name.size() - 9));
+    }
+    QStringList sockets;
+    QFile table(QStringLiteral("/proc/%1/net/udp").arg(pid));
+    if (!table.open(QIODevice::ReadOnly))
+        return {"(no /proc/net/udp)"};
+    table.readLine(); // the header
+    while (!table.atEnd()) {
+        const QStringList f = QString::fromLatin1(table.readLine()).simplified().split(' ');
+        if (f.size() < 10 || !inodes.contains(f[9]))
+            continue;
+        const QStringList local = f[1].split(':');
+        const quint32 address = local[0].toUInt(nullptr, 16); // the kernel's byte order, printed as hex
+        sockets << QStringLiteral("%1.%2.%3.%4:%5")
+                       .arg(address & 0xff).arg((address >> 8) & 0xff).arg((address >> 16) & 0xff).arg(address >> 24)
+                       .arg(local[1].toUInt(nullptr, 16));
+    }
+    return sockets;
+}
+
+// An IPv4 address of this machine that is not loopback, or "" when it has none.
+QString ownNetworkAddress() {
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0)
+        return {};
+    QString found;
+    for (ifaddrs* i = list; i && found.isEmpty(); i = i->ifa_next) {
+        if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET)
+            continue;
+        const in_addr a = reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr;
+        if ((ntohl(a.s_addr) >> 24) != 127) {
+            char text[INET_ADDRSTRLEN] = {};
+            ::inet_ntop(AF_INET, &a, text, sizeof text);
+            found = QString::fromLatin1(text);
+        }
+    }
+    ::freeifaddrs(list);
+    return found;
+}
+
 } // namespace
 
 class TestCliProcess : public QObject {
@@ -126,6 +177,8 @@ private slots:
     void patchesFolderLinksAreNotFollowed();
     void errorsDoNotEchoControlCharacters();
     void loadPrintsTheFilesWarnings();
+    void serveOpensOnlyItsOwnSocket();
+    void networkInterfacesNeedAnAllowList();
     void filesGoToTheXdgFoldersAndOldOnesMoveThere();
 };
 
@@ -384,6 +437,41 @@ void TestCliProcess::loadPrintsTheFilesWarnings() {
     const RunResult r = server.ctl({"load", "loud"});
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.out.contains("warning: ") && r.out.contains("level"), qPrintable(r.out)); // text, not only --json
+}
+
+void TestCliProcess::serveOpensOnlyItsOwnSocket() {
+    QTemporaryDir dir;
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("a.json"), "--patches", dir.filePath("p")}));
+    // One UDP socket, the one it serves, on loopback (liblo's server used to add one on 0.0.0.0).
+    QCOMPARE(udpSocketsOf(server.pid()), QStringList{QStringLiteral("127.0.0.1:%1").arg(server.port())});
+    QCOMPARE(server.ctl({"status"}).exitCode, 0);
+}
+
+void TestCliProcess::networkInterfacesNeedAnAllowList() {
+    QTemporaryDir dir;
+    const QStringList files{"--fresh", "--autosave", dir.filePath("a.json"), "--patches", dir.filePath("p")};
+    const RunResult open = runChronus(QStringList{"serve", "--audio", "null", "--osc-host", "0.0.0.0"} + files);
+    QCOMPARE(open.exitCode, 2);
+    QVERIFY2(open.err.contains("--allow"), qPrintable(open.err));
+    const RunResult badNet = runChronus(QStringList{"serve", "--audio", "null", "--osc-host", "0.0.0.0", "--allow",
+                                                    "192.168.1.0/33"} + files);
+    QCOMPARE(badNet.exitCode, 2);
+    QVERIFY2(badNet.err.contains("prefix length"), qPrintable(badNet.err));
+
+    const QString own = ownNetworkAddress();
+    if (own.isEmpty())
+        QSKIP("this machine has no IPv4 address but loopback: nothing to send from");
+    // Allowed: a documentation network this machine is not on. Loopback still gets answers; the
+    // machine's own network address does not.
+    Server server;
+    QVERIFY(server.start(QStringList{"--osc-host", "0.0.0.0", "--allow", "203.0.113.0/24"} + files));
+    QTRY_VERIFY_WITH_TIMEOUT(server.err().contains("warning: OSC listens on 0.0.0.0"), 5000);
+    const RunResult stranger = runChronus({"ctl", "--host", own, "--port", QString::number(server.port()),
+                                           "--timeout", "500", "status"});
+    QCOMPARE(stranger.exitCode, 3); // no answer at all
+    QCOMPARE(server.ctl({"status"}).exitCode, 0);
+    QCOMPARE(server.stop(), 0);
 }
 
 void TestCliProcess::filesGoToTheXdgFoldersAndOldOnesMoveThere() {
