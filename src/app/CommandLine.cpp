@@ -36,6 +36,10 @@ void addAudioOptions(QCommandLineParser& parser) {
     parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
     parser.addOption({"block", "Frames per device callback requested (default 64; the device may differ).", "N", "64"});
     parser.addOption({"ring", "Blocks of 64 frames each slot keeps ready (default 4).", "N", "4"});
+    parser.addOption({"memory-budget",
+                      "The most memory one patch may need, in MiB (default 1024): an edit or a load beyond it is "
+                      "refused with its cost.",
+                      "MB", "1024"});
 }
 
 engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser) {
@@ -52,6 +56,10 @@ engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser) {
     choice.ringBlocks = parser.value("ring").toInt(&ok);
     if (!ok || choice.ringBlocks < 1 || choice.ringBlocks > 64)
         return Status::error(ErrorCode::InvalidArgument, "--ring must be a whole number from 1 to 64");
+    const qint64 budget = parser.value("memory-budget").toLongLong(&ok);
+    if (!ok || budget < 16 || budget > 1024 * 1024)
+        return Status::error(ErrorCode::InvalidArgument, "--memory-budget must be a whole number of MiB from 16 to 1048576");
+    choice.memoryBudgetBytes = static_cast<std::size_t>(budget) << 20;
     choice.driver.device = parser.value("device").toStdString();
     choice.driverName = parser.value("audio").toStdString();
     return choice;

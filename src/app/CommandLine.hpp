@@ -22,12 +22,13 @@ int failure(const QString& command, const QString& message);
 // The parser's help with "chronus <command>" in its usage line (Qt puts the binary's path there).
 QString commandHelp(const QCommandLineParser& parser, const QString& command);
 
-// --audio, --device, --rate, --block, --ring: the device and the engine's ring.
+// --audio, --device, --rate, --block, --ring, --memory-budget: the device and the engine.
 void addAudioOptions(QCommandLineParser& parser);
 struct AudioChoice {
     audio::DriverConfig driver;
     std::string driverName;
     int ringBlocks = 4;
+    std::size_t memoryBudgetBytes = std::size_t{1} << 30; // per patch (EngineConfig::memoryBudgetBytes)
 };
 // The parsed audio options, or the usage error to report.
 engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser);

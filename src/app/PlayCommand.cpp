@@ -98,6 +98,7 @@ int runPlayCommand(const QStringList& args) {
     config.sampleRate = driver.sampleRate();
     config.blockSize = 64;
     config.ringTargetBlocks = choice->ringBlocks;
+    config.memoryBudgetBytes = choice->memoryBudgetBytes;
     config.fadeMs = fade;
     config.hotMirror = !parser.isSet("cold-mirror");
     engine::SlotEngine engine(config);

@@ -118,6 +118,7 @@ int runServeCommand(const QStringList& args) {
     config.sampleRate = driver.sampleRate();
     config.blockSize = 64;
     config.ringTargetBlocks = choice->ringBlocks;
+    config.memoryBudgetBytes = choice->memoryBudgetBytes;
     config.hotMirror = !parser.isSet("cold-mirror");
     engine::SlotEngine engine(config);
     if (auto s = engine.start(); !s)

@@ -165,6 +165,7 @@ int runEditor(int argc, char* argv[]) {
     config.sampleRate = driver.sampleRate();
     config.blockSize = 64;
     config.ringTargetBlocks = choice->ringBlocks;
+    config.memoryBudgetBytes = choice->memoryBudgetBytes;
     engine::SlotEngine engine(config);
     if (auto s = engine.start(); !s)
         return failure(QString::fromStdString(s.message()));

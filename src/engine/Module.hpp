@@ -38,6 +38,10 @@ struct ModuleType {
     std::span<const PortSpec> outputs;
     std::unique_ptr<Module> (*create)(const ModuleType&);
     const TextForm* text = nullptr; // text forms, for the few types that have them
+    // An upper bound of the memory prepare() allocates at this sample rate beyond kModuleBaseBytes
+    // (delay lines, look-ahead buffers), so that a patch's cost is known before it is compiled.
+    // Null for the types whose state fits in kModuleBaseBytes; a test measures every type.
+    std::size_t (*stateBytes)(double sampleRate) = nullptr;
 
     // Control thread. -1 when unknown; accepts ids and the predecessor's aliases.
     ParamIndex findParam(std::string_view idOrAlias) const noexcept;
@@ -101,6 +105,12 @@ private:
     double m_sampleRate = 48000.0;
     std::uint32_t m_seed = 0x9E3779B9u;
 };
+
+// What one module costs whatever its type (the object, its parameter ramps, the plan's bookkeeping),
+// for the patch memory estimate; each output port adds a buffer of the largest block
+// (kPortBufferBytes); stateBytes adds the rest.
+inline constexpr std::size_t kModuleBaseBytes = 32 * 1024;
+inline constexpr std::size_t kPortBufferBytes = (kMaxBlock + 16) * sizeof(float);
 
 // How long parameter ramps take. Short enough to feel immediate, long enough to avoid zipper noise.
 inline constexpr double kParamRampSeconds = 0.010;

@@ -366,4 +366,15 @@ std::vector<std::size_t> PatchGraph::topologicalOrder() const {
     return order;
 }
 
+std::size_t moduleBytes(const ModuleType& type, double sampleRate) {
+    return kModuleBaseBytes + type.outputs.size() * kPortBufferBytes + (type.stateBytes ? type.stateBytes(sampleRate) : 0);
+}
+
+std::size_t estimatePatchBytes(const PatchGraph& graph, double sampleRate) {
+    std::size_t total = 0;
+    for (const PatchNode& node : graph.nodes())
+        total += moduleBytes(*node.type, sampleRate);
+    return total;
+}
+
 } // namespace chronus::engine

@@ -86,4 +86,10 @@ private:
 
 std::string describeEndpoint(const PatchNode& node, PortIndex port, bool output);
 
+// An upper bound of the memory one module of `type` takes in a compiled plan at `sampleRate`:
+// kModuleBaseBytes, a port buffer per output, the type's stateBytes. Any thread.
+std::size_t moduleBytes(const ModuleType& type, double sampleRate);
+// The sum over the patch's modules: checked against the engine's budget before compiling.
+std::size_t estimatePatchBytes(const PatchGraph& graph, double sampleRate);
+
 } // namespace chronus::engine

@@ -5,6 +5,7 @@
 #include "rt/RealtimeSection.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cmath>
 #include <numbers>
 #include <pthread.h>
@@ -660,12 +661,50 @@ namespace {
 Status textTooLong() { return Status::error(ErrorCode::InvalidId, "identifier too long"); }
 } // namespace
 
+namespace {
+std::string mebibytes(std::size_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f MiB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+    return text;
+}
+} // namespace
+
+// Control thread. `added`: the module just added (named in the message), or empty for a whole patch.
+Status SlotEngine::checkMemoryBudget(const PatchGraph& graph, std::string_view added) const {
+    if (m_config.memoryBudgetBytes == 0)
+        return {};
+    const std::size_t bytes = estimatePatchBytes(graph, m_config.sampleRate);
+    if (bytes <= m_config.memoryBudgetBytes)
+        return {};
+    // The costliest type, to say where the memory goes.
+    const auto cost = [&](const ModuleType* type) { return moduleBytes(*type, m_config.sampleRate); };
+    const ModuleType* costliest = nullptr;
+    std::size_t each = 0, count = 0;
+    for (const PatchNode& node : graph.nodes())
+        if (node.type != costliest && cost(node.type) > each) {
+            costliest = node.type;
+            each = cost(node.type);
+        }
+    for (const PatchNode& node : graph.nodes())
+        count += node.type == costliest ? 1 : 0;
+    std::string what = added.empty() ? std::string("the patch") : "adding '" + std::string(added) + "'";
+    return Status::error(ErrorCode::OverBudget,
+                         what + " would need " + mebibytes(bytes) + " of memory at " +
+                             std::to_string(static_cast<int>(m_config.sampleRate)) + " Hz (" + std::to_string(count) +
+                             " x " + costliest->id + " at " + mebibytes(each) + " each), over the engine's budget of " +
+                             mebibytes(m_config.memoryBudgetBytes) + " per patch; nothing was changed");
+}
+
 Status SlotEngine::addModule(std::string_view id, std::string_view type) {
     std::lock_guard lock(m_mutex);
     // Validated on the pending patch itself (no copy: a patch of thousands of modules stays cheap
     // to edit), taken back if the standby cannot get it.
     if (Status s = m_pending.addModule(id, type); !s)
         return s;
+    if (Status s = checkMemoryBudget(m_pending, id); !s) {
+        (void)m_pending.removeModule(id);
+        return s;
+    }
     SlotCommand c;
     c.kind = SlotCommandKind::AddModule;
     const bool fits = c.a.assign(id) && c.b.assign(type); // a valid id and a known type always fit
@@ -820,6 +859,8 @@ Status SlotEngine::loadPending(const PatchGraph& graph) {
     std::lock_guard lock(m_mutex);
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    if (Status s = checkMemoryBudget(graph, {}); !s)
+        return s;
     if (!markStandbyDirty())
         return Status::error(ErrorCode::Timeout, "the standby slot did not settle after a failover");
     if (!sendGraph(1 - m_controlActive, graph))

@@ -58,6 +58,9 @@ struct EngineConfig {
     bool offline = false;        // process() waits for the workers (offline render); never live
     bool realtimeWorkers = true; // SCHED_FIFO for the workers, one below the audio thread's priority
     int workerPriority = 60;     // at most this
+    // The most memory one patch may need (estimatePatchBytes at the engine's rate); an edit or a
+    // load beyond it is refused before anything is compiled. 0 = no limit.
+    std::size_t memoryBudgetBytes = std::size_t{1} << 30;
 };
 
 struct SlotStats {
@@ -209,6 +212,7 @@ private:
     // Audio side.
     void processChunk(float* out, int frames) noexcept;
     void finishWindow() noexcept;
+    Status checkMemoryBudget(const PatchGraph& graph, std::string_view added) const;
     std::size_t readInStep(int slot, float* dest, std::size_t frames, bool haveTag, std::uint32_t timeline,
                            std::int64_t planFrame) noexcept;
     void startFade(int from, int to, std::int64_t frames, bool measure) noexcept;

@@ -28,6 +28,7 @@ enum class ErrorCode {
     RolledBack,  // the committed patch turned unhealthy (NaN, Inf, runaway level) and was undone
     NotRunning,  // the engine or its audio callback is not running
     Device,      // the audio device or server failed or refused the stream
+    OverBudget,  // the patch would need more memory than the engine's budget; nothing changed
 };
 
 class Status {

@@ -11,7 +11,12 @@ namespace chronus::engine {
 const ModuleType Delay::kType{"delay", "Delay", "Effects",
                               "Stereo delay: time in ms or tempo-synced, feedback through a tone low-pass, "
                               "ping-pong, mix",
-                              kParams, kInputs, kOutputs, &createModule<Delay>};
+                              kParams, kInputs, kOutputs, &createModule<Delay>, nullptr, &Delay::stateBytes};
+
+std::size_t Delay::stateBytes(double sampleRate) {
+    // onPrepare's two lines, each kMaxSeconds plus the interpolator's reach.
+    return 2 * DelayLine::bytesFor(static_cast<std::size_t>(kMaxSeconds * sampleRate) + 4);
+}
 
 namespace {
 // One-pole low-pass coefficient (impulse-invariant: its impulse response peaks at the first sample,

@@ -39,6 +39,8 @@ public:
                                             {"right", "Right", Signal::Audio}};
     static_assert(std::size(kOutputs) == OutputCount);
     static const ModuleType kType;
+    // What onPrepare() allocates at `sampleRate` (ModuleType::stateBytes).
+    static std::size_t stateBytes(double sampleRate);
 
     explicit Delay(const ModuleType& type) : Module(type) {}
     void process(const ProcessContext& ctx) noexcept override;

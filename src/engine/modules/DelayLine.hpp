@@ -17,13 +17,14 @@ public:
     // Control thread. Room for at least `maxDelay` samples of history plus the interpolator's reach;
     // cleared.
     void allocate(std::size_t maxDelay) {
-        std::size_t size = 16;
-        while (size < maxDelay + 4)
-            size <<= 1;
+        const std::size_t size = sizeFor(maxDelay);
         m_buffer.assign(size, 0.0f);
         m_mask = size - 1;
         m_newest = 0;
     }
+    // What allocate(maxDelay) takes, for a module's memory estimate. Any thread.
+    static std::size_t bytesFor(std::size_t maxDelay) noexcept { return sizeFor(maxDelay) * sizeof(float); }
+
     void clear() noexcept {
         std::fill(m_buffer.begin(), m_buffer.end(), 0.0f);
         m_newest = 0;
@@ -57,6 +58,13 @@ public:
     }
 
 private:
+    static std::size_t sizeFor(std::size_t maxDelay) noexcept {
+        std::size_t size = 16;
+        while (size < maxDelay + 4)
+            size <<= 1;
+        return size;
+    }
+
     std::vector<float> m_buffer;
     std::size_t m_mask = 0;
     std::size_t m_newest = 0;

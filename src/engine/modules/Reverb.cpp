@@ -17,7 +17,9 @@ const ModuleType Reverb::kType{
     kParams,
     kInputs,
     kOutputs,
-    &createModule<Reverb>};
+    &createModule<Reverb>,
+    nullptr,
+    &Reverb::stateBytes};
 
 namespace {
 
@@ -107,6 +109,19 @@ inline void hadamard8(float (&x)[8]) noexcept {
 
 double Reverb::rt60ForSize(double size) noexcept {
     return kMinRt60 * std::pow(kMaxRt60 / kMinRt60, std::clamp(size, 0.0, 1.0));
+}
+
+// The same lengths onPrepare() allocates, summed.
+std::size_t Reverb::stateBytes(double sr) {
+    std::size_t bytes = 2 * DelayLine::bytesFor(static_cast<std::size_t>(static_cast<double>(kParams[Predelay].max) * 0.001 * sr) + 4);
+    for (int c = 0; c < 2; ++c)
+        for (int d = 0; d < kDiffusers; ++d)
+            bytes += DelayLine::bytesFor(nearestPrimeAbove(static_cast<std::size_t>(kDiffuserMs[c][d] * 0.001 * sr)));
+    const double modDepth = kModulationMs * 0.001 * sr;
+    for (int k = 0; k < kLines; ++k)
+        bytes += DelayLine::bytesFor(nearestPrimeAbove(static_cast<std::size_t>(kLineMs[k] * 0.001 * sr)) +
+                                     static_cast<std::size_t>(modDepth) + 4);
+    return bytes;
 }
 
 void Reverb::onPrepare(const PrepareInfo& info) {

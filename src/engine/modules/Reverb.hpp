@@ -41,6 +41,8 @@ public:
                                             {"right", "Right", Signal::Audio}};
     static_assert(std::size(kOutputs) == OutputCount);
     static const ModuleType kType;
+    // What onPrepare() allocates at `sampleRate` (ModuleType::stateBytes).
+    static std::size_t stateBytes(double sampleRate);
 
     explicit Reverb(const ModuleType& type)
         : Module(type) {}
