@@ -841,10 +841,14 @@ QString replyText(const Request& request, const Reply& reply) {
     if (a == "/patch/prime" && isNumber(v, 1))
         return QStringLiteral("primed: slot %1 ready, prime %2")
             .arg(slotName(v[0]), formatMs(v[1].toDouble()));
-    if ((a == "/patch/commit" || a == "/patch/undo") && isNumber(v, 2))
-        return QStringLiteral("%1: slot %2 active, prime %3, commit %4")
-            .arg(a == "/patch/commit" ? "committed" : "undone", slotName(v[0]), formatMs(v[1].toDouble()),
-                 formatMs(v[2].toDouble()));
+    if ((a == "/patch/commit" || a == "/patch/undo") && isNumber(v, 2)) {
+        QString text = QStringLiteral("%1: slot %2 active, prime %3, commit %4")
+                           .arg(a == "/patch/commit" ? "committed" : "undone", slotName(v[0]), formatMs(v[1].toDouble()),
+                                formatMs(v[2].toDouble()));
+        for (qsizetype i = 3; i < v.size(); ++i) // the server's warnings (an autosave that failed)
+            text += QStringLiteral("\nwarning: ") + v[i].toString();
+        return text;
+    }
     if (a == "/patch/abort" && isNumber(v, 0))
         return QStringLiteral("aborted: pending edits dropped, standby slot %1 back on the playing patch")
             .arg(slotName(v[0]));

@@ -808,9 +808,11 @@ void OscServer::execute(const Request& r) {
         auto done = a == "/patch/commit" ? m_engine.commit(fade) : m_engine.undoCommit(fade);
         if (!done)
             return fail(done.status());
+        std::vector<Value> values{static_cast<std::int32_t>(done->slot), done->primeMs, done->commitMs};
         if (m_onCommitted)
-            m_onCommitted(m_engine.committed());
-        return reply(r, {static_cast<std::int32_t>(done->slot), done->primeMs, done->commitMs});
+            if (std::string warning = m_onCommitted(m_engine.committed()); !warning.empty())
+                values.emplace_back(std::move(warning));
+        return reply(r, values);
     }
     if (a == "/patch/abort") {
         if (Status s = m_engine.abort(); !s)

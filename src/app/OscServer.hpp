@@ -86,8 +86,10 @@ public:
     void setDriver(const audio::AudioDriver* driver) { m_driver = driver; }
     // The recorder behind /record/* (optional: without one they answer with an /error).
     void setRecorder(Recorder* recorder) { m_recorder = recorder; }
-    // Called on the controller thread after every commit that took (autosave, editors).
-    void setCommitObserver(std::function<void(const engine::PatchGraph&)> observer) {
+    // Called on the controller thread after every commit that took, before its reply (autosave,
+    // editors): what it returns, when not empty, is added to the reply as a warning (an autosave
+    // that failed, with the system's reason), so the client that committed learns of it.
+    void setCommitObserver(std::function<std::string(const engine::PatchGraph&)> observer) {
         m_onCommitted = std::move(observer);
     }
 
@@ -131,7 +133,7 @@ private:
     OscServerOptions m_options;
     const audio::AudioDriver* m_driver = nullptr;
     Recorder* m_recorder = nullptr;
-    std::function<void(const engine::PatchGraph&)> m_onCommitted;
+    std::function<std::string(const engine::PatchGraph&)> m_onCommitted;
     std::function<void()> m_onRequestDone;
     std::string m_schemaJson;
 

@@ -3,6 +3,7 @@
 #include "engine/ModuleRegistry.hpp"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -266,7 +267,32 @@ QByteArray serializePatch(const PatchGraph& graph) {
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
+namespace {
+// Creates the folders missing above `path`, or says why not in the system's words ("Read-only file
+// system", "Not a directory", "Permission denied"): QDir::mkpath only answers false, and the save
+// that followed then blamed a missing file.
+Status makeParentFolders(const QString& path) {
+    QStringList missing;
+    for (QString dir = QFileInfo(path).absolutePath(); !QFileInfo::exists(dir);) {
+        missing.prepend(dir);
+        const QString up = QFileInfo(dir).absolutePath();
+        if (up == dir)
+            break;
+        dir = up;
+    }
+    for (const QString& dir : std::as_const(missing))
+        if (::mkdir(QFile::encodeName(dir).constData(), 0777) != 0 && errno != EEXIST)
+            return Status::error(ErrorCode::InvalidArgument,
+                                 QStringLiteral("%1: cannot create the folder %2: %3")
+                                     .arg(path, dir, QString::fromLocal8Bit(std::strerror(errno)))
+                                     .toStdString());
+    return {};
+}
+} // namespace
+
 Status savePatchFile(const PatchGraph& graph, const QString& path) {
+    if (Status s = makeParentFolders(path); !s)
+        return s;
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return Status::error(ErrorCode::InvalidArgument,

@@ -168,12 +168,16 @@ int runServeCommand(const QStringList& args) {
     OscServer server(engine, options);
     server.setDriver(&driver);
     server.setRecorder(&recorder);
-    server.setCommitObserver([autosavePath, autosaveOn](const engine::PatchGraph& committed) {
+    server.setCommitObserver([autosavePath, autosaveOn](const engine::PatchGraph& committed) -> std::string {
         if (!autosaveOn)
-            return;
-        QDir().mkpath(QFileInfo(autosavePath).absolutePath());
-        if (auto s = savePatchFile(committed, autosavePath); !s)
-            err() << "chronus serve: autosave failed: " << QString::fromStdString(s.message()) << "\n";
+            return {};
+        if (auto s = savePatchFile(committed, autosavePath); !s) {
+            const std::string warning = "autosave failed: " + s.message() + " (the commit plays, but is not kept)";
+            err() << "chronus serve: " << QString::fromStdString(warning) << "\n";
+            err().flush();
+            return warning;
+        }
+        return {};
     });
     if (auto s = server.start(); !s) {
         driver.stop();
@@ -220,7 +224,6 @@ int runServeCommand(const QStringList& args) {
     driver.stop();
     engine.stop();
     if (autosaveOn) {
-        QDir().mkpath(QFileInfo(autosavePath).absolutePath());
         if (auto s = savePatchFile(committed, autosavePath); !s)
             return failure("autosave failed: " + QString::fromStdString(s.message()));
     }

@@ -174,6 +174,7 @@ private slots:
     void onlyRegularFilesAreReadAsPatches();
     void unrestorableAutosaveIsSetAsideNeverOverwritten();
     void sighupStopsServeCleanly();
+    void autosaveFailureReachesTheClientWithTheSystemsReason();
     void patchesFolderLinksAreNotFollowed();
     void errorsDoNotEchoControlCharacters();
     void loadPrintsTheFilesWarnings();
@@ -472,6 +473,27 @@ void TestCliProcess::networkInterfacesNeedAnAllowList() {
     QCOMPARE(stranger.exitCode, 3); // no answer at all
     QCOMPARE(server.ctl({"status"}).exitCode, 0);
     QCOMPARE(server.stop(), 0);
+}
+
+void TestCliProcess::autosaveFailureReachesTheClientWithTheSystemsReason() {
+    QTemporaryDir dir;
+    // A folder that cannot be made, whoever we are (root ignores read-only modes): its parent is a file.
+    {
+        QFile blocker(dir.filePath("state"));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+    }
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("state/chronus/autosave.json"), "--patches",
+                          dir.filePath("p")}));
+    QCOMPARE(server.ctl({"create", "osc1", "sine"}).exitCode, 0);
+    QCOMPARE(server.ctl({"connect", "osc1", "out"}).exitCode, 0);
+    const RunResult commit = server.ctl({"commit"});
+    QCOMPARE(commit.exitCode, 0); // the commit took: it plays
+    QVERIFY2(commit.out.contains("warning: autosave failed: ") && commit.out.contains("Not a directory"),
+             qPrintable(commit.out));
+    const RunResult json = server.ctl({"--json", "commit"});
+    QVERIFY2(json.out.contains("Not a directory"), qPrintable(json.out));
+    QTRY_VERIFY_WITH_TIMEOUT(server.err().contains("chronus serve: autosave failed: "), 5000);
 }
 
 void TestCliProcess::filesGoToTheXdgFoldersAndOldOnesMoveThere() {
