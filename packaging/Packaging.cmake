@@ -98,7 +98,7 @@ if(CHRONUS_BUILD_TESTS)
     endif()
     find_program(CHRONUS_DPKG_PARSECHANGELOG dpkg-parsechangelog)
     if(CHRONUS_DPKG_PARSECHANGELOG)
-        # The changelog parses, and its newest entry is the package's version (lintian and apt read it).
+        # The changelog parses, and its newest entry is the package's version, as lintian expects.
         add_test(NAME packaging_changelog_names_the_version
             COMMAND sh -c "v=$(\"$0\" -l \"$1\" -S Version) || exit 1; [ \"$v\" = \"$2\" ] ||
                            { echo \"$1: the newest entry is $v, the project is $2\"; exit 1; }"
