@@ -1,13 +1,15 @@
 # Packaging: what `cmake --install` puts next to bin/chronus (desktop entry, icons, AppStream
-# metainfo, man page, example patches), checks of those files under ctest, and the Debian package
-# CPack builds from the install tree (`cpack -G DEB` in the build folder, or scripts/package-test.sh).
+# metainfo, man page, example patches, copyright and changelog), checks of those files under ctest,
+# and the Debian package CPack builds from the install tree (`cpack -G DEB` in the build folder, or
+# scripts/package-test.sh, which also runs lintian on it).
 include(GNUInstallDirs)
 
 set(CHRONUS_PACKAGING_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(CHRONUS_APP_ID io.github.chronus.Chronus)
+set(CHRONUS_LICENSE GPL-3.0-or-later) # SPDX; LICENSE has its text, packaging/copyright says it for Debian
 set(CHRONUS_ICON_SIZES 16 32 48 64 128 256 512)
 
-# --- Files rendered at build time: PNG icons from the SVG, the compressed man page ---------------
+# --- Files rendered at build time: PNG icons from the SVG, the compressed man page and changelog --
 
 find_program(CHRONUS_RSVG_CONVERT rsvg-convert)
 find_program(CHRONUS_GZIP gzip REQUIRED)
@@ -30,24 +32,43 @@ else()
     message(WARNING "rsvg-convert not found (Debian: librsvg2-bin): the PNG icons are not built")
 endif()
 
-# Debian wants man pages compressed, and reproducibly (-n: no name or time stamp in the .gz).
-add_custom_command(OUTPUT ${_generated}/chronus.1.gz
-    COMMAND ${CMAKE_COMMAND} -E make_directory ${_generated}
-    COMMAND ${CHRONUS_GZIP} -9 -n -c ${CHRONUS_PACKAGING_DIR}/chronus.1 > ${_generated}/chronus.1.gz
-    DEPENDS ${CHRONUS_PACKAGING_DIR}/chronus.1
-    COMMENT "Compressing the man page")
-list(APPEND _outputs ${_generated}/chronus.1.gz)
+# Debian wants man pages and changelogs compressed, at -9, and reproducibly (-n: no name or time
+# stamp in the .gz). A package whose version has no Debian revision is native: its changelog is
+# changelog.gz (in Debian's format; dpkg-parsechangelog reads it), not changelog.Debian.gz.
+foreach(pair chronus.1:chronus.1.gz changelog:changelog.gz)
+    string(REPLACE ":" ";" pair ${pair})
+    list(GET pair 0 in)
+    list(GET pair 1 out)
+    add_custom_command(OUTPUT ${_generated}/${out}
+        COMMAND ${CMAKE_COMMAND} -E make_directory ${_generated}
+        COMMAND ${CHRONUS_GZIP} -9 -n -c ${CHRONUS_PACKAGING_DIR}/${in} > ${_generated}/${out}
+        DEPENDS ${CHRONUS_PACKAGING_DIR}/${in}
+        COMMENT "Compressing ${in}")
+    list(APPEND _outputs ${_generated}/${out})
+endforeach()
 add_custom_target(chronus_packaging_files ALL DEPENDS ${_outputs})
 
 # --- Install rules (bin/chronus is installed by src/app) ------------------------------------------
 
-install(FILES ${CHRONUS_PACKAGING_DIR}/chronus.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
+# The desktop entry is named by the application id: AppStream's <launchable> and the Wayland app id
+# (QGuiApplication::desktopFileName in src/editor/EditorApp.cpp) find it by that name.
+install(FILES ${CHRONUS_PACKAGING_DIR}/${CHRONUS_APP_ID}.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
 install(FILES ${CHRONUS_PACKAGING_DIR}/chronus.svg DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
 install(FILES ${CHRONUS_PACKAGING_DIR}/${CHRONUS_APP_ID}.metainfo.xml DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)
 install(FILES ${_generated}/chronus.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES ${CHRONUS_PACKAGING_DIR}/copyright ${_generated}/changelog.gz DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # The editor finds the example tracks here (share/chronus/patches next to bin/).
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/resources/patches/ DESTINATION ${CMAKE_INSTALL_DATADIR}/chronus/patches
     FILES_MATCHING PATTERN "*.json")
+
+# CPack strips bin/chronus (CPACK_STRIP_FILES runs the install with CMAKE_INSTALL_DO_STRIP), even from
+# a RelWithDebInfo build; strip leaves the .comment (the compiler's version strings) and .note
+# sections, which Debian's own packages drop too (dh_strip).
+install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+    execute_process(COMMAND \"${CMAKE_OBJCOPY}\" --remove-section=.comment --remove-section=.note
+                            \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/chronus\"
+                    COMMAND_ERROR_IS_FATAL ANY)
+endif()")
 
 # --- Checks of the desktop files (ctest) ---------------------------------------------------------
 
@@ -56,15 +77,18 @@ if(CHRONUS_BUILD_TESTS)
     find_program(CHRONUS_DESKTOP_FILE_VALIDATE desktop-file-validate)
     find_program(CHRONUS_GROFF groff)
     if(CHRONUS_APPSTREAMCLI)
+        # --strict fails on anything above a pedantic hint; the one hint left is the capital C of the
+        # id (cid-contains-uppercase-letter): reverse-DNS application ids keep the program's name as
+        # it is spelled (org.gnome.Nautilus), and the desktop entry and Wayland app id use the same id.
         add_test(NAME packaging_metainfo_validates
-            COMMAND ${CHRONUS_APPSTREAMCLI} validate --no-net --explain
+            COMMAND ${CHRONUS_APPSTREAMCLI} validate --pedantic --strict --no-net --explain
                     ${CHRONUS_PACKAGING_DIR}/${CHRONUS_APP_ID}.metainfo.xml)
     endif()
     if(CHRONUS_DESKTOP_FILE_VALIDATE)
         # desktop-file-validate exits 0 on hints; they are printed, and fail the test too.
         add_test(NAME packaging_desktop_entry_validates
             COMMAND sh -c "out=$(\"$0\" \"$1\") || exit 1; [ -z \"$out\" ] || { echo \"$out\"; exit 1; }"
-                    ${CHRONUS_DESKTOP_FILE_VALIDATE} ${CHRONUS_PACKAGING_DIR}/chronus.desktop)
+                    ${CHRONUS_DESKTOP_FILE_VALIDATE} ${CHRONUS_PACKAGING_DIR}/${CHRONUS_APP_ID}.desktop)
     endif()
     if(CHRONUS_GROFF)
         # groff reports bad requests and layout problems as warnings with exit code 0.
@@ -72,10 +96,22 @@ if(CHRONUS_BUILD_TESTS)
             COMMAND sh -c "out=$(\"$0\" -man -ww -z \"$1\" 2>&1) || exit 1; [ -z \"$out\" ] || { echo \"$out\"; exit 1; }"
                     ${CHRONUS_GROFF} ${CHRONUS_PACKAGING_DIR}/chronus.1)
     endif()
+    find_program(CHRONUS_DPKG_PARSECHANGELOG dpkg-parsechangelog)
+    if(CHRONUS_DPKG_PARSECHANGELOG)
+        # The changelog parses, and its newest entry is the package's version, as lintian expects.
+        add_test(NAME packaging_changelog_names_the_version
+            COMMAND sh -c "v=$(\"$0\" -l \"$1\" -S Version) || exit 1; [ \"$v\" = \"$2\" ] ||
+                           { echo \"$1: the newest entry is $v, the project is $2\"; exit 1; }"
+                    ${CHRONUS_DPKG_PARSECHANGELOG} ${CHRONUS_PACKAGING_DIR}/changelog ${PROJECT_VERSION})
+    endif()
     # The newest AppStream release must be the version `chronus --version` prints.
     add_test(NAME packaging_metainfo_names_the_version
         COMMAND ${CMAKE_COMMAND} -DMETAINFO=${CHRONUS_PACKAGING_DIR}/${CHRONUS_APP_ID}.metainfo.xml
                 -DVERSION=${PROJECT_VERSION} -P ${CHRONUS_PACKAGING_DIR}/CheckMetainfoVersion.cmake)
+    add_test(NAME packaging_metainfo_names_licence_homepage_screenshot_and_desktop_entry
+        COMMAND ${CMAKE_COMMAND} -DMETAINFO=${CHRONUS_PACKAGING_DIR}/${CHRONUS_APP_ID}.metainfo.xml
+                -DAPP_ID=${CHRONUS_APP_ID} -DLICENSE=${CHRONUS_LICENSE} -DDESKTOP_DIR=${CHRONUS_PACKAGING_DIR}
+                -P ${CHRONUS_PACKAGING_DIR}/CheckMetainfoFields.cmake)
 endif()
 
 # --- The Debian package ---------------------------------------------------------------------------
@@ -112,6 +148,8 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER ${CHRONUS_PACKAGE_MAINTAINER})
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS ${_qml_depends})
+# RtAudio talks to ALSA and PulseAudio as they are; a JACK server gives the low latency.
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "jackd2 | pipewire-jack")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_SOURCE_IGNORE_FILES "/\\\\.git/" "/build[^/]*/")
 include(CPack)

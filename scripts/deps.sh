@@ -12,8 +12,8 @@ PACKAGES=(
     librtaudio-dev libasound2-dev liblo-dev liblo-tools libsndfile1-dev libfftw3-dev jackd2
     # measuring what we hear
     sox
-    # packaging: shlibdeps for the .deb, the PNG icons, checks of the metainfo and desktop entry
-    dpkg-dev file librsvg2-bin appstream desktop-file-utils
+    # packaging: shlibdeps for the .deb, the PNG icons, checks of the metainfo, desktop entry and package
+    dpkg-dev file librsvg2-bin appstream desktop-file-utils lintian
 )
 # The QML modules the editor imports at run time: one list for this script and the .deb's Depends.
 mapfile -t -O ${#PACKAGES[@]} PACKAGES < <(grep -E '^[a-z0-9]' "$(dirname "${BASH_SOURCE[0]}")/../packaging/qml-modules.txt")

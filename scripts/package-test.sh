@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds the Debian package (reusing ./build), installs it on this machine with apt-get, and runs the
-# INSTALLED /usr/bin/chronus: --version, an offline render of an installed example patch (checked
-# with sox), `serve --audio null` with one `ctl status`, and the editor offscreen for a screenshot,
-# whose QML imports must all come from packages the .deb depends on. The package stays installed
-# (`apt-get remove chronus` removes it). Needs root or sudo.
+# Builds the Debian package (reusing ./build) and checks it before installing it: its Depends and
+# Recommends, its files, the copyright file and changelog, the metainfo and desktop entry it ships,
+# and `lintian -E -I --pedantic` (any error or hardening tag fails). Then installs it on this machine
+# with apt-get and runs the INSTALLED /usr/bin/chronus: --version, an offline render of an installed
+# example patch (checked with sox), `serve --audio null` with one `ctl status`, and the editor
+# offscreen for a screenshot, whose QML imports must all come from packages the .deb depends on. The
+# package stays installed (`apt-get remove chronus` removes it). Needs root or sudo.
+# CHRONUS_DEB=FILE tests that package instead of building one.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${CHRONUS_BUILD_DIR:-$ROOT/build}"
@@ -22,40 +25,102 @@ VERSION="$(sed -n 's/^project(chronus VERSION \([0-9.]*\).*/\1/p' "$ROOT/CMakeLi
 [ -n "$VERSION" ] || fail "no project(chronus VERSION ...) in CMakeLists.txt"
 DEB_NAME="chronus_${VERSION}_$(dpkg --print-architecture).deb"
 
-step "build ($BUILD_DIR)"
-"$ROOT/scripts/build.sh"
-
-step "cpack -G DEB"
 PKG_DIR="$BUILD_DIR/package"
-rm -f "$PKG_DIR"/*.deb
-(cd "$BUILD_DIR" && cpack -G DEB -B "$PKG_DIR" >/dev/null)
-DEB="$PKG_DIR/$DEB_NAME"
-[ -f "$DEB" ] || fail "cpack made $(ls "$PKG_DIR"/*.deb 2>/dev/null || echo nothing), not $DEB_NAME"
+if [ -n "${CHRONUS_DEB:-}" ]; then
+    DEB="$(realpath "$CHRONUS_DEB")"
+    [ "$(basename "$DEB")" = "$DEB_NAME" ] || fail "CHRONUS_DEB is $(basename "$DEB"), not $DEB_NAME"
+    "$ROOT/scripts/deps.sh" # what the checks below need (lintian, appstreamcli, ...)
+    mkdir -p "$PKG_DIR"
+else
+    step "build ($BUILD_DIR)"
+    "$ROOT/scripts/build.sh"
+
+    step "cpack -G DEB"
+    rm -f "$PKG_DIR"/*.deb
+    (cd "$BUILD_DIR" && cpack -G DEB -B "$PKG_DIR" >/dev/null)
+    DEB="$PKG_DIR/$DEB_NAME"
+    [ -f "$DEB" ] || fail "cpack made $(ls "$PKG_DIR"/*.deb 2>/dev/null || echo nothing), not $DEB_NAME"
+fi
+
+# The checks of the package before it is installed report every problem they find, then fail.
+PROBLEMS=0
+problem() { echo "package-test: $*" >&2; PROBLEMS=$((PROBLEMS + 1)); }
 
 DEPENDS="$(dpkg-deb -f "$DEB" Depends)"
 echo "$DEB_NAME: $(stat -c %s "$DEB") bytes, Section $(dpkg-deb -f "$DEB" Section)"
 echo "Depends: $DEPENDS"
 has_dep() { [[ ", $DEPENDS," == *", $1"[\ ,]* ]]; }
 for lib in libqt6core6 libqt6gui6 libqt6quick6 librtaudio6 liblo7 libsndfile1; do
-    has_dep "$lib" || fail "Depends lacks $lib (dpkg-shlibdeps did not run?)"
+    has_dep "$lib" || problem "Depends lacks $lib (dpkg-shlibdeps did not run?)"
 done
 mapfile -t QML_PACKAGES < <(grep -E '^[a-z0-9]' "$ROOT/packaging/qml-modules.txt")
 for pkg in "${QML_PACKAGES[@]}"; do
-    has_dep "$pkg" || fail "Depends lacks $pkg"
+    has_dep "$pkg" || problem "Depends lacks $pkg"
 done
+RECOMMENDS="$(dpkg-deb -f "$DEB" Recommends)"
+echo "Recommends: $RECOMMENDS"
+[[ ", $RECOMMENDS," == *", jackd2 | pipewire-jack,"* ]] || problem "Recommends lacks 'jackd2 | pipewire-jack'"
+
+APP_ID=io.github.chronus.Chronus
 CONTENTS="$(dpkg-deb -c "$DEB" | awk '{print $6}')"
 for size in 16 32 48 64 128 256 512; do
     EXPECTED+=("./usr/share/icons/hicolor/${size}x${size}/apps/chronus.png")
 done
-EXPECTED+=(./usr/bin/chronus ./usr/share/applications/chronus.desktop
+EXPECTED+=(./usr/bin/chronus "./usr/share/applications/$APP_ID.desktop"
     ./usr/share/icons/hicolor/scalable/apps/chronus.svg
-    ./usr/share/metainfo/io.github.chronus.Chronus.metainfo.xml ./usr/share/man/man1/chronus.1.gz)
+    "./usr/share/metainfo/$APP_ID.metainfo.xml" ./usr/share/man/man1/chronus.1.gz
+    ./usr/share/doc/chronus/copyright ./usr/share/doc/chronus/changelog.gz)
 for patch in "$ROOT"/resources/patches/*.json; do
     EXPECTED+=("./usr/share/chronus/patches/$(basename "$patch")")
 done
 for path in "${EXPECTED[@]}"; do
-    grep -qxF "$path" <<<"$CONTENTS" || fail "the package lacks $path"
+    grep -qxF "$path" <<<"$CONTENTS" || problem "the package lacks $path"
 done
+
+step "the package's copyright, changelog, metainfo and desktop entry"
+cmp -s "$ROOT/LICENSE" /usr/share/common-licenses/GPL-3 || problem "LICENSE is not the text of the GPL, version 3"
+UNPACKED="$PKG_DIR/unpacked"
+rm -rf "$UNPACKED"
+dpkg-deb -x "$DEB" "$UNPACKED"
+COPYRIGHT="$UNPACKED/usr/share/doc/chronus/copyright"
+if [ -f "$COPYRIGHT" ]; then
+    head -1 "$COPYRIGHT" | grep -qx 'Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/' ||
+        problem "the copyright file is not in Debian's machine-readable format"
+    grep -qx 'License: GPL-3+' "$COPYRIGHT" || problem "the copyright file does not give the licence, GPL-3+"
+fi
+CHANGELOG="$UNPACKED/usr/share/doc/chronus/changelog.gz"
+if [ -f "$CHANGELOG" ]; then
+    if got="$(gunzip -c "$CHANGELOG" | dpkg-parsechangelog -l - -S Version)"; then
+        [ "$got" = "$VERSION" ] || problem "the changelog's newest entry is $got, the package is $VERSION"
+    else
+        problem "the changelog does not parse"
+    fi
+fi
+METAINFO="$UNPACKED/usr/share/metainfo/$APP_ID.metainfo.xml"
+if [ -f "$METAINFO" ]; then
+    # --strict: anything above a pedantic hint fails (the hint left is the id's capital letter).
+    appstreamcli validate --pedantic --strict --no-net "$METAINFO" || problem "appstreamcli validate (above)"
+    cmake -DMETAINFO="$METAINFO" -DAPP_ID="$APP_ID" -DLICENSE=GPL-3.0-or-later \
+        -DDESKTOP_DIR="$UNPACKED/usr/share/applications" -P "$ROOT/packaging/CheckMetainfoFields.cmake" ||
+        problem "the metainfo's fields (above)"
+fi
+DESKTOP="$UNPACKED/usr/share/applications/$APP_ID.desktop"
+if [ -f "$DESKTOP" ]; then
+    out="$(desktop-file-validate "$DESKTOP" 2>&1)" && [ -z "$out" ] || problem "desktop-file-validate: $out"
+fi
+
+step "lintian -E -I --pedantic"
+LINTIAN_LOG="$PKG_DIR/lintian.txt"
+# --fail-on none: the exit status says only whether lintian itself ran; the tags are judged here.
+lintian -E -I --pedantic --tag-display-limit 0 --fail-on none "$DEB" >"$LINTIAN_LOG" 2>"$PKG_DIR/lintian.err" ||
+    { cat "$PKG_DIR/lintian.err"; fail "lintian did not run"; }
+cat "$LINTIAN_LOG"
+TAGS="$(grep -E '^[A-Z]: ' "$LINTIAN_LOG" | cut -d' ' -f1,3 | sort | uniq -c | paste -sd, | tr -s ' ' || true)"
+echo "lintian tags:${TAGS:- none}"
+! grep -qE '^E: ' "$LINTIAN_LOG" || problem "lintian reports errors (E:)"
+! grep -qE '^[A-Z]: \S+: hardening-' "$LINTIAN_LOG" || problem "lintian reports a hardening tag"
+
+[ "$PROBLEMS" -eq 0 ] || fail "$PROBLEMS problems with $DEB_NAME (above); it is not installed"
 
 step "apt-get install ./$DEB_NAME"
 # --reinstall: a rebuilt package of the same version replaces the installed one.
@@ -135,10 +200,5 @@ for qmldir in "${QMLDIRS[@]}"; do
     has_dep "$pkg" || fail "the editor imports ${qmldir#"$QML_DIR"/} from $pkg: add it to packaging/qml-modules.txt"
 done
 echo "QML modules loaded: $(printf '%s\n' "${QMLDIRS[@]}" | sed "s|$QML_DIR/||; s|/qmldir||" | paste -sd' ')"
-
-if command -v lintian >/dev/null; then
-    step "lintian (advice only)"
-    lintian --no-tag-display-limit "$DEB" || true
-fi
 
 echo "package-test: $DEB_NAME installed and working; $((SECONDS - START)) s"

@@ -126,7 +126,9 @@ int runEditor(int argc, char* argv[]) {
     QGuiApplication::setOrganizationName(QStringLiteral("chronus"));
     QGuiApplication::setApplicationDisplayName(QStringLiteral("Chronus"));
     QGuiApplication::setApplicationVersion(QStringLiteral(CHRONUS_VERSION));
-    QGuiApplication::setDesktopFileName(QStringLiteral("chronus"));
+    // The installed desktop entry's name (the application id): Wayland compositors match the window
+    // to its entry, icon and name by it.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.chronus.Chronus"));
 
     QCommandLineParser parser;
     addEditorOptions(parser);
