@@ -55,7 +55,7 @@ constexpr AddressSpec kSpecs[] = {
     {"/patch/disconnect", "ss+", "source, destination [, source, destination ...]"},
     {"/patch/delete", "s", "id"},
     {"/patch/clear", "", ""},
-    {"/patch/set", "ssv+", "id, param, value (number, or text for a pattern) [, ...]"},
+    {"/patch/set", "ssv+", "id, param, value (number, or text: a pattern, notes, a label) [, ...]"},
     {"/patch/prime", "", ""},
     {"/patch/commit", "n?", "[fade ms]"},
     {"/patch/abort", "", ""},
@@ -150,8 +150,12 @@ std::string schemaJson() {
                               {"discrete", (p.flags & engine::ParamDiscrete) != 0}};
             if (p.alias)
                 param["alias"] = p.alias;
-            if (p.choices)
-                param["choices"] = QString(p.choices);
+            if (p.choices) { // label i stands for the value min + i; set and saved by label
+                QJsonArray labels;
+                for (std::string_view label : engine::paramLabels(p))
+                    labels.append(QString::fromUtf8(label.data(), static_cast<qsizetype>(label.size())));
+                param["choices"] = labels;
+            }
             params.append(param);
         }
         QJsonObject entry{{"type", type->id},
@@ -716,6 +720,9 @@ void OscServer::execute(const Request& r) {
             return fail(done.status());
         if (m_onCommitted)
             m_onCommitted(m_engine.committed());
+        if (a == "/patch/commit" && m_options.freshAfterCommit)
+            if (Status s = m_engine.clear(); !s)
+                return replyError(r, "committed, but the pending patch could not be emptied: " + s.message());
         return reply(r, {static_cast<std::int32_t>(done->slot), done->primeMs, done->commitMs});
     }
     if (a == "/patch/abort") {

@@ -44,6 +44,10 @@ struct OscServerOptions {
     int port = 5005;                 // 0 = any free port (see OscServer::port())
     QString patchesDir;              // /patch/save and /patch/load names live here
     std::size_t queueCapacity = 1024; // requests waiting for the controller; more get "busy"
+    // Each /patch/commit empties the pending patch: the next edits start from nothing, as they did in
+    // the predecessor (whose scripts build every patch from scratch without /patch/clear). Off: edits
+    // are incremental, on top of what plays.
+    bool freshAfterCommit = false;
 };
 
 struct OscCounters {

@@ -320,7 +320,8 @@ void TestSequencer::notesKeepTheirSpelling() {
     QVERIFY(g.addModule("seq", "sequencer").ok());
     const auto roundTrip = [&](const char* text) {
         auto applied = g.setText("seq", "notes", text);
-        return applied ? QString::fromStdString(applied.value()) : QString::fromStdString(applied.status().message());
+        return applied ? QString::fromStdString(applied.value())
+                       : QString::fromStdString(applied.status().message());
     };
     QCOMPARE(roundTrip("F1 F1 F2 F1 F1 Ab1 F1 C2 F1 F1 Eb2 F1 F1 C2 F1 Ab1"),
              QStringLiteral("F1 F1 F2 F1 F1 Ab1 F1 C2 F1 F1 Eb2 F1 F1 C2 F1 Ab1"));

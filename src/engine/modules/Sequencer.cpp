@@ -214,7 +214,8 @@ std::string Sequencer::noteName(double midi, Spelling spelling) {
         const double hz = tempo::kPitchReferenceHz * std::exp2((midi - tempo::kPitchReferenceMidi) / 12.0);
         for (int decimals = 0; decimals <= 12; ++decimals) {
             char buffer[64];
-            auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer - 2, hz, std::chars_format::fixed, decimals);
+            auto [end, ec] =
+                std::to_chars(buffer, buffer + sizeof buffer - 2, hz, std::chars_format::fixed, decimals);
             if (ec != std::errc{})
                 break;
             std::string text(buffer, end);
@@ -233,7 +234,8 @@ std::string Sequencer::noteName(double midi, Spelling spelling) {
     const double rounded = std::round(midi);
     if (std::fabs(midi - rounded) >= 1e-6)
         return number(midi); // a tuning between the notes
-    static constexpr const char* kNames[12] = {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"};
+    static constexpr const char* kNames[12] = {"C",  "C#", "D",  "D#", "E",  "F",
+                                               "F#", "G",  "G#", "A",  "A#", "B"};
     const auto white = [](int m) { return m >= 0 && m <= 127 && kNames[m % 12][1] == '\0'; };
     const int m = static_cast<int>(rounded);
     // The letter of the white key next to the note, then the accidental: E# is F, Cb4 is B3.
