@@ -380,9 +380,9 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         const auto slash = rest.find('/');
         if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
             rest.find('/', slash + 1) != std::string_view::npos)
-            return replyError(request, "a live change is /mod/<id>/<param> with one number (or text for a pattern)");
+            return replyError(request, "a live change is /mod/<id>/<param> with one number (or text: a pattern, notes, a label)");
         expected = "v";
-        names = "value (number, or text for a pattern)";
+        names = "value (number, or text: a pattern, notes, a label)";
     } else if (address.starts_with("/gate/")) {
         if (address.size() == 6 || address.find('/', 6) != std::string_view::npos)
             return replyError(request, "a gate is /gate/<id> with 1/0, on/off or true/false");
