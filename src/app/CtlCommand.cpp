@@ -266,8 +266,9 @@ constexpr VerbHelp kVerbs[] = {
     {"delete ID", "remove a module and its cables"},
     {"clear", "empty the pending patch, to build from scratch"},
     {"set ID PARAM VALUE [ID PARAM VALUE ...]",
-     "set parameters of the pending patch (heard after 'commit'); a sequencer's\n"
-     "pattern and notes take text: set seq pattern x..X.x.. notes \"C2 C2 G1\""},
+     "set parameters of the pending patch (heard after 'commit'); a discrete\n"
+     "parameter takes its label: set l1 shape square l1 sync 1/8; a sequencer's\n"
+     "pattern and notes take text: set seq pattern x..X.x.. seq notes \"C2 Ab1\""},
     {"prime", "prepare the pending patch on the standby slot now ('commit' does it anyway)"},
     {"commit [FADE_MS]", "hot-swap the audio to the pending patch with a crossfade"},
     {"abort", "drop the pending edits; the standby returns to the playing patch"},
@@ -276,13 +277,15 @@ constexpr VerbHelp kVerbs[] = {
     {"save NAME", "save the pending patch in the patches folder"},
     {"load NAME", "load a saved patch as the pending patch (then 'commit')"},
     {"dump", "print the pending and the playing (committed) patch as patch-file JSON"},
-    {"mod ID PARAM VALUE", "change a parameter live on the playing patch, smoothed (text for a pattern)"},
+    {"mod ID PARAM VALUE", "change a parameter live on the playing patch, smoothed (a label or a\n"
+                           "pattern as text, as for 'set')"},
     {"gate ID on|off", "open or close a gate (also 1|0, true|false), e.g. to trigger an envelope"},
     {"status [--watch [--interval MS] [--count N]]",
      "the engine: active slot, prime flags, ring occupancy, empty reads,\n"
      "xruns, DSP load, commit times; --watch refreshes every MS (500) until\n"
      "Ctrl+C or N refreshes"},
-    {"schema", "module types with their ports and parameters (ranges, units, defaults)"},
+    {"schema", "module types with their ports and parameters (ranges, units, defaults,\n"
+               "the labels of discrete ones)"},
     {"record start [NAME] | record stop | record status",
      "record the output to a WAV file in the server's recordings folder\n"
      "(chronus serve --recordings DIR); NAME is a plain file name, by default\n"
@@ -761,11 +764,22 @@ QString schemaText(const QJsonObject& schema) {
         for (const QJsonValue& pv : type.value("params").toArray()) {
             const QJsonObject p = pv.toObject();
             const QString unit = p.value("unit").toString();
+            if (p.value("choices").isArray()) { // a discrete parameter: its labels, in value order
+                QStringList labels;
+                for (const QJsonValue& label : p.value("choices").toArray())
+                    labels << label.toString();
+                const auto def =
+                    static_cast<qsizetype>(p.value("default").toDouble() - p.value("min").toDouble());
+                t << "    " << p.value("id").toString().leftJustified(10) << " " << labels.join(" | ")
+                  << ", default " << labels.value(def, num(p, "default"));
+                if (p.contains("alias"))
+                    t << ", alias " << p.value("alias").toString();
+                t << "\n";
+                continue;
+            }
             t << "    " << p.value("id").toString().leftJustified(10) << " " << num(p, "min") << ".."
               << num(p, "max") << (unit.isEmpty() ? QString() : " " + unit) << ", default "
               << num(p, "default");
-            if (p.contains("choices"))
-                t << " (" << p.value("choices").toString() << ")";
             if (p.contains("alias"))
                 t << ", alias " << p.value("alias").toString();
             t << "\n";

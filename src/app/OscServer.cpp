@@ -58,7 +58,7 @@ constexpr AddressSpec kSpecs[] = {
     {"/patch/disconnect", "ss+", "source, destination [, source, destination ...]"},
     {"/patch/delete", "s", "id"},
     {"/patch/clear", "", ""},
-    {"/patch/set", "ssv+", "id, param, value (number, or text for a pattern) [, ...]"},
+    {"/patch/set", "ssv+", "id, param, value (number, or text: a pattern, notes, a label) [, ...]"},
     {"/patch/prime", "", ""},
     {"/patch/commit", "n?", "[fade ms]"},
     {"/patch/abort", "", ""},
@@ -171,8 +171,12 @@ std::string schemaJson() {
                               {"discrete", (p.flags & engine::ParamDiscrete) != 0}};
             if (p.alias)
                 param["alias"] = p.alias;
-            if (p.choices)
-                param["choices"] = QString(p.choices);
+            if (p.choices) { // label i stands for the value min + i; set and saved by label
+                QJsonArray labels;
+                for (std::string_view label : engine::paramLabels(p))
+                    labels.append(QString::fromUtf8(label.data(), static_cast<qsizetype>(label.size())));
+                param["choices"] = labels;
+            }
             params.append(param);
         }
         QJsonObject entry{{"type", type->id},
@@ -469,9 +473,9 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         const auto slash = rest.find('/');
         if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
             rest.find('/', slash + 1) != std::string_view::npos)
-            return replyError(request, "a live change is /mod/<id>/<param> with one number (or text for a pattern)");
+            return replyError(request, "a live change is /mod/<id>/<param> with one number (or text: a pattern, notes, a label)");
         expected = "v";
-        names = "value (number, or text for a pattern)";
+        names = "value (number, or text: a pattern, notes, a label)";
     } else if (address.starts_with("/gate/")) {
         if (address.size() == 6 || address.find('/', 6) != std::string_view::npos)
             return replyError(request, "a gate is /gate/<id> with 1/0, on/off or true/false");
@@ -812,6 +816,9 @@ void OscServer::execute(const Request& r) {
         if (m_onCommitted)
             if (std::string warning = m_onCommitted(m_engine.committed()); !warning.empty())
                 values.emplace_back(std::move(warning));
+        if (a == "/patch/commit" && m_options.freshAfterCommit)
+            if (Status s = m_engine.clear(); !s)
+                return replyError(r, "committed, but the pending patch could not be emptied: " + s.message());
         return reply(r, values);
     }
     if (a == "/patch/abort") {

@@ -61,6 +61,10 @@ struct OscServerOptions {
     // Why the autosave of the last session was not restored (and where it was set aside), for
     // /engine/status's "autosave_problem"; empty when there was none. Fixed for the server's life.
     std::string autosaveProblem;
+    // Each /patch/commit empties the pending patch: the next edits start from nothing, as they did in
+    // the predecessor (whose scripts build every patch from scratch without /patch/clear). Off: edits
+    // are incremental, on top of what plays.
+    bool freshAfterCommit = false;
 };
 
 struct OscCounters {

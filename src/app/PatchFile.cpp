@@ -149,13 +149,13 @@ Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
         const QJsonObject paramObject = params.toObject();
         for (auto it = paramObject.begin(); it != paramObject.end(); ++it) {
             const QString field = where + ".params." + it.key();
-            if (it.value().isString()) { // a text form: a sequencer's pattern or notes
+            if (it.value().isString()) { // a text form (a sequencer's pattern or notes) or a label ("square")
                 auto applied = graph.setText(id, it.key().toStdString(), it.value().toString().toStdString());
                 if (!applied)
                     return fail(source, field, QString::fromStdString(applied.status().message()));
                 continue;
             }
-            if (!it.value().isDouble())
+            if (!it.value().isDouble()) // files before labels hold the numbers, still read
                 return fail(source, field, QStringLiteral("expected a number, found %1").arg(typeName(it.value())));
             auto applied = graph.setParam(id, it.key().toStdString(), it.value().toDouble());
             if (!applied)
@@ -235,8 +235,13 @@ QByteArray serializePatch(const PatchGraph& graph) {
         bool nonDefault = false;
         for (std::size_t p = 0; p < node.params.size(); ++p) {
             const engine::ParamSpec& spec = node.type->params[p];
-            if (!(spec.flags & engine::ParamHidden)) // those travel as their text form, below
-                params.insert(QString::fromLatin1(spec.id), node.params[p]);
+            if (!(spec.flags & engine::ParamHidden)) { // those travel as their text form, below
+                const QString key = QString::fromLatin1(spec.id);
+                if (spec.choices) // a discrete parameter by its label: "shape": "square"
+                    params.insert(key, QString::fromStdString(engine::paramLabel(spec, node.params[p])));
+                else
+                    params.insert(key, node.params[p]);
+            }
             nonDefault |= node.params[p] != static_cast<double>(spec.def);
         }
         if (node.type->text)

@@ -65,6 +65,10 @@ int runServeCommand(const QStringList& args) {
     parser.addOption({"record-format", "Sample format of recordings: pcm24 (default), pcm16 or float.", "F", "pcm24"});
     parser.addOption({"autosave", "Autosave file (default: " + QDir::toNativeSeparators(QDir(stateFolder()).filePath("autosave.json")) + ").", "FILE"});
     parser.addOption({"fresh", "Start from the empty patch; do not restore the autosave."});
+    parser.addOption(
+        {"fresh-after-commit",
+         "After every commit the pending patch is empty: the next edits build a new patch from "
+         "scratch, as the predecessor's scripts expect (default: edits start from what plays)."});
     parser.addOption({"status", "Print the engine's status line every S seconds.", "S"});
     if (!parser.parse(args))
         return usageError(parser.errorText());
@@ -165,6 +169,7 @@ int runServeCommand(const QStringList& args) {
 
     options.patchesDir = patchesDir;
     options.autosaveProblem = autosaveProblem.toStdString();
+    options.freshAfterCommit = parser.isSet("fresh-after-commit");
     OscServer server(engine, options);
     server.setDriver(&driver);
     server.setRecorder(&recorder);
@@ -191,8 +196,10 @@ int runServeCommand(const QStringList& args) {
     out() << "chronus serve: listening on " << QString::fromStdString(options.host) << ":" << server.port()
           << " (OSC); audio: " << QString::fromStdString(driver.name()) << " ("
           << QString::fromStdString(driver.deviceName()) << "), " << driver.sampleRate() << " Hz, "
-          << driver.blockSize() << "-frame callbacks; recordings: " << QDir::toNativeSeparators(recorder.folder())
-          << (restored.isEmpty() ? QString() : "; " + restored) << "\n";
+          << driver.blockSize()
+          << "-frame callbacks; recordings: " << QDir::toNativeSeparators(recorder.folder())
+          << (restored.isEmpty() ? QString() : "; " + restored)
+          << (options.freshAfterCommit ? "; each commit empties the pending patch" : "") << "\n";
     out().flush();
 
     auto nextStatus = std::chrono::steady_clock::now();

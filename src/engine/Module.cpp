@@ -27,6 +27,48 @@ ParamIndex ModuleType::findParam(std::string_view idOrAlias) const noexcept {
 
 int ModuleType::findText(std::string_view textId) const noexcept { return text ? findIn(text->texts, textId) : -1; }
 
+std::vector<std::string_view> paramLabels(const ParamSpec& spec) {
+    std::vector<std::string_view> labels;
+    if (!spec.choices)
+        return labels;
+    std::string_view rest = spec.choices;
+    while (true) {
+        const std::size_t bar = rest.find('|');
+        labels.push_back(rest.substr(0, bar));
+        if (bar == std::string_view::npos)
+            return labels;
+        rest.remove_prefix(bar + 1);
+    }
+}
+
+std::optional<double> paramLabelValue(const ParamSpec& spec, std::string_view label) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    const std::vector<std::string_view> labels = paramLabels(spec);
+    for (std::size_t i = 0; i < labels.size(); ++i)
+        if (std::equal(labels[i].begin(), labels[i].end(), label.begin(), label.end(),
+                       [&](char a, char b) { return lower(a) == lower(b); }))
+            return static_cast<double>(spec.min) + static_cast<double>(i);
+    return std::nullopt;
+}
+
+std::string paramLabel(const ParamSpec& spec, double value) {
+    const std::vector<std::string_view> labels = paramLabels(spec);
+    const double index = std::round(value - static_cast<double>(spec.min));
+    if (!(index >= 0.0) || index >= static_cast<double>(labels.size()))
+        return {};
+    return std::string(labels[static_cast<std::size_t>(index)]);
+}
+
+std::string paramLabelList(const ParamSpec& spec) {
+    std::string list;
+    for (std::string_view label : paramLabels(spec)) {
+        if (!list.empty())
+            list += ", ";
+        list += label;
+    }
+    return list;
+}
+
 PortIndex ModuleType::findInput(std::string_view portId) const noexcept { return findIn(inputs, portId); }
 PortIndex ModuleType::findOutput(std::string_view portId) const noexcept { return findIn(outputs, portId); }
 

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -115,7 +116,16 @@ inline constexpr std::size_t kPortBufferBytes = (kMaxBlock + 16) * sizeof(float)
 // How long parameter ramps take. Short enough to feel immediate, long enough to avoid zipper noise.
 inline constexpr double kParamRampSeconds = 0.010;
 
-// Registration helper: `&createModule<Saw>` fills ModuleType::create.
+// The labels of a discrete parameter (ParamSpec::choices): label i stands for the value min + i.
+// Control thread (they allocate); the audio thread only ever sees the values.
+std::vector<std::string_view> paramLabels(const ParamSpec& spec);
+// The value `label` stands for (ASCII case ignored), or nullopt when it is not one of the labels.
+std::optional<double> paramLabelValue(const ParamSpec& spec, std::string_view label);
+// The label of `value` (rounded), or "" when the param has no labels or the value none.
+std::string paramLabel(const ParamSpec& spec, double value);
+// "sine, triangle, saw" for error messages.
+std::string paramLabelList(const ParamSpec& spec);
+
 // A stable 32-bit hash of a module id (FNV-1a), for instance seeds.
 inline std::uint32_t seedFromId(std::string_view id) noexcept {
     std::uint32_t h = 2166136261u;
@@ -126,6 +136,7 @@ inline std::uint32_t seedFromId(std::string_view id) noexcept {
     return h;
 }
 
+// Registration helper: `&createModule<Saw>` fills ModuleType::create.
 template <class M>
 std::unique_ptr<Module> createModule(const ModuleType& type) {
     return std::make_unique<M>(type);

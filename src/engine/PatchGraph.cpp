@@ -104,7 +104,14 @@ Status PatchGraph::addModule(std::string_view id, std::string_view typeOrAlias) 
     if (find(id))
         return Status::error(ErrorCode::DuplicateId, "a module with id '" + std::string(id) + "' already exists");
     const ModuleType* type = ModuleRegistry::instance().find(typeOrAlias);
-    if (!type || type->id == ModuleRegistry::kOutputType)
+    if (typeOrAlias == ModuleRegistry::kOutputId || (type && type->id == ModuleRegistry::kOutputType))
+        return Status::error(ErrorCode::ProtectedModule,
+                             "the output module is built in: every patch has exactly one, '" +
+                                 std::string(ModuleRegistry::kOutputId) + "' (type '" +
+                                 std::string(ModuleRegistry::kOutputType) +
+                                 "'), and no other can be created; " +
+                                 "connect to out, out.left or out.right");
+    if (!type)
         return Status::error(ErrorCode::UnknownModuleType, "unknown module type '" + std::string(typeOrAlias.substr(0, 80)) +
                                                                "' (known: " +
                                                                ModuleRegistry::instance().knownTypesList() + ")");
@@ -273,9 +280,21 @@ Result<std::vector<ParamValue>> PatchGraph::parseText(std::string_view id, std::
                              "no module '" + std::string(id) + "' (modules: " + moduleIdList() + ")");
     const int index = node->type->findText(name);
     if (index < 0) {
-        if (node->type->findParam(name) >= 0)
+        if (const ParamIndex param = node->type->findParam(name); param >= 0) {
+            const ParamSpec& spec = node->type->params[static_cast<std::size_t>(param)];
+            if (!spec.choices)
+                return Status::error(ErrorCode::InvalidValue,
+                                     node->id + "." + std::string(name) + " takes a number, not text");
+            // A discrete parameter by its label: `shape square`, `sync 1/8`.
+            if (const std::optional<double> value = paramLabelValue(spec, text))
+                return std::vector<ParamValue>{{param, *value}};
             return Status::error(ErrorCode::InvalidValue,
-                                 node->id + "." + std::string(name) + " takes a number, not text");
+                                 node->id + "." + std::string(name) + ": '" +
+                                     std::string(text.substr(0, 80)) +
+                                     "' is not one of its choices: " + paramLabelList(spec) +
+                                     " (or a number " + std::to_string(static_cast<int>(spec.min)) + "-" +
+                                     std::to_string(static_cast<int>(spec.max)) + ")");
+        }
         return Status::error(ErrorCode::UnknownParam, "module '" + node->id + "' (" + node->type->id +
                                                           ") has no parameter '" + std::string(name) +
                                                           "' (parameters: " + paramList(*node->type) + ")");
@@ -301,11 +320,21 @@ Result<std::string> PatchGraph::setText(std::string_view id, std::string_view na
             applied = std::round(applied);
         node->params[static_cast<std::size_t>(v.index)] = applied;
     }
-    return textOf(*node, node->type->findText(name));
+    return valueText(*node, name);
 }
 
 std::string PatchGraph::textOf(const PatchNode& node, int textIndex) {
     return node.type->text->format(textIndex, node.params);
+}
+
+std::string PatchGraph::valueText(const PatchNode& node, std::string_view name) {
+    if (const int text = node.type->findText(name); text >= 0)
+        return textOf(node, text);
+    const ParamIndex param = node.type->findParam(name);
+    if (param < 0)
+        return {};
+    return paramLabel(node.type->params[static_cast<std::size_t>(param)],
+                      node.params[static_cast<std::size_t>(param)]);
 }
 
 Status PatchGraph::setPosition(std::string_view id, double x, double y) {

@@ -43,13 +43,17 @@ public:
     Status disconnect(std::string_view src, std::string_view dst);
     // Sets a parameter by id or alias. Out-of-range values are clamped: the applied value is returned.
     Result<double> setParam(std::string_view id, std::string_view param, double value);
-    // Text forms (a sequencer's `pattern`, `notes`; see TextForm). parseText says which parameter
-    // values `text` stands for without applying them; setText applies them all and returns the
-    // text as the patch now reads it (normalised).
+    // Text forms (a sequencer's `pattern`, `notes`; see TextForm), and the labels of discrete
+    // parameters (`shape` "square", see ParamSpec::choices). parseText says which parameter values
+    // `text` stands for without applying them; setText applies them all and returns the text as the
+    // patch now reads it (normalised, see valueText).
     Result<std::vector<ParamValue>> parseText(std::string_view id, std::string_view name, std::string_view text) const;
     Result<std::string> setText(std::string_view id, std::string_view name, std::string_view text);
     // The text form `textIndex` (into type->text->texts) of a node's current parameter values.
     static std::string textOf(const PatchNode& node, int textIndex);
+    // What `name` reads as text: a text form, or the label of a discrete parameter's value ("" for
+    // parameters without labels).
+    static std::string valueText(const PatchNode& node, std::string_view name);
     static constexpr std::size_t kMaxTextSize = 4096;
     Status setPosition(std::string_view id, double x, double y);
     // Back to a patch holding only `out` at its defaults.

@@ -781,7 +781,7 @@ Result<std::string> SlotEngine::setPendingText(std::string_view id, std::string_
         if (auto applied = setPendingLocked(id, type.params[static_cast<std::size_t>(v.index)].id, v.value); !applied)
             return applied.status();
     }
-    return PatchGraph::textOf(*m_pending.find(id), type.findText(name));
+    return PatchGraph::valueText(*m_pending.find(id), name);
 }
 
 Result<double> SlotEngine::setPendingLocked(std::string_view id, std::string_view param, double value) {
@@ -1179,7 +1179,7 @@ Result<std::string> SlotEngine::setLiveText(std::string_view id, std::string_vie
         if (auto applied = setLiveLocked(id, type.params[static_cast<std::size_t>(v.index)].id, v.value, &batch); !applied)
             return applied.status();
     }
-    return PatchGraph::textOf(*graph.find(id), type.findText(name));
+    return PatchGraph::valueText(*graph.find(id), name);
 }
 
 Result<double> SlotEngine::setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch) {

@@ -8,6 +8,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
@@ -91,6 +92,10 @@ private slots:
     void serverErrorExitsOneAndNamesKnownTypes();
     void foreignOscClientIsServed();
     void watchPrintsOneLinePerRefresh();
+    void discreteParamsTakeTheirLabels();
+    void creatingAnOutputSaysItIsBuiltIn();
+    void predecessorFrequencyIsFreq();
+    void serveFreshAfterCommitEmptiesThePendingPatch();
 
 private:
     // Skips the calling test when there is no server to talk to.
@@ -467,6 +472,111 @@ void TestCtl::watchPrintsOneLinePerRefresh() {
                     .value("status")
                     .toObject()
                     .contains("active_slot"));
+}
+
+// `set l1 shape square l1 sync 1/8`, `mod d mode crush`: labels in, labels out (replies, dump, schema),
+// and an unknown label lists the valid ones.
+void TestCtl::discreteParamsTakeTheirLabels() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    QCOMPARE(ctl({"create", "l1", "lfo", "d", "distortion"}).exitCode, 0);
+    RunResult r = ctl({"set", "l1", "shape", "square", "l1", "sync", "1/8", "d", "mode", "fold"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(
+        r.out.trimmed(),
+        QStringLiteral("set l1.shape = square, l1.sync = 1/8, d.mode = fold (pending; commit to hear it)"));
+    r = ctl({"set", "l1", "shape", "squar"});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("'squar' is not one of its choices: sine, triangle, saw, square, s&h"),
+             qPrintable(r.err));
+    r = ctlJson({"dump"});
+    QCOMPARE(r.exitCode, 0);
+    QJsonObject lfo;
+    for (const QJsonValue& m : parseReply(r).value("pending").toObject().value("modules").toArray())
+        if (m.toObject().value("id") == QLatin1String("l1"))
+            lfo = m.toObject().value("params").toObject();
+    QCOMPARE(lfo.value("shape").toString(), QStringLiteral("square"));
+    QCOMPARE(lfo.value("sync").toString(), QStringLiteral("1/8"));
+    QCOMPARE(ctl({"commit"}).exitCode, 0);
+    r = ctl({"mod", "d", "mode", "crush"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(r.out.trimmed(), QStringLiteral("d.mode = crush (live)"));
+    r = ctl({"schema"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(QRegularExpression(
+                 "\\n    shape +sine \\| triangle \\| saw \\| square \\| s&h, default sine\\n")),
+             qPrintable(r.out));
+    QVERIFY2(r.out.contains(
+                 QRegularExpression("\\n    sync +off \\| 1/1 \\| 1/2 \\|.* \\| 1/16t, default off\\n")),
+             qPrintable(r.out));
+    QCOMPARE(ctl({"delete", "l1"}).exitCode, 0);
+    QCOMPARE(ctl({"delete", "d"}).exitCode, 0);
+    QCOMPARE(ctl({"commit"}).exitCode, 0);
+}
+
+void TestCtl::creatingAnOutputSaysItIsBuiltIn() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    for (const char* type : {"out", "output"}) {
+        const RunResult r = ctl({"create", "x", type});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains("the output module is built in: every patch has exactly one, 'out'"),
+                 qPrintable(r.err));
+    }
+}
+
+// The predecessor's `frequency` is `freq`, pending and live.
+void TestCtl::predecessorFrequencyIsFreq() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    QCOMPARE(ctl({"create", "s1", "simple_sine"}).exitCode, 0);
+    RunResult r = ctl({"set", "s1", "frequency", "220"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(ctl({"commit"}).exitCode, 0);
+    r = ctl({"mod", "s1", "frequency", "330"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    r = ctlJson({"dump"});
+    QJsonObject params;
+    for (const QJsonValue& m : parseReply(r).value("committed").toObject().value("modules").toArray())
+        if (m.toObject().value("id") == QLatin1String("s1"))
+            params = m.toObject().value("params").toObject();
+    QCOMPARE(params.value("freq").toDouble(), 330.0);
+    QCOMPARE(ctl({"delete", "s1"}).exitCode, 0);
+    QCOMPARE(ctl({"commit"}).exitCode, 0);
+}
+
+// `serve --fresh-after-commit`: after a commit the pending patch is empty (the predecessor's way).
+void TestCtl::serveFreshAfterCommitEmptiesThePendingPatch() {
+    const RunResult help = runChronus({"serve", "--help"});
+    QVERIFY2(help.out.contains("--fresh-after-commit"), qPrintable(help.out));
+    const int port = freeUdpPort();
+    QVERIFY(port > 0);
+    QProcess server;
+    server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    server.setStandardOutputFile(QProcess::nullDevice());
+    server.start(CHRONUS_BINARY, {"serve", "--audio", "null", "--osc-port", QString::number(port), "--fresh",
+                                  "--fresh-after-commit", "--autosave", m_dir.filePath("fresh-autosave.json"),
+                                  "--patches", m_dir.filePath("patches")});
+    QVERIFY(server.waitForStarted(10000));
+    const auto call = [&](const QStringList& args) {
+        return runChronus(QStringList{"ctl", "--port", QString::number(port), "--json"} + args);
+    };
+    QElapsedTimer clock;
+    clock.start();
+    while (call({"--timeout", "200", "status"}).exitCode != 0 && clock.elapsed() < 20000)
+        QVERIFY(server.state() == QProcess::Running);
+    QCOMPARE(call({"create", "osc1", "simple_sine"}).exitCode, 0);
+    QCOMPARE(call({"commit"}).exitCode, 0);
+    QCOMPARE(call({"create", "osc2", "simple_sine"}).exitCode, 0);
+    const QJsonObject dump = parseReply(call({"dump"}));
+    QCOMPARE(moduleIds(dump.value("pending").toObject()), QStringList{"osc2"});
+    QCOMPARE(moduleIds(dump.value("committed").toObject()), QStringList{"osc1"});
+    server.terminate();
+    if (!server.waitForFinished(10000)) {
+        server.kill();
+        server.waitForFinished();
+    }
+    QCOMPARE(server.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCtl)

@@ -4,8 +4,13 @@
 #include "engine/ModuleRegistry.hpp"
 
 #include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <map>
 
 using namespace chronus;
 using engine::ModuleRegistry;
@@ -19,6 +24,8 @@ private slots:
     void saveLoadSaveIsByteIdentical();
     void fileOnDiskRoundTrips();
     void predecessorAliasesLoadAsOurTypes();
+    void discreteParamsAreWrittenAsLabelsAndReadEitherWay();
+    void notesKeepTheirSpellingInFiles();
     void outOfRangeValuesAreClampedAndReported();
     void badFilesAreRejectedWithFieldAndReason_data();
     void badFilesAreRejectedWithFieldAndReason();
@@ -89,7 +96,8 @@ void TestPatchFile::fileOnDiskRoundTrips() {
 void TestPatchFile::predecessorAliasesLoadAsOurTypes() {
     const QByteArray json = R"({"format": "chronus-patch", "version": 1,
         "modules": [{"id": "osc1", "type": "simple_sine", "params": {"freq": 330}},
-                    {"id": "f", "type": "biquad_filter", "params": {"resonance": 3, "mode": 2}}],
+                    {"id": "f", "type": "biquad_filter", "params": {"resonance": 3, "mode": 2}},
+                    {"id": "osc2", "type": "simple_sine", "params": {"frequency": 660}}],
         "cables": [{"from": "osc1", "to": "f"}, {"from": "f", "to": "out"}]})";
     auto loaded = app::parsePatch(json, "seed");
     QVERIFY2(loaded.ok(), loaded.status().message().c_str());
@@ -98,6 +106,73 @@ void TestPatchFile::predecessorAliasesLoadAsOurTypes() {
     QCOMPARE(std::string(f->type->id), std::string("biquad"));
     QCOMPARE(f->params[static_cast<std::size_t>(f->type->findParam("q"))], 3.0);
     QCOMPARE(loaded->graph.cables().size(), std::size_t(3)); // osc1 -> f, f -> out.left, f -> out.right
+    const engine::PatchNode* osc2 = loaded->graph.find("osc2"); // `frequency` is the predecessor's `freq`
+    QCOMPARE(osc2->params[static_cast<std::size_t>(osc2->type->findParam("freq"))], 660.0);
+}
+
+// A discrete parameter is written as its label ("shape": "square"); files from before labels
+// (numbers) still load, labels load in any case, and an unknown label names the field and the
+// valid labels.
+void TestPatchFile::discreteParamsAreWrittenAsLabelsAndReadEitherWay() {
+    PatchGraph graph;
+    QVERIFY(graph.addModule("l1", "lfo").ok());
+    QVERIFY(graph.addModule("d", "distortion").ok());
+    QVERIFY(graph.addModule("lim", "limiter").ok());
+    QVERIFY(graph.setParam("l1", "shape", 3).ok());
+    QVERIFY(graph.setParam("l1", "sync", 4).ok());
+    QVERIFY(graph.setParam("d", "mode", 2).ok());
+    const QJsonObject root = QJsonDocument::fromJson(app::serializePatch(graph)).object();
+    std::map<QString, QJsonObject> params;
+    for (const QJsonValue m : root.value("modules").toArray())
+        params[m.toObject().value("id").toString()] = m.toObject().value("params").toObject();
+    QCOMPARE(params["l1"].value("shape"), QJsonValue("square"));
+    QCOMPARE(params["l1"].value("sync"), QJsonValue("1/8"));
+    QCOMPARE(params["l1"].value("rate"), QJsonValue(1.0)); // not discrete: a number
+    QCOMPARE(params["d"].value("mode"), QJsonValue("fold"));
+    QCOMPARE(params["lim"].value("true_peak"), QJsonValue("on"));
+    auto reloaded = app::parsePatch(app::serializePatch(graph), "memory");
+    QVERIFY2(reloaded.ok(), reloaded.status().message().c_str());
+    QVERIFY(reloaded->graph == graph);
+
+    // Numbers (files written before labels) and labels in any case load to the same patch.
+    const QByteArray numbers = R"({"format": "chronus-patch", "version": 1, "modules": [
+        {"id": "l1", "type": "lfo", "params": {"shape": 3, "sync": 4}},
+        {"id": "d", "type": "distortion", "params": {"mode": 2}}, {"id": "lim", "type": "limiter"}]})";
+    const QByteArray labels = R"({"format": "chronus-patch", "version": 1, "modules": [
+        {"id": "l1", "type": "lfo", "params": {"shape": "Square", "sync": "1/8"}},
+        {"id": "d", "type": "distortion", "params": {"mode": "FOLD"}}, {"id": "lim", "type": "limiter"}]})";
+    for (const QByteArray& json : {numbers, labels}) {
+        auto loaded = app::parsePatch(json, "p.json");
+        QVERIFY2(loaded.ok(), loaded.status().message().c_str());
+        QVERIFY(loaded->warnings.isEmpty());
+        QVERIFY(loaded->graph == graph);
+    }
+
+    auto bad = app::parsePatch(R"({"format": "chronus-patch", "version": 1, "modules": [
+        {"id": "l1", "type": "lfo", "params": {"shape": "squar"}}]})",
+                               "p.json");
+    QVERIFY(!bad.ok());
+    const QString message = QString::fromStdString(bad.status().message());
+    QVERIFY2(message.contains("p.json: modules[0].params.shape:") && message.contains("'squar'") &&
+                 message.contains("sine, triangle, saw, square, s&h"),
+             qPrintable(message));
+}
+
+// A sequencer's notes are saved as they were written (Ab1 stays Ab1) and load back the same.
+void TestPatchFile::notesKeepTheirSpellingInFiles() {
+    PatchGraph graph;
+    QVERIFY(graph.addModule("bseq", "sequencer").ok());
+    QVERIFY(graph.setText("bseq", "pattern", "x.xX.xx.x.Xx.x.x").ok());
+    const char* notes = "F1 F1 F2 F1 F1 Ab1 F1 C2 F1 F1 Eb2 F1 F1 C2 F1 Ab1";
+    QVERIFY(graph.setText("bseq", "notes", notes).ok());
+    const QByteArray json = app::serializePatch(graph);
+    const QJsonObject root = QJsonDocument::fromJson(json).object();
+    const QJsonObject params = root.value("modules").toArray().at(0).toObject().value("params").toObject();
+    QCOMPARE(params.value("notes").toString(), QString::fromLatin1(notes));
+    auto loaded = app::parsePatch(json, "memory");
+    QVERIFY2(loaded.ok(), loaded.status().message().c_str());
+    QVERIFY(loaded->graph == graph);
+    QCOMPARE(app::serializePatch(loaded->graph), json);
 }
 
 void TestPatchFile::outOfRangeValuesAreClampedAndReported() {

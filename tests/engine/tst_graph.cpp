@@ -75,6 +75,10 @@ private slots:
     void duplicateCableAndMissingCableRejected();
     void removeModuleRemovesItsCables();
     void outCannotBeDeleted();
+    void outputModuleCannotBeCreatedAndSaysWhy();
+    void discreteParamsTakeTheirLabels();
+    void everyLabelListCoversItsRange();
+    void frequencyIsThePredecessorsNameForFreq();
     void setParamClampsAndReturnsAppliedValue_data();
     void setParamClampsAndReturnsAppliedValue();
     void liveSetParamClampsToRange();
@@ -317,7 +321,7 @@ void TestGraph::duplicateAndInvalidIdsRejected() {
 
 void TestGraph::unknownTypeMessageListsKnownTypes() {
     PatchGraph g;
-    for (const char* type : {"wobbulator", "output"}) { // `output` exists only as the implicit `out`
+    for (const char* type : {"wobbulator", "theremin"}) {
         const engine::Status s = g.addModule("x", type);
         QCOMPARE(s.code(), ErrorCode::UnknownModuleType);
         const QString message = messageOf(s);
@@ -430,6 +434,111 @@ void TestGraph::outCannotBeDeleted() {
     g.clear();
     QCOMPARE(g.nodes().size(), std::size_t{1});
     QCOMPARE(QString::fromStdString(g.nodes().front().id), QStringLiteral("out"));
+}
+
+// `out` is built in, one per patch: asking for another (by its id or its type) says so instead of
+// calling the type unknown.
+void TestGraph::outputModuleCannotBeCreatedAndSaysWhy() {
+    PatchGraph g;
+    for (const char* type : {"out", "output"}) {
+        const engine::Status s = g.addModule("x", type);
+        QCOMPARE(s.code(), ErrorCode::ProtectedModule);
+        const QString message = messageOf(s);
+        QVERIFY2(message.contains("built in") && message.contains("exactly one") &&
+                     message.contains("'out'") && message.contains("'output'") &&
+                     message.contains("out.left"),
+                 qPrintable(message));
+    }
+    QCOMPARE(g.nodes().size(), std::size_t{1});
+}
+
+// `shape square`, `sync 1/8`, `mode fold`: a discrete parameter's label stands for its value (case
+// aside), reads back as the label, and an unknown label names every valid one.
+void TestGraph::discreteParamsTakeTheirLabels() {
+    PatchGraph g;
+    CHRONUS_VERIFY_OK(g.addModule("l1", "lfo"));
+    CHRONUS_VERIFY_OK(g.addModule("d", "distortion"));
+    CHRONUS_VERIFY_OK(g.addModule("lim", "limiter"));
+    struct Case {
+        const char* id;
+        const char* param;
+        const char* text;
+        double value;
+        const char* readsBack;
+    };
+    const Case cases[] = {
+        {"l1", "shape", "square", 3.0, "square"}, {"l1", "shape", "S&H", 4.0, "s&h"},
+        {"l1", "sync", "1/8", 4.0, "1/8"},        {"l1", "sync", "1/8t", 12.0, "1/8t"},
+        {"l1", "sync", "off", 0.0, "off"},        {"d", "mode", "fold", 2.0, "fold"},
+        {"d", "mode", "Crush", 3.0, "crush"},     {"lim", "true_peak", "off", 0.0, "off"},
+    };
+    for (const Case& c : cases) {
+        auto applied = g.setText(c.id, c.param, c.text);
+        CHRONUS_VERIFY_OK(applied);
+        QCOMPARE(QString::fromStdString(applied.value()), QString::fromLatin1(c.readsBack));
+        const engine::PatchNode& node = *g.find(c.id);
+        QCOMPARE(node.params[static_cast<std::size_t>(node.type->findParam(c.param))], c.value);
+        QCOMPARE(QString::fromStdString(PatchGraph::valueText(node, c.param)),
+                 QString::fromLatin1(c.readsBack));
+    }
+    // A number still works, and reads back as its label.
+    CHRONUS_VERIFY_OK(g.setParam("l1", "shape", 2.0));
+    QCOMPARE(QString::fromStdString(PatchGraph::valueText(*g.find("l1"), "shape")), QStringLiteral("saw"));
+
+    const PatchGraph before = g;
+    auto bad = g.setText("l1", "shape", "squar");
+    QCOMPARE(bad.status().code(), ErrorCode::InvalidValue);
+    QVERIFY2(messageOf(bad.status()).contains("l1.shape") && messageOf(bad.status()).contains("'squar'") &&
+                 messageOf(bad.status()).contains("sine, triangle, saw, square, s&h"),
+             qPrintable(messageOf(bad.status())));
+    bad = g.setText("l1", "sync", "1/7");
+    QVERIFY2(messageOf(bad.status())
+                 .contains("off, 1/1, 1/2, 1/4, 1/8, 1/16, 1/32, 1/2., 1/4., 1/8., 1/16., "
+                           "1/4t, 1/8t, 1/16t"),
+             qPrintable(messageOf(bad.status())));
+    // A parameter without labels still wants a number.
+    bad = g.setText("l1", "rate", "fast");
+    QCOMPARE(bad.status().code(), ErrorCode::InvalidValue);
+    QVERIFY2(messageOf(bad.status()).contains("takes a number"), qPrintable(messageOf(bad.status())));
+    QVERIFY(g == before);
+}
+
+// Label i stands for min + i: every labelled parameter has exactly one label per value.
+void TestGraph::everyLabelListCoversItsRange() {
+    int labelled = 0;
+    for (const engine::ModuleType* type : engine::ModuleRegistry::instance().types())
+        for (const engine::ParamSpec& spec : type->params) {
+            if (!spec.choices)
+                continue;
+            ++labelled;
+            QVERIFY2(spec.flags & engine::ParamDiscrete, spec.id);
+            const double count = static_cast<double>(spec.max) - static_cast<double>(spec.min) + 1.0;
+            QVERIFY2(static_cast<double>(engine::paramLabels(spec).size()) == count,
+                     qPrintable(QStringLiteral("%1.%2: %3 labels for %4 values")
+                                    .arg(type->id, spec.id)
+                                    .arg(engine::paramLabels(spec).size())
+                                    .arg(count)));
+            for (std::size_t i = 0; i < engine::paramLabels(spec).size(); ++i) {
+                const double value = static_cast<double>(spec.min) + static_cast<double>(i);
+                const std::string label = engine::paramLabel(spec, value);
+                QVERIFY2(!label.empty(), spec.id);
+                QCOMPARE(engine::paramLabelValue(spec, label).value_or(-1.0), value); // labels are distinct
+            }
+        }
+    QVERIFY(labelled >= 8);
+}
+
+// The predecessor's clients say `frequency`; it is `freq` under another name, for every oscillator.
+void TestGraph::frequencyIsThePredecessorsNameForFreq() {
+    PatchGraph g;
+    for (const char* type : {"sine", "saw", "square", "triangle", "simple_sine"}) {
+        const std::string id = std::string("o_") + type;
+        CHRONUS_VERIFY_OK(g.addModule(id, type));
+        auto applied = g.setParam(id, "frequency", 660.0);
+        CHRONUS_VERIFY_OK(applied);
+        const engine::PatchNode& node = *g.find(id);
+        QCOMPARE(node.params[static_cast<std::size_t>(node.type->findParam("freq"))], 660.0);
+    }
 }
 
 void TestGraph::setParamClampsAndReturnsAppliedValue_data() {

@@ -78,6 +78,7 @@ private slots:
     void patternTextRoundTrips();
     void badTextIsRefusedWithTheReason();
     void notesParseAsNamesMidiAndHz();
+    void notesKeepTheirSpelling();
     void pitchAndAccentFollowTheSteps();
     void differentLengthsArePolymetric();
     void resetRestartsAtStepOne();
@@ -248,10 +249,10 @@ void TestSequencer::patternTextRoundTrips() {
     QVERIFY(g.setParam("seq", "step2", 1).ok());
     QCOMPARE(QString::fromStdString(engine::PatchGraph::textOf(*g.find("seq"), Sequencer::Pattern)),
              QStringLiteral("xx.Xx.x."));
-    // Notes come back as the shortest list that repeats into every step.
+    // Notes come back as the shortest list that repeats into every step, spelled as written.
     CHRONUS_VERIFY_OK(g.setText("seq", "notes", "C2 C2 eb2 G1"));
     QCOMPARE(QString::fromStdString(engine::PatchGraph::textOf(*g.find("seq"), Sequencer::Notes)),
-             QStringLiteral("C2 C2 D#2 G1"));
+             QStringLiteral("C2 C2 Eb2 G1"));
     CHRONUS_VERIFY_OK(g.setText("seq", "notes", "A1"));
     QCOMPARE(QString::fromStdString(engine::PatchGraph::textOf(*g.find("seq"), Sequencer::Notes)),
              QStringLiteral("A1"));
@@ -309,6 +310,45 @@ void TestSequencer::notesParseAsNamesMidiAndHz() {
     // A tuning in Hz keeps its frequency through the text form, exactly.
     const double midi = *Sequencer::parseNote("100hz");
     QCOMPARE(*Sequencer::parseNote(Sequencer::noteName(midi)), midi);
+}
+
+// A note reads back as it was written wherever that is a valid spelling: Ab1 stays Ab1 (not G#1),
+// E# and Cb keep their letter, MIDI numbers and Hz stay numbers; only the letter's case and `s`
+// for sharp are normalised. The pitch is the same whichever way it is written.
+void TestSequencer::notesKeepTheirSpelling() {
+    engine::PatchGraph g;
+    QVERIFY(g.addModule("seq", "sequencer").ok());
+    const auto roundTrip = [&](const char* text) {
+        auto applied = g.setText("seq", "notes", text);
+        return applied ? QString::fromStdString(applied.value())
+                       : QString::fromStdString(applied.status().message());
+    };
+    QCOMPARE(roundTrip("F1 F1 F2 F1 F1 Ab1 F1 C2 F1 F1 Eb2 F1 F1 C2 F1 Ab1"),
+             QStringLiteral("F1 F1 F2 F1 F1 Ab1 F1 C2 F1 F1 Eb2 F1 F1 C2 F1 Ab1"));
+    QCOMPARE(roundTrip("Ab1 G#1 Db3 C#3"), QStringLiteral("Ab1 G#1 Db3 C#3"));
+    QCOMPARE(roundTrip("E#3 Cb4 B#3 Fb2"), QStringLiteral("E#3 Cb4 B#3 Fb2"));
+    QCOMPARE(roundTrip("ab1 ds2 bb2"), QStringLiteral("Ab1 D#2 Bb2"));
+    QCOMPARE(roundTrip("36 40.25 55hz 100Hz 261.5hz"), QStringLiteral("36 40.25 55hz 100hz 261.5hz"));
+    // Enharmonic spellings are the same note; only the text differs.
+    CHRONUS_VERIFY_OK(g.setText("seq", "notes", "Ab1 G#1 44 51.9130871975hz"));
+    const engine::PatchNode& node = *g.find("seq");
+    QCOMPARE(node.params[Sequencer::FirstNote + 0], 32.0);
+    QCOMPARE(node.params[Sequencer::FirstNote + 1], 32.0);
+    QCOMPARE(node.params[Sequencer::FirstNote + 2], 44.0);
+    QVERIFY(std::fabs(node.params[Sequencer::FirstNote + 3] - 32.0) < 1e-6);
+    // The text is the shortest list that repeats: spellings count, so "Ab1 G#1" is two notes.
+    QCOMPARE(roundTrip("Ab1 Ab1 Ab1 Ab1"), QStringLiteral("Ab1"));
+    QCOMPARE(roundTrip("Ab1 G#1 Ab1 G#1"), QStringLiteral("Ab1 G#1"));
+    // Every note name from C-1 to G9, each spelling: it reads back as written.
+    static constexpr const char* kLetters[] = {"C", "D", "E", "F", "G", "A", "B"};
+    for (int octave = -1; octave <= 9; ++octave)
+        for (const char* letter : kLetters)
+            for (const char* accidental : {"", "#", "b"}) {
+                const std::string name = std::string(letter) + accidental + std::to_string(octave);
+                if (!Sequencer::parseNote(name))
+                    continue; // beyond 0-127 (Cb-1, G#9, ...)
+                QCOMPARE(roundTrip(name.c_str()), QString::fromStdString(name));
+            }
 }
 
 void TestSequencer::pitchAndAccentFollowTheSteps() {

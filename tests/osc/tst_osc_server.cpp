@@ -158,6 +158,11 @@ private slots:
     void tenThousandCreatesInARow();
     void largeRepliesAreNotLost();
     void countersCountOneAnswerPerRequest();
+    void discreteParamsTakeTheirLabels();
+    void predecessorFrequencyIsFreq();
+    void creatingAnOutputSaysItIsBuiltIn();
+    void primeFixScriptWithFreshAfterCommitPlaysEachPatchAlone();
+    void primeFixScriptByDefaultEditsIncrementally();
 };
 
 // The predecessor's client, unchanged: each request gets a /reply, and the patch plays.
@@ -408,7 +413,7 @@ void TestOscServer::structuralEditsAndTheirErrors() {
     VERIFY_ERROR(ask(rig, "/patch/create", Msg().s("bad id!").s("sine")), "/patch/create", "invalid module id 'bad id!'");
     VERIFY_ERROR(ask(rig, "/patch/create", Msg().s("").s("sine")), "/patch/create", "invalid module id ''");
     VERIFY_ERROR(ask(rig, "/patch/create", Msg().s("out").s("sine")), "/patch/create", "already exists");
-    VERIFY_ERROR(ask(rig, "/patch/create", Msg().s("o2").s("output")), "/patch/create", "unknown module type 'output'");
+    VERIFY_ERROR(ask(rig, "/patch/create", Msg().s("o2").s("output")), "/patch/create", "the output module is built in");
     VERIFY_REPLY(ask(rig, "/patch/create", Msg().S("b").S("vca"))); // symbols are strings too
     VERIFY_REPLY(ask(rig, "/patch/create", Msg().s("c").s("vca")));
     VERIFY_REPLY(ask(rig, "/patch/create", Msg().s("env1").s("adsr")));
@@ -509,7 +514,7 @@ void TestOscServer::patternsAreTextSetPendingOrLive() {
     VERIFY_REPLY(ask(rig, "/patch/connect", Msg().s("clock.step").s("seq.clock").s("seq.gate").s("out")));
     const OscReply notes = ask(rig, "/patch/set", Msg().s("seq").s("notes").s("c2 eb2 55hz"));
     VERIFY_REPLY(notes);
-    QVERIFY2(isString(notes, 2, "C2 D#2 A1"), notes.describe().constData());
+    QVERIFY2(isString(notes, 2, "C2 Eb2 55hz"), notes.describe().constData()); // spelled as written
     VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("seq").s("notes").s("C2 Q7")), "/patch/set", "'Q7' is not a note");
     VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("seq").s("length").s("x...")), "/patch/set", "seq.length takes a number, not text");
     VERIFY_REPLY(ask(rig, "/patch/commit"));
@@ -527,7 +532,7 @@ void TestOscServer::patternsAreTextSetPendingOrLive() {
     QVERIFY(dump.valueCount() == 2);
     const std::string& committedJson = dump.value(1).s;
     QVERIFY2(committedJson.find("\"pattern\": \"X.x.x.x.\"") != std::string::npos, committedJson.c_str());
-    QVERIFY2(committedJson.find("\"notes\": \"C2 D#2 A1\"") != std::string::npos, committedJson.c_str());
+    QVERIFY2(committedJson.find("\"notes\": \"C2 Eb2 55hz\"") != std::string::npos, committedJson.c_str());
     QVERIFY(committedJson.find("step1") == std::string::npos); // steps travel as the pattern
 }
 
@@ -562,7 +567,7 @@ void TestOscServer::setClampsAndSaysSo() {
     VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("osc1").s("freq").s("high")), "/patch/set",
                  "osc1.freq takes a number, not text");
     VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("osc1").s("freq").f(1.0f).s("osc1")), "/patch/set",
-                 "expected (id, param, value (number, or text for a pattern) [, ...]), got (string, string, float, string)");
+                 "expected (id, param, value (number, or text: a pattern, notes, a label) [, ...]), got (string, string, float, string)");
 
     // The pending patch took them, the committed one did not: still 440 Hz at gain 0.5.
     QCOMPARE(paramOf(rig.engine.pending(), "osc1", "freq"), 330.0);
@@ -1013,7 +1018,7 @@ void TestOscServer::wrongArgumentsGetSpecificErrors() {
     add("/patch/delete", Msg(), "expected (id), got (nothing)");
     add("/patch/delete", Msg().s("osc1").s("osc1"), "expected (id), got (string, string)");
     add("/patch/clear", Msg().i(1), "expected (no arguments), got (integer)");
-    add("/patch/set", Msg().s("osc1").s("freq"), "expected (id, param, value (number, or text for a pattern) [, ...]), got (string, string)");
+    add("/patch/set", Msg().s("osc1").s("freq"), "expected (id, param, value (number, or text: a pattern, notes, a label) [, ...]), got (string, string)");
     add("/patch/set", Msg().s("osc1").s("freq").T(), "got (string, string, boolean)");
     add("/patch/set", Msg().s("osc1").s("freq").N(), "got (string, string, nil)");
     add("/patch/set", Msg().s("osc1").s("freq").I(), "got (string, string, infinitum)");
@@ -1419,6 +1424,186 @@ void TestOscServer::countersCountOneAnswerPerRequest() {
           static_cast<unsigned long long>(after.errors - before.errors));
     QCOMPARE(after.requests - before.requests, std::uint64_t{4});
     QCOMPARE(after.replies + after.errors - before.replies - before.errors, std::uint64_t{4});
+}
+
+// `shape square`, `sync 1/8`, `mode fold` by /patch/set and /mod: the label stands for the value,
+// replies carry the label, dump writes it, the schema lists the labels in value order, and an
+// unknown label gets an error naming the valid ones.
+void TestOscServer::discreteParamsTakeTheirLabels() {
+    OscRig rig;
+    START_RIG(rig);
+    VERIFY_REPLY(ask(rig, "/patch/create", Msg().s("l1").s("lfo").s("d").s("distortion")));
+    const OscReply set =
+        ask(rig, "/patch/set",
+            Msg().s("l1").s("shape").s("square").s("l1").s("sync").s("1/8").s("d").s("mode").s("fold"));
+    VERIFY_REPLY(set);
+    QVERIFY2(isString(set, 2, "square") && isString(set, 5, "1/8") && isString(set, 8, "fold"),
+             set.describe().constData());
+    QCOMPARE(paramOf(rig.engine.pending(), "l1", "shape"), 3.0);
+    QCOMPARE(paramOf(rig.engine.pending(), "l1", "sync"), 4.0);
+    QCOMPARE(paramOf(rig.engine.pending(), "d", "mode"), 2.0);
+    const PatchGraph pending = rig.engine.pending();
+    VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("l1").s("shape").s("squar")), "/patch/set",
+                 "l1.shape: 'squar' is not one of its choices: sine, triangle, saw, square, s&h");
+    VERIFY_ERROR(ask(rig, "/patch/set", Msg().s("l1").s("rate").s("fast")), "/patch/set", "takes a number");
+    QVERIFY(rig.engine.pending() == pending);
+
+    const OscReply dump = ask(rig, "/patch/dump");
+    VERIFY_REPLY(dump);
+    const QJsonObject patch = parseObject(dump.value(0).s, "the pending patch");
+    QJsonObject lfo;
+    for (const QJsonValue m : patch.value("modules").toArray())
+        if (m.toObject().value("id") == QLatin1String("l1"))
+            lfo = m.toObject().value("params").toObject();
+    QCOMPARE(lfo.value("shape").toString(), QStringLiteral("square"));
+    QCOMPARE(lfo.value("sync").toString(), QStringLiteral("1/8"));
+
+    VERIFY_REPLY(ask(rig, "/patch/commit"));
+    const OscReply live = ask(rig, "/mod/l1/shape", Msg().s("saw"));
+    VERIFY_REPLY(live);
+    QVERIFY2(isString(live, 0, "saw"), live.describe().constData());
+    QCOMPARE(paramOf(rig.engine.committed(), "l1", "shape"), 2.0);
+    VERIFY_ERROR(ask(rig, "/mod/l1/sync", Msg().s("1/7")), "/mod/l1/sync", "1/8t, 1/16t");
+    QCOMPARE(paramOf(rig.engine.committed(), "l1", "sync"), 4.0);
+
+    const OscReply schema = ask(rig, "/engine/schema");
+    VERIFY_REPLY(schema);
+    int labelled = 0;
+    for (const QJsonValue t : parseObject(schema.value(0).s, "the schema").value("types").toArray()) {
+        const engine::ModuleType* type =
+            ModuleRegistry::instance().find(t.toObject().value("type").toString().toStdString());
+        QVERIFY(type);
+        for (const QJsonValue pv : t.toObject().value("params").toArray()) {
+            const QJsonObject p = pv.toObject();
+            const ParamSpec& spec = type->params[static_cast<std::size_t>(
+                type->findParam(p.value("id").toString().toStdString()))];
+            if (!spec.choices) {
+                QVERIFY2(!p.contains("choices"), spec.id);
+                continue;
+            }
+            ++labelled;
+            QStringList labels;
+            for (const QJsonValue l : p.value("choices").toArray())
+                labels << l.toString();
+            QCOMPARE(labels.join('|'), QString::fromLatin1(spec.choices));
+        }
+    }
+    QVERIFY(labelled >= 8);
+}
+
+// The predecessor's clients call an oscillator's frequency `frequency`: it is `freq`, live, pending
+// and in the schema.
+void TestOscServer::predecessorFrequencyIsFreq() {
+    OscRig rig;
+    START_RIG(rig);
+    STOP_IF_FAILED(commitSine(rig, 440.0));
+    const OscReply mod = ask(rig, "/mod/osc1/frequency", Msg().f(660.0f));
+    VERIFY_REPLY(mod);
+    QVERIFY2(isNumber(mod, 0, 660.0), mod.describe().constData());
+    QCOMPARE(paramOf(rig.engine.committed(), "osc1", "freq"), 660.0);
+    STOP_IF_FAILED(verifyTone(rig, 660.0, "after /mod/osc1/frequency 660"));
+    VERIFY_REPLY(ask(rig, "/patch/set", Msg().s("osc1").s("frequency").f(880.0f)));
+    QCOMPARE(paramOf(rig.engine.pending(), "osc1", "freq"), 880.0);
+    const OscReply schema = ask(rig, "/engine/schema");
+    VERIFY_REPLY(schema);
+    QVERIFY(schema.value(0).s.find(R"("alias":"frequency")") != std::string::npos);
+}
+
+// The output module is built in and unique: /patch/create of another says so (by its id or type).
+void TestOscServer::creatingAnOutputSaysItIsBuiltIn() {
+    OscRig rig;
+    START_RIG(rig);
+    for (const char* type : {"out", "output"})
+        VERIFY_ERROR(ask(rig, "/patch/create", Msg().s("x").s(type)), "/patch/create",
+                     "the output module is built in: every patch has exactly one, 'out'");
+    QCOMPARE(rig.engine.pending().nodes().size(), std::size_t{1});
+}
+
+namespace {
+
+struct ToneLevels {
+    double db440, db660, db880, peak;
+};
+
+// The predecessor's test_prime_fix.py (seed/cp3_prime_fix_implementation.md), message for message:
+// three patches built one after another with no /patch/clear in between, each request sent when the
+// previous one has its reply. Its pauses (1 s after each commit, 2 s after each gain) are spent
+// recording the output, so what plays in them is heard as it was then (a new sine at its default
+// 440 Hz and gain 0.5 for a second); each stage is measured on the recording of its 2 s: its author
+// expected 440, then 660, then 880 Hz.
+void replayPrimeFixScript(OscRig& rig, std::vector<ToneLevels>& stages) {
+    const double freqs[] = {440.0, 660.0, 880.0};
+    for (int k = 0; k < 3; ++k) {
+        const std::string id = "osc" + std::to_string(k + 1);
+        VERIFY_REPLY(ask(rig, "/patch/create", Msg().s(id).s("simple_sine")));
+        VERIFY_REPLY(ask(rig, "/patch/commit"));
+        QVERIFY(!rig.record(1.0).empty());
+        VERIFY_REPLY(ask(rig, "/mod/" + id + "/freq", Msg().f(static_cast<float>(freqs[k]))));
+        VERIFY_REPLY(ask(rig, "/mod/" + id + "/gain", Msg().f(0.3f)));
+        // From 50 ms on: a live change lands two blocks ahead, behind the ring, and ramps over 10 ms.
+        const std::vector<float> recorded = rig.record(2.0);
+        QVERIFY2(recorded.size() > 2400, "the recorder got no audio");
+        const std::span<const float> x(recorded.data() + 2400, recorded.size() - 2400);
+        QVERIFY(test::allFinite(x));
+        stages.push_back({test::toneLevelDb(x, kRate, 440.0), test::toneLevelDb(x, kRate, 660.0),
+                          test::toneLevelDb(x, kRate, 880.0), static_cast<double>(test::peak(x))});
+        qInfo("after %s: 440 Hz %.1f dB, 660 Hz %.1f dB, 880 Hz %.1f dB, peak %.3f", id.c_str(),
+              stages.back().db440, stages.back().db660, stages.back().db880, stages.back().peak);
+    }
+}
+
+} // namespace
+
+// `serve --fresh-after-commit`: each commit's next edits start from an empty patch, as in the
+// predecessor, so its script plays 440, then 660, then 880 Hz, one sine at a time at its gain, and
+// never clips.
+void TestOscServer::primeFixScriptWithFreshAfterCommitPlaysEachPatchAlone() {
+    OscRig rig;
+    rig.options.freshAfterCommit = true;
+    START_RIG(rig);
+    std::vector<ToneLevels> stages;
+    STOP_IF_FAILED(replayPrimeFixScript(rig, stages));
+    QCOMPARE(stages.size(), std::size_t{3});
+    const double gainDb = 20.0 * std::log10(0.3);
+    const double wanted[3][3] = {{gainDb, -200, -200}, {-200, gainDb, -200}, {-200, -200, gainDb}};
+    for (std::size_t k = 0; k < 3; ++k) {
+        const double measured[3] = {stages[k].db440, stages[k].db660, stages[k].db880};
+        for (int f = 0; f < 3; ++f) {
+            if (wanted[k][f] > -100)
+                QVERIFY2(std::fabs(measured[f] - wanted[k][f]) < 0.5,
+                         qPrintable(QString::number(measured[f])));
+            else
+                QVERIFY2(
+                    measured[f] < -60.0,
+                    qPrintable(QStringLiteral("stage %1, tone %2: %3 dB").arg(k).arg(f).arg(measured[f])));
+        }
+        QVERIFY2(std::fabs(stages[k].peak - 0.3) < 0.01, qPrintable(QString::number(stages[k].peak)));
+    }
+    qInfo("peak of everything played: %.3f", static_cast<double>(rig.watcher.peak()));
+    QVERIFY2(rig.watcher.peak() < 1.0f, qPrintable(QString::number(static_cast<double>(rig.watcher.peak()))));
+    const PatchGraph committed = rig.engine.committed();
+    QVERIFY(committed.find("osc3") && !committed.find("osc1") && !committed.find("osc2"));
+    QCOMPARE(rig.engine.pending().nodes().size(), std::size_t{1}); // empty again, ready for the next patch
+    CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
+    QCOMPARE(rig.watcher.nonFiniteSamples(), std::uint64_t{0});
+}
+
+// Without the option, edits are incremental (each commit's next edits start from what plays): the
+// same script stacks the three sines, as documented.
+void TestOscServer::primeFixScriptByDefaultEditsIncrementally() {
+    OscRig rig;
+    START_RIG(rig);
+    std::vector<ToneLevels> stages;
+    STOP_IF_FAILED(replayPrimeFixScript(rig, stages));
+    QCOMPARE(stages.size(), std::size_t{3});
+    const double gainDb = 20.0 * std::log10(0.3);
+    QVERIFY(std::fabs(stages[2].db440 - gainDb) < 0.5);
+    QVERIFY(std::fabs(stages[2].db660 - gainDb) < 0.5);
+    QVERIFY(std::fabs(stages[2].db880 - gainDb) < 0.5);
+    qInfo("peak of everything played: %.3f", static_cast<double>(rig.watcher.peak()));
+    const PatchGraph committed = rig.engine.committed();
+    QVERIFY(committed.find("osc1") && committed.find("osc2") && committed.find("osc3"));
+    QVERIFY(rig.engine.pending() == committed);
 }
 
 QTEST_GUILESS_MAIN(TestOscServer)

@@ -11,10 +11,11 @@ namespace chronus::engine {
 namespace {
 constexpr int kMaxSteps = Sequencer::kMaxSteps;
 
-// "step1".."step64" and "note1".."note64", stored once for the parameter table.
+// "step1".."step64", "note1".."note64" and "spell1".."spell64", stored once for the parameter table.
 struct StepNames {
     char step[kMaxSteps][8] = {};
     char note[kMaxSteps][8] = {};
+    char spell[kMaxSteps][8] = {};
 };
 
 constexpr void writeName(char* dst, const char* prefix, int n) {
@@ -32,6 +33,7 @@ constexpr StepNames makeStepNames() {
     for (int i = 0; i < kMaxSteps; ++i) {
         writeName(names.step[i], "step", i + 1);
         writeName(names.note[i], "note", i + 1);
+        writeName(names.spell[i], "spell", i + 1);
     }
     return names;
 }
@@ -50,6 +52,9 @@ constexpr std::array<ParamSpec, Sequencer::ParamCount> makeParams() {
             ParamDiscrete | ParamHidden, nullptr, "rest|hit|accent"};
         p[static_cast<std::size_t>(Sequencer::FirstNote + i)] = {
             kStepNames.note[i], kStepNames.note[i], "MIDI", 0.0f, 127.0f, Sequencer::kDefaultNote, ParamHidden};
+        p[static_cast<std::size_t>(Sequencer::FirstSpelling + i)] = {
+            kStepNames.spell[i], kStepNames.spell[i], "", 0.0f, 4.0f, 0.0f,
+            ParamDiscrete | ParamHidden, nullptr, "name|sharp|flat|midi|hz"};
     }
     return p;
 }
@@ -103,12 +108,19 @@ Status Sequencer::parsePattern(std::string_view text, std::vector<ParamValue>& o
 }
 
 std::optional<double> Sequencer::parseNote(std::string_view token) {
+    if (const std::optional<Note> note = parseSpelledNote(token))
+        return note->midi;
+    return std::nullopt;
+}
+
+std::optional<Sequencer::Note> Sequencer::parseSpelledNote(std::string_view token) {
     if (token.empty())
         return std::nullopt;
-    const auto finish = [](double midi) -> std::optional<double> {
+    Spelling spelling = SpellName;
+    const auto finish = [&spelling](double midi) -> std::optional<Note> {
         if (!std::isfinite(midi) || midi < 0.0 || midi > 127.0)
             return std::nullopt;
-        return midi;
+        return Note{midi, spelling};
     };
     // Hz: a number followed by "hz".
     if (token.size() > 2) {
@@ -119,6 +131,7 @@ std::optional<double> Sequencer::parseNote(std::string_view token) {
             auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), hz);
             if (ec != std::errc{} || end != number.data() + number.size() || !(hz > 0.0))
                 return std::nullopt;
+            spelling = SpellHz;
             return finish(tempo::kPitchReferenceMidi + 12.0 * std::log2(hz / tempo::kPitchReferenceHz));
         }
     }
@@ -128,6 +141,7 @@ std::optional<double> Sequencer::parseNote(std::string_view token) {
         auto [end, ec] = std::from_chars(token.data(), token.data() + token.size(), midi);
         if (ec != std::errc{} || end != token.data() + token.size())
             return std::nullopt;
+        spelling = SpellMidi;
         return finish(midi);
     }
     // A note name: letter, optional # or b, octave (C4 = 60, A4 = 69; octaves -1 to 9).
@@ -140,9 +154,11 @@ std::optional<double> Sequencer::parseNote(std::string_view token) {
     if (pos < token.size() && (token[pos] == '#' || token[pos] == 's')) {
         ++semitone;
         ++pos;
+        spelling = SpellSharp;
     } else if (pos < token.size() && token[pos] == 'b') {
         --semitone;
         ++pos;
+        spelling = SpellFlat;
     }
     int octave = 0;
     const std::string_view rest = token.substr(pos);
@@ -153,7 +169,7 @@ std::optional<double> Sequencer::parseNote(std::string_view token) {
 }
 
 Status Sequencer::parseNotes(std::string_view text, std::vector<ParamValue>& out) {
-    std::vector<double> notes;
+    std::vector<Note> notes;
     std::size_t i = 0;
     while (i < text.size()) {
         if (isSpace(text[i]) || text[i] == '|') {
@@ -164,34 +180,70 @@ Status Sequencer::parseNotes(std::string_view text, std::vector<ParamValue>& out
         while (j < text.size() && !isSpace(text[j]) && text[j] != '|')
             ++j;
         const std::string_view token = text.substr(i, j - i);
-        const std::optional<double> midi = parseNote(token);
-        if (!midi)
+        const std::optional<Note> note = parseSpelledNote(token);
+        if (!note)
             return Status::error(ErrorCode::InvalidValue,
                                  "notes: '" + std::string(token.substr(0, 32)) +
                                      "' is not a note (note name like C2 or D#3, MIDI number 0-127, or Hz like 55hz)");
         if (notes.size() == kMaxSteps)
             return Status::error(ErrorCode::InvalidValue, "notes: more than " + std::to_string(kMaxSteps));
-        notes.push_back(*midi);
+        notes.push_back(*note);
         i = j;
     }
     if (notes.empty())
         return Status::error(ErrorCode::InvalidValue, "notes: none given");
-    for (int s = 0; s < kMaxSteps; ++s)
-        out.push_back({static_cast<ParamIndex>(FirstNote + s), notes[static_cast<std::size_t>(s) % notes.size()]});
+    for (int s = 0; s < kMaxSteps; ++s) {
+        const Note& note = notes[static_cast<std::size_t>(s) % notes.size()];
+        out.push_back({static_cast<ParamIndex>(FirstNote + s), note.midi});
+        out.push_back({static_cast<ParamIndex>(FirstSpelling + s), static_cast<double>(note.spelling)});
+    }
     return {};
 }
 
-std::string Sequencer::noteName(double midi) {
-    const double rounded = std::round(midi);
-    if (std::fabs(midi - rounded) < 1e-6) {
-        static constexpr const char* kNames[12] = {"C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"};
-        const int m = static_cast<int>(rounded);
-        return std::string(kNames[m % 12]) + std::to_string(m / 12 - 1);
+std::string Sequencer::noteName(double midi, Spelling spelling) {
+    // A MIDI number in the shortest form that reads back exactly.
+    const auto number = [](double value) {
+        char buffer[32];
+        auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+        return ec == std::errc{} ? std::string(buffer, end) : std::string("69");
+    };
+    if (spelling == SpellMidi)
+        return number(midi);
+    if (spelling == SpellHz) {
+        // The fewest decimals that read back as this very note.
+        const double hz = tempo::kPitchReferenceHz * std::exp2((midi - tempo::kPitchReferenceMidi) / 12.0);
+        for (int decimals = 0; decimals <= 12; ++decimals) {
+            char buffer[64];
+            auto [end, ec] =
+                std::to_chars(buffer, buffer + sizeof buffer - 2, hz, std::chars_format::fixed, decimals);
+            if (ec != std::errc{})
+                break;
+            std::string text(buffer, end);
+            if (text.find('.') != std::string::npos) {
+                while (text.back() == '0')
+                    text.pop_back();
+                if (text.back() == '.')
+                    text.pop_back();
+            }
+            text += "hz";
+            if (parseNote(text) == midi)
+                return text;
+        }
+        return number(midi);
     }
-    // A tuning between the notes: its MIDI number, in the shortest form that reads back exactly.
-    char buffer[32];
-    auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, midi);
-    return ec == std::errc{} ? std::string(buffer, end) : std::string("69");
+    const double rounded = std::round(midi);
+    if (std::fabs(midi - rounded) >= 1e-6)
+        return number(midi); // a tuning between the notes
+    static constexpr const char* kNames[12] = {"C",  "C#", "D",  "D#", "E",  "F",
+                                               "F#", "G",  "G#", "A",  "A#", "B"};
+    const auto white = [](int m) { return m >= 0 && m <= 127 && kNames[m % 12][1] == '\0'; };
+    const int m = static_cast<int>(rounded);
+    // The letter of the white key next to the note, then the accidental: E# is F, Cb4 is B3.
+    if (spelling == SpellSharp && white(m - 1))
+        return std::string(kNames[(m - 1) % 12]) + "#" + std::to_string((m - 1) / 12 - 1);
+    if (spelling == SpellFlat && white(m + 1))
+        return std::string(kNames[(m + 1) % 12]) + "b" + std::to_string((m + 1) / 12 - 1);
+    return std::string(kNames[m % 12]) + std::to_string(m / 12 - 1);
 }
 
 std::string Sequencer::formatPattern(std::span<const double> params) {
@@ -206,11 +258,14 @@ std::string Sequencer::formatPattern(std::span<const double> params) {
 
 std::string Sequencer::formatNotes(std::span<const double> params) {
     const auto note = [&](int i) { return params[static_cast<std::size_t>(FirstNote + i)]; };
+    const auto spelling = [&](int i) {
+        return static_cast<Spelling>(std::lround(params[static_cast<std::size_t>(FirstSpelling + i)]));
+    };
     int period = kMaxSteps; // the shortest list that repeats into all 64
     for (int p = 1; p < kMaxSteps; ++p) {
         bool repeats = true;
         for (int i = p; i < kMaxSteps && repeats; ++i)
-            repeats = note(i) == note(i % p);
+            repeats = note(i) == note(i % p) && spelling(i) == spelling(i % p);
         if (repeats) {
             period = p;
             break;
@@ -220,7 +275,7 @@ std::string Sequencer::formatNotes(std::span<const double> params) {
     for (int i = 0; i < period; ++i) {
         if (i)
             text += ' ';
-        text += noteName(note(i));
+        text += noteName(note(i), spelling(i));
     }
     return text;
 }

@@ -21,18 +21,28 @@ namespace chronus::engine {
 // lengths on one clock are polymetric tracks.
 //
 // The steps are parameters (`step1`..`step64`: 0 rest, 1 hit, 2 accent; `note1`..`note64`: MIDI
-// note numbers, fractional for tunings in Hz), so they change live like any knob, identically in
-// both slots. People and agents set them through the text forms:
+// note numbers, fractional for tunings in Hz; `spell1`..`spell64`: how each note was written), so
+// they change live like any knob, identically in both slots. People and agents set them through the
+// text forms:
 //   pattern  "x..Xx.x." (x hit, X accent, . or - rest; spaces and | are ignored; sets `length`)
-//   notes    "C2 C2 D#2 G1" or MIDI numbers "36 48" or Hz "55hz": one per step, repeated to fill
+//   notes    "C2 C2 D#2 Ab1" or MIDI numbers "36 48" or Hz "55hz": one per step, repeated to fill.
+//            Each note reads back as it was written (Ab1 stays Ab1, not G#1; 36 stays 36; 55hz stays
+//            55hz), with the letter in upper case and `s` for sharp written `#`.
 class Sequencer final : public Module {
 public:
     static constexpr int kMaxSteps = 64;
     enum Param : ParamIndex { Length, GateLength, Transpose, FirstStep, FirstNote = FirstStep + kMaxSteps,
-                              ParamCount = FirstNote + kMaxSteps };
+                              FirstSpelling = FirstNote + kMaxSteps, ParamCount = FirstSpelling + kMaxSteps };
     enum Input : PortIndex { ClockIn, ResetIn, InputCount };
     enum Output : PortIndex { GateOut, PitchOut, AccentOut, OutputCount };
     enum StepKind { Rest = 0, Hit = 1, Accent = 2 };
+    // How a note was written: a name as the sharps-first table gives it (C, C#, D, ...), a name
+    // with # or with b (E#, Cb, Ab), a MIDI number, a frequency in Hz. The audio never reads it.
+    enum Spelling { SpellName = 0, SpellSharp, SpellFlat, SpellMidi, SpellHz };
+    struct Note {
+        double midi;
+        Spelling spelling;
+    };
     enum Text { Pattern, Notes, TextCount };
     static constexpr float kDefaultNote = 69.0f; // A4: pitch 0, an unchanged oscillator
 
@@ -61,7 +71,11 @@ public:
     static std::string formatNotes(std::span<const double> params);
     // "C2" → 36, "A4" → 69, "55hz" → 33, "36" → 36; nullopt when it is none of these.
     static std::optional<double> parseNote(std::string_view token);
-    static std::string noteName(double midi);
+    // The same, with how the note was written.
+    static std::optional<Note> parseSpelledNote(std::string_view token);
+    // The text of a note, spelled as asked where that spelling can write it (B#3 is 60, but no
+    // single sharp writes 62), else as SpellName does; it always reads back as `midi`.
+    static std::string noteName(double midi, Spelling spelling = SpellName);
 
 protected:
     void onPrepare(const PrepareInfo& info) override;
