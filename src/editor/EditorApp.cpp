@@ -49,7 +49,7 @@ void addEditorOptions(QCommandLineParser& parser) {
     parser.addOption({"osc-port", "UDP port for OSC (default 5005; 0 picks a free one).", "N", "5005"});
     parser.addOption({"osc-host", "Interface for OSC (default 127.0.0.1).", "ADDR", "127.0.0.1"});
     parser.addOption({"no-osc", "Run without the OSC server."});
-    parser.addOption({"patches", "Folder for OSC /patch/save and /patch/load.", "DIR"});
+    parser.addOption({"patches", "Folder for OSC /patch/save and /patch/load, where Open and Save As start.", "DIR"});
     parser.addOption({"recordings", "Folder for recordings (default: " +
                                         QDir::toNativeSeparators(app::Recorder::defaultFolder()) + ").", "DIR"});
     parser.addOption({"autosave", "Autosave file (default: editor-autosave.json in the user's data folder).", "FILE"});
@@ -141,7 +141,9 @@ int runEditor(int argc, char* argv[]) {
         ~StopAudio() { driver.stop(); }
     } stopAudio{driver};
 
+    const QString patchesDir = parser.isSet("patches") ? parser.value("patches") : QDir(dataDir).filePath("patches");
     EditorOptions options;
+    options.patchesFolder = patchesDir;
     options.autosavePath = parser.isSet("autosave") ? parser.value("autosave")
                                                     : QDir(dataDir).filePath(QStringLiteral("editor-autosave.json"));
     EditorController controller(engine, options);
@@ -162,7 +164,7 @@ int runEditor(int argc, char* argv[]) {
         app::OscServerOptions oscOptions;
         oscOptions.host = parser.value("osc-host").toStdString();
         oscOptions.port = oscPort;
-        oscOptions.patchesDir = parser.isSet("patches") ? parser.value("patches") : QDir(dataDir).filePath("patches");
+        oscOptions.patchesDir = patchesDir;
         server = std::make_unique<app::OscServer>(engine, oscOptions);
         server->setDriver(&driver);
         server->setRecorder(&recorder);

@@ -2,19 +2,24 @@
 // QAbstractItemModelTester, and the narrow signals the canvas relies on.
 
 #include "CableLayerItem.hpp"
+#include "FolderModel.hpp"
 #include "GraphModels.hpp"
 #include "GridItem.hpp"
 #include "PaletteModel.hpp"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QPainter>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace chronus;
 using chronus::editor::CableLayerItem;
 using chronus::editor::CableModel;
+using chronus::editor::FolderModel;
 using chronus::editor::GridItem;
 using chronus::editor::NodeModel;
 using chronus::editor::PaletteModel;
@@ -259,6 +264,47 @@ private slots:
         }
         QCOMPARE(image.pixelColor(8, 4), major); // round(7.5) = 8
         QCOMPARE(image.pixelColor(4, 4), bg);
+    }
+
+    // The file dialog's listing: folders first, then the patches, each by name; other files hidden.
+    void folderModelListsFoldersThenPatches() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        for (const char* name : {"b.json", "A.json", "notes.txt"}) {
+            QFile f(dir.filePath(QString::fromUtf8(name)));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("zfolder")));
+        FolderModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setNameFilters({QStringLiteral("*.json")});
+        model.setFolder(dir.path());
+        QCOMPARE(model.count(), 3);
+        QCOMPARE(model.get(0).value("fileName").toString(), QStringLiteral("zfolder"));
+        QVERIFY(model.get(0).value("isDir").toBool());
+        QCOMPARE(model.get(1).value("fileName").toString(), QStringLiteral("A.json"));
+        QCOMPARE(model.get(2).value("fileName").toString(), QStringLiteral("b.json"));
+        QCOMPARE(model.get(2).value("filePath").toString(), dir.filePath(QStringLiteral("b.json")));
+        QCOMPARE(model.rowOf(QStringLiteral("b.json")), 2);
+        model.setFolder(dir.filePath(QStringLiteral("missing")));
+        QCOMPARE(model.count(), 0);
+    }
+
+    // A typed name: relative to the folder; an absolute path is that path (Qt 6.4's QML FileDialog
+    // made "DIR//DIR/x.json" of it); ~ is the home folder.
+    void folderModelResolvesTypedNames() {
+        FolderModel model;
+        model.setFolder(QStringLiteral("/tmp/chronus-patches"));
+        QCOMPARE(model.resolve(QStringLiteral("mypatch")), QStringLiteral("/tmp/chronus-patches/mypatch"));
+        QCOMPARE(model.resolve(QStringLiteral(" sub/../b.json ")), QStringLiteral("/tmp/chronus-patches/b.json"));
+        QCOMPARE(model.resolve(QStringLiteral("/tmp/chronus-patches/mypatch.json")),
+                 QStringLiteral("/tmp/chronus-patches/mypatch.json"));
+        QCOMPARE(model.resolve(QStringLiteral("~/x.json")), QDir::homePath() + QStringLiteral("/x.json"));
+        QCOMPARE(model.resolve(QStringLiteral("  ")), QString());
+        QCOMPARE(FolderModel::withSuffix(QStringLiteral("/a/b"), QStringLiteral("json")), QStringLiteral("/a/b.json"));
+        QCOMPARE(FolderModel::withSuffix(QStringLiteral("/a/b.JSON"), QStringLiteral("json")), QStringLiteral("/a/b.JSON"));
+        QCOMPARE(FolderModel::parentFolder(QStringLiteral("/a/b.json")), QStringLiteral("/a"));
+        QCOMPARE(FolderModel::parentFolder(QStringLiteral("/")), QString());
     }
 };
 

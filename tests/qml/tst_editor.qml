@@ -1,4 +1,5 @@
 import QtQuick
+import QtQuick.Controls
 import QtTest
 import Chronus.Editor
 import Chronus.EditorTest
@@ -291,5 +292,149 @@ TestCase {
         compare(Editor.audioSettings.backend, "null")
         compare(Number(Editor.audioSettings.sampleRate), 44100)
         verify(Editor.message.indexOf("next time") >= 0, Editor.message)
+    }
+
+    // --- The patch-file dialogs, driven as a user does: the dialog the machine really has ---
+
+    // Every visible item under `item` (popups live in the window's overlay, beside the content item) that `accept` says yes to.
+    function itemsUnder(item, accept, found) {
+        found = found || []
+        if (!item)
+            return found
+        if (item.visible && accept(item))
+            found.push(item)
+        for (let i = 0; i < item.children.length; ++i)
+            itemsUnder(item.children[i], accept, found)
+        return found
+    }
+    // The open file dialog's name field and its accept button ("Save" or "Open").
+    function dialogNameField() {
+        let field = null
+        tryVerify(() => (field = itemsUnder(win.contentItem.parent, i => i.objectName === "fileNameTextField")[0] || null) !== null,
+                  3000, "the file dialog's name field")
+        return field
+    }
+    function dialogAcceptButton() {
+        let button = null
+        tryVerify(() => (button = itemsUnder(win.contentItem.parent, i => i.DialogButtonBox !== undefined && i.text !== undefined
+                                             && i.DialogButtonBox.buttonRole === DialogButtonBox.AcceptRole
+                                             && i.hasOwnProperty("checkable"))[0] || null) !== null,
+                  3000, "the file dialog's accept button")
+        return button
+    }
+    function typeText(text) {
+        for (const c of text)
+            keyClick(c)
+    }
+    function openSaveAs() {
+        keyClick(Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
+        const field = dialogNameField()
+        waitForRendering(win.contentItem)
+        mouseClick(field)
+        keySequence("Ctrl+A")
+        keyClick(Qt.Key_Backspace)
+        return field
+    }
+
+    // Save As with the mouse: a name typed into the field, then a click on the dialog's button.
+    function test_saveAsByMouseWritesTheFile() {
+        verify(Editor.addModule("saw", 40, 40) !== "")
+        openSaveAs()
+        typeText("mouse-save")
+        mouseClick(dialogAcceptButton())
+        tryVerify(() => Editor.filePath.endsWith("/mouse-save.json"), 3000, "saved: " + Editor.message)
+        verify(EngineProbe.fileExists(Editor.filePath), Editor.filePath)
+        compare(Editor.filePath, Editor.patchesFolder() + "/mouse-save.json", "a new patch is saved in the patches folder")
+        compare(Editor.dirty, false)
+    }
+
+    // Save As by keyboard alone: Ctrl+Shift+S, the name, Return.
+    function test_saveAsByKeyboardWritesTheFile() {
+        verify(Editor.addModule("saw", 40, 40) !== "")
+        openSaveAs()
+        typeText("key-save")
+        keyClick(Qt.Key_Return)
+        tryVerify(() => Editor.filePath.endsWith("/key-save.json"), 3000, "saved: " + Editor.message)
+        verify(EngineProbe.fileExists(Editor.filePath), Editor.filePath)
+    }
+
+    // A full path typed into the name field is that path, not a name inside the current folder.
+    // Saving over an existing file takes a second click (the button says Replace first).
+    function test_saveAsAsksBeforeReplacing() {
+        verify(Editor.addModule("saw", 40, 40) !== "")
+        verify(Editor.saveAs(Editor.patchesFolder() + "/twice.json"))
+        Editor.newPatch()
+        verify(Editor.addModule("vca", 40, 40) !== "")
+        openSaveAs()
+        typeText("twice")
+        const button = dialogAcceptButton()
+        mouseClick(button)
+        verify(win.saveDialog.opened, "still open: it asks first")
+        compare(button.text, "Replace")
+        verify(findChild(win.saveDialog.contentItem, "fileDialogProblem").text.indexOf("twice.json already exists") >= 0)
+        compare(Editor.filePath, "")
+        mouseClick(button)
+        tryCompare(Editor, "filePath", Editor.patchesFolder() + "/twice.json", 3000, Editor.message)
+        tryCompare(win.saveDialog, "visible", false)
+    }
+
+    function test_saveAsTakesATypedAbsolutePath() {
+        verify(Editor.addModule("saw", 40, 40) !== "")
+        const target = EngineProbe.scratchFolder() + "/typed-absolute.json"
+        openSaveAs()
+        typeText(target)
+        mouseClick(dialogAcceptButton())
+        tryCompare(Editor, "filePath", target, 3000, "saved there: " + Editor.message)
+        verify(EngineProbe.fileExists(target))
+    }
+
+    // A patch to open: written by the controller, then a new document.
+    function patchToOpen(name) {
+        verify(Editor.addModule("vca", 40, 40) !== "")
+        verify(Editor.addModule("saw", 300, 40) !== "")
+        const path = Editor.patchesFolder() + "/" + name
+        verify(Editor.saveAs(path))
+        Editor.newPatch()
+        compare(Editor.nodes.count, 1) // out
+        return path
+    }
+
+    // Open by mouse: the dialog starts in the patches folder; a click on the file, then Open.
+    function test_openByMouseOpensTheClickedFile() {
+        const path = patchToOpen("by-mouse.json")
+        keyClick(Qt.Key_O, Qt.ControlModifier)
+        dialogNameField()
+        compare(win.openDialog.folder, Editor.patchesFolder())
+        let entry = null
+        tryVerify(() => (entry = itemsUnder(win.contentItem.parent, i => i.objectName === "fileDialogEntry-by-mouse.json")[0] || null) !== null,
+                  3000, "the file is listed")
+        waitForRendering(win.contentItem)
+        mouseClick(entry)
+        mouseClick(dialogAcceptButton())
+        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        compare(Editor.nodes.count, 3)
+    }
+
+    // Open by keyboard: Ctrl+O, the name (without .json), Return; and Down, Return in the list.
+    function test_openByKeyboard() {
+        const path = patchToOpen("by-keys.json")
+        keyClick(Qt.Key_O, Qt.ControlModifier)
+        dialogNameField()
+        typeText("by-keys")
+        keyClick(Qt.Key_Return)
+        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        compare(Editor.nodes.count, 3)
+
+        Editor.newPatch()
+        keyClick(Qt.Key_O, Qt.ControlModifier)
+        dialogNameField()
+        const list = findChild(win.openDialog.contentItem, "fileDialogList")
+        tryVerify(() => list.count > 0)
+        keyClick(Qt.Key_Down)
+        while (list.currentItem && list.currentItem.fileName !== "by-keys.json" && list.currentIndex < list.count - 1)
+            keyClick(Qt.Key_Down)
+        compare(list.currentItem.fileName, "by-keys.json")
+        keyClick(Qt.Key_Return)
+        tryCompare(Editor, "filePath", path, 3000, Editor.message)
     }
 }

@@ -7,6 +7,7 @@
 #include "audio/NullDriver.hpp"
 #include "engine/SlotEngine.hpp"
 
+#include <QFileInfo>
 #include <QQmlEngine>
 #include <QQuickStyle>
 #include <QTemporaryDir>
@@ -44,6 +45,9 @@ public:
     Q_INVOKABLE bool pendingHasModule(const QString& id) const {
         return m_engine.pending().find(id.toStdString()) != nullptr;
     }
+    // What the file dialogs wrote: a file's existence, and a scratch folder for absolute paths.
+    Q_INVOKABLE bool fileExists(const QString& path) const { return QFileInfo(path).isFile(); }
+    Q_INVOKABLE QString scratchFolder() const { return m_scratch.path(); }
 
 private:
     static bool hasCable(const engine::PatchGraph& graph, const QString& from, const QString& fromPort,
@@ -60,6 +64,7 @@ private:
         return false;
     }
     engine::SlotEngine& m_engine;
+    QTemporaryDir m_scratch;
 };
 
 class Setup : public QObject {
@@ -85,6 +90,7 @@ public slots:
             editor::EditorOptions options;
             options.autosavePath = m_dir.filePath(QStringLiteral("autosave.json"));
             options.settingsScope = QStringLiteral("tst_editor_quick");
+            options.patchesFolder = m_dir.filePath(QStringLiteral("patches"));
             m_controller = std::make_unique<editor::EditorController>(*m_engine, options);
             m_controller->setAudioDescription(QStringLiteral("null driver (test)"), true);
             m_probe = std::make_unique<EngineProbe>(*m_engine);

@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Controls
-import QtQuick.Dialogs
 import QtQuick.Layouts
 import Chronus.Editor
 
@@ -56,24 +55,24 @@ ApplicationWindow {
         id: openAction
         text: qsTr("&Open…")
         shortcut: StandardKey.Open
-        onTriggered: { openDialog.currentFolder = openDialog.lastFolder; openDialog.open() }
+        onTriggered: openDialog.openIn(window.documentFolder() || Editor.patchesFolder())
     }
     Action {
         id: openExampleAction
         text: qsTr("Open &example…")
-        onTriggered: { openDialog.currentFolder = Editor.examplesFolder(); openDialog.open() }
+        onTriggered: openDialog.openIn(openDialog.pathOf(Editor.examplesFolder()))
     }
     Action {
         id: saveAction
         text: qsTr("&Save")
         shortcut: StandardKey.Save
-        onTriggered: Editor.filePath === "" ? saveDialog.open() : Editor.save()
+        onTriggered: Editor.filePath === "" ? saveAsAction.trigger() : Editor.save()
     }
     Action {
         id: saveAsAction
         text: qsTr("Save &as…")
         shortcut: "Ctrl+Shift+S"
-        onTriggered: saveDialog.open()
+        onTriggered: saveDialog.openIn(window.saveFolder(), window.documentFolder() !== "" ? Editor.documentName : "")
     }
     Action {
         id: quitAction
@@ -515,24 +514,32 @@ ApplicationWindow {
         z: 1000
     }
 
-    // The patch-file dialogs.
-    FileDialog {
-        id: openDialog
-        property url lastFolder: Editor.filePath !== ""
-                                 ? "file://" + Editor.filePath.substring(0, Editor.filePath.lastIndexOf("/"))
-                                 : Editor.examplesFolder()
-        title: qsTr("Open patch")
-        fileMode: FileDialog.OpenFile
-        nameFilters: [qsTr("Chronus patches (*.json)"), qsTr("All files (*)")]
-        onAccepted: Editor.open(selectedFile)
+    // The folder of the open file ("" for a new patch).
+    function documentFolder() {
+        return Editor.filePath !== "" ? Editor.filePath.substring(0, Editor.filePath.lastIndexOf("/")) : ""
     }
-    FileDialog {
+    // Save As starts beside the open file, unless that is an example (read-only when installed):
+    // then, and for a new patch, in the patches folder.
+    function saveFolder() {
+        const folder = documentFolder()
+        return folder === "" || folder === openDialog.pathOf(Editor.examplesFolder()) ? Editor.patchesFolder() : folder
+    }
+
+    // The patch-file dialogs (for the QML tests too: popups are not in the item tree until opened).
+    readonly property alias openDialog: openDialog
+    readonly property alias saveDialog: saveDialog
+    PatchFileDialog {
+        id: openDialog
+        title: qsTr("Open patch")
+        anchors.centerIn: parent
+        onChosen: file => Editor.open(file)
+    }
+    PatchFileDialog {
         id: saveDialog
         title: qsTr("Save patch as")
-        fileMode: FileDialog.SaveFile
-        defaultSuffix: "json"
-        nameFilters: [qsTr("Chronus patches (*.json)")]
-        onAccepted: Editor.saveAs(selectedFile)
+        saving: true
+        anchors.centerIn: parent
+        onChosen: file => Editor.saveAs(file)
     }
 
     Dialog {
