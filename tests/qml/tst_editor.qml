@@ -437,4 +437,97 @@ TestCase {
         keyClick(Qt.Key_Return)
         tryCompare(Editor, "filePath", path, 3000, Editor.message)
     }
+
+    // --- Parameter bars ---
+
+    // A module's parameter bar at 100 % zoom, the view still.
+    function paramBar(id, param) {
+        canvas.fitToView()
+        canvas.autoFit = false
+        canvas.resetZoom()
+        let row = null
+        tryVerify(() => (row = findChild(canvas, "param-" + id + "-" + param)) !== null, 3000, "the " + param + " bar")
+        waitForRendering(win.contentItem)
+        return row
+    }
+    // A plain left-button drag of dx pixels along the bar, as a user makes it.
+    function dragBar(row, dx) {
+        const x = 40, y = row.height / 2
+        mousePress(row, x, y, Qt.LeftButton)
+        for (let i = 1; i <= 5; ++i)
+            mouseMove(row, x + dx * i / 5, y, 5, Qt.LeftButton)
+        mouseRelease(row, x + dx, y, Qt.LeftButton)
+    }
+
+    // An oscillator's pitch is dialled in ratios: equal drags multiply the frequency by the same
+    // factor, and 50 px from 440 Hz lands within two octaves (it took 440 Hz to 5995.56 Hz).
+    function test_frequencyBarDragsMultiply() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        compare(row.value, 440)
+        verify(row.logScale, "the schema says freq is logarithmic")
+
+        dragBar(row, 25)
+        const a = row.value
+        dragBar(row, 25)
+        const b = row.value
+        verify(a > 440 && b > a, "a drag to the right raises it: " + a + ", " + b)
+        verify(Math.abs(b / a - a / 440) < 0.01 * (a / 440), "the same drag multiplies by the same factor: "
+               + (a / 440) + " then " + (b / a))
+        verify(Math.abs((b - a) - (a - 440)) > 10, "it does not add a fixed step")
+        verify(b > 440 && b < 4 * 440, "50 px from 440 Hz stays within two octaves: " + b)
+
+        // Back down: the same travel to the left divides by the same factor.
+        dragBar(row, -50)
+        verify(Math.abs(row.value - 440) < 0.5, "back to 440 Hz: " + row.value)
+    }
+
+    // Shift drags ten times finer (in octaves, on a log bar).
+    function test_shiftDragIsFiner() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        EngineProbe.dragWithModifiers(row, 40, row.height / 2, 50, 10, Qt.NoModifier)
+        const coarse = Math.log2(row.value / 440)
+        verify(coarse > 0.5, "a plain drag moves: " + row.value)
+        verify(Editor.setParam(saw, "freq", 440))
+        EngineProbe.dragWithModifiers(row, 40, row.height / 2, 50, 10, Qt.ShiftModifier)
+        const fine = Math.log2(row.value / 440)
+        verify(fine > 0, "a Shift drag moves too: " + row.value)
+        verify(Math.abs(fine - coarse / 10) < 0.01 * coarse, "ten times finer: " + fine + " octaves against " + coarse)
+    }
+
+    // A range from 0 (an oscillator's 0..20 kHz) keeps 0 at the start of the bar and is
+    // logarithmic above it; a linear bar (a VCA's level) still adds.
+    function test_barEndsAndLinearBars() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        compare(row.fromFraction(0), 0)
+        compare(row.fromFraction(1), 20000)
+        verify(Math.abs(row.fromFraction(row.toFraction(440)) - 440) < 1e-9)
+        verify(Math.abs(row.fromFraction(0.5) - Math.sqrt(20 * 20000)) < 1e-6, "the middle of the bar is the geometric middle")
+        const vca = Editor.addModule("vca", 300, 40)
+        const level = paramBar(vca, "level")
+        verify(!level.logScale)
+        verify(Math.abs(level.fromFraction(0.5) - 1.0) < 1e-9, "0..2, linear")
+    }
+
+    // A typed value is what was typed: 440 is 440, 261.63 is 261.63.
+    function test_typedValueIsKeptExactly() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        dragBar(row, 37)
+        verify(row.value !== 440)
+        for (const typed of ["440", "261.63"]) {
+            mouseDoubleClickSequence(row, row.width * 0.8, row.height / 2)
+            let field = null
+            tryVerify(() => (field = findChild(row, "paramEditor")) !== null, 2000, "the value field")
+            tryVerify(() => field.activeFocus)
+            keySequence("Ctrl+A")
+            typeText(typed)
+            keyClick(Qt.Key_Return)
+            tryCompare(row, "value", Number(typed))
+            compare(Editor.nodes.get(Editor.nodes.rowOf(saw)).nodeId, saw)
+        }
+        compare(row.display, "262 Hz")
+    }
 }

@@ -16,7 +16,7 @@ public:
     enum Input : PortIndex { Fm, InputCount };
     enum Output : PortIndex { Out, OutputCount };
 
-    static constexpr ParamSpec kFreq{"freq", "Frequency", "Hz", 0.0f, 20000.0f, 440.0f};
+    static constexpr ParamSpec kFreq{"freq", "Frequency", "Hz", 0.0f, 20000.0f, 440.0f, ParamLog};
     static constexpr ParamSpec kGain{"gain", "Gain", "", 0.0f, 1.0f, 0.5f};
     static constexpr PortSpec kInputs[] = {{"fm", "FM (1/oct)", Signal::Cv}};
     static constexpr PortSpec kOutputs[] = {{"out", "Out", Signal::Audio}};
