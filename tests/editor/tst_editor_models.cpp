@@ -5,6 +5,7 @@
 #include "FolderModel.hpp"
 #include "GraphModels.hpp"
 #include "GridItem.hpp"
+#include "ParamBarItem.hpp"
 #include "PaletteModel.hpp"
 
 #include <QAbstractItemModelTester>
@@ -16,6 +17,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <cmath>
+
 using namespace chronus;
 using chronus::editor::CableLayerItem;
 using chronus::editor::CableModel;
@@ -23,6 +26,7 @@ using chronus::editor::FolderModel;
 using chronus::editor::GridItem;
 using chronus::editor::NodeModel;
 using chronus::editor::PaletteModel;
+using chronus::editor::ParamBarItem;
 using chronus::editor::ParamModel;
 
 class TestEditorModels : public QObject {
@@ -305,6 +309,39 @@ private slots:
         QCOMPARE(FolderModel::withSuffix(QStringLiteral("/a/b.JSON"), QStringLiteral("json")), QStringLiteral("/a/b.JSON"));
         QCOMPARE(FolderModel::parentFolder(QStringLiteral("/a/b.json")), QStringLiteral("/a"));
         QCOMPARE(FolderModel::parentFolder(QStringLiteral("/")), QString());
+    }
+
+    // A bar's value edge: a full-height line in the clear, but never drawn through the name or
+    // the value ("Attac|k"): there it is two notches above and below the text.
+    void paramBarEdgeStaysOutOfItsLabels() {
+        ParamBarItem bar;
+        bar.setSize(QSizeF(180, 18));
+        bar.setName(QStringLiteral("Attack"));
+        bar.setDisplay(QStringLiteral("5.00 ms"));
+        const auto edgeRows = [&bar](double fraction) {
+            bar.setFraction(fraction);
+            QImage image(180, 18, QImage::Format_ARGB32);
+            image.fill(Qt::black);
+            QPainter painter(&image);
+            bar.paint(&painter);
+            painter.end();
+            // The accent edge: strong red, little blue (the text is grey, the fill a dim orange).
+            const int x = static_cast<int>(std::round(fraction * 180)) + 1;
+            QList<bool> rows;
+            for (int y = 0; y < 18; ++y) {
+                const QColor c = image.pixelColor(x, y);
+                rows << (c.red() > 200 && c.blue() < 110 && c.green() < 170);
+            }
+            return rows;
+        };
+        const QList<bool> clear = edgeRows(0.5); // between "Attack" and "5.00 ms"
+        QVERIFY2(!clear.contains(false), "full height in the clear");
+        for (double f : {20.0 / 180, 30.0 / 180, 150.0 / 180}) { // through "Attack", then "5.00 ms"
+            const QList<bool> rows = edgeRows(f);
+            QVERIFY2(rows.first() && rows.last(), "the notches mark the value");
+            for (int y = 6; y <= 11; ++y)
+                QVERIFY2(!rows[y], qPrintable(QStringLiteral("no edge through the text at f=%1, row %2").arg(f).arg(y)));
+        }
     }
 };
 

@@ -530,4 +530,48 @@ TestCase {
         }
         compare(row.display, "262 Hz")
     }
+
+    // --- Labels ---
+
+    // Every port name of every module type is shown whole (the facing side lends its room).
+    function test_portLabelsAreNotCut() {
+        const ids = []
+        for (let i = 0; i < Editor.palette.count; ++i)
+            ids.push(Editor.addModule(Editor.palette.typeAt(i), (i % 6) * 240, Math.floor(i / 6) * 420))
+        canvas.autoFit = false
+        canvas.resetZoom()
+        for (const id of ids) {
+            const row = Editor.nodes.get(Editor.nodes.rowOf(id))
+            for (const [dir, list] of [["in", row.inputs], ["out", row.outputs]]) {
+                for (const p of list) {
+                    const label = findChild(port(id, dir, p.id), "portLabel")
+                    verify(label, "a label for " + id + "." + p.id)
+                    verify(!label.truncated, row.type + " " + dir + " '" + p.name + "' is cut to " + label.width + " px")
+                }
+            }
+        }
+    }
+
+    // The palette's descriptions wrap: the ones on screen are whole.
+    function test_paletteDescriptionsAreNotCut() {
+        const list = findChild(win.contentItem, "paletteList")
+        waitForRendering(list)
+        const descriptions = itemsUnder(list, i => i.objectName === "paletteDescription")
+        verify(descriptions.length > 5)
+        for (const d of descriptions)
+            verify(!d.truncated, "'" + d.text + "' is cut")
+    }
+
+    // The menus show each action's shortcut beside it.
+    function test_menusShowTheirShortcuts() {
+        const fileMenu = win.menuBar.menus[0]
+        fileMenu.open()
+        tryCompare(fileMenu, "opened", true)
+        const shown = itemsUnder(win.contentItem.parent, i => i.objectName === "shortcutLabel").map(l => l.text)
+        verify(shown.indexOf("Ctrl+S") >= 0, "Save shows Ctrl+S: " + shown)
+        verify(shown.indexOf("Ctrl+Shift+S") >= 0, "Save as shows Ctrl+Shift+S: " + shown)
+        verify(shown.indexOf("Ctrl+O") >= 0, "Open shows Ctrl+O: " + shown)
+        fileMenu.close()
+        tryCompare(fileMenu, "visible", false)
+    }
 }

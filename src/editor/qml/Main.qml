@@ -227,9 +227,9 @@ ApplicationWindow {
     menuBar: MenuBar {
         Menu {
             title: qsTr("&File")
-            MenuItem { action: newAction }
-            MenuItem { action: openAction }
-            MenuItem { action: openExampleAction }
+            ShortcutMenuItem { action: newAction }
+            ShortcutMenuItem { action: openAction }
+            ShortcutMenuItem { action: openExampleAction }
             Menu {
                 id: examplesMenu
                 title: qsTr("E&xamples")
@@ -252,41 +252,41 @@ ApplicationWindow {
                 Component.onCompleted: rebuild()
             }
             MenuSeparator {}
-            MenuItem { action: saveAction }
-            MenuItem { action: saveAsAction }
+            ShortcutMenuItem { action: saveAction }
+            ShortcutMenuItem { action: saveAsAction }
             MenuSeparator {}
-            MenuItem { action: quitAction }
+            ShortcutMenuItem { action: quitAction }
         }
         Menu {
             title: qsTr("&Edit")
-            MenuItem { action: undoAction }
-            MenuItem { action: redoAction }
+            ShortcutMenuItem { action: undoAction }
+            ShortcutMenuItem { action: redoAction }
             MenuSeparator {}
-            MenuItem { action: copyAction }
-            MenuItem { action: pasteAction }
-            MenuItem { action: duplicateAction }
-            MenuItem { action: deleteAction }
+            ShortcutMenuItem { action: copyAction }
+            ShortcutMenuItem { action: pasteAction }
+            ShortcutMenuItem { action: duplicateAction }
+            ShortcutMenuItem { action: deleteAction }
             MenuSeparator {}
-            MenuItem { action: selectAllAction }
-            MenuItem { text: qsTr("Add module…  (Tab)"); onTriggered: canvas.openQuickAdd() }
+            ShortcutMenuItem { action: selectAllAction }
+            ShortcutMenuItem { text: qsTr("Add module…"); shortcutHint: "Tab"; onTriggered: canvas.openQuickAdd() }
         }
         Menu {
             title: qsTr("&View")
-            MenuItem { action: fitAction }
-            MenuItem { action: arrangeAction }
-            MenuItem { action: zoomInAction }
-            MenuItem { action: zoomOutAction }
-            MenuItem { action: zoomResetAction }
+            ShortcutMenuItem { action: fitAction; shortcutHint: "F" }
+            ShortcutMenuItem { action: arrangeAction }
+            ShortcutMenuItem { action: zoomInAction }
+            ShortcutMenuItem { action: zoomOutAction }
+            ShortcutMenuItem { action: zoomResetAction }
         }
         Menu {
             title: qsTr("&Engine")
-            MenuItem { action: commitAction }
-            MenuItem { action: abortAction }
-            MenuItem { action: primeAction }
-            MenuItem { action: undoCommitAction }
+            ShortcutMenuItem { action: commitAction }
+            ShortcutMenuItem { action: abortAction }
+            ShortcutMenuItem { action: primeAction }
+            ShortcutMenuItem { action: undoCommitAction }
             MenuSeparator {}
-            MenuItem { action: autoCommitAction }
-            MenuItem { action: recordAction }
+            ShortcutMenuItem { action: autoCommitAction }
+            ShortcutMenuItem { action: recordAction }
             MenuSeparator {}
             MenuItem {
                 text: qsTr("Audio &settings…")
@@ -295,7 +295,7 @@ ApplicationWindow {
         }
         Menu {
             title: qsTr("&Help")
-            MenuItem { action: aboutAction }
+            ShortcutMenuItem { action: aboutAction }
         }
     }
 
