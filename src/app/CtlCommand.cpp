@@ -780,6 +780,8 @@ QString schemaText(const QJsonObject& schema) {
             t << "    " << p.value("id").toString().leftJustified(10) << " " << num(p, "min") << ".."
               << num(p, "max") << (unit.isEmpty() ? QString() : " " + unit) << ", default "
               << num(p, "default");
+            if (p.value("scale").toString() == QLatin1String("log"))
+                t << ", log";
             if (p.contains("alias"))
                 t << ", alias " << p.value("alias").toString();
             t << "\n";

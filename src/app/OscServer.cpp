@@ -168,7 +168,8 @@ std::string schemaJson() {
             QJsonObject param{{"id", p.id},         {"name", p.name},
                               {"unit", p.unit},     {"min", static_cast<double>(p.min)},
                               {"max", static_cast<double>(p.max)}, {"default", static_cast<double>(p.def)},
-                              {"discrete", (p.flags & engine::ParamDiscrete) != 0}};
+                              {"discrete", (p.flags & engine::ParamDiscrete) != 0},
+                              {"scale", (p.flags & engine::ParamLog) ? "log" : "linear"}};
             if (p.alias)
                 param["alias"] = p.alias;
             if (p.choices) { // label i stands for the value min + i; set and saved by label

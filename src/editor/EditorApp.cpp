@@ -50,7 +50,7 @@ void addEditorOptions(QCommandLineParser& parser) {
     app::addAudioOptions(parser);
     app::addOscOptions(parser);
     parser.addOption({"no-osc", "Run without the OSC server."});
-    parser.addOption({"patches", "Folder for OSC /patch/save and /patch/load.", "DIR"});
+    parser.addOption({"patches", "Folder for OSC /patch/save and /patch/load, where Open and Save As start.", "DIR"});
     parser.addOption({"recordings", "Folder for recordings (default: " +
                                         QDir::toNativeSeparators(app::Recorder::defaultFolder()) + ").", "DIR"});
     parser.addOption({"autosave", "Autosave file (default: " +
@@ -181,7 +181,10 @@ int runEditor(int argc, char* argv[]) {
         ~StopAudio() { driver.stop(); }
     } stopAudio{driver};
 
+    const QString patchesDir =
+        parser.isSet("patches") ? parser.value("patches") : QDir(app::dataFolder()).filePath("patches");
     EditorOptions options;
+    options.patchesFolder = patchesDir;
     options.autosavePath = parser.isSet("autosave") ? parser.value("autosave")
                                                     : QDir(app::stateFolder()).filePath(QStringLiteral("editor-autosave.json"));
     EditorController controller(engine, options);
@@ -199,8 +202,7 @@ int runEditor(int argc, char* argv[]) {
 
     std::unique_ptr<app::OscServer> server;
     if (!parser.isSet("no-osc")) {
-        oscOptions.patchesDir =
-            parser.isSet("patches") ? parser.value("patches") : QDir(app::dataFolder()).filePath("patches");
+        oscOptions.patchesDir = patchesDir;
         server = std::make_unique<app::OscServer>(engine, oscOptions);
         server->setDriver(&driver);
         server->setRecorder(&recorder);

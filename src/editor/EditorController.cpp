@@ -1044,6 +1044,14 @@ QUrl EditorController::examplesFolder() const {
     return QUrl::fromLocalFile(QStringLiteral(CHRONUS_EXAMPLES_DIR));
 }
 
+QString EditorController::patchesFolder() const {
+    if (m_options.patchesFolder.isEmpty())
+        return QDir::homePath();
+    const QString folder = QDir::cleanPath(QDir(m_options.patchesFolder).absolutePath());
+    QDir().mkpath(folder);
+    return folder;
+}
+
 QStringList EditorController::examples() const {
     const QDir dir(examplesFolder().toLocalFile());
     QStringList list;

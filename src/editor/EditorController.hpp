@@ -48,6 +48,7 @@ class PaletteModel;
 struct EditorOptions {
     QString autosavePath;   // the document with its pending edits; empty: no autosave
     QString settingsScope;  // QSettings group for recent files ("" = the default)
+    QString patchesFolder;  // where the file dialogs start (OSC's /patch/save folder); "" = home
     int autoCommitDelayMs = 400;
     int autosaveDelayMs = 1000;
 };
@@ -201,6 +202,8 @@ public:
     Q_INVOKABLE void discardAutosave();
     // The folder of the example tracks (resources/patches), as a URL for file dialogs.
     Q_INVOKABLE QUrl examplesFolder() const;
+    // The user's patches folder, a path (made when missing): where Open and Save As start.
+    Q_INVOKABLE QString patchesFolder() const;
     // The example tracks, full paths, for an "Open example" menu.
     Q_INVOKABLE QStringList examples() const;
     // Tests and quit: waits (running the event loop) until no slot operation is in progress.

@@ -77,9 +77,7 @@ QVariantMap rowAsMap(const QAbstractListModel& model, int row) {
 }
 
 bool isLogScale(const engine::ParamSpec& spec) {
-    const QString unit = QString::fromUtf8(spec.unit);
-    const bool timeOrFrequency = unit == QLatin1String("Hz") || unit == QLatin1String("ms") || unit == QLatin1String("s");
-    return timeOrFrequency && !(spec.flags & engine::ParamDiscrete) && spec.min > 0.0f && spec.max / spec.min >= 50.0f;
+    return (spec.flags & engine::ParamLog) && !(spec.flags & engine::ParamDiscrete) && spec.max > 0.0f;
 }
 
 QVariantList portList(std::span<const engine::PortSpec> ports, const std::vector<bool>& connected) {
@@ -133,6 +131,7 @@ QVariant ParamModel::data(const QModelIndex& index, int role) const {
     case ChoicesRole: return choiceLabels(spec);
     case ChangedRole: return static_cast<bool>(m_changed[p]);
     case LogScaleRole: return isLogScale(spec);
+    case LogFloorRole: return engine::paramLogFloor(spec);
     default: return {};
     }
 }
@@ -141,7 +140,8 @@ QHash<int, QByteArray> ParamModel::roleNames() const {
     return {{ParamIdRole, "paramId"},   {NameRole, "name"},         {UnitRole, "unit"},
             {MinRole, "min"},           {MaxRole, "max"},           {DefaultRole, "defaultValue"},
             {ValueRole, "value"},       {DisplayRole, "display"},   {DiscreteRole, "discrete"},
-            {ChoicesRole, "choices"},   {ChangedRole, "changed"},   {LogScaleRole, "logScale"}};
+            {ChoicesRole, "choices"},   {ChangedRole, "changed"},   {LogScaleRole, "logScale"},
+            {LogFloorRole, "logFloor"}};
 }
 
 void ParamModel::update(const std::vector<double>& values, const std::vector<double>* committedValues) {

@@ -45,7 +45,8 @@ public:
         DiscreteRole,
         ChoicesRole,   // QStringList for discrete params with labels, else empty
         ChangedRole,   // differs from the committed value
-        LogScaleRole,  // a knob should move logarithmically (frequencies, times)
+        LogScaleRole,  // a knob should move logarithmically (the engine's ParamLog: frequencies, times)
+        LogFloorRole,  // where that travel starts (engine::paramLogFloor; 0 sits below it for ranges from 0)
     };
     Q_ENUM(Role)
     ParamModel(const engine::ModuleType& type, QString nodeId, QObject* parent = nullptr);

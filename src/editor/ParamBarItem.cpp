@@ -84,16 +84,39 @@ void ParamBarItem::paint(QPainter* painter) {
     painter->setBrush(m_track);
     painter->drawRoundedRect(QRectF(0, 0, w, h), kRadius, kRadius);
 
-    // The fill up to the value, then its edge (easier to read than the fill alone).
+    // The fill up to the value.
     const double filled = std::round(m_fraction * w);
     if (filled > 0) {
         painter->setBrush(m_changed ? QColor::fromRgbF(1.0f, 0.72f, 0.30f, 0.30f) : QColor::fromRgbF(1.0f, 0.54f, 0.24f, 0.26f));
         painter->drawRoundedRect(QRectF(0, 0, filled, h), std::min(kRadius, filled / 2), kRadius);
     }
+
+    // The name and the value, as laid out below: the edge must not cut through them.
+    const QFontMetrics nameMetrics(m_nameFont), valueMetrics(m_valueFont);
+    const QRectF nameBox(kTextMargin, 0, w * 0.5, h);
+    const QString name = nameMetrics.elidedText(m_name, Qt::ElideRight, static_cast<int>(nameBox.width()));
+    const QRectF valueBox(w - kTextMargin - w * 0.48, 0, w * 0.48, h);
+    const QString value = m_showValue ? valueMetrics.elidedText(m_display, Qt::ElideLeft, static_cast<int>(valueBox.width()))
+                                      : QString();
+
+    // The value's edge (easier to read than the fill alone): full height in the clear, two short
+    // notches above and below where a label is, so "Attack" is never drawn as "Attac|k".
     QColor edge = m_changed ? m_changedColor : m_accent;
     edge.setAlphaF(0.9f);
+    const double edgeX = std::min(w - 2, filled);
+    const auto crosses = [edgeX](double left, double right) { return edgeX + 2 >= left - 1 && edgeX <= right + 1; };
+    const double nameRight = nameBox.left() + nameMetrics.horizontalAdvance(name);
+    const double valueLeft = valueBox.right() - valueMetrics.horizontalAdvance(value);
+    const bool underText = (!name.isEmpty() && crosses(nameBox.left(), nameRight)) ||
+                           (!value.isEmpty() && crosses(valueLeft, valueBox.right()));
     painter->setRenderHint(QPainter::Antialiasing, false);
-    painter->fillRect(QRectF(std::min(w - 2, filled), 0, 2, h), edge);
+    if (underText) {
+        const double notch = std::max(2.0, std::floor((h - nameMetrics.height()) / 2.0));
+        painter->fillRect(QRectF(edgeX, 0, 2, notch), edge);
+        painter->fillRect(QRectF(edgeX, h - notch, 2, notch), edge);
+    } else {
+        painter->fillRect(QRectF(edgeX, 0, 2, h), edge);
+    }
     painter->setRenderHint(QPainter::Antialiasing, true);
 
     if (m_hot) {
@@ -104,15 +127,11 @@ void ParamBarItem::paint(QPainter* painter) {
 
     painter->setPen(m_text);
     painter->setFont(m_nameFont);
-    const QRectF nameBox(kTextMargin, 0, w * 0.5, h);
-    painter->drawText(nameBox, Qt::AlignLeft | Qt::AlignVCenter,
-                      QFontMetrics(m_nameFont).elidedText(m_name, Qt::ElideRight, static_cast<int>(nameBox.width())));
+    painter->drawText(nameBox, Qt::AlignLeft | Qt::AlignVCenter, name);
     if (m_showValue) {
         painter->setPen(m_changed ? m_changedColor : m_text);
         painter->setFont(m_valueFont);
-        const QRectF valueBox(w - kTextMargin - w * 0.48, 0, w * 0.48, h);
-        painter->drawText(valueBox, Qt::AlignRight | Qt::AlignVCenter,
-                          QFontMetrics(m_valueFont).elidedText(m_display, Qt::ElideLeft, static_cast<int>(valueBox.width())));
+        painter->drawText(valueBox, Qt::AlignRight | Qt::AlignVCenter, value);
     }
 }
 

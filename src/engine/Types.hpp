@@ -16,8 +16,10 @@ enum class Signal : std::uint8_t { Audio, Cv, Gate };
 enum ParamFlags : std::uint8_t {
     ParamSmooth = 0,       // ramps per sample toward a new value (the default)
     ParamDiscrete = 1 << 0, // integer choices (mode, shape); applied at once, never ramped
-    ParamHidden = 1 << 1    // one of many (a sequencer's steps), set through the module's text form
+    ParamHidden = 1 << 1,   // one of many (a sequencer's steps), set through the module's text form
                             // (`pattern`, `notes`); editors show the text, not a knob per value
+    ParamLog = 1 << 2       // a wide range heard in ratios (frequencies, times): a knob moves it
+                            // logarithmically, so equal travel multiplies the value (see paramLogFloor)
 };
 
 // One parameter, declared once next to the module's DSP. `id` is stable forever (patch files, OSC, QML).
@@ -32,6 +34,12 @@ struct ParamSpec {
     const char* alias = nullptr; // the predecessor's name for it, accepted on input
     const char* choices = nullptr; // discrete params: labels separated by '|', index = value
 };
+
+// Where a ParamLog parameter's logarithmic travel starts: its min, or for a range from 0 a
+// thousandth of its max (20 Hz of 0..20 kHz); 0 itself is the very start of the travel.
+constexpr double paramLogFloor(const ParamSpec& spec) {
+    return spec.min > 0.0f ? static_cast<double>(spec.min) : static_cast<double>(spec.max) / 1000.0;
+}
 
 // A parameter value addressed by index (the result of parsing a module's text form).
 struct ParamValue {

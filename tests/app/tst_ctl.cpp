@@ -358,8 +358,15 @@ void TestCtl::buildsCommitsAndPlaysAPatch() {
     QVERIFY2(!sine.isEmpty(), qPrintable(r.out.left(400)));
     QVERIFY(!sine.value("outputs").toArray().isEmpty());
     bool hasFreq = false;
-    for (const QJsonValue& p : sine.value("params").toArray())
-        hasFreq |= p.toObject().value("id") == QJsonValue("freq");
+    for (const QJsonValue& p : sine.value("params").toArray()) {
+        // A frequency is dialled in ratios: the schema says its scale is logarithmic, a gain's linear.
+        const QJsonObject param = p.toObject();
+        hasFreq |= param.value("id") == QJsonValue("freq");
+        if (param.value("id") == QJsonValue("freq"))
+            QCOMPARE(param.value("scale").toString(), QStringLiteral("log"));
+        if (param.value("id") == QJsonValue("gain"))
+            QCOMPARE(param.value("scale").toString(), QStringLiteral("linear"));
+    }
     QVERIFY(hasFreq);
 
     // Dump: both patches as parsed patch-file JSON; the commit made them the same.
@@ -399,6 +406,7 @@ void TestCtl::humanTextSaysWhatHappened() {
     r = ctl({"schema"});
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.out.contains("sine") && r.out.contains("freq"), qPrintable(r.out.left(400)));
+    QVERIFY2(r.out.contains(QRegularExpression("freq +0\\.\\.20000 Hz, default 440, log\\b")), qPrintable(r.out.left(600)));
     r = ctl({"dump"});
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.out.contains("\"lfo7\"") && r.out.contains("pending patch"), qPrintable(r.out));

@@ -2,22 +2,31 @@
 // QAbstractItemModelTester, and the narrow signals the canvas relies on.
 
 #include "CableLayerItem.hpp"
+#include "FolderModel.hpp"
 #include "GraphModels.hpp"
 #include "GridItem.hpp"
+#include "ParamBarItem.hpp"
 #include "PaletteModel.hpp"
 
 #include <QAbstractItemModelTester>
+#include <QDir>
+#include <QFile>
 #include <QImage>
 #include <QPainter>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <cmath>
 
 using namespace chronus;
 using chronus::editor::CableLayerItem;
 using chronus::editor::CableModel;
+using chronus::editor::FolderModel;
 using chronus::editor::GridItem;
 using chronus::editor::NodeModel;
 using chronus::editor::PaletteModel;
+using chronus::editor::ParamBarItem;
 using chronus::editor::ParamModel;
 
 class TestEditorModels : public QObject {
@@ -259,6 +268,80 @@ private slots:
         }
         QCOMPARE(image.pixelColor(8, 4), major); // round(7.5) = 8
         QCOMPARE(image.pixelColor(4, 4), bg);
+    }
+
+    // The file dialog's listing: folders first, then the patches, each by name; other files hidden.
+    void folderModelListsFoldersThenPatches() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        for (const char* name : {"b.json", "A.json", "notes.txt"}) {
+            QFile f(dir.filePath(QString::fromUtf8(name)));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+        }
+        QVERIFY(QDir(dir.path()).mkdir(QStringLiteral("zfolder")));
+        FolderModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setNameFilters({QStringLiteral("*.json")});
+        model.setFolder(dir.path());
+        QCOMPARE(model.count(), 3);
+        QCOMPARE(model.get(0).value("fileName").toString(), QStringLiteral("zfolder"));
+        QVERIFY(model.get(0).value("isDir").toBool());
+        QCOMPARE(model.get(1).value("fileName").toString(), QStringLiteral("A.json"));
+        QCOMPARE(model.get(2).value("fileName").toString(), QStringLiteral("b.json"));
+        QCOMPARE(model.get(2).value("filePath").toString(), dir.filePath(QStringLiteral("b.json")));
+        QCOMPARE(model.rowOf(QStringLiteral("b.json")), 2);
+        model.setFolder(dir.filePath(QStringLiteral("missing")));
+        QCOMPARE(model.count(), 0);
+    }
+
+    // A typed name: relative to the folder; an absolute path is that path (Qt 6.4's QML FileDialog
+    // made "DIR//DIR/x.json" of it); ~ is the home folder.
+    void folderModelResolvesTypedNames() {
+        FolderModel model;
+        model.setFolder(QStringLiteral("/tmp/chronus-patches"));
+        QCOMPARE(model.resolve(QStringLiteral("mypatch")), QStringLiteral("/tmp/chronus-patches/mypatch"));
+        QCOMPARE(model.resolve(QStringLiteral(" sub/../b.json ")), QStringLiteral("/tmp/chronus-patches/b.json"));
+        QCOMPARE(model.resolve(QStringLiteral("/tmp/chronus-patches/mypatch.json")),
+                 QStringLiteral("/tmp/chronus-patches/mypatch.json"));
+        QCOMPARE(model.resolve(QStringLiteral("~/x.json")), QDir::homePath() + QStringLiteral("/x.json"));
+        QCOMPARE(model.resolve(QStringLiteral("  ")), QString());
+        QCOMPARE(FolderModel::withSuffix(QStringLiteral("/a/b"), QStringLiteral("json")), QStringLiteral("/a/b.json"));
+        QCOMPARE(FolderModel::withSuffix(QStringLiteral("/a/b.JSON"), QStringLiteral("json")), QStringLiteral("/a/b.JSON"));
+        QCOMPARE(FolderModel::parentFolder(QStringLiteral("/a/b.json")), QStringLiteral("/a"));
+        QCOMPARE(FolderModel::parentFolder(QStringLiteral("/")), QString());
+    }
+
+    // A bar's value edge: a full-height line in the clear, but never drawn through the name or
+    // the value ("Attac|k"): there it is two notches above and below the text.
+    void paramBarEdgeStaysOutOfItsLabels() {
+        ParamBarItem bar;
+        bar.setSize(QSizeF(180, 18));
+        bar.setName(QStringLiteral("Attack"));
+        bar.setDisplay(QStringLiteral("5.00 ms"));
+        const auto edgeRows = [&bar](double fraction) {
+            bar.setFraction(fraction);
+            QImage image(180, 18, QImage::Format_ARGB32);
+            image.fill(Qt::black);
+            QPainter painter(&image);
+            bar.paint(&painter);
+            painter.end();
+            // The accent edge: strong red, little blue (the text is grey, the fill a dim orange).
+            const int x = static_cast<int>(std::round(fraction * 180)) + 1;
+            QList<bool> rows;
+            for (int y = 0; y < 18; ++y) {
+                const QColor c = image.pixelColor(x, y);
+                rows << (c.red() > 200 && c.blue() < 110 && c.green() < 170);
+            }
+            return rows;
+        };
+        const QList<bool> clear = edgeRows(0.5); // between "Attack" and "5.00 ms"
+        QVERIFY2(!clear.contains(false), "full height in the clear");
+        for (double f : {20.0 / 180, 30.0 / 180, 150.0 / 180}) { // through "Attack", then "5.00 ms"
+            const QList<bool> rows = edgeRows(f);
+            QVERIFY2(rows.first() && rows.last(), "the notches mark the value");
+            for (int y = 6; y <= 11; ++y)
+                QVERIFY2(!rows[y], qPrintable(QStringLiteral("no edge through the text at f=%1, row %2").arg(f).arg(y)));
+        }
     }
 };
 

@@ -978,8 +978,20 @@ void TestOscServer::engineSchemaListsEveryModuleType() {
             QCOMPARE(p.value("min").toDouble(), static_cast<double>(spec.min));
             QCOMPARE(p.value("max").toDouble(), static_cast<double>(spec.max));
             QCOMPARE(p.value("default").toDouble(), static_cast<double>(spec.def));
+            QCOMPARE(p.value("scale").toString(), (spec.flags & engine::ParamLog) ? QStringLiteral("log") : QStringLiteral("linear"));
         }
     }
+    // Frequencies and times are logarithmic: an oscillator's pitch, a filter's cutoff, an envelope's times.
+    const auto scaleOf = [&byType](const char* type, const char* param) {
+        for (const QJsonValue v : byType[QString::fromLatin1(type)].value("params").toArray())
+            if (v.toObject().value("id").toString() == QLatin1String(param))
+                return v.toObject().value("scale").toString();
+        return QString();
+    };
+    QCOMPARE(scaleOf("saw", "freq"), QStringLiteral("log"));
+    QCOMPARE(scaleOf("svf", "cutoff"), QStringLiteral("log"));
+    QCOMPARE(scaleOf("adsr", "attack"), QStringLiteral("log"));
+    QCOMPARE(scaleOf("vca", "level"), QStringLiteral("linear"));
     const QJsonObject aliases = schema.value("aliases").toObject();
     QCOMPARE(aliases.value("simple_sine").toString(), QStringLiteral("sine"));
     QCOMPARE(aliases.value("biquad_filter").toString(), QStringLiteral("biquad"));

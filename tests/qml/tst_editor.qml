@@ -1,4 +1,5 @@
 import QtQuick
+import QtQuick.Controls
 import QtTest
 import Chronus.Editor
 import Chronus.EditorTest
@@ -291,5 +292,290 @@ TestCase {
         compare(Editor.audioSettings.backend, "null")
         compare(Number(Editor.audioSettings.sampleRate), 44100)
         verify(Editor.message.indexOf("next time") >= 0, Editor.message)
+    }
+
+    // --- The patch-file dialogs, driven as a user does: the dialog the machine really has ---
+
+    // Every visible item under `item` (popups live in the window's overlay, beside the content item) that `accept` says yes to.
+    function itemsUnder(item, accept, found) {
+        found = found || []
+        if (!item)
+            return found
+        if (item.visible && accept(item))
+            found.push(item)
+        for (let i = 0; i < item.children.length; ++i)
+            itemsUnder(item.children[i], accept, found)
+        return found
+    }
+    // The open file dialog's name field and its accept button ("Save" or "Open").
+    function dialogNameField() {
+        let field = null
+        tryVerify(() => (field = itemsUnder(win.contentItem.parent, i => i.objectName === "fileNameTextField")[0] || null) !== null,
+                  3000, "the file dialog's name field")
+        return field
+    }
+    function dialogAcceptButton() {
+        let button = null
+        tryVerify(() => (button = itemsUnder(win.contentItem.parent, i => i.DialogButtonBox !== undefined && i.text !== undefined
+                                             && i.DialogButtonBox.buttonRole === DialogButtonBox.AcceptRole
+                                             && i.hasOwnProperty("checkable"))[0] || null) !== null,
+                  3000, "the file dialog's accept button")
+        return button
+    }
+    function typeText(text) {
+        for (const c of text)
+            keyClick(c)
+    }
+    function openSaveAs() {
+        keyClick(Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
+        const field = dialogNameField()
+        waitForRendering(win.contentItem)
+        mouseClick(field)
+        keySequence("Ctrl+A")
+        keyClick(Qt.Key_Backspace)
+        return field
+    }
+
+    // Save As with the mouse: a name typed into the field, then a click on the dialog's button.
+    function test_saveAsByMouseWritesTheFile() {
+        verify(Editor.addModule("saw", 40, 40) !== "")
+        openSaveAs()
+        typeText("mouse-save")
+        mouseClick(dialogAcceptButton())
+        tryVerify(() => Editor.filePath.endsWith("/mouse-save.json"), 3000, "saved: " + Editor.message)
+        verify(EngineProbe.fileExists(Editor.filePath), Editor.filePath)
+        compare(Editor.filePath, Editor.patchesFolder() + "/mouse-save.json", "a new patch is saved in the patches folder")
+        compare(Editor.dirty, false)
+    }
+
+    // Save As by keyboard alone: Ctrl+Shift+S, the name, Return (Escape first cancels).
+    function test_saveAsByKeyboardWritesTheFile() {
+        verify(Editor.addModule("saw", 40, 40) !== "")
+        openSaveAs()
+        typeText("escaped")
+        keyClick(Qt.Key_Escape)
+        tryCompare(win.saveDialog, "visible", false)
+        compare(Editor.filePath, "")
+        openSaveAs()
+        typeText("key-save")
+        keyClick(Qt.Key_Return)
+        tryVerify(() => Editor.filePath.endsWith("/key-save.json"), 3000, "saved: " + Editor.message)
+        verify(EngineProbe.fileExists(Editor.filePath), Editor.filePath)
+    }
+
+    // A full path typed into the name field is that path, not a name inside the current folder.
+    // Saving over an existing file takes a second click (the button says Replace first).
+    function test_saveAsAsksBeforeReplacing() {
+        verify(Editor.addModule("saw", 40, 40) !== "")
+        verify(Editor.saveAs(Editor.patchesFolder() + "/twice.json"))
+        Editor.newPatch()
+        verify(Editor.addModule("vca", 40, 40) !== "")
+        openSaveAs()
+        typeText("twice")
+        const button = dialogAcceptButton()
+        mouseClick(button)
+        verify(win.saveDialog.opened, "still open: it asks first")
+        compare(button.text, "Replace")
+        verify(findChild(win.saveDialog.contentItem, "fileDialogProblem").text.indexOf("twice.json already exists") >= 0)
+        compare(Editor.filePath, "")
+        mouseClick(button)
+        tryCompare(Editor, "filePath", Editor.patchesFolder() + "/twice.json", 3000, Editor.message)
+        tryCompare(win.saveDialog, "visible", false)
+    }
+
+    function test_saveAsTakesATypedAbsolutePath() {
+        verify(Editor.addModule("saw", 40, 40) !== "")
+        const target = EngineProbe.scratchFolder() + "/typed-absolute.json"
+        openSaveAs()
+        typeText(target)
+        mouseClick(dialogAcceptButton())
+        tryCompare(Editor, "filePath", target, 3000, "saved there: " + Editor.message)
+        verify(EngineProbe.fileExists(target))
+    }
+
+    // A patch to open: written by the controller, then a new document.
+    function patchToOpen(name) {
+        verify(Editor.addModule("vca", 40, 40) !== "")
+        verify(Editor.addModule("saw", 300, 40) !== "")
+        const path = Editor.patchesFolder() + "/" + name
+        verify(Editor.saveAs(path))
+        Editor.newPatch()
+        compare(Editor.nodes.count, 1) // out
+        return path
+    }
+
+    // Open by mouse: the dialog starts in the patches folder; a click on the file, then Open.
+    function test_openByMouseOpensTheClickedFile() {
+        const path = patchToOpen("by-mouse.json")
+        keyClick(Qt.Key_O, Qt.ControlModifier)
+        dialogNameField()
+        compare(win.openDialog.folder, Editor.patchesFolder())
+        let entry = null
+        tryVerify(() => (entry = itemsUnder(win.contentItem.parent, i => i.objectName === "fileDialogEntry-by-mouse.json")[0] || null) !== null,
+                  3000, "the file is listed")
+        waitForRendering(win.contentItem)
+        mouseClick(entry)
+        mouseClick(dialogAcceptButton())
+        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        compare(Editor.nodes.count, 3)
+    }
+
+    // Open by keyboard: Ctrl+O, the name (without .json), Return; and Down, Return in the list.
+    function test_openByKeyboard() {
+        const path = patchToOpen("by-keys.json")
+        keyClick(Qt.Key_O, Qt.ControlModifier)
+        dialogNameField()
+        typeText("by-keys")
+        keyClick(Qt.Key_Return)
+        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        compare(Editor.nodes.count, 3)
+
+        Editor.newPatch()
+        keyClick(Qt.Key_O, Qt.ControlModifier)
+        dialogNameField()
+        const list = findChild(win.openDialog.contentItem, "fileDialogList")
+        tryVerify(() => list.count > 0)
+        keyClick(Qt.Key_Down)
+        while (list.currentItem && list.currentItem.fileName !== "by-keys.json" && list.currentIndex < list.count - 1)
+            keyClick(Qt.Key_Down)
+        compare(list.currentItem.fileName, "by-keys.json")
+        keyClick(Qt.Key_Return)
+        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+    }
+
+    // --- Parameter bars ---
+
+    // A module's parameter bar at 100 % zoom, the view still.
+    function paramBar(id, param) {
+        canvas.fitToView()
+        canvas.autoFit = false
+        canvas.resetZoom()
+        let row = null
+        tryVerify(() => (row = findChild(canvas, "param-" + id + "-" + param)) !== null, 3000, "the " + param + " bar")
+        waitForRendering(win.contentItem)
+        return row
+    }
+    // A plain left-button drag of dx pixels along the bar, as a user makes it.
+    function dragBar(row, dx) {
+        const x = 40, y = row.height / 2
+        mousePress(row, x, y, Qt.LeftButton)
+        for (let i = 1; i <= 5; ++i)
+            mouseMove(row, x + dx * i / 5, y, 5, Qt.LeftButton)
+        mouseRelease(row, x + dx, y, Qt.LeftButton)
+    }
+
+    // An oscillator's pitch is dialled in ratios: equal drags multiply the frequency by the same
+    // factor, and 50 px from 440 Hz lands within two octaves (it took 440 Hz to 5995.56 Hz).
+    function test_frequencyBarDragsMultiply() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        compare(row.value, 440)
+        verify(row.logScale, "the schema says freq is logarithmic")
+
+        dragBar(row, 25)
+        const a = row.value
+        dragBar(row, 25)
+        const b = row.value
+        verify(a > 440 && b > a, "a drag to the right raises it: " + a + ", " + b)
+        verify(Math.abs(b / a - a / 440) < 0.01 * (a / 440), "the same drag multiplies by the same factor: "
+               + (a / 440) + " then " + (b / a))
+        verify(Math.abs((b - a) - (a - 440)) > 10, "it does not add a fixed step")
+        verify(b > 440 && b < 4 * 440, "50 px from 440 Hz stays within two octaves: " + b)
+
+        // Back down: the same travel to the left divides by the same factor.
+        dragBar(row, -50)
+        verify(Math.abs(row.value - 440) < 0.5, "back to 440 Hz: " + row.value)
+    }
+
+    // Shift drags ten times finer (in octaves, on a log bar).
+    function test_shiftDragIsFiner() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        EngineProbe.dragWithModifiers(row, 40, row.height / 2, 50, 10, Qt.NoModifier)
+        const coarse = Math.log2(row.value / 440)
+        verify(coarse > 0.5, "a plain drag moves: " + row.value)
+        verify(Editor.setParam(saw, "freq", 440))
+        EngineProbe.dragWithModifiers(row, 40, row.height / 2, 50, 10, Qt.ShiftModifier)
+        const fine = Math.log2(row.value / 440)
+        verify(fine > 0, "a Shift drag moves too: " + row.value)
+        verify(Math.abs(fine - coarse / 10) < 0.01 * coarse, "ten times finer: " + fine + " octaves against " + coarse)
+    }
+
+    // A range from 0 (an oscillator's 0..20 kHz) keeps 0 at the start of the bar and is
+    // logarithmic above it; a linear bar (a VCA's level) still adds.
+    function test_barEndsAndLinearBars() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        compare(row.fromFraction(0), 0)
+        compare(row.fromFraction(1), 20000)
+        verify(Math.abs(row.fromFraction(row.toFraction(440)) - 440) < 1e-9)
+        verify(Math.abs(row.fromFraction(0.5) - Math.sqrt(20 * 20000)) < 1e-6, "the middle of the bar is the geometric middle")
+        const vca = Editor.addModule("vca", 300, 40)
+        const level = paramBar(vca, "level")
+        verify(!level.logScale)
+        verify(Math.abs(level.fromFraction(0.5) - 1.0) < 1e-9, "0..2, linear")
+    }
+
+    // A typed value is what was typed: 440 is 440, 261.63 is 261.63.
+    function test_typedValueIsKeptExactly() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        dragBar(row, 37)
+        verify(row.value !== 440)
+        for (const typed of ["440", "261.63"]) {
+            mouseDoubleClickSequence(row, row.width * 0.8, row.height / 2)
+            let field = null
+            tryVerify(() => (field = findChild(row, "paramEditor")) !== null, 2000, "the value field")
+            tryVerify(() => field.activeFocus)
+            keySequence("Ctrl+A")
+            typeText(typed)
+            keyClick(Qt.Key_Return)
+            tryCompare(row, "value", Number(typed))
+        }
+        compare(row.display, "262 Hz")
+    }
+
+    // --- Labels ---
+
+    // Every port name of every module type is shown whole (the facing side lends its room).
+    function test_portLabelsAreNotCut() {
+        const ids = []
+        for (let i = 0; i < Editor.palette.count; ++i)
+            ids.push(Editor.addModule(Editor.palette.typeAt(i), (i % 6) * 240, Math.floor(i / 6) * 420))
+        canvas.autoFit = false
+        canvas.resetZoom()
+        for (const id of ids) {
+            const row = Editor.nodes.get(Editor.nodes.rowOf(id))
+            for (const [dir, list] of [["in", row.inputs], ["out", row.outputs]]) {
+                for (const p of list) {
+                    const label = findChild(port(id, dir, p.id), "portLabel")
+                    verify(label, "a label for " + id + "." + p.id)
+                    verify(!label.truncated, row.type + " " + dir + " '" + p.name + "' is cut to " + label.width + " px")
+                }
+            }
+        }
+    }
+
+    // The palette's descriptions wrap: the ones on screen are whole.
+    function test_paletteDescriptionsAreNotCut() {
+        const list = findChild(win.contentItem, "paletteList")
+        waitForRendering(list)
+        const descriptions = itemsUnder(list, i => i.objectName === "paletteDescription")
+        verify(descriptions.length > 5)
+        for (const d of descriptions)
+            verify(!d.truncated, "'" + d.text + "' is cut")
+    }
+
+    // The menus show each action's shortcut beside it.
+    function test_menusShowTheirShortcuts() {
+        const fileMenu = win.menuBar.menus[0]
+        fileMenu.open()
+        tryCompare(fileMenu, "opened", true)
+        const shown = itemsUnder(win.contentItem.parent, i => i.objectName === "shortcutLabel").map(l => l.text)
+        verify(shown.indexOf("Ctrl+S") >= 0, "Save shows Ctrl+S: " + shown)
+        verify(shown.indexOf("Ctrl+Shift+S") >= 0, "Save as shows Ctrl+Shift+S: " + shown)
+        verify(shown.indexOf("Ctrl+O") >= 0, "Open shows Ctrl+O: " + shown)
+        fileMenu.close()
+        tryCompare(fileMenu, "visible", false)
     }
 }

@@ -7,7 +7,11 @@
 #include "audio/NullDriver.hpp"
 #include "engine/SlotEngine.hpp"
 
+#include <QFileInfo>
+#include <QMouseEvent>
 #include <QQmlEngine>
+#include <QQuickItem>
+#include <QQuickWindow>
 #include <QQuickStyle>
 #include <QTemporaryDir>
 #include <QtQml/qqmlextensionplugin.h>
@@ -44,6 +48,26 @@ public:
     Q_INVOKABLE bool pendingHasModule(const QString& id) const {
         return m_engine.pending().find(id.toStdString()) != nullptr;
     }
+    // A left-button drag of `dx` pixels in `steps` moves from (x, y) in `item`, every event carrying
+    // `modifiers` (QtTest's QML mouseMove cannot carry modifiers in Qt 6.4: a Shift drag needs this).
+    Q_INVOKABLE void dragWithModifiers(QQuickItem* item, double x, double y, double dx, int steps, int modifiers) {
+        QQuickWindow* window = item ? item->window() : nullptr;
+        if (!window || steps < 1)
+            return;
+        const auto mods = Qt::KeyboardModifiers(modifiers);
+        const auto send = [&](QEvent::Type type, double px, Qt::MouseButton button, Qt::MouseButtons buttons) {
+            const QPointF scene = item->mapToScene(QPointF(px, y));
+            QMouseEvent event(type, scene, scene, window->mapToGlobal(scene), button, buttons, mods);
+            QCoreApplication::sendEvent(window, &event);
+        };
+        send(QEvent::MouseButtonPress, x, Qt::LeftButton, Qt::LeftButton);
+        for (int i = 1; i <= steps; ++i)
+            send(QEvent::MouseMove, x + dx * i / steps, Qt::NoButton, Qt::LeftButton);
+        send(QEvent::MouseButtonRelease, x + dx, Qt::LeftButton, Qt::NoButton);
+    }
+    // What the file dialogs wrote: a file's existence, and a scratch folder for absolute paths.
+    Q_INVOKABLE bool fileExists(const QString& path) const { return QFileInfo(path).isFile(); }
+    Q_INVOKABLE QString scratchFolder() const { return m_scratch.path(); }
 
 private:
     static bool hasCable(const engine::PatchGraph& graph, const QString& from, const QString& fromPort,
@@ -60,6 +84,7 @@ private:
         return false;
     }
     engine::SlotEngine& m_engine;
+    QTemporaryDir m_scratch;
 };
 
 class Setup : public QObject {
@@ -85,6 +110,7 @@ public slots:
             editor::EditorOptions options;
             options.autosavePath = m_dir.filePath(QStringLiteral("autosave.json"));
             options.settingsScope = QStringLiteral("tst_editor_quick");
+            options.patchesFolder = m_dir.filePath(QStringLiteral("patches"));
             m_controller = std::make_unique<editor::EditorController>(*m_engine, options);
             m_controller->setAudioDescription(QStringLiteral("null driver (test)"), true);
             m_probe = std::make_unique<EngineProbe>(*m_engine);

@@ -1,6 +1,5 @@
 import QtQuick
 import QtQuick.Controls
-import QtQuick.Dialogs
 import QtQuick.Layouts
 import Chronus.Editor
 
@@ -56,24 +55,24 @@ ApplicationWindow {
         id: openAction
         text: qsTr("&Open…")
         shortcut: StandardKey.Open
-        onTriggered: { openDialog.currentFolder = openDialog.lastFolder; openDialog.open() }
+        onTriggered: openDialog.openIn(window.documentFolder() || Editor.patchesFolder())
     }
     Action {
         id: openExampleAction
         text: qsTr("Open &example…")
-        onTriggered: { openDialog.currentFolder = Editor.examplesFolder(); openDialog.open() }
+        onTriggered: openDialog.openIn(openDialog.pathOf(Editor.examplesFolder()))
     }
     Action {
         id: saveAction
         text: qsTr("&Save")
         shortcut: StandardKey.Save
-        onTriggered: Editor.filePath === "" ? saveDialog.open() : Editor.save()
+        onTriggered: Editor.filePath === "" ? saveAsAction.trigger() : Editor.save()
     }
     Action {
         id: saveAsAction
         text: qsTr("Save &as…")
         shortcut: "Ctrl+Shift+S"
-        onTriggered: saveDialog.open()
+        onTriggered: saveDialog.openIn(window.saveFolder(), window.documentFolder() !== "" ? Editor.documentName : "")
     }
     Action {
         id: quitAction
@@ -228,9 +227,9 @@ ApplicationWindow {
     menuBar: MenuBar {
         Menu {
             title: qsTr("&File")
-            MenuItem { action: newAction }
-            MenuItem { action: openAction }
-            MenuItem { action: openExampleAction }
+            ShortcutMenuItem { action: newAction }
+            ShortcutMenuItem { action: openAction }
+            ShortcutMenuItem { action: openExampleAction }
             Menu {
                 id: examplesMenu
                 title: qsTr("E&xamples")
@@ -253,41 +252,41 @@ ApplicationWindow {
                 Component.onCompleted: rebuild()
             }
             MenuSeparator {}
-            MenuItem { action: saveAction }
-            MenuItem { action: saveAsAction }
+            ShortcutMenuItem { action: saveAction }
+            ShortcutMenuItem { action: saveAsAction }
             MenuSeparator {}
-            MenuItem { action: quitAction }
+            ShortcutMenuItem { action: quitAction }
         }
         Menu {
             title: qsTr("&Edit")
-            MenuItem { action: undoAction }
-            MenuItem { action: redoAction }
+            ShortcutMenuItem { action: undoAction }
+            ShortcutMenuItem { action: redoAction }
             MenuSeparator {}
-            MenuItem { action: copyAction }
-            MenuItem { action: pasteAction }
-            MenuItem { action: duplicateAction }
-            MenuItem { action: deleteAction }
+            ShortcutMenuItem { action: copyAction }
+            ShortcutMenuItem { action: pasteAction }
+            ShortcutMenuItem { action: duplicateAction }
+            ShortcutMenuItem { action: deleteAction }
             MenuSeparator {}
-            MenuItem { action: selectAllAction }
-            MenuItem { text: qsTr("Add module…  (Tab)"); onTriggered: canvas.openQuickAdd() }
+            ShortcutMenuItem { action: selectAllAction }
+            ShortcutMenuItem { text: qsTr("Add module…"); shortcutHint: "Tab"; onTriggered: canvas.openQuickAdd() }
         }
         Menu {
             title: qsTr("&View")
-            MenuItem { action: fitAction }
-            MenuItem { action: arrangeAction }
-            MenuItem { action: zoomInAction }
-            MenuItem { action: zoomOutAction }
-            MenuItem { action: zoomResetAction }
+            ShortcutMenuItem { action: fitAction; shortcutHint: "F" }
+            ShortcutMenuItem { action: arrangeAction }
+            ShortcutMenuItem { action: zoomInAction }
+            ShortcutMenuItem { action: zoomOutAction }
+            ShortcutMenuItem { action: zoomResetAction }
         }
         Menu {
             title: qsTr("&Engine")
-            MenuItem { action: commitAction }
-            MenuItem { action: abortAction }
-            MenuItem { action: primeAction }
-            MenuItem { action: undoCommitAction }
+            ShortcutMenuItem { action: commitAction }
+            ShortcutMenuItem { action: abortAction }
+            ShortcutMenuItem { action: primeAction }
+            ShortcutMenuItem { action: undoCommitAction }
             MenuSeparator {}
-            MenuItem { action: autoCommitAction }
-            MenuItem { action: recordAction }
+            ShortcutMenuItem { action: autoCommitAction }
+            ShortcutMenuItem { action: recordAction }
             MenuSeparator {}
             MenuItem {
                 text: qsTr("Audio &settings…")
@@ -296,7 +295,7 @@ ApplicationWindow {
         }
         Menu {
             title: qsTr("&Help")
-            MenuItem { action: aboutAction }
+            ShortcutMenuItem { action: aboutAction }
         }
     }
 
@@ -515,24 +514,32 @@ ApplicationWindow {
         z: 1000
     }
 
-    // The patch-file dialogs.
-    FileDialog {
-        id: openDialog
-        property url lastFolder: Editor.filePath !== ""
-                                 ? "file://" + Editor.filePath.substring(0, Editor.filePath.lastIndexOf("/"))
-                                 : Editor.examplesFolder()
-        title: qsTr("Open patch")
-        fileMode: FileDialog.OpenFile
-        nameFilters: [qsTr("Chronus patches (*.json)"), qsTr("All files (*)")]
-        onAccepted: Editor.open(selectedFile)
+    // The folder of the open file ("" for a new patch).
+    function documentFolder() {
+        return Editor.filePath !== "" ? Editor.filePath.substring(0, Editor.filePath.lastIndexOf("/")) : ""
     }
-    FileDialog {
+    // Save As starts beside the open file, unless that is an example (read-only when installed):
+    // then, and for a new patch, in the patches folder.
+    function saveFolder() {
+        const folder = documentFolder()
+        return folder === "" || folder === openDialog.pathOf(Editor.examplesFolder()) ? Editor.patchesFolder() : folder
+    }
+
+    // The patch-file dialogs (for the QML tests too: popups are not in the item tree until opened).
+    readonly property alias openDialog: openDialog
+    readonly property alias saveDialog: saveDialog
+    PatchFileDialog {
+        id: openDialog
+        title: qsTr("Open patch")
+        anchors.centerIn: parent
+        onChosen: file => Editor.open(file)
+    }
+    PatchFileDialog {
         id: saveDialog
         title: qsTr("Save patch as")
-        fileMode: FileDialog.SaveFile
-        defaultSuffix: "json"
-        nameFilters: [qsTr("Chronus patches (*.json)")]
-        onAccepted: Editor.saveAs(selectedFile)
+        saving: true
+        anchors.centerIn: parent
+        onChosen: file => Editor.saveAs(file)
     }
 
     Dialog {

@@ -191,6 +191,15 @@ Item {
     }
 
     // --- Body: ports, parameters, texts ---
+    // The width a port's name may take: all of the card when no port faces it on the other
+    // side, else what the facing name leaves (at least half).
+    function portLabelWidth(facing) {
+        const room = width - 28
+        if (!facing)
+            return room
+        const other = Theme.portMetrics.advanceWidth(facing.name)
+        return Math.min(room, Math.max(room / 2, room - other - 8))
+    }
     Item {
         id: ports
         y: node.portsTop
@@ -212,6 +221,7 @@ Item {
                 x: 0
                 y: index * Theme.portRow
                 width: node.width / 2
+                labelWidth: node.portLabelWidth(node.outputs[index])
             }
         }
         Repeater {
@@ -230,6 +240,7 @@ Item {
                 x: node.width / 2
                 y: index * Theme.portRow
                 width: node.width / 2
+                labelWidth: node.portLabelWidth(node.inputs[index])
             }
         }
     }

@@ -86,7 +86,7 @@ Rectangle {
 
                 objectName: "palette-" + typeId
                 width: ListView.view.width
-                height: 40
+                height: Math.max(40, entryText.implicitHeight + 10)
                 radius: 4
                 color: area.containsMouse ? Theme.panelRaised : "transparent"
                 Accessible.role: Accessible.ListItem
@@ -94,6 +94,7 @@ Rectangle {
                 Accessible.description: description
 
                 Column {
+                    id: entryText
                     anchors.left: parent.left
                     anchors.leftMargin: 8
                     anchors.right: parent.right
@@ -109,9 +110,13 @@ Rectangle {
                     }
                     Text {
                         width: parent.width
+                        objectName: "paletteDescription"
                         text: entry.description
                         color: Theme.textDim
                         font.pixelSize: 10
+                        // Wrapped: a description cut after four words said little.
+                        wrapMode: Text.Wrap
+                        maximumLineCount: 3
                         elide: Text.ElideRight
                     }
                 }

@@ -3,8 +3,8 @@ import QtQuick.Controls
 import Chronus.Editor
 
 // One parameter of a node, as a compact horizontal bar: name on the left, value with unit on the
-// right, the fill showing where the value sits in its range (logarithmically for frequencies and
-// times). Drag to change (Shift: fine), wheel to step, double-click the value to type one,
+// right, the fill showing where the value sits in its range (logarithmically for the engine's log
+// parameters: frequencies, times). Drag to change (Shift: ten times finer), wheel to step, double-click the value to type one,
 // right-click or double-click the bar to reset. Discrete parameters with labels get a ComboBox.
 Item {
     id: row
@@ -24,23 +24,33 @@ Item {
     required property var choices
     required property bool changed
     required property bool logScale
+    required property real logFloor
 
     objectName: "param-" + nodeId + "-" + paramId
     height: Theme.paramRow
 
     readonly property bool hasChoices: discrete && choices && choices.length > 0
-    readonly property bool useLog: logScale && min > 0 && max > min
+    // Log travel from `low` to max; a range from 0 keeps 0 at the very start, below `low`.
+    readonly property bool useLog: logScale && max > logFloor && logFloor > 0
+    readonly property real low: useLog ? logFloor : min
     readonly property real fraction: toFraction(value)
+    // A drag's pixels per unit of travel: the bar's width, and for a log range at least
+    // kPixelsPerOctave for each octave (50 px from 440 Hz is 1.25 octaves, not 13 of them).
+    readonly property real kPixelsPerOctave: 40
+    readonly property real dragTravel: useLog ? Math.max(bar.width, kPixelsPerOctave * Math.log2(max / low))
+                                              : bar.width
 
     function toFraction(v) {
         if (max <= min)
             return 0
-        const f = useLog ? Math.log(v / min) / Math.log(max / min) : (v - min) / (max - min)
+        const f = useLog ? (v <= low ? 0 : Math.log(v / low) / Math.log(max / low)) : (v - min) / (max - min)
         return Math.max(0, Math.min(1, f))
     }
     function fromFraction(f) {
         f = Math.max(0, Math.min(1, f))
-        let v = useLog ? min * Math.pow(max / min, f) : min + f * (max - min)
+        if (useLog && f === 0)
+            return min
+        let v = useLog ? low * Math.pow(max / low, f) : min + f * (max - min)
         return discrete ? Math.round(v) : v
     }
     function setValue(v) {
@@ -82,8 +92,10 @@ Item {
         preventStealing: true
         acceptedButtons: Qt.LeftButton | Qt.RightButton
         cursorShape: Qt.SizeHorCursor
-        property real startX: 0
-        property real startFraction: 0
+        // Where the drag has taken the travel (0..1): each move adds to it, so Shift can be
+        // pressed or let go mid-drag without a jump.
+        property real lastX: 0
+        property real dragFraction: 0
         property real wheelTime: 0
 
         onPressed: mouse => {
@@ -92,15 +104,16 @@ Item {
                 return
             }
             Editor.beginGesture()
-            startX = mouse.x
-            startFraction = row.fraction
+            lastX = mouse.x
+            dragFraction = row.fraction
         }
         onPositionChanged: mouse => {
             if (!pressed || !(mouse.buttons & Qt.LeftButton))
                 return
-            const scale = (mouse.modifiers & Qt.ShiftModifier) ? 0.1 : 1.0
-            const f = startFraction + (mouse.x - startX) / width * scale
-            row.setValue(row.fromFraction(f))
+            const fine = (mouse.modifiers & Qt.ShiftModifier) ? 0.1 : 1.0
+            dragFraction = Math.max(0, Math.min(1, dragFraction + (mouse.x - lastX) / row.dragTravel * fine))
+            lastX = mouse.x
+            row.setValue(row.fromFraction(dragFraction))
         }
         onDoubleClicked: mouse => {
             if (mouse.x > width * 0.5)

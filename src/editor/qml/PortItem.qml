@@ -15,6 +15,8 @@ Item {
     required property bool connected
     required property bool isInput
     required property bool interactive
+    // The width its name may take (NodeItem gives it what the port across the card leaves free).
+    property real labelWidth: width - 12
 
     objectName: "port-" + nodeId + (isInput ? "-in-" : "-out-") + portId
     height: Theme.portRow
@@ -42,17 +44,18 @@ Item {
     }
 
     Text {
+        objectName: "portLabel"
         visible: port.canvas.detailed
         anchors.verticalCenter: parent.verticalCenter
         anchors.left: port.isInput ? parent.left : undefined
         anchors.right: port.isInput ? undefined : parent.right
         anchors.leftMargin: 10
         anchors.rightMargin: 10
-        width: parent.width - 12
+        width: port.labelWidth
         horizontalAlignment: port.isInput ? Text.AlignLeft : Text.AlignRight
         text: port.portName
         color: port.connected ? Theme.text : Theme.textDim
-        font.pixelSize: 11
+        font.pixelSize: Theme.portFontSize
         elide: Text.ElideRight
     }
 

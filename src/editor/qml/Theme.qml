@@ -34,6 +34,11 @@ QtObject {
     readonly property int textRow: 28
     readonly property int cardRadius: 7
     readonly property string monoFont: "DejaVu Sans Mono"
+    readonly property int portFontSize: 11
+    // Measures port names, so a card gives a long name the room its neighbour does not use.
+    readonly property FontMetrics portMetrics: FontMetrics {
+        font.pixelSize: portFontSize
+    }
 
     // The colour with alpha 252/255: looks the same, but the software renderer does not take the
     // item out of what is under it. Many small opaque items (one or two per card) cut everything

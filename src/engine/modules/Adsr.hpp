@@ -14,10 +14,10 @@ public:
     enum Output : PortIndex { Out, OutputCount };
     static constexpr float kMinSegmentMs = 1.0f;
     static constexpr ParamSpec kParams[] = {
-        {"attack", "Attack", "ms", kMinSegmentMs, 20000.0f, 10.0f},
-        {"decay", "Decay", "ms", kMinSegmentMs, 20000.0f, 100.0f},
+        {"attack", "Attack", "ms", kMinSegmentMs, 20000.0f, 10.0f, ParamLog},
+        {"decay", "Decay", "ms", kMinSegmentMs, 20000.0f, 100.0f, ParamLog},
         {"sustain", "Sustain", "", 0.0f, 1.0f, 0.7f},
-        {"release", "Release", "ms", kMinSegmentMs, 20000.0f, 200.0f},
+        {"release", "Release", "ms", kMinSegmentMs, 20000.0f, 200.0f, ParamLog},
         {"level", "Level", "", 0.0f, 1.0f, 1.0f}};
     static_assert(std::size(kParams) == ParamCount);
     static constexpr PortSpec kInputs[] = {{"in", "In", Signal::Audio}, {"gate", "Gate", Signal::Gate}};

@@ -12,8 +12,8 @@ public:
     enum Output : PortIndex { Out, OutputCount };
     enum FilterMode { LowPass, HighPass, BandPass };
     static constexpr ParamSpec kParams[] = {
-        {"cutoff", "Cutoff", "Hz", 20.0f, 20000.0f, 1000.0f},
-        {"q", "Q", "", 0.1f, 40.0f, 0.707f, ParamSmooth, "resonance"},
+        {"cutoff", "Cutoff", "Hz", 20.0f, 20000.0f, 1000.0f, ParamLog},
+        {"q", "Q", "", 0.1f, 40.0f, 0.707f, ParamLog, "resonance"},
         {"mode", "Mode", "", 0.0f, 2.0f, 0.0f, ParamDiscrete, nullptr, "lowpass|highpass|bandpass"}};
     static_assert(std::size(kParams) == ParamCount);
     static constexpr PortSpec kInputs[] = {{"in", "In", Signal::Audio}};

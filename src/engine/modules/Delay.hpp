@@ -22,12 +22,12 @@ public:
     static constexpr double kFadeSeconds = 0.05;
     static constexpr double kLowCutHz = 20.0;
     static constexpr ParamSpec kParams[] = {
-        {"time", "Time", "ms", 1.0f, 2000.0f, 375.0f},
+        {"time", "Time", "ms", 1.0f, 2000.0f, 375.0f, ParamLog},
         {"sync", "Sync", "", 0.0f, static_cast<float>(tempo::kSyncChoiceCount - 1), 0.0f, ParamDiscrete,
          nullptr, tempo::kSyncChoices},
         {"bpm", "BPM", "BPM", tempo::kMinBpm, tempo::kMaxBpm, tempo::kDefaultBpm},
         {"feedback", "Feedback", "", 0.0f, 0.95f, 0.4f},
-        {"tone", "Tone", "Hz", 200.0f, 20000.0f, 6000.0f},
+        {"tone", "Tone", "Hz", 200.0f, 20000.0f, 6000.0f, ParamLog},
         {"pingpong", "Ping-pong", "", 0.0f, 1.0f, 0.0f},
         {"mix", "Mix", "", 0.0f, 1.0f, 0.3f}};
     static_assert(std::size(kParams) == ParamCount);

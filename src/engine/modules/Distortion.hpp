@@ -33,11 +33,11 @@ public:
     static constexpr ParamSpec kParams[] = {
         {"mode", "Mode", "", 0.0f, 3.0f, 0.0f, ParamDiscrete, nullptr, "soft|hard|fold|crush"},
         {"drive", "Drive", "dB", 0.0f, 48.0f, 12.0f},
-        {"tone", "Tone", "Hz", 200.0f, kToneOpen, kToneOpen},
+        {"tone", "Tone", "Hz", 200.0f, kToneOpen, kToneOpen, ParamLog},
         {"mix", "Mix", "", 0.0f, 1.0f, 1.0f},
         {"level", "Level", "", 0.0f, 2.0f, 0.8f},
         {"bits", "Bits", "", 1.0f, 16.0f, 8.0f},
-        {"downsample", "Downsample", "x", 1.0f, 32.0f, 1.0f}};
+        {"downsample", "Downsample", "x", 1.0f, 32.0f, 1.0f, ParamLog}};
     static_assert(std::size(kParams) == ParamCount);
     static constexpr PortSpec kInputs[] = {{"in", "In", Signal::Audio}};
     static_assert(std::size(kInputs) == InputCount);

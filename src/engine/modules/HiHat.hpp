@@ -23,9 +23,9 @@ public:
     enum Output : PortIndex { Out, OutputCount };
     static constexpr ParamSpec kParams[] = {{"level", "Level", "", 0.0f, 1.0f, 0.6f},
                                             {"accent", "Accent amount", "", 0.0f, 1.0f, 0.5f},
-                                            {"tone", "Tone", "Hz", 2000.0f, 16000.0f, 7500.0f},
-                                            {"decay", "Closed decay", "ms", 10.0f, 1000.0f, 60.0f},
-                                            {"open_decay", "Open decay", "ms", 50.0f, 4000.0f, 450.0f},
+                                            {"tone", "Tone", "Hz", 2000.0f, 16000.0f, 7500.0f, ParamLog},
+                                            {"decay", "Closed decay", "ms", 10.0f, 1000.0f, 60.0f, ParamLog},
+                                            {"open_decay", "Open decay", "ms", 50.0f, 4000.0f, 450.0f, ParamLog},
                                             {"metal", "Metal", "", 0.0f, 1.0f, 0.7f}};
     static_assert(std::size(kParams) == ParamCount);
     static constexpr PortSpec kInputs[] = {

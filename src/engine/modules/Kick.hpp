@@ -18,10 +18,10 @@ public:
     enum Output : PortIndex { Out, OutputCount };
     static constexpr ParamSpec kParams[] = {{"level", "Level", "", 0.0f, 1.0f, 0.8f},
                                             {"accent", "Accent amount", "", 0.0f, 1.0f, 0.5f},
-                                            {"tune", "Tune", "Hz", 30.0f, 120.0f, 50.0f},
+                                            {"tune", "Tune", "Hz", 30.0f, 120.0f, 50.0f, ParamLog},
                                             {"sweep", "Pitch sweep", "st", 0.0f, 60.0f, 36.0f},
-                                            {"pitch_decay", "Pitch decay", "ms", 1.0f, 500.0f, 25.0f},
-                                            {"decay", "Decay", "ms", 20.0f, 3000.0f, 450.0f},
+                                            {"pitch_decay", "Pitch decay", "ms", 1.0f, 500.0f, 25.0f, ParamLog},
+                                            {"decay", "Decay", "ms", 20.0f, 3000.0f, 450.0f, ParamLog},
                                             {"click", "Click", "", 0.0f, 1.0f, 0.3f},
                                             {"drive", "Drive", "", 0.0f, 1.0f, 0.2f}};
     static_assert(std::size(kParams) == ParamCount);

@@ -29,10 +29,10 @@ public:
     enum Input : PortIndex { In, CutoffCv, Trig, AccentIn, InputCount };
     enum Output : PortIndex { Out, OutputCount };
     static constexpr ParamSpec kParams[] = {
-        {"cutoff", "Cutoff", "Hz", 20.0f, 20000.0f, 800.0f},
+        {"cutoff", "Cutoff", "Hz", 20.0f, 20000.0f, 800.0f, ParamLog},
         {"resonance", "Resonance", "", 0.0f, 1.0f, 0.5f, ParamSmooth, "q"},
         {"env_amount", "Env amount", "oct", 0.0f, 8.0f, 3.0f},
-        {"decay", "Decay", "ms", 10.0f, 5000.0f, 300.0f},
+        {"decay", "Decay", "ms", 10.0f, 5000.0f, 300.0f, ParamLog},
         {"accent", "Accent", "", 0.0f, 1.0f, 0.5f},
         {"drive", "Drive", "dB", 0.0f, 24.0f, 0.0f}};
     static_assert(std::size(kParams) == ParamCount);

@@ -23,7 +23,7 @@ public:
     enum WaveShape { Sine, Triangle, Saw, Square, SampleHold };
     static constexpr ParamSpec kParams[] = {
         {"shape", "Shape", "", 0.0f, 4.0f, 0.0f, ParamDiscrete, nullptr, "sine|triangle|saw|square|s&h"},
-        {"rate", "Rate", "Hz", 0.01f, 200.0f, 1.0f},
+        {"rate", "Rate", "Hz", 0.01f, 200.0f, 1.0f, ParamLog},
         {"width", "Width", "", 0.01f, 0.99f, 0.5f},
         {"depth", "Depth", "", 0.0f, 5.0f, 1.0f},
         {"offset", "Offset", "", -5.0f, 5.0f, 0.0f},

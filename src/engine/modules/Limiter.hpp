@@ -31,7 +31,7 @@ public:
     static constexpr ParamSpec kParams[] = {
         {"ceiling", "Ceiling", "dB", -24.0f, 0.0f, -0.3f},
         {"input_gain", "Input gain", "dB", 0.0f, 24.0f, 0.0f, ParamSmooth, "gain"},
-        {"release", "Release", "ms", 1.0f, 2000.0f, 100.0f},
+        {"release", "Release", "ms", 1.0f, 2000.0f, 100.0f, ParamLog},
         {"true_peak", "True peak", "", 0.0f, 1.0f, 1.0f, ParamDiscrete, nullptr, "off|on"}};
     static_assert(std::size(kParams) == ParamCount);
     // `right` takes `in` when unconnected, so a mono source feeds both outputs.

@@ -17,7 +17,7 @@ public:
     enum Output : PortIndex { Out, OutputCount };
 
     // `frequency` is what the predecessor's clients send (/mod/osc1/frequency).
-    static constexpr ParamSpec kFreq{"freq", "Frequency", "Hz", 0.0f, 20000.0f, 440.0f, ParamSmooth, "frequency"};
+    static constexpr ParamSpec kFreq{"freq", "Frequency", "Hz", 0.0f, 20000.0f, 440.0f, ParamLog, "frequency"};
     static constexpr ParamSpec kGain{"gain", "Gain", "", 0.0f, 1.0f, 0.5f};
     static constexpr PortSpec kInputs[] = {{"fm", "FM (1/oct)", Signal::Cv}};
     static constexpr PortSpec kOutputs[] = {{"out", "Out", Signal::Audio}};

@@ -30,7 +30,7 @@ public:
     static constexpr int kDiffusers = 4;
     static constexpr ParamSpec kParams[] = {{"size", "Size (decay)", "", 0.0f, 1.0f, 0.5f},
                                             {"damping", "Damping", "", 0.0f, 1.0f, 0.5f},
-                                            {"predelay", "Pre-delay", "ms", 0.0f, 200.0f, 10.0f},
+                                            {"predelay", "Pre-delay", "ms", 0.0f, 200.0f, 10.0f, ParamLog},
                                             {"mix", "Mix", "", 0.0f, 1.0f, 0.3f},
                                             {"width", "Width", "", 0.0f, 1.0f, 1.0f}};
     static_assert(std::size(kParams) == ParamCount);

@@ -16,7 +16,7 @@ public:
     enum Param : ParamIndex { Glide, Level, ParamCount };
     enum Input : PortIndex { In, Trig, InputCount };
     enum Output : PortIndex { Out, OutputCount };
-    static constexpr ParamSpec kParams[] = {{"glide", "Glide", "ms", 0.0f, 2000.0f, 0.0f},
+    static constexpr ParamSpec kParams[] = {{"glide", "Glide", "ms", 0.0f, 2000.0f, 0.0f, ParamLog},
                                             {"level", "Level", "", 0.0f, 5.0f, 1.0f}};
     static_assert(std::size(kParams) == ParamCount);
     static constexpr PortSpec kInputs[] = {{"in", "In", Signal::Cv}, {"trig", "Trigger", Signal::Gate}};

@@ -18,11 +18,11 @@ public:
     enum Output : PortIndex { Out, OutputCount };
     static constexpr ParamSpec kParams[] = {{"level", "Level", "", 0.0f, 1.0f, 0.8f},
                                             {"accent", "Accent amount", "", 0.0f, 1.0f, 0.5f},
-                                            {"tune", "Tune", "Hz", 80.0f, 400.0f, 185.0f},
-                                            {"body_decay", "Body decay", "ms", 10.0f, 1000.0f, 150.0f},
+                                            {"tune", "Tune", "Hz", 80.0f, 400.0f, 185.0f, ParamLog},
+                                            {"body_decay", "Body decay", "ms", 10.0f, 1000.0f, 150.0f, ParamLog},
                                             {"snappy", "Snappy (noise level)", "", 0.0f, 1.0f, 0.6f},
-                                            {"tone", "Noise tone", "Hz", 1000.0f, 16000.0f, 6000.0f},
-                                            {"decay", "Noise decay", "ms", 10.0f, 2000.0f, 250.0f}};
+                                            {"tone", "Noise tone", "Hz", 1000.0f, 16000.0f, 6000.0f, ParamLog},
+                                            {"decay", "Noise decay", "ms", 10.0f, 2000.0f, 250.0f, ParamLog}};
     static_assert(std::size(kParams) == ParamCount);
     static constexpr PortSpec kInputs[] = {{"trig", "Trigger", Signal::Gate},
                                            {"accent", "Accent", Signal::Cv}};

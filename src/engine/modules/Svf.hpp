@@ -12,8 +12,8 @@ public:
     enum Param : ParamIndex { Cutoff, Q, ParamCount };
     enum Input : PortIndex { In, CutoffCv, InputCount };
     enum Output : PortIndex { Lp, Bp, Hp, OutputCount };
-    static constexpr ParamSpec kParams[] = {{"cutoff", "Cutoff", "Hz", 20.0f, 20000.0f, 1000.0f},
-                                            {"q", "Q", "", 0.5f, 40.0f, 0.707f, ParamSmooth, "resonance"}};
+    static constexpr ParamSpec kParams[] = {{"cutoff", "Cutoff", "Hz", 20.0f, 20000.0f, 1000.0f, ParamLog},
+                                            {"q", "Q", "", 0.5f, 40.0f, 0.707f, ParamLog, "resonance"}};
     static_assert(std::size(kParams) == ParamCount);
     static constexpr PortSpec kInputs[] = {{"in", "In", Signal::Audio}, {"cutoff", "Cutoff CV (1/oct)", Signal::Cv}};
     static_assert(std::size(kInputs) == InputCount);
