@@ -19,6 +19,7 @@
 #include <QObject>
 #include <QPointF>
 #include <QRectF>
+#include <QSizeF>
 #include <QString>
 #include <QStringList>
 #include <QTimer>
@@ -170,9 +171,15 @@ public:
     // one undo step.
     Q_INVOKABLE void beginGesture();
 
-    // --- Layout (editor-only; saved in the file, undoable, never sent to the engine) ---
+    // --- Layout (saved in the file, undoable; the engine keeps it with the pending patch, so it
+    // travels into commits and their undo, but no slot hears of it) ---
     Q_INVOKABLE void moveNode(const QString& id, double x, double y);
     Q_INVOKABLE void moveSelectionBy(double dx, double dy);
+    // The size the view gives a module's card (canvas units). Placing an agent's module keeps clear
+    // of every card by these; a card not reported yet counts at its estimate (cardSize).
+    Q_INVOKABLE void setCardSize(const QString& id, double width, double height);
+    // Where a card of `id` lies on the canvas (its position and size), or an empty rect.
+    Q_INVOKABLE QRectF cardRect(const QString& id) const;
 
     // --- Selection ---
     Q_INVOKABLE void select(const QString& id, bool additive);
@@ -280,6 +287,17 @@ private:
     bool insertPatch(const QByteArray& json, double x, double y, const QString& verb);
     QRectF selectionRect() const;
     void placeUnplaced(const engine::PatchGraph& graph);
+    // The editor's position of `id`, in the engine's pending patch too when the module is there.
+    void setPosition(const std::string& id, QPointF p);
+    // Positions the graph carries become the editor's (an undo of a commit, a file an agent loaded).
+    void adoptPositions(const engine::PatchGraph& graph);
+    QSizeF cardSize(const engine::PatchNode& node) const;
+    // The agent's new modules (no position yet) go next to a module they are cabled to, else into
+    // free space right of the patch; one placed unconnected moves next to its first cable's other
+    // end, unless somebody moved it meanwhile. Never onto a card or a ghost.
+    void placeAgentModules(const engine::PatchGraph& pending);
+    QPointF freeSpotNear(QPointF wanted, QSizeF size, int direction, const std::string& skip,
+                         const engine::PatchGraph& pending) const;
     bool replaceDocument(const engine::PatchGraph& graph, const QString& undoText);
     void updateModels();
     void setDocumentPath(const QString& path);
@@ -299,6 +317,10 @@ private:
     app::Recorder* m_recorder = nullptr;
     QUndoStack m_undo;
     std::map<std::string, QPointF> m_positions; // editor layout by module id
+    std::map<std::string, QSizeF> m_cardSizes;  // as the view reported them
+    std::set<std::string> m_floating;           // an agent's modules placed before they had a cable
+    std::set<std::string> m_floatingPending;    // while placing: modules waiting for their place
+    engine::PatchGraph m_lastCommitted;         // what the models show as playing
     engine::PatchGraph m_lastPending;           // what the models show (to see external changes)
     QByteArray m_clipboard;                     // copied modules and their inner cables, as a patch file
     QString m_filePath;
