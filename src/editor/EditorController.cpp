@@ -94,7 +94,7 @@ QStringList describeEdit(const PatchGraph& before, const PatchGraph& after) {
     auto add = [&out](const QStringList& items, const char* verb, const char* one, const char* many) {
         if (items.isEmpty())
             return;
-        out << (items.size() <= 2 ? QLatin1String(verb) + QLatin1Char(' ') + items.join(QStringLiteral(", "))
+        out << (items.size() <= 3 ? QLatin1String(verb) + QLatin1Char(' ') + items.join(QStringLiteral(", "))
                                   : QStringLiteral("%1 %2 %3").arg(QLatin1String(verb)).arg(items.size()).arg(
                                         QLatin1String(items.size() == 1 ? one : many)));
     };
@@ -450,7 +450,8 @@ QRectF EditorController::cardRect(const QString& id) const {
 }
 
 // The nearest free place for a card of `size` to `wanted`: down or up the column first (cards
-// stack by signal flow), then the next column out in `direction` (-1 left, +1 right). Every card
+// stack by signal flow), then the next column out in `direction` (-1 left, +1 right; 0: this
+// column only, downwards). Every card
 // of the pending patch and every ghost counts, but `skip` (the card being placed).
 QPointF EditorController::freeSpotNear(QPointF wanted, QSizeF size, int direction, const std::string& skip,
                                        const PatchGraph& pending) const {
@@ -471,10 +472,12 @@ QPointF EditorController::freeSpotNear(QPointF wanted, QSizeF size, int directio
         const QRectF r(p, size);
         return std::none_of(taken.begin(), taken.end(), [&](const QRectF& t) { return t.intersects(r); });
     };
-    for (int column = 0; column < 12; ++column) {
+    for (int column = 0; column < (direction == 0 ? 1 : 12); ++column) {
         const double x = snap(wanted.x() + direction * column * (kCardWidth + kColumnGap));
         for (int step = 0; step <= 60; ++step) {
             for (int sign : {1, -1}) {
+                if (direction == 0 && sign < 0)
+                    break; // one column, downwards only
                 const QPointF p(x, snap(wanted.y() + sign * step * kGridStep));
                 if (freeAt(p))
                     return p;
@@ -557,7 +560,24 @@ void EditorController::placeAgentModules(const PatchGraph& pending) {
             any = true;
         }
         const QPointF wanted = any ? QPointF(right + kColumnGap, top) : QPointF(80.0, 80.0);
-        setPosition(id, freeSpotNear(wanted, cardSize(node), +1, id, pending));
+        const QSizeF size = cardSize(node);
+        QPointF spot = freeSpotNear(wanted, size, +1, id, pending);
+        // Out of the person's sight: the first free place in view instead, from the top, columns
+        // from the middle outwards; if the view has none, right of the patch it stays.
+        if (!m_viewRect.isEmpty() && !m_viewRect.contains(QRectF(spot, size))) {
+            const double columns = std::floor((m_viewRect.width() - kCardGap) / (kCardWidth + kCardGap));
+            for (int k = 0; k < static_cast<int>(columns) * 2; ++k) {
+                const int column = (k % 2 ? -1 : 1) * ((k + 1) / 2);
+                const QPointF top(m_viewRect.center().x() - size.width() / 2 + column * (kCardWidth + kCardGap),
+                                  m_viewRect.top() + kCardGap);
+                const QPointF p = freeSpotNear(top, size, 0, id, pending);
+                if (m_viewRect.contains(QRectF(p, size)) && p.y() >= top.y() - kGridStep) {
+                    spot = p;
+                    break;
+                }
+            }
+        }
+        setPosition(id, spot);
         m_floatingPending.erase(id);
         m_floating.insert(id);
     }
@@ -1206,6 +1226,7 @@ bool EditorController::replaceDocument(const PatchGraph& graph, const QString& u
     placeUnplaced(graph);
     m_nodes->setSelection({});
     pushSnapshot(undoText, before);
+    emit documentReplaced();
     return true;
 }
 

@@ -180,6 +180,8 @@ public:
     Q_INVOKABLE void setCardSize(const QString& id, double width, double height);
     // Where a card of `id` lies on the canvas (its position and size), or an empty rect.
     Q_INVOKABLE QRectF cardRect(const QString& id) const;
+    // The part of the canvas the view shows: an agent's module without a cable goes there.
+    Q_INVOKABLE void setViewRect(const QRectF& rect) { m_viewRect = rect; }
 
     // --- Selection ---
     Q_INVOKABLE void select(const QString& id, bool additive);
@@ -255,6 +257,8 @@ signals:
     // After a commit (or an undo of a commit) took: the slot now active (0 = A, 1 = B).
     void committed(int activeSlot);
     void commitFailed(const QString& reason);
+    // A new document took the canvas (new, open, demo, restore): the view fits it.
+    void documentReplaced();
     void clipboardChanged();
 
 private:
@@ -321,6 +325,7 @@ private:
     std::set<std::string> m_floating;           // an agent's modules placed before they had a cable
     std::set<std::string> m_floatingPending;    // while placing: modules waiting for their place
     engine::PatchGraph m_lastCommitted;         // what the models show as playing
+    QRectF m_viewRect;                          // what the view shows (canvas units); empty: no view
     engine::PatchGraph m_lastPending;           // what the models show (to see external changes)
     QByteArray m_clipboard;                     // copied modules and their inner cables, as a patch file
     QString m_filePath;

@@ -3,6 +3,8 @@
 // drives the window with mouse and keys; EngineProbe lets it ask the engine what it got.
 
 #include "EditorController.hpp"
+#include "OscTestClient.hpp"
+#include "app/OscServer.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/NullDriver.hpp"
 #include "engine/SlotEngine.hpp"
@@ -44,6 +46,20 @@ public:
     Q_INVOKABLE bool pendingHasModule(const QString& id) const {
         return m_engine.pending().find(id.toStdString()) != nullptr;
     }
+    // An agent's request over real OSC (string arguments) to the server the editor runs beside;
+    // true when it got a /reply.
+    Q_INVOKABLE bool agent(const QString& address, const QStringList& args) {
+        if (!m_agent)
+            return false;
+        test::OscMessage m;
+        for (const QString& a : args)
+            m.s(a.toStdString());
+        const auto r = m_agent->call(address.toStdString(), m);
+        return r && r->isReply();
+    }
+    // CHRONUS_GRAB_DIR: where a test may save pictures for a person to look at ("" = none).
+    Q_INVOKABLE QString grabDir() const { return qEnvironmentVariable("CHRONUS_GRAB_DIR"); }
+    void setAgentPort(int port) { m_agent = std::make_unique<test::OscTestClient>(port); }
 
 private:
     static bool hasCable(const engine::PatchGraph& graph, const QString& from, const QString& fromPort,
@@ -60,6 +76,7 @@ private:
         return false;
     }
     engine::SlotEngine& m_engine;
+    std::unique_ptr<test::OscTestClient> m_agent;
 };
 
 class Setup : public QObject {
@@ -88,12 +105,22 @@ public slots:
             m_controller = std::make_unique<editor::EditorController>(*m_engine, options);
             m_controller->setAudioDescription(QStringLiteral("null driver (test)"), true);
             m_probe = std::make_unique<EngineProbe>(*m_engine);
+            // The OSC server, as `chronus` runs it beside the editor.
+            app::OscServerOptions osc;
+            osc.port = 0;
+            m_server = std::make_unique<app::OscServer>(*m_engine, osc);
+            m_server->setRequestObserver([c = m_controller.get()] { c->patchChangedExternally(); });
+            if (auto s = m_server->start(); !s)
+                qFatal("OSC server: %s", s.message().c_str());
+            m_probe->setAgentPort(m_server->port());
         }
         qmlRegisterSingletonInstance("Chronus.Editor", 1, 0, "Editor", m_controller.get());
         qmlRegisterSingletonInstance("Chronus.EditorTest", 1, 0, "EngineProbe", m_probe.get());
     }
 
     void cleanupTestCase() {
+        if (m_server)
+            m_server->stop();
         m_driver.stop();
         m_controller.reset();
         m_probe.reset();
@@ -110,6 +137,7 @@ private:
     audio::NullDriver m_driver;
     std::unique_ptr<editor::EditorController> m_controller;
     std::unique_ptr<EngineProbe> m_probe;
+    std::unique_ptr<app::OscServer> m_server;
 };
 
 QUICK_TEST_MAIN_WITH_SETUP(tst_editor_quick, Setup)
