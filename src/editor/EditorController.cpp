@@ -238,6 +238,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     connect(&m_externalTimer, &QTimer::timeout, this, [this] {
         if (m_externalChange.exchange(false, std::memory_order_acq_rel))
             syncFromEngine();
+        followActiveSlot();
     });
     m_externalTimer.start();
     m_operationTimer.setInterval(5);
@@ -265,6 +266,9 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     adoptPositions(m_lastPending);
     placeUnplaced(m_lastPending);
     updateModels();
+    const engine::EngineStats stats = m_engine.stats();
+    m_seenFailovers = stats.failovers;
+    m_seenRollbacks = stats.rollbacks;
 }
 
 EditorController::~EditorController() {
@@ -322,7 +326,8 @@ bool EditorController::recording() const { return m_recorder && m_recorder->stat
 QString EditorController::recordingPath() const { return m_recorder ? m_recorder->status().path : QString(); }
 double EditorController::recordingSeconds() const { return m_recorder ? m_recorder->status().seconds : 0.0; }
 
-void EditorController::setMessage(const QString& text) {
+void EditorController::setMessage(const QString& text, int namesSlot) {
+    m_messageSlot = namesSlot;
     if (text == m_message)
         return;
     m_message = text;
@@ -392,10 +397,32 @@ void EditorController::syncFromEngine() {
         done << QStringLiteral("committed (slot %1 plays)").arg(m_engine.stats().activeSlot == 0 ? QStringLiteral("A")
                                                                                                : QStringLiteral("B"));
     if (!done.isEmpty())
-        setMessage(QStringLiteral("agent: ") + done.join(QStringLiteral("; ")));
+        setMessage(QStringLiteral("agent: ") + done.join(QStringLiteral("; ")),
+                   !(m_lastCommitted == committedBefore) ? m_engine.stats().activeSlot : -1);
     if (pendingMoved)
         writeAutosave();
     emit pendingChanged();
+}
+
+// The engine switched slots on its own (a failover, a rollback): a message that names the slot
+// playing must not go on naming the other one.
+void EditorController::followActiveSlot() {
+    const engine::EngineStats s = m_engine.stats();
+    const bool failover = s.failovers > m_seenFailovers;
+    const bool rollback = s.rollbacks > m_seenRollbacks;
+    m_seenFailovers = s.failovers;
+    m_seenRollbacks = s.rollbacks;
+    if (m_busy || s.activeSlot == m_messageSlot || m_messageSlot < 0)
+        return;
+    const QString now = s.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B");
+    const QString before = s.activeSlot == 0 ? QStringLiteral("B") : QStringLiteral("A");
+    if (rollback)
+        setMessage(QStringLiteral("commit rolled back: slot %1 plays the previous patch").arg(now), s.activeSlot);
+    else if (failover)
+        setMessage(QStringLiteral("failover: slot %1 failed, slot %2 plays the committed patch").arg(before, now),
+                   s.activeSlot);
+    else
+        setMessage(QStringLiteral("slot %1 plays now").arg(now), s.activeSlot);
 }
 
 void EditorController::setPosition(const std::string& id, QPointF p) {
@@ -1112,7 +1139,8 @@ void EditorController::commit() {
             setMessage(QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
                            .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
                            .arg(r.primeMs, 0, 'f', 1)
-                           .arg(r.commitMs, 0, 'f', 1));
+                           .arg(r.commitMs, 0, 'f', 1),
+                       r.activeSlot);
         });
 }
 
@@ -1135,7 +1163,8 @@ void EditorController::undoCommit() {
             adoptPositions(m_lastPending);
             m_nodes->updatePositions(m_positions);
             setMessage(QStringLiteral("the previous patch plays again (slot %1)")
-                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B")));
+                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B")),
+                       r.activeSlot);
         });
 }
 

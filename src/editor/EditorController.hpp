@@ -274,7 +274,9 @@ private:
         double primeMs = 0.0, commitMs = 0.0;
     };
     QString settingsGroup() const;
-    void setMessage(const QString& text);
+    // `namesSlot`: the slot the text says plays (0 A, 1 B), or -1; followActiveSlot keeps it true.
+    void setMessage(const QString& text, int namesSlot = -1);
+    void followActiveSlot();
     void setBusy(bool busy);
     QString freshId(const QString& type) const;
     // Records a structural edit already applied to the engine: undo loads `before`, redo the
@@ -331,6 +333,8 @@ private:
     QString m_filePath;
     QStringList m_recent;
     QString m_message;
+    int m_messageSlot = -1; // the slot m_message says plays, -1: it names none
+    std::uint64_t m_seenFailovers = 0, m_seenRollbacks = 0;
     QString m_audioDescription;
     QString m_oscDescription;
     bool m_audioIsNull = false;

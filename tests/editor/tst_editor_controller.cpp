@@ -486,6 +486,35 @@ private slots:
         server.stop();
     }
 
+    // "the previous patch plays again (slot A)" must not stay while slot B plays after a failover.
+    void theMessageFollowsAFailover() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QSignalSpy committed(&c, &EditorController::committed);
+        const QString sine = c.addModule(QStringLiteral("sine"), 0, 0);
+        QVERIFY(c.connectPorts(sine, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("left")));
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        QVERIFY(c.setParam(sine, QStringLiteral("freq"), 660.0));
+        c.undoCommit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 2, 5000);
+        const int active = rig.engine.stats().activeSlot;
+        const QString name = active == 0 ? QStringLiteral("A") : QStringLiteral("B");
+        QCOMPARE(c.message(), QStringLiteral("the previous patch plays again (slot %1)").arg(name));
+        // The mirror in step: a failover has somewhere to go.
+        QTRY_VERIFY_WITH_TIMEOUT(rig.engine.stats().slot[static_cast<std::size_t>(1 - active)].inStep, 5000);
+        const auto failovers = rig.engine.stats().failovers;
+        rig.engine.injectFault(active, engine::Fault::Exception);
+        QTRY_VERIFY_WITH_TIMEOUT(rig.engine.stats().failovers > failovers, 5000);
+        // On a busy machine the new active slot may fail back later: the message names whichever plays.
+        const auto playing = [&] { return rig.engine.stats().activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B"); };
+        QTRY_VERIFY2_WITH_TIMEOUT(c.message().startsWith(QStringLiteral("failover:")) &&
+                                      c.message().contains(QStringLiteral("slot %1 plays").arg(playing())),
+                                  qPrintable(c.message()), 5000);
+        QVERIFY(!c.message().contains(QStringLiteral("previous patch")));
+    }
+
     void autoCommitCommitsShortlyAfterAnEdit() {
         EditorRig rig(50);
         START_RIG(rig);
