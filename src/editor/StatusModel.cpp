@@ -342,8 +342,8 @@ void StatusModel::judgeHealth(const engine::EngineStats& s, std::array<QString, 
         problems.push_back({Warning, QStringLiteral("output clipping")});
     if (m_silent)
         problems.push_back({Warning, m_silenceCause.isEmpty()
-                                         ? QStringLiteral("no sound since the commit")
-                                         : QStringLiteral("no sound since the commit: ") + m_silenceCause});
+                                         ? QStringLiteral("silent since the commit")
+                                         : QStringLiteral("silent since the commit: ") + m_silenceCause});
 
     std::stable_sort(problems.begin(), problems.end(),
                      [](const Problem& a, const Problem& b) { return a.severity > b.severity; });
@@ -374,7 +374,7 @@ QString StatusModel::silenceCause(const engine::PatchGraph& patch) {
         const char* input;
         const char* consequence;
     };
-    static constexpr Needed kNeeded[] = {{"adsr", "gate", "the envelope never opens"},
+    static constexpr Needed kNeeded[] = {{"adsr", "gate", "it never opens"},
                                          {"kick", "trig", "it is never struck"},
                                          {"snare", "trig", "it is never struck"},
                                          {"hihat", "trig", "it is never struck"},
@@ -396,7 +396,7 @@ QString StatusModel::silenceCause(const engine::PatchGraph& patch) {
                 continue;
             const engine::PortIndex port = node->type->findInput(need.input);
             if (port >= 0 && !fed(*node, port))
-                return QStringLiteral("%1's %2 has nothing connected (%3)")
+                return QStringLiteral("nothing on %1's %2 (%3)")
                     .arg(id, QLatin1String(need.input), QLatin1String(need.consequence));
         }
         for (std::size_t p = 0; p < node->params.size(); ++p) {

@@ -178,11 +178,11 @@ public:
     int scopeFrameCount() const noexcept { return static_cast<int>(m_scope.size() / 2); }
 
     static QString slotName(int slot) { return slot == 0 ? QStringLiteral("A") : QStringLiteral("B"); }
-    // Why `patch` is likely silent, in a few words ("env1's gate has nothing connected: the
-    // envelope never opens"), or "" when its structure shows no reason. Follows the cables the
-    // audio takes back from `out`, nearest first.
+    // Why `patch` is likely silent, in a few words ("nothing on env1's gate (it never opens)"),
+    // or "" when its structure shows no reason. Follows the cables the audio takes back from
+    // `out`, nearest first.
     static QString silenceCause(const engine::PatchGraph& patch);
-    // True while the warning "no sound since the commit" stands.
+    // True while the warning "silent since the commit" stands.
     bool silentSinceCommit() const noexcept { return m_silent; }
 
 signals:

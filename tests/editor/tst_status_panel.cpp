@@ -206,7 +206,7 @@ void TestStatusPanel::aSilentCommitShowsWithoutMovingThePanel() {
     QVERIFY(rig.engine.addModule("saw1", "saw") && rig.engine.addModule("env1", "adsr"));
     QVERIFY(rig.engine.connect("saw1", "env1.in") && rig.engine.connect("env1", "out"));
     QVERIFY(rig.engine.commit().ok());
-    QTRY_VERIFY_WITH_TIMEOUT(text->property("text").toString().startsWith(QStringLiteral("no sound since the commit")),
+    QTRY_VERIFY_WITH_TIMEOUT(text->property("text").toString().startsWith(QStringLiteral("silent since the commit")),
                              5000);
     QVERIFY(text->property("text").toString() != idleText);
     QVERIFY(accessibleName(findItem(v.panel, QStringLiteral("healthIndicator"))).contains(QStringLiteral("Warning")) ||
