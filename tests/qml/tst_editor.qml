@@ -327,6 +327,34 @@ TestCase {
             grabImage(win.contentItem).save(EngineProbe.grabDir() + "/editor-agent-modules.png")
     }
 
+    // The line at the bottom follows what plays: after "the previous patch plays again (slot X)"
+    // a failover to the other slot replaces it; it never goes on naming the slot that stopped.
+    function test_theMessageFollowsAFailover() {
+        const sine = Editor.addModule("sine", 200, 200)
+        verify(Editor.connectPorts(sine, "out", "out", "left"))
+        Editor.commit()
+        tryCompare(Editor, "busy", false, 10000)
+        Editor.undoCommit()
+        tryCompare(Editor, "busy", false, 10000)
+        const line = findChild(win.contentItem, "messageLine")
+        verify(line)
+        const name = slot => slot === 0 ? "A" : "B"
+        // (A loaded machine may fail over by itself meanwhile: then the line says that instead.)
+        tryVerify(() => line.text === "the previous patch plays again (slot " + name(EngineProbe.activeSlot()) + ")"
+                  || line.text.startsWith("failover:"), 5000, line.text)
+        const active = EngineProbe.activeSlot()
+        tryVerify(() => EngineProbe.inStep(1 - active), 5000, "the mirror in step")
+        const failovers = EngineProbe.failovers()
+        EngineProbe.injectFault(active)
+        tryVerify(() => EngineProbe.failovers() > failovers, 5000, "a failover")
+        // On a busy machine the new active slot may fail back later: the line names whichever plays.
+        tryVerify(() => line.text.startsWith("failover:")
+                  && line.text.indexOf("slot " + name(EngineProbe.activeSlot()) + " plays") >= 0, 5000, line.text)
+        waitForRendering(win.contentItem)
+        if (EngineProbe.grabDir() !== "")
+            grabImage(win.contentItem.parent).save(EngineProbe.grabDir() + "/editor-failover-message.png")
+    }
+
     function test_audioSettingsAreSavedForTheNextStart() {
         const dialog = findChild(win.contentItem, "audioSettingsDialog") || win.audioSettingsDialogForTests
         verify(dialog, "the audio settings dialog")

@@ -57,6 +57,11 @@ public:
         const auto r = m_agent->call(address.toStdString(), m);
         return r && r->isReply();
     }
+    // Whether the slot's worker follows the active one in step (a failover has somewhere to go).
+    Q_INVOKABLE bool inStep(int slot) const { return m_engine.stats().slot[static_cast<std::size_t>(slot & 1)].inStep; }
+    Q_INVOKABLE double failovers() const { return static_cast<double>(m_engine.stats().failovers); }
+    // The slot's worker throws on its next block: the engine fails over to the other slot.
+    Q_INVOKABLE void injectFault(int slot) { m_engine.injectFault(slot & 1, engine::Fault::Exception); }
     // CHRONUS_GRAB_DIR: where a test may save pictures for a person to look at ("" = none).
     Q_INVOKABLE QString grabDir() const { return qEnvironmentVariable("CHRONUS_GRAB_DIR"); }
     void setAgentPort(int port) { m_agent = std::make_unique<test::OscTestClient>(port); }
