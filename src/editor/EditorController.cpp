@@ -478,8 +478,8 @@ QRectF EditorController::cardRect(const QString& id) const {
 
 // The nearest free place for a card of `size` to `wanted`: down or up the column first (cards
 // stack by signal flow), then the next column out in `direction` (-1 left, +1 right; 0: this
-// column only, downwards). Every card
-// of the pending patch and every ghost counts, but `skip` (the card being placed).
+// column only, downwards). Every card of the pending patch and every ghost counts, but `skip`
+// (the card being placed) and the cards still waiting for their place.
 QPointF EditorController::freeSpotNear(QPointF wanted, QSizeF size, int direction, const std::string& skip,
                                        const PatchGraph& pending) const {
     std::vector<QRectF> taken;
@@ -611,8 +611,8 @@ void EditorController::placeAgentModules(const PatchGraph& pending) {
     m_floatingPending.clear();
 }
 
-// New modules without a position (from OSC, or a file without layout) get one: to the right of
-// what is there, in a column.
+// Modules without a position in a new document (a file without layout) get one: to the right of
+// what is there, in a column. An agent's modules are placed by placeAgentModules.
 void EditorController::placeUnplaced(const PatchGraph& graph) {
     double right = 0.0, top = 1e300;
     for (const auto& [id, p] : m_positions) {
