@@ -258,9 +258,10 @@ int runEditor(int argc, char* argv[]) {
 
     if (parser.isSet("screenshot")) {
         const QString file = parser.value("screenshot");
-        // After the commit (if asked) and a few frames of live status.
+        // After the commit (if asked) and a few frames of live status: past the second after
+        // which the panel judges a commit that stays silent.
         auto shoot = [&app, window, file] {
-            QTimer::singleShot(700, &app, [&app, window, file] {
+            QTimer::singleShot(1500, &app, [&app, window, file] {
                 const QImage image = window ? window->grabWindow() : QImage();
                 if (image.isNull() || !image.save(file)) {
                     app::stdErr() << "chronus: could not write the screenshot " << file << "\n";

@@ -34,6 +34,15 @@ namespace {
 
 constexpr int kMaxRecentFiles = 8;
 constexpr double kGridStep = 20.0;
+// A card's measures as NodeItem.qml draws them (Theme.qml), for placing cards the view has not
+// reported yet.
+constexpr double kCardWidth = 196.0;
+constexpr double kCardHeader = 38.0;
+constexpr double kPortRow = 20.0;
+constexpr double kParamRow = 24.0;
+constexpr double kTextRow = 26.0;
+constexpr double kCardGap = 20.0;   // kept clear around every card
+constexpr double kColumnGap = 80.0; // between a card and the one it is cabled to: room for the cable
 
 QString fromStd(const std::string& s) { return QString::fromStdString(s); }
 std::string toStd(const QString& s) { return s.toStdString(); }
@@ -47,6 +56,54 @@ QString describeIds(const std::vector<std::string>& ids, const QString& verb) {
     if (ids.size() == 1)
         return verb + QLatin1Char(' ') + fromStd(ids.front());
     return QStringLiteral("%1 %2 modules").arg(verb).arg(ids.size());
+}
+
+QString cableText(const PatchGraph& g, const engine::Cable& c) {
+    const PatchNode* from = g.find(c.from);
+    const PatchNode* to = g.find(c.to);
+    return QStringLiteral("%1.%2 → %3.%4")
+        .arg(fromStd(c.from), QString::fromUtf8(from->type->outputs[static_cast<std::size_t>(c.fromPort)].id),
+             fromStd(c.to), QString::fromUtf8(to->type->inputs[static_cast<std::size_t>(c.toPort)].id));
+}
+
+// What changed from `before` to `after`, for the status line: "created osc2 (saw)", "connected
+// osc2.out → vca1.in", "set osc2.freq 220"; a summary when it is a lot.
+QStringList describeEdit(const PatchGraph& before, const PatchGraph& after) {
+    QStringList created, deleted, connected, disconnected, set;
+    for (const PatchNode& n : after.nodes()) {
+        const PatchNode* old = before.find(n.id);
+        if (!old || old->type != n.type) {
+            created << QStringLiteral("%1 (%2)").arg(fromStd(n.id), QString::fromUtf8(n.type->id));
+            continue;
+        }
+        for (std::size_t p = 0; p < n.params.size(); ++p)
+            if (n.params[p] != old->params[p])
+                set << QStringLiteral("%1.%2 %3").arg(fromStd(n.id), QString::fromUtf8(n.type->params[p].id),
+                                                      QString::number(n.params[p], 'g', 6));
+    }
+    for (const PatchNode& n : before.nodes())
+        if (!after.find(n.id))
+            deleted << fromStd(n.id);
+    for (const engine::Cable& c : after.cables())
+        if (std::find(before.cables().begin(), before.cables().end(), c) == before.cables().end())
+            connected << cableText(after, c);
+    for (const engine::Cable& c : before.cables())
+        if (std::find(after.cables().begin(), after.cables().end(), c) == after.cables().end())
+            disconnected << cableText(before, c);
+    QStringList out;
+    auto add = [&out](const QStringList& items, const char* verb, const char* one, const char* many) {
+        if (items.isEmpty())
+            return;
+        out << (items.size() <= 3 ? QLatin1String(verb) + QLatin1Char(' ') + items.join(QStringLiteral(", "))
+                                  : QStringLiteral("%1 %2 %3").arg(QLatin1String(verb)).arg(items.size()).arg(
+                                        QLatin1String(items.size() == 1 ? one : many)));
+    };
+    add(created, "created", "module", "modules");
+    add(deleted, "deleted", "module", "modules");
+    add(disconnected, "disconnected", "cable", "cables");
+    add(connected, "connected", "cable", "cables");
+    add(set, "set", "parameter", "parameters");
+    return out;
 }
 
 } // namespace
@@ -181,6 +238,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     connect(&m_externalTimer, &QTimer::timeout, this, [this] {
         if (m_externalChange.exchange(false, std::memory_order_acq_rel))
             syncFromEngine();
+        followActiveSlot();
     });
     m_externalTimer.start();
     m_operationTimer.setInterval(5);
@@ -205,11 +263,12 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
 
     m_autosaveOffered = !m_options.autosavePath.isEmpty() && QFileInfo::exists(m_options.autosavePath);
     m_lastPending = m_engine.pending();
-    for (const PatchNode& n : m_lastPending.nodes())
-        if (n.position)
-            m_positions[n.id] = QPointF((*n.position)[0], (*n.position)[1]);
+    adoptPositions(m_lastPending);
     placeUnplaced(m_lastPending);
     updateModels();
+    const engine::EngineStats stats = m_engine.stats();
+    m_seenFailovers = stats.failovers;
+    m_seenRollbacks = stats.rollbacks;
 }
 
 EditorController::~EditorController() {
@@ -267,7 +326,8 @@ bool EditorController::recording() const { return m_recorder && m_recorder->stat
 QString EditorController::recordingPath() const { return m_recorder ? m_recorder->status().path : QString(); }
 double EditorController::recordingSeconds() const { return m_recorder ? m_recorder->status().seconds : 0.0; }
 
-void EditorController::setMessage(const QString& text) {
+void EditorController::setMessage(const QString& text, int namesSlot) {
+    m_messageSlot = namesSlot;
     if (text == m_message)
         return;
     m_message = text;
@@ -289,6 +349,18 @@ void EditorController::updateModels() {
     const PatchGraph pending = m_engine.pending();
     const PatchGraph committed = m_engine.committed();
     m_lastPending = pending;
+    m_lastCommitted = committed;
+    // Layout of modules that are in neither patch is history: the undo stack's patches carry their
+    // own, and a new module that takes a gone one's id must be placed afresh.
+    for (auto it = m_positions.begin(); it != m_positions.end();) {
+        if (!pending.find(it->first) && !committed.find(it->first)) {
+            m_cardSizes.erase(it->first);
+            m_floating.erase(it->first);
+            it = m_positions.erase(it);
+        } else {
+            ++it;
+        }
+    }
     m_nodes->update(pending, committed, m_positions);
     m_cables->update(pending, committed);
     int changes = 0;
@@ -308,22 +380,239 @@ void EditorController::patchChangedExternally() { m_externalChange.store(true, s
 
 void EditorController::syncFromEngine() {
     const PatchGraph before = m_lastPending;
-    const PatchGraph now = m_engine.pending();
+    const PatchGraph committedBefore = m_lastCommitted;
+    PatchGraph now = m_engine.pending();
     const bool pendingMoved = !(now == before);
-    placeUnplaced(now);
     if (pendingMoved) {
+        adoptPositions(now); // a patch the agent loaded comes with its layout
+        placeAgentModules(now);
+        now = m_engine.pending();
         // Somebody else (an agent over OSC) edited: their edit is one undo step here too.
         auto* command = new SnapshotCommand(*this, QStringLiteral("Agent edit (OSC)"), before, now);
         m_undo.push(command);
     }
     updateModels();
+    QStringList done = describeEdit(before, now);
+    if (!m_busy && !(m_lastCommitted == committedBefore))
+        done << QStringLiteral("committed (slot %1 plays)").arg(m_engine.stats().activeSlot == 0 ? QStringLiteral("A")
+                                                                                               : QStringLiteral("B"));
+    if (!done.isEmpty())
+        setMessage(QStringLiteral("agent: ") + done.join(QStringLiteral("; ")),
+                   !(m_lastCommitted == committedBefore) ? m_engine.stats().activeSlot : -1);
     if (pendingMoved)
         writeAutosave();
     emit pendingChanged();
 }
 
-// New modules without a position (from OSC, or a file without layout) get one: to the right of
-// what is there, in a column.
+// The engine switched slots on its own (a failover, a rollback): a message that names the slot
+// playing must not go on naming the other one.
+void EditorController::followActiveSlot() {
+    const engine::EngineStats s = m_engine.stats();
+    const bool failover = s.failovers > m_seenFailovers;
+    const bool rollback = s.rollbacks > m_seenRollbacks;
+    m_seenFailovers = s.failovers;
+    m_seenRollbacks = s.rollbacks;
+    if (m_busy || s.activeSlot == m_messageSlot || m_messageSlot < 0)
+        return;
+    const QString now = s.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B");
+    const QString before = s.activeSlot == 0 ? QStringLiteral("B") : QStringLiteral("A");
+    if (rollback)
+        setMessage(QStringLiteral("commit rolled back: slot %1 plays the previous patch").arg(now), s.activeSlot);
+    else if (failover)
+        setMessage(QStringLiteral("failover: slot %1 failed, slot %2 plays the committed patch").arg(before, now),
+                   s.activeSlot);
+    else
+        setMessage(QStringLiteral("slot %1 plays now").arg(now), s.activeSlot);
+}
+
+void EditorController::setPosition(const std::string& id, QPointF p) {
+    m_positions[id] = p;
+    // Ghosts (committed, gone from the pending patch) and ids not added yet are refused: fine.
+    (void)m_engine.setPendingPosition(id, p.x(), p.y());
+    (void)m_lastPending.setPosition(id, p.x(), p.y());
+}
+
+void EditorController::adoptPositions(const PatchGraph& graph) {
+    for (const PatchNode& n : graph.nodes()) {
+        if (!n.position)
+            continue;
+        const QPointF p((*n.position)[0], (*n.position)[1]);
+        if (auto it = m_positions.find(n.id); it == m_positions.end() || it->second != p) {
+            m_positions[n.id] = p;
+            m_floating.erase(n.id); // placed by whoever sent it
+        }
+    }
+}
+
+void EditorController::setCardSize(const QString& id, double width, double height) {
+    if (width > 0.0 && height > 0.0)
+        m_cardSizes[toStd(id)] = QSizeF(width, height);
+}
+
+// What a card of this type measures in the view (NodeItem.qml: header, a row per port pair, a
+// row per visible parameter, a row per text form), for cards the view has not reported yet.
+QSizeF EditorController::cardSize(const PatchNode& node) const {
+    if (auto it = m_cardSizes.find(node.id); it != m_cardSizes.end())
+        return it->second;
+    const engine::ModuleType& t = *node.type;
+    const std::size_t ports = std::max(t.inputs.size(), t.outputs.size());
+    std::size_t params = 0;
+    for (const engine::ParamSpec& p : t.params)
+        params += (p.flags & engine::ParamHidden) ? 0 : 1;
+    const std::size_t texts = t.text ? t.text->texts.size() : 0;
+    const double height = kCardHeader + kPortRow * static_cast<double>(ports) + (ports > 0 ? 6.0 : 0.0) +
+                          kParamRow * static_cast<double>(params) + kTextRow * static_cast<double>(texts) + 8.0;
+    return {kCardWidth, height};
+}
+
+QRectF EditorController::cardRect(const QString& id) const {
+    const std::string key = toStd(id);
+    const auto p = m_positions.find(key);
+    const PatchNode* node = m_lastPending.find(key);
+    if (!node)
+        node = m_lastCommitted.find(key);
+    if (p == m_positions.end() || !node)
+        return {};
+    return {p->second, cardSize(*node)};
+}
+
+// The nearest free place for a card of `size` to `wanted`: down or up the column first (cards
+// stack by signal flow), then the next column out in `direction` (-1 left, +1 right; 0: this
+// column only, downwards). Every card of the pending patch and every ghost counts, but `skip`
+// (the card being placed) and the cards still waiting for their place.
+QPointF EditorController::freeSpotNear(QPointF wanted, QSizeF size, int direction, const std::string& skip,
+                                       const PatchGraph& pending) const {
+    std::vector<QRectF> taken;
+    auto take = [&](const PatchNode& n) {
+        if (n.id == skip)
+            return;
+        if (auto p = m_positions.find(n.id); p != m_positions.end() && !m_floatingPending.count(n.id))
+            taken.push_back(QRectF(p->second, cardSize(n)).adjusted(-kCardGap, -kCardGap, kCardGap, kCardGap));
+    };
+    for (const PatchNode& n : pending.nodes())
+        take(n);
+    for (const PatchNode& n : m_lastCommitted.nodes())
+        if (!pending.find(n.id))
+            take(n);
+    auto snap = [](double v) { return std::round(v / kGridStep) * kGridStep; };
+    auto freeAt = [&](QPointF p) {
+        const QRectF r(p, size);
+        return std::none_of(taken.begin(), taken.end(), [&](const QRectF& t) { return t.intersects(r); });
+    };
+    for (int column = 0; column < (direction == 0 ? 1 : 12); ++column) {
+        const double x = snap(wanted.x() + direction * column * (kCardWidth + kColumnGap));
+        for (int step = 0; step <= 60; ++step) {
+            for (int sign : {1, -1}) {
+                if (direction == 0 && sign < 0)
+                    break; // one column, downwards only
+                const QPointF p(x, snap(wanted.y() + sign * step * kGridStep));
+                if (freeAt(p))
+                    return p;
+                if (step == 0)
+                    break;
+            }
+        }
+    }
+    // A very crowded canvas: right of everything.
+    double right = wanted.x();
+    for (const QRectF& t : taken)
+        right = std::max(right, t.right());
+    return {snap(right + kColumnGap), snap(wanted.y())};
+}
+
+void EditorController::placeAgentModules(const PatchGraph& pending) {
+    // The ends of every cable, both ways, by id.
+    std::map<std::string, std::vector<std::pair<std::string, int>>> peers; // id -> (peer, -1 feeds it / +1 fed by it)
+    for (const engine::Cable& c : pending.cables()) {
+        peers[c.from].push_back({c.to, -1}); // `from` sits left of what it feeds
+        peers[c.to].push_back({c.from, +1});
+    }
+    std::vector<std::string> todo;
+    for (const PatchNode& n : pending.nodes())
+        if (!m_positions.count(n.id) || (m_floating.count(n.id) && peers.count(n.id)))
+            todo.push_back(n.id);
+    m_floatingPending.clear();
+    for (const std::string& id : todo)
+        m_floatingPending.insert(id); // not an obstacle until placed again
+    // Modules next to a placed peer first, repeatedly (a chain an agent built in one go grows from
+    // what was there); what is left has no placed peer.
+    bool progress = true;
+    while (progress && !todo.empty()) {
+        progress = false;
+        for (auto it = todo.begin(); it != todo.end();) {
+            const PatchNode& node = *pending.find(*it);
+            const PatchNode* anchor = nullptr;
+            int side = 0;
+            for (const auto& [peer, dir] : peers[*it]) {
+                if (!m_positions.count(peer) || m_floatingPending.count(peer))
+                    continue;
+                anchor = pending.find(peer);
+                side = dir;
+                break;
+            }
+            if (!anchor) {
+                ++it;
+                continue;
+            }
+            const QPointF at = m_positions.at(anchor->id);
+            const QSizeF size = cardSize(node);
+            const QPointF wanted = side < 0 ? QPointF(at.x() - size.width() - kColumnGap, at.y())
+                                            : QPointF(at.x() + cardSize(*anchor).width() + kColumnGap, at.y());
+            setPosition(node.id, freeSpotNear(wanted, size, side, node.id, pending));
+            m_floatingPending.erase(node.id);
+            m_floating.erase(node.id);
+            it = todo.erase(it);
+            progress = true;
+        }
+    }
+    for (const std::string& id : todo) {
+        const PatchNode& node = *pending.find(id);
+        if (m_positions.count(id)) { // floating, still without a placed peer: stays
+            m_floatingPending.erase(id);
+            continue;
+        }
+        // Right of the patch, level with its top.
+        double right = 0.0, top = 1e300;
+        bool any = false;
+        for (const auto& [other, p] : m_positions) {
+            if (m_floatingPending.count(other))
+                continue;
+            const PatchNode* n = pending.find(other);
+            if (!n)
+                n = m_lastCommitted.find(other);
+            if (!n)
+                continue;
+            right = std::max(right, p.x() + cardSize(*n).width());
+            top = std::min(top, p.y());
+            any = true;
+        }
+        const QPointF wanted = any ? QPointF(right + kColumnGap, top) : QPointF(80.0, 80.0);
+        const QSizeF size = cardSize(node);
+        QPointF spot = freeSpotNear(wanted, size, +1, id, pending);
+        // Out of the person's sight: the first free place in view instead, from the top, columns
+        // from the middle outwards; if the view has none, right of the patch it stays.
+        if (!m_viewRect.isEmpty() && !m_viewRect.contains(QRectF(spot, size))) {
+            const double columns = std::floor((m_viewRect.width() - kCardGap) / (kCardWidth + kCardGap));
+            for (int k = 0; k < static_cast<int>(columns) * 2; ++k) {
+                const int column = (k % 2 ? -1 : 1) * ((k + 1) / 2);
+                const QPointF top(m_viewRect.center().x() - size.width() / 2 + column * (kCardWidth + kCardGap),
+                                  m_viewRect.top() + kCardGap);
+                const QPointF p = freeSpotNear(top, size, 0, id, pending);
+                if (m_viewRect.contains(QRectF(p, size)) && p.y() >= top.y() - kGridStep) {
+                    spot = p;
+                    break;
+                }
+            }
+        }
+        setPosition(id, spot);
+        m_floatingPending.erase(id);
+        m_floating.insert(id);
+    }
+    m_floatingPending.clear();
+}
+
+// Modules without a position in a new document (a file without layout) get one: to the right of
+// what is there, in a column. An agent's modules are placed by placeAgentModules.
 void EditorController::placeUnplaced(const PatchGraph& graph) {
     double right = 0.0, top = 1e300;
     for (const auto& [id, p] : m_positions) {
@@ -344,7 +633,7 @@ void EditorController::placeUnplaced(const PatchGraph& graph) {
         if (!any)
             right = m_positions.empty() ? 80.0 : right + 260.0;
         any = true;
-        m_positions[n.id] = QPointF(right, y);
+        setPosition(n.id, QPointF(right, y));
         y += 200.0;
     }
 }
@@ -381,6 +670,7 @@ void EditorController::pushSnapshot(const QString& text, const PatchGraph& befor
 void EditorController::applySnapshot(const PatchGraph& graph) {
     if (auto s = m_engine.loadPending(graph); !s)
         setMessage(fromStd(s.message()));
+    adoptPositions(graph);
     afterStructuralEdit();
 }
 
@@ -403,7 +693,7 @@ QString EditorController::addModule(const QString& type, double x, double y) {
         setMessage(fromStd(s.message()));
         return {};
     }
-    m_positions[toStd(id)] = QPointF(std::round(x / kGridStep) * kGridStep, std::round(y / kGridStep) * kGridStep);
+    setPosition(toStd(id), QPointF(std::round(x / kGridStep) * kGridStep, std::round(y / kGridStep) * kGridStep));
     pushSnapshot(QStringLiteral("Add %1").arg(id), before, {toStd(id)});
     setMessage(QStringLiteral("added %1 (%2)").arg(id, QString::fromUtf8(t->name)));
     return id;
@@ -498,7 +788,7 @@ bool EditorController::insertPatch(const QByteArray& json, double x, double y, c
                 (void)m_engine.setPending(id, n.type->params[p].id, n.params[p]);
         const double nx = n.position ? (*n.position)[0] - left : 0.0;
         const double ny = n.position ? (*n.position)[1] - top : 0.0;
-        m_positions[id] = QPointF(x + nx, y + ny);
+        setPosition(id, QPointF(x + nx, y + ny));
     }
     for (const engine::Cable& c : fragment.cables()) {
         if (!renamed.count(c.from) || !renamed.count(c.to))
@@ -699,7 +989,7 @@ bool EditorController::setText(const QString& id, const QString& textId, const Q
 
 void EditorController::applyPositions(const std::map<std::string, QPointF>& positions) {
     for (const auto& [id, p] : positions)
-        m_positions[id] = p;
+        setPosition(id, p);
     m_nodes->updatePositions(m_positions);
     scheduleAutosave();
 }
@@ -715,6 +1005,8 @@ void EditorController::moveNodesTo(const std::map<std::string, QPointF>& target)
     }
     if (after.empty())
         return;
+    for (const auto& [id, p] : after)
+        m_floating.erase(id); // somebody put it there: it stays
     m_undo.push(new MoveCommand(*this, before, after, m_gesture));
     applyPositions(after);
 }
@@ -847,7 +1139,8 @@ void EditorController::commit() {
             setMessage(QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
                            .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
                            .arg(r.primeMs, 0, 'f', 1)
-                           .arg(r.commitMs, 0, 'f', 1));
+                           .arg(r.commitMs, 0, 'f', 1),
+                       r.activeSlot);
         });
 }
 
@@ -866,8 +1159,12 @@ void EditorController::undoCommit() {
             return r;
         },
         [this](const OperationResult& r) {
+            // The patch that plays again comes back where its cards were when it was committed.
+            adoptPositions(m_lastPending);
+            m_nodes->updatePositions(m_positions);
             setMessage(QStringLiteral("the previous patch plays again (slot %1)")
-                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B")));
+                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B")),
+                       r.activeSlot);
         });
 }
 
@@ -883,10 +1180,17 @@ void EditorController::abort() {
             return r;
         },
         [this](const OperationResult&) {
+            // The edits go, the layout stays: cards keep where they were put since the commit.
+            for (const PatchNode& n : m_lastPending.nodes())
+                if (auto p = m_positions.find(n.id); p != m_positions.end())
+                    setPosition(n.id, p->second);
             setMessage(QStringLiteral("pending edits dropped: the standby follows the committed patch again"));
         });
     // The abort is undoable: the edits it dropped come back with Ctrl+Z.
-    m_undo.push(new SnapshotCommand(*this, QStringLiteral("Abort pending edits"), before, m_engine.committed()));
+    PatchGraph after = m_engine.committed();
+    for (const auto& [id, p] : m_positions)
+        (void)after.setPosition(id, p.x(), p.y());
+    m_undo.push(new SnapshotCommand(*this, QStringLiteral("Abort pending edits"), before, std::move(after)));
 }
 
 void EditorController::prime() {
@@ -946,12 +1250,12 @@ bool EditorController::replaceDocument(const PatchGraph& graph, const QString& u
         return false;
     }
     m_positions.clear();
-    for (const PatchNode& n : graph.nodes())
-        if (n.position)
-            m_positions[n.id] = QPointF((*n.position)[0], (*n.position)[1]);
+    m_floating.clear();
+    adoptPositions(graph);
     placeUnplaced(graph);
     m_nodes->setSelection({});
     pushSnapshot(undoText, before);
+    emit documentReplaced();
     return true;
 }
 

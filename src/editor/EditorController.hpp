@@ -19,6 +19,7 @@
 #include <QObject>
 #include <QPointF>
 #include <QRectF>
+#include <QSizeF>
 #include <QString>
 #include <QStringList>
 #include <QTimer>
@@ -171,9 +172,17 @@ public:
     // one undo step.
     Q_INVOKABLE void beginGesture();
 
-    // --- Layout (editor-only; saved in the file, undoable, never sent to the engine) ---
+    // --- Layout (saved in the file, undoable; the engine keeps it with the pending patch, so it
+    // travels into commits and their undo, but no slot hears of it) ---
     Q_INVOKABLE void moveNode(const QString& id, double x, double y);
     Q_INVOKABLE void moveSelectionBy(double dx, double dy);
+    // The size the view gives a module's card (canvas units). Placing an agent's module keeps clear
+    // of every card by these; a card not reported yet counts at its estimate (cardSize).
+    Q_INVOKABLE void setCardSize(const QString& id, double width, double height);
+    // Where a card of `id` lies on the canvas (its position and size), or an empty rect.
+    Q_INVOKABLE QRectF cardRect(const QString& id) const;
+    // The part of the canvas the view shows: an agent's module without a cable goes there.
+    Q_INVOKABLE void setViewRect(const QRectF& rect) { m_viewRect = rect; }
 
     // --- Selection ---
     Q_INVOKABLE void select(const QString& id, bool additive);
@@ -251,6 +260,8 @@ signals:
     // After a commit (or an undo of a commit) took: the slot now active (0 = A, 1 = B).
     void committed(int activeSlot);
     void commitFailed(const QString& reason);
+    // A new document took the canvas (new, open, demo, restore): the view fits it.
+    void documentReplaced();
     void clipboardChanged();
 
 private:
@@ -266,7 +277,9 @@ private:
         double primeMs = 0.0, commitMs = 0.0;
     };
     QString settingsGroup() const;
-    void setMessage(const QString& text);
+    // `namesSlot`: the slot the text says plays (0 A, 1 B), or -1; followActiveSlot keeps it true.
+    void setMessage(const QString& text, int namesSlot = -1);
+    void followActiveSlot();
     void setBusy(bool busy);
     QString freshId(const QString& type) const;
     // Records a structural edit already applied to the engine: undo loads `before`, redo the
@@ -283,6 +296,17 @@ private:
     bool insertPatch(const QByteArray& json, double x, double y, const QString& verb);
     QRectF selectionRect() const;
     void placeUnplaced(const engine::PatchGraph& graph);
+    // The editor's position of `id`, in the engine's pending patch too when the module is there.
+    void setPosition(const std::string& id, QPointF p);
+    // Positions the graph carries become the editor's (an undo of a commit, a file an agent loaded).
+    void adoptPositions(const engine::PatchGraph& graph);
+    QSizeF cardSize(const engine::PatchNode& node) const;
+    // The agent's new modules (no position yet) go next to a module they are cabled to, else into
+    // free space right of the patch; one placed unconnected moves next to its first cable's other
+    // end, unless somebody moved it meanwhile. Never onto a card or a ghost.
+    void placeAgentModules(const engine::PatchGraph& pending);
+    QPointF freeSpotNear(QPointF wanted, QSizeF size, int direction, const std::string& skip,
+                         const engine::PatchGraph& pending) const;
     bool replaceDocument(const engine::PatchGraph& graph, const QString& undoText);
     void updateModels();
     void setDocumentPath(const QString& path);
@@ -302,11 +326,18 @@ private:
     app::Recorder* m_recorder = nullptr;
     QUndoStack m_undo;
     std::map<std::string, QPointF> m_positions; // editor layout by module id
+    std::map<std::string, QSizeF> m_cardSizes;  // as the view reported them
+    std::set<std::string> m_floating;           // an agent's modules placed before they had a cable
+    std::set<std::string> m_floatingPending;    // while placing: modules waiting for their place
+    engine::PatchGraph m_lastCommitted;         // what the models show as playing
+    QRectF m_viewRect;                          // what the view shows (canvas units); empty: no view
     engine::PatchGraph m_lastPending;           // what the models show (to see external changes)
     QByteArray m_clipboard;                     // copied modules and their inner cables, as a patch file
     QString m_filePath;
     QStringList m_recent;
     QString m_message;
+    int m_messageSlot = -1; // the slot m_message says plays, -1: it names none
+    std::uint64_t m_seenFailovers = 0, m_seenRollbacks = 0;
     QString m_audioDescription;
     QString m_oscDescription;
     bool m_audioIsNull = false;

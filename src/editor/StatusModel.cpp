@@ -2,9 +2,13 @@
 
 #include "audio/AudioDriver.hpp"
 #include "audio/MeterTap.hpp"
+#include "engine/ModuleRegistry.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <set>
+#include <string>
+#include <string_view>
 
 namespace chronus::editor {
 
@@ -172,6 +176,22 @@ void StatusModel::poll() {
         m_history.pop_front();
 
     pollLevels(now);
+    // Silence since the last change of what plays: a commit (or its undo) or a rollback.
+    const std::uint64_t playChanges = s.commits + s.rollbacks;
+    if (first || playChanges != m_playChanges) {
+        m_playChanges = playChanges;
+        m_playChangedAt = now;
+        m_soundSinceChange = false;
+        m_causeRead = false;
+    }
+    if (std::max(m_levelDb[0], m_levelDb[1]) > kSilenceDb)
+        m_soundSinceChange = true;
+    m_silent = m_meter && s.commits > 0 && !m_soundSinceChange && !m_audioStalled &&
+               now - m_playChangedAt >= kSilenceSeconds;
+    if (m_silent && !m_causeRead) {
+        m_silenceCause = silenceCause(m_engine.committed());
+        m_causeRead = true;
+    }
     std::array<QString, 2> slotHealth;
     const QStringList problems = m_problems;
     judgeHealth(s, slotHealth);
@@ -320,6 +340,10 @@ void StatusModel::judgeHealth(const engine::EngineStats& s, std::array<QString, 
                                          QStringLiteral(" dropped: queue full")});
     if (m_clipping)
         problems.push_back({Warning, QStringLiteral("output clipping")});
+    if (m_silent)
+        problems.push_back({Warning, m_silenceCause.isEmpty()
+                                         ? QStringLiteral("silent since the commit")
+                                         : QStringLiteral("silent since the commit: ") + m_silenceCause});
 
     std::stable_sort(problems.begin(), problems.end(),
                      [](const Problem& a, const Problem& b) { return a.severity > b.severity; });
@@ -335,6 +359,56 @@ void StatusModel::judgeHealth(const engine::EngineStats& s, std::array<QString, 
     m_healthText = problems.front().text;
     if (problems.size() > 1)
         m_healthText += QStringLiteral(" (+%1 more)").arg(problems.size() - 1);
+}
+
+QString StatusModel::silenceCause(const engine::PatchGraph& patch) {
+    const std::string out(engine::ModuleRegistry::kOutputId);
+    const std::vector<engine::Cable> audio = patch.effectiveCables();
+    const auto intoOut = [&](const engine::Cable& c) { return c.to == out; };
+    if (std::none_of(audio.begin(), audio.end(), intoOut))
+        return QStringLiteral("nothing is connected to %1").arg(QString::fromStdString(out));
+
+    // An input a module cannot sound without, and what happens when it is left open.
+    struct Needed {
+        const char* type;
+        const char* input;
+        const char* consequence;
+    };
+    static constexpr Needed kNeeded[] = {{"adsr", "gate", "it never opens"},
+                                         {"kick", "trig", "it is never struck"},
+                                         {"snare", "trig", "it is never struck"},
+                                         {"hihat", "trig", "it is never struck"},
+                                         {"sequencer", "clock", "it never steps"}};
+    const auto fed = [&](const engine::PatchNode& n, engine::PortIndex port) {
+        return std::any_of(audio.begin(), audio.end(),
+                           [&](const engine::Cable& c) { return c.to == n.id && c.toPort == port; });
+    };
+    // Back from `out`, breadth first: the nearest problem is the likeliest to be the one.
+    std::vector<std::string> queue{out};
+    std::set<std::string> seen{out};
+    for (std::size_t head = 0; head < queue.size(); ++head) {
+        const engine::PatchNode* node = patch.find(queue[head]);
+        if (!node)
+            continue;
+        const QString id = QString::fromStdString(node->id);
+        for (const Needed& need : kNeeded) {
+            if (std::string_view(node->type->id) != need.type)
+                continue;
+            const engine::PortIndex port = node->type->findInput(need.input);
+            if (port >= 0 && !fed(*node, port))
+                return QStringLiteral("nothing on %1's %2 (%3)")
+                    .arg(id, QLatin1String(need.input), QLatin1String(need.consequence));
+        }
+        for (std::size_t p = 0; p < node->params.size(); ++p) {
+            const std::string_view param = node->type->params[p].id;
+            if ((param == "level" || param == "gain") && node->params[p] == 0.0)
+                return QStringLiteral("%1's %2 is 0").arg(id, QLatin1String(param.data(), static_cast<qsizetype>(param.size())));
+        }
+        for (const engine::Cable& c : audio)
+            if (c.to == node->id && seen.insert(c.from).second)
+                queue.push_back(c.from);
+    }
+    return {};
 }
 
 } // namespace chronus::editor

@@ -7,10 +7,13 @@
 //   error   - a slot failed, the output was muted (nothing healthy to play), none-reads in the
 //             engine's last stats window, or a slot's worker cannot keep up (DSP load >= 100%);
 //   warning - xruns, a failover, a rollback or dropped commands in the last few seconds, the output
-//             clipping, a slot's DSP load above 75%, or no audio callback for half a second;
+//             clipping, a slot's DSP load above 75%, no audio callback for half a second, or no
+//             sound at all for a second since the last commit (with the likely cause, read from
+//             the committed patch: an envelope with nothing on its gate, nothing into `out`, ...);
 //   ok      - none of these.
 // healthText says the most serious problem in one line ("3 none-reads in the last second").
 
+#include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
 
 #include <QAbstractListModel>
@@ -121,6 +124,9 @@ public:
     static constexpr int kScopeFrames = 1024; // what the scope draws
     static constexpr double kRecentSeconds = 5.0; // how long a failover, rollback or xrun keeps a warning
     static constexpr double kClipHoldSeconds = 2.0;
+    // Below this peak the output counts as silent; this long silent after a commit is a warning.
+    static constexpr double kSilenceDb = -80.0;
+    static constexpr double kSilenceSeconds = 1.0;
 
     // `driver` and `meter` may be null (no xruns from the device, no levels, no scope); all three
     // must outlive the model.
@@ -172,6 +178,12 @@ public:
     int scopeFrameCount() const noexcept { return static_cast<int>(m_scope.size() / 2); }
 
     static QString slotName(int slot) { return slot == 0 ? QStringLiteral("A") : QStringLiteral("B"); }
+    // Why `patch` is likely silent, in a few words ("nothing on env1's gate (it never opens)"),
+    // or "" when its structure shows no reason. Follows the cables the audio takes back from
+    // `out`, nearest first.
+    static QString silenceCause(const engine::PatchGraph& patch);
+    // True while the warning "silent since the commit" stands.
+    bool silentSinceCommit() const noexcept { return m_silent; }
 
 signals:
     void activeSlotChanged();
@@ -227,6 +239,15 @@ private:
     double m_lastAudio = 0.0; // when the engine's output counter last moved
     bool m_audioStalled = false;
     bool m_clipping = false;
+    // Silence after a commit: commits and rollbacks seen (either changes what plays), when the
+    // last of them was seen, whether any sound came since, and the cause read once per commit
+    // (reading the committed patch takes the engine's lock: not on every poll).
+    std::uint64_t m_playChanges = 0;
+    double m_playChangedAt = 0.0;
+    bool m_soundSinceChange = false;
+    bool m_silent = false;
+    bool m_causeRead = false;
+    QString m_silenceCause;
 
     QString m_health = QStringLiteral("ok");
     QString m_healthText;

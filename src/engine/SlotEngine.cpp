@@ -33,6 +33,19 @@ constexpr std::uint32_t kUnalignedTimeline = 0x80000000u;
 // makes up for it down to this correlation (at most +10 dB of make-up gain, on a near-cancelled sum).
 constexpr double kMinFadeRho = -0.9;
 
+// Two patches that sound the same: equal but for where the editor draws their modules.
+bool sameSound(const PatchGraph& a, const PatchGraph& b) {
+    if (a.cables() != b.cables() || a.nodes().size() != b.nodes().size())
+        return false;
+    for (std::size_t i = 0; i < a.nodes().size(); ++i) {
+        const PatchNode& x = a.nodes()[i];
+        const PatchNode& y = b.nodes()[i];
+        if (x.id != y.id || x.type != y.type || x.params != y.params)
+            return false;
+    }
+    return true;
+}
+
 enum Lease : std::uint8_t {
     Dirty = 0,      // the standby holds edits (or an old patch): not a failover target
     Clean = 1,      // the standby holds the committed patch: the callback may take it over
@@ -869,6 +882,11 @@ Status SlotEngine::loadPending(const PatchGraph& graph) {
     return {};
 }
 
+Status SlotEngine::setPendingPosition(std::string_view id, double x, double y) {
+    std::lock_guard lock(m_mutex);
+    return m_pending.setPosition(id, x, y);
+}
+
 // m_mutex held. `slot` (the standby) becomes a mirror of the committed patch: it rebuilds the patch
 // the committed timeline started from, replays the live changes since at their stamps, and catches
 // up with the output, so it plays what the active plays, sample for sample.
@@ -1282,7 +1300,8 @@ void SlotEngine::supervise() noexcept {
                 const bool clean = standby.lease.load(std::memory_order_acquire) == Clean;
                 // A sick standby that held the committed patch is rebuilt; one holding pending edits
                 // is left to its next prime (rebuilding would lose the edits).
-                if (standby.needsRebuild.exchange(false, std::memory_order_acq_rel) && (clean || m_pending == m_committed)) {
+                if (standby.needsRebuild.exchange(false, std::memory_order_acq_rel) &&
+                    (clean || sameSound(m_pending, m_committed))) {
                     m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
                     (void)resync(s, std::chrono::milliseconds(2000), false);
                 }

@@ -142,6 +142,9 @@ public:
     Status clear();
     // Replaces the pending patch with `graph` (a patch file, an undo): the standby rebuilds it.
     Status loadPending(const PatchGraph& graph);
+    // Where the editor shows a module of the pending patch. Layout only: no slot hears of it, but
+    // it travels with the patch into the commit, an undo of the commit, /patch/save and dump.
+    Status setPendingPosition(std::string_view id, double x, double y);
 
     // Control thread; blocks until done or `timeout`. Prime: the standby compiles the pending patch,
     // warms up, fills its ring. Commit: primes if needed, crossfades at a block boundary, watches the

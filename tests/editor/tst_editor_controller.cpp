@@ -5,8 +5,10 @@
 
 #include "EditorRig.hpp"
 #include "GraphModels.hpp"
+#include "OscTestClient.hpp"
 #include "PaletteModel.hpp"
 #include "PatchFile.hpp"
+#include "app/OscServer.hpp"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -27,6 +29,29 @@ using chronus::editor::test::EditorRig;
     } while (false)
 
 namespace {
+QPointF cardAt(const EditorController& c, const QString& id) {
+    const QVariantMap row = c.nodes()->get(c.nodes()->rowOf(id));
+    return {row.value("x").toDouble(), row.value("y").toDouble()};
+}
+
+// The card's place and size as the controller keeps clear of it.
+QRectF cardRect(const EditorController& c, const QString& id) { return c.cardRect(id); }
+
+// Writes a patch file: osc1 -> env1 -> out, laid out left to right, `out` right of the sources.
+QString writeLaidOutPatch(const QString& path) {
+    QFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return {};
+    file.write(R"({ "format": "chronus-patch", "version": 1,
+  "modules": [ {"id": "osc1", "type": "saw", "params": {"freq": 110}, "position": [100, 120]},
+               {"id": "clk1", "type": "clock", "position": [100, 420]},
+               {"id": "env1", "type": "adsr", "position": [420, 120]},
+               {"id": "out", "type": "output", "position": [740, 120]} ],
+  "cables":  [ {"from": "osc1", "to": "env1"}, {"from": "clk1.beat", "to": "env1.gate"},
+               {"from": "env1.out", "to": "out"} ] })");
+    return path;
+}
+
 std::uint64_t edits(const engine::SlotEngine& e, int slot) { return e.stats().slot[static_cast<std::size_t>(slot)].editsApplied; }
 std::uint64_t commands(const engine::SlotEngine& e, int slot) {
     return e.stats().slot[static_cast<std::size_t>(slot)].commandsApplied;
@@ -321,6 +346,173 @@ private slots:
         c.undo();
         QVERIFY(!rig.engine.pending().find("kick1"));
         QCOMPARE(c.nodes()->rowOf(QStringLiteral("kick1")), -1);
+    }
+
+    // Positions travel with every committed and pending patch: an undo of a commit brings back the
+    // patch with its cards where they were when it was committed.
+    void undoCommitKeepsTheLayoutOfAPatchOpenedFromAFile() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QSignalSpy committed(&c, &EditorController::committed);
+        const QString path = writeLaidOutPatch(rig.dir.filePath(QStringLiteral("laid-out.json")));
+        QVERIFY(!path.isEmpty());
+        QVERIFY2(c.open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
+        const std::map<QString, QPointF> layout{{"osc1", {100, 120}}, {"clk1", {100, 420}},
+                                                {"env1", {420, 120}}, {"out", {740, 120}}};
+        for (const auto& [id, p] : layout)
+            QCOMPARE(cardAt(c, id), p);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+
+        // An edit: a module more, two cards moved; committed.
+        const QString lfo = c.addModule(QStringLiteral("lfo"), 420, 420);
+        c.beginGesture();
+        c.moveNode(QStringLiteral("out"), 60, 700);
+        c.beginGesture();
+        c.moveNode(QStringLiteral("osc1"), 740, 420);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 2, 5000);
+        QCOMPARE(cardAt(c, QStringLiteral("out")), QPointF(60, 700));
+
+        c.undoCommit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 3, 5000);
+        QVERIFY(c.waitForIdle());
+        QCOMPARE(c.nodes()->rowOf(lfo), -1);
+        for (const auto& [id, p] : layout) {
+            QCOMPARE(cardAt(c, id), p);
+            QCOMPARE(c.document().find(id.toStdString())->position, (std::array<double, 2>{p.x(), p.y()}));
+        }
+        QCOMPARE(c.nodes()->count(), 4);
+    }
+
+    // The patch before the file (the demo) comes back laid out as it was, `out` right of its
+    // sources, not where the file had its `out`.
+    void undoCommitBringsBackTheEarlierPatchsLayout() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QSignalSpy committed(&c, &EditorController::committed);
+        c.loadDemo();
+        std::map<QString, QPointF> demo;
+        for (int row = 0; row < c.nodes()->count(); ++row) {
+            const QString id = c.nodes()->get(row).value("nodeId").toString();
+            demo[id] = cardAt(c, id);
+        }
+        QCOMPARE(demo.at("out"), QPointF(980, 180));
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        QVERIFY(c.open(QUrl::fromLocalFile(writeLaidOutPatch(rig.dir.filePath(QStringLiteral("file.json"))))));
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 2, 5000);
+        QCOMPARE(cardAt(c, QStringLiteral("out")), QPointF(740, 120));
+        c.undoCommit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 3, 5000);
+        QVERIFY(c.waitForIdle());
+        QCOMPARE(c.nodes()->count(), static_cast<int>(demo.size()));
+        for (const auto& [id, p] : demo)
+            QCOMPARE(cardAt(c, id), p);
+    }
+
+    // An agent over real OSC: its modules land next to what they are cabled to, on no card and no
+    // ghost, and the status line says what it did.
+    void anAgentsModulesLandNextToWhatTheyConnectToInFreeSpace() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        app::OscServerOptions options;
+        options.port = 0;
+        app::OscServer server(rig.engine, options);
+        server.setRequestObserver([&c] { c.patchChangedExternally(); });
+        QVERIFY(server.start().ok());
+        test::OscTestClient agent(server.port());
+        QVERIFY(agent.valid());
+
+        // The person's patch: a VCA into out, and a noise card, committed, then deleted: its
+        // ghost stays exactly where a module feeding the VCA would go first.
+        QSignalSpy committed(&c, &EditorController::committed);
+        const QString vca = c.addModule(QStringLiteral("vca"), 600, 200);
+        QVERIFY(c.connectPorts(vca, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("left")));
+        const QString noise = c.addModule(QStringLiteral("noise"), 320, 200);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        QVERIFY(c.waitForIdle());
+        QVERIFY(c.removeModule(noise));
+        QCOMPARE(c.nodes()->get(c.nodes()->rowOf(noise)).value("pending").toString(), QStringLiteral("removed"));
+
+        auto call = [&](const std::string& address, test::OscMessage m) {
+            const auto r = agent.call(address, m);
+            QVERIFY2(r && r->isReply(), r ? r->describe().constData() : "no reply");
+        };
+        auto overlapsAnother = [&](const QString& id) {
+            const QRectF mine = cardRect(c, id);
+            for (int row = 0; row < c.nodes()->count(); ++row) {
+                const QString other = c.nodes()->get(row).value("nodeId").toString();
+                if (other != id && cardRect(c, other).intersects(mine))
+                    return other;
+            }
+            return QString();
+        };
+
+        call("/patch/create", std::move(test::OscMessage().s("osc2").s("saw")));
+        QTRY_VERIFY(c.nodes()->rowOf(QStringLiteral("osc2")) >= 0);
+        QCOMPARE(c.message(), QStringLiteral("agent: created osc2 (saw)"));
+        QCOMPARE(overlapsAnother(QStringLiteral("osc2")), QString());
+
+        call("/patch/connect", std::move(test::OscMessage().s("osc2").s("vca1.in")));
+        QTRY_COMPARE(c.message(), QStringLiteral("agent: connected osc2.out → vca1.in"));
+        // Left of the VCA it feeds, the cable's width away, and on no card or ghost.
+        const QRectF osc = cardRect(c, QStringLiteral("osc2"));
+        const QRectF v = cardRect(c, vca);
+        QVERIFY2(osc.right() < v.left() && v.left() - osc.right() <= 120, qPrintable(QStringLiteral("%1 %2").arg(osc.right()).arg(v.left())));
+        QVERIFY2(std::abs(osc.center().y() - v.center().y()) <= 400, qPrintable(QString::number(osc.y())));
+        QCOMPARE(overlapsAnother(QStringLiteral("osc2")), QString());
+
+        // Created and cabled in one go: next to the VCA too, clear of osc2 and the ghost.
+        call("/patch/create", std::move(test::OscMessage().s("env2").s("adsr")));
+        call("/patch/connect", std::move(test::OscMessage().s("env2").s("vca1.cv")));
+        QTRY_VERIFY(c.nodes()->rowOf(QStringLiteral("env2")) >= 0 && c.cables()->count() == 3);
+        QTRY_VERIFY(c.message().contains(QStringLiteral("connected env2.out → vca1.cv")));
+        const QRectF env = cardRect(c, QStringLiteral("env2"));
+        QVERIFY(env.right() < v.left() && v.left() - env.right() <= 120);
+        QCOMPARE(overlapsAnother(QStringLiteral("env2")), QString());
+        QCOMPARE(overlapsAnother(QStringLiteral("osc2")), QString());
+        // The person's cards did not move.
+        QCOMPARE(cardAt(c, vca), QPointF(600, 200));
+        QCOMPARE(cardAt(c, noise), QPointF(320, 200));
+
+        call("/patch/commit", test::OscMessage());
+        QTRY_VERIFY(c.message().startsWith(QStringLiteral("agent: committed (slot ")));
+        server.stop();
+    }
+
+    // "the previous patch plays again (slot A)" must not stay while slot B plays after a failover.
+    void theMessageFollowsAFailover() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QSignalSpy committed(&c, &EditorController::committed);
+        const QString sine = c.addModule(QStringLiteral("sine"), 0, 0);
+        QVERIFY(c.connectPorts(sine, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("left")));
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
+        QVERIFY(c.setParam(sine, QStringLiteral("freq"), 660.0));
+        c.undoCommit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 2, 5000);
+        const int active = rig.engine.stats().activeSlot;
+        const QString name = active == 0 ? QStringLiteral("A") : QStringLiteral("B");
+        QCOMPARE(c.message(), QStringLiteral("the previous patch plays again (slot %1)").arg(name));
+        // The mirror in step: a failover has somewhere to go.
+        QTRY_VERIFY_WITH_TIMEOUT(rig.engine.stats().slot[static_cast<std::size_t>(1 - active)].inStep, 5000);
+        const auto failovers = rig.engine.stats().failovers;
+        rig.engine.injectFault(active, engine::Fault::Exception);
+        QTRY_VERIFY_WITH_TIMEOUT(rig.engine.stats().failovers > failovers, 5000);
+        // On a busy machine the new active slot may fail back later: the message names whichever plays.
+        const auto playing = [&] { return rig.engine.stats().activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B"); };
+        QTRY_VERIFY2_WITH_TIMEOUT(c.message().startsWith(QStringLiteral("failover:")) &&
+                                      c.message().contains(QStringLiteral("slot %1 plays").arg(playing())),
+                                  qPrintable(c.message()), 5000);
+        QVERIFY(!c.message().contains(QStringLiteral("previous patch")));
     }
 
     void autoCommitCommitsShortlyAfterAnEdit() {

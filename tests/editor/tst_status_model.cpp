@@ -81,6 +81,8 @@ private slots:
     void loudOutputClips();
     void workerFaultMakesHealthLeaveOk();
     void idleEngineIsOk();
+    void silenceCauseNamesWhatIsMissing();
+    void aSilentCommitSaysSoAndWhy();
 };
 
 void TestStatusModel::slotRowsPassTheModelTester() {
@@ -264,6 +266,54 @@ void TestStatusModel::idleEngineIsOk() {
     } else {
         QVERIFY(model.health() != QStringLiteral("ok"));
     }
+}
+
+void TestStatusModel::silenceCauseNamesWhatIsMissing() {
+    engine::PatchGraph g;
+    QCOMPARE(StatusModel::silenceCause(g), QStringLiteral("nothing is connected to out"));
+    // saw -> ADSR -> out, the gate open.
+    QVERIFY(g.addModule("saw1", "saw").ok() && g.addModule("env1", "adsr").ok());
+    QVERIFY(g.connect("saw1", "env1.in").ok() && g.connect("env1", "out").ok());
+    QCOMPARE(StatusModel::silenceCause(g), QStringLiteral("nothing on env1's gate (it never opens)"));
+    QVERIFY(g.addModule("clk1", "clock").ok() && g.connect("clk1.beat", "env1.gate").ok());
+    QCOMPARE(StatusModel::silenceCause(g), QString());
+    // A VCA turned down, between the envelope and out.
+    QVERIFY(g.disconnect("env1", "out").ok());
+    QVERIFY(g.addModule("vca1", "vca").ok() && g.connect("env1", "vca1.in").ok() && g.connect("vca1", "out").ok());
+    QVERIFY(g.setParam("vca1", "level", 0.0).ok());
+    QCOMPARE(StatusModel::silenceCause(g), QStringLiteral("vca1's level is 0"));
+    // A kick nobody strikes; nothing cabled to out, so the sink plays (as the engine does).
+    engine::PatchGraph drums;
+    QVERIFY(drums.addModule("kick1", "kick").ok());
+    QCOMPARE(StatusModel::silenceCause(drums), QStringLiteral("nothing on kick1's trig (it is never struck)"));
+}
+
+// saw -> ADSR -> out with the ADSR's gate open commits and plays silence: a second later the panel
+// says so and why; with a clock on the gate the next commit sounds and the warning goes.
+void TestStatusModel::aSilentCommitSaysSoAndWhy() {
+    Rig rig;
+    QVERIFY(rig.start());
+    StatusModel model(rig.engine, &rig.driver, &rig.callback.meter());
+    model.start(10);
+    QVERIFY(rig.engine.addModule("saw1", "saw") && rig.engine.addModule("env1", "adsr"));
+    QVERIFY(rig.engine.connect("saw1", "env1.in") && rig.engine.connect("env1", "out"));
+    QVERIFY(rig.engine.commit().ok());
+    QTRY_VERIFY_WITH_TIMEOUT(model.silentSinceCommit(), 5000);
+    QVERIFY2(model.problems().contains(
+                 QStringLiteral("silent since the commit: nothing on env1's gate (it never opens)")),
+             qPrintable(model.problems().join(QStringLiteral(" | "))));
+    QVERIFY(model.health() != QStringLiteral("ok"));
+
+    QVERIFY(rig.engine.addModule("clk1", "clock") && rig.engine.connect("clk1.beat", "env1.gate"));
+    QVERIFY(rig.engine.commit().ok());
+    QTRY_VERIFY_WITH_TIMEOUT(model.levelDbL() > -30.0, 5000);
+    QVERIFY(!model.silentSinceCommit());
+    // Well past the second: it sounded, so no warning (150 polls that saw new audio, at 10 ms).
+    QSignalSpy scope(&model, &StatusModel::scopeUpdated);
+    QTRY_VERIFY_WITH_TIMEOUT(scope.count() >= 150, 10000);
+    QVERIFY(!model.silentSinceCommit());
+    for (const QString& p : model.problems())
+        QVERIFY2(!p.startsWith(QStringLiteral("silent")), qPrintable(p));
 }
 
 QTEST_MAIN(TestStatusModel)

@@ -17,6 +17,8 @@
 #include <QQmlExpression>
 #include <QTest>
 
+#include <cmath>
+
 Q_IMPORT_QML_PLUGIN(Chronus_EditorPlugin)
 
 using namespace chronus;
@@ -64,6 +66,16 @@ QString accessibleName(QQuickItem* item) {
     return expression.evaluate().toString();
 }
 
+// WCAG contrast ratio of two colours (1 to 21): 4.5 is what small text needs to be read.
+double contrast(const QColor& a, const QColor& b) {
+    auto luminance = [](const QColor& c) {
+        auto channel = [](double v) { return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4); };
+        return 0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF());
+    };
+    const double la = luminance(a), lb = luminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
 // Saves the view when CHRONUS_GRAB_DIR names a folder.
 void grab(QQuickView& view, const char* name) {
     const QString dir = qEnvironmentVariable("CHRONUS_GRAB_DIR");
@@ -80,6 +92,8 @@ class TestStatusPanel : public QObject {
 private slots:
     void init() { QTest::failOnWarning(QRegularExpression(".*")); }
     void panelShowsALiveEngine();
+    void aSilentCommitShowsWithoutMovingThePanel();
+    void flagsThatAreOffStayReadable();
 };
 
 void TestStatusPanel::panelShowsALiveEngine() {
@@ -148,6 +162,98 @@ void TestStatusPanel::panelShowsALiveEngine() {
     QVERIFY(model.health() != QStringLiteral("ok"));
     QTest::qWait(50);
     grab(view, "status-failover");
+}
+
+namespace {
+// The panel on a live model, at its own size.
+struct PanelView {
+    explicit PanelView(StatusModel& model) {
+        view.engine()->addImportPath(QStringLiteral("qrc:/qt/qml"));
+        view.setInitialProperties({{"status", QVariant::fromValue(&model)}});
+        view.setResizeMode(QQuickView::SizeRootObjectToView);
+        view.setSource(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/qml/StatusPanel.qml")));
+        panel = view.rootObject();
+        if (panel)
+            view.resize(static_cast<int>(panel->implicitWidth()), static_cast<int>(panel->implicitHeight()));
+        view.show();
+    }
+    QQuickView view;
+    QQuickItem* panel = nullptr;
+};
+} // namespace
+
+// saw -> ADSR -> out with the gate open: the panel says there is no sound and why, and nothing in
+// it moves when the one-line "all good" gives way to a two-line warning.
+void TestStatusPanel::aSilentCommitShowsWithoutMovingThePanel() {
+    Rig rig;
+    QVERIFY(rig.start());
+    StatusModel model(rig.engine, &rig.driver, &rig.callback.meter());
+    model.start(20);
+    PanelView v(model);
+    QVERIFY(v.panel);
+    QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+    QQuickItem* text = findItem(v.panel, QStringLiteral("healthText"));
+    QQuickItem* rowA = findItem(v.panel, QStringLiteral("slotRow_A"));
+    QVERIFY(text && rowA);
+    QTRY_VERIFY(!text->property("text").toString().isEmpty());
+    QTest::qWait(50);
+    grab(v.view, "status-idle");
+    const QString idleText = text->property("text").toString();
+    const double rowY = rowA->mapToScene(QPointF(0, 0)).y();
+    const double textHeight = text->height();
+    const double panelHeight = v.panel->implicitHeight();
+
+    QVERIFY(rig.engine.addModule("saw1", "saw") && rig.engine.addModule("env1", "adsr"));
+    QVERIFY(rig.engine.connect("saw1", "env1.in") && rig.engine.connect("env1", "out"));
+    QVERIFY(rig.engine.commit().ok());
+    QTRY_VERIFY_WITH_TIMEOUT(text->property("text").toString().startsWith(QStringLiteral("silent since the commit")),
+                             5000);
+    QVERIFY(text->property("text").toString() != idleText);
+    QVERIFY(accessibleName(findItem(v.panel, QStringLiteral("healthIndicator"))).contains(QStringLiteral("Warning")) ||
+            model.health() == QStringLiteral("error"));
+    QTest::qWait(50);
+    grab(v.view, "status-silent");
+    QCOMPARE(text->height(), textHeight);
+    QCOMPARE(rowA->mapToScene(QPointF(0, 0)).y(), rowY);
+    QCOMPARE(v.panel->implicitHeight(), panelHeight);
+}
+
+// The PRIMED / IN STEP / RT chips: off, their label is still readable on the row (contrast 4.5:1
+// at least); on, they are filled, so off and on never look alike.
+void TestStatusPanel::flagsThatAreOffStayReadable() {
+    Rig rig;
+    QVERIFY(rig.start());
+    StatusModel model(rig.engine, &rig.driver, &rig.callback.meter());
+    model.start(20);
+    PanelView v(model);
+    QVERIFY(v.panel);
+    QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+    // Settled: the mirror follows in step (one chip on), the active slot is not primed (one off).
+    QTRY_VERIFY_WITH_TIMEOUT(accessibleName(findItem(v.panel, QStringLiteral("flag_A_INSTEP"))).endsWith(QStringLiteral(" on")) ||
+                                 accessibleName(findItem(v.panel, QStringLiteral("flag_B_INSTEP"))).endsWith(QStringLiteral(" on")),
+                             5000);
+    int off = 0, on = 0;
+    for (const char* slot : {"A", "B"}) {
+        QQuickItem* row = findItem(v.panel, QStringLiteral("slotRow_%1").arg(QLatin1String(slot)));
+        const QColor rowColor = row->property("color").value<QColor>();
+        for (const char* flag : {"PRIMED", "INSTEP", "RT"}) {
+            QQuickItem* chip = findItem(v.panel, QStringLiteral("flag_%1_%2").arg(QLatin1String(slot), QLatin1String(flag)));
+            QVERIFY2(chip, flag);
+            QQuickItem* label = chip->childItems().value(0);
+            QVERIFY(label);
+            const bool isOn = accessibleName(chip).endsWith(QStringLiteral(" on"));
+            const QColor fill = chip->property("color").value<QColor>();
+            const QColor textColor = label->property("color").value<QColor>();
+            const QColor behind = fill.alpha() == 0 ? rowColor : fill;
+            const double ratio = contrast(textColor, behind);
+            QVERIFY2(ratio >= 4.5, qPrintable(QStringLiteral("%1 %2 (%3): contrast %4").arg(QLatin1String(slot), QLatin1String(flag))
+                                                  .arg(isOn ? "on" : "off").arg(ratio)));
+            QCOMPARE(fill.alpha() > 0, isOn); // on: a filled chip; off: an outline
+            (isOn ? on : off) += 1;
+        }
+    }
+    QVERIFY(off > 0 && on > 0);
+    grab(v.view, "status-flags");
 }
 
 QTEST_MAIN(TestStatusPanel)

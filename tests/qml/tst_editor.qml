@@ -277,6 +277,85 @@ TestCase {
         tryVerify(() => cable.visible === !canvas.softwareRendering, 2000)
     }
 
+    // An agent over OSC adds modules while the person watches: the view keeps its zoom and pan
+    // (it was fitted when the patch opened and never touched), and every new card lands in free
+    // space, on no card and no ghost, next to what it is cabled to.
+    function test_agentModulesKeepTheViewAndLandInFreeSpace() {
+        const vca = Editor.addModule("vca", 600, 200)
+        verify(Editor.connectPorts(vca, "out", "out", "left"))
+        const noise = Editor.addModule("noise", 320, 200)
+        Editor.commit()
+        tryCompare(Editor, "busy", false, 10000)
+        verify(Editor.removeModule(noise)) // its ghost lies where a module feeding the VCA would go
+        canvas.autoFit = true // as after opening: fitted, not touched since
+        canvas.scheduleFit()
+        tryVerify(() => !canvas.fitPending, 3000, "the view settled")
+        nodeItem(noise)
+        waitForRendering(win.contentItem)
+        const zoom = canvas.zoom, panX = canvas.content.x, panY = canvas.content.y
+
+        verify(EngineProbe.agent("/patch/create", ["osc2", "saw"]))
+        verify(EngineProbe.agent("/patch/connect", ["osc2", "vca1.in"]))
+        verify(EngineProbe.agent("/patch/create", ["env2", "adsr"]))
+        verify(EngineProbe.agent("/patch/connect", ["env2", "vca1.cv"]))
+        verify(EngineProbe.agent("/patch/create", ["lfo9", "lfo"]))
+        tryVerify(() => Editor.nodes.rowOf("lfo9") >= 0 && Editor.cables.count === 3, 3000, "the agent's edits shown")
+        tryVerify(() => Editor.message.startsWith("agent: created osc2 (saw), env2 (adsr), lfo9 (lfo); connected"), 3000,
+                  Editor.message)
+        const ids = nodeIds()
+        for (const id of ids)
+            nodeItem(id)
+        waitForRendering(win.contentItem)
+        tryVerify(() => !canvas.fitPending, 3000)
+        compare(canvas.zoom, zoom, "the agent's modules did not change the zoom")
+        compare(canvas.content.x, panX, "nor the pan")
+        compare(canvas.content.y, panY)
+
+        for (let i = 0; i < ids.length; ++i) {
+            const a = nodeItem(ids[i])
+            for (let j = i + 1; j < ids.length; ++j) {
+                const b = nodeItem(ids[j])
+                const apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y
+                verify(apart, ids[i] + " and " + ids[j] + " overlap")
+            }
+        }
+        const v = nodeItem(vca)
+        for (const id of ["osc2", "env2"]) {
+            const n = nodeItem(id)
+            verify(n.x + n.width < v.x && v.x - (n.x + n.width) <= 120, id + " is next to the VCA it feeds")
+        }
+        if (EngineProbe.grabDir() !== "")
+            grabImage(win.contentItem).save(EngineProbe.grabDir() + "/editor-agent-modules.png")
+    }
+
+    // The line at the bottom follows what plays: after "the previous patch plays again (slot X)"
+    // a failover to the other slot replaces it; it never goes on naming the slot that stopped.
+    function test_theMessageFollowsAFailover() {
+        const sine = Editor.addModule("sine", 200, 200)
+        verify(Editor.connectPorts(sine, "out", "out", "left"))
+        Editor.commit()
+        tryCompare(Editor, "busy", false, 10000)
+        Editor.undoCommit()
+        tryCompare(Editor, "busy", false, 10000)
+        const line = findChild(win.contentItem, "messageLine")
+        verify(line)
+        const name = slot => slot === 0 ? "A" : "B"
+        // (A loaded machine may fail over by itself meanwhile: then the line says that instead.)
+        tryVerify(() => line.text === "the previous patch plays again (slot " + name(EngineProbe.activeSlot()) + ")"
+                  || line.text.startsWith("failover:"), 5000, line.text)
+        const active = EngineProbe.activeSlot()
+        tryVerify(() => EngineProbe.inStep(1 - active), 5000, "the mirror in step")
+        const failovers = EngineProbe.failovers()
+        EngineProbe.injectFault(active)
+        tryVerify(() => EngineProbe.failovers() > failovers, 5000, "a failover")
+        // On a busy machine the new active slot may fail back later: the line names whichever plays.
+        tryVerify(() => line.text.startsWith("failover:")
+                  && line.text.indexOf("slot " + name(EngineProbe.activeSlot()) + " plays") >= 0, 5000, line.text)
+        waitForRendering(win.contentItem)
+        if (EngineProbe.grabDir() !== "")
+            grabImage(win.contentItem.parent).save(EngineProbe.grabDir() + "/editor-failover-message.png")
+    }
+
     function test_audioSettingsAreSavedForTheNextStart() {
         const dialog = findChild(win.contentItem, "audioSettingsDialog") || win.audioSettingsDialogForTests
         verify(dialog, "the audio settings dialog")

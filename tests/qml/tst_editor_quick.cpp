@@ -3,6 +3,8 @@
 // drives the window with mouse and keys; EngineProbe lets it ask the engine what it got.
 
 #include "EditorController.hpp"
+#include "OscTestClient.hpp"
+#include "app/OscServer.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/NullDriver.hpp"
 #include "engine/SlotEngine.hpp"
@@ -68,6 +70,25 @@ public:
     // What the file dialogs wrote: a file's existence, and a scratch folder for absolute paths.
     Q_INVOKABLE bool fileExists(const QString& path) const { return QFileInfo(path).isFile(); }
     Q_INVOKABLE QString scratchFolder() const { return m_scratch.path(); }
+    // An agent's request over real OSC (string arguments) to the server the editor runs beside;
+    // true when it got a /reply.
+    Q_INVOKABLE bool agent(const QString& address, const QStringList& args) {
+        if (!m_agent)
+            return false;
+        test::OscMessage m;
+        for (const QString& a : args)
+            m.s(a.toStdString());
+        const auto r = m_agent->call(address.toStdString(), m);
+        return r && r->isReply();
+    }
+    // Whether the slot's worker follows the active one in step (a failover has somewhere to go).
+    Q_INVOKABLE bool inStep(int slot) const { return m_engine.stats().slot[static_cast<std::size_t>(slot & 1)].inStep; }
+    Q_INVOKABLE double failovers() const { return static_cast<double>(m_engine.stats().failovers); }
+    // The slot's worker throws on its next block: the engine fails over to the other slot.
+    Q_INVOKABLE void injectFault(int slot) { m_engine.injectFault(slot & 1, engine::Fault::Exception); }
+    // CHRONUS_GRAB_DIR: where a test may save pictures for a person to look at ("" = none).
+    Q_INVOKABLE QString grabDir() const { return qEnvironmentVariable("CHRONUS_GRAB_DIR"); }
+    void setAgentPort(int port) { m_agent = std::make_unique<test::OscTestClient>(port); }
 
 private:
     static bool hasCable(const engine::PatchGraph& graph, const QString& from, const QString& fromPort,
@@ -85,6 +106,7 @@ private:
     }
     engine::SlotEngine& m_engine;
     QTemporaryDir m_scratch;
+    std::unique_ptr<test::OscTestClient> m_agent;
 };
 
 class Setup : public QObject {
@@ -114,12 +136,22 @@ public slots:
             m_controller = std::make_unique<editor::EditorController>(*m_engine, options);
             m_controller->setAudioDescription(QStringLiteral("null driver (test)"), true);
             m_probe = std::make_unique<EngineProbe>(*m_engine);
+            // The OSC server, as `chronus` runs it beside the editor.
+            app::OscServerOptions osc;
+            osc.port = 0;
+            m_server = std::make_unique<app::OscServer>(*m_engine, osc);
+            m_server->setRequestObserver([c = m_controller.get()] { c->patchChangedExternally(); });
+            if (auto s = m_server->start(); !s)
+                qFatal("OSC server: %s", s.message().c_str());
+            m_probe->setAgentPort(m_server->port());
         }
         qmlRegisterSingletonInstance("Chronus.Editor", 1, 0, "Editor", m_controller.get());
         qmlRegisterSingletonInstance("Chronus.EditorTest", 1, 0, "EngineProbe", m_probe.get());
     }
 
     void cleanupTestCase() {
+        if (m_server)
+            m_server->stop();
         m_driver.stop();
         m_controller.reset();
         m_probe.reset();
@@ -136,6 +168,7 @@ private:
     audio::NullDriver m_driver;
     std::unique_ptr<editor::EditorController> m_controller;
     std::unique_ptr<EngineProbe> m_probe;
+    std::unique_ptr<app::OscServer> m_server;
 };
 
 QUICK_TEST_MAIN_WITH_SETUP(tst_editor_quick, Setup)

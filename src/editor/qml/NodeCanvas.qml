@@ -61,6 +61,9 @@ FocusScope {
     readonly property real viewTop: -content.y / zoom
     readonly property real viewRight: (width - content.x) / zoom
     readonly property real viewBottom: (height - content.y) / zoom
+    // The controller puts an agent's unconnected modules where the person is looking.
+    readonly property rect viewRect: Qt.rect(viewLeft, viewTop, viewRight - viewLeft, viewBottom - viewTop)
+    onViewRectChanged: Editor.setViewRect(viewRect)
     // Zoomed out, text and controls are too small to read or use: cards draw a summary.
     readonly property bool detailed: zoom >= 0.45
     // Further out (a whole big patch in view) names and port dots are a few pixels of noise: cards
@@ -91,8 +94,10 @@ FocusScope {
     function panBy(dx, dy) { content.x += dx; content.y += dy }
 
     // A document opens fitted, and stays fitted while the window settles, until the user touches
-    // the view (pans, zooms, adds or drags something).
+    // the view (pans, zooms, adds or drags something). Modules an agent adds never move the view:
+    // they are placed where the patch has room (the controller), and the person keeps their zoom.
     property bool autoFit: true
+    readonly property bool fitPending: fitTimer.running
     function scheduleFit() {
         if (autoFit)
             fitTimer.restart()
@@ -104,10 +109,6 @@ FocusScope {
     }
     onWidthChanged: scheduleFit()
     onHeightChanged: scheduleFit()
-    Connections {
-        target: Editor.nodes
-        function onCountChanged() { root.scheduleFit() }
-    }
     // The whole patch in view, at most at 100 %.
     function fitToView() {
         let r = Editor.itemsBoundingRect()
@@ -580,7 +581,7 @@ FocusScope {
         target: Editor
         function onCableRefused(reason) { toast.show("Cable refused: " + reason, Theme.error) }
         function onCommitFailed(reason) { toast.show("Commit failed: " + reason, Theme.error) }
-        function onFilePathChanged() {
+        function onDocumentReplaced() {
             root.autoFit = true
             root.scheduleFit()
         }

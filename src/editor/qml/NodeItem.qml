@@ -42,7 +42,11 @@ Item {
         return i >= 0 && i < inputs.length ? inputs[i].id : ""
     }
 
-    Component.onCompleted: canvas.registerNode(nodeId, node)
+    Component.onCompleted: {
+        canvas.registerNode(nodeId, node)
+        Editor.setCardSize(nodeId, width, height)
+    }
+    onHeightChanged: Editor.setCardSize(nodeId, width, height) // where the controller places an agent's modules
     Component.onDestruction: if (canvas) canvas.unregisterNode(nodeId, node)
 
     Accessible.role: Accessible.Grouping

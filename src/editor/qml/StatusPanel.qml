@@ -106,9 +106,18 @@ Rectangle {
                         font.bold: true
                     }
                 }
+                // Always two lines high: "all good" (one line) and a warning (up to two) take the
+                // same room, so nothing under them jumps when the health changes.
+                FontMetrics {
+                    id: healthMetrics
+                    font.pixelSize: 11
+                }
                 Text {
                     objectName: "healthText"
                     Layout.fillWidth: true
+                    Layout.preferredHeight: Math.ceil(2 * healthMetrics.lineSpacing)
+                    Layout.maximumHeight: Layout.preferredHeight
+                    verticalAlignment: Text.AlignTop
                     text: root.status.healthText !== "" ? root.status.healthText
                           : qsTr("%1 Hz · %2-frame blocks · ring target %3")
                                 .arg(root.status.sampleRate).arg(root.status.blockSize).arg(root.status.ringTarget)
@@ -219,7 +228,8 @@ Rectangle {
                             font.pixelSize: 12
                         }
                         Item { Layout.fillWidth: true }
-                        // Flags: small chips, lit when set.
+                        // Flags: small chips, filled when set; when not, an outline whose label is
+                        // still readable.
                         Repeater {
                             model: [
                                 { label: qsTr("PRIMED"), on: slotRow.primeReady, tip: qsTr("prime flag") },
@@ -234,15 +244,15 @@ Rectangle {
                                 implicitWidth: chip.implicitWidth + 8
                                 implicitHeight: 15
                                 radius: 3
-                                color: modelData.on ? Qt.darker(root.accentColor, 2.6) : "transparent"
+                                color: modelData.on ? root.accentColor : "transparent"
                                 border.width: 1
-                                border.color: modelData.on ? root.accentColor : root.lineColor
+                                border.color: modelData.on ? root.accentColor : root.mutedColor
                                 Text {
                                     id: chip
                                     anchors.centerIn: parent
                                     text: parent.modelData.label
-                                    color: parent.modelData.on ? root.accentColor : "#5c606b"
-                                    font.pixelSize: 8
+                                    color: parent.modelData.on ? "#1e1f24" : root.mutedColor
+                                    font.pixelSize: 9
                                     font.bold: true
                                 }
                             }
