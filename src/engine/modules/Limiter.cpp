@@ -137,12 +137,26 @@ void Limiter::onPrepare(const PrepareInfo& info) {
     m_lastPointL = m_lastPointR = 0.0f;
 }
 
-float Limiter::truePeakAfter(const float* w, float& lastPoint) const noexcept {
+float Limiter::truePeakAfter(const float* w, float ceiling, float& lastPoint) const noexcept {
     constexpr int taps = 2 * kTruePeakDelay;
     float v[kOversampling + 1];
     v[0] = w[kTruePeakDelay - 1];
     v[kOversampling] = w[kTruePeakDelay];
-    for (int p = 1; p < kOversampling; ++p)
+    // The 4x points first. Between points 1/4 sample apart, content up to 0.45 of the rate peaks at
+    // most 1 / cos(0.45 pi / 4) = 1.066 times higher than they are; with the interpolators' own error
+    // and margins, 1.1. Below the ceiling by that much the interval holds no peak to read (the most
+    // of the limiter's cost saved while the signal is quiet).
+    constexpr float kCoarseBound = 1.1f;
+    float coarse = std::max(std::fabs(v[0]), std::fabs(v[kOversampling]));
+    for (int p = 2; p < kOversampling; p += 2) {
+        v[p] = dot<taps>(m_taps[p - 1], w);
+        coarse = std::max(coarse, std::fabs(v[p]));
+    }
+    if (coarse * kCoarseBound <= ceiling) {
+        lastPoint = 0.0f; // no parabola into this interval from the next: it held no peak
+        return coarse;
+    }
+    for (int p = 1; p < kOversampling; p += 2)
         v[p] = dot<taps>(m_taps[p - 1], w);
     int k = 0;
     for (int p = 1; p <= kOversampling; ++p)
@@ -171,7 +185,7 @@ float Limiter::truePeakAfter(const float* w, float& lastPoint) const noexcept {
 double Limiter::requiredGain(const float* left, const float* right, float ceiling, bool truePeak) noexcept {
     float peak = std::max(std::fabs(left[kTruePeakDelay - 1]), std::fabs(right[kTruePeakDelay - 1]));
     if (truePeak)
-        peak = std::max(peak, std::max(truePeakAfter(left, m_lastPointL), truePeakAfter(right, m_lastPointR)));
+        peak = std::max(peak, std::max(truePeakAfter(left, ceiling, m_lastPointL), truePeakAfter(right, ceiling, m_lastPointR)));
     return peak > ceiling ? static_cast<double>(ceiling) / static_cast<double>(peak) * kMargin : 1.0;
 }
 

@@ -82,9 +82,10 @@ protected:
 private:
     double requiredGain(const float* left, const float* right, float ceiling, bool truePeak) noexcept;
     // The highest |x| the two meters read in the interval after sample m (w: the 32 newest samples,
-    // oldest first, m at kTruePeakDelay - 1). `lastPoint` carries the reconstruction's point 1/8
-    // before m from the previous interval, for a peak right at a sample.
-    float truePeakAfter(const float* w, float& lastPoint) const noexcept;
+    // oldest first, m at kTruePeakDelay - 1), or a value that shows the interval is well below
+    // `ceiling`. `lastPoint` carries the reconstruction's point 1/8 before m from the previous
+    // interval, for a peak right at a sample.
+    float truePeakAfter(const float* w, float ceiling, float& lastPoint) const noexcept;
     double holdMinimum(double required) noexcept;
 
     // Delay lines, written twice (at w and w + m_size) so any window of up to m_size samples ending
