@@ -551,7 +551,7 @@ void TestDynamics::limiterTruePeakNeverExceedsCeilingOversampled() {
         scale(left, gain);
         scale(right, gain);
         // A 5 ms fade-in: a 0.45 fs tone switched on at full scale spreads its first cycles up to
-        // Nyquist, past the band the guarantee covers (that onset reads 0.4 dB over at 8x).
+        // Nyquist, past the band the guarantee covers.
         const std::size_t fade = static_cast<std::size_t>(0.005 * sampleRate);
         for (std::size_t i = 0; i < fade; ++i) {
             const float g = static_cast<float>(0.5 - 0.5 * std::cos(std::numbers::pi * static_cast<double>(i) / static_cast<double>(fade)));

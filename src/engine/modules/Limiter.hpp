@@ -33,7 +33,7 @@ namespace chronus::engine {
 // 8x or 16x reconstruction reads it, stays at or below the ceiling for content up to 0.45 of the
 // rate (20 kHz at 44.1 kHz) and on the example tracks. Content between 0.45 of the rate and
 // Nyquist (full-band white noise, a tone switched on at full scale) is read low by every short
-// interpolator, so there the true peak can pass the ceiling by a few tenths of a dB (0.56 dB on
+// interpolator, so there the true peak can pass the ceiling by a few tenths of a dB (0.42 dB on
 // full-scale white noise at 8x). Sample peaks stay strictly below the ceiling either way. The
 // latency is the same with true_peak off: latencyFrames() = A + B - 2 + 2 kTruePeakDelay,
 // 2 ms + 32 samples.
