@@ -8,8 +8,8 @@ PACKAGES=(
     g++ cmake ninja-build pkg-config
     # Qt 6, and the QML module the QML tests import (the editor's are in packaging/qml-modules.txt)
     qt6-base-dev qt6-declarative-dev libgl-dev qml6-module-qttest
-    # audio I/O, OSC, files, spectra
-    librtaudio-dev libasound2-dev liblo-dev liblo-tools libsndfile1-dev libfftw3-dev jackd2
+    # audio I/O, OSC, files, spectra, loudness (EBU R128)
+    librtaudio-dev libasound2-dev liblo-dev liblo-tools libsndfile1-dev libfftw3-dev libebur128-dev jackd2
     # measuring what we hear
     sox
     # packaging: shlibdeps for the .deb, the PNG icons, checks of the metainfo, desktop entry and package

@@ -1,6 +1,7 @@
 #include "RenderCommand.hpp"
 
 #include "CommandLine.hpp"
+#include "LoudnessMeter.hpp"
 #include "PatchFile.hpp"
 #include "WavWriter.hpp"
 #include "audio/EngineCallback.hpp"
@@ -79,6 +80,11 @@ int runRenderCommand(const QStringList& args) {
         err() << "chronus render: warning: " << warning << "\n";
     err().flush();
 
+    LoudnessMeter loudness;
+    if (auto s = loudness.open(rate); !s) {
+        err() << "chronus render: " << QString::fromStdString(s.message()) << "\n";
+        return 1;
+    }
     WavWriter writer;
     const QString outPath = parser.value("out");
     if (auto s = writer.open(outPath.toStdString(), static_cast<int>(rate), format); !s) {
@@ -97,6 +103,9 @@ int runRenderCommand(const QStringList& args) {
     config.hotMirror = false; // nobody fails over offline: one render, not two
     config.healthWindowMs = 0.0;
     config.realtimeWorkers = false;
+    // A rendering is the patch from its frame 0, freshly prepared: no warm-up blocks (live, they
+    // settle the standby before a crossfade; here they would sound a beat before the file starts).
+    config.warmupBlocks = 0;
     engine::SlotEngine engine(config);
     const auto fail = [&](const engine::Status& s) {
         err() << "chronus render: " << positional.first() << ": " << QString::fromStdString(s.message()) << "\n";
@@ -113,13 +122,24 @@ int runRenderCommand(const QStringList& args) {
     double peak = 0.0, sumSquares = 0.0;
     std::size_t clipped = 0;
     bool started = false;
+    std::uint64_t blockFrame = 0; // output frame of the block the sink is given
     engine::Status writeError;
-    // Offline thread: everything from the block the commit switched on goes to the file.
-    audio::OfflineDriver driver(total, [&](const float* interleaved, int frames) {
+    // Offline thread, the one that calls the engine's process(): everything from the sample the
+    // commit switched on goes to the file. The engine records that frame before process() returns,
+    // so where the file starts does not depend on when the commit request reached the callback.
+    audio::OfflineDriver driver(total, [&](const float* data, int blockFrames) {
+        const std::uint64_t first = blockFrame;
+        blockFrame += static_cast<std::uint64_t>(blockFrames);
+        const float* interleaved = data;
+        int frames = blockFrames;
         if (!started) {
-            started = engine.stats().commits > 0;
-            if (!started)
+            const std::int64_t commitFrame = engine.stats().lastCommitFrame;
+            if (commitFrame < 0 || static_cast<std::uint64_t>(commitFrame) >= blockFrame)
                 return 0; // the empty patch before the commit: not part of the rendering
+            const auto skip = static_cast<int>(std::max<std::int64_t>(0, commitFrame - static_cast<std::int64_t>(first)));
+            interleaved += 2 * skip;
+            frames -= skip;
+            started = true;
         }
         for (int i = 0; i < 2 * frames; ++i) {
             const double a = std::fabs(static_cast<double>(interleaved[i]));
@@ -128,6 +148,10 @@ int runRenderCommand(const QStringList& args) {
             clipped += (a > 1.0 && format != SampleFormat::Float32) ? 1 : 0;
         }
         if (auto s = writer.writeInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
+            writeError = s;
+            return -1;
+        }
+        if (auto s = loudness.addInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
             writeError = s;
             return -1;
         }
@@ -160,9 +184,11 @@ int runRenderCommand(const QStringList& args) {
         return fail(engine::Status::error(engine::ErrorCode::InvalidArgument, "internal error: the offline render starved"));
     const double rms = total ? std::sqrt(sumSquares / (2.0 * static_cast<double>(total))) : 0.0;
     auto dbfs = [](double v) { return v > 0.0 ? QString::number(20.0 * std::log10(v), 'f', 1) : QString("-inf"); };
+    auto lufs = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 1) : QString("-inf"); };
     const double renderSeconds = static_cast<double>(renderNs) * 1e-9;
     out() << "rendered " << QFileInfo(outPath).absoluteFilePath() << ": " << QString::number(seconds, 'g', 6)
-          << " s, " << rate << " Hz, stereo " << formatName << ", peak " << dbfs(peak) << " dBFS, RMS " << dbfs(rms)
+          << " s, " << rate << " Hz, stereo " << formatName << ", peak " << dbfs(peak) << " dBFS, true peak "
+          << dbfs(loudness.truePeak()) << " dBTP, " << lufs(loudness.integratedLufs()) << " LUFS integrated, RMS " << dbfs(rms)
           << " dBFS, " << QString::number(renderSeconds > 0 ? seconds / renderSeconds : 0.0, 'f', 0)
           << "x real time\n";
     if (clipped > 0)

@@ -123,6 +123,7 @@ struct SlotEngine::Shared {
     std::atomic<bool> lastCommitRolledBack{false};
     std::atomic<bool> lastRollbackRunaway{false}; // else NaN/Inf
     std::atomic<std::int64_t> lastCommitNs{0};
+    std::atomic<std::int64_t> lastCommitFrame{-1}; // output frame the last commit's fade began at
     std::atomic<bool> fading{false};
     std::atomic<float> fadeProgress{0.0f};
     std::atomic<float> fadeCorrelation{0.0f};
@@ -1350,6 +1351,7 @@ EngineStats SlotEngine::stats() const noexcept {
     s.commits = m_shared->commitsDone.load(std::memory_order_relaxed);
     s.lastPrimeMs = static_cast<double>(m_shared->lastPrimeNs.load(std::memory_order_relaxed)) * 1e-6;
     s.lastCommitMs = static_cast<double>(m_shared->lastCommitNs.load(std::memory_order_relaxed)) * 1e-6;
+    s.lastCommitFrame = m_shared->lastCommitFrame.load(std::memory_order_acquire);
     s.lastFadeCorrelation = static_cast<double>(m_shared->fadeCorrelation.load(std::memory_order_relaxed));
     s.failovers = m_shared->failovers.load(std::memory_order_relaxed);
     s.rollbacks = m_shared->rollbacks.load(std::memory_order_relaxed);
@@ -1382,8 +1384,10 @@ void SlotEngine::process(float* interleaved, int frames) noexcept {
     }
     for (auto& slot : m_slots)
         slot->ring.applyDiscard();
+    const std::uint64_t first = m_shared->framesOut.load(std::memory_order_relaxed); // written here only
     for (int done = 0; done < frames;) {
         const int n = std::min(kChunkFrames, frames - done);
+        m_chunkFrame = first + static_cast<std::uint64_t>(done);
         processChunk(interleaved + 2 * done, n);
         done += n;
     }
@@ -1481,6 +1485,7 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
             m_rollbackFramesLeft = 0;
             startFade(active, to, static_cast<std::int64_t>(request >> 8), m_config.fadeLaw == FadeLaw::Adaptive);
             sh.lastCommitNs.store(nowNs() - sh.commitRequestNs.load(std::memory_order_relaxed), std::memory_order_relaxed);
+            sh.lastCommitFrame.store(static_cast<std::int64_t>(m_chunkFrame), std::memory_order_release);
         } else if (const std::uint32_t fo = sh.failoverRequest.exchange(0, std::memory_order_acq_rel)) {
             forceFailover = static_cast<int>(fo) - 1 != active ? true : false;
         }

@@ -91,6 +91,10 @@ struct EngineStats {
     std::uint64_t commits = 0;
     double lastPrimeMs = 0.0;
     double lastCommitMs = 0.0; // commit request -> first sample of the fade at the output
+    // The output frame (counted like framesOut, from the first process() call) of the last commit's
+    // first faded sample; -1 before any commit. Read from the audio thread between process() calls
+    // it is exact: an offline render starts its file at this frame.
+    std::int64_t lastCommitFrame = -1;
     double lastFadeCorrelation = 0.0;
     std::uint64_t failovers = 0;
     std::uint64_t rollbacks = 0;
@@ -266,6 +270,7 @@ private:
     double m_corrAB = 0.0, m_corrAA = 0.0, m_corrBB = 0.0; // running, during an adaptive fade
     bool m_mirrorInStep = false;
     bool m_audioPrioritySeen = false;
+    std::uint64_t m_chunkFrame = 0; // output frame of the chunk being mixed
     int m_rollbackSlot = -1;
     std::int64_t m_rollbackFramesLeft = 0;
     std::int64_t m_windowFrames = 0, m_windowLength = 48000;

@@ -356,8 +356,8 @@ void TestRecorder::offlineRecordingEqualsWhatWasPlayed() {
 }
 
 // The same patch through `chronus render`: the recording is a stretch of that file, sample for
-// sample (both float; the render's commit lands at another frame of its 4096-frame callbacks, so
-// the stretch is found by search).
+// sample (both float), and the very stretch it should be: the render's file starts at the sample its
+// commit switched on, the recording 20 blocks of 64 frames after this engine's commit.
 void TestRecorder::recordingEqualsTheRenderCommandsFile() {
     const QString patchPath = m_dir.filePath(QStringLiteral("sweep.json"));
     CHRONUS_VERIFY_OK(app::savePatchFile(sweepPatch(), patchPath));
@@ -376,6 +376,7 @@ void TestRecorder::recordingEqualsTheRenderCommandsFile() {
     config.blockSize = 64;
     config.offline = true;
     config.ringTargetBlocks = 128; // as chronus render at block 64
+    config.warmupBlocks = 0;       // as chronus render: the patch from its frame 0
     config.hotMirror = false;
     config.healthWindowMs = 0.0;
     config.realtimeWorkers = false;
@@ -422,6 +423,7 @@ void TestRecorder::recordingEqualsTheRenderCommandsFile() {
     }
     QVERIFY2(match != SIZE_MAX, "the recording is not a stretch of the rendered file");
     test::reportFigure(QStringLiteral("recording = render frames %1..%2").arg(match).arg(match + recorded.frames()));
+    QCOMPARE(match, std::size_t{20 * 64});
 }
 
 void TestRecorder::liveRecordingHasTheReportedLength() {

@@ -160,6 +160,8 @@ private slots:
     void limiterMonoInputFeedsBothOutputs();
     void limiterTruePeakHoldsPeaksBetweenSamples_data();
     void limiterTruePeakHoldsPeaksBetweenSamples();
+    void limiterTruePeakNeverExceedsCeilingOversampled_data();
+    void limiterTruePeakNeverExceedsCeilingOversampled();
 
     void clipperNeverExceedsCeiling_data();
     void clipperNeverExceedsCeiling();
@@ -290,8 +292,8 @@ void TestDynamics::limiterPassesQuietSignalsUnchangedAfterLookahead() {
                      .arg(sampleRate)
                      .arg(latency)
                      .arg(1000.0 * static_cast<double>(latency) / sampleRate));
-    QVERIFY(latency > static_cast<std::size_t>(0.0015 * sampleRate) &&
-            latency < static_cast<std::size_t>(0.0025 * sampleRate));
+    QVERIFY(latency > static_cast<std::size_t>(0.002 * sampleRate) &&
+            latency < static_cast<std::size_t>(0.003 * sampleRate)); // 2 ms + 32 samples
     ModuleDriver dr("limiter", sampleRate, blockSize);
     QVERIFY(dr.setParam("ceiling", -6.0));
     QVERIFY(dr.connect("in", &left));
@@ -339,10 +341,13 @@ void TestDynamics::limiterRecoversWithReleaseTime() {
     std::vector<double> gain(frames);
     for (std::size_t i = 0; i < frames; ++i)
         gain[i] = static_cast<double>(out[0][i]) / 0.25;
-    // During the burst the gain sits at ceiling / 4 (true peak of the burst), no lower.
+    // During the burst the gain sits at ceiling / 4 (true peak of the burst, read with the
+    // detector's margin between samples), no lower but for the ringing of the burst's abrupt end
+    // between samples (0.5 %).
     const double required = static_cast<double>(ceilingFromDb(-0.3)) / 4.0;
+    const double margin = std::pow(10.0, Limiter::kBetweenSamplesMarginDb / 20.0);
     const double least = *std::min_element(gain.begin() + static_cast<std::ptrdiff_t>(latency), gain.end());
-    QVERIFY2(least <= required && least > 0.99 * required, qPrintable(QString::number(least)));
+    QVERIFY2(least <= required && least > 0.99 * required / margin, qPrintable(QString::number(least)));
     // After the last loud sample leaves, the gain climbs back: 1 - 1/e of the way in `release` ms
     // (plus about 1 ms through the gain smoother), and all the way in the end.
     const std::size_t end = burstEnd + latency;
@@ -483,6 +488,105 @@ void TestDynamics::limiterTruePeakHoldsPeaksBetweenSamples() {
     QVERIFY(levels[0] >= levels[1] - 0.01);
     if (relativeFrequency == 0.25)
         QVERIFY2(std::fabs(levels[0] - (ceilingDb + 3.01)) < 0.05, qPrintable(QString::number(levels[0])));
+}
+
+namespace {
+// `x` low-passed at 0.44 of the rate (a Kaiser-windowed sinc of 255 taps, beta 9: -90 dB from 0.45
+// on): noise whose content stays in the band the limiter's true-peak guarantee covers.
+std::vector<float> bandLimited(const std::vector<float>& x) {
+    constexpr int kHalf = 127;
+    std::vector<double> h(2 * kHalf + 1);
+    double sum = 0.0;
+    for (int j = -kHalf; j <= kHalf; ++j) {
+        const double sinc = j == 0 ? 1.0 : std::sin(std::numbers::pi * 0.88 * j) / (std::numbers::pi * 0.88 * j);
+        const double r = static_cast<double>(j) / (kHalf + 1);
+        h[static_cast<std::size_t>(j + kHalf)] = sinc * std::cyl_bessel_i(0.0, 9.0 * std::sqrt(1.0 - r * r));
+        sum += h[static_cast<std::size_t>(j + kHalf)];
+    }
+    std::vector<float> y(x.size(), 0.0f);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+        double acc = 0.0;
+        for (int j = -kHalf; j <= kHalf; ++j) {
+            const auto k = static_cast<std::ptrdiff_t>(i) - j;
+            if (k >= 0 && k < static_cast<std::ptrdiff_t>(x.size()))
+                acc += h[static_cast<std::size_t>(j + kHalf)] / sum * static_cast<double>(x[static_cast<std::size_t>(k)]);
+        }
+        y[i] = static_cast<float>(acc);
+    }
+    return y;
+}
+} // namespace
+
+void TestDynamics::limiterTruePeakNeverExceedsCeilingOversampled_data() {
+    QTest::addColumn<double>("sampleRate");
+    QTest::addColumn<double>("inputDb");
+    for (double sampleRate : {44100.0, 48000.0, 96000.0})
+        for (double inputDb : {0.0, 6.0, 20.0})
+            QTest::addRow("%gk/+%g dB", sampleRate / 1000.0, inputDb) << sampleRate << inputDb;
+}
+
+// With true_peak on, the output's true peak stays at or below the ceiling, measured by libebur128's
+// meter (4x) and by the 8x and 16x reference interpolation of the test support, on the hostile set
+// (full-scale naive squares, fs/4 at 45 degrees, sines up to 0.499 fs, impulses, noise), at 0, +6
+// and +20 dB, each channel a different signal so the linked gain serves two demands.
+void TestDynamics::limiterTruePeakNeverExceedsCeilingOversampled() {
+    QFETCH(double, sampleRate);
+    QFETCH(double, inputDb);
+    const std::size_t frames = static_cast<std::size_t>(0.4 * sampleRate);
+    // The noises band-limited to 0.44 of the rate: content between 0.45 of the rate and Nyquist is
+    // read low by any short interpolator (the limiter's), so the guarantee does not cover it.
+    std::vector<TestSignal> sources = testSignals();
+    for (TestSignal& s : sources)
+        if (s.name.find("noise") != std::string::npos) {
+            const auto make = s.make;
+            s.name += ", band-limited";
+            s.make = [make](double sr, std::size_t n) { return bandLimited(make(sr, n)); };
+        }
+    const float gain = static_cast<float>(std::pow(10.0, inputDb / 20.0));
+    double worst[3] = {};
+    QString worstName[3];
+    for (std::size_t k = 0; k < sources.size(); ++k) {
+        std::vector<float> left = sources[k].make(sampleRate, frames);
+        std::vector<float> right = sources[(k + 3) % sources.size()].make(sampleRate, frames);
+        scale(left, gain);
+        scale(right, gain);
+        // A 5 ms fade-in: a 0.45 fs tone switched on at full scale spreads its first cycles up to
+        // Nyquist, past the band the guarantee covers.
+        const std::size_t fade = static_cast<std::size_t>(0.005 * sampleRate);
+        for (std::size_t i = 0; i < fade; ++i) {
+            const float g = static_cast<float>(0.5 - 0.5 * std::cos(std::numbers::pi * static_cast<double>(i) / static_cast<double>(fade)));
+            left[i] *= g;
+            right[i] *= g;
+        }
+        for (double ceilingDb : {-0.3, -1.0}) {
+            ModuleDriver d("limiter", sampleRate, 64);
+            QVERIFY(d.valid());
+            QVERIFY(d.setParam("ceiling", ceilingDb));
+            QVERIFY(d.setParam("true_peak", 1));
+            QVERIFY(d.connect("in", &left));
+            QVERIFY(d.connect("right", &right));
+            const auto out = d.run(frames);
+            const double ceiling = ceilingFromDb(ceilingDb);
+            const double measured[3] = {ebur128TruePeak(out[0], out[1], sampleRate),
+                                        std::max(truePeak(out[0], 8), truePeak(out[1], 8)),
+                                        std::max(truePeak(out[0], 16), truePeak(out[1], 16))};
+            for (int m = 0; m < 3; ++m) {
+                const double overDb = 20.0 * std::log10(measured[m] / ceiling);
+                if (overDb > worst[m] || worstName[m].isEmpty()) {
+                    worst[m] = overDb;
+                    worstName[m] = QString::fromStdString(sources[k].name) + QStringLiteral(" at %1 dB").arg(ceilingDb);
+                }
+            }
+        }
+    }
+    reportFigure(QStringLiteral("limiter true peak @ %1, +%2 dB: highest over the ceiling, dB: libebur128 %3 (%4), "
+                                "8x %5 (%6), 16x %7 (%8)")
+                     .arg(sampleRate).arg(inputDb)
+                     .arg(worst[0], 0, 'f', 4).arg(worstName[0])
+                     .arg(worst[1], 0, 'f', 4).arg(worstName[1])
+                     .arg(worst[2], 0, 'f', 4).arg(worstName[2]));
+    for (int m = 0; m < 3; ++m)
+        QVERIFY2(worst[m] <= 0.0, qPrintable(QStringLiteral("%1 dB over the ceiling (%2)").arg(worst[m]).arg(worstName[m])));
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -101,6 +101,8 @@ private slots:
     void audioRateCutoffModulationStaysFinite();
     void absurdInputStaysFiniteAndSilenceHasNoDenormals();
     void seedNamesAreAccepted();
+    void drivenResonantSawLeavesNoDc_data();
+    void drivenResonantSawLeavesNoDc();
 };
 
 void TestLadder::selfOscillatesAtCutoff_data() {
@@ -413,6 +415,46 @@ void TestLadder::seedNamesAreAccepted() {
     QVERIFY(type != nullptr);
     QCOMPARE(QByteArray(type->id), QByteArray("ladder"));
     QCOMPARE(type->findParam("q"), type->findParam("resonance"));
+}
+
+void TestLadder::drivenResonantSawLeavesNoDc_data() {
+    QTest::addColumn<double>("freq");
+    QTest::addColumn<double>("resonance");
+    QTest::addColumn<double>("drive");
+    QTest::addRow("dnb-175's bass, F1") << 43.65 << 0.72 << 3.0;
+    QTest::addRow("A1, resonance 0.35") << 55.0 << 0.35 << 0.0;
+    QTest::addRow("A2, self-oscillating, hard driven") << 110.0 << 0.9 << 12.0;
+}
+
+// The saturator rectifies an asymmetric waveform a little (the saw less the lagging feedback): the
+// output's DC blocker keeps the mean at zero. Without it the mean was several percent of the level.
+void TestLadder::drivenResonantSawLeavesNoDc() {
+    QFETCH(double, freq);
+    QFETCH(double, resonance);
+    QFETCH(double, drive);
+    OfflineRenderer r{48000.0, 64};
+    engine::PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("saw", "saw"));
+    CHRONUS_VERIFY_OK(g.setParam("saw", "freq", freq));
+    CHRONUS_VERIFY_OK(g.setParam("saw", "gain", 0.5));
+    CHRONUS_VERIFY_OK(g.addModule("filter", "ladder"));
+    CHRONUS_VERIFY_OK(g.setParam("filter", "cutoff", 320.0));
+    CHRONUS_VERIFY_OK(g.setParam("filter", "resonance", resonance));
+    CHRONUS_VERIFY_OK(g.setParam("filter", "drive", drive));
+    CHRONUS_VERIFY_OK(g.connect("saw", "filter.in"));
+    CHRONUS_VERIFY_OK(g.connect("filter", "out"));
+    auto rendered = r.render(2.0);
+    CHRONUS_VERIFY_OK(rendered);
+    // Whole cycles of the saw after the blocker settled (0.5 s = 16 time constants).
+    const std::size_t start = 24000;
+    const std::size_t period = 48000.0 / freq, cycles = static_cast<std::size_t>((96000 - start) / period);
+    const std::span<const float> tail =
+        std::span<const float>(rendered->left).subspan(start, static_cast<std::size_t>(cycles * 48000.0 / freq));
+    const double level = rms(tail), dc = mean(tail);
+    reportFigure(QStringLiteral("ladder on a saw %1 Hz, resonance %2, drive %3 dB: mean %4, RMS %5")
+                     .arg(freq).arg(resonance).arg(drive).arg(dc, 0, 'g', 3).arg(level, 0, 'f', 3));
+    QVERIFY(level > 0.05);
+    QVERIFY2(std::fabs(dc) < 0.002 * level, qPrintable(QStringLiteral("mean %1 at RMS %2").arg(dc).arg(level)));
 }
 
 } // namespace chronus::test

@@ -1,5 +1,6 @@
 #include "SignalAnalysis.hpp"
 
+#include <ebur128.h>
 #include <fftw3.h>
 
 #include <algorithm>
@@ -166,6 +167,76 @@ int strongestRepetitionMs(std::span<const float> x, double sampleRate, int minMs
         }
     }
     return bestLag;
+}
+
+double truePeak(std::span<const float> x, int factor) {
+    constexpr int kHalf = 64; // taps either side of the point
+    constexpr double kBeta = 9.0;
+    const auto besselI0 = [](double v) {
+        double sum = 1.0, term = 1.0;
+        for (int k = 1; k < 60; ++k) {
+            term *= (v / (2.0 * k)) * (v / (2.0 * k));
+            sum += term;
+        }
+        return sum;
+    };
+    factor = std::clamp(factor, 2, 32);
+    // Phase p of `factor`: x(m + p / factor) from x[m - kHalf + 1 .. m + kHalf].
+    std::vector<std::vector<float>> taps(static_cast<std::size_t>(factor));
+    for (int p = 1; p < factor; ++p) {
+        const double frac = static_cast<double>(p) / factor;
+        std::vector<double> h(2 * kHalf);
+        double sum = 0.0;
+        for (int j = 0; j < 2 * kHalf; ++j) {
+            const double d = (j - (kHalf - 1)) - frac;
+            const double sinc = std::sin(std::numbers::pi * d) / (std::numbers::pi * d);
+            const double r = d / kHalf;
+            h[static_cast<std::size_t>(j)] = sinc * besselI0(kBeta * std::sqrt(std::max(0.0, 1.0 - r * r))) / besselI0(kBeta);
+            sum += h[static_cast<std::size_t>(j)];
+        }
+        for (double v : h)
+            taps[static_cast<std::size_t>(p)].push_back(static_cast<float>(v / sum));
+    }
+    // Between the samples only where the interpolator's whole support lies inside x: nothing is
+    // assumed about the signal beyond its ends (a cut there would ring like any step).
+    double best = 0.0;
+    for (float v : x)
+        best = std::max(best, static_cast<double>(std::fabs(v)));
+    for (std::size_t m = 0; m + 2 * kHalf <= x.size(); ++m) {
+        const float* window = x.data() + m; // x[m + kHalf - 1] is the sample left of the points
+        for (int p = 1; p < factor; ++p) {
+            const float* h = taps[static_cast<std::size_t>(p)].data();
+            float acc[8] = {};
+            for (int j = 0; j < 2 * kHalf; j += 8)
+                for (int k = 0; k < 8; ++k)
+                    acc[k] += h[j + k] * window[j + k];
+            double v = 0.0;
+            for (float a : acc)
+                v += static_cast<double>(a);
+            best = std::max(best, std::fabs(v));
+        }
+    }
+    return best;
+}
+
+double ebur128TruePeak(std::span<const float> left, std::span<const float> right, double sampleRate) {
+    ebur128_state* st = ebur128_init(2, static_cast<unsigned long>(sampleRate), EBUR128_MODE_TRUE_PEAK);
+    if (!st)
+        return std::nan("");
+    std::vector<float> interleaved(2 * std::min(left.size(), right.size()));
+    for (std::size_t i = 0; i < interleaved.size() / 2; ++i) {
+        interleaved[2 * i] = left[i];
+        interleaved[2 * i + 1] = right[i];
+    }
+    double peak = 0.0;
+    if (ebur128_add_frames_float(st, interleaved.data(), interleaved.size() / 2) == EBUR128_SUCCESS)
+        for (unsigned c = 0; c < 2; ++c) {
+            double p = 0.0;
+            if (ebur128_true_peak(st, c, &p) == EBUR128_SUCCESS)
+                peak = std::max(peak, p);
+        }
+    ebur128_destroy(&st);
+    return peak;
 }
 
 } // namespace chronus::test

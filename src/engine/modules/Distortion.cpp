@@ -82,6 +82,7 @@ void Distortion::onPrepare(const PrepareInfo& info) {
     m_historyShape = -1;
     m_prevV = 0.0;
     m_prevF = 0.0;
+    m_dcBlocker.prepare(info.sampleRate);
     m_held = 0.0f;
     m_crushBits = -1.0f;
     m_holdCount = kParams[Downsample].max; // the first sample is taken at once
@@ -172,7 +173,7 @@ void Distortion::process(const ProcessContext& ctx) noexcept {
             m_prevV = v; // the ADAA history stays current for a switch back
             m_historyShape = -1;
         } else {
-            wet = static_cast<float>(shapeAntialiased(shape, v));
+            wet = m_dcBlocker.process(static_cast<float>(shapeAntialiased(shape, v)));
         }
         wet = tone(wet, toneHz.next());
         const float m = mix.next();
@@ -180,6 +181,7 @@ void Distortion::process(const ProcessContext& ctx) noexcept {
     }
     m_ic1 = zapGremlins(m_ic1);
     m_ic2 = zapGremlins(m_ic2);
+    m_dcBlocker.flush();
 }
 
 } // namespace chronus::engine

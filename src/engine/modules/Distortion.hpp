@@ -1,5 +1,6 @@
 #pragma once
 #include "../Module.hpp"
+#include "DcBlocker.hpp"
 
 #include <cstdint>
 
@@ -17,8 +18,10 @@ namespace chronus::engine {
 // soft, hard and fold are antialiased by first-order antiderivative antialiasing (ADAA, Parker et
 // al., DAFx 2016): the output is the mean of the shape over the segment between consecutive input
 // samples, (F(v) - F(v')) / (v - v') with F the shape's antiderivative, which costs half a sample
-// of delay and a gentle roll-off near Nyquist. All four shapes are odd, so they make no DC of
-// their own and need no DC blocker.
+// of delay and a gentle roll-off near Nyquist. All four shapes are odd, so a symmetric input makes
+// no DC; but driven hard, an asymmetric one (a resonant filter's output, whose zero crossings are
+// not evenly spaced) comes out as a pulse whose duty cycle is not 1/2, with DC. soft, hard and fold
+// end with a DC blocker (5 Hz) for it; crush keeps its exact steps and takes none.
 //
 // out = (1 - mix) x in + mix x level x tone(shape(drive x in)). `level` scales the distorted
 // signal only, so mix 0 passes the input bit for bit. `tone` at its maximum leaves the wet signal
@@ -74,6 +77,7 @@ private:
     float m_maxToneHz = 20000.0f;
     float m_driveDb = -1.0f;
     float m_driveGain = 1.0f;
+    DcBlocker m_dcBlocker; // the wet signal of soft, hard and fold
 };
 
 } // namespace chronus::engine

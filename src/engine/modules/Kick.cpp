@@ -28,6 +28,7 @@ void Kick::onPrepare(const PrepareInfo& info) {
     m_tail = {};
     m_fade.setLength(kRetriggerFadeMs, info.sampleRate);
     m_trigger.reset();
+    m_dcBlocker.prepare(info.sampleRate);
     m_noise.seed(instanceSeed());
     m_coeffPitchDecay = m_coeffDecay = -1.0f;
     updateCoefficients(param(PitchDecay).current(), param(Decay).current());
@@ -131,7 +132,10 @@ template <bool Smoothing> void Kick::run(const ProcessContext& ctx) noexcept {
             trigger(drums::accentAt(accentIn, i) * amount);
         }
         if (!m_voice.active && !m_tail.active) {
-            out[i] = 0.0f;
+            // The blocker's own tail dies out, then exact zeros again.
+            if (m_dcBlocker.quietBelow(drums::kSilentEnvelope * 1e-2f))
+                m_dcBlocker.reset();
+            out[i] = m_dcBlocker.process(0.0f);
             continue;
         }
         // the click's noise band, shared by the hit and the fading tail
@@ -155,8 +159,9 @@ template <bool Smoothing> void Kick::run(const ProcessContext& ctx) noexcept {
             if (!m_fade.active())
                 m_tail.active = false;
         }
-        out[i] = lv * y;
+        out[i] = m_dcBlocker.process(lv * y);
     }
+    m_dcBlocker.flush();
     m_ic1 = zapGremlins(ic1);
     m_ic2 = zapGremlins(ic2);
 }

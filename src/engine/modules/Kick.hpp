@@ -1,5 +1,6 @@
 #pragma once
 #include "../Module.hpp"
+#include "DcBlocker.hpp"
 #include "DrumCommon.hpp"
 
 namespace chronus::engine {
@@ -10,7 +11,8 @@ namespace chronus::engine {
 // the tail. A hit starts on a rising edge of `trig` through 0.5 (sample-accurate) or a gate(true)
 // event; `accent` (0..1 at that sample) times the `accent` amount raises its level (up to +6 dB),
 // drive and click. A retrigger starts the new hit from phase 0 while the old one fades out over
-// kRetriggerFadeMs, so the body never jumps. Idle, it outputs exact zeros.
+// kRetriggerFadeMs, so the body never jumps. A DC blocker (5 Hz) at the output takes out the DC
+// the body's first half-wave leaves. Idle, it outputs exact zeros.
 class Kick final : public Module {
 public:
     enum Param : ParamIndex { Level, Accent, Tune, Sweep, PitchDecay, Decay, Click, Drive, ParamCount };
@@ -69,6 +71,7 @@ private:
     Voice m_tail; // the previous hit, fading out after a retrigger
     drums::TailFade m_fade;
     drums::TriggerDetector m_trigger;
+    DcBlocker m_dcBlocker; // a hit's body starts at phase 0: its first half-wave leaves a DC step
     drums::NoiseSource m_noise;
     const float* m_sine = nullptr;
     double m_invSampleRate = 1.0 / 48000.0;

@@ -57,6 +57,7 @@ void Ladder::onPrepare(const PrepareInfo& info) {
     m_trigHigh = false;
     m_pendingTrigger = false;
     m_noise = instanceSeed() | 1u;
+    m_dcBlocker.prepare(info.sampleRate);
 }
 
 void Ladder::updateCutoff(float fc) noexcept {
@@ -104,6 +105,7 @@ void Ladder::process(const ProcessContext& ctx) noexcept {
 
     float s1 = m_s[0], s2 = m_s[1], s3 = m_s[2], s4 = m_s[3];
     std::uint32_t noise = m_noise;
+    DcBlocker dcBlocker = m_dcBlocker;
     for (int i = 0; i < ctx.frames; ++i) {
         if (trig) {
             const bool high = trig[i] > 0.5f;
@@ -163,8 +165,10 @@ void Ladder::process(const ProcessContext& ctx) noexcept {
         s2 = 2.0f * y2 - s2;
         s3 = 2.0f * y3 - s3;
         s4 = 2.0f * y4 - s4;
-        out[i] = y4;
+        out[i] = dcBlocker.process(y4);
     }
+    dcBlocker.flush();
+    m_dcBlocker = dcBlocker;
     m_s[0] = zapGremlins(s1);
     m_s[1] = zapGremlins(s2);
     m_s[2] = zapGremlins(s3);

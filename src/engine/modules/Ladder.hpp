@@ -1,5 +1,6 @@
 #pragma once
 #include "../Module.hpp"
+#include "DcBlocker.hpp"
 
 #include <cstdint>
 
@@ -16,6 +17,11 @@ namespace chronus::engine {
 // resonance 0.8): there the filter oscillates at its cutoff and the saturator sets the level. The
 // input is scaled by (1 + k), so the passband gain stays at unity as the resonance rises, and by
 // `drive` (dB), which pushes it into the saturator.
+//
+// The saturator is odd, but what it sees (the input less the phase-shifted feedback) is not
+// symmetric for a saw or a pulse, so it rectifies a little: a driven, resonant ladder on a saw puts
+// out a DC offset of several percent of its level. A DC blocker at the output (5 Hz, the coupling
+// capacitor after a hardware ladder) takes it out.
 //
 // Cutoff = cutoff x 2^(cv + envelope x env_amount): the `cutoff` input is exponential, one unit per
 // octave. A rising edge on `trig` (through 0.5) or a gate-on event restarts the envelope: a 2 ms
@@ -92,6 +98,7 @@ private:
     // A whisper of noise (-120 dBFS) at the ladder's input, as in the analog circuit: it
     // starts self-oscillation from silence and keeps the state far from denormals.
     std::uint32_t m_noise = 1;
+    DcBlocker m_dcBlocker;
 };
 
 } // namespace chronus::engine

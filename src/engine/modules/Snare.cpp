@@ -31,6 +31,7 @@ void Snare::onPrepare(const PrepareInfo& info) {
     m_tail = {};
     m_fade.setLength(kRetriggerFadeMs, info.sampleRate);
     m_trigger.reset();
+    m_dcBlocker.prepare(info.sampleRate);
     m_noise.seed(instanceSeed());
     m_pitchCoeff = drums::timeConstantCoefficient(kBodySweepMs, info.sampleRate);
     m_coeffBodyDecay = m_coeffDecay = -1.0f;
@@ -143,7 +144,10 @@ template <bool Smoothing> void Snare::run(const ProcessContext& ctx) noexcept {
             trigger(drums::accentAt(accentIn, i) * amount);
         }
         if (!m_voice.active && !m_tail.active) {
-            out[i] = 0.0f;
+            // The blocker's own tail dies out, then exact zeros again.
+            if (m_dcBlocker.quietBelow(drums::kSilentEnvelope * 1e-2f))
+                m_dcBlocker.reset();
+            out[i] = m_dcBlocker.process(0.0f);
             continue;
         }
         // the newest hit's accent sets the brightness of the noise it shares with a fading tail
@@ -166,8 +170,9 @@ template <bool Smoothing> void Snare::run(const ProcessContext& ctx) noexcept {
             if (!m_fade.active())
                 m_tail.active = false;
         }
-        out[i] = lv * y;
+        out[i] = m_dcBlocker.process(lv * y);
     }
+    m_dcBlocker.flush();
     m_ic1 = zapGremlins(ic1);
     m_ic2 = zapGremlins(ic2);
     m_hpIn = zapGremlins(hpIn);

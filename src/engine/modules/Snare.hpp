@@ -1,5 +1,6 @@
 #pragma once
 #include "../Module.hpp"
+#include "DcBlocker.hpp"
 #include "DrumCommon.hpp"
 
 namespace chronus::engine {
@@ -10,7 +11,8 @@ namespace chronus::engine {
 // is seeded from the module's id. A hit starts on a rising edge of `trig` through 0.5
 // (sample-accurate) or a gate(true) event; `accent` (0..1 at that sample) times the `accent` amount
 // raises its level (up to +6 dB), the noise level and brightness. A retrigger restarts the body from
-// phase 0 while the previous hit fades out over kRetriggerFadeMs. Idle, it outputs exact zeros.
+// phase 0 while the previous hit fades out over kRetriggerFadeMs. A DC blocker (5 Hz) at the output
+// takes out the DC the body's first half-wave leaves. Idle, it outputs exact zeros.
 class Snare final : public Module {
 public:
     enum Param : ParamIndex { Level, Accent, Tune, BodyDecay, Snappy, Tone, Decay, ParamCount };
@@ -69,6 +71,7 @@ private:
     Voice m_tail;
     drums::TailFade m_fade;
     drums::TriggerDetector m_trigger;
+    DcBlocker m_dcBlocker; // a hit's body starts at phase 0: its first half-wave leaves a DC step
     drums::NoiseSource m_noise;
     const float* m_sine = nullptr;
     double m_invSampleRate = 1.0 / 48000.0;
