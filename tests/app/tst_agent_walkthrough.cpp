@@ -3,6 +3,8 @@
 // until the recording holds N seconds. Then the recording is checked: its length, stereo, level
 // under the limiter's ceiling, the 175 BPM groove in its envelope, and the live changes applied.
 
+#include "support/FreePort.hpp"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -30,6 +32,8 @@
 #include <vector>
 
 namespace {
+
+using chronus::test::freeUdpPort;
 
 constexpr int kMaxCommands = 12; // the bar for the whole session
 constexpr double kBpm = 175.0;
@@ -119,22 +123,6 @@ std::optional<std::vector<Command>> readSession(QString* problem) {
         joined.clear();
     }
     return commands;
-}
-
-int freeUdpPort() {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-        port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
 }
 
 struct Run {

@@ -3,6 +3,7 @@
 // stderr (no alsa-lib noise; failovers and rollbacks as they happen), and where the files go (the XDG
 // data and state folders, wave 1's folder moved over).
 
+#include "support/FreePort.hpp"
 #include "EngineStatus.hpp"
 
 #include <QDir>
@@ -25,6 +26,8 @@
 
 namespace {
 
+using chronus::test::freeUdpPort;
+
 struct RunResult {
     int exitCode = -1;
     QString out;
@@ -43,22 +46,6 @@ RunResult runChronus(const QStringList& args, const QProcessEnvironment& env = Q
     }
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
-}
-
-int freeUdpPort() {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-        port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
 }
 
 // `chronus serve --audio null` on a free port, stderr kept for the test to read.

@@ -1,6 +1,8 @@
 // `chronus ctl` end to end: the real executable against a real `chronus serve --audio null`, with
 // the replies read as JSON; plus a client we did not write (liblo's oscsend) on the same server.
 
+#include "support/FreePort.hpp"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -19,6 +21,8 @@
 #include <unistd.h>
 
 namespace {
+
+using chronus::test::freeUdpPort;
 
 struct RunResult {
     int exitCode = -1;
@@ -40,23 +44,6 @@ RunResult runChronus(const QStringList& args, int waitMs = 30000) {
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
             QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError()),
             clock.elapsed()};
-}
-
-// A UDP port on loopback that was free a moment ago.
-int freeUdpPort() {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-        port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
 }
 
 // stdout of a --json call: exactly one JSON object on one line.

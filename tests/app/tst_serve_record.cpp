@@ -2,6 +2,8 @@
 // `chronus serve --audio null --recordings DIR`, as text and as JSON; and a recording still running
 // when the server gets SIGTERM is finished into a valid file.
 
+#include "support/FreePort.hpp"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -24,6 +26,8 @@
 
 namespace {
 
+using chronus::test::freeUdpPort;
+
 struct RunResult {
     int exitCode = -1;
     QString out;
@@ -40,22 +44,6 @@ RunResult runChronus(const QStringList& args) {
     }
     return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
             QString::fromUtf8(p.readAllStandardError())};
-}
-
-int freeUdpPort() {
-    const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-    if (fd < 0)
-        return -1;
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = -1;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-        port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
 }
 
 QJsonObject parseReply(const RunResult& r) {
