@@ -107,16 +107,18 @@ const char* typeName(char t) {
     }
 }
 
+// "string, float, ..." for an error message; past a dozen, how many more (a request may carry hundreds).
 std::string describeTypes(const char* types) {
+    constexpr int kListed = 12;
     std::string out;
-    for (const char* t = types; *t; ++t) {
-        if (!out.empty())
-            out += ", ";
-        out += typeName(*t);
-    }
+    int count = 0;
+    for (const char* t = types; *t; ++t, ++count)
+        if (count < kListed)
+            out += (out.empty() ? "" : ", ") + std::string(typeName(*t));
+    if (count > kListed)
+        out += ", ... (" + std::to_string(count) + " arguments)";
     return out.empty() ? "nothing" : out;
 }
-
 
 // Control characters (C0 and DEL) as \xNN; everything else, UTF-8 included, as it is.
 std::string printable(const std::string& text) {
@@ -503,8 +505,11 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
     const std::size_t required = expected.size() - (lastOptional ? 1 : 0);
     const std::string want = "expected (" + (names.empty() ? std::string("no arguments") : names) + "), got (" +
                              describeTypes(types) + ")";
-    if (repeated ? (argc < static_cast<int>(required) || argc % static_cast<int>(expected.size()) != 0 ||
-                    argc / static_cast<int>(expected.size()) > kMaxEditsPerRequest)
+    if (repeated && argc / static_cast<int>(expected.size()) > kMaxEditsPerRequest)
+        return replyError(request, "at most " + std::to_string(kMaxEditsPerRequest) + " groups of (" + names +
+                                       ") in one request, got " + std::to_string(argc / static_cast<int>(expected.size())) +
+                                       "; send them in several requests");
+    if (repeated ? (argc < static_cast<int>(required) || argc % static_cast<int>(expected.size()) != 0)
                  : (argc < static_cast<int>(required) || argc > static_cast<int>(expected.size())))
         return replyError(request, want);
     for (int i = 0; i < argc; ++i) {

@@ -164,6 +164,7 @@ private slots:
     void autosaveFailureReachesTheClientWithTheSystemsReason();
     void patchesFolderLinksAreNotFollowed();
     void errorsDoNotEchoControlCharacters();
+    void tooManyEditsInOneRequestSaysTheLimit();
     void loadPrintsTheFilesWarnings();
     void serveOpensOnlyItsOwnSocket();
     void networkInterfacesNeedAnAllowList();
@@ -408,6 +409,19 @@ void TestCliProcess::errorsDoNotEchoControlCharacters() {
     QCOMPARE(r.exitCode, 1);
     QVERIFY2(!r.err.contains(QChar(0x1b)) && !r.err.contains(QChar(0x07)), qPrintable(r.err));
     QVERIFY2(r.err.contains("wob\\x1b[2Jbler\\x07"), qPrintable(r.err));
+}
+
+void TestCliProcess::tooManyEditsInOneRequestSaysTheLimit() {
+    QTemporaryDir dir;
+    Server server;
+    QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("a.json"), "--patches", dir.filePath("p")}));
+    QStringList args{"create"};
+    for (int i = 0; i < 300; ++i)
+        args << QStringLiteral("s%1").arg(i) << "sine";
+    const RunResult r = server.ctl(args);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("at most 256 groups") && r.err.contains("got 300"), qPrintable(r.err));
+    QVERIFY2(r.err.size() < 400, qPrintable(r.err)); // not a list of 600 type names
 }
 
 void TestCliProcess::loadPrintsTheFilesWarnings() {
