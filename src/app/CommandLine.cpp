@@ -2,6 +2,8 @@
 
 #include <QCoreApplication>
 
+#include <csignal>
+
 #include "OscServer.hpp"
 #include "engine/Types.hpp"
 
@@ -75,6 +77,13 @@ engine::Result<audio::OpenedDriver> openAudio(const QString& command, const Audi
         stdErr() << "chronus " << command << ": " << QString::fromStdString(opened->driver->notice()) << "\n";
     stdErr().flush();
     return opened;
+}
+
+void stopOnHangup(void (*handler)(int)) {
+    struct sigaction current {};
+    if (::sigaction(SIGHUP, nullptr, &current) == 0 && current.sa_handler == SIG_IGN)
+        return;
+    std::signal(SIGHUP, handler);
 }
 
 void addOscOptions(QCommandLineParser& parser) {

@@ -35,6 +35,10 @@ engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser);
 // Opens the chosen driver; says on stderr what differs from the request (a fallback, JACK's rate).
 engine::Result<audio::OpenedDriver> openAudio(const QString& command, const AudioChoice& choice);
 
+// SIGHUP runs `handler` (a clean stop, as SIGTERM) unless it is ignored already: under `nohup`
+// closing the terminal must not stop the engine.
+void stopOnHangup(void (*handler)(int));
+
 // --osc-port, --osc-host, --allow: where the OSC server listens and who may use it.
 void addOscOptions(QCommandLineParser& parser);
 struct OscServerOptions;

@@ -726,6 +726,18 @@ void OscServer::execute(const Request& r) {
     const auto num = [&](std::size_t i) { return std::get<double>(r.args[i]); };
     const auto fail = [&](const Status& s) { replyError(r, s.message()); };
 
+    // --fresh-after-commit: the first edit after a commit starts from the empty patch. Not at the
+    // commit itself: until then the standby stays an in-step mirror (failover keeps working), and a
+    // commit sent twice (a retry after a lost reply) commits what plays again, not silence.
+    if (m_clearBeforeEdit && (a == "/patch/create" || a == "/patch/connect" || a == "/patch/disconnect" ||
+                              a == "/patch/delete" || a == "/patch/set")) {
+        if (Status s = m_engine.clear(); !s)
+            return replyError(r, "the pending patch could not be emptied for this edit: " + s.message());
+        m_clearBeforeEdit = false;
+    }
+    if (a == "/patch/clear" || a == "/patch/load" || a == "/patch/abort")
+        m_clearBeforeEdit = false; // they set the pending patch themselves
+
     if (a == "/patch/create") {
         // Several modules at once: all or none (the ones created before a failure are removed).
         std::vector<Value> values;
@@ -822,9 +834,7 @@ void OscServer::execute(const Request& r) {
         if (m_onCommitted)
             if (std::string warning = m_onCommitted(m_engine.committed()); !warning.empty())
                 values.emplace_back(std::move(warning));
-        if (a == "/patch/commit" && m_options.freshAfterCommit)
-            if (Status s = m_engine.clear(); !s)
-                return replyError(r, "committed, but the pending patch could not be emptied: " + s.message());
+        m_clearBeforeEdit = m_options.freshAfterCommit;
         return reply(r, values);
     }
     if (a == "/patch/abort") {
@@ -862,7 +872,7 @@ void OscServer::execute(const Request& r) {
                 return fail(s);
             return reply(r, {QFileInfo(path).absoluteFilePath().toStdString()});
         }
-        auto loaded = loadPatchFile(path);
+        auto loaded = loadPatchFile(path, FollowLinks::No); // a link planted after the lstat is refused too
         if (!loaded)
             return fail(loaded.status());
         if (Status s = m_engine.loadPending(loaded->graph); !s)

@@ -140,6 +140,7 @@ private:
     std::function<std::string(const engine::PatchGraph&)> m_onCommitted;
     std::function<void()> m_onRequestDone;
     std::string m_schemaJson;
+    bool m_clearBeforeEdit = false; // controller thread: --fresh-after-commit's pending clear is due
 
     int m_socket = -1;
     int m_wake = -1; // eventfd: wakes the network thread when a reply waits in m_out

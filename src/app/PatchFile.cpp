@@ -9,6 +9,7 @@
 #include <QJsonObject>
 #include <QSaveFile>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -196,12 +197,15 @@ Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
     return loaded;
 }
 
-Result<LoadedPatch> loadPatchFile(const QString& path) {
+Result<LoadedPatch> loadPatchFile(const QString& path, FollowLinks follow) {
     // Only a regular file, read to a limit: a FIFO would block open() (and with it the thread
     // that serves every request) until a writer came, and /dev/zero would be read until memory
     // ran out. O_NONBLOCK makes open() of a FIFO return at once; fstat then refuses it.
     const QByteArray native = QFile::encodeName(path);
-    const int fd = ::open(native.constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    const int fd = ::open(native.constData(),
+                          O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (follow == FollowLinks::No ? O_NOFOLLOW : 0));
+    if (fd < 0 && errno == ELOOP && follow == FollowLinks::No)
+        return fail(path, QStringLiteral("file"), QStringLiteral("a symbolic link, which is not followed here"));
     if (fd < 0)
         return Status::error(ErrorCode::InvalidArgument,
                              QStringLiteral("%1: cannot open: %2").arg(path, QString::fromLocal8Bit(std::strerror(errno)))
@@ -220,8 +224,9 @@ Result<LoadedPatch> loadPatchFile(const QString& path) {
     if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::DontCloseHandle))
         return Status::error(ErrorCode::InvalidArgument,
                              QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()).toStdString());
-    // Read to one byte past the limit: a file that grew since fstat is still refused, not read whole.
-    const QByteArray text = file.read(kMaxPatchFileBytes + 1);
+    // Read to one byte past its size: a file that grew since fstat (past the limit) is still refused,
+    // not read whole; and a small file does not reserve the whole limit.
+    const QByteArray text = file.read(std::min<qint64>(info.st_size, kMaxPatchFileBytes) + 1);
     if (text.size() > kMaxPatchFileBytes)
         return fail(path, QStringLiteral("file"), QStringLiteral("larger than the limit of %1 bytes (16 MiB)").arg(kMaxPatchFileBytes));
     return parsePatch(text, path);

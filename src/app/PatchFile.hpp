@@ -22,7 +22,10 @@ struct LoadedPatch {
 
 // `source` names the input in messages (a file name, "OSC", ...).
 engine::Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source);
-engine::Result<LoadedPatch> loadPatchFile(const QString& path);
+// Whether a load opens the file a symbolic link points to (the command line's files) or refuses a
+// link (names inside the patches folder, which must not lead out of it).
+enum class FollowLinks { Yes, No };
+engine::Result<LoadedPatch> loadPatchFile(const QString& path, FollowLinks follow = FollowLinks::Yes);
 
 QByteArray serializePatch(const engine::PatchGraph& graph);
 // Writes atomically (a temporary file renamed over the target): a failed save leaves the old file.

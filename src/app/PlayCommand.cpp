@@ -133,7 +133,7 @@ int runPlayCommand(const QStringList& args) {
 
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    std::signal(SIGHUP, onSignal);
+    stopOnHangup(onSignal);
     const auto begin = std::chrono::steady_clock::now();
     auto nextPrint = begin + std::chrono::seconds(1);
     engine::EngineStats seen = engine.stats();

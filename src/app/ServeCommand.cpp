@@ -67,7 +67,7 @@ int runServeCommand(const QStringList& args) {
     parser.addOption({"fresh", "Start from the empty patch; do not restore the autosave."});
     parser.addOption(
         {"fresh-after-commit",
-         "After every commit the pending patch is empty: the next edits build a new patch from "
+         "After every commit the next edit starts from the empty patch: edits build a new patch from "
          "scratch, as the predecessor's scripts expect (default: edits start from what plays)."});
     parser.addOption({"status", "Print the engine's status line every S seconds.", "S"});
     if (!parser.parse(args))
@@ -192,7 +192,7 @@ int runServeCommand(const QStringList& args) {
     // SIGHUP (the terminal closed, or a service manager's reload-as-stop) ends it as cleanly.
     std::signal(SIGINT, onStopSignal);
     std::signal(SIGTERM, onStopSignal);
-    std::signal(SIGHUP, onStopSignal);
+    stopOnHangup(onStopSignal);
     out() << "chronus serve: listening on " << QString::fromStdString(options.host) << ":" << server.port()
           << " (OSC); audio: " << QString::fromStdString(driver.name()) << " ("
           << QString::fromStdString(driver.deviceName()) << "), " << driver.sampleRate() << " Hz, "

@@ -14,8 +14,8 @@ QString stateFolder();
 
 // Wave 1 kept everything in $XDG_DATA_HOME/chronus/chronus. Moves what is there to where it
 // belongs now (patches to the data folder, autosaves to the state folder), never over a file
-// that exists already, and removes the old folder once empty. Returns one line per file or
-// folder moved, or why it could not be, for the caller to print.
+// that exists already (that one arrives as NAME.wave1.json), and removes the old folder once
+// empty, so it runs once. Returns one line per file or folder moved, or why it could not be.
 QStringList migrateOldDataFolder();
 
 } // namespace chronus::app

@@ -144,8 +144,9 @@ int runEditor(int argc, char* argv[]) {
     if (!choice)
         return usage(QString::fromStdString(choice.status().message()));
     app::OscServerOptions oscOptions;
-    if (auto s = app::oscChoice(kCommand, parser, oscOptions); !s)
-        return usage(QString::fromStdString(s.message()));
+    if (!parser.isSet("no-osc"))
+        if (auto s = app::oscChoice(kCommand, parser, oscOptions); !s)
+            return usage(QString::fromStdString(s.message()));
     if (parser.positionalArguments().size() > 1)
         return usage("one patch file at most");
 
@@ -284,7 +285,7 @@ int runEditor(int argc, char* argv[]) {
 
     std::signal(SIGINT, onQuitSignal);
     std::signal(SIGTERM, onQuitSignal);
-    std::signal(SIGHUP, onQuitSignal);
+    app::stopOnHangup(onQuitSignal);
     QTimer quitWatch;
     QObject::connect(&quitWatch, &QTimer::timeout, &app, [] {
         if (g_quit.load())

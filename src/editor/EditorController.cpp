@@ -239,6 +239,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
         if (m_externalChange.exchange(false, std::memory_order_acq_rel))
             syncFromEngine();
         followActiveSlot();
+        sendPositions(false);
     });
     m_externalTimer.start();
     m_operationTimer.setInterval(5);
@@ -428,8 +429,27 @@ void EditorController::followActiveSlot() {
 void EditorController::setPosition(const std::string& id, QPointF p) {
     m_positions[id] = p;
     // Ghosts (committed, gone from the pending patch) and ids not added yet are refused: fine.
-    (void)m_engine.setPendingPosition(id, p.x(), p.y());
+    // Never waits for the engine (a commit holds it through its fade): what could not go now goes
+    // at the next tick, or before the next slot operation.
+    if (!m_engine.trySetPendingPosition(id, p.x(), p.y()))
+        m_unsentPositions.insert(id);
     (void)m_lastPending.setPosition(id, p.x(), p.y());
+}
+
+void EditorController::sendPositions(bool wait) {
+    for (auto it = m_unsentPositions.begin(); it != m_unsentPositions.end();) {
+        const auto p = m_positions.find(*it);
+        if (p == m_positions.end()) {
+            it = m_unsentPositions.erase(it);
+        } else if (wait) {
+            (void)m_engine.setPendingPosition(*it, p->second.x(), p->second.y());
+            it = m_unsentPositions.erase(it);
+        } else if (m_engine.trySetPendingPosition(*it, p->second.x(), p->second.y())) {
+            it = m_unsentPositions.erase(it);
+        } else {
+            return; // still busy: the next tick
+        }
+    }
 }
 
 void EditorController::adoptPositions(const PatchGraph& graph) {
@@ -595,10 +615,10 @@ void EditorController::placeAgentModules(const PatchGraph& pending) {
             const double columns = std::floor((m_viewRect.width() - kCardGap) / (kCardWidth + kCardGap));
             for (int k = 0; k < static_cast<int>(columns) * 2; ++k) {
                 const int column = (k % 2 ? -1 : 1) * ((k + 1) / 2);
-                const QPointF top(m_viewRect.center().x() - size.width() / 2 + column * (kCardWidth + kCardGap),
-                                  m_viewRect.top() + kCardGap);
-                const QPointF p = freeSpotNear(top, size, 0, id, pending);
-                if (m_viewRect.contains(QRectF(p, size)) && p.y() >= top.y() - kGridStep) {
+                const QPointF columnTop(m_viewRect.center().x() - size.width() / 2 + column * (kCardWidth + kCardGap),
+                                        m_viewRect.top() + kCardGap);
+                const QPointF p = freeSpotNear(columnTop, size, 0, id, pending);
+                if (m_viewRect.contains(QRectF(p, size)) && p.y() >= columnTop.y() - kGridStep) {
                     spot = p;
                     break;
                 }
@@ -1079,6 +1099,7 @@ void EditorController::runSlotOperation(const QString& what, std::function<Opera
     }
     if (m_worker.joinable())
         m_worker.join();
+    sendPositions(true); // the layout goes into what the operation commits
     setBusy(true);
     setMessage(what + QStringLiteral("…"));
     m_operationWhat = what;

@@ -298,6 +298,8 @@ private:
     void placeUnplaced(const engine::PatchGraph& graph);
     // The editor's position of `id`, in the engine's pending patch too when the module is there.
     void setPosition(const std::string& id, QPointF p);
+    // Control (GUI) thread. Positions the engine was too busy to take: wait for it, or try once.
+    void sendPositions(bool wait);
     // Positions the graph carries become the editor's (an undo of a commit, a file an agent loaded).
     void adoptPositions(const engine::PatchGraph& graph);
     QSizeF cardSize(const engine::PatchNode& node) const;
@@ -326,6 +328,7 @@ private:
     app::Recorder* m_recorder = nullptr;
     QUndoStack m_undo;
     std::map<std::string, QPointF> m_positions; // editor layout by module id
+    std::set<std::string> m_unsentPositions;    // moved while the engine was busy: not in its pending yet
     std::map<std::string, QSizeF> m_cardSizes;  // as the view reported them
     std::set<std::string> m_floating;           // an agent's modules placed before they had a cable
     std::set<std::string> m_floatingPending;    // while placing: modules waiting for their place

@@ -888,6 +888,14 @@ Status SlotEngine::setPendingPosition(std::string_view id, double x, double y) {
     return m_pending.setPosition(id, x, y);
 }
 
+bool SlotEngine::trySetPendingPosition(std::string_view id, double x, double y) {
+    std::unique_lock lock(m_mutex, std::try_to_lock);
+    if (!lock.owns_lock())
+        return false;
+    (void)m_pending.setPosition(id, x, y); // an id not (or no longer) pending has no position to keep
+    return true;
+}
+
 // m_mutex held. `slot` (the standby) becomes a mirror of the committed patch: it rebuilds the patch
 // the committed timeline started from, replays the live changes since at their stamps, and catches
 // up with the output, so it plays what the active plays, sample for sample.

@@ -149,6 +149,9 @@ public:
     // Where the editor shows a module of the pending patch. Layout only: no slot hears of it, but
     // it travels with the patch into the commit, an undo of the commit, /patch/save and dump.
     Status setPendingPosition(std::string_view id, double x, double y);
+    // The same, but returns false at once instead of waiting while a commit holds the engine (a
+    // card dragged during a commit's fade must not freeze the window); the caller sends it later.
+    bool trySetPendingPosition(std::string_view id, double x, double y);
 
     // Control thread; blocks until done or `timeout`. Prime: the standby compiles the pending patch,
     // warms up, fills its ring. Commit: primes if needed, crossfades at a block boundary, watches the

@@ -562,6 +562,9 @@ void TestCtl::serveFreshAfterCommitEmptiesThePendingPatch() {
         QVERIFY(server.state() == QProcess::Running);
     QCOMPARE(call({"create", "osc1", "simple_sine"}).exitCode, 0);
     QCOMPARE(call({"commit"}).exitCode, 0);
+    // Committed twice (a retry after a lost reply): what plays is committed again, not silence.
+    QCOMPARE(call({"commit"}).exitCode, 0);
+    QCOMPARE(moduleIds(parseReply(call({"dump"})).value("committed").toObject()), QStringList{"osc1"});
     QCOMPARE(call({"create", "osc2", "simple_sine"}).exitCode, 0);
     const QJsonObject dump = parseReply(call({"dump"}));
     QCOMPARE(moduleIds(dump.value("pending").toObject()), QStringList{"osc2"});

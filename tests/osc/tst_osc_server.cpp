@@ -1595,7 +1595,12 @@ void TestOscServer::primeFixScriptWithFreshAfterCommitPlaysEachPatchAlone() {
     QVERIFY2(rig.watcher.peak() < 1.0f, qPrintable(QString::number(static_cast<double>(rig.watcher.peak()))));
     const PatchGraph committed = rig.engine.committed();
     QVERIFY(committed.find("osc3") && !committed.find("osc1") && !committed.find("osc2"));
-    QCOMPARE(rig.engine.pending().nodes().size(), std::size_t{1}); // empty again, ready for the next patch
+    // Until the next edit the standby mirrors what plays (a failover has somewhere to go, a second
+    // commit commits it again); the next edit starts from the empty patch.
+    QVERIFY(rig.engine.pending() == committed);
+    VERIFY_REPLY(ask(rig, "/patch/create", Msg().s("osc4").s("sine")));
+    QVERIFY(rig.engine.pending().find("osc4") && !rig.engine.pending().find("osc3"));
+    QCOMPARE(rig.engine.pending().nodes().size(), std::size_t{2}); // osc4 and out
     CHRONUS_VERIFY_NO_NONE_READS(rig.noneReads());
     QCOMPARE(rig.watcher.nonFiniteSamples(), std::uint64_t{0});
 }
