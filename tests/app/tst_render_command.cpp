@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -93,26 +94,27 @@ double printedFigure(const QString& out, const QString& pattern) {
 }
 
 // Keeps every core busy until destroyed: the renders beside it must not notice.
+// Every core kept busy by other processes while renders run (processes, not threads: the test
+// process itself forks the renders and stays single-threaded, as ThreadSanitizer requires of a fork).
 class CpuBurners {
 public:
     CpuBurners() {
         const unsigned n = std::max(2u, std::thread::hardware_concurrency());
-        for (unsigned i = 0; i < n; ++i)
-            m_threads.emplace_back([this] {
-                volatile double x = 1.0;
-                while (!m_stop.load(std::memory_order_relaxed))
-                    x = x * 1.0000001 + 1e-9;
-            });
+        for (unsigned i = 0; i < n; ++i) {
+            auto& p = m_processes.emplace_back(std::make_unique<QProcess>());
+            p->start(QStringLiteral("/bin/sh"), {QStringLiteral("-c"), QStringLiteral("while :; do :; done")});
+            p->waitForStarted();
+        }
     }
     ~CpuBurners() {
-        m_stop.store(true);
-        for (auto& t : m_threads)
-            t.join();
+        for (auto& p : m_processes) {
+            p->kill();
+            p->waitForFinished();
+        }
     }
 
 private:
-    std::atomic<bool> m_stop{false};
-    std::vector<std::thread> m_threads;
+    std::vector<std::unique_ptr<QProcess>> m_processes;
 };
 
 } // namespace
