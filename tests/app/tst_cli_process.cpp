@@ -109,7 +109,7 @@ QStringList udpSocketsOf(qint64 pid) {
     QSet<QString> inodes;
     QDir fds(QStringLiteral("/proc/%1/fd").arg(pid));
     for (const QFileInfo& fd : fds.entryInfoList(QDir::System | QDir::NoDotAndDotDot)) {
-        const QString target = fd.symLinkTarget().isEmpty() ? QFile::symLinkTarget(fd.filePath()) : fd.symLinkTarget();
+        const QString target = fd.symLinkTarget();
         const QString name = QFileInfo(target).fileName();
         if (name.startsWith("socket:["))
             inodes.insert(name.mid(8, name.size() - 9));

@@ -13,7 +13,6 @@
 #include <ebur128.h>
 #include <sndfile.h>
 
-#include <atomic>
 #include <cmath>
 #include <memory>
 #include <thread>
