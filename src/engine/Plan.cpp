@@ -64,7 +64,8 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
     std::map<std::vector<const float*>, float*> sumOf; // source list -> its sum buffer
     for (std::size_t index : graph.topologicalOrder()) {
         const PatchNode& node = nodes[index];
-        Step step{plan->m_modules[index].get(), static_cast<std::uint32_t>(plan->m_inputs.size()),
+        Step step{plan->m_modules[index].get(), static_cast<std::int32_t>(index),
+                  static_cast<std::uint32_t>(plan->m_inputs.size()),
                   static_cast<std::uint32_t>(plan->m_outputs.size()), static_cast<std::uint32_t>(plan->m_sums.size()),
                   0};
         for (const auto& input : feeds[index]) {
@@ -171,8 +172,12 @@ void Plan::processBlock(float* left, float* right, int frames) noexcept {
             const SumOp& op = m_sums[s];
             sumSources(op.dst, &m_sumSources[op.firstSource], op.sourceCount, frames);
         }
+        if (m_marker)
+            m_marker->store(step.index, std::memory_order_relaxed);
         step.module->process({frames, m_inputs.data() + step.firstInput, m_outputs.data() + step.firstOutput});
     }
+    if (m_marker)
+        m_marker->store(-1, std::memory_order_relaxed);
     std::memcpy(left, m_masterLeft, bytes);
     std::memcpy(right, m_masterRight, bytes);
 }

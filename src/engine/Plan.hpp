@@ -6,6 +6,7 @@
 #include "PatchGraph.hpp"
 #include "Status.hpp"
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,6 +31,9 @@ public:
     void gate(int module, bool on) noexcept;
     // RT-safe. Every module's restartTransport() (after warm-up: the first beat at frame 0).
     void restartTransport() noexcept;
+    // Control thread, before process() runs. While a module processes, `marker` holds its index
+    // (patch order), -1 between blocks: after a crash it names the module that was running.
+    void setProgressMarker(std::atomic<std::int32_t>* marker) noexcept { m_marker = marker; }
 
     Module& module(int index) noexcept { return *m_modules[static_cast<std::size_t>(index)]; }
     int moduleCount() const noexcept { return static_cast<int>(m_modules.size()); }
@@ -46,6 +50,7 @@ private:
     };
     struct Step {
         Module* module;
+        std::int32_t index;                    // patch order
         std::uint32_t firstInput, firstOutput; // into m_inputs / m_outputs
         std::uint32_t firstSum, sumCount;      // into m_sums
     };
@@ -61,6 +66,7 @@ private:
     std::vector<float> m_pool; // every buffer, maxBlock floats each, each starting on a cache line
     float* m_masterLeft = nullptr;
     float* m_masterRight = nullptr;
+    std::atomic<std::int32_t>* m_marker = nullptr;
 };
 
 } // namespace chronus::engine

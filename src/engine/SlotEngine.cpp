@@ -2,12 +2,18 @@
 
 #include "Denormals.hpp"
 #include "ModuleRegistry.hpp"
+#include "SlotShared.hpp"
+#include "SlotWorker.hpp"
+#include "proc/WorkerProcess.hpp"
 #include "rt/RealtimeSection.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <cmath>
+#include <new>
 #include <numbers>
+#include <poll.h>
+#include <csignal>
 #include <pthread.h>
 #include <sched.h>
 #include <limits>
@@ -26,9 +32,7 @@ std::int64_t nowNs() noexcept {
 }
 constexpr int kChunkFrames = 1024;        // the callback mixes in chunks of this many frames
 constexpr std::int64_t kFailoverFadeFrames = 256; // a failover to a mirror that is not in step
-constexpr std::size_t kHeldCapacity = 4096;       // live changes a worker can hold for their stamp
 constexpr std::size_t kTimelineLogCapacity = 4096; // live changes a mirror can replay
-constexpr std::uint32_t kUnalignedTimeline = 0x80000000u;
 // Two nearly opposite outputs (the same tone restarted half a period off) cancel mid-fade; the law
 // makes up for it down to this correlation (at most +10 dB of make-up gain, on a near-cancelled sum).
 constexpr double kMinFadeRho = -0.9;
@@ -45,19 +49,6 @@ bool sameSound(const PatchGraph& a, const PatchGraph& b) {
     }
     return true;
 }
-
-enum Lease : std::uint8_t {
-    Dirty = 0,      // the standby holds edits (or an old patch): not a failover target
-    Clean = 1,      // the standby holds the committed patch: the callback may take it over
-    TakenOver = 2,  // the callback took it over (failover); the controller follows
-};
-
-// Per-window extremes written by the audio thread, published when the window ends.
-struct WindowStat {
-    double min = 1e300, max = 0.0;
-    std::uint64_t noneReads = 0;
-    void reset() { *this = {}; }
-};
 
 struct Health {
     bool finite = true;
@@ -109,391 +100,49 @@ std::optional<FadeLaw> fadeLawFromName(std::string_view name) noexcept {
     return std::nullopt;
 }
 
-// What the audio thread, the workers and the control side share beyond the slots. Fixed-size data
-// and atomics only.
-struct SlotEngine::Shared {
-    // Control -> audio.
-    std::atomic<std::uint64_t> commitRequest{0}; // (slot + 1) | fade frames << 8; 0 when none
-    std::atomic<std::int64_t> commitRequestNs{0};
-    std::atomic<std::uint32_t> failoverRequest{0}; // supervisor: slot + 1 to switch to
-    // Audio -> everyone.
-    std::atomic<int> active{0};
-    std::atomic<std::uint32_t> commitsDone{0};   // fades finished
-    std::atomic<std::uint32_t> commitsSettled{0}; // health windows closed or commits undone
-    std::atomic<bool> lastCommitRolledBack{false};
-    std::atomic<bool> lastRollbackRunaway{false}; // else NaN/Inf
-    std::atomic<std::int64_t> lastCommitNs{0};
-    std::atomic<std::int64_t> lastCommitFrame{-1}; // output frame the last commit's fade began at
-    std::atomic<bool> fading{false};
-    std::atomic<float> fadeProgress{0.0f};
-    std::atomic<float> fadeCorrelation{0.0f};
-    std::atomic<std::uint64_t> failovers{0}, rollbacks{0}, unhealthy{0}, muted{0};
-    std::atomic<std::uint64_t> framesOut{0}, xruns{0};
-    std::atomic<std::int64_t> callbackNs{0}; // when the callback last ran (it wakes both workers)
-    std::atomic<std::uint32_t> outputTimeline{0};
-    std::atomic<std::int64_t> outputPlanFrame{0};
-    // Supervisor / control -> everyone.
-    std::atomic<std::uint64_t> stalls{0}, rebuilds{0};
-    std::atomic<std::int64_t> lastPrimeNs{0};
-    std::atomic<int> audioPriority{-1}; // the audio thread's SCHED_FIFO/RR priority; 0 not real-time
-};
+const char* workerModeName(WorkerMode mode) noexcept {
+    return mode == WorkerMode::Processes ? "processes" : "threads";
+}
 
-namespace {
-// Heavy, non-real-time work on a worker (compiling a patch, catching a mirror up with the output)
-// runs at normal priority, so it never holds a core against the other slot's real-time rendering.
-class ScopedNormalPriority {
-public:
-    explicit ScopedNormalPriority(bool active) noexcept {
-        if (!active || pthread_getschedparam(pthread_self(), &m_policy, &m_param) != 0 || m_policy == SCHED_OTHER)
-            return;
-        sched_param normal{};
-        m_lowered = pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal) == 0;
-    }
-    ~ScopedNormalPriority() {
-        if (m_lowered)
-            pthread_setschedparam(pthread_self(), m_policy, &m_param);
-    }
-    ScopedNormalPriority(const ScopedNormalPriority&) = delete;
-    ScopedNormalPriority& operator=(const ScopedNormalPriority&) = delete;
+std::optional<WorkerMode> workerModeFromName(std::string_view name) noexcept {
+    for (WorkerMode mode : {WorkerMode::Threads, WorkerMode::Processes})
+        if (name == workerModeName(mode))
+            return mode;
+    return std::nullopt;
+}
 
-private:
-    int m_policy = SCHED_OTHER;
-    sched_param m_param{};
-    bool m_lowered = false;
-};
-} // namespace
-
-// One slot: the shared part (queue, ring, flags, counters: fixed-size data with atomics) and the
-// worker's own part (its patch, its compiled plan, its thread).
-struct SlotEngine::Slot {
-    // --- shared between threads
-    SpscQueue<SlotCommand, 1024> commands;       // control -> worker
-    AudioRing ring;                              // worker -> audio thread
-    std::atomic<std::uint32_t> wake{0};          // bumped by anyone who has work for the worker
-    std::atomic<std::uint32_t> produced{0};      // bumped per block (offline mode waits on it)
-    std::atomic<bool> stopRequested{false};      // control writes
-    std::atomic<std::uint8_t> lease{Dirty};      // control and audio thread (see Lease)
-    std::atomic<bool> dropPlan{false};           // audio thread: the plan went bad, compile anew
-    std::atomic<bool> needsRebuild{false};       // audio/worker: rebuild me once I am standby
-    std::atomic<bool> primeReady{false};         // worker writes
-    std::atomic<SlotState> state{SlotState::Stopped}; // worker writes
-    std::atomic<std::uint32_t> primeDone{0};     // ticket of the last finished prime; worker writes
-    std::atomic<std::uint32_t> syncDone{0};      // ticket of the last finished sync; worker writes
-    std::atomic<std::uint32_t> timelinePublished{0}; // worker writes
-    std::atomic<std::int64_t> planFramePublished{0}; // plan frame of the next block; worker writes
-    std::atomic<std::int64_t> primeFrame{0};     // plan frame an in-place prime took effect; worker writes
-    std::atomic<float> dspLoad{0.0f};            // worker writes
-    std::atomic<bool> realtime{false};           // worker writes
-    std::atomic<std::uint64_t> blocksRendered{0}, commandsApplied{0}, editsApplied{0}, editErrors{0};
-    std::atomic<std::uint64_t> workerExceptions{0}, lateLive{0}; // worker writes
-    std::atomic<std::uint64_t> queueDrops{0};    // control writes
-    std::atomic<std::uint64_t> noneReads{0};     // audio thread writes
-    std::atomic<std::uint64_t> noneReadsWindow{0}; // audio thread writes
-    std::atomic<double> occupancyMin{0.0}, occupancyMax{0.0}; // audio thread writes
-    std::atomic<std::uint8_t> faults{0};         // test hooks: bit per Fault
-    std::atomic<std::int64_t> stallNs{0};
-    WindowStat window;                           // audio thread only
-
-    // --- worker thread only
-    const Shared* shared = nullptr;
-    PatchGraph graph;     // the slot's patch, with its pending edits
-    PatchGraph planGraph; // what `plan` was compiled from (with the live changes it received)
-    std::unique_ptr<Plan> plan;
-    std::vector<float> left, right;
-    std::vector<SlotCommand> held; // live changes waiting for their stamp; capacity reserved
-    std::uint32_t timeline = 0;
-    std::int64_t planFrame = 0;
-    EngineConfig config;
-    std::thread thread;
-
-    void run() noexcept;
-    void apply(const SlotCommand& c);
-    void applyLive(const SlotCommand& c) noexcept;
-    void applyHeldDue() noexcept;
-    void applyParamChanges() noexcept;
-    bool compile(std::uint32_t newTimeline);
-    void renderBlock(bool toRing);
-    void renderToTarget();
-    void setState(SlotState s) noexcept { state.store(s, std::memory_order_release); }
-    void fail() noexcept {
-        plan.reset();
-        primeReady.store(false, std::memory_order_release);
-        setState(SlotState::Failed);
-        produced.fetch_add(1, std::memory_order_release);
-        produced.notify_all();
+// The shared memory every worker maps (a plain allocation when no worker is a process).
+struct SlotEngine::Region {
+    SharedMemory memory;
+    std::unique_ptr<SharedRegion> heap;
+    SharedRegion* data = nullptr;
+    ~Region() {
+        if (data && !heap)
+            data->~SharedRegion();
     }
 };
 
-void SlotEngine::Slot::run() noexcept {
-    ScopedFlushDenormals ftz;
-    int appliedFor = -2; // the audio priority the worker's scheduling was last set for
-    while (!stopRequested.load(std::memory_order_acquire)) {
-        const std::uint32_t seen = wake.load(std::memory_order_acquire);
-        // Real-time just below the audio thread once its priority is known (JACK's client thread
-        // runs at the server's priority minus 5, a null driver at 70): rendering must not preempt
-        // the callback it feeds. Normal scheduling while the callback is not real-time.
-        if (const int audio = shared->audioPriority.load(std::memory_order_acquire);
-            config.realtimeWorkers && audio != appliedFor) {
-            appliedFor = audio;
-            sched_param param{};
-            if (audio > 0) {
-                param.sched_priority = std::max(1, std::min(audio - 1, config.workerPriority));
-                realtime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0, std::memory_order_relaxed);
-            } else if (audio == 0) {
-                pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
-                realtime.store(false, std::memory_order_relaxed);
-            }
-        }
-        try {
-            if (dropPlan.exchange(false, std::memory_order_acq_rel))
-                fail();
-            SlotCommand c;
-            while (commands.tryPop(c))
-                apply(c);
-            renderToTarget();
-        } catch (...) {
-            // A module (or the test hook) threw: this slot is sick. The callback fails over to the
-            // mirror; the supervisor rebuilds this slot once it is standby.
-            workerExceptions.fetch_add(1, std::memory_order_relaxed);
-            needsRebuild.store(true, std::memory_order_release);
-            fail();
-        }
-        if (!stopRequested.load(std::memory_order_acquire))
-            wake.wait(seen, std::memory_order_acquire);
-    }
-}
+// One slot's worker as the engine holds it: a thread running a SlotWorker, or a child process.
+struct SlotEngine::Worker {
+    std::unique_ptr<SlotWorker> worker; // threads
+    std::thread thread;                 // threads
+    WorkerProcess process;              // processes
+    // Processes, supervisor thread: restarts with back-off when a worker dies again and again.
+    std::uint64_t restarts = 0;
+    int rapidDeaths = 0;                // deaths soon after a start, in a row
+    std::int64_t startedNs = 0;
+    std::int64_t restartAtNs = 0;       // a restart waiting for its back-off; 0 none
+    std::uint64_t lastProgress = 0;     // hang detection
+    std::int64_t lastProgressNs = 0;
+    // How the last worker died, for stats(); m_exitMutex.
+    std::string lastExit, lastExitModule;
+    std::int32_t lastExitIndex = -1; // the module it was in (patch order), resolved under m_mutex
+};
 
-void SlotEngine::Slot::renderBlock(bool toRing) {
-    rt::RealtimeSection section;
-    applyHeldDue();
-    if (const std::uint8_t f = faults.exchange(0, std::memory_order_acq_rel)) {
-        if (f & (1u << static_cast<int>(Fault::Stall)))
-            std::this_thread::sleep_for(std::chrono::nanoseconds(stallNs.load(std::memory_order_relaxed)));
-        if (f & (1u << static_cast<int>(Fault::Exception)))
-            throw std::runtime_error("injected worker exception");
-        if (f & (1u << static_cast<int>(Fault::NaN))) {
-            plan->process(left.data(), right.data(), config.blockSize);
-            left[0] = right[0] = std::numeric_limits<float>::quiet_NaN();
-            goto rendered;
-        }
-    }
-    {
-        const std::int64_t t0 = toRing ? nowNs() : 0;
-        plan->process(left.data(), right.data(), config.blockSize);
-        if (toRing) {
-            const double load = static_cast<double>(nowNs() - t0) * 1e-9 * config.sampleRate / config.blockSize;
-            const float previous = dspLoad.load(std::memory_order_relaxed);
-            dspLoad.store(previous + 0.05f * (static_cast<float>(load) - previous), std::memory_order_relaxed);
-        }
-    }
-rendered:
-    if (toRing)
-        ring.write(left.data(), right.data(), static_cast<std::size_t>(config.blockSize), timeline, planFrame);
-    planFrame += config.blockSize;
-    planFramePublished.store(planFrame, std::memory_order_release);
-    blocksRendered.fetch_add(1, std::memory_order_release);
-}
-
-void SlotEngine::Slot::renderToTarget() {
-    if (!plan)
-        return;
-    std::size_t n = ring.writableBlocks(static_cast<std::size_t>(config.ringTargetBlocks));
-    if (n == 0)
-        return;
-    for (; n > 0; --n)
-        renderBlock(true);
-    if (config.offline) { // the offline callback may be waiting for these
-        produced.fetch_add(1, std::memory_order_release);
-        produced.notify_all();
-    }
-}
-
-// Worker thread, between renders (never inside the render loop): compiling allocates.
-bool SlotEngine::Slot::compile(std::uint32_t newTimeline) {
-    auto compiled = Plan::compile(graph, {config.sampleRate, config.blockSize});
-    if (!compiled) {
-        editErrors.fetch_add(1, std::memory_order_relaxed);
-        fail();
-        return false;
-    }
-    // Let envelopes, filters and smoothing settle before anyone hears it.
-    for (int i = 0; i < config.warmupBlocks; ++i)
-        compiled.value()->process(left.data(), right.data(), config.blockSize);
-    // ...but not the music: clocks and sequencers start at frame 0, the first sample heard, so the
-    // first beat's attack is not lost in the warm-up. Mirrors compile the same way: still in step.
-    compiled.value()->restartTransport();
-    plan = std::move(compiled).value();
-    planGraph = graph;
-    timeline = newTimeline;
-    planFrame = 0;
-    timelinePublished.store(timeline, std::memory_order_release);
-    planFramePublished.store(0, std::memory_order_release);
-    // Held live changes for another timeline will never apply here.
-    std::erase_if(held, [&](const SlotCommand& c) { return c.timeline != timeline; });
-    for (SlotCommand& c : held) // history replayed from this compile on
-        c.flags = static_cast<std::uint8_t>(c.flags & ~kCommandReplay);
-    ring.discardWritten();
-    return true;
-}
-
-void SlotEngine::Slot::applyLive(const SlotCommand& c) noexcept {
-    commandsApplied.fetch_add(1, std::memory_order_relaxed);
-    const PatchNode* node = graph.find(c.a.view());
-    if (!node)
-        return;
-    if (c.kind == SlotCommandKind::Gate) {
-        if (plan)
-            plan->gate(plan->moduleIndex(c.a.view()), c.value != 0.0);
-        return;
-    }
-    const ParamIndex param = node->type->findParam(c.b.view());
-    if (param < 0)
-        return;
-    if (!(c.flags & kCommandGraphUpdated))
-        (void)graph.setParam(c.a.view(), c.b.view(), c.value);
-    if (plan && planGraph.find(c.a.view())) {
-        (void)planGraph.setParam(c.a.view(), c.b.view(), c.value);
-        plan->setParam(plan->moduleIndex(c.a.view()), param, static_cast<float>(c.value));
-    }
-}
-
-namespace {
-bool sameStructure(const PatchGraph& a, const PatchGraph& b) noexcept {
-    if (a.nodes().size() != b.nodes().size() || !(a.cables() == b.cables()))
-        return false;
-    for (std::size_t i = 0; i < a.nodes().size(); ++i)
-        if (a.nodes()[i].id != b.nodes()[i].id || a.nodes()[i].type != b.nodes()[i].type)
-            return false;
-    return true;
-}
-} // namespace
-
-// Worker, between renders. `graph` has the structure of `planGraph`; its parameter values go to the
-// plan (each ramped by its module) and planGraph follows.
-void SlotEngine::Slot::applyParamChanges() noexcept {
-    for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
-        const PatchNode& want = graph.nodes()[i];
-        const PatchNode& have = planGraph.nodes()[i];
-        for (std::size_t p = 0; p < want.params.size(); ++p)
-            if (want.params[p] != have.params[p])
-                plan->setParam(plan->moduleIndex(want.id), static_cast<ParamIndex>(p), static_cast<float>(want.params[p]));
-    }
-    for (std::size_t i = 0; i < graph.nodes().size(); ++i)
-        for (std::size_t p = 0; p < graph.nodes()[i].params.size(); ++p)
-            if (graph.nodes()[i].params[p] != planGraph.nodes()[i].params[p])
-                (void)planGraph.setParam(graph.nodes()[i].id, graph.nodes()[i].type->params[p].id, graph.nodes()[i].params[p]);
-}
-
-void SlotEngine::Slot::applyHeldDue() noexcept {
-    if (held.empty())
-        return;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < held.size(); ++i) {
-        const SlotCommand& c = held[i];
-        if (c.timeline == timeline && c.stamp <= planFrame && !(c.flags & kCommandReplay)) {
-            if (c.stamp < planFrame)
-                lateLive.fetch_add(1, std::memory_order_relaxed);
-            applyLive(c);
-        } else {
-            held[kept++] = c;
-        }
-    }
-    held.resize(kept); // shrinking: never allocates
-}
-
-void SlotEngine::Slot::apply(const SlotCommand& c) {
-    Status status;
-    switch (c.kind) {
-    case SlotCommandKind::AddModule: status = graph.addModule(c.a.view(), c.b.view()); break;
-    case SlotCommandKind::RemoveModule: status = graph.removeModule(c.a.view()); break;
-    case SlotCommandKind::Connect: status = graph.connect(c.a.view(), c.b.view()); break;
-    case SlotCommandKind::Disconnect: status = graph.disconnect(c.a.view(), c.b.view()); break;
-    case SlotCommandKind::SetPending: status = graph.setParam(c.a.view(), c.b.view(), c.value).status(); break;
-    case SlotCommandKind::Clear: graph.clear(); break;
-    case SlotCommandKind::Prime: {
-        commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        setState(SlotState::Priming);
-        if (plan && sameStructure(graph, planGraph)) {
-            // Only parameters changed: the running plan takes them, ramped, at its next block. The
-            // tone goes on from its current phase, so the commit fades between two outputs that
-            // differ only by the edit, not by where each oscillator happened to start.
-            applyParamChanges();
-            primeFrame.store(planFrame, std::memory_order_release);
-        } else {
-            ScopedNormalPriority heavy(realtime.load(std::memory_order_relaxed));
-            if (!compile(c.timeline))
-                return primeDone.store(c.ticket, std::memory_order_release);
-        }
-        renderToTarget();
-        primeReady.store(true, std::memory_order_release);
-        setState(SlotState::Primed);
-        primeDone.store(c.ticket, std::memory_order_release);
-        return;
-    }
-    case SlotCommandKind::Sync: {
-        commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        setState(SlotState::Syncing);
-        primeReady.store(false, std::memory_order_release);
-        ScopedNormalPriority heavy(realtime.load(std::memory_order_relaxed));
-        if (!compile(c.timeline))
-            return syncDone.store(c.ticket, std::memory_order_release);
-        // Catch up with the output, replaying the held live changes at their stamps, so the ring
-        // starts where the active one is being read and the two stay identical sample for sample.
-        const std::int64_t cap = static_cast<std::int64_t>(config.maxCatchUpSeconds * config.sampleRate);
-        if (shared->outputTimeline.load(std::memory_order_acquire) == timeline) {
-            while (planFrame + config.blockSize <= shared->outputPlanFrame.load(std::memory_order_acquire)) {
-                if (planFrame > cap) { // too much history: play on, not in step
-                    timeline |= kUnalignedTimeline;
-                    timelinePublished.store(timeline, std::memory_order_release);
-                    break;
-                }
-                renderBlock(false);
-            }
-        }
-        renderToTarget();
-        setState(SlotState::Mirror);
-        syncDone.store(c.ticket, std::memory_order_release);
-        return;
-    }
-    case SlotCommandKind::MarkActive:
-        commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        primeReady.store(false, std::memory_order_release);
-        setState(SlotState::Active);
-        return;
-    case SlotCommandKind::SetLive:
-    case SlotCommandKind::Gate:
-        if ((c.flags & kCommandReplay) ||
-            (c.timeline != 0 && (c.timeline != timeline || !plan || c.stamp > planFrame))) {
-            if (held.size() < kHeldCapacity) {
-                SlotCommand h = c;
-                // For this plan's future: the patch takes the value now (a later edit or compile
-                // must see it), the plan at the stamp. For a timeline still to come (a mirror
-                // replaying history), both when it is due, after the Sync compiled its start.
-                const bool future = !(c.flags & kCommandReplay) && c.timeline == timeline;
-                h.flags = future ? kCommandGraphUpdated : (c.flags & kCommandReplay);
-                if (future && c.kind == SlotCommandKind::SetLive)
-                    if (const PatchNode* node = graph.find(c.a.view()); node && node->type->findParam(c.b.view()) >= 0)
-                        (void)graph.setParam(c.a.view(), c.b.view(), c.value);
-                held.push_back(h); // capacity reserved: never allocates
-                return;
-            }
-            lateLive.fetch_add(1, std::memory_order_relaxed);
-        }
-        applyLive(c);
-        return;
-    }
-    // A patch edit: the slot is being edited, no longer primed or a mirror.
-    commandsApplied.fetch_add(1, std::memory_order_relaxed);
-    editsApplied.fetch_add(1, std::memory_order_relaxed);
-    if (!status)
-        editErrors.fetch_add(1, std::memory_order_relaxed);
-    primeReady.store(false, std::memory_order_release);
-    setState(SlotState::Editing);
-}
 
 SlotEngine::SlotEngine(EngineConfig config)
     : m_config(config)
-    , m_shared(std::make_unique<Shared>())
+    , m_region(std::make_unique<Region>())
     , m_scratchA(2 * kChunkFrames)
     , m_scratchB(2 * kChunkFrames)
     , m_scratchM(2 * kChunkFrames) {
@@ -503,16 +152,26 @@ SlotEngine::SlotEngine(EngineConfig config)
     m_config.warmupBlocks = std::max(0, m_config.warmupBlocks);
     if (m_config.stallDeadlineMs <= 0.0)
         m_config.stallDeadlineMs = std::max(2.0, 3.0 * m_config.blockSize * 1000.0 / m_config.sampleRate);
+    if (m_config.offline) // an offline render waits for its workers: threads, bit-identical either way
+        m_config.workers = WorkerMode::Threads;
+    if (m_config.workerMemoryLimitBytes == 0 && m_config.memoryBudgetBytes > 0)
+        m_config.workerMemoryLimitBytes = 4 * m_config.memoryBudgetBytes + (std::size_t{512} << 20);
     m_hotMirror.store(m_config.hotMirror);
     m_windowLength = std::max<std::int64_t>(1, std::llround(m_config.statsWindowSeconds * m_config.sampleRate));
-    for (auto& slot : m_slots) {
-        slot = std::make_unique<Slot>();
-        slot->shared = m_shared.get();
-        slot->config = m_config;
-        slot->ring.configure(static_cast<std::size_t>(m_config.blockSize));
-        slot->left.resize(static_cast<std::size_t>(m_config.blockSize));
-        slot->right.resize(static_cast<std::size_t>(m_config.blockSize));
-        slot->held.reserve(kHeldCapacity);
+    Region& region = *m_region;
+    if (m_config.workers == WorkerMode::Processes && region.memory.create(sizeof(SharedRegion), "chronus-slots")) {
+        region.data = new (region.memory.data()) SharedRegion();
+    } else {
+        // Threads (or no shared memory to be had, said at start()): the same layout, private.
+        region.heap = std::make_unique<SharedRegion>();
+        region.data = region.heap.get();
+    }
+    region.data->config = m_config;
+    m_shared = &region.data->engine;
+    for (int i = 0; i < 2; ++i) {
+        m_slots[static_cast<std::size_t>(i)] = &region.data->slot[i];
+        m_slots[static_cast<std::size_t>(i)]->ring.configure(static_cast<std::size_t>(m_config.blockSize));
+        m_workers[static_cast<std::size_t>(i)] = std::make_unique<Worker>();
     }
 }
 
@@ -524,11 +183,21 @@ Status SlotEngine::start() {
         return {};
     if (!(m_config.sampleRate >= kMinSampleRate && m_config.sampleRate <= kMaxSampleRate))
         return Status::error(ErrorCode::InvalidArgument, "sample rate must be between 22050 and 192000 Hz");
-    for (auto& slot : m_slots) {
-        slot->stopRequested.store(false);
-        slot->ring.reset();
-        Slot* s = slot.get();
-        slot->thread = std::thread([s] { s->run(); });
+    if (m_config.workers == WorkerMode::Processes && m_region->heap)
+        return Status::error(ErrorCode::Worker, "no shared memory for worker processes (memfd_create failed)");
+    for (int i = 0; i < 2; ++i) {
+        m_slots[static_cast<std::size_t>(i)]->stopRequested.store(false);
+        m_slots[static_cast<std::size_t>(i)]->ring.reset();
+        if (Status s = startWorker(i); !s) {
+            for (int j = 0; j < i; ++j) {
+                m_slots[static_cast<std::size_t>(j)]->stopRequested.store(true);
+                wakeWorker(j);
+                m_workers[static_cast<std::size_t>(j)]->process.finish(1000);
+                if (m_workers[static_cast<std::size_t>(j)]->thread.joinable())
+                    m_workers[static_cast<std::size_t>(j)]->thread.join();
+            }
+            return s;
+        }
     }
     m_running = true;
     // Both slots start on the empty patch, on the same timeline: slot 0 plays, slot 1 mirrors it.
@@ -566,29 +235,56 @@ void SlotEngine::stop() {
     if (m_supervisor.joinable())
         m_supervisor.join();
     for (int i = 0; i < 2; ++i) {
-        Slot& s = *m_slots[static_cast<std::size_t>(i)];
+        SlotShared& s = *m_slots[static_cast<std::size_t>(i)];
         s.stopRequested.store(true, std::memory_order_release);
         wakeWorker(i);
-        s.produced.fetch_add(1);
-        s.produced.notify_all();
+        s.produced.wake();
     }
-    for (auto& slot : m_slots)
-        if (slot->thread.joinable())
-            slot->thread.join();
+    for (auto& worker : m_workers) {
+        if (worker->thread.joinable())
+            worker->thread.join();
+        worker->worker.reset();
+        worker->process.finish(1000);
+    }
+    for (SlotShared* s : m_slots)
+        s->workerPid.store(0, std::memory_order_relaxed);
 }
 
-void SlotEngine::wakeWorker(int slot) noexcept {
-    Slot& s = *m_slots[static_cast<std::size_t>(slot)];
-    s.wake.fetch_add(1, std::memory_order_release);
-    s.wake.notify_one();
+// Control thread (start) or the supervisor (a restart). The slot's worker starts on an empty patch;
+// whoever starts it sends what it should hold.
+Status SlotEngine::startWorker(int slot) {
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
+    Worker& w = *m_workers[static_cast<std::size_t>(slot)];
+    w.startedNs = nowNs();
+    w.lastProgressNs = w.startedNs;
+    s.currentModule.store(-1, std::memory_order_relaxed);
+    if (m_config.workers == WorkerMode::Threads) {
+        w.worker = std::make_unique<SlotWorker>(s, *m_shared, m_config);
+        SlotWorker* worker = w.worker.get();
+        w.thread = std::thread([worker] { worker->run(); });
+        s.workerAlive.store(true, std::memory_order_release);
+        return {};
+    }
+    const std::string executable = WorkerProcess::findExecutable();
+    if (executable.empty())
+        return Status::error(ErrorCode::Worker, "the slot worker program (chronus-slot-worker) was not found beside "
+                                                "this program or in ../libexec/chronus/; run with --workers threads");
+    if (Status started = w.process.spawn(executable, m_region->memory.fd(), slot); !started)
+        return started;
+    s.workerPid.store(w.process.pid(), std::memory_order_relaxed);
+    s.workerAlive.store(true, std::memory_order_release);
+    return {};
 }
+
+void SlotEngine::wakeWorker(int slot) noexcept { m_slots[static_cast<std::size_t>(slot)]->wake.wake(); }
 
 bool SlotEngine::send(int slot, const SlotCommand& command, std::chrono::milliseconds timeout) {
-    Slot& s = *m_slots[static_cast<std::size_t>(slot)];
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
     const auto deadline = Clock::now() + timeout;
     while (!s.commands.tryPush(command)) {
         wakeWorker(slot);
-        if (Clock::now() >= deadline) {
+        // A worker process that died takes nothing from its queue until its restart: no waiting.
+        if (Clock::now() >= deadline || !s.workerAlive.load(std::memory_order_acquire)) {
             s.queueDrops.fetch_add(1, std::memory_order_relaxed);
             return false;
         }
@@ -626,9 +322,9 @@ void SlotEngine::followFailover() {
     // fade ends; a commit in progress holds m_mutex, so this never runs in the middle of one).
     const int a = m_shared->active.load(std::memory_order_acquire);
     if (a == m_controlActive)
-        return;
+        return recoverLostWorkers();
     m_controlActive = a;
-    Slot& now = *m_slots[static_cast<std::size_t>(a)];
+    SlotShared& now = *m_slots[static_cast<std::size_t>(a)];
     now.lease.store(Dirty, std::memory_order_release);
     SlotCommand active;
     active.kind = SlotCommandKind::MarkActive;
@@ -641,6 +337,7 @@ void SlotEngine::followFailover() {
     }
     m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
     (void)resync(1 - a, std::chrono::milliseconds(2000), false);
+    recoverLostWorkers();
 }
 
 // m_mutex held. Before an edit reaches the standby it stops being a failover target; if the callback
@@ -649,7 +346,7 @@ bool SlotEngine::markStandbyDirty() {
     m_syncTicket = 0; // an edit follows: the standby will not be a clean mirror when its sync ends
     for (int spins = 0; spins < 100000; ++spins) {
         followFailover();
-        Slot& s = *m_slots[static_cast<std::size_t>(1 - m_controlActive)];
+        SlotShared& s = *m_slots[static_cast<std::size_t>(1 - m_controlActive)];
         std::uint8_t lease = s.lease.load(std::memory_order_acquire);
         if (lease == Dirty)
             return true;
@@ -900,7 +597,7 @@ bool SlotEngine::trySetPendingPosition(std::string_view id, double x, double y) 
 // the committed timeline started from, replays the live changes since at their stamps, and catches
 // up with the output, so it plays what the active plays, sample for sample.
 Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout, bool wait) {
-    Slot& s = *m_slots[static_cast<std::size_t>(slot)];
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
     s.lease.store(Dirty, std::memory_order_release);
     m_syncTicket = 0;
     if (!sendGraph(slot, m_timelineExact ? m_timelineStart : m_committed))
@@ -939,7 +636,7 @@ Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout, bool wait
 void SlotEngine::completeSync() {
     if (m_syncTicket == 0)
         return;
-    Slot& s = *m_slots[static_cast<std::size_t>(m_syncSlot)];
+    SlotShared& s = *m_slots[static_cast<std::size_t>(m_syncSlot)];
     if (s.syncDone.load(std::memory_order_acquire) != m_syncTicket)
         return;
     m_syncTicket = 0;
@@ -952,7 +649,7 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     followFailover();
     const int standby = 1 - m_controlActive;
-    Slot& s = *m_slots[static_cast<std::size_t>(standby)];
+    SlotShared& s = *m_slots[static_cast<std::size_t>(standby)];
     SlotCommand c;
     c.kind = SlotCommandKind::Prime;
     c.ticket = m_nextTicket++;
@@ -1026,7 +723,7 @@ Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::millis
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     followFailover();
     const int standby = 1 - m_controlActive;
-    Slot& next = *m_slots[static_cast<std::size_t>(standby)];
+    SlotShared& next = *m_slots[static_cast<std::size_t>(standby)];
     CommitReport report;
     // The controller's own record, not the worker's flag: an edit still in the standby's queue has
     // not cleared that flag yet, and committing then would drop the edit.
@@ -1123,7 +820,7 @@ Result<CommitReport> SlotEngine::undoCommit(double fadeMs, std::chrono::millisec
 Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatch* batch) {
     const int a = m_controlActive, s = 1 - a;
     const auto onTimeline = [&](int slot) {
-        const Slot& x = *m_slots[static_cast<std::size_t>(slot)];
+        const SlotShared& x = *m_slots[static_cast<std::size_t>(slot)];
         return x.timelinePublished.load(std::memory_order_acquire) == m_timeline;
     };
     const bool syncing = m_syncTicket != 0 && m_syncSlot == s && m_syncTimeline == m_timeline;
@@ -1157,7 +854,7 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatc
         SlotCommand cs = c;
         cs.timeline = stampS ? m_timeline : 0;
         cs.stamp = stamp;
-        const Slot& standby = *m_slots[static_cast<std::size_t>(s)];
+        const SlotShared& standby = *m_slots[static_cast<std::size_t>(s)];
         if (!stampS && m_primedExact && standby.timelinePublished.load(std::memory_order_acquire) == m_primedTimeline) {
             // A standby primed on a timeline of its own is idle (its ring is full and nobody reads
             // it): the change lands on its next block, a frame known here, and joins that
@@ -1269,47 +966,204 @@ int SlotEngine::activeSlot() const {
     return m_controlActive;
 }
 
-void SlotEngine::injectFault(int slot, Fault fault, double stallMs) noexcept {
-    Slot& s = *m_slots[static_cast<std::size_t>(slot & 1)];
+void SlotEngine::injectFault(int slot, Fault fault, double stallMs, std::string_view module) noexcept {
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot & 1)];
+    std::int32_t index = -1;
+    if (!module.empty()) {
+        std::lock_guard lock(m_mutex);
+        const auto& nodes = m_committed.nodes();
+        for (std::size_t i = 0; i < nodes.size(); ++i)
+            if (nodes[i].id == module)
+                index = static_cast<std::int32_t>(i);
+    }
+    s.faultModule.store(index, std::memory_order_relaxed);
     s.stallNs.store(static_cast<std::int64_t>(stallMs * 1e6), std::memory_order_relaxed);
     s.faults.fetch_or(static_cast<std::uint8_t>(1u << static_cast<int>(fault)), std::memory_order_acq_rel);
     wakeWorker(slot & 1);
 }
 
-// The supervisor: watches the active worker's progress (a stall asks the callback to fail over) and
-// rebuilds a sick standby in the background. Never touches the audio path itself.
+// Supervisor thread. A worker process ended without being asked: the slot stops being anyone's
+// failover target, the callback leaves it if it was playing, and a new worker is due (at once, or
+// after a back-off when workers keep dying right after they start).
+void SlotEngine::workerDied(int slot, const std::string& how) {
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
+    Worker& w = *m_workers[static_cast<std::size_t>(slot)];
+    s.workerAlive.store(false, std::memory_order_release);
+    s.workerPid.store(0, std::memory_order_relaxed);
+    std::uint8_t clean = Clean;
+    s.lease.compare_exchange_strong(clean, Dirty, std::memory_order_acq_rel);
+    s.primeReady.store(false, std::memory_order_release);
+    s.state.store(SlotState::Failed, std::memory_order_release);
+    s.produced.wake(); // an offline wait (never with processes, but cheap to be sure)
+    if (m_shared->active.load(std::memory_order_acquire) == slot)
+        m_shared->failoverRequest.store(static_cast<std::uint32_t>(1 - slot + 1), std::memory_order_release);
+    const std::int64_t now = nowNs();
+    w.rapidDeaths = now - w.startedNs < 2'000'000'000 ? w.rapidDeaths + 1 : 1;
+    // 0, 0, 0.1, 0.2, 0.4 ... 5 s: a module that crashes every time it runs must not fork-bomb.
+    const std::int64_t backoffMs = w.rapidDeaths <= 2 ? 0 : std::min<std::int64_t>(5000, 100LL << std::min(w.rapidDeaths - 3, 6));
+    w.restartAtNs = now + backoffMs * 1'000'000;
+    std::lock_guard lock(m_exitMutex);
+    w.lastExit = how;
+    w.lastExitIndex = s.currentModule.load(std::memory_order_relaxed);
+    w.lastExitModule.clear();
+}
+
+// Supervisor thread. The dead worker's queue is emptied (nobody else consumes it now) and a new
+// worker starts on the same shared state; the controller sends it its patch (recoverLostWorkers).
+void SlotEngine::restartWorker(int slot) {
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
+    Worker& w = *m_workers[static_cast<std::size_t>(slot)];
+    SlotCommand stale;
+    while (s.commands.tryPop(stale)) {
+    }
+    s.faults.store(0, std::memory_order_relaxed);
+    s.stopRequested.store(false, std::memory_order_release);
+    w.restartAtNs = 0;
+    if (Status started = startWorker(slot); !started) {
+        w.restartAtNs = nowNs() + 1'000'000'000; // try again in a second
+        std::lock_guard lock(m_exitMutex);
+        w.lastExit = "could not restart: " + started.message();
+        return;
+    }
+    ++w.restarts;
+    m_shared->restarts.fetch_add(1, std::memory_order_relaxed);
+    m_workerLost[static_cast<std::size_t>(slot)].store(true, std::memory_order_release);
+}
+
+// m_mutex held. A restarted worker holds nothing: it gets what its slot held, from the
+// controller's own record. The standby becomes a mirror of the committed patch again (with the
+// pending edits on top, if there were any); an active slot that had no mirror to fail over to
+// replays the committed patch and catches up with the output.
+void SlotEngine::recoverLostWorkers() {
+    for (int i = 0; i < 2; ++i) {
+        if (!m_workerLost[static_cast<std::size_t>(i)].exchange(false, std::memory_order_acq_rel))
+            continue;
+        SlotShared& s = *m_slots[static_cast<std::size_t>(i)];
+        s.needsRebuild.store(false, std::memory_order_release);
+        const bool standby = i != m_controlActive;
+        const bool editing = standby && !sameSound(m_pending, m_committed);
+        {
+            std::lock_guard lock(m_exitMutex);
+            Worker& w = *m_workers[static_cast<std::size_t>(i)];
+            const PatchGraph& held = editing ? m_pending : m_committed;
+            if (w.lastExitIndex >= 0 && static_cast<std::size_t>(w.lastExitIndex) < held.nodes().size()) {
+                const PatchNode& node = held.nodes()[static_cast<std::size_t>(w.lastExitIndex)];
+                w.lastExitModule = node.id + " (" + node.type->id + ")";
+            }
+        }
+        m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
+        if (Status r = resync(i, std::chrono::milliseconds(2000), false); !r)
+            continue; // its queue stayed full: the worker died again; the next restart comes back here
+        if (!standby) {
+            m_standbyPrimed = false;
+            SlotCommand active;
+            active.kind = SlotCommandKind::MarkActive;
+            send(i, active, std::chrono::milliseconds(1000));
+        } else if (editing) {
+            m_syncTicket = 0; // edits follow the sync: not a clean mirror
+            (void)sendGraph(i, m_pending);
+        }
+    }
+}
+
+// The supervisor: watches the workers. A worker process that dies is noticed at once (its pidfd),
+// the callback fails over and a new worker is started; a stalled active worker asks the callback
+// to fail over; a worker process that hangs is killed; a sick standby is rebuilt in the
+// background. Never touches the audio path itself.
 void SlotEngine::supervise() noexcept {
     std::array<std::uint64_t, 2> lastBlocks{};
     std::array<std::int64_t, 2> lastProgress{nowNs(), nowNs()};
     std::array<bool, 2> flagged{};
+    std::array<bool, 2> killedForHang{};
     const auto deadlineNs = static_cast<std::int64_t>(m_config.stallDeadlineMs * 1e6);
+    const auto hangNs = static_cast<std::int64_t>(m_config.hangKillMs * 1e6);
+    const bool processes = m_config.workers == WorkerMode::Processes;
     const std::size_t targetFrames =
         static_cast<std::size_t>(m_config.ringTargetBlocks) * static_cast<std::size_t>(m_config.blockSize);
     while (!m_supervisorStop.load(std::memory_order_acquire)) {
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
+        if (processes) {
+            // Sleep until a worker process ends, or half a millisecond.
+            std::array<pollfd, 2> fds{};
+            std::array<int, 2> slotOf{};
+            nfds_t n = 0;
+            for (int i = 0; i < 2; ++i)
+                if (const int fd = m_workers[static_cast<std::size_t>(i)]->process.pidfd(); fd >= 0) {
+                    fds[n] = {fd, POLLIN, 0};
+                    slotOf[n++] = i;
+                }
+            const timespec halfMs{0, 500'000};
+            ::ppoll(fds.data(), n, &halfMs, nullptr);
+            for (nfds_t k = 0; k < n; ++k) {
+                Worker& w = *m_workers[static_cast<std::size_t>(slotOf[k])];
+                WorkerExit exit;
+                if ((fds[k].revents & POLLIN) && w.process.reap(&exit)) {
+                    const int i = slotOf[k];
+                    std::string how = exit.describe();
+                    if (killedForHang[static_cast<std::size_t>(i)])
+                        how = "hung (rendered nothing for " + std::to_string(std::llround(m_config.hangKillMs)) +
+                              " ms) and was killed";
+                    killedForHang[static_cast<std::size_t>(i)] = false;
+                    try {
+                        workerDied(i, how);
+                    } catch (...) {
+                    }
+                }
+            }
+        } else {
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+        }
         const std::int64_t now = nowNs();
         const int a = m_shared->active.load(std::memory_order_acquire);
-        Slot& active = *m_slots[static_cast<std::size_t>(a)];
+        SlotShared& active = *m_slots[static_cast<std::size_t>(a)];
         const std::uint64_t blocks = active.blocksRendered.load(std::memory_order_acquire);
         if (blocks != lastBlocks[static_cast<std::size_t>(a)] || active.ring.occupancyFrames() >= targetFrames) {
             lastBlocks[static_cast<std::size_t>(a)] = blocks;
             lastProgress[static_cast<std::size_t>(a)] = now;
             flagged[static_cast<std::size_t>(a)] = false;
         } else if (!m_config.offline && !flagged[static_cast<std::size_t>(a)] &&
-                   now - lastProgress[static_cast<std::size_t>(a)] > deadlineNs) {
+                   now - lastProgress[static_cast<std::size_t>(a)] > deadlineNs &&
+                   active.workerAlive.load(std::memory_order_acquire)) {
             flagged[static_cast<std::size_t>(a)] = true;
             m_shared->stalls.fetch_add(1, std::memory_order_relaxed);
             m_shared->failoverRequest.store(static_cast<std::uint32_t>(1 - a + 1), std::memory_order_release);
+        }
+        if (processes) {
+            for (int i = 0; i < 2; ++i) {
+                SlotShared& s = *m_slots[static_cast<std::size_t>(i)];
+                Worker& w = *m_workers[static_cast<std::size_t>(i)];
+                if (!s.workerAlive.load(std::memory_order_acquire)) {
+                    if (w.restartAtNs != 0 && now >= w.restartAtNs) {
+                        try {
+                            restartWorker(i);
+                        } catch (...) {
+                        }
+                    }
+                    continue;
+                }
+                // A worker that plays (active or mirror) and renders nothing while its ring has
+                // room is stuck in a module: kill it (the death above restarts it).
+                const SlotState state = s.state.load(std::memory_order_acquire);
+                const std::uint64_t progress = s.blocksRendered.load(std::memory_order_acquire);
+                const bool plays = state == SlotState::Active || state == SlotState::Mirror;
+                if (progress != w.lastProgress || !plays || s.ring.occupancyFrames() >= targetFrames) {
+                    w.lastProgress = progress;
+                    w.lastProgressNs = now;
+                } else if (now - w.lastProgressNs > hangNs && !killedForHang[static_cast<std::size_t>(i)]) {
+                    killedForHang[static_cast<std::size_t>(i)] = true;
+                    w.process.kill(SIGKILL);
+                }
+            }
         }
         if (std::unique_lock lock(m_mutex, std::try_to_lock); lock.owns_lock() && m_running) {
             try {
                 followFailover();
                 const int s = 1 - m_controlActive;
-                Slot& standby = *m_slots[static_cast<std::size_t>(s)];
+                SlotShared& standby = *m_slots[static_cast<std::size_t>(s)];
                 const bool clean = standby.lease.load(std::memory_order_acquire) == Clean;
                 // A sick standby that held the committed patch is rebuilt; one holding pending edits
                 // is left to its next prime (rebuilding would lose the edits).
-                if (standby.needsRebuild.exchange(false, std::memory_order_acq_rel) &&
+                if (standby.workerAlive.load(std::memory_order_acquire) &&
+                    standby.needsRebuild.exchange(false, std::memory_order_acq_rel) &&
                     (clean || sameSound(m_pending, m_committed))) {
                     m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
                     (void)resync(s, std::chrono::milliseconds(2000), false);
@@ -1327,7 +1181,7 @@ EngineStats SlotEngine::stats() const noexcept {
     const std::uint32_t activeTimeline =
         m_slots[static_cast<std::size_t>(s.activeSlot)]->timelinePublished.load(std::memory_order_acquire);
     for (int i = 0; i < 2; ++i) {
-        const Slot& slot = *m_slots[static_cast<std::size_t>(i)];
+        const SlotShared& slot = *m_slots[static_cast<std::size_t>(i)];
         SlotStats& out = s.slot[static_cast<std::size_t>(i)];
         out.state = slot.state.load(std::memory_order_acquire);
         // The audio thread's view decides who plays: a slot that lost the role in a failover still
@@ -1353,6 +1207,12 @@ EngineStats SlotEngine::stats() const noexcept {
         out.workerExceptions = slot.workerExceptions.load(std::memory_order_relaxed);
         out.lateLiveChanges = slot.lateLive.load(std::memory_order_relaxed);
         out.realtime = slot.realtime.load(std::memory_order_relaxed);
+        out.pid = slot.workerPid.load(std::memory_order_relaxed);
+        const Worker& w = *m_workers[static_cast<std::size_t>(i)];
+        std::lock_guard lock(m_exitMutex);
+        out.restarts = w.restarts;
+        out.lastExit = w.lastExit;
+        out.lastExitModule = w.lastExitModule;
     }
     s.fading = m_shared->fading.load(std::memory_order_relaxed);
     s.fadeProgress = static_cast<double>(m_shared->fadeProgress.load(std::memory_order_relaxed));
@@ -1367,6 +1227,8 @@ EngineStats SlotEngine::stats() const noexcept {
     s.unhealthyBlocks = m_shared->unhealthy.load(std::memory_order_relaxed);
     s.mutedChunks = m_shared->muted.load(std::memory_order_relaxed);
     s.rebuilds = m_shared->rebuilds.load(std::memory_order_relaxed);
+    s.workerRestarts = m_shared->restarts.load(std::memory_order_relaxed);
+    s.workers = m_config.workers;
     s.framesOut = m_shared->framesOut.load(std::memory_order_relaxed);
     s.xruns = m_shared->xruns.load(std::memory_order_relaxed);
     s.sampleRate = m_config.sampleRate;
@@ -1409,14 +1271,14 @@ void SlotEngine::noteXrun() noexcept { m_shared->xruns.fetch_add(1, std::memory_
 
 // Offline only: the callback may wait for a worker (nobody is listening in real time).
 void SlotEngine::waitForFrames(int slot, std::size_t frames) noexcept {
-    Slot& s = *m_slots[static_cast<std::size_t>(slot)];
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
     while (s.ring.occupancyFrames() < frames && !s.stopRequested.load(std::memory_order_acquire) &&
            s.state.load(std::memory_order_acquire) != SlotState::Failed) {
-        const std::uint32_t seen = s.produced.load(std::memory_order_acquire);
+        const std::uint32_t seen = s.produced.current();
         if (s.ring.occupancyFrames() >= frames)
             break;
         wakeWorker(slot);
-        s.produced.wait(seen, std::memory_order_acquire);
+        s.produced.wait(seen);
     }
 }
 
@@ -1429,8 +1291,8 @@ void SlotEngine::startFade(int from, int to, std::int64_t frames, bool measure) 
     m_fadeRho = 0.0f;
     if (measure) {
         // Correlation of what is about to be faded, from the frames both rings hold already.
-        Slot& a = *m_slots[static_cast<std::size_t>(from)];
-        Slot& b = *m_slots[static_cast<std::size_t>(to)];
+        SlotShared& a = *m_slots[static_cast<std::size_t>(from)];
+        SlotShared& b = *m_slots[static_cast<std::size_t>(to)];
         const std::size_t na = a.ring.peek(m_scratchA.data(), kChunkFrames);
         const std::size_t nb = b.ring.peek(m_scratchB.data(), kChunkFrames);
         double ab = 0.0, aa = 0.0, bb = 0.0;
@@ -1458,7 +1320,7 @@ void SlotEngine::startFade(int from, int to, std::int64_t frames, bool measure) 
 // reads nothing while it is ahead. A mirror on another timeline is drained freely (not in step).
 std::size_t SlotEngine::readInStep(int slot, float* dest, std::size_t frames, bool haveTag, std::uint32_t timeline,
                                    std::int64_t planFrame) noexcept {
-    Slot& m = *m_slots[static_cast<std::size_t>(slot)];
+    SlotShared& m = *m_slots[static_cast<std::size_t>(slot)];
     std::uint32_t tl = 0;
     std::int64_t pf = 0;
     m_mirrorInStep = false;
@@ -1479,7 +1341,7 @@ std::size_t SlotEngine::readInStep(int slot, float* dest, std::size_t frames, bo
 
 void SlotEngine::processChunk(float* out, int frames) noexcept {
     const std::size_t n = static_cast<std::size_t>(frames);
-    Shared& sh = *m_shared;
+    EngineShared& sh = *m_shared;
     int active = sh.active.load(std::memory_order_relaxed);
     bool forceFailover = false;
 
@@ -1505,7 +1367,7 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
     }
 
     const int a = m_fading ? m_fadeFrom : active;
-    Slot& main = *m_slots[static_cast<std::size_t>(a)];
+    SlotShared& main = *m_slots[static_cast<std::size_t>(a)];
     for (auto& slot : m_slots) {
         const double occupancy = slot->ring.occupancyBlocks();
         slot->window.min = std::min(slot->window.min, occupancy);
@@ -1526,13 +1388,13 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
         sh.unhealthy.fetch_add(1, std::memory_order_relaxed);
         main.needsRebuild.store(true, std::memory_order_release);
     }
-    const auto countNoneRead = [](Slot& s) {
+    const auto countNoneRead = [](SlotShared& s) {
         s.noneReads.fetch_add(1, std::memory_order_relaxed);
         ++s.window.noneReads;
     };
 
     if (m_fading) {
-        Slot& incoming = *m_slots[static_cast<std::size_t>(m_fadeTo)];
+        SlotShared& incoming = *m_slots[static_cast<std::size_t>(m_fadeTo)];
         const std::size_t gotB = incoming.ring.read(m_scratchB.data(), n);
         const Health healthB = measure(m_scratchB.data(), gotB);
         const bool sickB = !healthB.finite || healthB.peak > runaway;
@@ -1618,7 +1480,7 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
     } else {
         // The hot mirror is read in step with the active, so it can take over at any sample.
         const int mIndex = 1 - a;
-        Slot& mirror = *m_slots[static_cast<std::size_t>(mIndex)];
+        SlotShared& mirror = *m_slots[static_cast<std::size_t>(mIndex)];
         std::size_t gotM = 0;
         bool okM = false;
         const bool clean = mirror.lease.load(std::memory_order_acquire) == Clean;
@@ -1640,7 +1502,7 @@ void SlotEngine::processChunk(float* out, int frames) noexcept {
             std::copy(m_scratchA.data(), m_scratchA.data() + 2 * n, out);
         } else if (sickA && rollbackOpen) {
             // The patch just committed went bad: back to the one before.
-            Slot& previous = *m_slots[static_cast<std::size_t>(m_rollbackSlot)];
+            SlotShared& previous = *m_slots[static_cast<std::size_t>(m_rollbackSlot)];
             const std::size_t gotR = previous.ring.read(m_scratchM.data(), n);
             const Health healthR = measure(m_scratchM.data(), gotR);
             if (healthR.finite && healthR.peak <= runaway) {

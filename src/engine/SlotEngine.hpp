@@ -23,10 +23,15 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 namespace chronus::engine {
+
+struct SlotShared;
+struct EngineShared;
 
 enum class FadeLaw : std::uint8_t {
     // Equal power corrected by the correlation of the two outputs measured at the fade: steady
@@ -37,6 +42,13 @@ enum class FadeLaw : std::uint8_t {
 };
 const char* fadeLawName(FadeLaw law) noexcept;
 std::optional<FadeLaw> fadeLawFromName(std::string_view name) noexcept;
+
+// Where each slot's render worker runs: a thread of the engine's process, or a process of its own
+// (`chronus-slot-worker`), so that a crash in a module costs one slot, which is restarted, and not
+// the program and the music.
+enum class WorkerMode : std::uint8_t { Threads, Processes };
+const char* workerModeName(WorkerMode mode) noexcept;
+std::optional<WorkerMode> workerModeFromName(std::string_view name) noexcept;
 
 enum class SlotState : std::uint8_t { Stopped, Active, Mirror, Syncing, Editing, Priming, Primed, Failed };
 const char* slotStateName(SlotState state) noexcept;
@@ -61,6 +73,14 @@ struct EngineConfig {
     // The most memory one patch may need (estimatePatchBytes at the engine's rate); an edit or a
     // load beyond it is refused before anything is compiled. 0 = no limit.
     std::size_t memoryBudgetBytes = std::size_t{1} << 30;
+    WorkerMode workers = WorkerMode::Threads;
+    // Processes: the address space one worker may use (RLIMIT_AS); 0 = four times the memory
+    // budget plus 512 MiB (a patch's own memory, its plan's buffers, the program, the allocator).
+    std::size_t workerMemoryLimitBytes = 0;
+    // Processes: an active or mirror worker that renders nothing this long while its ring has room
+    // hangs (an endless loop in a module): it is killed and restarted. Its stall already failed
+    // over after stallDeadlineMs.
+    double hangKillMs = 1000.0;
 };
 
 struct SlotStats {
@@ -81,6 +101,11 @@ struct SlotStats {
     std::uint64_t workerExceptions = 0;
     std::uint64_t lateLiveChanges = 0; // live changes that arrived after their stamp
     bool realtime = false;             // the worker got real-time scheduling
+    // Worker processes (WorkerMode::Processes); 0 and empty with threads.
+    int pid = 0;                       // the worker process now; 0 while it is being restarted
+    std::uint64_t restarts = 0;        // worker processes started after the first
+    std::string lastExit;              // how the last worker died: "killed by SIGSEGV (signal 11)"
+    std::string lastExitModule;        // the module it was processing then, where known
 };
 
 struct EngineStats {
@@ -102,6 +127,8 @@ struct EngineStats {
     std::uint64_t unhealthyBlocks = 0; // chunks with NaN, Inf or runaway level seen by the callback
     std::uint64_t mutedChunks = 0;     // unhealthy with nothing healthy to switch to: silence
     std::uint64_t rebuilds = 0;        // sick slots rebuilt in the background
+    std::uint64_t workerRestarts = 0;  // worker processes restarted after they died (both slots)
+    WorkerMode workers = WorkerMode::Threads;
     std::uint64_t framesOut = 0;
     std::uint64_t xruns = 0; // underflows the device reported (through noteXrun)
     double sampleRate = 0.0;
@@ -118,8 +145,10 @@ struct CommitReport {
     double fadeCorrelation = 0.0;
 };
 
-// Test hooks: faults a worker injects into its own next block.
-enum class Fault : std::uint8_t { Stall, NaN, Exception };
+// Test hooks: faults a worker injects into its own next block. Stall, NaN and Exception leave the
+// worker alive; Crash (SIGSEGV), Abort, Hang (an endless loop) and Exhaust (allocates until its
+// memory limit) end a worker process, and are for WorkerMode::Processes only.
+enum class Fault : std::uint8_t { Stall, NaN, Exception, Crash, Abort, Hang, Exhaust };
 
 class SlotEngine {
 public:
@@ -181,7 +210,8 @@ public:
     const EngineConfig& config() const noexcept { return m_config; }
     void setHotMirror(bool hot) noexcept { m_hotMirror.store(hot, std::memory_order_relaxed); }
 
-    // Any thread. Lock-free snapshot.
+    // Any thread but the audio thread. A snapshot: atomics, and a short lock for the text of the
+    // last worker exit.
     EngineStats stats() const noexcept;
 
     // Audio thread only. RT-safe (except in offline mode, where it waits for the workers). Writes
@@ -193,11 +223,13 @@ public:
 
     // Test hook, any thread: `slot`'s worker injects `fault` into its next block (a stall sleeps
     // `stallMs` in the worker, a NaN poisons the block, an exception is thrown from the render).
-    void injectFault(int slot, Fault fault, double stallMs = 0.0) noexcept;
+    // The process-ending faults claim to happen inside `module` (a module of the committed patch),
+    // so the report of the death can name it.
+    void injectFault(int slot, Fault fault, double stallMs = 0.0, std::string_view module = {}) noexcept;
 
 private:
-    struct Slot;
-    struct Shared;
+    struct Worker;
+    struct Region;
     // Control side; m_mutex held.
     Status sendEdit(const SlotCommand& command);
     bool send(int slot, const SlotCommand& command, std::chrono::milliseconds timeout);
@@ -219,6 +251,10 @@ private:
     Result<double> setPendingLocked(std::string_view id, std::string_view param, double value);
     Result<double> setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch);
     void supervise() noexcept;
+    Status startWorker(int slot);
+    void workerDied(int slot, const std::string& how);
+    void restartWorker(int slot);
+    void recoverLostWorkers();
     // Audio side.
     void processChunk(float* out, int frames) noexcept;
     void finishWindow() noexcept;
@@ -229,8 +265,10 @@ private:
     void waitForFrames(int slot, std::size_t frames) noexcept; // offline only
 
     EngineConfig m_config;
-    std::array<std::unique_ptr<Slot>, 2> m_slots;
-    std::unique_ptr<Shared> m_shared;
+    std::unique_ptr<Region> m_region;            // the shared memory and what lives in it
+    std::array<SlotShared*, 2> m_slots{};         // into the region
+    EngineShared* m_shared = nullptr;             // into the region
+    std::array<std::unique_ptr<Worker>, 2> m_workers;
     std::atomic<bool> m_hotMirror{true};
 
     // Control side, m_mutex held.
@@ -260,6 +298,11 @@ private:
     int m_syncSlot = 0;
     std::uint32_t m_syncTicket = 0;
     std::uint32_t m_syncTimeline = 0;
+
+    // The workers whose process died and was restarted: they lost the patch they held, which the
+    // controller sends again (m_mutex held).
+    std::array<std::atomic<bool>, 2> m_workerLost{}; // set by the supervisor, taken under m_mutex
+    mutable std::mutex m_exitMutex; // the workers' last exit texts (supervisor writes, stats() reads)
 
     std::thread m_supervisor;
     std::atomic<bool> m_supervisorStop{false};

@@ -29,6 +29,7 @@ enum class ErrorCode {
     NotRunning,  // the engine or its audio callback is not running
     Device,      // the audio device or server failed or refused the stream
     OverBudget,  // the patch would need more memory than the engine's budget; nothing changed
+    Worker,      // a slot worker process could not be started
 };
 
 class Status {

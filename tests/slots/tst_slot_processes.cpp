@@ -1,0 +1,275 @@
+// Slot workers in processes of their own (WorkerMode::Processes): a worker that dies — killed,
+// crashed in a module, aborted, hung in an endless loop, out of memory — costs its slot, not the
+// music. The callback fails over to the mirror without a gap or a click, the supervisor starts a
+// new worker, which rebuilds the committed patch and becomes an in-step mirror again, and the stats
+// say who died, how, and in which module. Played through the clock-paced null driver; the same
+// faults on a JACK server are in tst_slot_jack.
+
+#include "SlotRig.hpp"
+#include "engine/EngineTestUtils.hpp"
+#include "support/Sanitized.hpp"
+#include "support/SignalAnalysis.hpp"
+
+#include <QTest>
+
+#include <csignal>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <sys/types.h>
+#include <unistd.h>
+
+using namespace chronus;
+using namespace chronus::engine;
+using chronus::test::leftChannel;
+using chronus::test::SlotRig;
+using chronus::test::totalNoneReads;
+
+namespace {
+constexpr double kRate = 48000.0;
+
+PatchGraph sinePatch(double freq) {
+    PatchGraph g;
+    (void)g.addModule("osc", "sine");
+    (void)g.setParam("osc", "freq", freq);
+    (void)g.setParam("osc", "gain", 0.5);
+    (void)g.connect("osc", "out");
+    return g;
+}
+
+EngineConfig processConfig() {
+    EngineConfig c;
+    c.sampleRate = kRate;
+    c.blockSize = 64;
+    c.ringTargetBlocks = 6;
+    c.healthWindowMs = 20.0;
+    c.workers = WorkerMode::Processes;
+    c.workerMemoryLimitBytes = std::size_t{384} << 20; // the Exhaust fault stops here
+    c.hangKillMs = 300.0;
+    return c;
+}
+
+float largestStep(const std::vector<float>& x, std::size_t from, std::size_t to) {
+    float step = 0.0f;
+    for (std::size_t i = from + 1; i < std::min(to, x.size()); ++i)
+        step = std::max(step, std::fabs(x[i] - x[i - 1]));
+    return step;
+}
+
+template <class F> bool waitStats(const SlotEngine& e, F&& condition, int ms = 10000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!condition(e.stats())) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+bool processExists(int pid) { return pid > 0 && ::kill(pid, 0) == 0; }
+
+// How a fault is made: a signal from outside, or a test hook inside the worker.
+enum class How { Kill9, Crash, Abort, Hang, Exhaust };
+} // namespace
+
+class TestSlotProcesses : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void workersAreProcesses();
+    void activeWorkerDiesWithoutAGap_data();
+    void activeWorkerDiesWithoutAGap();
+    void mirrorWorkerDiesUnheard();
+    void pendingEditsSurviveTheStandbysDeath();
+    void workersDieWithTheEngine();
+    void twentyKillsInARow();
+};
+
+void TestSlotProcesses::initTestCase() {
+    qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
+}
+
+void TestSlotProcesses::workersAreProcesses() {
+    SlotRig rig(processConfig());
+    CHRONUS_VERIFY_OK(rig.start());
+    const EngineStats s = rig.engine.stats();
+    QCOMPARE(s.workers, WorkerMode::Processes);
+    for (const SlotStats& slot : s.slot) {
+        QVERIFY(slot.pid > 0);
+        QVERIFY(slot.pid != ::getpid());
+        QVERIFY(processExists(slot.pid));
+        // The worker is our child, in a process group of its own (Ctrl+C is the engine's to handle).
+        std::ifstream stat("/proc/" + std::to_string(slot.pid) + "/stat");
+        std::string pid, comm, state;
+        long ppid = 0, pgrp = 0;
+        stat >> pid >> comm >> state >> ppid >> pgrp;
+        QCOMPARE(ppid, static_cast<long>(::getpid()));
+        QCOMPARE(pgrp, static_cast<long>(slot.pid));
+    }
+    QVERIFY(s.slot[0].pid != s.slot[1].pid);
+}
+
+void TestSlotProcesses::activeWorkerDiesWithoutAGap_data() {
+    QTest::addColumn<How>("how");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("kill -9") << How::Kill9 << "killed by SIGKILL (signal 9)";
+    QTest::newRow("segfault in a module") << How::Crash << "killed by SIGSEGV (signal 11)";
+    QTest::newRow("abort") << How::Abort << "killed by SIGABRT (signal 6)";
+    QTest::newRow("endless loop") << How::Hang << "hung (rendered nothing for 300 ms) and was killed";
+    QTest::newRow("out of memory") << How::Exhaust << "";
+}
+
+void TestSlotProcesses::activeWorkerDiesWithoutAGap() {
+    QFETCH(How, how);
+    QFETCH(QString, reason);
+    for (int attempt = 0;; ++attempt) {
+        SlotRig rig(processConfig());
+        CHRONUS_VERIFY_OK(rig.start());
+        CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+        CHRONUS_VERIFY_OK(rig.engine.commit());
+        const int active = rig.engine.activeSlot();
+        QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) { return st.slot[1 - active].inStep; }));
+        const int victim = rig.engine.stats().slot[static_cast<std::size_t>(active)].pid;
+        rig.recorder.arm();
+        QVERIFY(rig.recorder.waitFrames(4800));
+        switch (how) {
+        case How::Kill9: ::kill(victim, SIGKILL); break;
+        case How::Crash: rig.engine.injectFault(active, Fault::Crash, 0.0, "osc"); break;
+        case How::Abort: rig.engine.injectFault(active, Fault::Abort, 0.0, "osc"); break;
+        case How::Hang: rig.engine.injectFault(active, Fault::Hang, 0.0, "osc"); break;
+        case How::Exhaust: rig.engine.injectFault(active, Fault::Exhaust, 0.0, "osc"); break;
+        }
+        QVERIFY(rig.recorder.waitFrames(4800 + 24000));
+        const std::vector<float> x = leftChannel(rig.recorder.take());
+        const EngineStats s = rig.engine.stats();
+        if (totalNoneReads(s) != 0 && attempt < 2) {
+            qWarning("the machine starved the mirror too (none-reads): once more on a fresh engine");
+            continue;
+        }
+        qInfo("failovers %llu, none-reads %llu, largest step %.5f (steady %.5f)",
+              static_cast<unsigned long long>(s.failovers), static_cast<unsigned long long>(totalNoneReads(s)),
+              double(largestStep(x, 0, x.size())), double(largestStep(x, 0, 4800)));
+        QVERIFY(s.failovers >= 1);
+        CHRONUS_VERIFY_NO_NONE_READS(totalNoneReads(s));
+        QVERIFY(test::allFinite(x));
+        QVERIFY2(largestStep(x, 0, x.size()) <= largestStep(x, 0, 4800) * 1.0001f, "discontinuity at the failover");
+        QVERIFY(std::fabs(test::estimateFrequency(x, kRate) - 440.0) < 0.5);
+        // The mirror plays now; the dead slot comes back as its in-step mirror, in a new process
+        // (out of memory: the allocation failed inside the worker, which lives and rebuilds). A
+        // stall the loaded machine causes may swap the roles once more meanwhile: whichever plays,
+        // the other is an in-step mirror again.
+        QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) {
+            const SlotStats& d = st.slot[static_cast<std::size_t>(active)];
+            return (how == How::Exhaust ? d.workerExceptions >= 1 : d.restarts == 1) && st.slot[1 - st.activeSlot].inStep;
+        }));
+        const SlotStats dead = rig.engine.stats().slot[static_cast<std::size_t>(active)];
+        if (how == How::Exhaust) {
+            QCOMPARE(dead.pid, victim);
+        } else {
+            QVERIFY(dead.pid > 0 && dead.pid != victim);
+            QVERIFY(!processExists(victim));
+            QCOMPARE(QString::fromStdString(dead.lastExit), reason);
+            if (how != How::Kill9)
+                QCOMPARE(QString::fromStdString(dead.lastExitModule), QStringLiteral("osc (sine)"));
+        }
+        // Editing goes on, through whichever slot is standby now.
+        const int standby = rig.engine.standbySlot();
+        CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
+        auto report = rig.engine.commit();
+        CHRONUS_VERIFY_OK(report);
+        QCOMPARE(report.value().slot, standby);
+        const std::vector<float> y = test::recordUndisturbed(rig.engine, rig.recorder, 9600);
+        QVERIFY(std::fabs(test::estimateFrequency(y, kRate) - 660.0) < 0.5);
+        return;
+    }
+}
+
+void TestSlotProcesses::mirrorWorkerDiesUnheard() {
+    SlotRig rig(processConfig());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    const int active = rig.engine.activeSlot();
+    QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) { return st.slot[1 - active].inStep; }));
+    const EngineStats before = rig.engine.stats();
+    rig.recorder.arm();
+    QVERIFY(rig.recorder.waitFrames(4800));
+    ::kill(before.slot[static_cast<std::size_t>(1 - active)].pid, SIGKILL);
+    QVERIFY(rig.recorder.waitFrames(4800 + 14400));
+    const std::vector<float> x = leftChannel(rig.recorder.take());
+    QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) {
+        return st.slot[static_cast<std::size_t>(1 - active)].restarts == 1 && st.slot[1 - active].inStep;
+    }));
+    const EngineStats s = rig.engine.stats();
+    QCOMPARE(s.activeSlot, active);
+    QCOMPARE(s.failovers, before.failovers);
+    CHRONUS_VERIFY_NO_NONE_READS(totalNoneReads(s));
+    QVERIFY(largestStep(x, 0, x.size()) <= largestStep(x, 0, 4800) * 1.0001f);
+}
+
+void TestSlotProcesses::pendingEditsSurviveTheStandbysDeath() {
+    // The standby holds edits nobody committed yet: its worker dies; the new worker gets them
+    // again from the controller, and the commit plays them.
+    SlotRig rig(processConfig());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.addModule("sub", "sine"));
+    CHRONUS_VERIFY_OK(rig.engine.setPending("sub", "freq", 1000.0));
+    CHRONUS_VERIFY_OK(rig.engine.connect("sub", "out"));
+    CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "gain", 0.0));
+    const int standby = rig.engine.standbySlot();
+    ::kill(rig.engine.stats().slot[static_cast<std::size_t>(standby)].pid, SIGKILL);
+    QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) {
+        return st.slot[static_cast<std::size_t>(standby)].restarts == 1 && st.slot[static_cast<std::size_t>(standby)].pid > 0;
+    }));
+    auto report = rig.engine.commit();
+    CHRONUS_VERIFY_OK(report);
+    const std::vector<float> y = test::recordUndisturbed(rig.engine, rig.recorder, 9600);
+    QVERIFY(std::fabs(test::estimateFrequency(y, kRate) - 1000.0) < 1.0);
+}
+
+void TestSlotProcesses::workersDieWithTheEngine() {
+    std::array<int, 2> pids{};
+    {
+        SlotRig rig(processConfig());
+        CHRONUS_VERIFY_OK(rig.start());
+        for (int i = 0; i < 2; ++i)
+            pids[static_cast<std::size_t>(i)] = rig.engine.stats().slot[static_cast<std::size_t>(i)].pid;
+    }
+    for (int pid : pids)
+        QVERIFY(!processExists(pid)); // stopped and reaped
+}
+
+void TestSlotProcesses::twentyKillsInARow() {
+    // Kill whichever worker plays, twenty times, each as soon as the other is an in-step mirror
+    // again: every one fails over without a none-read or a click.
+    SlotRig rig(processConfig(), 60);
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) { return st.slot[1 - st.activeSlot].inStep; }));
+    rig.recorder.arm();
+    QVERIFY(rig.recorder.waitFrames(4800));
+    const EngineStats before = rig.engine.stats();
+    for (int kill = 0; kill < 20; ++kill) {
+        const EngineStats s = rig.engine.stats();
+        ::kill(s.slot[static_cast<std::size_t>(s.activeSlot)].pid, SIGKILL);
+        QVERIFY2(waitStats(rig.engine, [&](const EngineStats& st) {
+                     return st.activeSlot != s.activeSlot && st.slot[static_cast<std::size_t>(s.activeSlot)].inStep;
+                 }),
+                 qPrintable(QStringLiteral("kill %1: no in-step mirror again").arg(kill)));
+    }
+    const std::vector<float> x = leftChannel(rig.recorder.take());
+    const EngineStats s = rig.engine.stats();
+    qInfo("20 kills: %zu frames recorded, failovers %llu, restarts %llu, none-reads %llu", x.size(),
+          static_cast<unsigned long long>(s.failovers - before.failovers),
+          static_cast<unsigned long long>(s.workerRestarts), static_cast<unsigned long long>(totalNoneReads(s)));
+    QCOMPARE(s.workerRestarts, std::uint64_t{20});
+    CHRONUS_VERIFY_NO_NONE_READS(totalNoneReads(s));
+    QVERIFY(test::allFinite(x));
+    QVERIFY(largestStep(x, 0, x.size()) <= largestStep(x, 0, 4800) * 1.0001f);
+}
+
+QTEST_GUILESS_MAIN(TestSlotProcesses)
+#include "tst_slot_processes.moc"
