@@ -6,6 +6,7 @@
 
 #include "OscServer.hpp"
 #include "engine/Types.hpp"
+#include "engine/proc/WorkerProcess.hpp"
 
 namespace chronus::app {
 
@@ -42,6 +43,10 @@ void addAudioOptions(QCommandLineParser& parser) {
                       "The most memory one patch may need, in MiB (default 1024): an edit or a load beyond it is "
                       "refused with its cost.",
                       "MB", "1024"});
+    parser.addOption({"workers",
+                      "Where the two slots render: processes (default: a crash in a module costs one slot, which is "
+                      "restarted while the other plays on) or threads.",
+                      "MODE", "processes"});
 }
 
 engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser) {
@@ -62,9 +67,24 @@ engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser) {
     if (!ok || budget < 16 || budget > 1024 * 1024)
         return Status::error(ErrorCode::InvalidArgument, "--memory-budget must be a whole number of MiB from 16 to 1048576");
     choice.memoryBudgetBytes = static_cast<std::size_t>(budget) << 20;
+    const auto workers = engine::workerModeFromName(parser.value("workers").toStdString());
+    if (!workers)
+        return Status::error(ErrorCode::InvalidArgument, "--workers must be processes or threads");
+    choice.workers = *workers;
     choice.driver.device = parser.value("device").toStdString();
     choice.driverName = parser.value("audio").toStdString();
     return choice;
+}
+
+engine::WorkerMode workerMode(const QString& command, const AudioChoice& choice) {
+    if (choice.workers == engine::WorkerMode::Processes && engine::WorkerProcess::findExecutable().empty()) {
+        stdErr() << "chronus " << command
+                 << ": the slot worker program (chronus-slot-worker) is missing; the slots render in threads "
+                    "(a crash in a module stops the program)\n";
+        stdErr().flush();
+        return engine::WorkerMode::Threads;
+    }
+    return choice.workers;
 }
 
 engine::Result<audio::OpenedDriver> openAudio(const QString& command, const AudioChoice& choice) {

@@ -3,6 +3,7 @@
 // line was wrong; exit 1: the work failed), and the audio options of `play` and `serve`.
 
 #include "audio/OpenDriver.hpp"
+#include "engine/SlotEngine.hpp"
 #include "engine/Status.hpp"
 
 #include <QCommandLineParser>
@@ -29,9 +30,13 @@ struct AudioChoice {
     std::string driverName;
     int ringBlocks = 4;
     std::size_t memoryBudgetBytes = std::size_t{1} << 30; // per patch (EngineConfig::memoryBudgetBytes)
+    engine::WorkerMode workers = engine::WorkerMode::Processes;
 };
 // The parsed audio options, or the usage error to report.
 engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser);
+// The worker mode to run: the chosen one, or threads (said on stderr) when the worker program is
+// missing.
+engine::WorkerMode workerMode(const QString& command, const AudioChoice& choice);
 // Opens the chosen driver; says on stderr what differs from the request (a fallback, JACK's rate).
 engine::Result<audio::OpenedDriver> openAudio(const QString& command, const AudioChoice& choice);
 

@@ -674,6 +674,21 @@ QString statusBlock(const QJsonObject& s) {
     t << "commits " << num(s, "commits") << " (last prime " << num(s, "last_prime_ms", 2) << " ms, commit "
       << num(s, "last_commit_ms", 2) << " ms)  xruns " << num(s, "xruns") << "  failovers "
       << num(s, "failovers") << "  rollbacks " << num(s, "rollbacks");
+    if (s.value("workers").toString() == QLatin1String("processes")) {
+        const QJsonArray slotList = s.value("slots").toArray();
+        t << "\nworkers: processes (A pid " << num(slotList.at(0).toObject(), "pid") << ", B pid "
+          << num(slotList.at(1).toObject(), "pid") << ")  restarts " << num(s, "worker_restarts");
+        for (int i = 0; i < 2; ++i) {
+            const QJsonObject slot = slotList.at(i).toObject();
+            if (const QString exit = slot.value("last_exit").toString(); !exit.isEmpty()) {
+                const QString module = slot.value("last_exit_module").toString();
+                t << "\nslot " << (i == 1 ? "B" : "A") << "'s last worker " << exit
+                  << (module.isEmpty() ? QString() : " in module " + module);
+            }
+        }
+    } else if (s.contains("workers")) {
+        t << "\nworkers: threads";
+    }
     if (const QString problem = s.value("autosave_problem").toString(); !problem.isEmpty())
         t << "\nautosave: " << problem;
     return text;

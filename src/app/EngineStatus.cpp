@@ -40,6 +40,10 @@ QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& dri
             {"blocks_rendered", static_cast<double>(s.blocksRendered)},
             {"worker_exceptions", static_cast<double>(s.workerExceptions)},
             {"realtime", s.realtime},
+            {"pid", s.pid},
+            {"restarts", static_cast<double>(s.restarts)},
+            {"last_exit", QString::fromStdString(s.lastExit)},
+            {"last_exit_module", QString::fromStdString(s.lastExitModule)},
         });
     }
     return QJsonObject{
@@ -52,6 +56,8 @@ QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& dri
         {"unhealthy_blocks", static_cast<double>(stats.unhealthyBlocks)},
         {"muted_chunks", static_cast<double>(stats.mutedChunks)},
         {"rebuilds", static_cast<double>(stats.rebuilds)},
+        {"workers", engine::workerModeName(stats.workers)},
+        {"worker_restarts", static_cast<double>(stats.workerRestarts)},
         {"fading", stats.fading},
         {"fade_progress", stats.fadeProgress},
         {"fade_law", engine::fadeLawName(stats.fadeLaw)},
@@ -113,6 +119,8 @@ QStringList engineEvents(const engine::EngineStats& before, const engine::Engine
             why << QStringLiteral("its worker stalled");
         if (is.workerExceptions > was.workerExceptions)
             why << QStringLiteral("its worker failed");
+        if (is.restarts > was.restarts)
+            why << QStringLiteral("its worker died");
         if (after.unhealthyBlocks > before.unhealthyBlocks)
             why << QStringLiteral("it produced NaN, Inf or a runaway level");
         lines << QStringLiteral("failover%1: slot %2 plays now instead of slot %3%4 (failovers %5)")
@@ -136,6 +144,17 @@ QStringList engineEvents(const engine::EngineStats& before, const engine::Engine
                      .arg(n)
                      .arg(n > 1 ? QStringLiteral("s") : QString())
                      .arg(after.rebuilds);
+    for (int i = 0; i < 2; ++i) {
+        const engine::SlotStats& was = before.slot[static_cast<std::size_t>(i)];
+        const engine::SlotStats& is = after.slot[static_cast<std::size_t>(i)];
+        if (is.restarts > was.restarts)
+            lines << QStringLiteral("worker of slot %1 died (%2%3); restarted%4 (restarts %5)")
+                         .arg(slotName(i), QString::fromStdString(is.lastExit))
+                         .arg(is.lastExitModule.empty() ? QString()
+                                                        : QStringLiteral(", in module ") + QString::fromStdString(is.lastExitModule))
+                         .arg(is.pid > 0 ? QStringLiteral(" as process %1").arg(is.pid) : QString())
+                         .arg(is.restarts);
+    }
     if (const std::uint64_t n = grew(before.xruns, after.xruns))
         lines << QStringLiteral("xrun: the audio device reported %1 underflow%2 (xruns %3)")
                      .arg(n)

@@ -99,6 +99,7 @@ int runPlayCommand(const QStringList& args) {
     config.blockSize = 64;
     config.ringTargetBlocks = choice->ringBlocks;
     config.memoryBudgetBytes = choice->memoryBudgetBytes;
+    config.workers = workerMode("play", choice.value());
     config.fadeMs = fade;
     config.hotMirror = !parser.isSet("cold-mirror");
     engine::SlotEngine engine(config);

@@ -123,6 +123,7 @@ int runServeCommand(const QStringList& args) {
     config.blockSize = 64;
     config.ringTargetBlocks = choice->ringBlocks;
     config.memoryBudgetBytes = choice->memoryBudgetBytes;
+    config.workers = workerMode("serve", choice.value());
     config.hotMirror = !parser.isSet("cold-mirror");
     engine::SlotEngine engine(config);
     if (auto s = engine.start(); !s)

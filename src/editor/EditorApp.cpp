@@ -169,6 +169,7 @@ int runEditor(int argc, char* argv[]) {
     config.blockSize = 64;
     config.ringTargetBlocks = choice->ringBlocks;
     config.memoryBudgetBytes = choice->memoryBudgetBytes;
+    config.workers = app::workerMode(kCommand, choice.value());
     engine::SlotEngine engine(config);
     if (auto s = engine.start(); !s)
         return failure(QString::fromStdString(s.message()));

@@ -59,6 +59,11 @@ QVariant SlotStatusModel::data(const QModelIndex& index, int role) const {
     case DspLoadRole: return s.dspLoad;
     case RealtimeRole: return s.realtime;
     case HealthRole: return row.health;
+    case PidRole: return s.pid;
+    case RestartsRole: return QVariant::fromValue<qulonglong>(s.restarts);
+    case LastExitRole:
+        return QString::fromStdString(s.lastExit) +
+               (s.lastExitModule.empty() ? QString() : QStringLiteral(" in ") + QString::fromStdString(s.lastExitModule));
     default: return {};
     }
 }
@@ -76,7 +81,10 @@ QHash<int, QByteArray> SlotStatusModel::roleNames() const {
             {NoneReadsWindowRole, "noneReadsWindow"},
             {DspLoadRole, "dspLoad"},
             {RealtimeRole, "realtime"},
-            {HealthRole, "health"}};
+            {HealthRole, "health"},
+            {PidRole, "pid"},
+            {RestartsRole, "restarts"},
+            {LastExitRole, "lastExit"}};
 }
 
 void SlotStatusModel::update(const engine::EngineStats& stats, const std::array<QString, 2>& health) {
@@ -110,6 +118,10 @@ void SlotStatusModel::update(const engine::EngineStats& stats, const std::array<
             roles << RealtimeRole;
         if (health[static_cast<std::size_t>(r)] != row.health)
             roles << HealthRole;
+        if (n.pid != o.pid)
+            roles << PidRole;
+        if (n.restarts != o.restarts)
+            roles << RestartsRole << LastExitRole;
         row.stats = n;
         row.active = active;
         row.health = health[static_cast<std::size_t>(r)];

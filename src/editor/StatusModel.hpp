@@ -57,6 +57,9 @@ public:
         DspLoadRole, // render time / real time
         RealtimeRole,
         HealthRole, // "ok", "warning" or "error"
+        PidRole,      // the worker process; 0 with threads or while it restarts
+        RestartsRole, // worker processes started after the first
+        LastExitRole, // how the last worker died, and in which module: empty when none did
     };
     Q_ENUM(Role)
 

@@ -1051,7 +1051,6 @@ void SlotEngine::recoverLostWorkers() {
                 w.lastExitModule = node.id + " (" + node.type->id + ")";
             }
         }
-        m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
         if (Status r = resync(i, std::chrono::milliseconds(2000), false); !r)
             continue; // its queue stayed full: the worker died again; the next restart comes back here
         if (!standby) {

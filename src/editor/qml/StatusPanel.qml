@@ -183,6 +183,9 @@ Rectangle {
                 required property double dspLoad
                 required property bool realtime
                 required property string health
+                required property int pid
+                required property var restarts
+                required property string lastExit
 
                 // The bar's full scale: twice the target, or more when the ring held more.
                 readonly property double scale: Math.max(2 * root.status.ringTarget, occupancyMax, 1)
@@ -346,6 +349,19 @@ Rectangle {
                             font.pixelSize: 10
                             font.family: root.monoFamily
                         }
+                    }
+                    Text {
+                        objectName: "worker_" + slotRow.name
+                        Accessible.role: Accessible.StaticText
+                        Accessible.name: text
+                        visible: slotRow.pid > 0 || Number(slotRow.restarts) > 0
+                        Layout.fillWidth: true
+                        text: (slotRow.pid > 0 ? qsTr("process %1").arg(slotRow.pid) : qsTr("process restarting"))
+                              + (Number(slotRow.restarts) > 0
+                                 ? qsTr(" · restarts %1 · last: %2").arg(slotRow.restarts).arg(slotRow.lastExit) : "")
+                        color: Number(slotRow.restarts) > 0 ? root.warningColor : root.mutedColor
+                        font.pixelSize: 10
+                        wrapMode: Text.Wrap
                     }
                 }
             }
