@@ -7,7 +7,7 @@
 // The OSC server is the engine's second client: after each of its requests that changes the
 // pending or committed patch it calls patchChangedExternally() (from its controller thread); the
 // models then catch up on the GUI thread, so a person watches an agent's edits live, and those
-// edits are undoable like the person's own.
+// edits are undoable like the person's own (a burst of them is one step; see EditorOptions).
 //
 // Threads: GUI thread only, except patchChangedExternally(). Commit, prime, abort and undo of a
 // commit block until the engine is done (tens of milliseconds); they run on a worker so the UI
