@@ -18,6 +18,7 @@
 #include <QGuiApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 #include <QSaveFile>
 #include <QSettings>
 
@@ -124,8 +125,8 @@ class PatchCommand : public UndoStep {
 public:
     PatchCommand(EditorController& c, const QString& text, app::PatchDiff diff, Author author, qint64 atMs)
         : UndoStep(text, author), m_c(c), m_diff(std::move(diff)), m_lastEditMs(atMs) {}
-    void undo() override { m_c.applySnapshot(m_diff.apply(m_c.m_engine.pending(), app::PatchDiff::Direction::Backward)); }
-    void redo() override { m_c.applySnapshot(m_diff.apply(m_c.m_engine.pending(), app::PatchDiff::Direction::Forward)); }
+    void undo() override { apply(app::PatchDiff::Direction::Backward); }
+    void redo() override { apply(app::PatchDiff::Direction::Forward); }
     std::size_t bytes() const override { return sizeof(*this) + textBytes() + m_diff.bytes() - sizeof(app::PatchDiff); }
 
     // An agent's edit at `atMs` continues this step's burst.
@@ -140,6 +141,18 @@ public:
     }
 
 private:
+    // On the pending patch as it is: the one this step left, unless something the history does
+    // not hold changed it since (an undo of a commit). What no longer fits is said, not hidden.
+    void apply(app::PatchDiff::Direction direction) {
+        std::vector<std::string> refused;
+        m_c.applySnapshot(m_diff.apply(m_c.m_engine.pending(), direction, &refused));
+        if (!refused.empty())
+            m_c.setMessage(QStringLiteral("%1 %2: left out: %3")
+                               .arg(direction == app::PatchDiff::Direction::Backward ? QStringLiteral("undo")
+                                                                                     : QStringLiteral("redo"),
+                                    text(), fromStd(refused.front())));
+    }
+
     EditorController& m_c;
     app::PatchDiff m_diff;
     qint64 m_lastEditMs;
@@ -331,6 +344,14 @@ void EditorController::setAutoCommit(bool on) {
     emit autoCommitChanged();
     if (on && m_pendingChanges > 0)
         m_autoCommitTimer.start();
+}
+
+QString EditorController::undoHistoryText() const {
+    const QLocale locale;
+    return QStringLiteral("%1 %2 kept (%3 of %4)")
+        .arg(locale.toString(m_undo.count()), m_undo.count() == 1 ? QStringLiteral("step") : QStringLiteral("steps"),
+             locale.formattedDataSize(static_cast<qint64>(m_undo.bytes()), 0),
+             locale.formattedDataSize(static_cast<qint64>(m_undo.byteBudget()), 0));
 }
 
 bool EditorController::recording() const { return m_recorder && m_recorder->status().recording; }

@@ -91,6 +91,8 @@ class EditorController : public QObject {
     Q_PROPERTY(bool canRedo READ canRedo NOTIFY undoChanged FINAL)
     Q_PROPERTY(QString undoText READ undoText NOTIFY undoChanged FINAL)
     Q_PROPERTY(QString redoText READ redoText NOTIFY undoChanged FINAL)
+    // "12 steps kept (40 KiB of 16 MiB)": what the bounded history holds, for the undo button's tip.
+    Q_PROPERTY(QString undoHistoryText READ undoHistoryText NOTIFY undoChanged FINAL)
 
     // The last thing that went wrong (a refused cable, a file that did not load), for a message line.
     Q_PROPERTY(QString message READ message NOTIFY messageChanged FINAL)
@@ -139,6 +141,7 @@ public:
     bool canRedo() const { return m_undo.canRedo(); }
     QString undoText() const { return m_undo.undoText(); }
     QString redoText() const { return m_undo.redoText(); }
+    QString undoHistoryText() const;
     QString message() const { return m_message; }
     QString audioDescription() const { return m_audioDescription; }
     bool audioIsNull() const noexcept { return m_audioIsNull; }

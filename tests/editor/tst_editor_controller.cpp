@@ -15,6 +15,7 @@
 #include <QFile>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QLocale>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTest>
@@ -659,6 +660,8 @@ private slots:
             agentEdit(50 + i);
         const std::size_t heapAfter = heapInUse();
         QCOMPARE(history.count(), stepsBefore + kEdits);
+        QVERIFY2(c.undoHistoryText().startsWith(QLocale().toString(history.count()) + QStringLiteral(" steps kept (")),
+                 qPrintable(c.undoHistoryText()));
         QCOMPARE(history.droppedSteps(), std::size_t(0));
         QVERIFY(history.bytes() <= history.byteBudget());
         const double historyPerEdit = static_cast<double>(history.bytes() - bytesBefore) / kEdits;
