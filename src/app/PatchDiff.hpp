@@ -6,8 +6,11 @@
 // order. Its size grows with what changed, not with the patch: the editor's undo history keeps
 // these instead of copies of the patch.
 //
-// Computing and applying one costs time linear in the patch's size (modules and cables are looked
-// up by id through hash tables), so a burst of edits on a big patch stays cheap.
+// Computing one, and chaining two, costs time linear in the patch's size (modules and cables are
+// looked up by id through hash tables), so a burst of edits on a big patch stays cheap. Applying
+// one makes its edits on a copy of the patch when they fit there (removals, parameters, positions,
+// additions at the end of the lists); otherwise (a module restored to the middle of the list) it
+// rebuilds the patch through PatchGraph's checked edits, which costs what loading it costs.
 //
 // A value type; control thread only (it allocates).
 
@@ -87,6 +90,8 @@ private:
                              const std::vector<engine::PatchNode>& afterNodes,
                              const std::vector<engine::Cable>& afterCables);
     Content applyTo(Content content, Direction direction) const;
+    std::optional<engine::PatchGraph> applyInPlace(const engine::PatchGraph& graph, Direction direction,
+                                                   std::vector<std::string>* refused) const;
 
     std::vector<PlacedNode> m_removedNodes;  // index in `before`, ascending
     std::vector<PlacedNode> m_addedNodes;    // index in `after`, ascending

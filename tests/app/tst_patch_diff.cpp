@@ -57,7 +57,9 @@ bool randomEdit(std::mt19937& rng, PatchGraph& g, int& serial) {
     case 0: {
         const auto types = ModuleRegistry::instance().types();
         const engine::ModuleType* t = types[rng() % types.size()];
-        return static_cast<bool>(g.addModule("m" + std::to_string(++serial), t->id));
+        std::string id = "m";
+        id += std::to_string(++serial);
+        return static_cast<bool>(g.addModule(id, t->id));
     }
     case 1: {
         // A copy: removeModule's id must not point into the graph's own modules, which it moves.
