@@ -17,13 +17,13 @@
 #include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointF>
 #include <QRectF>
 #include <QSizeF>
 #include <QString>
 #include <QStringList>
-#include <QElapsedTimer>
 #include <QTimer>
 #include <QUrl>
 #include <QVariantMap>
