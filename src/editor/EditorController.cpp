@@ -2,6 +2,7 @@
 
 #include "GraphModels.hpp"
 #include "PaletteModel.hpp"
+#include "PatchDiff.hpp"
 #include "PatchFile.hpp"
 #include "Recorder.hpp"
 
@@ -17,9 +18,9 @@
 #include <QGuiApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
 #include <QSaveFile>
 #include <QSettings>
-#include <QUndoCommand>
 
 #include <algorithm>
 #include <cmath>
@@ -109,58 +110,71 @@ QStringList describeEdit(const PatchGraph& before, const PatchGraph& after) {
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
-// Undo commands. Each one is recorded after its edit reached the engine; the first redo() that
-// QUndoStack::push() makes is therefore skipped (RecordedCommand), later ones apply the edit again.
-class RecordedCommand : public QUndoCommand {
+// Undo steps. Each one is recorded after its edit reached the engine (UndoHistory::push does not
+// redo it); undo and redo apply the edit again.
+
+namespace {
+std::size_t stringBytes(const QString& s) { return static_cast<std::size_t>(s.capacity()) * sizeof(QChar); }
+std::size_t stringBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
+} // namespace
+
+// A structural edit (or an agent's edits): the difference between the pending patch before and
+// after. Undo gives the standby the pending patch with the difference taken back, redo with it
+// made again.
+class PatchCommand : public UndoStep {
 public:
-    using QUndoCommand::QUndoCommand;
-    void redo() final {
-        if (m_recorded) {
-            m_recorded = false;
-            return;
-        }
-        redoEdit();
+    PatchCommand(EditorController& c, const QString& text, app::PatchDiff diff, Author author, qint64 atMs)
+        : UndoStep(text, author), m_c(c), m_diff(std::move(diff)), m_lastEditMs(atMs) {}
+    void undo() override { apply(app::PatchDiff::Direction::Backward); }
+    void redo() override { apply(app::PatchDiff::Direction::Forward); }
+    std::size_t bytes() const override { return sizeof(*this) + textBytes() + m_diff.bytes() - sizeof(app::PatchDiff); }
+
+    // An agent's edit at `atMs` continues this step's burst.
+    bool continuesBurst(qint64 atMs, int burstMs) const {
+        return author() == Author::Agent && atMs - m_lastEditMs < burstMs;
+    }
+    // `next` (the agent's next edit, after which the pending patch is `now`) becomes part of this step.
+    void extend(const app::PatchDiff& next, const PatchGraph& now, qint64 atMs) {
+        m_diff = m_diff.then(next, now);
+        m_lastEditMs = atMs;
+        setText(QStringLiteral("Agent edits (OSC)"));
     }
 
-protected:
-    virtual void redoEdit() = 0;
-
 private:
-    bool m_recorded = true;
-};
+    // On the pending patch as it is: the one this step left, unless something the history does
+    // not hold changed it since (an undo of a commit). What no longer fits is said, not hidden.
+    void apply(app::PatchDiff::Direction direction) {
+        std::vector<std::string> refused;
+        m_c.applySnapshot(m_diff.apply(m_c.m_engine.pending(), direction, &refused));
+        if (!refused.empty())
+            m_c.setMessage(QStringLiteral("%1 %2: left out: %3")
+                               .arg(direction == app::PatchDiff::Direction::Backward ? QStringLiteral("undo")
+                                                                                     : QStringLiteral("redo"),
+                                    text(), fromStd(refused.front())));
+    }
 
-// A structural edit: undo gives the standby the patch as it was, redo the patch as it became.
-class SnapshotCommand : public RecordedCommand {
-public:
-    SnapshotCommand(EditorController& c, const QString& text, PatchGraph before, PatchGraph after)
-        : RecordedCommand(text), m_c(c), m_before(std::move(before)), m_after(std::move(after)) {}
-    void undo() override { m_c.applySnapshot(m_before); }
-    void redoEdit() override { m_c.applySnapshot(m_after); }
-
-private:
     EditorController& m_c;
-    PatchGraph m_before, m_after;
+    app::PatchDiff m_diff;
+    qint64 m_lastEditMs;
 };
 
 // A parameter (or a text form) changed: live on committed modules, so undo plays live too. One
 // gesture (a knob drag) merges into one step.
-class ParamCommand : public RecordedCommand {
+class ParamCommand : public UndoStep {
 public:
-    enum { Id = 0x5041 };
     ParamCommand(EditorController& c, QString id, QString param, double before, double after, int gesture)
-        : m_c(c), m_id(std::move(id)), m_param(std::move(param)), m_before(before), m_after(after), m_gesture(gesture) {
-        setText(QStringLiteral("Set %1.%2").arg(m_id, m_param));
-    }
-    int id() const override { return Id; }
-    bool mergeWith(const QUndoCommand* other) override {
-        const auto* o = static_cast<const ParamCommand*>(other);
-        if (o->m_gesture != m_gesture || o->m_id != m_id || o->m_param != m_param)
+        : UndoStep(QStringLiteral("Set %1.%2").arg(id, param)), m_c(c), m_id(std::move(id)), m_param(std::move(param)),
+          m_before(before), m_after(after), m_gesture(gesture) {}
+    bool mergeWith(const UndoStep& other) override {
+        const auto* o = dynamic_cast<const ParamCommand*>(&other);
+        if (!o || o->m_gesture != m_gesture || o->m_id != m_id || o->m_param != m_param)
             return false;
         m_after = o->m_after;
         return true;
     }
     void undo() override { m_c.applyParam(m_id, m_param, m_before); }
-    void redoEdit() override { m_c.applyParam(m_id, m_param, m_after); }
+    void redo() override { m_c.applyParam(m_id, m_param, m_after); }
+    std::size_t bytes() const override { return sizeof(*this) + textBytes() + stringBytes(m_id) + stringBytes(m_param); }
 
 private:
     EditorController& m_c;
@@ -169,14 +183,17 @@ private:
     int m_gesture;
 };
 
-class TextCommand : public RecordedCommand {
+class TextCommand : public UndoStep {
 public:
     TextCommand(EditorController& c, QString id, QString name, QString before, QString after)
-        : m_c(c), m_id(std::move(id)), m_name(std::move(name)), m_before(std::move(before)), m_after(std::move(after)) {
-        setText(QStringLiteral("Set %1.%2").arg(m_id, m_name));
-    }
+        : UndoStep(QStringLiteral("Set %1.%2").arg(id, name)), m_c(c), m_id(std::move(id)), m_name(std::move(name)),
+          m_before(std::move(before)), m_after(std::move(after)) {}
     void undo() override { m_c.applyText(m_id, m_name, m_before); }
-    void redoEdit() override { m_c.applyText(m_id, m_name, m_after); }
+    void redo() override { m_c.applyText(m_id, m_name, m_after); }
+    std::size_t bytes() const override {
+        return sizeof(*this) + textBytes() + stringBytes(m_id) + stringBytes(m_name) + stringBytes(m_before) +
+               stringBytes(m_after);
+    }
 
 private:
     EditorController& m_c;
@@ -184,19 +201,16 @@ private:
 };
 
 // Nodes moved on the canvas (editor layout only). One drag merges into one step.
-class MoveCommand : public RecordedCommand {
+class MoveCommand : public UndoStep {
 public:
-    enum { Id = 0x4D4F };
     using Positions = std::map<std::string, QPointF>;
     MoveCommand(EditorController& c, Positions before, Positions after, int gesture)
-        : m_c(c), m_before(std::move(before)), m_after(std::move(after)), m_gesture(gesture) {
-        setText(m_after.size() == 1 ? QStringLiteral("Move %1").arg(fromStd(m_after.begin()->first))
-                                    : QStringLiteral("Move %1 modules").arg(m_after.size()));
-    }
-    int id() const override { return Id; }
-    bool mergeWith(const QUndoCommand* other) override {
-        const auto* o = static_cast<const MoveCommand*>(other);
-        if (o->m_gesture != m_gesture)
+        : UndoStep(after.size() == 1 ? QStringLiteral("Move %1").arg(fromStd(after.begin()->first))
+                                     : QStringLiteral("Move %1 modules").arg(after.size())),
+          m_c(c), m_before(std::move(before)), m_after(std::move(after)), m_gesture(gesture) {}
+    bool mergeWith(const UndoStep& other) override {
+        const auto* o = dynamic_cast<const MoveCommand*>(&other);
+        if (!o || o->m_gesture != m_gesture)
             return false;
         for (const auto& [id, p] : o->m_after) {
             m_after[id] = p;
@@ -205,7 +219,16 @@ public:
         return true;
     }
     void undo() override { m_c.applyPositions(m_before); }
-    void redoEdit() override { m_c.applyPositions(m_after); }
+    void redo() override { m_c.applyPositions(m_after); }
+    std::size_t bytes() const override {
+        // A map node: three pointers and a colour beside the key and the value.
+        constexpr std::size_t kNode = 4 * sizeof(void*) + sizeof(std::string) + sizeof(QPointF);
+        std::size_t total = sizeof(*this) + textBytes();
+        for (const Positions* map : {&m_before, &m_after})
+            for (const auto& [id, p] : *map)
+                total += kNode + stringBytes(id);
+        return total;
+    }
 
 private:
     EditorController& m_c;
@@ -218,10 +241,10 @@ private:
 EditorController::EditorController(engine::SlotEngine& engine, EditorOptions options, QObject* parent)
     : QObject(parent), m_engine(engine), m_options(std::move(options)), m_nodes(std::make_unique<NodeModel>()),
       m_cables(std::make_unique<CableModel>()), m_palette(std::make_unique<PaletteModel>()) {
-    connect(&m_undo, &QUndoStack::indexChanged, this, &EditorController::undoChanged);
-    connect(&m_undo, &QUndoStack::canUndoChanged, this, &EditorController::undoChanged);
-    connect(&m_undo, &QUndoStack::canRedoChanged, this, &EditorController::undoChanged);
-    connect(&m_undo, &QUndoStack::cleanChanged, this, &EditorController::dirtyChanged);
+    m_undo.setLimits(m_options.undoByteBudget, m_options.undoStepLimit);
+    m_clock.start();
+    connect(&m_undo, &UndoHistory::changed, this, &EditorController::undoChanged);
+    connect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::dirtyChanged);
 
     m_autoCommitTimer.setSingleShot(true);
     m_autoCommitTimer.setInterval(m_options.autoCommitDelayMs);
@@ -323,6 +346,14 @@ void EditorController::setAutoCommit(bool on) {
         m_autoCommitTimer.start();
 }
 
+QString EditorController::undoHistoryText() const {
+    const QLocale locale;
+    return QStringLiteral("%1 %2 kept (%3 of %4)")
+        .arg(locale.toString(m_undo.count()), m_undo.count() == 1 ? QStringLiteral("step") : QStringLiteral("steps"),
+             locale.formattedDataSize(static_cast<qint64>(m_undo.bytes()), 0),
+             locale.formattedDataSize(static_cast<qint64>(m_undo.byteBudget()), 0));
+}
+
 bool EditorController::recording() const { return m_recorder && m_recorder->status().recording; }
 QString EditorController::recordingPath() const { return m_recorder ? m_recorder->status().path : QString(); }
 double EditorController::recordingSeconds() const { return m_recorder ? m_recorder->status().seconds : 0.0; }
@@ -388,9 +419,8 @@ void EditorController::syncFromEngine() {
         adoptPositions(now); // a patch the agent loaded comes with its layout
         placeAgentModules(now);
         now = m_engine.pending();
-        // Somebody else (an agent over OSC) edited: their edit is one undo step here too.
-        auto* command = new SnapshotCommand(*this, QStringLiteral("Agent edit (OSC)"), before, now);
-        m_undo.push(command);
+        // Somebody else (an agent over OSC) edited: their edit is undoable here too.
+        recordAgentEdit(before, now);
     }
     updateModels();
     QStringList done = describeEdit(before, now);
@@ -400,9 +430,24 @@ void EditorController::syncFromEngine() {
     if (!done.isEmpty())
         setMessage(QStringLiteral("agent: ") + done.join(QStringLiteral("; ")),
                    !(m_lastCommitted == committedBefore) ? m_engine.stats().activeSlot : -1);
+    if (!(m_lastCommitted == committedBefore))
+        m_undo.seal(); // a commit ends an agent's burst
     if (pendingMoved)
         writeAutosave();
     emit pendingChanged();
+}
+
+void EditorController::recordAgentEdit(const PatchGraph& before, const PatchGraph& now) {
+    const qint64 at = m_clock.elapsed();
+    app::PatchDiff diff = app::PatchDiff::between(before, now);
+    if (auto* top = dynamic_cast<PatchCommand*>(m_undo.mergeableTop());
+        top && top->continuesBurst(at, m_options.agentBurstMs)) {
+        top->extend(diff, now, at);
+        m_undo.topChanged();
+        return;
+    }
+    m_undo.push(std::make_unique<PatchCommand>(*this, QStringLiteral("Agent edit (OSC)"), std::move(diff),
+                                               UndoStep::Author::Agent, at));
 }
 
 // The engine switched slots on its own (a failover, a rollback): a message that names the slot
@@ -678,8 +723,8 @@ QString EditorController::freshId(const QString& type) const {
 }
 
 void EditorController::pushSnapshot(const QString& text, const PatchGraph& before, const std::set<std::string>& select) {
-    PatchGraph after = m_engine.pending();
-    m_undo.push(new SnapshotCommand(*this, text, before, std::move(after)));
+    m_undo.push(std::make_unique<PatchCommand>(*this, text, app::PatchDiff::between(before, m_engine.pending()),
+                                               UndoStep::Author::User, m_clock.elapsed()));
     if (!select.empty())
         m_nodes->setSelection(select); // after updateModels below: rows exist
     afterStructuralEdit();
@@ -951,7 +996,7 @@ bool EditorController::setParam(const QString& id, const QString& param, double 
     }
     if (applied.value() == before)
         return true;
-    m_undo.push(new ParamCommand(*this, id, paramId, before, applied.value(), m_gesture));
+    m_undo.push(std::make_unique<ParamCommand>(*this, id, paramId, before, applied.value(), m_gesture));
     updateModels();
     scheduleAutosave();
     return true;
@@ -998,7 +1043,7 @@ bool EditorController::setText(const QString& id, const QString& textId, const Q
     }
     const QString after = fromStd(applied.value());
     if (after != before)
-        m_undo.push(new TextCommand(*this, id, textId, before, after));
+        m_undo.push(std::make_unique<TextCommand>(*this, id, textId, before, after));
     updateModels();
     scheduleAutosave();
     return true;
@@ -1027,7 +1072,7 @@ void EditorController::moveNodesTo(const std::map<std::string, QPointF>& target)
         return;
     for (const auto& [id, p] : after)
         m_floating.erase(id); // somebody put it there: it stays
-    m_undo.push(new MoveCommand(*this, before, after, m_gesture));
+    m_undo.push(std::make_unique<MoveCommand>(*this, before, after, m_gesture));
     applyPositions(after);
 }
 
@@ -1100,6 +1145,7 @@ void EditorController::runSlotOperation(const QString& what, std::function<Opera
     if (m_worker.joinable())
         m_worker.join();
     sendPositions(true); // the layout goes into what the operation commits
+    m_undo.seal();       // an agent's edits after this are a step of their own
     setBusy(true);
     setMessage(what + QStringLiteral("…"));
     m_operationWhat = what;
@@ -1211,7 +1257,9 @@ void EditorController::abort() {
     PatchGraph after = m_engine.committed();
     for (const auto& [id, p] : m_positions)
         (void)after.setPosition(id, p.x(), p.y());
-    m_undo.push(new SnapshotCommand(*this, QStringLiteral("Abort pending edits"), before, std::move(after)));
+    m_undo.push(std::make_unique<PatchCommand>(*this, QStringLiteral("Abort pending edits"),
+                                               app::PatchDiff::between(before, after), UndoStep::Author::User,
+                                               m_clock.elapsed()));
 }
 
 void EditorController::prime() {

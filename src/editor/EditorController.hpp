@@ -7,15 +7,17 @@
 // The OSC server is the engine's second client: after each of its requests that changes the
 // pending or committed patch it calls patchChangedExternally() (from its controller thread); the
 // models then catch up on the GUI thread, so a person watches an agent's edits live, and those
-// edits are undoable like the person's own.
+// edits are undoable like the person's own (a burst of them is one step; see EditorOptions).
 //
 // Threads: GUI thread only, except patchChangedExternally(). Commit, prime, abort and undo of a
 // commit block until the engine is done (tens of milliseconds); they run on a worker so the UI
 // keeps drawing, and `busy` is true meanwhile.
 
+#include "UndoHistory.hpp"
 #include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
 
+#include <QElapsedTimer>
 #include <QObject>
 #include <QPointF>
 #include <QRectF>
@@ -23,7 +25,6 @@
 #include <QString>
 #include <QStringList>
 #include <QTimer>
-#include <QUndoStack>
 #include <QUrl>
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
@@ -52,6 +53,11 @@ struct EditorOptions {
     QString patchesFolder;  // where the file dialogs start (OSC's /patch/save folder); "" = home
     int autoCommitDelayMs = 400;
     int autosaveDelayMs = 1000;
+    // The undo history's bounds (see UndoHistory), and how far apart an agent's edits may come
+    // and still be one undo step (a burst); 0: each edit is a step of its own.
+    std::size_t undoByteBudget = UndoHistory::kDefaultByteBudget;
+    int undoStepLimit = UndoHistory::kDefaultStepLimit;
+    int agentBurstMs = 1000;
 };
 
 class EditorController : public QObject {
@@ -85,6 +91,8 @@ class EditorController : public QObject {
     Q_PROPERTY(bool canRedo READ canRedo NOTIFY undoChanged FINAL)
     Q_PROPERTY(QString undoText READ undoText NOTIFY undoChanged FINAL)
     Q_PROPERTY(QString redoText READ redoText NOTIFY undoChanged FINAL)
+    // "12 steps kept (40 KiB of 16 MiB)": what the bounded history holds, for the undo button's tip.
+    Q_PROPERTY(QString undoHistoryText READ undoHistoryText NOTIFY undoChanged FINAL)
 
     // The last thing that went wrong (a refused cable, a file that did not load), for a message line.
     Q_PROPERTY(QString message READ message NOTIFY messageChanged FINAL)
@@ -116,7 +124,7 @@ public:
     void setRecorder(app::Recorder* recorder);
     void setAudioDescription(const QString& text, bool isNull);
     void setOscDescription(const QString& text);
-    QUndoStack* undoStack() noexcept { return &m_undo; }
+    UndoHistory* undoHistory() noexcept { return &m_undo; }
     engine::SlotEngine& engine() noexcept { return m_engine; }
 
     QString filePath() const { return m_filePath; }
@@ -133,6 +141,7 @@ public:
     bool canRedo() const { return m_undo.canRedo(); }
     QString undoText() const { return m_undo.undoText(); }
     QString redoText() const { return m_undo.redoText(); }
+    QString undoHistoryText() const;
     QString message() const { return m_message; }
     QString audioDescription() const { return m_audioDescription; }
     bool audioIsNull() const noexcept { return m_audioIsNull; }
@@ -265,7 +274,7 @@ signals:
     void clipboardChanged();
 
 private:
-    friend class SnapshotCommand;
+    friend class PatchCommand;
     friend class ParamCommand;
     friend class TextCommand;
     friend class MoveCommand;
@@ -282,9 +291,12 @@ private:
     void followActiveSlot();
     void setBusy(bool busy);
     QString freshId(const QString& type) const;
-    // Records a structural edit already applied to the engine: undo loads `before`, redo the
-    // pending patch as it is now.
+    // Records a structural edit already applied to the engine, as the difference from `before` to
+    // the pending patch as it is now: undo takes it back, redo makes it again.
     void pushSnapshot(const QString& text, const engine::PatchGraph& before, const std::set<std::string>& select = {});
+    // An agent's edit (seen by syncFromEngine): a step, or part of the agent's step before it
+    // when it came within agentBurstMs of that one's last edit and nothing happened between.
+    void recordAgentEdit(const engine::PatchGraph& before, const engine::PatchGraph& now);
     void applySnapshot(const engine::PatchGraph& graph);
     void afterStructuralEdit();
     bool applyParam(const QString& id, const QString& param, double value);
@@ -326,7 +338,8 @@ private:
     std::unique_ptr<PaletteModel> m_palette;
     QObject* m_status = nullptr;
     app::Recorder* m_recorder = nullptr;
-    QUndoStack m_undo;
+    UndoHistory m_undo;
+    QElapsedTimer m_clock; // stamps agents' edits (bursts)
     std::map<std::string, QPointF> m_positions; // editor layout by module id
     std::set<std::string> m_unsentPositions;    // moved while the engine was busy: not in its pending yet
     std::map<std::string, QSizeF> m_cardSizes;  // as the view reported them

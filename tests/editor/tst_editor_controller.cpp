@@ -8,14 +8,21 @@
 #include "OscTestClient.hpp"
 #include "PaletteModel.hpp"
 #include "PatchFile.hpp"
+#include "UndoHistory.hpp"
 #include "app/OscServer.hpp"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QElapsedTimer>
 #include <QFileInfo>
+#include <QLocale>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTest>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 using namespace chronus;
 using chronus::editor::EditorController;
@@ -50,6 +57,30 @@ QString writeLaidOutPatch(const QString& path) {
   "cables":  [ {"from": "osc1", "to": "env1"}, {"from": "clk1.beat", "to": "env1.gate"},
                {"from": "env1.out", "to": "out"} ] })");
     return path;
+}
+
+// `pairs` sine -> vca chains into `out`, laid out in a grid: a big patch as an agent builds one.
+engine::PatchGraph chainsPatch(int pairs) {
+    engine::PatchGraph g;
+    for (int i = 0; i < pairs; ++i) {
+        const std::string sine = "sine" + std::to_string(i + 1), vca = "vca" + std::to_string(i + 1);
+        (void)g.addModule(sine, "sine");
+        (void)g.addModule(vca, "vca");
+        (void)g.setPosition(sine, 80.0 + 600.0 * (i % 20), 80.0 + 200.0 * (i / 20));
+        (void)g.setPosition(vca, 380.0 + 600.0 * (i % 20), 80.0 + 200.0 * (i / 20));
+        (void)g.connect(sine, vca);
+        (void)g.connect(vca, "out");
+    }
+    return g;
+}
+
+// Bytes the heap hands out now (glibc), 0 where that cannot be told (another malloc, a sanitizer's).
+std::size_t heapInUse() {
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || __GLIBC_MINOR__ >= 33)
+    return mallinfo2().uordblks;
+#else
+    return 0;
+#endif
 }
 
 std::uint64_t edits(const engine::SlotEngine& e, int slot) { return e.stats().slot[static_cast<std::size_t>(slot)].editsApplied; }
@@ -598,6 +629,165 @@ private slots:
         c.undo();
         QCOMPARE(pattern(), initial);
         QVERIFY(rig.engine.pending().find("sequencer1"));
+    }
+
+    // An agent's edits (here: straight on the engine, as the OSC server's thread makes them, then
+    // the controller's poll) on a 500-module patch, each a step of its own: the history holds what
+    // changed, not copies of the patch (it held two per edit, 240 kB here).
+    void agentEditsOnABigPatchCostLittleHeapEach() {
+        EditorRig rig;
+        rig.m_options.autosavePath.clear(); // the history's cost, not the autosave's
+        rig.m_options.agentBurstMs = 0;     // no bursts: every edit is a step
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString path = rig.dir.filePath(QStringLiteral("big.json"));
+        QVERIFY(app::savePatchFile(chainsPatch(250), path));
+        QVERIFY2(c.open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
+        QCOMPARE(rig.engine.pending().nodes().size(), std::size_t(501));
+        const editor::UndoHistory& history = *c.undoHistory();
+        auto agentEdit = [&](int i) {
+            const std::string id = "sine" + std::to_string(i % 250 + 1);
+            QVERIFY(rig.engine.setPending(id, "freq", 100.0 + i));
+            c.syncFromEngine();
+        };
+        for (int i = 0; i < 50; ++i) // warm up: the models, the engine's queues
+            agentEdit(i);
+        const int stepsBefore = history.count();
+        const std::size_t bytesBefore = history.bytes();
+        const std::size_t heapBefore = heapInUse();
+        constexpr int kEdits = 2000;
+        for (int i = 0; i < kEdits; ++i)
+            agentEdit(50 + i);
+        const std::size_t heapAfter = heapInUse();
+        QCOMPARE(history.count(), stepsBefore + kEdits);
+        QVERIFY2(c.undoHistoryText().startsWith(QLocale().toString(history.count()) + QStringLiteral(" steps kept (")),
+                 qPrintable(c.undoHistoryText()));
+        QCOMPARE(history.droppedSteps(), std::size_t(0));
+        QVERIFY(history.bytes() <= history.byteBudget());
+        const double historyPerEdit = static_cast<double>(history.bytes() - bytesBefore) / kEdits;
+        qInfo("undo history: %d steps, %zu bytes, %.0f bytes per agent edit", history.count(), history.bytes(),
+              historyPerEdit);
+        QVERIFY2(historyPerEdit < 1024.0, qPrintable(QStringLiteral("%1 bytes per edit").arg(historyPerEdit)));
+        if (heapBefore == 0)
+            QSKIP("no heap statistics here (not glibc, or a sanitizer's allocator)");
+        const double heapPerEdit = (static_cast<double>(heapAfter) - static_cast<double>(heapBefore)) / kEdits;
+        qInfo("heap growth per agent edit on a 501-module patch: %.0f bytes", heapPerEdit);
+        QVERIFY2(heapPerEdit < 2048.0, qPrintable(QStringLiteral("%1 bytes per edit").arg(heapPerEdit)));
+        // Undo takes back the last edit only.
+        QElapsedTimer undoTime;
+        undoTime.start();
+        c.undo();
+        qInfo("one undo on the 501-module patch: %lld ms", static_cast<long long>(undoTime.elapsed()));
+        QCOMPARE(rig.engine.pending().find("sine" + std::to_string((50 + kEdits - 1) % 250 + 1))->params[0],
+                 100.0 + 50 + kEdits - 1 - 250);
+    }
+
+    // An agent's burst (edits close together, nothing of the person's between) is one undo step:
+    // one undo takes it all back, one redo makes it again. The person's own step in the middle
+    // splits it, and is never merged with the agent's.
+    void anAgentsBurstIsOneUndoStep() {
+        EditorRig rig;
+        rig.m_options.autosavePath.clear();
+        rig.m_options.agentBurstMs = 60 * 60 * 1000; // "close together" whatever the machine's load
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QVERIFY(c.addModule(QStringLiteral("saw"), 0, 0) == QStringLiteral("saw1"));
+        const editor::UndoHistory& history = *c.undoHistory();
+        const engine::PatchGraph start = rig.engine.pending();
+        const int steps = history.count();
+        auto burst = [&](int from, int edits) {
+            for (int i = from; i < from + edits; ++i) {
+                const std::string id = "lfo" + std::to_string(i);
+                switch (i % 5) {
+                case 0:
+                    QVERIFY(rig.engine.addModule(id, "lfo"));
+                    break;
+                case 1:
+                    QVERIFY(rig.engine.connect("lfo" + std::to_string(i - 1), "saw1.freq") ||
+                            rig.engine.setPending("lfo" + std::to_string(i - 1), "rate", 3.0));
+                    break;
+                case 2:
+                    QVERIFY(rig.engine.setPending("saw1", "freq", 50.0 + i));
+                    break;
+                case 3:
+                    QVERIFY(rig.engine.removeModule("lfo" + std::to_string(i - 3)));
+                    break;
+                default:
+                    QVERIFY(rig.engine.addModule(id, "noise"));
+                    QVERIFY(rig.engine.connect(id, "out"));
+                }
+                c.syncFromEngine();
+            }
+        };
+        burst(0, 50);
+        const engine::PatchGraph end = rig.engine.pending();
+        QVERIFY(!(end == start));
+        QCOMPARE(history.count(), steps + 1);
+        QCOMPARE(c.undoText(), QStringLiteral("Agent edits (OSC)"));
+        QCOMPARE(history.step(history.count() - 1)->author(), editor::UndoStep::Author::Agent);
+        c.undo();
+        QVERIFY(rig.engine.pending() == start);
+        QVERIFY(c.nodes()->rowOf(QStringLiteral("lfo1")) < 0);
+        QCOMPARE(c.undoText(), QStringLiteral("Add saw1"));
+        c.redo();
+        QVERIFY(rig.engine.pending() == end);
+
+        // Agent, person, agent: three steps.
+        const int before = history.count();
+        burst(100, 3);
+        c.beginGesture();
+        QVERIFY(c.setParam(QStringLiteral("saw1"), QStringLiteral("freq"), 440.0));
+        burst(103, 2);
+        QCOMPARE(history.count(), before + 3);
+        QCOMPARE(history.step(before + 1)->author(), editor::UndoStep::Author::User);
+        c.undo(); // the agent's two edits
+        QCOMPARE(rig.engine.pending().find("saw1")->params[0], 440.0);
+        c.undo(); // the person's
+        QCOMPARE(rig.engine.pending().find("saw1")->params[0], 50.0 + 102);
+        // After an undo (the person's action) an agent's edit starts a step of its own.
+        burst(105, 1);
+        QCOMPARE(history.count(), before + 2);
+    }
+
+    // A small budget: the oldest steps go, the history stays within it, and the steps that
+    // remain undo one by one to the patch as it was after the last one dropped.
+    void aSmallUndoBudgetDropsTheOldestSteps() {
+        EditorRig rig;
+        rig.m_options.autosavePath.clear();
+        rig.m_options.agentBurstMs = 0;
+        rig.m_options.undoByteBudget = 8 * 1024;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const editor::UndoHistory& history = *c.undoHistory();
+        QVERIFY(rig.engine.addModule("sine1", "sine"));
+        c.syncFromEngine();
+        constexpr int kEdits = 200;
+        for (int i = 0; i < kEdits; ++i) {
+            QVERIFY(rig.engine.setPending("sine1", "freq", 100.0 + i));
+            c.syncFromEngine();
+            QVERIFY(history.bytes() <= history.byteBudget());
+        }
+        QVERIFY(history.droppedSteps() > 0);
+        const int left = history.count();
+        QVERIFY(left > 1 && left < kEdits);
+        QCOMPARE(static_cast<int>(history.droppedSteps()) + left, kEdits + 1);
+        for (int k = 1; k <= left; ++k) {
+            QVERIFY(c.canUndo());
+            c.undo();
+            QCOMPARE(rig.engine.pending().find("sine1")->params[0], 100.0 + kEdits - 1 - k);
+        }
+        QVERIFY(!c.canUndo());
+        QVERIFY(rig.engine.pending().find("sine1")); // its creation went with the oldest steps
+
+        // The step count is bounded too.
+        EditorRig second;
+        second.m_options.autosavePath.clear();
+        second.m_options.agentBurstMs = 0;
+        second.m_options.undoStepLimit = 10;
+        START_RIG(second);
+        for (int i = 0; i < 30; ++i)
+            QVERIFY(!second.controller->addModule(QStringLiteral("noise"), 40.0 * i, 0).isEmpty());
+        QCOMPARE(second.controller->undoHistory()->count(), 10);
     }
 };
 

@@ -190,6 +190,25 @@ TestCase {
         tryVerify(() => EngineProbe.pendingHasModule(vca), 3000, "the engine has it again")
     }
 
+    // The undo button's tip says what the next Ctrl+Z undoes and what the bounded history holds.
+    function test_undoTipSaysWhatTheHistoryKeeps() {
+        Editor.addModule("saw", 100, 100)
+        const button = findChild(win.contentItem, "undoButton")
+        verify(button)
+        button.hoverEnabled = true // the offscreen platform asks for no hover effects
+        mouseMove(button, 2, 2)
+        mouseMove(button, button.width / 2, button.height / 2)
+        tryVerify(() => button.hovered, 3000, "the pointer is on the button")
+        tryVerify(() => button.ToolTip.visible, 3000, "the tip shows on hover")
+        verify(button.ToolTip.text.startsWith("Undo Add saw1 (Ctrl+Z)\n"), button.ToolTip.text)
+        verify(/\d+ steps? kept \(.+ of 16 MiB\)$/.test(button.ToolTip.text), button.ToolTip.text)
+        if (EngineProbe.grabDir() !== "") {
+            waitForRendering(win.contentItem)
+            grabImage(win.contentItem).save(EngineProbe.grabDir() + "/editor-undo-tip.png")
+        }
+        mouseMove(canvas, 400, 400)
+    }
+
     // A middle-button drag on empty canvas pans: the view follows the pointer, cards and cables
     // with it, and nothing in the patch or the selection changes.
     function test_middleDragPansTheView() {

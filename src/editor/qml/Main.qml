@@ -321,6 +321,7 @@ ApplicationWindow {
                 text: "↶"
                 font.pixelSize: 17
                 tip: undoAction.text.replace("&", "") + " (Ctrl+Z)"
+                ToolTip.text: tip + "\n" + Editor.undoHistoryText
             }
             BarButton {
                 objectName: "redoButton"
