@@ -123,6 +123,7 @@ Status EditJournal::writeLocked(const QByteArray& line) {
         done += n;
     }
     m_size += line.size();
+    m_unsynced = true;
     return {};
 }
 
@@ -164,8 +165,19 @@ Status EditJournal::compact(const std::function<Status()>& writeSnapshot) {
         return failed(m_path + QStringLiteral(": cannot empty the journal"), errno);
     }
     m_size = 0;
+    m_unsynced = false;
     m_written.clear();
     syncFolder(QFileInfo(m_path).absolutePath());
+    return {};
+}
+
+Status EditJournal::sync() {
+    std::lock_guard lock(m_mutex);
+    if (m_fd < 0 || !m_unsynced)
+        return {};
+    if (::fdatasync(m_fd) != 0)
+        return failed(m_path + QStringLiteral(": cannot sync the journal"), errno);
+    m_unsynced = false;
     return {};
 }
 

@@ -58,6 +58,10 @@ public:
     // emptied and the folder fsync'd. When the snapshot fails, the journal keeps its records.
     engine::Status compact(const std::function<engine::Status()>& writeSnapshot);
 
+    // fdatasync()s the records appended since the last sync, compact() or discard() (none: nothing
+    // to do). A caller that does this every second bounds what a power loss can take to that second.
+    engine::Status sync();
+
     // Empties the journal (the owner threw its state away). Opens it when closed.
     engine::Status discard();
 
@@ -80,6 +84,7 @@ private:
     mutable std::mutex m_mutex;
     int m_fd = -1;
     qint64 m_size = 0;
+    bool m_unsynced = false; // records appended since the last fsync
     QString m_offReason = QStringLiteral("the journal is not open");
     std::map<QString, QJsonValue> m_written; // each key's value as the journal holds it now
 };

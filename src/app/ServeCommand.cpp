@@ -260,9 +260,17 @@ int runServeCommand(const QStringList& args) {
     out().flush();
 
     auto nextStatus = std::chrono::steady_clock::now();
+    auto nextSync = std::chrono::steady_clock::now();
     engine::EngineStats seen = engine.stats();
     while (!g_stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        // Changes since the last commit are in the page cache; once a second they go to the disk, so a
+        // power loss takes at most the last second's.
+        if (std::chrono::steady_clock::now() >= nextSync) {
+            nextSync += std::chrono::seconds(1);
+            if (auto s = journal.sync(); !s)
+                err() << "chronus serve: autosave: " << QString::fromStdString(s.message()) << "\n";
+        }
         const engine::EngineStats now = engine.stats();
         for (const QString& line : engineEvents(seen, now))
             err() << "chronus serve: " << line << "\n";

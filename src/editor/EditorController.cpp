@@ -1,5 +1,7 @@
 #include "EditorController.hpp"
 
+#include "EditJournal.hpp"
+
 #include "GraphModels.hpp"
 #include "PaletteModel.hpp"
 #include "PatchFile.hpp"
@@ -231,13 +233,22 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     });
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(m_options.autosaveDelayMs);
-    connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { writeAutosave(); });
+    connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { compactAutosave(); });
     // Changes the OSC server made are picked up here, at most 30 times a second (STYLE §8: the
     // GUI polls; nothing is pushed into it from another thread).
     m_externalTimer.setInterval(33);
     connect(&m_externalTimer, &QTimer::timeout, this, [this] {
         if (m_externalChange.exchange(false, std::memory_order_acq_rel))
             syncFromEngine();
+        if (m_committedExternally.exchange(false, std::memory_order_acq_rel))
+            writeAutosave(); // the commit goes into the autosave file too (fsync'd)
+        std::string failure;
+        {
+            std::lock_guard lock(m_journalFailureMutex);
+            failure.swap(m_journalFailure);
+        }
+        if (!failure.empty())
+            setMessage(fromStd(failure));
         followActiveSlot();
         sendPositions(false);
     });
@@ -262,7 +273,17 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     m_recent = settings.value(QStringLiteral("recentFiles")).toStringList();
     settings.endGroup();
 
-    m_autosaveOffered = !m_options.autosavePath.isEmpty() && QFileInfo::exists(m_options.autosavePath);
+    // An earlier run's autosave (its file, or a journal with records) waits for Restore or Discard;
+    // until then this run's changes are not journaled, so they cannot bury it.
+    if (!m_options.autosavePath.isEmpty()) {
+        m_journal = std::make_unique<app::EditJournal>(app::EditJournal::pathFor(m_options.autosavePath));
+        m_autosaveOffered = QFileInfo::exists(m_options.autosavePath) || QFileInfo(m_journal->path()).size() > 0;
+        if (m_autosaveOffered)
+            m_journal->close(QStringLiteral("the autosave of an earlier session waits for Restore or Discard in the "
+                                            "editor; until then changes are not kept"));
+        else if (auto s = m_journal->open(); !s)
+            setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+    }
     m_lastPending = m_engine.pending();
     adoptPositions(m_lastPending);
     placeUnplaced(m_lastPending);
@@ -1386,43 +1407,94 @@ QStringList EditorController::examples() const {
 }
 
 // The autosave: the committed patch and the document (pending edits and layout), so a restore
-// brings back both what played and what was being edited.
+// brings back both what played and what was being edited. A snapshot file (written atomically,
+// fsync'd) and its journal: each change is one record appended before the window shows it.
+QJsonObject EditorController::autosaveState() const {
+    return QJsonObject{{QStringLiteral("format"), QStringLiteral("chronus-autosave")},
+                       {QStringLiteral("version"), 1},
+                       {QStringLiteral("file"), m_filePath},
+                       {QStringLiteral("dirty"), dirty()},
+                       {QStringLiteral("committed"), app::patchJson(m_engine.committed())},
+                       {QStringLiteral("document"), app::patchJson(document())}};
+}
+
 bool EditorController::writeAutosave() {
-    if (m_options.autosavePath.isEmpty() || m_autosaveOffered)
+    if (!m_journal || m_autosaveOffered || m_busy) // a slot operation's end writes
         return false;
-    QJsonObject root;
-    root.insert(QStringLiteral("format"), QStringLiteral("chronus-autosave"));
-    root.insert(QStringLiteral("version"), 1);
-    root.insert(QStringLiteral("file"), m_filePath);
-    root.insert(QStringLiteral("dirty"), dirty());
-    root.insert(QStringLiteral("committed"), QJsonDocument::fromJson(app::serializePatch(m_engine.committed())).object());
-    root.insert(QStringLiteral("document"), QJsonDocument::fromJson(app::serializePatch(document())).object());
-    QDir().mkpath(QFileInfo(m_options.autosavePath).absolutePath());
-    QSaveFile file(m_options.autosavePath);
-    if (!file.open(QIODevice::WriteOnly)) {
-        setMessage(QStringLiteral("autosave failed: ") + file.errorString());
+    if (!(m_engine.committed() == m_snapshotCommitted) || m_journal->size() > 4 * 1024 * 1024)
+        return compactAutosave();
+    if (auto s = m_journal->append([this] { return autosaveState(); }); !s) {
+        setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
         return false;
     }
-    file.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
-    if (!file.commit()) {
-        setMessage(QStringLiteral("autosave failed: ") + file.errorString());
-        return false;
-    }
+    // The file (fsync'd) follows within autosaveDelayMs, also while changes keep coming: that bounds
+    // what a power loss can take.
+    if (!m_autosaveTimer.isActive())
+        m_autosaveTimer.start();
     return true;
 }
 
-void EditorController::scheduleAutosave() {
-    if (!m_options.autosavePath.isEmpty())
-        m_autosaveTimer.start();
+bool EditorController::compactAutosave() {
+    if (!m_journal || m_autosaveOffered)
+        return false;
+    if (m_busy) {
+        m_autosaveTimer.start(); // the engine is busy; the next round
+        return false;
+    }
+    engine::PatchGraph committed;
+    const engine::Status s = m_journal->compact([&]() -> engine::Status {
+        const QJsonObject state = autosaveState();
+        QDir().mkpath(QFileInfo(m_options.autosavePath).absolutePath());
+        QSaveFile file(m_options.autosavePath);
+        if (!file.open(QIODevice::WriteOnly) || !file.write(QJsonDocument(state).toJson(QJsonDocument::Indented)) ||
+            !file.commit())
+            return engine::Status::error(engine::ErrorCode::Device,
+                                         (m_options.autosavePath + QStringLiteral(": ") + file.errorString()).toStdString());
+        committed = m_engine.committed();
+        return {};
+    });
+    if (!s) {
+        setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+        return false;
+    }
+    m_snapshotCommitted = std::move(committed);
+    return true;
 }
 
+std::string EditorController::persistExternalChange(const std::string& address) {
+    if (!m_journal)
+        return {};
+    const engine::Status s = m_journal->append([this] {
+        return QJsonObject{{QStringLiteral("committed"), app::patchJson(m_engine.committed())},
+                           {QStringLiteral("document"), app::patchJson(m_engine.pending())}};
+    });
+    if (address == "/patch/commit" || address == "/patch/undo")
+        m_committedExternally.store(true, std::memory_order_release);
+    if (s)
+        return {};
+    if (s.code() == engine::ErrorCode::NotRunning) // an earlier run's autosave is on offer: the window shows it
+        return "not kept: " + s.message();
+    const std::string warning = "autosave failed: " + s.message() + " (the change is made, but not kept)";
+    std::lock_guard lock(m_journalFailureMutex);
+    m_journalFailure = warning;
+    return warning;
+}
+
+void EditorController::scheduleAutosave() { writeAutosave(); }
+
 bool EditorController::restoreAutosave() {
-    QFile file(m_options.autosavePath);
-    if (!file.open(QIODevice::ReadOnly)) {
+    QJsonObject root;
+    if (QFile file(m_options.autosavePath); file.open(QIODevice::ReadOnly))
+        root = QJsonDocument::fromJson(file.readAll()).object();
+    // The journal's records since that file was written, on top of it.
+    const app::EditJournal::Replay replay =
+        m_journal ? app::EditJournal::replay(m_journal->path()) : app::EditJournal::Replay{};
+    for (auto it = replay.state.begin(); it != replay.state.end(); ++it)
+        root.insert(it.key(), it.value());
+    if (root.isEmpty()) {
         setMessage(QStringLiteral("no autosave to restore"));
         return false;
     }
-    const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
     if (root.value(QStringLiteral("format")).toString() != QLatin1String("chronus-autosave")) {
         setMessage(QStringLiteral("the autosave is not readable; starting fresh"));
         return false;
@@ -1444,6 +1516,9 @@ bool EditorController::restoreAutosave() {
     }
     m_autosaveOffered = false;
     emit hasAutosaveChanged();
+    if (m_journal) // appends go on top of the earlier run's records until the compaction below
+        if (auto s = m_journal->open(); !s)
+            setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     if (!replaceDocument(doc->graph, QStringLiteral("Restore autosave")))
         return false;
     setDocumentPath(root.value(QStringLiteral("file")).toString());
@@ -1452,14 +1527,18 @@ bool EditorController::restoreAutosave() {
     else
         m_dirtyWithoutUndo = true;
     emit dirtyChanged();
-    setMessage(QStringLiteral("restored the autosaved patch (%1 modules)").arg(doc->graph.nodes().size()));
+    compactAutosave();
+    setMessage(QStringLiteral("restored the autosaved patch (%1 modules)").arg(doc->graph.nodes().size()) +
+               (replay.problem.isEmpty() ? QString() : QStringLiteral("; ") + replay.problem));
     return true;
 }
 
 void EditorController::discardAutosave() {
-    if (m_options.autosavePath.isEmpty())
+    if (!m_journal)
         return;
     QFile::remove(m_options.autosavePath);
+    if (auto s = m_journal->discard(); !s) // emptied, and open for this run's changes
+        setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     if (m_autosaveOffered) {
         m_autosaveOffered = false;
         emit hasAutosaveChanged();
@@ -1468,8 +1547,11 @@ void EditorController::discardAutosave() {
 
 void EditorController::removeAutosaveOnQuit() {
     m_autosaveTimer.stop();
-    if (!m_options.autosavePath.isEmpty() && !m_autosaveOffered)
+    if (m_journal && !m_autosaveOffered) {
+        m_journal->close(QStringLiteral("the editor has quit"));
         QFile::remove(m_options.autosavePath);
+        QFile::remove(m_journal->path());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -4,12 +4,17 @@
 // data and state folders, wave 1's folder moved over).
 
 #include "support/FreePort.hpp"
+#include "support/OscUdp.hpp"
 #include "EngineStatus.hpp"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QSet>
@@ -19,6 +24,7 @@
 
 #include <arpa/inet.h>
 #include <csignal>
+#include <memory>
 #include <netinet/in.h>
 #include <ifaddrs.h>
 #include <sys/socket.h>
@@ -169,6 +175,7 @@ private slots:
     void unrestorableAutosaveIsSetAsideNeverOverwritten();
     void sighupStopsServeCleanly();
     void autosaveFailureReachesTheClientWithTheSystemsReason();
+    void acknowledgedChangesSurviveAKill();
     void patchesFolderLinksAreNotFollowed();
     void errorsDoNotEchoControlCharacters();
     void tooManyEditsInOneRequestSaysTheLimit();
@@ -523,6 +530,72 @@ void TestCliProcess::autosaveFailureReachesTheClientWithTheSystemsReason() {
     const RunResult json = server.ctl({"--json", "commit"});
     QVERIFY2(json.out.contains("Not a directory"), qPrintable(json.out));
     QTRY_VERIFY_WITH_TIMEOUT(server.err().contains("chronus serve: autosave failed: "), 5000);
+}
+
+// A patch of `ctl --json dump` ("pending" or "committed") as module id -> params.
+static QMap<QString, QJsonObject> modulesOf(const QJsonObject& dump, const char* which) {
+    QMap<QString, QJsonObject> modules;
+    for (const QJsonValue& m : dump.value(QLatin1String(which)).toObject().value("modules").toArray())
+        modules.insert(m.toObject().value("id").toString(), m.toObject().value("params").toObject());
+    return modules;
+}
+
+// What serve acknowledged (a /reply) survives a kill -9 sent the moment the reply arrives: edits,
+// commits, live changes. Twenty rounds, each restarting on what the last one left, each ending on
+// another kind of change, so a window between the reply and the disk would show.
+void TestCliProcess::acknowledgedChangesSurviveAKill() {
+    QTemporaryDir dir;
+    const QStringList files{"--autosave", dir.filePath("autosave.json"), "--patches", dir.filePath("p")};
+    auto server = std::make_unique<Server>();
+    QVERIFY(server->start(QStringList{"--fresh"} + files));
+    for (int round = 1; round <= 20; ++round) {
+        chronus::test::OscUdpClient osc(server->port());
+        const QString a = QStringLiteral("a%1").arg(round), b = QStringLiteral("b%1").arg(round),
+                      c = QStringLiteral("c%1").arg(round);
+        const auto ok = [&](const QString& path, const QVariantList& args) {
+            const QStringList answer = osc.request(path, args);
+            if (answer.value(0) != "/reply")
+                qWarning() << path << args << "->" << answer;
+            return answer.value(0) == "/reply" && !answer.join(' ').contains("autosave failed");
+        };
+        QVERIFY(ok("/patch/create", {a, QStringLiteral("sine")}));
+        QVERIFY(ok("/patch/set", {a, QStringLiteral("freq"), 100.0 + round}));
+        QVERIFY(ok("/patch/commit", {}));
+        QVERIFY(ok("/patch/create", {b, QStringLiteral("noise")}));
+        QVERIFY(ok("/patch/set", {a, QStringLiteral("freq"), 200.0 + round}));
+        const int last = round % 3; // 0: a commit, 1: a live change, 2: an edit
+        if (last == 0)
+            QVERIFY(ok("/patch/commit", {}));
+        else if (last == 1)
+            QVERIFY(ok(QStringLiteral("/mod/%1/gain").arg(a), {0.25}));
+        else
+            QVERIFY(ok("/patch/create", {c, QStringLiteral("lfo")}));
+        ::kill(static_cast<pid_t>(server->pid()), SIGKILL); // at once: nothing after the reply
+        server.reset();
+
+        server = std::make_unique<Server>();
+        QVERIFY2(server->start(files), qPrintable(QStringLiteral("round %1: serve did not start again").arg(round)));
+        const RunResult dump = server->ctl({"--json", "dump"});
+        const QJsonObject patches = QJsonDocument::fromJson(dump.out.toUtf8()).object();
+        const QMap<QString, QJsonObject> pending = modulesOf(patches, "pending");
+        const QMap<QString, QJsonObject> committed = modulesOf(patches, "committed");
+        const QByteArray where = QStringLiteral("round %1: %2").arg(round).arg(dump.out).toUtf8();
+        for (int r = 1; r <= round; ++r) {
+            QVERIFY2(committed.contains(QStringLiteral("a%1").arg(r)), where.constData());
+            QVERIFY2(pending.contains(QStringLiteral("a%1").arg(r)), where.constData());
+            QVERIFY2(pending.contains(QStringLiteral("b%1").arg(r)), where.constData());
+            if (r % 3 == 2)
+                QVERIFY2(pending.contains(QStringLiteral("c%1").arg(r)), where.constData());
+        }
+        QCOMPARE(pending.value(a).value("freq").toDouble(), 200.0 + round);
+        QCOMPARE(committed.value(a).value("freq").toDouble(), last == 0 ? 200.0 + round : 100.0 + round);
+        QCOMPARE(committed.contains(b), last == 0);
+        if (last == 1) {
+            QCOMPARE(committed.value(a).value("gain").toDouble(), 0.25);
+            QCOMPARE(pending.value(a).value("gain").toDouble(), 0.25);
+        }
+    }
+    QCOMPARE(server->stop(), 0);
 }
 
 void TestCliProcess::filesGoToTheXdgFoldersAndOldOnesMoveThere() {

@@ -308,11 +308,13 @@ private slots:
         QVERIFY(!pendingOnly.isEmpty());
         const engine::PatchGraph document = c.document();
         const QString autosave = rig->m_options.autosavePath;
-        QVERIFY(QFile::exists(autosave)); // structural edits are saved at once
+        QVERIFY(QFile::exists(autosave)); // the commit rewrote the autosave file
+        QVERIFY(QFileInfo(autosave + ".journal").size() > 0); // the edit after it is in the journal
 
         // A second editor on a fresh engine, as after a crash.
         QTemporaryDir keep;
         QVERIFY(QFile::copy(autosave, keep.filePath("a.json")));
+        QVERIFY(QFile::copy(autosave + ".journal", keep.filePath("a.json.journal")));
         rig.reset();
         EditorRig second;
         second.m_options.autosavePath = keep.filePath("a.json");
