@@ -66,12 +66,20 @@ EditJournal::~EditJournal() {
 
 Status EditJournal::open() {
     std::lock_guard lock(m_mutex);
+    return openLocked();
+}
+
+Status EditJournal::openLocked() {
     if (m_fd >= 0)
         return {};
     QDir().mkpath(QFileInfo(m_path).absolutePath());
     const int fd = ::open(QFile::encodeName(m_path).constData(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-        return failed(m_path + QStringLiteral(": cannot open the journal"), errno);
+    if (fd < 0) {
+        const Status s = failed(m_path + QStringLiteral(": cannot open the journal"), errno);
+        m_offReason = QString::fromStdString(s.message());
+        m_offCode = ErrorCode::Device; // append() tries again: the folder may be fixed meanwhile
+        return s;
+    }
     // A record cut short by a kill would end every later replay at itself: appends start after
     // the last intact record.
     const qint64 valid = replay(m_path).validBytes;
@@ -80,7 +88,10 @@ Status EditJournal::open() {
     if (st.st_size > valid && ::ftruncate(fd, valid) != 0) {
         const int error = errno;
         ::close(fd);
-        return failed(m_path + QStringLiteral(": cannot cut the journal's damaged tail"), error);
+        const Status s = failed(m_path + QStringLiteral(": cannot cut the journal's damaged tail"), error);
+        m_offReason = QString::fromStdString(s.message());
+        m_offCode = ErrorCode::Device;
+        return s;
     }
     m_fd = fd;
     m_size = valid;
@@ -94,6 +105,7 @@ void EditJournal::close(const QString& offReason) {
         ::close(m_fd);
     m_fd = -1;
     m_offReason = offReason;
+    m_offCode = ErrorCode::NotRunning;
     m_written.clear();
 }
 
@@ -129,8 +141,8 @@ Status EditJournal::writeLocked(const QByteArray& line) {
 
 Status EditJournal::append(const std::function<QJsonObject()>& build) {
     std::lock_guard lock(m_mutex);
-    if (m_fd < 0)
-        return Status::error(ErrorCode::NotRunning, m_offReason.toStdString());
+    if (m_fd < 0 && (m_offCode == ErrorCode::NotRunning || !openLocked()))
+        return Status::error(m_offCode, m_offReason.toStdString());
     const QJsonObject state = build();
     QJsonObject record;
     for (auto it = state.begin(); it != state.end(); ++it) {
@@ -201,7 +213,7 @@ Status EditJournal::discard() {
 EditJournal::Replay EditJournal::replay(const QString& path) {
     Replay r;
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
+    if (!QFileInfo(path).isFile() || !file.open(QIODevice::ReadOnly)) // a device or a FIFO is never read
         return r;
     const QByteArray data = file.readAll();
     qsizetype at = 0;

@@ -44,7 +44,8 @@ public:
     const QString& path() const noexcept { return m_path; }
 
     // Opens the file for appending (created when missing; its intact records are kept, a cut-short
-    // or damaged tail is cut off). Until then, and after close(), append() refuses with `offReason`.
+    // or damaged tail is cut off). After close(), append() refuses with `offReason` (code NotRunning);
+    // after an open that failed, append() tries to open again and returns that failure (code Device).
     engine::Status open();
     void close(const QString& offReason);
     bool isOpen() const;
@@ -78,6 +79,7 @@ public:
     static Replay replay(const QString& path);
 
 private:
+    engine::Status openLocked();
     engine::Status writeLocked(const QByteArray& line);
 
     const QString m_path;
@@ -86,6 +88,7 @@ private:
     qint64 m_size = 0;
     bool m_unsynced = false; // records appended since the last fsync
     QString m_offReason = QStringLiteral("the journal is not open");
+    engine::ErrorCode m_offCode = engine::ErrorCode::NotRunning;
     std::map<QString, QJsonValue> m_written; // each key's value as the journal holds it now
 };
 

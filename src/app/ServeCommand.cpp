@@ -216,8 +216,7 @@ int runServeCommand(const QStringList& args) {
         engine::Status s = journal.open();
         if (s)
             s = persist(true);
-        if (!s) {
-            journal.close(QString::fromStdString(s.message()));
+        if (!s) { // said here, and in the reply of each change until the journal can be written
             err() << "chronus serve: autosave failed: " << QString::fromStdString(s.message())
                   << " (changes are made, but not kept)\n";
             err().flush();

@@ -248,7 +248,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
             failure.swap(m_journalFailure);
         }
         if (!failure.empty())
-            setMessage(fromStd(failure));
+            setAutosaveFailure(fromStd(failure));
         followActiveSlot();
         sendPositions(false);
     });
@@ -282,7 +282,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
             m_journal->close(QStringLiteral("the autosave of an earlier session waits for Restore or Discard in the "
                                             "editor; until then changes are not kept"));
         else if (auto s = m_journal->open(); !s)
-            setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+            setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     }
     m_lastPending = m_engine.pending();
     adoptPositions(m_lastPending);
@@ -350,10 +350,20 @@ double EditorController::recordingSeconds() const { return m_recorder ? m_record
 
 void EditorController::setMessage(const QString& text, int namesSlot) {
     m_messageSlot = namesSlot;
-    if (text == m_message)
+    // Until an autosave works again, every message says that changes are not kept.
+    const QString shown = m_autosaveFailure.isEmpty() || text.contains(m_autosaveFailure)
+                              ? text
+                              : text + QStringLiteral(" \u2014 ") + m_autosaveFailure;
+    if (shown == m_message)
         return;
-    m_message = text;
+    m_message = shown;
     emit messageChanged();
+}
+
+void EditorController::setAutosaveFailure(const QString& failure) {
+    m_autosaveFailure = failure;
+    if (!failure.isEmpty())
+        setMessage(failure);
 }
 
 void EditorController::setBusy(bool busy) {
@@ -1424,9 +1434,10 @@ bool EditorController::writeAutosave() {
     if (!(m_engine.committed() == m_snapshotCommitted) || m_journal->size() > 4 * 1024 * 1024)
         return compactAutosave();
     if (auto s = m_journal->append([this] { return autosaveState(); }); !s) {
-        setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+        setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
         return false;
     }
+    setAutosaveFailure({});
     // The file (fsync'd) follows within autosaveDelayMs, also while changes keep coming: that bounds
     // what a power loss can take.
     if (!m_autosaveTimer.isActive())
@@ -1454,10 +1465,11 @@ bool EditorController::compactAutosave() {
         return {};
     });
     if (!s) {
-        setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+        setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
         return false;
     }
     m_snapshotCommitted = std::move(committed);
+    setAutosaveFailure({});
     return true;
 }
 
@@ -1518,7 +1530,7 @@ bool EditorController::restoreAutosave() {
     emit hasAutosaveChanged();
     if (m_journal) // appends go on top of the earlier run's records until the compaction below
         if (auto s = m_journal->open(); !s)
-            setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+            setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     if (!replaceDocument(doc->graph, QStringLiteral("Restore autosave")))
         return false;
     setDocumentPath(root.value(QStringLiteral("file")).toString());
@@ -1538,7 +1550,7 @@ void EditorController::discardAutosave() {
         return;
     QFile::remove(m_options.autosavePath);
     if (auto s = m_journal->discard(); !s) // emptied, and open for this run's changes
-        setMessage(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+        setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     if (m_autosaveOffered) {
         m_autosaveOffered = false;
         emit hasAutosaveChanged();

@@ -290,6 +290,8 @@ private:
     QString settingsGroup() const;
     // `namesSlot`: the slot the text says plays (0 A, 1 B), or -1; followActiveSlot keeps it true.
     void setMessage(const QString& text, int namesSlot = -1);
+    // The last autosave failure, said with every message until a write works again ("" clears it).
+    void setAutosaveFailure(const QString& failure);
     void followActiveSlot();
     void setBusy(bool busy);
     QString freshId(const QString& type) const;
@@ -371,6 +373,7 @@ private:
     std::atomic<bool> m_committedExternally{false}; // an OSC commit or undo: the autosave file is due
     std::mutex m_journalFailureMutex;
     std::string m_journalFailure; // an OSC change not kept, for the window (guarded by the mutex above)
+    QString m_autosaveFailure;    // GUI thread: see setAutosaveFailure
     QTimer m_recordingTimer;
     bool m_lastRecording = false;
     QString m_lastRecordingPath;

@@ -521,7 +521,10 @@ void TestCliProcess::autosaveFailureReachesTheClientWithTheSystemsReason() {
     Server server;
     QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("state/chronus/autosave.json"), "--patches",
                           dir.filePath("p")}));
-    QCOMPARE(server.ctl({"create", "osc1", "sine"}).exitCode, 0);
+    // Every acknowledged change, not only a commit: the reply carries the warning.
+    const RunResult create = server.ctl({"--json", "create", "osc1", "sine"});
+    QCOMPARE(create.exitCode, 0); // the module is made
+    QVERIFY2(create.out.contains("autosave failed: ") && create.out.contains("Not a directory"), qPrintable(create.out));
     QCOMPARE(server.ctl({"connect", "osc1", "out"}).exitCode, 0);
     const RunResult commit = server.ctl({"commit"});
     QCOMPARE(commit.exitCode, 0); // the commit took: it plays
