@@ -1429,8 +1429,12 @@ QJsonObject EditorController::autosaveState() const {
 }
 
 bool EditorController::writeAutosave() {
-    if (!m_journal || m_autosaveOffered || m_busy) // a slot operation's end writes
+    if (!m_journal || m_autosaveOffered)
         return false;
+    if (m_busy) { // the engine is held by a commit or prime: the file follows when it is done
+        m_autosaveTimer.start();
+        return false;
+    }
     if (!(m_engine.committed() == m_snapshotCommitted) || m_journal->size() > 4 * 1024 * 1024)
         return compactAutosave();
     if (auto s = m_journal->append([this] { return autosaveState(); }); !s) {
