@@ -1435,7 +1435,8 @@ bool EditorController::writeAutosave() {
         m_autosaveTimer.start();
         return false;
     }
-    if (!(m_engine.committed() == m_snapshotCommitted) || m_journal->size() > 4 * 1024 * 1024)
+    // A commit (not a knob on what plays: that is a record like any other) goes into the file at once.
+    if (m_engine.stats().commits != m_snapshotCommits || m_journal->size() > 4 * 1024 * 1024)
         return compactAutosave();
     if (auto s = m_journal->append([this] { return autosaveState(); }); !s) {
         setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
@@ -1456,8 +1457,9 @@ bool EditorController::compactAutosave() {
         m_autosaveTimer.start(); // the engine is busy; the next round
         return false;
     }
-    engine::PatchGraph committed;
+    std::uint64_t commits = 0;
     const engine::Status s = m_journal->compact([&]() -> engine::Status {
+        commits = m_engine.stats().commits;
         const QJsonObject state = autosaveState();
         QDir().mkpath(QFileInfo(m_options.autosavePath).absolutePath());
         QSaveFile file(m_options.autosavePath);
@@ -1465,14 +1467,13 @@ bool EditorController::compactAutosave() {
             !file.commit())
             return engine::Status::error(engine::ErrorCode::Device,
                                          (m_options.autosavePath + QStringLiteral(": ") + file.errorString()).toStdString());
-        committed = m_engine.committed();
         return {};
     });
     if (!s) {
         setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
         return false;
     }
-    m_snapshotCommitted = std::move(committed);
+    m_snapshotCommits = commits;
     setAutosaveFailure({});
     return true;
 }

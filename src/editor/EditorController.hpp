@@ -240,7 +240,7 @@ public:
     // GUI thread: the models follow the engine's pending and committed patches now.
     void syncFromEngine();
     // Puts the document and the committed patch on disk now: one record in the autosave's journal
-    // (the autosave file itself when the committed patch changed). Every change calls it before the
+    // (the autosave file itself, fsync'd, after a commit). Every change calls it before the
     // window shows the change. Not while an earlier run's autosave waits for an answer, nor while a
     // slot operation runs (its end writes). False, with `message` saying why, when it failed.
     bool writeAutosave();
@@ -369,7 +369,7 @@ private:
     QTimer m_autoCommitTimer;
     QTimer m_autosaveTimer;
     std::unique_ptr<app::EditJournal> m_journal; // null: no autosave
-    engine::PatchGraph m_snapshotCommitted;      // the committed patch the autosave file holds
+    std::uint64_t m_snapshotCommits = 0;         // the engine's commit count when the autosave file was written
     std::atomic<bool> m_committedExternally{false}; // an OSC commit or undo: the autosave file is due
     std::mutex m_journalFailureMutex;
     std::string m_journalFailure; // an OSC change not kept, for the window (guarded by the mutex above)
