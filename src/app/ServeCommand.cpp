@@ -204,12 +204,21 @@ int runServeCommand(const QStringList& args) {
     // What is acknowledged is kept: each change that takes goes into the journal (one write) before
     // its reply; each commit (and a journal grown large) rewrites the autosave file, fsync'd, and
     // empties the journal.
+    engine::PatchGraph lastCommitted; // the OSC controller thread's, then the main thread's after it stopped
+    QJsonObject lastCommittedJson;
     const auto persist = [&](bool snapshot) -> engine::Status {
         if (snapshot || journal.size() > kCompactJournalBytes)
             if (auto s = journal.compact([&] { return savePatchFile(engine.committed(), autosavePath); }); !s)
                 return s;
         return journal.append([&] {
-            return QJsonObject{{"committed", patchJson(engine.committed())}, {"pending", patchJson(engine.pending())}};
+            // Most changes leave what plays alone: its JSON is built again only when it changed (the
+            // journal then sees the same object and writes only the pending patch).
+            engine::PatchGraph committed = engine.committed();
+            if (!(committed == lastCommitted) || lastCommittedJson.isEmpty()) {
+                lastCommittedJson = patchJson(committed);
+                lastCommitted = std::move(committed);
+            }
+            return QJsonObject{{"committed", lastCommittedJson}, {"pending", patchJson(engine.pending())}};
         });
     };
     if (autosaveOn) {
