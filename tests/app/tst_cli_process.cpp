@@ -5,6 +5,7 @@
 
 #include "support/FreePort.hpp"
 #include "support/OscUdp.hpp"
+#include "EditJournal.hpp"
 #include "EngineStatus.hpp"
 
 #include <QDir>
@@ -176,6 +177,7 @@ private slots:
     void sighupStopsServeCleanly();
     void autosaveFailureReachesTheClientWithTheSystemsReason();
     void acknowledgedChangesSurviveAKill();
+    void anUnrestorableJournalIsSetAsideWithItsAutosave();
     void patchesFolderLinksAreNotFollowed();
     void errorsDoNotEchoControlCharacters();
     void tooManyEditsInOneRequestSaysTheLimit();
@@ -599,6 +601,39 @@ void TestCliProcess::acknowledgedChangesSurviveAKill() {
         }
     }
     QCOMPARE(server->stop(), 0);
+}
+
+// The journal's last record names a module type this version lacks: the autosave and its journal
+// are set aside together (never replayed on top of another session), a cut-short record is said.
+void TestCliProcess::anUnrestorableJournalIsSetAsideWithItsAutosave() {
+    QTemporaryDir dir;
+    const QString autosave = dir.filePath("autosave.json");
+    const QJsonObject unknown{{"format", "chronus-patch"},
+                              {"version", 1},
+                              {"modules", QJsonArray{QJsonObject{{"id", "x1"}, {"type", "theremin9000"}}}}};
+    {
+        chronus::app::EditJournal journal(chronus::app::EditJournal::pathFor(autosave));
+        QVERIFY(journal.open());
+        QVERIFY(journal.append([&] { return QJsonObject{{"committed", unknown}, {"pending", unknown}}; }));
+    }
+    const qint64 intact = QFileInfo(autosave + ".journal").size();
+    {
+        QFile torn(autosave + ".journal");
+        QVERIFY(torn.open(QIODevice::Append));
+        torn.write("57 0badf00d {\"pending\":"); // the kill came inside a write
+    }
+    Server server;
+    QVERIFY(server.start({"--autosave", autosave, "--patches", dir.filePath("p")}));
+    QTRY_VERIFY2_WITH_TIMEOUT(server.err().contains("the autosave was not restored") && server.err().contains("theremin9000"),
+                              qPrintable(server.err()), 5000);
+    QVERIFY2(server.err().contains("cut short"), qPrintable(server.err()));
+    const QStringList aside = QDir(dir.path()).entryList({"autosave.unrestored-*.json.journal"}, QDir::Files);
+    QCOMPARE(aside.size(), 1);
+    QVERIFY(QFileInfo(dir.filePath(aside.first())).size() > intact); // as it was, torn tail and all
+    // This session starts empty and keeps its own changes.
+    QCOMPARE(server.ctl({"create", "osc1", "sine"}).exitCode, 0);
+    QCOMPARE(server.stop(), 0);
+    QVERIFY(chronus::app::EditJournal::replay(autosave + ".journal").state.value("pending").toObject().value("modules").toArray().size() >= 1);
 }
 
 void TestCliProcess::filesGoToTheXdgFoldersAndOldOnesMoveThere() {
