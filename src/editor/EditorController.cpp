@@ -234,6 +234,9 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(m_options.autosaveDelayMs);
     connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { compactAutosave(); });
+    // A save changes what the autosave says of the file: its name, whether it has unsaved changes.
+    connect(this, &EditorController::filePathChanged, this, &EditorController::scheduleAutosave);
+    connect(&m_undo, &QUndoStack::cleanChanged, this, &EditorController::scheduleAutosave);
     // Changes the OSC server made are picked up here, at most 30 times a second (STYLE §8: the
     // GUI polls; nothing is pushed into it from another thread).
     m_externalTimer.setInterval(33);
@@ -294,6 +297,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
 }
 
 EditorController::~EditorController() {
+    disconnect(&m_undo, &QUndoStack::cleanChanged, this, &EditorController::scheduleAutosave); // the stack outlives the journal
     if (m_worker.joinable())
         m_worker.join();
 }
@@ -1158,16 +1162,16 @@ void EditorController::collectSlotOperation() {
     if (!result.error.empty()) {
         const QString error = fromStd(result.error);
         setMessage(QStringLiteral("%1 failed: %2").arg(m_operationWhat, error));
+        writeAutosave(); // a failed commit may have changed what plays (a rollback)
         if (result.isCommit)
             emit commitFailed(error);
         return;
     }
     if (m_operationDone)
         m_operationDone(result);
-    if (result.isCommit) {
-        writeAutosave();
+    writeAutosave(); // a commit, an abort, an undo of a commit: kept before the window shows it
+    if (result.isCommit)
         emit committed(result.activeSlot);
-    }
 }
 
 void EditorController::commit() {
