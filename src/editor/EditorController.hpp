@@ -16,10 +16,10 @@
 #include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QPointF>
 #include <QRectF>
-#include <QJsonObject>
 #include <QSizeF>
 #include <QString>
 #include <QStringList>
