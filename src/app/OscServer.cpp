@@ -445,7 +445,17 @@ void OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, 
     lo_message_free(m);
 }
 
+// The requests whose success changed a patch, so their reply waits for the journal.
+static bool changesPatch(const std::string& a) {
+    return a == "/patch/create" || a == "/patch/connect" || a == "/patch/disconnect" || a == "/patch/delete" ||
+           a == "/patch/clear" || a == "/patch/set" || a == "/patch/commit" || a == "/patch/undo" ||
+           a == "/patch/abort" || a == "/patch/load" || a.starts_with("/mod/");
+}
+
 void OscServer::reply(const Request& request, std::vector<Value> values) {
+    if (m_onAcknowledge && !tl_networkThread && changesPatch(request.address))
+        if (std::string warning = m_onAcknowledge(request.address); !warning.empty())
+            values.emplace_back(std::move(warning));
     values.insert(values.begin(), request.address);
     send(request.sender, "/reply", values); // one count per request: a reply too large goes out as an /error
 }

@@ -97,6 +97,14 @@ public:
         m_onCommitted = std::move(observer);
     }
 
+    // Called on the controller thread after every request that changed the pending or committed
+    // patch (edits, clear, load, commit, undo, abort, /mod), before its reply is queued: the journal
+    // puts the change on disk before the client hears of it. What it returns, when not empty, is
+    // added to the reply as a warning (the change is made, but not kept), so the client learns of it.
+    void setAcknowledgeObserver(std::function<std::string(const std::string& address)> observer) {
+        m_onAcknowledge = std::move(observer);
+    }
+
     // Called on the controller thread after every request it executed (it may have changed the
     // patch): an editor watching the same engine catches up. Must not block.
     void setRequestObserver(std::function<void()> observer) { m_onRequestDone = std::move(observer); }
@@ -139,6 +147,7 @@ private:
     Recorder* m_recorder = nullptr;
     std::function<std::string(const engine::PatchGraph&)> m_onCommitted;
     std::function<void()> m_onRequestDone;
+    std::function<std::string(const std::string&)> m_onAcknowledge;
     std::string m_schemaJson;
     bool m_clearBeforeEdit = false; // controller thread: --fresh-after-commit's pending clear is due
 

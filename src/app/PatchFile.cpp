@@ -232,7 +232,7 @@ Result<LoadedPatch> loadPatchFile(const QString& path, FollowLinks follow) {
     return parsePatch(text, path);
 }
 
-QByteArray serializePatch(const PatchGraph& graph) {
+QJsonObject patchJson(const PatchGraph& graph) {
     QJsonArray modules;
     for (const engine::PatchNode& node : graph.nodes()) {
         const bool isOut = node.id == engine::ModuleRegistry::kOutputId;
@@ -270,12 +270,10 @@ QByteArray serializePatch(const PatchGraph& graph) {
             {"from", QString::fromStdString(engine::describeEndpoint(*from, cable.fromPort, true))},
             {"to", QString::fromStdString(engine::describeEndpoint(*to, cable.toPort, false))}});
     }
-    const QJsonObject root{{"format", "chronus-patch"},
-                           {"version", kPatchFormatVersion},
-                           {"modules", modules},
-                           {"cables", cables}};
-    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+    return QJsonObject{{"format", "chronus-patch"}, {"version", kPatchFormatVersion}, {"modules", modules}, {"cables", cables}};
 }
+
+QByteArray serializePatch(const PatchGraph& graph) { return QJsonDocument(patchJson(graph)).toJson(QJsonDocument::Indented); }
 
 namespace {
 // Creates the folders missing above `path`, or says why not in the system's words ("Read-only file

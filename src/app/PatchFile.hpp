@@ -7,6 +7,7 @@
 #include "engine/Status.hpp"
 
 #include <QByteArray>
+#include <QJsonObject>
 #include <QString>
 #include <QStringList>
 
@@ -28,6 +29,8 @@ enum class FollowLinks { Yes, No };
 engine::Result<LoadedPatch> loadPatchFile(const QString& path, FollowLinks follow = FollowLinks::Yes);
 
 QByteArray serializePatch(const engine::PatchGraph& graph);
+// The same as a JSON object (the journal's records hold patches this way).
+QJsonObject patchJson(const engine::PatchGraph& graph);
 // Writes atomically (a temporary file renamed over the target): a failed save leaves the old file.
 engine::Status savePatchFile(const engine::PatchGraph& graph, const QString& path);
 

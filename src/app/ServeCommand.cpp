@@ -1,6 +1,7 @@
 #include "ServeCommand.hpp"
 
 #include "CommandLine.hpp"
+#include "EditJournal.hpp"
 #include "EngineStatus.hpp"
 #include "OscServer.hpp"
 #include "PatchFile.hpp"
@@ -15,6 +16,8 @@
 #include <QFile>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTextStream>
 
 #include <atomic>
@@ -29,6 +32,8 @@ std::atomic<bool> g_stop{false};
 extern "C" void onStopSignal(int) { g_stop.store(true); }
 
 const QString kCommand = QStringLiteral("serve");
+// Past this, the next change rewrites the autosave file and empties the journal.
+constexpr qint64 kCompactJournalBytes = 4 << 20;
 QTextStream& err() { return stdErr(); }
 QTextStream& out() { return stdOut(); }
 int usageError(const QString& message) { return app::usageError(kCommand, message); }
@@ -50,8 +55,8 @@ int runServeCommand(const QStringList& args) {
     QCommandLineParser parser;
     parser.setApplicationDescription(
         "The headless engine with its OSC server: an agent (or `chronus ctl`) builds, commits and plays\n"
-        "patches over OSC. Runs until Ctrl+C or SIGTERM. The committed patch is saved on every commit and\n"
-        "restored at the next start. /record/start writes WAV files into the recordings folder; a recording\n"
+        "patches over OSC. Runs until Ctrl+C or SIGTERM. Every change is on disk before its reply (the\n"
+        "autosave file and its journal); the next start restores what was committed and pending. /record/start writes WAV files into the recordings folder; a recording\n"
         "still running at Ctrl+C or SIGTERM is finished properly.");
     parser.addHelpOption();
     addOscOptions(parser);
@@ -134,15 +139,29 @@ int runServeCommand(const QStringList& args) {
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
 
-    // The committed patch of the last session, unless asked not to. One that cannot be restored
-    // (truncated, a module type this version lacks, unhealthy) is set aside under a new name, so
-    // that this session's autosave never overwrites it, and the reason is said at once.
+    // The last session, unless asked not to: the committed patch of the autosave file, with the
+    // journal's records on top (what was committed and pending at the last acknowledgement). A state
+    // that cannot be restored (truncated, a module type this version lacks, unhealthy) is set aside
+    // under a new name, so that this session's autosave never overwrites it, and the reason is said
+    // at once.
+    EditJournal journal(EditJournal::pathFor(autosavePath));
     QString restored;
     QString autosaveProblem;
     bool autosaveOn = true;
-    if (!parser.isSet("fresh") && QFileInfo::exists(autosavePath)) {
+    if (!parser.isSet("fresh") && (QFileInfo::exists(autosavePath) || QFileInfo(journal.path()).size() > 0)) {
+        const EditJournal::Replay replay = EditJournal::replay(journal.path());
+        if (!replay.problem.isEmpty()) { // a record the kill cut short, before its reply: said, not fatal
+            err() << "chronus serve: " << replay.problem << "\n";
+            err().flush();
+        }
+        const auto fromJournal = [&](const char* key) {
+            return parsePatch(QJsonDocument(replay.state.value(QLatin1String(key)).toObject()).toJson(QJsonDocument::Compact),
+                              QDir::toNativeSeparators(journal.path()));
+        };
         QString why;
-        auto loaded = loadPatchFile(autosavePath);
+        auto loaded = replay.state.contains("committed") ? fromJournal("committed")
+                      : QFileInfo::exists(autosavePath)  ? loadPatchFile(autosavePath)
+                                                         : engine::Result<LoadedPatch>(LoadedPatch{});
         if (!loaded) {
             why = QString::fromStdString(loaded.status().message());
         } else if (auto s = engine.loadPending(loaded->graph); !s) {
@@ -153,10 +172,25 @@ int runServeCommand(const QStringList& args) {
         } else {
             restored = QStringLiteral("restored %1 (%2 modules)").arg(autosavePath).arg(loaded->graph.nodes().size());
         }
+        if (why.isEmpty() && replay.state.contains("pending")) { // the edits acknowledged since
+            auto pending = fromJournal("pending");
+            if (!pending) {
+                why = QString::fromStdString(pending.status().message());
+            } else if (auto s = engine.loadPending(pending->graph); !s) {
+                why = QString::fromStdString(s.message());
+                (void)engine.abort();
+            } else if (!(pending->graph == loaded->graph)) {
+                restored += QStringLiteral(" with its pending edits (%1 modules)").arg(pending->graph.nodes().size());
+            }
+        }
         if (!why.isEmpty()) {
             const QString aside = setAsideName(autosavePath);
-            if (QFile::rename(autosavePath, aside)) {
-                autosaveProblem = QStringLiteral("the autosave was not restored (%1); it is kept as %2").arg(why, aside);
+            const bool hadFile = QFileInfo::exists(autosavePath);
+            const bool hadJournal = QFileInfo::exists(journal.path());
+            if ((!hadFile || QFile::rename(autosavePath, aside)) &&
+                (!hadJournal || QFile::rename(journal.path(), EditJournal::pathFor(aside)))) {
+                autosaveProblem = QStringLiteral("the autosave was not restored (%1); it is kept as %2")
+                                      .arg(why, hadFile ? aside : EditJournal::pathFor(aside));
             } else {
                 autosaveOn = false;
                 autosaveProblem = QStringLiteral("the autosave was not restored (%1) and could not be set aside; "
@@ -168,17 +202,48 @@ int runServeCommand(const QStringList& args) {
         }
     }
 
+    // What is acknowledged is kept: each change that takes goes into the journal (one write) before
+    // its reply; each commit (and a journal grown large) rewrites the autosave file, fsync'd, and
+    // empties the journal.
+    engine::PatchGraph lastCommitted; // the OSC controller thread's, then the main thread's after it stopped
+    QJsonObject lastCommittedJson;
+    const auto persist = [&](bool snapshot) -> engine::Status {
+        if (snapshot || journal.size() > kCompactJournalBytes)
+            if (auto s = journal.compact([&] { return savePatchFile(engine.committed(), autosavePath); }); !s)
+                return s;
+        return journal.append([&] {
+            // Most changes leave what plays alone: its JSON is built again only when it changed (the
+            // journal then sees the same object and writes only the pending patch).
+            engine::PatchGraph committed = engine.committed();
+            if (!(committed == lastCommitted) || lastCommittedJson.isEmpty()) {
+                lastCommittedJson = patchJson(committed);
+                lastCommitted = std::move(committed);
+            }
+            return QJsonObject{{"committed", lastCommittedJson}, {"pending", patchJson(engine.pending())}};
+        });
+    };
+    if (autosaveOn) {
+        engine::Status s = journal.open();
+        if (s)
+            s = persist(true);
+        if (!s) { // said here, and in the reply of each change until the journal can be written
+            err() << "chronus serve: autosave failed: " << QString::fromStdString(s.message())
+                  << " (changes are made, but not kept)\n";
+            err().flush();
+        }
+    }
+
     options.patchesDir = patchesDir;
     options.autosaveProblem = autosaveProblem.toStdString();
     options.freshAfterCommit = parser.isSet("fresh-after-commit");
     OscServer server(engine, options);
     server.setDriver(&driver);
     server.setRecorder(&recorder);
-    server.setCommitObserver([autosavePath, autosaveOn](const engine::PatchGraph& committed) -> std::string {
+    server.setAcknowledgeObserver([&persist, autosaveOn](const std::string& address) -> std::string {
         if (!autosaveOn)
             return {};
-        if (auto s = savePatchFile(committed, autosavePath); !s) {
-            const std::string warning = "autosave failed: " + s.message() + " (the commit plays, but is not kept)";
+        if (auto s = persist(address == "/patch/commit" || address == "/patch/undo"); !s) {
+            const std::string warning = "autosave failed: " + s.message() + " (the change is made, but not kept)";
             err() << "chronus serve: " << QString::fromStdString(warning) << "\n";
             err().flush();
             return warning;
@@ -204,9 +269,17 @@ int runServeCommand(const QStringList& args) {
     out().flush();
 
     auto nextStatus = std::chrono::steady_clock::now();
+    auto nextSync = std::chrono::steady_clock::now();
     engine::EngineStats seen = engine.stats();
     while (!g_stop.load()) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        // Changes since the last commit are in the page cache; once a second they go to the disk, so a
+        // power loss takes at most the last second's.
+        if (std::chrono::steady_clock::now() >= nextSync) {
+            nextSync += std::chrono::seconds(1);
+            if (auto s = journal.sync(); !s)
+                err() << "chronus serve: autosave: " << QString::fromStdString(s.message()) << "\n";
+        }
         const engine::EngineStats now = engine.stats();
         for (const QString& line : engineEvents(seen, now))
             err() << "chronus serve: " << line << "\n";
@@ -228,13 +301,12 @@ int runServeCommand(const QStringList& args) {
         else
             err() << "chronus serve: recording: " << QString::fromStdString(finished.status().message()) << "\n";
     }
-    const engine::PatchGraph committed = engine.committed();
+    // The autosave file gets the committed patch, the emptied journal what is pending.
+    const engine::Status saved = autosaveOn ? persist(true) : engine::Status{};
     driver.stop();
     engine.stop();
-    if (autosaveOn) {
-        if (auto s = savePatchFile(committed, autosavePath); !s)
-            return failure("autosave failed: " + QString::fromStdString(s.message()));
-    }
+    if (!saved)
+        return failure("autosave failed: " + QString::fromStdString(saved.message()));
     const OscCounters c = server.counters();
     out() << "chronus serve: stopped; " << c.requests << " requests (" << c.errors << " errors, " << c.malformed
           << " malformed packets, " << c.busy << " refused while busy, " << c.refused << " from outside --allow dropped); "

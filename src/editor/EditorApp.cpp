@@ -209,6 +209,9 @@ int runEditor(int argc, char* argv[]) {
         server->setDriver(&driver);
         server->setRecorder(&recorder);
         server->setRequestObserver([&controller] { controller.patchChangedExternally(); });
+        // An agent's change is in the autosave's journal before its reply.
+        server->setAcknowledgeObserver(
+            [&controller](const std::string& address) { return controller.persistExternalChange(address); });
         if (auto s = server->start(); !s) {
             app::stdErr() << "chronus: OSC is off: " << QString::fromStdString(s.message()) << "\n";
             app::stdErr().flush();

@@ -1,5 +1,7 @@
 #include "EditorController.hpp"
 
+#include "EditJournal.hpp"
+
 #include "GraphModels.hpp"
 #include "PaletteModel.hpp"
 #include "PatchDiff.hpp"
@@ -254,13 +256,25 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     });
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(m_options.autosaveDelayMs);
-    connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { writeAutosave(); });
+    connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { compactAutosave(); });
+    // A save changes what the autosave says of the file: its name, whether it has unsaved changes.
+    connect(this, &EditorController::filePathChanged, this, &EditorController::scheduleAutosave);
+    connect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave);
     // Changes the OSC server made are picked up here, at most 30 times a second (STYLE §8: the
     // GUI polls; nothing is pushed into it from another thread).
     m_externalTimer.setInterval(33);
     connect(&m_externalTimer, &QTimer::timeout, this, [this] {
         if (m_externalChange.exchange(false, std::memory_order_acq_rel))
             syncFromEngine();
+        if (m_committedExternally.exchange(false, std::memory_order_acq_rel))
+            writeAutosave(); // the commit goes into the autosave file too (fsync'd)
+        std::string failure;
+        {
+            std::lock_guard lock(m_journalFailureMutex);
+            failure.swap(m_journalFailure);
+        }
+        if (!failure.empty())
+            setAutosaveFailure(fromStd(failure));
         followActiveSlot();
         sendPositions(false);
     });
@@ -285,7 +299,17 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     m_recent = settings.value(QStringLiteral("recentFiles")).toStringList();
     settings.endGroup();
 
-    m_autosaveOffered = !m_options.autosavePath.isEmpty() && QFileInfo::exists(m_options.autosavePath);
+    // An earlier run's autosave (its file, or a journal with records) waits for Restore or Discard;
+    // until then this run's changes are not journaled, so they cannot bury it.
+    if (!m_options.autosavePath.isEmpty()) {
+        m_journal = std::make_unique<app::EditJournal>(app::EditJournal::pathFor(m_options.autosavePath));
+        m_autosaveOffered = QFileInfo::exists(m_options.autosavePath) || QFileInfo(m_journal->path()).size() > 0;
+        if (m_autosaveOffered)
+            m_journal->close(QStringLiteral("the autosave of an earlier session waits for Restore or Discard in the "
+                                            "editor; until then changes are not kept"));
+        else if (auto s = m_journal->open(); !s)
+            setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+    }
     m_lastPending = m_engine.pending();
     adoptPositions(m_lastPending);
     placeUnplaced(m_lastPending);
@@ -296,6 +320,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
 }
 
 EditorController::~EditorController() {
+    disconnect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave); // the stack outlives the journal
     if (m_worker.joinable())
         m_worker.join();
 }
@@ -360,10 +385,20 @@ double EditorController::recordingSeconds() const { return m_recorder ? m_record
 
 void EditorController::setMessage(const QString& text, int namesSlot) {
     m_messageSlot = namesSlot;
-    if (text == m_message)
+    // Until an autosave works again, every message says that changes are not kept.
+    const QString shown = m_autosaveFailure.isEmpty() || text.contains(m_autosaveFailure)
+                              ? text
+                              : text + QStringLiteral(" \u2014 ") + m_autosaveFailure;
+    if (shown == m_message)
         return;
-    m_message = text;
+    m_message = shown;
     emit messageChanged();
+}
+
+void EditorController::setAutosaveFailure(const QString& failure) {
+    m_autosaveFailure = failure;
+    if (!failure.isEmpty())
+        setMessage(failure);
 }
 
 void EditorController::setBusy(bool busy) {
@@ -1173,16 +1208,16 @@ void EditorController::collectSlotOperation() {
     if (!result.error.empty()) {
         const QString error = fromStd(result.error);
         setMessage(QStringLiteral("%1 failed: %2").arg(m_operationWhat, error));
+        writeAutosave(); // a failed commit may have changed what plays (a rollback)
         if (result.isCommit)
             emit commitFailed(error);
         return;
     }
     if (m_operationDone)
         m_operationDone(result);
-    if (result.isCommit) {
-        writeAutosave();
+    writeAutosave(); // a commit, an abort, an undo of a commit: kept before the window shows it
+    if (result.isCommit)
         emit committed(result.activeSlot);
-    }
 }
 
 void EditorController::commit() {
@@ -1434,43 +1469,101 @@ QStringList EditorController::examples() const {
 }
 
 // The autosave: the committed patch and the document (pending edits and layout), so a restore
-// brings back both what played and what was being edited.
+// brings back both what played and what was being edited. A snapshot file (written atomically,
+// fsync'd) and its journal: each change is one record appended before the window shows it.
+QJsonObject EditorController::autosaveState() const {
+    return QJsonObject{{QStringLiteral("format"), QStringLiteral("chronus-autosave")},
+                       {QStringLiteral("version"), 1},
+                       {QStringLiteral("file"), m_filePath},
+                       {QStringLiteral("dirty"), dirty()},
+                       {QStringLiteral("committed"), app::patchJson(m_engine.committed())},
+                       {QStringLiteral("document"), app::patchJson(document())}};
+}
+
 bool EditorController::writeAutosave() {
-    if (m_options.autosavePath.isEmpty() || m_autosaveOffered)
+    if (!m_journal || m_autosaveOffered)
         return false;
-    QJsonObject root;
-    root.insert(QStringLiteral("format"), QStringLiteral("chronus-autosave"));
-    root.insert(QStringLiteral("version"), 1);
-    root.insert(QStringLiteral("file"), m_filePath);
-    root.insert(QStringLiteral("dirty"), dirty());
-    root.insert(QStringLiteral("committed"), QJsonDocument::fromJson(app::serializePatch(m_engine.committed())).object());
-    root.insert(QStringLiteral("document"), QJsonDocument::fromJson(app::serializePatch(document())).object());
-    QDir().mkpath(QFileInfo(m_options.autosavePath).absolutePath());
-    QSaveFile file(m_options.autosavePath);
-    if (!file.open(QIODevice::WriteOnly)) {
-        setMessage(QStringLiteral("autosave failed: ") + file.errorString());
+    if (m_busy) { // the engine is held by a commit or prime: the file follows when it is done
+        m_autosaveTimer.start();
         return false;
     }
-    file.write(QJsonDocument(root).toJson(QJsonDocument::Indented));
-    if (!file.commit()) {
-        setMessage(QStringLiteral("autosave failed: ") + file.errorString());
+    // A commit (not a knob on what plays: that is a record like any other) goes into the file at once.
+    if (m_engine.stats().commits != m_snapshotCommits || m_journal->size() > 4 * 1024 * 1024)
+        return compactAutosave();
+    if (auto s = m_journal->append([this] { return autosaveState(); }); !s) {
+        setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
         return false;
     }
+    setAutosaveFailure({});
+    // The file (fsync'd) follows within autosaveDelayMs, also while changes keep coming: that bounds
+    // what a power loss can take.
+    if (!m_autosaveTimer.isActive())
+        m_autosaveTimer.start();
     return true;
 }
 
-void EditorController::scheduleAutosave() {
-    if (!m_options.autosavePath.isEmpty())
-        m_autosaveTimer.start();
+bool EditorController::compactAutosave() {
+    if (!m_journal || m_autosaveOffered)
+        return false;
+    if (m_busy) {
+        m_autosaveTimer.start(); // the engine is busy; the next round
+        return false;
+    }
+    std::uint64_t commits = 0;
+    const engine::Status s = m_journal->compact([&]() -> engine::Status {
+        commits = m_engine.stats().commits;
+        const QJsonObject state = autosaveState();
+        QDir().mkpath(QFileInfo(m_options.autosavePath).absolutePath());
+        QSaveFile file(m_options.autosavePath);
+        if (!file.open(QIODevice::WriteOnly) || !file.write(QJsonDocument(state).toJson(QJsonDocument::Indented)) ||
+            !file.commit())
+            return engine::Status::error(engine::ErrorCode::Device,
+                                         (m_options.autosavePath + QStringLiteral(": ") + file.errorString()).toStdString());
+        return {};
+    });
+    if (!s) {
+        setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
+        return false;
+    }
+    m_snapshotCommits = commits;
+    setAutosaveFailure({});
+    return true;
 }
 
+std::string EditorController::persistExternalChange(const std::string& address) {
+    if (!m_journal)
+        return {};
+    const engine::Status s = m_journal->append([this] {
+        return QJsonObject{{QStringLiteral("committed"), app::patchJson(m_engine.committed())},
+                           {QStringLiteral("document"), app::patchJson(m_engine.pending())}};
+    });
+    if (address == "/patch/commit" || address == "/patch/undo")
+        m_committedExternally.store(true, std::memory_order_release);
+    if (s)
+        return {};
+    if (s.code() == engine::ErrorCode::NotRunning) // an earlier run's autosave is on offer: the window shows it
+        return "not kept: " + s.message();
+    const std::string warning = "autosave failed: " + s.message() + " (the change is made, but not kept)";
+    std::lock_guard lock(m_journalFailureMutex);
+    m_journalFailure = warning;
+    return warning;
+}
+
+void EditorController::scheduleAutosave() { writeAutosave(); }
+
 bool EditorController::restoreAutosave() {
-    QFile file(m_options.autosavePath);
-    if (!file.open(QIODevice::ReadOnly)) {
+    QJsonObject root;
+    if (QFile file(m_options.autosavePath); file.open(QIODevice::ReadOnly))
+        root = QJsonDocument::fromJson(file.readAll()).object();
+    // The journal's records since that file was written, on top of it.
+    const app::EditJournal::Replay replay =
+        m_journal ? app::EditJournal::replay(m_journal->path()) : app::EditJournal::Replay{};
+    for (auto it = replay.state.begin(); it != replay.state.end(); ++it)
+        root.insert(it.key(), it.value());
+    if (root.isEmpty()) {
         setMessage(QStringLiteral("no autosave to restore"));
         return false;
     }
-    const QJsonObject root = QJsonDocument::fromJson(file.readAll()).object();
     if (root.value(QStringLiteral("format")).toString() != QLatin1String("chronus-autosave")) {
         setMessage(QStringLiteral("the autosave is not readable; starting fresh"));
         return false;
@@ -1492,6 +1585,9 @@ bool EditorController::restoreAutosave() {
     }
     m_autosaveOffered = false;
     emit hasAutosaveChanged();
+    if (m_journal) // appends go on top of the earlier run's records until the compaction below
+        if (auto s = m_journal->open(); !s)
+            setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     if (!replaceDocument(doc->graph, QStringLiteral("Restore autosave")))
         return false;
     setDocumentPath(root.value(QStringLiteral("file")).toString());
@@ -1500,14 +1596,18 @@ bool EditorController::restoreAutosave() {
     else
         m_dirtyWithoutUndo = true;
     emit dirtyChanged();
-    setMessage(QStringLiteral("restored the autosaved patch (%1 modules)").arg(doc->graph.nodes().size()));
+    compactAutosave();
+    setMessage(QStringLiteral("restored the autosaved patch (%1 modules)").arg(doc->graph.nodes().size()) +
+               (replay.problem.isEmpty() ? QString() : QStringLiteral("; ") + replay.problem));
     return true;
 }
 
 void EditorController::discardAutosave() {
-    if (m_options.autosavePath.isEmpty())
+    if (!m_journal)
         return;
     QFile::remove(m_options.autosavePath);
+    if (auto s = m_journal->discard(); !s) // emptied, and open for this run's changes
+        setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     if (m_autosaveOffered) {
         m_autosaveOffered = false;
         emit hasAutosaveChanged();
@@ -1516,8 +1616,11 @@ void EditorController::discardAutosave() {
 
 void EditorController::removeAutosaveOnQuit() {
     m_autosaveTimer.stop();
-    if (!m_options.autosavePath.isEmpty() && !m_autosaveOffered)
+    if (m_journal && !m_autosaveOffered) {
+        m_journal->close(QStringLiteral("the editor has quit"));
         QFile::remove(m_options.autosavePath);
+        QFile::remove(m_journal->path());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 #include "engine/SlotEngine.hpp"
 
 #include <QElapsedTimer>
+#include <QJsonObject>
 #include <QObject>
 #include <QPointF>
 #include <QRectF>
@@ -31,6 +32,8 @@
 
 #include <atomic>
 #include <functional>
+#include <mutex>
+#include <string>
 #include <set>
 #include <thread>
 #include <vector>
@@ -38,6 +41,7 @@
 #include <memory>
 
 namespace chronus::app {
+class EditJournal;
 class Recorder;
 }
 
@@ -48,11 +52,11 @@ class NodeModel;
 class PaletteModel;
 
 struct EditorOptions {
-    QString autosavePath;   // the document with its pending edits; empty: no autosave
+    QString autosavePath;   // the document with its pending edits (+ ".journal"); empty: no autosave
     QString settingsScope;  // QSettings group for recent files ("" = the default)
     QString patchesFolder;  // where the file dialogs start (OSC's /patch/save folder); "" = home
     int autoCommitDelayMs = 400;
-    int autosaveDelayMs = 1000;
+    int autosaveDelayMs = 1000; // after a change, the journal is compacted into the autosave file (fsync'd)
     // The undo history's bounds (see UndoHistory), and how far apart an agent's edits may come
     // and still be one undo step (a burst); 0: each edit is a step of its own.
     std::size_t undoByteBudget = UndoHistory::kDefaultByteBudget;
@@ -244,8 +248,15 @@ public:
     void patchChangedExternally();
     // GUI thread: the models follow the engine's pending and committed patches now.
     void syncFromEngine();
-    // Writes the autosave now (tests, quit). Not while an earlier run's autosave waits for an answer.
+    // Puts the document and the committed patch on disk now: one record in the autosave's journal
+    // (the autosave file itself, fsync'd, after a commit). Every change calls it before the
+    // window shows the change. Not while an earlier run's autosave waits for an answer, nor while a
+    // slot operation runs (its end writes). False, with `message` saying why, when it failed.
     bool writeAutosave();
+    // Any thread (the OSC server's controller thread, after a change and before its reply): the
+    // engine's committed and pending patches go into the journal. Returns a warning for the reply
+    // when they could not be written (the window hears of it too).
+    std::string persistExternalChange(const std::string& address);
     // A clean quit: the autosave goes (nothing to offer at the next start).
     void removeAutosaveOnQuit();
 
@@ -288,6 +299,8 @@ private:
     QString settingsGroup() const;
     // `namesSlot`: the slot the text says plays (0 A, 1 B), or -1; followActiveSlot keeps it true.
     void setMessage(const QString& text, int namesSlot = -1);
+    // The last autosave failure, said with every message until a write works again ("" clears it).
+    void setAutosaveFailure(const QString& failure);
     void followActiveSlot();
     void setBusy(bool busy);
     QString freshId(const QString& type) const;
@@ -329,7 +342,10 @@ private:
     void runSlotOperation(const QString& what, std::function<OperationResult()> work,
                           std::function<void(const OperationResult&)> done);
     void collectSlotOperation();
+    // Journals the change at once (writeAutosave); the autosave file follows within autosaveDelayMs.
     void scheduleAutosave();
+    bool compactAutosave();
+    QJsonObject autosaveState() const;
 
     engine::SlotEngine& m_engine;
     EditorOptions m_options;
@@ -365,6 +381,12 @@ private:
     int m_gesture = 0;
     QTimer m_autoCommitTimer;
     QTimer m_autosaveTimer;
+    std::unique_ptr<app::EditJournal> m_journal; // null: no autosave
+    std::uint64_t m_snapshotCommits = 0;         // the engine's commit count when the autosave file was written
+    std::atomic<bool> m_committedExternally{false}; // an OSC commit or undo: the autosave file is due
+    std::mutex m_journalFailureMutex;
+    std::string m_journalFailure; // an OSC change not kept, for the window (guarded by the mutex above)
+    QString m_autosaveFailure;    // GUI thread: see setAutosaveFailure
     QTimer m_recordingTimer;
     bool m_lastRecording = false;
     QString m_lastRecordingPath;

@@ -4,12 +4,18 @@
 // data and state folders, wave 1's folder moved over).
 
 #include "support/FreePort.hpp"
+#include "support/OscUdp.hpp"
+#include "EditJournal.hpp"
 #include "EngineStatus.hpp"
 
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QSet>
@@ -19,6 +25,7 @@
 
 #include <arpa/inet.h>
 #include <csignal>
+#include <memory>
 #include <netinet/in.h>
 #include <ifaddrs.h>
 #include <sys/socket.h>
@@ -169,6 +176,8 @@ private slots:
     void unrestorableAutosaveIsSetAsideNeverOverwritten();
     void sighupStopsServeCleanly();
     void autosaveFailureReachesTheClientWithTheSystemsReason();
+    void acknowledgedChangesSurviveAKill();
+    void anUnrestorableJournalIsSetAsideWithItsAutosave();
     void patchesFolderLinksAreNotFollowed();
     void errorsDoNotEchoControlCharacters();
     void tooManyEditsInOneRequestSaysTheLimit();
@@ -514,7 +523,10 @@ void TestCliProcess::autosaveFailureReachesTheClientWithTheSystemsReason() {
     Server server;
     QVERIFY(server.start({"--fresh", "--autosave", dir.filePath("state/chronus/autosave.json"), "--patches",
                           dir.filePath("p")}));
-    QCOMPARE(server.ctl({"create", "osc1", "sine"}).exitCode, 0);
+    // Every acknowledged change, not only a commit: the reply carries the warning.
+    const RunResult create = server.ctl({"--json", "create", "osc1", "sine"});
+    QCOMPARE(create.exitCode, 0); // the module is made
+    QVERIFY2(create.out.contains("autosave failed: ") && create.out.contains("Not a directory"), qPrintable(create.out));
     QCOMPARE(server.ctl({"connect", "osc1", "out"}).exitCode, 0);
     const RunResult commit = server.ctl({"commit"});
     QCOMPARE(commit.exitCode, 0); // the commit took: it plays
@@ -523,6 +535,105 @@ void TestCliProcess::autosaveFailureReachesTheClientWithTheSystemsReason() {
     const RunResult json = server.ctl({"--json", "commit"});
     QVERIFY2(json.out.contains("Not a directory"), qPrintable(json.out));
     QTRY_VERIFY_WITH_TIMEOUT(server.err().contains("chronus serve: autosave failed: "), 5000);
+}
+
+// A patch of `ctl --json dump` ("pending" or "committed") as module id -> params.
+static QMap<QString, QJsonObject> modulesOf(const QJsonObject& dump, const char* which) {
+    QMap<QString, QJsonObject> modules;
+    for (const QJsonValue& m : dump.value(QLatin1String(which)).toObject().value("modules").toArray())
+        modules.insert(m.toObject().value("id").toString(), m.toObject().value("params").toObject());
+    return modules;
+}
+
+// What serve acknowledged (a /reply) survives a kill -9 sent the moment the reply arrives: edits,
+// commits, live changes. Twenty rounds, each restarting on what the last one left, each ending on
+// another kind of change, so a window between the reply and the disk would show.
+void TestCliProcess::acknowledgedChangesSurviveAKill() {
+    QTemporaryDir dir;
+    const QStringList files{"--autosave", dir.filePath("autosave.json"), "--patches", dir.filePath("p")};
+    auto server = std::make_unique<Server>();
+    QVERIFY(server->start(QStringList{"--fresh"} + files));
+    for (int round = 1; round <= 20; ++round) {
+        chronus::test::OscUdpClient osc(server->port());
+        const QString a = QStringLiteral("a%1").arg(round), b = QStringLiteral("b%1").arg(round),
+                      c = QStringLiteral("c%1").arg(round);
+        const auto ok = [&](const QString& path, const QVariantList& args) {
+            const QStringList answer = osc.request(path, args);
+            if (answer.value(0) != "/reply")
+                qWarning() << path << args << "->" << answer;
+            return answer.value(0) == "/reply" && !answer.join(' ').contains("autosave failed");
+        };
+        QVERIFY(ok("/patch/create", {a, QStringLiteral("sine")}));
+        QVERIFY(ok("/patch/set", {a, QStringLiteral("freq"), 100.0 + round}));
+        QVERIFY(ok("/patch/commit", {}));
+        QVERIFY(ok("/patch/create", {b, QStringLiteral("noise")}));
+        QVERIFY(ok("/patch/set", {a, QStringLiteral("freq"), 200.0 + round}));
+        const int last = round % 3; // 0: a commit, 1: a live change, 2: an edit
+        if (last == 0)
+            QVERIFY(ok("/patch/commit", {}));
+        else if (last == 1)
+            QVERIFY(ok(QStringLiteral("/mod/%1/gain").arg(a), {0.25}));
+        else
+            QVERIFY(ok("/patch/create", {c, QStringLiteral("lfo")}));
+        ::kill(static_cast<pid_t>(server->pid()), SIGKILL); // at once: nothing after the reply
+        server.reset();
+
+        server = std::make_unique<Server>();
+        QVERIFY2(server->start(files), qPrintable(QStringLiteral("round %1: serve did not start again").arg(round)));
+        const RunResult dump = server->ctl({"--json", "dump"});
+        const QJsonObject patches = QJsonDocument::fromJson(dump.out.toUtf8()).object();
+        const QMap<QString, QJsonObject> pending = modulesOf(patches, "pending");
+        const QMap<QString, QJsonObject> committed = modulesOf(patches, "committed");
+        const QByteArray where = QStringLiteral("round %1: %2").arg(round).arg(dump.out).toUtf8();
+        for (int r = 1; r <= round; ++r) {
+            QVERIFY2(committed.contains(QStringLiteral("a%1").arg(r)), where.constData());
+            QVERIFY2(pending.contains(QStringLiteral("a%1").arg(r)), where.constData());
+            QVERIFY2(pending.contains(QStringLiteral("b%1").arg(r)), where.constData());
+            if (r % 3 == 2)
+                QVERIFY2(pending.contains(QStringLiteral("c%1").arg(r)), where.constData());
+        }
+        QCOMPARE(pending.value(a).value("freq").toDouble(), 200.0 + round);
+        QCOMPARE(committed.value(a).value("freq").toDouble(), last == 0 ? 200.0 + round : 100.0 + round);
+        QCOMPARE(committed.contains(b), last == 0);
+        if (last == 1) {
+            QCOMPARE(committed.value(a).value("gain").toDouble(), 0.25);
+            QCOMPARE(pending.value(a).value("gain").toDouble(), 0.25);
+        }
+    }
+    QCOMPARE(server->stop(), 0);
+}
+
+// The journal's last record names a module type this version lacks: the autosave and its journal
+// are set aside together (never replayed on top of another session), a cut-short record is said.
+void TestCliProcess::anUnrestorableJournalIsSetAsideWithItsAutosave() {
+    QTemporaryDir dir;
+    const QString autosave = dir.filePath("autosave.json");
+    const QJsonObject unknown{{"format", "chronus-patch"},
+                              {"version", 1},
+                              {"modules", QJsonArray{QJsonObject{{"id", "x1"}, {"type", "theremin9000"}}}}};
+    {
+        chronus::app::EditJournal journal(chronus::app::EditJournal::pathFor(autosave));
+        QVERIFY(journal.open());
+        QVERIFY(journal.append([&] { return QJsonObject{{"committed", unknown}, {"pending", unknown}}; }));
+    }
+    const qint64 intact = QFileInfo(autosave + ".journal").size();
+    {
+        QFile torn(autosave + ".journal");
+        QVERIFY(torn.open(QIODevice::Append));
+        torn.write("57 0badf00d {\"pending\":"); // the kill came inside a write
+    }
+    Server server;
+    QVERIFY(server.start({"--autosave", autosave, "--patches", dir.filePath("p")}));
+    QTRY_VERIFY2_WITH_TIMEOUT(server.err().contains("the autosave was not restored") && server.err().contains("theremin9000"),
+                              qPrintable(server.err()), 5000);
+    QVERIFY2(server.err().contains("cut short"), qPrintable(server.err()));
+    const QStringList aside = QDir(dir.path()).entryList({"autosave.unrestored-*.json.journal"}, QDir::Files);
+    QCOMPARE(aside.size(), 1);
+    QVERIFY(QFileInfo(dir.filePath(aside.first())).size() > intact); // as it was, torn tail and all
+    // This session starts empty and keeps its own changes.
+    QCOMPARE(server.ctl({"create", "osc1", "sine"}).exitCode, 0);
+    QCOMPARE(server.stop(), 0);
+    QVERIFY(chronus::app::EditJournal::replay(autosave + ".journal").state.value("pending").toObject().value("modules").toArray().size() >= 1);
 }
 
 void TestCliProcess::filesGoToTheXdgFoldersAndOldOnesMoveThere() {

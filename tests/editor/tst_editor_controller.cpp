@@ -339,11 +339,13 @@ private slots:
         QVERIFY(!pendingOnly.isEmpty());
         const engine::PatchGraph document = c.document();
         const QString autosave = rig->m_options.autosavePath;
-        QVERIFY(QFile::exists(autosave)); // structural edits are saved at once
+        QVERIFY(QFile::exists(autosave)); // the commit rewrote the autosave file
+        QVERIFY(QFileInfo(autosave + ".journal").size() > 0); // the edit after it is in the journal
 
         // A second editor on a fresh engine, as after a crash.
         QTemporaryDir keep;
         QVERIFY(QFile::copy(autosave, keep.filePath("a.json")));
+        QVERIFY(QFile::copy(autosave + ".journal", keep.filePath("a.json.journal")));
         rig.reset();
         EditorRig second;
         second.m_options.autosavePath = keep.filePath("a.json");
@@ -357,6 +359,38 @@ private slots:
         QVERIFY(second.engine.pending().find("noise1"));   // what was pending is pending
         QVERIFY(d.document() == document);
         QVERIFY(d.dirty());
+    }
+
+    // The autosave's folder cannot be made (its parent is a file): the person's edit says so in the
+    // window, and an agent's edit says so in its reply and in the window, with the system's reason.
+    void anAutosaveThatCannotBeWrittenTellsTheAgentAndTheWindow() {
+        EditorRig rig;
+        QFile blocker(rig.dir.filePath(QStringLiteral("state")));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        rig.m_options.autosavePath = rig.dir.filePath(QStringLiteral("state/autosave.json"));
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        QVERIFY(!c.addModule(QStringLiteral("sine"), 0, 0).isEmpty()); // made, but not kept
+        QVERIFY2(c.message().contains(QStringLiteral("autosave failed")) && c.message().contains(QStringLiteral("Not a directory")),
+                 qPrintable(c.message()));
+
+        app::OscServerOptions options;
+        options.port = 0;
+        app::OscServer server(rig.engine, options);
+        server.setRequestObserver([&c] { c.patchChangedExternally(); });
+        server.setAcknowledgeObserver([&c](const std::string& address) { return c.persistExternalChange(address); });
+        QVERIFY(server.start().ok());
+        test::OscTestClient agent(server.port());
+        QVERIFY(agent.valid());
+        c.clearSelection();
+        QVERIFY(c.undoHistory()->count() > 0);
+        const auto r = agent.call("/patch/create", std::move(test::OscMessage().s("lfo9").s("lfo")));
+        QVERIFY2(r && r->isReply(), r ? r->describe().constData() : "no reply");
+        QVERIFY2(r->describe().contains("autosave failed") && r->describe().contains("Not a directory"), r->describe().constData());
+        QTRY_VERIFY(c.nodes()->rowOf(QStringLiteral("lfo9")) >= 0);
+        QTRY_VERIFY2(c.message().contains(QStringLiteral("autosave failed")), qPrintable(c.message()));
+        server.stop();
     }
 
     void anAgentsEditShowsUpAndIsUndoable() {
