@@ -13,6 +13,8 @@
 #include <new>
 #include <numbers>
 #include <poll.h>
+#include <sys/prctl.h>
+#include <unistd.h>
 #include <csignal>
 #include <pthread.h>
 #include <sched.h>
@@ -131,6 +133,8 @@ struct SlotEngine::Worker {
     std::uint64_t restarts = 0;
     int rapidDeaths = 0;                // deaths soon after a start, in a row
     std::int64_t startedNs = 0;
+    bool settled = false;               // it played (active or mirror) since it started
+    std::uint64_t blocksAtStart = 0;
     std::int64_t restartAtNs = 0;       // a restart waiting for its back-off; 0 none
     std::uint64_t lastProgress = 0;     // hang detection
     std::int64_t lastProgressNs = 0;
@@ -183,8 +187,13 @@ Status SlotEngine::start() {
         return {};
     if (!(m_config.sampleRate >= kMinSampleRate && m_config.sampleRate <= kMaxSampleRate))
         return Status::error(ErrorCode::InvalidArgument, "sample rate must be between 22050 and 192000 Hz");
-    if (m_config.workers == WorkerMode::Processes && m_region->heap)
-        return Status::error(ErrorCode::Worker, "no shared memory for worker processes (memfd_create failed)");
+    if (m_config.workers == WorkerMode::Processes) {
+        if (m_region->heap)
+            return Status::error(ErrorCode::Worker, "no shared memory for worker processes (memfd_create failed)");
+        // A worker's clone (a new mirror made by fork) is handed to this process to reap.
+        ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+        m_shared->enginePid.store(::getpid(), std::memory_order_relaxed);
+    }
     for (int i = 0; i < 2; ++i) {
         m_slots[static_cast<std::size_t>(i)]->stopRequested.store(false);
         m_slots[static_cast<std::size_t>(i)]->ring.reset();
@@ -257,9 +266,11 @@ Status SlotEngine::startWorker(int slot) {
     Worker& w = *m_workers[static_cast<std::size_t>(slot)];
     w.startedNs = nowNs();
     w.lastProgressNs = w.startedNs;
+    w.settled = false;
+    w.blocksAtStart = s.blocksRendered.load(std::memory_order_relaxed);
     s.currentModule.store(-1, std::memory_order_relaxed);
     if (m_config.workers == WorkerMode::Threads) {
-        w.worker = std::make_unique<SlotWorker>(s, *m_shared, m_config);
+        w.worker = std::make_unique<SlotWorker>(*m_region->data, slot, m_config);
         SlotWorker* worker = w.worker.get();
         w.thread = std::thread([worker] { worker->run(); });
         s.workerAlive.store(true, std::memory_order_release);
@@ -335,8 +346,12 @@ void SlotEngine::followFailover() {
         m_timelineExact = false;
         m_timelineLog.clear();
     }
-    m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
-    (void)resync(1 - a, std::chrono::milliseconds(2000), false);
+    // The sick slot is rebuilt as the new mirror (a dead worker process gets its successor from the
+    // supervisor instead: a copy of the worker that plays now).
+    if (m_slots[static_cast<std::size_t>(1 - a)]->workerAlive.load(std::memory_order_acquire)) {
+        m_shared->rebuilds.fetch_add(1, std::memory_order_relaxed);
+        (void)resync(1 - a, std::chrono::milliseconds(2000), false);
+    }
     recoverLostWorkers();
 }
 
@@ -998,7 +1013,9 @@ void SlotEngine::workerDied(int slot, const std::string& how) {
     if (m_shared->active.load(std::memory_order_acquire) == slot)
         m_shared->failoverRequest.store(static_cast<std::uint32_t>(1 - slot + 1), std::memory_order_release);
     const std::int64_t now = nowNs();
-    w.rapidDeaths = now - w.startedNs < 2'000'000'000 ? w.rapidDeaths + 1 : 1;
+    // A worker that dies before it ever played again is in a crash loop (a module that crashes
+    // whenever it runs); one killed after it settled is not.
+    w.rapidDeaths = w.settled ? 1 : w.rapidDeaths + 1;
     // 0, 0, 0.1, 0.2, 0.4 ... 5 s: a module that crashes every time it runs must not fork-bomb.
     const std::int64_t backoffMs = w.rapidDeaths <= 2 ? 0 : std::min<std::int64_t>(5000, 100LL << std::min(w.rapidDeaths - 3, 6));
     w.restartAtNs = now + backoffMs * 1'000'000;
@@ -1030,6 +1047,90 @@ void SlotEngine::restartWorker(int slot) {
     m_workerLost[static_cast<std::size_t>(slot)].store(true, std::memory_order_release);
 }
 
+// Supervisor thread, m_mutex held. The dead workers whose restart is due get a successor: a clone
+// of the playing worker when the dead one was its mirror (in step at once, with no history to
+// replay), else a fresh process that the controller sends the slot's patch.
+void SlotEngine::replaceDeadWorkers() {
+    for (int i = 0; i < 2; ++i) {
+        if (!m_workerDue[static_cast<std::size_t>(i)])
+            continue;
+        const SlotShared& other = *m_slots[static_cast<std::size_t>(1 - i)];
+        // The one that played died and the callback is about to fail over to its mirror (it does at
+        // its next chunk): let it, then this slot is the mirror and gets a copy. Without a callback
+        // (no driver), the slot is rebuilt as it is after 50 ms.
+        const std::uint8_t lease = other.lease.load(std::memory_order_acquire);
+        if (i == m_controlActive && other.workerAlive.load(std::memory_order_acquire) &&
+            (lease == Clean || lease == TakenOver) &&
+            nowNs() - m_workers[static_cast<std::size_t>(i)]->restartAtNs < 50'000'000)
+            continue;
+        m_workerDue[static_cast<std::size_t>(i)] = false;
+        const bool mirror = i != m_controlActive && sameSound(m_pending, m_committed);
+        const SlotState playing = other.state.load(std::memory_order_acquire);
+        if (mirror && other.workerAlive.load(std::memory_order_acquire) &&
+            (playing == SlotState::Active || playing == SlotState::Mirror) && cloneWorker(i))
+            continue;
+        restartWorker(i);
+    }
+}
+
+// Supervisor thread, m_mutex held. Asks the active worker to fork a copy of itself into slot
+// `slot` (SlotCommandKind::Clone) and takes the copy on as that slot's worker. False when no copy
+// came (the caller starts a fresh worker).
+bool SlotEngine::cloneWorker(int slot) {
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
+    Worker& w = *m_workers[static_cast<std::size_t>(slot)];
+    SlotCommand stale;
+    while (s.commands.tryPop(stale)) { // nobody consumes this queue now
+    }
+    s.faults.store(0, std::memory_order_relaxed);
+    s.stopRequested.store(false, std::memory_order_release);
+    s.needsRebuild.store(false, std::memory_order_release);
+    s.lease.store(Dirty, std::memory_order_release);
+    SlotCommand c;
+    c.kind = SlotCommandKind::Clone;
+    c.ticket = m_nextTicket++;
+    c.value = slot;
+    s.cloneClaim.store(c.ticket, std::memory_order_release);
+    if (!send(1 - slot, c, std::chrono::milliseconds(100)) ||
+        !waitFor(s.syncDone, c.ticket, std::chrono::milliseconds(1000))) {
+        std::uint32_t claim = c.ticket;
+        if (s.cloneClaim.compare_exchange_strong(claim, 0, std::memory_order_acq_rel))
+            return false; // no copy will take the slot now
+        if (!waitFor(s.syncDone, c.ticket, std::chrono::milliseconds(1000))) { // it took it just now
+            if (const int pid = s.workerPid.load(std::memory_order_relaxed); pid > 0)
+                ::kill(pid, SIGKILL);
+            return false;
+        }
+    }
+    if (Status adopted = w.process.adopt(s.workerPid.load(std::memory_order_relaxed)); !adopted)
+        return false;
+    w.restartAtNs = 0;
+    w.startedNs = nowNs();
+    w.lastProgressNs = w.startedNs;
+    w.settled = false;
+    w.blocksAtStart = s.blocksRendered.load(std::memory_order_relaxed);
+    s.currentModule.store(-1, std::memory_order_relaxed);
+    s.workerAlive.store(true, std::memory_order_release);
+    ++w.restarts;
+    m_shared->restarts.fetch_add(1, std::memory_order_relaxed);
+    m_syncTicket = 0;
+    m_standbyGraph = m_committed;
+    m_standbyDelta.clear();
+    m_standbyPrimed = false;
+    {
+        std::lock_guard lock(m_exitMutex);
+        if (w.lastExitIndex >= 0 && static_cast<std::size_t>(w.lastExitIndex) < m_committed.nodes().size()) {
+            const PatchNode& node = m_committed.nodes()[static_cast<std::size_t>(w.lastExitIndex)];
+            w.lastExitModule = node.id + " (" + node.type->id + ")";
+        }
+    }
+    if (s.timelinePublished.load(std::memory_order_acquire) == m_timeline)
+        s.lease.store(Clean, std::memory_order_release);
+    else // the playing slot is on a timeline the controller does not know (after a failover)
+        m_workerLost[static_cast<std::size_t>(slot)].store(true, std::memory_order_release);
+    return true;
+}
+
 // m_mutex held. A restarted worker holds nothing: it gets what its slot held, from the
 // controller's own record. The standby becomes a mirror of the committed patch again (with the
 // pending edits on top, if there were any); an active slot that had no mirror to fail over to
@@ -1051,6 +1152,13 @@ void SlotEngine::recoverLostWorkers() {
                 w.lastExitModule = node.id + " (" + node.type->id + ")";
             }
         }
+        if (editing) { // it held edits, not the committed patch: they are all it needs back
+            m_syncTicket = 0;
+            m_standbyGraph = m_pending;
+            m_standbyDelta.clear();
+            (void)sendGraph(i, m_pending);
+            continue;
+        }
         if (Status r = resync(i, std::chrono::milliseconds(2000), false); !r)
             continue; // its queue stayed full: the worker died again; the next restart comes back here
         if (!standby) {
@@ -1058,9 +1166,6 @@ void SlotEngine::recoverLostWorkers() {
             SlotCommand active;
             active.kind = SlotCommandKind::MarkActive;
             send(i, active, std::chrono::milliseconds(1000));
-        } else if (editing) {
-            m_syncTicket = 0; // edits follow the sync: not a clean mirror
-            (void)sendGraph(i, m_pending);
         }
     }
 }
@@ -1131,12 +1236,7 @@ void SlotEngine::supervise() noexcept {
                 SlotShared& s = *m_slots[static_cast<std::size_t>(i)];
                 Worker& w = *m_workers[static_cast<std::size_t>(i)];
                 if (!s.workerAlive.load(std::memory_order_acquire)) {
-                    if (w.restartAtNs != 0 && now >= w.restartAtNs) {
-                        try {
-                            restartWorker(i);
-                        } catch (...) {
-                        }
-                    }
+                    m_workerDue[static_cast<std::size_t>(i)] = w.restartAtNs != 0 && now >= w.restartAtNs;
                     continue;
                 }
                 // A worker that plays (active or mirror) and renders nothing while its ring has
@@ -1144,6 +1244,7 @@ void SlotEngine::supervise() noexcept {
                 const SlotState state = s.state.load(std::memory_order_acquire);
                 const std::uint64_t progress = s.blocksRendered.load(std::memory_order_acquire);
                 const bool plays = state == SlotState::Active || state == SlotState::Mirror;
+                w.settled = w.settled || (plays && progress != w.blocksAtStart);
                 if (progress != w.lastProgress || !plays || s.ring.occupancyFrames() >= targetFrames) {
                     w.lastProgress = progress;
                     w.lastProgressNs = now;
@@ -1156,6 +1257,7 @@ void SlotEngine::supervise() noexcept {
         if (std::unique_lock lock(m_mutex, std::try_to_lock); lock.owns_lock() && m_running) {
             try {
                 followFailover();
+                replaceDeadWorkers();
                 const int s = 1 - m_controlActive;
                 SlotShared& standby = *m_slots[static_cast<std::size_t>(s)];
                 const bool clean = standby.lease.load(std::memory_order_acquire) == Clean;

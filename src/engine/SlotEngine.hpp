@@ -254,6 +254,8 @@ private:
     Status startWorker(int slot);
     void workerDied(int slot, const std::string& how);
     void restartWorker(int slot);
+    bool cloneWorker(int slot);
+    void replaceDeadWorkers();
     void recoverLostWorkers();
     // Audio side.
     void processChunk(float* out, int frames) noexcept;
@@ -302,6 +304,7 @@ private:
     // The workers whose process died and was restarted: they lost the patch they held, which the
     // controller sends again (m_mutex held).
     std::array<std::atomic<bool>, 2> m_workerLost{}; // set by the supervisor, taken under m_mutex
+    std::array<bool, 2> m_workerDue{};               // supervisor thread: a dead worker's restart is due
     mutable std::mutex m_exitMutex; // the workers' last exit texts (supervisor writes, stats() reads)
 
     std::thread m_supervisor;

@@ -54,6 +54,7 @@ struct EngineShared {
     std::atomic<std::uint64_t> stalls{0}, rebuilds{0}, restarts{0};
     std::atomic<std::int64_t> lastPrimeNs{0};
     std::atomic<int> audioPriority{-1}; // the audio thread's SCHED_FIFO/RR priority; 0 not real-time
+    std::atomic<int> enginePid{0};      // the engine's process (a cloned worker's parent-to-be)
 };
 
 // One slot's shared part: its queue, its ring, its flags and counters.
@@ -82,6 +83,9 @@ struct SlotShared {
     std::atomic<std::int32_t> currentModule{-1};
     std::atomic<std::int32_t> workerPid{0};      // the worker process (0: a thread); supervisor writes
     std::atomic<bool> workerAlive{false};        // the worker runs (the supervisor clears it at death)
+    // The Clone ticket a copy may take this slot with; the copy (or the engine, giving up on it)
+    // swaps it to 0, so at most one of them does.
+    std::atomic<std::uint32_t> cloneClaim{0};
     std::atomic<std::uint64_t> queueDrops{0};    // control writes
     std::atomic<std::uint64_t> noneReads{0};     // audio thread writes
     std::atomic<std::uint64_t> noneReadsWindow{0}; // audio thread writes

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -23,8 +24,9 @@ std::int64_t nowNs() noexcept {
 }
 } // namespace
 
-SlotWorker::SlotWorker(SlotShared& shared, const EngineShared& engine, const EngineConfig& config, int parentPid)
-    : m_s(shared), m_engine(engine), m_config(config), m_parentPid(parentPid) {
+SlotWorker::SlotWorker(SharedRegion& region, int slot, const EngineConfig& config, int parentPid)
+    : m_region(region), m_slot(slot), m_s(&region.slot[slot]), m_engine(region.engine), m_config(config),
+      m_parentPid(parentPid) {
     m_left.resize(static_cast<std::size_t>(m_config.blockSize));
     m_right.resize(static_cast<std::size_t>(m_config.blockSize));
     m_held.reserve(kHeldCapacity);
@@ -32,9 +34,9 @@ SlotWorker::SlotWorker(SlotShared& shared, const EngineShared& engine, const Eng
 
 void SlotWorker::fail() noexcept {
     m_plan.reset();
-    m_s.primeReady.store(false, std::memory_order_release);
+    m_s->primeReady.store(false, std::memory_order_release);
     setState(SlotState::Failed);
-    m_s.produced.wake();
+    m_s->produced.wake();
 }
 
 namespace {
@@ -66,8 +68,8 @@ void SlotWorker::run() noexcept {
     ScopedFlushDenormals ftz;
     int appliedFor = -2; // the audio priority the worker's scheduling was last set for
     std::int64_t parentCheckedNs = nowNs();
-    while (!m_s.stopRequested.load(std::memory_order_acquire)) {
-        const std::uint32_t seen = m_s.wake.current();
+    while (!m_s->stopRequested.load(std::memory_order_acquire)) {
+        const std::uint32_t seen = m_s->wake.current();
         // A worker process whose engine is gone (killed: nobody asked it to stop) leaves too.
         if (m_parentPid > 0 && nowNs() - parentCheckedNs > 100'000'000) {
             parentCheckedNs = nowNs();
@@ -83,37 +85,37 @@ void SlotWorker::run() noexcept {
             sched_param param{};
             if (audio > 0) {
                 param.sched_priority = std::max(1, std::min(audio - 1, m_config.workerPriority));
-                m_s.realtime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0, std::memory_order_relaxed);
+                m_s->realtime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0, std::memory_order_relaxed);
             } else if (audio == 0) {
                 pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
-                m_s.realtime.store(false, std::memory_order_relaxed);
+                m_s->realtime.store(false, std::memory_order_relaxed);
             }
         }
         try {
-            if (m_s.dropPlan.exchange(false, std::memory_order_acq_rel))
+            if (m_s->dropPlan.exchange(false, std::memory_order_acq_rel))
                 fail();
             SlotCommand c;
-            while (m_s.commands.tryPop(c))
+            while (m_s->commands.tryPop(c))
                 apply(c);
             renderToTarget();
         } catch (...) {
             // A module (or the test hook) threw: this slot is sick. The callback fails over to the
             // mirror; the supervisor rebuilds this slot once it is standby.
-            m_s.workerExceptions.fetch_add(1, std::memory_order_relaxed);
-            m_s.needsRebuild.store(true, std::memory_order_release);
+            m_s->workerExceptions.fetch_add(1, std::memory_order_relaxed);
+            m_s->needsRebuild.store(true, std::memory_order_release);
             fail();
         }
-        if (!m_s.stopRequested.load(std::memory_order_acquire))
-            m_s.wake.wait(seen, m_parentPid > 0 ? 200'000'000 : 0);
+        if (!m_s->stopRequested.load(std::memory_order_acquire))
+            m_s->wake.wait(seen, m_parentPid > 0 ? 200'000'000 : 0);
     }
 }
 
 void SlotWorker::renderBlock(bool toRing) {
     rt::RealtimeSection section;
     applyHeldDue();
-    if (const std::uint8_t f = m_s.faults.exchange(0, std::memory_order_acq_rel)) {
+    if (const std::uint8_t f = m_s->faults.exchange(0, std::memory_order_acq_rel)) {
         if (f & (1u << static_cast<int>(Fault::Stall)))
-            std::this_thread::sleep_for(std::chrono::nanoseconds(m_s.stallNs.load(std::memory_order_relaxed)));
+            std::this_thread::sleep_for(std::chrono::nanoseconds(m_s->stallNs.load(std::memory_order_relaxed)));
         if (f & (1u << static_cast<int>(Fault::Exception)))
             throw std::runtime_error("injected worker exception");
         injectedCrash(f);
@@ -128,16 +130,59 @@ void SlotWorker::renderBlock(bool toRing) {
         m_plan->process(m_left.data(), m_right.data(), m_config.blockSize);
         if (toRing) {
             const double load = static_cast<double>(nowNs() - t0) * 1e-9 * m_config.sampleRate / m_config.blockSize;
-            const float previous = m_s.dspLoad.load(std::memory_order_relaxed);
-            m_s.dspLoad.store(previous + 0.05f * (static_cast<float>(load) - previous), std::memory_order_relaxed);
+            const float previous = m_s->dspLoad.load(std::memory_order_relaxed);
+            m_s->dspLoad.store(previous + 0.05f * (static_cast<float>(load) - previous), std::memory_order_relaxed);
         }
     }
 rendered:
     if (toRing)
-        m_s.ring.write(m_left.data(), m_right.data(), static_cast<std::size_t>(m_config.blockSize), m_timeline, m_planFrame);
+        m_s->ring.write(m_left.data(), m_right.data(), static_cast<std::size_t>(m_config.blockSize), m_timeline, m_planFrame);
     m_planFrame += m_config.blockSize;
-    m_s.planFramePublished.store(m_planFrame, std::memory_order_release);
-    m_s.blocksRendered.fetch_add(1, std::memory_order_release);
+    m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
+    m_s->blocksRendered.fetch_add(1, std::memory_order_release);
+}
+
+// Worker process, between renders. A copy of this worker, made by fork(), takes over slot `target`
+// (whose worker died): same patch, same plan, every module's state, the same place in the
+// timeline, so it is an in-step mirror at once, however long the committed patch has played (a new
+// worker would have to replay all of it). The copy's parent is a short-lived intermediate, so that
+// it is handed to the engine (a child subreaper) and not left to this worker to reap.
+void SlotWorker::cloneInto(int target, std::uint32_t ticket) {
+    if (m_parentPid <= 0 || target == m_slot || target < 0 || target > 1 || !m_plan)
+        return; // threads cannot fork; the engine sees no answer and starts a fresh worker
+    const std::uint64_t until = m_s->ring.written();
+    const pid_t child = ::fork();
+    if (child != 0)
+        return; // this worker plays on (a failed fork: the engine starts a fresh worker instead)
+    // The intermediate: it leaves at once (this worker ignores SIGCHLD: nobody waits for it), and
+    // its child is handed to the engine.
+    if (::fork() != 0)
+        ::_exit(0);
+    const int engine = m_engine.enginePid.load(std::memory_order_relaxed);
+    while (::getppid() != engine) { // until the handover is done, so that the engine can reap us
+        if (::getppid() == 1)
+            ::_exit(0); // the engine is gone
+        ::sched_yield();
+    }
+    std::uint32_t claim = ticket;
+    if (!m_region.slot[target].cloneClaim.compare_exchange_strong(claim, 0, std::memory_order_acq_rel))
+        ::_exit(0); // the engine gave up waiting and started a fresh worker there
+    SlotShared& source = *m_s;
+    m_slot = target;
+    m_s = &m_region.slot[target];
+    m_parentPid = engine;
+    ::prctl(PR_SET_NAME, target == 0 ? "chronus-slot-0" : "chronus-slot-1");
+    m_plan->setProgressMarker(&m_s->currentModule);
+    m_s->ring.takeOverFrom(source.ring, until);
+    m_s->timelinePublished.store(m_timeline, std::memory_order_release);
+    m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
+    m_s->primeReady.store(false, std::memory_order_release);
+    m_s->dspLoad.store(source.dspLoad.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    m_s->realtime.store(source.realtime.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    setState(SlotState::Mirror);
+    m_s->workerPid.store(::getpid(), std::memory_order_relaxed);
+    m_s->syncDone.store(ticket, std::memory_order_release);
+    renderToTarget();
 }
 
 // The faults that end a worker process (test hooks: a module that crashes, aborts, hangs or eats
@@ -147,7 +192,7 @@ void SlotWorker::injectedCrash(std::uint8_t f) {
     const auto has = [f](Fault fault) { return (f & (1u << static_cast<int>(fault))) != 0; };
     if (!(has(Fault::Crash) || has(Fault::Abort) || has(Fault::Hang) || has(Fault::Exhaust)))
         return;
-    m_s.currentModule.store(m_s.faultModule.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    m_s->currentModule.store(m_s->faultModule.load(std::memory_order_relaxed), std::memory_order_relaxed);
     if (has(Fault::Crash))
         std::raise(SIGSEGV);
     if (has(Fault::Abort))
@@ -168,13 +213,13 @@ void SlotWorker::injectedCrash(std::uint8_t f) {
 void SlotWorker::renderToTarget() {
     if (!m_plan)
         return;
-    std::size_t n = m_s.ring.writableBlocks(static_cast<std::size_t>(m_config.ringTargetBlocks));
+    std::size_t n = m_s->ring.writableBlocks(static_cast<std::size_t>(m_config.ringTargetBlocks));
     if (n == 0)
         return;
     for (; n > 0; --n)
         renderBlock(true);
     if (m_config.offline) { // the offline callback may be waiting for these
-        m_s.produced.wake();
+        m_s->produced.wake();
     }
 }
 
@@ -182,11 +227,11 @@ void SlotWorker::renderToTarget() {
 bool SlotWorker::compile(std::uint32_t newTimeline) {
     auto compiled = Plan::compile(m_graph, {m_config.sampleRate, m_config.blockSize});
     if (!compiled) {
-        m_s.editErrors.fetch_add(1, std::memory_order_relaxed);
+        m_s->editErrors.fetch_add(1, std::memory_order_relaxed);
         fail();
         return false;
     }
-    compiled.value()->setProgressMarker(&m_s.currentModule);
+    compiled.value()->setProgressMarker(&m_s->currentModule);
     // Let envelopes, filters and smoothing settle before anyone hears it.
     for (int i = 0; i < m_config.warmupBlocks; ++i)
         compiled.value()->process(m_left.data(), m_right.data(), m_config.blockSize);
@@ -197,18 +242,18 @@ bool SlotWorker::compile(std::uint32_t newTimeline) {
     m_planGraph = m_graph;
     m_timeline = newTimeline;
     m_planFrame = 0;
-    m_s.timelinePublished.store(m_timeline, std::memory_order_release);
-    m_s.planFramePublished.store(0, std::memory_order_release);
+    m_s->timelinePublished.store(m_timeline, std::memory_order_release);
+    m_s->planFramePublished.store(0, std::memory_order_release);
     // Held live changes for another timeline will never apply here.
     std::erase_if(m_held, [&](const SlotCommand& c) { return c.timeline != m_timeline; });
     for (SlotCommand& c : m_held) // history replayed from this compile on
         c.flags = static_cast<std::uint8_t>(c.flags & ~kCommandReplay);
-    m_s.ring.discardWritten();
+    m_s->ring.discardWritten();
     return true;
 }
 
 void SlotWorker::applyLive(const SlotCommand& c) noexcept {
-    m_s.commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
     const PatchNode* node = m_graph.find(c.a.view());
     if (!node)
         return;
@@ -263,7 +308,7 @@ void SlotWorker::applyHeldDue() noexcept {
         const SlotCommand& c = m_held[i];
         if (c.timeline == m_timeline && c.stamp <= m_planFrame && !(c.flags & kCommandReplay)) {
             if (c.stamp < m_planFrame)
-                m_s.lateLive.fetch_add(1, std::memory_order_relaxed);
+                m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
             applyLive(c);
         } else {
             m_held[kept++] = c;
@@ -282,32 +327,32 @@ void SlotWorker::apply(const SlotCommand& c) {
     case SlotCommandKind::SetPending: status = m_graph.setParam(c.a.view(), c.b.view(), c.value).status(); break;
     case SlotCommandKind::Clear: m_graph.clear(); break;
     case SlotCommandKind::Prime: {
-        m_s.commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
         setState(SlotState::Priming);
         if (m_plan && sameStructure(m_graph, m_planGraph)) {
             // Only parameters changed: the running plan takes them, ramped, at its next block. The
             // tone goes on from its current phase, so the commit fades between two outputs that
             // differ only by the edit, not by where each oscillator happened to start.
             applyParamChanges();
-            m_s.primeFrame.store(m_planFrame, std::memory_order_release);
+            m_s->primeFrame.store(m_planFrame, std::memory_order_release);
         } else {
-            ScopedNormalPriority heavy(m_s.realtime.load(std::memory_order_relaxed));
+            ScopedNormalPriority heavy(m_s->realtime.load(std::memory_order_relaxed));
             if (!compile(c.timeline))
-                return m_s.primeDone.store(c.ticket, std::memory_order_release);
+                return m_s->primeDone.store(c.ticket, std::memory_order_release);
         }
         renderToTarget();
-        m_s.primeReady.store(true, std::memory_order_release);
+        m_s->primeReady.store(true, std::memory_order_release);
         setState(SlotState::Primed);
-        m_s.primeDone.store(c.ticket, std::memory_order_release);
+        m_s->primeDone.store(c.ticket, std::memory_order_release);
         return;
     }
     case SlotCommandKind::Sync: {
-        m_s.commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
         setState(SlotState::Syncing);
-        m_s.primeReady.store(false, std::memory_order_release);
-        ScopedNormalPriority heavy(m_s.realtime.load(std::memory_order_relaxed));
+        m_s->primeReady.store(false, std::memory_order_release);
+        ScopedNormalPriority heavy(m_s->realtime.load(std::memory_order_relaxed));
         if (!compile(c.timeline))
-            return m_s.syncDone.store(c.ticket, std::memory_order_release);
+            return m_s->syncDone.store(c.ticket, std::memory_order_release);
         // Catch up with the output, replaying the held live changes at their stamps, so the ring
         // starts where the active one is being read and the two stay identical sample for sample.
         const std::int64_t cap = static_cast<std::int64_t>(m_config.maxCatchUpSeconds * m_config.sampleRate);
@@ -315,7 +360,7 @@ void SlotWorker::apply(const SlotCommand& c) {
             while (m_planFrame + m_config.blockSize <= m_engine.outputPlanFrame.load(std::memory_order_acquire)) {
                 if (m_planFrame > cap) { // too much history: play on, not in step
                     m_timeline |= kUnalignedTimeline;
-                    m_s.timelinePublished.store(m_timeline, std::memory_order_release);
+                    m_s->timelinePublished.store(m_timeline, std::memory_order_release);
                     break;
                 }
                 renderBlock(false);
@@ -323,12 +368,16 @@ void SlotWorker::apply(const SlotCommand& c) {
         }
         renderToTarget();
         setState(SlotState::Mirror);
-        m_s.syncDone.store(c.ticket, std::memory_order_release);
+        m_s->syncDone.store(c.ticket, std::memory_order_release);
         return;
     }
+    case SlotCommandKind::Clone:
+        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        cloneInto(static_cast<int>(c.value), c.ticket);
+        return;
     case SlotCommandKind::MarkActive:
-        m_s.commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        m_s.primeReady.store(false, std::memory_order_release);
+        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        m_s->primeReady.store(false, std::memory_order_release);
         setState(SlotState::Active);
         return;
     case SlotCommandKind::SetLive:
@@ -348,17 +397,17 @@ void SlotWorker::apply(const SlotCommand& c) {
                 m_held.push_back(h); // capacity reserved: never allocates
                 return;
             }
-            m_s.lateLive.fetch_add(1, std::memory_order_relaxed);
+            m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
         }
         applyLive(c);
         return;
     }
     // A patch edit: the slot is being edited, no longer primed or a mirror.
-    m_s.commandsApplied.fetch_add(1, std::memory_order_relaxed);
-    m_s.editsApplied.fetch_add(1, std::memory_order_relaxed);
+    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    m_s->editsApplied.fetch_add(1, std::memory_order_relaxed);
     if (!status)
-        m_s.editErrors.fetch_add(1, std::memory_order_relaxed);
-    m_s.primeReady.store(false, std::memory_order_release);
+        m_s->editErrors.fetch_add(1, std::memory_order_relaxed);
+    m_s->primeReady.store(false, std::memory_order_release);
     setState(SlotState::Editing);
 }
 

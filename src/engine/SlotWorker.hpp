@@ -20,8 +20,9 @@ namespace chronus::engine {
 
 class SlotWorker {
 public:
-    // `parentPid` > 0: the worker is a process of its own and leaves when that parent is gone.
-    SlotWorker(SlotShared& shared, const EngineShared& engine, const EngineConfig& config, int parentPid = 0);
+    // The worker of `slot` in `region`. `parentPid` > 0: the worker is a process of its own and
+    // leaves when that parent is gone.
+    SlotWorker(SharedRegion& region, int slot, const EngineConfig& config, int parentPid = 0);
 
     // The worker's loop, until stopRequested (or the parent process died).
     void run() noexcept;
@@ -35,13 +36,16 @@ private:
     void renderBlock(bool toRing);
     void renderToTarget();
     void injectedCrash(std::uint8_t faults);
-    void setState(SlotState s) noexcept { m_s.state.store(s, std::memory_order_release); }
+    void cloneInto(int target, std::uint32_t ticket);
+    void setState(SlotState s) noexcept { m_s->state.store(s, std::memory_order_release); }
     void fail() noexcept;
 
-    SlotShared& m_s;
+    SharedRegion& m_region;
+    int m_slot;
+    SlotShared* m_s; // the slot this worker renders for (a clone takes over the other one)
     const EngineShared& m_engine;
     const EngineConfig m_config;
-    const int m_parentPid;
+    int m_parentPid;
     PatchGraph m_graph;     // the slot's patch, with its pending edits
     PatchGraph m_planGraph; // what m_plan was compiled from (with the live changes it received)
     std::unique_ptr<Plan> m_plan;

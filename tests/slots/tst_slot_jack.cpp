@@ -13,6 +13,8 @@
 #include "audio/OpenDriver.hpp"
 #include "engine/EngineTestUtils.hpp"
 #include "engine/SlotEngine.hpp"
+#include "app/PatchFile.hpp"
+#include "support/JackCapture.hpp"
 #include "support/Sanitized.hpp"
 
 #include <QCoreApplication>
@@ -23,6 +25,9 @@
 
 #include <signal.h>
 #include <sys/prctl.h>
+#include <unistd.h>
+
+#include <fstream>
 
 #include <algorithm>
 #include <array>
@@ -149,6 +154,55 @@ const char* realtimeText(const audio::RealtimeStatus& status, QByteArray& buffer
     return buffer.constData();
 }
 
+// This process's resident memory, in KiB (VmRSS).
+long residentKiB() {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    long value = 0;
+    while (status >> key) {
+        if (key == "VmRSS:") {
+            status >> value;
+            return value;
+        }
+        status.ignore(4096, '\n');
+    }
+    return 0;
+}
+
+EngineConfig processConfig(double sampleRate) {
+    EngineConfig config;
+    config.sampleRate = sampleRate;
+    config.blockSize = 64;
+    config.workers = WorkerMode::Processes;
+    config.hangKillMs = 300.0;
+    config.workerMemoryLimitBytes = std::size_t{384} << 20;
+    return config;
+}
+
+template <class F> bool waitStats(const SlotEngine& e, F&& condition, int ms = 10000) {
+    const auto deadline = Clock::now() + std::chrono::milliseconds(ms);
+    while (!condition(e.stats())) {
+        if (Clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+// Kills (or makes die) the active worker, then waits until the other slot plays and the dead one
+// is back as its in-step mirror. False if that does not happen within 10 s.
+bool killActive(SlotEngine& engine, Fault fault, bool signal) {
+    const EngineStats before = engine.stats();
+    const int active = before.activeSlot;
+    if (signal)
+        ::kill(before.slot[static_cast<std::size_t>(active)].pid, SIGKILL);
+    else
+        engine.injectFault(active, fault, 0.0, "osc");
+    return waitStats(engine, [&](const EngineStats& st) {
+        return st.workerRestarts > before.workerRestarts && st.activeSlot != active &&
+               st.slot[static_cast<std::size_t>(active)].inStep;
+    });
+}
 } // namespace
 
 class TestSlotJack : public QObject {
@@ -158,6 +212,8 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing();
+    void workerDeathsAreNeitherHeardNorSeen();
+    void hundredKillsDuringTheDrumAndBassExample();
 
 private:
     // Opens the JACK driver on the test server, retrying while the server comes up.
@@ -392,6 +448,155 @@ void TestSlotJack::commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing() {
     QVERIFY2(callback.maxPeak() > 0.05f && callback.maxPeak() < 4.0f,
              qPrintable(QString("peak %1").arg(callback.maxPeak())));
     QVERIFY(audioRealtime.state != audio::RealtimeState::Unknown);
+}
+
+// The slot workers as processes on the JACK server, each death captured by a second JACK client:
+// kill -9, a SIGSEGV in a module, abort() and an endless loop in the active worker. Each time the
+// mirror takes over without a none-read, a gap or a click (the largest sample-to-sample step of the
+// captured 440 Hz sine is the sine's own), and the dead slot comes back as the in-step mirror.
+void TestSlotJack::workerDeathsAreNeitherHeardNorSeen() {
+    qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
+    audio::DriverConfig jc = jackConfig();
+    jc.clientName = "chronus-fault-test";
+    auto opened = audio::openDriver("jack", jc);
+    CHRONUS_VERIFY_OK(opened);
+    audio::AudioDriver& driver = *opened.value().driver;
+    SlotEngine engine(processConfig(driver.sampleRate()));
+    WatchedEngineCallback callback(engine);
+    struct StopFirst {
+        audio::AudioDriver& driver;
+        SlotEngine& engine;
+        ~StopFirst() {
+            driver.stop();
+            engine.stop();
+        }
+    } stopFirst{driver, engine};
+    CHRONUS_VERIFY_OK(engine.start());
+    CHRONUS_VERIFY_OK(driver.start(callback));
+    PatchGraph sine;
+    (void)sine.addModule("osc", "sine");
+    (void)sine.setParam("osc", "freq", 440.0);
+    (void)sine.setParam("osc", "gain", 0.5);
+    (void)sine.connect("osc", "out");
+    CHRONUS_VERIFY_OK(engine.loadPending(sine));
+    CHRONUS_VERIFY_OK(engine.commit());
+    QVERIFY(waitStats(engine, [](const EngineStats& st) { return st.slot[1 - st.activeSlot].inStep; }));
+
+    test::JackCapture capture(static_cast<std::size_t>(kRate) * 60);
+    QVERIFY2(capture.open("chronus-fault-capture"), "capture client");
+    QCOMPARE(capture.connectFrom(jc.clientName), 2);
+    QTRY_VERIFY_WITH_TIMEOUT(capture.frames() >= 9600, 5000);
+    const EngineStats before = engine.stats();
+    const struct {
+        const char* what;
+        Fault fault;
+        bool signal;
+    } deaths[] = {{"kill -9", Fault::Crash, true},
+                  {"SIGSEGV in a module", Fault::Crash, false},
+                  {"abort()", Fault::Abort, false},
+                  {"an endless loop", Fault::Hang, false}};
+    for (const auto& death : deaths) {
+        QVERIFY2(killActive(engine, death.fault, death.signal), death.what);
+        const EngineStats now = engine.stats();
+        const SlotStats dead = now.slot[static_cast<std::size_t>(1 - now.activeSlot)];
+        qInfo("%s: the worker %s%s", death.what, dead.lastExit.c_str(),
+              dead.lastExitModule.empty() ? "" : (" in " + dead.lastExitModule).c_str());
+        const std::size_t at = capture.frames();
+        QTRY_VERIFY_WITH_TIMEOUT(capture.frames() >= at + 4800, 5000); // 100 ms of the mirror, then the next
+    }
+    capture.close();
+    const EngineStats after = engine.stats();
+    const std::size_t n = capture.frames();
+    const std::vector<float>& x = capture.left();
+    // The capture starts with the silence before its ports were connected.
+    std::size_t first = 0;
+    while (first < n && std::fabs(x[first]) < 1e-3f)
+        ++first;
+    first += 64;
+    QVERIFY(first + 9600 < n);
+    float steady = 0.0f, largest = 0.0f;
+    std::size_t silentRun = 0, longestSilence = 0;
+    for (std::size_t i = first + 1; i < n; ++i) {
+        const float step = std::fabs(x[i] - x[i - 1]);
+        if (i < first + 4800)
+            steady = std::max(steady, step);
+        largest = std::max(largest, step);
+        silentRun = std::fabs(x[i]) < 1e-6f ? silentRun + 1 : 0;
+        longestSilence = std::max(longestSilence, silentRun);
+    }
+    qInfo("captured %zu frames over %llu worker deaths: largest step %.5f (the sine's own %.5f), longest "
+          "run of silence %zu samples; failovers %llu, none-reads %llu, xruns %llu",
+          n, static_cast<unsigned long long>(after.workerRestarts - before.workerRestarts), double(largest),
+          double(steady), longestSilence, static_cast<unsigned long long>(after.failovers - before.failovers),
+          static_cast<unsigned long long>(after.slot[0].noneReads + after.slot[1].noneReads),
+          static_cast<unsigned long long>(driver.xruns()));
+    QCOMPARE(after.workerRestarts - before.workerRestarts, std::uint64_t{4});
+    CHRONUS_VERIFY_NO_NONE_READS(after.slot[0].noneReads + after.slot[1].noneReads);
+    QCOMPARE(callback.nonFinite(), std::uint64_t{0});
+    if (!test::kSanitized) {
+        QVERIFY2(largest <= steady * 1.0001f, "a click or a gap at a worker's death");
+        QVERIFY(longestSilence < 2);
+    }
+}
+
+// 100 kills -9 of the active worker in a row while the 175 BPM example plays on the JACK server:
+// every one survived (no none-read, the dead slot back in step each time), and the main process's
+// memory stays flat (its supervisor leaks nothing per restart).
+void TestSlotJack::hundredKillsDuringTheDrumAndBassExample() {
+    qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
+    auto loaded = app::loadPatchFile(QStringLiteral(CHRONUS_SOURCE_DIR "/resources/patches/dnb-175.json"));
+    CHRONUS_VERIFY_OK(loaded);
+    audio::DriverConfig jc = jackConfig();
+    jc.clientName = "chronus-kill-test";
+    auto opened = audio::openDriver("jack", jc);
+    CHRONUS_VERIFY_OK(opened);
+    audio::AudioDriver& driver = *opened.value().driver;
+    SlotEngine engine(processConfig(driver.sampleRate()));
+    WatchedEngineCallback callback(engine);
+    struct StopFirst {
+        audio::AudioDriver& driver;
+        SlotEngine& engine;
+        ~StopFirst() {
+            driver.stop();
+            engine.stop();
+        }
+    } stopFirst{driver, engine};
+    CHRONUS_VERIFY_OK(engine.start());
+    CHRONUS_VERIFY_OK(driver.start(callback));
+    CHRONUS_VERIFY_OK(engine.loadPending(loaded.value().graph));
+    CHRONUS_VERIFY_OK(engine.commit());
+    QVERIFY(waitStats(engine, [](const EngineStats& st) { return st.slot[1 - st.activeSlot].inStep; }));
+    const EngineStats before = engine.stats();
+    long rssAfter10 = 0;
+    QElapsedTimer timer;
+    timer.start();
+    for (int kill = 0; kill < 100; ++kill) {
+        const bool survived = killActive(engine, Fault::Crash, true);
+        if (!survived) {
+            const EngineStats st = engine.stats();
+            qInfo("kill %d after %.1f s: active %d, states %s/%s, in step %d/%d, restarts %llu", kill,
+                  timer.elapsed() / 1000.0, st.activeSlot, slotStateName(st.slot[0].state), slotStateName(st.slot[1].state),
+                  st.slot[0].inStep, st.slot[1].inStep, static_cast<unsigned long long>(st.workerRestarts));
+        }
+        QVERIFY2(survived, qPrintable(QStringLiteral("kill %1").arg(kill)));
+        if (kill == 9)
+            rssAfter10 = residentKiB();
+    }
+    const double seconds = timer.elapsed() / 1000.0;
+    const long rssAfter100 = residentKiB();
+    const EngineStats after = engine.stats();
+    qInfo("100 kills in %.1f s (%.0f ms each, death to in-step mirror): failovers %llu, restarts %llu, "
+          "none-reads %llu, xruns %llu; main process RSS %ld KiB after 10 kills, %ld KiB after 100; output peak %.3f",
+          seconds, 10.0 * seconds, static_cast<unsigned long long>(after.failovers - before.failovers),
+          static_cast<unsigned long long>(after.workerRestarts - before.workerRestarts),
+          static_cast<unsigned long long>(after.slot[0].noneReads + after.slot[1].noneReads),
+          static_cast<unsigned long long>(driver.xruns()), rssAfter10, rssAfter100, double(callback.maxPeak()));
+    QCOMPARE(after.workerRestarts - before.workerRestarts, std::uint64_t{100});
+    QVERIFY(after.failovers - before.failovers >= 100);
+    CHRONUS_VERIFY_NO_NONE_READS(after.slot[0].noneReads + after.slot[1].noneReads);
+    QCOMPARE(callback.nonFinite(), std::uint64_t{0});
+    QCOMPARE(after.mutedChunks, before.mutedChunks);
+    QVERIFY2(rssAfter100 - rssAfter10 < 2048, "the main process grows with each restart");
 }
 
 QTEST_GUILESS_MAIN(TestSlotJack)

@@ -126,6 +126,17 @@ Status WorkerProcess::spawn(const std::string& executable, int memoryFd, int slo
     return {};
 }
 
+Status WorkerProcess::adopt(pid_t pid) {
+    if (m_pid > 0)
+        return Status::error(ErrorCode::InvalidArgument, "a worker process is already running");
+    release();
+    m_pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+    if (m_pidfd < 0)
+        return Status::error(ErrorCode::Worker, systemError("pidfd_open", errno));
+    m_pid = pid;
+    return {};
+}
+
 bool WorkerProcess::reap(WorkerExit* exit, bool wait) {
     if (m_pid <= 0)
         return true;

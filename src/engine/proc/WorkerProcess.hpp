@@ -51,6 +51,9 @@ public:
     // Starts `executable` for `slot` on the region `memoryFd` (passed as descriptor 3), in a process
     // group of its own (a Ctrl+C in the terminal is the engine's to handle, not the workers').
     Status spawn(const std::string& executable, int memoryFd, int slot);
+    // Takes on a worker started another way (a clone made by a worker, handed to this process as
+    // its child subreaper).
+    Status adopt(pid_t pid);
     pid_t pid() const noexcept { return m_pid; }
     int pidfd() const noexcept { return m_pidfd; } // readable once the process has ended
     bool running() const noexcept { return m_pid > 0; }

@@ -6,6 +6,7 @@
 #include "engine/SlotShared.hpp"
 #include "engine/SlotWorker.hpp"
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -54,17 +55,23 @@ int main(int argc, char** argv) {
     }
     // The memory limit: an allocation beyond it fails in this process (the slot fails and is
     // rebuilt) instead of taking the machine.
+    // (Not under AddressSanitizer or ThreadSanitizer: their shadow memory alone is terabytes of
+    // address space.)
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
     if (const std::size_t limit = region->config.workerMemoryLimitBytes; limit > 0) {
         const rlimit r{limit, limit};
         ::setrlimit(RLIMIT_AS, &r);
     }
+#endif
     // No core file: a dump of a worker that crashed in a module holds the machine (and the other
     // slot's real-time rendering) for as long as it takes to write, and the engine has already
     // said which module it was in.
     const rlimit noCore{0, 0};
     ::setrlimit(RLIMIT_CORE, &noCore);
     const EngineConfig config = region->config;
-    SlotWorker worker(region->slot[slot], region->engine, config, static_cast<int>(parent));
+    // The intermediates of clones (SlotCommandKind::Clone) leave at once; nobody waits for them.
+    ::signal(SIGCHLD, SIG_IGN);
+    SlotWorker worker(*region, slot, config, static_cast<int>(parent));
     worker.run();
     return 0;
 }

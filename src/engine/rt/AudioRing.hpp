@@ -62,6 +62,35 @@ public:
         m_write.store(w + frames, std::memory_order_release); // publishes the samples
     }
 
+    // Producer only. Frames ever written (a block boundary).
+    std::uint64_t written() const noexcept { return m_write.load(std::memory_order_relaxed); }
+
+    // Producer of this ring only: a worker taking over from another slot's worker. Everything
+    // written here so far is stale; the blocks of `from` that its consumer has not finished, up to
+    // `until` (a value of from.written()), are copied here with their tags, as if rendered here. The
+    // producer of `from` may go on writing beyond `until` meanwhile; those frames are not touched,
+    // and the ones copied are not reused before it has written a whole capacity more.
+    void takeOverFrom(const AudioRing& from, std::uint64_t until) noexcept {
+        discardWritten();
+        const std::uint64_t r = from.m_read.load(std::memory_order_acquire);
+        const std::size_t block = from.m_blockFrames;
+        std::uint64_t w = m_write.load(std::memory_order_relaxed);
+        for (std::uint64_t b = r / block * block; b + block <= until && block == m_blockFrames; b += block) {
+            const std::size_t fromTag = static_cast<std::size_t>(b / block) & kMask;
+            const std::size_t tag = static_cast<std::size_t>(w / m_blockFrames) & kMask;
+            m_tagTimeline[tag] = from.m_tagTimeline[fromTag];
+            m_tagFrame[tag] = from.m_tagFrame[fromTag];
+            for (std::size_t i = 0; i < block; ++i) {
+                const std::size_t src = static_cast<std::size_t>((b + i) & kMask);
+                const std::size_t dst = static_cast<std::size_t>((w + i) & kMask);
+                m_frames[2 * dst] = from.m_frames[2 * src];
+                m_frames[2 * dst + 1] = from.m_frames[2 * src + 1];
+            }
+            w += block;
+        }
+        m_write.store(w, std::memory_order_release);
+    }
+
     // Consumer only. RT-safe. Reads up to `frames` interleaved frames; returns how many it read.
     std::size_t read(float* interleaved, std::size_t frames) noexcept {
         const std::size_t n = copyFront(interleaved, frames);

@@ -38,6 +38,8 @@ enum class SlotCommandKind : std::uint8_t {
     MarkActive,    // the slot now plays: nothing to render differently, the state says so
     SetLive,       // a = id, b = param, value: on the running plan, ramped
     Gate,          // a = id, value 0 or 1
+    Clone,         // worker processes: fork a copy of this worker (its patch, its plan and every
+                   // module's state) that becomes slot `value`'s worker, in step at once; ticket
 };
 
 // Live changes (SetLive, Gate) carry where they take effect: `timeline` 0 means at the slot's next
