@@ -232,7 +232,7 @@ Result<LoadedPatch> loadPatchFile(const QString& path, FollowLinks follow) {
     return parsePatch(text, path);
 }
 
-QByteArray serializePatch(const PatchGraph& graph) {
+QByteArray serializePatch(const PatchGraph& graph, JsonLayout layout) {
     QJsonArray modules;
     for (const engine::PatchNode& node : graph.nodes()) {
         const bool isOut = node.id == engine::ModuleRegistry::kOutputId;
@@ -274,7 +274,7 @@ QByteArray serializePatch(const PatchGraph& graph) {
                            {"version", kPatchFormatVersion},
                            {"modules", modules},
                            {"cables", cables}};
-    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+    return QJsonDocument(root).toJson(layout == JsonLayout::Compact ? QJsonDocument::Compact : QJsonDocument::Indented);
 }
 
 namespace {
