@@ -161,7 +161,9 @@ QJsonValue argToJson(char type, const void* a) {
 // answer to this one. A connection that breaks is opened again for the next request.
 class OscClient {
 public:
-    enum class Outcome { Answered, NoAnswer, SendFailed };
+    // Closed: the server ended the connection before answering (it does not allow our address, or
+    // has all the connections it takes).
+    enum class Outcome { Answered, NoAnswer, Closed, SendFailed };
 
     OscClient(const QString& host, int port) : m_host(host), m_port(port) {
         // Ids start somewhere else in every run: a reply meant for another client cannot match.
@@ -197,14 +199,15 @@ public:
             std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<qint64>(left(), 1, 50)));
         }
         if (!writeAll(frame, left)) {
+            const bool broken = !g_interrupted.load() && left() > 0;
             disconnect();
-            return Outcome::NoAnswer;
+            return broken ? Outcome::Closed : Outcome::NoAnswer;
         }
         const QByteArray expected = request.address.toUtf8();
         while (!g_interrupted.load()) {
             std::vector<std::uint8_t> packet;
-            if (!readFrame(&packet, left)) // timed out, or the connection broke
-                return Outcome::NoAnswer;
+            if (!readFrame(&packet, left)) // timed out, or the connection broke (then closed)
+                return m_fd < 0 ? Outcome::Closed : Outcome::NoAnswer;
             if (accept(packet, id, expected, reply))
                 return Outcome::Answered;
             // Another id (a late answer to an earlier request), or no id: not ours.
@@ -1181,6 +1184,8 @@ public:
                             QStringLiteral("cannot send to %1:%2: %3").arg(m_o.host).arg(m_o.port).arg(why));
         case OscClient::Outcome::NoAnswer:
             return noAnswer(request, noAnswerText(timeoutMs));
+        case OscClient::Outcome::Closed:
+            return noAnswer(request, closedText());
         case OscClient::Outcome::Answered:
             break;
         }
@@ -1188,6 +1193,13 @@ public:
     }
 
 private:
+    QString closedText() const {
+        return QStringLiteral("no answer from %1:%2: the server closed the connection (this address is not on "
+                              "its --allow list, or it has all the connections it takes)")
+            .arg(m_o.host)
+            .arg(m_o.port);
+    }
+
     QString noAnswerText(int timeoutMs) const {
         return QStringLiteral("no answer from %1:%2 within %3 ms — is `chronus serve` running?")
             .arg(m_o.host)
@@ -1283,7 +1295,8 @@ private:
             QString why;
             QString line;
             QJsonObject o;
-            switch (client.send(request, timeoutMs, &reply, &why)) {
+            const OscClient::Outcome outcome = client.send(request, timeoutMs, &reply, &why);
+            switch (outcome) {
             case OscClient::Outcome::SendFailed:
                 line = QStringLiteral("cannot send to %1:%2: %3").arg(m_o.host).arg(m_o.port).arg(why);
                 o = QJsonObject{
@@ -1291,9 +1304,10 @@ private:
                 exitCode = kExitNoAnswer;
                 break;
             case OscClient::Outcome::NoAnswer:
+            case OscClient::Outcome::Closed:
                 if (g_interrupted.load())
                     break;
-                line = noAnswerText(timeoutMs);
+                line = outcome == OscClient::Outcome::Closed ? closedText() : noAnswerText(timeoutMs);
                 o = QJsonObject{
                     {"ok", false}, {"address", request.address}, {"error", line}, {"timeout", true}};
                 exitCode = kExitNoAnswer;
