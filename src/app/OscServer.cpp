@@ -301,6 +301,8 @@ struct OscServer::TcpConnection {
     std::deque<std::vector<std::uint8_t>> out;
     std::size_t sent = 0;
     std::size_t outBytes = 0; // unsent, over all of `out`
+    int awaiting = 0;         // its requests queued for the controller, not answered yet
+    bool peerClosed = false;  // it sent all it will (end of stream): closed once answered
     bool closing = false;     // closed at the end of this round
     std::chrono::steady_clock::time_point progress = std::chrono::steady_clock::now(); // last byte in or out
 
@@ -477,7 +479,7 @@ void OscServer::networkLoop() {
         const std::size_t polled = m_connections.size();
         for (const auto& c : m_connections) {
             // A client that leaves its replies unread is not read either: it cannot make us hold more.
-            short events = c->outBytes < kTcpReadPause ? POLLIN : 0;
+            short events = c->outBytes < kTcpReadPause && !c->peerClosed ? POLLIN : 0;
             if (c->outBytes > 0)
                 events |= POLLOUT;
             fds.push_back({c->fd, events, 0});
@@ -513,9 +515,13 @@ void OscServer::networkLoop() {
             const short revents = fds[3 + i].revents;
             if (c.closing)
                 continue;
+            if (revents & (POLLERR | POLLHUP)) { // reset, or shut both ways: nobody to answer
+                c.closing = true;
+                continue;
+            }
             // Frames already received that waited for the client to read its replies, then new bytes.
             if (!takeFrames(c) ||
-                ((revents & (POLLIN | POLLHUP | POLLERR)) && c.outBytes < kTcpReadPause && !readConnection(c, buffer)))
+                ((revents & POLLIN) && !c.peerClosed && c.outBytes < kTcpReadPause && !readConnection(c, buffer)))
                 c.closing = true;
         }
         if (ready > 0 && (fds[2].revents & POLLIN))
@@ -527,9 +533,12 @@ void OscServer::networkLoop() {
             out.swap(m_out);
         }
         for (Outgoing& o : out) {
-            if (o.connection != 0)
+            if (o.connection != 0) {
+                for (auto& c : m_connections)
+                    if (c->id == o.connection && c->awaiting > 0)
+                        --c->awaiting;
                 queueFrame(o.connection, std::move(o.packet));
-            else
+            } else
                 ::sendto(m_socket, o.packet.data(), o.packet.size(), 0, reinterpret_cast<const sockaddr*>(o.sender.data()),
                          static_cast<socklen_t>(o.sender.size()));
         }
@@ -538,6 +547,8 @@ void OscServer::networkLoop() {
         for (auto& c : m_connections) {
             if (!c->closing && c->outBytes > 0 && !flushConnection(*c))
                 c->closing = true;
+            if (c->peerClosed && c->awaiting == 0 && c->outBytes == 0)
+                c->closing = true; // answered all it asked (a half frame at its end goes with it)
             // Half a frame, or replies the client does not take: it stalled (or died without a word).
             if (!c->closing && (!c->in.empty() || c->outBytes > 0) &&
                 now - c->progress > std::chrono::milliseconds(m_options.tcpStallMs)) {
@@ -584,8 +595,10 @@ void OscServer::acceptConnections() {
 bool OscServer::readConnection(TcpConnection& c, std::vector<std::uint8_t>& buffer) {
     for (int burst = 0; burst < 16 && c.outBytes < kTcpReadPause; ++burst) {
         const ssize_t n = ::recv(c.fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (n == 0)
-            return false; // the client closed; a half-received frame goes with the connection
+        if (n == 0) {
+            c.peerClosed = true; // it may still read: closed once its requests are answered
+            return true;
+        }
         if (n < 0)
             return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
         c.in.insert(c.in.end(), buffer.begin(), buffer.begin() + n);
@@ -612,11 +625,13 @@ bool OscServer::takeFrames(TcpConnection& c) {
         m_packets.fetch_add(1);
         m_currentSender = c.peer;
         m_currentConnection = c.id;
+        m_currentTcp = &c;
         if (length == 0 || !OscDispatch::dispatch(*this, c.in.data() + at + 4, length))
             m_malformed.fetch_add(1);
         at += 4 + length;
     }
     m_currentConnection = 0;
+    m_currentTcp = nullptr;
     c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(at));
     if (c.in.empty())
         c.in.shrink_to_fit(); // a large frame's bytes are not kept for the connection's life
@@ -625,7 +640,7 @@ bool OscServer::takeFrames(TcpConnection& c) {
 
 void OscServer::queueFrame(std::uint64_t id, std::vector<std::uint8_t> packet) {
     for (auto& c : m_connections) {
-        if (c->id != id || c->closing)
+        if (c->id != id || c->closing || packet.empty())
             continue;
         if (c->outBytes + 4 + packet.size() > kMaxTcpOutput) {
             c->closing = true; // replies pile up unread: the client is gone or does not read
@@ -717,8 +732,8 @@ void OscServer::send(const Request& request, const char* path, const std::vector
         return;
     }
     (std::strcmp(path, "/reply") == 0 ? m_replies : m_errors).fetch_add(1);
-    if (packet.empty())
-        return;
+    if (packet.empty() && (tl_networkThread || request.connection == 0))
+        return; // (from the controller to a connection it still goes: the connection counts its answers)
     if (tl_networkThread && request.connection != 0) {
         // Straight onto the connection: the next frame of this client is read only if its
         // replies are being taken.
@@ -920,6 +935,8 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         }
         m_queue.push_back(std::move(request));
     }
+    if (m_currentTcp)
+        ++m_currentTcp->awaiting; // its answer comes from the controller, through m_out
     m_queueChanged.notify_one();
 }
 

@@ -183,6 +183,7 @@ private:
     int m_port = 0;
     std::vector<std::uint8_t> m_currentSender; // network thread
     std::uint64_t m_currentConnection = 0;     // network thread
+    TcpConnection* m_currentTcp = nullptr;     // network thread: the connection being read
     std::vector<std::unique_ptr<TcpConnection>> m_connections; // network thread
     std::uint64_t m_nextConnection = 1;        // network thread
     std::thread m_network, m_controller;

@@ -167,7 +167,7 @@ void TestOscTcp::requestIdsAreEchoedOverUdpAndTcp() {
 }
 
 // A stream is bytes: a frame split across writes, and several frames in one write, are each one
-// request; noise that announces an absurd size ends the connection.
+// request; a frame that is not OSC is counted; a client that ends its stream still gets its answers.
 void TestOscTcp::framesAcrossWritesAndSeveralInOneWrite() {
     OscRig rig;
     START_RIG(rig);
@@ -195,6 +195,17 @@ void TestOscTcp::framesAcrossWritesAndSeveralInOneWrite() {
     VERIFY_REPLY(*tcp.call("/engine/status"));
     QCOMPARE(rig.server->counters().malformed - before.malformed, std::uint64_t{1});
     QVERIFY(rig.engine.pending().find("s1") && rig.engine.pending().find("s4"));
+
+    // Requests, then the end of the stream (shutdown for writing, as `nc -N` does): the answers
+    // still come, then the server closes.
+    OscTcpClient once(rig.server->port());
+    QVERIFY(once.send("/patch/create", Msg().s("s5").s("sine")));
+    QVERIFY(once.send("/engine/status"));
+    QVERIFY(::shutdown(once.fd(), SHUT_WR) == 0);
+    const auto created = once.waitFor("/patch/create");
+    QVERIFY2(created && created->isReply(), created ? created->describe().constData() : "no answer after the end of the stream");
+    QVERIFY(once.waitFor("/engine/status"));
+    QVERIFY(once.waitClosed());
 }
 
 // A frame announced larger than 16 MiB closes its connection at once (nothing of it is held);
