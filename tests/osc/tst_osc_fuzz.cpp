@@ -1,4 +1,4 @@
-// The OSC server under 100,000 random and mutated datagrams (and, over TCP, 20,000 frames and runs of
+// The OSC server under 100,000 random and mutated datagrams (and, over TCP, 50,000 frames and runs of
 // bytes): mutations of valid requests (bit flips,
 // truncation, type-tag changes, length fields, random bytes, huge strings), random bytes, OSC-looking
 // noise and bundles (nested, broken). Sent in small bursts, each followed by a request that must be
@@ -471,7 +471,7 @@ void TestOscFuzz::survivesRandomAndMutatedDatagrams() {
 // lies (the stream loses its framing), bare random bytes and sizes over the 16 MiB bound (the
 // server closes the connection; the fuzzer opens another). A clean connection checks after each
 // burst that the server still answers. Afterwards: answers are right, the committed patch is
-// untouched, the audio never carried a NaN. Frames: CHRONUS_OSC_FUZZ_TCP_FRAMES (default 20000).
+// untouched, the audio never carried a NaN. Frames: CHRONUS_OSC_FUZZ_TCP_FRAMES (default 50000).
 void TestOscFuzz::survivesRandomFramesAndBytesOverTcp() {
     const std::uint64_t seed = (qEnvironmentVariableIsSet("CHRONUS_OSC_FUZZ_SEED")
                                     ? qgetenv("CHRONUS_OSC_FUZZ_SEED").toULongLong(nullptr, 0)
@@ -479,7 +479,7 @@ void TestOscFuzz::survivesRandomFramesAndBytesOverTcp() {
     bool ok = false;
     int frames = qEnvironmentVariableIntValue("CHRONUS_OSC_FUZZ_TCP_FRAMES", &ok);
     if (!ok || frames <= 0)
-        frames = 20000;
+        frames = 50000;
     qInfo("seed 0x%llx, %d frames (CHRONUS_OSC_FUZZ_SEED, CHRONUS_OSC_FUZZ_TCP_FRAMES)",
           static_cast<unsigned long long>(seed), frames);
     QTemporaryDir patches;
@@ -538,7 +538,9 @@ void TestOscFuzz::survivesRandomFramesAndBytesOverTcp() {
                 continue;
             const int kind = static_cast<int>(rng() % 100);
             Bytes b;
-            if (kind < 93) {
+            if (kind < 8) { // tagged with a request id
+                b = raw::frame(raw::tagged(static_cast<std::int32_t>(rng()), packet));
+            } else if (kind < 93) {
                 b = raw::frame(packet);
             } else if (kind < 96) { // a size that lies
                 b = raw::frame(packet);
