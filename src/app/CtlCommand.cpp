@@ -188,8 +188,22 @@ public:
             *why = QStringLiteral("the request could not be encoded as OSC");
             return Outcome::SendFailed;
         }
+        // A connection kept from an earlier request (status --watch) may have ended meanwhile (the
+        // server restarted): then once more on a new one.
+        for (int attempt = 0;; ++attempt) {
+            const bool reused = m_fd >= 0;
+            const Outcome outcome = exchange(frame, id, request.address.toUtf8(), left, reply, why);
+            if (outcome != Outcome::Closed || !reused || attempt > 0)
+                return outcome;
+        }
+    }
+
+private:
+    template <class Left>
+    Outcome exchange(const std::vector<std::uint8_t>& frame, std::int32_t id, const QByteArray& expected, const Left& left,
+                     Reply* reply, QString* why) {
         while (m_fd < 0) {
-            const auto connected = connect(why);
+            const auto connected = connect(why, left);
             if (connected == Connect::Failed)
                 return Outcome::SendFailed;
             if (connected == Connect::Done)
@@ -203,7 +217,6 @@ public:
             disconnect();
             return broken ? Outcome::Closed : Outcome::NoAnswer;
         }
-        const QByteArray expected = request.address.toUtf8();
         while (!g_interrupted.load()) {
             std::vector<std::uint8_t> packet;
             if (!readFrame(&packet, left)) // timed out, or the connection broke (then closed)
@@ -215,11 +228,11 @@ public:
         return Outcome::NoAnswer;
     }
 
-private:
     enum class Connect { Done, Refused, Failed };
     static constexpr std::size_t kMaxFrame = 16u << 20; // the server's bound
 
-    Connect connect(QString* why) {
+    // Refused: nobody listens there (yet), or no answer to the handshake within the timeout.
+    template <class Left> Connect connect(QString* why, const Left& left) {
         addrinfo hints{};
         hints.ai_family = AF_INET;
         hints.ai_socktype = SOCK_STREAM;
@@ -235,11 +248,17 @@ private:
             ::freeaddrinfo(found);
             return Connect::Failed;
         }
-        const int result = ::connect(fd, found->ai_addr, found->ai_addrlen);
-        const int error = errno;
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); // every wait has a deadline, the handshake's too
+        int error = ::connect(fd, found->ai_addr, found->ai_addrlen) == 0 ? 0 : errno;
         ::freeaddrinfo(found);
-        if (result != 0) {
-            ::close(fd);
+        m_fd = fd;
+        if (error == EINPROGRESS) {
+            socklen_t size = sizeof error;
+            if (!wait(POLLOUT, left) || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0)
+                error = ETIMEDOUT;
+        }
+        if (error != 0) {
+            disconnect();
             if (error == ECONNREFUSED || error == EINTR || error == ETIMEDOUT)
                 return Connect::Refused;
             *why = QString::fromLocal8Bit(std::strerror(error));
@@ -247,8 +266,6 @@ private:
         }
         const int one = 1;
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); // every wait below has a deadline
-        m_fd = fd;
         m_in.clear();
         return Connect::Done;
     }

@@ -633,7 +633,7 @@ bool OscServer::takeFrames(TcpConnection& c) {
     m_currentConnection = 0;
     m_currentTcp = nullptr;
     c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(at));
-    if (c.in.empty())
+    if (c.in.empty() && c.in.capacity() > kMaxPacket)
         c.in.shrink_to_fit(); // a large frame's bytes are not kept for the connection's life
     return ok;
 }

@@ -86,11 +86,11 @@ struct OscServerOptions {
 };
 
 struct OscCounters {
-    std::uint64_t packets = 0;   // datagrams received
+    std::uint64_t packets = 0;   // datagrams and TCP frames received
     std::uint64_t requests = 0;  // messages handled (valid or not)
     std::uint64_t replies = 0;   // /reply sent
     std::uint64_t errors = 0;    // /error sent
-    std::uint64_t malformed = 0; // datagrams liblo could not parse: dropped, no reply possible
+    std::uint64_t malformed = 0; // packets liblo could not parse: dropped, no reply possible
     std::uint64_t busy = 0;      // refused because the controller's queue was full
     std::uint64_t refused = 0;   // dropped unanswered: the sender is not loopback or allowed
     std::uint64_t tcpAccepted = 0; // TCP connections taken
@@ -145,7 +145,7 @@ private:
     struct TcpConnection; // network thread
 
     void networkLoop();
-    // Network thread. Each returns false when the connection must close.
+    // Network thread. Those that answer: false when the connection must close.
     void acceptConnections();
     bool readConnection(TcpConnection& connection, std::vector<std::uint8_t>& buffer);
     bool takeFrames(TcpConnection& connection);
