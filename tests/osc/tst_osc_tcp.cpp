@@ -1,8 +1,8 @@
 // OSC over TCP (each packet framed by its size, int32 big-endian, as OSC 1.0 streams and liblo's
 // LO_TCP do) and request ids, against the real server on loopback with the engine playing: a reply
 // of any size comes back over TCP (the dump of a 500-module wired patch, which no datagram holds);
-// a request id comes back with the answer, over UDP and TCP; and what a client can do to the server
-// is bounded: a frame announced too large, one connection too many, a client that never reads its
+// a request id comes back with the answer, over UDP and TCP; a connection from outside the
+// allow-list is closed unanswered; and what a client can do to the server is bounded: a frame announced too large, one connection too many, a client that never reads its
 // replies, a half-sent frame, each ends that client's connection, never another client's answers.
 
 #include "OscTestClient.hpp"
@@ -13,6 +13,9 @@
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTest>
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
 
 #include <chrono>
 #include <string>
@@ -53,6 +56,22 @@ template <class F> bool eventually(F done, std::chrono::milliseconds timeout = 1
     return true;
 }
 
+// An IPv4 address of this machine that is not loopback, or 0 when it has none (network byte order).
+in_addr_t ownNetworkAddress() {
+    ifaddrs* list = nullptr;
+    if (::getifaddrs(&list) != 0)
+        return 0;
+    in_addr_t found = 0;
+    for (ifaddrs* i = list; i && !found; i = i->ifa_next)
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET) {
+            const in_addr_t a = reinterpret_cast<const sockaddr_in*>(i->ifa_addr)->sin_addr.s_addr;
+            if ((ntohl(a) >> 24) != 127)
+                found = a;
+        }
+    ::freeifaddrs(list);
+    return found;
+}
+
 // A patch of `modules` sines, each into the next one's fm, the last into the output.
 void buildWiredPatch(OscRig& rig, int modules) {
     for (int i = 0; i < modules; ++i) {
@@ -77,6 +96,7 @@ private slots:
     void framesAcrossWritesAndSeveralInOneWrite();
     void oversizedFrameClosesOnlyThatConnection();
     void connectionsAreBounded();
+    void connectionsFromOutsideTheAllowListAreRefused();
     void clientThatNeverReadsIsBounded();
     void stalledClientsAreDropped();
     void libloTcpClientIsServed();
@@ -257,6 +277,37 @@ void TestOscTcp::connectionsAreBounded() {
     OscTcpClient again(rig.server->port());
     const auto r = again.call("/engine/status");
     QVERIFY2(r && r->isReply(), "a freed place was not taken again");
+}
+
+// Listening on every interface with an allow-list this machine is not on: a connection from the
+// machine's own network address is closed unanswered and counted as refused; loopback is served.
+void TestOscTcp::connectionsFromOutsideTheAllowListAreRefused() {
+    const in_addr_t own = ownNetworkAddress();
+    if (!own)
+        QSKIP("this machine has no IPv4 address but loopback: nothing to connect from");
+    OscRig rig;
+    rig.options.host = "0.0.0.0";
+    rig.options.allow = {app::OscSubnet::parse("203.0.113.0/24").value()};
+    START_RIG(rig);
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(static_cast<std::uint16_t>(rig.server->port()));
+    to.sin_addr.s_addr = own; // from and to this address: not loopback
+    QVERIFY(::connect(fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0);
+    const std::vector<std::uint8_t> request = raw::frame(Msg().s("x1").s("sine").serialise("/patch/create"));
+    (void)::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+    std::uint8_t byte = 0;
+    pollfd p{fd, POLLIN, 0};
+    QVERIFY(::poll(&p, 1, 5000) == 1);
+    QVERIFY(::recv(fd, &byte, 1, 0) <= 0); // closed (or reset): not one byte of an answer
+    ::close(fd);
+    QCOMPARE(rig.server->counters().refused, std::uint64_t{1});
+    QCOMPARE(rig.server->counters().tcpAccepted, std::uint64_t{0});
+    QVERIFY(!rig.engine.pending().find("x1"));
+    OscTcpClient local(rig.server->port());
+    const auto r = local.call("/engine/status");
+    QVERIFY2(r && r->isReply(), "loopback was not served");
 }
 
 // A client sends 50,000 schema requests (replies of ~18 kB each: 900 MB if all were made) and reads
