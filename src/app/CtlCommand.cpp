@@ -184,10 +184,6 @@ public:
         const auto left = [&] { return timeoutMs - clock.elapsed(); };
         const std::int32_t id = m_nextId++;
         const std::vector<std::uint8_t> frame = framed(id, request);
-        if (frame.empty()) {
-            *why = QStringLiteral("the request could not be encoded as OSC");
-            return Outcome::SendFailed;
-        }
         // A connection kept from an earlier request (status --watch) may have ended meanwhile (the
         // server restarted): then once more on a new one.
         for (int attempt = 0;; ++attempt) {
@@ -341,53 +337,34 @@ private:
     static std::uint32_t bigEndian32(const std::uint8_t* p) {
         return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
     }
-    static std::vector<std::uint8_t> serialised(lo_message m, const char* path) {
-        std::size_t size = 0;
-        void* data = lo_message_serialise(m, path, nullptr, &size);
-        std::vector<std::uint8_t> out;
-        if (data)
-            out.assign(static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
-        std::free(data);
-        return out;
-    }
-
-    // The frame: its size, then #bundle [/request/id <id>] [the request].
+    // The frame: its size, then #bundle [/request/id <id>] [the request]. Serialised here, not with
+    // liblo (see OscArgs.hpp).
     static std::vector<std::uint8_t> framed(std::int32_t id, const Request& request) {
-        lo_message message = lo_message_new();
+        std::vector<std::uint8_t> body;
+        oscarg::appendString(body, request.address.toUtf8().toStdString());
+        std::string types = ",";
+        for (const OscArg& arg : request.args)
+            types += std::holds_alternative<QString>(arg) ? 's' : std::holds_alternative<float>(arg) ? 'f' : 'i';
+        oscarg::appendString(body, types);
         for (const OscArg& arg : request.args) {
             if (const auto* s = std::get_if<QString>(&arg))
-                lo_message_add_string(message, s->toUtf8().constData());
+                oscarg::appendString(body, s->toUtf8().constData()); // up to a NUL, as liblo sent it
             else if (const auto* f = std::get_if<float>(&arg))
-                lo_message_add_float(message, *f);
+                oscarg::appendFloat(body, *f);
             else
-                lo_message_add_int32(message, std::get<std::int32_t>(arg));
+                oscarg::appendInt32(body, static_cast<std::uint32_t>(std::get<std::int32_t>(arg)));
         }
-        const std::vector<std::uint8_t> body = serialised(message, request.address.toUtf8().constData());
-        lo_message_free(message);
-        lo_message tag = lo_message_new();
-        lo_message_add_int32(tag, id);
-        const std::vector<std::uint8_t> tagBytes = serialised(tag, "/request/id");
-        lo_message_free(tag);
-        if (body.empty() || tagBytes.empty())
-            return {};
         static constexpr char kHead[] = "#bundle\0\0\0\0\0\0\0\0\1"; // the time tag: immediately
-        const std::size_t bundleSize = 16 + 4 + tagBytes.size() + 4 + body.size();
-        std::vector<std::uint8_t> out(4 + bundleSize);
-        std::uint8_t* p = out.data();
-        const auto put32 = [&](std::size_t v) {
-            for (int shift = 24; shift >= 0; shift -= 8)
-                *p++ = static_cast<std::uint8_t>(v >> shift);
-        };
-        const auto put = [&](const void* bytes, std::size_t n) {
-            std::memcpy(p, bytes, n);
-            p += n;
-        };
-        put32(bundleSize);
-        put(kHead, 16);
-        put32(tagBytes.size());
-        put(tagBytes.data(), tagBytes.size());
-        put32(body.size());
-        put(body.data(), body.size());
+        std::vector<std::uint8_t> out;
+        out.reserve(4 + 16 + 4 + 20 + 4 + body.size());
+        oscarg::appendInt32(out, static_cast<std::uint32_t>(16 + 4 + 20 + 4 + body.size()));
+        out.insert(out.end(), kHead, kHead + 16);
+        oscarg::appendInt32(out, 20);
+        oscarg::appendString(out, "/request/id");
+        oscarg::appendString(out, ",i");
+        oscarg::appendInt32(out, static_cast<std::uint32_t>(id));
+        oscarg::appendInt32(out, static_cast<std::uint32_t>(body.size()));
+        out.insert(out.end(), body.begin(), body.end());
         return out;
     }
 

@@ -640,7 +640,7 @@ bool OscServer::takeFrames(TcpConnection& c) {
 
 void OscServer::queueFrame(std::uint64_t id, std::vector<std::uint8_t> packet) {
     for (auto& c : m_connections) {
-        if (c->id != id || c->closing || packet.empty())
+        if (c->id != id || c->closing)
             continue;
         if (c->outBytes + 4 + packet.size() > kMaxTcpOutput) {
             c->closing = true; // replies pile up unread: the client is gone or does not read
@@ -674,33 +674,16 @@ bool OscServer::flushConnection(TcpConnection& c) {
 }
 
 namespace {
-std::vector<std::uint8_t> serialised(lo_message m, const char* path) {
-    std::size_t size = 0;
-    void* data = lo_message_serialise(m, path, nullptr, &size);
-    std::vector<std::uint8_t> out;
-    if (data)
-        out.assign(static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
-    std::free(data);
-    return out;
-}
-
-void appendBigEndian32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8)
-        out.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
 // #bundle, time tag "immediately", `/request/id <id>`, then the answer.
 std::vector<std::uint8_t> taggedBundle(std::int32_t id, const std::vector<std::uint8_t>& answer) {
     static constexpr char kHead[] = "#bundle\0\0\0\0\0\0\0\0\1";
     std::vector<std::uint8_t> out(kHead, kHead + 16);
-    lo_message tag = lo_message_new();
-    lo_message_add_int32(tag, id);
-    const std::vector<std::uint8_t> tagBytes = serialised(tag, "/request/id");
-    lo_message_free(tag);
-    out.reserve(16 + 8 + tagBytes.size() + answer.size());
-    appendBigEndian32(out, static_cast<std::uint32_t>(tagBytes.size()));
-    out.insert(out.end(), tagBytes.begin(), tagBytes.end());
-    appendBigEndian32(out, static_cast<std::uint32_t>(answer.size()));
+    out.reserve(16 + 4 + 20 + 4 + answer.size());
+    oscarg::appendInt32(out, 20);
+    oscarg::appendString(out, "/request/id");
+    oscarg::appendString(out, ",i");
+    oscarg::appendInt32(out, static_cast<std::uint32_t>(id));
+    oscarg::appendInt32(out, static_cast<std::uint32_t>(answer.size()));
     out.insert(out.end(), answer.begin(), answer.end());
     return out;
 }
@@ -709,18 +692,27 @@ std::vector<std::uint8_t> taggedBundle(std::int32_t id, const std::vector<std::u
 // Counts the answer (a reply, or an error if it must become one) before it is queued, so a client
 // that has its answer and then reads counters() sees it counted.
 void OscServer::send(const Request& request, const char* path, const std::vector<Value>& values) {
-    lo_message m = lo_message_new();
+    // Serialised here, not with liblo (see OscArgs.hpp). Strings end at their first NUL, as liblo's did.
+    std::string types = ",";
+    std::size_t size = 0;
+    for (const Value& v : values) {
+        const auto* text = std::get_if<std::string>(&v);
+        types += text ? 's' : std::holds_alternative<std::int32_t>(v) ? 'i' : 'f';
+        size += text ? text->size() + 4 : 4;
+    }
+    std::vector<std::uint8_t> packet;
+    packet.reserve(std::strlen(path) + types.size() + size + 8);
+    oscarg::appendString(packet, path);
+    oscarg::appendString(packet, types);
     for (const Value& v : values) {
         if (const auto* i = std::get_if<std::int32_t>(&v))
-            lo_message_add_int32(m, *i);
+            oscarg::appendInt32(packet, static_cast<std::uint32_t>(*i));
         else if (const auto* d = std::get_if<double>(&v))
-            lo_message_add_float(m, static_cast<float>(*d));
+            oscarg::appendFloat(packet, static_cast<float>(*d));
         else
-            lo_message_add_string(m, std::get<std::string>(v).c_str());
+            oscarg::appendString(packet, std::get<std::string>(v).c_str());
     }
-    std::vector<std::uint8_t> packet = serialised(m, path);
-    lo_message_free(m);
-    if (request.requestId && !packet.empty())
+    if (request.requestId)
         packet = taggedBundle(*request.requestId, packet);
     const std::size_t limit = request.connection != 0 ? kMaxFrame : kMaxReply;
     if (packet.size() > limit && !values.empty()) {
@@ -732,8 +724,6 @@ void OscServer::send(const Request& request, const char* path, const std::vector
         return;
     }
     (std::strcmp(path, "/reply") == 0 ? m_replies : m_errors).fetch_add(1);
-    if (packet.empty() && (tl_networkThread || request.connection == 0))
-        return; // (from the controller to a connection it still goes: the connection counts its answers)
     if (tl_networkThread && request.connection != 0) {
         // Straight onto the connection: the next frame of this client is read only if its
         // replies are being taken.
