@@ -110,13 +110,14 @@ QByteArray taggedAnswer(qint32 id, const QByteArray& answer) {
     return oscBundle({oscMessage("/request/id", "i", {id}), answer});
 }
 
-// A patch file of `modules` sines, each into the next one's fm, the last into the output.
+// A patch file of `modules` VCAs, each into the next one, the last into the output (cheap to play,
+// also under AddressSanitizer, where 500 oscillators on both slots keep a prime from finishing).
 QByteArray wiredPatchJson(int modules) {
     QJsonArray m, c;
     for (int i = 0; i < modules; ++i) {
-        m.append(QJsonObject{{"id", QStringLiteral("module_%1").arg(i)}, {"type", "sine"}});
+        m.append(QJsonObject{{"id", QStringLiteral("module_%1").arg(i)}, {"type", "vca"}});
         c.append(QJsonObject{{"from", QStringLiteral("module_%1").arg(i)},
-                             {"to", i + 1 < modules ? QStringLiteral("module_%1.fm").arg(i + 1) : QStringLiteral("out")}});
+                             {"to", i + 1 < modules ? QStringLiteral("module_%1.in").arg(i + 1) : QStringLiteral("out")}});
     }
     return QJsonDocument(QJsonObject{{"format", "chronus-patch"}, {"version", 1}, {"modules", m}, {"cables", c}})
         .toJson(QJsonDocument::Compact);
@@ -661,7 +662,7 @@ void TestCtl::dumpsAFiveHundredModuleWiredPatch() {
     for (const char* which : {"pending", "committed"}) {
         const QJsonObject patch = o.value(QLatin1String(which)).toObject();
         QCOMPARE(patch.value("modules").toArray().size(), 500);
-        QCOMPARE(patch.value("cables").toArray().size(), 501); // 499 into fm, 2 into out.left and out.right
+        QCOMPARE(patch.value("cables").toArray().size(), 501); // 499 between them, 2 into out.left and out.right
         QVERIFY(moduleIds(patch).contains("module_499"));
     }
     qInfo("ctl --json dump of 500 wired modules: %lld bytes", static_cast<long long>(r.out.size()));
@@ -671,7 +672,8 @@ void TestCtl::dumpsAFiveHundredModuleWiredPatch() {
              qPrintable(r.out.right(300)));
 
     QCOMPARE(ctl({"clear"}).exitCode, 0);
-    QCOMPARE(ctl({"commit"}).exitCode, 0);
+    r = ctl({"commit"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
 }
 
 // ctl sends every request with a request id (a bundle led by `/request/id <id>`) and takes only the
