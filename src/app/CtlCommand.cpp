@@ -167,9 +167,8 @@ public:
 
     OscClient(const QString& host, int port) : m_host(host), m_port(port) {
         // Ids start somewhere else in every run: a reply meant for another client cannot match.
-        m_nextId = static_cast<std::int32_t>(
-            (static_cast<std::uint32_t>(::getpid()) * 2654435761u) ^
-            static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+        m_nextId = (static_cast<std::uint32_t>(::getpid()) * 2654435761u) ^
+                   static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     }
     ~OscClient() { disconnect(); }
     OscClient(const OscClient&) = delete;
@@ -182,7 +181,7 @@ public:
         QElapsedTimer clock;
         clock.start();
         const auto left = [&] { return timeoutMs - clock.elapsed(); };
-        const std::int32_t id = m_nextId++;
+        const auto id = static_cast<std::int32_t>(m_nextId++); // unsigned: wraps without overflow
         const std::vector<std::uint8_t> frame = framed(id, request);
         // A connection kept from an earlier request (status --watch) may have ended meanwhile (the
         // server restarted): then once more on a new one.
@@ -426,7 +425,7 @@ private:
     int m_port = 0;
     int m_fd = -1;
     std::vector<std::uint8_t> m_in; // received bytes not yet taken as frames
-    std::int32_t m_nextId = 0;
+    std::uint32_t m_nextId = 0;
 };
 
 // ---------------------------------------------------------------------------------------------

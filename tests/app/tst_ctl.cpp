@@ -719,7 +719,7 @@ void TestCtl::takesOnlyTheAnswerCarryingItsRequestId() {
         const auto answer = [](const QByteArray& address, qint32 modules, qint32 cables) {
             return oscMessage("/reply", "sii", {address, modules, cables});
         };
-        QByteArray out = tcpFrame(taggedAnswer(id - 1, answer("/patch/validate", 666, 666))) + // stale
+        QByteArray out = tcpFrame(taggedAnswer(static_cast<qint32>(static_cast<quint32>(id) - 1u), answer("/patch/validate", 666, 666))) + // stale
                          tcpFrame(answer("/patch/validate", 777, 777)) +                        // untagged
                          tcpFrame(taggedAnswer(id, answer("/patch/prime", 888, 888))) +         // another address
                          tcpFrame(taggedAnswer(id, answer("/patch/validate", 3, 2)));          // the answer
