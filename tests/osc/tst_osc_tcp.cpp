@@ -154,10 +154,14 @@ void TestOscTcp::dumpsAroundAPowerOfTwoAreWhole() {
     START_RIG(rig);
     const auto dumpSize = [&] { return app::serializePatch(rig.engine.pending(), app::JsonLayout::Compact).size(); };
     constexpr std::size_t kTarget = 1u << 17;
-    for (int i = 0; dumpSize() + 400 < kTarget; ++i) { // ~120 bytes a module
-        char id[64];
-        std::snprintf(id, sizeof id, "a_module_with_a_long_name_to_fill_the_dump_quickly_%06d", i);
-        QVERIFY(rig.engine.addModule(id, "sine").ok());
+    // ~120 bytes a module; measured every 20 while far from the target (each measure is a dump).
+    for (int i = 0; dumpSize() + 400 < kTarget;) {
+        const int batch = dumpSize() + 4000 < kTarget ? 20 : 1;
+        for (int k = 0; k < batch; ++k, ++i) {
+            char id[64];
+            std::snprintf(id, sizeof id, "a_module_with_a_long_name_to_fill_the_dump_quickly_%06d", i);
+            QVERIFY(rig.engine.addModule(id, "sine").ok());
+        }
     }
     // What a sine with an id of n characters adds: base + n.
     const std::size_t before = dumpSize();
