@@ -107,7 +107,7 @@ void stopOnHangup(void (*handler)(int)) {
 }
 
 void addOscOptions(QCommandLineParser& parser) {
-    parser.addOption({"osc-port", "UDP port for OSC (default 5005; 0 picks a free one and prints it).", "N", "5005"});
+    parser.addOption({"osc-port", "UDP and TCP port for OSC (default 5005; 0 picks a free one and prints it).", "N", "5005"});
     parser.addOption({"osc-host",
                       "Interface to listen on (default 127.0.0.1). Any other needs --allow: the engine is then "
                       "reachable from the network.",

@@ -30,6 +30,13 @@
 #include <optional>
 #include <thread>
 #include <unistd.h>
+#include <cstring>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -146,106 +153,279 @@ QJsonValue argToJson(char type, const void* a) {
     }
 }
 
-// One request at a time over UDP. The reply socket is a liblo server on a free port; requests
-// go out from that same socket, so the server's reply to "the sender" comes back to it.
+// One request at a time over one TCP connection to the server (OSC 1.0 stream framing: each packet
+// preceded by its size, int32 big-endian), so a reply of any size arrives (a dump of a big patch).
+// Every request goes in a bundle with a request id, `/request/id <id>` first; the answer is taken only
+// when it comes back with that id. Over TCP nobody else can slip a datagram in, and the id keeps a late
+// answer to an earlier request (one that timed out under `status --watch`) from passing for the
+// answer to this one. A connection that breaks is opened again for the next request.
 class OscClient {
 public:
-    enum class Outcome { Answered, NoAnswer, SendFailed };
+    // Closed: the server ended the connection before answering (it does not allow our address, or
+    // has all the connections it takes).
+    enum class Outcome { Answered, NoAnswer, Closed, SendFailed };
 
-    OscClient(const QString& host, int port) {
-        m_server = lo_server_new_with_proto(nullptr, LO_UDP, &OscClient::onLiblError);
-        m_target = lo_address_new(host.toUtf8().constData(), QByteArray::number(port).constData());
-        if (m_server) {
-            lo_server_add_method(m_server, "/reply", nullptr, &OscClient::onReply, this);
-            lo_server_add_method(m_server, "/error", nullptr, &OscClient::onError, this);
-        }
+    OscClient(const QString& host, int port) : m_host(host), m_port(port) {
+        // Ids start somewhere else in every run: a reply meant for another client cannot match.
+        m_nextId = (static_cast<std::uint32_t>(::getpid()) * 2654435761u) ^
+                   static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count());
     }
-    ~OscClient() {
-        if (m_target)
-            lo_address_free(m_target);
-        if (m_server)
-            lo_server_free(m_server);
-    }
+    ~OscClient() { disconnect(); }
     OscClient(const OscClient&) = delete;
     OscClient& operator=(const OscClient&) = delete;
 
-    bool isOpen() const { return m_server && m_target; }
-
-    // Sends `request` and waits up to `timeoutMs` for the /reply or /error naming its address.
-    // Answers to other addresses (a late reply to an earlier call) are ignored. Returns early,
-    // with NoAnswer, when g_interrupted is raised.
+    // Sends `request` and waits up to `timeoutMs` for the /reply or /error carrying its request id
+    // and naming its address. Connecting is retried within the timeout (a server still starting).
+    // Returns early, with NoAnswer, when g_interrupted is raised.
     Outcome send(const Request& request, int timeoutMs, Reply* reply, QString* why) {
-        lo_message message = lo_message_new();
-        for (const OscArg& arg : request.args) {
-            if (const auto* s = std::get_if<QString>(&arg))
-                lo_message_add_string(message, s->toUtf8().constData());
-            else if (const auto* f = std::get_if<float>(&arg))
-                lo_message_add_float(message, *f);
-            else
-                lo_message_add_int32(message, std::get<std::int32_t>(arg));
-        }
-        m_expected = request.address.toUtf8();
-        m_answered = false;
-        m_reply = Reply{};
-        const int sent = lo_send_message_from(m_target, m_server, m_expected.constData(), message);
-        lo_message_free(message);
-        if (sent < 0) {
-            *why = QString::fromUtf8(lo_address_errstr(m_target));
-            return Outcome::SendFailed;
-        }
         QElapsedTimer clock;
         clock.start();
-        while (!m_answered && !g_interrupted.load()) {
-            const qint64 left = timeoutMs - clock.elapsed();
-            if (left <= 0)
-                break;
-            // Short slices so that Ctrl+C during `status --watch` is seen at once.
-            lo_server_recv_noblock(m_server, static_cast<int>(std::min<qint64>(left, 100)));
+        const auto left = [&] { return timeoutMs - clock.elapsed(); };
+        const auto id = static_cast<std::int32_t>(m_nextId++); // unsigned: wraps without overflow
+        const std::vector<std::uint8_t> frame = framed(id, request);
+        // A connection kept from an earlier request (status --watch) may have ended meanwhile (the
+        // server restarted): then once more on a new one.
+        for (int attempt = 0;; ++attempt) {
+            const bool reused = m_fd >= 0;
+            const Outcome outcome = exchange(frame, id, request.address.toUtf8(), left, reply, why);
+            if (outcome != Outcome::Closed || !reused || attempt > 0)
+                return outcome;
         }
-        if (!m_answered)
-            return Outcome::NoAnswer;
-        *reply = m_reply;
-        return Outcome::Answered;
     }
 
 private:
-    static void onLiblError(int, const char*, const char*) {
-        // Errors reach the caller through return values; liblo's own printing would only
-        // duplicate them on stderr, in the middle of --json output.
-    }
-    static int onReply(const char*, const char* types, lo_arg** argv, int argc, lo_message, void* user) {
-        return static_cast<OscClient*>(user)->accept(false, types, argv, argc);
-    }
-    static int onError(const char*, const char* types, lo_arg** argv, int argc, lo_message, void* user) {
-        return static_cast<OscClient*>(user)->accept(true, types, argv, argc);
-    }
-    int accept(bool error, const char* types, lo_arg** argv, int argc) {
-        if (m_answered || argc < 1 || (types[0] != LO_STRING && types[0] != LO_SYMBOL))
-            return 0;
-        const char* address = oscarg::text(argv[0]);
-        if (m_expected != address)
-            return 0;
-        m_reply.error = error;
-        for (int i = 1; i < argc; ++i)
-            m_reply.values.append(argToJson(types[i], argv[i]));
-        if (error) {
-            QStringList parts;
-            for (const QJsonValue& v : std::as_const(m_reply.values))
-                parts << (v.isString() ? v.toString()
-                                       : QString::fromUtf8(
-                                             QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)));
-            m_reply.message =
-                parts.isEmpty() ? QStringLiteral("the server reported an error") : parts.join(' ');
+    template <class Left>
+    Outcome exchange(const std::vector<std::uint8_t>& frame, std::int32_t id, const QByteArray& expected, const Left& left,
+                     Reply* reply, QString* why) {
+        while (m_fd < 0) {
+            const auto connected = connect(why, left);
+            if (connected == Connect::Failed)
+                return Outcome::SendFailed;
+            if (connected == Connect::Done)
+                break;
+            if (left() <= 0 || g_interrupted.load()) // nobody listens (yet)
+                return Outcome::NoAnswer;
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::clamp<qint64>(left(), 1, 50)));
         }
-        m_answered = true;
-        return 0;
+        if (!writeAll(frame, left)) {
+            const bool broken = !g_interrupted.load() && left() > 0;
+            disconnect();
+            return broken ? Outcome::Closed : Outcome::NoAnswer;
+        }
+        while (!g_interrupted.load()) {
+            std::vector<std::uint8_t> packet;
+            if (!readFrame(&packet, left)) // timed out, or the connection broke (then closed)
+                return m_fd < 0 ? Outcome::Closed : Outcome::NoAnswer;
+            if (accept(packet, id, expected, reply))
+                return Outcome::Answered;
+            // Another id (a late answer to an earlier request), or no id: not ours.
+        }
+        return Outcome::NoAnswer;
     }
 
-    lo_server m_server = nullptr;
-    lo_address m_target = nullptr;
-    QByteArray m_expected;
-    bool m_answered = false;
-    Reply m_reply;
+    enum class Connect { Done, Refused, Failed };
+    static constexpr std::size_t kMaxFrame = 16u << 20; // the server's bound
+
+    // Refused: nobody listens there (yet), or no answer to the handshake within the timeout.
+    template <class Left> Connect connect(QString* why, const Left& left) {
+        addrinfo hints{};
+        hints.ai_family = AF_INET;
+        hints.ai_socktype = SOCK_STREAM;
+        addrinfo* found = nullptr;
+        const int resolved = ::getaddrinfo(m_host.toUtf8().constData(), QByteArray::number(m_port).constData(), &hints, &found);
+        if (resolved != 0 || !found) {
+            *why = QString::fromUtf8(::gai_strerror(resolved));
+            return Connect::Failed;
+        }
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            *why = QString::fromLocal8Bit(std::strerror(errno));
+            ::freeaddrinfo(found);
+            return Connect::Failed;
+        }
+        ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); // every wait has a deadline, the handshake's too
+        int error = ::connect(fd, found->ai_addr, found->ai_addrlen) == 0 ? 0 : errno;
+        ::freeaddrinfo(found);
+        m_fd = fd;
+        if (error == EINPROGRESS) {
+            socklen_t size = sizeof error;
+            if (!wait(POLLOUT, left) || ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0)
+                error = ETIMEDOUT;
+        }
+        if (error != 0) {
+            disconnect();
+            if (error == ECONNREFUSED || error == EINTR || error == ETIMEDOUT)
+                return Connect::Refused;
+            *why = QString::fromLocal8Bit(std::strerror(error));
+            return Connect::Failed;
+        }
+        const int one = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        m_in.clear();
+        return Connect::Done;
+    }
+
+    void disconnect() {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = -1;
+        m_in.clear();
+    }
+
+    // Waits until the socket is ready for `events`, in short slices so that Ctrl+C is seen at once.
+    template <class Left> bool wait(short events, const Left& left) {
+        while (!g_interrupted.load()) {
+            const qint64 ms = left();
+            if (ms <= 0)
+                return false;
+            pollfd p{m_fd, events, 0};
+            const int ready = ::poll(&p, 1, static_cast<int>(std::min<qint64>(ms, 100)));
+            if (ready > 0)
+                return true;
+            if (ready < 0 && errno != EINTR)
+                return false;
+        }
+        return false;
+    }
+
+    template <class Left> bool writeAll(const std::vector<std::uint8_t>& bytes, const Left& left) {
+        for (std::size_t at = 0; at < bytes.size();) {
+            const ssize_t n = ::send(m_fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+            if (n > 0) {
+                at += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                return false;
+            if (!wait(POLLOUT, left))
+                return false;
+        }
+        return true;
+    }
+
+    // The next frame's packet; false on a timeout, a broken connection (closed) or a frame over the bound.
+    template <class Left> bool readFrame(std::vector<std::uint8_t>* packet, const Left& left) {
+        while (true) {
+            if (m_in.size() >= 4) {
+                const std::size_t length = bigEndian32(m_in.data());
+                if (length > kMaxFrame) {
+                    disconnect();
+                    return false;
+                }
+                if (m_in.size() - 4 >= length) {
+                    packet->assign(m_in.begin() + 4, m_in.begin() + 4 + static_cast<std::ptrdiff_t>(length));
+                    m_in.erase(m_in.begin(), m_in.begin() + 4 + static_cast<std::ptrdiff_t>(length));
+                    return true;
+                }
+            }
+            std::uint8_t buffer[65536];
+            const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, 0);
+            if (n > 0) {
+                m_in.insert(m_in.end(), buffer, buffer + n);
+                continue;
+            }
+            if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+                disconnect(); // the server went away: the next request connects again
+                return false;
+            }
+            if (!wait(POLLIN, left))
+                return false;
+        }
+    }
+
+    static std::uint32_t bigEndian32(const std::uint8_t* p) {
+        return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+    }
+    // The frame: its size, then #bundle [/request/id <id>] [the request]. Serialised here, not with
+    // liblo (see OscArgs.hpp).
+    static std::vector<std::uint8_t> framed(std::int32_t id, const Request& request) {
+        std::vector<std::uint8_t> body;
+        oscarg::appendString(body, request.address.toUtf8().toStdString());
+        std::string types = ",";
+        for (const OscArg& arg : request.args)
+            types += std::holds_alternative<QString>(arg) ? 's' : std::holds_alternative<float>(arg) ? 'f' : 'i';
+        oscarg::appendString(body, types);
+        for (const OscArg& arg : request.args) {
+            if (const auto* s = std::get_if<QString>(&arg))
+                oscarg::appendString(body, s->toUtf8().constData()); // up to a NUL, as liblo sent it
+            else if (const auto* f = std::get_if<float>(&arg))
+                oscarg::appendFloat(body, *f);
+            else
+                oscarg::appendInt32(body, static_cast<std::uint32_t>(std::get<std::int32_t>(arg)));
+        }
+        static constexpr char kHead[] = "#bundle\0\0\0\0\0\0\0\0\1"; // the time tag: immediately
+        std::vector<std::uint8_t> out;
+        out.reserve(4 + 16 + 4 + 20 + 4 + body.size());
+        oscarg::appendInt32(out, static_cast<std::uint32_t>(16 + 4 + 20 + 4 + body.size()));
+        out.insert(out.end(), kHead, kHead + 16);
+        oscarg::appendInt32(out, 20);
+        oscarg::appendString(out, "/request/id");
+        oscarg::appendString(out, ",i");
+        oscarg::appendInt32(out, static_cast<std::uint32_t>(id));
+        oscarg::appendInt32(out, static_cast<std::uint32_t>(body.size()));
+        out.insert(out.end(), body.begin(), body.end());
+        return out;
+    }
+
+    // True when `packet` is the answer to request `id` for `address`: a bundle of `/request/id <id>`,
+    // then `/reply <address> ...` or `/error <address> ...`.
+    static bool accept(std::vector<std::uint8_t>& packet, std::int32_t id, const QByteArray& address, Reply* reply) {
+        static constexpr char kBundle[] = "#bundle";
+        if (packet.size() < 24 || std::memcmp(packet.data(), kBundle, sizeof kBundle) != 0)
+            return false;
+        std::vector<std::pair<std::uint8_t*, std::size_t>> elements;
+        for (std::size_t at = 16; at + 4 <= packet.size();) {
+            const std::size_t length = bigEndian32(packet.data() + at);
+            at += 4;
+            if (length > packet.size() - at)
+                return false;
+            elements.emplace_back(packet.data() + at, length);
+            at += length;
+        }
+        if (elements.size() != 2)
+            return false;
+        int result = 0;
+        lo_message tag = lo_message_deserialise(elements[0].first, elements[0].second, &result);
+        if (!tag)
+            return false;
+        const bool ours = std::strcmp(reinterpret_cast<const char*>(elements[0].first), "/request/id") == 0 &&
+                          std::strcmp(lo_message_get_types(tag), "i") == 0 &&
+                          oscarg::read<std::int32_t>(lo_message_get_argv(tag)[0]) == id;
+        lo_message_free(tag);
+        if (!ours)
+            return false;
+        lo_message answer = lo_message_deserialise(elements[1].first, elements[1].second, &result);
+        if (!answer)
+            return false;
+        const char* path = reinterpret_cast<const char*>(elements[1].first);
+        const char* types = lo_message_get_types(answer);
+        lo_arg** argv = lo_message_get_argv(answer);
+        const int argc = lo_message_get_argc(answer);
+        const bool error = std::strcmp(path, "/error") == 0;
+        const bool matches = (error || std::strcmp(path, "/reply") == 0) && argc >= 1 &&
+                             (types[0] == LO_STRING || types[0] == LO_SYMBOL) && address == oscarg::text(argv[0]);
+        if (matches) {
+            *reply = Reply{};
+            reply->error = error;
+            for (int i = 1; i < argc; ++i)
+                reply->values.append(argToJson(types[i], argv[i]));
+            if (error) {
+                QStringList parts;
+                for (const QJsonValue& v : std::as_const(reply->values))
+                    parts << (v.isString() ? v.toString()
+                                           : QString::fromUtf8(QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact)));
+                reply->message = parts.isEmpty() ? QStringLiteral("the server reported an error") : parts.join(' ');
+            }
+        }
+        lo_message_free(answer);
+        return matches;
+    }
+
+    QString m_host;
+    int m_port = 0;
+    int m_fd = -1;
+    std::vector<std::uint8_t> m_in; // received bytes not yet taken as frames
+    std::uint32_t m_nextId = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -332,7 +512,7 @@ QString helpText(const QCommandLineParser& parser) {
     QString text;
     QTextStream s(&text);
     s << "Usage: chronus ctl [--host H] [--port N] [--json] [--timeout MS] VERB ARGS...\n\n"
-      << "Send one request to a running 'chronus serve' (OSC over UDP) and print its answer.\n\n"
+      << "Send one request to a running 'chronus serve' (OSC over TCP) and print its answer.\n\n"
       << options << "\n\nVerbs:\n";
     for (const VerbHelp& verb : kVerbs) {
         const QString synopsis = QString::fromLatin1(verb.synopsis);
@@ -1000,8 +1180,6 @@ public:
         const Request& request = std::get<Request>(built);
 
         OscClient client(m_o.host, m_o.port);
-        if (!client.isOpen())
-            return noAnswer(request, QStringLiteral("cannot open a UDP socket for the reply"));
         const int timeoutMs =
             m_o.timeoutMs >= 0 ? m_o.timeoutMs : (request.slow ? kSlowTimeoutMs : kDefaultTimeoutMs);
         if (watch)
@@ -1014,6 +1192,8 @@ public:
                             QStringLiteral("cannot send to %1:%2: %3").arg(m_o.host).arg(m_o.port).arg(why));
         case OscClient::Outcome::NoAnswer:
             return noAnswer(request, noAnswerText(timeoutMs));
+        case OscClient::Outcome::Closed:
+            return noAnswer(request, closedText());
         case OscClient::Outcome::Answered:
             break;
         }
@@ -1021,6 +1201,13 @@ public:
     }
 
 private:
+    QString closedText() const {
+        return QStringLiteral("no answer from %1:%2: the server closed the connection (this address is not on "
+                              "its --allow list, or it has all the connections it takes)")
+            .arg(m_o.host)
+            .arg(m_o.port);
+    }
+
     QString noAnswerText(int timeoutMs) const {
         return QStringLiteral("no answer from %1:%2 within %3 ms — is `chronus serve` running?")
             .arg(m_o.host)
@@ -1116,7 +1303,8 @@ private:
             QString why;
             QString line;
             QJsonObject o;
-            switch (client.send(request, timeoutMs, &reply, &why)) {
+            const OscClient::Outcome outcome = client.send(request, timeoutMs, &reply, &why);
+            switch (outcome) {
             case OscClient::Outcome::SendFailed:
                 line = QStringLiteral("cannot send to %1:%2: %3").arg(m_o.host).arg(m_o.port).arg(why);
                 o = QJsonObject{
@@ -1124,9 +1312,10 @@ private:
                 exitCode = kExitNoAnswer;
                 break;
             case OscClient::Outcome::NoAnswer:
+            case OscClient::Outcome::Closed:
                 if (g_interrupted.load())
                     break;
-                line = noAnswerText(timeoutMs);
+                line = outcome == OscClient::Outcome::Closed ? closedText() : noAnswerText(timeoutMs);
                 o = QJsonObject{
                     {"ok", false}, {"address", request.address}, {"error", line}, {"timeout", true}};
                 exitCode = kExitNoAnswer;

@@ -19,9 +19,11 @@
 #include <lo/lo.h>
 
 #include <arpa/inet.h>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -38,6 +40,18 @@ namespace {
 
 constexpr std::size_t kMaxPacket = 65536;
 constexpr std::size_t kMaxReply = 65507; // the largest UDP payload over IPv4
+
+// TCP: what a client can make the server hold. A frame (one OSC packet, request or reply) is at
+// most 16 MiB; a frame announced larger closes the connection. A connection with this much unsent
+// output is not read until its client takes some (a client that does not read stops adding to it);
+// past the hard bound (replies already queued for it) it is closed.
+constexpr std::size_t kMaxFrame = 16u << 20;
+constexpr std::size_t kMaxTcpConnections = 32;
+constexpr std::size_t kTcpReadPause = 1u << 20;
+constexpr std::size_t kMaxTcpOutput = 2 * kMaxFrame + kTcpReadPause;
+// Bundles nest as deep as a datagram allows (3,276 levels); a 16 MiB frame could nest 800,000
+// levels, past what this thread's stack holds.
+constexpr int kMaxBundleDepth = 4096;
 
 thread_local bool tl_networkThread = false; // replies made there need no wake-up
 
@@ -203,33 +217,65 @@ std::string schemaJson() {
     return QJsonDocument(QJsonObject{{"types", types}, {"aliases", aliases}}).toJson(QJsonDocument::Compact).toStdString();
 }
 
-// Parses one datagram with liblo's deserialiser and hands each message to handle(); bundles are
-// unpacked here (and dispatched at once, whatever their time tag). No lo_server: it would open a
-// UDP socket of its own on every interface that nobody reads.
+// Parses one packet (a datagram, or a TCP frame) with liblo's deserialiser and hands each message
+// to handle(); bundles are unpacked here (and dispatched at once, whatever their time tag). No
+// lo_server: it would open a UDP socket of its own on every interface that nobody reads.
 struct OscDispatch {
     static std::uint32_t bigEndian32(const std::uint8_t* p) {
         return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
     }
 
-    // False when the datagram (or any element of a bundle) is not OSC: then nothing of it is
-    // dispatched, as liblo does. Bundles nest as deep as a datagram allows (20 bytes a level:
-    // ~3,300 levels, a few hundred kB of this thread's stack at most).
+    // False when the packet (or any element of a bundle) is not OSC: then nothing of it is
+    // dispatched, as liblo does. Bundles nest up to kMaxBundleDepth levels (20 bytes a level: a few
+    // hundred kB of this thread's stack at most).
     static bool dispatch(OscServer& server, std::uint8_t* data, std::size_t size) {
-        return walk(nullptr, data, size) && walk(&server, data, size);
+        return walk(nullptr, data, size, 0, std::nullopt) && walk(&server, data, size, 0, std::nullopt);
     }
 
-    // With no server: only checks.
-    static bool walk(OscServer* server, std::uint8_t* data, std::size_t size) {
+    // The request id of an element that is `/request/id <int32>`; nothing for any other element
+    // (one with that address but other arguments goes to handle(), which says what is wrong).
+    static std::optional<std::int32_t> requestId(std::uint8_t* data, std::size_t size) {
+        static constexpr char kAddress[] = "/request/id"; // with its NUL: 12 bytes, no padding
+        if (size != 20 || std::memcmp(data, kAddress, sizeof kAddress) != 0 || std::memcmp(data + 12, ",i\0\0", 4) != 0)
+            return std::nullopt;
+        return static_cast<std::int32_t>(bigEndian32(data + 16));
+    }
+
+    // With no server: only checks. `id` tags the requests (the bundle's, or an enclosing one's).
+    static bool walk(OscServer* server, std::uint8_t* data, std::size_t size, int depth, std::optional<std::int32_t> id) {
         static constexpr char kBundle[] = "#bundle"; // with its NUL: 8 bytes
         if (size >= 16 && std::memcmp(data, kBundle, sizeof kBundle) == 0) {
+            if (depth >= kMaxBundleDepth)
+                return false;
+            bool tagged = false;  // this bundle's first element is a request id
+            bool requests = false; // an element follows it
             for (std::size_t at = 16; at < size;) { // after the tag and the 8-byte time tag
                 if (size - at < 4)
                     return false;
                 const std::size_t length = bigEndian32(data + at);
                 at += 4;
-                if (length == 0 || length % 4 != 0 || length > size - at || !walk(server, data + at, length))
+                if (length == 0 || length % 4 != 0 || length > size - at)
+                    return false;
+                if (at == 20)
+                    if (const auto own = requestId(data + at, length)) {
+                        id = own;
+                        tagged = true;
+                        at += length;
+                        continue;
+                    }
+                requests = true;
+                if (!walk(server, data + at, length, depth + 1, id))
                     return false;
                 at += length;
+            }
+            if (server && tagged && !requests) {
+                OscServer::Request alone;
+                alone.address = "/request/id";
+                alone.sender = server->m_currentSender;
+                alone.connection = server->m_currentConnection;
+                alone.requestId = id;
+                server->m_requests.fetch_add(1);
+                server->replyError(alone, "a request id tags the requests after it in its bundle; this bundle has none");
             }
             return true;
         }
@@ -239,9 +285,30 @@ struct OscDispatch {
             return false;
         if (server) // a NUL-terminated path at the start of the data: the deserialiser checked it
             server->handle(reinterpret_cast<const char*>(data), lo_message_get_types(m),
-                           reinterpret_cast<void**>(lo_message_get_argv(m)), lo_message_get_argc(m));
+                           reinterpret_cast<void**>(lo_message_get_argv(m)), lo_message_get_argc(m), id);
         lo_message_free(m);
         return true;
+    }
+};
+
+// One TCP client. The frames it sent are taken from `in` as they complete; `out` holds the frames
+// of its replies not yet written, the first one `sent` bytes in.
+struct OscServer::TcpConnection {
+    int fd = -1;
+    std::uint64_t id = 0;
+    std::vector<std::uint8_t> peer; // a sockaddr, as bytes
+    std::vector<std::uint8_t> in;
+    std::deque<std::vector<std::uint8_t>> out;
+    std::size_t sent = 0;
+    std::size_t outBytes = 0; // unsent, over all of `out`
+    int awaiting = 0;         // its requests queued for the controller, not answered yet
+    bool peerClosed = false;  // it sent all it will (end of stream): closed once answered
+    bool closing = false;     // closed at the end of this round
+    std::chrono::steady_clock::time_point progress = std::chrono::steady_clock::now(); // last byte in or out
+
+    ~TcpConnection() {
+        if (fd >= 0)
+            ::close(fd);
     }
 };
 
@@ -259,6 +326,10 @@ OscCounters OscServer::counters() const noexcept {
     c.malformed = m_malformed.load();
     c.busy = m_busy.load();
     c.refused = m_refused.load();
+    c.tcpAccepted = m_tcpAccepted.load();
+    c.tcpRejected = m_tcpRejected.load();
+    c.tcpDropped = m_tcpDropped.load();
+    c.tcpOpen = m_tcpOpen.load();
     return c;
 }
 
@@ -301,7 +372,7 @@ bool OscServer::allowed(const sockaddr_storage& from) const noexcept {
 Status OscServer::start() {
     if (m_socket >= 0)
         return {};
-    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return Status::error(ErrorCode::Device, std::string("OSC: cannot create a UDP socket: ") + std::strerror(errno));
     sockaddr_in addr{};
@@ -328,14 +399,51 @@ Status OscServer::start() {
     }
     socklen_t len = sizeof addr;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    // TCP on the same port number (a namespace of its own). With port 0 the number UDP got may be
+    // taken for TCP: then another free pair.
+    int listener = -1;
+    for (int attempt = 0; listener < 0; ++attempt) {
+        listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        const int one = 1; // a restarted server binds while its old connections linger in TIME_WAIT
+        if (listener >= 0)
+            ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        if (listener >= 0 && ::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+            ::listen(listener, 64) == 0)
+            break;
+        const int error = errno;
+        if (listener >= 0)
+            ::close(listener);
+        listener = -1;
+        if (m_options.port != 0 || error != EADDRINUSE || attempt >= 20) {
+            ::close(fd);
+            return Status::error(ErrorCode::Device, "OSC: cannot listen on " + m_options.host + ":" +
+                                                        std::to_string(ntohs(addr.sin_port)) +
+                                                        " over TCP: " + std::strerror(error));
+        }
+        ::close(fd); // port 0: another UDP port, then TCP on its number
+        const int retry = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        addr.sin_port = 0;
+        if (retry < 0 || ::bind(retry, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+            const std::string why = std::strerror(errno);
+            if (retry >= 0)
+                ::close(retry);
+            return Status::error(ErrorCode::Device, "OSC: cannot listen on " + m_options.host + ":0: " + why);
+        }
+        ::setsockopt(retry, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+        len = sizeof addr;
+        ::getsockname(retry, reinterpret_cast<sockaddr*>(&addr), &len);
+        fd = retry;
+    }
     m_port = ntohs(addr.sin_port);
     m_wake = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (m_wake < 0) {
         const std::string why = std::strerror(errno);
         ::close(fd);
+        ::close(listener);
         return Status::error(ErrorCode::Device, "OSC: cannot create an eventfd: " + why);
     }
     m_socket = fd;
+    m_listen = listener;
     m_stop.store(false);
     m_controller = std::thread([this] { controllerLoop(); });
     m_network = std::thread([this] { networkLoop(); });
@@ -353,6 +461,8 @@ void OscServer::stop() {
         m_controller.join();
     ::close(m_socket);
     m_socket = -1;
+    ::close(m_listen);
+    m_listen = -1;
     ::close(m_wake);
     m_wake = -1;
 }
@@ -360,16 +470,28 @@ void OscServer::stop() {
 void OscServer::networkLoop() {
     tl_networkThread = true;
     std::vector<std::uint8_t> buffer(kMaxPacket);
+    std::vector<pollfd> fds;
     while (!m_stop.load()) {
-        pollfd fds[2] = {{m_socket, POLLIN, 0}, {m_wake, POLLIN, 0}};
-        const int ready = ::poll(fds, 2, 5);
-        pollfd& p = fds[0];
+        fds.clear();
+        fds.push_back({m_socket, POLLIN, 0});
+        fds.push_back({m_wake, POLLIN, 0});
+        fds.push_back({m_listen, POLLIN, 0});
+        const std::size_t polled = m_connections.size();
+        for (const auto& c : m_connections) {
+            // A client that leaves its replies unread is not read either: it cannot make us hold more.
+            short events = c->outBytes < kTcpReadPause && !c->peerClosed ? POLLIN : 0;
+            if (c->outBytes > 0)
+                events |= POLLOUT;
+            fds.push_back({c->fd, events, 0});
+        }
+        const int ready = ::poll(fds.data(), fds.size(), 5);
         if (ready > 0 && (fds[1].revents & POLLIN)) {
             std::uint64_t count;
             (void)!::read(m_wake, &count, sizeof count);
         }
-        if (ready > 0 && (p.revents & POLLIN)) {
+        if (ready > 0 && (fds[0].revents & POLLIN)) {
             // Drain what is there, then send replies; never block long on either.
+            m_currentConnection = 0;
             for (int burst = 0; burst < 256; ++burst) {
                 sockaddr_storage from{};
                 socklen_t fromLen = sizeof from;
@@ -388,61 +510,243 @@ void OscServer::networkLoop() {
                     m_malformed.fetch_add(1); // not OSC: nobody to answer in OSC terms
             }
         }
+        for (std::size_t i = 0; i < polled; ++i) {
+            TcpConnection& c = *m_connections[i];
+            const short revents = fds[3 + i].revents;
+            if (c.closing)
+                continue;
+            if (revents & (POLLERR | POLLHUP)) { // reset, or shut both ways: nobody to answer
+                c.closing = true;
+                continue;
+            }
+            // Frames already received that waited for the client to read its replies, then new bytes.
+            if (!takeFrames(c) ||
+                ((revents & POLLIN) && !c.peerClosed && c.outBytes < kTcpReadPause && !readConnection(c, buffer)))
+                c.closing = true;
+        }
+        if (ready > 0 && (fds[2].revents & POLLIN))
+            acceptConnections();
+
         std::deque<Outgoing> out;
         {
             std::lock_guard lock(m_outMutex);
             out.swap(m_out);
         }
-        for (const Outgoing& o : out)
-            ::sendto(m_socket, o.packet.data(), o.packet.size(), 0, reinterpret_cast<const sockaddr*>(o.sender.data()),
-                     static_cast<socklen_t>(o.sender.size()));
+        for (Outgoing& o : out) {
+            if (o.connection != 0) {
+                for (auto& c : m_connections)
+                    if (c->id == o.connection && c->awaiting > 0)
+                        --c->awaiting;
+                queueFrame(o.connection, std::move(o.packet));
+            } else
+                ::sendto(m_socket, o.packet.data(), o.packet.size(), 0, reinterpret_cast<const sockaddr*>(o.sender.data()),
+                         static_cast<socklen_t>(o.sender.size()));
+        }
+
+        const auto now = std::chrono::steady_clock::now();
+        for (auto& c : m_connections) {
+            if (!c->closing && c->outBytes > 0 && !flushConnection(*c))
+                c->closing = true;
+            if (c->peerClosed && c->awaiting == 0 && c->outBytes == 0)
+                c->closing = true; // answered all it asked (a half frame at its end goes with it)
+            // Half a frame, or replies the client does not take: it stalled (or died without a word).
+            if (!c->closing && (!c->in.empty() || c->outBytes > 0) &&
+                now - c->progress > std::chrono::milliseconds(m_options.tcpStallMs)) {
+                c->closing = true;
+                m_tcpDropped.fetch_add(1);
+            }
+        }
+        std::erase_if(m_connections, [](const std::unique_ptr<TcpConnection>& c) { return c->closing; });
+        m_tcpOpen.store(m_connections.size());
+    }
+    m_connections.clear();
+    m_tcpOpen.store(0);
+}
+
+void OscServer::acceptConnections() {
+    for (int burst = 0; burst < 64; ++burst) {
+        sockaddr_storage from{};
+        socklen_t fromLen = sizeof from;
+        const int fd = ::accept4(m_listen, reinterpret_cast<sockaddr*>(&from), &fromLen, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0)
+            return;
+        if (!allowed(from)) {
+            m_refused.fetch_add(1);
+            ::close(fd);
+            continue;
+        }
+        if (m_connections.size() >= kMaxTcpConnections) {
+            m_tcpRejected.fetch_add(1);
+            ::close(fd);
+            continue;
+        }
+        const int one = 1; // a reply is one write: send it now, not after the client's next ack
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        auto c = std::make_unique<TcpConnection>();
+        c->fd = fd;
+        c->id = m_nextConnection++;
+        const auto* bytes = reinterpret_cast<const std::uint8_t*>(&from);
+        c->peer.assign(bytes, bytes + fromLen);
+        m_connections.push_back(std::move(c));
+        m_tcpAccepted.fetch_add(1);
     }
 }
 
+bool OscServer::readConnection(TcpConnection& c, std::vector<std::uint8_t>& buffer) {
+    for (int burst = 0; burst < 16 && c.outBytes < kTcpReadPause; ++burst) {
+        const ssize_t n = ::recv(c.fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (n == 0) {
+            c.peerClosed = true; // it may still read: closed once its requests are answered
+            return true;
+        }
+        if (n < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+        c.in.insert(c.in.end(), buffer.begin(), buffer.begin() + n);
+        c.progress = std::chrono::steady_clock::now();
+        if (!takeFrames(c))
+            return false;
+    }
+    return true;
+}
+
+// Dispatches the complete frames at the start of c.in, while the client reads its replies.
+bool OscServer::takeFrames(TcpConnection& c) {
+    std::size_t at = 0;
+    bool ok = true;
+    while (c.in.size() - at >= 4 && c.outBytes < kTcpReadPause && !c.closing) {
+        const std::size_t length = OscDispatch::bigEndian32(c.in.data() + at);
+        if (length > kMaxFrame) {
+            m_tcpDropped.fetch_add(1); // we would hold it whole: nobody sends a request that large
+            ok = false;
+            break;
+        }
+        if (c.in.size() - at - 4 < length)
+            break;
+        m_packets.fetch_add(1);
+        m_currentSender = c.peer;
+        m_currentConnection = c.id;
+        m_currentTcp = &c;
+        if (length == 0 || !OscDispatch::dispatch(*this, c.in.data() + at + 4, length))
+            m_malformed.fetch_add(1);
+        at += 4 + length;
+    }
+    m_currentConnection = 0;
+    m_currentTcp = nullptr;
+    c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(at));
+    if (c.in.empty() && c.in.capacity() > kMaxPacket)
+        c.in.shrink_to_fit(); // a large frame's bytes are not kept for the connection's life
+    return ok;
+}
+
+void OscServer::queueFrame(std::uint64_t id, std::vector<std::uint8_t> packet) {
+    for (auto& c : m_connections) {
+        if (c->id != id || c->closing)
+            continue;
+        if (c->outBytes + 4 + packet.size() > kMaxTcpOutput) {
+            c->closing = true; // replies pile up unread: the client is gone or does not read
+            m_tcpDropped.fetch_add(1);
+            return;
+        }
+        const auto size = static_cast<std::uint32_t>(packet.size());
+        packet.insert(packet.begin(), {static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
+                                       static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)});
+        c->outBytes += packet.size();
+        c->out.push_back(std::move(packet));
+        return;
+    }
+}
+
+bool OscServer::flushConnection(TcpConnection& c) {
+    while (!c.out.empty()) {
+        const std::vector<std::uint8_t>& frame = c.out.front();
+        const ssize_t n = ::send(c.fd, frame.data() + c.sent, frame.size() - c.sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n < 0)
+            return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+        c.progress = std::chrono::steady_clock::now();
+        c.sent += static_cast<std::size_t>(n);
+        c.outBytes -= static_cast<std::size_t>(n);
+        if (c.sent < frame.size())
+            return true; // the kernel's buffer is full: the rest when poll says it can take more
+        c.out.pop_front();
+        c.sent = 0;
+    }
+    return true;
+}
+
+namespace {
+// #bundle, time tag "immediately", `/request/id <id>`, then the answer.
+std::vector<std::uint8_t> taggedBundle(std::int32_t id, const std::vector<std::uint8_t>& answer) {
+    static constexpr char kHead[] = "#bundle\0\0\0\0\0\0\0\0\1";
+    std::vector<std::uint8_t> out(kHead, kHead + 16);
+    out.reserve(16 + 4 + 20 + 4 + answer.size());
+    oscarg::appendInt32(out, 20);
+    oscarg::appendString(out, "/request/id");
+    oscarg::appendString(out, ",i");
+    oscarg::appendInt32(out, static_cast<std::uint32_t>(id));
+    oscarg::appendInt32(out, static_cast<std::uint32_t>(answer.size()));
+    out.insert(out.end(), answer.begin(), answer.end());
+    return out;
+}
+} // namespace
+
 // Counts the answer (a reply, or an error if it must become one) before it is queued, so a client
 // that has its answer and then reads counters() sees it counted.
-void OscServer::send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values) {
-    lo_message m = lo_message_new();
+void OscServer::send(const Request& request, const char* path, const std::vector<Value>& values) {
+    // Serialised here, not with liblo (see OscArgs.hpp). Strings end at their first NUL, as liblo's did.
+    std::string types = ",";
+    std::size_t size = 0;
+    for (const Value& v : values) {
+        const auto* text = std::get_if<std::string>(&v);
+        types += text ? 's' : std::holds_alternative<std::int32_t>(v) ? 'i' : 'f';
+        size += text ? text->size() + 4 : 4;
+    }
+    std::vector<std::uint8_t> packet;
+    packet.reserve(std::strlen(path) + types.size() + size + 8);
+    oscarg::appendString(packet, path);
+    oscarg::appendString(packet, types);
     for (const Value& v : values) {
         if (const auto* i = std::get_if<std::int32_t>(&v))
-            lo_message_add_int32(m, *i);
+            oscarg::appendInt32(packet, static_cast<std::uint32_t>(*i));
         else if (const auto* d = std::get_if<double>(&v))
-            lo_message_add_float(m, static_cast<float>(*d));
+            oscarg::appendFloat(packet, static_cast<float>(*d));
         else
-            lo_message_add_string(m, std::get<std::string>(v).c_str());
+            oscarg::appendString(packet, std::get<std::string>(v).c_str());
     }
-    std::size_t size = 0;
-    void* data = lo_message_serialise(m, path, nullptr, &size);
-    if (data && size > kMaxReply && !values.empty()) {
-        // Does not fit in one datagram: say so instead of going silent.
-        std::free(data);
-        lo_message_free(m);
+    if (request.requestId)
+        packet = taggedBundle(*request.requestId, packet);
+    const std::size_t limit = request.connection != 0 ? kMaxFrame : kMaxReply;
+    if (packet.size() > limit && !values.empty()) {
+        // Does not fit in one datagram (or frame): say so instead of going silent.
         const std::string address = std::holds_alternative<std::string>(values.front()) ? std::get<std::string>(values.front()) : "";
-        send(sender, "/error", {address, "the reply is too large for one OSC packet (" + std::to_string(size) +
-                                             " bytes, at most " + std::to_string(kMaxReply) + ")"});
+        send(request, "/error",
+             {address, "the reply is too large for one OSC packet (" + std::to_string(packet.size()) + " bytes, at most " +
+                           std::to_string(limit) + (request.connection != 0 ? " over TCP)" : " over UDP); use TCP (ctl does)")});
         return;
     }
     (std::strcmp(path, "/reply") == 0 ? m_replies : m_errors).fetch_add(1);
-    if (data) {
-        Outgoing o;
-        o.packet.assign(static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
-        o.sender = sender;
-        std::free(data);
-        bool wasEmpty;
-        {
-            std::lock_guard lock(m_outMutex);
-            wasEmpty = m_out.empty();
-            m_out.push_back(std::move(o));
-        }
-        // The network thread sends what it finds after each poll; wake it when the first reply of a
-        // batch comes from another thread (without this, a controller reply waited for the next
-        // request or the 5 ms poll timeout).
-        if (wasEmpty && !tl_networkThread) {
-            const std::uint64_t one = 1;
-            (void)!::write(m_wake, &one, sizeof one);
-        }
+    if (tl_networkThread && request.connection != 0) {
+        // Straight onto the connection: the next frame of this client is read only if its
+        // replies are being taken.
+        queueFrame(request.connection, std::move(packet));
+        return;
     }
-    lo_message_free(m);
+    Outgoing o;
+    o.packet = std::move(packet);
+    o.sender = request.sender;
+    o.connection = request.connection;
+    bool wasEmpty;
+    {
+        std::lock_guard lock(m_outMutex);
+        wasEmpty = m_out.empty();
+        m_out.push_back(std::move(o));
+    }
+    // The network thread sends what it finds after each poll; wake it when the first reply of a
+    // batch comes from another thread (without this, a controller reply waited for the next
+    // request or the 5 ms poll timeout).
+    if (wasEmpty && !tl_networkThread) {
+        const std::uint64_t one = 1;
+        (void)!::write(m_wake, &one, sizeof one);
+    }
 }
 
 // The requests whose success changed a patch, so their reply waits for the journal.
@@ -457,20 +761,22 @@ void OscServer::reply(const Request& request, std::vector<Value> values) {
         if (std::string warning = m_onAcknowledge(request.address); !warning.empty())
             values.emplace_back(std::move(warning));
     values.insert(values.begin(), request.address);
-    send(request.sender, "/reply", values); // one count per request: a reply too large goes out as an /error
+    send(request, "/reply", values); // one count per request: a reply too large goes out as an /error
 }
 
 void OscServer::replyError(const Request& request, const std::string& message) {
     // Messages quote what the client sent (ids, types, names): never echo its control characters
     // (a NUL, an escape sequence for the terminal that prints the error) back raw.
-    send(request.sender, "/error", {printable(request.address), printable(message)});
+    send(request, "/error", {printable(request.address), printable(message)});
 }
 
 // Network thread: validate, answer what needs no controller, queue the rest.
-void OscServer::handle(const char* path, const char* types, void** argv, int argc) {
+void OscServer::handle(const char* path, const char* types, void** argv, int argc, std::optional<std::int32_t> requestId) {
     m_requests.fetch_add(1);
     Request request;
     request.sender = m_currentSender;
+    request.connection = m_currentConnection;
+    request.requestId = requestId;
     const std::size_t pathLength = std::strlen(path);
     request.address = validUtf8(path, pathLength) ? std::string(path, std::min<std::size_t>(pathLength, 256))
                                                   : std::string("(address not UTF-8)");
@@ -494,6 +800,9 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
             return replyError(request, "a gate is /gate/<id> with 1/0, on/off or true/false");
         expected = "g";
         names = "1/0, on/off or true/false";
+    } else if (address == "/request/id") {
+        return replyError(request, "a request id is `/request/id` with one int32, the first element of a bundle, "
+                                   "before the requests it tags");
     } else {
         const AddressSpec* spec = nullptr;
         for (const AddressSpec& s : kSpecs)
@@ -626,6 +935,8 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         }
         m_queue.push_back(std::move(request));
     }
+    if (m_currentTcp)
+        ++m_currentTcp->awaiting; // its answer comes from the controller, through m_out
     m_queueChanged.notify_one();
 }
 
@@ -861,7 +1172,9 @@ void OscServer::execute(const Request& r) {
                          static_cast<std::int32_t>(pending.cables().size())});
     }
     if (a == "/patch/dump") {
-        return reply(r, {serializePatch(m_engine.pending()).toStdString(), serializePatch(m_engine.committed()).toStdString()});
+        // Compact: no indentation (a third of an indented dump's size).
+        return reply(r, {serializePatch(m_engine.pending(), JsonLayout::Compact).toStdString(),
+                         serializePatch(m_engine.committed(), JsonLayout::Compact).toStdString()});
     }
     if (a == "/patch/save" || a == "/patch/load") {
         const QString name = safeName(str(0));

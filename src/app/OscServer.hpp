@@ -2,15 +2,28 @@
 // The OSC control surface (SPEC §2): every request gets `/reply <address> ...` or
 // `/error <address> <message>`, sent back to its sender.
 //
-// Threads: the network thread owns the UDP socket: it receives, lets liblo parse (messages and
+// Two transports on the same host and port number: UDP datagrams, and TCP streams framed as OSC 1.0
+// streams and liblo's LO_TCP are (each packet preceded by its size, int32 big-endian). A reply goes
+// back the way its request came: a datagram to the sender, or a frame on the connection that asked.
+// Over TCP a reply may be as large as a frame (a dump of a big patch); over UDP it must fit one
+// datagram.
+//
+// Request ids: a bundle whose first element is `/request/id <int32>` tags the requests after it
+// (nested bundles included); each of their answers comes back as a bundle of `/request/id <int32>`
+// then the `/reply` or `/error`, so a client can tell a late answer from the one it waits for.
+// Untagged requests get plain messages, as always.
+//
+// Threads: the network thread owns the sockets: it receives, lets liblo parse (messages and
 // bundles), validates arguments, answers what needs no controller (status, schema, malformed
 // requests) and hands the rest to the controller thread, the one client of the engine's control
 // methods here. Replies go back through the network thread (woken through an eventfd when the
 // controller queues one). A commit blocks only the controller thread; the network thread keeps
-// answering meanwhile.
+// answering meanwhile. It never blocks on a client: every socket is non-blocking, connections are
+// bounded in number, frame size, and unsent output (a client that does not read stops being read,
+// then is dropped).
 //
-// liblo 0.31 cannot bind one interface, so the socket is ours (bound to --osc-host, 127.0.0.1 by
-// default) and liblo only parses and dispatches (lo_server_dispatch_data).
+// liblo 0.31 cannot bind one interface, so the sockets are ours (bound to --osc-host, 127.0.0.1 by
+// default) and liblo only parses and serialises.
 
 #include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
@@ -23,7 +36,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -52,10 +67,10 @@ struct OscServerOptions {
     // The interface to bind; "0.0.0.0" for every one. Anything but loopback needs `allow`: the
     // server refuses to start on a network interface with nobody named who may use it.
     std::string host = "127.0.0.1";
-    // Besides loopback (always), who may send requests; datagrams from anyone else are dropped
-    // unanswered and counted (OscCounters::refused).
+    // Besides loopback (always), who may send requests; datagrams and connections from anyone else
+    // are dropped unanswered and counted (OscCounters::refused).
     std::vector<OscSubnet> allow;
-    int port = 5005;                 // 0 = any free port (see OscServer::port())
+    int port = 5005;                 // UDP and TCP; 0 = any port free for both (see OscServer::port())
     QString patchesDir;              // /patch/save and /patch/load names live here
     std::size_t queueCapacity = 1024; // requests waiting for the controller; more get "busy"
     // Why the autosave of the last session was not restored (and where it was set aside), for
@@ -65,16 +80,24 @@ struct OscServerOptions {
     // the predecessor (whose scripts build every patch from scratch without /patch/clear). Off: edits
     // are incremental, on top of what plays.
     bool freshAfterCommit = false;
+    // A TCP client that leaves a frame half sent, or its replies unread, for this long is dropped
+    // (OscCounters::tcpDropped): it holds one of the few connections and their buffers.
+    int tcpStallMs = 30000;
 };
 
 struct OscCounters {
-    std::uint64_t packets = 0;   // datagrams received
+    std::uint64_t packets = 0;   // datagrams and TCP frames received
     std::uint64_t requests = 0;  // messages handled (valid or not)
     std::uint64_t replies = 0;   // /reply sent
     std::uint64_t errors = 0;    // /error sent
-    std::uint64_t malformed = 0; // datagrams liblo could not parse: dropped, no reply possible
+    std::uint64_t malformed = 0; // packets liblo could not parse: dropped, no reply possible
     std::uint64_t busy = 0;      // refused because the controller's queue was full
     std::uint64_t refused = 0;   // dropped unanswered: the sender is not loopback or allowed
+    std::uint64_t tcpAccepted = 0; // TCP connections taken
+    std::uint64_t tcpRejected = 0; // TCP connections closed at once: the limit was reached
+    std::uint64_t tcpDropped = 0;  // TCP connections closed by the server: a frame too large, a stalled
+                                   // client, unread replies over the bound
+    std::uint64_t tcpOpen = 0;     // TCP connections open now
 };
 
 class OscServer {
@@ -118,23 +141,35 @@ private:
     struct Request {
         std::string address;
         std::vector<Value> args;
-        std::vector<std::uint8_t> sender; // a sockaddr, as bytes
+        std::vector<std::uint8_t> sender;   // a sockaddr, as bytes
+        std::uint64_t connection = 0;       // the TCP connection that asked; 0: a UDP datagram
+        std::optional<std::int32_t> requestId; // echoed with the answer
     };
     struct Outgoing {
         std::vector<std::uint8_t> packet;
         std::vector<std::uint8_t> sender;
+        std::uint64_t connection = 0;
     };
+    struct TcpConnection; // network thread
 
     void networkLoop();
+    // Network thread. Those that answer: false when the connection must close.
+    void acceptConnections();
+    bool readConnection(TcpConnection& connection, std::vector<std::uint8_t>& buffer);
+    bool takeFrames(TcpConnection& connection);
+    bool flushConnection(TcpConnection& connection);
+    // Network thread: queues a frame on connection `id` (gone: the frame is dropped); a connection
+    // whose unsent output would pass the bound is marked for closing instead.
+    void queueFrame(std::uint64_t id, std::vector<std::uint8_t> packet);
     void controllerLoop();
     friend struct OscDispatch; // liblo's callback, defined with liblo's types in the .cpp
-    void handle(const char* path, const char* types, void** argv, int argc);
+    void handle(const char* path, const char* types, void** argv, int argc, std::optional<std::int32_t> requestId);
     void restoreParams(const engine::PatchGraph& before, const Request& r, std::size_t count);
     void execute(const Request& request);
     void reply(const Request& request, std::vector<Value> values);
     void replyError(const Request& request, const std::string& message);
-    // False when the reply did not fit a datagram and an /error went instead.
-    void send(const std::vector<std::uint8_t>& sender, const char* path, const std::vector<Value>& values);
+    // An /error goes instead of a reply that does not fit a datagram (UDP) or a frame (TCP).
+    void send(const Request& request, const char* path, const std::vector<Value>& values);
     std::vector<Value> statusValues(bool json) const;
     // Network thread. Loopback, or inside one of the allowed subnets.
     bool allowed(const struct sockaddr_storage& from) const noexcept;
@@ -152,9 +187,14 @@ private:
     bool m_clearBeforeEdit = false; // controller thread: --fresh-after-commit's pending clear is due
 
     int m_socket = -1;
+    int m_listen = -1; // the TCP listening socket
     int m_wake = -1; // eventfd: wakes the network thread when a reply waits in m_out
     int m_port = 0;
     std::vector<std::uint8_t> m_currentSender; // network thread
+    std::uint64_t m_currentConnection = 0;     // network thread
+    TcpConnection* m_currentTcp = nullptr;     // network thread: the connection being read
+    std::vector<std::unique_ptr<TcpConnection>> m_connections; // network thread
+    std::uint64_t m_nextConnection = 1;        // network thread
     std::thread m_network, m_controller;
     std::atomic<bool> m_stop{false};
 
@@ -166,7 +206,7 @@ private:
     std::deque<Outgoing> m_out; // anyone -> network
 
     std::atomic<std::uint64_t> m_packets{0}, m_requests{0}, m_replies{0}, m_errors{0}, m_malformed{0}, m_busy{0},
-        m_refused{0};
+        m_refused{0}, m_tcpAccepted{0}, m_tcpRejected{0}, m_tcpDropped{0}, m_tcpOpen{0};
 };
 
 // The module registry as JSON: types with category, description, ports and parameters.

@@ -273,7 +273,9 @@ QJsonObject patchJson(const PatchGraph& graph) {
     return QJsonObject{{"format", "chronus-patch"}, {"version", kPatchFormatVersion}, {"modules", modules}, {"cables", cables}};
 }
 
-QByteArray serializePatch(const PatchGraph& graph) { return QJsonDocument(patchJson(graph)).toJson(QJsonDocument::Indented); }
+QByteArray serializePatch(const PatchGraph& graph, JsonLayout layout) {
+    return QJsonDocument(patchJson(graph)).toJson(layout == JsonLayout::Compact ? QJsonDocument::Compact : QJsonDocument::Indented);
+}
 
 namespace {
 // Creates the folders missing above `path`, or says why not in the system's words ("Read-only file

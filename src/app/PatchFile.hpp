@@ -28,7 +28,9 @@ engine::Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& so
 enum class FollowLinks { Yes, No };
 engine::Result<LoadedPatch> loadPatchFile(const QString& path, FollowLinks follow = FollowLinks::Yes);
 
-QByteArray serializePatch(const engine::PatchGraph& graph);
+// Indented for files people read; compact for the wire (/patch/dump).
+enum class JsonLayout { Indented, Compact };
+QByteArray serializePatch(const engine::PatchGraph& graph, JsonLayout layout = JsonLayout::Indented);
 // The same as a JSON object (the journal's records hold patches this way).
 QJsonObject patchJson(const engine::PatchGraph& graph);
 // Writes atomically (a temporary file renamed over the target): a failed save leaves the old file.

@@ -260,7 +260,7 @@ int runServeCommand(const QStringList& args) {
     std::signal(SIGTERM, onStopSignal);
     stopOnHangup(onStopSignal);
     out() << "chronus serve: listening on " << QString::fromStdString(options.host) << ":" << server.port()
-          << " (OSC); audio: " << QString::fromStdString(driver.name()) << " ("
+          << " (OSC over UDP and TCP); audio: " << QString::fromStdString(driver.name()) << " ("
           << QString::fromStdString(driver.deviceName()) << "), " << driver.sampleRate() << " Hz, "
           << driver.blockSize()
           << "-frame callbacks; recordings: " << QDir::toNativeSeparators(recorder.folder())
@@ -309,7 +309,8 @@ int runServeCommand(const QStringList& args) {
         return failure("autosave failed: " + QString::fromStdString(saved.message()));
     const OscCounters c = server.counters();
     out() << "chronus serve: stopped; " << c.requests << " requests (" << c.errors << " errors, " << c.malformed
-          << " malformed packets, " << c.busy << " refused while busy, " << c.refused << " from outside --allow dropped); "
+          << " malformed packets, " << c.busy << " refused while busy, " << c.refused << " from outside --allow dropped, "
+          << c.tcpRejected + c.tcpDropped << " TCP connections closed over a limit); "
           << (autosaveOn ? "committed patch saved to " + autosavePath : QStringLiteral("autosave was off")) << "\n";
     return 0;
 }

@@ -14,11 +14,16 @@
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtEndian>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <cstring>
+#include <thread>
 
 namespace {
 
@@ -61,6 +66,63 @@ QStringList moduleIds(const QJsonObject& patch) {
     return ids;
 }
 
+// OSC by hand (this test links no OSC library): strings NUL-padded to 4 bytes, int32 big-endian.
+void oscString(QByteArray& out, const QByteArray& s) {
+    out += s;
+    out += '\0';
+    while (out.size() % 4)
+        out += '\0';
+}
+void oscInt(QByteArray& out, qint32 v) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+        out += static_cast<char>((static_cast<quint32>(v) >> shift) & 0xff);
+}
+QByteArray oscMessage(const QByteArray& path, const QByteArray& types, const QList<QVariant>& args) {
+    QByteArray out;
+    oscString(out, path);
+    oscString(out, "," + types);
+    for (const QVariant& a : args) {
+        if (a.typeId() == QMetaType::Int)
+            oscInt(out, a.toInt());
+        else
+            oscString(out, a.toByteArray());
+    }
+    return out;
+}
+// #bundle, time tag "immediately", each element with its size.
+QByteArray oscBundle(const QList<QByteArray>& elements) {
+    QByteArray out;
+    oscString(out, "#bundle");
+    oscInt(out, 0);
+    oscInt(out, 1);
+    for (const QByteArray& e : elements) {
+        oscInt(out, static_cast<qint32>(e.size()));
+        out += e;
+    }
+    return out;
+}
+QByteArray tcpFrame(const QByteArray& packet) {
+    QByteArray out;
+    oscInt(out, static_cast<qint32>(packet.size()));
+    return out + packet;
+}
+QByteArray taggedAnswer(qint32 id, const QByteArray& answer) {
+    return oscBundle({oscMessage("/request/id", "i", {id}), answer});
+}
+
+// A patch file of `modules` VCAs, each into the next one, the last into the output (cheap to play,
+// also under AddressSanitizer, where 500 oscillators on both slots keep a prime from finishing).
+QByteArray wiredPatchJson(int modules) {
+    QJsonArray m, c;
+    for (int i = 0; i < modules; ++i) {
+        m.append(QJsonObject{{"id", QStringLiteral("module_%1").arg(i)}, {"type", "vca"}});
+        c.append(QJsonObject{{"from", QStringLiteral("module_%1").arg(i)},
+                             {"to", i + 1 < modules ? QStringLiteral("module_%1.in").arg(i + 1) : QStringLiteral("out")}});
+    }
+    return QJsonDocument(QJsonObject{{"format", "chronus-patch"}, {"version", 1}, {"modules", m}, {"cables", c}})
+        .toJson(QJsonDocument::Compact);
+}
+
 } // namespace
 
 class TestCtl : public QObject {
@@ -83,6 +145,8 @@ private slots:
     void creatingAnOutputSaysItIsBuiltIn();
     void predecessorFrequencyIsFreq();
     void serveFreshAfterCommitEmptiesThePendingPatch();
+    void dumpsAFiveHundredModuleWiredPatch();
+    void takesOnlyTheAnswerCarryingItsRequestId();
 
 private:
     // Skips the calling test when there is no server to talk to.
@@ -575,6 +639,111 @@ void TestCtl::serveFreshAfterCommitEmptiesThePendingPatch() {
         server.waitForFinished();
     }
     QCOMPARE(server.exitCode(), 0);
+}
+
+// `ctl dump` of a 500-module wired patch, pending and committed (~110 kB of JSON: more than one
+// UDP datagram holds): ctl talks TCP, so the whole dump arrives, as JSON and as text.
+void TestCtl::dumpsAFiveHundredModuleWiredPatch() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    QVERIFY(QDir().mkpath(m_dir.filePath("patches")));
+    QFile file(m_dir.filePath("patches/wired500.json"));
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(wiredPatchJson(500));
+    file.close();
+    RunResult r = ctl({"load", "wired500"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    r = ctl({"commit"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+
+    r = ctlJson({"dump"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out.left(300)));
+    const QJsonObject o = parseReply(r);
+    for (const char* which : {"pending", "committed"}) {
+        const QJsonObject patch = o.value(QLatin1String(which)).toObject();
+        QCOMPARE(patch.value("modules").toArray().size(), 500);
+        QCOMPARE(patch.value("cables").toArray().size(), 501); // 499 between them, 2 into out.left and out.right
+        QVERIFY(moduleIds(patch).contains("module_499"));
+    }
+    qInfo("ctl --json dump of 500 wired modules: %lld bytes", static_cast<long long>(r.out.size()));
+    r = ctl({"dump"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.out.contains("\"module_499\"") && r.out.contains("committed patch (playing): the same"),
+             qPrintable(r.out.right(300)));
+
+    QCOMPARE(ctl({"clear"}).exitCode, 0);
+    r = ctl({"commit"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+}
+
+// ctl sends every request with a request id (a bundle led by `/request/id <id>`) and takes only the
+// answer that carries that id and names its address: a stale answer (another id, as a late answer to
+// an earlier request would be), an untagged one and one for another address, all sent before the
+// real one, are passed over. A forged datagram from another sender cannot reach ctl at all: it
+// receives only on its TCP connection to the server, no UDP port of its own.
+void TestCtl::takesOnlyTheAnswerCarryingItsRequestId() {
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    QVERIFY(listener >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    QVERIFY(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    QVERIFY(::listen(listener, 4) == 0);
+    QVERIFY(::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    const int port = ntohs(addr.sin_port);
+
+    // The fake server: one request read, four answers written.
+    QByteArray request;
+    std::thread fake([&] {
+        pollfd p{listener, POLLIN, 0};
+        if (::poll(&p, 1, 20000) <= 0)
+            return;
+        const int fd = ::accept(listener, nullptr, nullptr);
+        if (fd < 0)
+            return;
+        QByteArray in;
+        char buffer[4096];
+        while (in.size() < 4 || in.size() < 4 + qFromBigEndian<qint32>(in.constData())) {
+            pollfd q{fd, POLLIN, 0};
+            if (::poll(&q, 1, 20000) <= 0)
+                break;
+            const ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+            if (n <= 0)
+                break;
+            in.append(buffer, n);
+        }
+        request = in.mid(4);
+        // #bundle(8) time tag(8) size(4) "/request/id\0"(12) ",i\0\0"(4) id(4)
+        const qint32 id = request.size() >= 40 ? qFromBigEndian<qint32>(request.constData() + 36) : 0;
+        const auto answer = [](const QByteArray& address, qint32 modules, qint32 cables) {
+            return oscMessage("/reply", "sii", {address, modules, cables});
+        };
+        QByteArray out = tcpFrame(taggedAnswer(static_cast<qint32>(static_cast<quint32>(id) - 1u), answer("/patch/validate", 666, 666))) + // stale
+                         tcpFrame(answer("/patch/validate", 777, 777)) +                        // untagged
+                         tcpFrame(taggedAnswer(id, answer("/patch/prime", 888, 888))) +         // another address
+                         tcpFrame(taggedAnswer(id, answer("/patch/validate", 3, 2)));          // the answer
+        for (qsizetype at = 0; at < out.size();) {
+            const ssize_t n = ::send(fd, out.constData() + at, static_cast<size_t>(out.size() - at), MSG_NOSIGNAL);
+            if (n <= 0)
+                break;
+            at += n;
+        }
+        char sink;
+        pollfd q{fd, POLLIN, 0};
+        ::poll(&q, 1, 20000); // until ctl closes
+        (void)::recv(fd, &sink, 1, 0);
+        ::close(fd);
+    });
+    const RunResult r = runChronus({"ctl", "--json", "--port", QString::number(port), "--timeout", "10000", "validate"});
+    fake.join();
+    ::close(listener);
+    QVERIFY2(request.startsWith(QByteArray("#bundle\0", 8)) && request.mid(20, 12) == QByteArray("/request/id\0", 12),
+             qPrintable("ctl sent no request id: " + request.toHex()));
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    const QJsonObject o = parseReply(r);
+    QCOMPARE(o.value("modules").toInt(), 3);
+    QCOMPARE(o.value("cables").toInt(), 2);
 }
 
 QTEST_GUILESS_MAIN(TestCtl)

@@ -6,6 +6,9 @@
 // every answer the server sends to "the sender" comes back here. Waiting is always on a reply, with
 // a deadline, never a fixed sleep.
 //
+// OscTcpClient: one TCP connection to the server, frames written and read by hand (the size, int32
+// big-endian, then the packet), replies decoded with liblo.
+//
 // OscRig: the dual-slot engine playing through the clock-paced null driver, a callback that records
 // the output and checks every sample it plays, and the OSC server on a free port of 127.0.0.1.
 // Control thread only, except where a function says otherwise.
@@ -22,7 +25,11 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -55,6 +62,7 @@ struct OscArg {
 struct OscReply {
     std::string path; // "/reply" or "/error"
     std::vector<OscArg> args;
+    std::optional<std::int32_t> requestId; // the `/request/id` of the bundle it came in
 
     bool isReply() const { return path == "/reply"; }
     bool isError() const { return path == "/error"; }
@@ -155,6 +163,24 @@ inline std::vector<std::uint8_t> bundle(const std::vector<std::vector<std::uint8
     }
     return out;
 }
+// A request tagged with a request id: #bundle [/request/id <id>] [the request].
+inline std::vector<std::uint8_t> tagged(std::int32_t id, const std::vector<std::uint8_t>& request) {
+    lo_message tag = lo_message_new();
+    lo_message_add_int32(tag, id);
+    std::size_t size = 0;
+    void* data = lo_message_serialise(tag, "/request/id", nullptr, &size);
+    std::vector<std::uint8_t> tagBytes(static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + size);
+    std::free(data);
+    lo_message_free(tag);
+    return bundle({tagBytes, request});
+}
+// A TCP frame: the packet's size, int32 big-endian, then the packet.
+inline std::vector<std::uint8_t> frame(const std::vector<std::uint8_t>& packet) {
+    std::vector<std::uint8_t> out;
+    appendU32(out, static_cast<std::uint32_t>(packet.size()));
+    out.insert(out.end(), packet.begin(), packet.end());
+    return out;
+}
 // `depth` bundles, each holding the next; the innermost holds `innermost`.
 inline std::vector<std::uint8_t> nestedBundle(int depth, const std::vector<std::vector<std::uint8_t>>& innermost) {
     std::vector<std::uint8_t> b = bundle(innermost);
@@ -171,6 +197,10 @@ public:
         if (!m_server)
             return;
         lo_server_add_method(m_server, nullptr, nullptr, &OscTestClient::onMessage, this);
+        lo_server_add_bundle_handlers(
+            m_server,
+            [](lo_timetag, void* user) { return static_cast<OscTestClient*>(user)->m_bundleId.reset(), 0; },
+            [](void* user) { return static_cast<OscTestClient*>(user)->m_bundleId.reset(), 0; }, this);
         // A burst of replies waits in the kernel rather than being dropped (rmem_max allowing).
         const int big = 4 << 20;
         ::setsockopt(lo_server_get_socket_fd(m_server), SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
@@ -264,8 +294,13 @@ private:
     }
     static int onMessage(const char* path, const char* types, lo_arg** argv, int argc, lo_message, void* user) {
         auto* self = static_cast<OscTestClient*>(user);
+        if (std::string_view(path) == "/request/id" && std::string_view(types) == "i") {
+            self->m_bundleId = load<std::int32_t>(argv[0]); // tags what follows in its bundle
+            return 0;
+        }
         OscReply r;
         r.path = path;
+        r.requestId = self->m_bundleId;
         for (int k = 0; k < argc; ++k) {
             OscArg a;
             a.type = types[k];
@@ -295,6 +330,175 @@ private:
     lo_address m_target = nullptr;
     std::deque<OscReply> m_inbox;
     std::uint64_t m_sent = 0, m_received = 0;
+    std::optional<std::int32_t> m_bundleId; // inside a bundle led by /request/id
+};
+
+// The answers in one packet: a message, or a bundle (a leading /request/id tags the rest).
+inline std::vector<OscReply> decodePacket(std::vector<std::uint8_t>& packet, std::optional<std::int32_t> id = {}) {
+    std::vector<OscReply> out;
+    if (packet.size() >= 16 && std::memcmp(packet.data(), "#bundle", 8) == 0) {
+        for (std::size_t at = 16; at + 4 <= packet.size();) {
+            const std::size_t length = (std::size_t{packet[at]} << 24) | (std::size_t{packet[at + 1]} << 16) |
+                                       (std::size_t{packet[at + 2]} << 8) | packet[at + 3];
+            at += 4;
+            if (length > packet.size() - at)
+                break;
+            std::vector<std::uint8_t> element(packet.begin() + static_cast<std::ptrdiff_t>(at),
+                                              packet.begin() + static_cast<std::ptrdiff_t>(at + length));
+            for (OscReply& r : decodePacket(element, id)) {
+                if (r.path == "/request/id" && r.args.size() == 1 && r.args[0].type == 'i')
+                    id = static_cast<std::int32_t>(r.args[0].i);
+                else
+                    out.push_back(std::move(r));
+            }
+            at += length;
+        }
+        return out;
+    }
+    int result = 0;
+    lo_message m = lo_message_deserialise(packet.data(), packet.size(), &result);
+    if (!m)
+        return out;
+    OscReply r;
+    r.path = reinterpret_cast<const char*>(packet.data());
+    r.requestId = id;
+    const char* types = lo_message_get_types(m);
+    lo_arg** argv = lo_message_get_argv(m);
+    for (int k = 0; k < lo_message_get_argc(m); ++k) {
+        OscArg a;
+        a.type = types[k];
+        const void* v = argv[k];
+        switch (a.type) {
+        case 'i': { std::int32_t x; std::memcpy(&x, v, 4); a.i = x; break; }
+        case 'f': { float x; std::memcpy(&x, v, 4); a.f = static_cast<double>(x); break; }
+        case 's':
+        case 'S': a.s = static_cast<const char*>(v); break;
+        default: break;
+        }
+        r.args.push_back(std::move(a));
+    }
+    lo_message_free(m);
+    out.push_back(std::move(r));
+    return out;
+}
+
+// One TCP connection to the server on 127.0.0.1. Writes block (the tests send little); reads wait
+// with a deadline.
+class OscTcpClient {
+public:
+    explicit OscTcpClient(int serverPort) {
+        m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(static_cast<std::uint16_t>(serverPort));
+        to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (m_fd >= 0 && ::connect(m_fd, reinterpret_cast<const sockaddr*>(&to), sizeof to) != 0) {
+            ::close(m_fd);
+            m_fd = -1;
+        }
+        const int one = 1;
+        if (m_fd >= 0)
+            ::setsockopt(m_fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    }
+    ~OscTcpClient() { close(); }
+    OscTcpClient(const OscTcpClient&) = delete;
+    OscTcpClient& operator=(const OscTcpClient&) = delete;
+
+    bool valid() const { return m_fd >= 0; }
+    int fd() const { return m_fd; }
+    void close() {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = -1;
+    }
+
+    // Bytes as they are (a frame, half of one, noise).
+    bool sendBytes(std::span<const std::uint8_t> bytes) {
+        for (std::size_t at = 0; at < bytes.size();) {
+            const ssize_t n = ::send(m_fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+            if (n <= 0)
+                return false;
+            at += static_cast<std::size_t>(n);
+        }
+        return true;
+    }
+    bool sendPacket(const std::vector<std::uint8_t>& packet) { return sendBytes(raw::frame(packet)); }
+    bool send(const std::string& path, const OscMessage& message = OscMessage()) {
+        return sendPacket(message.serialise(path));
+    }
+
+    // The next packet the server sent; nothing on a timeout or when the connection ended (closed()).
+    std::optional<std::vector<std::uint8_t>> readPacket(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (true) {
+            if (m_in.size() >= 4) {
+                const std::size_t length = (std::size_t{m_in[0]} << 24) | (std::size_t{m_in[1]} << 16) |
+                                           (std::size_t{m_in[2]} << 8) | m_in[3];
+                if (m_in.size() - 4 >= length) {
+                    std::vector<std::uint8_t> packet(m_in.begin() + 4, m_in.begin() + 4 + static_cast<std::ptrdiff_t>(length));
+                    m_in.erase(m_in.begin(), m_in.begin() + 4 + static_cast<std::ptrdiff_t>(length));
+                    return packet;
+                }
+            }
+            if (m_closed)
+                return std::nullopt;
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return std::nullopt;
+            pollfd p{m_fd, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(std::min<long>(left.count(), 100))) <= 0)
+                continue;
+            std::uint8_t buffer[65536];
+            const ssize_t n = ::recv(m_fd, buffer, sizeof buffer, MSG_DONTWAIT);
+            if (n > 0)
+                m_in.insert(m_in.end(), buffer, buffer + n);
+            else if (n == 0 || (errno != EAGAIN && errno != EINTR))
+                m_closed = true; // end of stream, or reset
+        }
+    }
+    // Whether the server closed the connection: waits for the end of the stream, discarding what
+    // comes before it.
+    bool waitClosed(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (!m_closed && std::chrono::steady_clock::now() < deadline) {
+            readPacket(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+            m_in.clear();
+        }
+        return m_closed;
+    }
+    bool closed() const { return m_closed; }
+
+    // The next answer whose echoed address is `address` (others are skipped); waits until the deadline.
+    std::optional<OscReply> waitFor(const std::string& address, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        while (true) {
+            for (auto it = m_inbox.begin(); it != m_inbox.end(); ++it)
+                if (it->address() == address) {
+                    OscReply r = std::move(*it);
+                    m_inbox.erase(it);
+                    return r;
+                }
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return std::nullopt;
+            auto packet = readPacket(left);
+            if (!packet)
+                return std::nullopt;
+            for (OscReply& r : decodePacket(*packet))
+                m_inbox.push_back(std::move(r));
+        }
+    }
+    std::optional<OscReply> call(const std::string& path, const OscMessage& message = OscMessage()) {
+        if (!send(path, message))
+            return std::nullopt;
+        return waitFor(path);
+    }
+
+private:
+    int m_fd = -1;
+    bool m_closed = false;
+    std::vector<std::uint8_t> m_in;
+    std::deque<OscReply> m_inbox;
 };
 
 // Plays the engine (through a RecordingCallback) and checks every sample the driver gets: counts

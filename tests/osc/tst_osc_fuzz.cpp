@@ -1,4 +1,5 @@
-// The OSC server under 100,000 random and mutated datagrams: mutations of valid requests (bit flips,
+// The OSC server under 100,000 random and mutated datagrams (and, over TCP, 50,000 frames and runs of
+// bytes): mutations of valid requests (bit flips,
 // truncation, type-tag changes, length fields, random bytes, huge strings), random bytes, OSC-looking
 // noise and bundles (nested, broken). Sent in small bursts, each followed by a request that must be
 // answered, so the kernel buffer is not simply overrun and a server that stops answering is caught at
@@ -13,6 +14,10 @@
 #include "support/SignalAnalysis.hpp"
 
 #include <QJsonDocument>
+#include <QTest>
+
+#include <fcntl.h>
+#include <poll.h>
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
@@ -269,6 +274,17 @@ bool couldTouchTheCommittedPatch(const Bytes& b) {
     return false;
 }
 
+// Waits until `done` holds (the server acts on its own thread), up to 10 s.
+template <class F> bool eventually(F done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        QTest::qWait(5);
+    }
+    return true;
+}
+
 } // namespace
 
 class TestOscFuzz : public QObject {
@@ -276,6 +292,7 @@ class TestOscFuzz : public QObject {
 
 private slots:
     void survivesRandomAndMutatedDatagrams();
+    void survivesRandomFramesAndBytesOverTcp();
 };
 
 void TestOscFuzz::survivesRandomAndMutatedDatagrams() {
@@ -390,7 +407,7 @@ void TestOscFuzz::survivesRandomAndMutatedDatagrams() {
     QCOMPARE(o.value("driver").toString(), QStringLiteral("null"));
     const OscReply dump = ask("/patch/dump");
     QVERIFY2(dump.isReply() && dump.valueCount() == 2, dump.describe().constData());
-    QCOMPARE(QByteArray::fromStdString(dump.value(1).s), app::serializePatch(committed));
+    QCOMPARE(QByteArray::fromStdString(dump.value(1).s), app::serializePatch(committed, app::JsonLayout::Compact));
     const OscReply create = ask("/patch/create", OscMessage().s("after").s("simple_sine"));
     QVERIFY2(create.isReply() && create.valueCount() == 2 && create.value(1).s == "sine", create.describe().constData());
 
@@ -448,6 +465,149 @@ void TestOscFuzz::survivesRandomAndMutatedDatagrams() {
     QVERIFY(std::fabs(f - 440.0) < 0.1);
     QVERIFY(step < 0.03f);
 #endif
+}
+
+// The TCP leg: the same fuzzed packets, framed, over one connection, mixed with frames whose size
+// lies (the stream loses its framing), bare random bytes and sizes over the 16 MiB bound (the
+// server closes the connection; the fuzzer opens another). A clean connection checks after each
+// burst that the server still answers. Afterwards: answers are right, the committed patch is
+// untouched, the audio never carried a NaN. Frames: CHRONUS_OSC_FUZZ_TCP_FRAMES (default 50000).
+void TestOscFuzz::survivesRandomFramesAndBytesOverTcp() {
+    const std::uint64_t seed = (qEnvironmentVariableIsSet("CHRONUS_OSC_FUZZ_SEED")
+                                    ? qgetenv("CHRONUS_OSC_FUZZ_SEED").toULongLong(nullptr, 0)
+                                    : kDefaultSeed) ^ 0x7C9;
+    bool ok = false;
+    int frames = qEnvironmentVariableIntValue("CHRONUS_OSC_FUZZ_TCP_FRAMES", &ok);
+    if (!ok || frames <= 0)
+        frames = 50000;
+    qInfo("seed 0x%llx, %d frames (CHRONUS_OSC_FUZZ_SEED, CHRONUS_OSC_FUZZ_TCP_FRAMES)",
+          static_cast<unsigned long long>(seed), frames);
+    QTemporaryDir patches;
+    QVERIFY(patches.isValid());
+    OscRig rig(patches.path());
+    const std::string why = rig.start();
+    QVERIFY2(why.empty(), why.c_str());
+    chronus::test::OscTcpClient checker(rig.server->port());
+    QVERIFY(checker.valid());
+    const auto ask = [&](const std::string& path, const OscMessage& m = OscMessage()) {
+        auto r = checker.call(path, m);
+        return r ? *r : OscReply{"(no answer to " + path + " over TCP)", {}};
+    };
+    for (const OscReply& r : {ask("/patch/create", OscMessage().s("osc1").s("sine")),
+                              ask("/patch/connect", OscMessage().s("osc1").s("out")), ask("/patch/commit")})
+        QVERIFY2(r.isReply(), r.describe().constData());
+    const engine::PatchGraph committed = rig.engine.committed();
+
+    std::mt19937_64 rng(seed);
+    Fuzzer fuzzer(seed);
+    std::unique_ptr<chronus::test::OscTcpClient> fuzz;
+    std::uint64_t sent = 0, bytes = 0, reconnects = 0, lyingSizes = 0, noise = 0, oversized = 0;
+    // Writes without ever blocking on a server that stopped reading us: what it sent back is read
+    // and thrown away meanwhile. False when the server closed the connection.
+    const auto write = [&](const Bytes& b) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        for (std::size_t at = 0; at < b.size();) {
+            const ssize_t n = ::send(fuzz->fd(), b.data() + at, b.size() - at, MSG_NOSIGNAL);
+            if (n > 0) {
+                at += static_cast<std::size_t>(n);
+                continue;
+            }
+            if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+                return false;
+            std::uint8_t sink[65536];
+            while (::recv(fuzz->fd(), sink, sizeof sink, MSG_DONTWAIT) > 0) {
+            }
+            pollfd p{fuzz->fd(), POLLOUT, 0};
+            ::poll(&p, 1, 20);
+            if (std::chrono::steady_clock::now() > deadline)
+                return false;
+        }
+        return true;
+    };
+    int burst = 0;
+    for (int i = 0; i < frames; ++burst) {
+        if (!fuzz || burst % 4 == 0) { // a fresh stream now and then: a lying size may swallow the rest
+            fuzz = std::make_unique<chronus::test::OscTcpClient>(rig.server->port());
+            QVERIFY(fuzz->valid());
+            ::fcntl(fuzz->fd(), F_SETFL, ::fcntl(fuzz->fd(), F_GETFL) | O_NONBLOCK);
+            ++reconnects;
+        }
+        for (int k = 0; k < kBurst && i < frames; ++k, ++i) {
+            Bytes packet = fuzzer.next();
+            if (couldTouchTheCommittedPatch(packet))
+                continue;
+            const int kind = static_cast<int>(rng() % 100);
+            Bytes b;
+            if (kind < 8) { // tagged with a request id
+                b = raw::frame(raw::tagged(static_cast<std::int32_t>(rng()), packet));
+            } else if (kind < 93) {
+                b = raw::frame(packet);
+            } else if (kind < 96) { // a size that lies
+                b = raw::frame(packet);
+                const auto size = static_cast<std::uint32_t>(rng() % (2 * packet.size() + 8));
+                b[0] = static_cast<std::uint8_t>(size >> 24);
+                b[1] = static_cast<std::uint8_t>(size >> 16);
+                b[2] = static_cast<std::uint8_t>(size >> 8);
+                b[3] = static_cast<std::uint8_t>(size);
+                ++lyingSizes;
+            } else if (kind < 99) { // bare bytes
+                b.resize(1 + rng() % 64);
+                for (auto& x : b)
+                    x = static_cast<std::uint8_t>(rng());
+                if (couldTouchTheCommittedPatch(b))
+                    continue;
+                ++noise;
+            } else { // over the bound: the server closes the stream
+                const auto size = static_cast<std::uint32_t>((16u << 20) + 1 + rng() % (1u << 30));
+                b = {static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
+                     static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)};
+                ++oversized;
+            }
+            ++sent;
+            bytes += b.size();
+            if (!write(b)) { // closed by the server (an oversized frame): another stream
+                fuzz = std::make_unique<chronus::test::OscTcpClient>(rig.server->port());
+                QVERIFY(fuzz->valid());
+                ::fcntl(fuzz->fd(), F_SETFL, ::fcntl(fuzz->fd(), F_GETFL) | O_NONBLOCK);
+                ++reconnects;
+            }
+        }
+        const std::string sync = "/sync/" + std::to_string(burst);
+        const OscReply r = ask(sync);
+        if (!r.isError() || r.errorText().find("unknown address") == std::string::npos)
+            QFAIL(qPrintable(QStringLiteral("burst %1 (seed 0x%2): the server did not answer over TCP: %3")
+                                 .arg(burst)
+                                 .arg(seed, 0, 16)
+                                 .arg(QString::fromUtf8(r.describe()))));
+    }
+    fuzz.reset();
+    // The controller's backlog: a request only it answers, after the rest.
+    const OscReply marker = ask("/patch/delete", OscMessage().s("marker_end"));
+    QVERIFY2(marker.isError(), marker.describe().constData());
+    const app::OscCounters c = rig.server->counters();
+    qInfo("%llu items (%.1f MB) over %llu connections: %llu lying sizes, %llu runs of bare bytes, %llu sizes over "
+          "16 MiB; the server took %llu packets, %llu malformed, handled %llu requests, accepted %llu connections, "
+          "dropped %llu",
+          static_cast<unsigned long long>(sent), static_cast<double>(bytes) / 1e6, static_cast<unsigned long long>(reconnects),
+          static_cast<unsigned long long>(lyingSizes), static_cast<unsigned long long>(noise),
+          static_cast<unsigned long long>(oversized), static_cast<unsigned long long>(c.packets),
+          static_cast<unsigned long long>(c.malformed), static_cast<unsigned long long>(c.requests),
+          static_cast<unsigned long long>(c.tcpAccepted), static_cast<unsigned long long>(c.tcpDropped));
+
+    const OscReply status = ask("/engine/status", OscMessage().s("json"));
+    QVERIFY2(status.isReply() && status.valueCount() == 1, status.describe().constData());
+    const OscReply dump = ask("/patch/dump");
+    QVERIFY2(dump.isReply() && dump.valueCount() == 2, dump.describe().constData());
+    QCOMPARE(QByteArray::fromStdString(dump.value(1).s), app::serializePatch(committed, app::JsonLayout::Compact));
+    const OscReply create = ask("/patch/create", OscMessage().s("after").s("simple_sine"));
+    QVERIFY2(create.isReply(), create.describe().constData());
+    QVERIFY2(rig.engine.committed() == committed, "the committed patch changed");
+    QVERIFY(c.tcpDropped >= 1 || oversized == 0);
+    QVERIFY(eventually([&] { return rig.server->counters().tcpOpen == 1; })); // the checker only
+    const app::OscCounters end = rig.server->counters();
+    QCOMPARE(end.replies + end.errors, end.requests);
+    QCOMPARE(rig.watcher.nonFiniteSamples(), std::uint64_t{0});
+    QCOMPARE(rig.engine.stats().unhealthyBlocks, std::uint64_t{0});
 }
 
 QTEST_GUILESS_MAIN(TestOscFuzz)

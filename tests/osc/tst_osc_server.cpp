@@ -531,8 +531,8 @@ void TestOscServer::patternsAreTextSetPendingOrLive() {
     VERIFY_REPLY(dump);
     QVERIFY(dump.valueCount() == 2);
     const std::string& committedJson = dump.value(1).s;
-    QVERIFY2(committedJson.find("\"pattern\": \"X.x.x.x.\"") != std::string::npos, committedJson.c_str());
-    QVERIFY2(committedJson.find("\"notes\": \"C2 Eb2 55hz\"") != std::string::npos, committedJson.c_str());
+    QVERIFY2(committedJson.find("\"pattern\":\"X.x.x.x.\"") != std::string::npos, committedJson.c_str());
+    QVERIFY2(committedJson.find("\"notes\":\"C2 Eb2 55hz\"") != std::string::npos, committedJson.c_str());
     QVERIFY(committedJson.find("step1") == std::string::npos); // steps travel as the pattern
 }
 
