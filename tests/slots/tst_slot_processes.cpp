@@ -19,6 +19,12 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#if defined(__SANITIZE_THREAD__)
+// The engine starts its workers with posix_spawn (clone(CLONE_VM | CLONE_VFORK), then exec), which
+// ThreadSanitizer takes for a fork of a multi-threaded process; it is not one.
+extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
+#endif
+
 using namespace chronus;
 using namespace chronus::engine;
 using chronus::test::leftChannel;

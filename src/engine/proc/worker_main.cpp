@@ -19,6 +19,12 @@
 
 using namespace chronus::engine;
 
+#if defined(__SANITIZE_THREAD__)
+// A worker forks copies of itself (SlotCommandKind::Clone) while ThreadSanitizer's own background
+// thread runs; the copy only renders on its single thread.
+extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
+#endif
+
 int main(int argc, char** argv) {
     int slot = -1;
     long parent = -1;
