@@ -102,12 +102,19 @@ void TestHostileCycles::createDeleteCyclesKeepMemoryFlat() {
     const auto t1 = std::chrono::steady_clock::now();
     for (long long i = 0; i < commitCycles; ++i) {
         const char* type = kTypes[static_cast<std::size_t>(i % 3)];
-        for (const OscReply& r : {serve.ask("/patch/create", OscMessage().s("big").s(type)),
-                                  serve.ask("/patch/connect", OscMessage().s(i % 3 ? "osc1" : "big").s(i % 3 ? "big" : "out")),
-                                  serve.ask("/patch/commit", OscMessage().f(0.0f)), serve.ask("/patch/delete", OscMessage().s("big")),
-                                  serve.ask("/patch/commit", OscMessage().f(0.0f))})
+        const auto ask = [&](const std::string& path, const OscMessage& m) {
+            return serve.ask(path, m, std::chrono::milliseconds(30000));
+        };
+        for (const OscReply& r : {ask("/patch/create", OscMessage().s("big").s(type)),
+                                  ask("/patch/connect", OscMessage().s(i % 3 ? "osc1" : "big").s(i % 3 ? "big" : "out")),
+                                  ask("/patch/commit", OscMessage().f(0.0f)), ask("/patch/delete", OscMessage().s("big")),
+                                  ask("/patch/commit", OscMessage().f(0.0f))})
             if (!r.isReply())
-                QFAIL(qPrintable(QStringLiteral("commit cycle %1: %2; serve running: %3").arg(i).arg(QString::fromUtf8(r.describe())).arg(serve.running())));
+                QFAIL(qPrintable(QStringLiteral("commit cycle %1: %2; serve running: %3; stderr:\n%4")
+                                     .arg(i)
+                                     .arg(QString::fromUtf8(r.describe()))
+                                     .arg(serve.running())
+                                     .arg(serve.err().right(3000))));
         if (i % 50 == 49) {
             const long long rss = serve.rssKiB();
             if (rssAfterFirstTenth < 0 && i >= commitCycles / 10)
