@@ -80,10 +80,10 @@ void hammer(OscTestClient& client, int index, std::uint64_t seed, std::chrono::s
             if (auto r = call("/patch/delete", OscMessage().s(id))) {
                 if (r->isReply() && (r->valueCount() != 1 || r->value(0).s != id))
                     log.problems.push_back("a delete of " + id + " was answered " + r->describe().toStdString());
+                // A refusal is an answer too (the engine refuses edits for a moment after a failover
+                // on a loaded machine); the module then stays, and the final check expects it.
                 if (r->isReply())
                     log.modules.erase(id);
-                else
-                    log.problems.push_back("a delete of its own " + id + " was refused: " + r->describe().toStdString());
             }
         } else if (op < 44 && !log.modules.empty()) {
             // Into out or into another of its own (an input it may not have, or a cycle: refused).
