@@ -54,11 +54,11 @@ if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
     CHRONUS_QUICK_SWEEP=1 CHRONUS_JACK_SECONDS=8 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         run_ctest "$ROOT/build-asan" --timeout 600 -E tst_agent_walkthrough "$@"
 
-    # ASan runs serve's request handling about 8 times slower: 300,000 datagrams (the plain stage
+    # ASan runs serve's request handling about 8 times slower: 200,000 datagrams (the plain stage
     # sends the million), 30 commit cycles (100), the clients for 10 s (20); all 100,000 create/delete
     # cycles. Sanitizer reports in serve's stderr and its exit status (leaks) fail the tests.
     echo "== Hostile input (ASan+UBSan) =="
-    CHRONUS_HOSTILE_DATAGRAMS=300000 CHRONUS_HOSTILE_COMMIT_CYCLES=30 CHRONUS_HOSTILE_SECONDS=10 \
+    CHRONUS_HOSTILE_DATAGRAMS=200000 CHRONUS_HOSTILE_COMMIT_CYCLES=30 CHRONUS_HOSTILE_SECONDS=10 \
         ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_hostile "$ROOT/build-asan" --timeout 900 "$@"
 
     echo "== ThreadSanitizer (concurrency tests) =="
@@ -66,9 +66,11 @@ if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
         -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
     cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target tst_spsc_queue tst_audio_ring \
         tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_render_command \
-        tst_frame_ring tst_meter_tap tst_osc_record tst_osc_server tst_osc_fuzz tst_editor_controller chronus
-    # The OSC server's network and controller threads under a flood: tst_osc_server, and the
-    # in-process fuzzer with 20,000 datagrams (100,000 elsewhere).
-    (cd "$ROOT/build-tsan" && CHRONUS_OSC_FUZZ_PACKETS=20000 TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 600 \
-        -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_engine|tst_render_command|tst_osc_(record|server|fuzz)|tst_meter_tap|tst_editor_controller')
+        tst_frame_ring tst_meter_tap tst_osc_record tst_osc_server tst_osc_fuzz tst_hostile_clients tst_editor_controller chronus
+    # The OSC server's network and controller threads under a flood: tst_osc_server, the in-process
+    # fuzzer with 20,000 datagrams (100,000 elsewhere), and serve itself (built with TSan, its reports
+    # fail the test) under 8 clients for 10 s.
+    (cd "$ROOT/build-tsan" && CHRONUS_OSC_FUZZ_PACKETS=20000 CHRONUS_HOSTILE_SECONDS=10 TSAN_OPTIONS=halt_on_error=1 \
+        ctest --output-on-failure --timeout 600 \
+        -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_engine|tst_render_command|tst_osc_(record|server|fuzz)|tst_hostile_clients|tst_meter_tap|tst_editor_controller')
 fi
