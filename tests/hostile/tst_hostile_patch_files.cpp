@@ -55,7 +55,7 @@ const QByteArray kValid = patch(R"([{"id": "a", "type": "sine", "params": {"freq
 const QByteArray kOneSine = R"([{"id": "a", "type": "sine"}])";
 // serve's resident memory may grow by this much over the whole corpus: the allocator keeps the pages
 // the 10^6-module file's parse took (measured: +20 MiB over the corpus; ten loads of that file in a
-// row level off at +23 MiB after the second), a leak per file would pass it.
+// row level off at +23 MiB after the second); a leak of what a big file's parse takes would pass it.
 constexpr long long kRssBoundKiB = 32 * 1024;
 
 std::vector<Case> corpus() {
