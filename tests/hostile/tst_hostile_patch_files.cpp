@@ -4,8 +4,9 @@
 // parameters, cycles, 10^6 modules declared, wrong types in every field, BOMs, invalid UTF-8, NUL
 // bytes, a symlink, a FIFO, a directory, /dev/zero, a file over 16 MiB), plus the replayed finds of
 // tests/data/fuzz-corpus. Each must give its own error (the fragment each case expects) with exit
-// status 1 (a UTF-8 BOM before valid JSON is no error: that file loads every way in), and serve must answer afterwards with its pending and committed patch untouched; at the
-// end serve stops cleanly (no sanitizer report in build-asan).
+// status 1 (a UTF-8 BOM before valid JSON is no error: that file loads every way in), and serve
+// must answer afterwards with its pending and committed patch untouched and its memory within a
+// bound; at the end serve stops cleanly (no sanitizer report in build-asan).
 
 #include "ServeProcess.hpp"
 
