@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Set up, build, and run the whole test suite headless. Extra arguments go to ctest.
-# Then, unless CHRONUS_SANITIZERS=0: the suite again under AddressSanitizer + UBSan (build-asan),
-# and the concurrency tests under ThreadSanitizer (build-tsan).
+# The slow hostile-input attacks (ctest label hostile-slow: a million fuzzed OSC datagrams, 100,000
+# create/delete cycles, 8 concurrent clients, all against a real `chronus serve`) run in a stage of
+# their own after the suite, not within it.
+# Then, unless CHRONUS_SANITIZERS=0: the suite again under AddressSanitizer + UBSan (build-asan), with
+# the hostile-input stage again (smaller), and the concurrency tests under ThreadSanitizer (build-tsan).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${CHRONUS_BUILD_DIR:-$ROOT/build}"
@@ -18,14 +21,26 @@ TSAN_FLAGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=
 # run_ctest DIR ARGS...: the tests labelled "offline" (deterministic renders: no clock, no device)
 # side by side on every core, then the real-time ones one at a time (two at once would starve
 # each other's workers on a 2-core machine).
+# The hostile-slow tests are left to run_hostile.
 run_ctest() {
     local dir="$1"
     shift
-    (cd "$dir" && ctest --output-on-failure -L offline -j "$JOBS" "$@" && ctest --output-on-failure -LE offline "$@")
+    (cd "$dir" && ctest --output-on-failure -L offline -LE hostile-slow -j "$JOBS" "$@" &&
+        ctest --output-on-failure -LE 'offline|hostile-slow' "$@")
+}
+
+# run_hostile DIR ARGS...: the slow hostile-input tests, one at a time (each runs serve at full tilt).
+run_hostile() {
+    local dir="$1"
+    shift
+    (cd "$dir" && ctest --output-on-failure -L hostile-slow "$@")
 }
 
 "$ROOT/scripts/build.sh"
 run_ctest "$BUILD_DIR" --timeout 300 "$@"
+
+echo "== Hostile input (the slow attacks, full size) =="
+run_hostile "$BUILD_DIR" --timeout 900 "$@"
 
 if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
     echo "== AddressSanitizer + UndefinedBehaviorSanitizer =="
@@ -39,12 +54,24 @@ if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
     CHRONUS_QUICK_SWEEP=1 CHRONUS_JACK_SECONDS=8 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         run_ctest "$ROOT/build-asan" --timeout 600 -E tst_agent_walkthrough "$@"
 
+    # ASan runs serve's request handling about 8 times slower: 200,000 datagrams (the plain stage
+    # sends the million), 30 commit cycles (100), the clients for 10 s (20); all 100,000 create/delete
+    # cycles. Sanitizer reports in serve's stderr and its exit status (leaks) fail the tests.
+    echo "== Hostile input (ASan+UBSan) =="
+    CHRONUS_HOSTILE_DATAGRAMS=200000 CHRONUS_HOSTILE_COMMIT_CYCLES=30 CHRONUS_HOSTILE_SECONDS=10 \
+        ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_hostile "$ROOT/build-asan" --timeout 900 "$@"
+
     echo "== ThreadSanitizer (concurrency tests) =="
     cmake -S "$ROOT" -B "$ROOT/build-tsan" -G Ninja "${TSAN_FLAGS[@]}" \
         -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
     cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target tst_spsc_queue tst_audio_ring \
-        tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_render_command \
-        tst_frame_ring tst_meter_tap tst_osc_record tst_editor_controller chronus
-    (cd "$ROOT/build-tsan" && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure --timeout 600 \
-        -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_engine|tst_render_command|tst_osc_record|tst_meter_tap|tst_editor_controller')
+        tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_slot_processes \
+        tst_render_command tst_frame_ring tst_meter_tap tst_osc_record tst_osc_server tst_osc_fuzz tst_hostile_clients tst_editor_controller chronus
+    # The slot workers as processes: the supervisor, the callback and the control side against
+    # workers that die. The OSC server's network and controller threads under a flood: tst_osc_server, the in-process
+    # fuzzer with 20,000 datagrams (100,000 elsewhere), and serve itself (built with TSan, its reports
+    # fail the test) under 8 clients for 10 s.
+    (cd "$ROOT/build-tsan" && CHRONUS_OSC_FUZZ_PACKETS=20000 CHRONUS_HOSTILE_SECONDS=10 TSAN_OPTIONS=halt_on_error=1 \
+        ctest --output-on-failure --timeout 600 \
+        -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_(engine|processes)|tst_render_command|tst_osc_(record|server|fuzz)|tst_hostile_clients|tst_meter_tap|tst_editor_controller')
 fi

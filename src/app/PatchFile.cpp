@@ -31,8 +31,23 @@ namespace {
 constexpr int kMaxModules = 4096;
 constexpr int kMaxCables = 16384;
 
+// A message about a file quotes what the file holds (an id, a type) and its name: control characters
+// among them (an escape sequence, a NUL) come out as \xNN, so printing the message cannot drive the
+// terminal it is printed on.
+Status error(const QString& message) {
+    QString out;
+    out.reserve(message.size());
+    for (const QChar c : message) {
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f)
+            out += QStringLiteral("\\x%1").arg(c.unicode(), 2, 16, QLatin1Char('0'));
+        else
+            out += c;
+    }
+    return Status::error(ErrorCode::InvalidArgument, out.toStdString());
+}
+
 Status fail(const QString& source, const QString& where, const QString& why) {
-    return Status::error(ErrorCode::InvalidArgument, QStringLiteral("%1: %2: %3").arg(source, where, why).toStdString());
+    return error(QStringLiteral("%1: %2: %3").arg(source, where, why));
 }
 
 // 1-based line and column of a byte offset, for JSON syntax errors.
@@ -89,12 +104,7 @@ Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
     const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError) {
         const auto [line, column] = lineColumn(json, parseError.offset);
-        return Status::error(ErrorCode::InvalidArgument, QStringLiteral("%1:%2:%3: invalid JSON: %4")
-                                                             .arg(source)
-                                                             .arg(line)
-                                                             .arg(column)
-                                                             .arg(parseError.errorString())
-                                                             .toStdString());
+        return error(QStringLiteral("%1:%2:%3: invalid JSON: %4").arg(source).arg(line).arg(column).arg(parseError.errorString()));
     }
     if (!doc.isObject())
         return fail(source, QStringLiteral("top level"), QStringLiteral("expected an object"));
@@ -207,9 +217,7 @@ Result<LoadedPatch> loadPatchFile(const QString& path, FollowLinks follow) {
     if (fd < 0 && errno == ELOOP && follow == FollowLinks::No)
         return fail(path, QStringLiteral("file"), QStringLiteral("a symbolic link, which is not followed here"));
     if (fd < 0)
-        return Status::error(ErrorCode::InvalidArgument,
-                             QStringLiteral("%1: cannot open: %2").arg(path, QString::fromLocal8Bit(std::strerror(errno)))
-                                 .toStdString());
+        return error(QStringLiteral("%1: cannot open: %2").arg(path, QString::fromLocal8Bit(std::strerror(errno))));
     struct Closer {
         int fd;
         ~Closer() { ::close(fd); }
@@ -222,8 +230,7 @@ Result<LoadedPatch> loadPatchFile(const QString& path, FollowLinks follow) {
                     QStringLiteral("%1 bytes, larger than the limit of %2 bytes (16 MiB)").arg(info.st_size).arg(kMaxPatchFileBytes));
     QFile file;
     if (!file.open(fd, QIODevice::ReadOnly, QFileDevice::DontCloseHandle))
-        return Status::error(ErrorCode::InvalidArgument,
-                             QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()).toStdString());
+        return error(QStringLiteral("%1: cannot read: %2").arg(path, file.errorString()));
     // Read to one byte past its size: a file that grew since fstat (past the limit) is still refused,
     // not read whole; and a small file does not reserve the whole limit.
     const QByteArray text = file.read(std::min<qint64>(info.st_size, kMaxPatchFileBytes) + 1);

@@ -217,6 +217,8 @@ public:
 
     bool valid() const { return m_server && m_target; }
     int port() const { return lo_server_get_port(m_server); }
+    // The socket replies arrive on, for poll() over several clients.
+    int fd() const { return lo_server_get_socket_fd(m_server); }
 
     bool send(const std::string& path, const OscMessage& message = OscMessage()) {
         ++m_sent;
