@@ -15,13 +15,12 @@
 #include "support/SignalAnalysis.hpp"
 
 #include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <fcntl.h>
 #include <poll.h>
-#include <QJsonObject>
-#include <QTemporaryDir>
-#include <QTest>
 
 #include <algorithm>
 #include <array>
@@ -40,6 +39,7 @@ using chronus::test::OscRig;
 using chronus::test::Bytes;
 using chronus::test::Fuzzer;
 using chronus::test::couldTouchTheCommittedPatch;
+namespace raw = chronus::test::raw;
 
 namespace {
 
