@@ -18,6 +18,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <csignal>
 
 Q_IMPORT_QML_PLUGIN(Chronus_EditorPlugin)
 
@@ -26,13 +27,14 @@ using chronus::editor::StatusModel;
 
 namespace {
 struct Rig {
-    Rig() : engine(config()), callback(engine) {}
+    explicit Rig(engine::WorkerMode workers = engine::WorkerMode::Threads) : engine(config(workers)), callback(engine) {}
     ~Rig() {
         driver.stop();
         engine.stop();
     }
-    static engine::EngineConfig config() {
+    static engine::EngineConfig config(engine::WorkerMode workers) {
         engine::EngineConfig c;
+        c.workers = workers;
         c.blockSize = 64;
         c.ringTargetBlocks = 4;
         return c;
@@ -94,6 +96,7 @@ private slots:
     void panelShowsALiveEngine();
     void aSilentCommitShowsWithoutMovingThePanel();
     void flagsThatAreOffStayReadable();
+    void aDeadWorkerShowsUnderItsSlot();
 };
 
 void TestStatusPanel::panelShowsALiveEngine() {
@@ -254,6 +257,34 @@ void TestStatusPanel::flagsThatAreOffStayReadable() {
     }
     QVERIFY(off > 0 && on > 0);
     grab(v.view, "status-flags");
+}
+
+// Worker processes: each slot row names its process; a worker killed shows its restart and how it
+// died under its slot.
+void TestStatusPanel::aDeadWorkerShowsUnderItsSlot() {
+    qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
+    Rig rig(engine::WorkerMode::Processes);
+    QVERIFY(rig.start());
+    StatusModel model(rig.engine, &rig.driver, &rig.callback.meter());
+    model.start(20);
+    PanelView v(model);
+    QVERIFY(v.panel);
+    QVERIFY(QTest::qWaitForWindowExposed(&v.view));
+    const engine::EngineStats before = rig.engine.stats();
+    const int mirror = 1 - before.activeSlot;
+    const QString name = StatusModel::slotName(mirror);
+    QQuickItem* line = findItem(v.panel, QStringLiteral("worker_") + name);
+    QVERIFY(line);
+    const auto text = [&] { return line->property("text").toString(); };
+    QTRY_COMPARE(text(), QStringLiteral("process %1").arg(before.slot[static_cast<std::size_t>(mirror)].pid));
+    ::kill(before.slot[static_cast<std::size_t>(mirror)].pid, SIGKILL);
+    QTRY_VERIFY2(text().contains(QStringLiteral("restarts 1 · last: killed by SIGKILL (signal 9)")), qPrintable(text()));
+    const int pid = rig.engine.stats().slot[static_cast<std::size_t>(mirror)].pid;
+    QVERIFY(pid > 0 && pid != before.slot[static_cast<std::size_t>(mirror)].pid);
+    QTRY_VERIFY2(text().startsWith(QStringLiteral("process %1").arg(pid)), qPrintable(text()));
+    QCOMPARE(accessibleName(line), text());
+    QTest::qWait(50);
+    grab(v.view, "status-worker-died");
 }
 
 QTEST_MAIN(TestStatusPanel)
