@@ -272,6 +272,24 @@ Result<double> PatchGraph::setParam(std::string_view id, std::string_view param,
     return applied;
 }
 
+void PatchGraph::setParamAt(std::size_t node, ParamIndex param, double value) noexcept {
+    if (node >= m_nodes.size() || param < 0 || !std::isfinite(value))
+        return;
+    PatchNode& n = m_nodes[node];
+    if (static_cast<std::size_t>(param) >= n.params.size())
+        return;
+    const ParamSpec& spec = n.type->params[static_cast<std::size_t>(param)];
+    double applied = std::clamp(value, static_cast<double>(spec.min), static_cast<double>(spec.max));
+    if (spec.flags & ParamDiscrete)
+        applied = std::round(applied);
+    n.params[static_cast<std::size_t>(param)] = applied;
+}
+
+int PatchGraph::indexOf(std::string_view id) const noexcept {
+    const PatchNode* node = find(id);
+    return node ? static_cast<int>(node - m_nodes.data()) : -1;
+}
+
 Result<std::vector<ParamValue>> PatchGraph::parseText(std::string_view id, std::string_view name,
                                                       std::string_view text) const {
     const PatchNode* node = find(id);

@@ -43,6 +43,12 @@ public:
     Status disconnect(std::string_view src, std::string_view dst);
     // Sets a parameter by id or alias. Out-of-range values are clamped: the applied value is returned.
     Result<double> setParam(std::string_view id, std::string_view param, double value);
+    // RT-safe. The same for a module and parameter already found (indices into nodes() and its
+    // type's params; out of range: nothing), clamped and rounded alike; returns nothing, fails
+    // never, allocates nothing.
+    void setParamAt(std::size_t node, ParamIndex param, double value) noexcept;
+    // Index of module `id` in nodes(), or -1.
+    int indexOf(std::string_view id) const noexcept;
     // Text forms (a sequencer's `pattern`, `notes`; see TextForm), and the labels of discrete
     // parameters (`shape` "square", see ParamSpec::choices). parseText says which parameter values
     // `text` stands for without applying them; setText applies them all and returns the text as the

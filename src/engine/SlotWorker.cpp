@@ -248,6 +248,7 @@ bool SlotWorker::compile(std::uint32_t newTimeline) {
     std::erase_if(m_held, [&](const SlotCommand& c) { return c.timeline != m_timeline; });
     for (SlotCommand& c : m_held) // history replayed from this compile on
         c.flags = static_cast<std::uint8_t>(c.flags & ~kCommandReplay);
+    resolveHeld();
     m_s->ring.discardWritten();
     return true;
 }
@@ -270,6 +271,45 @@ void SlotWorker::applyLive(const SlotCommand& c) noexcept {
     if (m_plan && m_planGraph.find(c.a.view())) {
         (void)m_planGraph.setParam(c.a.view(), c.b.view(), c.value);
         m_plan->setParam(m_plan->moduleIndex(c.a.view()), param, static_cast<float>(c.value));
+    }
+}
+
+// Between renders. Where a held live change lands, found by name now so that applying it at its
+// stamp does not have to.
+void SlotWorker::resolve(SlotCommand& c) const noexcept {
+    c.node = m_graph.indexOf(c.a.view());
+    c.param = c.node >= 0 && c.kind == SlotCommandKind::SetLive
+                  ? m_graph.nodes()[static_cast<std::size_t>(c.node)].type->findParam(c.b.view())
+                  : -1;
+    c.planNode = m_plan ? m_planGraph.indexOf(c.a.view()) : -1;
+    c.planParam = c.planNode >= 0 && c.kind == SlotCommandKind::SetLive
+                      ? m_planGraph.nodes()[static_cast<std::size_t>(c.planNode)].type->findParam(c.b.view())
+                      : -1;
+    c.planModule = m_plan ? m_plan->moduleIndex(c.a.view()) : -1;
+}
+
+void SlotWorker::resolveHeld() noexcept {
+    for (SlotCommand& c : m_held)
+        resolve(c);
+}
+
+// In the render loop (RT-safe): a held live change at its stamp, by the indices resolve() found.
+void SlotWorker::applyResolved(const SlotCommand& c) noexcept {
+    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    if (c.node < 0)
+        return;
+    if (c.kind == SlotCommandKind::Gate) {
+        if (m_plan && c.planModule >= 0)
+            m_plan->gate(c.planModule, c.value != 0.0);
+        return;
+    }
+    if (c.param < 0)
+        return;
+    if (!(c.flags & kCommandGraphUpdated))
+        m_graph.setParamAt(static_cast<std::size_t>(c.node), static_cast<ParamIndex>(c.param), c.value);
+    if (m_plan && c.planNode >= 0 && c.planParam >= 0 && c.planModule >= 0) {
+        m_planGraph.setParamAt(static_cast<std::size_t>(c.planNode), static_cast<ParamIndex>(c.planParam), c.value);
+        m_plan->setParam(c.planModule, static_cast<ParamIndex>(c.planParam), static_cast<float>(c.value));
     }
 }
 
@@ -309,7 +349,7 @@ void SlotWorker::applyHeldDue() noexcept {
         if (c.timeline == m_timeline && c.stamp <= m_planFrame && !(c.flags & kCommandReplay)) {
             if (c.stamp < m_planFrame)
                 m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
-            applyLive(c);
+            applyResolved(c);
         } else {
             m_held[kept++] = c;
         }
@@ -394,6 +434,7 @@ void SlotWorker::apply(const SlotCommand& c) {
                 if (future && c.kind == SlotCommandKind::SetLive)
                     if (const PatchNode* node = m_graph.find(c.a.view()); node && node->type->findParam(c.b.view()) >= 0)
                         (void)m_graph.setParam(c.a.view(), c.b.view(), c.value);
+                resolve(h);
                 m_held.push_back(h); // capacity reserved: never allocates
                 return;
             }
@@ -402,7 +443,11 @@ void SlotWorker::apply(const SlotCommand& c) {
         applyLive(c);
         return;
     }
-    // A patch edit: the slot is being edited, no longer primed or a mirror.
+    // A patch edit: the slot is being edited, no longer primed or a mirror. Modules added or
+    // removed move the others in the patch's list.
+    if (c.kind == SlotCommandKind::AddModule || c.kind == SlotCommandKind::RemoveModule ||
+        c.kind == SlotCommandKind::Clear)
+        resolveHeld();
     m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
     m_s->editsApplied.fetch_add(1, std::memory_order_relaxed);
     if (!status)

@@ -29,7 +29,10 @@ public:
 
 private:
     void apply(const SlotCommand& c);
-    void applyLive(const SlotCommand& c) noexcept;
+    void applyLive(const SlotCommand& c) noexcept;     // between renders: finds its module by name
+    void applyResolved(const SlotCommand& c) noexcept; // in the render loop: by the indices resolve() found
+    void resolve(SlotCommand& c) const noexcept;
+    void resolveHeld() noexcept; // after the patch or the plan changed shape
     void applyHeldDue() noexcept;
     void applyParamChanges() noexcept;
     bool compile(std::uint32_t newTimeline);

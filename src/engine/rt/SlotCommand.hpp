@@ -57,6 +57,10 @@ struct SlotCommand {
     std::uint32_t timeline = 0;
     std::int64_t stamp = 0;
     double value = 0.0;
+    // Resolved by the worker, never sent: where a live change it holds for its stamp lands (the
+    // module in its patch and in its plan's patch, the plan's module, the parameter), so that
+    // applying it inside the render loop looks nothing up by name.
+    std::int32_t node = -1, param = -1, planNode = -1, planParam = -1, planModule = -1;
     CommandText a;
     CommandText b;
 };
