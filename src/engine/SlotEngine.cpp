@@ -130,7 +130,7 @@ struct SlotEngine::Worker {
     std::thread thread;                 // threads
     WorkerProcess process;              // processes
     // Processes, supervisor thread: restarts with back-off when a worker dies again and again.
-    std::uint64_t restarts = 0;
+    std::uint64_t restarts = 0;         // m_exitMutex (stats() reads it)
     int rapidDeaths = 0;                // deaths soon after a start, in a row
     std::int64_t startedNs = 0;
     bool settled = false;               // it played (active or mirror) since it started
@@ -1042,7 +1042,10 @@ void SlotEngine::restartWorker(int slot) {
         w.lastExit = "could not restart: " + started.message();
         return;
     }
-    ++w.restarts;
+    {
+        std::lock_guard lock(m_exitMutex); // stats() reads it
+        ++w.restarts;
+    }
     m_shared->restarts.fetch_add(1, std::memory_order_relaxed);
     m_workerLost[static_cast<std::size_t>(slot)].store(true, std::memory_order_release);
 }
@@ -1111,7 +1114,6 @@ bool SlotEngine::cloneWorker(int slot) {
     w.blocksAtStart = s.blocksRendered.load(std::memory_order_relaxed);
     s.currentModule.store(-1, std::memory_order_relaxed);
     s.workerAlive.store(true, std::memory_order_release);
-    ++w.restarts;
     m_shared->restarts.fetch_add(1, std::memory_order_relaxed);
     m_syncTicket = 0;
     m_standbyGraph = m_committed;
@@ -1119,6 +1121,7 @@ bool SlotEngine::cloneWorker(int slot) {
     m_standbyPrimed = false;
     {
         std::lock_guard lock(m_exitMutex);
+        ++w.restarts;
         if (w.lastExitIndex >= 0 && static_cast<std::size_t>(w.lastExitIndex) < m_committed.nodes().size()) {
             const PatchNode& node = m_committed.nodes()[static_cast<std::size_t>(w.lastExitIndex)];
             w.lastExitModule = node.id + " (" + node.type->id + ")";
