@@ -235,7 +235,7 @@ Status SlotEngine::start() {
 
 void SlotEngine::stop() {
     {
-        std::lock_guard lock(m_mutex);
+        std::unique_lock lock = lockIdle();
         if (!m_running)
             return;
         m_running = false;
@@ -326,11 +326,11 @@ bool SlotEngine::waitFor(const std::atomic<std::uint32_t>& counter, std::uint32_
 // m_mutex held. If the callback failed over to the mirror, the controller follows: the mirror is the
 // active slot now, and the sick one is rebuilt as the new mirror.
 void SlotEngine::followFailover() {
-    if (!m_running)
+    if (!m_running || m_committing) // a commit in flight moves the active index itself
         return;
     completeSync();
     // The audio thread's active index is the truth (a failover that fades switches it only when the
-    // fade ends; a commit in progress holds m_mutex, so this never runs in the middle of one).
+    // fade ends; while a commit waits for its outcome this does nothing: the commit moves it).
     const int a = m_shared->active.load(std::memory_order_acquire);
     if (a == m_controlActive)
         return recoverLostWorkers();
@@ -422,7 +422,7 @@ Status SlotEngine::checkMemoryBudget(const PatchGraph& graph, std::string_view a
 }
 
 Status SlotEngine::addModule(std::string_view id, std::string_view type) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     // Validated on the pending patch itself (no copy: a patch of thousands of modules stays cheap
     // to edit), taken back if the standby cannot get it.
     if (Status s = m_pending.addModule(id, type); !s)
@@ -442,7 +442,7 @@ Status SlotEngine::addModule(std::string_view id, std::string_view type) {
 }
 
 Status SlotEngine::removeModule(std::string_view id) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     PatchGraph next = m_pending;
     if (Status s = next.removeModule(id); !s)
         return s;
@@ -457,7 +457,7 @@ Status SlotEngine::removeModule(std::string_view id) {
 }
 
 Status SlotEngine::connect(std::string_view src, std::string_view dst) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     if (Status s = m_pending.connect(src, dst); !s)
         return s;
     SlotCommand c;
@@ -474,7 +474,7 @@ Status SlotEngine::connect(std::string_view src, std::string_view dst) {
 }
 
 Status SlotEngine::disconnect(std::string_view src, std::string_view dst) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     SlotCommand c;
     c.kind = SlotCommandKind::Disconnect;
     if (!c.a.assign(src) || !c.b.assign(dst))
@@ -490,12 +490,12 @@ Status SlotEngine::disconnect(std::string_view src, std::string_view dst) {
 }
 
 Result<double> SlotEngine::setPending(std::string_view id, std::string_view param, double value) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     return setPendingLocked(id, param, value);
 }
 
 Result<std::string> SlotEngine::setPendingText(std::string_view id, std::string_view name, std::string_view text) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     auto values = m_pending.parseText(id, name, text);
     if (!values)
         return values.status();
@@ -532,7 +532,7 @@ Result<double> SlotEngine::setPendingLocked(std::string_view id, std::string_vie
 }
 
 Status SlotEngine::clear() {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     SlotCommand c;
     c.kind = SlotCommandKind::Clear;
     if (Status s = sendEdit(c); !s)
@@ -582,7 +582,7 @@ bool SlotEngine::sendGraph(int slot, const PatchGraph& graph) {
 }
 
 Status SlotEngine::loadPending(const PatchGraph& graph) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     if (Status s = checkMemoryBudget(graph, {}); !s)
@@ -724,16 +724,26 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
 }
 
 Result<double> SlotEngine::prime(std::chrono::milliseconds timeout) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     return primeLocked(timeout);
 }
 
 Result<CommitReport> SlotEngine::commit(double fadeMs, std::chrono::milliseconds timeout) {
-    std::lock_guard lock(m_mutex);
-    return commitLocked(fadeMs, timeout);
+    std::unique_lock lock = lockIdle();
+    return commitLocked(lock, fadeMs, timeout);
 }
 
-Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::milliseconds timeout) {
+// Control thread, m_mutex held by `lock` and idle (no other commit). While the fade and the health
+// window run, the lock is let go: live changes and gates go on (to the slot fading out and to the one
+// fading in), and edits, primes and other commits wait for the outcome (lockIdle).
+std::unique_lock<std::mutex> SlotEngine::lockIdle() {
+    std::unique_lock lock(m_mutex);
+    m_idle.wait(lock, [this] { return !m_committing; });
+    return lock;
+}
+
+Result<CommitReport> SlotEngine::commitLocked(std::unique_lock<std::mutex>& lock, double fadeMs,
+                                              std::chrono::milliseconds timeout) {
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     followFailover();
@@ -755,14 +765,21 @@ Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::millis
     m_shared->commitRequestNs.store(nowNs(), std::memory_order_relaxed);
     m_shared->commitRequest.store(request, std::memory_order_release);
     const auto fadeAndWindow = std::chrono::milliseconds(static_cast<long>(ms + m_config.healthWindowMs) + 1);
+    bool withdrawn = false;
+    m_committing = true;
+    lock.unlock();
     if (!waitFor(m_shared->commitsSettled, settled + 1, timeout + fadeAndWindow)) {
         // Withdraw the request if the audio thread has not taken it: nothing switches.
         std::uint64_t expected = request;
-        if (m_shared->commitRequest.compare_exchange_strong(expected, 0))
-            return Status::error(ErrorCode::Timeout,
-                                 "commit timed out: the audio callback is not running; nothing switched");
-        waitFor(m_shared->commitsSettled, settled + 1, std::chrono::milliseconds(10000));
+        withdrawn = m_shared->commitRequest.compare_exchange_strong(expected, 0);
+        if (!withdrawn)
+            waitFor(m_shared->commitsSettled, settled + 1, std::chrono::milliseconds(10000));
     }
+    lock.lock();
+    m_committing = false;
+    m_idle.notify_all();
+    if (withdrawn)
+        return Status::error(ErrorCode::Timeout, "commit timed out: the audio callback is not running; nothing switched");
     if (m_shared->lastCommitRolledBack.load(std::memory_order_acquire)) {
         m_standbyPrimed = false; // its plan was dropped; the next commit compiles it again
         const bool runaway = m_shared->lastRollbackRunaway.load(std::memory_order_relaxed);
@@ -802,7 +819,7 @@ Result<CommitReport> SlotEngine::commitLocked(double fadeMs, std::chrono::millis
 }
 
 Status SlotEngine::abort(std::chrono::milliseconds timeout) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     followFailover();
@@ -816,7 +833,7 @@ bool SlotEngine::canUndoCommit() const {
 }
 
 Result<CommitReport> SlotEngine::undoCommit(double fadeMs, std::chrono::milliseconds timeout) {
-    std::lock_guard lock(m_mutex);
+    std::unique_lock lock = lockIdle();
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     if (!m_previousCommitted)
@@ -827,7 +844,7 @@ Result<CommitReport> SlotEngine::undoCommit(double fadeMs, std::chrono::millisec
     if (!sendGraph(1 - m_controlActive, previous))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue stayed full");
     m_pending = previous;
-    return commitLocked(fadeMs, timeout);
+    return commitLocked(lock, fadeMs, timeout);
 }
 
 // m_mutex held. Live changes: stamped with the same plan frame for every slot on the committed
@@ -1257,7 +1274,7 @@ void SlotEngine::supervise() noexcept {
                 }
             }
         }
-        if (std::unique_lock lock(m_mutex, std::try_to_lock); lock.owns_lock() && m_running) {
+        if (std::unique_lock lock(m_mutex, std::try_to_lock); lock.owns_lock() && m_running && !m_committing) {
             try {
                 followFailover();
                 replaceDeadWorkers();

@@ -6,7 +6,9 @@
 // timeline and follows the active sample for sample (a hot mirror), so a failover is seamless.
 //
 // Threads: control threads call the public methods (serialised by one mutex; the controller and the
-// engine's own supervisor are the producers of both command queues, one at a time); each slot's
+// engine's own supervisor are the producers of both command queues, one at a time). A commit lets
+// the mutex go while its fade and health window run: live changes and gates go on meanwhile, edits,
+// primes and other commits wait for its outcome; each slot's
 // worker renders; the audio thread calls process(); stats() is lock-free from anywhere.
 
 #include "PatchGraph.hpp"
@@ -19,6 +21,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -185,7 +188,8 @@ public:
     // Control thread; blocks until done or `timeout`. Prime: the standby compiles the pending patch,
     // warms up, fills its ring. Commit: primes if needed, crossfades at a block boundary, watches the
     // new patch's health for healthWindowMs (rolls back if it turns bad), then re-syncs the old
-    // active as a mirror. Commit needs process() running (a driver).
+    // active as a mirror. Commit needs process() running (a driver). During the fade and the health
+    // window, setLive(), setLiveText() and gate() do not wait (they reach both slots); edits wait.
     Result<double> prime(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
     Result<CommitReport> commit(double fadeMs = -1.0,
                                 std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
@@ -242,7 +246,9 @@ private:
     Status resync(int slot, std::chrono::milliseconds timeout, bool wait = true);
     void completeSync();
     Result<double> primeLocked(std::chrono::milliseconds timeout);
-    Result<CommitReport> commitLocked(double fadeMs, std::chrono::milliseconds timeout);
+    Result<CommitReport> commitLocked(std::unique_lock<std::mutex>& lock, double fadeMs,
+                                      std::chrono::milliseconds timeout);
+    std::unique_lock<std::mutex> lockIdle();
     struct LiveBatch { // live changes that must land on the same sample
         std::int64_t stamp = -1;
         std::int64_t standbyStamp = -1;
@@ -275,6 +281,8 @@ private:
 
     // Control side, m_mutex held.
     mutable std::mutex m_mutex;
+    std::condition_variable m_idle; // a commit's fade and health window ended (m_committing false)
+    bool m_committing = false;      // a commit waits for its outcome with m_mutex let go
     PatchGraph m_committed;
     PatchGraph m_pending;
     std::optional<PatchGraph> m_previousCommitted; // for undo

@@ -13,7 +13,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <atomic>
 #include <functional>
+#include <thread>
 #include <memory>
 #include <string>
 
@@ -134,6 +136,7 @@ private slots:
     void fadeKeepsLoudnessSteady();
     void twoHundredCommitsInARow();
     void liveChangesReachBothSlotsAtTheSameSample();
+    void liveChangesDoNotWaitForACommitsFade();
     void stallFailsOverToTheMirrorSeamlessly();
     void mirrorFollowsEditsPrimedInPlace();
     void nanNeverReachesTheOutput();
@@ -765,6 +768,41 @@ void TestSlotEngine::commitWithoutAudioTimesOutAndSwitchesNothing() {
     QCOMPARE(engine.stats().commits, std::uint64_t{0});
     QVERIFY(engine.committed() == PatchGraph{});
     engine.stop();
+}
+
+void TestSlotEngine::liveChangesDoNotWaitForACommitsFade() {
+    // A knob turned while a commit fades (a 2 s fade here) moves the sound at once: setLive returns
+    // while the commit is still waiting for its outcome, and the change is in what plays after it.
+    // Edits made meanwhile wait for the outcome and go to the new standby.
+    SlotRig rig(testConfig());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
+    CHRONUS_VERIFY_OK(rig.engine.prime());
+    const int activeBefore = rig.engine.activeSlot();
+    std::atomic<bool> committed{false};
+    Result<CommitReport> report = Status::error(ErrorCode::Timeout, "not run");
+    std::thread committer([&] {
+        report = rig.engine.commit(2000.0);
+        committed.store(true, std::memory_order_release);
+    });
+    QVERIFY(waitStats(rig.engine, [](const EngineStats& st) { return st.fading; }));
+    auto live = rig.engine.setLive("osc", "freq", 770.0);
+    const bool returnedDuringTheFade = !committed.load(std::memory_order_acquire) && rig.engine.stats().fading;
+    CHRONUS_VERIFY_OK(live);
+    // An edit waits for the commit's outcome, then goes to the new standby.
+    CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "gain", 0.25));
+    const bool editWaited = rig.engine.activeSlot() != activeBefore; // the commit had switched
+    committer.join();
+    QVERIFY2(returnedDuringTheFade, "setLive waited for the commit's fade");
+    QVERIFY(editWaited);
+    CHRONUS_VERIFY_OK(report);
+    QCOMPARE(rig.engine.committed().find("osc")->params[0], 770.0);
+    const std::vector<float> x = record(rig, 0.2);
+    QVERIFY(std::fabs(test::estimateFrequency(x, kRate) - 770.0) < 0.5);
+    QCOMPARE(rig.engine.pending().find("osc")->params[1], 0.25);
+    QCOMPARE(rig.engine.committed().find("osc")->params[1], 0.5);
 }
 
 QTEST_GUILESS_MAIN(TestSlotEngine)
