@@ -18,6 +18,14 @@
 //             frames (NullDriver with --null or without jackd): DSP load per slot, none-reads, xruns;
 //             --offline-only: the offline part alone (run under callgrind by bench/run.sh music, with
 //             --toggle-collect on OfflineRenderer::renderInto: the track's instructions per sample)
+//   voices    the reference voice workload (BENCHMARKS.md) live in the default configuration on a JACK
+//             dummy server (NullDriver with --null or without jackd), with worker threads and worker
+//             processes alternating, at each of --voice-counts: the engine's CPU time per second
+//             (this process plus the worker processes), voices per core, each slot's DSP load
+//   kill      worker processes, a patch file playing (--patch): kill -9 of the active worker --reps
+//             times: to the supervisor's death notice, to the callback that plays the mirror, to the
+//             dead slot's successor being an in-step mirror; none-reads
+//   prime and failover take --workers threads|processes (default threads).
 //
 // Prints Markdown tables (readable as plain text) and PASS/FAIL against the bars. Exit status: 0 all
 // bars pass, 1 a bar fails, 2 the benchmark could not run, 77 skipped (soak/latency without jackd).
