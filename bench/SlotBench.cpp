@@ -571,6 +571,7 @@ struct Options {
     bool offlineOnly = false;   // music: the offline render only (for callgrind)
     engine::WorkerMode workers = engine::WorkerMode::Threads; // prime, failover: where the workers run
     std::vector<int> voiceCounts{16, 128, 512}; // voices: the reference voice workload's sizes
+    bool noHotMirror = false;   // voices: only the active slot renders (not the default configuration)
 };
 
 struct NullRig {
@@ -1919,6 +1920,7 @@ int runVoices(const Options& opt) {
                 const int m = (k + rep + static_cast<int>(v)) % 2; // the order alternates
                 EngineConfig config;
                 config.workers = modes[m];
+                config.hotMirror = !opt.noHotMirror;
                 LiveRig rig(live, config);
                 SlotEngine& e = rig.engine;
                 loadAndSettle(e, patch);
@@ -1953,13 +1955,16 @@ int runVoices(const Options& opt) {
             }
         }
     }
-    std::printf("### Voices: worker threads against worker processes (%s, %d-frame blocks, default configuration: hot "
-                "mirror; %d repetitions of %.1f s per cell, the modes alternating)\n\n",
-                live.name.c_str(), kBlock, opt.reps, opt.seconds);
+    std::printf("### Voices: worker threads against worker processes (%s, %d-frame blocks, %s; %d repetitions of "
+                "%.1f s per cell, the modes alternating)\n\n",
+                live.name.c_str(), kBlock,
+                opt.noHotMirror ? "**no hot mirror: only the active slot renders**" : "default configuration: hot mirror",
+                opt.reps, opt.seconds);
     std::printf("Engine CPU: CPU time of this process (audio thread, supervisor, control) plus, with processes, both "
                 "workers' (/proc/PID/task/*/schedstat), per second of wall time: cores in use, median of the "
-                "repetitions. Both slots render every voice (hot mirror). Voices per core = voices / engine CPU. "
-                "DSP load: SlotStats::dspLoad (render time of a block / its duration), median of 100-ms samples.\n\n");
+                "repetitions. %s Voices per core = voices / engine CPU. DSP load: SlotStats::dspLoad (render time "
+                "of a block / its duration), median of 100-ms samples.\n\n",
+                opt.noHotMirror ? "Only the active slot renders the voices." : "Both slots render every voice (hot mirror).");
     std::printf("| voices | workers | engine CPU (cores), median / max | of it the worker processes | voices per core | DSP "
                 "load active / mirror (median) | DSP load per voice, active | none-reads | failovers | restarts | xruns "
                 "| workers RT |\n");
@@ -2143,7 +2148,7 @@ int runKill(const Options& opt) {
                  "       chronus_slot_bench music --patch FILE [--seconds S] [--render-seconds S] [--reps N] [--null]\n"
                  "                                [--offline-only]\n"
                  "                                [--jackd PATH] [--jack-log FILE] [--csv FILE (appended)]\n"
-                 "       chronus_slot_bench voices [--voice-counts 16,128,512] [--reps N] [--seconds S] [--null]\n"
+                 "       chronus_slot_bench voices [--voice-counts 16,128,512] [--reps N] [--seconds S] [--null] [--no-hot-mirror]\n"
                  "                                 [--jackd PATH] [--jack-log FILE]\n"
                  "       chronus_slot_bench kill --patch FILE [--reps N] [--null] [--jackd PATH] [--jack-log FILE] [--csv FILE]\n"
                  "prime and failover: --workers threads|processes (default threads).\n"
@@ -2176,6 +2181,10 @@ Options parse(int argc, char** argv) {
         }
         if (a == "--offline-only") {
             o.offlineOnly = true;
+            continue;
+        }
+        if (a == "--no-hot-mirror") {
+            o.noHotMirror = true;
             continue;
         }
         if (i + 1 >= argc)
