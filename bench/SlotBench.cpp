@@ -18,6 +18,14 @@
 //             frames (NullDriver with --null or without jackd): DSP load per slot, none-reads, xruns;
 //             --offline-only: the offline part alone (run under callgrind by bench/run.sh music, with
 //             --toggle-collect on OfflineRenderer::renderInto: the track's instructions per sample)
+//   voices    the reference voice workload (BENCHMARKS.md) live in the default configuration on a JACK
+//             dummy server (NullDriver with --null or without jackd), with worker threads and worker
+//             processes alternating, at each of --voice-counts: the engine's CPU time per second
+//             (this process plus the worker processes), voices per core, each slot's DSP load
+//   kill      worker processes, a patch file playing (--patch): kill -9 of the active worker --reps
+//             times: to the supervisor's death notice, to the callback that plays the mirror, to the
+//             dead slot's successor being an in-step mirror; none-reads
+//   prime and failover take --workers threads|processes (default threads).
 //
 // Prints Markdown tables (readable as plain text) and PASS/FAIL against the bars. Exit status: 0 all
 // bars pass, 1 a bar fails, 2 the benchmark could not run, 77 skipped (soak/latency without jackd).
@@ -30,6 +38,7 @@
 #include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
 
+#include <dirent.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -560,6 +569,9 @@ struct Options {
     double renderSeconds = 20.0; // music: audio per offline render
     bool null = false;          // music: the NullDriver even when jackd is installed
     bool offlineOnly = false;   // music: the offline render only (for callgrind)
+    engine::WorkerMode workers = engine::WorkerMode::Threads; // prime, failover: where the workers run
+    std::vector<int> voiceCounts{16, 128, 512}; // voices: the reference voice workload's sizes
+    bool noHotMirror = false;   // voices: only the active slot renders (not the default configuration)
 };
 
 struct NullRig {
@@ -632,7 +644,9 @@ int runPrime(const Options& opt) {
     bool allOk = true;
     for (int size : opt.sizes) {
       for (const bool structural : {true, false}) {
-        NullRig rig(EngineConfig{});
+        EngineConfig config;
+        config.workers = opt.workers;
+        NullRig rig(config);
         Row row{};
         row.originNs = nowNs();
         row.structural = structural;
@@ -738,8 +752,9 @@ int runPrime(const Options& opt) {
     if (csv)
         std::fclose(csv);
 
-    std::printf("### Prime time and commit latency (NullDriver, %d-frame blocks, %.0f Hz; %d repetitions; %s)\n\n",
-                kBlock, kRate, opt.reps, rtLine.c_str());
+    std::printf("### Prime time and commit latency (NullDriver, %d-frame blocks, %.0f Hz; %d repetitions; workers: "
+                "%s; %s)\n\n",
+                kBlock, kRate, opt.reps, engine::workerModeName(opt.workers), rtLine.c_str());
     std::printf("Times in ms, median / max. 2 blocks = %.2f ms. Structural edit: the oscillator types change (the "
                 "standby compiles a new plan); parameter edit: only oscillator frequencies change.\n\n",
                 2 * kBlockMs);
@@ -830,6 +845,7 @@ int runFailover(const Options& opt) {
     prctl(PR_SET_TIMERSLACK, 1UL); // fine polling
     EngineConfig config; // defaults: hot mirror, stall deadline 3 blocks (min 2 ms)
     config.ringTargetBlocks = opt.ringTarget;
+    config.workers = opt.workers;
     const std::size_t recordFrames = static_cast<std::size_t>(kRate); // 1 s
     NullRig rig(config, recordFrames, 4096);
     const std::int64_t originNs = nowNs();
@@ -1748,6 +1764,377 @@ int runMusic(const Options& opt) {
     return lv.finite && none == 0 ? 0 : 1;
 }
 // ------------------------------------------------------------------------------------------------
+// Worker processes against worker threads (WorkerMode), in the real-time engine path.
+
+// CPU time (ns) of every thread of process `pid` ("self" for this one), from
+// /proc/PID/task/*/schedstat (its first field: time on a CPU, in ns). 0 when the process is gone.
+std::int64_t processCpuNs(const std::string& pid) {
+    const std::string dir = "/proc/" + pid + "/task";
+    std::int64_t total = 0;
+    if (DIR* d = opendir(dir.c_str())) {
+        while (const dirent* ent = readdir(d)) {
+            if (ent->d_name[0] == '.')
+                continue;
+            std::ifstream f(dir + "/" + ent->d_name + "/schedstat");
+            long long ns = 0;
+            if (f >> ns)
+                total += ns;
+        }
+        closedir(d);
+    }
+    return total;
+}
+
+// The engine's CPU time: this process (audio thread, supervisor, control thread) plus, with worker
+// processes, both workers'. With threads the workers are threads of this process.
+std::int64_t engineCpuNs(const EngineStats& s) {
+    std::int64_t ns = processCpuNs("self");
+    for (const engine::SlotStats& slot : s.slot)
+        if (slot.pid > 0)
+            ns += processCpuNs(std::to_string(slot.pid));
+    return ns;
+}
+
+// The worker processes' share of it (0 with threads: their CPU time is this process's).
+std::int64_t workersCpuNs(const EngineStats& s) {
+    std::int64_t ns = 0;
+    for (const engine::SlotStats& slot : s.slot)
+        if (slot.pid > 0)
+            ns += processCpuNs(std::to_string(slot.pid));
+    return ns;
+}
+
+// The reference voice workload (BENCHMARKS.md, "The workload"; bench/VoiceBench.cpp builds the same
+// patch): N x (saw -> svf low-pass -> adsr) gated by one square LFO.
+PatchGraph voicePatch(int n) {
+    PatchGraph g;
+    check(g.addModule("gate", "lfo"), "add lfo");
+    check(g.setParam("gate", "shape", 3).status(), "lfo shape");
+    check(g.setParam("gate", "rate", 2).status(), "lfo rate");
+    check(g.setParam("gate", "width", 0.6).status(), "lfo width");
+    const double level = 0.5 / n;
+    for (int i = 0; i < n; ++i) {
+        const std::string k = std::to_string(i), saw = "saw" + k, svf = "svf" + k, env = "env" + k;
+        check(g.addModule(saw, "saw"), "add saw");
+        check(g.setParam(saw, "freq", 55.0 * std::exp2(i / 48.0)).status(), "saw freq");
+        check(g.setParam(saw, "gain", 1.0).status(), "saw gain");
+        check(g.addModule(svf, "svf"), "add svf");
+        check(g.setParam(svf, "cutoff", 2000.0).status(), "svf cutoff");
+        check(g.setParam(svf, "q", 2.0).status(), "svf q");
+        check(g.addModule(env, "adsr"), "add adsr");
+        check(g.setParam(env, "attack", 5.0).status(), "adsr attack");
+        check(g.setParam(env, "decay", 100.0).status(), "adsr decay");
+        check(g.setParam(env, "sustain", 0.5).status(), "adsr sustain");
+        check(g.setParam(env, "release", 100.0).status(), "adsr release");
+        check(g.setParam(env, "level", level).status(), "adsr level");
+        check(g.connect(saw, svf + ".in"), "saw -> svf");
+        check(g.connect(svf + ".lp", env + ".in"), "svf -> adsr");
+        check(g.connect("gate", env + ".gate"), "lfo -> adsr gate");
+        check(g.connect(env, "out"), "adsr -> out");
+    }
+    return g;
+}
+
+// The driver for the live modes: a private JACK dummy server at 48 kHz / 64 frames when jackd is
+// there (and --null is not given), else the NullDriver. A new driver (JACK client) per engine.
+struct LiveDriver {
+    JackServer server;
+    std::string jackd;
+    std::string name;
+    std::unique_ptr<audio::AudioDriver> first; // the one opened while the server came up
+    audio::DriverConfig dc;
+
+    explicit LiveDriver(const Options& opt) : jackd(opt.null ? std::string() : JackServer::find(opt.jackd)) {
+        dc.sampleRate = kRate;
+        dc.blockSize = kBlock;
+        dc.clientName = "chronus-bench";
+        if (jackd.empty()) {
+            name = opt.null ? "NullDriver (--null)" : "NullDriver (jackd is not installed)";
+            return;
+        }
+        std::string error;
+        first = server.start(jackd, opt.jackLog, dc, error, opt.jackPriority);
+        if (!first)
+            die("JACK: " + error);
+        if (first->blockSize() != kBlock || first->sampleRate() != kRate)
+            die(fmt("JACK gave %g Hz / %d frames, not 48000 / 64", first->sampleRate(), first->blockSize()));
+        name = "JACK dummy (`jackd -d dummy -r 48000 -p 64`)";
+    }
+    bool jack() const { return !jackd.empty(); }
+    std::unique_ptr<audio::AudioDriver> open() {
+        if (!jack())
+            return std::make_unique<audio::NullDriver>();
+        if (first)
+            return std::move(first);
+        auto opened = audio::openDriver("jack", dc);
+        if (!opened)
+            die("JACK: " + opened.status().message());
+        return std::move(opened.value().driver);
+    }
+    void start(audio::AudioDriver& d, BenchCallback& cb) {
+        if (jack())
+            check(d.start(cb), "JACK driver start");
+        else
+            check(d.start(cb, dc), "null driver start");
+        cb.waitCalls(10);
+    }
+};
+
+// An engine playing on the live driver; the driver stops first, then the engine.
+struct LiveRig {
+    LiveRig(LiveDriver& live, EngineConfig config, std::size_t recordFrames = 0, std::size_t trace = 0)
+        : engine(config), callback(engine, recordFrames, trace), driver(live.open()) {
+        check(engine.start(), "engine start");
+        live.start(*driver, callback);
+    }
+    ~LiveRig() {
+        driver->stop();
+        engine.stop();
+    }
+    SlotEngine engine;
+    BenchCallback callback;
+    std::unique_ptr<audio::AudioDriver> driver;
+};
+
+// Voices: the reference voice workload in the real-time engine (default configuration: hot mirror,
+// both slots render it) with worker threads and with worker processes, alternating, at each voice
+// count: the engine's CPU per second of audio, each slot's DSP load, none-reads.
+int runVoices(const Options& opt) {
+    prctl(PR_SET_TIMERSLACK, 1UL);
+    LiveDriver live(opt);
+    struct Cell {
+        std::vector<double> cores, workerCores, loadActive, loadMirror;
+        std::uint64_t noneReads = 0, failovers = 0, restarts = 0, xruns = 0;
+        int runs = 0;
+        bool realtime = true;
+    };
+    const engine::WorkerMode modes[] = {engine::WorkerMode::Threads, engine::WorkerMode::Processes};
+    std::vector<std::array<Cell, 2>> cells(opt.voiceCounts.size());
+    logLine(fmt("voices: %zu voice counts x 2 worker modes x %d repetitions, %.1f s each, on %s", opt.voiceCounts.size(),
+                opt.reps, opt.seconds, live.name.c_str()));
+    for (int rep = 0; rep < opt.reps; ++rep) {
+        for (std::size_t v = 0; v < opt.voiceCounts.size(); ++v) {
+            const int n = opt.voiceCounts[v];
+            const PatchGraph patch = voicePatch(n);
+            for (int k = 0; k < 2; ++k) {
+                const int m = (k + rep + static_cast<int>(v)) % 2; // the order alternates
+                EngineConfig config;
+                config.workers = modes[m];
+                config.hotMirror = !opt.noHotMirror;
+                LiveRig rig(live, config);
+                SlotEngine& e = rig.engine;
+                loadAndSettle(e, patch);
+                check(e.commit(-1.0, std::chrono::milliseconds(10000)).status(), "commit");
+                if (!waitMirrorInStep(e, 10000))
+                    logLine("the mirror is not in step 10 s after the commit: " + engineState(e));
+                std::this_thread::sleep_for(std::chrono::milliseconds(500)); // DSP load settles (~20 blocks)
+                const EngineStats s0 = e.stats();
+                const std::uint64_t x0 = rig.driver->xruns();
+                const std::int64_t cpu0 = engineCpuNs(s0), w0 = workersCpuNs(s0), t0 = nowNs();
+                Cell& c = cells[v][static_cast<std::size_t>(m)];
+                const auto end = Clock::now() + std::chrono::milliseconds(static_cast<long>(opt.seconds * 1000.0));
+                while (Clock::now() < end) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    const EngineStats s = e.stats();
+                    c.loadActive.push_back(s.slot[static_cast<std::size_t>(s.activeSlot)].dspLoad);
+                    c.loadMirror.push_back(s.slot[static_cast<std::size_t>(1 - s.activeSlot)].dspLoad);
+                }
+                const EngineStats s1 = e.stats();
+                const std::int64_t cpu1 = engineCpuNs(s1), w1 = workersCpuNs(s1), t1 = nowNs();
+                c.cores.push_back(static_cast<double>(cpu1 - cpu0) / static_cast<double>(t1 - t0));
+                c.workerCores.push_back(static_cast<double>(w1 - w0) / static_cast<double>(t1 - t0));
+                c.noneReads += (s1.slot[0].noneReads + s1.slot[1].noneReads) - (s0.slot[0].noneReads + s0.slot[1].noneReads);
+                c.failovers += s1.failovers - s0.failovers;
+                c.restarts += s1.workerRestarts - s0.workerRestarts;
+                c.xruns += rig.driver->xruns() - x0;
+                c.realtime = c.realtime && s1.slot[0].realtime && s1.slot[1].realtime;
+                ++c.runs;
+                logLine(fmt("voices %d, %s, rep %d: engine CPU %.4f cores, DSP load active %.4f, none-reads %llu", n,
+                            engine::workerModeName(modes[m]), rep + 1, c.cores.back(), median(c.loadActive),
+                            static_cast<unsigned long long>(c.noneReads)));
+            }
+        }
+    }
+    std::printf("### Voices: worker threads against worker processes (%s, %d-frame blocks, %s; %d repetitions of "
+                "%.1f s per cell, the modes alternating)\n\n",
+                live.name.c_str(), kBlock,
+                opt.noHotMirror ? "**no hot mirror: only the active slot renders**" : "default configuration: hot mirror",
+                opt.reps, opt.seconds);
+    std::printf("Engine CPU: CPU time of this process (audio thread, supervisor, control) plus, with processes, both "
+                "workers' (/proc/PID/task/*/schedstat), per second of wall time: cores in use, median of the "
+                "repetitions. %s Voices per core = voices / engine CPU. DSP load: SlotStats::dspLoad (render time "
+                "of a block / its duration), median of 100-ms samples.\n\n",
+                opt.noHotMirror ? "Only the active slot renders the voices." : "Both slots render every voice (hot mirror).");
+    std::printf("| voices | workers | engine CPU (cores), median / max | of it the worker processes | voices per core | DSP "
+                "load active / mirror (median) | DSP load per voice, active | none-reads | failovers | restarts | xruns "
+                "| workers RT |\n");
+    std::printf("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    bool ok = true, noneOk = true;
+    std::string verdicts;
+    for (std::size_t v = 0; v < opt.voiceCounts.size(); ++v) {
+        const int n = opt.voiceCounts[v];
+        double vpc[2]{};
+        for (int m = 0; m < 2; ++m) {
+            const Cell& c = cells[v][static_cast<std::size_t>(m)];
+            vpc[m] = n / median(c.cores);
+            std::printf("| %d | %s | %.4f / %.4f | %s | %.0f | %.4f / %.4f | %.3g | %llu | %llu | %llu | %llu | %s |\n",
+                        n, engine::workerModeName(modes[m]), median(c.cores), maxOf(c.cores),
+                        m == 1 ? fmt("%.4f", median(c.workerCores)).c_str() : "-", vpc[m],
+                        median(c.loadActive), median(c.loadMirror), median(c.loadActive) / n,
+                        static_cast<unsigned long long>(c.noneReads), static_cast<unsigned long long>(c.failovers),
+                        static_cast<unsigned long long>(c.restarts), static_cast<unsigned long long>(c.xruns),
+                        c.realtime ? "SCHED_FIFO" : "not RT");
+            noneOk = noneOk && c.noneReads == 0;
+        }
+        const double ratio = vpc[1] / vpc[0];
+        const bool pass = ratio >= 0.95;
+        ok = ok && pass;
+        verdicts += fmt("| %d voices: processes' voices per core >= 95 %% of threads' | %.0f / %.0f = %.3f | %s |\n", n,
+                        vpc[1], vpc[0], ratio, verdict(pass));
+    }
+    std::printf("\n| bar | measured | result |\n|---|---|---|\n%s", verdicts.c_str());
+    std::printf("| none-reads 0 in every cell | see the table | %s |\n\n", verdict(noneOk));
+    return ok && noneOk ? 0 : 1;
+}
+
+// Kill: kill -9 of the active worker process while a patch plays (worker processes, real-time
+// path): from the kill() call to the supervisor's death notice (the slot's pid goes to 0), to the
+// callback that plays the mirror (stats().failovers goes up in it), and to the dead slot's successor
+// being an in-step mirror again.
+int runKill(const Options& opt) {
+    if (opt.patch.empty())
+        die("kill needs --patch FILE");
+    auto loaded = app::loadPatchFile(QString::fromStdString(opt.patch));
+    if (!loaded)
+        die(opt.patch + ": " + loaded.status().message());
+    const PatchGraph graph = loaded.value().graph;
+    const std::string name = opt.patch.substr(opt.patch.find_last_of('/') + 1);
+    prctl(PR_SET_TIMERSLACK, 1UL);
+    LiveDriver live(opt);
+    EngineConfig config; // the defaults (hot mirror, ring target 4), worker processes
+    config.workers = engine::WorkerMode::Processes;
+    LiveRig rig(live, config, 0, 16384);
+    SlotEngine& e = rig.engine;
+    loadAndSettle(e, graph);
+    check(e.commit(-1.0, std::chrono::milliseconds(10000)).status(), "commit");
+    if (!waitMirrorInStep(e, 10000))
+        die("the mirror is not in step 10 s after the commit: " + engineState(e));
+    std::FILE* csv = opt.csv.empty() ? nullptr : std::fopen(opt.csv.c_str(), "w");
+    if (csv)
+        std::fprintf(csv, "rep,slot,pid,kill_to_notice_ms,kill_to_switch_ms,kill_to_switch_blocks,kill_to_in_step_ms,"
+                          "notice_to_in_step_ms,none_reads,last_exit\n");
+    std::vector<double> notice, toSwitch, inStep, noticeToInStep;
+    std::uint64_t noneTotal = 0;
+    int failed = 0;
+    std::string failure;
+    const EngineStats first = e.stats();
+    const std::uint64_t x0 = rig.driver->xruns();
+    logLine(fmt("kill: %d kills of the active worker during %s on %s", opt.reps, name.c_str(), live.name.c_str()));
+    for (int rep = 0; rep < opt.reps; ++rep) {
+        // Steady: an in-step mirror, both workers alive, then a little more playing.
+        if (!waitUntil([&] {
+                const EngineStats s = e.stats();
+                return s.slot[static_cast<std::size_t>(1 - s.activeSlot)].inStep && !s.fading && s.slot[0].pid > 0 &&
+                       s.slot[1].pid > 0;
+            }, 10000, 500)) {
+            failure = fmt("rep %d: no steady state within 10 s [%s]", rep, engineState(e).c_str());
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        rig.callback.arm();
+        // arm() returns just after a callback: the kills land at phases spread over one period
+        // (eighths), or every kill would find the next callback equally far away.
+        std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(kBlockMs * 1000.0 * (rep % 8) / 8.0)));
+        const EngineStats s0 = e.stats();
+        const int a = s0.activeSlot;
+        const pid_t pid = s0.slot[static_cast<std::size_t>(a)].pid;
+        const std::int64_t tKill = nowNs();
+        ::kill(pid, SIGKILL);
+        std::int64_t tNotice = 0, tInStep = 0;
+        const std::int64_t limit = tKill + 10'000'000'000LL;
+        for (std::int64_t now = nowNs(); now < limit; now = nowNs()) {
+            const EngineStats s = e.stats();
+            if (!tNotice && s.slot[static_cast<std::size_t>(a)].pid != static_cast<int>(pid))
+                tNotice = now;
+            if (s.activeSlot != a && s.workerRestarts > s0.workerRestarts && s.slot[static_cast<std::size_t>(a)].inStep) {
+                tInStep = now;
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(20));
+        }
+        rig.callback.disarm();
+        const EngineStats s1 = e.stats();
+        std::int64_t tSwitch = 0;
+        for (const TraceEntry& t : rig.callback.trace())
+            if (t.failovers > s0.failovers) {
+                tSwitch = t.tNs;
+                break;
+            }
+        const std::uint64_t none = (s1.slot[0].noneReads + s1.slot[1].noneReads) - (s0.slot[0].noneReads + s0.slot[1].noneReads);
+        noneTotal += none;
+        if (!tNotice || !tSwitch || !tInStep) {
+            ++failed;
+            failure = fmt("rep %d: notice %s, switch %s, in-step mirror %s within 10 s [%s]", rep, tNotice ? "yes" : "no",
+                          tSwitch ? "yes" : "no", tInStep ? "yes" : "no", engineState(e).c_str());
+            logLine(failure);
+            continue;
+        }
+        notice.push_back(msBetween(tKill, tNotice));
+        toSwitch.push_back(msBetween(tKill, tSwitch));
+        inStep.push_back(msBetween(tKill, tInStep));
+        noticeToInStep.push_back(msBetween(tNotice, tInStep));
+        const std::string exit = s1.slot[static_cast<std::size_t>(a)].lastExit;
+        if (csv)
+            std::fprintf(csv, "%d,%d,%d,%.4f,%.4f,%.3f,%.3f,%.3f,%llu,\"%s\"\n", rep, a, static_cast<int>(pid),
+                         notice.back(), toSwitch.back(), toSwitch.back() / kBlockMs, inStep.back(), noticeToInStep.back(),
+                         static_cast<unsigned long long>(none), exit.c_str());
+        logLine(fmt("kill %d (slot %d, pid %d): notice %.3f ms, switch %.3f ms (%.2f blocks), in-step mirror %.1f ms; %s",
+                    rep + 1, a, static_cast<int>(pid), notice.back(), toSwitch.back(), toSwitch.back() / kBlockMs,
+                    inStep.back(), exit.c_str()));
+    }
+    if (csv)
+        std::fclose(csv);
+    const EngineStats last = e.stats();
+    const std::uint64_t xruns = rig.driver->xruns() - x0;
+    std::printf("### Failover on kill -9 of the active worker process (%s, %s, %d-frame blocks = %.3f ms; default "
+                "configuration, worker processes; %d kills)\n\n",
+                name.c_str(), live.name.c_str(), kBlock, kBlockMs, opt.reps);
+    std::printf("Times from the kill() call. Death notice: the supervisor reaped the worker (its pidfd became "
+                "readable; the slot's pid in stats() changes). Switch: the start of the callback in which "
+                "stats().failovers went up (it plays the mirror from that callback on). In-step mirror: the dead "
+                "slot's successor (a fork of the playing worker) is an in-step mirror (stats().slot[dead].inStep), "
+                "polled every ~20 us.\n\n");
+    std::printf("| figure | median | max | min |\n|---|---:|---:|---:|\n");
+    auto row = [](const char* what, const std::vector<double>& v, double scale, const char* unit) {
+        std::printf("| %s | %.3f %s | %.3f %s | %.3f %s |\n", what, median(v) * scale, unit, maxOf(v) * scale, unit,
+                    minOf(v) * scale, unit);
+    };
+    row("kill -> death notice", notice, 1.0, "ms");
+    row("kill -> switch to the mirror", toSwitch, 1.0, "ms");
+    row("kill -> switch to the mirror, in blocks", toSwitch, 1.0 / kBlockMs, "blocks");
+    row("kill -> in-step mirror again", inStep, 1.0, "ms");
+    row("death notice -> in-step mirror again", noticeToInStep, 1.0, "ms");
+    std::printf("\nKills survived %zu of %d; failovers %llu, worker restarts %llu, none-reads %llu, xruns (driver) "
+                "%llu, muted chunks %llu.\n\n",
+                toSwitch.size(), opt.reps, static_cast<unsigned long long>(last.failovers - first.failovers),
+                static_cast<unsigned long long>(last.workerRestarts - first.workerRestarts),
+                static_cast<unsigned long long>(noneTotal), static_cast<unsigned long long>(xruns),
+                static_cast<unsigned long long>(last.mutedChunks - first.mutedChunks));
+    if (!failure.empty())
+        std::printf("**%s**\n\n", failure.c_str());
+    const bool all = static_cast<int>(toSwitch.size()) == opt.reps && failed == 0;
+    const bool detect = all && maxOf(toSwitch) <= kFailoverBarBlocks * kBlockMs;
+    const bool restart = all && maxOf(inStep) <= 1000.0;
+    const bool none = noneTotal == 0;
+    std::printf("| bar | measured (max) | result |\n|---|---|---|\n");
+    std::printf("| kill -> switch to the mirror <= 3 blocks (%.2f ms) | %.3f ms (%.2f blocks) | %s |\n",
+                kFailoverBarBlocks * kBlockMs, maxOf(toSwitch), maxOf(toSwitch) / kBlockMs, verdict(detect));
+    std::printf("| kill -> in-step mirror <= 1 s | %.1f ms | %s |\n", maxOf(inStep), verdict(restart));
+    std::printf("| none-reads 0 | %llu | %s |\n\n", static_cast<unsigned long long>(noneTotal), verdict(none));
+    return detect && restart && none ? 0 : 1;
+}
+
+// ------------------------------------------------------------------------------------------------
 
 [[noreturn]] void usage(int code) {
     std::fprintf(code ? stderr : stdout,
@@ -1761,6 +2148,10 @@ int runMusic(const Options& opt) {
                  "       chronus_slot_bench music --patch FILE [--seconds S] [--render-seconds S] [--reps N] [--null]\n"
                  "                                [--offline-only]\n"
                  "                                [--jackd PATH] [--jack-log FILE] [--csv FILE (appended)]\n"
+                 "       chronus_slot_bench voices [--voice-counts 16,128,512] [--reps N] [--seconds S] [--null] [--no-hot-mirror]\n"
+                 "                                 [--jackd PATH] [--jack-log FILE]\n"
+                 "       chronus_slot_bench kill --patch FILE [--reps N] [--null] [--jackd PATH] [--jack-log FILE] [--csv FILE]\n"
+                 "prime and failover: --workers threads|processes (default threads).\n"
                  "Any mode: --info (a configuration other than the default: bars shown, exit status 0).\n"
                  "Benchmarks of the dual-slot engine (see BENCHMARKS.md). Markdown on stdout; exit 0 when the bars\n"
                  "pass, 1 when one fails, 2 on error, 77 when skipped (no jackd).\n");
@@ -1792,6 +2183,10 @@ Options parse(int argc, char** argv) {
             o.offlineOnly = true;
             continue;
         }
+        if (a == "--no-hot-mirror") {
+            o.noHotMirror = true;
+            continue;
+        }
         if (i + 1 >= argc)
             usage(2);
         const char* v = argv[++i];
@@ -1819,7 +2214,18 @@ Options parse(int argc, char** argv) {
             o.patch = v;
         else if (a == "--render-seconds")
             o.renderSeconds = std::atof(v);
-        else if (a == "--sizes") {
+        else if (a == "--workers") {
+            const auto m = engine::workerModeFromName(v);
+            if (!m)
+                usage(2);
+            o.workers = *m;
+        } else if (a == "--voice-counts") {
+            o.voiceCounts.clear();
+            std::stringstream ss(v);
+            std::string item;
+            while (std::getline(ss, item, ','))
+                o.voiceCounts.push_back(std::atoi(item.c_str()));
+        } else if (a == "--sizes") {
             o.sizes.clear();
             std::stringstream ss(v);
             std::string item;
@@ -1838,6 +2244,10 @@ Options parse(int argc, char** argv) {
 int main(int argc, char** argv) {
     const Options opt = parse(argc, argv);
     signal(SIGPIPE, SIG_IGN);
+#ifdef CHRONUS_SLOT_WORKER_BINARY
+    // Worker processes: the worker program of this build, unless the environment names another.
+    setenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY, 0);
+#endif
     int rc = 2;
     if (opt.mode == "prime")
         rc = runPrime(opt);
@@ -1851,6 +2261,10 @@ int main(int argc, char** argv) {
         rc = runJackIdle(opt);
     else if (opt.mode == "music")
         rc = runMusic(opt);
+    else if (opt.mode == "voices")
+        rc = runVoices(opt);
+    else if (opt.mode == "kill")
+        rc = runKill(opt);
     else
         usage(2);
     if (opt.info && (rc == 0 || rc == 1)) {

@@ -22,6 +22,12 @@
 #                                                            against chronus serve (~4 minutes; not in all)
 #        bench/run.sh editor                                 the editor offscreen: 200 modules, 300 cables
 #                                                            (frame times, add/connect, first frame; ~1 minute)
+#        bench/run.sh workers                                worker processes against worker threads, side by
+#                                                            side (~4 minutes; not in all): the reference voice
+#                                                            workload live on the JACK dummy (engine CPU, voices
+#                                                            per core, DSP load, none-reads), kill -9 of the
+#                                                            active worker during dnb-175 (to the switch, to an
+#                                                            in-step mirror), prime and commit both ways
 #        bench/run.sh soak [SECONDS]                         the JACK soak only (default 30 s;
 #                                                            `bench/run.sh soak 600` is the 10-minute soak)
 #        VOICES="1 16" REPS=1 RUN_CALLGRIND=0 bench/run.sh voice   a quick look
@@ -33,7 +39,9 @@
 # per benchmark, commands.txt, machine.txt, load.txt, logs/; `soak S` writes table_soak_Ss.md,
 # soak_r4_Ss.md and its own commands, machine and load files); music part: music/ (table.md,
 # tracks.md, one .md per track, music.csv, render.csv, tracks_callgrind.csv, modules.md,
-# modules.csv, modules_native.csv, commands.txt, machine.txt, load.txt, logs/). Exit status 0
+# modules.csv, modules_native.csv, commands.txt, machine.txt, load.txt, logs/); workers part:
+# workers/ (table.md, voices.md, voices_hugetlb.md, kill.md, kill.csv, prime_threads.md/.csv, prime_processes.md/.csv,
+# commands.txt, machine.txt, load.txt, logs/). Exit status 0
 # when every bar passes (music: every track renders finite audio with no none-read, and every
 # module has its callgrind figure).
 set -euo pipefail
@@ -41,10 +49,10 @@ set -euo pipefail
 MODE="${1:-all}"
 case "$MODE" in
   all|voice|slots|music) ;;
-  osc|editor) ;;
+  osc|editor|workers) ;;
   soak) SOAK_SECONDS="${2:-${SOAK_SECONDS:-30}}" ;;
-  -h|--help) sed -n '2,36p' "$0"; exit 0 ;;
-  *) echo "usage: bench/run.sh [all|voice|slots|music|osc|editor|soak [SECONDS]]" >&2; exit 2 ;;
+  -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
+  *) echo "usage: bench/run.sh [all|voice|slots|music|osc|editor|workers|soak [SECONDS]]" >&2; exit 2 ;;
 esac
 
 # ------------------------------------------------------------------ settings (override from the environment)
@@ -105,6 +113,17 @@ OSC_WINDOWS="${OSC_WINDOWS:-1,64}"        # runs with at most this many requests
 OSC_REPS="${OSC_REPS:-3}"                 # medians of this many (each with a fresh server)
 if [ "$MODE" = osc ]; then mkdir -p "$OSC_DIR/logs"; SLOT_CMDS="$OSC_DIR/commands.txt"; fi
 
+# Worker processes against threads (bench/run.sh workers).
+WORKERS_DIR="$RESULTS_DIR/workers"
+WORKER_VOICES="${WORKER_VOICES:-16,128,512}"  # voice counts of the reference voice workload
+WORKER_VOICE_REPS="${WORKER_VOICE_REPS:-3}"    # runs per voice count and mode (alternating)
+WORKER_VOICE_SECONDS="${WORKER_VOICE_SECONDS:-3}" # measured seconds per run
+WORKER_HUGETLB="${WORKER_HUGETLB:-1}"          # the voice workload again with malloc on huge pages (informational)
+WORKER_HUGETLB_REPS="${WORKER_HUGETLB_REPS:-2}"
+KILL_REPS="${KILL_REPS:-20}"                   # kill -9 of the active worker during dnb-175
+WORKER_PRIME_REPS="${WORKER_PRIME_REPS:-10}"   # prime/commit repetitions per row, per mode
+if [ "$MODE" = workers ]; then mkdir -p "$WORKERS_DIR/logs"; SLOT_CMDS="$WORKERS_DIR/commands.txt"; LOADF="$WORKERS_DIR/load.txt"; fi
+
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 [ "${BASH_VERSINFO[0]}" -ge 5 ] || { log "needs bash >= 5"; exit 2; }
 
@@ -147,6 +166,9 @@ if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
 elif [ "$MODE" = music ]; then
   CMDS="$MUSIC_DIR/commands.txt"; LOGS="$MUSIC_DIR/logs"
   : > "$CMDS"
+elif [ "$MODE" = workers ]; then
+  CMDS="$SLOT_CMDS"; LOGS="$WORKERS_DIR/logs"
+  : > "$CMDS"
 else
   CMDS="$SLOT_CMDS"; LOGS="$SLOTS_DIR/logs"
   : > "$CMDS"
@@ -156,7 +178,8 @@ fi
 # CMAKE_CXX_FLAGS is set (empty by default) so that flags in the environment (CXXFLAGS) cannot
 # leak in: the project's own Release flags only. The engine dispatches to AVX2 + FMA at run time
 # where it has a faster path; the binary runs on any x86-64.
-BENCH_TARGETS=(chronus_bench chronus_slot_bench chronus_module_bench chronus)
+BENCH_TARGETS=(chronus_bench chronus_slot_bench chronus-slot-worker chronus_module_bench chronus)
+if [ "$MODE" = workers ]; then BENCH_TARGETS=(chronus_slot_bench chronus-slot-worker); fi
 log "building ${BENCH_TARGETS[*]} in $BUILD_DIR"
 {
   echo "# build"
@@ -571,7 +594,53 @@ run_editor() {
   return "$rc"
 }
 
+# ------------------------------------------------------------------ worker processes against threads
+# chronus_slot_bench with EngineConfig::workers = threads and processes in one run: the voice
+# workload live (the modes alternate inside the benchmark), kill -9 of the active worker process
+# during the 175 BPM example, and the prime/commit rows both ways (threads first, then processes).
+# Uses slot_run (its files go to $SLOTS_DIR): the results are moved to $WORKERS_DIR.
+run_workers() {
+  cd "$REPO_DIR"
+  rm -f "$WORKERS_DIR"/*.md "$WORKERS_DIR"/*.csv "$WORKERS_DIR"/logs/* "$LOADF"
+  SLOTS_DIR="$WORKERS_DIR"
+  echo "# worker processes against threads (run in $REPO_DIR)" >> "$SLOT_CMDS"
+  { machine_info; echo "jackd: ${JACKD:-not installed} $(dpkg-query -W -f='${Version}' jackd2 2>/dev/null || true)"
+    echo "load average at start: $(cat /proc/loadavg)"
+    echo "processes using more than 10 % CPU at start: $(ps -eo pcpu=,comm= --sort=-pcpu | awk '$1 > 10 {printf "%s (%s %%) ", $2, $1}')"
+  } > "$WORKERS_DIR/machine.txt"
+  local jackd_args=()
+  if [ -n "$JACKD" ]; then jackd_args=(--jackd "$JACKD"); else log "workers: jackd is not installed: the live parts play on the NullDriver"; fi
+  log "workers: the voice workload ($WORKER_VOICES voices, $WORKER_VOICE_REPS x $WORKER_VOICE_SECONDS s per mode)"
+  slot_run voices voices --voice-counts "$WORKER_VOICES" --reps "$WORKER_VOICE_REPS" --seconds "$WORKER_VOICE_SECONDS" \
+    "${jackd_args[@]}" --jack-log "$WORKERS_DIR/logs/jackd_voices.log"
+  # The same with glibc's malloc asking for transparent huge pages (informational: not the shipped
+  # configuration; see BENCHMARKS.md, "Worker processes", for why it is measured).
+  if [ "$WORKER_HUGETLB" = 1 ]; then
+    log "workers: the voice workload again with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 (informational)"
+    echo "# with GLIBC_TUNABLES=glibc.malloc.hugetlb=1 in the environment:" >> "$SLOT_CMDS"
+    GLIBC_TUNABLES=glibc.malloc.hugetlb=1 slot_run voices_hugetlb voices --voice-counts "$WORKER_VOICES" \
+      --reps "$WORKER_HUGETLB_REPS" --seconds "$WORKER_VOICE_SECONDS" "${jackd_args[@]}" \
+      --jack-log "$WORKERS_DIR/logs/jackd_voices_hugetlb.log" --info
+  fi
+  log "workers: $KILL_REPS kills of the active worker during dnb-175"
+  slot_run kill kill --patch "$REPO_DIR/resources/patches/dnb-175.json" --reps "$KILL_REPS" "${jackd_args[@]}" \
+    --jack-log "$WORKERS_DIR/logs/jackd_kill.log" --csv "$WORKERS_DIR/kill.csv"
+  for w in threads processes; do
+    log "workers: prime and commit, $w ($WORKER_PRIME_REPS repetitions per row)"
+    slot_run "prime_$w" prime --reps "$WORKER_PRIME_REPS" --workers "$w" --csv "$WORKERS_DIR/prime_$w.csv"
+  done
+  { echo "# Worker processes against threads ($(date -u +%Y-%m-%dT%H:%M:%SZ))"; echo
+    for f in voices voices_hugetlb kill prime_threads prime_processes; do cat "$WORKERS_DIR/$f.md" 2>/dev/null || true; done
+    echo "Load average around each benchmark (the machine is shared):"; echo; sed 's/^/    /' "$LOADF"
+  } > "$WORKERS_DIR/table.md"
+  log "workers results in $WORKERS_DIR/table.md: $slot_fail failing, $slot_err errors"
+  [ "$slot_err" -eq 0 ] || return 2
+  [ "$slot_fail" -eq 0 ] || return 1
+  return 0
+}
+
 # ------------------------------------------------------------------ run
+if [ "$MODE" = workers ]; then set +e; ( set -e; run_workers ); exit $?; fi
 if [ "$MODE" = osc ]; then set +e; ( set -e; run_osc ); exit $?; fi
 if [ "$MODE" = editor ]; then set +e; ( set -e; run_editor ); exit $?; fi
 # Each part runs in a subshell with errexit on (a function called as `f || ...` would run with
