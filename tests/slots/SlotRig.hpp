@@ -6,8 +6,10 @@
 #include "audio/NullDriver.hpp"
 #include "engine/SlotEngine.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <span>
@@ -77,6 +79,35 @@ inline std::vector<float> leftChannel(std::span<const float> interleaved) {
     for (std::size_t i = 0; i < left.size(); ++i)
         left[i] = interleaved[2 * i];
     return left;
+}
+
+// A sine at `freq` straight to `out`: what the slot tests listen to.
+inline engine::PatchGraph sinePatch(double freq, double gain = 0.5, const char* id = "osc") {
+    engine::PatchGraph g;
+    (void)g.addModule(id, "sine");
+    (void)g.setParam(id, "freq", freq);
+    (void)g.setParam(id, "gain", gain);
+    (void)g.connect(id, "out");
+    return g;
+}
+
+// Largest |x[i+1] - x[i]| over [from, to): a click or a gap stands out against a sine's own step.
+inline float largestStep(const std::vector<float>& x, std::size_t from, std::size_t to) {
+    float step = 0.0f;
+    for (std::size_t i = from + 1; i < std::min(to, x.size()); ++i)
+        step = std::max(step, std::fabs(x[i] - x[i - 1]));
+    return step;
+}
+
+// Waits for a condition on the engine's stats (an event), up to `ms`.
+template <class F> bool waitStats(const engine::SlotEngine& e, F&& condition, int ms = 10000) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+    while (!condition(e.stats())) {
+        if (std::chrono::steady_clock::now() > deadline)
+            return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
 }
 
 inline std::uint64_t totalNoneReads(const engine::EngineStats& s) { return s.slot[0].noneReads + s.slot[1].noneReads; }

@@ -24,20 +24,14 @@ using namespace chronus::engine;
 using chronus::test::disturbed;
 using chronus::test::leftChannel;
 using chronus::test::recordUndisturbed;
+using chronus::test::largestStep;
+using chronus::test::sinePatch;
 using chronus::test::SlotRig;
+using chronus::test::waitStats;
 using chronus::test::totalNoneReads;
 
 namespace {
 constexpr double kRate = 48000.0;
-
-PatchGraph sinePatch(double freq, double gain = 0.5, const char* id = "osc") {
-    PatchGraph g;
-    (void)g.addModule(id, "sine");
-    (void)g.setParam(id, "freq", freq);
-    (void)g.setParam(id, "gain", gain);
-    (void)g.connect(id, "out");
-    return g;
-}
 
 EngineConfig testConfig() {
     EngineConfig c;
@@ -48,14 +42,6 @@ EngineConfig testConfig() {
     return c;
 }
 
-// Largest |x[i+1] - x[i]| over [from, to).
-float largestStep(const std::vector<float>& x, std::size_t from, std::size_t to) {
-    float step = 0.0f;
-    for (std::size_t i = from + 1; i < std::min(to, x.size()); ++i)
-        step = std::max(step, std::fabs(x[i] - x[i - 1]));
-    return step;
-}
-
 double rmsDb(const std::vector<float>& x, std::size_t from, std::size_t n) {
     double sum = 0.0;
     for (std::size_t i = from; i < from + n; ++i)
@@ -64,17 +50,6 @@ double rmsDb(const std::vector<float>& x, std::size_t from, std::size_t n) {
 }
 
 #define VERIFY_NO_NONE_READS(stats) CHRONUS_VERIFY_NO_NONE_READS(totalNoneReads(stats))
-
-// Waits for a condition on the engine's stats (an event), up to `ms`.
-template <class F> bool waitStats(const SlotEngine& e, F&& condition, int ms = 5000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    while (!condition(e.stats())) {
-        if (std::chrono::steady_clock::now() > deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
-}
 
 // Records `seconds` of output (left channel), again if the machine disturbed it (SlotRig.hpp).
 std::vector<float> record(SlotRig& rig, double seconds) {

@@ -13,6 +13,7 @@
 #include "audio/OpenDriver.hpp"
 #include "engine/EngineTestUtils.hpp"
 #include "engine/SlotEngine.hpp"
+#include "SlotRig.hpp"
 #include "app/PatchFile.hpp"
 #include "support/JackCapture.hpp"
 #include "support/Sanitized.hpp"
@@ -48,6 +49,7 @@ extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
 using namespace chronus;
 using namespace chronus::engine;
 using Clock = std::chrono::steady_clock;
+using chronus::test::waitStats;
 
 namespace {
 
@@ -179,15 +181,32 @@ EngineConfig processConfig(double sampleRate) {
     return config;
 }
 
-template <class F> bool waitStats(const SlotEngine& e, F&& condition, int ms = 10000) {
-    const auto deadline = Clock::now() + std::chrono::milliseconds(ms);
-    while (!condition(e.stats())) {
-        if (Clock::now() > deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+// The engine with worker processes playing through RtAudio's JACK API on the test server; the
+// callbacks end before the engine goes.
+struct ProcessRig {
+    audio::OpenedDriver opened;
+    std::unique_ptr<SlotEngine> engine;
+    std::unique_ptr<WatchedEngineCallback> callback;
+    ~ProcessRig() {
+        if (opened.driver)
+            opened.driver->stop();
+        if (engine)
+            engine->stop();
     }
-    return true;
-}
+    Status start(const audio::DriverConfig& config) {
+        qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
+        auto o = audio::openDriver("jack", config);
+        if (!o)
+            return o.status();
+        opened = std::move(o).value();
+        engine = std::make_unique<SlotEngine>(processConfig(opened.driver->sampleRate()));
+        callback = std::make_unique<WatchedEngineCallback>(*engine);
+        if (Status s = engine->start(); !s)
+            return s;
+        return opened.driver->start(*callback);
+    }
+};
 
 // Kills (or makes die) the active worker, then waits until the other slot plays and the dead one
 // is back as its in-step mirror. False if that does not happen within 10 s.
@@ -455,24 +474,13 @@ void TestSlotJack::commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing() {
 // mirror takes over without a none-read, a gap or a click (the largest sample-to-sample step of the
 // captured 440 Hz sine is the sine's own), and the dead slot comes back as the in-step mirror.
 void TestSlotJack::workerDeathsAreNeitherHeardNorSeen() {
-    qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
     audio::DriverConfig jc = jackConfig();
     jc.clientName = "chronus-fault-test";
-    auto opened = audio::openDriver("jack", jc);
-    CHRONUS_VERIFY_OK(opened);
-    audio::AudioDriver& driver = *opened.value().driver;
-    SlotEngine engine(processConfig(driver.sampleRate()));
-    WatchedEngineCallback callback(engine);
-    struct StopFirst {
-        audio::AudioDriver& driver;
-        SlotEngine& engine;
-        ~StopFirst() {
-            driver.stop();
-            engine.stop();
-        }
-    } stopFirst{driver, engine};
-    CHRONUS_VERIFY_OK(engine.start());
-    CHRONUS_VERIFY_OK(driver.start(callback));
+    ProcessRig rig;
+    CHRONUS_VERIFY_OK(rig.start(jc));
+    audio::AudioDriver& driver = *rig.opened.driver;
+    SlotEngine& engine = *rig.engine;
+    WatchedEngineCallback& callback = *rig.callback;
     PatchGraph sine;
     (void)sine.addModule("osc", "sine");
     (void)sine.setParam("osc", "freq", 440.0);
@@ -543,26 +551,15 @@ void TestSlotJack::workerDeathsAreNeitherHeardNorSeen() {
 // every one survived (no none-read, the dead slot back in step each time), and the main process's
 // memory stays flat (its supervisor leaks nothing per restart).
 void TestSlotJack::hundredKillsDuringTheDrumAndBassExample() {
-    qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
     auto loaded = app::loadPatchFile(QStringLiteral(CHRONUS_SOURCE_DIR "/resources/patches/dnb-175.json"));
     CHRONUS_VERIFY_OK(loaded);
     audio::DriverConfig jc = jackConfig();
     jc.clientName = "chronus-kill-test";
-    auto opened = audio::openDriver("jack", jc);
-    CHRONUS_VERIFY_OK(opened);
-    audio::AudioDriver& driver = *opened.value().driver;
-    SlotEngine engine(processConfig(driver.sampleRate()));
-    WatchedEngineCallback callback(engine);
-    struct StopFirst {
-        audio::AudioDriver& driver;
-        SlotEngine& engine;
-        ~StopFirst() {
-            driver.stop();
-            engine.stop();
-        }
-    } stopFirst{driver, engine};
-    CHRONUS_VERIFY_OK(engine.start());
-    CHRONUS_VERIFY_OK(driver.start(callback));
+    ProcessRig rig;
+    CHRONUS_VERIFY_OK(rig.start(jc));
+    audio::AudioDriver& driver = *rig.opened.driver;
+    SlotEngine& engine = *rig.engine;
+    WatchedEngineCallback& callback = *rig.callback;
     CHRONUS_VERIFY_OK(engine.loadPending(loaded.value().graph));
     CHRONUS_VERIFY_OK(engine.commit());
     QVERIFY(waitStats(engine, [](const EngineStats& st) { return st.slot[1 - st.activeSlot].inStep; }));

@@ -28,20 +28,14 @@ extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
 using namespace chronus;
 using namespace chronus::engine;
 using chronus::test::leftChannel;
+using chronus::test::largestStep;
+using chronus::test::sinePatch;
 using chronus::test::SlotRig;
+using chronus::test::waitStats;
 using chronus::test::totalNoneReads;
 
 namespace {
 constexpr double kRate = 48000.0;
-
-PatchGraph sinePatch(double freq) {
-    PatchGraph g;
-    (void)g.addModule("osc", "sine");
-    (void)g.setParam("osc", "freq", freq);
-    (void)g.setParam("osc", "gain", 0.5);
-    (void)g.connect("osc", "out");
-    return g;
-}
 
 EngineConfig processConfig() {
     EngineConfig c;
@@ -53,23 +47,6 @@ EngineConfig processConfig() {
     c.workerMemoryLimitBytes = std::size_t{384} << 20; // the Exhaust fault stops here
     c.hangKillMs = 300.0;
     return c;
-}
-
-float largestStep(const std::vector<float>& x, std::size_t from, std::size_t to) {
-    float step = 0.0f;
-    for (std::size_t i = from + 1; i < std::min(to, x.size()); ++i)
-        step = std::max(step, std::fabs(x[i] - x[i - 1]));
-    return step;
-}
-
-template <class F> bool waitStats(const SlotEngine& e, F&& condition, int ms = 10000) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
-    while (!condition(e.stats())) {
-        if (std::chrono::steady_clock::now() > deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    return true;
 }
 
 bool processExists(int pid) { return pid > 0 && ::kill(pid, 0) == 0; }
