@@ -131,7 +131,7 @@ struct SlotEngine::Worker {
     WorkerProcess process;              // processes
     // Processes, supervisor thread: restarts with back-off when a worker dies again and again.
     std::uint64_t restarts = 0;         // m_exitMutex (stats() reads it)
-    int rapidDeaths = 0;                // deaths soon after a start, in a row
+    int rapidDeaths = 0;                // deaths in a row of workers that never played (a crash loop)
     std::int64_t startedNs = 0;
     bool settled = false;               // it played (active or mirror) since it started
     std::uint64_t blocksAtStart = 0;
