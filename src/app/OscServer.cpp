@@ -1152,9 +1152,6 @@ void OscServer::execute(const Request& r) {
         if (!done)
             return fail(done.status());
         std::vector<Value> values{static_cast<std::int32_t>(done->slot), done->primeMs, done->commitMs};
-        if (m_onCommitted)
-            if (std::string warning = m_onCommitted(m_engine.committed()); !warning.empty())
-                values.emplace_back(std::move(warning));
         m_clearBeforeEdit = m_options.freshAfterCommit;
         return reply(r, values);
     }

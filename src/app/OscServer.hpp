@@ -113,13 +113,6 @@ public:
     void setDriver(const audio::AudioDriver* driver) { m_driver = driver; }
     // The recorder behind /record/* (optional: without one they answer with an /error).
     void setRecorder(Recorder* recorder) { m_recorder = recorder; }
-    // Called on the controller thread after every commit that took, before its reply (autosave,
-    // editors): what it returns, when not empty, is added to the reply as a warning (an autosave
-    // that failed, with the system's reason), so the client that committed learns of it.
-    void setCommitObserver(std::function<std::string(const engine::PatchGraph&)> observer) {
-        m_onCommitted = std::move(observer);
-    }
-
     // Called on the controller thread after every request that changed the pending or committed
     // patch (edits, clear, load, commit, undo, abort, /mod), before its reply is queued: the journal
     // puts the change on disk before the client hears of it. What it returns, when not empty, is
@@ -180,7 +173,6 @@ private:
     OscServerOptions m_options;
     const audio::AudioDriver* m_driver = nullptr;
     Recorder* m_recorder = nullptr;
-    std::function<std::string(const engine::PatchGraph&)> m_onCommitted;
     std::function<void()> m_onRequestDone;
     std::function<std::string(const std::string&)> m_onAcknowledge;
     std::string m_schemaJson;
