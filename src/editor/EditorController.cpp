@@ -26,7 +26,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 
 namespace chronus::editor {
 
@@ -279,8 +278,6 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
         sendPositions(false);
     });
     m_externalTimer.start();
-    m_operationTimer.setInterval(5);
-    connect(&m_operationTimer, &QTimer::timeout, this, &EditorController::collectSlotOperation);
     m_recordingTimer.setInterval(200);
     // Recordings also start and stop over OSC: the record button follows, 5 times a second.
     connect(&m_recordingTimer, &QTimer::timeout, this, [this] {
@@ -321,8 +318,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
 
 EditorController::~EditorController() {
     disconnect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave); // the stack outlives the journal
-    if (m_worker.joinable())
-        m_worker.join();
+    m_engine.waitForOperations(); // their outcomes are posted to this object
 }
 
 QString EditorController::settingsGroup() const {
@@ -1168,120 +1164,77 @@ QRectF EditorController::selectionRect() const {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The slot protocol. Each operation blocks inside the engine until done; it runs on a worker thread
-// and reports back on the GUI thread.
+// The slot protocol. Each operation is submitted to the engine, which runs it on its operations
+// thread; its outcome comes back to the GUI thread as an event.
 
-void EditorController::runSlotOperation(const QString& what, std::function<OperationResult()> work,
-                                        std::function<void(const OperationResult&)> done) {
+void EditorController::runSlotOperation(const QString& what, engine::SlotOperation operation,
+                                        std::function<void(const engine::OperationEvent&)> done) {
     if (m_busy) {
         setMessage(QStringLiteral("%1: still busy with the last operation").arg(what));
         return;
     }
-    if (m_worker.joinable())
-        m_worker.join();
     sendPositions(true); // the layout goes into what the operation commits
     m_undo.seal();       // an agent's edits after this are a step of their own
     setBusy(true);
     setMessage(what + QStringLiteral("…"));
     m_operationWhat = what;
     m_operationDone = std::move(done);
-    // The worker touches only the engine and plain values; the GUI thread collects the result
-    // (m_operationTimer), so no Qt object crosses threads.
-    m_operationFinished.store(false, std::memory_order_relaxed);
-    m_worker = std::thread([this, work = std::move(work)] {
-        m_operationResult = work();
-        m_operationFinished.store(true, std::memory_order_release);
+    // The engine runs it and reports on its operations thread; the event crosses to the GUI thread
+    // as a queued call (the destructor waits for the engine's operations, so `this` outlives it).
+    m_engine.submit(operation, [this](const engine::OperationEvent& event) {
+        QMetaObject::invokeMethod(this, [this, event] { finishSlotOperation(event); }, Qt::QueuedConnection);
     });
-    m_operationTimer.start();
 }
 
-void EditorController::collectSlotOperation() {
-    // Once per operation (the timer and waitForIdle() both ask).
-    if (!m_operationFinished.exchange(false, std::memory_order_acq_rel))
-        return;
-    m_operationTimer.stop();
-    if (m_worker.joinable())
-        m_worker.join();
-    const OperationResult result = std::move(m_operationResult);
+void EditorController::finishSlotOperation(const engine::OperationEvent& event) {
+    const bool isCommit = event.operation == engine::SlotOperation::Commit ||
+                          event.operation == engine::SlotOperation::UndoCommit;
     setBusy(false);
     updateModels();
-    if (!result.error.empty()) {
-        const QString error = fromStd(result.error);
+    if (event.outcome != engine::OperationOutcome::Done) {
+        const QString error = fromStd(event.status.message());
         setMessage(QStringLiteral("%1 failed: %2").arg(m_operationWhat, error));
         writeAutosave(); // a failed commit may have changed what plays (a rollback)
-        if (result.isCommit)
+        if (isCommit)
             emit commitFailed(error);
         return;
     }
     if (m_operationDone)
-        m_operationDone(result);
+        m_operationDone(event);
     writeAutosave(); // a commit, an abort, an undo of a commit: kept before the window shows it
-    if (result.isCommit)
-        emit committed(result.activeSlot);
+    if (isCommit)
+        emit committed(event.report.slot);
 }
 
 void EditorController::commit() {
     m_autoCommitTimer.stop();
-    runSlotOperation(
-        QStringLiteral("Commit"),
-        [this] {
-            OperationResult r;
-            r.isCommit = true;
-            auto report = m_engine.commit();
-            if (!report) {
-                r.error = report.status().message();
-                return r;
-            }
-            r.activeSlot = report->slot;
-            r.primeMs = report->primeMs;
-            r.commitMs = report->commitMs;
-            return r;
-        },
-        [this](const OperationResult& r) {
-            setMessage(QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
-                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
-                           .arg(r.primeMs, 0, 'f', 1)
-                           .arg(r.commitMs, 0, 'f', 1),
-                       r.activeSlot);
-        });
+    runSlotOperation(QStringLiteral("Commit"), engine::SlotOperation::Commit, [this](const engine::OperationEvent& e) {
+        setMessage(QStringLiteral("committed: slot %1 plays (prime %2 ms, commit %3 ms)")
+                       .arg(e.report.slot == 0 ? QStringLiteral("A") : QStringLiteral("B"))
+                       .arg(e.report.primeMs, 0, 'f', 1)
+                       .arg(e.report.commitMs, 0, 'f', 1),
+                   e.report.slot);
+    });
 }
 
 void EditorController::undoCommit() {
-    runSlotOperation(
-        QStringLiteral("Undo commit"),
-        [this] {
-            OperationResult r;
-            r.isCommit = true;
-            auto report = m_engine.undoCommit();
-            if (!report) {
-                r.error = report.status().message();
-                return r;
-            }
-            r.activeSlot = report->slot;
-            return r;
-        },
-        [this](const OperationResult& r) {
-            // The patch that plays again comes back where its cards were when it was committed.
-            adoptPositions(m_lastPending);
-            m_nodes->updatePositions(m_positions);
-            setMessage(QStringLiteral("the previous patch plays again (slot %1)")
-                           .arg(r.activeSlot == 0 ? QStringLiteral("A") : QStringLiteral("B")),
-                       r.activeSlot);
-        });
+    runSlotOperation(QStringLiteral("Undo commit"), engine::SlotOperation::UndoCommit,
+                     [this](const engine::OperationEvent& e) {
+                         // The patch that plays again comes back where its cards were when it was committed.
+                         adoptPositions(m_lastPending);
+                         m_nodes->updatePositions(m_positions);
+                         setMessage(QStringLiteral("the previous patch plays again (slot %1)")
+                                        .arg(e.report.slot == 0 ? QStringLiteral("A") : QStringLiteral("B")),
+                                    e.report.slot);
+                     });
 }
 
 void EditorController::abort() {
     m_autoCommitTimer.stop();
     const PatchGraph before = m_lastPending;
     runSlotOperation(
-        QStringLiteral("Abort"),
-        [this] {
-            OperationResult r;
-            if (auto s = m_engine.abort(); !s)
-                r.error = s.message();
-            return r;
-        },
-        [this](const OperationResult&) {
+        QStringLiteral("Abort"), engine::SlotOperation::Abort,
+        [this](const engine::OperationEvent&) {
             // The edits go, the layout stays: cards keep where they were put since the commit.
             for (const PatchNode& n : m_lastPending.nodes())
                 if (auto p = m_positions.find(n.id); p != m_positions.end())
@@ -1298,29 +1251,16 @@ void EditorController::abort() {
 }
 
 void EditorController::prime() {
-    runSlotOperation(
-        QStringLiteral("Prime"),
-        [this] {
-            OperationResult r;
-            auto ms = m_engine.prime();
-            if (!ms)
-                r.error = ms.status().message();
-            else
-                r.primeMs = ms.value();
-            return r;
-        },
-        [this](const OperationResult& r) {
-            setMessage(QStringLiteral("standby primed in %1 ms").arg(r.primeMs, 0, 'f', 1));
-        });
+    runSlotOperation(QStringLiteral("Prime"), engine::SlotOperation::Prime, [this](const engine::OperationEvent& e) {
+        setMessage(QStringLiteral("standby primed in %1 ms").arg(e.primeMs, 0, 'f', 1));
+    });
 }
 
 bool EditorController::waitForIdle(int timeoutMs) {
     QElapsedTimer t;
     t.start();
-    while (m_busy && t.elapsed() < timeoutMs) {
+    while (m_busy && t.elapsed() < timeoutMs)
         QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-        collectSlotOperation();
-    }
     return !m_busy;
 }
 

@@ -10,8 +10,8 @@
 // edits are undoable like the person's own (a burst of them is one step; see EditorOptions).
 //
 // Threads: GUI thread only, except patchChangedExternally(). Commit, prime, abort and undo of a
-// commit block until the engine is done (tens of milliseconds); they run on a worker so the UI
-// keeps drawing, and `busy` is true meanwhile.
+// commit take the engine tens of milliseconds: they are submitted to it and their outcome arrives
+// as an event; `busy` is true meanwhile. Edits and knob turns meanwhile do not wait for them.
 
 #include "UndoHistory.hpp"
 #include "engine/PatchGraph.hpp"
@@ -35,7 +35,6 @@
 #include <mutex>
 #include <string>
 #include <set>
-#include <thread>
 #include <vector>
 #include <map>
 #include <memory>
@@ -290,12 +289,6 @@ private:
     friend class TextCommand;
     friend class MoveCommand;
     // What a slot operation's worker hands back: plain values only.
-    struct OperationResult {
-        std::string error; // empty: it worked
-        bool isCommit = false;
-        int activeSlot = 0;
-        double primeMs = 0.0, commitMs = 0.0;
-    };
     QString settingsGroup() const;
     // `namesSlot`: the slot the text says plays (0 A, 1 B), or -1; followActiveSlot keeps it true.
     void setMessage(const QString& text, int namesSlot = -1);
@@ -338,10 +331,10 @@ private:
     void updateModels();
     void setDocumentPath(const QString& path);
     void addRecent(const QString& path);
-    // `work` runs on the worker (engine calls only); `done` on the GUI thread when it worked.
-    void runSlotOperation(const QString& what, std::function<OperationResult()> work,
-                          std::function<void(const OperationResult&)> done);
-    void collectSlotOperation();
+    // Submits `operation` to the engine; `done` runs on the GUI thread when it was done.
+    void runSlotOperation(const QString& what, engine::SlotOperation operation,
+                          std::function<void(const engine::OperationEvent&)> done);
+    void finishSlotOperation(const engine::OperationEvent& event);
     // Journals the change at once (writeAutosave); the autosave file follows within autosaveDelayMs.
     void scheduleAutosave();
     bool compactAutosave();
@@ -392,12 +385,8 @@ private:
     QString m_lastRecordingPath;
     QTimer m_externalTimer;
     std::atomic<bool> m_externalChange{false};
-    std::thread m_worker; // runs one slot operation at a time
-    OperationResult m_operationResult; // written by the worker before m_operationFinished
-    std::atomic<bool> m_operationFinished{false};
-    QString m_operationWhat;
-    std::function<void(const OperationResult&)> m_operationDone;
-    QTimer m_operationTimer; // collects the worker's result on the GUI thread
+    QString m_operationWhat; // the slot operation in flight (m_busy)
+    std::function<void(const engine::OperationEvent&)> m_operationDone;
 };
 
 } // namespace chronus::editor

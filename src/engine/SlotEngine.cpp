@@ -234,6 +234,20 @@ Status SlotEngine::start() {
 }
 
 void SlotEngine::stop() {
+    // The operation running finishes (each has its timeout); those queued behind it are refused.
+    {
+        std::lock_guard lock(m_operationsMutex);
+        m_operationsStop = true;
+        m_operationsChanged.notify_all();
+    }
+    if (m_operationsThread.joinable())
+        m_operationsThread.join();
+    {
+        std::lock_guard lock(m_operationsMutex);
+        m_operationsStop = false;
+        m_operationsRunning = false;
+        m_operationsChanged.notify_all(); // waitForOperations() sees the thread gone
+    }
     {
         std::unique_lock lock = lockIdle();
         if (!m_running)
@@ -375,6 +389,8 @@ bool SlotEngine::markStandbyDirty() {
 Status SlotEngine::sendEdit(const SlotCommand& command) {
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    if (m_committing) // the standby is fading in: the edit follows when the commit is over
+        return deferEdit(command) ? Status{} : Status::error(ErrorCode::QueueFull, "too many edits during a commit");
     if (!markStandbyDirty())
         return Status::error(ErrorCode::Timeout, "the standby slot did not settle after a failover");
     m_standbyPrimed = false; // before it is sent: the worker's own flag lags behind its queue
@@ -422,7 +438,7 @@ Status SlotEngine::checkMemoryBudget(const PatchGraph& graph, std::string_view a
 }
 
 Status SlotEngine::addModule(std::string_view id, std::string_view type) {
-    std::unique_lock lock = lockIdle();
+    std::unique_lock lock(m_mutex); // a commit in flight does not hold it: see sendEdit
     // Validated on the pending patch itself (no copy: a patch of thousands of modules stays cheap
     // to edit), taken back if the standby cannot get it.
     if (Status s = m_pending.addModule(id, type); !s)
@@ -442,7 +458,7 @@ Status SlotEngine::addModule(std::string_view id, std::string_view type) {
 }
 
 Status SlotEngine::removeModule(std::string_view id) {
-    std::unique_lock lock = lockIdle();
+    std::unique_lock lock(m_mutex); // a commit in flight does not hold it: see sendEdit
     PatchGraph next = m_pending;
     if (Status s = next.removeModule(id); !s)
         return s;
@@ -457,7 +473,7 @@ Status SlotEngine::removeModule(std::string_view id) {
 }
 
 Status SlotEngine::connect(std::string_view src, std::string_view dst) {
-    std::unique_lock lock = lockIdle();
+    std::unique_lock lock(m_mutex); // a commit in flight does not hold it: see sendEdit
     if (Status s = m_pending.connect(src, dst); !s)
         return s;
     SlotCommand c;
@@ -474,7 +490,7 @@ Status SlotEngine::connect(std::string_view src, std::string_view dst) {
 }
 
 Status SlotEngine::disconnect(std::string_view src, std::string_view dst) {
-    std::unique_lock lock = lockIdle();
+    std::unique_lock lock(m_mutex); // a commit in flight does not hold it: see sendEdit
     SlotCommand c;
     c.kind = SlotCommandKind::Disconnect;
     if (!c.a.assign(src) || !c.b.assign(dst))
@@ -490,12 +506,12 @@ Status SlotEngine::disconnect(std::string_view src, std::string_view dst) {
 }
 
 Result<double> SlotEngine::setPending(std::string_view id, std::string_view param, double value) {
-    std::unique_lock lock = lockIdle();
+    std::unique_lock lock(m_mutex); // a commit in flight does not hold it: see sendEdit
     return setPendingLocked(id, param, value);
 }
 
 Result<std::string> SlotEngine::setPendingText(std::string_view id, std::string_view name, std::string_view text) {
-    std::unique_lock lock = lockIdle();
+    std::unique_lock lock(m_mutex); // a commit in flight does not hold it: see sendEdit
     auto values = m_pending.parseText(id, name, text);
     if (!values)
         return values.status();
@@ -532,7 +548,7 @@ Result<double> SlotEngine::setPendingLocked(std::string_view id, std::string_vie
 }
 
 Status SlotEngine::clear() {
-    std::unique_lock lock = lockIdle();
+    std::unique_lock lock(m_mutex); // a commit in flight does not hold it: see sendEdit
     SlotCommand c;
     c.kind = SlotCommandKind::Clear;
     if (Status s = sendEdit(c); !s)
@@ -582,11 +598,17 @@ bool SlotEngine::sendGraph(int slot, const PatchGraph& graph) {
 }
 
 Status SlotEngine::loadPending(const PatchGraph& graph) {
-    std::unique_lock lock = lockIdle();
+    std::unique_lock lock(m_mutex); // a commit in flight does not hold it: see sendEdit
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     if (Status s = checkMemoryBudget(graph, {}); !s)
         return s;
+    if (m_committing) { // the whole patch follows when the commit is over
+        m_pending = graph;
+        m_deferredEdits.clear();
+        m_deferredReload = true;
+        return {};
+    }
     if (!markStandbyDirty())
         return Status::error(ErrorCode::Timeout, "the standby slot did not settle after a failover");
     if (!sendGraph(1 - m_controlActive, graph))
@@ -597,6 +619,8 @@ Status SlotEngine::loadPending(const PatchGraph& graph) {
 
 Status SlotEngine::setPendingPosition(std::string_view id, double x, double y) {
     std::lock_guard lock(m_mutex);
+    if (m_committingPatch) // a card moved during the fade is where the committed patch has it too
+        (void)m_committingPatch->setPosition(id, x, y);
     return m_pending.setPosition(id, x, y);
 }
 
@@ -605,6 +629,8 @@ bool SlotEngine::trySetPendingPosition(std::string_view id, double x, double y) 
     if (!lock.owns_lock())
         return false;
     (void)m_pending.setPosition(id, x, y); // an id not (or no longer) pending has no position to keep
+    if (m_committingPatch)
+        (void)m_committingPatch->setPosition(id, x, y);
     return true;
 }
 
@@ -766,6 +792,7 @@ Result<CommitReport> SlotEngine::commitLocked(std::unique_lock<std::mutex>& lock
     m_shared->commitRequest.store(request, std::memory_order_release);
     const auto fadeAndWindow = std::chrono::milliseconds(static_cast<long>(ms + m_config.healthWindowMs) + 1);
     bool withdrawn = false;
+    m_committingPatch = m_pending;
     m_committing = true;
     lock.unlock();
     if (!waitFor(m_shared->commitsSettled, settled + 1, timeout + fadeAndWindow)) {
@@ -777,11 +804,16 @@ Result<CommitReport> SlotEngine::commitLocked(std::unique_lock<std::mutex>& lock
     }
     lock.lock();
     m_committing = false;
+    PatchGraph committing = std::move(*m_committingPatch);
+    m_committingPatch.reset();
     m_idle.notify_all();
-    if (withdrawn)
+    if (withdrawn) {
+        sendDeferredEdits();
         return Status::error(ErrorCode::Timeout, "commit timed out: the audio callback is not running; nothing switched");
+    }
     if (m_shared->lastCommitRolledBack.load(std::memory_order_acquire)) {
         m_standbyPrimed = false; // its plan was dropped; the next commit compiles it again
+        sendDeferredEdits();
         const bool runaway = m_shared->lastRollbackRunaway.load(std::memory_order_relaxed);
         return Status::error(ErrorCode::RolledBack,
                              std::string("commit rolled back: the new patch produced ") +
@@ -794,7 +826,7 @@ Result<CommitReport> SlotEngine::commitLocked(std::unique_lock<std::mutex>& lock
     const int old = 1 - standby;
     m_controlActive = standby;
     m_previousCommitted = m_committed;
-    m_committed = m_pending;
+    m_committed = std::move(committing);
     // The committed timeline is now the one the new active primed (or kept, if its plan was current).
     const std::uint32_t timeline = next.timelinePublished.load(std::memory_order_acquire);
     if (timeline == m_timeline) { // primed in place: its parameter changes join the history
@@ -815,7 +847,162 @@ Result<CommitReport> SlotEngine::commitLocked(std::unique_lock<std::mutex>& lock
     // controller); live changes meanwhile reach it stamped, after its Sync, and wait for their frame.
     if (Status s = resync(old, timeout, false); !s)
         m_slots[static_cast<std::size_t>(old)]->needsRebuild.store(true); // the supervisor retries
+    sendDeferredEdits(); // the edits made during the fade: onto the new standby, after its re-sync
     return report;
+}
+
+// m_mutex held, m_committing. Bounded: past this many edits in one commit's fade the standby gets
+// the whole pending patch again instead.
+namespace {
+constexpr std::size_t kMaxDeferredEdits = 512;
+}
+
+bool SlotEngine::deferEdit(const SlotCommand& command) {
+    if (m_deferredReload)
+        return true; // the whole pending patch goes anyway
+    if (m_deferredEdits.size() >= kMaxDeferredEdits) {
+        m_deferredEdits.clear();
+        m_deferredReload = true;
+        return true;
+    }
+    m_deferredEdits.push_back(command);
+    return true;
+}
+
+// m_mutex held, the commit over. The standby (the slot that faded out, or after a rollback the one
+// that did not fade in) gets the edits made meanwhile, in order, after whatever it was sent since.
+void SlotEngine::sendDeferredEdits() {
+    if (m_deferredEdits.empty() && !m_deferredReload)
+        return;
+    std::vector<SlotCommand> edits = std::move(m_deferredEdits);
+    m_deferredEdits.clear();
+    const bool reload = std::exchange(m_deferredReload, false);
+    if (!m_running || !markStandbyDirty())
+        return; // a standby that never settles is rebuilt with m_pending when its worker recovers
+    m_standbyPrimed = false;
+    const int standby = 1 - m_controlActive;
+    bool sent = !reload;
+    for (std::size_t i = 0; sent && i < edits.size(); ++i)
+        sent = send(standby, edits[i], std::chrono::milliseconds(500));
+    if (!sent)
+        (void)sendGraph(standby, m_pending);
+}
+
+const char* slotOperationName(SlotOperation operation) noexcept {
+    switch (operation) {
+    case SlotOperation::Prime: return "prime";
+    case SlotOperation::Commit: return "commit";
+    case SlotOperation::UndoCommit: return "undo commit";
+    case SlotOperation::Abort: return "abort";
+    }
+    return "unknown";
+}
+
+const char* operationOutcomeName(OperationOutcome outcome) noexcept {
+    switch (outcome) {
+    case OperationOutcome::Done: return "done";
+    case OperationOutcome::RolledBack: return "rolled back";
+    case OperationOutcome::Refused: return "refused";
+    case OperationOutcome::TimedOut: return "timed out";
+    }
+    return "unknown";
+}
+
+std::uint64_t SlotEngine::submit(SlotOperation operation, OperationHandler done, double fadeMs,
+                                 std::chrono::milliseconds timeout) {
+    std::lock_guard lock(m_operationsMutex);
+    const std::uint64_t ticket = m_nextOperation++;
+    m_operations.push_back({ticket, operation, std::move(done), fadeMs, timeout});
+    if (!m_operationsRunning) {
+        m_operationsRunning = true;
+        m_operationsThread = std::thread([this] { runOperations(); });
+    }
+    m_operationsChanged.notify_all();
+    return ticket;
+}
+
+void SlotEngine::waitForOperations() {
+    std::unique_lock lock(m_operationsMutex);
+    const std::uint64_t last = m_nextOperation - 1;
+    m_operationsChanged.wait(lock, [&] { return m_operationsFinished >= last || !m_operationsRunning; });
+}
+
+// The operations thread: one operation at a time, in the order submitted; after stop() the ones
+// still queued are refused.
+void SlotEngine::runOperations() noexcept {
+    for (;;) {
+        PendingOperation next;
+        bool stopping = false;
+        {
+            std::unique_lock lock(m_operationsMutex);
+            m_operationsChanged.wait(lock, [this] { return m_operationsStop || !m_operations.empty(); });
+            if (m_operations.empty())
+                return;
+            next = std::move(m_operations.front());
+            m_operations.pop_front();
+            stopping = m_operationsStop;
+        }
+        OperationEvent event;
+        if (stopping) {
+            event.outcome = OperationOutcome::Refused;
+            event.status = Status::error(ErrorCode::NotRunning, "the engine stopped");
+        } else {
+            try {
+                event = runOperation(next.operation, next.fadeMs, next.timeout);
+            } catch (const std::bad_alloc&) { // a graph copy that found no memory
+                event.outcome = OperationOutcome::Refused;
+                event.status = Status::error(ErrorCode::OverBudget, "out of memory; nothing switched");
+            } catch (const std::exception& e) {
+                event.outcome = OperationOutcome::Refused;
+                event.status = Status::error(ErrorCode::InvalidArgument, e.what());
+            }
+        }
+        event.ticket = next.ticket;
+        event.operation = next.operation;
+        if (next.done) {
+            try {
+                next.done(event);
+            } catch (...) { // the handler's own trouble must not end the engine's operations
+            }
+        }
+        std::lock_guard lock(m_operationsMutex);
+        m_operationsFinished = next.ticket;
+        m_operationsChanged.notify_all();
+    }
+}
+
+OperationEvent SlotEngine::runOperation(SlotOperation operation, double fadeMs, std::chrono::milliseconds timeout) {
+    OperationEvent event;
+    Status status;
+    switch (operation) {
+    case SlotOperation::Prime: {
+        auto primed = prime(timeout);
+        if (primed)
+            event.primeMs = primed.value();
+        status = primed.status();
+        break;
+    }
+    case SlotOperation::Commit:
+    case SlotOperation::UndoCommit: {
+        auto report = operation == SlotOperation::Commit ? commit(fadeMs, timeout) : undoCommit(fadeMs, timeout);
+        if (report)
+            event.report = report.value();
+        status = report.status();
+        break;
+    }
+    case SlotOperation::Abort:
+        status = abort(timeout);
+        break;
+    }
+    if (status) {
+        event.outcome = OperationOutcome::Done;
+    } else {
+        event.status = status;
+        event.outcome = status.code() == ErrorCode::RolledBack ? OperationOutcome::RolledBack
+                        : status.code() == ErrorCode::Timeout  ? OperationOutcome::TimedOut
+                                                               : OperationOutcome::Refused;
+    }
+    return event;
 }
 
 Status SlotEngine::abort(std::chrono::milliseconds timeout) {
@@ -948,6 +1135,8 @@ Result<double> SlotEngine::setLiveLocked(std::string_view id, std::string_view p
             return applied.status();
     }
     (void)m_pending.setParam(id, param, applied.value()); // the pending patch follows, unless it dropped the module
+    if (m_committingPatch) // and the patch being committed, which is what plays once the fade is over
+        (void)m_committingPatch->setParam(id, param, applied.value());
     (void)m_standbyGraph.setParam(id, param, applied.value());
     SlotCommand c;
     c.kind = SlotCommandKind::SetLive;

@@ -23,6 +23,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -148,6 +150,30 @@ struct CommitReport {
     double fadeCorrelation = 0.0;
 };
 
+// The slot operations that take time (a prime compiles and warms up; a commit primes, fades and
+// watches the new patch's health): submitted, they run on the engine's operations thread one after
+// another, and each one's outcome arrives as an event.
+enum class SlotOperation : std::uint8_t { Prime, Commit, UndoCommit, Abort };
+const char* slotOperationName(SlotOperation operation) noexcept;
+
+enum class OperationOutcome : std::uint8_t {
+    Done,       // committed, primed, aborted
+    RolledBack, // a commit whose new patch went bad in its health window: the previous one plays on
+    Refused,    // nothing changed: nothing to undo, the patch does not compile, the engine stopped
+    TimedOut,   // nothing switched in time (no audio callback running, a worker that did not answer)
+};
+const char* operationOutcomeName(OperationOutcome outcome) noexcept;
+
+struct OperationEvent {
+    std::uint64_t ticket = 0;
+    SlotOperation operation = SlotOperation::Commit;
+    OperationOutcome outcome = OperationOutcome::Done;
+    Status status;        // the reason, when the outcome is not Done
+    CommitReport report;  // Commit and UndoCommit that were done
+    double primeMs = 0.0; // Prime that was done
+};
+using OperationHandler = std::function<void(const OperationEvent&)>;
+
 // Test hooks: faults a worker injects into its own next block. Stall, NaN and Exception leave the
 // worker alive; Crash (SIGSEGV), Abort, Hang (an endless loop) and Exhaust (allocates until its
 // memory limit) end a worker process, and are for WorkerMode::Processes only.
@@ -200,6 +226,16 @@ public:
                                     std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
     bool canUndoCommit() const;
 
+    // Control thread; returns at once. The operation runs on the engine's operations thread after
+    // those submitted before it; `done` is called there, with no engine lock held, with its outcome
+    // (marshal it to your own thread). Returns the operation's ticket (never 0), which the event
+    // carries. While a commit fades and watches its health, edits do not wait either: they are made
+    // on the pending patch at once and reach the standby when the commit's outcome is known.
+    std::uint64_t submit(SlotOperation operation, OperationHandler done, double fadeMs = -1.0,
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
+    // Control thread. Waits until every operation submitted so far has reported its outcome.
+    void waitForOperations();
+
     // Control thread. Live changes on the committed patch: both slots, same plan frame, ramped.
     Result<double> setLive(std::string_view id, std::string_view param, double value);
     // A text form changed live: every parameter it stands for changes at the same sample.
@@ -249,6 +285,12 @@ private:
     Result<CommitReport> commitLocked(std::unique_lock<std::mutex>& lock, double fadeMs,
                                       std::chrono::milliseconds timeout);
     std::unique_lock<std::mutex> lockIdle();
+    // Edits made while a commit waits for its outcome: they changed m_pending at once and reach the
+    // standby (whichever slot that is then) when the commit is over.
+    bool deferEdit(const SlotCommand& command);
+    void sendDeferredEdits();
+    void runOperations() noexcept;
+    OperationEvent runOperation(SlotOperation operation, double fadeMs, std::chrono::milliseconds timeout);
     struct LiveBatch { // live changes that must land on the same sample
         std::int64_t stamp = -1;
         std::int64_t standbyStamp = -1;
@@ -283,6 +325,12 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_idle; // a commit's fade and health window ended (m_committing false)
     bool m_committing = false;      // a commit waits for its outcome with m_mutex let go
+    // While m_committing: the patch being committed (with the live changes made meanwhile), and the
+    // edits made meanwhile, in order (or, past kMaxDeferredEdits or after a load, the whole pending
+    // patch is sent again).
+    std::optional<PatchGraph> m_committingPatch;
+    std::vector<SlotCommand> m_deferredEdits;
+    bool m_deferredReload = false;
     PatchGraph m_committed;
     PatchGraph m_pending;
     std::optional<PatchGraph> m_previousCommitted; // for undo
@@ -314,6 +362,23 @@ private:
     std::array<std::atomic<bool>, 2> m_workerLost{}; // set by the supervisor, taken under m_mutex
     std::array<bool, 2> m_workerDue{};               // supervisor thread: a dead worker's restart is due
     mutable std::mutex m_exitMutex; // the workers' last exit texts (supervisor writes, stats() reads)
+
+    // The operations thread and its queue (m_operationsMutex).
+    struct PendingOperation {
+        std::uint64_t ticket;
+        SlotOperation operation;
+        OperationHandler done;
+        double fadeMs;
+        std::chrono::milliseconds timeout;
+    };
+    std::mutex m_operationsMutex;
+    std::condition_variable m_operationsChanged;
+    std::deque<PendingOperation> m_operations;
+    std::uint64_t m_nextOperation = 1;
+    std::uint64_t m_operationsFinished = 0; // tickets below this one reported
+    bool m_operationsStop = false;
+    bool m_operationsRunning = false; // the thread was started and not joined yet
+    std::thread m_operationsThread;
 
     std::thread m_supervisor;
     std::atomic<bool> m_supervisorStop{false};

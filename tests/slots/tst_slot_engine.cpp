@@ -15,6 +15,7 @@
 #include <cmath>
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <thread>
 #include <memory>
 #include <string>
@@ -111,7 +112,9 @@ private slots:
     void fadeKeepsLoudnessSteady();
     void twoHundredCommitsInARow();
     void liveChangesReachBothSlotsAtTheSameSample();
-    void liveChangesDoNotWaitForACommitsFade();
+    void liveChangesAndEditsDoNotWaitForACommitsFade();
+    void operationsReportTheirOutcomesInOrder();
+    void operationsOutcomesSayWhatWentWrong();
     void stallFailsOverToTheMirrorSeamlessly();
     void mirrorFollowsEditsPrimedInPlace();
     void nanNeverReachesTheOutput();
@@ -745,39 +748,134 @@ void TestSlotEngine::commitWithoutAudioTimesOutAndSwitchesNothing() {
     engine.stop();
 }
 
-void TestSlotEngine::liveChangesDoNotWaitForACommitsFade() {
-    // A knob turned while a commit fades (a 2 s fade here) moves the sound at once: setLive returns
-    // while the commit is still waiting for its outcome, and the change is in what plays after it.
-    // Edits made meanwhile wait for the outcome and go to the new standby.
+void TestSlotEngine::liveChangesAndEditsDoNotWaitForACommitsFade() {
+    // A knob turned while a commit fades (a 2 s fade here) moves the sound at once, and edits made
+    // meanwhile do not wait either: each call returns while the commit still fades. The live change
+    // is in what plays after the commit; the edits are pending and reach the new standby, so the
+    // next commit plays them.
     SlotRig rig(testConfig());
     CHRONUS_VERIFY_OK(rig.start());
     CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
     CHRONUS_VERIFY_OK(rig.engine.commit());
     CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "freq", 660.0));
     CHRONUS_VERIFY_OK(rig.engine.prime());
-    const int activeBefore = rig.engine.activeSlot();
-    std::atomic<bool> committed{false};
-    Result<CommitReport> report = Status::error(ErrorCode::Timeout, "not run");
-    std::thread committer([&] {
-        report = rig.engine.commit(2000.0);
-        committed.store(true, std::memory_order_release);
-    });
+    std::atomic<bool> reported{false};
+    OperationEvent outcome;
+    const std::uint64_t ticket = rig.engine.submit(SlotOperation::Commit, [&](const OperationEvent& e) {
+        outcome = e;
+        reported.store(true, std::memory_order_release);
+    }, 2000.0);
+    QVERIFY(ticket != 0);
     QVERIFY(waitStats(rig.engine, [](const EngineStats& st) { return st.fading; }));
+    const auto duringTheFade = [&] { return !reported.load(std::memory_order_acquire) && rig.engine.stats().fading; };
     auto live = rig.engine.setLive("osc", "freq", 770.0);
-    const bool returnedDuringTheFade = !committed.load(std::memory_order_acquire) && rig.engine.stats().fading;
+    const bool liveReturnedDuringTheFade = duringTheFade();
     CHRONUS_VERIFY_OK(live);
-    // An edit waits for the commit's outcome, then goes to the new standby.
     CHRONUS_VERIFY_OK(rig.engine.setPending("osc", "gain", 0.25));
-    const bool editWaited = rig.engine.activeSlot() != activeBefore; // the commit had switched
-    committer.join();
-    QVERIFY2(returnedDuringTheFade, "setLive waited for the commit's fade");
-    QVERIFY(editWaited);
-    CHRONUS_VERIFY_OK(report);
+    CHRONUS_VERIFY_OK(rig.engine.addModule("sub", "sine"));
+    CHRONUS_VERIFY_OK(rig.engine.setPending("sub", "freq", 110.0));
+    CHRONUS_VERIFY_OK(rig.engine.connect("sub", "out"));
+    const bool editsReturnedDuringTheFade = duringTheFade();
+    QVERIFY(!rig.engine.connect("sub", "out")); // validated at once, like any edit
+    rig.engine.waitForOperations();
+    QVERIFY2(liveReturnedDuringTheFade, "setLive waited for the commit's fade");
+    QVERIFY2(editsReturnedDuringTheFade, "an edit waited for the commit's fade");
+    QVERIFY(reported.load());
+    QCOMPARE(outcome.ticket, ticket);
+    QCOMPARE(outcome.operation, SlotOperation::Commit);
+    QCOMPARE(outcome.outcome, OperationOutcome::Done);
+    QCOMPARE(outcome.report.slot, rig.engine.activeSlot());
+    // What the commit took: the patch as it was when it began, with the live change made meanwhile.
     QCOMPARE(rig.engine.committed().find("osc")->params[0], 770.0);
+    QCOMPARE(rig.engine.committed().find("osc")->params[1], 0.5);
+    QVERIFY(!rig.engine.committed().find("sub"));
     const std::vector<float> x = record(rig, 0.2);
     QVERIFY(std::fabs(test::estimateFrequency(x, kRate) - 770.0) < 0.5);
     QCOMPARE(rig.engine.pending().find("osc")->params[1], 0.25);
-    QCOMPARE(rig.engine.committed().find("osc")->params[1], 0.5);
+    QVERIFY(rig.engine.pending().find("sub"));
+    // The new standby got those edits: committing them plays the 110 Hz sub and the quieter osc.
+    QVERIFY(test::toneLevelDb(x, kRate, 110.0) < -60.0);
+    const double oscBefore = test::toneLevelDb(x, kRate, 770.0);
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    QVERIFY(rig.engine.committed() == rig.engine.pending());
+    const std::vector<float> y = record(rig, 0.3);
+    QVERIFY(test::toneLevelDb(y, kRate, 110.0) > -30.0);
+    QVERIFY(std::fabs(test::toneLevelDb(y, kRate, 770.0) - (oscBefore - 6.02)) < 0.5); // gain 0.5 -> 0.25
+    const EngineStats s = rig.engine.stats();
+    QCOMPARE(s.slot[rig.engine.activeSlot()].editErrors, std::uint64_t{0});
+    VERIFY_NO_NONE_READS(s);
+}
+
+void TestSlotEngine::operationsReportTheirOutcomesInOrder() {
+    // Submitted operations return at once and run one after another; each outcome is an event.
+    SlotRig rig(testConfig());
+    CHRONUS_VERIFY_OK(rig.start());
+    std::mutex mutex;
+    std::vector<OperationEvent> events;
+    const auto collect = [&](const OperationEvent& e) {
+        std::lock_guard lock(mutex);
+        events.push_back(e);
+    };
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    std::vector<std::uint64_t> tickets;
+    tickets.push_back(rig.engine.submit(SlotOperation::UndoCommit, collect)); // nothing to undo yet
+    tickets.push_back(rig.engine.submit(SlotOperation::Prime, collect));
+    tickets.push_back(rig.engine.submit(SlotOperation::Commit, collect));
+    tickets.push_back(rig.engine.submit(SlotOperation::UndoCommit, collect));
+    tickets.push_back(rig.engine.submit(SlotOperation::Abort, collect));
+    rig.engine.waitForOperations();
+    std::lock_guard lock(mutex);
+    QCOMPARE(events.size(), std::size_t{5});
+    for (std::size_t i = 0; i < events.size(); ++i)
+        QCOMPARE(events[i].ticket, tickets[i]);
+    QCOMPARE(events[0].outcome, OperationOutcome::Refused);
+    QVERIFY(events[0].status.message().find("nothing to undo") != std::string::npos);
+    QCOMPARE(events[1].outcome, OperationOutcome::Done);
+    QVERIFY(events[1].primeMs > 0.0);
+    QCOMPARE(events[2].outcome, OperationOutcome::Done);
+    QCOMPARE(events[2].operation, SlotOperation::Commit);
+    QCOMPARE(events[3].outcome, OperationOutcome::Done); // back to the empty patch
+    QCOMPARE(events[3].report.slot, 1 - events[2].report.slot);
+    QCOMPARE(events[4].outcome, OperationOutcome::Done);
+    QVERIFY(rig.engine.committed() == PatchGraph{});
+    QCOMPARE(rig.engine.stats().commits, std::uint64_t{2});
+}
+
+void TestSlotEngine::operationsOutcomesSayWhatWentWrong() {
+    // No audio callback: a commit times out and switches nothing; stop() refuses what is queued.
+    SlotEngine engine(testConfig());
+    CHRONUS_VERIFY_OK(engine.start()); // no driver: nobody calls process()
+    CHRONUS_VERIFY_OK(engine.loadPending(sinePatch(440.0)));
+    std::mutex mutex;
+    std::vector<OperationEvent> events;
+    const auto collect = [&](const OperationEvent& e) {
+        std::lock_guard lock(mutex);
+        events.push_back(e);
+    };
+    engine.submit(SlotOperation::Commit, collect, -1.0, std::chrono::milliseconds(200));
+    engine.waitForOperations();
+    {
+        std::lock_guard lock(mutex);
+        QCOMPARE(events.size(), std::size_t{1});
+        QCOMPARE(events[0].outcome, OperationOutcome::TimedOut);
+        QVERIFY(events[0].status.message().find("nothing switched") != std::string::npos);
+    }
+    // Nothing switched, nothing was lost: the pending patch still edits and primes.
+    CHRONUS_VERIFY_OK(engine.setPending("osc", "freq", 220.0));
+    CHRONUS_VERIFY_OK(engine.prime());
+    for (int i = 0; i < 3; ++i)
+        engine.submit(SlotOperation::Commit, collect, -1.0, std::chrono::milliseconds(300));
+    engine.stop();
+    engine.waitForOperations();
+    std::lock_guard lock(mutex);
+    QCOMPARE(events.size(), std::size_t{4});
+    // The one running when stop() came (if one had started) times out; those behind it are refused.
+    QVERIFY(events[1].outcome == OperationOutcome::TimedOut || events[1].outcome == OperationOutcome::Refused);
+    for (std::size_t i = 2; i < 4; ++i) {
+        QCOMPARE(events[i].outcome, OperationOutcome::Refused);
+        QCOMPARE(events[i].status.code(), ErrorCode::NotRunning);
+    }
+    QVERIFY(engine.committed() == PatchGraph{});
 }
 
 QTEST_GUILESS_MAIN(TestSlotEngine)
