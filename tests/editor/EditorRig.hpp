@@ -32,7 +32,8 @@ struct EditorRig {
         c.ringTargetBlocks = 8;
         return c;
     }
-    explicit EditorRig(int autoCommitDelayMs = 400) : engine(engineConfig()) {
+    explicit EditorRig(int autoCommitDelayMs = 400, const engine::EngineConfig& config = engineConfig())
+        : engine(config) {
         EditorOptions options;
         options.autosavePath = dir.filePath(QStringLiteral("autosave.json"));
         options.settingsScope = QStringLiteral("test-%1").arg(reinterpret_cast<quintptr>(this));

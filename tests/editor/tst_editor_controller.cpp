@@ -24,6 +24,9 @@
 #include <malloc.h>
 #endif
 
+#include <algorithm>
+#include <vector>
+
 using namespace chronus;
 using chronus::editor::EditorController;
 using chronus::editor::NodeModel;
@@ -187,6 +190,48 @@ private slots:
         QCOMPARE(rig.engine.committed().find("sine1")->params[0], 440.0);
         c.redo();
         QCOMPARE(rig.engine.committed().find("sine1")->params[0], 880.0);
+    }
+
+    void knobsAndEditsDuringACommitsFadeDoNotWait() {
+        // A 1.5 s fade: a knob dragged meanwhile moves the sound at once (a live change on both
+        // slots, stamped two blocks ahead), and a module added meanwhile is pending at once; neither
+        // waits for the commit, which reports its outcome later.
+        engine::EngineConfig config = EditorRig::engineConfig();
+        config.fadeMs = 1500.0;
+        EditorRig rig(400, config);
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString id = c.addModule(QStringLiteral("sine"), 0, 0);
+        QVERIFY(c.connectPorts(id, QStringLiteral("out"), QStringLiteral("out"), QStringLiteral("left")));
+        QSignalSpy committed(&c, &EditorController::committed);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 10000);
+        QVERIFY(c.setParam(id, QStringLiteral("gain"), 0.25)); // something for the next commit to fade to
+        c.commit();
+        QTRY_VERIFY_WITH_TIMEOUT(rig.engine.stats().fading, 5000);
+        std::vector<qint64> callNs;
+        QElapsedTimer t;
+        c.beginGesture();
+        for (int step = 0; step <= 40; ++step) {
+            t.start();
+            QVERIFY(c.setParam(id, QStringLiteral("freq"), 440.0 + 10.0 * step));
+            callNs.push_back(t.nsecsElapsed());
+        }
+        t.start();
+        const QString added = c.addModule(QStringLiteral("saw"), 200, 0);
+        const qint64 addNs = t.nsecsElapsed();
+        QVERIFY(!added.isEmpty());
+        const bool stillFading = rig.engine.stats().fading && c.busy();
+        QVERIFY2(stillFading, "a knob or an edit waited for the commit's fade");
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 2, 10000);
+        QCOMPARE(rig.engine.committed().find(id.toStdString())->params[0], 840.0); // the drag's last value
+        QVERIFY(!rig.engine.committed().find(added.toStdString()));
+        QVERIFY(rig.engine.pending().find(added.toStdString()));
+        QCOMPARE(c.pendingChanges(), 1);
+        std::sort(callNs.begin(), callNs.end());
+        qInfo("during a 1500 ms fade: knob call median %.3f ms, max %.3f ms; add module %.3f ms",
+              static_cast<double>(callNs[callNs.size() / 2]) * 1e-6, static_cast<double>(callNs.back()) * 1e-6,
+              static_cast<double>(addNs) * 1e-6);
     }
 
     void undoAndRedoRestoreModelAndEngine() {
