@@ -34,7 +34,6 @@ std::int64_t nowNs() noexcept {
 }
 constexpr int kChunkFrames = 1024;        // the callback mixes in chunks of this many frames
 constexpr std::int64_t kFailoverFadeFrames = 256; // a failover to a mirror that is not in step
-constexpr std::size_t kTimelineLogCapacity = 4096; // live changes a mirror can replay
 // Two nearly opposite outputs (the same tone restarted half a period off) cancel mid-fade; the law
 // makes up for it down to this correlation (at most +10 dB of make-up gain, on a near-cancelled sum).
 constexpr double kMinFadeRho = -0.9;
@@ -210,15 +209,13 @@ Status SlotEngine::start() {
     }
     m_running = true;
     // Both slots start on the empty patch, on the same timeline: slot 0 plays, slot 1 mirrors it.
-    m_timeline = m_nextTicket++;
-    m_timelineStart = PatchGraph{};
-    m_timelineLog.clear();
-    m_timelineExact = true;
+    m_timeline = Timeline(m_nextTicket++, PatchGraph{});
+    m_primed = Timeline();
     for (int i = 0; i < 2; ++i) {
         SlotCommand c;
         c.kind = SlotCommandKind::Sync;
         c.ticket = m_nextTicket++;
-        c.timeline = m_timeline;
+        c.timeline = m_timeline.id();
         if (!send(i, c, std::chrono::milliseconds(1000)) ||
             !waitFor(m_slots[static_cast<std::size_t>(i)]->syncDone, c.ticket, std::chrono::milliseconds(5000)))
             return Status::error(ErrorCode::Timeout, "the slot workers did not start");
@@ -355,11 +352,8 @@ void SlotEngine::followFailover() {
     active.kind = SlotCommandKind::MarkActive;
     send(a, active, std::chrono::milliseconds(1000));
     const std::uint32_t timeline = now.timelinePublished.load(std::memory_order_acquire);
-    if (timeline != m_timeline) { // the mirror was not in step: its history is not ours to replay
-        m_timeline = timeline;
-        m_timelineExact = false;
-        m_timelineLog.clear();
-    }
+    if (timeline != m_timeline.id()) // the mirror was not in step: its history is not ours to replay
+        m_timeline.continueInexact(timeline);
     // The sick slot is rebuilt as the new mirror (a dead worker process gets its successor from the
     // supervisor instead: a copy of the worker that plays now).
     if (m_slots[static_cast<std::size_t>(1 - a)]->workerAlive.load(std::memory_order_acquire)) {
@@ -641,22 +635,22 @@ Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout, bool wait
     SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
     s.lease.store(Dirty, std::memory_order_release);
     m_syncTicket = 0;
-    if (!sendGraph(slot, m_timelineExact ? m_timelineStart : m_committed))
+    if (!sendGraph(slot, m_timeline.replayFrom(m_committed)))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue stayed full");
     SlotCommand c;
     c.kind = SlotCommandKind::Sync;
     c.ticket = m_nextTicket++;
-    if (m_timelineExact) {
-        for (SlotCommand live : m_timelineLog) {
+    if (m_timeline.exact()) {
+        for (SlotCommand live : m_timeline.changes()) {
             live.flags = kCommandReplay;
             send(slot, live, std::chrono::milliseconds(1000));
         }
-        c.timeline = m_timeline;
+        c.timeline = m_timeline.id();
     } else {
         c.timeline = (m_nextTicket++) | kUnalignedTimeline; // plays the same patch, not in step
     }
     m_standbyGraph = m_committed;
-    m_standbyDelta.clear();
+    m_primed.clearChanges();
     if (!send(slot, c, timeout))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue stayed full");
     if (!wait) { // completeSync() raises the lease when the worker is done
@@ -695,8 +689,6 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
     c.kind = SlotCommandKind::Prime;
     c.ticket = m_nextTicket++;
     c.timeline = c.ticket;
-    const std::uint32_t previousTimeline = m_primedTimeline;
-    const bool previousExact = m_primedExact;
     const auto t0 = Clock::now();
     if (!send(standby, c, timeout))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full");
@@ -708,42 +700,16 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
     const std::uint32_t timeline = s.timelinePublished.load(std::memory_order_acquire);
     if (timeline != c.ticket) {
         // Primed in place (only parameters changed): record what changed and where, so a mirror
-        // can replay it if this commits.
+        // can replay it if this commits. Known: on the committed timeline (a mirror edited) or on
+        // the one its last prime started.
+        const bool known = timeline == m_timeline.id() || (timeline == m_primed.id() && m_primed.exact());
         const std::int64_t at = s.primeFrame.load(std::memory_order_acquire);
-        // On the committed timeline (a mirror edited) or on the one its last prime started.
-        const bool known = timeline == m_timeline || (timeline == previousTimeline && previousExact);
-        m_primedTimeline = timeline;
-        m_primedExact = known && m_standbyGraph.nodes().size() == m_pending.nodes().size();
-        if (m_primedExact) {
-            for (std::size_t i = 0; i < m_pending.nodes().size(); ++i) {
-                const PatchNode& want = m_pending.nodes()[i];
-                const PatchNode* have = m_standbyGraph.find(want.id);
-                if (!have || have->type != want.type) {
-                    m_primedExact = false;
-                    break;
-                }
-                for (std::size_t p = 0; p < want.params.size(); ++p) {
-                    if (want.params[p] == have->params[p])
-                        continue;
-                    SlotCommand live;
-                    live.kind = SlotCommandKind::SetLive;
-                    live.timeline = timeline;
-                    live.stamp = at;
-                    live.value = want.params[p];
-                    live.a.assign(want.id);
-                    live.b.assign(want.type->params[p].id);
-                    m_standbyDelta.push_back(live);
-                }
-            }
-        }
-        m_standbyGraph = m_pending;
+        m_primed.primedInPlace(timeline, known,
+                               known ? parameterChanges(m_standbyGraph, m_pending, timeline, at) : std::nullopt);
     } else { // compiled afresh: a new timeline starts from the pending patch
-        m_primedTimeline = timeline;
-        m_primedExact = true;
-        m_primedStart = m_pending;
-        m_standbyGraph = m_pending;
-        m_standbyDelta.clear();
+        m_primed = Timeline(timeline, m_pending);
     }
+    m_standbyGraph = m_pending;
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
     m_shared->lastPrimeNs.store(ns, std::memory_order_relaxed);
     return static_cast<double>(ns) * 1e-6;
@@ -828,18 +794,7 @@ Result<CommitReport> SlotEngine::commitLocked(std::unique_lock<std::mutex>& lock
     m_previousCommitted = m_committed;
     m_committed = std::move(committing);
     // The committed timeline is now the one the new active primed (or kept, if its plan was current).
-    const std::uint32_t timeline = next.timelinePublished.load(std::memory_order_acquire);
-    if (timeline == m_timeline) { // primed in place: its parameter changes join the history
-        if (m_primedExact && m_timelineLog.size() + m_standbyDelta.size() <= kTimelineLogCapacity)
-            m_timelineLog.insert(m_timelineLog.end(), m_standbyDelta.begin(), m_standbyDelta.end());
-        else if (!m_standbyDelta.empty() || !m_primedExact)
-            m_timelineExact = false;
-    } else {
-        m_timeline = timeline;
-        m_timelineExact = timeline == m_primedTimeline && m_primedExact;
-        m_timelineStart = m_primedStart;
-        m_timelineLog = m_standbyDelta; // in-place primes since it started
-    }
+    m_timeline = Timeline::afterCommit(std::move(m_timeline), m_primed, next.timelinePublished.load(std::memory_order_acquire));
     SlotCommand active;
     active.kind = SlotCommandKind::MarkActive;
     send(standby, active, std::chrono::milliseconds(1000));
@@ -1040,9 +995,9 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatc
     const int a = m_controlActive, s = 1 - a;
     const auto onTimeline = [&](int slot) {
         const SlotShared& x = *m_slots[static_cast<std::size_t>(slot)];
-        return x.timelinePublished.load(std::memory_order_acquire) == m_timeline;
+        return x.timelinePublished.load(std::memory_order_acquire) == m_timeline.id();
     };
-    const bool syncing = m_syncTicket != 0 && m_syncSlot == s && m_syncTimeline == m_timeline;
+    const bool syncing = m_syncTicket != 0 && m_syncSlot == s && m_syncTimeline == m_timeline.id();
     const bool stampA = onTimeline(a), stampS = onTimeline(s) || syncing;
     std::int64_t stamp = 0;
     for (int slot : {a, s})
@@ -1057,37 +1012,33 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatc
     bool ok = true;
     if (liveGraph.find(c.a.view())) {
         SlotCommand ca = c;
-        ca.timeline = stampA ? m_timeline : 0;
+        ca.timeline = stampA ? m_timeline.id() : 0;
         ca.stamp = stamp;
         ok &= send(a, ca, std::chrono::milliseconds(100));
-        if (stampA && ok) {
-            if (m_timelineLog.size() < kTimelineLogCapacity)
-                m_timelineLog.push_back(ca);
-            else
-                m_timelineExact = false; // a later mirror plays the patch, not in step
-        }
+        if (stampA && ok)
+            m_timeline.record(ca);
         if (!stampA)
-            m_timelineExact = false;
+            m_timeline.markInexact();
     }
     if (m_pending.find(c.a.view())) {
         SlotCommand cs = c;
-        cs.timeline = stampS ? m_timeline : 0;
+        cs.timeline = stampS ? m_timeline.id() : 0;
         cs.stamp = stamp;
         const SlotShared& standby = *m_slots[static_cast<std::size_t>(s)];
-        if (!stampS && m_primedExact && standby.timelinePublished.load(std::memory_order_acquire) == m_primedTimeline) {
+        if (!stampS && m_primed.exact() && standby.timelinePublished.load(std::memory_order_acquire) == m_primed.id()) {
             // A standby primed on a timeline of its own is idle (its ring is full and nobody reads
             // it): the change lands on its next block, a frame known here, and joins that
             // timeline's history so a mirror can replay it after the commit.
-            cs.timeline = m_primedTimeline;
+            cs.timeline = m_primed.id();
             cs.stamp = standby.planFramePublished.load(std::memory_order_acquire);
             if (batch) {
                 if (batch->standbyStamp < 0)
                     batch->standbyStamp = cs.stamp;
                 cs.stamp = batch->standbyStamp;
             }
-            m_standbyDelta.push_back(cs);
+            m_primed.record(cs);
         } else if (!stampS) {
-            m_primedExact = false;
+            m_primed.markInexact();
         }
         ok &= send(s, cs, std::chrono::milliseconds(100));
     }
@@ -1323,7 +1274,7 @@ bool SlotEngine::cloneWorker(int slot) {
     m_shared->restarts.fetch_add(1, std::memory_order_relaxed);
     m_syncTicket = 0;
     m_standbyGraph = m_committed;
-    m_standbyDelta.clear();
+    m_primed.clearChanges();
     m_standbyPrimed = false;
     {
         std::lock_guard lock(m_exitMutex);
@@ -1333,7 +1284,7 @@ bool SlotEngine::cloneWorker(int slot) {
             w.lastExitModule = node.id + " (" + node.type->id + ")";
         }
     }
-    if (s.timelinePublished.load(std::memory_order_acquire) == m_timeline)
+    if (s.timelinePublished.load(std::memory_order_acquire) == m_timeline.id())
         s.lease.store(Clean, std::memory_order_release);
     else // the playing slot is on a timeline the controller does not know (after a failover)
         m_workerLost[static_cast<std::size_t>(slot)].store(true, std::memory_order_release);
@@ -1364,7 +1315,7 @@ void SlotEngine::recoverLostWorkers() {
         if (editing) { // it held edits, not the committed patch: they are all it needs back
             m_syncTicket = 0;
             m_standbyGraph = m_pending;
-            m_standbyDelta.clear();
+            m_primed.clearChanges();
             (void)sendGraph(i, m_pending);
             continue;
         }

@@ -14,6 +14,7 @@
 #include "PatchGraph.hpp"
 #include "Plan.hpp"
 #include "Status.hpp"
+#include "Timeline.hpp"
 #include "rt/AudioRing.hpp"
 #include "rt/SlotCommand.hpp"
 #include "rt/SpscQueue.hpp"
@@ -339,18 +340,12 @@ private:
     bool m_running = false;
     // The committed timeline: what the active compiled and the live changes since, stamped. A mirror
     // replays exactly this to follow the active sample for sample.
-    std::uint32_t m_timeline = 0;
-    PatchGraph m_timelineStart;
-    std::vector<SlotCommand> m_timelineLog;
-    bool m_timelineExact = true;
-    // What the standby primed, for when it commits.
-    std::uint32_t m_primedTimeline = 0;
-    PatchGraph m_primedStart;
-    bool m_primedExact = true;
-    // A standby that kept the committed timeline's plan: what that plan holds, and the parameter
-    // changes in-place primes gave it (stamped), which join the timeline's history if it commits.
-    PatchGraph m_standbyGraph;
-    std::vector<SlotCommand> m_standbyDelta;
+    Timeline m_timeline;
+    // The standby's: the timeline its plan is on, what that plan started from, and the changes it
+    // got since (in-place primes, live changes while primed), which join the committed history if
+    // it commits.
+    Timeline m_primed;
+    PatchGraph m_standbyGraph; // what the standby's plan holds, for an in-place prime's changes
     bool m_standbyPrimed = false; // primed since the last edit sent to it
     // A re-sync started without waiting (after a commit or a failover): its slot and ticket.
     int m_syncSlot = 0;
