@@ -23,9 +23,12 @@
 #include <QLocale>
 #include <QSaveFile>
 #include <QSettings>
+#include <QSocketNotifier>
 
 #include <algorithm>
 #include <cmath>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 namespace chronus::editor {
 
@@ -278,6 +281,12 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
         sendPositions(false);
     });
     m_externalTimer.start();
+    // Slot operations report on the engine's thread; this wakes the GUI thread for them.
+    m_operationWake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (m_operationWake >= 0) {
+        m_operationNotifier = std::make_unique<QSocketNotifier>(m_operationWake, QSocketNotifier::Read, this);
+        connect(m_operationNotifier.get(), &QSocketNotifier::activated, this, &EditorController::takeOperationEvents);
+    }
     m_recordingTimer.setInterval(200);
     // Recordings also start and stop over OSC: the record button follows, 5 times a second.
     connect(&m_recordingTimer, &QTimer::timeout, this, [this] {
@@ -318,7 +327,9 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
 
 EditorController::~EditorController() {
     disconnect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave); // the stack outlives the journal
-    m_engine.waitForOperations(); // their outcomes are posted to this object
+    m_engine.waitForOperations(); // their handlers write to m_operationWake
+    if (m_operationWake >= 0)
+        ::close(m_operationWake);
 }
 
 QString EditorController::settingsGroup() const {
@@ -1179,11 +1190,35 @@ void EditorController::runSlotOperation(const QString& what, engine::SlotOperati
     setMessage(what + QStringLiteral("…"));
     m_operationWhat = what;
     m_operationDone = std::move(done);
-    // The engine runs it and reports on its operations thread; the event crosses to the GUI thread
-    // as a queued call (the destructor waits for the engine's operations, so `this` outlives it).
+    // The engine runs it and reports on its operations thread, which touches no Qt object: it
+    // leaves the event under a mutex and wakes the GUI thread's notifier (the destructor waits for
+    // the engine's operations, so `this` outlives the handler).
     m_engine.submit(operation, [this](const engine::OperationEvent& event) {
-        QMetaObject::invokeMethod(this, [this, event] { finishSlotOperation(event); }, Qt::QueuedConnection);
+        {
+            std::lock_guard lock(m_operationMutex);
+            m_operationEvents.push_back(event);
+        }
+        if (m_operationWake < 0) { // no eventfd to be had (out of descriptors): a queued call
+            QMetaObject::invokeMethod(this, &EditorController::takeOperationEvents, Qt::QueuedConnection);
+            return;
+        }
+        const std::uint64_t one = 1;
+        [[maybe_unused]] const ssize_t n = ::write(m_operationWake, &one, sizeof one);
     });
+}
+
+void EditorController::takeOperationEvents() {
+    if (m_operationWake >= 0) { // the count does not matter: every event waiting is taken below
+        std::uint64_t count = 0;
+        [[maybe_unused]] const ssize_t n = ::read(m_operationWake, &count, sizeof count);
+    }
+    std::vector<engine::OperationEvent> events;
+    {
+        std::lock_guard lock(m_operationMutex);
+        events.swap(m_operationEvents);
+    }
+    for (const engine::OperationEvent& event : events)
+        finishSlotOperation(event);
 }
 
 void EditorController::finishSlotOperation(const engine::OperationEvent& event) {

@@ -26,6 +26,7 @@
 #include <QString>
 #include <QStringList>
 #include <QTimer>
+#include <QSocketNotifier>
 #include <QUrl>
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
@@ -335,6 +336,7 @@ private:
     void runSlotOperation(const QString& what, engine::SlotOperation operation,
                           std::function<void(const engine::OperationEvent&)> done);
     void finishSlotOperation(const engine::OperationEvent& event);
+    void takeOperationEvents(); // GUI thread, when m_operationWake fires
     // Journals the change at once (writeAutosave); the autosave file follows within autosaveDelayMs.
     void scheduleAutosave();
     bool compactAutosave();
@@ -387,6 +389,12 @@ private:
     std::atomic<bool> m_externalChange{false};
     QString m_operationWhat; // the slot operation in flight (m_busy)
     std::function<void(const engine::OperationEvent&)> m_operationDone;
+    // The engine's operations thread leaves outcomes here and bumps the eventfd; the GUI thread's
+    // notifier takes them. No Qt call crosses the threads.
+    std::mutex m_operationMutex;
+    std::vector<engine::OperationEvent> m_operationEvents; // guarded by m_operationMutex
+    int m_operationWake = -1;                               // eventfd
+    std::unique_ptr<QSocketNotifier> m_operationNotifier;
 };
 
 } // namespace chronus::editor
