@@ -2,6 +2,7 @@
 
 #include "Denormals.hpp"
 #include "ModuleRegistry.hpp"
+#include "Slot.hpp"
 #include "SlotShared.hpp"
 #include "SlotWorker.hpp"
 #include "proc/WorkerProcess.hpp"
@@ -123,26 +124,6 @@ struct SlotEngine::Region {
     }
 };
 
-// One slot's worker as the engine holds it: a thread running a SlotWorker, or a child process.
-struct SlotEngine::Worker {
-    std::unique_ptr<SlotWorker> worker; // threads
-    std::thread thread;                 // threads
-    WorkerProcess process;              // processes
-    // Processes, supervisor thread: restarts with back-off when a worker dies again and again.
-    std::uint64_t restarts = 0;         // m_exitMutex (stats() reads it)
-    int rapidDeaths = 0;                // deaths in a row of workers that never played (a crash loop)
-    std::int64_t startedNs = 0;
-    bool settled = false;               // it played (active or mirror) since it started
-    std::uint64_t blocksAtStart = 0;
-    std::int64_t restartAtNs = 0;       // a restart waiting for its back-off; 0 none
-    std::uint64_t lastProgress = 0;     // hang detection
-    std::int64_t lastProgressNs = 0;
-    // How the last worker died, for stats(); m_exitMutex.
-    std::string lastExit, lastExitModule;
-    std::int32_t lastExitIndex = -1; // the module it was in (patch order), resolved under m_mutex
-};
-
-
 SlotEngine::SlotEngine(EngineConfig config)
     : m_config(config)
     , m_region(std::make_unique<Region>())
@@ -174,7 +155,7 @@ SlotEngine::SlotEngine(EngineConfig config)
     for (int i = 0; i < 2; ++i) {
         m_slots[static_cast<std::size_t>(i)] = &region.data->slot[i];
         m_slots[static_cast<std::size_t>(i)]->ring.configure(static_cast<std::size_t>(m_config.blockSize));
-        m_workers[static_cast<std::size_t>(i)] = std::make_unique<Worker>();
+        m_handles[static_cast<std::size_t>(i)] = std::make_unique<Slot>(*region.data, i, m_config);
     }
 }
 
@@ -198,11 +179,8 @@ Status SlotEngine::start() {
         m_slots[static_cast<std::size_t>(i)]->ring.reset();
         if (Status s = startWorker(i); !s) {
             for (int j = 0; j < i; ++j) {
-                m_slots[static_cast<std::size_t>(j)]->stopRequested.store(true);
-                wakeWorker(j);
-                m_workers[static_cast<std::size_t>(j)]->process.finish(1000);
-                if (m_workers[static_cast<std::size_t>(j)]->thread.joinable())
-                    m_workers[static_cast<std::size_t>(j)]->thread.join();
+                m_handles[static_cast<std::size_t>(j)]->requestStop();
+                m_handles[static_cast<std::size_t>(j)]->joinWorker(1000);
             }
             return s;
         }
@@ -217,7 +195,7 @@ Status SlotEngine::start() {
         c.ticket = m_nextTicket++;
         c.timeline = m_timeline.id();
         if (!send(i, c, std::chrono::milliseconds(1000)) ||
-            !waitFor(m_slots[static_cast<std::size_t>(i)]->syncDone, c.ticket, std::chrono::milliseconds(5000)))
+            !waitForTicket(m_slots[static_cast<std::size_t>(i)]->syncDone, c.ticket, std::chrono::milliseconds(5000)))
             return Status::error(ErrorCode::Timeout, "the slot workers did not start");
     }
     SlotCommand active;
@@ -254,84 +232,30 @@ void SlotEngine::stop() {
     m_supervisorStop.store(true, std::memory_order_release);
     if (m_supervisor.joinable())
         m_supervisor.join();
-    for (int i = 0; i < 2; ++i) {
-        SlotShared& s = *m_slots[static_cast<std::size_t>(i)];
-        s.stopRequested.store(true, std::memory_order_release);
-        wakeWorker(i);
-        s.produced.wake();
-    }
-    for (auto& worker : m_workers) {
-        if (worker->thread.joinable())
-            worker->thread.join();
-        worker->worker.reset();
-        worker->process.finish(1000);
-    }
-    for (SlotShared* s : m_slots)
-        s->workerPid.store(0, std::memory_order_relaxed);
+    for (auto& slot : m_handles)
+        slot->requestStop();
+    for (auto& slot : m_handles)
+        slot->joinWorker(1000);
 }
 
 // Control thread (start) or the supervisor (a restart). The slot's worker starts on an empty patch;
 // whoever starts it sends what it should hold.
 Status SlotEngine::startWorker(int slot) {
-    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
-    Worker& w = *m_workers[static_cast<std::size_t>(slot)];
-    w.startedNs = nowNs();
-    w.lastProgressNs = w.startedNs;
-    w.settled = false;
-    w.blocksAtStart = s.blocksRendered.load(std::memory_order_relaxed);
-    s.currentModule.store(-1, std::memory_order_relaxed);
-    if (m_config.workers == WorkerMode::Threads) {
-        w.worker = std::make_unique<SlotWorker>(*m_region->data, slot, m_config);
-        SlotWorker* worker = w.worker.get();
-        w.thread = std::thread([worker] { worker->run(); });
-        s.workerAlive.store(true, std::memory_order_release);
-        return {};
-    }
-    const std::string executable = WorkerProcess::findExecutable();
-    if (executable.empty())
-        return Status::error(ErrorCode::Worker, "the slot worker program (chronus-slot-worker) was not found beside "
-                                                "this program or in ../libexec/chronus/; run with --workers threads");
-    if (Status started = w.process.spawn(executable, m_region->memory.fd(), slot); !started)
-        return started;
-    s.workerPid.store(w.process.pid(), std::memory_order_relaxed);
-    s.workerAlive.store(true, std::memory_order_release);
-    return {};
+    Slot& h = *m_handles[static_cast<std::size_t>(slot)];
+    h.noteWorkerStarted(nowNs());
+    return h.startWorker(m_region->memory.fd());
 }
 
-void SlotEngine::wakeWorker(int slot) noexcept { m_slots[static_cast<std::size_t>(slot)]->wake.wake(); }
+void SlotEngine::wakeWorker(int slot) noexcept { m_handles[static_cast<std::size_t>(slot)]->wake(); }
 
 bool SlotEngine::send(int slot, const SlotCommand& command, std::chrono::milliseconds timeout) {
-    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
-    const auto deadline = Clock::now() + timeout;
-    while (!s.commands.tryPush(command)) {
-        wakeWorker(slot);
-        // A worker process that died takes nothing from its queue until its restart: no waiting.
-        if (Clock::now() >= deadline || !s.workerAlive.load(std::memory_order_acquire)) {
-            s.queueDrops.fetch_add(1, std::memory_order_relaxed);
-            return false;
-        }
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
-    }
     // A live change is stamped at least two blocks ahead and the callback wakes both workers after
     // every block: while it runs, waking them here too only costs a futex call per /mod (half the
     // controller's time at 20k changes/s). Edits, primes and syncs wake at once.
     const bool live = command.kind == SlotCommandKind::SetLive || command.kind == SlotCommandKind::Gate;
     const bool callbackRunning =
         nowNs() - m_shared->callbackNs.load(std::memory_order_acquire) < kCallbackAliveNs && !m_config.offline;
-    if (!live || !callbackRunning)
-        wakeWorker(slot);
-    return true;
-}
-
-bool SlotEngine::waitFor(const std::atomic<std::uint32_t>& counter, std::uint32_t value,
-                         std::chrono::milliseconds timeout) const {
-    const auto deadline = Clock::now() + timeout;
-    while (counter.load(std::memory_order_acquire) != value) {
-        if (Clock::now() >= deadline)
-            return false;
-        std::this_thread::sleep_for(std::chrono::microseconds(100));
-    }
-    return true;
+    return m_handles[static_cast<std::size_t>(slot)]->send(command, timeout, !live || !callbackRunning);
 }
 
 // m_mutex held. If the callback failed over to the mirror, the controller follows: the mirror is the
@@ -659,7 +583,7 @@ Status SlotEngine::resync(int slot, std::chrono::milliseconds timeout, bool wait
         m_syncTimeline = c.timeline;
         return {};
     }
-    if (!waitFor(s.syncDone, c.ticket, timeout + std::chrono::milliseconds(2000)))
+    if (!waitForTicket(s.syncDone, c.ticket, timeout + std::chrono::milliseconds(2000)))
         return Status::error(ErrorCode::Timeout, "the standby slot did not re-sync in time");
     if (s.state.load(std::memory_order_acquire) == SlotState::Failed)
         return Status::error(ErrorCode::InvalidArgument, "the standby slot failed to rebuild the committed patch");
@@ -692,7 +616,7 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
     const auto t0 = Clock::now();
     if (!send(standby, c, timeout))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full");
-    if (!waitFor(s.primeDone, c.ticket, timeout))
+    if (!waitForTicket(s.primeDone, c.ticket, timeout))
         return Status::error(ErrorCode::Timeout, "prime timed out after " + std::to_string(timeout.count()) + " ms");
     if (!s.primeReady.load(std::memory_order_acquire))
         return Status::error(ErrorCode::InvalidArgument, "prime failed: the standby could not compile the patch");
@@ -761,12 +685,12 @@ Result<CommitReport> SlotEngine::commitLocked(std::unique_lock<std::mutex>& lock
     m_committingPatch = m_pending;
     m_committing = true;
     lock.unlock();
-    if (!waitFor(m_shared->commitsSettled, settled + 1, timeout + fadeAndWindow)) {
+    if (!waitForTicket(m_shared->commitsSettled, settled + 1, timeout + fadeAndWindow)) {
         // Withdraw the request if the audio thread has not taken it: nothing switches.
         std::uint64_t expected = request;
         withdrawn = m_shared->commitRequest.compare_exchange_strong(expected, 0);
         if (!withdrawn)
-            waitFor(m_shared->commitsSettled, settled + 1, std::chrono::milliseconds(10000));
+            waitForTicket(m_shared->commitsSettled, settled + 1, std::chrono::milliseconds(10000));
     }
     lock.lock();
     m_committing = false;
@@ -1159,7 +1083,7 @@ void SlotEngine::injectFault(int slot, Fault fault, double stallMs, std::string_
 // after a back-off when workers keep dying right after they start).
 void SlotEngine::workerDied(int slot, const std::string& how) {
     SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
-    Worker& w = *m_workers[static_cast<std::size_t>(slot)];
+    Slot::Record& w = m_handles[static_cast<std::size_t>(slot)]->record;
     s.workerAlive.store(false, std::memory_order_release);
     s.workerPid.store(0, std::memory_order_relaxed);
     std::uint8_t clean = Clean;
@@ -1185,13 +1109,9 @@ void SlotEngine::workerDied(int slot, const std::string& how) {
 // Supervisor thread. The dead worker's queue is emptied (nobody else consumes it now) and a new
 // worker starts on the same shared state; the controller sends it its patch (recoverLostWorkers).
 void SlotEngine::restartWorker(int slot) {
-    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
-    Worker& w = *m_workers[static_cast<std::size_t>(slot)];
-    SlotCommand stale;
-    while (s.commands.tryPop(stale)) {
-    }
-    s.faults.store(0, std::memory_order_relaxed);
-    s.stopRequested.store(false, std::memory_order_release);
+    Slot& h = *m_handles[static_cast<std::size_t>(slot)];
+    Slot::Record& w = h.record;
+    h.dropQueued();
     w.restartAtNs = 0;
     if (Status started = startWorker(slot); !started) {
         w.restartAtNs = nowNs() + 1'000'000'000; // try again in a second
@@ -1221,7 +1141,7 @@ void SlotEngine::replaceDeadWorkers() {
         const std::uint8_t lease = other.lease.load(std::memory_order_acquire);
         if (i == m_controlActive && other.workerAlive.load(std::memory_order_acquire) &&
             (lease == Clean || lease == TakenOver) &&
-            nowNs() - m_workers[static_cast<std::size_t>(i)]->restartAtNs < 50'000'000)
+            nowNs() - m_handles[static_cast<std::size_t>(i)]->record.restartAtNs < 50'000'000)
             continue;
         m_workerDue[static_cast<std::size_t>(i)] = false;
         const bool mirror = i != m_controlActive && sameSound(m_pending, m_committed);
@@ -1238,12 +1158,9 @@ void SlotEngine::replaceDeadWorkers() {
 // came (the caller starts a fresh worker).
 bool SlotEngine::cloneWorker(int slot) {
     SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
-    Worker& w = *m_workers[static_cast<std::size_t>(slot)];
-    SlotCommand stale;
-    while (s.commands.tryPop(stale)) { // nobody consumes this queue now
-    }
-    s.faults.store(0, std::memory_order_relaxed);
-    s.stopRequested.store(false, std::memory_order_release);
+    Slot& h = *m_handles[static_cast<std::size_t>(slot)];
+    Slot::Record& w = h.record;
+    h.dropQueued(); // nobody consumes this queue now
     s.needsRebuild.store(false, std::memory_order_release);
     s.lease.store(Dirty, std::memory_order_release);
     SlotCommand c;
@@ -1252,24 +1169,20 @@ bool SlotEngine::cloneWorker(int slot) {
     c.value = slot;
     s.cloneClaim.store(c.ticket, std::memory_order_release);
     if (!send(1 - slot, c, std::chrono::milliseconds(100)) ||
-        !waitFor(s.syncDone, c.ticket, std::chrono::milliseconds(1000))) {
+        !waitForTicket(s.syncDone, c.ticket, std::chrono::milliseconds(1000))) {
         std::uint32_t claim = c.ticket;
         if (s.cloneClaim.compare_exchange_strong(claim, 0, std::memory_order_acq_rel))
             return false; // no copy will take the slot now
-        if (!waitFor(s.syncDone, c.ticket, std::chrono::milliseconds(1000))) { // it took it just now
+        if (!waitForTicket(s.syncDone, c.ticket, std::chrono::milliseconds(1000))) { // it took it just now
             if (const int pid = s.workerPid.load(std::memory_order_relaxed); pid > 0)
                 ::kill(pid, SIGKILL);
             return false;
         }
     }
-    if (Status adopted = w.process.adopt(s.workerPid.load(std::memory_order_relaxed)); !adopted)
+    if (Status adopted = h.adoptWorker(s.workerPid.load(std::memory_order_relaxed)); !adopted)
         return false;
     w.restartAtNs = 0;
-    w.startedNs = nowNs();
-    w.lastProgressNs = w.startedNs;
-    w.settled = false;
-    w.blocksAtStart = s.blocksRendered.load(std::memory_order_relaxed);
-    s.currentModule.store(-1, std::memory_order_relaxed);
+    h.noteWorkerStarted(nowNs());
     s.workerAlive.store(true, std::memory_order_release);
     m_shared->restarts.fetch_add(1, std::memory_order_relaxed);
     m_syncTicket = 0;
@@ -1305,7 +1218,7 @@ void SlotEngine::recoverLostWorkers() {
         const bool editing = standby && !sameSound(m_pending, m_committed);
         {
             std::lock_guard lock(m_exitMutex);
-            Worker& w = *m_workers[static_cast<std::size_t>(i)];
+            Slot::Record& w = m_handles[static_cast<std::size_t>(i)]->record;
             const PatchGraph& held = editing ? m_pending : m_committed;
             if (w.lastExitIndex >= 0 && static_cast<std::size_t>(w.lastExitIndex) < held.nodes().size()) {
                 const PatchNode& node = held.nodes()[static_cast<std::size_t>(w.lastExitIndex)];
@@ -1351,16 +1264,16 @@ void SlotEngine::supervise() noexcept {
             std::array<int, 2> slotOf{};
             nfds_t n = 0;
             for (int i = 0; i < 2; ++i)
-                if (const int fd = m_workers[static_cast<std::size_t>(i)]->process.pidfd(); fd >= 0) {
+                if (const int fd = m_handles[static_cast<std::size_t>(i)]->process().pidfd(); fd >= 0) {
                     fds[n] = {fd, POLLIN, 0};
                     slotOf[n++] = i;
                 }
             const timespec halfMs{0, 500'000};
             ::ppoll(fds.data(), n, &halfMs, nullptr);
             for (nfds_t k = 0; k < n; ++k) {
-                Worker& w = *m_workers[static_cast<std::size_t>(slotOf[k])];
+                WorkerProcess& process = m_handles[static_cast<std::size_t>(slotOf[k])]->process();
                 WorkerExit exit;
-                if ((fds[k].revents & POLLIN) && w.process.reap(&exit)) {
+                if ((fds[k].revents & POLLIN) && process.reap(&exit)) {
                     const int i = slotOf[k];
                     std::string how = exit.describe();
                     if (killedForHang[static_cast<std::size_t>(i)])
@@ -1394,7 +1307,7 @@ void SlotEngine::supervise() noexcept {
         if (processes) {
             for (int i = 0; i < 2; ++i) {
                 SlotShared& s = *m_slots[static_cast<std::size_t>(i)];
-                Worker& w = *m_workers[static_cast<std::size_t>(i)];
+                Slot::Record& w = m_handles[static_cast<std::size_t>(i)]->record;
                 if (!s.workerAlive.load(std::memory_order_acquire)) {
                     m_workerDue[static_cast<std::size_t>(i)] = w.restartAtNs != 0 && now >= w.restartAtNs;
                     continue;
@@ -1410,7 +1323,7 @@ void SlotEngine::supervise() noexcept {
                     w.lastProgressNs = now;
                 } else if (now - w.lastProgressNs > hangNs && !killedForHang[static_cast<std::size_t>(i)]) {
                     killedForHang[static_cast<std::size_t>(i)] = true;
-                    w.process.kill(SIGKILL);
+                    m_handles[static_cast<std::size_t>(i)]->process().kill(SIGKILL);
                 }
             }
         }
@@ -1469,7 +1382,7 @@ EngineStats SlotEngine::stats() const noexcept {
         out.lateLiveChanges = slot.lateLive.load(std::memory_order_relaxed);
         out.realtime = slot.realtime.load(std::memory_order_relaxed);
         out.pid = slot.workerPid.load(std::memory_order_relaxed);
-        const Worker& w = *m_workers[static_cast<std::size_t>(i)];
+        const Slot::Record& w = m_handles[static_cast<std::size_t>(i)]->record;
         std::lock_guard lock(m_exitMutex);
         out.restarts = w.restarts;
         out.lastExit = w.lastExit;

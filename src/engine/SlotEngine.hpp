@@ -37,6 +37,7 @@
 namespace chronus::engine {
 
 struct SlotShared;
+class Slot;
 struct EngineShared;
 
 enum class FadeLaw : std::uint8_t {
@@ -269,13 +270,10 @@ public:
     void injectFault(int slot, Fault fault, double stallMs = 0.0, std::string_view module = {}) noexcept;
 
 private:
-    struct Worker;
     struct Region;
     // Control side; m_mutex held.
     Status sendEdit(const SlotCommand& command);
     bool send(int slot, const SlotCommand& command, std::chrono::milliseconds timeout);
-    bool waitFor(const std::atomic<std::uint32_t>& counter, std::uint32_t value,
-                 std::chrono::milliseconds timeout) const;
     void wakeWorker(int slot) noexcept;
     void followFailover();
     bool markStandbyDirty();
@@ -319,7 +317,7 @@ private:
     std::unique_ptr<Region> m_region;            // the shared memory and what lives in it
     std::array<SlotShared*, 2> m_slots{};         // into the region
     EngineShared* m_shared = nullptr;             // into the region
-    std::array<std::unique_ptr<Worker>, 2> m_workers;
+    std::array<std::unique_ptr<Slot>, 2> m_handles; // each slot's worker and the supervisor's record of it
     std::atomic<bool> m_hotMirror{true};
 
     // Control side, m_mutex held.
