@@ -18,6 +18,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -40,7 +41,7 @@ public:
                    // of the cut to an in-step mirror, or the short fade to one that is not in step
         Muted,     // the last chunk was sick with nothing healthy to switch to: it played silence
     };
-    static const char* phaseName(Phase phase) noexcept;
+    static const char* phaseName(Phase phase) noexcept; // "steady", "fading", ...
 
     // The callback mixes in chunks of at most this many frames (a longer callback is split).
     static constexpr int kChunkFrames = 1024;

@@ -148,6 +148,11 @@ double deviationFrom(const std::vector<float>& out, const Sound& signal, std::in
 
 Q_DECLARE_METATYPE(chronus::engine::FadeLaw)
 
+namespace chronus::engine {
+// QCOMPARE prints a phase by name.
+char* toString(OutputStage::Phase phase) { return qstrdup(OutputStage::phaseName(phase)); }
+} // namespace chronus::engine
+
 class TestOutputStage : public QObject {
     Q_OBJECT
 
