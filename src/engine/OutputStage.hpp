@@ -5,7 +5,8 @@
 // and rolls back if it turns bad, fails over to the mirror when the active runs dry, turns sick or
 // stalls, and mutes when nothing healthy is left. It works only on the plain shared data the workers
 // and the controller also see (EngineShared, the two SlotShared, in one shared-memory region): no
-// threads, no locks, no clock it waits on, so a test can drive it on synthetic rings, block by block.
+// threads, no locks, nothing it waits for (but in offline mode, where it waits for the workers'
+// blocks), so a test can drive it on synthetic rings, block by block.
 //
 // The controller speaks to it through EngineShared (commitRequest, failoverRequest) and the slots'
 // leases; it answers through the same atomics (active, commitsDone, commitsSettled, failovers,
