@@ -3,22 +3,51 @@
 // SlotWorker::renderBlock writes them) and the controller's (commit and failover requests, leases),
 // calls process() and checks the output samples against the signals the rings hold, and the shared
 // counters: steady pass-through, the commit's fade (length, law, loudness), rollback of a sick new
-// patch, seamless failover to an in-step mirror, muting, none-reads and the stats window.
+// patch, seamless failover to an in-step mirror, muting, none-reads and the stats window. A counting
+// operator new watches process() on every one of those paths: it must allocate and free nothing.
 
 #include "engine/OutputStage.hpp"
 #include "engine/SlotShared.hpp"
+#include "engine/rt/RealtimeSection.hpp"
 
 #include <QTest>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <limits>
 #include <memory>
+#include <new>
 #include <numbers>
 #include <optional>
 #include <vector>
+
+namespace {
+// Allocations and frees made inside a RealtimeSection (process() opens one).
+std::atomic<long> g_realtimeAllocations{0};
+
+void* countedAlloc(std::size_t size) {
+    if (chronus::engine::rt::inRealtimeSection())
+        g_realtimeAllocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size ? size : 1))
+        return p;
+    throw std::bad_alloc();
+}
+} // namespace
+
+void* operator new(std::size_t size) { return countedAlloc(size); }
+void* operator new[](std::size_t size) { return countedAlloc(size); }
+void operator delete(void* p) noexcept {
+    if (p && chronus::engine::rt::inRealtimeSection())
+        g_realtimeAllocations.fetch_add(1, std::memory_order_relaxed);
+    std::free(p);
+}
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
 
 using namespace chronus::engine;
 using Phase = OutputStage::Phase;
@@ -157,6 +186,8 @@ class TestOutputStage : public QObject {
     Q_OBJECT
 
 private slots:
+    void cleanup();
+    void theAllocationCounterSeesTheRealtimeSection();
     void steadyPlaysTheActiveRing_data();
     void steadyPlaysTheActiveRing();
     void commitFadeFollowsTheGainCurve_data();
@@ -175,6 +206,23 @@ private slots:
     void noneReadWhenNothingIsReady();
     void statsWindowPublishesOccupancy();
 };
+
+// Whatever path a test took through process(), nothing in it allocated or freed.
+void TestOutputStage::cleanup() { QCOMPARE(g_realtimeAllocations.exchange(0), 0L); }
+
+// The counter the cleanup trusts does count (and only inside a section).
+void TestOutputStage::theAllocationCounterSeesTheRealtimeSection() {
+    static int* volatile escaped = nullptr; // the compiler may not elide a new whose pointer escapes
+    escaped = new int(1);
+    delete escaped;
+    QCOMPARE(g_realtimeAllocations.load(), 0L);
+    {
+        chronus::engine::rt::RealtimeSection section;
+        escaped = new int(2);
+        delete escaped;
+    }
+    QCOMPARE(g_realtimeAllocations.exchange(0), 2L);
+}
 
 void TestOutputStage::steadyPlaysTheActiveRing_data() {
     QTest::addColumn<int>("active");
