@@ -226,13 +226,17 @@ void TestOutputStage::theAllocationCounterSeesTheRealtimeSection() {
 
 void TestOutputStage::steadyPlaysTheActiveRing_data() {
     QTest::addColumn<int>("active");
-    QTest::addRow("slot 0") << 0;
-    QTest::addRow("slot 1") << 1;
+    QTest::addColumn<int>("callbackFrames");
+    QTest::addRow("slot 0") << 0 << kBlock;
+    QTest::addRow("slot 1") << 1 << kBlock;
+    // Longer than the stage's mixing chunk, and not a multiple of it or of a block.
+    QTest::addRow("slot 1, 3000-frame callbacks") << 1 << 3000;
 }
 
 // The active ring plays sample for sample; the other slot (dirty, another timeline) is not touched.
 void TestOutputStage::steadyPlaysTheActiveRing() {
     QFETCH(int, active);
+    QFETCH(int, callbackFrames);
     StageRig rig;
     const int other = 1 - active;
     rig.shared().active.store(active);
@@ -241,17 +245,19 @@ void TestOutputStage::steadyPlaysTheActiveRing() {
     rig.render(other, 4);
     std::vector<float> out;
     for (int call = 0; call < 8; ++call) {
-        rig.render(active);
-        append(out, rig.play(kBlock));
+        while (rig.worker[active].planFrame < static_cast<std::int64_t>(call + 1) * callbackFrames)
+            rig.render(active);
+        append(out, rig.play(callbackFrames));
         QCOMPARE(rig.stage->phase(), Phase::Steady);
     }
+    QCOMPARE(out.size(), 2 * std::size_t{8} * static_cast<std::size_t>(callbackFrames));
     QCOMPARE(deviationFrom(out, sine(440.0, 0.5), 0), 0.0);
     QCOMPARE(rig.slot(other).ring.occupancyFrames(), std::size_t{4 * kBlock});
     QCOMPARE(rig.slot(active).noneReads.load(), std::uint64_t{0});
     QCOMPARE(rig.slot(other).noneReads.load(), std::uint64_t{0});
-    QCOMPARE(rig.shared().framesOut.load(), std::uint64_t{8 * kBlock});
+    QCOMPARE(rig.shared().framesOut.load(), std::uint64_t{8} * static_cast<std::uint64_t>(callbackFrames));
     QCOMPARE(rig.shared().outputTimeline.load(), std::uint32_t{1});
-    QCOMPARE(rig.shared().outputPlanFrame.load(), std::int64_t{8 * kBlock});
+    QCOMPARE(rig.shared().outputPlanFrame.load(), std::int64_t{8} * callbackFrames);
     QCOMPARE(rig.shared().active.load(), active);
     rig.stage->noteXrun();
     QCOMPARE(rig.shared().xruns.load(), std::uint64_t{1});
