@@ -9,8 +9,10 @@
 // engine's own supervisor are the producers of both command queues, one at a time). A commit lets
 // the mutex go while its fade and health window run: live changes and gates go on meanwhile, edits,
 // primes and other commits wait for its outcome; each slot's
-// worker renders; the audio thread calls process(); stats() is lock-free from anywhere.
+// worker renders; the audio thread calls process(), which is the OutputStage's (the callback's
+// state machine, in its own class); stats() is lock-free from anywhere.
 
+#include "OutputStage.hpp"
 #include "PatchGraph.hpp"
 #include "Plan.hpp"
 #include "Status.hpp"
@@ -250,7 +252,7 @@ public:
     int activeSlot() const;  // as the controller sees it (follows failovers)
     int standbySlot() const { return 1 - activeSlot(); }
     const EngineConfig& config() const noexcept { return m_config; }
-    void setHotMirror(bool hot) noexcept { m_hotMirror.store(hot, std::memory_order_relaxed); }
+    void setHotMirror(bool hot) noexcept { m_output->setHotMirror(hot); }
 
     // Any thread but the audio thread. A snapshot: atomics, and a short lock for the text of the
     // last worker exit.
@@ -304,21 +306,15 @@ private:
     bool cloneWorker(int slot);
     void replaceDeadWorkers();
     void recoverLostWorkers();
-    // Audio side.
-    void processChunk(float* out, int frames) noexcept;
-    void finishWindow() noexcept;
     Status checkMemoryBudget(const PatchGraph& graph, std::string_view added) const;
-    std::size_t readInStep(int slot, float* dest, std::size_t frames, bool haveTag, std::uint32_t timeline,
-                           std::int64_t planFrame) noexcept;
-    void startFade(int from, int to, std::int64_t frames, bool measure) noexcept;
-    void waitForFrames(int slot, std::size_t frames) noexcept; // offline only
 
     EngineConfig m_config;
     std::unique_ptr<Region> m_region;            // the shared memory and what lives in it
     std::array<SlotShared*, 2> m_slots{};         // into the region
     EngineShared* m_shared = nullptr;             // into the region
     std::array<std::unique_ptr<Slot>, 2> m_handles; // each slot's worker and the supervisor's record of it
-    std::atomic<bool> m_hotMirror{true};
+    // The audio side (process(), noteXrun()); made in the constructor once the region exists.
+    std::optional<OutputStage> m_output;
 
     // Control side, m_mutex held.
     mutable std::mutex m_mutex;
@@ -375,21 +371,6 @@ private:
 
     std::thread m_supervisor;
     std::atomic<bool> m_supervisorStop{false};
-
-    // Audio-thread-only state.
-    bool m_fading = false;
-    bool m_fadeIsCommit = false;
-    int m_fadeFrom = 0, m_fadeTo = 1;
-    std::int64_t m_fadeLength = 0, m_fadePosition = 0;
-    float m_fadeRho = 0.0f;
-    double m_corrAB = 0.0, m_corrAA = 0.0, m_corrBB = 0.0; // running, during an adaptive fade
-    bool m_mirrorInStep = false;
-    bool m_audioPrioritySeen = false;
-    std::uint64_t m_chunkFrame = 0; // output frame of the chunk being mixed
-    int m_rollbackSlot = -1;
-    std::int64_t m_rollbackFramesLeft = 0;
-    std::int64_t m_windowFrames = 0, m_windowLength = 48000;
-    std::vector<float> m_scratchA, m_scratchB, m_scratchM; // sized at construction
 };
 
 } // namespace chronus::engine

@@ -1,0 +1,101 @@
+#pragma once
+// The audio callback's side of the dual-slot engine: what the output plays from the two slots'
+// rings. It reads the active ring, keeps the hot mirror's ring in step with it, crossfades to the
+// other slot when the controller asks for a commit, watches the new patch through its health window
+// and rolls back if it turns bad, fails over to the mirror when the active runs dry, turns sick or
+// stalls, and mutes when nothing healthy is left. It works only on the plain shared data the workers
+// and the controller also see (EngineShared, the two SlotShared, in one shared-memory region): no
+// threads, no locks, nothing it waits for (but in offline mode, where it waits for the workers'
+// blocks), so a test can drive it on synthetic rings, block by block.
+//
+// The controller speaks to it through EngineShared (commitRequest, failoverRequest) and the slots'
+// leases; it answers through the same atomics (active, commitsDone, commitsSettled, failovers,
+// rollbacks, unhealthy, muted, framesOut, fading, fadeProgress, ...) and the slots' flags
+// (dropPlan, needsRebuild, lease TakenOver) and counters (noneReads, the per-window occupancy).
+//
+// Threads: construct on the control thread before the first process(); process() and noteXrun()
+// are the audio thread's (one thread at a time); setHotMirror()/hotMirror() from any thread;
+// phase() is the audio thread's view (a test driving the stage reads it between process() calls).
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace chronus::engine {
+
+struct EngineConfig;
+struct EngineShared;
+struct SlotShared;
+
+class OutputStage {
+public:
+    // Where the output stands after the last process() call.
+    enum class Phase : std::uint8_t {
+        Steady,    // the active ring plays as it is (a ring that runs dry with nothing to take over
+                   // plays what it has and counts a none-read)
+        Fading,    // a commit crossfades from the old active to the new one, at a block boundary
+        Probation, // a commit's fade ended and its health window is open: a NaN, Inf or runaway
+                   // chunk from the new slot rolls back to the old one
+        Failover,  // the active ran dry, turned sick or stalled and the mirror took over: the chunk
+                   // of the cut to an in-step mirror, or the short fade to one that is not in step
+        Muted,     // the last chunk was sick with nothing healthy to switch to: it played silence
+    };
+    static const char* phaseName(Phase phase) noexcept; // "steady", "fading", ...
+
+    // The callback mixes in chunks of at most this many frames (a longer callback is split).
+    static constexpr int kChunkFrames = 1024;
+
+    // Control thread. Keeps the references (they outlive the stage) and sizes its scratch buffers.
+    // `config` is read as it is at each process() call; nothing in it changes while audio runs.
+    OutputStage(const EngineConfig& config, EngineShared& shared, SlotShared& slot0, SlotShared& slot1);
+    OutputStage(const OutputStage&) = delete;
+    OutputStage& operator=(const OutputStage&) = delete;
+
+    // Audio thread only. RT-safe (except in offline mode, where it waits for the workers). Writes
+    // `frames` interleaved stereo frames and wakes both workers.
+    void process(float* interleaved, int frames) noexcept;
+    // Audio thread (the driver adapter). RT-safe. The device reported an underflow.
+    void noteXrun() noexcept;
+
+    // Any thread. Whether the mirror is read in step on every chunk (a hot mirror) or only when the
+    // active needs it.
+    void setHotMirror(bool hot) noexcept { m_hotMirror.store(hot, std::memory_order_relaxed); }
+    bool hotMirror() const noexcept { return m_hotMirror.load(std::memory_order_relaxed); }
+
+    // Audio thread only.
+    Phase phase() const noexcept { return m_phase; }
+
+private:
+    void processChunk(float* out, int frames) noexcept;
+    void finishWindow() noexcept;
+    std::size_t readInStep(int slot, float* dest, std::size_t frames, bool haveTag, std::uint32_t timeline,
+                           std::int64_t planFrame) noexcept;
+    void startFade(int from, int to, std::int64_t frames, bool measure) noexcept;
+    void waitForFrames(int slot, std::size_t frames) noexcept; // offline only
+    void wakeWorker(int slot) noexcept;
+
+    const EngineConfig& m_config;
+    EngineShared* m_shared;
+    std::array<SlotShared*, 2> m_slots;
+    std::atomic<bool> m_hotMirror;
+
+    // Audio-thread-only state.
+    Phase m_phase = Phase::Steady;
+    bool m_fading = false;
+    bool m_fadeIsCommit = false;
+    int m_fadeFrom = 0, m_fadeTo = 1;
+    std::int64_t m_fadeLength = 0, m_fadePosition = 0;
+    float m_fadeRho = 0.0f;
+    double m_corrAB = 0.0, m_corrAA = 0.0, m_corrBB = 0.0; // running, during an adaptive fade
+    bool m_mirrorInStep = false;
+    bool m_audioPrioritySeen = false;
+    std::uint64_t m_chunkFrame = 0; // output frame of the chunk being mixed
+    int m_rollbackSlot = -1;
+    std::int64_t m_rollbackFramesLeft = 0;
+    std::int64_t m_windowFrames = 0, m_windowLength = 48000;
+    std::vector<float> m_scratchA, m_scratchB, m_scratchM; // sized at construction
+};
+
+} // namespace chronus::engine

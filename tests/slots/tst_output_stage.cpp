@@ -1,0 +1,652 @@
+// The audio callback's state machine (OutputStage) on synthetic rings, with no threads and no
+// sleeps: the test plays the workers' part (tagged blocks written into each slot's ring, as
+// SlotWorker::renderBlock writes them) and the controller's (commit and failover requests, leases),
+// calls process() and checks the output samples against the signals the rings hold, and the shared
+// counters: steady pass-through, the commit's fade (length, law, loudness), rollback of a sick new
+// patch, seamless failover to an in-step mirror, muting, none-reads and the stats window. A counting
+// operator new watches process() on every one of those paths: it must allocate and free nothing.
+
+#include "engine/OutputStage.hpp"
+#include "engine/SlotShared.hpp"
+#include "engine/rt/RealtimeSection.hpp"
+
+#include <QTest>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <new>
+#include <numbers>
+#include <optional>
+#include <vector>
+
+namespace {
+// Allocations and frees made inside a RealtimeSection (process() opens one).
+std::atomic<long> g_realtimeAllocations{0};
+
+void* countedAlloc(std::size_t size) {
+    if (chronus::engine::rt::inRealtimeSection())
+        g_realtimeAllocations.fetch_add(1, std::memory_order_relaxed);
+    if (void* p = std::malloc(size ? size : 1))
+        return p;
+    throw std::bad_alloc();
+}
+} // namespace
+
+void* operator new(std::size_t size) { return countedAlloc(size); }
+void* operator new[](std::size_t size) { return countedAlloc(size); }
+void operator delete(void* p) noexcept {
+    if (p && chronus::engine::rt::inRealtimeSection())
+        g_realtimeAllocations.fetch_add(1, std::memory_order_relaxed);
+    std::free(p);
+}
+void operator delete[](void* p) noexcept { operator delete(p); }
+void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
+void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
+
+using namespace chronus::engine;
+using Phase = OutputStage::Phase;
+
+namespace {
+constexpr double kRate = 48000.0;
+constexpr int kBlock = 64;
+
+// A slot's sound as a function of its plan frame: two slots on the same timeline render the same
+// samples at the same tag (the hot mirror's premise).
+using Sound = std::function<float(std::int64_t frame, int channel)>;
+
+Sound sine(double hz, double amplitude) {
+    return [hz, amplitude](std::int64_t frame, int) {
+        return static_cast<float>(amplitude * std::sin(2.0 * std::numbers::pi * hz * static_cast<double>(frame) / kRate));
+    };
+}
+Sound dc(float value) {
+    return [value](std::int64_t, int) { return value; };
+}
+// Uniform white noise in [-amplitude, amplitude], a pure function of (seed, frame, channel).
+Sound noise(std::uint64_t seed, double amplitude) {
+    return [seed, amplitude](std::int64_t frame, int channel) {
+        std::uint64_t z = seed * 0x9E3779B97F4A7C15ull + static_cast<std::uint64_t>(frame) * 2 +
+                          static_cast<std::uint64_t>(channel);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull; // splitmix64's finaliser
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        z ^= z >> 31;
+        const double u = static_cast<double>(z >> 11) * 0x1.0p-53; // [0, 1)
+        return static_cast<float>(amplitude * (2.0 * u - 1.0));
+    };
+}
+
+EngineConfig stageConfig() {
+    EngineConfig c;
+    c.sampleRate = kRate;
+    c.blockSize = kBlock;
+    c.healthWindowMs = 100.0;
+    c.fadeLaw = FadeLaw::EqualPower;
+    c.hotMirror = true;
+    return c;
+}
+
+std::uint64_t commitRequest(int to, std::int64_t fadeFrames) {
+    return static_cast<std::uint64_t>(to + 1) | static_cast<std::uint64_t>(fadeFrames) << 8;
+}
+
+// The shared region, the stage on it, and a pretend worker per slot.
+struct StageRig {
+    struct FakeWorker {
+        std::uint32_t timeline = 1;
+        std::int64_t planFrame = 0;
+        Sound signal = dc(0.0f);
+    };
+
+    EngineConfig config;
+    std::unique_ptr<SharedRegion> region = std::make_unique<SharedRegion>();
+    std::unique_ptr<OutputStage> stage;
+    FakeWorker worker[2];
+
+    explicit StageRig(EngineConfig c = stageConfig()) : config(c) {
+        for (SlotShared& s : region->slot)
+            s.ring.configure(static_cast<std::size_t>(config.blockSize));
+        stage = std::make_unique<OutputStage>(config, region->engine, region->slot[0], region->slot[1]);
+    }
+    EngineShared& shared() { return region->engine; }
+    SlotShared& slot(int i) { return region->slot[i]; }
+
+    // A worker's renderBlock: whole blocks, tagged with the timeline and the plan frame of their
+    // first frame. `poison` replaces the block's first frame (as the NaN fault does).
+    void render(int s, int blocks = 1, std::optional<float> poison = std::nullopt) {
+        FakeWorker& w = worker[s];
+        std::vector<float> left(static_cast<std::size_t>(config.blockSize)), right(left.size());
+        for (int b = 0; b < blocks; ++b) {
+            for (int i = 0; i < config.blockSize; ++i) {
+                left[static_cast<std::size_t>(i)] = w.signal(w.planFrame + i, 0);
+                right[static_cast<std::size_t>(i)] = w.signal(w.planFrame + i, 1);
+            }
+            if (poison)
+                left[0] = right[0] = *poison;
+            slot(s).ring.write(left.data(), right.data(), left.size(), w.timeline, w.planFrame);
+            w.planFrame += config.blockSize;
+        }
+    }
+    // The audio callback: `frames` interleaved stereo frames.
+    std::vector<float> play(int frames) {
+        std::vector<float> out(2 * static_cast<std::size_t>(frames), 12345.0f); // not silence: every sample is written
+        stage->process(out.data(), frames);
+        return out;
+    }
+    // The plan frame of `s`'s next unread frame (the test is the ring's consumer here).
+    std::int64_t front(int s) {
+        std::uint32_t timeline = 0;
+        std::int64_t frame = -1;
+        return slot(s).ring.frontTag(timeline, frame) ? frame : -1;
+    }
+};
+
+void append(std::vector<float>& to, const std::vector<float>& more) { to.insert(to.end(), more.begin(), more.end()); }
+
+// Largest sample-to-sample step of one channel of interleaved frames.
+float largestStep(const std::vector<float>& interleaved, int channel) {
+    float step = 0.0f;
+    for (std::size_t i = 2 + static_cast<std::size_t>(channel); i < interleaved.size(); i += 2)
+        step = std::max(step, std::fabs(interleaved[i] - interleaved[i - 2]));
+    return step;
+}
+
+bool allFinite(const std::vector<float>& x) {
+    return std::all_of(x.begin(), x.end(), [](float v) { return std::isfinite(v); });
+}
+
+// Where `out` (interleaved) differs most from `signal`: `frames` frames from output frame `from` on,
+// against the signal from plan frame `first` on (both channels).
+double deviationFrom(const std::vector<float>& out, const Sound& signal, std::int64_t first, std::size_t from = 0,
+                     std::size_t frames = std::numeric_limits<std::size_t>::max()) {
+    const std::size_t end = from + std::min(frames, out.size() / 2 - from);
+    double worst = 0.0;
+    for (std::size_t i = from; i < end; ++i)
+        for (int c = 0; c < 2; ++c) {
+            const double expected = signal(first + static_cast<std::int64_t>(i - from), c);
+            worst = std::max(worst, std::fabs(static_cast<double>(out[2 * i + static_cast<std::size_t>(c)]) - expected));
+        }
+    return worst;
+}
+} // namespace
+
+Q_DECLARE_METATYPE(chronus::engine::FadeLaw)
+
+namespace chronus::engine {
+// QCOMPARE prints a phase by name.
+char* toString(OutputStage::Phase phase) { return qstrdup(OutputStage::phaseName(phase)); }
+} // namespace chronus::engine
+
+class TestOutputStage : public QObject {
+    Q_OBJECT
+
+private slots:
+    void cleanup();
+    void theAllocationCounterSeesTheRealtimeSection();
+    void steadyPlaysTheActiveRing_data();
+    void steadyPlaysTheActiveRing();
+    void commitFadeFollowsTheGainCurve_data();
+    void commitFadeFollowsTheGainCurve();
+    void commitFadeKeepsTheLoudness_data();
+    void commitFadeKeepsTheLoudness();
+    void healthyCommitSettlesAfterItsWindow();
+    void sickNewSlotRollsBack_data();
+    void sickNewSlotRollsBack();
+    void dryActiveFailsOverToInStepMirror_data();
+    void dryActiveFailsOverToInStepMirror();
+    void failoverRequestFadesToMirrorNotInStep();
+    void sickActiveWithNothingHealthyIsMuted_data();
+    void sickActiveWithNothingHealthyIsMuted();
+    void noneReadWhenNothingIsReady_data();
+    void noneReadWhenNothingIsReady();
+    void statsWindowPublishesOccupancy();
+};
+
+// Whatever path a test took through process(), nothing in it allocated or freed.
+void TestOutputStage::cleanup() { QCOMPARE(g_realtimeAllocations.exchange(0), 0L); }
+
+// The counter the cleanup trusts does count (and only inside a section).
+void TestOutputStage::theAllocationCounterSeesTheRealtimeSection() {
+    static int* volatile escaped = nullptr; // the compiler may not elide a new whose pointer escapes
+    escaped = new int(1);
+    delete escaped;
+    QCOMPARE(g_realtimeAllocations.load(), 0L);
+    {
+        chronus::engine::rt::RealtimeSection section;
+        escaped = new int(2);
+        delete escaped;
+    }
+    QCOMPARE(g_realtimeAllocations.exchange(0), 2L);
+}
+
+void TestOutputStage::steadyPlaysTheActiveRing_data() {
+    QTest::addColumn<int>("active");
+    QTest::addColumn<int>("callbackFrames");
+    QTest::addRow("slot 0") << 0 << kBlock;
+    QTest::addRow("slot 1") << 1 << kBlock;
+    // Longer than the stage's mixing chunk, and not a multiple of it or of a block.
+    QTest::addRow("slot 1, 3000-frame callbacks") << 1 << 3000;
+}
+
+// The active ring plays sample for sample; the other slot (dirty, another timeline) is not touched.
+void TestOutputStage::steadyPlaysTheActiveRing() {
+    QFETCH(int, active);
+    QFETCH(int, callbackFrames);
+    StageRig rig;
+    const int other = 1 - active;
+    rig.shared().active.store(active);
+    rig.worker[active] = {1, 0, sine(440.0, 0.5)};
+    rig.worker[other] = {2, 0, noise(7, 0.5)};
+    rig.render(other, 4);
+    std::vector<float> out;
+    for (int call = 0; call < 8; ++call) {
+        while (rig.worker[active].planFrame < static_cast<std::int64_t>(call + 1) * callbackFrames)
+            rig.render(active);
+        append(out, rig.play(callbackFrames));
+        QCOMPARE(rig.stage->phase(), Phase::Steady);
+    }
+    QCOMPARE(out.size(), 2 * std::size_t{8} * static_cast<std::size_t>(callbackFrames));
+    QCOMPARE(deviationFrom(out, sine(440.0, 0.5), 0), 0.0);
+    QCOMPARE(rig.slot(other).ring.occupancyFrames(), std::size_t{4 * kBlock});
+    QCOMPARE(rig.slot(active).noneReads.load(), std::uint64_t{0});
+    QCOMPARE(rig.slot(other).noneReads.load(), std::uint64_t{0});
+    QCOMPARE(rig.shared().framesOut.load(), std::uint64_t{8} * static_cast<std::uint64_t>(callbackFrames));
+    QCOMPARE(rig.shared().outputTimeline.load(), std::uint32_t{1});
+    QCOMPARE(rig.shared().outputPlanFrame.load(), std::int64_t{8} * callbackFrames);
+    QCOMPARE(rig.shared().active.load(), active);
+    rig.stage->noteXrun();
+    QCOMPARE(rig.shared().xruns.load(), std::uint64_t{1});
+}
+
+void TestOutputStage::commitFadeFollowsTheGainCurve_data() {
+    QTest::addColumn<FadeLaw>("law");
+    QTest::addColumn<int>("fadeFrames");
+    QTest::addRow("equal gain, 480") << FadeLaw::EqualGain << 480;
+    QTest::addRow("equal power, 480") << FadeLaw::EqualPower << 480;
+    QTest::addRow("adaptive, 480") << FadeLaw::Adaptive << 480;
+    QTest::addRow("equal gain, 100") << FadeLaw::EqualGain << 100; // not a whole number of blocks
+    QTest::addRow("equal power, 37") << FadeLaw::EqualPower << 37;
+}
+
+// Old side DC, new side silent: the output is the old side's gain, sample by sample, from the first
+// sample of the callback after the request (a block boundary) for exactly the fade's length.
+void TestOutputStage::commitFadeFollowsTheGainCurve() {
+    QFETCH(FadeLaw, law);
+    QFETCH(int, fadeFrames);
+    EngineConfig config = stageConfig();
+    config.fadeLaw = law;
+    StageRig rig(config);
+    rig.worker[0] = {1, 0, dc(0.5f)};
+    rig.worker[1] = {2, 0, dc(0.0f)};
+    rig.render(1, 8);
+    for (int call = 0; call < 2; ++call) {
+        rig.render(0);
+        rig.play(kBlock);
+    }
+    QCOMPARE(rig.stage->phase(), Phase::Steady);
+
+    rig.slot(1).lease.store(Clean); // a commit takes both slots out of the failover game
+    rig.shared().commitRequest.store(commitRequest(1, fadeFrames));
+    std::vector<float> out;
+    while (out.size() / 2 < static_cast<std::size_t>(fadeFrames + 2 * kBlock)) {
+        rig.render(0);
+        rig.render(1);
+        append(out, rig.play(kBlock));
+        if (out.size() / 2 < static_cast<std::size_t>(fadeFrames)) {
+            QCOMPARE(rig.stage->phase(), Phase::Fading);
+            QVERIFY(rig.shared().fading.load());
+        }
+    }
+    QCOMPARE(rig.shared().lastCommitFrame.load(), std::int64_t{2 * kBlock});
+    double worst = 0.0;
+    for (int k = 0; k < fadeFrames; ++k) {
+        const double t = static_cast<double>(k) / fadeFrames;
+        const double gain = law == FadeLaw::EqualGain ? 1.0 - t : std::cos(t * std::numbers::pi / 2.0);
+        for (int c = 0; c < 2; ++c)
+            worst = std::max(worst, std::fabs(static_cast<double>(out[2 * static_cast<std::size_t>(k) + static_cast<std::size_t>(c)]) -
+                                              0.5 * gain));
+    }
+    QCOMPARE_LT(worst, 1e-6);
+    for (std::size_t i = 2 * static_cast<std::size_t>(fadeFrames); i < out.size(); ++i)
+        QCOMPARE_LT(std::fabs(out[i]), 1e-7f); // the new side alone (cos(pi/2) in float is not quite 0)
+    QCOMPARE(rig.stage->phase(), Phase::Probation);
+    QCOMPARE(rig.shared().active.load(), 1);
+    QCOMPARE(rig.shared().commitsDone.load(), std::uint32_t{1});
+    QCOMPARE(rig.shared().commitsSettled.load(), std::uint32_t{0});
+    QVERIFY(!rig.shared().fading.load());
+    QCOMPARE(rig.shared().fadeProgress.load(), 1.0f);
+    QCOMPARE(rig.slot(0).lease.load(), std::uint8_t{Dirty});
+    QCOMPARE(rig.slot(1).lease.load(), std::uint8_t{Dirty});
+    QCOMPARE(rig.shared().commitRequest.load(), std::uint64_t{0});
+}
+
+void TestOutputStage::commitFadeKeepsTheLoudness_data() {
+    QTest::addColumn<FadeLaw>("law");
+    QTest::addColumn<bool>("identical");
+    QTest::addColumn<double>("midGain");   // output RMS / input RMS over the middle fifth of the fade
+    QTest::addColumn<double>("tolerance");
+    QTest::addColumn<double>("rho");       // the correlation the fade measured at its start
+    // Identical inputs: the gains' sum; uncorrelated: the root of their squares' sum.
+    QTest::addRow("identical, equal gain") << FadeLaw::EqualGain << true << 1.0 << 1e-5 << 0.0;
+    QTest::addRow("identical, equal power") << FadeLaw::EqualPower << true << 1.410 << 0.005 << 0.0;
+    QTest::addRow("identical, adaptive") << FadeLaw::Adaptive << true << 1.0 << 1e-4 << 1.0;
+    QTest::addRow("uncorrelated, equal gain") << FadeLaw::EqualGain << false << 0.712 << 0.05 << 0.0;
+    QTest::addRow("uncorrelated, equal power") << FadeLaw::EqualPower << false << 1.0 << 0.05 << 0.0;
+    QTest::addRow("uncorrelated, adaptive") << FadeLaw::Adaptive << false << 1.0 << 0.06 << 0.0;
+}
+
+void TestOutputStage::commitFadeKeepsTheLoudness() {
+    QFETCH(FadeLaw, law);
+    QFETCH(bool, identical);
+    QFETCH(double, midGain);
+    QFETCH(double, tolerance);
+    QFETCH(double, rho);
+    EngineConfig config = stageConfig();
+    config.fadeLaw = law;
+    StageRig rig(config);
+    const Sound a = identical ? sine(440.0, 0.5) : noise(1, 0.5);
+    const Sound b = identical ? sine(440.0, 0.5) : noise(2, 0.5);
+    rig.worker[0] = {1, 0, a};
+    rig.worker[1] = {2, 0, b}; // primed on a timeline of its own, from the same plan frame
+    rig.render(0, 8);
+    rig.render(1, 8);
+    constexpr int kFade = 4800;
+    rig.shared().commitRequest.store(commitRequest(1, kFade));
+    std::vector<float> out;
+    while (out.size() / 2 < static_cast<std::size_t>(kFade)) {
+        rig.render(0);
+        rig.render(1);
+        append(out, rig.play(kBlock));
+    }
+    QCOMPARE(rig.shared().commitsDone.load(), std::uint32_t{1});
+    if (law == FadeLaw::Adaptive)
+        QCOMPARE_LT(std::fabs(static_cast<double>(rig.shared().fadeCorrelation.load()) - rho), identical ? 1e-4 : 0.15);
+    else
+        QCOMPARE(static_cast<double>(rig.shared().fadeCorrelation.load()), rho);
+    // Both rings were read from plan frame 0 on: the inputs at output frame i are a(i), b(i).
+    double outPower = 0.0, inPower = 0.0;
+    for (std::size_t i = 2 * kFade / 5; i < 3 * kFade / 5; ++i)
+        for (int c = 0; c < 2; ++c) {
+            const double y = static_cast<double>(out[2 * i + static_cast<std::size_t>(c)]);
+            const double x = static_cast<double>(a(static_cast<std::int64_t>(i), c));
+            const double z = static_cast<double>(b(static_cast<std::int64_t>(i), c));
+            outPower += y * y;
+            inPower += 0.5 * (x * x + z * z);
+        }
+    const double gain = std::sqrt(outPower / inPower);
+    qInfo("fade gain over the middle fifth: %.4f (expected %.3f), correlation measured %.4f", gain, midGain,
+          static_cast<double>(rig.shared().fadeCorrelation.load()));
+    QCOMPARE_LT(std::fabs(gain - midGain), tolerance);
+    if (identical && midGain == 1.0) // the gains sum to one at every sample: the input itself
+        QCOMPARE_LT(deviationFrom(out, a, 0), 1e-5);
+}
+
+// A commit whose new patch stays healthy through its window settles once, and stays committed.
+void TestOutputStage::healthyCommitSettlesAfterItsWindow() {
+    StageRig rig;
+    rig.worker[0] = {1, 0, sine(440.0, 0.5)};
+    rig.worker[1] = {2, 0, sine(660.0, 0.5)};
+    rig.shared().commitRequest.store(commitRequest(1, kBlock));
+    const int window = static_cast<int>(rig.config.healthWindowMs * 1e-3 * kRate);
+    int played = 0;
+    for (; played < kBlock + window + kBlock; played += kBlock) {
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+        if (played + kBlock > kBlock && played + kBlock < kBlock + window)
+            QCOMPARE(rig.stage->phase(), Phase::Probation);
+    }
+    QCOMPARE(rig.stage->phase(), Phase::Steady);
+    QCOMPARE(rig.shared().commitsSettled.load(), std::uint32_t{1});
+    QCOMPARE(rig.shared().rollbacks.load(), std::uint64_t{0});
+    QCOMPARE(rig.shared().active.load(), 1);
+    QVERIFY(!rig.shared().lastCommitRolledBack.load());
+}
+
+void TestOutputStage::sickNewSlotRollsBack_data() {
+    QTest::addColumn<float>("poison");
+    QTest::addColumn<bool>("duringFade");
+    QTest::addRow("NaN in probation") << std::numeric_limits<float>::quiet_NaN() << false;
+    QTest::addRow("Inf in probation") << std::numeric_limits<float>::infinity() << false;
+    QTest::addRow("runaway in probation") << 100.0f << false;
+    QTest::addRow("NaN during the fade") << std::numeric_limits<float>::quiet_NaN() << true;
+    QTest::addRow("runaway during the fade") << 100.0f << true;
+}
+
+// The new slot turns sick before its health window closed: the output goes back to the old slot,
+// which carries on where it left off (finite, no gap), and the new slot is told to drop its plan.
+void TestOutputStage::sickNewSlotRollsBack() {
+    QFETCH(float, poison);
+    QFETCH(bool, duringFade);
+    StageRig rig;
+    const Sound a = sine(440.0, 0.5);
+    rig.worker[0] = {1, 0, a};
+    rig.worker[1] = {2, 0, sine(660.0, 0.5)};
+    const int fade = duringFade ? 8 * kBlock : kBlock;
+    rig.shared().commitRequest.store(commitRequest(1, fade));
+    for (int call = 0; call < 3; ++call) { // the fade's first chunk, then probation (or more fade)
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    QCOMPARE(rig.stage->phase(), duringFade ? Phase::Fading : Phase::Probation);
+    QCOMPARE(rig.shared().commitsDone.load(), std::uint32_t{duringFade ? 0u : 1u});
+
+    rig.render(0); // the old slot renders on: its ring holds what comes right after the fade
+    rig.render(1, 1, poison);
+    const std::int64_t resume = rig.front(0);
+    QVERIFY(resume >= 0);
+    const std::vector<float> out = rig.play(kBlock);
+    QVERIFY(allFinite(out));
+    QCOMPARE(deviationFrom(out, a, resume), 0.0);
+    QCOMPARE(rig.stage->phase(), Phase::Steady);
+    QCOMPARE(rig.shared().active.load(), 0);
+    QCOMPARE(rig.shared().rollbacks.load(), std::uint64_t{1});
+    QCOMPARE(rig.shared().commitsSettled.load(), std::uint32_t{1});
+    QVERIFY(rig.shared().lastCommitRolledBack.load());
+    QCOMPARE(rig.shared().lastRollbackRunaway.load(), std::isfinite(poison));
+    QVERIFY(rig.slot(1).dropPlan.load());
+    QCOMPARE_GE(rig.shared().unhealthy.load(), std::uint64_t{1});
+    QCOMPARE(rig.shared().muted.load(), std::uint64_t{0});
+    QVERIFY(!rig.shared().fading.load());
+
+    // And on: the old slot plays as before, the rollback is not repeated.
+    rig.render(0);
+    rig.render(1);
+    const std::int64_t next = rig.front(0);
+    QCOMPARE(deviationFrom(rig.play(kBlock), a, next), 0.0);
+    QCOMPARE(rig.stage->phase(), Phase::Steady);
+    QCOMPARE(rig.shared().rollbacks.load(), std::uint64_t{1});
+    QCOMPARE(rig.shared().commitsSettled.load(), std::uint32_t{1});
+}
+
+void TestOutputStage::dryActiveFailsOverToInStepMirror_data() {
+    QTest::addColumn<int>("activeBlocksLeft"); // what the active ring holds of a 2-block callback
+    QTest::addColumn<int>("mirrorBehind");     // blocks the mirror's ring starts behind the active's
+    QTest::addRow("dry") << 0 << 0;
+    QTest::addRow("half a callback left") << 1 << 0;
+    QTest::addRow("dry, mirror started behind") << 0 << 2;
+}
+
+// The active's worker stops producing; the clean mirror on the same timeline, read in step all
+// along, takes over at the very sample: no none-read, no step the signal does not have itself.
+void TestOutputStage::dryActiveFailsOverToInStepMirror() {
+    QFETCH(int, activeBlocksLeft);
+    QFETCH(int, mirrorBehind);
+    StageRig rig;
+    const Sound s = sine(440.0, 0.5);
+    const std::int64_t start = std::int64_t{mirrorBehind} * kBlock;
+    rig.worker[0] = {1, start, s};
+    rig.worker[1] = {1, 0, s};
+    rig.slot(1).lease.store(Clean);
+    rig.render(1, mirrorBehind);
+    std::vector<float> out;
+    for (int call = 0; call < 4; ++call) {
+        rig.render(0);
+        rig.render(1);
+        append(out, rig.play(kBlock));
+        QCOMPARE(rig.stage->phase(), Phase::Steady);
+        QCOMPARE(rig.front(1), -1); // the mirror is read in step: nothing left over, nothing skipped later
+    }
+    rig.render(0, activeBlocksLeft);
+    rig.render(1, 2);
+    append(out, rig.play(2 * kBlock));
+    QCOMPARE(rig.stage->phase(), Phase::Failover);
+    QCOMPARE(rig.shared().failovers.load(), std::uint64_t{1});
+    QCOMPARE(rig.shared().active.load(), 1);
+    QCOMPARE(rig.slot(1).lease.load(), std::uint8_t{TakenOver});
+    QVERIFY(rig.slot(0).needsRebuild.load());
+    for (int call = 0; call < 3; ++call) {
+        rig.render(1);
+        append(out, rig.play(kBlock));
+        QCOMPARE(rig.stage->phase(), Phase::Steady);
+    }
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{0});
+    QCOMPARE(rig.slot(1).noneReads.load(), std::uint64_t{0});
+    QCOMPARE(rig.shared().muted.load(), std::uint64_t{0});
+    QCOMPARE(deviationFrom(out, s, start), 0.0);
+    std::vector<float> reference(out.size());
+    for (std::size_t i = 0; i < out.size() / 2; ++i)
+        for (int c = 0; c < 2; ++c)
+            reference[2 * i + static_cast<std::size_t>(c)] = s(start + static_cast<std::int64_t>(i), c);
+    QCOMPARE_LE(largestStep(out, 0), largestStep(reference, 0));
+    QCOMPARE_LE(largestStep(out, 1), largestStep(reference, 1));
+}
+
+// The supervisor saw the active stall while its ring still holds audio; the clean mirror is on
+// another timeline (not in step): the stage fades to it over what the active ring still holds.
+void TestOutputStage::failoverRequestFadesToMirrorNotInStep() {
+    StageRig rig;
+    rig.worker[0] = {1, 0, sine(440.0, 0.5)};
+    rig.worker[1] = {2, 0, sine(440.0, 0.5)};
+    rig.slot(1).lease.store(Clean);
+    rig.render(0, 6);
+    rig.render(1, 6);
+    rig.play(kBlock);
+    QCOMPARE(rig.stage->phase(), Phase::Steady);
+    rig.shared().failoverRequest.store(2);
+    rig.play(kBlock); // this chunk from the active still; the fade starts after it
+    QCOMPARE(rig.stage->phase(), Phase::Failover);
+    QCOMPARE(rig.shared().failovers.load(), std::uint64_t{1});
+    QCOMPARE(rig.slot(1).lease.load(), std::uint8_t{TakenOver});
+    QCOMPARE(rig.shared().active.load(), 0);
+    std::vector<float> out;
+    for (int call = 0; call < 4; ++call) { // 256 frames: the longest a failover fade lasts
+        rig.render(1);
+        append(out, rig.play(kBlock));
+    }
+    QVERIFY(allFinite(out));
+    QCOMPARE(rig.shared().active.load(), 1);
+    QCOMPARE(rig.stage->phase(), Phase::Steady);
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{0});
+    QCOMPARE(rig.slot(1).noneReads.load(), std::uint64_t{0});
+    QCOMPARE(rig.shared().commitsDone.load(), std::uint32_t{0}); // a failover is not a commit
+}
+
+void TestOutputStage::sickActiveWithNothingHealthyIsMuted_data() {
+    QTest::addColumn<float>("poison");
+    QTest::addColumn<int>("mirror"); // 0 none, 1 healthy but dirty, 2 clean and in step but sick too
+    QTest::addRow("NaN, no mirror") << std::numeric_limits<float>::quiet_NaN() << 0;
+    QTest::addRow("runaway, dirty mirror") << 100.0f << 1;
+    QTest::addRow("NaN, sick mirror") << std::numeric_limits<float>::quiet_NaN() << 2;
+}
+
+void TestOutputStage::sickActiveWithNothingHealthyIsMuted() {
+    QFETCH(float, poison);
+    QFETCH(int, mirror);
+    StageRig rig;
+    rig.worker[0] = {1, 0, sine(440.0, 0.5)};
+    rig.worker[1] = {mirror == 2 ? 1u : 2u, 0, sine(440.0, 0.5)};
+    if (mirror == 2)
+        rig.slot(1).lease.store(Clean);
+    for (int call = 0; call < 2; ++call) {
+        rig.render(0);
+        if (mirror > 0)
+            rig.render(1);
+        rig.play(kBlock);
+    }
+    rig.render(0, 1, poison);
+    if (mirror > 0)
+        rig.render(1, 1, mirror == 2 ? std::optional<float>(poison) : std::nullopt);
+    const std::vector<float> out = rig.play(kBlock);
+    QVERIFY(std::all_of(out.begin(), out.end(), [](float x) { return x == 0.0f; }));
+    QCOMPARE(rig.stage->phase(), Phase::Muted);
+    QCOMPARE(rig.shared().muted.load(), std::uint64_t{1});
+    QCOMPARE(rig.shared().unhealthy.load(), std::uint64_t{1});
+    QCOMPARE(rig.shared().failovers.load(), std::uint64_t{0});
+    QCOMPARE(rig.shared().active.load(), 0);
+    QVERIFY(rig.slot(0).needsRebuild.load());
+    QCOMPARE(rig.slot(1).needsRebuild.load(), mirror == 2);
+
+    rig.render(0); // healthy again: it plays
+    if (mirror > 0)
+        rig.render(1);
+    const std::vector<float> after = rig.play(kBlock);
+    QCOMPARE(rig.stage->phase(), Phase::Steady);
+    QCOMPARE(deviationFrom(after, rig.worker[0].signal, 3 * kBlock), 0.0);
+}
+
+void TestOutputStage::noneReadWhenNothingIsReady_data() {
+    QTest::addColumn<int>("blocksReady"); // of a 2-block callback
+    QTest::addRow("empty") << 0;
+    QTest::addRow("half") << 1;
+}
+
+// The active ring cannot fill the callback and no mirror may take over: what there is plays, the
+// rest is silence, and one none-read is counted (in the total and in the window).
+void TestOutputStage::noneReadWhenNothingIsReady() {
+    QFETCH(int, blocksReady);
+    EngineConfig config = stageConfig();
+    config.statsWindowSeconds = 4.0 * kBlock / kRate;
+    StageRig rig(config);
+    const Sound s = sine(440.0, 0.5);
+    rig.worker[0] = {1, 0, s};
+    rig.render(0, blocksReady);
+    const std::vector<float> out = rig.play(2 * kBlock);
+    const std::size_t got = static_cast<std::size_t>(blocksReady * kBlock);
+    QCOMPARE(deviationFrom(out, s, 0, 0, got), 0.0);
+    QVERIFY(std::all_of(out.begin() + static_cast<std::ptrdiff_t>(2 * got), out.end(), [](float x) { return x == 0.0f; }));
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{1});
+    QCOMPARE(rig.slot(1).noneReads.load(), std::uint64_t{0});
+    QCOMPARE(rig.stage->phase(), Phase::Steady);
+    QCOMPARE(rig.shared().muted.load(), std::uint64_t{0});
+    QCOMPARE(rig.shared().failovers.load(), std::uint64_t{0});
+    QCOMPARE(rig.slot(0).noneReadsWindow.load(), std::uint64_t{0}); // the window is not over yet
+    rig.render(0, 2);
+    rig.play(2 * kBlock);
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{1});
+    QCOMPARE(rig.slot(0).noneReadsWindow.load(), std::uint64_t{1});
+}
+
+// Occupancy is sampled at every chunk and published as min/max when the window closes.
+void TestOutputStage::statsWindowPublishesOccupancy() {
+    EngineConfig config = stageConfig();
+    config.statsWindowSeconds = 4.0 * kBlock / kRate; // four callbacks of one block
+    StageRig rig(config);
+    rig.worker[0] = {1, 0, sine(440.0, 0.5)};
+    rig.worker[1] = {2, 0, sine(660.0, 0.5)}; // dirty, another timeline: never read
+    rig.render(0, 8);
+    rig.render(1, 2);
+    for (int call = 0; call < 3; ++call) {
+        rig.play(kBlock);
+        QCOMPARE(rig.slot(0).occupancyMax.load(), 0.0);
+    }
+    rig.play(kBlock);
+    QCOMPARE(rig.slot(0).occupancyMin.load(), 5.0);
+    QCOMPARE(rig.slot(0).occupancyMax.load(), 8.0);
+    QCOMPARE(rig.slot(1).occupancyMin.load(), 2.0);
+    QCOMPARE(rig.slot(1).occupancyMax.load(), 2.0);
+    QCOMPARE(rig.slot(0).noneReadsWindow.load(), std::uint64_t{0});
+    for (int call = 0; call < 4; ++call)
+        rig.play(kBlock);
+    QCOMPARE(rig.slot(0).occupancyMin.load(), 1.0);
+    QCOMPARE(rig.slot(0).occupancyMax.load(), 4.0);
+}
+
+QTEST_APPLESS_MAIN(TestOutputStage)
+#include "tst_output_stage.moc"
