@@ -2002,8 +2002,8 @@ int runVoices(const Options& opt) {
         for (double x : paired)
             spread += fmt("%s%.3f", spread.empty() ? "" : ", ", x);
         verdicts += fmt("| %d voices: processes' voices per core >= 95 %% of threads' | %.0f / %.0f = %.3f (per repetition: "
-                        "%s) | %s |\n",
-                        n, vpc[1], vpc[0], ratio, spread.c_str(), verdict(pass));
+                        "%s; their median %.3f) | %s |\n",
+                        n, vpc[1], vpc[0], ratio, spread.c_str(), paired.empty() ? 0.0 : median(paired), verdict(pass));
     }
     std::printf("\n| bar | measured | result |\n|---|---|---|\n%s", verdicts.c_str());
     std::printf("| none-reads 0 in every cell | see the table | %s |\n\n", verdict(noneOk));
