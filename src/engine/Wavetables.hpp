@@ -5,7 +5,7 @@
 //
 // The tables live in a sealed, read-only shared memory object (memfd) that the engine hands to its
 // worker processes, so every worker reads the same physical copy, as worker threads do: two
-// workers rendering the same oscillators from two private copies of about 1.5 MB fight for the
+// workers rendering the same oscillators from two private copies of about 1.3 MB fight for the
 // cache, and a worker's render got 20-50 % slower than a thread's (BENCHMARKS.md, "Worker processes
 // against worker threads"). Read-only and sealed: a worker gone wild cannot change another's.
 
@@ -26,9 +26,10 @@ public:
     // Control thread. Builds the tables the first time it is called (thread-safe); cheap after.
     static const Wavetables& instance();
 
-    // Control thread. The shared memory object holding this process's tables (building them
-    // first if needed), read-only and sealed; -1 when they are private (no memfd here). The
-    // descriptor is close-on-exec and stays open for the life of the process.
+    // Control thread. The shared memory object holding the tables this process built (building
+    // them first if needed), read-only and sealed; -1 when it has none to hand on (private tables,
+    // no memfd here; or tables adopted from another process). The descriptor is close-on-exec and
+    // stays open for the life of the process.
     static int sharedFd();
     // A worker process, before anything calls instance(): use the tables in `fd` (another
     // process's sharedFd()) instead of building a private copy. False, and instance() builds its
