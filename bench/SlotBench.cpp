@@ -1963,7 +1963,9 @@ int runVoices(const Options& opt) {
     std::printf("Engine CPU: CPU time of this process (audio thread, supervisor, control) plus, with processes, both "
                 "workers' (/proc/PID/task/*/schedstat), per second of wall time: cores in use, median of the "
                 "repetitions. %s Voices per core = voices / engine CPU. DSP load: SlotStats::dspLoad (render time "
-                "of a block / its duration), median of 100-ms samples.\n\n",
+                "of a block / its duration), median of 100-ms samples. Each bar also gives the ratio per "
+                "repetition (threads' engine CPU / processes', from that repetition's two runs, adjacent in time): "
+                "the run-to-run noise.\n\n",
                 opt.noHotMirror ? "Only the active slot renders the voices." : "Both slots render every voice (hot mirror).");
     std::printf("| voices | workers | engine CPU (cores), median / max | of it the worker processes | voices per core | DSP "
                 "load active / mirror (median) | DSP load per voice, active | none-reads | failovers | restarts | xruns "
@@ -1989,8 +1991,19 @@ int runVoices(const Options& opt) {
         const double ratio = vpc[1] / vpc[0];
         const bool pass = ratio >= 0.95;
         ok = ok && pass;
-        verdicts += fmt("| %d voices: processes' voices per core >= 95 %% of threads' | %.0f / %.0f = %.3f | %s |\n", n,
-                        vpc[1], vpc[0], ratio, verdict(pass));
+        // The noise: the same ratio per repetition, from the two runs of that repetition (adjacent
+        // in time, so under about the same load from the rest of the machine).
+        std::vector<double> paired;
+        const std::vector<double>& threadCores = cells[v][0].cores;
+        const std::vector<double>& processCores = cells[v][1].cores;
+        for (std::size_t r = 0; r < std::min(threadCores.size(), processCores.size()); ++r)
+            paired.push_back(threadCores[r] / processCores[r]);
+        std::string spread;
+        for (double x : paired)
+            spread += fmt("%s%.3f", spread.empty() ? "" : ", ", x);
+        verdicts += fmt("| %d voices: processes' voices per core >= 95 %% of threads' | %.0f / %.0f = %.3f (per repetition: "
+                        "%s; their median %.3f) | %s |\n",
+                        n, vpc[1], vpc[0], ratio, spread.c_str(), paired.empty() ? 0.0 : median(paired), verdict(pass));
     }
     std::printf("\n| bar | measured | result |\n|---|---|---|\n%s", verdicts.c_str());
     std::printf("| none-reads 0 in every cell | see the table | %s |\n\n", verdict(noneOk));

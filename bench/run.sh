@@ -116,7 +116,7 @@ if [ "$MODE" = osc ]; then mkdir -p "$OSC_DIR/logs"; SLOT_CMDS="$OSC_DIR/command
 # Worker processes against threads (bench/run.sh workers).
 WORKERS_DIR="$RESULTS_DIR/workers"
 WORKER_VOICES="${WORKER_VOICES:-16,128,512}"  # voice counts of the reference voice workload
-WORKER_VOICE_REPS="${WORKER_VOICE_REPS:-3}"    # runs per voice count and mode (alternating)
+WORKER_VOICE_REPS="${WORKER_VOICE_REPS:-5}"    # runs per voice count and mode (alternating)
 WORKER_VOICE_SECONDS="${WORKER_VOICE_SECONDS:-3}" # measured seconds per run
 WORKER_HUGETLB="${WORKER_HUGETLB:-1}"          # the voice workload again with malloc on huge pages (informational)
 WORKER_HUGETLB_REPS="${WORKER_HUGETLB_REPS:-2}"

@@ -2,10 +2,15 @@
 
 #include <fftw3.h>
 
+#include <atomic>
 #include <cmath>
 #include <complex>
+#include <fcntl.h>
 #include <mutex>
 #include <numbers>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -19,6 +24,17 @@ std::mutex& fftwPlannerMutex() {
     static std::mutex m;
     return m;
 }
+
+// The shared object: this header, then the tables at kHeaderBytes (a cache line, so the tables
+// keep the alignment a private copy would have).
+struct SharedHeader {
+    std::uint32_t magic, tableSize, levels, floats;
+};
+constexpr std::uint32_t kSharedMagic = 0x43485754; // "CHWT"
+constexpr std::size_t kHeaderBytes = 64;
+constexpr unsigned kSeals = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL;
+
+std::atomic<int> g_adoptFd{-1}; // adopt() -> the constructor
 } // namespace
 
 // Within a call the phase is a 64-bit fixed-point fraction of a cycle: finer than a double's 53
@@ -69,6 +85,39 @@ const Wavetables& Wavetables::instance() {
     return tables;
 }
 
+int Wavetables::sharedFd() {
+    return instance().m_fd;
+}
+
+bool Wavetables::adopt(int fd) {
+    g_adoptFd.store(fd, std::memory_order_relaxed);
+    const bool adopted = instance().m_adopted;
+    g_adoptFd.store(-1, std::memory_order_relaxed);
+    return adopted;
+}
+
+// A sealed object of exactly this layout, mapped read-only.
+bool Wavetables::map(int fd, std::size_t floats) {
+    const std::size_t bytes = kHeaderBytes + floats * sizeof(float);
+    struct stat info {};
+    const int seals = ::fcntl(fd, F_GET_SEALS);
+    if (seals < 0 || (static_cast<unsigned>(seals) & kSeals) != kSeals || ::fstat(fd, &info) != 0 ||
+        static_cast<std::size_t>(info.st_size) != bytes)
+        return false;
+    void* data = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    if (data == MAP_FAILED)
+        return false;
+    const auto* header = static_cast<const SharedHeader*>(data);
+    if (header->magic != kSharedMagic || header->tableSize != static_cast<std::uint32_t>(kSize) ||
+        header->levels != m_harmonics.size() || header->floats != floats) {
+        ::munmap(data, bytes);
+        return false;
+    }
+    m_shared = data;
+    m_base = reinterpret_cast<const float*>(static_cast<const char*>(data) + kHeaderBytes);
+    return true;
+}
+
 Wavetables::Wavetables() {
     // Harmonic limits grow by about a quarter octave per level: the table played is never much
     // duller than the richest one that would not alias.
@@ -85,8 +134,37 @@ Wavetables::Wavetables() {
         m_levelForHarmonics[static_cast<std::size_t>(h)] = static_cast<std::uint8_t>(level);
     }
 
-    const std::size_t stride = kSize + 1;
-    m_data.assign(stride * (1 + 2 * m_harmonics.size()), 0.0f);
+    const std::size_t floats = static_cast<std::size_t>(kSize + 1) * (1 + 2 * m_harmonics.size());
+    if (const int fd = g_adoptFd.exchange(-1, std::memory_order_relaxed); fd >= 0 && map(fd, floats)) {
+        m_adopted = true;
+        return;
+    }
+    // Built into a new shared object, which is then sealed and mapped read-only; private tables
+    // when that fails (no memfd).
+    const std::size_t bytes = kHeaderBytes + floats * sizeof(float);
+    const int fd = ::memfd_create("chronus-wavetables", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    void* writable = MAP_FAILED;
+    if (fd >= 0 && ::ftruncate(fd, static_cast<off_t>(bytes)) == 0)
+        writable = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (writable != MAP_FAILED) {
+        *static_cast<SharedHeader*>(writable) = {kSharedMagic, static_cast<std::uint32_t>(kSize),
+                                                 static_cast<std::uint32_t>(m_harmonics.size()),
+                                                 static_cast<std::uint32_t>(floats)};
+        build(reinterpret_cast<float*>(static_cast<char*>(writable) + kHeaderBytes));
+        ::munmap(writable, bytes); // F_SEAL_WRITE needs no writable mapping left
+        if (::fcntl(fd, F_ADD_SEALS, kSeals) == 0 && map(fd, floats)) {
+            m_fd = fd;
+            return;
+        }
+    }
+    if (fd >= 0)
+        ::close(fd);
+    m_data.assign(floats, 0.0f);
+    build(m_data.data());
+}
+
+void Wavetables::build(float* tables) {
+    m_base = tables; // levelTable() finds the places to write
 
     std::vector<float> time(kSize);
     auto* spectrum = static_cast<fftwf_complex*>(fftwf_malloc(sizeof(fftwf_complex) * (kSize / 2 + 1)));
@@ -97,7 +175,7 @@ Wavetables::Wavetables() {
     }
     // x[j] = sum_k X[k] e^{+2 pi i j k / N} over the Hermitian spectrum, so a partial a*sin(2 pi n phase)
     // needs X[n] = -i a / 2.
-    auto build = [&](float* dest, int harmonics, auto amplitudeOf) {
+    auto fill = [&](float* dest, int harmonics, auto amplitudeOf) {
         for (int k = 0; k <= kSize / 2; ++k)
             spectrum[k][0] = spectrum[k][1] = 0.0f;
         for (int n = 1; n <= harmonics; ++n)
@@ -108,13 +186,13 @@ Wavetables::Wavetables() {
         dest[kSize] = dest[0];
     };
     constexpr double pi = std::numbers::pi;
-    build(m_data.data(), 1, [](int) { return 1.0; });
+    fill(tables, 1, [](int) { return 1.0; });
     for (std::size_t l = 0; l < m_harmonics.size(); ++l) {
         // Rising saw 2*phase - 1 = -(2/pi) sum sin(2 pi n phase) / n.
-        build(const_cast<float*>(levelTable(Saw, static_cast<int>(l))), m_harmonics[l],
-              [](int n) { return -2.0 / (pi * n); });
+        fill(const_cast<float*>(levelTable(Saw, static_cast<int>(l))), m_harmonics[l],
+             [](int n) { return -2.0 / (pi * n); });
         // Triangle peaking at +1 at phase 1/4: (8/pi^2) sum over odd n of (-1)^((n-1)/2) sin / n^2.
-        build(const_cast<float*>(levelTable(Triangle, static_cast<int>(l))), m_harmonics[l], [](int n) {
+        fill(const_cast<float*>(levelTable(Triangle, static_cast<int>(l))), m_harmonics[l], [](int n) {
             if (n % 2 == 0)
                 return 0.0;
             const double sign = ((n - 1) / 2) % 2 == 0 ? 1.0 : -1.0;

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <sys/types.h>
 #include <unistd.h>
@@ -51,6 +52,24 @@ EngineConfig processConfig() {
 
 bool processExists(int pid) { return pid > 0 && ::kill(pid, 0) == 0; }
 
+// The lines of /proc/PID/maps (PID "self" for this process) that map the wavetables' shared object.
+std::vector<std::string> wavetableMappings(const std::string& pid) {
+    std::ifstream maps("/proc/" + pid + "/maps");
+    std::vector<std::string> found;
+    for (std::string line; std::getline(maps, line);)
+        if (line.find("memfd:chronus-wavetables") != std::string::npos)
+            found.push_back(line);
+    return found;
+}
+
+// "r--s 00000000 00:01 36794": permissions, offset, device and inode of a maps line.
+std::string mappedObject(const std::string& line) {
+    std::istringstream in(line);
+    std::string range, perms, offset, device, inode;
+    in >> range >> perms >> offset >> device >> inode;
+    return perms + " " + offset + " " + device + " " + inode;
+}
+
 // How a fault is made: a signal from outside, or a test hook inside the worker.
 enum class How { Kill9, Crash, Abort, Hang, Exhaust };
 } // namespace
@@ -60,6 +79,7 @@ class TestSlotProcesses : public QObject {
 private slots:
     void initTestCase();
     void workersAreProcesses();
+    void workersReadTheEnginesWavetables();
     void activeWorkerDiesWithoutAGap_data();
     void activeWorkerDiesWithoutAGap();
     void mirrorWorkerDiesUnheard();
@@ -92,6 +112,28 @@ void TestSlotProcesses::workersAreProcesses() {
         QCOMPARE(pgrp, static_cast<long>(slot.pid));
     }
     QVERIFY(s.slot[0].pid != s.slot[1].pid);
+}
+
+void TestSlotProcesses::workersReadTheEnginesWavetables() {
+    // Both workers' oscillators read the engine's one copy of the wavetables (a worker thread reads
+    // its process's): two private copies made a worker process render slower than a thread.
+    // Mapped read-only from a sealed object, so no worker can change what the other reads.
+    SlotRig rig(processConfig());
+    CHRONUS_VERIFY_OK(rig.start());
+    CHRONUS_VERIFY_OK(rig.engine.loadPending(sinePatch(440.0)));
+    CHRONUS_VERIFY_OK(rig.engine.commit());
+    QVERIFY(waitStats(rig.engine, [](const EngineStats& st) { return st.slot[1 - st.activeSlot].inStep; }, 8000));
+    const std::vector<std::string> engine = wavetableMappings("self");
+    QCOMPARE(engine.size(), std::size_t{1});
+    const std::string object = mappedObject(engine.front());
+    QVERIFY2(object.starts_with("r--s "), engine.front().c_str());
+    for (const SlotStats& slot : rig.engine.stats().slot) {
+        const std::vector<std::string> worker = wavetableMappings(std::to_string(slot.pid));
+        QCOMPARE(worker.size(), std::size_t{1});
+        QCOMPARE(mappedObject(worker.front()), object);
+    }
+    const std::vector<float> y = test::recordUndisturbed(rig.engine, rig.recorder, 9600);
+    QVERIFY(std::fabs(test::estimateFrequency(y, kRate) - 440.0) < 0.5);
 }
 
 void TestSlotProcesses::activeWorkerDiesWithoutAGap_data() {

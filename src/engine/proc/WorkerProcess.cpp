@@ -1,5 +1,7 @@
 #include "WorkerProcess.hpp"
 
+#include "engine/Wavetables.hpp"
+
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -85,12 +87,19 @@ Status WorkerProcess::spawn(const std::string& executable, int memoryFd, int slo
     posix_spawnattr_t attributes;
     posix_spawn_file_actions_init(&actions);
     posix_spawnattr_init(&attributes);
-    // The region arrives as descriptor 3 (dup2 clears close-on-exec; a region already at 3 is
-    // moved first so dup2 has something to do).
-    int fd = memoryFd;
-    if (fd == 3)
+    // The region arrives as descriptor 3 and the wavetables' shared object (read-only, sealed) as
+    // 4, so both workers read one copy of them, as worker threads do (dup2 clears close-on-exec).
+    // A descriptor already at 3 or 4 is moved first, so that neither dup2 closes the other's source
+    // and each has something to do.
+    const int tablesFd = Wavetables::sharedFd();
+    int fd = memoryFd, tables = tablesFd;
+    if (fd == 3 || fd == 4)
         fd = ::fcntl(memoryFd, F_DUPFD_CLOEXEC, 10);
+    if (tables == 3 || tables == 4)
+        tables = ::fcntl(tablesFd, F_DUPFD_CLOEXEC, 10);
     posix_spawn_file_actions_adddup2(&actions, fd, 3);
+    if (tables >= 0)
+        posix_spawn_file_actions_adddup2(&actions, tables, 4);
     // Its own process group (terminal signals are the engine's), no blocked signals, and the
     // signals a worker must die of at their default action whatever the engine ignores.
     sigset_t none, defaults;
@@ -113,6 +122,8 @@ Status WorkerProcess::spawn(const std::string& executable, int memoryFd, int slo
     posix_spawnattr_destroy(&attributes);
     if (fd != memoryFd)
         ::close(fd);
+    if (tables != tablesFd)
+        ::close(tables);
     if (error != 0)
         return Status::error(ErrorCode::Worker, systemError("cannot start the slot worker " + executable, error));
     m_pid = pid;

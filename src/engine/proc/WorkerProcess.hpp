@@ -48,8 +48,10 @@ public:
     // program, else in ../libexec/chronus/ from it (the installed layout). Empty when none exists.
     static std::string findExecutable();
 
-    // Starts `executable` for `slot` on the region `memoryFd` (passed as descriptor 3), in a process
-    // group of its own (a Ctrl+C in the terminal is the engine's to handle, not the workers').
+    // Starts `executable` for `slot` on the region `memoryFd` (passed as descriptor 3) and this
+    // process's wavetables (Wavetables::sharedFd(), as descriptor 4; built here first if needed),
+    // in a process group of its own (a Ctrl+C in the terminal is the engine's to handle, not the
+    // workers').
     Status spawn(const std::string& executable, int memoryFd, int slot);
     // Takes on a worker started another way (a clone made by a worker, handed to this process as
     // its child subreaper).

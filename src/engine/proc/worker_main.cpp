@@ -1,10 +1,12 @@
 // chronus-slot-worker: one slot's render worker in a process of its own, started by the engine
-// (never by hand). The engine's shared memory region arrives as descriptor 3; the worker maps it,
+// (never by hand). The engine's shared memory region arrives as descriptor 3 and its wavetables as 4
+// (read-only: the oscillators of both workers read the engine's one copy); the worker maps them,
 // renders into its slot's ring until asked to stop, and leaves when the engine is gone. A crash
 // here costs the engine one slot, which it restarts; the music goes on from the other.
 
 #include "engine/SlotShared.hpp"
 #include "engine/SlotWorker.hpp"
+#include "engine/Wavetables.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -74,6 +76,13 @@ int main(int argc, char** argv) {
     // said which module it was in.
     const rlimit noCore{0, 0};
     ::setrlimit(RLIMIT_CORE, &noCore);
+    // The engine's wavetables instead of a private copy (which would double what the two workers'
+    // oscillators read and make each render slower than a worker thread's); without them (an
+    // engine that passed none, or another layout) this worker builds its own.
+    if (struct stat tables {}; ::fstat(4, &tables) == 0) {
+        Wavetables::adopt(4);
+        ::close(4);
+    }
     const EngineConfig config = region->config;
     // The intermediates of clones (SlotCommandKind::Clone) leave at once; nobody waits for them.
     ::signal(SIGCHLD, SIG_IGN);
