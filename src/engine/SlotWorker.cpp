@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
+#include <exception>
 #include <thread>
 
 namespace chronus::engine {
@@ -154,7 +155,7 @@ void SlotWorker::control() noexcept {
         try {
             collectReturned();
             SlotCommand c;
-            while (!renderStuck() && m_s->commands.tryPop(c))
+            while (!renderStuck() && (takeDeferred(c) || m_s->commands.tryPop(c)))
                 apply(c);
         } catch (...) {
             // The patch could not be built (out of memory in a compile, say): this slot is sick.
@@ -235,9 +236,10 @@ void SlotWorker::push(const LiveChange& change) {
     m_s->wake.wake();
 }
 
-// Control thread: compiles the patch and warms it up. The plan, not yet the render thread's.
-std::unique_ptr<SlotWorker::Handoff> SlotWorker::compile(std::uint32_t newTimeline) {
-    auto compiled = Plan::compile(m_graph, {m_config.sampleRate, m_config.blockSize});
+// The control thread or its builder (a prime): `graph` compiled and warmed up; null when it does
+// not compile.
+std::unique_ptr<Plan> SlotWorker::buildPlan(const PatchGraph& graph) {
+    auto compiled = Plan::compile(graph, {m_config.sampleRate, m_config.blockSize});
     if (!compiled) {
         m_s->editErrors.fetch_add(1, std::memory_order_relaxed);
         return nullptr;
@@ -250,13 +252,20 @@ std::unique_ptr<SlotWorker::Handoff> SlotWorker::compile(std::uint32_t newTimeli
     // ...but not the music: clocks and sequencers start at frame 0, the first sample heard, so the
     // first beat's attack is not lost in the warm-up. Mirrors compile the same way: still in step.
     plan.restartTransport();
+    return std::move(compiled).value();
+}
+
+// Control thread: `plan` (built from `compiledFrom`) is the one live changes are resolved against
+// from now on; on its way to the render thread.
+std::unique_ptr<SlotWorker::Handoff> SlotWorker::prepareHandoff(std::unique_ptr<Plan> plan, const PatchGraph& compiledFrom,
+                                                                std::uint32_t newTimeline) {
     auto h = std::make_unique<Handoff>();
-    h->plan = std::move(compiled).value();
+    h->plan = std::move(plan);
     h->generation = ++m_generation;
     h->timeline = newTimeline;
     m_ctlPlan = h->plan.get();
     m_ctlTimeline = newTimeline;
-    m_planGraph = m_graph;
+    m_planGraph = compiledFrom;
     // Live changes held for another timeline will never apply here; the history of this one is
     // replayed from this compile on.
     std::erase_if(m_awaiting, [&](const SlotCommand& c) { return c.timeline != newTimeline; });
@@ -362,13 +371,57 @@ void SlotWorker::prime(const SlotCommand& c) {
         (void)waitForReport(c.ticket);
         return;
     }
-    std::unique_ptr<Handoff> h;
+    // A new structure: compiled and warmed up by a builder thread while this one goes on passing
+    // live changes to the render thread, which goes on playing the current plan meanwhile. Any
+    // other command waits for the prime, in order.
+    const PatchGraph snapshot = m_graph;
+    std::unique_ptr<Plan> built;
+    std::exception_ptr error;
+    std::atomic<bool> done{false};
+    std::vector<SlotCommand> during;
     {
-        ScopedNormalPriority heavy;
-        h = compile(c.timeline);
+        std::thread builder([&] {
+            ScopedFlushDenormals ftz;
+            sched_param normal{}; // never real-time, whatever this thread was
+            pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal);
+            try {
+                built = buildPlan(snapshot);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            done.store(true, std::memory_order_release);
+            m_s->wake.wake();
+        });
+        while (!done.load(std::memory_order_acquire)) {
+            const std::uint32_t seen = m_s->wake.current();
+            if (done.load(std::memory_order_acquire))
+                break;
+            collectReturned();
+            SlotCommand next;
+            while (!m_deferred && !renderStuck() && m_s->commands.tryPop(next)) {
+                if (next.kind == SlotCommandKind::SetLive || next.kind == SlotCommandKind::Gate) {
+                    apply(next);
+                    during.push_back(next);
+                } else {
+                    m_deferred = next;
+                }
+            }
+            m_s->wake.wait(seen, 50'000'000);
+        }
+        builder.join();
     }
-    if (!h)
+    if (error)
+        std::rethrow_exception(error);
+    if (!built)
         return failPlan(Report::Prime, c.ticket);
+    std::unique_ptr<Handoff> h = prepareHandoff(std::move(built), snapshot, c.timeline);
+    // The live changes that came meanwhile for the slot's next block reach the new plan too, as
+    // they would have after the prime.
+    for (const SlotCommand& d : during) {
+        LiveChange r;
+        if (d.timeline == 0 && !(d.flags & kCommandReplay) && resolveLive(d, r))
+            applyTo(*h->plan, r);
+    }
     for (const SlotCommand& a : m_awaiting) { // changes already stamped for the primed timeline
         LiveChange r;
         if (resolveLive(a, r))
@@ -389,7 +442,8 @@ void SlotWorker::sync(const SlotCommand& c) {
     std::unique_ptr<Handoff> h;
     {
         ScopedNormalPriority heavy;
-        h = compile(c.timeline);
+        if (std::unique_ptr<Plan> built = buildPlan(m_graph))
+            h = prepareHandoff(std::move(built), m_graph, c.timeline);
         // Catch up with the output, replaying the held live changes at their stamps, so the ring
         // starts where the active one is being read and the two stay identical sample for sample.
         // Here, before the render thread gets the plan: it goes on playing the old one meanwhile.

@@ -10,7 +10,9 @@
 //   compiles and warms up plans, catches a mirror up with the output, and resolves live changes by
 //   name to indices of the plan. It may allocate; it runs one real-time priority below the render
 //   thread while it handles commands (a live change must reach the render thread before its stamp)
-//   and at normal priority while it compiles.
+//   and at normal priority while it compiles. A prime of a new structure is compiled and warmed up
+//   by a short-lived builder thread (normal priority) while the control thread goes on passing the
+//   live changes that arrive meanwhile to the render thread; any other command waits its turn.
 // - the render thread (real-time) receives a compiled plan by pointer (a single-slot mailbox; the
 //   plan it replaces goes back to the control thread to be freed) and live changes as resolved
 //   values through a fixed-size queue, applies them at their stamps and renders into the ring. It
@@ -27,6 +29,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace chronus::engine {
@@ -71,7 +74,16 @@ private:
     void applyLive(const SlotCommand& c);
     void prime(const SlotCommand& c);
     void sync(const SlotCommand& c);
-    std::unique_ptr<Handoff> compile(std::uint32_t newTimeline);
+    std::unique_ptr<Plan> buildPlan(const PatchGraph& graph);
+    std::unique_ptr<Handoff> prepareHandoff(std::unique_ptr<Plan> plan, const PatchGraph& compiledFrom,
+                                            std::uint32_t newTimeline);
+    bool takeDeferred(SlotCommand& c) noexcept {
+        if (!m_deferred)
+            return false;
+        c = *m_deferred;
+        m_deferred.reset();
+        return true;
+    }
     void applyHeldOnControl(Handoff& h);
     bool resolveLive(const SlotCommand& c, LiveChange& out);
     void push(const LiveChange& change);
@@ -115,7 +127,8 @@ private:
     std::uint32_t m_ctlTimeline = 0;    // its timeline
     std::uint32_t m_generation = 0;     // of the last handoff
     std::vector<SlotCommand> m_awaiting; // live changes for a timeline still to come (a Sync's history)
-    std::vector<float> m_warmLeft, m_warmRight;
+    std::optional<SlotCommand> m_deferred; // taken from the queue during a prime's build, next in line
+    std::vector<float> m_warmLeft, m_warmRight; // warm-ups and catch-ups (the builder's during a prime)
     int m_controlPriority = 0;          // SCHED_FIFO priority while handling commands; 0 normal
     pthread_t m_renderThread{};
     bool m_renderStarted = false;
