@@ -41,6 +41,9 @@ inline constexpr std::uint32_t kUnalignedTimeline = 0x80000000u;
 
 class SlotWorker {
 public:
+    // What the render thread receives for a live change: indices and a value, never a name.
+    using RenderChange = LiveChange;
+
     // The worker of `slot` in `region`. `parentPid` > 0: the worker is a process of its own and
     // leaves when that parent is gone.
     SlotWorker(SharedRegion& region, int slot, const EngineConfig& config, int parentPid = 0);
@@ -136,7 +139,7 @@ private:
     // Between the two threads.
     std::atomic<Handoff*> m_mailbox{nullptr};           // control -> render
     SpscQueue<Handoff*, 16> m_returned;                 // render -> control: to be freed
-    std::unique_ptr<SpscQueue<LiveChange, kHeldCapacity>> m_changes; // control -> render
+    std::unique_ptr<SpscQueue<RenderChange, kHeldCapacity>> m_changes; // control -> render
     std::atomic<std::uint32_t> m_reported{0};           // render: ticket of the last report
     std::atomic<bool> m_renderStop{false};              // control: leave
     std::atomic<bool> m_renderExited{false};            // render: it left
@@ -154,7 +157,7 @@ private:
     Report m_pendingReport = Report::None;
     std::uint32_t m_pendingTicket = 0;
     std::vector<float> m_left, m_right;
-    std::vector<LiveChange> m_held;  // live changes waiting for their stamp; capacity reserved
+    std::vector<RenderChange> m_held; // live changes waiting for their stamp; capacity reserved
 };
 
 } // namespace chronus::engine
