@@ -343,7 +343,8 @@ void SlotWorker::prime(const SlotCommand& c) {
     m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
     setState(SlotState::Priming);
     collectReturned();
-    if (m_ctlPlan && sameStructure(m_graph, m_planGraph)) {
+    // (A plan the audio thread found bad is dropped by the render thread at its next cycle: compile.)
+    if (m_ctlPlan && !m_s->dropPlan.load(std::memory_order_acquire) && sameStructure(m_graph, m_planGraph)) {
         // Only parameters changed: the running plan takes them, ramped, at its next block. The
         // tone goes on from its current phase, so the commit fades between two outputs that
         // differ only by the edit, not by where each oscillator happened to start.
