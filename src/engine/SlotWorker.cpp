@@ -4,6 +4,7 @@
 #include "rt/RealtimeSection.hpp"
 
 #include <sched.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -127,7 +128,17 @@ void SlotWorker::stopRender() noexcept {
     m_renderStop.store(true, std::memory_order_release);
     m_parkRequest.store(false, std::memory_order_release);
     m_s->wake.wake();
-    pthread_join(m_renderThread, nullptr);
+    if (m_parentPid > 0) {
+        // A worker process whose render thread hangs in a module (its engine gone, nobody left to
+        // kill it) must not wait for it: the process ends, and the thread with it.
+        timespec deadline{};
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 2;
+        if (pthread_timedjoin_np(m_renderThread, nullptr, &deadline) != 0)
+            ::_exit(0);
+    } else {
+        pthread_join(m_renderThread, nullptr);
+    }
     m_renderStarted = false;
 }
 
