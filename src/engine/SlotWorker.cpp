@@ -20,6 +20,10 @@
 namespace chronus::engine {
 
 namespace {
+// A prime whose patch has at most this many modules times warm-up blocks (32 modules at the
+// default 16 blocks) is built on the control thread itself, not by a builder thread.
+constexpr std::size_t kBuildHereBelow = 512;
+
 std::int64_t nowNs() noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
@@ -237,14 +241,15 @@ void SlotWorker::failPlan(Report report, std::uint32_t ticket) {
     handOff(std::move(h), report != Report::None);
 }
 
-void SlotWorker::push(const LiveChange& change) {
+void SlotWorker::push(const LiveChange& change, bool wakeRender) {
     while (!m_changes->tryPush(change)) { // the render thread is behind (stalled): let it catch up
         if (m_s->stopRequested.load(std::memory_order_acquire) || m_renderExited.load(std::memory_order_acquire))
             return;
         m_s->wake.wake();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    m_s->wake.wake();
+    if (wakeRender)
+        m_s->wake.wake();
 }
 
 // The control thread or its builder (a prime): `graph` compiled and warmed up; null when it does
@@ -371,7 +376,7 @@ void SlotWorker::prime(const SlotCommand& c) {
                 r.value = want.params[p];
                 r.module = m_ctlPlan->moduleIndex(want.id);
                 r.param = static_cast<std::int32_t>(p);
-                push(r);
+                push(r, false); // one wake for them all, with the mark
                 m_planGraph.setParamAt(i, static_cast<ParamIndex>(p), want.params[p]);
             }
         }
@@ -385,13 +390,17 @@ void SlotWorker::prime(const SlotCommand& c) {
     }
     // A new structure: compiled and warmed up by a builder thread while this one goes on passing
     // live changes to the render thread, which goes on playing the current plan meanwhile. Any
-    // other command waits for the prime, in order.
+    // other command waits for the prime, in order. A small patch is built here: starting a thread
+    // costs about what its compile and warm-up do, and the live changes wait less than a block.
     const PatchGraph snapshot = m_graph;
     std::unique_ptr<Plan> built;
     std::exception_ptr error;
-    std::atomic<bool> done{false};
     std::vector<SlotCommand> during;
-    {
+    if (snapshot.nodes().size() * static_cast<std::size_t>(std::max(1, m_config.warmupBlocks)) <= kBuildHereBelow) {
+        ScopedNormalPriority heavy;
+        built = buildPlan(snapshot);
+    } else {
+        std::atomic<bool> done{false};
         std::thread builder([&] {
             ScopedFlushDenormals ftz;
             sched_param normal{}; // never real-time, whatever this thread was

@@ -89,7 +89,7 @@ private:
     }
     void applyHeldOnControl(Handoff& h);
     bool resolveLive(const SlotCommand& c, LiveChange& out);
-    void push(const LiveChange& change);
+    void push(const LiveChange& change, bool wakeRender = true);
     void handOff(std::unique_ptr<Handoff> h, bool waitForReport);
     void failPlan(Report report, std::uint32_t ticket);
     void collectReturned() noexcept;
