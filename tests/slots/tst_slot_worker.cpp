@@ -167,6 +167,12 @@ void TestSlotWorker::liveChangesLandOnTimeWhileTheWorkerCompiles() {
     live.timeline = 1;
     live.stamp = stamp;
     rig.send(live);
+    // The ring is full and nobody reads it: the render thread cannot pass the stamp until the test
+    // plays on, once the control thread took the change from the queue (and passed it on).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (s.commands.sizeApprox() != 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    QVERIFY2(s.commands.sizeApprox() == 0 && s.primeDone.load() != 2, "the live change waited behind the compile");
     const auto settled = static_cast<std::size_t>(stamp) + 4800; // past any parameter ramp
     QVERIFY2(rig.pumpUntil(1, played, [&] { return played.size() >= settled + 960; }),
              "the render thread stopped playing while the worker compiled");
