@@ -10,9 +10,11 @@
 //   compiles and warms up plans, catches a mirror up with the output, and resolves live changes by
 //   name to indices of the plan. It may allocate; it runs one real-time priority below the render
 //   thread while it handles commands (a live change must reach the render thread before its stamp)
-//   and at normal priority while it compiles. A prime of a new structure is compiled and warmed up
-//   by a short-lived builder thread (normal priority) while the control thread goes on passing the
-//   live changes that arrive meanwhile to the render thread; any other command waits its turn.
+//   and at normal priority while it compiles. A prime of a new structure (unless the patch is
+//   small) is compiled and warmed up by a short-lived builder thread (normal priority) while the
+//   control thread goes on passing the live changes that arrive meanwhile to the render thread; any
+//   other command waits its turn. While the render thread is stuck inside one cycle (a hang, a
+//   stall) no command is applied, as when one thread did both.
 // - the render thread (real-time) receives a compiled plan by pointer (a single-slot mailbox; the
 //   plan it replaces goes back to the control thread to be freed) and live changes as resolved
 //   values through a fixed-size queue, applies them at their stamps and renders into the ring. It
