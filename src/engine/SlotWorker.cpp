@@ -3,49 +3,39 @@
 #include "Denormals.hpp"
 #include "rt/RealtimeSection.hpp"
 
-#include <pthread.h>
 #include <sched.h>
+#include <time.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <limits>
 #include <stdexcept>
+#include <exception>
 #include <thread>
 
 namespace chronus::engine {
 
 namespace {
+// A prime whose patch has at most this many modules times warm-up blocks (32 modules at the
+// default 16 blocks) is built on the control thread itself, not by a builder thread.
+constexpr std::size_t kBuildHereBelow = 512;
+
 std::int64_t nowNs() noexcept {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
         .count();
 }
-} // namespace
 
-SlotWorker::SlotWorker(SharedRegion& region, int slot, const EngineConfig& config, int parentPid)
-    : m_region(region), m_slot(slot), m_s(&region.slot[slot]), m_engine(region.engine), m_config(config),
-      m_parentPid(parentPid) {
-    m_left.resize(static_cast<std::size_t>(m_config.blockSize));
-    m_right.resize(static_cast<std::size_t>(m_config.blockSize));
-    m_held.reserve(kHeldCapacity);
-}
-
-void SlotWorker::fail() noexcept {
-    m_plan.reset();
-    m_s->primeReady.store(false, std::memory_order_release);
-    setState(SlotState::Failed);
-    m_s->produced.wake();
-}
-
-namespace {
-// Heavy, non-real-time work on a worker (compiling a patch, catching a mirror up with the output)
-// runs at normal priority, so it never holds a core against the other slot's real-time rendering.
+// Heavy, non-real-time work on the control thread (compiling a patch, warming it up, catching a
+// mirror up with the output) runs at normal priority, so it never holds a core against real-time
+// rendering (this worker's render thread or the other slot's).
 class ScopedNormalPriority {
 public:
-    explicit ScopedNormalPriority(bool active) noexcept {
-        if (!active || pthread_getschedparam(pthread_self(), &m_policy, &m_param) != 0 || m_policy == SCHED_OTHER)
+    ScopedNormalPriority() noexcept {
+        if (pthread_getschedparam(pthread_self(), &m_policy, &m_param) != 0 || m_policy == SCHED_OTHER)
             return;
         sched_param normal{};
         m_lowered = pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal) == 0;
@@ -62,11 +52,106 @@ private:
     sched_param m_param{};
     bool m_lowered = false;
 };
+
+bool sameStructure(const PatchGraph& a, const PatchGraph& b) noexcept {
+    if (a.nodes().size() != b.nodes().size() || !(a.cables() == b.cables()))
+        return false;
+    for (std::size_t i = 0; i < a.nodes().size(); ++i)
+        if (a.nodes()[i].id != b.nodes()[i].id || a.nodes()[i].type != b.nodes()[i].type)
+            return false;
+    return true;
+}
+
+void applyTo(Plan& plan, const LiveChange& c) noexcept {
+    if (c.module < 0)
+        return;
+    if (c.kind == LiveChangeKind::Gate)
+        plan.gate(c.module, c.value != 0.0);
+    else if (c.kind == LiveChangeKind::Param && c.param >= 0)
+        plan.setParam(c.module, static_cast<ParamIndex>(c.param), static_cast<float>(c.value));
+}
+
+// Real-time just below the audio thread once its priority is known (JACK's client thread runs at
+// the server's priority minus 5, a null driver at 70): rendering must not preempt the callback it
+// feeds. `below` more steps down for the control thread. Normal scheduling while the callback is
+// not real-time; nothing changes while its priority is unknown (-1).
+bool followAudioPriority(int audio, int workerPriority, int below) noexcept {
+    sched_param param{};
+    if (audio > 0) {
+        param.sched_priority = std::max(1, std::min(audio - 1, workerPriority) - below);
+        return pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0;
+    }
+    if (audio == 0)
+        pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
+    return false;
+}
 } // namespace
 
+SlotWorker::SlotWorker(SharedRegion& region, int slot, const EngineConfig& config, int parentPid)
+    : m_region(region), m_slot(slot), m_s(&region.slot[slot]), m_engine(region.engine), m_config(config),
+      m_parentPid(parentPid), m_changes(std::make_unique<SpscQueue<LiveChange, kHeldCapacity>>()) {
+    const auto block = static_cast<std::size_t>(m_config.blockSize);
+    m_left.resize(block);
+    m_right.resize(block);
+    m_warmLeft.resize(block);
+    m_warmRight.resize(block);
+    m_held.reserve(kHeldCapacity);
+    m_awaiting.reserve(kHeldCapacity);
+}
+
+SlotWorker::~SlotWorker() {
+    stopRender();
+    delete m_mailbox.exchange(nullptr);
+    delete m_current;
+    delete m_unreturned;
+    Handoff* h = nullptr;
+    while (m_returned.tryPop(h))
+        delete h;
+}
+
 void SlotWorker::run() noexcept {
-    ScopedFlushDenormals ftz;
-    int appliedFor = -2; // the audio priority the worker's scheduling was last set for
+    if (!startRender()) { // no thread to be had: this slot cannot play
+        m_s->workerExceptions.fetch_add(1, std::memory_order_relaxed);
+        setState(SlotState::Failed);
+        return;
+    }
+    control();
+    stopRender();
+}
+
+bool SlotWorker::startRender() noexcept {
+    m_renderStop.store(false, std::memory_order_relaxed);
+    m_renderExited.store(false, std::memory_order_relaxed);
+    m_renderStarted = pthread_create(&m_renderThread, nullptr, &SlotWorker::renderMain, this) == 0;
+    return m_renderStarted;
+}
+
+void SlotWorker::stopRender() noexcept {
+    if (!m_renderStarted)
+        return;
+    m_renderStop.store(true, std::memory_order_release);
+    m_parkRequest.store(false, std::memory_order_release);
+    m_s->wake.wake();
+    if (m_parentPid > 0) {
+        // A worker process whose render thread hangs in a module (its engine gone, nobody left to
+        // kill it) must not wait for it: the process ends, and the thread with it.
+        timespec deadline{};
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += 2;
+        if (pthread_timedjoin_np(m_renderThread, nullptr, &deadline) != 0)
+            ::_exit(0);
+    } else {
+        pthread_join(m_renderThread, nullptr);
+    }
+    m_renderStarted = false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Control thread
+
+void SlotWorker::control() noexcept {
+    ScopedFlushDenormals ftz; // warm-ups and catch-ups render: the same samples as the render thread
+    int appliedFor = -2;      // the audio priority this thread's scheduling was last set for
     std::int64_t parentCheckedNs = nowNs();
     while (!m_s->stopRequested.load(std::memory_order_acquire)) {
         const std::uint32_t seen = m_s->wake.current();
@@ -76,38 +161,651 @@ void SlotWorker::run() noexcept {
             if (::getppid() != m_parentPid)
                 return;
         }
-        // Real-time just below the audio thread once its priority is known (JACK's client thread
-        // runs at the server's priority minus 5, a null driver at 70): rendering must not preempt
-        // the callback it feeds. Normal scheduling while the callback is not real-time.
+        // One step below the render thread: a live change must reach it before its stamp.
         if (const int audio = m_engine.audioPriority.load(std::memory_order_acquire);
             m_config.realtimeWorkers && audio != appliedFor) {
             appliedFor = audio;
-            sched_param param{};
-            if (audio > 0) {
-                param.sched_priority = std::max(1, std::min(audio - 1, m_config.workerPriority));
-                m_s->realtime.store(pthread_setschedparam(pthread_self(), SCHED_FIFO, &param) == 0, std::memory_order_relaxed);
-            } else if (audio == 0) {
-                pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
-                m_s->realtime.store(false, std::memory_order_relaxed);
-            }
+            (void)followAudioPriority(audio, m_config.workerPriority, 1);
         }
         try {
-            if (m_s->dropPlan.exchange(false, std::memory_order_acq_rel))
-                fail();
+            collectReturned();
             SlotCommand c;
-            while (m_s->commands.tryPop(c))
+            while (!renderStuck() && (takeDeferred(c) || m_s->commands.tryPop(c)))
                 apply(c);
-            renderToTarget();
+        } catch (...) {
+            // The patch could not be built (out of memory in a compile, say): this slot is sick.
+            // The callback fails over to the mirror; the supervisor rebuilds this slot once it is
+            // standby.
+            m_s->workerExceptions.fetch_add(1, std::memory_order_relaxed);
+            m_s->needsRebuild.store(true, std::memory_order_release);
+            try {
+                failPlan(Report::None, 0);
+            } catch (...) {
+            }
+        }
+        if (!m_s->stopRequested.load(std::memory_order_acquire))
+            m_s->wake.wait(seen, renderStuck() ? 5'000'000 : m_parentPid > 0 ? 200'000'000 : 0);
+    }
+}
+
+// A render thread inside one cycle for longer than the engine's stall deadline is stuck (in a
+// module, or a test's stall). The commands wait meanwhile, as they did when one thread did both:
+// the slot keeps the state it was stuck in (the supervisor kills a worker that hangs while it
+// plays) and is not edited, primed or synced behind the back of a render that does not move.
+bool SlotWorker::renderStuck() const noexcept {
+    const std::int64_t since = m_cycleStartNs.load(std::memory_order_acquire);
+    return since != 0 && nowNs() - since > static_cast<std::int64_t>(m_config.stallDeadlineMs * 1e6);
+}
+
+// Frees the plans the render thread gave back; notices when it dropped the one it played.
+void SlotWorker::collectReturned() noexcept {
+    Handoff* h = nullptr;
+    while (m_returned.tryPop(h)) {
+        if (h->dropped && h->generation == m_generation)
+            m_ctlPlan = nullptr;
+        delete h;
+    }
+}
+
+bool SlotWorker::waitForReport(std::uint32_t ticket) {
+    for (;;) {
+        const std::uint32_t seen = m_s->wake.current();
+        collectReturned();
+        if (m_reported.load(std::memory_order_acquire) == ticket)
+            return true;
+        if (m_s->stopRequested.load(std::memory_order_acquire) || m_renderExited.load(std::memory_order_acquire))
+            return false;
+        if (m_parentPid > 0 && ::getppid() != m_parentPid)
+            return false;
+        m_s->wake.wait(seen, 50'000'000);
+    }
+}
+
+void SlotWorker::handOff(std::unique_ptr<Handoff> h, bool waitForIt) {
+    const std::uint32_t ticket = h->ticket;
+    if (Handoff* stale = m_mailbox.exchange(h.release(), std::memory_order_acq_rel))
+        delete stale; // never adopted (only after a failure that did not wait)
+    m_s->wake.wake();
+    if (waitForIt)
+        (void)waitForReport(ticket);
+}
+
+// The slot has no plan any more: the render thread drops the one it plays.
+void SlotWorker::failPlan(Report report, std::uint32_t ticket) {
+    auto h = std::make_unique<Handoff>();
+    h->generation = ++m_generation;
+    h->timeline = m_ctlTimeline;
+    h->report = report;
+    h->ticket = ticket;
+    m_ctlPlan = nullptr;
+    handOff(std::move(h), report != Report::None);
+}
+
+void SlotWorker::push(const LiveChange& change, bool wakeRender) {
+    while (!m_changes->tryPush(change)) { // the render thread is behind (stalled): let it catch up
+        if (m_s->stopRequested.load(std::memory_order_acquire) || m_renderExited.load(std::memory_order_acquire))
+            return;
+        m_s->wake.wake();
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    if (wakeRender)
+        m_s->wake.wake();
+}
+
+// The control thread or its builder (a prime): `graph` compiled and warmed up; null when it does
+// not compile.
+std::unique_ptr<Plan> SlotWorker::buildPlan(const PatchGraph& graph) {
+    auto compiled = Plan::compile(graph, {m_config.sampleRate, m_config.blockSize});
+    if (!compiled) {
+        m_s->editErrors.fetch_add(1, std::memory_order_relaxed);
+        return nullptr;
+    }
+    Plan& plan = *compiled.value();
+    plan.setProgressMarker(&m_s->currentModule);
+    // Let envelopes, filters and smoothing settle before anyone hears it.
+    for (int i = 0; i < m_config.warmupBlocks; ++i)
+        plan.process(m_warmLeft.data(), m_warmRight.data(), m_config.blockSize);
+    // ...but not the music: clocks and sequencers start at frame 0, the first sample heard, so the
+    // first beat's attack is not lost in the warm-up. Mirrors compile the same way: still in step.
+    plan.restartTransport();
+    return std::move(compiled).value();
+}
+
+// Control thread: `plan` (built from `compiledFrom`) is the one live changes are resolved against
+// from now on; on its way to the render thread.
+std::unique_ptr<SlotWorker::Handoff> SlotWorker::prepareHandoff(std::unique_ptr<Plan> plan, const PatchGraph& compiledFrom,
+                                                                std::uint32_t newTimeline) {
+    auto h = std::make_unique<Handoff>();
+    h->plan = std::move(plan);
+    h->generation = ++m_generation;
+    h->timeline = newTimeline;
+    m_ctlPlan = h->plan.get();
+    m_ctlTimeline = newTimeline;
+    m_planGraph = compiledFrom;
+    // Live changes held for another timeline will never apply here; the history of this one is
+    // replayed from this compile on.
+    std::erase_if(m_awaiting, [&](const SlotCommand& c) { return c.timeline != newTimeline; });
+    for (SlotCommand& c : m_awaiting)
+        c.flags = static_cast<std::uint8_t>(c.flags & ~kCommandReplay);
+    return h;
+}
+
+// Where a live change lands in the plan last handed to the render thread (or about to be), found
+// by name here so that the render thread does not have to. The patch (and the plan's patch, if the
+// change reaches the plan) take the value now. False: it reaches no module of the plan.
+bool SlotWorker::resolveLive(const SlotCommand& c, LiveChange& out) {
+    const PatchNode* node = m_graph.find(c.a.view());
+    if (!node)
+        return false;
+    out = LiveChange{};
+    out.generation = m_generation;
+    out.timeline = c.timeline;
+    out.stamp = c.stamp;
+    out.value = c.value;
+    if (c.kind == SlotCommandKind::Gate) {
+        out.kind = LiveChangeKind::Gate;
+        out.module = m_ctlPlan ? m_ctlPlan->moduleIndex(c.a.view()) : -1;
+        return out.module >= 0;
+    }
+    if (node->type->findParam(c.b.view()) < 0)
+        return false;
+    (void)m_graph.setParam(c.a.view(), c.b.view(), c.value);
+    if (!m_ctlPlan)
+        return false;
+    const int planNode = m_planGraph.indexOf(c.a.view());
+    if (planNode < 0)
+        return false;
+    const ParamIndex planParam = m_planGraph.nodes()[static_cast<std::size_t>(planNode)].type->findParam(c.b.view());
+    if (planParam < 0)
+        return false;
+    m_planGraph.setParamAt(static_cast<std::size_t>(planNode), planParam, c.value);
+    out.kind = LiveChangeKind::Param;
+    out.module = m_ctlPlan->moduleIndex(c.a.view());
+    out.param = planParam;
+    return out.module >= 0;
+}
+
+// A live change for the plan the render thread plays: it applies it at its stamp (at its next
+// block with timeline 0).
+void SlotWorker::applyLive(const SlotCommand& c) {
+    LiveChange r;
+    if (!resolveLive(c, r)) {
+        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    push(r);
+}
+
+// A Sync's catch-up (the plan still this thread's): the held history due at the plan's next block.
+void SlotWorker::applyHeldOnControl(Handoff& h) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < m_awaiting.size(); ++i) {
+        const SlotCommand& c = m_awaiting[i];
+        if (c.timeline == h.timeline && c.stamp <= h.planFrame) {
+            if (c.stamp < h.planFrame)
+                m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
+            m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+            LiveChange r;
+            if (resolveLive(c, r))
+                applyTo(*h.plan, r);
+        } else {
+            m_awaiting[kept++] = c;
+        }
+    }
+    m_awaiting.resize(kept);
+}
+
+void SlotWorker::prime(const SlotCommand& c) {
+    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    setState(SlotState::Priming);
+    collectReturned();
+    // (A plan the audio thread found bad is dropped by the render thread at its next cycle: compile.)
+    if (m_ctlPlan && !m_s->dropPlan.load(std::memory_order_acquire) && sameStructure(m_graph, m_planGraph)) {
+        // Only parameters changed: the running plan takes them, ramped, at its next block. The
+        // tone goes on from its current phase, so the commit fades between two outputs that
+        // differ only by the edit, not by where each oscillator happened to start.
+        for (std::size_t i = 0; i < m_graph.nodes().size(); ++i) {
+            const PatchNode& want = m_graph.nodes()[i];
+            const PatchNode& have = m_planGraph.nodes()[i];
+            for (std::size_t p = 0; p < want.params.size(); ++p) {
+                if (want.params[p] == have.params[p])
+                    continue;
+                LiveChange r;
+                r.kind = LiveChangeKind::Param;
+                r.generation = m_generation;
+                r.value = want.params[p];
+                r.module = m_ctlPlan->moduleIndex(want.id);
+                r.param = static_cast<std::int32_t>(p);
+                push(r, false); // one wake for them all, with the mark
+                m_planGraph.setParamAt(i, static_cast<ParamIndex>(p), want.params[p]);
+            }
+        }
+        LiveChange mark; // the render thread reports the prime at the block these land on
+        mark.kind = LiveChangeKind::PrimeMark;
+        mark.generation = m_generation;
+        mark.ticket = c.ticket;
+        push(mark);
+        (void)waitForReport(c.ticket);
+        return;
+    }
+    // A new structure: compiled and warmed up by a builder thread while this one goes on passing
+    // live changes to the render thread, which goes on playing the current plan meanwhile. Any
+    // other command waits for the prime, in order. A small patch is built here: starting a thread
+    // costs about what its compile and warm-up do, and the live changes wait less than a block.
+    const PatchGraph snapshot = m_graph;
+    std::unique_ptr<Plan> built;
+    std::exception_ptr error;
+    std::vector<SlotCommand> during;
+    if (snapshot.nodes().size() * static_cast<std::size_t>(std::max(1, m_config.warmupBlocks)) <= kBuildHereBelow) {
+        ScopedNormalPriority heavy;
+        built = buildPlan(snapshot);
+    } else {
+        std::atomic<bool> done{false};
+        std::thread builder([&] {
+            ScopedFlushDenormals ftz;
+            sched_param normal{}; // never real-time, whatever this thread was
+            pthread_setschedparam(pthread_self(), SCHED_OTHER, &normal);
+            try {
+                built = buildPlan(snapshot);
+            } catch (...) {
+                error = std::current_exception();
+            }
+            done.store(true, std::memory_order_release);
+            m_s->wake.wake();
+        });
+        while (!done.load(std::memory_order_acquire)) {
+            const std::uint32_t seen = m_s->wake.current();
+            if (done.load(std::memory_order_acquire))
+                break;
+            collectReturned();
+            SlotCommand next;
+            while (!m_deferred && !renderStuck() && m_s->commands.tryPop(next)) {
+                if (next.kind == SlotCommandKind::SetLive || next.kind == SlotCommandKind::Gate) {
+                    apply(next);
+                    during.push_back(next);
+                } else {
+                    m_deferred = next;
+                }
+            }
+            m_s->wake.wait(seen, 50'000'000);
+        }
+        builder.join();
+    }
+    if (error)
+        std::rethrow_exception(error);
+    if (!built)
+        return failPlan(Report::Prime, c.ticket);
+    std::unique_ptr<Handoff> h = prepareHandoff(std::move(built), snapshot, c.timeline);
+    // The live changes that came meanwhile for the slot's next block reach the new plan too, as
+    // they would have after the prime.
+    for (const SlotCommand& d : during) {
+        LiveChange r;
+        if (d.timeline == 0 && !(d.flags & kCommandReplay) && resolveLive(d, r))
+            applyTo(*h->plan, r);
+    }
+    for (const SlotCommand& a : m_awaiting) { // changes already stamped for the primed timeline
+        LiveChange r;
+        if (resolveLive(a, r))
+            h->held.push_back(r);
+        else
+            m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    }
+    m_awaiting.clear();
+    h->report = Report::Prime;
+    h->ticket = c.ticket;
+    handOff(std::move(h), true);
+}
+
+void SlotWorker::sync(const SlotCommand& c) {
+    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    setState(SlotState::Syncing);
+    m_s->primeReady.store(false, std::memory_order_release);
+    std::unique_ptr<Handoff> h;
+    {
+        ScopedNormalPriority heavy;
+        if (std::unique_ptr<Plan> built = buildPlan(m_graph))
+            h = prepareHandoff(std::move(built), m_graph, c.timeline);
+        // Catch up with the output, replaying the held live changes at their stamps, so the ring
+        // starts where the active one is being read and the two stay identical sample for sample.
+        // Here, before the render thread gets the plan: it goes on playing the old one meanwhile.
+        const std::int64_t cap = static_cast<std::int64_t>(m_config.maxCatchUpSeconds * m_config.sampleRate);
+        if (h && m_engine.outputTimeline.load(std::memory_order_acquire) == h->timeline) {
+            while (h->planFrame + m_config.blockSize <= m_engine.outputPlanFrame.load(std::memory_order_acquire)) {
+                if (h->planFrame > cap) { // too much history: play on, not in step
+                    h->timeline |= kUnalignedTimeline;
+                    m_ctlTimeline = h->timeline;
+                    break;
+                }
+                applyHeldOnControl(*h);
+                h->plan->process(m_warmLeft.data(), m_warmRight.data(), m_config.blockSize);
+                h->planFrame += m_config.blockSize;
+            }
+        }
+    }
+    if (!h)
+        return failPlan(Report::Sync, c.ticket);
+    // The rest of the history, for the render thread to apply at its stamps (none when the plan
+    // plays out of step: its timeline is not the one they were stamped on).
+    for (const SlotCommand& a : m_awaiting) {
+        if (a.timeline != h->timeline)
+            continue;
+        LiveChange r;
+        if (resolveLive(a, r))
+            h->held.push_back(r);
+        else
+            m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    }
+    m_awaiting.clear();
+    h->report = Report::Sync;
+    h->ticket = c.ticket;
+    handOff(std::move(h), true);
+}
+
+void SlotWorker::apply(const SlotCommand& c) {
+    Status status;
+    switch (c.kind) {
+    case SlotCommandKind::AddModule: status = m_graph.addModule(c.a.view(), c.b.view()); break;
+    case SlotCommandKind::RemoveModule: status = m_graph.removeModule(c.a.view()); break;
+    case SlotCommandKind::Connect: status = m_graph.connect(c.a.view(), c.b.view()); break;
+    case SlotCommandKind::Disconnect: status = m_graph.disconnect(c.a.view(), c.b.view()); break;
+    case SlotCommandKind::SetPending: status = m_graph.setParam(c.a.view(), c.b.view(), c.value).status(); break;
+    case SlotCommandKind::Clear: m_graph.clear(); break;
+    case SlotCommandKind::Prime: return prime(c);
+    case SlotCommandKind::Sync: return sync(c);
+    case SlotCommandKind::Clone:
+        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        cloneInto(static_cast<int>(c.value), c.ticket);
+        return;
+    case SlotCommandKind::MarkActive:
+        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+        m_s->primeReady.store(false, std::memory_order_release);
+        setState(SlotState::Active);
+        return;
+    case SlotCommandKind::SetLive:
+    case SlotCommandKind::Gate:
+        collectReturned();
+        if ((c.flags & kCommandReplay) || (c.timeline != 0 && (c.timeline != m_ctlTimeline || !m_ctlPlan))) {
+            // For a timeline still to come (a mirror replaying history): held until the Sync
+            // compiled its start; the patch takes the value when it is due.
+            if (m_awaiting.size() < kHeldCapacity) {
+                SlotCommand h = c;
+                h.flags = static_cast<std::uint8_t>(c.flags & kCommandReplay);
+                m_awaiting.push_back(h); // capacity reserved
+                return;
+            }
+            m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
+            SlotCommand now = c;
+            now.timeline = 0;
+            return applyLive(now);
+        }
+        return applyLive(c);
+    }
+    // A patch edit: the slot is being edited, no longer primed or a mirror.
+    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    m_s->editsApplied.fetch_add(1, std::memory_order_relaxed);
+    if (!status)
+        m_s->editErrors.fetch_add(1, std::memory_order_relaxed);
+    m_s->primeReady.store(false, std::memory_order_release);
+    setState(SlotState::Editing);
+}
+
+// Worker process, between commands. A copy of this worker, made by fork(), takes over slot
+// `target` (whose worker died): same patch, same plan, every module's state, the same place in the
+// timeline, so it is an in-step mirror at once, however long the committed patch has played (a new
+// worker would have to replay all of it). The copy's parent is a short-lived intermediate, so that
+// it is handed to the engine (a child subreaper) and not left to this worker to reap. Only the
+// calling thread survives a fork: the render thread is parked between blocks first (so the copy
+// gets its plan whole), and the copy starts a render thread of its own.
+void SlotWorker::cloneInto(int target, std::uint32_t ticket) {
+    if (m_parentPid <= 0 || target == m_slot || target < 0 || target > 1 || !m_ctlPlan)
+        return; // threads cannot fork; the engine sees no answer and starts a fresh worker
+    m_parkRequest.store(true, std::memory_order_release);
+    m_s->wake.wake();
+    while (!m_parked.load(std::memory_order_acquire)) {
+        const std::uint32_t seen = m_s->wake.current();
+        if (m_parked.load(std::memory_order_acquire))
+            break;
+        if (m_renderExited.load(std::memory_order_acquire) || m_s->stopRequested.load(std::memory_order_acquire)) {
+            m_parkRequest.store(false, std::memory_order_release);
+            return;
+        }
+        m_s->wake.wait(seen, 10'000'000);
+    }
+    const auto unpark = [this] {
+        m_parkRequest.store(false, std::memory_order_release);
+        m_s->wake.wake();
+    };
+    if (!m_plan) // it dropped its plan meanwhile: nothing to copy
+        return unpark();
+    const std::uint64_t until = m_s->ring.written();
+    const pid_t child = ::fork();
+    if (child != 0)
+        return unpark(); // this worker plays on (a failed fork: the engine starts a fresh worker instead)
+    // The intermediate: it leaves at once (this worker ignores SIGCHLD: nobody waits for it), and
+    // its child is handed to the engine.
+    if (::fork() != 0)
+        ::_exit(0);
+    const int engine = m_engine.enginePid.load(std::memory_order_relaxed);
+    while (::getppid() != engine) { // until the handover is done, so that the engine can reap us
+        if (::getppid() == 1)
+            ::_exit(0); // the engine is gone
+        ::sched_yield();
+    }
+    std::uint32_t claim = ticket;
+    if (!m_region.slot[target].cloneClaim.compare_exchange_strong(claim, 0, std::memory_order_acq_rel))
+        ::_exit(0); // the engine gave up waiting and started a fresh worker there
+    // The render thread's state (parked between blocks) is this copy's to hand to a new one.
+    SlotShared& source = *m_s;
+    m_slot = target;
+    m_s = &m_region.slot[target];
+    m_parentPid = engine;
+    ::prctl(PR_SET_NAME, target == 0 ? "chronus-slot-0" : "chronus-slot-1");
+    m_plan->setProgressMarker(&m_s->currentModule);
+    m_s->ring.takeOverFrom(source.ring, until);
+    m_s->timelinePublished.store(m_timeline, std::memory_order_release);
+    m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
+    m_s->primeReady.store(false, std::memory_order_release);
+    m_s->dspLoad.store(source.dspLoad.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    m_s->realtime.store(source.realtime.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    setState(SlotState::Mirror);
+    m_s->workerPid.store(::getpid(), std::memory_order_relaxed);
+    m_parkRequest.store(false, std::memory_order_relaxed);
+    m_parked.store(false, std::memory_order_relaxed);
+    m_s->syncDone.store(ticket, std::memory_order_release);
+    if (!startRender()) // the thread that was parked does not exist in this copy
+        ::_exit(1);
+    m_s->wake.wake();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Render thread
+
+void* SlotWorker::renderMain(void* self) noexcept {
+    static_cast<SlotWorker*>(self)->render();
+    return nullptr;
+}
+
+void SlotWorker::render() noexcept {
+    ScopedFlushDenormals ftz;
+    int appliedFor = -2; // the audio priority this thread's scheduling was last set for
+    const std::int64_t waitNs = m_parentPid > 0 ? 200'000'000 : 0;
+    while (!m_renderStop.load(std::memory_order_acquire) && !m_s->stopRequested.load(std::memory_order_acquire)) {
+        const std::uint32_t seen = m_s->wake.current();
+        if (m_parkRequest.load(std::memory_order_acquire)) { // the control thread forks
+            m_parked.store(true, std::memory_order_release);
+            m_s->wake.wake();
+            while (m_parkRequest.load(std::memory_order_acquire) && !m_renderStop.load(std::memory_order_acquire)) {
+                const std::uint32_t parkedSeen = m_s->wake.current();
+                if (!m_parkRequest.load(std::memory_order_acquire))
+                    break;
+                m_s->wake.wait(parkedSeen, 50'000'000);
+            }
+            m_parked.store(false, std::memory_order_release);
+            continue;
+        }
+        if (const int audio = m_engine.audioPriority.load(std::memory_order_acquire);
+            m_config.realtimeWorkers && audio != appliedFor) {
+            appliedFor = audio;
+            const bool fifo = followAudioPriority(audio, m_config.workerPriority, 0);
+            if (audio >= 0)
+                m_s->realtime.store(fifo, std::memory_order_relaxed);
+        }
+        m_cycleStartNs.store(nowNs(), std::memory_order_release);
+        try {
+            renderCycle();
         } catch (...) {
             // A module (or the test hook) threw: this slot is sick. The callback fails over to the
             // mirror; the supervisor rebuilds this slot once it is standby.
             m_s->workerExceptions.fetch_add(1, std::memory_order_relaxed);
             m_s->needsRebuild.store(true, std::memory_order_release);
-            fail();
+            failRender();
+            finishReport(); // a prime or sync waiting for this block ends, failed
         }
-        if (!m_s->stopRequested.load(std::memory_order_acquire))
-            m_s->wake.wait(seen, m_parentPid > 0 ? 200'000'000 : 0);
+        m_cycleStartNs.store(0, std::memory_order_release);
+        if (!m_renderStop.load(std::memory_order_acquire) && !m_s->stopRequested.load(std::memory_order_acquire))
+            m_s->wake.wait(seen, waitNs);
     }
+    m_renderExited.store(true, std::memory_order_release);
+    m_s->wake.wake();
+}
+
+void SlotWorker::renderCycle() {
+    rt::RealtimeSection section;
+    if (m_unreturned && m_returned.tryPush(m_unreturned))
+        m_unreturned = nullptr;
+    if (m_s->dropPlan.exchange(false, std::memory_order_acq_rel))
+        failRender();
+    adopt();
+    drainChanges();
+    renderToTarget();
+    finishReport();
+}
+
+// Gives a plan back to the control thread, which frees it. The queue cannot really fill (the
+// control thread collects before every handoff and waits for each to be adopted, so at most a
+// couple are ever on their way back); if it does, the plan waits for the next cycle.
+void SlotWorker::retire(Handoff* h) noexcept {
+    if (!h)
+        return;
+    if (m_unreturned && m_returned.tryPush(m_unreturned))
+        m_unreturned = nullptr;
+    if (!m_returned.tryPush(h))
+        m_unreturned = h; // (empty: at most two are ever on their way)
+    m_s->wake.wake();
+}
+
+void SlotWorker::failRender() noexcept {
+    if (m_current)
+        m_current->dropped = true;
+    retire(m_current);
+    m_current = nullptr;
+    m_plan = nullptr;
+    m_s->primeReady.store(false, std::memory_order_release);
+    setState(SlotState::Failed);
+    m_s->produced.wake();
+}
+
+// A plan from the control thread, if one came: it replaces the one played (which goes back), with
+// its own held history; the live changes held for the old one never apply (its indices are not the
+// new plan's; the control thread sent again what still applies).
+void SlotWorker::adopt() {
+    Handoff* next = m_mailbox.exchange(nullptr, std::memory_order_acq_rel);
+    if (!next)
+        return;
+    retire(m_current);
+    m_current = next;
+    m_plan = next->plan.get();
+    m_playing = next->generation;
+    m_held.clear(); // keeps its capacity
+    for (const LiveChange& c : next->held)
+        if (m_held.size() < kHeldCapacity)
+            m_held.push_back(c); // capacity reserved: never allocates
+    m_pendingReport = next->report;
+    m_pendingTicket = next->ticket;
+    if (!m_plan) {
+        m_s->primeReady.store(false, std::memory_order_release);
+        setState(SlotState::Failed);
+        m_s->produced.wake();
+        return;
+    }
+    m_timeline = next->timeline;
+    m_planFrame = next->planFrame;
+    m_s->timelinePublished.store(m_timeline, std::memory_order_release);
+    m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
+    m_s->ring.discardWritten();
+    // A mirror: the output moved on while the handoff travelled. The last steps of the catch-up.
+    if (next->report == Report::Sync && m_engine.outputTimeline.load(std::memory_order_acquire) == m_timeline)
+        while (m_planFrame + m_config.blockSize <= m_engine.outputPlanFrame.load(std::memory_order_acquire))
+            renderBlock(false);
+}
+
+void SlotWorker::drainChanges() noexcept {
+    LiveChange c;
+    while (m_changes->tryPop(c)) {
+        if (c.kind == LiveChangeKind::PrimeMark) { // the changes before it land on the next block
+            m_s->primeFrame.store(m_planFrame, std::memory_order_release);
+            m_pendingReport = Report::Prime;
+            m_pendingTicket = c.ticket;
+            continue;
+        }
+        if (c.generation != m_playing || !m_plan) { // resolved for a plan this thread no longer plays
+            m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        if (c.timeline == 0 || (c.timeline == m_timeline && c.stamp <= m_planFrame)) {
+            applyResolved(c);
+        } else if (c.timeline == m_timeline) {
+            if (m_held.size() < kHeldCapacity) {
+                m_held.push_back(c); // capacity reserved: never allocates
+            } else {
+                m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
+                applyResolved(c);
+            }
+        }
+    }
+}
+
+void SlotWorker::applyResolved(const LiveChange& c) noexcept {
+    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    if (m_plan)
+        applyTo(*m_plan, c);
+}
+
+void SlotWorker::applyHeldDue() noexcept {
+    if (m_held.empty())
+        return;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < m_held.size(); ++i) {
+        const LiveChange& c = m_held[i];
+        if (c.timeline == m_timeline && c.stamp <= m_planFrame) {
+            if (c.stamp < m_planFrame)
+                m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
+            applyResolved(c);
+        } else {
+            m_held[kept++] = c;
+        }
+    }
+    m_held.resize(kept); // shrinking: never allocates
+}
+
+void SlotWorker::finishReport() noexcept {
+    const Report report = m_pendingReport;
+    if (report == Report::None)
+        return;
+    m_pendingReport = Report::None;
+    if (report == Report::Prime) {
+        if (m_plan) {
+            m_s->primeReady.store(true, std::memory_order_release);
+            setState(SlotState::Primed);
+        }
+        m_s->primeDone.store(m_pendingTicket, std::memory_order_release);
+    } else {
+        if (m_plan)
+            setState(SlotState::Mirror);
+        m_s->syncDone.store(m_pendingTicket, std::memory_order_release);
+    }
+    m_reported.store(m_pendingTicket, std::memory_order_release);
+    m_s->wake.wake(); // the control thread waits for this
 }
 
 void SlotWorker::renderBlock(bool toRing) {
@@ -140,49 +838,6 @@ rendered:
     m_planFrame += m_config.blockSize;
     m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
     m_s->blocksRendered.fetch_add(1, std::memory_order_release);
-}
-
-// Worker process, between renders. A copy of this worker, made by fork(), takes over slot `target`
-// (whose worker died): same patch, same plan, every module's state, the same place in the
-// timeline, so it is an in-step mirror at once, however long the committed patch has played (a new
-// worker would have to replay all of it). The copy's parent is a short-lived intermediate, so that
-// it is handed to the engine (a child subreaper) and not left to this worker to reap.
-void SlotWorker::cloneInto(int target, std::uint32_t ticket) {
-    if (m_parentPid <= 0 || target == m_slot || target < 0 || target > 1 || !m_plan)
-        return; // threads cannot fork; the engine sees no answer and starts a fresh worker
-    const std::uint64_t until = m_s->ring.written();
-    const pid_t child = ::fork();
-    if (child != 0)
-        return; // this worker plays on (a failed fork: the engine starts a fresh worker instead)
-    // The intermediate: it leaves at once (this worker ignores SIGCHLD: nobody waits for it), and
-    // its child is handed to the engine.
-    if (::fork() != 0)
-        ::_exit(0);
-    const int engine = m_engine.enginePid.load(std::memory_order_relaxed);
-    while (::getppid() != engine) { // until the handover is done, so that the engine can reap us
-        if (::getppid() == 1)
-            ::_exit(0); // the engine is gone
-        ::sched_yield();
-    }
-    std::uint32_t claim = ticket;
-    if (!m_region.slot[target].cloneClaim.compare_exchange_strong(claim, 0, std::memory_order_acq_rel))
-        ::_exit(0); // the engine gave up waiting and started a fresh worker there
-    SlotShared& source = *m_s;
-    m_slot = target;
-    m_s = &m_region.slot[target];
-    m_parentPid = engine;
-    ::prctl(PR_SET_NAME, target == 0 ? "chronus-slot-0" : "chronus-slot-1");
-    m_plan->setProgressMarker(&m_s->currentModule);
-    m_s->ring.takeOverFrom(source.ring, until);
-    m_s->timelinePublished.store(m_timeline, std::memory_order_release);
-    m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
-    m_s->primeReady.store(false, std::memory_order_release);
-    m_s->dspLoad.store(source.dspLoad.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    m_s->realtime.store(source.realtime.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    setState(SlotState::Mirror);
-    m_s->workerPid.store(::getpid(), std::memory_order_relaxed);
-    m_s->syncDone.store(ticket, std::memory_order_release);
-    renderToTarget();
 }
 
 // The faults that end a worker process (test hooks: a module that crashes, aborts, hangs or eats
@@ -222,239 +877,5 @@ void SlotWorker::renderToTarget() {
         m_s->produced.wake();
     }
 }
-
-// Worker thread, between renders (never inside the render loop): compiling allocates.
-bool SlotWorker::compile(std::uint32_t newTimeline) {
-    auto compiled = Plan::compile(m_graph, {m_config.sampleRate, m_config.blockSize});
-    if (!compiled) {
-        m_s->editErrors.fetch_add(1, std::memory_order_relaxed);
-        fail();
-        return false;
-    }
-    compiled.value()->setProgressMarker(&m_s->currentModule);
-    // Let envelopes, filters and smoothing settle before anyone hears it.
-    for (int i = 0; i < m_config.warmupBlocks; ++i)
-        compiled.value()->process(m_left.data(), m_right.data(), m_config.blockSize);
-    // ...but not the music: clocks and sequencers start at frame 0, the first sample heard, so the
-    // first beat's attack is not lost in the warm-up. Mirrors compile the same way: still in step.
-    compiled.value()->restartTransport();
-    m_plan = std::move(compiled).value();
-    m_planGraph = m_graph;
-    m_timeline = newTimeline;
-    m_planFrame = 0;
-    m_s->timelinePublished.store(m_timeline, std::memory_order_release);
-    m_s->planFramePublished.store(0, std::memory_order_release);
-    // Held live changes for another timeline will never apply here.
-    std::erase_if(m_held, [&](const SlotCommand& c) { return c.timeline != m_timeline; });
-    for (SlotCommand& c : m_held) // history replayed from this compile on
-        c.flags = static_cast<std::uint8_t>(c.flags & ~kCommandReplay);
-    resolveHeld();
-    m_s->ring.discardWritten();
-    return true;
-}
-
-void SlotWorker::applyLive(const SlotCommand& c) noexcept {
-    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
-    const PatchNode* node = m_graph.find(c.a.view());
-    if (!node)
-        return;
-    if (c.kind == SlotCommandKind::Gate) {
-        if (m_plan)
-            m_plan->gate(m_plan->moduleIndex(c.a.view()), c.value != 0.0);
-        return;
-    }
-    const ParamIndex param = node->type->findParam(c.b.view());
-    if (param < 0)
-        return;
-    if (!(c.flags & kCommandGraphUpdated))
-        (void)m_graph.setParam(c.a.view(), c.b.view(), c.value);
-    if (m_plan && m_planGraph.find(c.a.view())) {
-        (void)m_planGraph.setParam(c.a.view(), c.b.view(), c.value);
-        m_plan->setParam(m_plan->moduleIndex(c.a.view()), param, static_cast<float>(c.value));
-    }
-}
-
-// Between renders. Where a held live change lands, found by name now so that applying it at its
-// stamp does not have to.
-void SlotWorker::resolve(SlotCommand& c) const noexcept {
-    c.node = m_graph.indexOf(c.a.view());
-    c.param = c.node >= 0 && c.kind == SlotCommandKind::SetLive
-                  ? m_graph.nodes()[static_cast<std::size_t>(c.node)].type->findParam(c.b.view())
-                  : -1;
-    c.planNode = m_plan ? m_planGraph.indexOf(c.a.view()) : -1;
-    c.planParam = c.planNode >= 0 && c.kind == SlotCommandKind::SetLive
-                      ? m_planGraph.nodes()[static_cast<std::size_t>(c.planNode)].type->findParam(c.b.view())
-                      : -1;
-    c.planModule = m_plan ? m_plan->moduleIndex(c.a.view()) : -1;
-}
-
-void SlotWorker::resolveHeld() noexcept {
-    for (SlotCommand& c : m_held)
-        resolve(c);
-}
-
-// In the render loop (RT-safe): a held live change at its stamp, by the indices resolve() found.
-void SlotWorker::applyResolved(const SlotCommand& c) noexcept {
-    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
-    if (c.node < 0)
-        return;
-    if (c.kind == SlotCommandKind::Gate) {
-        if (m_plan && c.planModule >= 0)
-            m_plan->gate(c.planModule, c.value != 0.0);
-        return;
-    }
-    if (c.param < 0)
-        return;
-    if (!(c.flags & kCommandGraphUpdated))
-        m_graph.setParamAt(static_cast<std::size_t>(c.node), static_cast<ParamIndex>(c.param), c.value);
-    if (m_plan && c.planNode >= 0 && c.planParam >= 0 && c.planModule >= 0) {
-        m_planGraph.setParamAt(static_cast<std::size_t>(c.planNode), static_cast<ParamIndex>(c.planParam), c.value);
-        m_plan->setParam(c.planModule, static_cast<ParamIndex>(c.planParam), static_cast<float>(c.value));
-    }
-}
-
-namespace {
-bool sameStructure(const PatchGraph& a, const PatchGraph& b) noexcept {
-    if (a.nodes().size() != b.nodes().size() || !(a.cables() == b.cables()))
-        return false;
-    for (std::size_t i = 0; i < a.nodes().size(); ++i)
-        if (a.nodes()[i].id != b.nodes()[i].id || a.nodes()[i].type != b.nodes()[i].type)
-            return false;
-    return true;
-}
-} // namespace
-
-// Worker, between renders. `m_graph` has the structure of `m_planGraph`; its parameter values go to
-// the plan (each ramped by its module) and m_planGraph follows.
-void SlotWorker::applyParamChanges() noexcept {
-    for (std::size_t i = 0; i < m_graph.nodes().size(); ++i) {
-        const PatchNode& want = m_graph.nodes()[i];
-        const PatchNode& have = m_planGraph.nodes()[i];
-        for (std::size_t p = 0; p < want.params.size(); ++p)
-            if (want.params[p] != have.params[p])
-                m_plan->setParam(m_plan->moduleIndex(want.id), static_cast<ParamIndex>(p), static_cast<float>(want.params[p]));
-    }
-    for (std::size_t i = 0; i < m_graph.nodes().size(); ++i)
-        for (std::size_t p = 0; p < m_graph.nodes()[i].params.size(); ++p)
-            if (m_graph.nodes()[i].params[p] != m_planGraph.nodes()[i].params[p])
-                (void)m_planGraph.setParam(m_graph.nodes()[i].id, m_graph.nodes()[i].type->params[p].id, m_graph.nodes()[i].params[p]);
-}
-
-void SlotWorker::applyHeldDue() noexcept {
-    if (m_held.empty())
-        return;
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < m_held.size(); ++i) {
-        const SlotCommand& c = m_held[i];
-        if (c.timeline == m_timeline && c.stamp <= m_planFrame && !(c.flags & kCommandReplay)) {
-            if (c.stamp < m_planFrame)
-                m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
-            applyResolved(c);
-        } else {
-            m_held[kept++] = c;
-        }
-    }
-    m_held.resize(kept); // shrinking: never allocates
-}
-
-void SlotWorker::apply(const SlotCommand& c) {
-    Status status;
-    switch (c.kind) {
-    case SlotCommandKind::AddModule: status = m_graph.addModule(c.a.view(), c.b.view()); break;
-    case SlotCommandKind::RemoveModule: status = m_graph.removeModule(c.a.view()); break;
-    case SlotCommandKind::Connect: status = m_graph.connect(c.a.view(), c.b.view()); break;
-    case SlotCommandKind::Disconnect: status = m_graph.disconnect(c.a.view(), c.b.view()); break;
-    case SlotCommandKind::SetPending: status = m_graph.setParam(c.a.view(), c.b.view(), c.value).status(); break;
-    case SlotCommandKind::Clear: m_graph.clear(); break;
-    case SlotCommandKind::Prime: {
-        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        setState(SlotState::Priming);
-        if (m_plan && sameStructure(m_graph, m_planGraph)) {
-            // Only parameters changed: the running plan takes them, ramped, at its next block. The
-            // tone goes on from its current phase, so the commit fades between two outputs that
-            // differ only by the edit, not by where each oscillator happened to start.
-            applyParamChanges();
-            m_s->primeFrame.store(m_planFrame, std::memory_order_release);
-        } else {
-            ScopedNormalPriority heavy(m_s->realtime.load(std::memory_order_relaxed));
-            if (!compile(c.timeline))
-                return m_s->primeDone.store(c.ticket, std::memory_order_release);
-        }
-        renderToTarget();
-        m_s->primeReady.store(true, std::memory_order_release);
-        setState(SlotState::Primed);
-        m_s->primeDone.store(c.ticket, std::memory_order_release);
-        return;
-    }
-    case SlotCommandKind::Sync: {
-        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        setState(SlotState::Syncing);
-        m_s->primeReady.store(false, std::memory_order_release);
-        ScopedNormalPriority heavy(m_s->realtime.load(std::memory_order_relaxed));
-        if (!compile(c.timeline))
-            return m_s->syncDone.store(c.ticket, std::memory_order_release);
-        // Catch up with the output, replaying the held live changes at their stamps, so the ring
-        // starts where the active one is being read and the two stay identical sample for sample.
-        const std::int64_t cap = static_cast<std::int64_t>(m_config.maxCatchUpSeconds * m_config.sampleRate);
-        if (m_engine.outputTimeline.load(std::memory_order_acquire) == m_timeline) {
-            while (m_planFrame + m_config.blockSize <= m_engine.outputPlanFrame.load(std::memory_order_acquire)) {
-                if (m_planFrame > cap) { // too much history: play on, not in step
-                    m_timeline |= kUnalignedTimeline;
-                    m_s->timelinePublished.store(m_timeline, std::memory_order_release);
-                    break;
-                }
-                renderBlock(false);
-            }
-        }
-        renderToTarget();
-        setState(SlotState::Mirror);
-        m_s->syncDone.store(c.ticket, std::memory_order_release);
-        return;
-    }
-    case SlotCommandKind::Clone:
-        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        cloneInto(static_cast<int>(c.value), c.ticket);
-        return;
-    case SlotCommandKind::MarkActive:
-        m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
-        m_s->primeReady.store(false, std::memory_order_release);
-        setState(SlotState::Active);
-        return;
-    case SlotCommandKind::SetLive:
-    case SlotCommandKind::Gate:
-        if ((c.flags & kCommandReplay) ||
-            (c.timeline != 0 && (c.timeline != m_timeline || !m_plan || c.stamp > m_planFrame))) {
-            if (m_held.size() < kHeldCapacity) {
-                SlotCommand h = c;
-                // For this plan's future: the patch takes the value now (a later edit or compile
-                // must see it), the plan at the stamp. For a timeline still to come (a mirror
-                // replaying history), both when it is due, after the Sync compiled its start.
-                const bool future = !(c.flags & kCommandReplay) && c.timeline == m_timeline;
-                h.flags = future ? kCommandGraphUpdated : (c.flags & kCommandReplay);
-                if (future && c.kind == SlotCommandKind::SetLive)
-                    if (const PatchNode* node = m_graph.find(c.a.view()); node && node->type->findParam(c.b.view()) >= 0)
-                        (void)m_graph.setParam(c.a.view(), c.b.view(), c.value);
-                resolve(h);
-                m_held.push_back(h); // capacity reserved: never allocates
-                return;
-            }
-            m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
-        }
-        applyLive(c);
-        return;
-    }
-    // A patch edit: the slot is being edited, no longer primed or a mirror. Modules added or
-    // removed move the others in the patch's list.
-    if (c.kind == SlotCommandKind::AddModule || c.kind == SlotCommandKind::RemoveModule ||
-        c.kind == SlotCommandKind::Clear)
-        resolveHeld();
-    m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
-    m_s->editsApplied.fetch_add(1, std::memory_order_relaxed);
-    if (!status)
-        m_s->editErrors.fetch_add(1, std::memory_order_relaxed);
-    m_s->primeReady.store(false, std::memory_order_release);
-    setState(SlotState::Editing);
-}
-
 
 } // namespace chronus::engine

@@ -1,7 +1,8 @@
 #pragma once
 // Commands from the controller to one slot's worker: small trivially copyable values with fixed-size
-// text fields (patch edits carry ids; live changes carry indices resolved on the control thread).
-// No pointers inside, so a queue of them can live in shared memory later.
+// text fields (patch edits and live changes carry ids; the worker's control thread resolves a live
+// change to indices, a LiveChange, before its render thread sees it). No pointers inside: a queue of
+// them lives in shared memory.
 
 #include <cstdint>
 #include <cstring>
@@ -47,8 +48,7 @@ enum class SlotCommandKind : std::uint8_t {
 // apply them at the same sample and stay identical. A command for a timeline the slot is not on yet
 // waits until the slot compiles it (a mirror replaying the committed patch's history).
 // SlotCommand::flags
-inline constexpr std::uint8_t kCommandReplay = 1;       // history for a Sync still to come: hold it
-inline constexpr std::uint8_t kCommandGraphUpdated = 2; // worker-internal: the patch has the value
+inline constexpr std::uint8_t kCommandReplay = 1; // history for a Sync still to come: hold it
 
 struct SlotCommand {
     SlotCommandKind kind = SlotCommandKind::Prime;
@@ -57,10 +57,6 @@ struct SlotCommand {
     std::uint32_t timeline = 0;
     std::int64_t stamp = 0;
     double value = 0.0;
-    // Resolved by the worker, never sent: where a live change it holds for its stamp lands (the
-    // module in its patch and in its plan's patch, the plan's module, the parameter), so that
-    // applying it inside the render loop looks nothing up by name.
-    std::int32_t node = -1, param = -1, planNode = -1, planParam = -1, planModule = -1;
     CommandText a;
     CommandText b;
 };

@@ -1,0 +1,29 @@
+#pragma once
+// What a slot worker's render thread receives for a live change: where it lands, resolved by the
+// worker's control thread (the plan's module index and the parameter's index), its value and when
+// it applies. No text: the render thread looks nothing up by name.
+
+#include <cstdint>
+#include <type_traits>
+
+namespace chronus::engine {
+
+enum class LiveChangeKind : std::uint8_t {
+    Param,     // module, param, value: ramped by the module
+    Gate,      // module, value 0 or 1
+    PrimeMark, // the parameter changes of an in-place prime are in (ticket): report the prime
+};
+
+struct LiveChange {
+    LiveChangeKind kind = LiveChangeKind::Param;
+    std::uint32_t generation = 0; // the plan the indices were resolved against
+    std::uint32_t timeline = 0;   // 0: at the next block; else at plan frame `stamp` of that timeline
+    std::uint32_t ticket = 0;     // PrimeMark
+    std::int64_t stamp = 0;
+    double value = 0.0;
+    std::int32_t module = -1; // the plan's module index
+    std::int32_t param = -1;
+};
+static_assert(std::is_trivially_copyable_v<LiveChange>);
+
+} // namespace chronus::engine
