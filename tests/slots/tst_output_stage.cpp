@@ -9,6 +9,7 @@
 #include "engine/OutputStage.hpp"
 #include "engine/SlotShared.hpp"
 #include "engine/rt/RealtimeSection.hpp"
+#include "support/RealtimeAllocations.hpp"
 
 #include <QTest>
 
@@ -25,29 +26,6 @@
 #include <optional>
 #include <vector>
 
-namespace {
-// Allocations and frees made inside a RealtimeSection (process() opens one).
-std::atomic<long> g_realtimeAllocations{0};
-
-void* countedAlloc(std::size_t size) {
-    if (chronus::engine::rt::inRealtimeSection())
-        g_realtimeAllocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size ? size : 1))
-        return p;
-    throw std::bad_alloc();
-}
-} // namespace
-
-void* operator new(std::size_t size) { return countedAlloc(size); }
-void* operator new[](std::size_t size) { return countedAlloc(size); }
-void operator delete(void* p) noexcept {
-    if (p && chronus::engine::rt::inRealtimeSection())
-        g_realtimeAllocations.fetch_add(1, std::memory_order_relaxed);
-    std::free(p);
-}
-void operator delete[](void* p) noexcept { operator delete(p); }
-void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
 
 using namespace chronus::engine;
 using Phase = OutputStage::Phase;
@@ -208,20 +186,20 @@ private slots:
 };
 
 // Whatever path a test took through process(), nothing in it allocated or freed.
-void TestOutputStage::cleanup() { QCOMPARE(g_realtimeAllocations.exchange(0), 0L); }
+void TestOutputStage::cleanup() { QCOMPARE(chronus::test::g_realtimeAllocations.exchange(0), 0L); }
 
 // The counter the cleanup trusts does count (and only inside a section).
 void TestOutputStage::theAllocationCounterSeesTheRealtimeSection() {
     static int* volatile escaped = nullptr; // the compiler may not elide a new whose pointer escapes
     escaped = new int(1);
     delete escaped;
-    QCOMPARE(g_realtimeAllocations.load(), 0L);
+    QCOMPARE(chronus::test::g_realtimeAllocations.load(), 0L);
     {
         chronus::engine::rt::RealtimeSection section;
         escaped = new int(2);
         delete escaped;
     }
-    QCOMPARE(g_realtimeAllocations.exchange(0), 2L);
+    QCOMPARE(chronus::test::g_realtimeAllocations.exchange(0), 2L);
 }
 
 void TestOutputStage::steadyPlaysTheActiveRing_data() {

@@ -7,6 +7,7 @@
 #include "SlotRig.hpp"
 #include "engine/EngineTestUtils.hpp"
 #include "engine/rt/RealtimeSection.hpp"
+#include "support/RealtimeAllocations.hpp"
 
 #include <QTest>
 
@@ -14,28 +15,6 @@
 #include <cstdlib>
 #include <new>
 
-namespace {
-std::atomic<long> g_allocations{0};
-
-void* countedAlloc(std::size_t size) {
-    if (chronus::engine::rt::inRealtimeSection())
-        g_allocations.fetch_add(1, std::memory_order_relaxed);
-    if (void* p = std::malloc(size ? size : 1))
-        return p;
-    throw std::bad_alloc();
-}
-} // namespace
-
-void* operator new(std::size_t size) { return countedAlloc(size); }
-void* operator new[](std::size_t size) { return countedAlloc(size); }
-void operator delete(void* p) noexcept {
-    if (p && chronus::engine::rt::inRealtimeSection())
-        g_allocations.fetch_add(1, std::memory_order_relaxed);
-    std::free(p);
-}
-void operator delete[](void* p) noexcept { operator delete(p); }
-void operator delete(void* p, std::size_t) noexcept { operator delete(p); }
-void operator delete[](void* p, std::size_t) noexcept { operator delete(p); }
 
 using namespace chronus::engine;
 using chronus::test::SlotRig;
@@ -73,16 +52,16 @@ private slots:
 };
 
 void TestSlotNoAlloc::counterSeesAllocationsInsideASection() {
-    const long before = g_allocations.load();
+    const long before = chronus::test::g_realtimeAllocations.load();
     {
         rt::RealtimeSection section;
         int* volatile p = new int(3);
         delete p;
     }
-    QCOMPARE(g_allocations.load() - before, 2L);
+    QCOMPARE(chronus::test::g_realtimeAllocations.load() - before, 2L);
     int* volatile q = new int(4); // outside: not counted
     delete q;
-    QCOMPARE(g_allocations.load() - before, 2L);
+    QCOMPARE(chronus::test::g_realtimeAllocations.load() - before, 2L);
 }
 
 void TestSlotNoAlloc::slotMachineryDoesNotAllocateOnTheAudioPath() {
@@ -90,7 +69,7 @@ void TestSlotNoAlloc::slotMachineryDoesNotAllocateOnTheAudioPath() {
     config.healthWindowMs = 20.0;
     config.runawayLevel = 1.5;
     SlotRig rig(config);
-    const long before = g_allocations.load();
+    const long before = chronus::test::g_realtimeAllocations.load();
     QVERIFY(rig.start().ok());
     QVERIFY(rig.engine.loadPending(richPatch()).ok());
     CHRONUS_VERIFY_OK(rig.engine.prime());
@@ -125,7 +104,7 @@ void TestSlotNoAlloc::slotMachineryDoesNotAllocateOnTheAudioPath() {
     rig.recorder.waitCalls(200);
     rig.driver.stop();
     rig.engine.stop();
-    const long allocations = g_allocations.load() - before;
+    const long allocations = chronus::test::g_realtimeAllocations.load() - before;
     qInfo("allocations inside real-time sections: %ld (callbacks and worker blocks: %llu frames out)", allocations,
           static_cast<unsigned long long>(rig.engine.stats().framesOut));
     QCOMPARE(allocations, 0L);
