@@ -443,17 +443,7 @@ void SlotWorker::prime(const SlotCommand& c) {
         if (d.timeline == 0 && !(d.flags & kCommandReplay) && resolveLive(d, r))
             applyTo(*h->plan, r);
     }
-    for (const SlotCommand& a : m_awaiting) { // changes already stamped for the primed timeline
-        LiveChange r;
-        if (resolveLive(a, r))
-            h->held.push_back(r);
-        else
-            m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
-    }
-    m_awaiting.clear();
-    h->report = Report::Prime;
-    h->ticket = c.ticket;
-    handOff(std::move(h), true);
+    handOffWithAwaiting(std::move(h), Report::Prime, c.ticket, true); // stamped for the primed timeline
 }
 
 void SlotWorker::sync(const SlotCommand& c) {
@@ -486,8 +476,16 @@ void SlotWorker::sync(const SlotCommand& c) {
         return failPlan(Report::Sync, c.ticket);
     // The rest of the history, for the render thread to apply at its stamps (none when the plan
     // plays out of step: its timeline is not the one they were stamped on).
+    handOffWithAwaiting(std::move(h), Report::Sync, c.ticket, false);
+}
+
+// The live changes still awaiting their plan (all of them, or only those stamped on the plan's
+// timeline) travel with it, resolved, for the render thread to apply at their stamps; then the plan
+// is handed over and its report awaited.
+void SlotWorker::handOffWithAwaiting(std::unique_ptr<Handoff> h, Report report, std::uint32_t ticket,
+                                     bool anyTimeline) {
     for (const SlotCommand& a : m_awaiting) {
-        if (a.timeline != h->timeline)
+        if (!anyTimeline && a.timeline != h->timeline)
             continue;
         LiveChange r;
         if (resolveLive(a, r))
@@ -496,8 +494,8 @@ void SlotWorker::sync(const SlotCommand& c) {
             m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
     }
     m_awaiting.clear();
-    h->report = Report::Sync;
-    h->ticket = c.ticket;
+    h->report = report;
+    h->ticket = ticket;
     handOff(std::move(h), true);
 }
 

@@ -93,6 +93,7 @@ private:
     bool resolveLive(const SlotCommand& c, LiveChange& out);
     void push(const LiveChange& change, bool wakeRender = true);
     void handOff(std::unique_ptr<Handoff> h, bool waitForReport);
+    void handOffWithAwaiting(std::unique_ptr<Handoff> h, Report report, std::uint32_t ticket, bool anyTimeline);
     void failPlan(Report report, std::uint32_t ticket);
     void collectReturned() noexcept;
     bool waitForReport(std::uint32_t ticket);
