@@ -7,10 +7,12 @@
 //
 // Threads: control threads call the public methods (serialised by one mutex; the controller and the
 // engine's own supervisor are the producers of both command queues, one at a time). A commit lets
-// the mutex go while its fade and health window run: live changes and gates go on meanwhile, edits,
-// primes and other commits wait for its outcome; each slot's
-// worker renders; the audio thread calls process(), which is the OutputStage's (the callback's
-// state machine, in its own class); stats() is lock-free from anywhere.
+// the mutex go while its fade and health window run: live changes and gates go on meanwhile, edits
+// are made on the pending patch and follow the outcome to the standby, primes and other commits
+// wait for it. Slow operations can be submitted (submit()): the engine's operations thread runs
+// them and reports each outcome as an event. Each slot's worker renders (Slot, SlotWorker); the
+// audio thread calls process(), which is the OutputStage's (the callback's state machine, in its
+// own class); stats() is lock-free from anywhere.
 
 #include "OutputStage.hpp"
 #include "PatchGraph.hpp"
@@ -219,7 +221,8 @@ public:
     // warms up, fills its ring. Commit: primes if needed, crossfades at a block boundary, watches the
     // new patch's health for healthWindowMs (rolls back if it turns bad), then re-syncs the old
     // active as a mirror. Commit needs process() running (a driver). During the fade and the health
-    // window, setLive(), setLiveText() and gate() do not wait (they reach both slots); edits wait.
+    // window, setLive(), setLiveText() and gate() do not wait (they reach both slots), nor do edits
+    // (made on the pending patch at once; the standby gets them when the outcome is known).
     Result<double> prime(std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
     Result<CommitReport> commit(double fadeMs = -1.0,
                                 std::chrono::milliseconds timeout = std::chrono::milliseconds(2000));
