@@ -48,9 +48,12 @@ if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
         -DCHRONUS_SANITIZE=address -DCHRONUS_BUILD_BENCH=OFF -DCHRONUS_EDITOR=OFF >/dev/null
     cmake --build "$ROOT/build-asan" --parallel "$JOBS"
     # The editor (GUI-thread Qt code, covered by the plain run and by TSan below) is left out here.
-    # The registry sweep runs a third of its rows here and the JACK run 8 s (16 commits, 800 live
-    # changes; 20 s in the plain run); the agent walkthrough plays 30 s in real time and says
-    # nothing about memory that the OSC and ctl tests do not.
+    # CHRONUS_QUICK_SWEEP: the registry sweep runs a quarter of its rows here, the engine tests'
+    # rate/block rows 3 of 12 (each rate once; blocks of 1, 37 and 4096) and the limiter's
+    # oversampled true-peak check 3 of 9; the JACK run plays 8 s (16 commits, 800 live changes; 20 s
+    # in the plain run); the agent walkthrough plays 30 s in real time and says nothing about memory
+    # that the OSC and ctl tests do not. (The tests' signal analysis is built uninstrumented at -O2
+    # here: tests/CMakeLists.txt.)
     CHRONUS_QUICK_SWEEP=1 CHRONUS_JACK_SECONDS=8 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
         run_ctest "$ROOT/build-asan" --timeout 600 -E tst_agent_walkthrough "$@"
 
