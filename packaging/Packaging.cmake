@@ -61,14 +61,17 @@ install(FILES ${CHRONUS_PACKAGING_DIR}/copyright ${_generated}/changelog.gz DEST
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/resources/patches/ DESTINATION ${CMAKE_INSTALL_DATADIR}/chronus/patches
     FILES_MATCHING PATTERN "*.json")
 
-# CPack strips bin/chronus (CPACK_STRIP_FILES runs the install with CMAKE_INSTALL_DO_STRIP), even from
-# a RelWithDebInfo build; strip leaves the .comment (the compiler's version strings) and .note
-# sections, which Debian's own packages drop too (dh_strip).
-install(CODE "if(CMAKE_INSTALL_DO_STRIP)
+# CPack strips the two programs, bin/chronus and libexec/chronus/chronus-slot-worker
+# (CPACK_STRIP_FILES runs the install with CMAKE_INSTALL_DO_STRIP), even from a RelWithDebInfo
+# build; strip leaves the .comment (the compiler's version strings) and .note sections, which
+# Debian's own packages drop too (dh_strip).
+foreach(_program ${CMAKE_INSTALL_BINDIR}/chronus ${CMAKE_INSTALL_LIBEXECDIR}/chronus/chronus-slot-worker)
+    install(CODE "if(CMAKE_INSTALL_DO_STRIP)
     execute_process(COMMAND \"${CMAKE_OBJCOPY}\" --remove-section=.comment --remove-section=.note
-                            \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_BINDIR}/chronus\"
+                            \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${_program}\"
                     COMMAND_ERROR_IS_FATAL ANY)
 endif()")
+endforeach()
 
 # --- Checks of the desktop files (ctest) ---------------------------------------------------------
 

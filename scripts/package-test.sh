@@ -3,7 +3,9 @@
 # Recommends, its files, the copyright file and changelog, the metainfo and desktop entry it ships,
 # and `lintian -E -I --pedantic` (any error or hardening tag fails). Then installs it on this machine
 # with apt-get and runs the INSTALLED /usr/bin/chronus: --version, an offline render of an installed
-# example patch (checked with sox), `serve --audio null` with one `ctl status`, and the editor
+# example patch (checked with sox), `serve --audio null` with `ctl status` (its slots' workers are
+# processes of the installed /usr/libexec/chronus/chronus-slot-worker; a kill -9 of the active one is
+# survived: serve answers, the worker is restarted, the status says why), and the editor
 # offscreen for a screenshot, whose QML imports must all come from packages the .deb depends on. The
 # package stays installed (`apt-get remove chronus` removes it). Needs root or sudo.
 # CHRONUS_DEB=FILE tests that package instead of building one.
@@ -66,7 +68,7 @@ CONTENTS="$(dpkg-deb -c "$DEB" | awk '{print $6}')"
 for size in 16 32 48 64 128 256 512; do
     EXPECTED+=("./usr/share/icons/hicolor/${size}x${size}/apps/chronus.png")
 done
-EXPECTED+=(./usr/bin/chronus "./usr/share/applications/$APP_ID.desktop"
+EXPECTED+=(./usr/bin/chronus ./usr/libexec/chronus/chronus-slot-worker "./usr/share/applications/$APP_ID.desktop"
     ./usr/share/icons/hicolor/scalable/apps/chronus.svg
     "./usr/share/metainfo/$APP_ID.metainfo.xml" ./usr/share/man/man1/chronus.1.gz
     ./usr/share/doc/chronus/copyright ./usr/share/doc/chronus/changelog.gz)
@@ -119,6 +121,8 @@ TAGS="$(grep -E '^[A-Z]: ' "$LINTIAN_LOG" | cut -d' ' -f1,3 | sort | uniq -c | p
 echo "lintian tags:${TAGS:- none}"
 ! grep -qE '^E: ' "$LINTIAN_LOG" || problem "lintian reports errors (E:)"
 ! grep -qE '^[A-Z]: \S+: hardening-' "$LINTIAN_LOG" || problem "lintian reports a hardening tag"
+# The install strips both programs of the sections strip leaves (packaging/Packaging.cmake).
+! grep -qE '^[A-Z]: \S+: binary-has-unneeded-section' "$LINTIAN_LOG" || problem "lintian finds an unneeded section in a program"
 
 [ "$PROBLEMS" -eq 0 ] || fail "$PROBLEMS problems with $DEB_NAME (above); it is not installed"
 
@@ -129,6 +133,8 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=120 inst
 [ "$(dpkg-query -W -f='${Version}' chronus)" = "$VERSION" ] || fail "chronus $VERSION is not installed"
 CHRONUS=/usr/bin/chronus
 [ -x "$CHRONUS" ] || fail "$CHRONUS missing"
+WORKER=/usr/libexec/chronus/chronus-slot-worker # each slot's worker process, started by chronus
+[ -x "$WORKER" ] || fail "$WORKER missing or not executable"
 
 # Everything below runs the installed binary in a scratch home: no autosave, patches or recordings of
 # the user's are read or written.
@@ -173,6 +179,34 @@ STATUS="$("$CHRONUS" ctl --port "$PORT" status)" || fail "ctl status failed: $ST
 echo "$STATUS"
 grep -q "^active slot .* null, 48000 Hz" <<<"$STATUS" || fail "ctl status: no active slot line"
 grep -q "xruns 0" <<<"$STATUS" || fail "ctl status: no xrun count"
+grep -qE "^workers: processes \(A pid [0-9]+, B pid [0-9]+\)  restarts 0$" <<<"$STATUS" ||
+    fail "ctl status: the slots' workers are not processes (no 'workers: processes' line)"
+
+step "kill -9 of the active slot's worker process; serve fails over and restarts it"
+# worker_pid STATUS SLOT: the pid `ctl status` gives for slot A or B's worker.
+worker_pid() { sed -n "s/^workers: processes .*$2 pid \([0-9]*\).*/\1/p" <<<"$1"; }
+# is_installed_worker PID: the process runs the installed worker and is a child of the installed serve.
+is_installed_worker() {
+    [ "$(readlink "/proc/$1/exe")" = "$WORKER" ] && [ "$(cut -d' ' -f4 "/proc/$1/stat")" = "$SERVE_PID" ]
+}
+ACTIVE="$(sed -n 's/^active slot \([AB]\) .*/\1/p' <<<"$STATUS")"
+KILLED="$(worker_pid "$STATUS" "$ACTIVE")"
+[ -n "$ACTIVE" ] && [ -n "$KILLED" ] || fail "ctl status: no active slot or no pid for its worker"
+is_installed_worker "$KILLED" || fail "slot $ACTIVE's worker (pid $KILLED) is not $WORKER run by serve"
+kill -KILL "$KILLED"
+RESTARTED=""
+for _ in $(seq 100); do # the supervisor notices at once; the new worker rebuilds the patch: within 10 s
+    sleep 0.1
+    kill -0 "$SERVE_PID" 2>/dev/null || fail "serve died with its worker: $(cat "$WORK/serve.err")"
+    STATUS="$("$CHRONUS" ctl --port "$PORT" status)" || fail "ctl status failed after the kill: $STATUS"
+    RESTARTED="$(worker_pid "$STATUS" "$ACTIVE")"
+    grep -q "  restarts 1$" <<<"$STATUS" && [ -n "$RESTARTED" ] && [ "$RESTARTED" != "$KILLED" ] && break
+    RESTARTED=""
+done
+echo "$STATUS"
+[ -n "$RESTARTED" ] || fail "no restart of slot $ACTIVE's worker within 10 s of its kill -9"
+is_installed_worker "$RESTARTED" || fail "slot $ACTIVE's new worker (pid $RESTARTED) is not $WORKER run by serve"
+grep -q "^slot $ACTIVE's last worker killed by SIGKILL" <<<"$STATUS" || fail "ctl status: no reason for slot $ACTIVE's restart"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID" || fail "serve exited with $? on SIGTERM"
 SERVE_PID=""
