@@ -77,15 +77,15 @@ if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
     cmake -S "$ROOT" -B "$ROOT/build-tsan" -G Ninja "${TSAN_FLAGS[@]}" \
         -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
     cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target tst_spsc_queue tst_audio_ring \
-        tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_slot_processes \
+        tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_slot_processes tst_slot_worker \
         tst_render_command tst_frame_ring tst_meter_tap tst_osc_record tst_osc_server tst_osc_fuzz tst_hostile_clients tst_editor_controller chronus
     stage "ThreadSanitizer (concurrency tests): tests"
     # The slot workers as processes: the supervisor, the callback and the control side against
-    # workers that die. The OSC server's network and controller threads under a flood: tst_osc_server, the in-process
+    # workers that die; inside a worker, its control and render threads (tst_slot_worker). The OSC server's network and controller threads under a flood: tst_osc_server, the in-process
     # fuzzer with 20,000 datagrams (100,000 elsewhere), and serve itself (built with TSan, its reports
     # fail the test) under 8 clients for 10 s.
     (cd "$ROOT/build-tsan" && CHRONUS_OSC_FUZZ_PACKETS=20000 CHRONUS_HOSTILE_SECONDS=10 TSAN_OPTIONS=halt_on_error=1 \
         ctest --output-on-failure --timeout 600 \
-        -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_(engine|processes)|tst_render_command|tst_osc_(record|server|fuzz)|tst_hostile_clients|tst_meter_tap|tst_editor_controller')
+        -R 'spsc|ring|tst_audio_(null_driver|no_alloc|open_driver|jack)|tst_slot_(engine|processes|worker)|tst_render_command|tst_osc_(record|server|fuzz)|tst_hostile_clients|tst_meter_tap|tst_editor_controller')
 fi
 stage "Done"
