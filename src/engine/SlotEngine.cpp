@@ -274,8 +274,10 @@ bool SlotEngine::markStandbyDirty() {
 Status SlotEngine::sendEdit(const SlotCommand& command) {
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
-    if (m_committing) // the standby is fading in: the edit follows when the commit is over
-        return deferEdit(command) ? Status{} : Status::error(ErrorCode::QueueFull, "too many edits during a commit");
+    if (m_committing) { // the standby is fading in: the edit follows when the commit is over
+        deferEdit(command);
+        return {};
+    }
     if (!markStandbyDirty())
         return Status::error(ErrorCode::Timeout, "the standby slot did not settle after a failover");
     m_standbyPrimed = false; // before it is sent: the worker's own flag lags behind its queue
@@ -703,16 +705,15 @@ namespace {
 constexpr std::size_t kMaxDeferredEdits = 512;
 }
 
-bool SlotEngine::deferEdit(const SlotCommand& command) {
+void SlotEngine::deferEdit(const SlotCommand& command) {
     if (m_deferredReload)
-        return true; // the whole pending patch goes anyway
+        return; // the whole pending patch goes anyway
     if (m_deferredEdits.size() >= kMaxDeferredEdits) {
         m_deferredEdits.clear();
         m_deferredReload = true;
-        return true;
+        return;
     }
     m_deferredEdits.push_back(command);
-    return true;
 }
 
 // m_mutex held, the commit over. The standby (the slot that faded out, or after a rollback the one

@@ -291,7 +291,7 @@ private:
     std::unique_lock<std::mutex> lockIdle();
     // Edits made while a commit waits for its outcome: they changed m_pending at once and reach the
     // standby (whichever slot that is then) when the commit is over.
-    bool deferEdit(const SlotCommand& command);
+    void deferEdit(const SlotCommand& command);
     void sendDeferredEdits();
     void runOperations() noexcept;
     OperationEvent runOperation(SlotOperation operation, double fadeMs, std::chrono::milliseconds timeout);
