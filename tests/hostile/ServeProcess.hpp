@@ -111,7 +111,17 @@ public:
     OscReply ask(const std::string& path, const OscMessage& m = OscMessage(),
                  std::chrono::milliseconds timeout = std::chrono::milliseconds(10000)) {
         auto r = m_client->call(path, m, {}, timeout);
-        return r ? *r : OscReply{"(no answer to " + path + ")", {}};
+        return r ? *r : OscReply{"(no answer to " + path + ")", {}, std::nullopt};
+    }
+    // Where the attacks start from: a sine into out, committed and playing, with a pending saw on
+    // top. Empty when it is so; else the first answer that was not a reply.
+    std::string playSineWithPendingSaw() {
+        for (const OscReply& r : {ask("/patch/create", OscMessage().s("osc1").s("sine")),
+                                  ask("/patch/connect", OscMessage().s("osc1").s("out")), ask("/patch/commit"),
+                                  ask("/patch/create", OscMessage().s("pend1").s("saw"))})
+            if (!r.isReply())
+                return r.describe().toStdString();
+        return {};
     }
     // The pending and the committed patch as serve writes them (/patch/dump), "" when it did not answer.
     std::pair<std::string, std::string> dump() {

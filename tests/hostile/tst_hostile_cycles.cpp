@@ -39,10 +39,8 @@ void TestHostileCycles::createDeleteCyclesKeepMemoryFlat() {
     const std::string why = serve.start();
     QVERIFY2(why.empty(), why.c_str());
     OscTestClient& client = serve.client();
-    for (const OscReply& r : {serve.ask("/patch/create", OscMessage().s("osc1").s("sine")),
-                              serve.ask("/patch/connect", OscMessage().s("osc1").s("out")), serve.ask("/patch/commit"),
-                              serve.ask("/patch/create", OscMessage().s("pend1").s("saw"))})
-        QVERIFY2(r.isReply(), r.describe().constData());
+    const std::string setUp = serve.playSineWithPendingSaw(); // a sine playing, a saw pending
+    QVERIFY2(setUp.empty(), setUp.c_str());
     const auto before = serve.dump();
     QVERIFY(!before.first.empty());
 

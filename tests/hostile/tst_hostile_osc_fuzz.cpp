@@ -51,11 +51,8 @@ void TestHostileOscFuzz::serveSurvivesAMillionFuzzedDatagrams() {
     const std::string why = serve.start();
     QVERIFY2(why.empty(), why.c_str());
     OscTestClient& client = serve.client();
-    // The playing patch: a sine into out. A pending edit on top.
-    for (const OscReply& r : {serve.ask("/patch/create", OscMessage().s("osc1").s("sine")),
-                              serve.ask("/patch/connect", OscMessage().s("osc1").s("out")), serve.ask("/patch/commit"),
-                              serve.ask("/patch/create", OscMessage().s("pend1").s("saw"))})
-        QVERIFY2(r.isReply(), r.describe().constData());
+    const std::string setUp = serve.playSineWithPendingSaw(); // a sine playing, a saw pending
+    QVERIFY2(setUp.empty(), setUp.c_str());
     const std::string committed = serve.dump().second;
     QVERIFY(!committed.empty());
     const long long rssStart = serve.rssKiB();
