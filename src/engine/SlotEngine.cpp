@@ -735,26 +735,6 @@ void SlotEngine::sendDeferredEdits() {
         (void)sendGraph(standby, m_pending);
 }
 
-const char* slotOperationName(SlotOperation operation) noexcept {
-    switch (operation) {
-    case SlotOperation::Prime: return "prime";
-    case SlotOperation::Commit: return "commit";
-    case SlotOperation::UndoCommit: return "undo commit";
-    case SlotOperation::Abort: return "abort";
-    }
-    return "unknown";
-}
-
-const char* operationOutcomeName(OperationOutcome outcome) noexcept {
-    switch (outcome) {
-    case OperationOutcome::Done: return "done";
-    case OperationOutcome::RolledBack: return "rolled back";
-    case OperationOutcome::Refused: return "refused";
-    case OperationOutcome::TimedOut: return "timed out";
-    }
-    return "unknown";
-}
-
 std::uint64_t SlotEngine::submit(SlotOperation operation, OperationHandler done, double fadeMs,
                                  std::chrono::milliseconds timeout) {
     std::lock_guard lock(m_operationsMutex);

@@ -160,7 +160,6 @@ struct CommitReport {
 // watches the new patch's health): submitted, they run on the engine's operations thread one after
 // another, and each one's outcome arrives as an event.
 enum class SlotOperation : std::uint8_t { Prime, Commit, UndoCommit, Abort };
-const char* slotOperationName(SlotOperation operation) noexcept;
 
 enum class OperationOutcome : std::uint8_t {
     Done,       // committed, primed, aborted
@@ -168,7 +167,6 @@ enum class OperationOutcome : std::uint8_t {
     Refused,    // nothing changed: nothing to undo, the patch does not compile, the engine stopped
     TimedOut,   // nothing switched in time (no audio callback running, a worker that did not answer)
 };
-const char* operationOutcomeName(OperationOutcome outcome) noexcept;
 
 struct OperationEvent {
     std::uint64_t ticket = 0;
