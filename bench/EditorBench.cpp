@@ -197,7 +197,7 @@ int main(int argc, char* argv[]) {
     qmlRegisterSingletonInstance("Chronus.Editor", 1, 0, "Editor", &controller);
     QQmlApplicationEngine qml;
     qml.addImportPath(QStringLiteral("qrc:/qt/qml"));
-    qml.load(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/qml/Main.qml")));
+    qml.load(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/Main.qml")));
     if (qml.rootObjects().isEmpty())
         return 2;
     auto* window = qobject_cast<QQuickWindow*>(qml.rootObjects().first());

@@ -1,4 +1,4 @@
-// chronus_slot_bench: benchmarks of the dual-slot engine (SPEC §1) through its public API, played by
+// chronus_slot_bench: benchmarks of the dual-slot engine through its public API, played by
 // the drivers the application uses. See BENCHMARKS.md ("Dual-slot engine") for the method and the
 // figures; bench/run.sh runs every mode.
 //

@@ -101,7 +101,7 @@ MUSIC_CG_SECONDS="${MUSIC_CG_SECONDS:-5}" # audio per track under callgrind
 MODULE_SECONDS="${MODULE_SECONDS:-4}"     # audio per module row (after 0.5 s not measured)
 MODULE_REPS="${MODULE_REPS:-5}"           # native timings per module row (median reported)
 MODULE_BIN="$BUILD_DIR/bench/chronus_module_bench"
-CHRONUS_BIN="$BUILD_DIR/src/app/chronus"
+CHRONUS_BIN="$BUILD_DIR/src/chronus"
 
 # OSC control (bench/run.sh osc): chronus_osc_bench against `chronus serve` on loopback.
 OSC_DIR="$RESULTS_DIR/osc"
@@ -552,7 +552,7 @@ run_osc() {
   { machine_info; echo "jackd: ${JACKD:-not installed} $(dpkg-query -W -f='${Version}' jackd2 2>/dev/null || true)"
     echo "liblo: $(dpkg-query -W -f='${Version}' liblo7 2>/dev/null || echo unknown)"
     echo "load average at start: $(cat /proc/loadavg)"; } > "$OSC_DIR/machine.txt"
-  local cmd=("$OSC_BIN" --chronus "$BUILD_DIR/src/app/chronus" --audio "$OSC_AUDIO" --seconds "$OSC_SECONDS"
+  local cmd=("$OSC_BIN" --chronus "$BUILD_DIR/src/chronus" --audio "$OSC_AUDIO" --seconds "$OSC_SECONDS"
              --rates "$OSC_RATES" --windows "$OSC_WINDOWS" --reps "$OSC_REPS" --log-dir "$OSC_DIR/logs"
              --csv "$OSC_DIR/runs.csv")
   if [ -n "$JACKD" ]; then cmd+=(--jackd "$JACKD"); fi

@@ -48,10 +48,10 @@ foreach(pair chronus.1:chronus.1.gz changelog:changelog.gz)
 endforeach()
 add_custom_target(chronus_packaging_files ALL DEPENDS ${_outputs})
 
-# --- Install rules (bin/chronus is installed by src/app) ------------------------------------------
+# --- Install rules (bin/chronus is installed by src/) ------------------------------------------
 
 # The desktop entry is named by the application id: AppStream's <launchable> and the Wayland app id
-# (QGuiApplication::desktopFileName in src/editor/EditorApp.cpp) find it by that name.
+# (QGuiApplication::desktopFileName in ui/EditorApp.cpp) find it by that name.
 install(FILES ${CHRONUS_PACKAGING_DIR}/${CHRONUS_APP_ID}.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
 install(FILES ${CHRONUS_PACKAGING_DIR}/chronus.svg DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)
 install(FILES ${CHRONUS_PACKAGING_DIR}/${CHRONUS_APP_ID}.metainfo.xml DESTINATION ${CMAKE_INSTALL_DATADIR}/metainfo)

@@ -7,4 +7,4 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD_DIR="${CHRONUS_BUILD_DIR:-$ROOT/build}"
 "$ROOT/scripts/build.sh"
-exec "$BUILD_DIR/src/app/chronus" "$@"
+exec "$BUILD_DIR/src/chronus" "$@"

@@ -12,7 +12,7 @@ export QT_QPA_PLATFORM=offscreen
 SCRATCH="$(mktemp -d)"
 trap 'rm -rf "$SCRATCH"' EXIT
 # A scratch HOME: the user's autosave, recent files and settings stay untouched.
-run() { HOME="$SCRATCH" XDG_CONFIG_HOME="$SCRATCH/config" XDG_DATA_HOME="$SCRATCH/data" "$BUILD_DIR/src/app/chronus" "$@"; }
+run() { HOME="$SCRATCH" XDG_CONFIG_HOME="$SCRATCH/config" XDG_DATA_HOME="$SCRATCH/data" "$BUILD_DIR/src/chronus" "$@"; }
 run "$ROOT/resources/patches/dnb-175.json" --commit --audio null --no-osc --fresh --size 1920x1080 --screenshot "$OUT/editor.png"
 run --audio null --no-osc --fresh --screenshot "$OUT/editor-demo.png"
 echo "screenshots in $OUT"

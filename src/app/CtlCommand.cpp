@@ -902,7 +902,7 @@ QString compactJson(const QJsonValue& v) {
     return QString::fromUtf8(wrapped.mid(1, wrapped.size() - 2));
 }
 
-// A patch as in SPEC §4: still valid JSON (it can be saved as a patch file), one module or cable
+// A patch in the patch-file format: still valid JSON (it can be saved as a patch file), one module or cable
 // per line, the format and version first.
 QString patchText(const QJsonValue& patch) {
     if (!patch.isObject())

@@ -4,7 +4,7 @@
 namespace chronus::app {
 
 // `chronus ctl [--host H] [--port N] [--json] [--timeout MS] VERB ARGS...`: the command-line OSC
-// client of `chronus serve` (SPEC §2). One request per call: it sends one OSC message, waits for
+// client of `chronus serve`. One request per call: it sends one OSC message, waits for
 // the matching `/reply` or `/error` and prints it as human text or, with --json, as one JSON
 // object. `status --watch` polls until Ctrl+C. Control thread only; blocks for at most the
 // timeout per request.

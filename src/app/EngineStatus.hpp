@@ -1,6 +1,6 @@
 #pragma once
 // The engine's status as the status panel, `/engine/status` and `chronus ctl status` show it: one
-// snapshot of the lock-free stats plus what the driver reports, as JSON (the keys of SPEC §1) and
+// snapshot of the lock-free stats plus what the driver reports, as JSON (the keys the README documents) and
 // as one compact line.
 
 #include "engine/SlotEngine.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The OSC control surface (SPEC §2): every request gets `/reply <address> ...` or
+// The OSC control surface (the addresses the README's "serve and ctl" section lists): every request gets `/reply <address> ...` or
 // `/error <address> <message>`, sent back to its sender.
 //
 // Two transports on the same host and port number: UDP datagrams, and TCP streams framed as OSC 1.0

@@ -1,5 +1,5 @@
 #pragma once
-// Patch files: versioned JSON keyed by stable ids (SPEC §4), the same shape as the OSC vocabulary.
+// Patch files: versioned JSON keyed by stable ids (the README's "Patch files"), the same shape as the OSC vocabulary.
 // Control thread only. Parsing never throws; every problem comes back as a message naming the file,
 // the line (JSON syntax) or the field (content), and the reason.
 

@@ -1,5 +1,5 @@
 #pragma once
-// Recorder: records what the engine plays into WAV files (SPEC §2 /record/*, §4, §5).
+// Recorder: records what the engine plays into WAV files (/record/start, /record/stop, /record/status): into the recordings folder only, never a file on the audio thread, a full disk reported.
 //
 // Two halves. The audio callback feeds the real-time half, a RecordTap (tap()): it copies each
 // output block into a lock-free ring and never allocates, locks or touches a file. This class is

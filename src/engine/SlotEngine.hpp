@@ -1,5 +1,5 @@
 #pragma once
-// The dual-slot engine (SPEC §1). Two slots, each with its own command queue, render worker and
+// The dual-slot engine. Two slots, each with its own command queue, render worker and
 // audio ring. Edits go to the slot that is standby when they are made; live changes go to both,
 // stamped with the same plan frame; commit crossfades from the active ring to the primed standby
 // ring at a block boundary; the old active then replays the committed patch from the start of its

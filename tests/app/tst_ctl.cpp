@@ -165,7 +165,7 @@ private:
 void TestCtl::initTestCase() {
     QVERIFY(m_dir.isValid());
     const RunResult ctlHelp = runChronus({"ctl", "--help"});
-    QVERIFY2(ctlHelp.exitCode == 0, "this chronus has no `ctl` command (src/app/main.cpp must dispatch it)");
+    QVERIFY2(ctlHelp.exitCode == 0, "this chronus has no `ctl` command (src/main.cpp must dispatch it)");
     const RunResult help = runChronus({"serve", "--help"});
     if (help.exitCode != 0) {
         m_serverProblem = "`chronus serve --help` failed (exit " + QString::number(help.exitCode) +
@@ -378,7 +378,7 @@ void TestCtl::buildsCommitsAndPlaysAPatch() {
     QCOMPARE(parseReply(r).value("on"), QJsonValue(true));
     QCOMPARE(parseReply(ctlJson({"gate", "env1", "false"})).value("on"), QJsonValue(false));
 
-    // Status: the server's JSON, embedded parsed, with every key SPEC §1 names.
+    // Status: the server's JSON, embedded parsed, with every key the README's status documents.
     r = ctl({"status", "--json"}); // options may follow the verb
     QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
     o = parseReply(r);

@@ -109,7 +109,7 @@ void TestStatusPanel::panelShowsALiveEngine() {
     view.engine()->addImportPath(QStringLiteral("qrc:/qt/qml")); // where the module's qmldir lives
     view.setInitialProperties({{"status", QVariant::fromValue(&model)}});
     view.setResizeMode(QQuickView::SizeRootObjectToView);
-    view.setSource(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/qml/StatusPanel.qml")));
+    view.setSource(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/StatusPanel.qml")));
     QCOMPARE(view.status(), QQuickView::Ready);
     QQuickItem* panel = view.rootObject();
     QVERIFY(panel);
@@ -174,7 +174,7 @@ struct PanelView {
         view.engine()->addImportPath(QStringLiteral("qrc:/qt/qml"));
         view.setInitialProperties({{"status", QVariant::fromValue(&model)}});
         view.setResizeMode(QQuickView::SizeRootObjectToView);
-        view.setSource(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/qml/StatusPanel.qml")));
+        view.setSource(QUrl(QStringLiteral("qrc:/qt/qml/Chronus/Editor/StatusPanel.qml")));
         panel = view.rootObject();
         if (panel)
             view.resize(static_cast<int>(panel->implicitWidth()), static_cast<int>(panel->implicitHeight()));

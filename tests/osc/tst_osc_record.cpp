@@ -1,4 +1,4 @@
-// /record/start, /record/stop and /record/status end to end (SPEC §2, §5): a liblo client on
+// /record/start, /record/stop and /record/status end to end: a liblo client on
 // loopback, the OSC server, the engine playing a sine through the clock-paced null driver, its
 // callback feeding the recorder. The file must exist, be stereo, sound, and last what the reply
 // said (within one block); bad names, a second start, a stop with nothing to stop, an unwritable

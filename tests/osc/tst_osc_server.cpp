@@ -1,4 +1,4 @@
-// The OSC server (SPEC §2, §5) as an agent meets it: every address with valid and invalid input,
+// The OSC server as an agent meets it: every address with valid and invalid input,
 // asserting on the reply (the address echoed, the values, what the error says) and on the engine
 // (pending and committed patches, slots, counters). The engine plays through the clock-paced null
 // driver the whole time; bad input must leave the audio going (no none-read, no NaN) and the
@@ -813,7 +813,7 @@ void TestOscServer::saveAndLoadStayInsideThePatchesFolder() {
     STOP_IF_FAILED(verifyUntouched(rig, committed, pending, 440.0));
 }
 
-// SPEC §5: out-of-range values are clamped *and reported*. A patch file with an out-of-range value
+// Out-of-range values are clamped *and reported*. A patch file with an out-of-range value
 // loads (clamped), and the reply must say what was clamped, as /patch/set does.
 void TestOscServer::loadReportsClampedValues() {
     QTemporaryDir root;
@@ -838,7 +838,7 @@ void TestOscServer::loadReportsClampedValues() {
                        "are dropped by OscServer::execute)");
 }
 
-// /engine/status: typed key/value pairs, or one JSON object with the SPEC §1 keys.
+// /engine/status: typed key/value pairs, or one JSON object with the documented status keys.
 void TestOscServer::engineStatusTypedPairsAndJson() {
     OscRig rig;
     START_RIG(rig);

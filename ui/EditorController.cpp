@@ -262,7 +262,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     // A save changes what the autosave says of the file: its name, whether it has unsaved changes.
     connect(this, &EditorController::filePathChanged, this, &EditorController::scheduleAutosave);
     connect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave);
-    // Changes the OSC server made are picked up here, at most 30 times a second (STYLE §8: the
+    // Changes the OSC server made are picked up here, at most 30 times a second (the
     // GUI polls; nothing is pushed into it from another thread).
     m_externalTimer.setInterval(33);
     connect(&m_externalTimer, &QTimer::timeout, this, [this] {

@@ -1,4 +1,4 @@
-// The engine's live status (SPEC §1), readable at a glance: which slot plays, each slot's state,
+// The engine's live status, readable at a glance: which slot plays, each slot's state,
 // prime flag, ring occupancy against the target, DSP load and none-reads; the counters; the
 // crossfade while it runs; the output level and a scope. Green when all is well, amber for a
 // warning, red for an error, with one line saying what is wrong. Everything comes from `status`

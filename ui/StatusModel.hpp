@@ -1,5 +1,5 @@
 #pragma once
-// The status panel's data (SPEC §1, STYLE §8): a QTimer on the GUI thread polls the engine's
+// The status panel's data (the status fields the README lists under "How the engine plays"): a QTimer on the GUI thread polls the engine's
 // lock-free stats, the driver's xrun counter and the output's MeterTap, and each property emits its
 // NOTIFY only when its value changed. Nothing here is ever called from the audio thread.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// The editor's controller (STYLE §7): the one object QML talks to. Every intent from the canvas
+// The editor's controller: the one object QML talks to. Every intent from the canvas
 // (add a module, draw a cable, turn a knob, commit) is a Q_INVOKABLE here; the controller validates
 // it against the engine's pending patch, posts it to the engine (edits go to the standby slot,
 // parameter changes play live on both), records it on the undo stack and updates the models.
@@ -213,7 +213,7 @@ public:
     Q_INVOKABLE void undo() { m_undo.undo(); }
     Q_INVOKABLE void redo() { m_undo.redo(); }
 
-    // --- Files (the patch-file format of SPEC §4) ---
+    // --- Files (the patch-file format of the README's "Patch files") ---
     Q_INVOKABLE void newPatch();
     // The demo patch (oscillator → filter → envelope → output), as on first start.
     Q_INVOKABLE void loadDemo();

@@ -1,5 +1,5 @@
 #pragma once
-// The graph as item models for the canvas (STYLE §7): NodeModel (one row per module, plus ghost rows
+// The graph as item models for the canvas: NodeModel (one row per module, plus ghost rows
 // for modules the pending patch removed), ParamModel (one per node: its knobs) and CableModel.
 // Each row carries how it differs from the committed patch ("added", "changed", "removed" or "").
 // The models are views: EditorController::updateModels() hands them the pending and committed

@@ -5,7 +5,7 @@
 #include "RenderCommand.hpp"
 #include "ServeCommand.hpp"
 #ifdef CHRONUS_WITH_EDITOR
-#include "editor/EditorApp.hpp"
+#include "EditorApp.hpp"
 #endif
 
 #include <QCoreApplication>
