@@ -614,6 +614,43 @@ TestCase {
         verify(Math.abs(level.fromFraction(0.5) - 1.0) < 1e-9, "0..2, linear")
     }
 
+    // The person turns a knob while an agent (a real OSC client) adds a module in the middle of the
+    // drag, well within one 33 ms tick: each undoes only their own. Ctrl+Z takes back the drag and
+    // leaves the agent's module; the agent's /patch/undo takes back its module and leaves the drag.
+    function test_userAndAgentEachUndoTheirOwn() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const row = paramBar(saw, "freq")
+        compare(row.value, 440)
+        const x = 40, y = row.height / 2
+        mousePress(row, x, y, Qt.LeftButton)
+        mouseMove(row, x + 10, y, 0, Qt.LeftButton)
+        verify(EngineProbe.agent("/patch/create", ["lfo7", "lfo"]), "the agent's create is answered")
+        mouseMove(row, x + 30, y, 0, Qt.LeftButton)
+        mouseRelease(row, x + 30, y, Qt.LeftButton)
+        const dragged = row.value
+        verify(dragged > 440, "the drag raised it: " + dragged)
+        tryVerify(() => Editor.nodes.rowOf("lfo7") >= 0, 3000, "the agent's module is shown")
+
+        keyClick(Qt.Key_Z, Qt.ControlModifier)
+        tryCompare(row, "value", 440)
+        compare(EngineProbe.pendingParam(saw, "freq"), 440)
+        verify(EngineProbe.pendingHasModule("lfo7"), "Ctrl+Z left the agent's module")
+        verify(Editor.nodes.rowOf("lfo7") >= 0)
+
+        keyClick(Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+        tryCompare(row, "value", dragged)
+
+        verify(EngineProbe.agent("/patch/undo", []), "the agent undoes its own step")
+        tryVerify(() => Editor.nodes.rowOf("lfo7") < 0, 3000, "the agent's module is gone")
+        verify(!EngineProbe.pendingHasModule("lfo7"))
+        compare(EngineProbe.pendingParam(saw, "freq"), dragged, "the person's edit stays")
+        compare(row.value, dragged)
+
+        verify(EngineProbe.agent("/patch/redo", []), "and redoes it")
+        tryVerify(() => EngineProbe.pendingHasModule("lfo7"), 3000)
+        compare(EngineProbe.pendingParam(saw, "freq"), dragged)
+    }
+
     // A typed value is what was typed: 440 is 440, 261.63 is 261.63.
     function test_typedValueIsKeptExactly() {
         const saw = Editor.addModule("saw", 40, 40)

@@ -19,7 +19,10 @@
 #include <QtQml/qqmlextensionplugin.h>
 #include <QtQuickTest>
 
+#include <atomic>
+#include <cmath>
 #include <memory>
+#include <thread>
 
 Q_IMPORT_QML_PLUGIN(Chronus_EditorPlugin)
 
@@ -72,14 +75,32 @@ public:
     Q_INVOKABLE QString scratchFolder() const { return m_scratch.path(); }
     // An agent's request over real OSC (string arguments) to the server the editor runs beside;
     // true when it got a /reply.
+    // The call runs on a thread of its own while this one goes on handling events: the editor's
+    // controller answers the agent on this (the GUI) thread.
     Q_INVOKABLE bool agent(const QString& address, const QStringList& args) {
         if (!m_agent)
             return false;
         test::OscMessage m;
         for (const QString& a : args)
             m.s(a.toStdString());
-        const auto r = m_agent->call(address.toStdString(), m);
-        return r && r->isReply();
+        std::atomic<bool> done{false};
+        bool replied = false;
+        std::thread call([&] {
+            const auto r = m_agent->call(address.toStdString(), m);
+            replied = r && r->isReply();
+            done.store(true);
+        });
+        while (!done.load())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        call.join();
+        return replied;
+    }
+    // A parameter of the engine's pending patch (NaN when there is no such module or parameter).
+    Q_INVOKABLE double pendingParam(const QString& id, const QString& param) const {
+        const engine::PatchGraph pending = m_engine.pending();
+        const engine::PatchNode* node = pending.find(id.toStdString());
+        const engine::ParamIndex p = node ? node->type->findParam(param.toStdString()) : -1;
+        return p < 0 ? std::nan("") : node->params[static_cast<std::size_t>(p)];
     }
     // Whether the slot's worker follows the active one in step (a failover has somewhere to go).
     Q_INVOKABLE bool inStep(int slot) const { return m_engine.stats().slot[static_cast<std::size_t>(slot & 1)].inStep; }
