@@ -205,10 +205,10 @@ int runEditor(int argc, char* argv[]) {
     std::unique_ptr<app::OscServer> server;
     if (!parser.isSet("no-osc")) {
         oscOptions.patchesDir = patchesDir;
-        server = std::make_unique<app::OscServer>(engine, oscOptions);
+        // The agents' door is the editor's own patch controller: their requests run on this thread.
+        server = std::make_unique<app::OscServer>(engine, controller.patch(), oscOptions);
         server->setDriver(&driver);
         server->setRecorder(&recorder);
-        server->setRequestObserver([&controller] { controller.patchChangedExternally(); });
         // An agent's change is in the autosave's journal before its reply.
         server->setAcknowledgeObserver(
             [&controller](const std::string& address) { return controller.persistExternalChange(address); });

@@ -4,7 +4,6 @@
 
 #include "GraphModels.hpp"
 #include "PaletteModel.hpp"
-#include "PatchDiff.hpp"
 #include "PatchFile.hpp"
 #include "Recorder.hpp"
 
@@ -23,17 +22,16 @@
 #include <QLocale>
 #include <QSaveFile>
 #include <QSettings>
-#include <QSocketNotifier>
 
 #include <algorithm>
 #include <cmath>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 namespace chronus::editor {
 
+using app::Author;
 using engine::PatchGraph;
 using engine::PatchNode;
+using Edit = app::PatchController::Edit;
 
 namespace {
 
@@ -113,142 +111,20 @@ QStringList describeEdit(const PatchGraph& before, const PatchGraph& after) {
 
 } // namespace
 
-// ---------------------------------------------------------------------------------------------
-// Undo steps. Each one is recorded after its edit reached the engine (UndoHistory::push does not
-// redo it); undo and redo apply the edit again.
-
-namespace {
-std::size_t stringBytes(const QString& s) { return static_cast<std::size_t>(s.capacity()) * sizeof(QChar); }
-std::size_t stringBytes(const std::string& s) { return s.capacity() > 15 ? s.capacity() + 1 : 0; }
-} // namespace
-
-// A structural edit (or an agent's edits): the difference between the pending patch before and
-// after. Undo gives the standby the pending patch with the difference taken back, redo with it
-// made again.
-class PatchCommand : public UndoStep {
-public:
-    PatchCommand(EditorController& c, const QString& text, app::PatchDiff diff, Author author, qint64 atMs)
-        : UndoStep(text, author), m_c(c), m_diff(std::move(diff)), m_lastEditMs(atMs) {}
-    void undo() override { apply(app::PatchDiff::Direction::Backward); }
-    void redo() override { apply(app::PatchDiff::Direction::Forward); }
-    std::size_t bytes() const override { return sizeof(*this) + textBytes() + m_diff.bytes() - sizeof(app::PatchDiff); }
-
-    // An agent's edit at `atMs` continues this step's burst.
-    bool continuesBurst(qint64 atMs, int burstMs) const {
-        return author() == Author::Agent && atMs - m_lastEditMs < burstMs;
-    }
-    // `next` (the agent's next edit, after which the pending patch is `now`) becomes part of this step.
-    void extend(const app::PatchDiff& next, const PatchGraph& now, qint64 atMs) {
-        m_diff = m_diff.then(next, now);
-        m_lastEditMs = atMs;
-        setText(QStringLiteral("Agent edits (OSC)"));
-    }
-
-private:
-    // On the pending patch as it is: the one this step left, unless something the history does
-    // not hold changed it since (an undo of a commit). What no longer fits is said, not hidden.
-    void apply(app::PatchDiff::Direction direction) {
-        std::vector<std::string> refused;
-        m_c.applySnapshot(m_diff.apply(m_c.m_engine.pending(), direction, &refused));
-        if (!refused.empty())
-            m_c.setMessage(QStringLiteral("%1 %2: left out: %3")
-                               .arg(direction == app::PatchDiff::Direction::Backward ? QStringLiteral("undo")
-                                                                                     : QStringLiteral("redo"),
-                                    text(), fromStd(refused.front())));
-    }
-
-    EditorController& m_c;
-    app::PatchDiff m_diff;
-    qint64 m_lastEditMs;
-};
-
-// A parameter (or a text form) changed: live on committed modules, so undo plays live too. One
-// gesture (a knob drag) merges into one step.
-class ParamCommand : public UndoStep {
-public:
-    ParamCommand(EditorController& c, QString id, QString param, double before, double after, int gesture)
-        : UndoStep(QStringLiteral("Set %1.%2").arg(id, param)), m_c(c), m_id(std::move(id)), m_param(std::move(param)),
-          m_before(before), m_after(after), m_gesture(gesture) {}
-    bool mergeWith(const UndoStep& other) override {
-        const auto* o = dynamic_cast<const ParamCommand*>(&other);
-        if (!o || o->m_gesture != m_gesture || o->m_id != m_id || o->m_param != m_param)
-            return false;
-        m_after = o->m_after;
-        return true;
-    }
-    void undo() override { m_c.applyParam(m_id, m_param, m_before); }
-    void redo() override { m_c.applyParam(m_id, m_param, m_after); }
-    std::size_t bytes() const override { return sizeof(*this) + textBytes() + stringBytes(m_id) + stringBytes(m_param); }
-
-private:
-    EditorController& m_c;
-    QString m_id, m_param;
-    double m_before, m_after;
-    int m_gesture;
-};
-
-class TextCommand : public UndoStep {
-public:
-    TextCommand(EditorController& c, QString id, QString name, QString before, QString after)
-        : UndoStep(QStringLiteral("Set %1.%2").arg(id, name)), m_c(c), m_id(std::move(id)), m_name(std::move(name)),
-          m_before(std::move(before)), m_after(std::move(after)) {}
-    void undo() override { m_c.applyText(m_id, m_name, m_before); }
-    void redo() override { m_c.applyText(m_id, m_name, m_after); }
-    std::size_t bytes() const override {
-        return sizeof(*this) + textBytes() + stringBytes(m_id) + stringBytes(m_name) + stringBytes(m_before) +
-               stringBytes(m_after);
-    }
-
-private:
-    EditorController& m_c;
-    QString m_id, m_name, m_before, m_after;
-};
-
-// Nodes moved on the canvas (editor layout only). One drag merges into one step.
-class MoveCommand : public UndoStep {
-public:
-    using Positions = std::map<std::string, QPointF>;
-    MoveCommand(EditorController& c, Positions before, Positions after, int gesture)
-        : UndoStep(after.size() == 1 ? QStringLiteral("Move %1").arg(fromStd(after.begin()->first))
-                                     : QStringLiteral("Move %1 modules").arg(after.size())),
-          m_c(c), m_before(std::move(before)), m_after(std::move(after)), m_gesture(gesture) {}
-    bool mergeWith(const UndoStep& other) override {
-        const auto* o = dynamic_cast<const MoveCommand*>(&other);
-        if (!o || o->m_gesture != m_gesture)
-            return false;
-        for (const auto& [id, p] : o->m_after) {
-            m_after[id] = p;
-            m_before.try_emplace(id, o->m_before.at(id));
-        }
-        return true;
-    }
-    void undo() override { m_c.applyPositions(m_before); }
-    void redo() override { m_c.applyPositions(m_after); }
-    std::size_t bytes() const override {
-        // A map node: three pointers and a colour beside the key and the value.
-        constexpr std::size_t kNode = 4 * sizeof(void*) + sizeof(std::string) + sizeof(QPointF);
-        std::size_t total = sizeof(*this) + textBytes();
-        for (const Positions* map : {&m_before, &m_after})
-            for (const auto& [id, p] : *map)
-                total += kNode + stringBytes(id);
-        return total;
-    }
-
-private:
-    EditorController& m_c;
-    Positions m_before, m_after;
-    int m_gesture;
-};
-
-// ---------------------------------------------------------------------------------------------
-
 EditorController::EditorController(engine::SlotEngine& engine, EditorOptions options, QObject* parent)
-    : QObject(parent), m_engine(engine), m_options(std::move(options)), m_nodes(std::make_unique<NodeModel>()),
-      m_cables(std::make_unique<CableModel>()), m_palette(std::make_unique<PaletteModel>()) {
-    m_undo.setLimits(m_options.undoByteBudget, m_options.undoStepLimit);
-    m_clock.start();
-    connect(&m_undo, &UndoHistory::changed, this, &EditorController::undoChanged);
-    connect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::dirtyChanged);
+    : QObject(parent), m_engine(engine), m_options(std::move(options)),
+      m_patch(engine, {m_options.undoByteBudget, m_options.undoStepLimit, m_options.agentBurstMs, true}),
+      m_nodes(std::make_unique<NodeModel>()), m_cables(std::make_unique<CableModel>()),
+      m_palette(std::make_unique<PaletteModel>()) {
+    for (Author author : {Author::User, Author::Agent}) {
+        app::UndoHistory& history = m_patch.history(author);
+        connect(&history, &app::UndoHistory::changed, this, &EditorController::undoChanged);
+        connect(&history, &app::UndoHistory::cleanChanged, this, &EditorController::dirtyChanged);
+        // A save changes what the autosave says of the file: whether it has unsaved changes.
+        connect(&history, &app::UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave);
+    }
+    connect(&m_patch, &app::PatchController::changed, this, &EditorController::patchChanged);
+    connect(&m_patch, &app::PatchController::refused, this, [this](Author, const QString& reason) { setMessage(reason); });
 
     m_autoCommitTimer.setSingleShot(true);
     m_autoCommitTimer.setInterval(m_options.autoCommitDelayMs);
@@ -259,34 +135,11 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     m_autosaveTimer.setSingleShot(true);
     m_autosaveTimer.setInterval(m_options.autosaveDelayMs);
     connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { compactAutosave(); });
-    // A save changes what the autosave says of the file: its name, whether it has unsaved changes.
+    // A save changes what the autosave says of the file: its name.
     connect(this, &EditorController::filePathChanged, this, &EditorController::scheduleAutosave);
-    connect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave);
-    // Changes the OSC server made are picked up here, at most 30 times a second (the
-    // GUI polls; nothing is pushed into it from another thread).
-    m_externalTimer.setInterval(33);
-    connect(&m_externalTimer, &QTimer::timeout, this, [this] {
-        if (m_externalChange.exchange(false, std::memory_order_acq_rel))
-            syncFromEngine();
-        if (m_committedExternally.exchange(false, std::memory_order_acq_rel))
-            writeAutosave(); // the commit goes into the autosave file too (fsync'd)
-        std::string failure;
-        {
-            std::lock_guard lock(m_journalFailureMutex);
-            failure.swap(m_journalFailure);
-        }
-        if (!failure.empty())
-            setAutosaveFailure(fromStd(failure));
-        followActiveSlot();
-        sendPositions(false);
-    });
-    m_externalTimer.start();
-    // Slot operations report on the engine's thread; this wakes the GUI thread for them.
-    m_operationWake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (m_operationWake >= 0) {
-        m_operationNotifier = std::make_unique<QSocketNotifier>(m_operationWake, QSocketNotifier::Read, this);
-        connect(m_operationNotifier.get(), &QSocketNotifier::activated, this, &EditorController::takeOperationEvents);
-    }
+    m_slotWatch.setInterval(100);
+    connect(&m_slotWatch, &QTimer::timeout, this, &EditorController::followActiveSlot);
+    m_slotWatch.start();
     m_recordingTimer.setInterval(200);
     // Recordings also start and stop over OSC: the record button follows, 5 times a second.
     connect(&m_recordingTimer, &QTimer::timeout, this, [this] {
@@ -316,7 +169,7 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
         else if (auto s = m_journal->open(); !s)
             setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     }
-    m_lastPending = m_engine.pending();
+    m_lastPending = m_patch.pending();
     adoptPositions(m_lastPending);
     placeUnplaced(m_lastPending);
     updateModels();
@@ -326,10 +179,9 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
 }
 
 EditorController::~EditorController() {
-    disconnect(&m_undo, &UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave); // the stack outlives the journal
-    m_engine.waitForOperations(); // their handlers write to m_operationWake
-    if (m_operationWake >= 0)
-        ::close(m_operationWake);
+    for (Author author : {Author::User, Author::Agent}) // the histories outlive the journal
+        disconnect(&m_patch.history(author), &app::UndoHistory::cleanChanged, this, &EditorController::scheduleAutosave);
+    m_engine.waitForOperations(); // their outcomes are posted to m_patch
 }
 
 QString EditorController::settingsGroup() const {
@@ -380,10 +232,11 @@ void EditorController::setAutoCommit(bool on) {
 
 QString EditorController::undoHistoryText() const {
     const QLocale locale;
+    const app::UndoHistory& history = m_patch.history(Author::User);
     return QStringLiteral("%1 %2 kept (%3 of %4)")
-        .arg(locale.toString(m_undo.count()), m_undo.count() == 1 ? QStringLiteral("step") : QStringLiteral("steps"),
-             locale.formattedDataSize(static_cast<qint64>(m_undo.bytes()), 0),
-             locale.formattedDataSize(static_cast<qint64>(m_undo.byteBudget()), 0));
+        .arg(locale.toString(history.count()), history.count() == 1 ? QStringLiteral("step") : QStringLiteral("steps"),
+             locale.formattedDataSize(static_cast<qint64>(history.bytes()), 0),
+             locale.formattedDataSize(static_cast<qint64>(history.byteBudget()), 0));
 }
 
 bool EditorController::recording() const { return m_recorder && m_recorder->status().recording; }
@@ -420,7 +273,7 @@ void EditorController::setBusy(bool busy) {
 // Models
 
 void EditorController::updateModels() {
-    const PatchGraph pending = m_engine.pending();
+    const PatchGraph pending = m_patch.pending();
     const PatchGraph committed = m_engine.committed();
     m_lastPending = pending;
     m_lastCommitted = committed;
@@ -450,46 +303,33 @@ void EditorController::updateModels() {
     }
 }
 
-void EditorController::patchChangedExternally() { m_externalChange.store(true, std::memory_order_release); }
-
-void EditorController::syncFromEngine() {
+void EditorController::patchChanged(Author author) {
+    if (author == Author::User)
+        return; // the person's edits and undos update the window where they are made
     const PatchGraph before = m_lastPending;
     const PatchGraph committedBefore = m_lastCommitted;
-    PatchGraph now = m_engine.pending();
-    const bool pendingMoved = !(now == before);
-    if (pendingMoved) {
+    PatchGraph now = m_patch.pending();
+    if (!(now == before)) {
         adoptPositions(now); // a patch the agent loaded comes with its layout
         placeAgentModules(now);
-        now = m_engine.pending();
-        // Somebody else (an agent over OSC) edited: their edit is undoable here too.
-        recordAgentEdit(before, now);
+        now = m_patch.pending();
     }
     updateModels();
-    QStringList done = describeEdit(before, now);
+    // The message says what the agent's step did so far (a burst of edits is one step).
+    const app::UndoHistory& agent = m_patch.history(Author::Agent);
+    const std::pair<std::uint64_t, int> step{agent.pushes(), agent.index()};
+    if (!m_agentStepStart || step != m_agentStep) {
+        m_agentStepStart = before;
+        m_agentStep = step;
+    }
+    QStringList done = describeEdit(*m_agentStepStart, now);
     if (!m_busy && !(m_lastCommitted == committedBefore))
         done << QStringLiteral("committed (slot %1 plays)").arg(m_engine.stats().activeSlot == 0 ? QStringLiteral("A")
                                                                                                : QStringLiteral("B"));
     if (!done.isEmpty())
         setMessage(QStringLiteral("agent: ") + done.join(QStringLiteral("; ")),
                    !(m_lastCommitted == committedBefore) ? m_engine.stats().activeSlot : -1);
-    if (!(m_lastCommitted == committedBefore))
-        m_undo.seal(); // a commit ends an agent's burst
-    if (pendingMoved)
-        writeAutosave();
     emit pendingChanged();
-}
-
-void EditorController::recordAgentEdit(const PatchGraph& before, const PatchGraph& now) {
-    const qint64 at = m_clock.elapsed();
-    app::PatchDiff diff = app::PatchDiff::between(before, now);
-    if (auto* top = dynamic_cast<PatchCommand*>(m_undo.mergeableTop());
-        top && top->continuesBurst(at, m_options.agentBurstMs)) {
-        top->extend(diff, now, at);
-        m_undo.topChanged();
-        return;
-    }
-    m_undo.push(std::make_unique<PatchCommand>(*this, QStringLiteral("Agent edit (OSC)"), std::move(diff),
-                                               UndoStep::Author::Agent, at));
 }
 
 // The engine switched slots on its own (a failover, a rollback): a message that names the slot
@@ -516,27 +356,10 @@ void EditorController::followActiveSlot() {
 void EditorController::setPosition(const std::string& id, QPointF p) {
     m_positions[id] = p;
     // Ghosts (committed, gone from the pending patch) and ids not added yet are refused: fine.
-    // Never waits for the engine (a commit holds it through its fade): what could not go now goes
-    // at the next tick, or before the next slot operation.
-    if (!m_engine.trySetPendingPosition(id, p.x(), p.y()))
-        m_unsentPositions.insert(id);
+    // Never waits for the engine (a commit holds it through its fade): the patch controller sends
+    // what could not go now shortly after, or before the next slot operation.
+    m_patch.placeModule(id, p.x(), p.y());
     (void)m_lastPending.setPosition(id, p.x(), p.y());
-}
-
-void EditorController::sendPositions(bool wait) {
-    for (auto it = m_unsentPositions.begin(); it != m_unsentPositions.end();) {
-        const auto p = m_positions.find(*it);
-        if (p == m_positions.end()) {
-            it = m_unsentPositions.erase(it);
-        } else if (wait) {
-            (void)m_engine.setPendingPosition(*it, p->second.x(), p->second.y());
-            it = m_unsentPositions.erase(it);
-        } else if (m_engine.trySetPendingPosition(*it, p->second.x(), p->second.y())) {
-            it = m_unsentPositions.erase(it);
-        } else {
-            return; // still busy: the next tick
-        }
-    }
 }
 
 void EditorController::adoptPositions(const PatchGraph& graph) {
@@ -746,7 +569,7 @@ void EditorController::placeUnplaced(const PatchGraph& graph) {
 }
 
 PatchGraph EditorController::document() const {
-    PatchGraph doc = m_engine.pending();
+    PatchGraph doc = m_patch.pending();
     for (const auto& [id, p] : m_positions) // ids no longer in the patch are refused: fine
         (void)doc.setPosition(id, std::round(p.x()), std::round(p.y()));
     return doc;
@@ -764,28 +587,37 @@ QString EditorController::freshId(const QString& type) const {
     }
 }
 
-void EditorController::pushSnapshot(const QString& text, const PatchGraph& before, const std::set<std::string>& select) {
-    m_undo.push(std::make_unique<PatchCommand>(*this, text, app::PatchDiff::between(before, m_engine.pending()),
-                                               UndoStep::Author::User, m_clock.elapsed()));
-    if (!select.empty())
-        m_nodes->setSelection(select); // after updateModels below: rows exist
-    afterStructuralEdit();
+void EditorController::afterUserEdit(const std::set<std::string>& select) {
+    updateModels();
     if (!select.empty())
         m_nodes->setSelection(select);
-}
-
-void EditorController::applySnapshot(const PatchGraph& graph) {
-    if (auto s = m_engine.loadPending(graph); !s)
-        setMessage(fromStd(s.message()));
-    adoptPositions(graph);
-    afterStructuralEdit();
-}
-
-void EditorController::afterStructuralEdit() {
-    updateModels();
     if (m_autoCommit && m_pendingChanges > 0)
         m_autoCommitTimer.start();
     writeAutosave(); // structural edits are saved at once: a kill right after loses nothing
+}
+
+void EditorController::afterUndo() {
+    adoptPositions(m_patch.pending());
+    afterUserEdit();
+    emit pendingChanged();
+}
+
+void EditorController::undo() {
+    if (auto s = m_patch.undo(Author::User); s)
+        afterUndo();
+}
+
+void EditorController::redo() {
+    if (auto s = m_patch.redo(Author::User); s)
+        afterUndo();
+}
+
+void EditorController::undoAgent() {
+    const QString text = m_patch.history(Author::Agent).undoText();
+    if (auto s = m_patch.undo(Author::Agent); s) {
+        afterUndo();
+        setMessage(QStringLiteral("undid the agent's last step (%1)").arg(text));
+    }
 }
 
 QString EditorController::addModule(const QString& type, double x, double y) {
@@ -795,13 +627,19 @@ QString EditorController::addModule(const QString& type, double x, double y) {
         return {};
     }
     const QString id = freshId(QString::fromUtf8(t->id));
-    const PatchGraph before = m_lastPending;
-    if (auto s = m_engine.addModule(toStd(id), t->id); !s) {
+    if (auto s = m_patch.edit(Author::User, QStringLiteral("Add %1").arg(id),
+                              [&](Edit& e) {
+                                  if (auto added = e.addModule(toStd(id), t->id); !added)
+                                      return added;
+                                  setPosition(toStd(id), QPointF(std::round(x / kGridStep) * kGridStep,
+                                                                 std::round(y / kGridStep) * kGridStep));
+                                  return engine::Status{};
+                              });
+        !s) {
         setMessage(fromStd(s.message()));
         return {};
     }
-    setPosition(toStd(id), QPointF(std::round(x / kGridStep) * kGridStep, std::round(y / kGridStep) * kGridStep));
-    pushSnapshot(QStringLiteral("Add %1").arg(id), before, {toStd(id)});
+    afterUserEdit({toStd(id)});
     setMessage(QStringLiteral("added %1 (%2)").arg(id, QString::fromUtf8(t->name)));
     return id;
 }
@@ -816,12 +654,14 @@ bool EditorController::removeIds(const std::vector<std::string>& ids) {
             setMessage(QStringLiteral("the output module stays: every patch has one"));
         return false;
     }
-    const PatchGraph before = m_lastPending;
     QString failure;
-    for (const std::string& id : removable)
-        if (auto s = m_engine.removeModule(id); !s)
-            failure = fromStd(s.message());
-    pushSnapshot(describeIds(removable, QStringLiteral("Delete")), before);
+    (void)m_patch.edit(Author::User, describeIds(removable, QStringLiteral("Delete")), [&](Edit& e) {
+        for (const std::string& id : removable)
+            if (auto s = e.removeModule(id); !s)
+                failure = fromStd(s.message());
+        return engine::Status{}; // what could go went
+    });
+    afterUserEdit();
     setMessage(failure.isEmpty() ? describeIds(removable, QStringLiteral("deleted")) : failure);
     return failure.isEmpty();
 }
@@ -879,20 +719,21 @@ bool EditorController::insertPatch(const QByteArray& json, double x, double y, c
     std::map<std::string, std::string> renamed;
     std::set<std::string> created;
     QString failure;
+    (void)m_patch.edit(Author::User, verb, [&](Edit& e) {
     for (const PatchNode& n : fragment.nodes()) {
         if (n.id == engine::ModuleRegistry::kOutputId)
             continue;
         const std::string id = toStd(freshId(QString::fromUtf8(n.type->id)));
-        if (auto s = m_engine.addModule(id, n.type->id); !s) {
+        if (auto s = e.addModule(id, n.type->id); !s) {
             failure = fromStd(s.message());
             break;
         }
-        m_lastPending = m_engine.pending(); // freshId looks here
+        m_lastPending = m_patch.pending(); // freshId looks here
         renamed[n.id] = id;
         created.insert(id);
         for (std::size_t p = 0; p < n.params.size(); ++p)
             if (n.params[p] != static_cast<double>(n.type->params[p].def))
-                (void)m_engine.setPending(id, n.type->params[p].id, n.params[p]);
+                (void)e.setPending(id, n.type->params[p].id, n.params[p]);
         const double nx = n.position ? (*n.position)[0] - left : 0.0;
         const double ny = n.position ? (*n.position)[1] - top : 0.0;
         setPosition(id, QPointF(x + nx, y + ny));
@@ -902,15 +743,17 @@ bool EditorController::insertPatch(const QByteArray& json, double x, double y, c
             continue;
         const PatchNode* from = fragment.find(c.from);
         const PatchNode* to = fragment.find(c.to);
-        (void)m_engine.connect(renamed[c.from] + "." + from->type->outputs[static_cast<std::size_t>(c.fromPort)].id,
-                               renamed[c.to] + "." + to->type->inputs[static_cast<std::size_t>(c.toPort)].id);
+        (void)e.connect(renamed[c.from] + "." + from->type->outputs[static_cast<std::size_t>(c.fromPort)].id,
+                        renamed[c.to] + "." + to->type->inputs[static_cast<std::size_t>(c.toPort)].id);
     }
+    return engine::Status{}; // what could be pasted was
+    });
     m_lastPending = before;
     if (created.empty()) {
         setMessage(failure.isEmpty() ? QStringLiteral("nothing to paste") : failure);
         return false;
     }
-    pushSnapshot(describeIds(std::vector<std::string>(created.begin(), created.end()), verb), before, created);
+    afterUserEdit(created);
     setMessage(failure.isEmpty() ? describeIds(std::vector<std::string>(created.begin(), created.end()), verb.toLower())
                                  : failure);
     return failure.isEmpty();
@@ -960,14 +803,15 @@ bool EditorController::connectPorts(const QString& fromId, const QString& fromPo
                                     const QString& toPort) {
     const QString src = fromId + QLatin1Char('.') + fromPort;
     const QString dst = toId + QLatin1Char('.') + toPort;
-    const PatchGraph before = m_lastPending;
-    if (auto s = m_engine.connect(toStd(src), toStd(dst)); !s) {
+    if (auto s = m_patch.edit(Author::User, QStringLiteral("Connect %1 → %2").arg(src, dst),
+                              [&](Edit& e) { return e.connect(toStd(src), toStd(dst)); });
+        !s) {
         const QString reason = fromStd(s.message());
         setMessage(QStringLiteral("cable refused: ") + reason);
         emit cableRefused(reason);
         return false;
     }
-    pushSnapshot(QStringLiteral("Connect %1 → %2").arg(src, dst), before);
+    afterUserEdit();
     setMessage(QStringLiteral("connected %1 → %2").arg(src, dst));
     return true;
 }
@@ -976,12 +820,13 @@ bool EditorController::disconnectPorts(const QString& fromId, const QString& fro
                                        const QString& toPort) {
     const QString src = fromId + QLatin1Char('.') + fromPort;
     const QString dst = toId + QLatin1Char('.') + toPort;
-    const PatchGraph before = m_lastPending;
-    if (auto s = m_engine.disconnect(toStd(src), toStd(dst)); !s) {
+    if (auto s = m_patch.edit(Author::User, QStringLiteral("Disconnect %1 → %2").arg(src, dst),
+                              [&](Edit& e) { return e.disconnect(toStd(src), toStd(dst)); });
+        !s) {
         setMessage(fromStd(s.message()));
         return false;
     }
-    pushSnapshot(QStringLiteral("Disconnect %1 → %2").arg(src, dst), before);
+    afterUserEdit();
     setMessage(QStringLiteral("disconnected %1 → %2").arg(src, dst));
     return true;
 }
@@ -1007,17 +852,6 @@ QString EditorController::cableInto(const QString& toId, const QString& toPort) 
 
 void EditorController::beginGesture() { ++m_gesture; }
 
-bool EditorController::applyParam(const QString& id, const QString& param, double value) {
-    auto applied = m_engine.setLive(toStd(id), toStd(param), value);
-    if (!applied) {
-        setMessage(fromStd(applied.status().message()));
-        return false;
-    }
-    updateModels();
-    scheduleAutosave();
-    return true;
-}
-
 bool EditorController::setParam(const QString& id, const QString& param, double value) {
     const PatchNode* node = m_lastPending.find(toStd(id));
     if (!node) {
@@ -1029,16 +863,15 @@ bool EditorController::setParam(const QString& id, const QString& param, double 
         setMessage(QStringLiteral("%1 has no parameter '%2'").arg(id, param));
         return false;
     }
-    const double before = node->params[static_cast<std::size_t>(p)];
     const QString paramId = QString::fromUtf8(node->type->params[static_cast<std::size_t>(p)].id);
-    auto applied = m_engine.setLive(toStd(id), toStd(paramId), value);
-    if (!applied) {
-        setMessage(fromStd(applied.status().message()));
+    // One gesture on one parameter (a knob drag) is one step.
+    if (auto s = m_patch.edit(Author::User, QStringLiteral("Set %1.%2").arg(id, paramId),
+                              [&](Edit& e) { return e.setLive(toStd(id), toStd(paramId), value).status(); },
+                              QStringLiteral("%1 param %2.%3").arg(m_gesture).arg(id, paramId));
+        !s) {
+        setMessage(fromStd(s.message()));
         return false;
     }
-    if (applied.value() == before)
-        return true;
-    m_undo.push(std::make_unique<ParamCommand>(*this, id, paramId, before, applied.value(), m_gesture));
     updateModels();
     scheduleAutosave();
     return true;
@@ -1055,17 +888,6 @@ bool EditorController::resetParam(const QString& id, const QString& param) {
     return setParam(id, param, node->type->params[static_cast<std::size_t>(p)].def);
 }
 
-bool EditorController::applyText(const QString& id, const QString& name, const QString& text) {
-    auto applied = m_engine.setLiveText(toStd(id), toStd(name), toStd(text));
-    if (!applied) {
-        setMessage(fromStd(applied.status().message()));
-        return false;
-    }
-    updateModels();
-    scheduleAutosave();
-    return true;
-}
-
 bool EditorController::setText(const QString& id, const QString& textId, const QString& text) {
     const PatchNode* node = m_lastPending.find(toStd(id));
     if (!node || !node->type->text) {
@@ -1077,15 +899,12 @@ bool EditorController::setText(const QString& id, const QString& textId, const Q
         setMessage(QStringLiteral("%1 has no text '%2'").arg(id, textId));
         return false;
     }
-    const QString before = fromStd(PatchGraph::textOf(*node, t));
-    auto applied = m_engine.setLiveText(toStd(id), toStd(textId), toStd(text));
-    if (!applied) {
-        setMessage(QStringLiteral("%1.%2: %3").arg(id, textId, fromStd(applied.status().message())));
+    if (auto s = m_patch.edit(Author::User, QStringLiteral("Set %1.%2").arg(id, textId),
+                              [&](Edit& e) { return e.setLiveText(toStd(id), toStd(textId), toStd(text)).status(); });
+        !s) {
+        setMessage(QStringLiteral("%1.%2: %3").arg(id, textId, fromStd(s.message())));
         return false;
     }
-    const QString after = fromStd(applied.value());
-    if (after != before)
-        m_undo.push(std::make_unique<TextCommand>(*this, id, textId, before, after));
     updateModels();
     scheduleAutosave();
     return true;
@@ -1114,7 +933,17 @@ void EditorController::moveNodesTo(const std::map<std::string, QPointF>& target)
         return;
     for (const auto& [id, p] : after)
         m_floating.erase(id); // somebody put it there: it stays
-    m_undo.push(std::make_unique<MoveCommand>(*this, before, after, m_gesture));
+    // A layout step: the patch with the cards where they were, and where they are now.
+    PatchGraph from = m_lastPending;
+    for (const auto& [id, p] : before)
+        (void)from.setPosition(id, p.x(), p.y());
+    PatchGraph to = from;
+    for (const auto& [id, p] : after)
+        (void)to.setPosition(id, p.x(), p.y());
+    m_patch.record(Author::User,
+                   after.size() == 1 ? QStringLiteral("Move %1").arg(fromStd(after.begin()->first))
+                                     : QStringLiteral("Move %1 modules").arg(after.size()),
+                   from, to, QStringLiteral("%1 move").arg(m_gesture));
     applyPositions(after);
 }
 
@@ -1184,41 +1013,13 @@ void EditorController::runSlotOperation(const QString& what, engine::SlotOperati
         setMessage(QStringLiteral("%1: still busy with the last operation").arg(what));
         return;
     }
-    sendPositions(true); // the layout goes into what the operation commits
-    m_undo.seal();       // an agent's edits after this are a step of their own
     setBusy(true);
     setMessage(what + QStringLiteral("…"));
     m_operationWhat = what;
     m_operationDone = std::move(done);
-    // The engine runs it and reports on its operations thread, which touches no Qt object: it
-    // leaves the event under a mutex and wakes the GUI thread's notifier (the destructor waits for
-    // the engine's operations, so `this` outlives the handler).
-    m_engine.submit(operation, [this](const engine::OperationEvent& event) {
-        {
-            std::lock_guard lock(m_operationMutex);
-            m_operationEvents.push_back(event);
-        }
-        if (m_operationWake < 0) { // no eventfd to be had (out of descriptors): a queued call
-            QMetaObject::invokeMethod(this, &EditorController::takeOperationEvents, Qt::QueuedConnection);
-            return;
-        }
-        const std::uint64_t one = 1;
-        [[maybe_unused]] const ssize_t n = ::write(m_operationWake, &one, sizeof one);
-    });
-}
-
-void EditorController::takeOperationEvents() {
-    if (m_operationWake >= 0) { // the count does not matter: every event waiting is taken below
-        std::uint64_t count = 0;
-        [[maybe_unused]] const ssize_t n = ::read(m_operationWake, &count, sizeof count);
-    }
-    std::vector<engine::OperationEvent> events;
-    {
-        std::lock_guard lock(m_operationMutex);
-        events.swap(m_operationEvents);
-    }
-    for (const engine::OperationEvent& event : events)
-        finishSlotOperation(event);
+    // The patch controller sends the layout first (it goes into what the operation commits), seals
+    // both histories, and hands the outcome back on this thread.
+    m_patch.run(Author::User, operation, -1.0, [this](const engine::OperationEvent& event) { finishSlotOperation(event); });
 }
 
 void EditorController::finishSlotOperation(const engine::OperationEvent& event) {
@@ -1280,9 +1081,7 @@ void EditorController::abort() {
     PatchGraph after = m_engine.committed();
     for (const auto& [id, p] : m_positions)
         (void)after.setPosition(id, p.x(), p.y());
-    m_undo.push(std::make_unique<PatchCommand>(*this, QStringLiteral("Abort pending edits"),
-                                               app::PatchDiff::between(before, after), UndoStep::Author::User,
-                                               m_clock.elapsed()));
+    m_patch.record(Author::User, QStringLiteral("Abort pending edits"), before, after);
 }
 
 void EditorController::prime() {
@@ -1323,17 +1122,22 @@ void EditorController::addRecent(const QString& path) {
 }
 
 bool EditorController::replaceDocument(const PatchGraph& graph, const QString& undoText) {
-    const PatchGraph before = m_lastPending;
-    if (auto s = m_engine.loadPending(graph); !s) {
+    if (auto s = m_patch.edit(Author::User, undoText,
+                              [&](Edit& e) {
+                                  if (auto loaded = e.load(graph); !loaded)
+                                      return loaded;
+                                  m_positions.clear();
+                                  m_floating.clear();
+                                  adoptPositions(graph);
+                                  placeUnplaced(graph);
+                                  return engine::Status{};
+                              });
+        !s) {
         setMessage(fromStd(s.message()));
         return false;
     }
-    m_positions.clear();
-    m_floating.clear();
-    adoptPositions(graph);
-    placeUnplaced(graph);
     m_nodes->setSelection({});
-    pushSnapshot(undoText, before);
+    afterUserEdit();
     emit documentReplaced();
     return true;
 }
@@ -1341,7 +1145,7 @@ bool EditorController::replaceDocument(const PatchGraph& graph, const QString& u
 void EditorController::newPatch() {
     if (replaceDocument(PatchGraph(), QStringLiteral("New patch"))) {
         setDocumentPath({});
-        m_undo.setClean();
+        setClean();
         setMessage(QStringLiteral("new patch: Commit to hear it (silence)"));
     }
 }
@@ -1387,7 +1191,7 @@ bool EditorController::open(const QUrl& fileOrPath) {
     if (!replaceDocument(loaded->graph, QStringLiteral("Open %1").arg(QFileInfo(path).fileName())))
         return false;
     setDocumentPath(QFileInfo(path).absoluteFilePath());
-    m_undo.setClean();
+    setClean();
     addRecent(path);
     setMessage(loaded->warnings.isEmpty()
                    ? QStringLiteral("opened %1: Commit to hear it").arg(QFileInfo(path).fileName())
@@ -1412,7 +1216,7 @@ bool EditorController::saveAs(const QUrl& fileOrPath) {
         return false;
     }
     setDocumentPath(QFileInfo(path).absoluteFilePath());
-    m_undo.setClean();
+    setClean();
     addRecent(path);
     setMessage(QStringLiteral("saved %1").arg(QDir::toNativeSeparators(path)));
     return true;
@@ -1510,17 +1314,16 @@ std::string EditorController::persistExternalChange(const std::string& address) 
         return {};
     const engine::Status s = m_journal->append([this] {
         return QJsonObject{{QStringLiteral("committed"), app::patchJson(m_engine.committed())},
-                           {QStringLiteral("document"), app::patchJson(m_engine.pending())}};
+                           {QStringLiteral("document"), app::patchJson(document())}};
     });
-    if (address == "/patch/commit" || address == "/patch/undo")
-        m_committedExternally.store(true, std::memory_order_release);
+    if (address == "/patch/commit" || address == "/patch/undo_commit")
+        QTimer::singleShot(0, this, [this] { writeAutosave(); }); // the commit goes into the file (fsync'd)
     if (s)
         return {};
     if (s.code() == engine::ErrorCode::NotRunning) // an earlier run's autosave is on offer: the window shows it
         return "not kept: " + s.message();
     const std::string warning = "autosave failed: " + s.message() + " (the change is made, but not kept)";
-    std::lock_guard lock(m_journalFailureMutex);
-    m_journalFailure = warning;
+    setAutosaveFailure(fromStd(warning));
     return warning;
 }
 
@@ -1553,9 +1356,11 @@ bool EditorController::restoreAutosave() {
     // What played comes back playing (when there is a device to commit on); the document's pending
     // edits come back pending.
     if (!(committed->graph == PatchGraph())) {
-        if (auto s = m_engine.loadPending(committed->graph); s) {
-            if (auto c = m_engine.commit(); !c)
-                (void)m_engine.abort();
+        if (auto s = m_patch.edit(Author::User, QStringLiteral("Restore autosave"),
+                                  [&](Edit& e) { return e.load(committed->graph); });
+            s) {
+            if (m_patch.runBlocking(engine::SlotOperation::Commit).outcome != engine::OperationOutcome::Done)
+                (void)m_patch.runBlocking(engine::SlotOperation::Abort);
         }
     }
     m_autosaveOffered = false;
@@ -1567,7 +1372,7 @@ bool EditorController::restoreAutosave() {
         return false;
     setDocumentPath(root.value(QStringLiteral("file")).toString());
     if (!root.value(QStringLiteral("dirty")).toBool())
-        m_undo.setClean();
+        setClean();
     else
         m_dirtyWithoutUndo = true;
     emit dirtyChanged();

@@ -1,19 +1,19 @@
 #pragma once
 // The editor's controller: the one object QML talks to. Every intent from the canvas
-// (add a module, draw a cable, turn a knob, commit) is a Q_INVOKABLE here; the controller validates
-// it against the engine's pending patch, posts it to the engine (edits go to the standby slot,
-// parameter changes play live on both), records it on the undo stack and updates the models.
+// (add a module, draw a cable, turn a knob, commit) is a Q_INVOKABLE here; it goes to the patch
+// controller (app::PatchController, the one writer of the engine's patch, which this object owns)
+// as the person's step, and the models follow.
 //
-// The OSC server is the engine's second client: after each of its requests that changes the
-// pending or committed patch it calls patchChangedExternally() (from its controller thread); the
-// models then catch up on the GUI thread, so a person watches an agent's edits live, and those
-// edits are undoable like the person's own (a burst of them is one step; see EditorOptions).
+// The OSC server is the patch controller's other client: its requests are posted to this (the GUI)
+// thread and run there, as the agent's steps; the patch controller's changed() signal tells the
+// models to catch up, so a person watches an agent's edits live. Undo is per author: Ctrl+Z takes
+// back the person's last step, never an agent's; undoAgent() takes back the agent's last.
 //
-// Threads: GUI thread only, except patchChangedExternally(). Commit, prime, abort and undo of a
-// commit take the engine tens of milliseconds: they are submitted to it and their outcome arrives
-// as an event; `busy` is true meanwhile. Edits and knob turns meanwhile do not wait for them.
+// Threads: GUI thread only. Commit, prime, abort and undo of a commit take the engine tens of
+// milliseconds: they are submitted to it and their outcome arrives as an event; `busy` is true
+// meanwhile. Edits and knob turns meanwhile do not wait for them.
 
-#include "UndoHistory.hpp"
+#include "PatchController.hpp"
 #include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
 
@@ -39,6 +39,7 @@
 #include <vector>
 #include <map>
 #include <memory>
+#include <optional>
 
 namespace chronus::app {
 class EditJournal;
@@ -59,8 +60,8 @@ struct EditorOptions {
     int autosaveDelayMs = 1000; // after a change, the journal is compacted into the autosave file (fsync'd)
     // The undo history's bounds (see UndoHistory), and how far apart an agent's edits may come
     // and still be one undo step (a burst); 0: each edit is a step of its own.
-    std::size_t undoByteBudget = UndoHistory::kDefaultByteBudget;
-    int undoStepLimit = UndoHistory::kDefaultStepLimit;
+    std::size_t undoByteBudget = app::UndoHistory::kDefaultByteBudget;
+    int undoStepLimit = app::UndoHistory::kDefaultStepLimit;
     int agentBurstMs = 1000;
 };
 
@@ -97,6 +98,9 @@ class EditorController : public QObject {
     Q_PROPERTY(QString redoText READ redoText NOTIFY undoChanged FINAL)
     // "12 steps kept (40 KiB of 16 MiB)": what the bounded history holds, for the undo button's tip.
     Q_PROPERTY(QString undoHistoryText READ undoHistoryText NOTIFY undoChanged FINAL)
+    // The agent's (every OSC client's) own last step, for "Undo agent's last".
+    Q_PROPERTY(bool canUndoAgent READ canUndoAgent NOTIFY undoChanged FINAL)
+    Q_PROPERTY(QString agentUndoText READ agentUndoText NOTIFY undoChanged FINAL)
 
     // The last thing that went wrong (a refused cable, a file that did not load), for a message line.
     Q_PROPERTY(QString message READ message NOTIFY messageChanged FINAL)
@@ -128,12 +132,17 @@ public:
     void setRecorder(app::Recorder* recorder);
     void setAudioDescription(const QString& text, bool isNull);
     void setOscDescription(const QString& text);
-    UndoHistory* undoHistory() noexcept { return &m_undo; }
+    // The person's undo history (the agent's: patch().history(app::Author::Agent)).
+    app::UndoHistory* undoHistory() noexcept { return &m_patch.history(app::Author::User); }
+    app::PatchController& patch() noexcept { return m_patch; }
     engine::SlotEngine& engine() noexcept { return m_engine; }
 
     QString filePath() const { return m_filePath; }
     QString documentName() const;
-    bool dirty() const { return !m_undo.isClean() || m_dirtyWithoutUndo; }
+    bool dirty() const {
+        return !m_patch.history(app::Author::User).isClean() || !m_patch.history(app::Author::Agent).isClean() ||
+               m_dirtyWithoutUndo;
+    }
     QStringList recentFiles() const { return m_recent; }
     bool hasAutosave() const { return m_autosaveOffered; }
     int pendingChanges() const noexcept { return m_pendingChanges; }
@@ -141,10 +150,12 @@ public:
     bool canUndoCommit() const;
     bool autoCommit() const noexcept { return m_autoCommit; }
     void setAutoCommit(bool on);
-    bool canUndo() const { return m_undo.canUndo(); }
-    bool canRedo() const { return m_undo.canRedo(); }
-    QString undoText() const { return m_undo.undoText(); }
-    QString redoText() const { return m_undo.redoText(); }
+    bool canUndo() const { return m_patch.history(app::Author::User).canUndo(); }
+    bool canRedo() const { return m_patch.history(app::Author::User).canRedo(); }
+    QString undoText() const { return m_patch.history(app::Author::User).undoText(); }
+    QString redoText() const { return m_patch.history(app::Author::User).redoText(); }
+    bool canUndoAgent() const { return m_patch.history(app::Author::Agent).canUndo(); }
+    QString agentUndoText() const { return m_patch.history(app::Author::Agent).undoText(); }
     QString undoHistoryText() const;
     QString message() const { return m_message; }
     QString audioDescription() const { return m_audioDescription; }
@@ -210,8 +221,12 @@ public:
     Q_INVOKABLE void abort();
     Q_INVOKABLE void prime();
     Q_INVOKABLE void undoCommit();
-    Q_INVOKABLE void undo() { m_undo.undo(); }
-    Q_INVOKABLE void redo() { m_undo.redo(); }
+    // The person's last step (never an agent's made since), on the patch as it is; refused, with
+    // `message` saying why, when the agent changed the same thing since.
+    Q_INVOKABLE void undo();
+    Q_INVOKABLE void redo();
+    // The agent's last step (the person's edits stay).
+    Q_INVOKABLE void undoAgent();
 
     // --- Files (the patch-file format of the README's "Patch files") ---
     Q_INVOKABLE void newPatch();
@@ -244,17 +259,13 @@ public:
     // --- Recording ---
     Q_INVOKABLE void toggleRecording();
 
-    // Any thread: the OSC server changed the patch; the models catch up on the GUI thread.
-    void patchChangedExternally();
-    // GUI thread: the models follow the engine's pending and committed patches now.
-    void syncFromEngine();
     // Puts the document and the committed patch on disk now: one record in the autosave's journal
     // (the autosave file itself, fsync'd, after a commit). Every change calls it before the
     // window shows the change. Not while an earlier run's autosave waits for an answer, nor while a
     // slot operation runs (its end writes). False, with `message` saying why, when it failed.
     bool writeAutosave();
-    // Any thread (the OSC server's controller thread, after a change and before its reply): the
-    // engine's committed and pending patches go into the journal. Returns a warning for the reply
+    // After an agent's change and before its reply: the committed patch and the document go into
+    // the journal. Returns a warning for the reply
     // when they could not be written (the window hears of it too).
     std::string persistExternalChange(const std::string& address);
     // A clean quit: the autosave goes (nothing to offer at the next start).
@@ -285,11 +296,6 @@ signals:
     void clipboardChanged();
 
 private:
-    friend class PatchCommand;
-    friend class ParamCommand;
-    friend class TextCommand;
-    friend class MoveCommand;
-    // What a slot operation's worker hands back: plain values only.
     QString settingsGroup() const;
     // `namesSlot`: the slot the text says plays (0 A, 1 B), or -1; followActiveSlot keeps it true.
     void setMessage(const QString& text, int namesSlot = -1);
@@ -298,16 +304,19 @@ private:
     void followActiveSlot();
     void setBusy(bool busy);
     QString freshId(const QString& type) const;
-    // Records a structural edit already applied to the engine, as the difference from `before` to
-    // the pending patch as it is now: undo takes it back, redo makes it again.
-    void pushSnapshot(const QString& text, const engine::PatchGraph& before, const std::set<std::string>& select = {});
-    // An agent's edit (seen by syncFromEngine): a step, or part of the agent's step before it
-    // when it came within agentBurstMs of that one's last edit and nothing happened between.
-    void recordAgentEdit(const engine::PatchGraph& before, const engine::PatchGraph& now);
-    void applySnapshot(const engine::PatchGraph& graph);
-    void afterStructuralEdit();
-    bool applyParam(const QString& id, const QString& param, double value);
-    bool applyText(const QString& id, const QString& name, const QString& text);
+    // After the person's structural edit (a step of the patch controller's): the models, the
+    // selection, the autosave.
+    void afterUserEdit(const std::set<std::string>& select = {});
+    // The patch controller changed the patch: an agent's step (the models catch up, the agent's
+    // modules get a place), an undo.
+    void patchChanged(app::Author author);
+    // After an undo or redo: positions the patch carries become the editor's.
+    void afterUndo();
+    // The document is saved (or new): both authors' histories mark it.
+    void setClean() {
+        m_patch.history(app::Author::User).setClean();
+        m_patch.history(app::Author::Agent).setClean();
+    }
     void applyPositions(const std::map<std::string, QPointF>& positions);
     void moveNodesTo(const std::map<std::string, QPointF>& target);
     bool removeIds(const std::vector<std::string>& ids);
@@ -317,8 +326,6 @@ private:
     void placeUnplaced(const engine::PatchGraph& graph);
     // The editor's position of `id`, in the engine's pending patch too when the module is there.
     void setPosition(const std::string& id, QPointF p);
-    // Control (GUI) thread. Positions the engine was too busy to take: wait for it, or try once.
-    void sendPositions(bool wait);
     // Positions the graph carries become the editor's (an undo of a commit, a file an agent loaded).
     void adoptPositions(const engine::PatchGraph& graph);
     QSizeF cardSize(const engine::PatchNode& node) const;
@@ -336,29 +343,29 @@ private:
     void runSlotOperation(const QString& what, engine::SlotOperation operation,
                           std::function<void(const engine::OperationEvent&)> done);
     void finishSlotOperation(const engine::OperationEvent& event);
-    void takeOperationEvents(); // GUI thread, when m_operationWake fires
     // Journals the change at once (writeAutosave); the autosave file follows within autosaveDelayMs.
     void scheduleAutosave();
     bool compactAutosave();
     QJsonObject autosaveState() const;
 
-    engine::SlotEngine& m_engine;
+    engine::SlotEngine& m_engine; // read only: every change goes through m_patch
     EditorOptions m_options;
+    app::PatchController m_patch;
     std::unique_ptr<NodeModel> m_nodes;
     std::unique_ptr<CableModel> m_cables;
     std::unique_ptr<PaletteModel> m_palette;
     QObject* m_status = nullptr;
     app::Recorder* m_recorder = nullptr;
-    UndoHistory m_undo;
-    QElapsedTimer m_clock; // stamps agents' edits (bursts)
     std::map<std::string, QPointF> m_positions; // editor layout by module id
-    std::set<std::string> m_unsentPositions;    // moved while the engine was busy: not in its pending yet
     std::map<std::string, QSizeF> m_cardSizes;  // as the view reported them
     std::set<std::string> m_floating;           // an agent's modules placed before they had a cable
     std::set<std::string> m_floatingPending;    // while placing: modules waiting for their place
     engine::PatchGraph m_lastCommitted;         // what the models show as playing
     QRectF m_viewRect;                          // what the view shows (canvas units); empty: no view
     engine::PatchGraph m_lastPending;           // what the models show (to see external changes)
+    // The agent's step the message describes (its pushes and index) and the patch before it.
+    std::pair<std::uint64_t, int> m_agentStep{0, -1};
+    std::optional<engine::PatchGraph> m_agentStepStart;
     QByteArray m_clipboard;                     // copied modules and their inner cables, as a patch file
     QString m_filePath;
     QStringList m_recent;
@@ -378,23 +385,15 @@ private:
     QTimer m_autosaveTimer;
     std::unique_ptr<app::EditJournal> m_journal; // null: no autosave
     std::uint64_t m_snapshotCommits = 0;         // the engine's commit count when the autosave file was written
-    std::atomic<bool> m_committedExternally{false}; // an OSC commit or undo: the autosave file is due
-    std::mutex m_journalFailureMutex;
-    std::string m_journalFailure; // an OSC change not kept, for the window (guarded by the mutex above)
-    QString m_autosaveFailure;    // GUI thread: see setAutosaveFailure
+    QString m_autosaveFailure; // see setAutosaveFailure
     QTimer m_recordingTimer;
     bool m_lastRecording = false;
     QString m_lastRecordingPath;
-    QTimer m_externalTimer;
-    std::atomic<bool> m_externalChange{false};
+    // Failovers and rollbacks are the engine's own: its counters are watched for them (the patch
+    // itself is not polled: its changes come as the patch controller's signals).
+    QTimer m_slotWatch;
     QString m_operationWhat; // the slot operation in flight (m_busy)
     std::function<void(const engine::OperationEvent&)> m_operationDone;
-    // The engine's operations thread leaves outcomes here and bumps the eventfd; the GUI thread's
-    // notifier takes them. No Qt call crosses the threads.
-    std::mutex m_operationMutex;
-    std::vector<engine::OperationEvent> m_operationEvents; // guarded by m_operationMutex
-    int m_operationWake = -1;                               // eventfd
-    std::unique_ptr<QSocketNotifier> m_operationNotifier;
 };
 
 } // namespace chronus::editor

@@ -47,7 +47,7 @@ namespace {
 
 constexpr int kDefaultPort = 5005;
 constexpr int kDefaultTimeoutMs = 2000;
-// prime, commit, undo and load compile and warm up a graph on the server: give them longer.
+// prime, commit, undo-commit and load compile and warm up a graph on the server: give them longer.
 constexpr int kSlowTimeoutMs = 10000;
 constexpr int kDefaultWatchIntervalMs = 500;
 
@@ -452,7 +452,9 @@ constexpr VerbHelp kVerbs[] = {
     {"prime", "prepare the pending patch on the standby slot now ('commit' does it anyway)"},
     {"commit [FADE_MS]", "hot-swap the audio to the pending patch with a crossfade"},
     {"abort", "drop the pending edits; the standby returns to the playing patch"},
-    {"undo [FADE_MS]", "crossfade back to the patch before the last commit"},
+    {"undo", "take back the agents' last edit (the person's edits in the editor stay)"},
+    {"redo", "make the agents' last undone edit again"},
+    {"undo-commit [FADE_MS]", "crossfade back to the patch before the last commit"},
     {"validate", "check the pending patch (ports, cycles) without committing it"},
     {"save NAME", "save the pending patch in the patches folder"},
     {"load NAME", "load a saved patch as the pending patch (then 'commit')"},
@@ -643,8 +645,13 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
     }
     if (verb == "commit")
         return fade("/patch/commit", "commit [FADE_MS]");
-    if (verb == "undo")
-        return fade("/patch/undo", "undo [FADE_MS]");
+    if (verb == "undo" || verb == "redo") {
+        if (auto e = count(0, 0, verb))
+            return *e;
+        return Request{"/patch/" + verb, {}};
+    }
+    if (verb == "undo-commit")
+        return fade("/patch/undo_commit", "undo-commit [FADE_MS]");
     if (verb == "save" || verb == "load") {
         if (auto e = count(1, 1, verb == "save" ? "save NAME" : "load NAME"))
             return *e;
@@ -701,7 +708,7 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
     }
     return UsageError{
         QStringLiteral("unknown verb '%1' (known: create, connect, disconnect, delete, clear, set, "
-                       "prime, commit, abort, undo, validate, save, load, dump, mod, gate, "
+                       "prime, commit, abort, undo, redo, undo-commit, validate, save, load, dump, mod, gate, "
                        "status, schema, record)")
             .arg(verb)};
 }
@@ -770,7 +777,7 @@ void addNamedFields(const Request& request, const Reply& reply, QJsonObject& o) 
     } else if (a == "/patch/prime" && isNumber(v, 1)) {
         o["slot"] = v[0];
         o["prime_ms"] = v[1];
-    } else if ((a == "/patch/commit" || a == "/patch/undo") && isNumber(v, 2)) {
+    } else if ((a == "/patch/commit" || a == "/patch/undo_commit") && isNumber(v, 2)) {
         o["slot"] = v[0];
         o["prime_ms"] = v[1];
         o["commit_ms"] = v[2];
@@ -1052,7 +1059,7 @@ QString replyText(const Request& request, const Reply& reply) {
     if (a == "/patch/prime" && isNumber(v, 1))
         return QStringLiteral("primed: slot %1 ready, prime %2")
             .arg(slotName(v[0]), formatMs(v[1].toDouble()));
-    if ((a == "/patch/commit" || a == "/patch/undo") && isNumber(v, 2)) {
+    if ((a == "/patch/commit" || a == "/patch/undo_commit") && isNumber(v, 2)) {
         QString text = QStringLiteral("%1: slot %2 active, prime %3, commit %4")
                            .arg(a == "/patch/commit" ? "committed" : "undone", slotName(v[0]), formatMs(v[1].toDouble()),
                                 formatMs(v[2].toDouble()));

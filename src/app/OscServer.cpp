@@ -2,6 +2,7 @@
 
 #include "EngineStatus.hpp"
 #include "OscArgs.hpp"
+#include "PatchController.hpp"
 #include "PatchFile.hpp"
 #include "Recorder.hpp"
 #include "audio/AudioDriver.hpp"
@@ -76,7 +77,9 @@ constexpr AddressSpec kSpecs[] = {
     {"/patch/prime", "", ""},
     {"/patch/commit", "n?", "[fade ms]"},
     {"/patch/abort", "", ""},
-    {"/patch/undo", "n?", "[fade ms]"},
+    {"/patch/undo", "", ""},
+    {"/patch/redo", "", ""},
+    {"/patch/undo_commit", "n?", "[fade ms]"},
     {"/patch/validate", "", ""},
     {"/patch/save", "s", "name"},
     {"/patch/load", "s", "name"},
@@ -312,8 +315,12 @@ struct OscServer::TcpConnection {
     }
 };
 
+OscServer::OscServer(engine::SlotEngine& engine, PatchController& patch, OscServerOptions options)
+    : m_engine(engine), m_patch(patch), m_options(std::move(options)), m_schemaJson(schemaJson()) {}
+
 OscServer::OscServer(engine::SlotEngine& engine, OscServerOptions options)
-    : m_engine(engine), m_options(std::move(options)), m_schemaJson(schemaJson()) {}
+    : m_engine(engine), m_ownPatch(std::make_unique<PatchController>(engine)), m_patch(*m_ownPatch),
+      m_options(std::move(options)), m_schemaJson(schemaJson()) {}
 
 OscServer::~OscServer() { stop(); }
 
@@ -453,6 +460,7 @@ Status OscServer::start() {
 void OscServer::stop() {
     if (m_socket < 0)
         return;
+    m_alive->store(false);
     m_stop.store(true);
     m_queueChanged.notify_all();
     if (m_network.joinable())
@@ -724,6 +732,11 @@ void OscServer::send(const Request& request, const char* path, const std::vector
         return;
     }
     (std::strcmp(path, "/reply") == 0 ? m_replies : m_errors).fetch_add(1);
+    if (request.answer) { // the controller thread waits for it
+        std::lock_guard lock(request.answer->mutex);
+        request.answer->done = true;
+        request.answer->answered.notify_all();
+    }
     if (tl_networkThread && request.connection != 0) {
         // Straight onto the connection: the next frame of this client is read only if its
         // replies are being taken.
@@ -753,7 +766,7 @@ void OscServer::send(const Request& request, const char* path, const std::vector
 static bool changesPatch(const std::string& a) {
     return a == "/patch/create" || a == "/patch/connect" || a == "/patch/disconnect" || a == "/patch/delete" ||
            a == "/patch/clear" || a == "/patch/set" || a == "/patch/commit" || a == "/patch/undo" ||
-           a == "/patch/abort" || a == "/patch/load" || a.starts_with("/mod/");
+           a == "/patch/redo" || a == "/patch/undo_commit" || a == "/patch/abort" || a == "/patch/load" || a.starts_with("/mod/");
 }
 
 void OscServer::reply(const Request& request, std::vector<Value> values) {
@@ -1014,35 +1027,31 @@ void OscServer::controllerLoop() {
             request = std::move(m_queue.front());
             m_queue.pop_front();
         }
-        try {
-            execute(request);
-        } catch (const std::exception& e) {
-            replyError(request, std::string("internal error: ") + e.what());
-        }
-        if (m_onRequestDone)
-            m_onRequestDone();
+        // The patch controller runs it on its thread (here, or the editor's GUI thread); the next
+        // request waits for this one's answer (a commit's comes when its outcome is known).
+        const auto answer = std::make_shared<Request::Answer>();
+        request.answer = answer;
+        m_patch.post([this, alive = m_alive, request] {
+            if (!alive->load())
+                return;
+            try {
+                execute(request);
+            } catch (const std::exception& e) {
+                replyError(request, std::string("internal error: ") + e.what());
+            }
+        });
+        std::unique_lock lock(answer->mutex);
+        while (!answer->answered.wait_for(lock, std::chrono::milliseconds(50), [&] { return answer->done; }))
+            if (m_stop.load())
+                return;
     }
 }
 
-// Controller thread. Sets the parameters of the first `count` values of a /patch/set back to what
-// `before` held (the request failed at its triple `count` / 3).
-void OscServer::restoreParams(const engine::PatchGraph& before, const Request& r, std::size_t count) {
-    for (std::size_t k = 0; k < count; k += 3) {
-        const std::string& id = std::get<std::string>(r.args[k]);
-        const engine::PatchNode* node = before.find(id);
-        if (!node)
-            continue;
-        const std::string& param = std::get<std::string>(r.args[k + 1]);
-        if (const int text = node->type->findText(param); text >= 0)
-            (void)m_engine.setPendingText(id, param, engine::PatchGraph::textOf(*node, text));
-        else if (const engine::ParamIndex p = node->type->findParam(param); p >= 0)
-            (void)m_engine.setPending(id, param, node->params[static_cast<std::size_t>(p)]);
-    }
-}
-
-// Controller thread: the one caller of the engine's control methods in this server.
+// The patch controller's thread: every change goes through the controller, as an agent's step.
 void OscServer::execute(const Request& r) {
     const std::string& a = r.address;
+    using Edit = PatchController::Edit;
+    const QString agentEdit = QStringLiteral("Agent edit (OSC)");
     const auto str = [&](std::size_t i) -> const std::string& { return std::get<std::string>(r.args[i]); };
     const auto num = [&](std::size_t i) { return std::get<double>(r.args[i]); };
     const auto fail = [&](const Status& s) { replyError(r, s.message()); };
@@ -1052,7 +1061,7 @@ void OscServer::execute(const Request& r) {
     // commit sent twice (a retry after a lost reply) commits what plays again, not silence.
     if (m_clearBeforeEdit && (a == "/patch/create" || a == "/patch/connect" || a == "/patch/disconnect" ||
                               a == "/patch/delete" || a == "/patch/set")) {
-        if (Status s = m_engine.clear(); !s)
+        if (Status s = m_patch.edit(Author::Agent, agentEdit, [](Edit& e) { return e.clear(); }); !s)
             return replyError(r, "the pending patch could not be emptied for this edit: " + s.message());
         m_clearBeforeEdit = false;
     }
@@ -1060,63 +1069,67 @@ void OscServer::execute(const Request& r) {
         m_clearBeforeEdit = false; // they set the pending patch themselves
 
     if (a == "/patch/create") {
-        // Several modules at once: all or none (the ones created before a failure are removed).
+        // Several modules at once: all or none (one step of the controller's).
         std::vector<Value> values;
-        for (std::size_t i = 0; i < r.args.size(); i += 2) {
-            if (Status s = m_engine.addModule(str(i), str(i + 1)); !s) {
-                for (std::size_t k = 0; k < i; k += 2)
-                    (void)m_engine.removeModule(str(k));
-                return fail(s);
+        const Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
+            for (std::size_t i = 0; i < r.args.size(); i += 2) {
+                if (Status added = e.addModule(str(i), str(i + 1)); !added)
+                    return added;
+                values.emplace_back(str(i));
+                values.emplace_back(std::string(engine::ModuleRegistry::instance().find(str(i + 1))->id));
             }
-            values.emplace_back(str(i));
-            values.emplace_back(std::string(engine::ModuleRegistry::instance().find(str(i + 1))->id));
-        }
+            return Status{};
+        });
+        if (!s)
+            return fail(s);
         return reply(r, values);
     }
     if (a == "/patch/connect" || a == "/patch/disconnect") {
         const bool connect = a == "/patch/connect";
         std::vector<Value> values;
-        for (std::size_t i = 0; i < r.args.size(); i += 2) {
-            const Status s = connect ? m_engine.connect(str(i), str(i + 1)) : m_engine.disconnect(str(i), str(i + 1));
-            if (!s) {
-                for (std::size_t k = 0; k < i; k += 2)
-                    (void)(connect ? m_engine.disconnect(str(k), str(k + 1)) : m_engine.connect(str(k), str(k + 1)));
-                return fail(s);
+        const Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
+            for (std::size_t i = 0; i < r.args.size(); i += 2) {
+                if (Status done = connect ? e.connect(str(i), str(i + 1)) : e.disconnect(str(i), str(i + 1)); !done)
+                    return done;
+                values.emplace_back(str(i));
+                values.emplace_back(str(i + 1));
             }
-            values.emplace_back(str(i));
-            values.emplace_back(str(i + 1));
-        }
+            return Status{};
+        });
+        if (!s)
+            return fail(s);
         return reply(r, values);
     }
     if (a == "/patch/delete") {
-        if (Status s = m_engine.removeModule(str(0)); !s)
+        if (Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) { return e.removeModule(str(0)); }); !s)
             return fail(s);
         return reply(r, {str(0)});
     }
     if (a == "/patch/clear") {
-        if (Status s = m_engine.clear(); !s)
+        if (Status s = m_patch.edit(Author::Agent, agentEdit, [](Edit& e) { return e.clear(); }); !s)
             return fail(s);
         return reply(r, {});
     }
     if (a == "/patch/set") {
-        // id, param, value triples: all or none (earlier ones are set back on a failure). A
-        // string value is a text form (a sequencer's pattern or notes).
-        const engine::PatchGraph before = m_engine.pending();
+        // id, param, value triples: all or none (one step of the controller's). A string value
+        // is a text form (a sequencer's pattern or notes).
+        const engine::PatchGraph before = m_patch.pending();
         std::vector<Value> values;
         std::vector<Value> notes;
+        const Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
         for (std::size_t i = 0; i < r.args.size(); i += 3) {
             const std::string& id = str(i);
             const std::string& param = str(i + 1);
             Status failed;
             if (std::holds_alternative<std::string>(r.args[i + 2])) {
-                auto applied = m_engine.setPendingText(id, param, str(i + 2));
+                auto applied = e.setPendingText(id, param, str(i + 2));
                 if (applied) {
                     values.insert(values.end(), {id, param, applied.value()});
                     continue;
                 }
                 failed = applied.status();
             } else {
-                auto applied = m_engine.setPending(id, param, num(i + 2));
+                auto applied = e.setPending(id, param, num(i + 2));
                 if (applied) {
                     values.insert(values.end(), {id, param, applied.value()});
                     // One edit: a note says what clamping did. Several: the applied values say it.
@@ -1131,37 +1144,61 @@ void OscServer::execute(const Request& r) {
                 }
                 failed = applied.status();
             }
-            restoreParams(before, r, i);
-            return fail(failed);
+            return failed;
         }
+        return Status{};
+        });
+        if (!s)
+            return fail(s);
         values.insert(values.end(), notes.begin(), notes.end());
         return reply(r, values);
     }
+    // Slot operations: their answer goes when the outcome is known (the controller's thread may
+    // be the editor's, which does not wait for them).
+    const auto outcome = [this, r, alive = m_alive](auto answer) {
+        return [this, r, alive, answer](const engine::OperationEvent& event) {
+            if (!alive->load())
+                return;
+            if (event.outcome != engine::OperationOutcome::Done)
+                return replyError(r, printable(event.status.message()));
+            answer(event);
+        };
+    };
     if (a == "/patch/prime") {
         const int slot = m_engine.standbySlot();
-        auto primed = m_engine.prime();
-        if (!primed)
-            return fail(primed.status());
-        return reply(r, {static_cast<std::int32_t>(slot), primed.value()});
+        return m_patch.run(Author::Agent, engine::SlotOperation::Prime, -1.0,
+                           outcome([this, r, slot](const engine::OperationEvent& e) {
+                               reply(r, {static_cast<std::int32_t>(slot), e.primeMs});
+                           }));
     }
-    if (a == "/patch/commit" || a == "/patch/undo") {
+    if (a == "/patch/commit" || a == "/patch/undo_commit") {
         const double fade = r.args.empty() ? -1.0 : num(0);
         if (fade > 10000.0)
             return replyError(r, "the fade must be at most 10000 ms");
-        auto done = a == "/patch/commit" ? m_engine.commit(fade) : m_engine.undoCommit(fade);
-        if (!done)
-            return fail(done.status());
-        std::vector<Value> values{static_cast<std::int32_t>(done->slot), done->primeMs, done->commitMs};
-        m_clearBeforeEdit = m_options.freshAfterCommit;
-        return reply(r, values);
+        return m_patch.run(Author::Agent,
+                           a == "/patch/commit" ? engine::SlotOperation::Commit : engine::SlotOperation::UndoCommit,
+                           fade, outcome([this, r](const engine::OperationEvent& e) {
+                               m_clearBeforeEdit = m_options.freshAfterCommit;
+                               reply(r, {static_cast<std::int32_t>(e.report.slot), e.report.primeMs, e.report.commitMs});
+                           }));
     }
     if (a == "/patch/abort") {
-        if (Status s = m_engine.abort(); !s)
+        return m_patch.run(Author::Agent, engine::SlotOperation::Abort, -1.0,
+                           outcome([this, r](const engine::OperationEvent&) {
+                               reply(r, {static_cast<std::int32_t>(m_engine.standbySlot())});
+                           }));
+    }
+    if (a == "/patch/undo" || a == "/patch/redo") {
+        // The agents' own last step, on the patch as it is: the person's edits stay.
+        const bool undo = a == "/patch/undo";
+        const UndoHistory& history = m_patch.history(Author::Agent);
+        const std::string text = (undo ? history.undoText() : history.redoText()).toStdString();
+        if (Status s = undo ? m_patch.undo(Author::Agent) : m_patch.redo(Author::Agent); !s)
             return fail(s);
-        return reply(r, {static_cast<std::int32_t>(m_engine.standbySlot())});
+        return reply(r, {text});
     }
     if (a == "/patch/validate") {
-        const engine::PatchGraph pending = m_engine.pending();
+        const engine::PatchGraph pending = m_patch.pending();
         auto plan = engine::Plan::compile(pending, {m_engine.config().sampleRate, m_engine.config().blockSize});
         if (!plan)
             return fail(plan.status());
@@ -1170,8 +1207,8 @@ void OscServer::execute(const Request& r) {
     }
     if (a == "/patch/dump") {
         // Compact: no indentation (a third of an indented dump's size).
-        return reply(r, {serializePatch(m_engine.pending(), JsonLayout::Compact).toStdString(),
-                         serializePatch(m_engine.committed(), JsonLayout::Compact).toStdString()});
+        return reply(r, {serializePatch(m_patch.pending(), JsonLayout::Compact).toStdString(),
+                         serializePatch(m_patch.committed(), JsonLayout::Compact).toStdString()});
     }
     if (a == "/patch/save" || a == "/patch/load") {
         const QString name = safeName(str(0));
@@ -1188,14 +1225,14 @@ void OscServer::execute(const Request& r) {
                                      "; patches are read and written only as plain files of that folder");
         if (a == "/patch/save") {
             QDir().mkpath(m_options.patchesDir);
-            if (Status s = savePatchFile(m_engine.pending(), path); !s)
+            if (Status s = savePatchFile(m_patch.pending(), path); !s)
                 return fail(s);
             return reply(r, {QFileInfo(path).absoluteFilePath().toStdString()});
         }
         auto loaded = loadPatchFile(path, FollowLinks::No); // a link planted after the lstat is refused too
         if (!loaded)
             return fail(loaded.status());
-        if (Status s = m_engine.loadPending(loaded->graph); !s)
+        if (Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) { return e.load(loaded->graph); }); !s)
             return fail(s);
         std::vector<Value> values{QFileInfo(path).absoluteFilePath().toStdString(),
                                   static_cast<std::int32_t>(loaded->graph.nodes().size())};
@@ -1209,21 +1246,30 @@ void OscServer::execute(const Request& r) {
         const std::string rest = a.substr(5);
         const auto slash = rest.find('/');
         if (std::holds_alternative<std::string>(r.args[0])) {
-            auto applied = m_engine.setLiveText(rest.substr(0, slash), rest.substr(slash + 1), str(0));
-            if (!applied)
-                return fail(applied.status());
-            return reply(r, {applied.value()});
+            std::string applied;
+            if (Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
+                    auto set = e.setLiveText(rest.substr(0, slash), rest.substr(slash + 1), str(0));
+                    applied = set ? set.value() : std::string();
+                    return set.status();
+                });
+                !s)
+                return fail(s);
+            return reply(r, {applied});
         }
-        auto applied = m_engine.setLive(rest.substr(0, slash), rest.substr(slash + 1), num(0));
-        if (!applied)
-            return fail(applied.status());
+        engine::Result<double> applied = 0.0;
+        if (Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
+                applied = e.setLive(rest.substr(0, slash), rest.substr(slash + 1), num(0));
+                return applied.status();
+            });
+            !s)
+            return fail(s);
         if (applied.value() != num(0))
             return reply(r, {applied.value(), std::string("clamped")});
         return reply(r, {applied.value()});
     }
     if (a.starts_with("/gate/")) {
         const bool on = std::get<std::int32_t>(r.args[0]) != 0;
-        if (Status s = m_engine.gate(a.substr(6), on); !s)
+        if (Status s = m_patch.gate(a.substr(6), on); !s)
             return fail(s);
         return reply(r, {static_cast<std::int32_t>(on)});
     }

@@ -15,10 +15,12 @@
 //
 // Threads: the network thread owns the sockets: it receives, lets liblo parse (messages and
 // bundles), validates arguments, answers what needs no controller (status, schema, malformed
-// requests) and hands the rest to the controller thread, the one client of the engine's control
-// methods here. Replies go back through the network thread (woken through an eventfd when the
-// controller queues one). A commit blocks only the controller thread; the network thread keeps
-// answering meanwhile. It never blocks on a client: every socket is non-blocking, connections are
+// requests) and hands the rest to the controller thread, which hands each one to the patch
+// controller (PatchController, the one writer of the engine's patch) and waits for its answer:
+// on its own thread (`chronus serve`), or posted to the editor's GUI thread, where the person's
+// edits go through the same controller. Replies go back through the network thread (woken through
+// an eventfd when a reply is queued elsewhere). A commit blocks only the controller thread; the
+// network thread keeps answering meanwhile. It never blocks on a client: every socket is non-blocking, connections are
 // bounded in number, frame size, and unsent output (a client that does not read stops being read,
 // then is dropped).
 //
@@ -52,6 +54,7 @@ class AudioDriver;
 
 namespace chronus::app {
 
+class PatchController;
 class Recorder;
 
 // An IPv4 network that may send requests, e.g. 192.168.1.0/24 (host byte order).
@@ -104,6 +107,9 @@ class OscServer {
 public:
     using Value = std::variant<std::int32_t, double, std::string>;
 
+    // Requests go to `patch` (its thread runs them; see PatchController::post).
+    OscServer(engine::SlotEngine& engine, PatchController& patch, OscServerOptions options);
+    // A patch controller of its own, on the server's controller thread (tests, tools).
     OscServer(engine::SlotEngine& engine, OscServerOptions options);
     ~OscServer();
     OscServer(const OscServer&) = delete;
@@ -113,17 +119,13 @@ public:
     void setDriver(const audio::AudioDriver* driver) { m_driver = driver; }
     // The recorder behind /record/* (optional: without one they answer with an /error).
     void setRecorder(Recorder* recorder) { m_recorder = recorder; }
-    // Called on the controller thread after every request that changed the pending or committed
+    // Called on the patch controller's thread after every request that changed the pending or committed
     // patch (edits, clear, load, commit, undo, abort, /mod), before its reply is queued: the journal
     // puts the change on disk before the client hears of it. What it returns, when not empty, is
     // added to the reply as a warning (the change is made, but not kept), so the client learns of it.
     void setAcknowledgeObserver(std::function<std::string(const std::string& address)> observer) {
         m_onAcknowledge = std::move(observer);
     }
-
-    // Called on the controller thread after every request it executed (it may have changed the
-    // patch): an editor watching the same engine catches up. Must not block.
-    void setRequestObserver(std::function<void()> observer) { m_onRequestDone = std::move(observer); }
 
     engine::Status start();
     void stop();
@@ -137,6 +139,12 @@ private:
         std::vector<std::uint8_t> sender;   // a sockaddr, as bytes
         std::uint64_t connection = 0;       // the TCP connection that asked; 0: a UDP datagram
         std::optional<std::int32_t> requestId; // echoed with the answer
+        struct Answer {
+            std::mutex mutex;
+            std::condition_variable answered;
+            bool done = false;
+        };
+        std::shared_ptr<Answer> answer; // set when the reply or the error went out
     };
     struct Outgoing {
         std::vector<std::uint8_t> packet;
@@ -157,7 +165,6 @@ private:
     void controllerLoop();
     friend struct OscDispatch; // liblo's callback, defined with liblo's types in the .cpp
     void handle(const char* path, const char* types, void** argv, int argc, std::optional<std::int32_t> requestId);
-    void restoreParams(const engine::PatchGraph& before, const Request& r, std::size_t count);
     void execute(const Request& request);
     void reply(const Request& request, std::vector<Value> values);
     void replyError(const Request& request, const std::string& message);
@@ -170,10 +177,14 @@ private:
     void executeRecord(const Request& request);
 
     engine::SlotEngine& m_engine;
+    std::unique_ptr<PatchController> m_ownPatch;
+    PatchController& m_patch;
+    // False once stopped: requests and slot outcomes posted to the patch controller's thread
+    // before then find the server gone.
+    std::shared_ptr<std::atomic<bool>> m_alive = std::make_shared<std::atomic<bool>>(true);
     OscServerOptions m_options;
     const audio::AudioDriver* m_driver = nullptr;
     Recorder* m_recorder = nullptr;
-    std::function<void()> m_onRequestDone;
     std::function<std::string(const std::string&)> m_onAcknowledge;
     std::string m_schemaJson;
     bool m_clearBeforeEdit = false; // controller thread: --fresh-after-commit's pending clear is due

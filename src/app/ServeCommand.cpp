@@ -4,6 +4,7 @@
 #include "EditJournal.hpp"
 #include "EngineStatus.hpp"
 #include "OscServer.hpp"
+#include "PatchController.hpp"
 #include "PatchFile.hpp"
 #include "Recorder.hpp"
 #include "UserPaths.hpp"
@@ -236,13 +237,16 @@ int runServeCommand(const QStringList& args) {
     options.patchesDir = patchesDir;
     options.autosaveProblem = autosaveProblem.toStdString();
     options.freshAfterCommit = parser.isSet("fresh-after-commit");
-    OscServer server(engine, options);
+    // The one writer of the engine's patch; on the OSC server's controller thread, which runs every
+    // request (slot operations block that thread, not the network's).
+    PatchController patch(engine);
+    OscServer server(engine, patch, options);
     server.setDriver(&driver);
     server.setRecorder(&recorder);
     server.setAcknowledgeObserver([&persist, autosaveOn](const std::string& address) -> std::string {
         if (!autosaveOn)
             return {};
-        if (auto s = persist(address == "/patch/commit" || address == "/patch/undo"); !s) {
+        if (auto s = persist(address == "/patch/commit" || address == "/patch/undo_commit"); !s) {
             const std::string warning = "autosave failed: " + s.message() + " (the change is made, but not kept)";
             err() << "chronus serve: " << QString::fromStdString(warning) << "\n";
             err().flush();

@@ -7,8 +7,8 @@
 #include <QSignalSpy>
 #include <QTest>
 
-using chronus::editor::UndoHistory;
-using chronus::editor::UndoStep;
+using chronus::app::UndoHistory;
+using chronus::app::UndoStep;
 
 namespace {
 
@@ -19,8 +19,14 @@ public:
     SetStep(int& target, int before, int after, std::size_t bytes, int key = 0)
         : UndoStep(QStringLiteral("set %1").arg(after)), m_target(target), m_before(before), m_after(after),
           m_bytes(bytes), m_key(key) {}
-    void undo() override { m_target = m_before; }
-    void redo() override { m_target = m_after; }
+    bool undo() override {
+        m_target = m_before;
+        return true;
+    }
+    bool redo() override {
+        m_target = m_after;
+        return true;
+    }
     bool mergeWith(const UndoStep& next) override {
         const auto* o = dynamic_cast<const SetStep*>(&next);
         if (!o || m_key == 0 || o->m_key != m_key)

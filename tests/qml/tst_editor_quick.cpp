@@ -160,8 +160,7 @@ public slots:
             // The OSC server, as `chronus` runs it beside the editor.
             app::OscServerOptions osc;
             osc.port = 0;
-            m_server = std::make_unique<app::OscServer>(*m_engine, osc);
-            m_server->setRequestObserver([c = m_controller.get()] { c->patchChangedExternally(); });
+            m_server = std::make_unique<app::OscServer>(*m_engine, m_controller->patch(), osc);
             if (auto s = m_server->start(); !s)
                 qFatal("OSC server: %s", s.message().c_str());
             m_probe->setAgentPort(m_server->port());
@@ -173,6 +172,7 @@ public slots:
     void cleanupTestCase() {
         if (m_server)
             m_server->stop();
+        m_server.reset(); // it uses the controller's patch controller
         m_driver.stop();
         m_controller.reset();
         m_probe.reset();

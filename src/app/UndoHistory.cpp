@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace chronus::editor {
+namespace chronus::app {
 
 UndoHistory::~UndoHistory() = default;
 
@@ -30,6 +30,7 @@ void UndoHistory::push(std::unique_ptr<UndoStep> step) {
         const std::size_t bytes = step->bytes();
         m_steps.push_back({std::move(step), bytes});
         m_bytes += bytes;
+        ++m_pushes;
         m_index = count();
     }
     m_sealed = false;
@@ -55,20 +56,20 @@ void UndoHistory::topChanged() {
     emit changed();
 }
 
-void UndoHistory::undo() {
-    if (!canUndo())
-        return;
-    m_steps[static_cast<std::size_t>(m_index - 1)].step->undo();
+bool UndoHistory::undo() {
+    if (!canUndo() || !m_steps[static_cast<std::size_t>(m_index - 1)].step->undo())
+        return false;
     m_sealed = true;
     setIndex(m_index - 1);
+    return true;
 }
 
-void UndoHistory::redo() {
-    if (!canRedo())
-        return;
-    m_steps[static_cast<std::size_t>(m_index)].step->redo();
+bool UndoHistory::redo() {
+    if (!canRedo() || !m_steps[static_cast<std::size_t>(m_index)].step->redo())
+        return false;
     m_sealed = true;
     setIndex(m_index + 1);
+    return true;
 }
 
 void UndoHistory::setClean() {
@@ -107,4 +108,4 @@ void UndoHistory::trim() {
         m_cleanIndex = m_cleanIndex < static_cast<int>(drop) ? -1 : m_cleanIndex - static_cast<int>(drop);
 }
 
-} // namespace chronus::editor
+} // namespace chronus::app

@@ -1,5 +1,5 @@
 #pragma once
-// The editor's undo history. The shape of QUndoStack (a list of steps and an index into it; a push
+// An undo history (the patch controller keeps one per author). The shape of QUndoStack (a list of steps and an index into it; a push
 // drops the steps above the index; a clean index marks the saved state; a step may fold the next
 // one into itself), plus what QUndoStack lacks: bounds. The history holds at most `stepLimit`
 // steps and `byteBudget` bytes (as the steps count themselves: they hold differences, not copies
@@ -8,16 +8,17 @@
 //
 // Steps are recorded after their edit was made: push() does not redo them.
 //
-// GUI thread only.
+// The thread of its owner (the patch controller's) only.
 
 #include <QObject>
 #include <QString>
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
-namespace chronus::editor {
+namespace chronus::app {
 
 class UndoStep {
 public:
@@ -25,12 +26,14 @@ public:
     enum class Author { User, Agent };
 
     explicit UndoStep(QString text, Author author = Author::User) : m_text(std::move(text)), m_author(author) {}
+    // Undo and redo return false when they could not be made (the patch changed under the step
+    // since; the step says why through its owner): the history's index stays.
     virtual ~UndoStep() = default;
     UndoStep(const UndoStep&) = delete;
     UndoStep& operator=(const UndoStep&) = delete;
 
-    virtual void undo() = 0;
-    virtual void redo() = 0;
+    virtual bool undo() = 0;
+    virtual bool redo() = 0;
     // Folds `next`, pushed right after this step, into this one (a knob drag's many values, one
     // step). False: `next` becomes a step of its own.
     virtual bool mergeWith(const UndoStep& next) {
@@ -77,8 +80,9 @@ public:
     // The next push starts a step of its own: something happened between (a commit, a save).
     void seal() noexcept { m_sealed = true; }
 
-    void undo();
-    void redo();
+    // False: the step refused (see UndoStep::undo); nothing moved.
+    bool undo();
+    bool redo();
     bool canUndo() const noexcept { return m_index > 0; }
     bool canRedo() const noexcept { return m_index < count(); }
     QString undoText() const { return canUndo() ? m_steps[static_cast<std::size_t>(m_index - 1)].step->text() : QString(); }
@@ -94,6 +98,8 @@ public:
     std::size_t bytes() const noexcept { return m_bytes; }
     std::size_t byteBudget() const noexcept { return m_byteBudget; }
     int stepLimit() const noexcept { return m_stepLimit; }
+    // Steps pushed so far that did not fold into the one before (a merge leaves it as it was).
+    std::uint64_t pushes() const noexcept { return m_pushes; }
     // Steps dropped for the bounds so far.
     std::size_t droppedSteps() const noexcept { return m_dropped; }
 
@@ -117,7 +123,8 @@ private:
     std::size_t m_byteBudget = kDefaultByteBudget;
     int m_stepLimit = kDefaultStepLimit;
     std::size_t m_dropped = 0;
+    std::uint64_t m_pushes = 0;
     bool m_sealed = false;
 };
 
-} // namespace chronus::editor
+} // namespace chronus::app

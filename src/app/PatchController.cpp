@@ -1,0 +1,357 @@
+#include "PatchController.hpp"
+
+#include "PatchDiff.hpp"
+
+#include <algorithm>
+
+namespace chronus::app {
+
+using engine::ErrorCode;
+using engine::PatchGraph;
+using engine::PatchNode;
+using engine::Status;
+
+namespace {
+
+std::string paramName(const PatchGraph& g, const std::string& id, std::uint32_t index) {
+    const PatchNode* node = g.find(id);
+    return id + "." + (node ? node->type->params[index].id : "?");
+}
+
+// Empty when `diff` can be taken back (undo) or made again (redo) on `now`: what it would change is
+// still as the step left it. Otherwise what somebody else changed since, for the refusal.
+std::string conflictOf(const PatchDiff& diff, bool undo, const PatchGraph& now) {
+    const auto& made = undo ? diff.addedNodes() : diff.removedNodes();  // they go again
+    const auto& gone = undo ? diff.removedNodes() : diff.addedNodes();  // they come back
+    const auto& madeCables = undo ? diff.addedCables() : diff.removedCables();
+    for (const PatchDiff::PlacedNode& p : gone)
+        if (now.find(p.node.id))
+            return p.node.id + " was made again since";
+    for (const PatchDiff::PlacedNode& p : made) {
+        const PatchNode* node = now.find(p.node.id);
+        if (!node || node->type != p.node.type)
+            return p.node.id + (node ? " was replaced since" : " was deleted since");
+        for (std::size_t k = 0; k < node->params.size(); ++k)
+            if (node->params[k] != p.node.params[k])
+                return paramName(now, p.node.id, static_cast<std::uint32_t>(k)) + " was changed since";
+        const auto mine = [&](const engine::Cable& c) {
+            return std::any_of(madeCables.begin(), madeCables.end(),
+                               [&](const PatchDiff::PlacedCable& m) { return m.cable == c; });
+        };
+        for (const engine::Cable& c : now.cables())
+            if ((c.from == p.node.id || c.to == p.node.id) && !mine(c))
+                return p.node.id + " was cabled since";
+    }
+    for (const PatchDiff::NodeChange& change : diff.changedNodes()) {
+        const PatchNode* node = now.find(change.id);
+        if (!node)
+            return change.id + " was deleted since";
+        for (const PatchDiff::ParamChange& p : change.params)
+            if (node->params[p.index] != (undo ? p.after : p.before))
+                return paramName(now, change.id, p.index) + " was changed since";
+    }
+    return {};
+}
+
+bool onlyParamsAndPositions(const PatchDiff& diff) {
+    return diff.addedNodes().empty() && diff.removedNodes().empty() && diff.addedCables().empty() &&
+           diff.removedCables().empty();
+}
+
+} // namespace
+
+// One step: the difference the author's edit made to the pending patch (with the layout), and
+// whether it was made live (then it is taken back live: the committed patch follows too).
+class PatchController::Step : public UndoStep {
+public:
+    Step(PatchController& c, const QString& text, Author author, PatchDiff diff, bool live, QString mergeKey, qint64 at)
+        : UndoStep(text, author), m_c(c), m_diff(std::move(diff)), m_live(live), m_mergeKey(std::move(mergeKey)),
+          m_at(at) {}
+
+    bool undo() override { return done(m_c.apply(*this, true)); }
+    bool redo() override { return done(m_c.apply(*this, false)); }
+    std::size_t bytes() const override { return sizeof(*this) + textBytes() + m_diff.bytes() - sizeof(PatchDiff); }
+
+    // An agent's next edit within its burst, the person's next edit of the same gesture.
+    bool mergeWith(const UndoStep& next) override {
+        const auto* o = dynamic_cast<const Step*>(&next);
+        if (!o || !m_c.m_mergeEnd || o->author() != author())
+            return false;
+        if (author() == Author::Agent) {
+            if (o->m_at - m_at >= m_c.m_options.agentBurstMs)
+                return false;
+            setText(QStringLiteral("Agent edits (OSC)"));
+        } else if (m_mergeKey.isEmpty() || o->m_mergeKey != m_mergeKey) {
+            return false;
+        }
+        m_diff = m_diff.then(o->m_diff, *m_c.m_mergeEnd);
+        m_live = m_live && o->m_live;
+        m_at = o->m_at;
+        return true;
+    }
+
+    const PatchDiff& diff() const noexcept { return m_diff; }
+    bool live() const noexcept { return m_live; }
+
+private:
+    bool done(Status s) {
+        m_c.m_refusal = s;
+        return s.ok();
+    }
+    PatchController& m_c;
+    PatchDiff m_diff;
+    bool m_live;
+    QString m_mergeKey; // the person's steps with the same key merge (one gesture)
+    qint64 m_at; // the last edit's time (m_clock)
+};
+
+PatchController::PatchController(engine::SlotEngine& engine, PatchControllerOptions options, QObject* parent)
+    : QObject(parent), m_engine(engine), m_options(options) {
+    m_user.setLimits(m_options.undoByteBudget, m_options.undoStepLimit);
+    m_agent.setLimits(m_options.undoByteBudget, m_options.undoStepLimit);
+    m_clock.start();
+    m_positionsTimer.setSingleShot(true);
+    m_positionsTimer.setInterval(20);
+    connect(&m_positionsTimer, &QTimer::timeout, this, [this] {
+        for (auto it = m_unsentPositions.begin(); it != m_unsentPositions.end();) {
+            if (!m_engine.trySetPendingPosition(it->first, it->second[0], it->second[1])) {
+                m_positionsTimer.start(); // still busy
+                return;
+            }
+            it = m_unsentPositions.erase(it);
+        }
+    });
+}
+
+PatchController::~PatchController() {
+    m_engine.waitForOperations(); // their outcomes are posted to this object
+}
+
+PatchGraph PatchController::pending() const {
+    PatchGraph graph = m_engine.pending();
+    for (const auto& [id, p] : m_unsentPositions)
+        (void)graph.setPosition(id, p[0], p[1]);
+    return graph;
+}
+
+void PatchController::placeModule(const std::string& id, double x, double y) {
+    if (m_engine.trySetPendingPosition(id, x, y)) {
+        m_unsentPositions.erase(id);
+        return;
+    }
+    m_unsentPositions[id] = {x, y};
+    if (m_options.asynchronous && !m_positionsTimer.isActive())
+        m_positionsTimer.start();
+}
+
+void PatchController::sendPositions() {
+    for (const auto& [id, p] : m_unsentPositions)
+        (void)m_engine.setPendingPosition(id, p[0], p[1]);
+    m_unsentPositions.clear();
+    m_positionsTimer.stop();
+}
+
+void PatchController::seal() {
+    m_user.seal();
+    m_agent.seal();
+}
+
+Status PatchController::edit(Author author, const QString& text, const std::function<Status(Edit&)>& body,
+                             const QString& mergeKey) {
+    const PatchGraph before = pending();
+    Edit e(*this);
+    const Status s = body(e);
+    PatchGraph after = pending();
+    if (!s) {
+        // None of it: the pending patch as it was (live changes are taken back live).
+        if (!(after == before)) {
+            Step back(*this, text, author, PatchDiff::between(before, after), !e.m_structural, {}, 0);
+            if (Status undone = apply(back, true); !undone)
+                (void)m_engine.loadPending(before);
+            emit changed(author);
+        }
+        return s;
+    }
+    PatchDiff diff = PatchDiff::between(before, after);
+    if (diff.empty())
+        return s;
+    push(author, text, std::move(diff), e.m_live && !e.m_structural, mergeKey, after);
+    emit changed(author);
+    return s;
+}
+
+void PatchController::record(Author author, const QString& text, const PatchGraph& before, const PatchGraph& after,
+                             const QString& mergeKey) {
+    PatchDiff diff = PatchDiff::between(before, after);
+    if (!diff.empty())
+        push(author, text, std::move(diff), false, mergeKey, after);
+}
+
+void PatchController::push(Author author, const QString& text, PatchDiff diff, bool live, const QString& mergeKey,
+                           const PatchGraph& after) {
+    m_mergeEnd = &after;
+    history(author).push(std::make_unique<Step>(*this, text, author, std::move(diff), live, mergeKey, m_clock.elapsed()));
+    m_mergeEnd = nullptr;
+}
+
+Status PatchController::undo(Author author) {
+    UndoHistory& h = history(author);
+    if (!h.canUndo())
+        return Status::error(ErrorCode::InvalidArgument, "nothing to undo");
+    m_refusal = {};
+    if (!h.undo()) {
+        const Status why = m_refusal;
+        emit refused(author, QString::fromStdString(why.message()));
+        return why;
+    }
+    emit changed(author);
+    return {};
+}
+
+Status PatchController::redo(Author author) {
+    UndoHistory& h = history(author);
+    if (!h.canRedo())
+        return Status::error(ErrorCode::InvalidArgument, "nothing to redo");
+    m_refusal = {};
+    if (!h.redo()) {
+        const Status why = m_refusal;
+        emit refused(author, QString::fromStdString(why.message()));
+        return why;
+    }
+    emit changed(author);
+    return {};
+}
+
+// The step taken back (undo) or made again, on the pending patch as it is now. Parameters and
+// positions alone are set one by one (live when the step was live); anything structural loads the
+// patch the difference gives.
+Status PatchController::apply(Step& step, bool undo) {
+    const PatchDiff& diff = step.diff();
+    const PatchGraph now = pending();
+    const QString verb = undo ? QStringLiteral("undo") : QStringLiteral("redo");
+    const std::string who = step.author() == Author::User ? "the agent" : "the person";
+    if (const std::string why = conflictOf(diff, undo, now); !why.empty())
+        return Status::error(ErrorCode::InvalidArgument,
+                             verb.toStdString() + " of '" + step.text().toStdString() + "' refused: " + why +
+                                 " (by " + who + "); nothing was changed");
+    if (onlyParamsAndPositions(diff)) {
+        for (const PatchDiff::NodeChange& change : diff.changedNodes()) {
+            const PatchNode* node = now.find(change.id);
+            PatchNode target = *node;
+            bool texts = false;
+            for (const PatchDiff::ParamChange& p : change.params) {
+                const double value = undo ? p.before : p.after;
+                target.params[p.index] = value;
+                const engine::ParamSpec& spec = node->type->params[p.index];
+                if (spec.flags & engine::ParamHidden) {
+                    texts = true; // set through its text form, below
+                    continue;
+                }
+                auto set = step.live() ? m_engine.setLive(change.id, spec.id, value)
+                                       : m_engine.setPending(change.id, spec.id, value);
+                if (!set)
+                    return set.status();
+            }
+            if (texts && node->type->text) {
+                const auto& forms = node->type->text->texts;
+                for (std::size_t t = 0; t < forms.size(); ++t) {
+                    const std::string want = PatchGraph::textOf(target, static_cast<int>(t));
+                    if (want == PatchGraph::textOf(*node, static_cast<int>(t)))
+                        continue;
+                    auto set = step.live() ? m_engine.setLiveText(change.id, forms[t].id, want)
+                                           : m_engine.setPendingText(change.id, forms[t].id, want);
+                    if (!set)
+                        return set.status();
+                }
+            }
+            if (change.positionChanged)
+                if (const auto& p = undo ? change.positionBefore : change.positionAfter)
+                    placeModule(change.id, (*p)[0], (*p)[1]);
+        }
+        return {};
+    }
+    std::vector<std::string> left;
+    const PatchGraph target = diff.apply(now, undo ? PatchDiff::Direction::Backward : PatchDiff::Direction::Forward,
+                                         &left);
+    if (!left.empty())
+        return Status::error(ErrorCode::InvalidArgument, verb.toStdString() + " of '" + step.text().toStdString() +
+                                                             "' refused: " + left.front() + "; nothing was changed");
+    if (Status s = m_engine.loadPending(target); !s)
+        return s;
+    m_unsentPositions.clear(); // the patch loaded carries them
+    return {};
+}
+
+void PatchController::post(std::function<void()> task) {
+    if (m_options.asynchronous)
+        QMetaObject::invokeMethod(this, std::move(task), Qt::QueuedConnection);
+    else
+        task();
+}
+
+void PatchController::run(Author author, engine::SlotOperation operation, double fadeMs,
+                          std::function<void(const engine::OperationEvent&)> done) {
+    sendPositions(); // the layout goes into what the operation commits
+    seal();          // edits after it are steps of their own
+    if (m_options.asynchronous) {
+        ++m_running;
+        // The outcome comes on the engine's operations thread: over to this one (the destructor
+        // waits for the engine's operations, and a queued call to a destroyed object is dropped).
+        m_engine.submit(
+            operation,
+            [this, author, done = std::move(done)](const engine::OperationEvent& event) {
+                QMetaObject::invokeMethod(
+                    this,
+                    [this, author, done, event] {
+                        --m_running;
+                        finish(author, event, done);
+                    },
+                    Qt::QueuedConnection);
+            },
+            fadeMs);
+        return;
+    }
+    finish(author, runBlocking(operation, fadeMs), done);
+}
+
+engine::OperationEvent PatchController::runBlocking(engine::SlotOperation operation, double fadeMs) {
+    sendPositions();
+    seal();
+    engine::OperationEvent event;
+    event.operation = operation;
+    const auto failed = [&event](const Status& s) {
+        event.outcome = engine::OperationOutcome::Refused;
+        event.status = s;
+    };
+    switch (operation) {
+    case engine::SlotOperation::Prime:
+        if (auto r = m_engine.prime())
+            event.primeMs = r.value();
+        else
+            failed(r.status());
+        break;
+    case engine::SlotOperation::Commit:
+    case engine::SlotOperation::UndoCommit:
+        if (auto r = operation == engine::SlotOperation::Commit ? m_engine.commit(fadeMs) : m_engine.undoCommit(fadeMs))
+            event.report = r.value();
+        else
+            failed(r.status());
+        break;
+    case engine::SlotOperation::Abort:
+        if (Status s = m_engine.abort(); !s)
+            failed(s);
+        break;
+    }
+    return event;
+}
+
+void PatchController::finish(Author author, const engine::OperationEvent& event,
+                             const std::function<void(const engine::OperationEvent&)>& done) {
+    seal();
+    if (event.operation != engine::SlotOperation::Prime)
+        emit changed(author);
+    if (done)
+        done(event);
+}
+
+} // namespace chronus::app
