@@ -185,11 +185,12 @@ int main(int argc, char* argv[]) {
     const engine::PatchGraph patch = bigPatch();
     QElapsedTimer loadTimer;
     loadTimer.start();
-    if (auto s = engine.loadPending(patch); !s) {
+    if (auto s = controller.patch().edit(app::Author::Agent, QStringLiteral("load"),
+                                         [&](app::PatchController::Edit& e) { return e.load(patch); });
+        !s) {
         std::fprintf(stderr, "load: %s\n", s.message().c_str());
         return 2;
     }
-    controller.syncFromEngine();
     controller.commit();
     controller.waitForIdle(10000);
     const double loadMs = static_cast<double>(loadTimer.nsecsElapsed()) / 1e6;
@@ -319,7 +320,8 @@ int main(int argc, char* argv[]) {
             restore();
             controller.addModule(QStringLiteral("lfo"), 6400 + 40 * i, 900); // a pending edit to commit
             std::atomic<bool> over{false};
-            engine.submit(engine::SlotOperation::Commit, [&](const engine::OperationEvent&) { over.store(true); }, 500.0);
+            controller.patch().run(app::Author::Agent, engine::SlotOperation::Commit, 500.0,
+                                   [&](const engine::OperationEvent&) { over.store(true); });
             QElapsedTimer t;
             t.start();
             while (!engine.stats().fading && t.elapsed() < 3000)
@@ -327,7 +329,8 @@ int main(int argc, char* argv[]) {
             std::this_thread::sleep_for(std::chrono::milliseconds(50)); // well inside the fade
             turn(knobFadeCall, knobFadeSound);
             engine.waitForOperations();
-            controller.syncFromEngine();
+            while (!over.load()) // the outcome comes to the GUI thread as an event
+                QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
             restore();
         }
     }

@@ -318,6 +318,8 @@ void EditorController::patchChanged(Author author) {
     // The message says what the agent's step did so far (a burst of edits is one step).
     const app::UndoHistory& agent = m_patch.history(Author::Agent);
     const std::pair<std::uint64_t, int> step{agent.pushes(), agent.index()};
+    if (!(m_lastCommitted == committedBefore))
+        m_agentStepStart = now; // a commit ends the step: the message says what it did
     if (!m_agentStepStart || step != m_agentStep) {
         m_agentStepStart = before;
         m_agentStep = step;

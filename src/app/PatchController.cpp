@@ -77,6 +77,10 @@ public:
         const auto* o = dynamic_cast<const Step*>(&next);
         if (!o || !m_c.m_mergeEnd || o->author() != author())
             return false;
+        // Not over the other author's change to what this step changed (made between its edits):
+        // the merged difference would hold it, and this author's undo would take it back too.
+        if (!conflictOf(m_diff, true, *m_c.m_mergeBefore).empty())
+            return false;
         if (author() == Author::Agent) {
             if (o->m_at - m_at >= m_c.m_options.agentBurstMs)
                 return false;
@@ -175,7 +179,7 @@ Status PatchController::edit(Author author, const QString& text, const std::func
     PatchDiff diff = PatchDiff::between(before, after);
     if (diff.empty())
         return s;
-    push(author, text, std::move(diff), e.m_live && !e.m_structural, mergeKey, after);
+    push(author, text, std::move(diff), e.m_live && !e.m_structural, mergeKey, before, after);
     emit changed(author);
     return s;
 }
@@ -184,14 +188,15 @@ void PatchController::record(Author author, const QString& text, const PatchGrap
                              const QString& mergeKey) {
     PatchDiff diff = PatchDiff::between(before, after);
     if (!diff.empty())
-        push(author, text, std::move(diff), false, mergeKey, after);
+        push(author, text, std::move(diff), false, mergeKey, before, after);
 }
 
 void PatchController::push(Author author, const QString& text, PatchDiff diff, bool live, const QString& mergeKey,
-                           const PatchGraph& after) {
+                           const PatchGraph& before, const PatchGraph& after) {
+    m_mergeBefore = &before;
     m_mergeEnd = &after;
     history(author).push(std::make_unique<Step>(*this, text, author, std::move(diff), live, mergeKey, m_clock.elapsed()));
-    m_mergeEnd = nullptr;
+    m_mergeBefore = m_mergeEnd = nullptr;
 }
 
 Status PatchController::undo(Author author) {

@@ -166,7 +166,7 @@ private:
     class Step;
     engine::Status apply(Step& step, bool undo);
     void push(Author author, const QString& text, PatchDiff diff, bool live, const QString& mergeKey,
-              const engine::PatchGraph& after);
+              const engine::PatchGraph& before, const engine::PatchGraph& after);
     void finish(Author author, const engine::OperationEvent& event,
                 const std::function<void(const engine::OperationEvent&)>& done);
 
@@ -174,7 +174,9 @@ private:
     PatchControllerOptions m_options;
     UndoHistory m_user, m_agent;
     QElapsedTimer m_clock; // stamps agents' edits (bursts)
-    const engine::PatchGraph* m_mergeEnd = nullptr; // during push: the patch after the step
+    // During push: the patch before the new edit and after it (a merge chains the differences).
+    const engine::PatchGraph* m_mergeBefore = nullptr;
+    const engine::PatchGraph* m_mergeEnd = nullptr;
     engine::Status m_refusal; // why the last undo or redo was refused
     std::map<std::string, std::array<double, 2>> m_unsentPositions; // the engine was busy
     QTimer m_positionsTimer;

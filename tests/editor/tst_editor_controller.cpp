@@ -1,7 +1,8 @@
 // The editor's controller on a real engine played by the null driver: each edit reaches the
 // standby slot (and only it), parameters play live, commit flips the active slot, undo and redo
 // restore both the models and the engine, files and the autosave round-trip, and an agent's edit
-// over OSC (here: straight on the engine, as the OSC server's thread does) shows up in the models.
+// (over OSC, or made as the OSC server makes it: an agent's step of the patch controller) shows up
+// in the models; each author undoes only their own steps.
 
 #include "EditorRig.hpp"
 #include "GraphModels.hpp"
@@ -25,6 +26,8 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 #include <vector>
 
 using namespace chronus;
@@ -84,6 +87,27 @@ std::size_t heapInUse() {
 #else
     return 0;
 #endif
+}
+
+// An agent's request over real OSC while this (the GUI) thread keeps handling events: the editor's
+// patch controller runs the request here.
+std::optional<test::OscReply> callPumping(test::OscTestClient& agent, const std::string& address,
+                                          const test::OscMessage& message) {
+    std::atomic<bool> done{false};
+    std::optional<test::OscReply> reply;
+    std::thread call([&] {
+        reply = agent.call(address, message);
+        done.store(true);
+    });
+    while (!done.load())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    call.join();
+    return reply;
+}
+
+// What the OSC server does with an agent's request: one agent's step of the patch controller.
+bool agentEdit(EditorController& c, const std::function<engine::Status(app::PatchController::Edit&)>& body) {
+    return c.patch().edit(app::Author::Agent, QStringLiteral("Agent edit (OSC)"), body).ok();
 }
 
 std::uint64_t edits(const engine::SlotEngine& e, int slot) { return e.stats().slot[static_cast<std::size_t>(slot)].editsApplied; }
@@ -422,15 +446,14 @@ private slots:
 
         app::OscServerOptions options;
         options.port = 0;
-        app::OscServer server(rig.engine, options);
-        server.setRequestObserver([&c] { c.patchChangedExternally(); });
+        app::OscServer server(rig.engine, c.patch(), options);
         server.setAcknowledgeObserver([&c](const std::string& address) { return c.persistExternalChange(address); });
         QVERIFY(server.start().ok());
         test::OscTestClient agent(server.port());
         QVERIFY(agent.valid());
         c.clearSelection();
         QVERIFY(c.undoHistory()->count() > 0);
-        const auto r = agent.call("/patch/create", std::move(test::OscMessage().s("lfo9").s("lfo")));
+        const auto r = callPumping(agent, "/patch/create", std::move(test::OscMessage().s("lfo9").s("lfo")));
         QVERIFY2(r && r->isReply(), r ? r->describe().constData() : "no reply");
         QVERIFY2(r->describe().contains("autosave failed") && r->describe().contains("Not a directory"), r->describe().constData());
         QTRY_VERIFY(c.nodes()->rowOf(QStringLiteral("lfo9")) >= 0);
@@ -443,19 +466,26 @@ private slots:
         START_RIG(rig);
         EditorController& c = *rig.controller;
         QSignalSpy pending(&c, &EditorController::pendingChanged);
-        // What the OSC server's controller thread does for /patch/create, then its notification.
-        std::thread agent([&] {
-            (void)rig.engine.addModule("kick1", "kick");
-            (void)rig.engine.connect("kick1", "out");
-            c.patchChangedExternally();
-        });
-        agent.join();
-        QTRY_VERIFY(c.nodes()->rowOf(QStringLiteral("kick1")) >= 0);
+        const QString saw = c.addModule(QStringLiteral("saw"), 0, 0);
+        QVERIFY(agentEdit(c, [](app::PatchController::Edit& e) {
+            if (auto s = e.addModule("kick1", "kick"); !s)
+                return s;
+            return e.connect("kick1", "out");
+        }));
+        QVERIFY(c.nodes()->rowOf(QStringLiteral("kick1")) >= 0); // at once: a signal, not a poll
+        QVERIFY(pending.count() > 0);
         QCOMPARE(c.cables()->count(), 2);
-        QCOMPARE(c.undoText(), QStringLiteral("Agent edit (OSC)"));
+        // Ctrl+Z is the person's: it takes back the saw, not the agent's newer edit.
+        QCOMPARE(c.undoText(), QStringLiteral("Add %1").arg(saw));
+        QCOMPARE(c.agentUndoText(), QStringLiteral("Agent edit (OSC)"));
         c.undo();
+        QVERIFY(!rig.engine.pending().find(saw.toStdString()));
+        QVERIFY(rig.engine.pending().find("kick1"));
+        // "Undo agent's last" takes back the agent's.
+        c.undoAgent();
         QVERIFY(!rig.engine.pending().find("kick1"));
         QCOMPARE(c.nodes()->rowOf(QStringLiteral("kick1")), -1);
+        QVERIFY(!c.canUndoAgent());
     }
 
     // Positions travel with every committed and pending patch: an undo of a commit brings back the
@@ -528,12 +558,12 @@ private slots:
     // ghost, and the status line says what it did.
     void anAgentsModulesLandNextToWhatTheyConnectToInFreeSpace() {
         EditorRig rig;
+        rig.m_options.agentBurstMs = 0; // each request a step: the message says what each one did
         START_RIG(rig);
         EditorController& c = *rig.controller;
         app::OscServerOptions options;
         options.port = 0;
-        app::OscServer server(rig.engine, options);
-        server.setRequestObserver([&c] { c.patchChangedExternally(); });
+        app::OscServer server(rig.engine, c.patch(), options);
         QVERIFY(server.start().ok());
         test::OscTestClient agent(server.port());
         QVERIFY(agent.valid());
@@ -551,7 +581,7 @@ private slots:
         QCOMPARE(c.nodes()->get(c.nodes()->rowOf(noise)).value("pending").toString(), QStringLiteral("removed"));
 
         auto call = [&](const std::string& address, test::OscMessage m) {
-            const auto r = agent.call(address, m);
+            const auto r = callPumping(agent, address, m);
             QVERIFY2(r && r->isReply(), r ? r->describe().constData() : "no reply");
         };
         auto overlapsAnother = [&](const QString& id) {
@@ -723,14 +753,13 @@ private slots:
         QVERIFY(app::savePatchFile(chainsPatch(250), path));
         QVERIFY2(c.open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
         QCOMPARE(rig.engine.pending().nodes().size(), std::size_t(501));
-        const editor::UndoHistory& history = *c.undoHistory();
-        auto agentEdit = [&](int i) {
+        const app::UndoHistory& history = c.patch().history(app::Author::Agent);
+        auto edit = [&](int i) {
             const std::string id = "sine" + std::to_string(i % 250 + 1);
-            QVERIFY(rig.engine.setPending(id, "freq", 100.0 + i));
-            c.syncFromEngine();
+            QVERIFY(agentEdit(c, [&](app::PatchController::Edit& e) { return e.setPending(id, "freq", 100.0 + i).status(); }));
         };
         for (int i = 0; i < 50; ++i) // warm up: the models, the engine's queues
-            agentEdit(i);
+            edit(i);
         const int stepsBefore = history.count();
         const std::size_t bytesBefore = history.bytes();
         const std::size_t heapBefore = heapInUse();
@@ -742,11 +771,9 @@ private slots:
         constexpr int kEdits = 2000;
 #endif
         for (int i = 0; i < kEdits; ++i)
-            agentEdit(50 + i);
+            edit(50 + i);
         const std::size_t heapAfter = heapInUse();
         QCOMPARE(history.count(), stepsBefore + kEdits);
-        QVERIFY2(c.undoHistoryText().startsWith(QLocale().toString(history.count()) + QStringLiteral(" steps kept (")),
-                 qPrintable(c.undoHistoryText()));
         QCOMPARE(history.droppedSteps(), std::size_t(0));
         QVERIFY(history.bytes() <= history.byteBudget());
         const double historyPerEdit = static_cast<double>(history.bytes() - bytesBefore) / kEdits;
@@ -761,15 +788,15 @@ private slots:
         // Undo takes back the last edit only.
         QElapsedTimer undoTime;
         undoTime.start();
-        c.undo();
+        c.undoAgent();
         qInfo("one undo on the 501-module patch: %lld ms", static_cast<long long>(undoTime.elapsed()));
         QCOMPARE(rig.engine.pending().find("sine" + std::to_string((50 + kEdits - 1) % 250 + 1))->params[0],
                  100.0 + 50 + kEdits - 1 - 250);
     }
 
-    // An agent's burst (edits close together, nothing of the person's between) is one undo step:
-    // one undo takes it all back, one redo makes it again. The person's own step in the middle
-    // splits it, and is never merged with the agent's.
+    // An agent's burst (edits close together) is one undo step of the agent's: one undo takes it all
+    // back, one redo makes it again. The person's edits are never in it, and each author undoes
+    // only their own: an undo whose inverse would clobber the other's newer change is refused.
     void anAgentsBurstIsOneUndoStep() {
         EditorRig rig;
         rig.m_options.autosavePath.clear();
@@ -777,61 +804,71 @@ private slots:
         START_RIG(rig);
         EditorController& c = *rig.controller;
         QVERIFY(c.addModule(QStringLiteral("saw"), 0, 0) == QStringLiteral("saw1"));
-        const editor::UndoHistory& history = *c.undoHistory();
+        app::PatchController& patch = c.patch();
+        const app::UndoHistory& history = patch.history(app::Author::Agent);
         const engine::PatchGraph start = rig.engine.pending();
         const int steps = history.count();
         auto burst = [&](int from, int edits) {
             for (int i = from; i < from + edits; ++i) {
                 const std::string id = "lfo" + std::to_string(i);
-                switch (i % 5) {
-                case 0:
-                    QVERIFY(rig.engine.addModule(id, "lfo"));
-                    break;
-                case 1:
-                    QVERIFY(rig.engine.connect("lfo" + std::to_string(i - 1), "saw1.freq") ||
-                            rig.engine.setPending("lfo" + std::to_string(i - 1), "rate", 3.0));
-                    break;
-                case 2:
-                    QVERIFY(rig.engine.setPending("saw1", "freq", 50.0 + i));
-                    break;
-                case 3:
-                    QVERIFY(rig.engine.removeModule("lfo" + std::to_string(i - 3)));
-                    break;
-                default:
-                    QVERIFY(rig.engine.addModule(id, "noise"));
-                    QVERIFY(rig.engine.connect(id, "out"));
-                }
-                c.syncFromEngine();
+                QVERIFY(agentEdit(c, [&](app::PatchController::Edit& e) -> engine::Status {
+                    switch (i % 5) {
+                    case 0:
+                        return e.addModule(id, "lfo");
+                    case 1:
+                        if (e.connect("lfo" + std::to_string(i - 1), "saw1.freq"))
+                            return {};
+                        return e.setPending("lfo" + std::to_string(i - 1), "rate", 3.0).status();
+                    case 2:
+                        return e.setPending("saw1", "freq", 50.0 + i).status();
+                    case 3:
+                        return e.removeModule("lfo" + std::to_string(i - 3));
+                    default:
+                        if (auto s = e.addModule(id, "noise"); !s)
+                            return s;
+                        return e.connect(id, "out");
+                    }
+                }));
             }
         };
         burst(0, 50);
         const engine::PatchGraph end = rig.engine.pending();
         QVERIFY(!(end == start));
         QCOMPARE(history.count(), steps + 1);
-        QCOMPARE(c.undoText(), QStringLiteral("Agent edits (OSC)"));
-        QCOMPARE(history.step(history.count() - 1)->author(), editor::UndoStep::Author::Agent);
-        c.undo();
+        QCOMPARE(c.agentUndoText(), QStringLiteral("Agent edits (OSC)"));
+        QCOMPARE(history.step(history.count() - 1)->author(), app::Author::Agent);
+        QCOMPARE(c.undoText(), QStringLiteral("Add saw1")); // the person's history holds none of it
+        c.undoAgent();
         QVERIFY(rig.engine.pending() == start);
         QVERIFY(c.nodes()->rowOf(QStringLiteral("lfo1")) < 0);
-        QCOMPARE(c.undoText(), QStringLiteral("Add saw1"));
-        c.redo();
+        QVERIFY(patch.redo(app::Author::Agent));
         QVERIFY(rig.engine.pending() == end);
 
-        // Agent, person, agent: three steps.
+        // Agent, person, agent: three steps (a step never holds the other author's edits between).
         const int before = history.count();
-        burst(100, 3);
+        burst(100, 3); // saw1.freq = 152
         c.beginGesture();
         QVERIFY(c.setParam(QStringLiteral("saw1"), QStringLiteral("freq"), 440.0));
-        burst(103, 2);
-        QCOMPARE(history.count(), before + 3);
-        QCOMPARE(history.step(before + 1)->author(), editor::UndoStep::Author::User);
-        c.undo(); // the agent's two edits
-        QCOMPARE(rig.engine.pending().find("saw1")->params[0], 440.0);
-        c.undo(); // the person's
-        QCOMPARE(rig.engine.pending().find("saw1")->params[0], 50.0 + 102);
-        // After an undo (the person's action) an agent's edit starts a step of its own.
-        burst(105, 1);
+        burst(103, 2); // lfo100 goes, lfo104 comes
         QCOMPARE(history.count(), before + 2);
+        QCOMPARE(c.undoText(), QStringLiteral("Set saw1.freq"));
+        c.undoAgent();
+        QVERIFY(rig.engine.pending().find("lfo100") && !rig.engine.pending().find("lfo104"));
+        QCOMPARE(rig.engine.pending().find("saw1")->params[0], 440.0); // the person's stays
+        // The agent's next undo would set saw1.freq back under the person's newer 440: refused, said.
+        const engine::PatchGraph both = rig.engine.pending();
+        c.undoAgent();
+        QVERIFY2(rig.engine.pending() == both, qPrintable(c.message()));
+        QVERIFY2(c.message().contains(QStringLiteral("saw1.freq was changed since")), qPrintable(c.message()));
+        QCOMPARE(history.index(), before + 1);
+        // The person's undo takes back only the person's 440.
+        c.undo();
+        QCOMPARE(rig.engine.pending().find("saw1")->params[0], 50.0 + 102);
+        QVERIFY(rig.engine.pending().find("lfo100"));
+        // Now the agent's step applies.
+        c.undoAgent();
+        QVERIFY(!rig.engine.pending().find("lfo100"));
+        QCOMPARE(rig.engine.pending().find("saw1")->params[0], 50.0 + 47);
     }
 
     // A small budget: the oldest steps go, the history stays within it, and the steps that
@@ -843,13 +880,11 @@ private slots:
         rig.m_options.undoByteBudget = 8 * 1024;
         START_RIG(rig);
         EditorController& c = *rig.controller;
-        const editor::UndoHistory& history = *c.undoHistory();
-        QVERIFY(rig.engine.addModule("sine1", "sine"));
-        c.syncFromEngine();
+        const app::UndoHistory& history = c.patch().history(app::Author::Agent);
+        QVERIFY(agentEdit(c, [](app::PatchController::Edit& e) { return e.addModule("sine1", "sine"); }));
         constexpr int kEdits = 200;
         for (int i = 0; i < kEdits; ++i) {
-            QVERIFY(rig.engine.setPending("sine1", "freq", 100.0 + i));
-            c.syncFromEngine();
+            QVERIFY(agentEdit(c, [&](app::PatchController::Edit& e) { return e.setPending("sine1", "freq", 100.0 + i).status(); }));
             QVERIFY(history.bytes() <= history.byteBudget());
         }
         QVERIFY(history.droppedSteps() > 0);
@@ -857,11 +892,11 @@ private slots:
         QVERIFY(left > 1 && left < kEdits);
         QCOMPARE(static_cast<int>(history.droppedSteps()) + left, kEdits + 1);
         for (int k = 1; k <= left; ++k) {
-            QVERIFY(c.canUndo());
-            c.undo();
+            QVERIFY(c.canUndoAgent());
+            c.undoAgent();
             QCOMPARE(rig.engine.pending().find("sine1")->params[0], 100.0 + kEdits - 1 - k);
         }
-        QVERIFY(!c.canUndo());
+        QVERIFY(!c.canUndoAgent());
         QVERIFY(rig.engine.pending().find("sine1")); // its creation went with the oldest steps
 
         // The step count is bounded too.
