@@ -224,7 +224,9 @@ void TestCtl::helpTeachesEveryVerbWithAnExample() {
                              "prime",
                              "commit [FADE_MS]",
                              "abort",
-                             "undo [FADE_MS]",
+                             "undo",
+                             "redo",
+                             "undo-commit [FADE_MS]",
                              "validate",
                              "save NAME",
                              "load NAME",
@@ -268,7 +270,7 @@ void TestCtl::usageErrorsExitWithTwo_data() {
     QTest::addRow("mod id with a slash") << QStringList{"mod", "osc/1", "freq", "1"} << "ID and PARAM";
     QTest::addRow("gate maybe") << QStringList{"gate", "env1", "maybe"} << "on|off, 1|0 or true|false";
     QTest::addRow("negative fade") << QStringList{"commit", "-3"} << "FADE_MS";
-    QTest::addRow("fade not a number") << QStringList{"undo", "slowly"} << "FADE_MS";
+    QTest::addRow("fade not a number") << QStringList{"undo-commit", "slowly"} << "FADE_MS";
     QTest::addRow("record what") << QStringList{"record", "pause"} << "start [NAME] | stop | status";
     QTest::addRow("status stray option") << QStringList{"status", "--watc"} << "'status' takes";
     QTest::addRow("interval without watch")

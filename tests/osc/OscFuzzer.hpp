@@ -240,7 +240,7 @@ private:
 // those are legitimate, so the fuzzer does not send them and "committed untouched" stays meaningful.
 inline bool couldTouchTheCommittedPatch(const Bytes& b) {
     const std::string_view text(reinterpret_cast<const char*>(b.data()), b.size());
-    for (std::string_view needle : {"/patch/commit", "/patch/undo", "/mod/osc1", "/mod/out"})
+    for (std::string_view needle : {"/patch/commit", "/patch/undo_commit", "/mod/osc1", "/mod/out"})
         if (text.find(needle) != std::string_view::npos)
             return true;
     return false;

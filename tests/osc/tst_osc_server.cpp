@@ -611,11 +611,11 @@ void TestOscServer::modChangesTheCommittedPatchLive() {
     STOP_IF_FAILED(verifyUntouched(rig, committed, pending, 550.0));
 }
 
-// prime / commit [fade] / abort / undo, and their argument checks.
+// prime / commit [fade] / abort / undo_commit [fade], and their argument checks.
 void TestOscServer::primeCommitAbortUndo() {
     OscRig rig;
     START_RIG(rig);
-    VERIFY_ERROR(ask(rig, "/patch/undo"), "/patch/undo", "nothing to undo");
+    VERIFY_ERROR(ask(rig, "/patch/undo_commit"), "/patch/undo_commit", "nothing to undo");
     STOP_IF_FAILED(commitSine(rig, 440.0));
     const PatchGraph first = rig.engine.committed();
 
@@ -649,10 +649,10 @@ void TestOscServer::primeCommitAbortUndo() {
     QCOMPARE(commit.value(1).number(), 0.0); // primed before
     STOP_IF_FAILED(verifyTone(rig, 660.0, "after a 50 ms commit"));
 
-    // undo brings 440 back, with a fade too
-    VERIFY_ERROR(ask(rig, "/patch/undo", Msg().s("x")), "/patch/undo", "expected ([fade ms]), got (string)");
+    // undo_commit brings 440 back, with a fade too
+    VERIFY_ERROR(ask(rig, "/patch/undo_commit", Msg().s("x")), "/patch/undo_commit", "expected ([fade ms]), got (string)");
     const int activeBeforeUndo = rig.engine.activeSlot();
-    const OscReply undo = ask(rig, "/patch/undo", Msg().f(30.0f));
+    const OscReply undo = ask(rig, "/patch/undo_commit", Msg().f(30.0f));
     VERIFY_REPLY(undo);
     QVERIFY2(isNumber(undo, 0, 1 - activeBeforeUndo), undo.describe().constData());
     QVERIFY(rig.engine.committed() == first);
@@ -1099,7 +1099,7 @@ void TestOscServer::nanAndInfAreRefused() {
     VERIFY_ERROR(ask(rig, "/mod/osc1/gain", Msg().d(infD)), "/mod/osc1/gain", "argument 1 must be a finite number");
     VERIFY_ERROR(ask(rig, "/patch/commit", Msg().f(infF)), "/patch/commit", "argument 1 must be a finite number");
     VERIFY_ERROR(ask(rig, "/patch/commit", Msg().d(nanD)), "/patch/commit", "argument 1 must be a finite number");
-    VERIFY_ERROR(ask(rig, "/patch/undo", Msg().f(nanF)), "/patch/undo", "argument 1 must be a finite number");
+    VERIFY_ERROR(ask(rig, "/patch/undo_commit", Msg().f(nanF)), "/patch/undo_commit", "argument 1 must be a finite number");
     VERIFY_ERROR(ask(rig, "/gate/osc1", Msg().f(nanF)), "/gate/osc1", "a gate takes 1/0, on/off or true/false");
     VERIFY_ERROR(ask(rig, "/gate/osc1", Msg().d(infD)), "/gate/osc1", "a gate takes 1/0, on/off or true/false");
     // Huge but finite values are numbers: clamped.
