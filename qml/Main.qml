@@ -94,6 +94,13 @@ ApplicationWindow {
         shortcut: "Ctrl+Shift+Z"
         onTriggered: Editor.redo()
     }
+    // An agent's (OSC client's) edits are its own undo steps: Ctrl+Z never takes them back, this does.
+    Action {
+        id: undoAgentAction
+        text: qsTr("Undo &agent's last")
+        enabled: Editor.canUndoAgent
+        onTriggered: Editor.undoAgent()
+    }
     Action {
         id: copyAction
         text: qsTr("&Copy")
@@ -261,6 +268,7 @@ ApplicationWindow {
             title: qsTr("&Edit")
             ShortcutMenuItem { action: undoAction }
             ShortcutMenuItem { action: redoAction }
+            ShortcutMenuItem { action: undoAgentAction }
             MenuSeparator {}
             ShortcutMenuItem { action: copyAction }
             ShortcutMenuItem { action: pasteAction }

@@ -651,6 +651,33 @@ TestCase {
         compare(EngineProbe.pendingParam(saw, "freq"), dragged)
     }
 
+    // The Edit menu offers the agent's last step: a click takes back the agent's module only.
+    function test_undoAgentsLastFromTheEditMenu() {
+        const saw = Editor.addModule("saw", 40, 40)
+        verify(EngineProbe.agent("/patch/create", ["noise8", "noise"]))
+        tryVerify(() => Editor.nodes.rowOf("noise8") >= 0, 3000)
+        const editMenu = win.menuBar.menus[1]
+        editMenu.open()
+        tryCompare(editMenu, "opened", true)
+        let item = null
+        for (let i = 0; i < editMenu.count; ++i) {
+            const it = editMenu.itemAt(i)
+            if (it && it.text !== undefined && String(it.text).replace("&", "") === "Undo agent's last")
+                item = it
+        }
+        verify(item, "the Edit menu offers it")
+        verify(item.enabled)
+        compare(Editor.agentUndoText, "Agent edit (OSC)")
+        if (EngineProbe.grabDir() !== "") {
+            waitForRendering(win.contentItem)
+            grabImage(win.contentItem.parent).save(EngineProbe.grabDir() + "/editor-edit-menu.png")
+        }
+        mouseClick(item)
+        tryVerify(() => Editor.nodes.rowOf("noise8") < 0, 3000, "the agent's module is gone")
+        verify(!EngineProbe.pendingHasModule("noise8"))
+        verify(EngineProbe.pendingHasModule(saw), "the person's stays")
+    }
+
     // A typed value is what was typed: 440 is 440, 261.63 is 261.63.
     function test_typedValueIsKeptExactly() {
         const saw = Editor.addModule("saw", 40, 40)
