@@ -1424,7 +1424,7 @@ int runCtlCommand(const QStringList& args) {
     parser.addOption({"port", "The server's OSC port (default 5005).", "N", QString::number(kDefaultPort)});
     parser.addOption({"json", "Print one JSON object on stdout instead of text."});
     parser.addOption({"timeout",
-                      "How long to wait for the answer, in ms (default 2000; prime, commit, undo "
+                      "How long to wait for the answer, in ms (default 2000; prime, commit, undo-commit "
                       "and load: 10000).",
                       "MS"});
     parser.addPositionalArgument("VERB", "What to do: see the list of verbs below.");

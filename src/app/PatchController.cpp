@@ -234,11 +234,10 @@ Status PatchController::apply(Step& step, bool undo) {
     const PatchDiff& diff = step.diff();
     const PatchGraph now = pending();
     const QString verb = undo ? QStringLiteral("undo") : QStringLiteral("redo");
-    const std::string who = step.author() == Author::User ? "the agent" : "the person";
+    // "since": by the other author, or by a slot operation (an abort, an undo of a commit).
     if (const std::string why = conflictOf(diff, undo, now); !why.empty())
-        return Status::error(ErrorCode::InvalidArgument,
-                             verb.toStdString() + " of '" + step.text().toStdString() + "' refused: " + why +
-                                 " (by " + who + "); nothing was changed");
+        return Status::error(ErrorCode::InvalidArgument, verb.toStdString() + " of '" + step.text().toStdString() +
+                                                             "' refused: " + why + "; nothing was changed");
     if (onlyParamsAndPositions(diff)) {
         for (const PatchDiff::NodeChange& change : diff.changedNodes()) {
             const PatchNode* node = now.find(change.id);

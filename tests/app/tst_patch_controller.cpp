@@ -75,7 +75,7 @@ private slots:
         const engine::PatchGraph now = engine.pending();
         const engine::Status agentUndo = c.undo(Author::Agent);
         QVERIFY(!agentUndo);
-        QVERIFY2(agentUndo.message().find("saw1.freq was changed since (by the person)") != std::string::npos,
+        QVERIFY2(agentUndo.message().find("saw1.freq was changed since; nothing was changed") != std::string::npos,
                  agentUndo.message().c_str());
         QCOMPARE(refused.count(), 1);
         QVERIFY(engine.pending() == now);
