@@ -1001,7 +1001,7 @@ std::vector<OscServer::Value> OscServer::recordStatusValues() const {
     return {static_cast<std::int32_t>(st.recording), st.path.toStdString(), st.seconds, dropped, st.error.toStdString()};
 }
 
-// Controller thread: /record/start [name] -> path; /record/stop -> path, duration in seconds.
+// The patch controller's thread: /record/start [name] -> path; /record/stop -> path, duration in seconds.
 void OscServer::executeRecord(const Request& r) {
     if (r.address == "/record/start") {
         const QString name = r.args.empty() ? QString() : QString::fromStdString(std::get<std::string>(r.args[0]));

@@ -19,8 +19,9 @@
 // controller (PatchController, the one writer of the engine's patch) and waits for its answer:
 // on its own thread (`chronus serve`), or posted to the editor's GUI thread, where the person's
 // edits go through the same controller. Replies go back through the network thread (woken through
-// an eventfd when a reply is queued elsewhere). A commit blocks only the controller thread; the
-// network thread keeps answering meanwhile. It never blocks on a client: every socket is non-blocking, connections are
+// an eventfd when a reply is queued elsewhere). A commit blocks only the controller thread (the editor's
+// GUI thread never waits for one: its outcome comes as an event); the network thread keeps
+// answering meanwhile. It never blocks on a client: every socket is non-blocking, connections are
 // bounded in number, frame size, and unsent output (a client that does not read stops being read,
 // then is dropped).
 //
@@ -187,7 +188,7 @@ private:
     Recorder* m_recorder = nullptr;
     std::function<std::string(const std::string&)> m_onAcknowledge;
     std::string m_schemaJson;
-    bool m_clearBeforeEdit = false; // controller thread: --fresh-after-commit's pending clear is due
+    bool m_clearBeforeEdit = false; // the patch controller's thread: --fresh-after-commit's pending clear is due
 
     int m_socket = -1;
     int m_listen = -1; // the TCP listening socket
