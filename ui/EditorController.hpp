@@ -17,7 +17,6 @@
 #include "engine/PatchGraph.hpp"
 #include "engine/SlotEngine.hpp"
 
-#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
 #include <QPointF>
@@ -26,14 +25,11 @@
 #include <QString>
 #include <QStringList>
 #include <QTimer>
-#include <QSocketNotifier>
 #include <QUrl>
 #include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
-#include <atomic>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <set>
 #include <vector>

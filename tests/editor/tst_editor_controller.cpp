@@ -626,6 +626,37 @@ private slots:
         server.stop();
     }
 
+    // An agent's commit runs through the editor's patch controller on this (the GUI) thread, but
+    // its fade does not hold the thread: the person turns a knob while the agent waits for its reply.
+    void anAgentsCommitDoesNotHoldTheWindow() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        app::OscServerOptions options;
+        options.port = 0;
+        app::OscServer server(rig.engine, c.patch(), options);
+        QVERIFY(server.start().ok());
+        test::OscTestClient agent(server.port());
+        QVERIFY(agent.valid());
+        const QString saw = c.addModule(QStringLiteral("saw"), 0, 0);
+        std::atomic<bool> answered{false};
+        std::optional<test::OscReply> reply;
+        std::thread call([&] {
+            reply = agent.call("/patch/commit", std::move(test::OscMessage().f(5000.0f)), {}, std::chrono::milliseconds(30000));
+            answered.store(true);
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(rig.engine.stats().fading, 10000); // the request ran here, the fade began
+        QVERIFY(!answered.load());
+        QVERIFY(c.setParam(saw, QStringLiteral("freq"), 220.0)); // the window answers meanwhile
+        QCOMPARE(c.patch().pending().find(saw.toStdString())->params[0], 220.0);
+        QVERIFY2(!answered.load(), "the 5 s fade was still running");
+        QTRY_VERIFY_WITH_TIMEOUT(answered.load(), 30000);
+        call.join();
+        QVERIFY2(reply && reply->isReply(), reply ? reply->describe().constData() : "no reply");
+        QVERIFY2(c.message().startsWith(QStringLiteral("agent: committed")), qPrintable(c.message()));
+        server.stop();
+    }
+
     // "the previous patch plays again (slot A)" must not stay while slot B plays after a failover.
     void theMessageFollowsAFailover() {
         EditorRig rig;
