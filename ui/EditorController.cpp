@@ -722,33 +722,33 @@ bool EditorController::insertPatch(const QByteArray& json, double x, double y, c
     std::set<std::string> created;
     QString failure;
     (void)m_patch.edit(Author::User, verb, [&](Edit& e) {
-    for (const PatchNode& n : fragment.nodes()) {
-        if (n.id == engine::ModuleRegistry::kOutputId)
-            continue;
-        const std::string id = toStd(freshId(QString::fromUtf8(n.type->id)));
-        if (auto s = e.addModule(id, n.type->id); !s) {
-            failure = fromStd(s.message());
-            break;
+        for (const PatchNode& n : fragment.nodes()) {
+            if (n.id == engine::ModuleRegistry::kOutputId)
+                continue;
+            const std::string id = toStd(freshId(QString::fromUtf8(n.type->id)));
+            if (auto s = e.addModule(id, n.type->id); !s) {
+                failure = fromStd(s.message());
+                break;
+            }
+            m_lastPending = m_patch.pending(); // freshId looks here
+            renamed[n.id] = id;
+            created.insert(id);
+            for (std::size_t p = 0; p < n.params.size(); ++p)
+                if (n.params[p] != static_cast<double>(n.type->params[p].def))
+                    (void)e.setPending(id, n.type->params[p].id, n.params[p]);
+            const double nx = n.position ? (*n.position)[0] - left : 0.0;
+            const double ny = n.position ? (*n.position)[1] - top : 0.0;
+            setPosition(id, QPointF(x + nx, y + ny));
         }
-        m_lastPending = m_patch.pending(); // freshId looks here
-        renamed[n.id] = id;
-        created.insert(id);
-        for (std::size_t p = 0; p < n.params.size(); ++p)
-            if (n.params[p] != static_cast<double>(n.type->params[p].def))
-                (void)e.setPending(id, n.type->params[p].id, n.params[p]);
-        const double nx = n.position ? (*n.position)[0] - left : 0.0;
-        const double ny = n.position ? (*n.position)[1] - top : 0.0;
-        setPosition(id, QPointF(x + nx, y + ny));
-    }
-    for (const engine::Cable& c : fragment.cables()) {
-        if (!renamed.count(c.from) || !renamed.count(c.to))
-            continue;
-        const PatchNode* from = fragment.find(c.from);
-        const PatchNode* to = fragment.find(c.to);
-        (void)e.connect(renamed[c.from] + "." + from->type->outputs[static_cast<std::size_t>(c.fromPort)].id,
-                        renamed[c.to] + "." + to->type->inputs[static_cast<std::size_t>(c.toPort)].id);
-    }
-    return engine::Status{}; // what could be pasted was
+        for (const engine::Cable& c : fragment.cables()) {
+            if (!renamed.count(c.from) || !renamed.count(c.to))
+                continue;
+            const PatchNode* from = fragment.find(c.from);
+            const PatchNode* to = fragment.find(c.to);
+            (void)e.connect(renamed[c.from] + "." + from->type->outputs[static_cast<std::size_t>(c.fromPort)].id,
+                            renamed[c.to] + "." + to->type->inputs[static_cast<std::size_t>(c.toPort)].id);
+        }
+        return engine::Status{}; // what could be pasted was
     });
     m_lastPending = before;
     if (created.empty()) {

@@ -1117,36 +1117,36 @@ void OscServer::execute(const Request& r) {
         std::vector<Value> values;
         std::vector<Value> notes;
         const Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
-        for (std::size_t i = 0; i < r.args.size(); i += 3) {
-            const std::string& id = str(i);
-            const std::string& param = str(i + 1);
-            Status failed;
-            if (std::holds_alternative<std::string>(r.args[i + 2])) {
-                auto applied = e.setPendingText(id, param, str(i + 2));
-                if (applied) {
-                    values.insert(values.end(), {id, param, applied.value()});
-                    continue;
+            for (std::size_t i = 0; i < r.args.size(); i += 3) {
+                const std::string& id = str(i);
+                const std::string& param = str(i + 1);
+                Status failed;
+                if (std::holds_alternative<std::string>(r.args[i + 2])) {
+                    auto applied = e.setPendingText(id, param, str(i + 2));
+                    if (applied) {
+                        values.insert(values.end(), {id, param, applied.value()});
+                        continue;
+                    }
+                    failed = applied.status();
+                } else {
+                    auto applied = e.setPending(id, param, num(i + 2));
+                    if (applied) {
+                        values.insert(values.end(), {id, param, applied.value()});
+                        // One edit: a note says what clamping did. Several: the applied values say it.
+                        if (applied.value() != num(i + 2) && r.args.size() == 3)
+                            if (const engine::PatchNode* node = before.find(id)) {
+                                const engine::ParamSpec& spec =
+                                    node->type->params[static_cast<std::size_t>(node->type->findParam(param))];
+                                notes.emplace_back("clamped to " + QString::number(static_cast<double>(spec.min)).toStdString() +
+                                                   ".." + QString::number(static_cast<double>(spec.max)).toStdString());
+                            }
+                        continue;
+                    }
+                    failed = applied.status();
                 }
-                failed = applied.status();
-            } else {
-                auto applied = e.setPending(id, param, num(i + 2));
-                if (applied) {
-                    values.insert(values.end(), {id, param, applied.value()});
-                    // One edit: a note says what clamping did. Several: the applied values say it.
-                    if (applied.value() != num(i + 2) && r.args.size() == 3)
-                        if (const engine::PatchNode* node = before.find(id)) {
-                            const engine::ParamSpec& spec =
-                                node->type->params[static_cast<std::size_t>(node->type->findParam(param))];
-                            notes.emplace_back("clamped to " + QString::number(static_cast<double>(spec.min)).toStdString() +
-                                               ".." + QString::number(static_cast<double>(spec.max)).toStdString());
-                        }
-                    continue;
-                }
-                failed = applied.status();
+                return failed;
             }
-            return failed;
-        }
-        return Status{};
+            return Status{};
         });
         if (!s)
             return fail(s);
