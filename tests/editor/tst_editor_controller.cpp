@@ -771,8 +771,8 @@ private slots:
         QVERIFY(rig.engine.pending().find("sequencer1"));
     }
 
-    // An agent's edits (here: straight on the engine, as the OSC server's thread makes them, then
-    // the controller's poll) on a 500-module patch, each a step of its own: the history holds what
+    // An agent's edits (here: agent steps of the patch controller, as the OSC server makes them)
+    // on a 500-module patch, each a step of its own: the history holds what
     // changed, not copies of the patch (it held two per edit, 240 kB here).
     void agentEditsOnABigPatchCostLittleHeapEach() {
         EditorRig rig;
