@@ -1069,9 +1069,10 @@ void OscServer::execute(const Request& r) {
         m_clearBeforeEdit = false; // they set the pending patch themselves
 
     if (a == "/patch/create") {
-        // Several modules at once: all or none (one step of the controller's).
+        // Several modules at once: all or none (checked on a copy first; one step of the controller's).
         std::vector<Value> values;
-        const Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
+        const Status s = m_patch.batch(Author::Agent, agentEdit, [&](Edit& e) {
+            values.clear();
             for (std::size_t i = 0; i < r.args.size(); i += 2) {
                 if (Status added = e.addModule(str(i), str(i + 1)); !added)
                     return added;
@@ -1087,7 +1088,8 @@ void OscServer::execute(const Request& r) {
     if (a == "/patch/connect" || a == "/patch/disconnect") {
         const bool connect = a == "/patch/connect";
         std::vector<Value> values;
-        const Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
+        const Status s = m_patch.batch(Author::Agent, agentEdit, [&](Edit& e) {
+            values.clear();
             for (std::size_t i = 0; i < r.args.size(); i += 2) {
                 if (Status done = connect ? e.connect(str(i), str(i + 1)) : e.disconnect(str(i), str(i + 1)); !done)
                     return done;
@@ -1116,7 +1118,9 @@ void OscServer::execute(const Request& r) {
         const engine::PatchGraph before = m_patch.pending();
         std::vector<Value> values;
         std::vector<Value> notes;
-        const Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) {
+        const Status s = m_patch.batch(Author::Agent, agentEdit, [&](Edit& e) {
+            values.clear();
+            notes.clear();
             for (std::size_t i = 0; i < r.args.size(); i += 3) {
                 const std::string& id = str(i);
                 const std::string& param = str(i + 1);

@@ -184,6 +184,14 @@ Status PatchController::edit(Author author, const QString& text, const std::func
     return s;
 }
 
+Status PatchController::batch(Author author, const QString& text, const std::function<Status(Edit&)>& body) {
+    PatchGraph dry = pending();
+    Edit check(*this, &dry);
+    if (Status s = body(check); !s)
+        return s;
+    return edit(author, text, body); // what only the engine checks (its memory budget) is undone there
+}
+
 void PatchController::record(Author author, const QString& text, const PatchGraph& before, const PatchGraph& after,
                              const QString& mergeKey) {
     PatchDiff diff = PatchDiff::between(before, after);

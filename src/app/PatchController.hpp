@@ -61,56 +61,70 @@ public:
     engine::PatchGraph committed() const { return m_engine.committed(); }
 
     // The edits one step is made of: each reaches the engine at once.
+    // In a dry run (batch()) they are made on a copy of the pending patch, which the engine never
+    // sees.
     class Edit {
     public:
         engine::Status addModule(std::string_view id, std::string_view type) {
             m_structural = true;
-            return m_e.addModule(id, type);
+            return m_dry ? m_dry->addModule(id, type) : m_e.addModule(id, type);
         }
         engine::Status removeModule(std::string_view id) {
             m_structural = true;
-            return m_e.removeModule(id);
+            return m_dry ? m_dry->removeModule(id) : m_e.removeModule(id);
         }
         engine::Status connect(std::string_view src, std::string_view dst) {
             m_structural = true;
-            return m_e.connect(src, dst);
+            return m_dry ? m_dry->connect(src, dst) : m_e.connect(src, dst);
         }
         engine::Status disconnect(std::string_view src, std::string_view dst) {
             m_structural = true;
-            return m_e.disconnect(src, dst);
+            return m_dry ? m_dry->disconnect(src, dst) : m_e.disconnect(src, dst);
         }
         engine::Result<double> setPending(std::string_view id, std::string_view param, double value) {
             m_structural = true;
-            return m_e.setPending(id, param, value);
+            return m_dry ? m_dry->setParam(id, param, value) : m_e.setPending(id, param, value);
         }
         engine::Result<std::string> setPendingText(std::string_view id, std::string_view name, std::string_view text) {
             m_structural = true;
-            return m_e.setPendingText(id, name, text);
+            return m_dry ? m_dry->setText(id, name, text) : m_e.setPendingText(id, name, text);
         }
         // Live on the committed patch too; a step made only of live changes is undone live.
         engine::Result<double> setLive(std::string_view id, std::string_view param, double value) {
             m_live = true;
-            return m_e.setLive(id, param, value);
+            return m_dry ? m_dry->setParam(id, param, value) : m_e.setLive(id, param, value);
         }
         engine::Result<std::string> setLiveText(std::string_view id, std::string_view name, std::string_view text) {
             m_live = true;
-            return m_e.setLiveText(id, name, text);
+            return m_dry ? m_dry->setText(id, name, text) : m_e.setLiveText(id, name, text);
         }
         engine::Status clear() {
             m_structural = true;
-            return m_e.clear();
+            if (!m_dry)
+                return m_e.clear();
+            m_dry->clear();
+            return {};
         }
         engine::Status load(const engine::PatchGraph& graph) {
             m_structural = true;
-            return m_e.loadPending(graph);
+            if (!m_dry)
+                return m_e.loadPending(graph);
+            *m_dry = graph;
+            return {};
         }
-        void setPosition(std::string_view id, double x, double y) { m_c.placeModule(std::string(id), x, y); }
+        void setPosition(std::string_view id, double x, double y) {
+            if (m_dry)
+                (void)m_dry->setPosition(id, x, y);
+            else
+                m_c.placeModule(std::string(id), x, y);
+        }
 
     private:
         friend class PatchController;
-        Edit(PatchController& c) : m_c(c), m_e(c.m_engine) {}
+        Edit(PatchController& c, engine::PatchGraph* dry = nullptr) : m_c(c), m_e(c.m_engine), m_dry(dry) {}
         PatchController& m_c;
         engine::SlotEngine& m_e;
+        engine::PatchGraph* m_dry;
         bool m_structural = false; // something else than live changes
         bool m_live = false;
     };
@@ -121,6 +135,11 @@ public:
     // leaves no step.
     engine::Status edit(Author author, const QString& text, const std::function<engine::Status(Edit&)>& body,
                         const QString& mergeKey = {});
+    // The same for a request of several groups (an agent's /patch/create a saw b lfo): `body` runs
+    // first on a copy of the pending patch, and only when all of it takes there is it made on the
+    // engine (so a batch that fails sends the engine nothing). `body` runs twice: it must start
+    // from scratch each time (clear what it collects).
+    engine::Status batch(Author author, const QString& text, const std::function<engine::Status(Edit&)>& body);
     // An edit already made (the pending patch went from `before` to `after`: an abort, the
     // layout), recorded as a step of `author`.
     void record(Author author, const QString& text, const engine::PatchGraph& before, const engine::PatchGraph& after,

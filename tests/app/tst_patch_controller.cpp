@@ -138,6 +138,33 @@ private slots:
         engine.stop();
     }
 
+    // batch(): a request of several groups whose last one fails sends the engine nothing at all (no
+    // edits to take back): the standby's next applied edit is the next good one.
+    void aFailingBatchSendsTheEngineNothing() {
+        engine::SlotEngine engine(config());
+        QVERIFY(engine.start());
+        PatchController c(engine);
+        QVERIFY(c.edit(Author::Agent, "Agent edit", [](Edit& e) { return e.addModule("saw1", "saw"); }));
+        const int standby = engine.standbySlot();
+        const auto applied = [&] { return engine.stats().slot[static_cast<std::size_t>(standby)].editsApplied; };
+        QTRY_COMPARE(applied(), std::uint64_t{1});
+        const engine::Status s = c.batch(Author::Agent, "Agent edit", [](Edit& e) {
+            if (auto a = e.addModule("a1", "sine"); !a)
+                return a;
+            if (auto b = e.setPending("saw1", "freq", 330.0); !b)
+                return b.status();
+            return e.addModule("b1", "nosuchtype");
+        });
+        QVERIFY(!s);
+        QCOMPARE(c.history(Author::Agent).count(), 1);
+        QVERIFY(c.batch(Author::Agent, "Agent edit", [](Edit& e) { return e.addModule("z1", "noise"); }));
+        QTRY_VERIFY(applied() >= 2);
+        QCOMPARE(applied(), std::uint64_t{2}); // saw1, z1: nothing of the failed batch came before z1
+        QVERIFY(engine.pending().find("z1") && !engine.pending().find("a1"));
+        QCOMPARE(param(engine.pending(), "saw1", "freq"), 440.0);
+        engine.stop();
+    }
+
     // Over real OSC, as `chronus serve` runs it: the agent's /patch/undo and /patch/redo, and a
     // /patch/create batch that fails is all or nothing.
     void oscUndoAndRedoAreTheAgents() {
