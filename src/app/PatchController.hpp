@@ -9,10 +9,13 @@
 //
 // Every OSC client is the one author "agent" (requests carry no identity of their agent): two
 // agents share one history. An agent's burst (edits closer together than agentBurstMs, nothing
-// sealed between) is one step; a person's gesture (a knob drag, a card drag) is one step.
+// sealed between) is one step; a person's gesture (a knob drag, a card drag) is one step. A step
+// never grows over the other author's change to what it changed (that change would be taken back
+// with it).
 //
 // Edits are transactions: edit() runs a body of engine edits, and when the body fails the pending
-// patch goes back to what it was (a batch request is all or nothing here, not by inverse edits).
+// patch is loaded back as it was; batch() (a request of several groups) first runs its body on a
+// copy of the pending patch, so a batch that fails sends the engine nothing.
 //
 // Threads: one thread, the controller's: the editor's GUI thread (the OSC server posts its requests
 // there and waits for their answer), or the OSC server's controller thread (`chronus serve`).
@@ -200,7 +203,6 @@ private:
     std::map<std::string, std::array<double, 2>> m_unsentPositions; // the engine was busy
     QTimer m_positionsTimer;
     int m_running = 0; // slot operations in flight
-    std::shared_ptr<bool> m_alive = std::make_shared<bool>(true); // for events that outlive this
 };
 
 } // namespace chronus::app
