@@ -53,6 +53,9 @@ class AudioDriver;
 namespace chronus::app {
 
 class Recorder;
+namespace protocol {
+struct Command;
+}
 
 // An IPv4 network that may send requests, e.g. 192.168.1.0/24 (host byte order).
 struct OscSubnet {
@@ -137,6 +140,7 @@ private:
         std::vector<std::uint8_t> sender;   // a sockaddr, as bytes
         std::uint64_t connection = 0;       // the TCP connection that asked; 0: a UDP datagram
         std::optional<std::int32_t> requestId; // echoed with the answer
+        const protocol::Command* command = nullptr; // its row in the protocol table; null: unknown address
     };
     struct Outgoing {
         std::vector<std::uint8_t> packet;
