@@ -156,7 +156,7 @@ constexpr std::span<const Arg> kNoArgs{};
 const Command kCommands[] = {
     {Op::Create, "/patch/create", kModuleArgs, O::Group, "id, type [, id, type ...]", kCreateReply, kNoFields,
      "modules", kCreateErrors, "Add modules to the pending patch; several at once: all or none.",
-     "/patch/create osc1 sine", "create",
+     "/patch/create osc2 saw", "create",
      "add modules to the pending patch (TYPE: see 'schema'; seed names such as\n"
      "adsr or simple_sine work too); several at once: all or none",
      nullptr, nullptr, false, true, false, true},
