@@ -456,8 +456,9 @@ act on the playing patch at once.
 
 Options may also follow the verb (chronus ctl status --json).
 With --json, stdout carries exactly one JSON object per call:
-  {"ok":true,"address":"/patch/commit","values":[1,0.42,1.1],"slot":1,...}
+  {"ok":true,"address":"/patch/commit","values":[1,0.42,1.1],"slot":1,"prime_ms":0.42,...}
   {"ok":false,"address":"/patch/create","error":"..."}
+Each reply value is also under its field's name (schema's "protocol" lists them per address);
 status, schema and dump embed the server's JSON ("status", "schema", "pending"/"committed").
 
 Exit codes: 0 done; 1 the server answered with an error; 2 usage error;

@@ -1,5 +1,6 @@
 #pragma once
-// The OSC control surface (the addresses the README's "serve and ctl" section lists): every request gets `/reply <address> ...` or
+// The OSC control surface: the addresses of the protocol table (Protocol.hpp), which validates
+// their arguments and names their replies' values. Every request gets `/reply <address> ...` or
 // `/error <address> <message>`, sent back to its sender.
 //
 // Two transports on the same host and port number: UDP datagrams, and TCP streams framed as OSC 1.0
