@@ -567,9 +567,10 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
             return UsageError{
                 QStringLiteral("'%1' takes %2: %3")
                     .arg(name,
-                         min == max ? (min == 0 ? QStringLiteral("no arguments")
-                                                : QStringLiteral("%1 argument%2").arg(min).arg(min == 1 ? "" : "s"))
-                                    : QStringLiteral("%1 to %2 arguments").arg(min).arg(max),
+                         min == max
+                             ? (min == 0 ? QStringLiteral("no arguments")
+                                         : QStringLiteral("%1 argument%2").arg(min).arg(min == 1 ? "" : "s"))
+                             : QStringLiteral("%1 to %2 arguments").arg(min).arg(max),
                          synopsis)};
     }
     if (partCount > 0) { // /mod/<id>/<param>, /gate/<id>
@@ -580,10 +581,12 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
             valid = valid && validAddressPart(a[i]);
         }
         if (!valid)
-            return UsageError{QStringLiteral("%1 must be non-empty, without spaces or any of / # * , ? [ ] { }")
-                                  .arg(placeholders.join(" and "))};
+            return UsageError{
+                QStringLiteral("%1 must be non-empty, without spaces or any of / # * , ? [ ] { }")
+                    .arg(placeholders.join(" and "))};
         for (qsizetype i = 0; i < partCount; ++i)
-            r.address.replace(QStringLiteral("<%1>").arg(QString::fromStdString(parts[static_cast<std::size_t>(i)])), a[i]);
+            r.address.replace(
+                QStringLiteral("<%1>").arg(QString::fromStdString(parts[static_cast<std::size_t>(i)])), a[i]);
     }
     for (qsizetype i = partCount; i < a.size(); ++i) {
         const protocol::Arg& arg = c->args[static_cast<std::size_t>((i - partCount) % argCount)];
@@ -593,13 +596,15 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
         case 'n': {
             const auto v = parseNumber(a[i]);
             if (!v || *v < 0.0f)
-                return UsageError{QStringLiteral("%1 must be a number, 0 or more (got '%2')").arg(placeholder, a[i])};
+                return UsageError{
+                    QStringLiteral("%1 must be a number, 0 or more (got '%2')").arg(placeholder, a[i])};
             r.args.emplace_back(*v);
             break;
         }
         case 'v':
             if (looksLikeBadNumber(a[i]))
-                return UsageError{QStringLiteral("%1 must be a finite number or text (got '%2')").arg(placeholder, a[i])};
+                return UsageError{
+                    QStringLiteral("%1 must be a finite number or text (got '%2')").arg(placeholder, a[i])};
             if (const auto v = parseNumber(a[i]))
                 r.args.emplace_back(*v);
             else
@@ -617,7 +622,9 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
             r.args.emplace_back(on);
             break;
         }
-        default: r.args.emplace_back(a[i]); break;
+        default:
+            r.args.emplace_back(a[i]);
+            break;
         }
     }
     return r;
@@ -678,7 +685,9 @@ Naming addNamedFields(const Request& request, const Reply& reply, QJsonObject& o
         }
         switch (n.field->occurs) {
         case protocol::Occurs::Once:
-        case protocol::Occurs::Optional: o[name] = v; break;
+        case protocol::Occurs::Optional:
+            o[name] = v;
+            break;
         case protocol::Occurs::Group:
             if (n.group == 0)
                 o[name] = v;
@@ -914,9 +923,10 @@ QString recordStatusText(const QJsonObject& o) {
     const QString seconds = QString::number(o.value("duration").toDouble(), 'f', 2) + " s";
     const double dropped = o.value("dropped_frames").toDouble();
     const QString error = o.value("error").toString();
-    QString text = o.value("recording").toBool() ? QStringLiteral("recording to %1 (%2 so far)").arg(path, seconds)
-                   : path.isEmpty()              ? QStringLiteral("not recording")
-                                    : QStringLiteral("not recording; last recording %1 (%2)").arg(path, seconds);
+    QString text =
+        o.value("recording").toBool() ? QStringLiteral("recording to %1 (%2 so far)").arg(path, seconds)
+        : path.isEmpty()              ? QStringLiteral("not recording")
+                         : QStringLiteral("not recording; last recording %1 (%2)").arg(path, seconds);
     if (dropped > 0)
         text += QStringLiteral("; %1 frames dropped (the disk was too slow)").arg(formatNumber(dropped));
     if (!error.isEmpty())
@@ -955,21 +965,26 @@ QString replyText(const Request& request, const Reply& reply, const QJsonObject&
         break;
     case Op::Connect:
     case Op::Disconnect:
-        text = QStringLiteral("%1 %2").arg(c->op == Op::Connect ? "connected" : "disconnected",
-                                           joined([](const QJsonObject& e) {
-                                               return QStringLiteral("%1 -> %2").arg(e.value("from").toString(),
-                                                                                     e.value("to").toString());
-                                           }));
+        text = QStringLiteral("%1 %2").arg(
+            c->op == Op::Connect ? "connected" : "disconnected", joined([](const QJsonObject& e) {
+                return QStringLiteral("%1 -> %2").arg(e.value("from").toString(), e.value("to").toString());
+            }));
         break;
-    case Op::Delete: text = QStringLiteral("deleted %1").arg(o.value("id").toString()); break;
-    case Op::Clear: text = QStringLiteral("cleared the pending patch"); break;
+    case Op::Delete:
+        text = QStringLiteral("deleted %1").arg(o.value("id").toString());
+        break;
+    case Op::Clear:
+        text = QStringLiteral("cleared the pending patch");
+        break;
     case Op::Set:
         text = QStringLiteral("set %1%2 (pending; commit to hear it)")
                    .arg(joined([](const QJsonObject& e) {
                             return QStringLiteral("%1.%2 = %3")
-                                .arg(e.value("id").toString(), e.value("param").toString(), valueText(e.value("value")));
+                                .arg(e.value("id").toString(), e.value("param").toString(),
+                                     valueText(e.value("value")));
                         }),
-                        has("note") ? ", " + o.value("note").toString() : QString()); // e.g. "clamped to 0..20000"
+                        has("note") ? ", " + o.value("note").toString()
+                                    : QString()); // e.g. "clamped to 0..20000"
         break;
     case Op::Prime:
         text = QStringLiteral("primed: slot %1 ready, prime %2")
@@ -986,20 +1001,25 @@ QString replyText(const Request& request, const Reply& reply, const QJsonObject&
                    .arg(slotName(o.value("standby_slot")));
         break;
     case Op::Validate:
-        text = QStringLiteral("valid: %1 modules, %2 cables").arg(valueText(o.value("modules")), valueText(o.value("cables")));
+        text = QStringLiteral("valid: %1 modules, %2 cables")
+                   .arg(valueText(o.value("modules")), valueText(o.value("cables")));
         break;
-    case Op::Save: text = QStringLiteral("saved %1").arg(o.value("path").toString()); break;
+    case Op::Save:
+        text = QStringLiteral("saved %1").arg(o.value("path").toString());
+        break;
     case Op::Load:
         text = QStringLiteral("loaded %1 (%2 modules) as the pending patch; commit to hear it")
                    .arg(o.value("path").toString(), valueText(o.value("modules")));
-        for (const QJsonValue& w : o.value("warnings").toArray()) // the file's (values clamped to their range)
+        for (const QJsonValue& w :
+             o.value("warnings").toArray()) // the file's (values clamped to their range)
             text += QStringLiteral("\nwarning: ") + w.toString();
         break;
     case Op::Dump: {
         const QJsonValue pending = o.value("pending");
         const QJsonValue committed = o.value("committed");
         text = "pending patch (where edits go; 'commit' makes it heard):\n" + patchText(pending) +
-               "\ncommitted patch (playing):" + (pending == committed ? QStringLiteral(" the same") : "\n" + patchText(committed));
+               "\ncommitted patch (playing):" +
+               (pending == committed ? QStringLiteral(" the same") : "\n" + patchText(committed));
         break;
     }
     case Op::Status:
@@ -1012,12 +1032,16 @@ QString replyText(const Request& request, const Reply& reply, const QJsonObject&
             return genericText(request, reply);
         text = schemaText(o.value("schema").toObject());
         break;
-    case Op::RecordStart: text = QStringLiteral("recording to %1").arg(o.value("path").toString()); break;
+    case Op::RecordStart:
+        text = QStringLiteral("recording to %1").arg(o.value("path").toString());
+        break;
     case Op::RecordStop:
         text = QStringLiteral("recorded %1 (%2 s)")
                    .arg(o.value("path").toString(), QString::number(o.value("duration").toDouble(), 'f', 2));
         break;
-    case Op::RecordStatus: text = recordStatusText(o); break;
+    case Op::RecordStatus:
+        text = recordStatusText(o);
+        break;
     case Op::Mod: {
         const QJsonValue value = o.value("value");
         text = QStringLiteral("%1.%2 = %3 (live)")
@@ -1030,7 +1054,8 @@ QString replyText(const Request& request, const Reply& reply, const QJsonObject&
         break;
     }
     case Op::Gate:
-        text = QStringLiteral("gate %1 %2").arg(o.value("id").toString(), o.value("on").toBool() ? "on" : "off");
+        text =
+            QStringLiteral("gate %1 %2").arg(o.value("id").toString(), o.value("on").toBool() ? "on" : "off");
         break;
     }
     if (has("warning")) // the change is made, but the server could not put it on disk

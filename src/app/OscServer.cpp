@@ -138,10 +138,14 @@ namespace {
 
 const char* occursName(protocol::Occurs occurs) {
     switch (occurs) {
-    case protocol::Occurs::Once: return "once";
-    case protocol::Occurs::Group: return "group";
-    case protocol::Occurs::Optional: return "optional";
-    case protocol::Occurs::Rest: return "rest";
+    case protocol::Occurs::Once:
+        return "once";
+    case protocol::Occurs::Group:
+        return "group";
+    case protocol::Occurs::Optional:
+        return "optional";
+    case protocol::Occurs::Rest:
+        return "rest";
     }
     return "once";
 }
@@ -188,10 +192,11 @@ QJsonObject protocolJson() {
     QJsonArray common;
     for (const char* e : protocol::commonErrors())
         common.append(e);
-    return QJsonObject{{"reply", "/reply <address> <values...>: the values in the order of the address's reply fields"},
-                       {"error", "/error <address> <message>"},
-                       {"addresses", addresses},
-                       {"errors", common}};
+    return QJsonObject{
+        {"reply", "/reply <address> <values...>: the values in the order of the address's reply fields"},
+        {"error", "/error <address> <message>"},
+        {"addresses", addresses},
+        {"errors", common}};
 }
 
 } // namespace

@@ -71,24 +71,24 @@ struct Field {
 
 struct Command {
     Op op;
-    const char* address;  // exact, or a pattern whose <name> segments are any non-empty segment
+    const char* address; // exact, or a pattern whose <name> segments are any non-empty segment
     std::span<const Arg> args;
-    Occurs argsOccur;     // Once: exactly these; Optional: the last one may be left out; Group: repeated
-    const char* argSummary; // the arguments as error messages spell them
+    Occurs argsOccur;       // Once: exactly these; Optional: the last one may be left out; Group: repeated
+    const char* argSummary = ""; // the arguments as error messages spell them
     std::span<const Field> reply;
     std::span<const Field> optionReply; // the reply when the optional argument is given, if it differs
     const char* groupName; // multi-edit requests: the JSON array (in ctl --json) holding each edit's fields
     std::span<const char* const> errors; // what its /error messages say, besides the argument checks
     const char* help;
-    const char* example;  // an OSC request: the address, then its arguments, space-separated
-    const char* verb;     // ctl's verb (one or two words)
-    const char* verbHelp; // ctl's help; lines separated by '\n'
+    const char* example;               // an OSC request: the address, then its arguments, space-separated
+    const char* verb;                  // ctl's verb (one or two words)
+    const char* verbHelp;              // ctl's help; lines separated by '\n'
     const char* verbOptions = nullptr; // ctl's options in place of the arguments (status --watch)
     const char* verbSends = nullptr;   // what ctl sends in place of the arguments
-    bool slow = false;    // ctl waits longer: the server compiles and warms up a graph
-    bool edit = false;    // edits the pending patch
-    bool setsPending = false; // replaces the whole pending patch
-    bool changesPatch = false; // its success changes the pending or committed patch (the journal)
+    bool slow = false;                 // ctl waits longer: the server compiles and warms up a graph
+    bool edit = false;                 // edits the pending patch
+    bool setsPending = false;          // replaces the whole pending patch
+    bool changesPatch = false;         // its success changes the pending or committed patch (the journal)
 };
 
 // Every command, in the order help and documents list them.

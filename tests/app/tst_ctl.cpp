@@ -757,7 +757,8 @@ void TestCtl::jsonKeysEveryReplyFieldByTheSchemasName() {
     RunResult r = ctlJson({"schema"});
     QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
     QMap<QString, QJsonObject> addresses;
-    for (const QJsonValue& a : parseReply(r).value("schema").toObject().value("protocol").toObject().value("addresses").toArray())
+    for (const QJsonValue& a :
+         parseReply(r).value("schema").toObject().value("protocol").toObject().value("addresses").toArray())
         addresses[a.toObject().value("address").toString()] = a.toObject();
     QVERIFY2(addresses.size() >= 21, "the schema has no protocol part");
     QVERIFY(ctl({"create", "names1", "sine", "names2", "saw", "names5", "adsr"}).exitCode == 0);
@@ -785,17 +786,20 @@ void TestCtl::jsonKeysEveryReplyFieldByTheSchemasName() {
         QString address = o.value("address").toString();
         for (const QString& pattern : {QStringLiteral("/mod/"), QStringLiteral("/gate/")})
             if (address.startsWith(pattern))
-                address = pattern == "/mod/" ? QStringLiteral("/mod/<id>/<param>") : QStringLiteral("/gate/<id>");
+                address =
+                    pattern == "/mod/" ? QStringLiteral("/mod/<id>/<param>") : QStringLiteral("/gate/<id>");
         QVERIFY2(addresses.contains(address), qPrintable(address));
         const QJsonObject entry = addresses.value(address);
-        const QJsonArray fields = entry.value(entry.contains("reply_with_option") ? "reply_with_option" : "reply").toArray();
+        const QJsonArray fields =
+            entry.value(entry.contains("reply_with_option") ? "reply_with_option" : "reply").toArray();
         for (const QJsonValue& f : fields) {
             const QString name = f.toObject().value("name").toString();
             const QString occurs = f.toObject().value("occurs").toString();
             if (occurs == "once" || occurs == "group")
                 QVERIFY2(o.contains(name), qPrintable(call.join(' ') + ": no \"" + name + "\" in " + r.out));
             if (occurs == "rest")
-                QVERIFY2(o.value(name).isArray(), qPrintable(call.join(' ') + ": no array \"" + name + "\" in " + r.out));
+                QVERIFY2(o.value(name).isArray(),
+                         qPrintable(call.join(' ') + ": no array \"" + name + "\" in " + r.out));
         }
         if (call.size() > 4 && entry.contains("group")) // two edits: each one's fields in the group's array
             QCOMPARE(o.value(entry.value("group").toString()).toArray().size(), 2);

@@ -149,15 +149,16 @@ void TestProtocolDocs::readmeTableIsTheProtocolTable() {
         QStringList args;
         for (const protocol::Arg& a : c.args)
             args << QString::fromUtf8(a.name);
-        QVERIFY2(backticked(row[1]) == args,
-                 qPrintable(where + "arguments " + backticked(row[1]).join(", ") + ", the table has " + args.join(", ")));
+        QVERIFY2(backticked(row[1]) == args, qPrintable(where + "arguments " + backticked(row[1]).join(", ") +
+                                                        ", the table has " + args.join(", ")));
         QStringList fields;
         for (const protocol::Field& f : c.reply)
             fields << QString::fromUtf8(f.name);
         for (const protocol::Field& f : c.optionReply)
             fields << QString::fromUtf8(f.name);
         QVERIFY2(backticked(row[2]) == fields,
-                 qPrintable(where + "reply fields " + backticked(row[2]).join(", ") + ", the table has " + fields.join(", ")));
+                 qPrintable(where + "reply fields " + backticked(row[2]).join(", ") + ", the table has " +
+                            fields.join(", ")));
         const QString synopsis = QString::fromStdString(protocol::synopsis(c));
         QVERIFY2(backticked(row[3]) == QStringList{synopsis},
                  qPrintable(where + "ctl " + backticked(row[3]).join(" ") + ", the table has " + synopsis));
@@ -197,7 +198,8 @@ void TestProtocolDocs::manPageListsEveryVerb() {
 }
 
 void TestProtocolDocs::roffTextJoinsArguments() {
-    QCOMPARE(roffText(R"(.BI create " ID TYPE " "[" "ID TYPE" " ...]")"), QStringLiteral("create ID TYPE [ID TYPE ...]"));
+    QCOMPARE(roffText(R"(.BI create " ID TYPE " "[" "ID TYPE" " ...]")"),
+             QStringLiteral("create ID TYPE [ID TYPE ...]"));
     QCOMPARE(roffText(R"(.BR gate " \fIID\fP " on | off)"), QStringLiteral("gate ID on|off"));
     QCOMPARE(roffText(R"(.B "record stop")"), QStringLiteral("record stop"));
     QCOMPARE(roffText(R"(.BR status " [" \-\-watch "]")"), QStringLiteral("status [--watch]"));

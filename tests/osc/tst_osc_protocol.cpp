@@ -32,8 +32,10 @@ namespace {
 // folder) on a free port, client.
 struct ProtocolRig {
     explicit ProtocolRig(const QString& folder)
-        : engine(test::oscTestEngineConfig()), recorder(48000.0, recorderOptions(folder)),
-          callback(engine, &recorder.tap()), m_folder(folder) {}
+        : engine(test::oscTestEngineConfig())
+        , recorder(48000.0, recorderOptions(folder))
+        , callback(engine, &recorder.tap())
+        , m_folder(folder) {}
     ~ProtocolRig() {
         client.reset();
         if (server)
@@ -93,11 +95,20 @@ struct Value {
 
 void add(OscMessage& m, const Value& v) {
     switch (v.osc) {
-    case 's': m.s(v.text); break;
-    case 'f': m.f(v.number); break;
-    case 'i': m.i(static_cast<std::int32_t>(v.number)); break;
-    case 'T': m.T(); break;
-    default: break;
+    case 's':
+        m.s(v.text);
+        break;
+    case 'f':
+        m.f(v.number);
+        break;
+    case 'i':
+        m.i(static_cast<std::int32_t>(v.number));
+        break;
+    case 'T':
+        m.T();
+        break;
+    default:
+        break;
     }
 }
 
@@ -128,11 +139,16 @@ std::pair<std::string, std::vector<Value>> example(const protocol::Command& c) {
 // A value of a type the argument does not take.
 Value wrongType(char argType) {
     switch (argType) {
-    case 's': return {'i', {}, 7.0f};
-    case 'n': return {'s', "seven", 0.0f};
-    case 'v': return {'T', {}, 0.0f};
-    case 'g': return {'s', "maybe", 0.0f};
-    default: return {'T', {}, 0.0f};
+    case 's':
+        return {'i', {}, 7.0f};
+    case 'n':
+        return {'s', "seven", 0.0f};
+    case 'v':
+        return {'T', {}, 0.0f};
+    case 'g':
+        return {'s', "maybe", 0.0f};
+    default:
+        return {'T', {}, 0.0f};
     }
 }
 
@@ -179,13 +195,15 @@ void prepare(ProtocolRig& rig, const protocol::Command& c) {
 }
 
 // A reply for `address` whose values are the table's fields for a request of `groups` edits.
-void verifyFields(const protocol::Command& c, const std::string& address, const OscReply& r, std::size_t groups,
-                  bool optionGiven) {
-    const QByteArray what = QByteArray(c.address) + " as " + QByteArray::fromStdString(address) + ": " + r.describe();
+void verifyFields(const protocol::Command& c, const std::string& address, const OscReply& r,
+                  std::size_t groups, bool optionGiven) {
+    const QByteArray what =
+        QByteArray(c.address) + " as " + QByteArray::fromStdString(address) + ": " + r.describe();
     QVERIFY2(r.isReply(), what.constData());
     QVERIFY2(r.address() == address, what.constData());
     const protocol::Layout layout = protocol::layout(c, groups, optionGiven, typesOf(r));
-    QVERIFY2(layout.mismatch.empty(), (what + "  [" + QByteArray::fromStdString(layout.mismatch) + "]").constData());
+    QVERIFY2(layout.mismatch.empty(),
+             (what + "  [" + QByteArray::fromStdString(layout.mismatch) + "]").constData());
     // Every field the table says occurs once or per edit is named in the layout.
     std::size_t required = 0;
     for (const protocol::Field& f : optionGiven && !c.optionReply.empty() ? c.optionReply : c.reply)
@@ -260,19 +278,21 @@ void TestOscProtocol::badArgumentsGetAnErrorAndChangeNothing() {
     int sent = 0;
     for (const protocol::Command& c : protocol::commands()) {
         const auto [address, args] = example(c);
-        const std::string expected = std::string("expected (") +
-                                     (*c.argSummary ? c.argSummary : "no arguments") + "), got (";
+        const std::string expected =
+            std::string("expected (") + (*c.argSummary ? c.argSummary : "no arguments") + "), got (";
         const std::size_t required = c.args.size() - (c.argsOccur == protocol::Occurs::Optional ? 1 : 0);
         if (required > 0) { // one missing
             std::vector<Value> fewer(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(required - 1));
-            STOP_IF_FAILED(verifyError(address, rig.ask(address, message(fewer)), expected, "an argument missing"));
+            STOP_IF_FAILED(
+                verifyError(address, rig.ask(address, message(fewer)), expected, "an argument missing"));
             ++sent;
         }
         std::vector<Value> more = args; // one too many
         if (c.argsOccur == protocol::Occurs::Optional && more.size() < c.args.size())
             more.push_back(args.empty() ? Value{'s', "json", 0.0f} : args.back());
         more.push_back({'s', "extra", 0.0f});
-        STOP_IF_FAILED(verifyError(address, rig.ask(address, message(more)), expected, "one argument too many"));
+        STOP_IF_FAILED(
+            verifyError(address, rig.ask(address, message(more)), expected, "one argument too many"));
         ++sent;
         for (std::size_t i = 0; i < args.size(); ++i) { // each argument of the wrong type
             std::vector<Value> wrong = args;
@@ -317,7 +337,8 @@ void TestOscProtocol::schemaAndUnknownAddressListTheTable() {
         const QJsonArray args = entry.value("args").toArray();
         QCOMPARE(static_cast<std::size_t>(args.size()), c.args.size());
         for (std::size_t k = 0; k < c.args.size(); ++k)
-            QCOMPARE(args[static_cast<qsizetype>(k)].toObject().value("name").toString(), QString::fromUtf8(c.args[k].name));
+            QCOMPARE(args[static_cast<qsizetype>(k)].toObject().value("name").toString(),
+                     QString::fromUtf8(c.args[k].name));
         const QJsonArray reply = entry.value("reply").toArray();
         QCOMPARE(static_cast<std::size_t>(reply.size()), c.reply.size());
         for (std::size_t k = 0; k < c.reply.size(); ++k)
