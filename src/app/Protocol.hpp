@@ -56,7 +56,7 @@ struct Arg {
 enum class Occurs {
     Once,
     Group,    // consecutive Group entries repeat together, once per edit of a multi-edit request
-    Optional, // present or not (only ever at the end of a request)
+    Optional, // present or not: a request's last argument; in a reply, taken when the next value has its type
     Rest,     // consecutive Rest entries repeat together, zero or more times, to the end
 };
 
