@@ -1,6 +1,7 @@
 #include "CtlCommand.hpp"
 
 #include "OscArgs.hpp"
+#include "Protocol.hpp"
 
 #include "CommandLine.hpp"
 
@@ -19,6 +20,7 @@
 #include <lo/lo.h>
 
 #include <algorithm>
+#include <map>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -80,6 +82,7 @@ struct Request {
 struct Reply {
     bool error = false;
     QJsonArray values;
+    std::string types; // the values' OSC type tags, for naming them from the protocol table
     QString message;
 };
 
@@ -407,8 +410,10 @@ private:
         if (matches) {
             *reply = Reply{};
             reply->error = error;
-            for (int i = 1; i < argc; ++i)
+            for (int i = 1; i < argc; ++i) {
                 reply->values.append(argToJson(types[i], argv[i]));
+                reply->types += types[i];
+            }
             if (error) {
                 QStringList parts;
                 for (const QJsonValue& v : std::as_const(reply->values))
@@ -431,49 +436,6 @@ private:
 // ---------------------------------------------------------------------------------------------
 // Verbs
 
-struct VerbHelp {
-    const char* synopsis;
-    const char* text;
-};
-
-constexpr VerbHelp kVerbs[] = {
-    {"create ID TYPE [ID TYPE ...]",
-     "add modules to the pending patch (TYPE: see 'schema'; seed names such as\n"
-     "adsr or simple_sine work too); several at once: all or none"},
-    {"connect SRC DST [SRC DST ...]", "add cables; SRC and DST are 'id' or 'id.port', a bare id meaning its\n"
-                                      "first output / first input; every patch has the output module 'out'"},
-    {"disconnect SRC DST [SRC DST ...]", "remove those cables"},
-    {"delete ID", "remove a module and its cables"},
-    {"clear", "empty the pending patch, to build from scratch"},
-    {"set ID PARAM VALUE [ID PARAM VALUE ...]",
-     "set parameters of the pending patch (heard after 'commit'); a discrete\n"
-     "parameter takes its label: set l1 shape square l1 sync 1/8; a sequencer's\n"
-     "pattern and notes take text: set seq pattern x..X.x.. seq notes \"C2 Ab1\""},
-    {"prime", "prepare the pending patch on the standby slot now ('commit' does it anyway)"},
-    {"commit [FADE_MS]", "hot-swap the audio to the pending patch with a crossfade"},
-    {"abort", "drop the pending edits; the standby returns to the playing patch"},
-    {"undo", "take back the agents' last edit (the person's edits in the editor stay)"},
-    {"redo", "make the agents' last undone edit again"},
-    {"undo-commit [FADE_MS]", "crossfade back to the patch before the last commit"},
-    {"validate", "check the pending patch (ports, cycles) without committing it"},
-    {"save NAME", "save the pending patch in the patches folder"},
-    {"load NAME", "load a saved patch as the pending patch (then 'commit')"},
-    {"dump", "print the pending and the playing (committed) patch as patch-file JSON"},
-    {"mod ID PARAM VALUE", "change a parameter live on the playing patch, smoothed (a label or a\n"
-                           "pattern as text, as for 'set')"},
-    {"gate ID on|off", "open or close a gate (also 1|0, true|false), e.g. to trigger an envelope"},
-    {"status [--watch [--interval MS] [--count N]]",
-     "the engine: active slot, prime flags, ring occupancy, empty reads,\n"
-     "xruns, DSP load, commit times; --watch refreshes every MS (500) until\n"
-     "Ctrl+C or N refreshes"},
-    {"schema", "module types with their ports and parameters (ranges, units, defaults,\n"
-               "the labels of discrete ones)"},
-    {"record start [NAME] | record stop | record status",
-     "record the output to a WAV file in the server's recordings folder\n"
-     "(chronus serve --recordings DIR); NAME is a plain file name, by default\n"
-     "the date and time; an existing file is never overwritten"},
-};
-
 constexpr auto kExample = R"(Example: build a patch, hear it, play it live
   chronus serve &                      start the engine (add --audio null for no sound)
   chronus ctl create osc1 sine         a sine oscillator, on the pending patch
@@ -494,8 +456,9 @@ act on the playing patch at once.
 
 Options may also follow the verb (chronus ctl status --json).
 With --json, stdout carries exactly one JSON object per call:
-  {"ok":true,"address":"/patch/commit","values":[1,0.42,1.1],"slot":1,...}
+  {"ok":true,"address":"/patch/commit","values":[1,0.42,1.1],"slot":1,"prime_ms":0.42,...}
   {"ok":false,"address":"/patch/create","error":"..."}
+Each reply value is also under its field's name (schema's "protocol" lists them per address);
 status, schema and dump embed the server's JSON ("status", "schema", "pending"/"committed").
 
 Exit codes: 0 done; 1 the server answered with an error; 2 usage error;
@@ -516,9 +479,9 @@ QString helpText(const QCommandLineParser& parser) {
     s << "Usage: chronus ctl [--host H] [--port N] [--json] [--timeout MS] VERB ARGS...\n\n"
       << "Send one request to a running 'chronus serve' (OSC over TCP) and print its answer.\n\n"
       << options << "\n\nVerbs:\n";
-    for (const VerbHelp& verb : kVerbs) {
-        const QString synopsis = QString::fromLatin1(verb.synopsis);
-        QStringList lines = QString::fromLatin1(verb.text).split('\n');
+    for (const protocol::Command& command : protocol::commands()) {
+        const QString synopsis = QString::fromStdString(protocol::synopsis(command));
+        QStringList lines = QString::fromUtf8(command.verbHelp).split('\n');
         if (synopsis.size() > 20) {
             s << "  " << synopsis << "\n";
         } else {
@@ -563,154 +526,108 @@ bool validAddressPart(const QString& part) {
     return true;
 }
 
-// Builds the request for VERB ARGS, or says what is wrong with them.
-std::variant<Request, UsageError> buildRequest(const QString& verb, const QStringList& a) {
-    const auto count = [&](qsizetype min, qsizetype max,
-                           const QString& synopsis) -> std::optional<UsageError> {
+// Builds the request for VERB ARGS from the protocol table, or says what is wrong with them.
+std::variant<Request, UsageError> buildRequest(const QString& verb, const QStringList& all) {
+    int words = 1;
+    const protocol::Command* c = protocol::findVerb(verb.toStdString(), all.value(0).toStdString(), &words);
+    if (!c) {
+        QStringList forms; // a two-word verb with an unknown second word: its forms
+        for (const protocol::Command& k : protocol::commands())
+            if (QString::fromUtf8(k.verb).startsWith(verb + " "))
+                forms << QString::fromStdString(protocol::synopsis(k)).mid(verb.size() + 1);
+        if (!verb.isEmpty() && !forms.isEmpty())
+            return UsageError{QStringLiteral("'%1' takes: %2").arg(verb, forms.join(" | "))};
+        QStringList known;
+        for (const std::string& name : protocol::verbNames())
+            known << QString::fromStdString(name);
+        return UsageError{QStringLiteral("unknown verb '%1' (known: %2)").arg(verb, known.join(", "))};
+    }
+    const QStringList a = all.mid(words - 1);
+    const QString name = QString::fromUtf8(c->verb);
+    const QString synopsis = QString::fromStdString(protocol::synopsis(*c));
+    Request r{QString::fromUtf8(c->address), {}, c->slow};
+    if (c->verbSends) { // status: its options are taken off by the caller
+        r.args.emplace_back(QString::fromUtf8(c->verbSends));
+        return r;
+    }
+    const std::vector<std::string> parts = protocol::patternNames(*c);
+    const auto partCount = static_cast<qsizetype>(parts.size());
+    const auto argCount = static_cast<qsizetype>(c->args.size());
+    if (c->argsOccur == protocol::Occurs::Group) {
+        // Several edits in one request (all or none): create a saw b sine, connect a b b out, ...
+        if (a.size() <= partCount || (a.size() - partCount) % argCount != 0)
+            return UsageError{QStringLiteral("usage: chronus ctl %1 (got %2 argument%3)")
+                                  .arg(synopsis)
+                                  .arg(a.size())
+                                  .arg(a.size() == 1 ? "" : "s")};
+    } else {
+        const qsizetype max = partCount + argCount;
+        const qsizetype min = max - (c->argsOccur == protocol::Occurs::Optional ? 1 : 0);
         if (a.size() < min || a.size() > max)
             return UsageError{
                 QStringLiteral("'%1' takes %2: %3")
-                    .arg(verb,
+                    .arg(name,
                          min == max
                              ? (min == 0 ? QStringLiteral("no arguments")
                                          : QStringLiteral("%1 argument%2").arg(min).arg(min == 1 ? "" : "s"))
                              : QStringLiteral("%1 to %2 arguments").arg(min).arg(max),
                          synopsis)};
-        return std::nullopt;
-    };
-    const auto fade = [&](const QString& address, const char* synopsis) -> std::variant<Request, UsageError> {
-        if (auto e = count(0, 1, synopsis))
-            return *e;
-        Request r{address, {}, true};
-        if (!a.isEmpty()) {
-            const auto ms = parseNumber(a[0]);
-            if (!ms || *ms < 0.0f)
-                return UsageError{
-                    QStringLiteral("FADE_MS must be a number of milliseconds, 0 or more (got '%1')")
-                        .arg(a[0])};
-            r.args.emplace_back(*ms);
+    }
+    if (partCount > 0) { // /mod/<id>/<param>, /gate/<id>
+        QStringList placeholders;
+        bool valid = true;
+        for (qsizetype i = 0; i < partCount; ++i) {
+            placeholders << QString::fromStdString(parts[static_cast<std::size_t>(i)]).toUpper();
+            valid = valid && validAddressPart(a[i]);
         }
-        return r;
-    };
-
-    // Several edits in one request (all or none): create a saw b sine, connect a b b out, ...
-    const auto groups = [&](int size, const QString& synopsis) -> std::optional<UsageError> {
-        if (a.isEmpty() || a.size() % size != 0)
-            return UsageError{QStringLiteral("usage: chronus ctl %1 (got %2 argument%3)")
-                                  .arg(synopsis)
-                                  .arg(a.size())
-                                  .arg(a.size() == 1 ? "" : "s")};
-        return std::nullopt;
-    };
-    if (verb == "create") {
-        if (auto e = groups(2, "create ID TYPE [ID TYPE ...]"))
-            return *e;
-        return Request{"/patch/create", {a.begin(), a.end()}};
+        if (!valid)
+            return UsageError{
+                QStringLiteral("%1 must be non-empty, without spaces or any of / # * , ? [ ] { }")
+                    .arg(placeholders.join(" and "))};
+        for (qsizetype i = 0; i < partCount; ++i)
+            r.address.replace(
+                QStringLiteral("<%1>").arg(QString::fromStdString(parts[static_cast<std::size_t>(i)])), a[i]);
     }
-    if (verb == "connect" || verb == "disconnect") {
-        if (auto e = groups(2, verb + " SRC DST [SRC DST ...]"))
-            return *e;
-        return Request{"/patch/" + verb, {a.begin(), a.end()}};
-    }
-    if (verb == "delete") {
-        if (auto e = count(1, 1, "delete ID"))
-            return *e;
-        return Request{"/patch/delete", {a[0]}};
-    }
-    if (verb == "clear" || verb == "abort" || verb == "validate" || verb == "dump") {
-        if (auto e = count(0, 0, verb))
-            return *e;
-        return Request{"/patch/" + verb, {}};
-    }
-    if (verb == "prime") {
-        if (auto e = count(0, 0, "prime"))
-            return *e;
-        return Request{"/patch/prime", {}, true};
-    }
-    if (verb == "set") {
-        if (auto e = groups(3, "set ID PARAM VALUE [ID PARAM VALUE ...]"))
-            return *e;
-        Request r{"/patch/set", {}};
-        for (qsizetype i = 0; i < a.size(); i += 3) {
-            r.args.emplace_back(a[i]);
-            r.args.emplace_back(a[i + 1]);
-            if (looksLikeBadNumber(a[i + 2]))
-                return UsageError{QStringLiteral("VALUE must be a finite number or text (got '%1')").arg(a[i + 2])};
-            if (const auto v = parseNumber(a[i + 2]))
+    for (qsizetype i = partCount; i < a.size(); ++i) {
+        const protocol::Arg& arg = c->args[static_cast<std::size_t>((i - partCount) % argCount)];
+        const QString placeholder =
+            arg.placeholder ? QString::fromUtf8(arg.placeholder) : QString::fromUtf8(arg.name).toUpper();
+        switch (arg.type) {
+        case 'n': {
+            const auto v = parseNumber(a[i]);
+            if (!v || *v < 0.0f)
+                return UsageError{
+                    QStringLiteral("%1 must be a number, 0 or more (got '%2')").arg(placeholder, a[i])};
+            r.args.emplace_back(*v);
+            break;
+        }
+        case 'v':
+            if (looksLikeBadNumber(a[i]))
+                return UsageError{
+                    QStringLiteral("%1 must be a finite number or text (got '%2')").arg(placeholder, a[i])};
+            if (const auto v = parseNumber(a[i]))
                 r.args.emplace_back(*v);
             else
-                r.args.emplace_back(a[i + 2]); // text: a pattern or notes; the server says if it is not
+                r.args.emplace_back(a[i]); // text: a pattern, notes or a label; the server says if it is not
+            break;
+        case 'g': {
+            const QString state = a[i].toLower();
+            std::int32_t on = -1;
+            if (state == "on" || state == "1" || state == "true")
+                on = 1;
+            else if (state == "off" || state == "0" || state == "false")
+                on = 0;
+            if (on < 0)
+                return UsageError{QStringLiteral("a gate is on|off, 1|0 or true|false (got '%1')").arg(a[i])};
+            r.args.emplace_back(on);
+            break;
         }
-        return r;
-    }
-    if (verb == "commit")
-        return fade("/patch/commit", "commit [FADE_MS]");
-    if (verb == "undo" || verb == "redo") {
-        if (auto e = count(0, 0, verb))
-            return *e;
-        return Request{"/patch/" + verb, {}};
-    }
-    if (verb == "undo-commit")
-        return fade("/patch/undo_commit", "undo-commit [FADE_MS]");
-    if (verb == "save" || verb == "load") {
-        if (auto e = count(1, 1, verb == "save" ? "save NAME" : "load NAME"))
-            return *e;
-        return Request{"/patch/" + verb, {a[0]}, verb == "load"};
-    }
-    if (verb == "mod") {
-        if (auto e = count(3, 3, "mod ID PARAM VALUE"))
-            return *e;
-        if (!validAddressPart(a[0]) || !validAddressPart(a[1]))
-            return UsageError{
-                QStringLiteral("ID and PARAM must be non-empty, without spaces or any of / # * , ? [ ] { }")};
-        if (looksLikeBadNumber(a[2]))
-            return UsageError{QStringLiteral("VALUE must be a finite number or text (got '%1')").arg(a[2])};
-        if (const auto v = parseNumber(a[2]))
-            return Request{QStringLiteral("/mod/%1/%2").arg(a[0], a[1]), {*v}};
-        return Request{QStringLiteral("/mod/%1/%2").arg(a[0], a[1]), {a[2]}}; // text: a pattern
-    }
-    if (verb == "gate") {
-        if (auto e = count(2, 2, "gate ID on|off"))
-            return *e;
-        if (!validAddressPart(a[0]))
-            return UsageError{
-                QStringLiteral("ID must be non-empty, without spaces or any of / # * , ? [ ] { }")};
-        const QString state = a[1].toLower();
-        std::int32_t on = -1;
-        if (state == "on" || state == "1" || state == "true")
-            on = 1;
-        else if (state == "off" || state == "0" || state == "false")
-            on = 0;
-        if (on < 0)
-            return UsageError{QStringLiteral("a gate is on|off, 1|0 or true|false (got '%1')").arg(a[1])};
-        return Request{"/gate/" + a[0], {on}};
-    }
-    if (verb == "schema") {
-        if (auto e = count(0, 0, "schema"))
-            return *e;
-        return Request{"/engine/schema", {}};
-    }
-    if (verb == "status") // options (--watch ...) are taken off by the caller
-        return Request{"/engine/status", {QStringLiteral("json")}};
-    if (verb == "record") {
-        const QString sub = a.value(0);
-        if (sub == "start") {
-            if (a.size() > 2)
-                return UsageError{QStringLiteral("'record start' takes at most a NAME")};
-            Request r{"/record/start", {}};
-            if (a.size() == 2)
-                r.args.emplace_back(a[1]);
-            return r;
+        default:
+            r.args.emplace_back(a[i]);
+            break;
         }
-        if ((sub == "stop" || sub == "status") && a.size() == 1)
-            return Request{"/record/" + sub, {}};
-        return UsageError{QStringLiteral("'record' takes: start [NAME] | stop | status")};
     }
-    return UsageError{
-        QStringLiteral("unknown verb '%1' (known: create, connect, disconnect, delete, clear, set, "
-                       "prime, commit, abort, undo, redo, undo-commit, validate, save, load, dump, mod, gate, "
-                       "status, schema, record)")
-            .arg(verb)};
+    return r;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -718,13 +635,6 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
 
 QString slotName(const QJsonValue& v) {
     return v.toInt() == 1 ? QStringLiteral("B") : QStringLiteral("A");
-}
-
-bool isNumber(const QJsonArray& v, qsizetype i) {
-    return i < v.size() && v[i].isDouble();
-}
-bool isString(const QJsonArray& v, qsizetype i) {
-    return i < v.size() && v[i].isString();
 }
 
 std::optional<QJsonValue> parseJson(const QJsonValue& text) {
@@ -737,79 +647,79 @@ std::optional<QJsonValue> parseJson(const QJsonValue& text) {
     return doc.array();
 }
 
-// The reply as named JSON fields, next to "values", when it has the shape the protocol promises.
-void addNamedFields(const Request& request, const Reply& reply, QJsonObject& o) {
-    const QString& a = request.address;
-    const QJsonArray& v = reply.values;
-    if (a == "/patch/create" && isString(v, 1)) {
-        o["id"] = v[0];
-        o["type"] = v[1];
-        if (v.size() > 2) {
-            QJsonArray modules;
-            for (qsizetype i = 0; i + 1 < v.size(); i += 2)
-                modules.append(QJsonObject{{"id", v[i]}, {"type", v[i + 1]}});
-            o["modules"] = modules;
+// The reply's values named by the protocol table (src/app/Protocol.cpp), next to "values": the
+// pattern's parts (/mod/<id>/<param>: id, param), the fields that occur once and the first edit's
+// at the top level, every edit's under the address's group name when there are several (create:
+// "modules"), repeated fields as an array under their name. Booleans as JSON booleans, JSON text
+// parsed. Nothing is added when the values do not have the shape the table gives (an older or newer
+// server).
+enum class Naming { None, Named, NamedJson /* a JSON field was parsed: carried instead of "values" */ };
+Naming addNamedFields(const Request& request, const Reply& reply, QJsonObject& o) {
+    const protocol::Command* c = protocol::find(request.address.toStdString());
+    if (!c)
+        return Naming::None;
+    const std::size_t groups = protocol::groupsOf(*c, request.args.size());
+    const protocol::Layout layout = protocol::layout(*c, groups, !request.args.empty(), reply.types);
+    if (!layout.mismatch.empty() || static_cast<qsizetype>(reply.types.size()) != reply.values.size())
+        return Naming::None;
+    const std::vector<std::string> names = protocol::patternNames(*c);
+    const std::vector<std::string> parts = protocol::patternValues(*c, request.address.toStdString());
+    for (std::size_t i = 0; i < names.size() && i < parts.size(); ++i)
+        o[QString::fromStdString(names[i])] = QString::fromStdString(parts[i]);
+    QJsonArray edits;
+    std::vector<QJsonObject> editObjects(groups);
+    std::map<std::size_t, QJsonObject> restObjects;
+    QStringList restNames;
+    bool parsed = false;
+    for (const protocol::Named& n : layout.fields) {
+        const QString name = QString::fromStdString(n.name);
+        QJsonValue v = reply.values[static_cast<qsizetype>(n.index)];
+        if (n.field->type == 'b') {
+            v = v.toInt() != 0;
+        } else if (n.field->type == 'j') {
+            const auto json = parseJson(v);
+            if (!json)
+                return Naming::None;
+            v = *json;
+            parsed = true;
         }
-    } else if ((a == "/patch/connect" || a == "/patch/disconnect") && isString(v, 1)) {
-        o["from"] = v[0];
-        o["to"] = v[1];
-        if (v.size() > 2) {
-            QJsonArray cables;
-            for (qsizetype i = 0; i + 1 < v.size(); i += 2)
-                cables.append(QJsonObject{{"from", v[i]}, {"to", v[i + 1]}});
-            o["cables"] = cables;
+        switch (n.field->occurs) {
+        case protocol::Occurs::Once:
+        case protocol::Occurs::Optional:
+            o[name] = v;
+            break;
+        case protocol::Occurs::Group:
+            if (n.group == 0)
+                o[name] = v;
+            editObjects[n.group][name] = v;
+            break;
+        case protocol::Occurs::Rest:
+            restObjects[n.group][name] = v;
+            if (!restNames.contains(name))
+                restNames << name;
+            break;
         }
-    } else if (a == "/patch/delete" && isString(v, 0)) {
-        o["id"] = v[0];
-    } else if (a == "/patch/set" && v.size() >= 3) {
-        o["id"] = v[0];
-        o["param"] = v[1];
-        o["value"] = v[2];
-        QJsonArray set;
-        qsizetype i = 0;
-        const qsizetype triples = 3 * static_cast<qsizetype>(request.args.size() / 3);
-        for (; i + 2 < v.size() && i < triples; i += 3)
-            set.append(QJsonObject{{"id", v[i]}, {"param", v[i + 1]}, {"value", v[i + 2]}});
-        if (set.size() > 1)
-            o["set"] = set;
-        if (i < v.size())
-            o["note"] = v[i];
-    } else if (a == "/patch/prime" && isNumber(v, 1)) {
-        o["slot"] = v[0];
-        o["prime_ms"] = v[1];
-    } else if ((a == "/patch/commit" || a == "/patch/undo_commit") && isNumber(v, 2)) {
-        o["slot"] = v[0];
-        o["prime_ms"] = v[1];
-        o["commit_ms"] = v[2];
-    } else if (a == "/patch/abort" && isNumber(v, 0)) {
-        o["standby_slot"] = v[0];
-    } else if (a == "/patch/validate" && isNumber(v, 1)) {
-        o["modules"] = v[0];
-        o["cables"] = v[1];
-    } else if ((a == "/patch/save" || a == "/patch/load") && isString(v, 0)) {
-        o["path"] = v[0];
-        if (isNumber(v, 1))
-            o["modules"] = v[1];
-    } else if (a.startsWith("/mod/") && !v.isEmpty()) {
-        const QStringList parts = a.split('/');
-        o["id"] = parts.value(2);
-        o["param"] = parts.value(3);
-        o["value"] = v[0];
-    } else if (a.startsWith("/gate/") && isNumber(v, 0)) {
-        o["id"] = a.mid(6);
-        o["on"] = v[0].toInt() != 0;
-    } else if (a == "/record/start" && isString(v, 0)) {
-        o["path"] = v[0];
-    } else if (a == "/record/stop" && isNumber(v, 1)) {
-        o["path"] = v[0];
-        o["duration"] = v[1];
-    } else if (a == "/record/status" && isString(v, 4)) {
-        o["recording"] = v[0].toInt() != 0;
-        o["path"] = v[1];
-        o["duration"] = v[2];
-        o["dropped_frames"] = v[3];
-        o["error"] = v[4];
     }
+    if (groups > 1 && c->groupName) {
+        for (const QJsonObject& edit : editObjects)
+            edits.append(edit);
+        o[QString::fromUtf8(c->groupName)] = edits;
+    }
+    for (const protocol::Field& f : c->reply) // a repeated field: an array, empty when it did not occur
+        if (f.occurs == protocol::Occurs::Rest && !restNames.contains(QString::fromUtf8(f.name)))
+            restNames << QString::fromUtf8(f.name);
+    if (restNames.size() == 1) {
+        QJsonArray items;
+        for (const auto& [group, item] : restObjects)
+            items.append(item.value(restNames.first()));
+        o[restNames.first()] = items;
+    } else if (!restObjects.empty()) {
+        QJsonArray items;
+        for (const auto& [group, item] : restObjects)
+            items.append(item);
+        o["items"] = items;
+    }
+    return parsed ? Naming::NamedJson : Naming::Named;
 }
 
 QString genericText(const Request& request, const Reply& reply) {
@@ -1007,15 +917,16 @@ QString schemaText(const QJsonObject& schema) {
 
 // ---- record
 
-// /record/status values: recording, path, duration, dropped frames, error.
-QString recordStatusText(const QJsonArray& v) {
-    const QString path = v[1].toString();
-    const QString seconds = QString::number(v[2].toDouble(), 'f', 2) + " s";
-    const double dropped = v[3].toDouble();
-    const QString error = v[4].toString();
-    QString text = v[0].toInt() != 0 ? QStringLiteral("recording to %1 (%2 so far)").arg(path, seconds)
-                   : path.isEmpty() ? QStringLiteral("not recording")
-                                    : QStringLiteral("not recording; last recording %1 (%2)").arg(path, seconds);
+// /record/status's named fields: recording, path, duration, dropped_frames, error.
+QString recordStatusText(const QJsonObject& o) {
+    const QString path = o.value("path").toString();
+    const QString seconds = QString::number(o.value("duration").toDouble(), 'f', 2) + " s";
+    const double dropped = o.value("dropped_frames").toDouble();
+    const QString error = o.value("error").toString();
+    QString text =
+        o.value("recording").toBool() ? QStringLiteral("recording to %1 (%2 so far)").arg(path, seconds)
+        : path.isEmpty()              ? QStringLiteral("not recording")
+                         : QStringLiteral("not recording; last recording %1 (%2)").arg(path, seconds);
     if (dropped > 0)
         text += QStringLiteral("; %1 frames dropped (the disk was too slow)").arg(formatNumber(dropped));
     if (!error.isEmpty())
@@ -1023,90 +934,137 @@ QString recordStatusText(const QJsonArray& v) {
     return text;
 }
 
-// The human text for a successful reply.
-QString replyText(const Request& request, const Reply& reply) {
-    const QString& a = request.address;
-    const QJsonArray& v = reply.values;
-    if (a == "/patch/create" && isString(v, 1)) {
-        QStringList created;
-        for (qsizetype i = 0; i + 1 < v.size(); i += 2)
-            created << QStringLiteral("%1 (%2)").arg(v[i].toString(), v[i + 1].toString());
-        return QStringLiteral("created ") + created.join(", ");
+QString valueText(const QJsonValue& v) {
+    return v.isDouble() ? formatNumber(v.toDouble()) : v.toString();
+}
+
+// The human text for a successful reply, from its named fields `o` (addNamedFields); the values as
+// they came when the reply does not have the table's shape.
+QString replyText(const Request& request, const Reply& reply, const QJsonObject& o, Naming naming) {
+    const protocol::Command* c = protocol::find(request.address.toStdString());
+    if (!c || naming == Naming::None)
+        return genericText(request, reply);
+    const auto has = [&](const char* name) { return o.contains(QLatin1String(name)); };
+    // Each edit of a multi-edit request: the group's array, or the one edit at the top level.
+    const QJsonArray edits = c->groupName && o.value(QLatin1String(c->groupName)).isArray()
+                                 ? o.value(QLatin1String(c->groupName)).toArray()
+                                 : QJsonArray{o};
+    const auto joined = [&](const auto& each) {
+        QStringList items;
+        for (const QJsonValue& e : edits)
+            items << each(e.toObject());
+        return items.join(", ");
+    };
+    QString text;
+    using protocol::Op;
+    switch (c->op) {
+    case Op::Create:
+        text = "created " + joined([](const QJsonObject& e) {
+                   return QStringLiteral("%1 (%2)").arg(e.value("id").toString(), e.value("type").toString());
+               });
+        break;
+    case Op::Connect:
+    case Op::Disconnect:
+        text = QStringLiteral("%1 %2").arg(
+            c->op == Op::Connect ? "connected" : "disconnected", joined([](const QJsonObject& e) {
+                return QStringLiteral("%1 -> %2").arg(e.value("from").toString(), e.value("to").toString());
+            }));
+        break;
+    case Op::Delete:
+        text = QStringLiteral("deleted %1").arg(o.value("id").toString());
+        break;
+    case Op::Clear:
+        text = QStringLiteral("cleared the pending patch");
+        break;
+    case Op::Set:
+        text = QStringLiteral("set %1%2 (pending; commit to hear it)")
+                   .arg(joined([](const QJsonObject& e) {
+                            return QStringLiteral("%1.%2 = %3")
+                                .arg(e.value("id").toString(), e.value("param").toString(),
+                                     valueText(e.value("value")));
+                        }),
+                        has("note") ? ", " + o.value("note").toString()
+                                    : QString()); // e.g. "clamped to 0..20000"
+        break;
+    case Op::Prime:
+        text = QStringLiteral("primed: slot %1 ready, prime %2")
+                   .arg(slotName(o.value("slot")), formatMs(o.value("prime_ms").toDouble()));
+        break;
+    case Op::Commit:
+    case Op::UndoCommit:
+        text = QStringLiteral("%1: slot %2 active, prime %3, commit %4")
+                   .arg(c->op == Op::Commit ? "committed" : "undone", slotName(o.value("slot")),
+                        formatMs(o.value("prime_ms").toDouble()), formatMs(o.value("commit_ms").toDouble()));
+        break;
+    case Op::Undo:
+    case Op::Redo:
+        text = QStringLiteral("%1: %2").arg(c->op == Op::Undo ? "undone" : "redone", o.value("step").toString());
+        break;
+    case Op::Abort:
+        text = QStringLiteral("aborted: pending edits dropped, standby slot %1 back on the playing patch")
+                   .arg(slotName(o.value("standby_slot")));
+        break;
+    case Op::Validate:
+        text = QStringLiteral("valid: %1 modules, %2 cables")
+                   .arg(valueText(o.value("modules")), valueText(o.value("cables")));
+        break;
+    case Op::Save:
+        text = QStringLiteral("saved %1").arg(o.value("path").toString());
+        break;
+    case Op::Load:
+        text = QStringLiteral("loaded %1 (%2 modules) as the pending patch; commit to hear it")
+                   .arg(o.value("path").toString(), valueText(o.value("modules")));
+        for (const QJsonValue& w :
+             o.value("warnings").toArray()) // the file's (values clamped to their range)
+            text += QStringLiteral("\nwarning: ") + w.toString();
+        break;
+    case Op::Dump: {
+        const QJsonValue pending = o.value("pending");
+        const QJsonValue committed = o.value("committed");
+        text = "pending patch (where edits go; 'commit' makes it heard):\n" + patchText(pending) +
+               "\ncommitted patch (playing):" +
+               (pending == committed ? QStringLiteral(" the same") : "\n" + patchText(committed));
+        break;
     }
-    if ((a == "/patch/connect" || a == "/patch/disconnect") && isString(v, 1)) {
-        QStringList cables;
-        for (qsizetype i = 0; i + 1 < v.size(); i += 2)
-            cables << QStringLiteral("%1 -> %2").arg(v[i].toString(), v[i + 1].toString());
-        return QStringLiteral("%1 %2").arg(a == "/patch/connect" ? "connected" : "disconnected", cables.join(", "));
+    case Op::Status:
+        if (!o.value("status").isObject())
+            return genericText(request, reply);
+        text = statusBlock(o.value("status").toObject());
+        break;
+    case Op::Schema:
+        if (!o.value("schema").isObject())
+            return genericText(request, reply);
+        text = schemaText(o.value("schema").toObject());
+        break;
+    case Op::RecordStart:
+        text = QStringLiteral("recording to %1").arg(o.value("path").toString());
+        break;
+    case Op::RecordStop:
+        text = QStringLiteral("recorded %1 (%2 s)")
+                   .arg(o.value("path").toString(), QString::number(o.value("duration").toDouble(), 'f', 2));
+        break;
+    case Op::RecordStatus:
+        text = recordStatusText(o);
+        break;
+    case Op::Mod: {
+        const QJsonValue value = o.value("value");
+        text = QStringLiteral("%1.%2 = %3 (live)")
+                   .arg(o.value("id").toString(), o.value("param").toString(), valueText(value));
+        if (value.isDouble() && !request.args.empty() && std::holds_alternative<float>(request.args[0])) {
+            const double requested = shortestDouble(std::get<float>(request.args[0]));
+            if (value.toDouble() != requested)
+                text += QStringLiteral(", clamped from %1").arg(formatNumber(requested));
+        }
+        break;
     }
-    if (a == "/patch/delete" && isString(v, 0))
-        return QStringLiteral("deleted %1").arg(v[0].toString());
-    if (a == "/patch/clear")
-        return QStringLiteral("cleared the pending patch");
-    if (a == "/patch/set" && v.size() >= 3) {
-        QStringList set, notes;
-        qsizetype i = 0;
-        const qsizetype triples = 3 * static_cast<qsizetype>(request.args.size() / 3);
-        for (; i + 2 < v.size() && i < triples; i += 3)
-            set << QStringLiteral("%1.%2 = %3")
-                       .arg(v[i].toString(), v[i + 1].toString(),
-                            isNumber(v, i + 2) ? formatNumber(v[i + 2].toDouble()) : v[i + 2].toString());
-        for (; i < v.size(); ++i)
-            notes << v[i].toString(); // e.g. "clamped to 0..20000"
-        return QStringLiteral("set %1%2 (pending; commit to hear it)")
-            .arg(set.join(", "), notes.isEmpty() ? QString() : QStringLiteral(", ") + notes.join(", "));
+    case Op::Gate:
+        text =
+            QStringLiteral("gate %1 %2").arg(o.value("id").toString(), o.value("on").toBool() ? "on" : "off");
+        break;
     }
-    if (a == "/patch/prime" && isNumber(v, 1))
-        return QStringLiteral("primed: slot %1 ready, prime %2")
-            .arg(slotName(v[0]), formatMs(v[1].toDouble()));
-    if ((a == "/patch/commit" || a == "/patch/undo_commit") && isNumber(v, 2)) {
-        QString text = QStringLiteral("%1: slot %2 active, prime %3, commit %4")
-                           .arg(a == "/patch/commit" ? "committed" : "undone", slotName(v[0]), formatMs(v[1].toDouble()),
-                                formatMs(v[2].toDouble()));
-        for (qsizetype i = 3; i < v.size(); ++i) // the server's warnings (an autosave that failed)
-            text += QStringLiteral("\nwarning: ") + v[i].toString();
-        return text;
-    }
-    if (a == "/patch/abort" && isNumber(v, 0))
-        return QStringLiteral("aborted: pending edits dropped, standby slot %1 back on the playing patch")
-            .arg(slotName(v[0]));
-    if (a == "/patch/validate" && isNumber(v, 1))
-        return QStringLiteral("valid: %1 modules, %2 cables")
-            .arg(formatNumber(v[0].toDouble()), formatNumber(v[1].toDouble()));
-    if (a == "/patch/save" && isString(v, 0))
-        return QStringLiteral("saved %1").arg(v[0].toString());
-    if (a == "/patch/load" && isString(v, 0)) {
-        QString text = QStringLiteral("loaded %1%2 as the pending patch; commit to hear it")
-                           .arg(v[0].toString(), isNumber(v, 1)
-                                                     ? QStringLiteral(" (%1 modules)").arg(formatNumber(v[1].toDouble()))
-                                                     : QString());
-        for (qsizetype i = 2; i < v.size(); ++i) // the file's warnings (values clamped to their range)
-            text += QStringLiteral("\nwarning: ") + v[i].toString();
-        return text;
-    }
-    if (a.startsWith("/mod/") && isNumber(v, 0)) {
-        const QStringList parts = a.split('/');
-        const float requested = std::get<float>(request.args.at(0));
-        const double applied = v[0].toDouble();
-        return QStringLiteral("%1.%2 = %3 (live)%4")
-            .arg(parts.value(2), parts.value(3), formatNumber(applied),
-                 applied != shortestDouble(requested)
-                     ? QStringLiteral(", clamped from %1").arg(formatNumber(shortestDouble(requested)))
-                     : QString());
-    }
-    if (a.startsWith("/mod/") && isString(v, 0)) {
-        const QStringList parts = a.split('/');
-        return QStringLiteral("%1.%2 = %3 (live)").arg(parts.value(2), parts.value(3), v[0].toString());
-    }
-    if (a.startsWith("/gate/") && isNumber(v, 0))
-        return QStringLiteral("gate %1 %2").arg(a.mid(6), v[0].toInt() ? "on" : "off");
-    if (a == "/record/start" && isString(v, 0))
-        return QStringLiteral("recording to %1").arg(v[0].toString());
-    if (a == "/record/stop" && isNumber(v, 1))
-        return QStringLiteral("recorded %1 (%2 s)").arg(v[0].toString(), QString::number(v[1].toDouble(), 'f', 2));
-    if (a == "/record/status" && isString(v, 4))
-        return recordStatusText(v);
-    return genericText(request, reply);
+    if (has("warning")) // the change is made, but the server could not put it on disk
+        text += QStringLiteral("\nwarning: ") + o.value("warning").toString();
+    return text;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1244,34 +1202,11 @@ private:
             *text = reply.message;
             return o;
         }
-        const QJsonArray& v = reply.values;
-        if (request.address == "/engine/status" && isString(v, 0)) {
-            if (const auto status = parseJson(v[0]); status && status->isObject()) {
-                o["status"] = *status;
-                *text = statusBlock(status->toObject());
-                return o;
-            }
-        } else if (request.address == "/engine/schema" && isString(v, 0)) {
-            if (const auto schema = parseJson(v[0]); schema && schema->isObject()) {
-                o["schema"] = *schema;
-                *text = schemaText(schema->toObject());
-                return o;
-            }
-        } else if (request.address == "/patch/dump" && isString(v, 1)) {
-            const auto pending = parseJson(v[0]);
-            const auto committed = parseJson(v[1]);
-            if (pending && committed) {
-                o["pending"] = *pending;
-                o["committed"] = *committed;
-                *text = "pending patch (where edits go; 'commit' makes it heard):\n" + patchText(*pending) +
-                        "\ncommitted patch (playing):" +
-                        (*pending == *committed ? QStringLiteral(" the same") : "\n" + patchText(*committed));
-                return o;
-            }
-        }
-        o["values"] = v;
-        addNamedFields(request, reply, o);
-        *text = replyText(request, reply);
+        o["values"] = reply.values;
+        const Naming naming = addNamedFields(request, reply, o);
+        if (naming == Naming::NamedJson)
+            o.remove("values"); // it holds JSON (status, schema, a dump): parsed, not twice
+        *text = replyText(request, reply, o, naming);
         return o;
     }
 

@@ -4,6 +4,7 @@
 #include "OscArgs.hpp"
 #include "PatchController.hpp"
 #include "PatchFile.hpp"
+#include "Protocol.hpp"
 #include "Recorder.hpp"
 #include "audio/AudioDriver.hpp"
 #include "engine/ModuleRegistry.hpp"
@@ -56,40 +57,7 @@ constexpr int kMaxBundleDepth = 4096;
 
 thread_local bool tl_networkThread = false; // replies made there need no wake-up
 
-// What a request's arguments must be. 's' string, 'n' number, 'g' gate; a '?' after the last
-// makes it optional.
-struct AddressSpec {
-    const char* address;
-    const char* args;
-    const char* names;
-};
-
 constexpr int kMaxEditsPerRequest = 256;
-
-constexpr AddressSpec kSpecs[] = {
-    // A trailing '+' repeats the whole group: several edits in one request, all or none applied.
-    {"/patch/create", "ss+", "id, type [, id, type ...]"},
-    {"/patch/connect", "ss+", "source, destination [, source, destination ...]"},
-    {"/patch/disconnect", "ss+", "source, destination [, source, destination ...]"},
-    {"/patch/delete", "s", "id"},
-    {"/patch/clear", "", ""},
-    {"/patch/set", "ssv+", "id, param, value (number, or text: a pattern, notes, a label) [, ...]"},
-    {"/patch/prime", "", ""},
-    {"/patch/commit", "n?", "[fade ms]"},
-    {"/patch/abort", "", ""},
-    {"/patch/undo", "", ""},
-    {"/patch/redo", "", ""},
-    {"/patch/undo_commit", "n?", "[fade ms]"},
-    {"/patch/validate", "", ""},
-    {"/patch/save", "s", "name"},
-    {"/patch/load", "s", "name"},
-    {"/patch/dump", "", ""},
-    {"/engine/status", "s?", "[\"json\"]"},
-    {"/engine/schema", "", ""},
-    {"/record/start", "s?", "[name]"},
-    {"/record/stop", "", ""},
-    {"/record/status", "", ""},
-};
 
 bool validUtf8(const char* s, std::size_t n) {
     const auto* p = reinterpret_cast<const unsigned char*>(s);
@@ -167,6 +135,73 @@ QString safeName(const std::string& name) {
 
 } // namespace
 
+namespace {
+
+const char* occursName(protocol::Occurs occurs) {
+    switch (occurs) {
+    case protocol::Occurs::Once:
+        return "once";
+    case protocol::Occurs::Group:
+        return "group";
+    case protocol::Occurs::Optional:
+        return "optional";
+    case protocol::Occurs::Rest:
+        return "rest";
+    }
+    return "once";
+}
+
+QJsonArray fieldsJson(std::span<const protocol::Field> fields) {
+    QJsonArray out;
+    for (const protocol::Field& f : fields)
+        out.append(QJsonObject{{"name", f.name},
+                               {"type", protocol::fieldTypeName(f.type)},
+                               {"osc_types", protocol::fieldOscTypes(f.type)},
+                               {"occurs", occursName(f.occurs)},
+                               {"meaning", f.meaning}});
+    return out;
+}
+
+// The protocol table (Protocol.cpp) for clients: each address, its arguments, its reply's named
+// fields (in the order of the reply's values), its errors, help and an example.
+QJsonObject protocolJson() {
+    QJsonArray addresses;
+    for (const protocol::Command& c : protocol::commands()) {
+        QJsonArray args;
+        for (const protocol::Arg& a : c.args)
+            args.append(QJsonObject{{"name", a.name},
+                                    {"type", protocol::argTypeName(a.type)},
+                                    {"osc_types", protocol::argOscTypes(a.type)},
+                                    {"meaning", a.meaning}});
+        QJsonArray errors;
+        for (const char* e : c.errors)
+            errors.append(e);
+        QJsonObject entry{{"address", c.address},
+                          {"args", args},
+                          {"args_occur", occursName(c.argsOccur)},
+                          {"reply", fieldsJson(c.reply)},
+                          {"errors", errors},
+                          {"help", c.help},
+                          {"example", c.example},
+                          {"ctl", QString::fromStdString(protocol::synopsis(c))}};
+        if (!c.optionReply.empty())
+            entry["reply_with_option"] = fieldsJson(c.optionReply);
+        if (c.groupName)
+            entry["group"] = c.groupName;
+        addresses.append(entry);
+    }
+    QJsonArray common;
+    for (const char* e : protocol::commonErrors())
+        common.append(e);
+    return QJsonObject{
+        {"reply", "/reply <address> <values...>: the values in the order of the address's reply fields"},
+        {"error", "/error <address> <message>"},
+        {"addresses", addresses},
+        {"errors", common}};
+}
+
+} // namespace
+
 std::string schemaJson() {
     QJsonArray types;
     const auto ports = [](std::span<const engine::PortSpec> specs) {
@@ -217,7 +252,9 @@ std::string schemaJson() {
     QJsonObject aliases;
     for (const engine::TypeAlias& a : engine::ModuleRegistry::instance().aliases())
         aliases[a.alias] = a.type;
-    return QJsonDocument(QJsonObject{{"types", types}, {"aliases", aliases}}).toJson(QJsonDocument::Compact).toStdString();
+    return QJsonDocument(QJsonObject{{"types", types}, {"aliases", aliases}, {"protocol", protocolJson()}})
+        .toJson(QJsonDocument::Compact)
+        .toStdString();
 }
 
 // Parses one packet (a datagram, or a TCP frame) with liblo's deserialiser and hands each message
@@ -762,15 +799,8 @@ void OscServer::send(const Request& request, const char* path, const std::vector
     }
 }
 
-// The requests whose success changed a patch, so their reply waits for the journal.
-static bool changesPatch(const std::string& a) {
-    return a == "/patch/create" || a == "/patch/connect" || a == "/patch/disconnect" || a == "/patch/delete" ||
-           a == "/patch/clear" || a == "/patch/set" || a == "/patch/commit" || a == "/patch/undo" ||
-           a == "/patch/redo" || a == "/patch/undo_commit" || a == "/patch/abort" || a == "/patch/load" || a.starts_with("/mod/");
-}
-
 void OscServer::reply(const Request& request, std::vector<Value> values) {
-    if (m_onAcknowledge && !tl_networkThread && changesPatch(request.address))
+    if (m_onAcknowledge && !tl_networkThread && request.command && request.command->changesPatch)
         if (std::string warning = m_onAcknowledge(request.address); !warning.empty())
             values.emplace_back(std::move(warning));
     values.insert(values.begin(), request.address);
@@ -796,40 +826,29 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
     if (!validUtf8(path, pathLength) || pathLength > 256)
         return replyError(request, "the address must be UTF-8, at most 256 bytes");
 
-    // The expected arguments: from the table, or /mod/<id>/<param> and /gate/<id>.
-    std::string expected;
-    std::string names;
+    // The expected arguments, from the protocol table (src/app/Protocol.cpp).
     const std::string_view address(path, pathLength);
-    if (address.starts_with("/mod/")) {
-        const std::string_view rest = address.substr(5);
-        const auto slash = rest.find('/');
-        if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size() ||
-            rest.find('/', slash + 1) != std::string_view::npos)
-            return replyError(request, "a live change is /mod/<id>/<param> with one number (or text: a pattern, notes, a label)");
-        expected = "v";
-        names = "value (number, or text: a pattern, notes, a label)";
-    } else if (address.starts_with("/gate/")) {
-        if (address.size() == 6 || address.find('/', 6) != std::string_view::npos)
-            return replyError(request, "a gate is /gate/<id> with 1/0, on/off or true/false");
-        expected = "g";
-        names = "1/0, on/off or true/false";
-    } else if (address == "/request/id") {
+    if (address == "/request/id")
         return replyError(request, "a request id is `/request/id` with one int32, the first element of a bundle, "
                                    "before the requests it tags");
-    } else {
-        const AddressSpec* spec = nullptr;
-        for (const AddressSpec& s : kSpecs)
-            if (address == s.address)
-                spec = &s;
-        if (!spec) {
-            std::string known;
-            for (const AddressSpec& s : kSpecs)
-                known += std::string(known.empty() ? "" : ", ") + s.address;
-            return replyError(request, "unknown address (known: " + known + ", /mod/<id>/<param>, /gate/<id>)");
-        }
-        expected = spec->args;
-        names = spec->names;
+    const protocol::Command* command = protocol::find(address);
+    if (!command) {
+        if (const protocol::Command* pattern = protocol::findByPrefix(address))
+            return replyError(request, protocol::patternError(*pattern));
+        std::string known;
+        for (const protocol::Command& c : protocol::commands())
+            known += std::string(known.empty() ? "" : ", ") + c.address;
+        return replyError(request, "unknown address (known: " + known + ")");
     }
+    request.command = command;
+    std::string expected;
+    for (const protocol::Arg& arg : command->args)
+        expected += arg.type;
+    if (command->argsOccur == protocol::Occurs::Optional)
+        expected += '?';
+    else if (command->argsOccur == protocol::Occurs::Group)
+        expected += '+';
+    const std::string names = command->argSummary;
     const bool lastOptional = !expected.empty() && expected.back() == '?';
     const bool repeated = !expected.empty() && expected.back() == '+';
     if (lastOptional || repeated)
@@ -921,7 +940,8 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
     }
 
     // Answered here: they read lock-free or constant state.
-    if (address == "/engine/status") {
+    using protocol::Op;
+    if (command->op == Op::Status) {
         bool json = false;
         if (!request.args.empty()) {
             if (std::get<std::string>(request.args[0]) != "json")
@@ -930,12 +950,12 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
         }
         return reply(request, statusValues(json));
     }
-    if (address == "/engine/schema")
+    if (command->op == Op::Schema)
         return reply(request, {m_schemaJson});
-    if (address.starts_with("/record/")) {
+    if (command->op == Op::RecordStart || command->op == Op::RecordStop || command->op == Op::RecordStatus) {
         if (!m_recorder)
             return replyError(request, "recording is not available: this server has no recorder");
-        if (address == "/record/status") // never waits for the disk
+        if (command->op == Op::RecordStatus) // never waits for the disk
             return reply(request, recordStatusValues());
     }
 
@@ -1003,7 +1023,7 @@ std::vector<OscServer::Value> OscServer::recordStatusValues() const {
 
 // The patch controller's thread: /record/start [name] -> path; /record/stop -> path, duration in seconds.
 void OscServer::executeRecord(const Request& r) {
-    if (r.address == "/record/start") {
+    if (r.command->op == protocol::Op::RecordStart) {
         const QString name = r.args.empty() ? QString() : QString::fromStdString(std::get<std::string>(r.args[0]));
         auto started = m_recorder->start(name);
         if (!started)
@@ -1056,19 +1076,33 @@ void OscServer::execute(const Request& r) {
     const auto num = [&](std::size_t i) { return std::get<double>(r.args[i]); };
     const auto fail = [&](const Status& s) { replyError(r, s.message()); };
 
+    using protocol::Op;
+    const protocol::Command& command = *r.command; // handle() found it in the protocol table
+
     // --fresh-after-commit: the first edit after a commit starts from the empty patch. Not at the
     // commit itself: until then the standby stays an in-step mirror (failover keeps working), and a
     // commit sent twice (a retry after a lost reply) commits what plays again, not silence.
-    if (m_clearBeforeEdit && (a == "/patch/create" || a == "/patch/connect" || a == "/patch/disconnect" ||
-                              a == "/patch/delete" || a == "/patch/set")) {
+    if (m_clearBeforeEdit && command.edit) {
         if (Status s = m_patch.edit(Author::Agent, agentEdit, [](Edit& e) { return e.clear(); }); !s)
             return replyError(r, "the pending patch could not be emptied for this edit: " + s.message());
         m_clearBeforeEdit = false;
     }
-    if (a == "/patch/clear" || a == "/patch/load" || a == "/patch/abort")
+    if (command.setsPending)
         m_clearBeforeEdit = false; // they set the pending patch themselves
 
-    if (a == "/patch/create") {
+    // Slot operations: their answer goes when the outcome is known (the controller's thread may
+    // be the editor's, which does not wait for them).
+    const auto outcome = [this, r, alive = m_alive](auto answer) {
+        return [this, r, alive, answer](const engine::OperationEvent& event) {
+            if (!alive->load())
+                return;
+            if (event.outcome != engine::OperationOutcome::Done)
+                return replyError(r, printable(event.status.message()));
+            answer(event);
+        };
+    };
+    switch (command.op) {
+    case Op::Create: {
         // Several modules at once: all or none (checked on a copy first; one step of the controller's).
         std::vector<Value> values;
         const Status s = m_patch.batch(Author::Agent, agentEdit, [&](Edit& e) {
@@ -1085,7 +1119,8 @@ void OscServer::execute(const Request& r) {
             return fail(s);
         return reply(r, values);
     }
-    if (a == "/patch/connect" || a == "/patch/disconnect") {
+    case Op::Connect:
+    case Op::Disconnect: {
         const bool connect = a == "/patch/connect";
         std::vector<Value> values;
         const Status s = m_patch.batch(Author::Agent, agentEdit, [&](Edit& e) {
@@ -1102,19 +1137,19 @@ void OscServer::execute(const Request& r) {
             return fail(s);
         return reply(r, values);
     }
-    if (a == "/patch/delete") {
+    case Op::Delete: {
         if (Status s = m_patch.edit(Author::Agent, agentEdit, [&](Edit& e) { return e.removeModule(str(0)); }); !s)
             return fail(s);
         return reply(r, {str(0)});
     }
-    if (a == "/patch/clear") {
+    case Op::Clear: {
         if (Status s = m_patch.edit(Author::Agent, agentEdit, [](Edit& e) { return e.clear(); }); !s)
             return fail(s);
         return reply(r, {});
     }
-    if (a == "/patch/set") {
-        // id, param, value triples: all or none (one step of the controller's). A string value
-        // is a text form (a sequencer's pattern or notes).
+    case Op::Set: {
+        // id, param, value triples: all or none (checked on a copy first; one step of the
+        // controller's). A string value is a text form (a sequencer's pattern or notes).
         const engine::PatchGraph before = m_patch.pending();
         std::vector<Value> values;
         std::vector<Value> notes;
@@ -1157,51 +1192,42 @@ void OscServer::execute(const Request& r) {
         values.insert(values.end(), notes.begin(), notes.end());
         return reply(r, values);
     }
-    // Slot operations: their answer goes when the outcome is known (the controller's thread may
-    // be the editor's, which does not wait for them).
-    const auto outcome = [this, r, alive = m_alive](auto answer) {
-        return [this, r, alive, answer](const engine::OperationEvent& event) {
-            if (!alive->load())
-                return;
-            if (event.outcome != engine::OperationOutcome::Done)
-                return replyError(r, printable(event.status.message()));
-            answer(event);
-        };
-    };
-    if (a == "/patch/prime") {
+    case Op::Prime: {
         const int slot = m_engine.standbySlot();
         return m_patch.run(Author::Agent, engine::SlotOperation::Prime, -1.0,
                            outcome([this, r, slot](const engine::OperationEvent& e) {
                                reply(r, {static_cast<std::int32_t>(slot), e.primeMs});
                            }));
     }
-    if (a == "/patch/commit" || a == "/patch/undo_commit") {
+    case Op::Commit:
+    case Op::UndoCommit: {
         const double fade = r.args.empty() ? -1.0 : num(0);
         if (fade > 10000.0)
             return replyError(r, "the fade must be at most 10000 ms");
         return m_patch.run(Author::Agent,
-                           a == "/patch/commit" ? engine::SlotOperation::Commit : engine::SlotOperation::UndoCommit,
+                           command.op == Op::Commit ? engine::SlotOperation::Commit : engine::SlotOperation::UndoCommit,
                            fade, outcome([this, r](const engine::OperationEvent& e) {
                                m_clearBeforeEdit = m_options.freshAfterCommit;
                                reply(r, {static_cast<std::int32_t>(e.report.slot), e.report.primeMs, e.report.commitMs});
                            }));
     }
-    if (a == "/patch/abort") {
+    case Op::Abort: {
         return m_patch.run(Author::Agent, engine::SlotOperation::Abort, -1.0,
                            outcome([this, r](const engine::OperationEvent&) {
                                reply(r, {static_cast<std::int32_t>(m_engine.standbySlot())});
                            }));
     }
-    if (a == "/patch/undo" || a == "/patch/redo") {
+    case Op::Undo:
+    case Op::Redo: {
         // The agents' own last step, on the patch as it is: the person's edits stay.
-        const bool undo = a == "/patch/undo";
+        const bool undo = command.op == Op::Undo;
         const UndoHistory& history = m_patch.history(Author::Agent);
         const std::string text = (undo ? history.undoText() : history.redoText()).toStdString();
         if (Status s = undo ? m_patch.undo(Author::Agent) : m_patch.redo(Author::Agent); !s)
             return fail(s);
         return reply(r, {text});
     }
-    if (a == "/patch/validate") {
+    case Op::Validate: {
         const engine::PatchGraph pending = m_patch.pending();
         auto plan = engine::Plan::compile(pending, {m_engine.config().sampleRate, m_engine.config().blockSize});
         if (!plan)
@@ -1209,12 +1235,13 @@ void OscServer::execute(const Request& r) {
         return reply(r, {static_cast<std::int32_t>(pending.nodes().size()),
                          static_cast<std::int32_t>(pending.cables().size())});
     }
-    if (a == "/patch/dump") {
+    case Op::Dump: {
         // Compact: no indentation (a third of an indented dump's size).
         return reply(r, {serializePatch(m_patch.pending(), JsonLayout::Compact).toStdString(),
                          serializePatch(m_patch.committed(), JsonLayout::Compact).toStdString()});
     }
-    if (a == "/patch/save" || a == "/patch/load") {
+    case Op::Save:
+    case Op::Load: {
         const QString name = safeName(str(0));
         if (name.isEmpty())
             return replyError(r, "a patch name is 1-64 letters, digits, spaces, '_', '-' or '.', with no path");
@@ -1244,9 +1271,14 @@ void OscServer::execute(const Request& r) {
             values.emplace_back(warning.toStdString());
         return reply(r, values);
     }
-    if (a.starts_with("/record/"))
+    case Op::RecordStart:
+    case Op::RecordStop:
         return executeRecord(r);
-    if (a.starts_with("/mod/")) {
+    case Op::RecordStatus:
+    case Op::Status:
+    case Op::Schema:
+        break; // answered on the network thread
+    case Op::Mod: {
         const std::string rest = a.substr(5);
         const auto slash = rest.find('/');
         if (std::holds_alternative<std::string>(r.args[0])) {
@@ -1271,11 +1303,12 @@ void OscServer::execute(const Request& r) {
             return reply(r, {applied.value(), std::string("clamped")});
         return reply(r, {applied.value()});
     }
-    if (a.starts_with("/gate/")) {
+    case Op::Gate: {
         const bool on = std::get<std::int32_t>(r.args[0]) != 0;
         if (Status s = m_patch.gate(a.substr(6), on); !s)
             return fail(s);
         return reply(r, {static_cast<std::int32_t>(on)});
+    }
     }
     replyError(r, "not handled");
 }

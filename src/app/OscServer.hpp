@@ -1,5 +1,6 @@
 #pragma once
-// The OSC control surface (the addresses the README's "serve and ctl" section lists): every request gets `/reply <address> ...` or
+// The OSC control surface: the addresses of the protocol table (Protocol.hpp), which validates
+// their arguments and names their replies' values. Every request gets `/reply <address> ...` or
 // `/error <address> <message>`, sent back to its sender.
 //
 // Two transports on the same host and port number: UDP datagrams, and TCP streams framed as OSC 1.0
@@ -57,6 +58,9 @@ namespace chronus::app {
 
 class PatchController;
 class Recorder;
+namespace protocol {
+struct Command;
+}
 
 // An IPv4 network that may send requests, e.g. 192.168.1.0/24 (host byte order).
 struct OscSubnet {
@@ -140,6 +144,7 @@ private:
         std::vector<std::uint8_t> sender;   // a sockaddr, as bytes
         std::uint64_t connection = 0;       // the TCP connection that asked; 0: a UDP datagram
         std::optional<std::int32_t> requestId; // echoed with the answer
+        const protocol::Command* command = nullptr; // its row in the protocol table; null: unknown address
         struct Answer {
             std::mutex mutex;
             std::condition_variable answered;

@@ -101,6 +101,9 @@ int runRenderCommand(const QStringList& args) {
     config.offline = true;
     config.ringTargetBlocks = std::max(4, 8192 / block); // offline: fewer hand-overs between threads
     config.hotMirror = false; // nobody fails over offline: one render, not two
+    // ... and the slot the commit leaves need not catch up with the output to be in step: it would
+    // render everything played so far again, for nothing.
+    config.maxCatchUpSeconds = 0.0;
     config.healthWindowMs = 0.0;
     config.realtimeWorkers = false;
     // A rendering is the patch from its frame 0, freshly prepared: no warm-up blocks (live, they
@@ -140,6 +143,9 @@ int runRenderCommand(const QStringList& args) {
             interleaved += 2 * skip;
             frames -= skip;
             started = true;
+            // From here on the file needs exactly this many more frames: no worker renders past
+            // them (nor the slot the commit left, which nobody hears again).
+            engine.limitOfflineRender(total - static_cast<std::uint64_t>(frames));
         }
         for (int i = 0; i < 2 * frames; ++i) {
             const double a = std::fabs(static_cast<double>(interleaved[i]));

@@ -106,6 +106,10 @@ void OutputStage::waitForFrames(int slot, std::size_t frames) noexcept {
     }
 }
 
+bool OutputStage::reads(int slot) const noexcept {
+    return m_fading ? (slot == m_fadeFrom || slot == m_fadeTo) : slot == m_shared->active.load(std::memory_order_relaxed);
+}
+
 void OutputStage::startFade(int from, int to, std::int64_t frames, bool measure) noexcept {
     m_fadeFrom = from;
     m_fadeTo = to;

@@ -66,6 +66,9 @@ public:
 
     // Audio thread only.
     Phase phase() const noexcept { return m_phase; }
+    // Audio thread only. Whether the next process() reads `slot`: the active, or either side of a
+    // fade in progress.
+    bool reads(int slot) const noexcept;
 
 private:
     void processChunk(float* out, int frames) noexcept;

@@ -1372,4 +1372,16 @@ void SlotEngine::process(float* interleaved, int frames) noexcept { m_output->pr
 
 void SlotEngine::noteXrun() noexcept { m_output->noteXrun(); }
 
+void SlotEngine::limitOfflineRender(std::uint64_t frames) noexcept {
+    if (!m_config.offline)
+        return;
+    for (int i = 0; i < 2; ++i) {
+        SlotShared& s = *m_slots[static_cast<std::size_t>(i)];
+        // A slot the output does not read: what it has written is all it may (offline, nothing fails
+        // over to it and no commit follows).
+        s.renderEnd.store(m_output->reads(i) ? s.ring.consumed() + frames : s.ring.written(), std::memory_order_release);
+        s.wake.wake();
+    }
+}
+
 } // namespace chronus::engine

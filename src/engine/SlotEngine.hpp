@@ -263,6 +263,13 @@ public:
     // `frames` interleaved stereo frames.
     void process(float* interleaved, int frames) noexcept;
 
+    // Offline mode, on the thread that calls process(), between two calls: the active slot renders
+    // at most `frames` frames beyond what process() has read (whole blocks: less than a block more),
+    // and the other slot renders nothing more. `chronus render` calls it once it knows how many
+    // frames its file still needs, so that no worker renders ahead into audio nobody will hear
+    // (a ring's worth at the end, and the old slot's ring after the commit). Never undone.
+    void limitOfflineRender(std::uint64_t frames) noexcept;
+
     // Audio thread (the driver adapter). RT-safe. The device reported an underflow.
     void noteXrun() noexcept;
 

@@ -94,6 +94,9 @@ struct SlotShared {
     std::atomic<std::int64_t> stallNs{0};
     std::atomic<std::int32_t> faultModule{-1};   // test hooks: where an injected crash claims to be
     WindowStat window;                           // audio thread only
+    // Offline only: the ring position (a value of ring.written()) past which the worker renders
+    // nothing, because the render needs no more. The offline thread writes (limitOfflineRender).
+    std::atomic<std::uint64_t> renderEnd{~std::uint64_t{0}};
 };
 
 // The whole region, mapped by the engine and by every worker process.

@@ -867,6 +867,13 @@ void SlotWorker::renderToTarget() {
     if (!m_plan)
         return;
     std::size_t n = m_s->ring.writableBlocks(static_cast<std::size_t>(m_config.ringTargetBlocks));
+    if (m_config.offline) { // an offline render that needs no more (SlotEngine::limitOfflineRender)
+        const std::uint64_t end = m_s->renderEnd.load(std::memory_order_acquire);
+        const std::uint64_t written = m_s->ring.written();
+        const auto block = static_cast<std::uint64_t>(m_config.blockSize);
+        const std::uint64_t left = written >= end ? 0 : end - written; // no limit: end is the largest value
+        n = std::min<std::uint64_t>(n, left / block + (left % block != 0 ? 1 : 0));
+    }
     if (n == 0)
         return;
     for (; n > 0; --n)

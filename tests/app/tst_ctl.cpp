@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
@@ -147,6 +148,7 @@ private slots:
     void serveFreshAfterCommitEmptiesThePendingPatch();
     void dumpsAFiveHundredModuleWiredPatch();
     void takesOnlyTheAnswerCarryingItsRequestId();
+    void jsonKeysEveryReplyFieldByTheSchemasName();
 
 private:
     // Skips the calling test when there is no server to talk to.
@@ -746,6 +748,67 @@ void TestCtl::takesOnlyTheAnswerCarryingItsRequestId() {
     const QJsonObject o = parseReply(r);
     QCOMPARE(o.value("modules").toInt(), 3);
     QCOMPARE(o.value("cables").toInt(), 2);
+}
+
+// `--json` names a reply's values with the names the server publishes (/engine/schema's "protocol"):
+// every field an address's reply always carries is a key of ctl's object, and so is each edit's
+// group of a multi-edit request.
+void TestCtl::jsonKeysEveryReplyFieldByTheSchemasName() {
+    if (!serverReady())
+        QSKIP(qPrintable(m_serverProblem));
+    RunResult r = ctlJson({"schema"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err + r.out));
+    QMap<QString, QJsonObject> addresses;
+    for (const QJsonValue& a :
+         parseReply(r).value("schema").toObject().value("protocol").toObject().value("addresses").toArray())
+        addresses[a.toObject().value("address").toString()] = a.toObject();
+    QVERIFY2(addresses.size() >= 21, "the schema has no protocol part");
+    QVERIFY(ctl({"create", "names1", "sine", "names2", "saw", "names5", "adsr"}).exitCode == 0);
+    const QList<QStringList> calls{{"create", "names3", "sine", "names4", "saw"},
+                                   {"set", "names1", "freq", "330", "names2", "freq", "220"},
+                                   {"connect", "names1", "out", "names2", "out"},
+                                   {"disconnect", "names2", "out"},
+                                   {"delete", "names3"},
+                                   {"validate"},
+                                   {"prime"},
+                                   {"commit", "0"},
+                                   {"mod", "names1", "freq", "440"},
+                                   {"gate", "names5", "off"},
+                                   {"abort"},
+                                   {"undo-commit", "0"},
+                                   {"create", "names6", "noise"},
+                                   {"undo"},
+                                   {"redo"},
+                                   {"dump"},
+                                   {"status"},
+                                   {"save", "names"},
+                                   {"load", "names"},
+                                   {"clear"}};
+    for (const QStringList& call : calls) {
+        r = ctlJson(call);
+        QVERIFY2(r.exitCode == 0, qPrintable(call.join(' ') + ": " + r.err + r.out));
+        const QJsonObject o = parseReply(r);
+        QString address = o.value("address").toString();
+        for (const QString& pattern : {QStringLiteral("/mod/"), QStringLiteral("/gate/")})
+            if (address.startsWith(pattern))
+                address =
+                    pattern == "/mod/" ? QStringLiteral("/mod/<id>/<param>") : QStringLiteral("/gate/<id>");
+        QVERIFY2(addresses.contains(address), qPrintable(address));
+        const QJsonObject entry = addresses.value(address);
+        const QJsonArray fields =
+            entry.value(entry.contains("reply_with_option") ? "reply_with_option" : "reply").toArray();
+        for (const QJsonValue& f : fields) {
+            const QString name = f.toObject().value("name").toString();
+            const QString occurs = f.toObject().value("occurs").toString();
+            if (occurs == "once" || occurs == "group")
+                QVERIFY2(o.contains(name), qPrintable(call.join(' ') + ": no \"" + name + "\" in " + r.out));
+            if (occurs == "rest")
+                QVERIFY2(o.value(name).isArray(),
+                         qPrintable(call.join(' ') + ": no array \"" + name + "\" in " + r.out));
+        }
+        if (call.size() > 4 && entry.contains("group")) // two edits: each one's fields in the group's array
+            QCOMPARE(o.value(entry.value("group").toString()).toArray().size(), 2);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCtl)

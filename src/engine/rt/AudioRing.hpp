@@ -140,6 +140,11 @@ public:
         const std::uint64_t w = m_write.load(std::memory_order_acquire);
         return w > r ? static_cast<std::size_t>(w - r) : 0;
     }
+    // Consumer only (or any thread, as a lower bound). Frames consumed so far, skipped and discarded
+    // ones included: the ring position the next read starts at.
+    std::uint64_t consumed() const noexcept {
+        return std::max(m_read.load(std::memory_order_acquire), m_discardBefore.load(std::memory_order_acquire));
+    }
     // Any thread. Occupancy in (possibly fractional) blocks, as the status panel shows it.
     double occupancyBlocks() const noexcept {
         return static_cast<double>(occupancyFrames()) / static_cast<double>(m_blockFrames);
