@@ -437,13 +437,7 @@ void EditorController::updateModels() {
     }
     m_nodes->update(pending, committed, m_positions);
     m_cables->update(pending, committed);
-    int changes = 0;
-    for (int row = 0; row < m_nodes->rowCount(); ++row)
-        if (!m_nodes->data(m_nodes->index(row), NodeModel::PendingRole).toString().isEmpty())
-            ++changes;
-    for (int row = 0; row < m_cables->rowCount(); ++row)
-        if (!m_cables->data(m_cables->index(row), CableModel::PendingRole).toString().isEmpty())
-            ++changes;
+    const int changes = m_nodes->pendingCount() + m_cables->pendingCount();
     if (changes != m_pendingChanges) {
         m_pendingChanges = changes;
         emit pendingChanged();

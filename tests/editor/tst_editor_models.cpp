@@ -17,7 +17,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 using namespace chronus;
 using chronus::editor::CableLayerItem;
@@ -141,6 +143,78 @@ private slots:
         QCOMPARE(paramChanged.first().at(0).toModelIndex().row(), params->rowOf("cutoff"));
         QCOMPARE(params->data(params->index(params->rowOf("cutoff")), ParamModel::DisplayRole).toString(),
                  QStringLiteral("2.00 kHz"));
+    }
+
+    // An agent's edit on a big patch: the models find the rows it touched by key, and say only
+    // what changed (one row in, one row's roles), every other row and its id as it was.
+    void anEditOnABigPatchTouchesOnlyItsRows() {
+        NodeModel nodes;
+        CableModel cables;
+        QAbstractItemModelTester t1(&nodes, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(&cables, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        engine::PatchGraph g;
+        for (int i = 0; i < 120; ++i)
+            QVERIFY(g.addModule("vca" + std::to_string(i), "vca").ok());
+        for (int i = 0; i + 1 < 120; ++i)
+            QVERIFY(g.connect("vca" + std::to_string(i), "vca" + std::to_string(i + 1) + ".in").ok());
+        nodes.update(g, g, {});
+        cables.update(g, g);
+        QCOMPARE(nodes.count(), 121);
+        QCOMPARE(cables.count(), 119);
+        std::map<int, int> uidOfRow, cableIdOfRow;
+        for (int row = 0; row < nodes.count(); ++row)
+            uidOfRow[row] = nodes.get(row).value("uid").toInt();
+        for (int row = 0; row < cables.count(); ++row)
+            cableIdOfRow[row] = cables.get(row).value("cableId").toInt();
+
+        QSignalSpy nodeChanged(&nodes, &NodeModel::dataChanged), nodeIn(&nodes, &NodeModel::rowsInserted),
+            nodeOut(&nodes, &NodeModel::rowsRemoved), cableChanged(&cables, &CableModel::dataChanged),
+            cableIn(&cables, &CableModel::rowsInserted), cableOut(&cables, &CableModel::rowsRemoved);
+        engine::PatchGraph pending = g;
+        QVERIFY(pending.addModule("lfo1", "lfo").ok());
+        QVERIFY(pending.connect("lfo1", "vca50.cv").ok());
+        nodes.update(pending, g, {});
+        cables.update(pending, g);
+        QCOMPARE(nodeIn.count(), 1);
+        QCOMPARE(nodeOut.count(), 0);
+        QCOMPARE(cableIn.count(), 1);
+        QCOMPARE(cableOut.count(), 0);
+        QCOMPARE(cableChanged.count(), 0);
+        // vca50 has a cable into its cv now: its inputs changed, nothing else of it or of others.
+        QCOMPARE(nodeChanged.count(), 1);
+        QCOMPARE(nodeChanged.first().at(0).toModelIndex().row(), nodes.rowOf("vca50"));
+        QCOMPARE(nodeChanged.first().at(2).value<QList<int>>(), QList<int>{NodeModel::InputsRole});
+        for (const auto& [row, uid] : uidOfRow)
+            QCOMPARE(nodes.get(row).value("uid").toInt(), uid);
+        const int lfoUid = nodes.get(nodes.rowOf("lfo1")).value("uid").toInt();
+        QVERIFY(std::none_of(uidOfRow.begin(), uidOfRow.end(), [&](const auto& e) { return e.second == lfoUid; }));
+        QCOMPARE(nodes.rowOfUid(lfoUid), nodes.rowOf("lfo1"));
+        QCOMPARE(nodes.pendingCount(), 1);
+        QCOMPARE(cables.pendingCount(), 1);
+
+        // A module in the middle goes (pending): its row becomes a ghost's; the rows after it keep
+        // their ids and are found at their new rows.
+        nodeChanged.clear();
+        nodeIn.clear();
+        QVERIFY(pending.removeModule("vca60").ok());
+        nodes.update(pending, g, {});
+        cables.update(pending, g);
+        QCOMPARE(nodeOut.count(), 1);
+        QCOMPARE(nodeIn.count(), 1); // the ghost
+        QVERIFY(nodes.isGhost(nodes.rowOf("vca60")));
+        QCOMPARE(nodes.get(nodes.rowOf("vca61")).value("uid").toInt(), uidOfRow[62]);
+        QCOMPARE(nodes.rowOfUid(lfoUid), nodes.rowOf("lfo1"));
+        QCOMPARE(nodes.pendingCount(), 2); // lfo1 added, vca60's ghost
+        QCOMPARE(cables.pendingCount(), 3); // lfo1 -> vca50 added; vca59 -> vca60, vca60 -> vca61 removed
+        // Cables are named by their id: the one into vca50's cv, and its row.
+        const int lfoCable = cables.cableInto(QStringLiteral("vca50"), QStringLiteral("cv"));
+        QVERIFY(lfoCable > 0);
+        QCOMPARE(cables.get(cables.rowOfCable(lfoCable)).value("fromId").toString(), QStringLiteral("lfo1"));
+        QCOMPARE(cables.cableInto(QStringLiteral("vca61"), QStringLiteral("in")), -1); // a ghost feeds nothing
+        QCOMPARE(cables.rowOfCable(987654), -1);
+        for (const auto& [row, id] : cableIdOfRow)
+            if (row < 59) // before vca59 -> vca60, nothing moved
+                QCOMPARE(cables.get(row).value("cableId").toInt(), id);
     }
 
     void sequencerStepsAreTextNotKnobs() {
