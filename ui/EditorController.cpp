@@ -2,7 +2,9 @@
 
 #include "EditJournal.hpp"
 
+#include "CardGeometry.hpp"
 #include "GraphModels.hpp"
+#include "PatchLayout.hpp"
 #include "PaletteModel.hpp"
 #include "PatchDiff.hpp"
 #include "PatchFile.hpp"
@@ -39,11 +41,11 @@ namespace {
 
 constexpr int kMaxRecentFiles = 8;
 constexpr double kGridStep = 20.0;
-// A card's measures as NodeItem.qml draws them (Theme.qml), for placing cards the view has not
-// reported yet.
-constexpr double kCardWidth = 196.0;
-constexpr double kCardHeader = 38.0;
-constexpr double kPortRow = 20.0;
+// A card's measures as NodeItem.qml draws them (CardGeometry, Theme.qml), for placing cards the
+// view has not reported yet.
+constexpr double kCardWidth = CardGeometry::kNodeWidth;
+constexpr double kCardHeader = CardGeometry::kPortsTop;
+constexpr double kPortRow = CardGeometry::kPortRow;
 constexpr double kParamRow = 24.0;
 constexpr double kTextRow = 26.0;
 constexpr double kCardGap = 20.0;   // kept clear around every card
@@ -1122,6 +1124,11 @@ void EditorController::moveSelectionBy(double dx, double dy) {
         if (auto p = m_positions.find(id); p != m_positions.end())
             target[id] = p->second + QPointF(dx, dy);
     moveNodesTo(target);
+}
+
+void EditorController::arrange() {
+    beginGesture();
+    moveNodesTo(arrangeByFlow(m_lastPending, [this](const PatchNode& n) { return cardSize(n); }, m_positions));
 }
 
 void EditorController::select(const QString& id, bool additive) {

@@ -189,6 +189,8 @@ public:
     // travels into commits and their undo, but no slot hears of it) ---
     Q_INVOKABLE void moveNode(const QString& id, double x, double y);
     Q_INVOKABLE void moveSelectionBy(double dx, double dy);
+    // Every card in columns by signal flow (arrangeByFlow, PatchLayout.hpp). One undo step.
+    Q_INVOKABLE void arrange();
     // The size the view gives a module's card (canvas units). Placing an agent's module keeps clear
     // of every card by these; a card not reported yet counts at its estimate (cardSize).
     Q_INVOKABLE void setCardSize(const QString& id, double width, double height);

@@ -2,6 +2,7 @@
 // QAbstractItemModelTester, and the narrow signals the canvas relies on.
 
 #include "CableLayerItem.hpp"
+#include "CardGeometry.hpp"
 #include "FolderModel.hpp"
 #include "GraphModels.hpp"
 #include "GridItem.hpp"
@@ -24,6 +25,7 @@
 using namespace chronus;
 using chronus::editor::CableLayerItem;
 using chronus::editor::CableModel;
+using chronus::editor::CardGeometry;
 using chronus::editor::FolderModel;
 using chronus::editor::GridItem;
 using chronus::editor::NodeModel;
@@ -265,11 +267,11 @@ private slots:
         layer.setCables(&cables);
         const QColor audio(0x4f, 0xc3, 0xf7);
         layer.setProperty("audioColor", audio);
-        layer.setProperty("nodeWidth", 200.0);
-        layer.setProperty("portsTop", 40.0);
-        layer.setProperty("portRow", 20.0);
-        // saw1.out (row 0) at (200, 50), vca1.in (row 0) at (400, 150): the curve's middle is
-        // halfway, at (300, 100); its ends leave and arrive horizontally.
+        // saw1.out (row 0) at (196, 48), vca1.in (row 0) at (400, 148): the curve's middle is
+        // halfway, at (298, 98); its ends leave and arrive horizontally. CardGeometry says where
+        // ports are, for the cards and this picture alike.
+        QCOMPARE(CardGeometry::kNodeWidth, 196);
+        QCOMPARE(CardGeometry::portY(0), 48.0);
         auto paint = [&] {
             QImage image(600, 300, QImage::Format_ARGB32_Premultiplied);
             image.fill(Qt::transparent);
@@ -285,26 +287,26 @@ private slots:
             return false;
         };
         QImage image = paint();
-        QVERIFY(near(image, 300, 100, audio));
-        QVERIFY(near(image, 205, 50, audio));
-        QVERIFY(near(image, 395, 150, audio));
-        QCOMPARE(image.pixelColor(300, 60).alpha(), 0); // nothing but the cable
+        QVERIFY(near(image, 298, 98, audio));
+        QVERIFY(near(image, 201, 48, audio));
+        QVERIFY(near(image, 395, 148, audio));
+        QCOMPARE(image.pixelColor(298, 58).alpha(), 0); // nothing but the cable
         QCOMPARE(image.pixelColor(100, 200).alpha(), 0);
         // At half the zoom, everything at half the place.
         QImage half(300, 150, QImage::Format_ARGB32_Premultiplied);
         half.fill(Qt::transparent);
         layer.paintCables(half, QRectF(0, 0, 600, 300), 0.5);
-        QVERIFY(near(half, 150, 50, audio));
+        QVERIFY(near(half, 149, 49, audio));
 
-        layer.setSelectedKey(QStringLiteral("saw1.out>vca1.in"));
+        layer.setSelectedCable(cables.cableInto(QStringLiteral("vca1"), QStringLiteral("in")));
         image = paint();
-        const QColor halo = image.pixelColor(300, 104); // beside the line, inside the 8-px halo
+        const QColor halo = image.pixelColor(298, 102); // beside the line, inside the 8-px halo
         QVERIFY2(halo.alpha() > 60 && halo.red() > halo.blue(), qPrintable(halo.name(QColor::HexArgb)));
-        layer.setSelectedKey({});
+        layer.setSelectedCable(-1);
 
         nodes.setSelection({"vca1"});
         image = paint();
-        QCOMPARE(image.pixelColor(300, 100).alpha(), 0); // the selected node's cable draws itself
+        QCOMPARE(image.pixelColor(298, 98).alpha(), 0); // the selected node's cable draws itself
     }
 
     // The canvas grid: background, then a line every `minor` pixels, every fifth a major one.

@@ -285,15 +285,58 @@ TestCase {
         const empty = image.pixel(Math.round(mid.x), Math.round(mid.y) + 40)
         verify(Math.abs(empty.b - Theme.audio.b) > 0.3, "and not a blue patch")
         // A click on it selects it (the halo), a click beside it does not.
+        // Where a port's cable meets its card is CardGeometry's, for the cards and the cables alike.
+        compare(cable.y0, nodeItem(saw).y + CardGeometry.portAt(0))
+        compare(cable.x0, nodeItem(saw).x + CardGeometry.nodeWidth)
+        // A click on it selects it (the halo), a click beside it does not. A cable is named by its id.
         mouseClick(win.contentItem, mid.x, mid.y)
-        compare(canvas.selectedCable, saw + ".out>" + vca + ".in")
+        verify(canvas.selectedCable >= 0)
+        compare(canvas.selectedCable, Editor.cables.cableInto(vca, "in"))
         mouseClick(win.contentItem, mid.x, mid.y + 40)
-        compare(canvas.selectedCable, "")
+        compare(canvas.selectedCable, -1)
         // A selected node's cables are drawn by their items: a drag moves them, not the picture.
         Editor.select(saw, false)
         tryVerify(() => cable.visible, 2000, "the cable of a selected node draws itself")
         Editor.clearSelection()
         tryVerify(() => cable.visible === !canvas.softwareRendering, 2000)
+    }
+
+    // A selected cable goes with Delete (found by its id, not by parsing a name), and comes back
+    // with Ctrl+Z under the same ends (a new id: a new row).
+    function test_deleteKeyRemovesTheSelectedCable() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const vca = Editor.addModule("vca", 400, 160)
+        verify(Editor.connectPorts(saw, "out", vca, "in"))
+        const id = Editor.cables.cableInto(vca, "in")
+        verify(id >= 0)
+        canvas.forceActiveFocus()
+        canvas.selectedCable = id
+        keyClick(Qt.Key_Delete)
+        compare(Editor.cables.cableInto(vca, "in"), -1)
+        compare(canvas.selectedCable, -1)
+        keyClick(Qt.Key_Z, Qt.ControlModifier)
+        tryVerify(() => Editor.cables.cableInto(vca, "in") >= 0, 2000, "the cable is back")
+        const back = Editor.cables.get(Editor.cables.rowOfCable(Editor.cables.cableInto(vca, "in")))
+        compare(back.fromId, saw)
+        compare(back.fromPort, "out")
+    }
+
+    // Arrange (the controller's layout, one undo step): columns by signal flow, sources left.
+    function test_arrangeLaysOutBySignalFlow() {
+        const saw = Editor.addModule("saw", 700, 400)
+        const vca = Editor.addModule("vca", 40, 40)
+        verify(Editor.connectPorts(saw, "out", vca, "in"))
+        verify(Editor.connectPorts(vca, "out", "out", "left"))
+        const steps = Editor.undoText
+        canvas.arrange()
+        const x = id => Editor.nodes.get(Editor.nodes.rowOf(id)).x
+        verify(x(saw) < x(vca), "the saw feeds the vca: left of it")
+        verify(x(vca) < x("out"), "the vca feeds out: left of it")
+        compare(Editor.nodes.get(Editor.nodes.rowOf(saw)).y, 40)
+        verify(Editor.undoText !== steps)
+        Editor.undo()
+        compare(x(saw), 700)
+        compare(x(vca), 40)
     }
 
     // An agent over OSC adds modules while the person watches: the view keeps its zoom and pan
