@@ -353,7 +353,7 @@ FocusScope {
             if (banding) {
                 banding = false
                 const a = root.canvasPoint(band.x, band.y)
-                Editor.selectInRect(a.x, a.y, band.width / root.zoom, band.height / root.zoom, additive)
+                Editor.selection.selectInRect(a.x, a.y, band.width / root.zoom, band.height / root.zoom, additive)
                 root.selectedCable = -1
                 return
             }
@@ -363,11 +363,11 @@ FocusScope {
             if (c) {
                 root.selectedCable = c.cableId
                 if (!additive)
-                    Editor.clearSelection()
+                    Editor.selection.clear()
             } else {
                 root.selectedCable = -1
                 if (!additive)
-                    Editor.clearSelection()
+                    Editor.selection.clear()
             }
         }
         onWheel: wheel => {
@@ -598,7 +598,7 @@ FocusScope {
             else if (selectedCable >= 0)
                 selectedCable = -1
             else
-                Editor.clearSelection()
+                Editor.selection.clear()
             break
         default:
             return

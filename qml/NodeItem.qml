@@ -173,7 +173,7 @@ Item {
             node.canvas.selectedCable = -1
             additive = (mouse.modifiers & (Qt.ShiftModifier | Qt.ControlModifier)) !== 0
             if (additive || !node.selected)
-                Editor.select(node.nodeId, additive)
+                Editor.selection.select(node.nodeId, additive)
             Editor.beginGesture()
             last = mapToItem(node.canvas.content, mouse.x, mouse.y)
             moved = false
@@ -190,7 +190,7 @@ Item {
         onReleased: {
             // A plain click on a node of a multi-selection selects that node alone.
             if (!moved && !additive && Editor.nodes.selectedCount > 1)
-                Editor.select(node.nodeId, false)
+                Editor.selection.select(node.nodeId, false)
         }
     }
 

@@ -264,7 +264,7 @@ TestCase {
         verify(Editor.connectPorts(saw, "out", vca, "in"))
         Editor.commit()
         tryCompare(Editor, "busy", false, 10000)
-        Editor.clearSelection()
+        Editor.selection.clear()
         canvas.fitToView()
         canvas.autoFit = false
         canvas.resetZoom()
@@ -295,9 +295,9 @@ TestCase {
         mouseClick(win.contentItem, mid.x, mid.y + 40)
         compare(canvas.selectedCable, -1)
         // A selected node's cables are drawn by their items: a drag moves them, not the picture.
-        Editor.select(saw, false)
+        Editor.selection.select(saw, false)
         tryVerify(() => cable.visible, 2000, "the cable of a selected node draws itself")
-        Editor.clearSelection()
+        Editor.selection.clear()
         tryVerify(() => cable.visible === !canvas.softwareRendering, 2000)
     }
 
@@ -430,8 +430,8 @@ TestCase {
         rate.currentIndex = 1 // 44100 Hz
         dialog.accept()
         tryCompare(dialog, "visible", false)
-        compare(Editor.audioSettings.backend, "null")
-        compare(Number(Editor.audioSettings.sampleRate), 44100)
+        compare(Editor.audio.settings.backend, "null")
+        compare(Number(Editor.audio.settings.sampleRate), 44100)
         verify(Editor.message.indexOf("next time") >= 0, Editor.message)
     }
 
@@ -483,9 +483,9 @@ TestCase {
         openSaveAs()
         typeText("mouse-save")
         mouseClick(dialogAcceptButton())
-        tryVerify(() => Editor.filePath.endsWith("/mouse-save.json"), 3000, "saved: " + Editor.message)
-        verify(EngineProbe.fileExists(Editor.filePath), Editor.filePath)
-        compare(Editor.filePath, Editor.patchesFolder() + "/mouse-save.json", "a new patch is saved in the patches folder")
+        tryVerify(() => Editor.files.filePath.endsWith("/mouse-save.json"), 3000, "saved: " + Editor.message)
+        verify(EngineProbe.fileExists(Editor.files.filePath), Editor.files.filePath)
+        compare(Editor.files.filePath, Editor.files.patchesFolder() + "/mouse-save.json", "a new patch is saved in the patches folder")
         compare(Editor.dirty, false)
     }
 
@@ -496,19 +496,19 @@ TestCase {
         typeText("escaped")
         keyClick(Qt.Key_Escape)
         tryCompare(win.saveDialog, "visible", false)
-        compare(Editor.filePath, "")
+        compare(Editor.files.filePath, "")
         openSaveAs()
         typeText("key-save")
         keyClick(Qt.Key_Return)
-        tryVerify(() => Editor.filePath.endsWith("/key-save.json"), 3000, "saved: " + Editor.message)
-        verify(EngineProbe.fileExists(Editor.filePath), Editor.filePath)
+        tryVerify(() => Editor.files.filePath.endsWith("/key-save.json"), 3000, "saved: " + Editor.message)
+        verify(EngineProbe.fileExists(Editor.files.filePath), Editor.files.filePath)
     }
 
     // A full path typed into the name field is that path, not a name inside the current folder.
     // Saving over an existing file takes a second click (the button says Replace first).
     function test_saveAsAsksBeforeReplacing() {
         verify(Editor.addModule("saw", 40, 40) !== "")
-        verify(Editor.saveAs(Editor.patchesFolder() + "/twice.json"))
+        verify(Editor.files.saveAs(Editor.files.patchesFolder() + "/twice.json"))
         Editor.newPatch()
         verify(Editor.addModule("vca", 40, 40) !== "")
         openSaveAs()
@@ -518,9 +518,9 @@ TestCase {
         verify(win.saveDialog.opened, "still open: it asks first")
         compare(button.text, "Replace")
         verify(findChild(win.saveDialog.contentItem, "fileDialogProblem").text.indexOf("twice.json already exists") >= 0)
-        compare(Editor.filePath, "")
+        compare(Editor.files.filePath, "")
         mouseClick(button)
-        tryCompare(Editor, "filePath", Editor.patchesFolder() + "/twice.json", 3000, Editor.message)
+        tryCompare(Editor.files, "filePath", Editor.files.patchesFolder() + "/twice.json", 3000, Editor.message)
         tryCompare(win.saveDialog, "visible", false)
     }
 
@@ -530,7 +530,7 @@ TestCase {
         openSaveAs()
         typeText(target)
         mouseClick(dialogAcceptButton())
-        tryCompare(Editor, "filePath", target, 3000, "saved there: " + Editor.message)
+        tryCompare(Editor.files, "filePath", target, 3000, "saved there: " + Editor.message)
         verify(EngineProbe.fileExists(target))
     }
 
@@ -538,8 +538,8 @@ TestCase {
     function patchToOpen(name) {
         verify(Editor.addModule("vca", 40, 40) !== "")
         verify(Editor.addModule("saw", 300, 40) !== "")
-        const path = Editor.patchesFolder() + "/" + name
-        verify(Editor.saveAs(path))
+        const path = Editor.files.patchesFolder() + "/" + name
+        verify(Editor.files.saveAs(path))
         Editor.newPatch()
         compare(Editor.nodes.count, 1) // out
         return path
@@ -550,14 +550,14 @@ TestCase {
         const path = patchToOpen("by-mouse.json")
         keyClick(Qt.Key_O, Qt.ControlModifier)
         dialogNameField()
-        compare(win.openDialog.folder, Editor.patchesFolder())
+        compare(win.openDialog.folder, Editor.files.patchesFolder())
         let entry = null
         tryVerify(() => (entry = itemsUnder(win.contentItem.parent, i => i.objectName === "fileDialogEntry-by-mouse.json")[0] || null) !== null,
                   3000, "the file is listed")
         waitForRendering(win.contentItem)
         mouseClick(entry)
         mouseClick(dialogAcceptButton())
-        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        tryCompare(Editor.files, "filePath", path, 3000, Editor.message)
         compare(Editor.nodes.count, 3)
     }
 
@@ -568,7 +568,7 @@ TestCase {
         dialogNameField()
         typeText("by-keys")
         keyClick(Qt.Key_Return)
-        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        tryCompare(Editor.files, "filePath", path, 3000, Editor.message)
         compare(Editor.nodes.count, 3)
 
         Editor.newPatch()
@@ -581,7 +581,7 @@ TestCase {
             keyClick(Qt.Key_Down)
         compare(list.currentItem.fileName, "by-keys.json")
         keyClick(Qt.Key_Return)
-        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        tryCompare(Editor.files, "filePath", path, 3000, Editor.message)
     }
 
     // --- Parameter bars ---
