@@ -104,6 +104,46 @@ private slots:
     }
     void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
 
+    // The controller is patch editing; files, selection, audio settings and recording are objects
+    // of their own that QML reaches as constant properties, and the ones that need no patch work
+    // without a controller at all.
+    void theEditorsPartsAreObjectsOfTheirOwn() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QMetaObject* meta = c.metaObject();
+        for (const char* name : {"files", "selection", "audio", "recording", "nodes", "cables"}) {
+            const QMetaProperty p = meta->property(meta->indexOfProperty(name));
+            QVERIFY2(p.isValid() && p.isConstant(), name);
+            QVERIFY2(p.read(&c).value<QObject*>() != nullptr, name);
+        }
+        for (const char* gone : {"filePath", "recentFiles", "audioSettings", "recordingPath", "canPaste"})
+            QVERIFY2(meta->indexOfProperty(gone) < 0, gone);
+        for (const char* gone : {"open(QUrl)", "saveAs(QUrl)", "select(QString,bool)", "copySelected()",
+                                 "toggleRecording()", "audioDevices(QString)"})
+            QVERIFY2(meta->indexOfMethod(gone) < 0, gone);
+
+        editor::AudioSettings audio;
+        QSignalSpy said(&audio, &editor::AudioSettings::message);
+        QVERIFY(!audio.save(QStringLiteral("jack"), {}, 1000, 64));
+        QCOMPARE(said.count(), 1);
+        QSignalSpy described(&audio, &editor::AudioSettings::descriptionChanged);
+        audio.setDescription(QStringLiteral("null driver"), true);
+        audio.setDescription(QStringLiteral("null driver"), true);
+        QCOMPARE(described.count(), 1);
+        editor::RecordingControl recording;
+        QSignalSpy recordingSaid(&recording, &editor::RecordingControl::message);
+        recording.toggle();
+        QVERIFY(!recording.active());
+        QCOMPARE(recordingSaid.count(), 1);
+
+        // The parts speak through the controller's message line.
+        QVERIFY(!c.audio()->save(QStringLiteral("oss"), {}, 48000, 64));
+        QVERIFY(c.message().contains(QStringLiteral("oss")));
+        c.selection()->copy();
+        QCOMPARE(c.message(), QStringLiteral("select modules to copy"));
+    }
+
     void anEditPostsOneCommandOnTheStandbyOnly() {
         EditorRig rig;
         START_RIG(rig);
