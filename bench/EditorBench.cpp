@@ -174,7 +174,7 @@ int agentEdits(engine::SlotEngine& engine) {
         std::fprintf(stderr, "commit did not finish\n");
         return 2;
     }
-    std::vector<double> sets, creates, modelSets, modelCreates;
+    std::vector<double> sets, creates, modelSets, modelCreates, setsCpu, createsCpu;
     // The models alone: a pair fed the same before and after patches as the controller's.
     editor::NodeModel nodes;
     editor::CableModel cables;
@@ -192,6 +192,7 @@ int agentEdits(engine::SlotEngine& engine) {
         const std::string id = "lfo_agent_" + std::to_string(i);
         QElapsedTimer t;
         t.start();
+        const double cpu0 = threadCpuMs();
         const engine::Status s = create ? engine.addModule(id, "lfo")
                                         : engine.setPending("svf_" + std::to_string(8 + 8 * (i % 60)), "cutoff",
                                                             200.0 + 10.0 * i).status();
@@ -202,6 +203,7 @@ int agentEdits(engine::SlotEngine& engine) {
         controller.patchChangedExternally();
         controller.syncFromEngine();
         const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
+        (create ? createsCpu : setsCpu).push_back(threadCpuMs() - cpu0);
         if (create && controller.nodes()->rowOf(QString::fromStdString(id)) < 0) {
             std::fprintf(stderr, "the models do not show %s\n", id.c_str());
             return 2;
@@ -210,17 +212,23 @@ int agentEdits(engine::SlotEngine& engine) {
         const engine::PatchGraph pending = engine.pending(), committed = engine.committed();
         (create ? modelCreates : modelSets).push_back(modelsOnly(pending, committed));
     }
-    const Stats s = summarise(sets), c = summarise(creates), ms = summarise(modelSets), mc = summarise(modelCreates);
+    const Stats s = summarise(sets), c = summarise(creates), ms = summarise(modelSets), mc = summarise(modelCreates),
+                sc = summarise(setsCpu), cc = summarise(createsCpu);
     std::printf("| agent edit on %d modules, %zu cables | p50 | p95 | max | n |\n|---|---:|---:|---:|---:|\n", kModules,
                 engine.committed().cables().size());
     std::printf("| /patch/set to the models (ms) | %.3f | %.3f | %.3f | %d |\n", s.p50, s.p95, s.max, s.n);
     std::printf("| /patch/create to the models (ms) | %.3f | %.3f | %.3f | %d |\n", c.p50, c.p95, c.max, c.n);
+    std::printf("| /patch/set to the models, GUI thread CPU (ms) | %.3f | %.3f | %.3f | %d |\n", sc.p50, sc.p95, sc.max,
+                sc.n);
+    std::printf("| /patch/create to the models, GUI thread CPU (ms) | %.3f | %.3f | %.3f | %d |\n", cc.p50, cc.p95,
+                cc.max, cc.n);
     std::printf("| /patch/set, node and cable models' update alone (ms) | %.3f | %.3f | %.3f | %d |\n", ms.p50, ms.p95,
                 ms.max, ms.n);
     std::printf("| /patch/create, node and cable models' update alone (ms) | %.3f | %.3f | %.3f | %d |\n", mc.p50,
                 mc.p95, mc.max, mc.n);
-    std::printf("{\"agent_set_p50\":%.3f,\"agent_create_p50\":%.3f,\"models_set_p50\":%.3f,\"models_create_p50\":%.3f}\n",
-                s.p50, c.p50, ms.p50, mc.p50);
+    std::printf("{\"agent_set_p50\":%.3f,\"agent_create_p50\":%.3f,\"agent_set_cpu_p50\":%.3f,\"agent_create_cpu_p50\":%.3f,"
+                "\"models_set_p50\":%.3f,\"models_create_p50\":%.3f}\n",
+                s.p50, c.p50, sc.p50, cc.p50, ms.p50, mc.p50);
     return 0;
 }
 
