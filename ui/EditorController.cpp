@@ -23,7 +23,6 @@
 #include <QJsonObject>
 #include <QLocale>
 #include <QSaveFile>
-#include <QSettings>
 #include <QSocketNotifier>
 
 #include <algorithm>

@@ -27,11 +27,8 @@
 #include <QRectF>
 #include <QSizeF>
 #include <QString>
-#include <QStringList>
 #include <QTimer>
 #include <QSocketNotifier>
-#include <QUrl>
-#include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
 #include <atomic>

@@ -142,7 +142,7 @@ TestCase {
         mouseClick(button)
 
         tryCompare(Editor, "busy", false, 10000)
-        tryVerify(() => EngineProbe.activeSlot() === 1 - before, 10000, "the other slot plays")
+        tryVerify(() => EngineProbe.activeSlot() === 1 - before, 10000, "the other slot plays (" + Editor.message + "; busy " + Editor.busy + ")")
         if (Editor.status)
             tryCompare(Editor.status, "activeSlot", 1 - before, 3000, "the status shows the other slot active")
         verify(EngineProbe.committedHasCable(saw, "out", "out", "left"))
