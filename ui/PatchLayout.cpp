@@ -24,7 +24,8 @@ std::map<std::string, QPointF> arrangeByFlow(const engine::PatchGraph& graph,
     std::unordered_map<std::string, std::vector<std::string>> feeds; // id -> the modules feeding it
     for (const engine::Cable& c : graph.cables())
         feeds[c.to].push_back(c.from);
-    // The longest chain of modules feeding each one; a feedback loop counts once.
+    // The longest chain of modules feeding each one. A patch has no loops (PatchGraph refuses
+    // them); `seen` only keeps a malformed one from recursing without end.
     std::unordered_map<std::string, int> depth;
     std::function<int(const std::string&, std::set<std::string>&)> depthOf = [&](const std::string& id,
                                                                                  std::set<std::string>& seen) {

@@ -8,6 +8,7 @@
 #include "GridItem.hpp"
 #include "ParamBarItem.hpp"
 #include "PaletteModel.hpp"
+#include "PatchLayout.hpp"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -217,6 +218,34 @@ private slots:
         for (const auto& [row, id] : cableIdOfRow)
             if (row < 59) // before vca59 -> vca60, nothing moved
                 QCOMPARE(cables.get(row).value("cableId").toInt(), id);
+    }
+
+    // The one layout algorithm (Arrange): a column per step of signal flow, sources left, each
+    // column stacked by the cards' heights in the order the cards had, on the grid.
+    void arrangeByFlowPutsEachModuleRightOfWhatFeedsIt() {
+        engine::PatchGraph g;
+        QVERIFY(g.addModule("lfo1", "lfo").ok());
+        QVERIFY(g.addModule("saw1", "saw").ok());
+        QVERIFY(g.addModule("saw2", "saw").ok());
+        QVERIFY(g.addModule("vca1", "vca").ok());
+        QVERIFY(g.connect("lfo1", "saw1.fm").ok());
+        QVERIFY(g.connect("saw1", "vca1.in").ok());
+        QVERIFY(g.connect("saw2", "vca1.cv").ok());
+        QVERIFY(g.connect("vca1", "out").ok());
+        const std::map<std::string, QPointF> now{{"saw2", {0, 0}}, {"lfo1", {0, 500}}, {"saw1", {0, 900}}};
+        auto size = [](const engine::PatchNode& n) { return QSizeF(196, n.id == "saw2" ? 105 : 60); };
+        const std::map<std::string, QPointF> placed = editor::arrangeByFlow(g, size, now);
+        QCOMPARE(placed.size(), g.nodes().size());
+        const double column = std::ceil((CardGeometry::kNodeWidth + 90.0) / 20.0) * 20.0;
+        QCOMPARE(placed.at("lfo1"), QPointF(40, 180)); // column 0, under saw2 (105 + 30, up to the grid)
+        QCOMPARE(placed.at("saw2"), QPointF(40, 40));
+        QCOMPARE(placed.at("saw1"), QPointF(40 + column, 40));     // fed by lfo1
+        QCOMPARE(placed.at("vca1"), QPointF(40 + 2 * column, 40)); // fed by saw1
+        QCOMPARE(placed.at("out"), QPointF(40 + 3 * column, 40));
+        for (const auto& [id, p] : placed) { // on the grid
+            QCOMPARE(std::fmod(p.x(), 20.0), 0.0);
+            QCOMPARE(std::fmod(p.y(), 20.0), 0.0);
+        }
     }
 
     void sequencerStepsAreTextNotKnobs() {
