@@ -30,7 +30,7 @@ Dialog {
     }
     onAboutToShow: load()
     onAccepted: Editor.audio.save(backend.currentText, device.currentText,
-                                         rates[rate.currentIndex], blocks[block.currentIndex])
+                                  rates[rate.currentIndex], blocks[block.currentIndex])
 
     GridLayout {
         width: parent.width

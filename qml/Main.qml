@@ -491,7 +491,7 @@ ApplicationWindow {
                     id: audioText
                     anchors.centerIn: parent
                     text: Editor.audio.isNull ? qsTr("no audio device — running on the null driver")
-                                             : Editor.audio.description
+                                              : Editor.audio.description
                     color: Editor.audio.isNull ? Theme.warning : Theme.textDim
                     font.pixelSize: 12
                 }
