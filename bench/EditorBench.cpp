@@ -6,6 +6,10 @@
 //  - time to add a node and to connect a cable: the controller call until the frame showing it.
 //  - a knob (the output's level) turned during a commit's 500 ms fade and with no commit in flight:
 //    the controller call, and the time until the output's block peak moves.
+//  - `chronus_editor_bench agent`, instead of the above: an agent's edit (what one OSC /patch/set or
+//    /patch/create does to the engine) on a committed patch of 500 modules, from the engine call
+//    until the editor's models show it (the patch controller's changed() signal), and the
+//    node and cable models' update alone for the same change. No window: this is the controller.
 // Prints a table and a JSON line; exits 1 when a bar fails (p95 frame <= 16 ms, first frame <= 1.5 s,
 // a knob during a fade moves the output no more than 16.7 ms later than with no commit in flight).
 
@@ -33,6 +37,8 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <map>
+#include <string>
 #include <cstdio>
 #include <thread>
 #include <vector>
@@ -62,14 +68,16 @@ Stats summarise(std::vector<double> v) {
     return s;
 }
 
-// 200 modules on a 20 x 10 grid, 300 cables, all forward (no cycles).
-engine::PatchGraph bigPatch() {
+// 200 modules on a 20 x 10 grid, 300 cables, all forward (no cycles); `modules` more or fewer keep
+// the shape (1.5 cables a module).
+engine::PatchGraph bigPatch(int modules = 200) {
     engine::PatchGraph g;
     // Everyday modules with knobs and ports (not the heaviest DSP: on a 2-core machine the audio of
     // 200 reverbs would take the GUI's core, and this measures the editor).
     const char* kinds[] = {"svf", "vca", "lfo", "biquad", "sample_hold", "adsr", "mixer", "triangle"};
     std::vector<std::string> ids;
-    for (int i = 0; i < 200; ++i) {
+    const int cableCount = modules * 3 / 2;
+    for (int i = 0; i < modules; ++i) {
         const char* type = i == 0 ? "saw" : kinds[i % 8];
         const std::string id = std::string(type) + "_" + std::to_string(i);
         (void)g.addModule(id, type);
@@ -77,9 +85,9 @@ engine::PatchGraph bigPatch() {
         ids.push_back(id);
     }
     int cables = 0;
-    for (int i = 0; i + 1 < 200 && cables < 300; ++i)
+    for (int i = 0; i + 1 < modules && cables < cableCount; ++i)
         cables += g.connect(ids[static_cast<std::size_t>(i)], ids[static_cast<std::size_t>(i + 1)]).ok();
-    for (int i = 0; i + 7 < 200 && cables < 300; ++i) {
+    for (int i = 0; i + 7 < modules && cables < cableCount; ++i) {
         const auto* to = g.find(ids[static_cast<std::size_t>(i + 7)]);
         const std::string port = to->type->inputs.size() > 1 ? to->type->inputs[1].id : to->type->inputs[0].id;
         cables += g.connect(ids[static_cast<std::size_t>(i)], ids[static_cast<std::size_t>(i + 7)] + "." + port).ok();
@@ -150,6 +158,85 @@ QQuickItem* findIn(QQuickItem* item, const QString& name) {
 }
 QQuickItem* findItem(QQuickWindow* w, const QString& name) { return findIn(w->contentItem(), name); }
 
+// `chronus_editor_bench agent`: see the top of the file.
+int agentEdits(engine::SlotEngine& engine) {
+    constexpr int kModules = 500;
+    constexpr int kEdits = 40; // half /patch/set, half /patch/create
+    editor::EditorOptions options; // no autosave: the journal is the same with or without the models
+    editor::EditorController controller(engine, options);
+    const engine::PatchGraph big = bigPatch(kModules);
+    if (auto s = controller.patch().edit(app::Author::Agent, QStringLiteral("load"),
+                                         [&](app::PatchController::Edit& e) { return e.load(big); });
+        !s) {
+        std::fprintf(stderr, "load: %s\n", s.message().c_str());
+        return 2;
+    }
+    controller.commit();
+    if (!controller.waitForIdle(20000)) {
+        std::fprintf(stderr, "commit did not finish\n");
+        return 2;
+    }
+    std::vector<double> sets, creates, modelSets, modelCreates, setsCpu, createsCpu;
+    // The models alone: a pair fed the same before and after patches as the controller's.
+    editor::NodeModel nodes;
+    editor::CableModel cables;
+    const std::map<std::string, QPointF> noPositions;
+    auto modelsOnly = [&](const engine::PatchGraph& pending, const engine::PatchGraph& committed) {
+        QElapsedTimer t;
+        t.start();
+        nodes.update(pending, committed, noPositions);
+        cables.update(pending, committed);
+        return static_cast<double>(t.nsecsElapsed()) / 1e6;
+    };
+    modelsOnly(engine.pending(), engine.committed());
+    for (int i = 0; i < kEdits; ++i) {
+        const bool create = i % 2 == 1;
+        const std::string id = "lfo_agent_" + std::to_string(i);
+        QElapsedTimer t;
+        t.start();
+        const double cpu0 = threadCpuMs();
+        // What the OSC server does for the request: an agent's step of the patch controller, whose
+        // changed() signal brings the models up to date before it returns.
+        const engine::Status s = controller.patch().edit(
+            app::Author::Agent, QStringLiteral("Agent edit (OSC)"), [&](app::PatchController::Edit& e) {
+                return create ? e.addModule(id, "lfo")
+                              : e.setPending("svf_" + std::to_string(8 + 8 * (i % 60)), "cutoff", 200.0 + 10.0 * i)
+                                    .status();
+            });
+        if (!s) {
+            std::fprintf(stderr, "agent edit %d: %s\n", i, s.message().c_str());
+            return 2;
+        }
+        const double ms = static_cast<double>(t.nsecsElapsed()) / 1e6;
+        (create ? createsCpu : setsCpu).push_back(threadCpuMs() - cpu0);
+        if (create && controller.nodes()->rowOf(QString::fromStdString(id)) < 0) {
+            std::fprintf(stderr, "the models do not show %s\n", id.c_str());
+            return 2;
+        }
+        (create ? creates : sets).push_back(ms);
+        const engine::PatchGraph pending = engine.pending(), committed = engine.committed();
+        (create ? modelCreates : modelSets).push_back(modelsOnly(pending, committed));
+    }
+    const Stats s = summarise(sets), c = summarise(creates), ms = summarise(modelSets), mc = summarise(modelCreates),
+                sc = summarise(setsCpu), cc = summarise(createsCpu);
+    std::printf("| agent edit on %d modules, %zu cables | p50 | p95 | max | n |\n|---|---:|---:|---:|---:|\n", kModules,
+                engine.committed().cables().size());
+    std::printf("| /patch/set to the models (ms) | %.3f | %.3f | %.3f | %d |\n", s.p50, s.p95, s.max, s.n);
+    std::printf("| /patch/create to the models (ms) | %.3f | %.3f | %.3f | %d |\n", c.p50, c.p95, c.max, c.n);
+    std::printf("| /patch/set to the models, GUI thread CPU (ms) | %.3f | %.3f | %.3f | %d |\n", sc.p50, sc.p95, sc.max,
+                sc.n);
+    std::printf("| /patch/create to the models, GUI thread CPU (ms) | %.3f | %.3f | %.3f | %d |\n", cc.p50, cc.p95,
+                cc.max, cc.n);
+    std::printf("| /patch/set, node and cable models' update alone (ms) | %.3f | %.3f | %.3f | %d |\n", ms.p50, ms.p95,
+                ms.max, ms.n);
+    std::printf("| /patch/create, node and cable models' update alone (ms) | %.3f | %.3f | %.3f | %d |\n", mc.p50,
+                mc.p95, mc.max, mc.n);
+    std::printf("{\"agent_set_p50\":%.3f,\"agent_create_p50\":%.3f,\"agent_set_cpu_p50\":%.3f,\"agent_create_cpu_p50\":%.3f,"
+                "\"models_set_p50\":%.3f,\"models_create_p50\":%.3f}\n",
+                s.p50, c.p50, sc.p50, cc.p50, ms.p50, mc.p50);
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char* argv[]) {
@@ -157,7 +244,8 @@ int main(int argc, char* argv[]) {
     qputenv("QT_QPA_PLATFORM", qgetenv("QT_QPA_PLATFORM").isEmpty() ? QByteArray("offscreen") : qgetenv("QT_QPA_PLATFORM"));
     QGuiApplication app(argc, argv);
     QCoreApplication::setOrganizationName(QStringLiteral("chronus-bench"));
-    const int steps = argc > 1 ? std::max(10, std::atoi(argv[1])) : 240;
+    const bool agentOnly = argc > 1 && std::string(argv[1]) == "agent";
+    const int steps = argc > 1 && !agentOnly ? std::max(10, std::atoi(argv[1])) : 240;
 
     engine::EngineConfig config;
     config.blockSize = 64;
@@ -173,6 +261,12 @@ int main(int argc, char* argv[]) {
     if (!driver.start(callback, dc)) {
         std::fprintf(stderr, "null driver did not start\n");
         return 2;
+    }
+    if (agentOnly) {
+        const int result = agentEdits(engine);
+        driver.stop();
+        engine.stop();
+        return result;
     }
     QTemporaryDir dir;
     editor::EditorOptions options;

@@ -17,20 +17,20 @@ Dialog {
     readonly property var blocks: [16, 32, 64, 128, 256, 512, 1024]
 
     function load() {
-        const s = Editor.audioSettings
+        const s = Editor.audio.settings
         backend.currentIndex = Math.max(0, backend.model.indexOf(s.backend))
         refreshDevices(s.device)
         rate.currentIndex = Math.max(0, rates.indexOf(Number(s.sampleRate)))
         block.currentIndex = Math.max(0, blocks.indexOf(Number(s.blockSize)))
     }
     function refreshDevices(selected) {
-        const names = Editor.audioDevices(backend.currentText)
+        const names = Editor.audio.devices(backend.currentText)
         device.model = names.length > 0 ? names : [""]
         device.currentIndex = Math.max(0, device.model.indexOf(selected))
     }
     onAboutToShow: load()
-    onAccepted: Editor.saveAudioSettings(backend.currentText, device.currentText,
-                                         rates[rate.currentIndex], blocks[block.currentIndex])
+    onAccepted: Editor.audio.save(backend.currentText, device.currentText,
+                                  rates[rate.currentIndex], blocks[block.currentIndex])
 
     GridLayout {
         width: parent.width
@@ -42,15 +42,15 @@ Dialog {
         Label {
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            color: Editor.audioIsNull ? Theme.changed : Theme.textDim
-            text: Editor.audioDescription
+            color: Editor.audio.isNull ? Theme.changed : Theme.textDim
+            text: Editor.audio.description
         }
         Label { text: qsTr("Backend") }
         ComboBox {
             id: backend
             objectName: "audioBackend"
             Layout.fillWidth: true
-            model: Editor.audioBackends()
+            model: Editor.audio.backends()
             Accessible.name: qsTr("Audio backend")
             onActivated: dialog.refreshDevices("")
             ToolTip.visible: hovered

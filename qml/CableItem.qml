@@ -16,10 +16,10 @@ Shape {
     readonly property string toId: model.toId
     readonly property string toPort: model.toPort
     readonly property string pending: model.pending
-    readonly property string key: fromId + "." + fromPort + ">" + toId + "." + toPort
-    readonly property bool selected: canvas.selectedCable === key
+    readonly property int cableId: model.cableId
+    readonly property bool selected: canvas.selectedCable === cableId
     // Picked up by a drag from its input: drawn faint until the drop decides.
-    readonly property bool pickedUp: canvas.pickupKey === key
+    readonly property bool pickedUp: canvas.pickupCable === cableId
 
     // Looked up again when nodes come and go (canvas.nodeMapVersion).
     readonly property Item fromItem: { canvas.nodeMapVersion; return canvas.nodeItem(fromId) }

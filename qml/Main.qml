@@ -14,7 +14,7 @@ ApplicationWindow {
     minimumHeight: 560
     visible: true
     color: Theme.windowBg
-    title: Editor.documentName + (Editor.dirty ? "*" : "") + " — Chronus"
+    title: Editor.files.documentName + (Editor.dirty ? "*" : "") + " — Chronus"
 
     property alias canvas: canvas
 
@@ -55,24 +55,24 @@ ApplicationWindow {
         id: openAction
         text: qsTr("&Open…")
         shortcut: StandardKey.Open
-        onTriggered: openDialog.openIn(window.documentFolder() || Editor.patchesFolder())
+        onTriggered: openDialog.openIn(window.documentFolder() || Editor.files.patchesFolder())
     }
     Action {
         id: openExampleAction
         text: qsTr("Open &example…")
-        onTriggered: openDialog.openIn(openDialog.pathOf(Editor.examplesFolder()))
+        onTriggered: openDialog.openIn(openDialog.pathOf(Editor.files.examplesFolder()))
     }
     Action {
         id: saveAction
         text: qsTr("&Save")
         shortcut: StandardKey.Save
-        onTriggered: Editor.filePath === "" ? saveAsAction.trigger() : Editor.save()
+        onTriggered: Editor.files.filePath === "" ? saveAsAction.trigger() : Editor.files.save()
     }
     Action {
         id: saveAsAction
         text: qsTr("Save &as…")
         shortcut: "Ctrl+Shift+S"
-        onTriggered: saveDialog.openIn(window.saveFolder(), window.documentFolder() !== "" ? Editor.documentName : "")
+        onTriggered: saveDialog.openIn(window.saveFolder(), window.documentFolder() !== "" ? Editor.files.documentName : "")
     }
     Action {
         id: quitAction
@@ -106,7 +106,7 @@ ApplicationWindow {
         text: qsTr("&Copy")
         shortcut: StandardKey.Copy
         enabled: Editor.nodes.selectedCount > 0
-        onTriggered: Editor.copySelected()
+        onTriggered: Editor.selection.copy()
     }
     Action {
         id: pasteAction
@@ -114,7 +114,7 @@ ApplicationWindow {
         shortcut: StandardKey.Paste
         onTriggered: {
             const p = canvas.mouseOrCenterInCanvas()
-            Editor.paste(p.x, p.y)
+            Editor.selection.paste(p.x, p.y)
         }
     }
     Action {
@@ -122,7 +122,7 @@ ApplicationWindow {
         text: qsTr("&Duplicate")
         shortcut: "Ctrl+D"
         enabled: Editor.nodes.selectedCount > 0
-        onTriggered: Editor.duplicateSelected()
+        onTriggered: Editor.selection.duplicate()
     }
     Action {
         id: deleteAction
@@ -134,7 +134,7 @@ ApplicationWindow {
         id: selectAllAction
         text: qsTr("Select &all")
         shortcut: StandardKey.SelectAll
-        onTriggered: Editor.selectAll()
+        onTriggered: Editor.selection.selectAll()
     }
     Action {
         id: commitAction
@@ -170,9 +170,9 @@ ApplicationWindow {
     }
     Action {
         id: recordAction
-        text: Editor.recording ? qsTr("Stop recording") : qsTr("Record")
+        text: Editor.recording.active ? qsTr("Stop recording") : qsTr("Record")
         shortcut: "Ctrl+R"
-        onTriggered: Editor.toggleRecording()
+        onTriggered: Editor.recording.toggle()
     }
     Action {
         id: fitAction
@@ -223,11 +223,11 @@ ApplicationWindow {
             property bool brief: false
             text: brief ? path.substring(path.lastIndexOf("/") + 1)
                         : path.substring(path.lastIndexOf("/") + 1) + "  —  " + path
-            onTriggered: Editor.open(path)
+            onTriggered: Editor.files.open(path)
         }
     }
     Connections {
-        target: Editor
+        target: Editor.files
         function onRecentFilesChanged() { recentMenu.rebuild() }
     }
 
@@ -241,19 +241,19 @@ ApplicationWindow {
                 id: examplesMenu
                 title: qsTr("E&xamples")
                 Component.onCompleted: {
-                    for (const path of Editor.examples())
+                    for (const path of Editor.files.examples())
                         addAction(recentItem.createObject(examplesMenu, { path: path, brief: true }))
                 }
             }
             Menu {
                 id: recentMenu
                 title: qsTr("Open &recent")
-                enabled: Editor.recentFiles.length > 0
-                // Rebuilt from Editor.recentFiles (QtQml.Models' Instantiator is not in the deps).
+                enabled: Editor.files.recentFiles.length > 0
+                // Rebuilt from Editor.files.recentFiles (QtQml.Models' Instantiator is not in the deps).
                 function rebuild() {
                     while (count > 0)
                         takeAction(0).destroy()
-                    for (const path of Editor.recentFiles)
+                    for (const path of Editor.files.recentFiles)
                         addAction(recentItem.createObject(recentMenu, { path: path }))
                 }
                 Component.onCompleted: rebuild()
@@ -388,17 +388,17 @@ ApplicationWindow {
                 Accessible.name: text
                 ToolTip.visible: hovered
                 ToolTip.delay: 500
-                ToolTip.text: Editor.recording ? qsTr("Recording to %1").arg(Editor.recordingPath)
+                ToolTip.text: Editor.recording.active ? qsTr("Recording to %1").arg(Editor.recording.path)
                                                : qsTr("Record the output to a WAV file (Ctrl+R)")
                 contentItem: Row {
                     spacing: 6
                     Rectangle {
                         anchors.verticalCenter: parent.verticalCenter
                         width: 10; height: 10
-                        radius: Editor.recording ? 2 : 5
+                        radius: Editor.recording.active ? 2 : 5
                         color: Theme.error
                         SequentialAnimation on opacity {
-                            running: Editor.recording
+                            running: Editor.recording.active
                             loops: Animation.Infinite
                             NumberAnimation { to: 0.3; duration: 600 }
                             NumberAnimation { to: 1.0; duration: 600 }
@@ -406,8 +406,8 @@ ApplicationWindow {
                     }
                     Text {
                         anchors.verticalCenter: parent.verticalCenter
-                        text: Editor.recording ? window.formatSeconds(Editor.recordingSeconds) : qsTr("Rec")
-                        color: Editor.recording ? Theme.error : Theme.text
+                        text: Editor.recording.active ? window.formatSeconds(Editor.recording.seconds) : qsTr("Rec")
+                        color: Editor.recording.active ? Theme.error : Theme.text
                         font.pixelSize: 12
                     }
                 }
@@ -416,7 +416,7 @@ ApplicationWindow {
                     implicitHeight: 30
                     radius: 5
                     color: recordButton.hovered ? Theme.border : Theme.panelRaised
-                    border.color: Editor.recording ? Theme.error : Theme.border
+                    border.color: Editor.recording.active ? Theme.error : Theme.border
                 }
             }
             Item { Layout.fillWidth: true }
@@ -493,23 +493,23 @@ ApplicationWindow {
                 implicitWidth: audioText.implicitWidth + 14
                 implicitHeight: 20
                 radius: 3
-                color: Editor.audioIsNull ? "#4a3416" : "transparent"
-                border.color: Editor.audioIsNull ? Theme.warning : "transparent"
+                color: Editor.audio.isNull ? "#4a3416" : "transparent"
+                border.color: Editor.audio.isNull ? Theme.warning : "transparent"
                 Text {
                     id: audioText
                     anchors.centerIn: parent
-                    text: Editor.audioIsNull ? qsTr("no audio device — running on the null driver")
-                                             : Editor.audioDescription
-                    color: Editor.audioIsNull ? Theme.warning : Theme.textDim
+                    text: Editor.audio.isNull ? qsTr("no audio device — running on the null driver")
+                                              : Editor.audio.description
+                    color: Editor.audio.isNull ? Theme.warning : Theme.textDim
                     font.pixelSize: 12
                 }
-                ToolTip.visible: audioHover.hovered && Editor.audioDescription !== ""
-                ToolTip.text: Editor.audioDescription
+                ToolTip.visible: audioHover.hovered && Editor.audio.description !== ""
+                ToolTip.text: Editor.audio.description
                 HoverHandler { id: audioHover }
             }
             Text {
-                visible: Editor.oscDescription !== ""
-                text: Editor.oscDescription
+                visible: Editor.audio.oscDescription !== ""
+                text: Editor.audio.oscDescription
                 color: Theme.textDim
                 font.pixelSize: 12
             }
@@ -525,13 +525,13 @@ ApplicationWindow {
 
     // The folder of the open file ("" for a new patch).
     function documentFolder() {
-        return Editor.filePath !== "" ? Editor.filePath.substring(0, Editor.filePath.lastIndexOf("/")) : ""
+        return Editor.files.filePath !== "" ? Editor.files.filePath.substring(0, Editor.files.filePath.lastIndexOf("/")) : ""
     }
     // Save As starts beside the open file, unless that is an example (read-only when installed):
     // then, and for a new patch, in the patches folder.
     function saveFolder() {
         const folder = documentFolder()
-        return folder === "" || folder === openDialog.pathOf(Editor.examplesFolder()) ? Editor.patchesFolder() : folder
+        return folder === "" || folder === openDialog.pathOf(Editor.files.examplesFolder()) ? Editor.files.patchesFolder() : folder
     }
 
     // The patch-file dialogs (for the QML tests too: popups are not in the item tree until opened).
@@ -541,14 +541,14 @@ ApplicationWindow {
         id: openDialog
         title: qsTr("Open patch")
         anchors.centerIn: parent
-        onChosen: file => Editor.open(file)
+        onChosen: file => Editor.files.open(file)
     }
     PatchFileDialog {
         id: saveDialog
         title: qsTr("Save patch as")
         saving: true
         anchors.centerIn: parent
-        onChosen: file => Editor.saveAs(file)
+        onChosen: file => Editor.files.saveAs(file)
     }
 
     Dialog {

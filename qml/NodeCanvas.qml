@@ -137,48 +137,10 @@ FocusScope {
         content.y = height / 2 - (y0 + y1) / 2 * z
     }
 
-    // Lays the patch out in columns by signal flow (sources left, `out` right), each column stacked
-    // by the cards' real heights: for patches placed by an agent or written for smaller cards.
-    // One undo step.
+    // Lays the patch out in columns by signal flow (the controller's arrange: one undo step), then
+    // fits the view to it.
     function arrange() {
-        const ids = Object.keys(nodeMap).filter(id => !nodeMap[id].ghost)
-        const feeds = {}
-        for (let i = 0; i < Editor.cables.count; ++i) {
-            const c = Editor.cables.get(i)
-            if (c.pending === "removed")
-                continue
-            ;(feeds[c.toId] = feeds[c.toId] || []).push(c.fromId)
-        }
-        const depth = {}
-        const depthOf = (id, seen) => {
-            if (depth[id] !== undefined)
-                return depth[id]
-            if (seen.has(id))
-                return 0
-            seen.add(id)
-            let d = 0
-            for (const from of feeds[id] || [])
-                d = Math.max(d, depthOf(from, seen) + 1)
-            return (depth[id] = d)
-        }
-        const columns = []
-        for (const id of ids) {
-            const d = depthOf(id, new Set())
-            ;(columns[d] = columns[d] || []).push(id)
-        }
-        Editor.beginGesture()
-        let x = 40
-        for (const column of columns) {
-            if (!column)
-                continue
-            column.sort((a, b) => nodeMap[a].y - nodeMap[b].y)
-            let y = 40
-            for (const id of column) {
-                Editor.moveNode(id, x, y)
-                y += Math.ceil((nodeMap[id].height + 30) / 20) * 20
-            }
-            x += Math.ceil((Theme.nodeWidth + 90) / 20) * 20
-        }
+        Editor.arrange()
         autoFit = true
         scheduleFit()
     }
@@ -196,8 +158,8 @@ FocusScope {
         return addAt(type, c.x, c.y)
     }
 
-    // --- Selection of a cable ("from.port>to.port"), editor-only ---
-    property string selectedCable: ""
+    // --- Selection of a cable (its cableId in Editor.cables; -1: none), editor-only ---
+    property int selectedCable: -1
     function cableAt(cx, cy) {
         const tolerance = 7 / zoom
         let best = null, bestDistance = tolerance
@@ -217,11 +179,11 @@ FocusScope {
         return best
     }
     function deleteSelection() {
-        if (selectedCable !== "") {
-            const m = selectedCable.match(/^(.*)\.(.*)>(.*)\.(.*)$/)
-            selectedCable = ""
-            if (m)
-                Editor.disconnectPorts(m[1], m[2], m[3], m[4])
+        if (selectedCable >= 0) {
+            const c = Editor.cables.get(Editor.cables.rowOfCable(selectedCable))
+            selectedCable = -1
+            if (c.fromId !== undefined)
+                Editor.disconnectPorts(c.fromId, c.fromPort, c.toId, c.toPort)
             return
         }
         Editor.removeSelected()
@@ -233,7 +195,7 @@ FocusScope {
     property string dragFromPort: ""
     property string dragKind: ""
     property point dragEnd
-    property string pickupKey: ""     // the cable picked up from its input, if any
+    property int pickupCable: -1      // the cable picked up from its input (cableId), if any
     property string pickupToId: ""
     property string pickupToPort: ""
     property string dropNodeId: ""    // the input under the mouse
@@ -241,8 +203,8 @@ FocusScope {
     property string dropProblem: ""   // "" = the controller would accept the cable
 
     function beginCable(nodeId, portId, kind, p) {
-        selectedCable = ""
-        pickupKey = ""
+        selectedCable = -1
+        pickupCable = -1
         dragFromId = nodeId
         dragFromPort = portId
         dragKind = kind
@@ -252,20 +214,14 @@ FocusScope {
     }
     // A press on an input: picks up its cable if it has one.
     function beginPickup(nodeId, portId, p) {
-        const from = Editor.cableInto(nodeId, portId)
-        if (from === "")
+        const id = Editor.cables.cableInto(nodeId, portId)
+        if (id < 0)
             return
-        const dot = from.indexOf(".")
-        const fromNode = nodeItem(from.substring(0, dot))
-        let kind = ""
-        if (fromNode)
-            for (const o of fromNode.outputs)
-                if (o.id === from.substring(dot + 1))
-                    kind = o.kind
-        beginCable(from.substring(0, dot), from.substring(dot + 1), kind, p)
+        const c = Editor.cables.get(Editor.cables.rowOfCable(id))
+        beginCable(c.fromId, c.fromPort, c.kind, p)
         pickupToId = nodeId
         pickupToPort = portId
-        pickupKey = from + ">" + nodeId + "." + portId
+        pickupCable = id
         updateCableDrag(p)
     }
     function clearDropTarget() {
@@ -288,7 +244,7 @@ FocusScope {
             return
         dropNodeId = n.nodeId
         dropPortId = port
-        dropProblem = (pickupKey !== "" && n.nodeId === pickupToId && port === pickupToPort)
+        dropProblem = (pickupCable >= 0 && n.nodeId === pickupToId && port === pickupToPort)
                 ? "" : Editor.connectionProblem(dragFromId, dragFromPort, n.nodeId, port)
     }
     function endCableDrag() {
@@ -296,7 +252,7 @@ FocusScope {
             return
         const from = dragFromId, fromPort = dragFromPort
         const toId = dropNodeId, toPort = dropPortId, problem = dropProblem
-        const picked = pickupKey !== "", oldTo = pickupToId, oldPort = pickupToPort
+        const picked = pickupCable >= 0, oldTo = pickupToId, oldPort = pickupToPort
         cancelCableDrag()
         if (toId === "") {
             if (picked) // dragged off its input: the cable goes
@@ -312,7 +268,7 @@ FocusScope {
     }
     function cancelCableDrag() {
         cableDragging = false
-        pickupKey = ""
+        pickupCable = -1
         pickupToId = ""
         pickupToPort = ""
         clearDropTarget()
@@ -343,11 +299,8 @@ FocusScope {
         originX: content.x
         originY: content.y
         zoom: root.zoom
-        selectedKey: root.selectedCable
-        pickupKey: root.pickupKey
-        nodeWidth: Theme.nodeWidth
-        portsTop: Theme.portsTop
-        portRow: Theme.portRow
+        selectedCable: root.selectedCable
+        pickupCable: root.pickupCable
         audioColor: Theme.audio
         cvColor: Theme.cv
         gateColor: Theme.gate
@@ -400,21 +353,21 @@ FocusScope {
             if (banding) {
                 banding = false
                 const a = root.canvasPoint(band.x, band.y)
-                Editor.selectInRect(a.x, a.y, band.width / root.zoom, band.height / root.zoom, additive)
-                root.selectedCable = ""
+                Editor.selection.selectInRect(a.x, a.y, band.width / root.zoom, band.height / root.zoom, additive)
+                root.selectedCable = -1
                 return
             }
             // A click: a cable under it, or nothing (clears the selection).
             const p = root.canvasPoint(mouse.x, mouse.y)
             const c = root.cableAt(p.x, p.y)
             if (c) {
-                root.selectedCable = c.key
+                root.selectedCable = c.cableId
                 if (!additive)
-                    Editor.clearSelection()
+                    Editor.selection.clear()
             } else {
-                root.selectedCable = ""
+                root.selectedCable = -1
                 if (!additive)
-                    Editor.clearSelection()
+                    Editor.selection.clear()
             }
         }
         onWheel: wheel => {
@@ -642,10 +595,10 @@ FocusScope {
         case Qt.Key_Escape:
             if (cableDragging)
                 cancelCableDrag()
-            else if (selectedCable !== "")
-                selectedCable = ""
+            else if (selectedCable >= 0)
+                selectedCable = -1
             else
-                Editor.clearSelection()
+                Editor.selection.clear()
             break
         default:
             return

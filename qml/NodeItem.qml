@@ -32,13 +32,13 @@ Item {
     visible: x < canvas.cullRight && x + width > canvas.cullLeft && y < canvas.cullBottom && y + height > canvas.cullTop
 
     // Where the cables attach, in node coordinates (CableItem binds to these plus x/y).
-    function inputY(index) { return portsTop + index * Theme.portRow + Theme.portRow / 2 }
-    function outputY(index) { return inputY(index) }
+    function inputY(index) { return CardGeometry.portAt(index) }
+    function outputY(index) { return CardGeometry.portAt(index) }
     // The input port under a point in node coordinates, or "" (for the cable being drawn).
     function inputAt(px, py) {
         if (ghost || px > width * 0.6)
             return ""
-        const i = Math.floor((py - portsTop) / Theme.portRow)
+        const i = CardGeometry.rowAt(py)
         return i >= 0 && i < inputs.length ? inputs[i].id : ""
     }
 
@@ -170,10 +170,10 @@ Item {
         onPressed: mouse => {
             node.canvas.forceActiveFocus()
             node.canvas.autoFit = false
-            node.canvas.selectedCable = ""
+            node.canvas.selectedCable = -1
             additive = (mouse.modifiers & (Qt.ShiftModifier | Qt.ControlModifier)) !== 0
             if (additive || !node.selected)
-                Editor.select(node.nodeId, additive)
+                Editor.selection.select(node.nodeId, additive)
             Editor.beginGesture()
             last = mapToItem(node.canvas.content, mouse.x, mouse.y)
             moved = false
@@ -190,7 +190,7 @@ Item {
         onReleased: {
             // A plain click on a node of a multi-selection selects that node alone.
             if (!moved && !additive && Editor.nodes.selectedCount > 1)
-                Editor.select(node.nodeId, false)
+                Editor.selection.select(node.nodeId, false)
         }
     }
 

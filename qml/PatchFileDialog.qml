@@ -146,13 +146,13 @@ Dialog {
                 objectName: "fileDialogPatches"
                 text: qsTr("Patches")
                 focusPolicy: Qt.TabFocus
-                onClicked: dialog.enterFolder(Editor.patchesFolder())
+                onClicked: dialog.enterFolder(Editor.files.patchesFolder())
             }
             Button {
                 objectName: "fileDialogExamples"
                 text: qsTr("Examples")
                 focusPolicy: Qt.TabFocus
-                onClicked: dialog.enterFolder(folderModel.pathOf(Editor.examplesFolder()))
+                onClicked: dialog.enterFolder(folderModel.pathOf(Editor.files.examplesFolder()))
             }
             Label {
                 objectName: "fileDialogFolder"

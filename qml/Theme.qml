@@ -1,5 +1,6 @@
 pragma Singleton
 import QtQuick
+import Chronus.Editor
 
 // The editor's palette and sizes, in one place so every panel agrees. Dark, low-contrast chrome so
 // the signal colours (audio blue, CV amber, gate green) and the accent stand out.
@@ -26,10 +27,12 @@ QtObject {
     readonly property color error: "#ef5350"
     readonly property color warning: "#ffca28"
 
-    readonly property int nodeWidth: 196
-    readonly property int headerHeight: 34
-    readonly property int portsTop: headerHeight + 4 // a card's first port row, from its top
-    readonly property int portRow: 20
+    // A card's measures where cables meet it: CardGeometry (C++), shared with the cable picture
+    // and the controller.
+    readonly property int nodeWidth: CardGeometry.nodeWidth
+    readonly property int headerHeight: CardGeometry.headerHeight
+    readonly property int portsTop: CardGeometry.portsTop // a card's first port row, from its top
+    readonly property int portRow: CardGeometry.portRow
     readonly property int paramRow: 22
     readonly property int textRow: 28
     readonly property int cardRadius: 7

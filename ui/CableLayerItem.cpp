@@ -1,5 +1,7 @@
 #include "CableLayerItem.hpp"
 
+#include "CardGeometry.hpp"
+
 #include <QHash>
 #include <QPainter>
 #include <QPainterPath>
@@ -104,17 +106,17 @@ void CableLayerItem::setZoom(double zoom) {
         setView(m_zoom, zoom);
 }
 
-void CableLayerItem::setSelectedKey(const QString& key) {
-    if (key == m_selectedKey)
+void CableLayerItem::setSelectedCable(int cableId) {
+    if (cableId == m_selectedCable)
         return;
-    m_selectedKey = key;
+    m_selectedCable = cableId;
     emit styleChanged();
 }
 
-void CableLayerItem::setPickupKey(const QString& key) {
-    if (key == m_pickupKey)
+void CableLayerItem::setPickupCable(int cableId) {
+    if (cableId == m_pickupCable)
         return;
-    m_pickupKey = key;
+    m_pickupCable = cableId;
     emit styleChanged();
 }
 
@@ -202,10 +204,10 @@ void CableLayerItem::paintCables(QImage& image, const QRectF& area, double zoom)
         const auto from = nodes.constFind(fromId), to = nodes.constFind(toId);
         if (from == nodes.cend() || to == nodes.cend() || from->selected || to->selected)
             continue;
-        const double x0 = from->x + m_nodeWidth;
-        const double y0 = from->y + m_portsTop + (i.data(CableModel::FromPortIndexRole).toInt() + 0.5) * m_portRow;
+        const double x0 = from->x + CardGeometry::kNodeWidth;
+        const double y0 = from->y + CardGeometry::portY(i.data(CableModel::FromPortIndexRole).toInt());
         const double x1 = to->x;
-        const double y1 = to->y + m_portsTop + (i.data(CableModel::ToPortIndexRole).toInt() + 0.5) * m_portRow;
+        const double y1 = to->y + CardGeometry::portY(i.data(CableModel::ToPortIndexRole).toInt());
         const double bend = std::max(40.0, std::abs(x1 - x0) * 0.5);
         const QRectF box = QRectF(QPointF(std::min(x0, x1 - bend), std::min(y0, y1)),
                                   QPointF(std::max(x0 + bend, x1), std::max(y0, y1)))
@@ -221,11 +223,10 @@ void CableLayerItem::paintCables(QImage& image, const QRectF& area, double zoom)
                   : kind == QLatin1String("gate") ? m_gate
                                                   : m_other;
         const QString pending = i.data(CableModel::PendingRole).toString();
-        const QString key = fromId + QLatin1Char('.') + i.data(CableModel::FromPortRole).toString() + QLatin1Char('>') + toId +
-                            QLatin1Char('.') + i.data(CableModel::ToPortRole).toString();
+        const int cableId = i.data(CableModel::CableIdRole).toInt();
         c.dashed = !pending.isEmpty();
-        c.opacity = key == m_pickupKey ? 0.2 : pending == QLatin1String("removed") ? 0.3 : 1.0;
-        c.selected = key == m_selectedKey;
+        c.opacity = cableId == m_pickupCable ? 0.2 : pending == QLatin1String("removed") ? 0.3 : 1.0;
+        c.selected = cableId == m_selectedCable;
         visible.push_back(std::move(c));
     }
     // The selected cable on top, as its item's z says.

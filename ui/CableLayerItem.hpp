@@ -39,13 +39,10 @@ class CableLayerItem : public QQuickItem {
     Q_PROPERTY(double originX READ originX WRITE setOriginX NOTIFY viewChanged FINAL)
     Q_PROPERTY(double originY READ originY WRITE setOriginY NOTIFY viewChanged FINAL)
     Q_PROPERTY(double zoom READ zoom WRITE setZoom NOTIFY viewChanged FINAL)
-    // "from.port>to.port" of the selected cable and of the one picked up by a drag ("" = none).
-    Q_PROPERTY(QString selectedKey READ selectedKey WRITE setSelectedKey NOTIFY styleChanged FINAL)
-    Q_PROPERTY(QString pickupKey READ pickupKey WRITE setPickupKey NOTIFY styleChanged FINAL)
-    // Card geometry (Theme.qml): where a port's cable attaches.
-    Q_PROPERTY(double nodeWidth MEMBER m_nodeWidth NOTIFY styleChanged FINAL)
-    Q_PROPERTY(double portsTop MEMBER m_portsTop NOTIFY styleChanged FINAL)
-    Q_PROPERTY(double portRow MEMBER m_portRow NOTIFY styleChanged FINAL)
+    // The cable ids (CableModel's cableId) of the selected cable and of the one picked up by a
+    // drag (-1 = none). Where a port's cable attaches is CardGeometry's.
+    Q_PROPERTY(int selectedCable READ selectedCable WRITE setSelectedCable NOTIFY styleChanged FINAL)
+    Q_PROPERTY(int pickupCable READ pickupCable WRITE setPickupCable NOTIFY styleChanged FINAL)
     Q_PROPERTY(QColor audioColor MEMBER m_audio NOTIFY styleChanged FINAL)
     Q_PROPERTY(QColor cvColor MEMBER m_cv NOTIFY styleChanged FINAL)
     Q_PROPERTY(QColor gateColor MEMBER m_gate NOTIFY styleChanged FINAL)
@@ -68,10 +65,10 @@ public:
     void setOriginY(double y);
     double zoom() const noexcept { return m_zoom; }
     void setZoom(double zoom);
-    QString selectedKey() const { return m_selectedKey; }
-    void setSelectedKey(const QString& key);
-    QString pickupKey() const { return m_pickupKey; }
-    void setPickupKey(const QString& key);
+    int selectedCable() const noexcept { return m_selectedCable; }
+    void setSelectedCable(int cableId);
+    int pickupCable() const noexcept { return m_pickupCable; }
+    void setPickupCable(int cableId);
     int paints() const noexcept { return m_paints; }
     bool hasMargins() const noexcept { return m_pictureHasMargins; }
 
@@ -98,8 +95,7 @@ private:
     QPointer<NodeModel> m_nodes;
     QPointer<CableModel> m_cables;
     double m_originX = 0.0, m_originY = 0.0, m_zoom = 1.0;
-    QString m_selectedKey, m_pickupKey;
-    double m_nodeWidth = 196.0, m_portsTop = 38.0, m_portRow = 20.0;
+    int m_selectedCable = -1, m_pickupCable = -1;
     QColor m_audio{0x4f, 0xc3, 0xf7}, m_cv{0xff, 0xb7, 0x4d}, m_gate{0x81, 0xc7, 0x84}, m_other{0x8c, 0x8f, 0x99};
 
     // The picture: `m_picture` shows the canvas rect m_pictureArea at m_pictureZoom (in device

@@ -1,7 +1,10 @@
 #include "EditorApp.hpp"
 
+#include "AudioSettings.hpp"
 #include "CommandLine.hpp"
+#include "DocumentFiles.hpp"
 #include "EditorController.hpp"
+#include "RecordingControl.hpp"
 #include "OscServer.hpp"
 #include "Recorder.hpp"
 #include "StatusModel.hpp"
@@ -135,7 +138,7 @@ int runEditor(int argc, char* argv[]) {
     // The audio settings saved in the editor, for what the command line does not say.
     const QStringList arguments = QCoreApplication::arguments();
     // parse(), not process(): an unknown option is a usage error (exit 2, as in every command).
-    if (!parser.parse(arguments + EditorController::storedAudioArguments(arguments)))
+    if (!parser.parse(arguments + AudioSettings::storedArguments(arguments)))
         return app::usageError(kCommand, parser.errorText());
 
     const auto usage = [](const QString& message) { return app::usageError(kCommand, message); };
@@ -193,14 +196,14 @@ int runEditor(int argc, char* argv[]) {
     StatusModel status(engine, &driver, &callback.meter());
     status.start();
     controller.setStatusModel(&status);
-    controller.setRecorder(&recorder);
+    controller.recording()->setRecorder(&recorder);
     const QString audioText =
         isNull ? QStringLiteral("no audio device: running on the null driver (no sound)")
                : QStringLiteral("%1 (%2), %3 Hz, %4-frame blocks")
                      .arg(QString::fromStdString(driver.name()), QString::fromStdString(driver.deviceName()))
                      .arg(driver.sampleRate())
                      .arg(driver.blockSize());
-    controller.setAudioDescription(audioText, isNull);
+    controller.audio()->setDescription(audioText, isNull);
 
     std::unique_ptr<app::OscServer> server;
     if (!parser.isSet("no-osc")) {
@@ -215,10 +218,10 @@ int runEditor(int argc, char* argv[]) {
         if (auto s = server->start(); !s) {
             app::stdErr() << "chronus: OSC is off: " << QString::fromStdString(s.message()) << "\n";
             app::stdErr().flush();
-            controller.setOscDescription(QStringLiteral("OSC off: ") + QString::fromStdString(s.message()));
+            controller.audio()->setOscDescription(QStringLiteral("OSC off: ") + QString::fromStdString(s.message()));
             server.reset();
         } else {
-            controller.setOscDescription(
+            controller.audio()->setOscDescription(
                 QStringLiteral("OSC %1:%2").arg(QString::fromStdString(oscOptions.host)).arg(server->port()));
         }
     }
@@ -234,7 +237,7 @@ int runEditor(int argc, char* argv[]) {
             app::stdErr() << "chronus: " << controller.message() << "\n";
     }
     if (!parser.positionalArguments().isEmpty()) {
-        if (!controller.open(QUrl::fromLocalFile(QFileInfo(parser.positionalArguments().first()).absoluteFilePath())))
+        if (!controller.files()->open(QUrl::fromLocalFile(QFileInfo(parser.positionalArguments().first()).absoluteFilePath())))
             return failure(controller.message());
     } else if (!restored && !controller.hasAutosave()) {
         controller.loadDemo();
@@ -257,7 +260,7 @@ int runEditor(int argc, char* argv[]) {
         window->resize(w, h);
     }
     app::stdOut() << "chronus: editor ready; audio: " << audioText << "; "
-                  << (controller.oscDescription().isEmpty() ? QStringLiteral("OSC off") : controller.oscDescription())
+                  << (controller.audio()->oscDescription().isEmpty() ? QStringLiteral("OSC off") : controller.audio()->oscDescription())
                   << "\n";
     app::stdOut().flush();
 

@@ -1,27 +1,27 @@
 #include "EditorController.hpp"
 
+#include "AudioSettings.hpp"
+#include "DocumentFiles.hpp"
 #include "EditJournal.hpp"
+#include "RecordingControl.hpp"
+#include "Selection.hpp"
 
+#include "CardGeometry.hpp"
 #include "GraphModels.hpp"
+#include "PatchLayout.hpp"
 #include "PaletteModel.hpp"
 #include "PatchFile.hpp"
-#include "Recorder.hpp"
-
-#include "audio/RtAudioDriver.hpp"
 #include "engine/ModuleRegistry.hpp"
 
-#include <QClipboard>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QGuiApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLocale>
 #include <QSaveFile>
-#include <QSettings>
 
 #include <algorithm>
 #include <cmath>
@@ -35,13 +35,12 @@ using Edit = app::PatchController::Edit;
 
 namespace {
 
-constexpr int kMaxRecentFiles = 8;
 constexpr double kGridStep = 20.0;
-// A card's measures as NodeItem.qml draws them (Theme.qml), for placing cards the view has not
-// reported yet.
-constexpr double kCardWidth = 196.0;
-constexpr double kCardHeader = 38.0;
-constexpr double kPortRow = 20.0;
+// A card's measures as NodeItem.qml draws them (CardGeometry, Theme.qml), for placing cards the
+// view has not reported yet.
+constexpr double kCardWidth = CardGeometry::kNodeWidth;
+constexpr double kCardHeader = CardGeometry::kPortsTop;
+constexpr double kPortRow = CardGeometry::kPortRow;
 constexpr double kParamRow = 24.0;
 constexpr double kTextRow = 26.0;
 constexpr double kCardGap = 20.0;   // kept clear around every card
@@ -49,10 +48,6 @@ constexpr double kColumnGap = 80.0; // between a card and the one it is cabled t
 
 QString fromStd(const std::string& s) { return QString::fromStdString(s); }
 std::string toStd(const QString& s) { return s.toStdString(); }
-
-QString localPath(const QUrl& url) {
-    return url.isLocalFile() ? url.toLocalFile() : url.toString(QUrl::PreferLocalFile);
-}
 
 // Module ids in undo texts: "Delete saw1", "Delete 3 modules".
 QString describeIds(const std::vector<std::string>& ids, const QString& verb) {
@@ -115,7 +110,12 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     : QObject(parent), m_engine(engine), m_options(std::move(options)),
       m_patch(engine, {m_options.undoByteBudget, m_options.undoStepLimit, m_options.agentBurstMs, true}),
       m_nodes(std::make_unique<NodeModel>()), m_cables(std::make_unique<CableModel>()),
-      m_palette(std::make_unique<PaletteModel>()) {
+      m_palette(std::make_unique<PaletteModel>()),
+      m_files(std::make_unique<DocumentFiles>(*this, m_options.settingsScope, m_options.patchesFolder)),
+      m_selection(std::make_unique<Selection>(*this, *m_nodes)), m_audio(std::make_unique<AudioSettings>()),
+      m_recording(std::make_unique<RecordingControl>()) {
+    connect(m_audio.get(), &AudioSettings::message, this, [this](const QString& text) { setMessage(text); });
+    connect(m_recording.get(), &RecordingControl::message, this, [this](const QString& text) { setMessage(text); });
     for (Author author : {Author::User, Author::Agent}) {
         app::UndoHistory& history = m_patch.history(author);
         connect(&history, &app::UndoHistory::changed, this, &EditorController::undoChanged);
@@ -136,28 +136,10 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     m_autosaveTimer.setInterval(m_options.autosaveDelayMs);
     connect(&m_autosaveTimer, &QTimer::timeout, this, [this] { compactAutosave(); });
     // A save changes what the autosave says of the file: its name.
-    connect(this, &EditorController::filePathChanged, this, &EditorController::scheduleAutosave);
+    connect(m_files.get(), &DocumentFiles::filePathChanged, this, &EditorController::scheduleAutosave);
     m_slotWatch.setInterval(100);
     connect(&m_slotWatch, &QTimer::timeout, this, &EditorController::followActiveSlot);
     m_slotWatch.start();
-    m_recordingTimer.setInterval(200);
-    // Recordings also start and stop over OSC: the record button follows, 5 times a second.
-    connect(&m_recordingTimer, &QTimer::timeout, this, [this] {
-        if (!m_recorder)
-            return;
-        const app::RecordingStatus now = m_recorder->status();
-        if (now.recording != m_lastRecording || now.recording || now.path != m_lastRecordingPath) {
-            m_lastRecording = now.recording;
-            m_lastRecordingPath = now.path;
-            emit recordingChanged();
-        }
-    });
-
-    QSettings settings;
-    settings.beginGroup(settingsGroup());
-    m_recent = settings.value(QStringLiteral("recentFiles")).toStringList();
-    settings.endGroup();
-
     // An earlier run's autosave (its file, or a journal with records) waits for Restore or Discard;
     // until then this run's changes are not journaled, so they cannot bury it.
     if (!m_options.autosavePath.isEmpty()) {
@@ -184,39 +166,9 @@ EditorController::~EditorController() {
     m_engine.waitForOperations(); // their outcomes are posted to m_patch
 }
 
-QString EditorController::settingsGroup() const {
-    return m_options.settingsScope.isEmpty() ? QStringLiteral("editor") : m_options.settingsScope;
-}
-
 void EditorController::setStatusModel(QObject* status) {
     m_status = status;
     emit statusChanged();
-}
-
-void EditorController::setRecorder(app::Recorder* recorder) {
-    m_recorder = recorder;
-    if (m_recorder)
-        m_recordingTimer.start();
-    emit recordingChanged();
-}
-
-void EditorController::setAudioDescription(const QString& text, bool isNull) {
-    if (text == m_audioDescription && isNull == m_audioIsNull)
-        return;
-    m_audioDescription = text;
-    m_audioIsNull = isNull;
-    emit audioDescriptionChanged();
-}
-
-void EditorController::setOscDescription(const QString& text) {
-    if (text == m_oscDescription)
-        return;
-    m_oscDescription = text;
-    emit audioDescriptionChanged();
-}
-
-QString EditorController::documentName() const {
-    return m_filePath.isEmpty() ? QStringLiteral("Untitled") : QFileInfo(m_filePath).fileName();
 }
 
 bool EditorController::canUndoCommit() const { return !m_busy && m_engine.canUndoCommit(); }
@@ -238,10 +190,6 @@ QString EditorController::undoHistoryText() const {
              locale.formattedDataSize(static_cast<qint64>(history.bytes()), 0),
              locale.formattedDataSize(static_cast<qint64>(history.byteBudget()), 0));
 }
-
-bool EditorController::recording() const { return m_recorder && m_recorder->status().recording; }
-QString EditorController::recordingPath() const { return m_recorder ? m_recorder->status().path : QString(); }
-double EditorController::recordingSeconds() const { return m_recorder ? m_recorder->status().seconds : 0.0; }
 
 void EditorController::setMessage(const QString& text, int namesSlot) {
     m_messageSlot = namesSlot;
@@ -290,13 +238,7 @@ void EditorController::updateModels() {
     }
     m_nodes->update(pending, committed, m_positions);
     m_cables->update(pending, committed);
-    int changes = 0;
-    for (int row = 0; row < m_nodes->rowCount(); ++row)
-        if (!m_nodes->data(m_nodes->index(row), NodeModel::PendingRole).toString().isEmpty())
-            ++changes;
-    for (int row = 0; row < m_cables->rowCount(); ++row)
-        if (!m_cables->data(m_cables->index(row), CableModel::PendingRole).toString().isEmpty())
-            ++changes;
+    const int changes = m_nodes->pendingCount() + m_cables->pendingCount();
     if (changes != m_pendingChanges) {
         m_pendingChanges = changes;
         emit pendingChanged();
@@ -675,31 +617,6 @@ bool EditorController::removeSelected() {
     return removeIds(std::vector<std::string>(sel.begin(), sel.end()));
 }
 
-// The selected modules (not `out`) and the cables between them, as a patch file.
-QByteArray EditorController::selectionAsPatch() const {
-    PatchGraph fragment;
-    const PatchGraph doc = document();
-    const auto& sel = m_nodes->selection();
-    for (const PatchNode& n : doc.nodes()) {
-        if (!sel.count(n.id) || n.id == engine::ModuleRegistry::kOutputId)
-            continue;
-        (void)fragment.addModule(n.id, n.type->id);
-        for (std::size_t p = 0; p < n.params.size(); ++p)
-            (void)fragment.setParam(n.id, n.type->params[p].id, n.params[p]);
-        if (n.position)
-            (void)fragment.setPosition(n.id, (*n.position)[0], (*n.position)[1]);
-    }
-    for (const engine::Cable& c : doc.cables()) {
-        if (!fragment.find(c.from) || !fragment.find(c.to))
-            continue;
-        const PatchNode* from = doc.find(c.from);
-        const PatchNode* to = doc.find(c.to);
-        (void)fragment.connect(c.from + "." + from->type->outputs[static_cast<std::size_t>(c.fromPort)].id,
-                               c.to + "." + to->type->inputs[static_cast<std::size_t>(c.toPort)].id);
-    }
-    return fragment.nodes().size() > 1 ? app::serializePatch(fragment) : QByteArray();
-}
-
 // Inserts `json`'s modules (not its `out`) under fresh ids, moved so their top-left corner is at
 // (x, y), with their parameters and inner cables. One undo step.
 bool EditorController::insertPatch(const QByteArray& json, double x, double y, const QString& verb) {
@@ -759,38 +676,6 @@ bool EditorController::insertPatch(const QByteArray& json, double x, double y, c
     setMessage(failure.isEmpty() ? describeIds(std::vector<std::string>(created.begin(), created.end()), verb.toLower())
                                  : failure);
     return failure.isEmpty();
-}
-
-bool EditorController::duplicateSelected() {
-    const QByteArray json = selectionAsPatch();
-    if (json.isEmpty()) {
-        setMessage(QStringLiteral("select modules to duplicate"));
-        return false;
-    }
-    QRectF box = selectionRect();
-    return insertPatch(json, box.x() + 40.0, box.y() + 40.0, QStringLiteral("Duplicate"));
-}
-
-void EditorController::copySelected() {
-    const QByteArray json = selectionAsPatch();
-    if (json.isEmpty()) {
-        setMessage(QStringLiteral("select modules to copy"));
-        return;
-    }
-    m_clipboard = json;
-    // Also as text: a patch fragment an agent or a text editor can read.
-    if (auto* clipboard = QGuiApplication::clipboard())
-        clipboard->setText(QString::fromUtf8(json));
-    setMessage(QStringLiteral("copied %1 modules").arg(m_nodes->selectedCount()));
-    emit clipboardChanged();
-}
-
-bool EditorController::paste(double x, double y) {
-    if (m_clipboard.isEmpty()) {
-        setMessage(QStringLiteral("nothing to paste"));
-        return false;
-    }
-    return insertPatch(m_clipboard, x, y, QStringLiteral("Paste"));
 }
 
 QString EditorController::connectionProblem(const QString& fromId, const QString& fromPort, const QString& toId,
@@ -961,46 +846,15 @@ void EditorController::moveSelectionBy(double dx, double dy) {
     moveNodesTo(target);
 }
 
-void EditorController::select(const QString& id, bool additive) {
-    std::set<std::string> sel = additive ? m_nodes->selection() : std::set<std::string>{};
-    const std::string key = toStd(id);
-    if (additive && sel.count(key))
-        sel.erase(key);
-    else if (!id.isEmpty())
-        sel.insert(key);
-    m_nodes->setSelection(std::move(sel));
+void EditorController::arrange() {
+    beginGesture();
+    moveNodesTo(arrangeByFlow(m_lastPending, [this](const PatchNode& n) { return cardSize(n); }, m_positions));
 }
-
-void EditorController::selectInRect(double x, double y, double w, double h, bool additive) {
-    const QRectF rect = QRectF(x, y, w, h).normalized();
-    std::set<std::string> sel = additive ? m_nodes->selection() : std::set<std::string>{};
-    for (const PatchNode& n : m_lastPending.nodes())
-        if (auto p = m_positions.find(n.id); p != m_positions.end() && rect.contains(p->second))
-            sel.insert(n.id);
-    m_nodes->setSelection(std::move(sel));
-}
-
-void EditorController::selectAll() {
-    std::set<std::string> sel;
-    for (const PatchNode& n : m_lastPending.nodes())
-        sel.insert(n.id);
-    m_nodes->setSelection(std::move(sel));
-}
-
-void EditorController::clearSelection() { m_nodes->setSelection({}); }
 
 QRectF EditorController::itemsBoundingRect() const {
     QRectF box;
     for (const PatchNode& n : m_lastPending.nodes())
         if (auto p = m_positions.find(n.id); p != m_positions.end())
-            box = box.isNull() ? QRectF(p->second, QSizeF(1, 1)) : box.united(QRectF(p->second, QSizeF(1, 1)));
-    return box;
-}
-
-QRectF EditorController::selectionRect() const {
-    QRectF box;
-    for (const std::string& id : m_nodes->selection())
-        if (auto p = m_positions.find(id); p != m_positions.end())
             box = box.isNull() ? QRectF(p->second, QSizeF(1, 1)) : box.united(QRectF(p->second, QSizeF(1, 1)));
     return box;
 }
@@ -1103,26 +957,6 @@ bool EditorController::waitForIdle(int timeoutMs) {
 // ---------------------------------------------------------------------------------------------
 // Files
 
-void EditorController::setDocumentPath(const QString& path) {
-    if (path == m_filePath)
-        return;
-    m_filePath = path;
-    emit filePathChanged();
-}
-
-void EditorController::addRecent(const QString& path) {
-    const QString absolute = QFileInfo(path).absoluteFilePath();
-    m_recent.removeAll(absolute);
-    m_recent.prepend(absolute);
-    while (m_recent.size() > kMaxRecentFiles)
-        m_recent.removeLast();
-    QSettings settings;
-    settings.beginGroup(settingsGroup());
-    settings.setValue(QStringLiteral("recentFiles"), m_recent);
-    settings.endGroup();
-    emit recentFilesChanged();
-}
-
 bool EditorController::replaceDocument(const PatchGraph& graph, const QString& undoText) {
     if (auto s = m_patch.edit(Author::User, undoText,
                               [&](Edit& e) {
@@ -1138,7 +972,7 @@ bool EditorController::replaceDocument(const PatchGraph& graph, const QString& u
         setMessage(fromStd(s.message()));
         return false;
     }
-    m_nodes->setSelection({});
+    m_selection->clear();
     afterUserEdit();
     emit documentReplaced();
     return true;
@@ -1146,7 +980,7 @@ bool EditorController::replaceDocument(const PatchGraph& graph, const QString& u
 
 void EditorController::newPatch() {
     if (replaceDocument(PatchGraph(), QStringLiteral("New patch"))) {
-        setDocumentPath({});
+        m_files->setFilePath({});
         setClean();
         setMessage(QStringLiteral("new patch: Commit to hear it (silence)"));
     }
@@ -1178,75 +1012,9 @@ void EditorController::loadDemo() {
     (void)g.connect("clock1.beat", "adsr1.gate");
     (void)g.connect("adsr1.out", "out");
     if (replaceDocument(g, QStringLiteral("Demo patch"))) {
-        setDocumentPath({});
+        m_files->setFilePath({});
         setMessage(QStringLiteral("demo patch: press Commit (Ctrl+Return) to hear it"));
     }
-}
-
-bool EditorController::open(const QUrl& fileOrPath) {
-    const QString path = localPath(fileOrPath);
-    auto loaded = app::loadPatchFile(path);
-    if (!loaded) {
-        setMessage(fromStd(loaded.status().message()));
-        return false;
-    }
-    if (!replaceDocument(loaded->graph, QStringLiteral("Open %1").arg(QFileInfo(path).fileName())))
-        return false;
-    setDocumentPath(QFileInfo(path).absoluteFilePath());
-    setClean();
-    addRecent(path);
-    setMessage(loaded->warnings.isEmpty()
-                   ? QStringLiteral("opened %1: Commit to hear it").arg(QFileInfo(path).fileName())
-                   : QStringLiteral("opened with warnings: ") + loaded->warnings.join(QStringLiteral("; ")));
-    return true;
-}
-
-bool EditorController::save() {
-    if (m_filePath.isEmpty()) {
-        setMessage(QStringLiteral("choose a file name (Save As)"));
-        return false;
-    }
-    return saveAs(QUrl::fromLocalFile(m_filePath));
-}
-
-bool EditorController::saveAs(const QUrl& fileOrPath) {
-    QString path = localPath(fileOrPath);
-    if (!path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive))
-        path += QStringLiteral(".json");
-    if (auto s = app::savePatchFile(document(), path); !s) {
-        setMessage(fromStd(s.message()));
-        return false;
-    }
-    setDocumentPath(QFileInfo(path).absoluteFilePath());
-    setClean();
-    addRecent(path);
-    setMessage(QStringLiteral("saved %1").arg(QDir::toNativeSeparators(path)));
-    return true;
-}
-
-QUrl EditorController::examplesFolder() const {
-    // Installed: <prefix>/share/chronus/patches next to <prefix>/bin; else the source tree's.
-    const QString installed =
-        QDir(QCoreApplication::applicationDirPath()).absoluteFilePath(QStringLiteral("../share/chronus/patches"));
-    if (QFileInfo(installed).isDir())
-        return QUrl::fromLocalFile(QDir::cleanPath(installed));
-    return QUrl::fromLocalFile(QStringLiteral(CHRONUS_EXAMPLES_DIR));
-}
-
-QString EditorController::patchesFolder() const {
-    if (m_options.patchesFolder.isEmpty())
-        return QDir::homePath();
-    const QString folder = QDir::cleanPath(QDir(m_options.patchesFolder).absolutePath());
-    QDir().mkpath(folder);
-    return folder;
-}
-
-QStringList EditorController::examples() const {
-    const QDir dir(examplesFolder().toLocalFile());
-    QStringList list;
-    for (const QString& name : dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name))
-        list << dir.absoluteFilePath(name);
-    return list;
 }
 
 // The autosave: the committed patch and the document (pending edits and layout), so a restore
@@ -1255,7 +1023,7 @@ QStringList EditorController::examples() const {
 QJsonObject EditorController::autosaveState() const {
     return QJsonObject{{QStringLiteral("format"), QStringLiteral("chronus-autosave")},
                        {QStringLiteral("version"), 1},
-                       {QStringLiteral("file"), m_filePath},
+                       {QStringLiteral("file"), m_files->filePath()},
                        {QStringLiteral("dirty"), dirty()},
                        {QStringLiteral("committed"), app::patchJson(m_engine.committed())},
                        {QStringLiteral("document"), app::patchJson(document())}};
@@ -1372,7 +1140,7 @@ bool EditorController::restoreAutosave() {
             setAutosaveFailure(QStringLiteral("autosave failed: ") + fromStd(s.message()));
     if (!replaceDocument(doc->graph, QStringLiteral("Restore autosave")))
         return false;
-    setDocumentPath(root.value(QStringLiteral("file")).toString());
+    m_files->setFilePath(root.value(QStringLiteral("file")).toString());
     if (!root.value(QStringLiteral("dirty")).toBool())
         setClean();
     else
@@ -1403,114 +1171,6 @@ void EditorController::removeAutosaveOnQuit() {
         QFile::remove(m_options.autosavePath);
         QFile::remove(m_journal->path());
     }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Audio settings
-
-namespace {
-const QString kAudioGroup = QStringLiteral("audio");
-const QStringList kBackends{QStringLiteral("auto"), QStringLiteral("jack"), QStringLiteral("pulse"),
-                            QStringLiteral("alsa"), QStringLiteral("null")};
-} // namespace
-
-QVariantMap EditorController::audioSettings() const {
-    QSettings settings;
-    settings.beginGroup(kAudioGroup);
-    return {{QStringLiteral("backend"), settings.value(QStringLiteral("backend"), QStringLiteral("auto"))},
-            {QStringLiteral("device"), settings.value(QStringLiteral("device"), QString())},
-            {QStringLiteral("sampleRate"), settings.value(QStringLiteral("sampleRate"), 48000)},
-            {QStringLiteral("blockSize"), settings.value(QStringLiteral("blockSize"), 64)}};
-}
-
-QStringList EditorController::audioBackends() const { return kBackends; }
-
-QStringList EditorController::audioDevices(const QString& backend) const {
-    QStringList names{QString()};
-    const auto api = audio::RtAudioDriver::apiFromName(toStd(backend));
-    if (!api)
-        return {};
-    auto devices = audio::RtAudioDriver::listDevices(*api);
-    if (devices)
-        for (const audio::DeviceDescription& d : devices.value())
-            names << fromStd(d.name);
-    names.removeDuplicates();
-    return names;
-}
-
-bool EditorController::saveAudioSettings(const QString& backend, const QString& device, int sampleRate, int blockSize) {
-    if (!kBackends.contains(backend)) {
-        setMessage(QStringLiteral("unknown audio backend '%1'").arg(backend));
-        return false;
-    }
-    if (sampleRate < engine::kMinSampleRate || sampleRate > engine::kMaxSampleRate) {
-        setMessage(QStringLiteral("the sample rate must be from 22050 to 192000 Hz"));
-        return false;
-    }
-    if (blockSize < 1 || blockSize > 8192) {
-        setMessage(QStringLiteral("the block size must be from 1 to 8192 frames"));
-        return false;
-    }
-    QSettings settings;
-    settings.beginGroup(kAudioGroup);
-    settings.setValue(QStringLiteral("backend"), backend);
-    settings.setValue(QStringLiteral("device"), device);
-    settings.setValue(QStringLiteral("sampleRate"), sampleRate);
-    settings.setValue(QStringLiteral("blockSize"), blockSize);
-    settings.endGroup();
-    emit audioSettingsChanged();
-    setMessage(QStringLiteral("audio settings saved: %1, %2 Hz, %3 frames; they apply the next time Chronus starts")
-                   .arg(backend)
-                   .arg(sampleRate)
-                   .arg(blockSize));
-    return true;
-}
-
-QStringList EditorController::storedAudioArguments(const QStringList& commandLine) {
-    QSettings settings;
-    settings.beginGroup(kAudioGroup);
-    QStringList args;
-    auto add = [&](const char* option, const char* key) {
-        const QString flag = QStringLiteral("--") + QLatin1String(option);
-        const bool given = std::any_of(commandLine.begin(), commandLine.end(), [&](const QString& a) {
-            return a == flag || a.startsWith(flag + QLatin1Char('='));
-        });
-        const QVariant value = settings.value(QLatin1String(key));
-        if (!given && value.isValid() && !value.toString().isEmpty())
-            args << flag << value.toString();
-    };
-    add("audio", "backend");
-    add("device", "device");
-    add("rate", "sampleRate");
-    add("block", "blockSize");
-    return args;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Recording
-
-void EditorController::toggleRecording() {
-    if (!m_recorder) {
-        setMessage(QStringLiteral("recording is not available"));
-        return;
-    }
-    if (m_recorder->status().recording) {
-        auto finished = m_recorder->stop();
-        if (!finished)
-            setMessage(QStringLiteral("recording: ") + fromStd(finished.status().message()));
-        else
-            setMessage(QStringLiteral("recording saved: %1 (%2 s)")
-                           .arg(QDir::toNativeSeparators(finished->path))
-                           .arg(finished->seconds, 0, 'f', 1));
-    } else {
-        auto started = m_recorder->start();
-        if (!started) {
-            setMessage(QStringLiteral("recording: ") + fromStd(started.status().message()));
-        } else {
-            setMessage(QStringLiteral("recording to %1").arg(QDir::toNativeSeparators(started.value())));
-        }
-    }
-    emit recordingChanged();
 }
 
 } // namespace chronus::editor

@@ -1,8 +1,10 @@
 #pragma once
-// The editor's controller: the one object QML talks to. Every intent from the canvas
-// (add a module, draw a cable, turn a knob, commit) is a Q_INVOKABLE here; it goes to the patch
-// controller (app::PatchController, the one writer of the engine's patch, which this object owns)
-// as the person's step, and the models follow.
+// The editor's controller: the one object QML talks to (as the singleton Editor). Every intent
+// from the canvas (add a module, draw a cable, turn a knob, commit) is a Q_INVOKABLE here; it goes
+// to the patch controller (app::PatchController, the one writer of the engine's patch, which this
+// object owns) as the person's step, and the models follow. What is not patch editing is an object
+// of its own, a CONSTANT property here: the document's file (`files`, DocumentFiles), the selection
+// and clipboard (`selection`), the audio settings (`audio`) and the record button (`recording`).
 //
 // The OSC server is the patch controller's other client: its requests are posted to this (the GUI)
 // thread and run there, as the agent's steps; the patch controller's changed() signal tells the
@@ -23,10 +25,7 @@
 #include <QRectF>
 #include <QSizeF>
 #include <QString>
-#include <QStringList>
 #include <QTimer>
-#include <QUrl>
-#include <QVariantMap>
 #include <QtQml/qqmlregistration.h>
 
 #include <functional>
@@ -39,14 +38,17 @@
 
 namespace chronus::app {
 class EditJournal;
-class Recorder;
 }
 
 namespace chronus::editor {
 
+class AudioSettings;
 class CableModel;
+class DocumentFiles;
 class NodeModel;
 class PaletteModel;
+class RecordingControl;
+class Selection;
 
 struct EditorOptions {
     QString autosavePath;   // the document with its pending edits (+ ".journal"); empty: no autosave
@@ -65,6 +67,10 @@ class EditorController : public QObject {
     Q_OBJECT
     Q_MOC_INCLUDE("GraphModels.hpp")
     Q_MOC_INCLUDE("PaletteModel.hpp")
+    Q_MOC_INCLUDE("AudioSettings.hpp")
+    Q_MOC_INCLUDE("DocumentFiles.hpp")
+    Q_MOC_INCLUDE("RecordingControl.hpp")
+    Q_MOC_INCLUDE("Selection.hpp")
     QML_NAMED_ELEMENT(EditorController)
     QML_UNCREATABLE("the controller is built in main()")
 
@@ -73,12 +79,14 @@ class EditorController : public QObject {
     Q_PROPERTY(chronus::editor::PaletteModel* palette READ palette CONSTANT FINAL)
     // The StatusModel (see StatusModel.hpp), as a QObject so this header does not depend on it.
     Q_PROPERTY(QObject* status READ statusObject NOTIFY statusChanged FINAL)
+    // The parts of the editor that are not patch editing, each an object of its own.
+    Q_PROPERTY(chronus::editor::DocumentFiles* files READ files CONSTANT FINAL)
+    Q_PROPERTY(chronus::editor::Selection* selection READ selection CONSTANT FINAL)
+    Q_PROPERTY(chronus::editor::AudioSettings* audio READ audio CONSTANT FINAL)
+    Q_PROPERTY(chronus::editor::RecordingControl* recording READ recording CONSTANT FINAL)
 
     // The document.
-    Q_PROPERTY(QString filePath READ filePath NOTIFY filePathChanged FINAL)
-    Q_PROPERTY(QString documentName READ documentName NOTIFY filePathChanged FINAL)
     Q_PROPERTY(bool dirty READ dirty NOTIFY dirtyChanged FINAL)
-    Q_PROPERTY(QStringList recentFiles READ recentFiles NOTIFY recentFilesChanged FINAL)
     Q_PROPERTY(bool hasAutosave READ hasAutosave NOTIFY hasAutosaveChanged FINAL)
 
     // Pending against committed.
@@ -100,20 +108,6 @@ class EditorController : public QObject {
 
     // The last thing that went wrong (a refused cable, a file that did not load), for a message line.
     Q_PROPERTY(QString message READ message NOTIFY messageChanged FINAL)
-    // "null driver: no audio device found (no sound)", "jack (system), 48000 Hz, 64 frames", ...
-    Q_PROPERTY(QString audioDescription READ audioDescription NOTIFY audioDescriptionChanged FINAL)
-    Q_PROPERTY(bool audioIsNull READ audioIsNull NOTIFY audioDescriptionChanged FINAL)
-    // "OSC 127.0.0.1:5005" or "" when the editor runs no OSC server.
-    Q_PROPERTY(QString oscDescription READ oscDescription NOTIFY audioDescriptionChanged FINAL)
-
-    // Audio settings (backend, device, sample rate, block size), kept in QSettings; the next start
-    // uses them unless the command line says otherwise.
-    Q_PROPERTY(QVariantMap audioSettings READ audioSettings NOTIFY audioSettingsChanged FINAL)
-
-    // Recording (the same recorder as /record/*).
-    Q_PROPERTY(bool recording READ recording NOTIFY recordingChanged FINAL)
-    Q_PROPERTY(QString recordingPath READ recordingPath NOTIFY recordingChanged FINAL)
-    Q_PROPERTY(double recordingSeconds READ recordingSeconds NOTIFY recordingChanged FINAL)
 
 public:
     EditorController(engine::SlotEngine& engine, EditorOptions options, QObject* parent = nullptr);
@@ -125,21 +119,24 @@ public:
     QObject* statusObject() const noexcept { return m_status; }
     // main() builds the StatusModel (it needs the driver and the callback's meter) and hands it over.
     void setStatusModel(QObject* status);
-    void setRecorder(app::Recorder* recorder);
-    void setAudioDescription(const QString& text, bool isNull);
-    void setOscDescription(const QString& text);
+    DocumentFiles* files() const noexcept { return m_files.get(); }
+    Selection* selection() const noexcept { return m_selection.get(); }
+    AudioSettings* audio() const noexcept { return m_audio.get(); }
+    RecordingControl* recording() const noexcept { return m_recording.get(); }
     // The person's undo history (the agent's: patch().history(app::Author::Agent)).
     app::UndoHistory* undoHistory() noexcept { return &m_patch.history(app::Author::User); }
     app::PatchController& patch() noexcept { return m_patch; }
+    // The document is saved (or new): both authors' histories mark it.
+    void setClean() {
+        m_patch.history(app::Author::User).setClean();
+        m_patch.history(app::Author::Agent).setClean();
+    }
     engine::SlotEngine& engine() noexcept { return m_engine; }
 
-    QString filePath() const { return m_filePath; }
-    QString documentName() const;
     bool dirty() const {
         return !m_patch.history(app::Author::User).isClean() || !m_patch.history(app::Author::Agent).isClean() ||
                m_dirtyWithoutUndo;
     }
-    QStringList recentFiles() const { return m_recent; }
     bool hasAutosave() const { return m_autosaveOffered; }
     int pendingChanges() const noexcept { return m_pendingChanges; }
     bool busy() const noexcept { return m_busy; }
@@ -154,12 +151,6 @@ public:
     QString agentUndoText() const { return m_patch.history(app::Author::Agent).undoText(); }
     QString undoHistoryText() const;
     QString message() const { return m_message; }
-    QString audioDescription() const { return m_audioDescription; }
-    bool audioIsNull() const noexcept { return m_audioIsNull; }
-    QString oscDescription() const { return m_oscDescription; }
-    bool recording() const;
-    QString recordingPath() const;
-    double recordingSeconds() const;
 
     // --- Structure (each is one undo step; the engine's standby gets the edit) ---
     // A new module of `type` at canvas position (x, y), id made from the type ("saw1", "saw2", ...).
@@ -167,11 +158,6 @@ public:
     Q_INVOKABLE QString addModule(const QString& type, double x, double y);
     Q_INVOKABLE bool removeModule(const QString& id);
     Q_INVOKABLE bool removeSelected();
-    Q_INVOKABLE bool duplicateSelected();
-    Q_INVOKABLE void copySelected();
-    Q_INVOKABLE bool paste(double x, double y);
-    Q_INVOKABLE bool canPaste() const { return !m_clipboard.isEmpty(); }
-    Q_PROPERTY(bool canPaste READ canPaste NOTIFY clipboardChanged FINAL)
     // Ports by id ("out", "freq"). Refused cables return false and say why in `message` and
     // cableRefused(reason).
     Q_INVOKABLE bool connectPorts(const QString& fromId, const QString& fromPort, const QString& toId,
@@ -196,6 +182,8 @@ public:
     // travels into commits and their undo, but no slot hears of it) ---
     Q_INVOKABLE void moveNode(const QString& id, double x, double y);
     Q_INVOKABLE void moveSelectionBy(double dx, double dy);
+    // Every card in columns by signal flow (arrangeByFlow, PatchLayout.hpp). One undo step.
+    Q_INVOKABLE void arrange();
     // The size the view gives a module's card (canvas units). Placing an agent's module keeps clear
     // of every card by these; a card not reported yet counts at its estimate (cardSize).
     Q_INVOKABLE void setCardSize(const QString& id, double width, double height);
@@ -204,11 +192,6 @@ public:
     // The part of the canvas the view shows: an agent's module without a cable goes there.
     Q_INVOKABLE void setViewRect(const QRectF& rect) { m_viewRect = rect; }
 
-    // --- Selection ---
-    Q_INVOKABLE void select(const QString& id, bool additive);
-    Q_INVOKABLE void selectInRect(double x, double y, double w, double h, bool additive);
-    Q_INVOKABLE void selectAll();
-    Q_INVOKABLE void clearSelection();
     // The bounding box of every node (canvas coordinates) for fit-to-view; empty when none.
     Q_INVOKABLE QRectF itemsBoundingRect() const;
 
@@ -224,36 +207,14 @@ public:
     // The agent's last step (the person's edits stay).
     Q_INVOKABLE void undoAgent();
 
-    // --- Files (the patch-file format of the README's "Patch files") ---
+    // --- The document (opening and saving files: `files`) ---
     Q_INVOKABLE void newPatch();
     // The demo patch (oscillator → filter → envelope → output), as on first start.
     Q_INVOKABLE void loadDemo();
-    Q_INVOKABLE bool open(const QUrl& fileOrPath);
-    Q_INVOKABLE bool save();
-    Q_INVOKABLE bool saveAs(const QUrl& fileOrPath);
     Q_INVOKABLE bool restoreAutosave();
     Q_INVOKABLE void discardAutosave();
-    // The folder of the example tracks (resources/patches), as a URL for file dialogs.
-    Q_INVOKABLE QUrl examplesFolder() const;
-    // The user's patches folder, a path (made when missing): where Open and Save As start.
-    Q_INVOKABLE QString patchesFolder() const;
-    // The example tracks, full paths, for an "Open example" menu.
-    Q_INVOKABLE QStringList examples() const;
     // Tests and quit: waits (running the event loop) until no slot operation is in progress.
     Q_INVOKABLE bool waitForIdle(int timeoutMs = 5000);
-
-    // --- Audio settings ---
-    QVariantMap audioSettings() const;
-    Q_INVOKABLE QStringList audioBackends() const;
-    // Output device names of a backend ("" = the default output first). Empty for "null".
-    Q_INVOKABLE QStringList audioDevices(const QString& backend) const;
-    // Validates and stores; says in `message` that it applies at the next start.
-    Q_INVOKABLE bool saveAudioSettings(const QString& backend, const QString& device, int sampleRate, int blockSize);
-    // The stored settings as command-line options, for the options the command line left out.
-    static QStringList storedAudioArguments(const QStringList& commandLine);
-
-    // --- Recording ---
-    Q_INVOKABLE void toggleRecording();
 
     // Puts the document and the committed patch on disk now: one record in the autosave's journal
     // (the autosave file itself, fsync'd, after a commit). Every change calls it before the
@@ -271,28 +232,23 @@ public:
 
 signals:
     void statusChanged();
-    void filePathChanged();
     void dirtyChanged();
-    void recentFilesChanged();
     void hasAutosaveChanged();
     void pendingChanged();
     void busyChanged();
     void autoCommitChanged();
     void undoChanged();
     void messageChanged();
-    void audioDescriptionChanged();
-    void recordingChanged();
-    void audioSettingsChanged();
     void cableRefused(const QString& reason);
     // After a commit (or an undo of a commit) took: the slot now active (0 = A, 1 = B).
     void committed(int activeSlot);
     void commitFailed(const QString& reason);
     // A new document took the canvas (new, open, demo, restore): the view fits it.
     void documentReplaced();
-    void clipboardChanged();
 
 private:
-    QString settingsGroup() const;
+    friend class DocumentFiles; // open: replaceDocument; messages
+    friend class Selection;     // paste, duplicate: insertPatch; messages
     // `namesSlot`: the slot the text says plays (0 A, 1 B), or -1; followActiveSlot keeps it true.
     void setMessage(const QString& text, int namesSlot = -1);
     // The last autosave failure, said with every message until a write works again ("" clears it).
@@ -308,17 +264,13 @@ private:
     void patchChanged(app::Author author);
     // After an undo or redo: positions the patch carries become the editor's.
     void afterUndo();
-    // The document is saved (or new): both authors' histories mark it.
-    void setClean() {
-        m_patch.history(app::Author::User).setClean();
-        m_patch.history(app::Author::Agent).setClean();
-    }
+
     void applyPositions(const std::map<std::string, QPointF>& positions);
     void moveNodesTo(const std::map<std::string, QPointF>& target);
     bool removeIds(const std::vector<std::string>& ids);
-    QByteArray selectionAsPatch() const;
+    // Inserts `json`'s modules (not its `out`) under fresh ids, moved so their top-left corner is
+    // at (x, y), with their parameters and inner cables; selects them. One undo step.
     bool insertPatch(const QByteArray& json, double x, double y, const QString& verb);
-    QRectF selectionRect() const;
     void placeUnplaced(const engine::PatchGraph& graph);
     // The editor's position of `id`, in the engine's pending patch too when the module is there.
     void setPosition(const std::string& id, QPointF p);
@@ -333,8 +285,6 @@ private:
                          const engine::PatchGraph& pending) const;
     bool replaceDocument(const engine::PatchGraph& graph, const QString& undoText);
     void updateModels();
-    void setDocumentPath(const QString& path);
-    void addRecent(const QString& path);
     // Submits `operation` to the engine; `done` runs on the GUI thread when it was done.
     void runSlotOperation(const QString& what, engine::SlotOperation operation,
                           std::function<void(const engine::OperationEvent&)> done);
@@ -350,8 +300,11 @@ private:
     std::unique_ptr<NodeModel> m_nodes;
     std::unique_ptr<CableModel> m_cables;
     std::unique_ptr<PaletteModel> m_palette;
+    std::unique_ptr<DocumentFiles> m_files;
+    std::unique_ptr<Selection> m_selection;
+    std::unique_ptr<AudioSettings> m_audio;
+    std::unique_ptr<RecordingControl> m_recording;
     QObject* m_status = nullptr;
-    app::Recorder* m_recorder = nullptr;
     std::map<std::string, QPointF> m_positions; // editor layout by module id
     std::map<std::string, QSizeF> m_cardSizes;  // as the view reported them
     std::set<std::string> m_floating;           // an agent's modules placed before they had a cable
@@ -362,15 +315,9 @@ private:
     // The agent's step the message describes (its pushes and index) and the patch before it.
     std::pair<std::uint64_t, int> m_agentStep{0, -1};
     std::optional<engine::PatchGraph> m_agentStepStart;
-    QByteArray m_clipboard;                     // copied modules and their inner cables, as a patch file
-    QString m_filePath;
-    QStringList m_recent;
     QString m_message;
     int m_messageSlot = -1; // the slot m_message says plays, -1: it names none
     std::uint64_t m_seenFailovers = 0, m_seenRollbacks = 0;
-    QString m_audioDescription;
-    QString m_oscDescription;
-    bool m_audioIsNull = false;
     bool m_dirtyWithoutUndo = false;
     bool m_autosaveOffered = false; // an autosave from an earlier run waits for Restore or Discard
     int m_pendingChanges = 0;
@@ -382,9 +329,6 @@ private:
     std::unique_ptr<app::EditJournal> m_journal; // null: no autosave
     std::uint64_t m_snapshotCommits = 0;         // the engine's commit count when the autosave file was written
     QString m_autosaveFailure; // see setAutosaveFailure
-    QTimer m_recordingTimer;
-    bool m_lastRecording = false;
-    QString m_lastRecordingPath;
     // Failovers and rollbacks are the engine's own: its counters are watched for them (the patch
     // itself is not polled: its changes come as the patch controller's signals).
     QTimer m_slotWatch;

@@ -2,6 +2,8 @@
 
 #include <QSet>
 
+#include <string_view>
+
 #include <algorithm>
 #include <cmath>
 
@@ -179,13 +181,17 @@ int ParamModel::rowOf(const QString& paramId) const {
 // NodeModel
 
 struct NodeModel::Row {
+    int uid = 0;
     std::string id;
     const ModuleType* type = nullptr;
     bool ghost = false; // committed, removed from the pending patch
     double x = 0.0, y = 0.0;
     PendingMark mark = PendingMark::None;
+    std::vector<bool> inputsConnected, outputsConnected;
+    std::vector<double> values; // what `texts` was made from
     QVariantList inputs, outputs, texts;
     ParamModel* params = nullptr; // child of the model
+    std::uint64_t pass = 0;       // the last update() that found this row wanted
 };
 
 NodeModel::NodeModel(QObject* parent) : QAbstractListModel(parent) {}
@@ -215,6 +221,7 @@ QVariant NodeModel::data(const QModelIndex& index, int role) const {
     case ParamsRole: return QVariant::fromValue(r.params);
     case TextsRole: return r.texts;
     case RemovableRole: return !r.ghost && r.id != engine::ModuleRegistry::kOutputId;
+    case UidRole: return r.uid;
     default: return {};
     }
 }
@@ -224,68 +231,86 @@ QHash<int, QByteArray> NodeModel::roleNames() const {
             {CategoryRole, "category"}, {DescriptionRole, "description"}, {XRole, "x"},
             {YRole, "y"},               {SelectedRole, "selected"}, {PendingRole, "pending"},
             {InputsRole, "inputs"},     {OutputsRole, "outputs"},   {ParamsRole, "params"},
-            {TextsRole, "texts"},       {RemovableRole, "removable"}};
+            {TextsRole, "texts"},       {RemovableRole, "removable"}, {UidRole, "uid"}};
 }
 
 void NodeModel::update(const PatchGraph& pending, const PatchGraph& committed,
                        const std::map<std::string, QPointF>& positions) {
-    struct Wanted {
-        const PatchNode* node;
-        bool ghost;
-    };
+    ++m_pass;
     const int countBefore = rowCount();
-    std::vector<Wanted> wanted;
+    // Each patch's modules by id, and which ports of the pending patch's modules carry a cable:
+    // one pass over each patch (PatchGraph::find is a linear search).
+    std::unordered_map<std::string_view, const PatchNode*> pendingById, committedById;
+    pendingById.reserve(pending.nodes().size());
+    committedById.reserve(committed.nodes().size());
     for (const PatchNode& n : pending.nodes())
-        wanted.push_back({&n, false});
+        pendingById.emplace(n.id, &n);
     for (const PatchNode& n : committed.nodes())
-        if (!pending.find(n.id))
-            wanted.push_back({&n, true});
-    auto wantedIndex = [&](const Row& r) -> int {
-        for (std::size_t i = 0; i < wanted.size(); ++i)
-            if (wanted[i].ghost == r.ghost && wanted[i].node->id == r.id && wanted[i].node->type == r.type)
-                return static_cast<int>(i);
-        return -1;
-    };
-
-    // Rows that went away (from the end, so indices stay valid).
-    for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
-        if (wantedIndex(*m_rows[static_cast<std::size_t>(row)]) >= 0)
-            continue;
-        beginRemoveRows({}, row, row);
-        m_rows[static_cast<std::size_t>(row)]->params->deleteLater();
-        m_selected.erase(m_rows[static_cast<std::size_t>(row)]->id);
-        m_rows.erase(m_rows.begin() + row);
-        endRemoveRows();
-    }
-
-    // Which inputs and outputs carry a cable, per node id.
-    auto connectedPorts = [&](const PatchNode& node, bool outputs) {
-        std::vector<bool> flags(outputs ? node.type->outputs.size() : node.type->inputs.size());
-        for (const engine::Cable& c : pending.cables()) {
-            if (outputs && c.from == node.id && static_cast<std::size_t>(c.fromPort) < flags.size())
-                flags[static_cast<std::size_t>(c.fromPort)] = true;
-            if (!outputs && c.to == node.id && static_cast<std::size_t>(c.toPort) < flags.size())
-                flags[static_cast<std::size_t>(c.toPort)] = true;
+        committedById.emplace(n.id, &n);
+    std::unordered_map<std::string_view, std::pair<std::vector<bool>, std::vector<bool>>> connected; // inputs, outputs
+    for (const engine::Cable& c : pending.cables()) {
+        const auto from = pendingById.find(c.from), to = pendingById.find(c.to);
+        if (from != pendingById.end()) {
+            auto& outs = connected[from->second->id].second;
+            outs.resize(from->second->type->outputs.size());
+            if (static_cast<std::size_t>(c.fromPort) < outs.size())
+                outs[static_cast<std::size_t>(c.fromPort)] = true;
         }
-        return flags;
-    };
-    auto fill = [&](Row& r, const Wanted& w, QList<int>* roles) {
-        const PatchNode& n = *w.node;
+        if (to != pendingById.end()) {
+            auto& ins = connected[to->second->id].first;
+            ins.resize(to->second->type->inputs.size());
+            if (static_cast<std::size_t>(c.toPort) < ins.size())
+                ins[static_cast<std::size_t>(c.toPort)] = true;
+        }
+    }
+    static const std::vector<bool> kNone;
+
+    // Brings row `r` to what node `n` is now; the roles that changed go to `roles` (null: a new row).
+    auto fill = [&](Row& r, const PatchNode& n, bool ghost, QList<int>* roles) {
         const auto pos = positions.find(n.id);
         const double x = pos != positions.end() ? pos->second.x() : (n.position ? (*n.position)[0] : 0.0);
         const double y = pos != positions.end() ? pos->second.y() : (n.position ? (*n.position)[1] : 0.0);
-        const PatchNode* before = committed.find(n.id);
+        const auto found = committedById.find(n.id);
+        const PatchNode* before = found != committedById.end() ? found->second : nullptr;
         PendingMark mark = PendingMark::None;
-        if (w.ghost)
+        if (ghost)
             mark = PendingMark::Removed;
         else if (!before || before->type != n.type)
             mark = PendingMark::Added;
         else if (before->params != n.params)
             mark = PendingMark::Changed;
-        QVariantList inputs = portList(n.type->inputs, w.ghost ? std::vector<bool>{} : connectedPorts(n, false));
-        QVariantList outputs = portList(n.type->outputs, w.ghost ? std::vector<bool>{} : connectedPorts(n, true));
-        QVariantList texts;
-        if (n.type->text) {
+        auto note = [roles](int role) {
+            if (roles)
+                roles->append(role);
+        };
+        if (r.x != x) {
+            r.x = x;
+            note(XRole);
+        }
+        if (r.y != y) {
+            r.y = y;
+            note(YRole);
+        }
+        if (r.mark != mark) {
+            r.mark = mark;
+            note(PendingRole);
+        }
+        const auto ports = ghost ? connected.end() : connected.find(n.id);
+        const std::vector<bool>& ins = ports != connected.end() ? ports->second.first : kNone;
+        const std::vector<bool>& outs = ports != connected.end() ? ports->second.second : kNone;
+        if (!roles || ins != r.inputsConnected) {
+            r.inputsConnected = ins;
+            r.inputs = portList(n.type->inputs, ins);
+            note(InputsRole);
+        }
+        if (!roles || outs != r.outputsConnected) {
+            r.outputsConnected = outs;
+            r.outputs = portList(n.type->outputs, outs);
+            note(OutputsRole);
+        }
+        // Text forms read the values: made again only when those changed.
+        if (n.type->text && (!roles || r.values != n.params)) {
+            QVariantList texts;
             for (std::size_t t = 0; t < n.type->text->texts.size(); ++t) {
                 const engine::TextParamSpec& spec = n.type->text->texts[t];
                 texts.append(QVariantMap{{QStringLiteral("id"), QString::fromUtf8(spec.id)},
@@ -294,60 +319,109 @@ void NodeModel::update(const PatchGraph& pending, const PatchGraph& committed,
                                          {QStringLiteral("value"),
                                           QString::fromStdString(PatchGraph::textOf(n, static_cast<int>(t)))}});
             }
-        }
-        auto set = [&](auto& field, auto value, int role) {
-            if (field != value) {
-                field = std::move(value);
-                if (roles)
-                    roles->append(role);
+            r.values = n.params;
+            if (texts != r.texts) {
+                r.texts = std::move(texts);
+                note(TextsRole);
             }
-        };
-        set(r.x, x, XRole);
-        set(r.y, y, YRole);
-        set(r.mark, mark, PendingRole);
-        set(r.inputs, std::move(inputs), InputsRole);
-        set(r.outputs, std::move(outputs), OutputsRole);
-        set(r.texts, std::move(texts), TextsRole);
-        const bool compare = !w.ghost && before && before->type == n.type;
+        }
+        const bool compare = !ghost && before && before->type == n.type;
         r.params->update(n.params, compare ? &before->params : nullptr);
     };
 
-    // Rows that stay: what changed.
-    std::vector<bool> present(wanted.size());
-    for (std::size_t row = 0; row < m_rows.size(); ++row) {
-        Row& r = *m_rows[row];
-        const int w = wantedIndex(r);
-        present[static_cast<std::size_t>(w)] = true;
+    // Rows that stay: what changed. What is new waits until the rows that went are gone.
+    struct Wanted {
+        const PatchNode* node;
+        bool ghost;
+    };
+    std::vector<Wanted> added;
+    auto visit = [&](const PatchNode& n, bool ghost) {
+        auto& rows = ghost ? m_ghostRow : m_liveRow;
+        const auto found = rows.find(n.id);
+        if (found == rows.end() || m_rows[static_cast<std::size_t>(found->second)]->type != n.type) {
+            added.push_back({&n, ghost}); // a module of another type under the same id is a new row
+            return;
+        }
+        Row& r = *m_rows[static_cast<std::size_t>(found->second)];
+        r.pass = m_pass;
         QList<int> roles;
-        fill(r, wanted[static_cast<std::size_t>(w)], &roles);
+        fill(r, n, ghost, &roles);
         if (!roles.isEmpty()) {
-            const QModelIndex i = index(static_cast<int>(row));
+            const QModelIndex i = index(found->second);
             emit dataChanged(i, i, roles);
         }
-    }
+    };
+    for (const PatchNode& n : pending.nodes())
+        visit(n, false);
+    for (const PatchNode& n : committed.nodes())
+        if (!pendingById.count(n.id))
+            visit(n, true);
+
+    removeUnseenRows();
 
     // New rows, appended in the patch's order.
-    std::vector<std::unique_ptr<Row>> added;
-    for (std::size_t w = 0; w < wanted.size(); ++w) {
-        if (present[w])
-            continue;
-        auto r = std::make_unique<Row>();
-        r->id = wanted[w].node->id;
-        r->type = wanted[w].node->type;
-        r->ghost = wanted[w].ghost;
-        r->params = new ParamModel(*r->type, QString::fromStdString(r->id), this);
-        fill(*r, wanted[w], nullptr);
-        added.push_back(std::move(r));
-    }
     if (!added.empty()) {
-        const int first = static_cast<int>(m_rows.size());
+        const int first = rowCount();
         beginInsertRows({}, first, first + static_cast<int>(added.size()) - 1);
-        for (auto& r : added)
+        for (const Wanted& w : added) {
+            auto r = std::make_unique<Row>();
+            r->uid = m_nextUid++;
+            r->id = w.node->id;
+            r->type = w.node->type;
+            r->ghost = w.ghost;
+            r->pass = m_pass;
+            r->params = new ParamModel(*r->type, QString::fromStdString(r->id), this);
+            fill(*r, *w.node, w.ghost, nullptr);
             m_rows.push_back(std::move(r));
+        }
+        indexRows(static_cast<std::size_t>(first));
         endInsertRows();
     }
+    m_pendingCount = 0;
+    for (const auto& r : m_rows)
+        m_pendingCount += r->mark != PendingMark::None;
     if (rowCount() != countBefore)
         emit countChanged();
+}
+
+// Rows the last update() did not find wanted go, a run of neighbours at a time (from the end, so
+// indices stay valid).
+void NodeModel::removeUnseenRows() {
+    std::size_t lowest = m_rows.size();
+    for (int last = static_cast<int>(m_rows.size()) - 1; last >= 0;) {
+        if (m_rows[static_cast<std::size_t>(last)]->pass == m_pass) {
+            --last;
+            continue;
+        }
+        int first = last;
+        while (first > 0 && m_rows[static_cast<std::size_t>(first - 1)]->pass != m_pass)
+            --first;
+        beginRemoveRows({}, first, last);
+        for (int row = first; row <= last; ++row) {
+            Row& r = *m_rows[static_cast<std::size_t>(row)];
+            r.params->deleteLater();
+            auto& rows = r.ghost ? m_ghostRow : m_liveRow;
+            if (auto it = rows.find(r.id); it != rows.end() && it->second == row)
+                rows.erase(it);
+            m_uidRow.erase(r.uid);
+            if (!r.ghost)
+                m_selected.erase(r.id);
+        }
+        m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+        endRemoveRows();
+        lowest = static_cast<std::size_t>(first);
+        last = first - 1;
+    }
+    indexRows(lowest);
+}
+
+// The hashes say where rows from `from` on are now.
+void NodeModel::indexRows(std::size_t from) {
+    for (std::size_t row = from; row < m_rows.size(); ++row) {
+        const Row& r = *m_rows[row];
+        (r.ghost ? m_ghostRow : m_liveRow)[r.id] = static_cast<int>(row);
+        m_uidRow[r.uid] = static_cast<int>(row);
+    }
 }
 
 void NodeModel::updatePositions(const std::map<std::string, QPointF>& positions) {
@@ -367,13 +441,16 @@ void NodeModel::updatePositions(const std::map<std::string, QPointF>& positions)
 
 int NodeModel::rowOf(const QString& id) const {
     const std::string key = id.toStdString();
-    for (std::size_t row = 0; row < m_rows.size(); ++row)
-        if (m_rows[row]->id == key && !m_rows[row]->ghost)
-            return static_cast<int>(row);
-    for (std::size_t row = 0; row < m_rows.size(); ++row)
-        if (m_rows[row]->id == key)
-            return static_cast<int>(row);
+    if (auto it = m_liveRow.find(key); it != m_liveRow.end())
+        return it->second;
+    if (auto it = m_ghostRow.find(key); it != m_ghostRow.end())
+        return it->second;
     return -1;
+}
+
+int NodeModel::rowOfUid(int uid) const {
+    const auto it = m_uidRow.find(uid);
+    return it == m_uidRow.end() ? -1 : it->second;
 }
 
 QVariantMap NodeModel::get(int row) const { return rowAsMap(*this, row); }
@@ -390,20 +467,23 @@ bool NodeModel::isGhost(int row) const {
 void NodeModel::setSelection(std::set<std::string> ids) {
     // Only live rows can be selected.
     std::set<std::string> live;
-    for (const auto& r : m_rows)
-        if (!r->ghost && ids.count(r->id))
-            live.insert(r->id);
+    for (const std::string& id : ids)
+        if (m_liveRow.count(id))
+            live.insert(id);
     if (live == m_selected)
         return;
     std::set<std::string> old = std::move(m_selected);
     m_selected = std::move(live);
-    for (std::size_t row = 0; row < m_rows.size(); ++row) {
-        const std::string& id = m_rows[row]->id;
-        if ((old.count(id) > 0) != (m_selected.count(id) > 0)) {
-            const QModelIndex i = index(static_cast<int>(row));
-            emit dataChanged(i, i, {SelectedRole});
-        }
-    }
+    auto changed = [this](const std::string& id) {
+        const QModelIndex i = index(m_liveRow.at(id));
+        emit dataChanged(i, i, {SelectedRole});
+    };
+    for (const std::string& id : old)
+        if (!m_selected.count(id) && m_liveRow.count(id))
+            changed(id);
+    for (const std::string& id : m_selected)
+        if (!old.count(id))
+            changed(id);
     emit selectionChanged();
 }
 
@@ -432,6 +512,7 @@ QVariant CableModel::data(const QModelIndex& index, int role) const {
     case ToPortIndexRole: return r.cable.toPort;
     case KindRole: return r.kind;
     case PendingRole: return pendingMarkName(r.mark);
+    case CableIdRole: return r.uid;
     default: return {};
     }
 }
@@ -439,75 +520,131 @@ QVariant CableModel::data(const QModelIndex& index, int role) const {
 QHash<int, QByteArray> CableModel::roleNames() const {
     return {{FromIdRole, "fromId"}, {FromPortRole, "fromPort"}, {FromPortIndexRole, "fromPortIndex"},
             {ToIdRole, "toId"},     {ToPortRole, "toPort"},     {ToPortIndexRole, "toPortIndex"},
-            {KindRole, "kind"},     {PendingRole, "pending"}};
+            {KindRole, "kind"},     {PendingRole, "pending"},   {CableIdRole, "cableId"}};
+}
+
+std::size_t CableModel::KeyHash::operator()(const Key& k) const noexcept {
+    const std::hash<std::string> text;
+    std::size_t h = text(k.cable.from);
+    h = h * 31 + static_cast<std::size_t>(k.cable.fromPort);
+    h = h * 31 + text(k.cable.to);
+    h = h * 31 + static_cast<std::size_t>(k.cable.toPort);
+    return h * 2 + (k.removed ? 1 : 0);
 }
 
 void CableModel::update(const PatchGraph& pending, const PatchGraph& committed) {
+    ++m_pass;
+    const int before = rowCount();
+    std::unordered_map<Key, bool, KeyHash> inPending, inCommitted; // as live keys
+    inPending.reserve(pending.cables().size());
+    inCommitted.reserve(committed.cables().size());
+    for (const engine::Cable& c : pending.cables())
+        inPending.emplace(Key{c, false}, true);
+    for (const engine::Cable& c : committed.cables())
+        inCommitted.emplace(Key{c, false}, true);
+
     struct Wanted {
         const engine::Cable* cable;
         const PatchGraph* graph;
         PendingMark mark;
     };
-    std::vector<Wanted> wanted;
-    auto contains = [](const PatchGraph& g, const engine::Cable& c) {
-        return std::find(g.cables().begin(), g.cables().end(), c) != g.cables().end();
-    };
-    for (const engine::Cable& c : pending.cables())
-        wanted.push_back({&c, &pending, contains(committed, c) ? PendingMark::None : PendingMark::Added});
-    for (const engine::Cable& c : committed.cables())
-        if (!contains(pending, c))
-            wanted.push_back({&c, &committed, PendingMark::Removed});
-    auto wantedIndex = [&](const Row& r) -> int {
-        for (std::size_t i = 0; i < wanted.size(); ++i)
-            if (*wanted[i].cable == r.cable && (wanted[i].mark == PendingMark::Removed) == (r.mark == PendingMark::Removed))
-                return static_cast<int>(i);
-        return -1;
-    };
-    const int before = rowCount();
-    for (int row = static_cast<int>(m_rows.size()) - 1; row >= 0; --row) {
-        if (wantedIndex(m_rows[static_cast<std::size_t>(row)]) >= 0)
-            continue;
-        beginRemoveRows({}, row, row);
-        m_rows.erase(m_rows.begin() + row);
-        endRemoveRows();
-    }
-    std::vector<bool> present(wanted.size());
-    for (std::size_t row = 0; row < m_rows.size(); ++row) {
-        const int w = wantedIndex(m_rows[row]);
-        present[static_cast<std::size_t>(w)] = true;
-        if (m_rows[row].mark != wanted[static_cast<std::size_t>(w)].mark) {
-            m_rows[row].mark = wanted[static_cast<std::size_t>(w)].mark;
-            const QModelIndex i = index(static_cast<int>(row));
+    std::vector<Wanted> added;
+    auto visit = [&](const engine::Cable& c, const PatchGraph& graph, PendingMark mark) {
+        const auto found = m_rowOf.find(Key{c, mark == PendingMark::Removed});
+        if (found == m_rowOf.end()) {
+            added.push_back({&c, &graph, mark});
+            return;
+        }
+        Row& r = m_rows[static_cast<std::size_t>(found->second)];
+        r.pass = m_pass;
+        if (r.mark != mark) {
+            r.mark = mark;
+            const QModelIndex i = index(found->second);
             emit dataChanged(i, i, {PendingRole});
         }
-    }
-    std::vector<Row> added;
-    for (std::size_t w = 0; w < wanted.size(); ++w) {
-        if (present[w])
+    };
+    for (const engine::Cable& c : pending.cables())
+        visit(c, pending, inCommitted.count(Key{c, false}) ? PendingMark::None : PendingMark::Added);
+    for (const engine::Cable& c : committed.cables())
+        if (!inPending.count(Key{c, false}))
+            visit(c, committed, PendingMark::Removed);
+
+    // Rows that went, a run of neighbours at a time, from the end.
+    std::size_t lowest = m_rows.size();
+    for (int last = static_cast<int>(m_rows.size()) - 1; last >= 0;) {
+        if (m_rows[static_cast<std::size_t>(last)].pass == m_pass) {
+            --last;
             continue;
-        const engine::Cable& c = *wanted[w].cable;
-        const PatchNode* from = wanted[w].graph->find(c.from);
-        const PatchNode* to = wanted[w].graph->find(c.to);
+        }
+        int first = last;
+        while (first > 0 && m_rows[static_cast<std::size_t>(first - 1)].pass != m_pass)
+            --first;
+        beginRemoveRows({}, first, last);
+        for (int row = first; row <= last; ++row) {
+            const Row& r = m_rows[static_cast<std::size_t>(row)];
+            m_rowOf.erase(Key{r.cable, r.mark == PendingMark::Removed});
+            m_uidRow.erase(r.uid);
+        }
+        m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+        endRemoveRows();
+        lowest = static_cast<std::size_t>(first);
+        last = first - 1;
+    }
+    indexRows(lowest);
+
+    // New rows, appended in the patch's order.
+    std::vector<Row> rows;
+    for (const Wanted& w : added) {
+        const engine::Cable& c = *w.cable;
+        const PatchNode* from = w.graph->find(c.from);
+        const PatchNode* to = w.graph->find(c.to);
         if (!from || !to)
             continue;
         const engine::PortSpec& out = from->type->outputs[static_cast<std::size_t>(c.fromPort)];
         Row r;
+        r.uid = m_nextUid++;
         r.cable = c;
         r.fromPort = QString::fromUtf8(out.id);
         r.toPort = QString::fromUtf8(to->type->inputs[static_cast<std::size_t>(c.toPort)].id);
         r.kind = signalKindName(out.kind);
-        r.mark = wanted[w].mark;
-        added.push_back(std::move(r));
+        r.mark = w.mark;
+        r.pass = m_pass;
+        rows.push_back(std::move(r));
     }
-    if (!added.empty()) {
+    if (!rows.empty()) {
         const int first = rowCount();
-        beginInsertRows({}, first, first + static_cast<int>(added.size()) - 1);
-        for (Row& r : added)
+        beginInsertRows({}, first, first + static_cast<int>(rows.size()) - 1);
+        for (Row& r : rows)
             m_rows.push_back(std::move(r));
+        indexRows(static_cast<std::size_t>(first));
         endInsertRows();
     }
+    m_pendingCount = 0;
+    for (const Row& r : m_rows)
+        m_pendingCount += r.mark != PendingMark::None;
     if (rowCount() != before)
         emit countChanged();
+}
+
+void CableModel::indexRows(std::size_t from) {
+    for (std::size_t row = from; row < m_rows.size(); ++row) {
+        const Row& r = m_rows[row];
+        m_rowOf[Key{r.cable, r.mark == PendingMark::Removed}] = static_cast<int>(row);
+        m_uidRow[r.uid] = static_cast<int>(row);
+    }
+}
+
+int CableModel::rowOfCable(int cableId) const {
+    const auto it = m_uidRow.find(cableId);
+    return it == m_uidRow.end() ? -1 : it->second;
+}
+
+int CableModel::cableInto(const QString& toId, const QString& toPort) const {
+    const std::string to = toId.toStdString();
+    for (const Row& r : m_rows)
+        if (r.mark != PendingMark::Removed && r.cable.to == to && r.toPort == toPort)
+            return r.uid;
+    return -1;
 }
 
 QVariantMap CableModel::get(int row) const { return rowAsMap(*this, row); }

@@ -5,6 +5,11 @@
 // The models are views: EditorController::updateModels() hands them the pending and committed
 // patches and the layout, and they emit the narrowest signals that say what changed (rows in and
 // out, dataChanged for the roles that moved), so delegates survive a knob turn or a drag.
+// An update finds each module's and cable's row by its key in a hash (no row is matched against
+// every other) and rebuilds a row's port and text lists only when its cables or values changed:
+// an agent's edit on a big patch costs a pass over the patch, not a pass per row.
+// Every row carries a stable integer id (NodeModel's `uid`, CableModel's `cableId`), kept while the
+// row lives and never reused: QML names a cable by it (selection, the cable picked up by a drag).
 // GUI thread only. No QML needed: the tests drive them with QAbstractItemModelTester.
 
 #include "engine/ModuleRegistry.hpp"
@@ -15,10 +20,12 @@
 #include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace chronus::editor {
@@ -90,6 +97,7 @@ public:
         ParamsRole,      // ParamModel*
         TextsRole,       // [{id, name, help, value}] (a sequencer's pattern and notes)
         RemovableRole,   // false for `out` and ghost rows
+        UidRole,         // the row's stable integer id (a ghost is another row than the live node)
     };
     Q_ENUM(Role)
     explicit NodeModel(QObject* parent = nullptr);
@@ -109,6 +117,10 @@ public:
     // Moves only (a node drag): dataChanged for x and y of the rows that moved.
     void updatePositions(const std::map<std::string, QPointF>& positions);
     bool isGhost(int row) const;
+    // Rows marked against the committed patch (added, changed, removed).
+    int pendingCount() const noexcept { return m_pendingCount; }
+    // The row of the node with stable id `uid`, or -1.
+    Q_INVOKABLE int rowOfUid(int uid) const;
 
     const std::set<std::string>& selection() const noexcept { return m_selected; }
     void setSelection(std::set<std::string> ids);
@@ -119,8 +131,16 @@ signals:
 
 private:
     struct Row;
+    void removeUnseenRows();
+    void indexRows(std::size_t from);
+
     std::vector<std::unique_ptr<Row>> m_rows;
+    std::unordered_map<std::string, int> m_liveRow, m_ghostRow; // module id -> row
+    std::unordered_map<int, int> m_uidRow;                      // uid -> row
     std::set<std::string> m_selected;
+    std::uint64_t m_pass = 0; // update() count: rows stamped with an older one went away
+    int m_nextUid = 1;
+    int m_pendingCount = 0;
 };
 
 class CableModel : public QAbstractListModel {
@@ -138,6 +158,7 @@ public:
         ToPortIndexRole,
         KindRole,          // the source port's kind: "audio", "cv", "gate"
         PendingRole,       // "added", "removed" or ""
+        CableIdRole,       // the row's stable integer id
     };
     Q_ENUM(Role)
     explicit CableModel(QObject* parent = nullptr);
@@ -149,17 +170,42 @@ public:
 
     void update(const engine::PatchGraph& pending, const engine::PatchGraph& committed);
     Q_INVOKABLE QVariantMap get(int row) const;
+    // The row of the cable with stable id `cableId`, or -1.
+    Q_INVOKABLE int rowOfCable(int cableId) const;
+    // The id of the pending cable feeding input `toPort` of `toId`, or -1.
+    Q_INVOKABLE int cableInto(const QString& toId, const QString& toPort) const;
+    // Rows marked against the committed patch (added, removed).
+    int pendingCount() const noexcept { return m_pendingCount; }
+
+    // A cable and whether it is a ghost (committed, gone from the pending patch): a row's identity.
+    struct Key {
+        engine::Cable cable;
+        bool removed = false;
+        bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+        std::size_t operator()(const Key& k) const noexcept;
+    };
 
 signals:
     void countChanged();
 
 private:
     struct Row {
+        int uid = 0;
         engine::Cable cable;
         QString fromPort, toPort, kind;
         PendingMark mark = PendingMark::None;
+        std::uint64_t pass = 0;
     };
+    void indexRows(std::size_t from);
+
     std::vector<Row> m_rows;
+    std::unordered_map<Key, int, KeyHash> m_rowOf;
+    std::unordered_map<int, int> m_uidRow;
+    std::uint64_t m_pass = 0;
+    int m_nextUid = 1;
+    int m_pendingCount = 0;
 };
 
 QString signalKindName(engine::Signal kind);

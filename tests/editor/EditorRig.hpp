@@ -2,7 +2,11 @@
 // A real engine played by the null driver, with an editor controller on it: what `chronus` builds,
 // minus the window. For the controller's tests and the QML tests.
 
+#include "AudioSettings.hpp"
+#include "DocumentFiles.hpp"
 #include "EditorController.hpp"
+#include "RecordingControl.hpp"
+#include "Selection.hpp"
 #include "Recorder.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/NullDriver.hpp"
@@ -58,7 +62,7 @@ struct EditorRig {
         if (auto s = driver.start(callback, dc); !s)
             return s.message();
         controller = std::make_unique<EditorController>(engine, m_options);
-        controller->setRecorder(&recorder);
+        controller->recording()->setRecorder(&recorder);
         return {};
     }
     EditorOptions m_options;

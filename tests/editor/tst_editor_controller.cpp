@@ -128,6 +128,46 @@ private slots:
     }
     void init() { QTest::failOnWarning(QRegularExpression(QStringLiteral(".*"))); }
 
+    // The controller is patch editing; files, selection, audio settings and recording are objects
+    // of their own that QML reaches as constant properties, and the ones that need no patch work
+    // without a controller at all.
+    void theEditorsPartsAreObjectsOfTheirOwn() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QMetaObject* meta = c.metaObject();
+        for (const char* name : {"files", "selection", "audio", "recording", "nodes", "cables"}) {
+            const QMetaProperty p = meta->property(meta->indexOfProperty(name));
+            QVERIFY2(p.isValid() && p.isConstant(), name);
+            QVERIFY2(p.read(&c).value<QObject*>() != nullptr, name);
+        }
+        for (const char* gone : {"filePath", "recentFiles", "audioSettings", "recordingPath", "canPaste"})
+            QVERIFY2(meta->indexOfProperty(gone) < 0, gone);
+        for (const char* gone : {"open(QUrl)", "saveAs(QUrl)", "select(QString,bool)", "copySelected()",
+                                 "toggleRecording()", "audioDevices(QString)"})
+            QVERIFY2(meta->indexOfMethod(gone) < 0, gone);
+
+        editor::AudioSettings audio;
+        QSignalSpy said(&audio, &editor::AudioSettings::message);
+        QVERIFY(!audio.save(QStringLiteral("jack"), {}, 1000, 64));
+        QCOMPARE(said.count(), 1);
+        QSignalSpy described(&audio, &editor::AudioSettings::descriptionChanged);
+        audio.setDescription(QStringLiteral("null driver"), true);
+        audio.setDescription(QStringLiteral("null driver"), true);
+        QCOMPARE(described.count(), 1);
+        editor::RecordingControl recording;
+        QSignalSpy recordingSaid(&recording, &editor::RecordingControl::message);
+        recording.toggle();
+        QVERIFY(!recording.active());
+        QCOMPARE(recordingSaid.count(), 1);
+
+        // The parts speak through the controller's message line.
+        QVERIFY(!c.audio()->save(QStringLiteral("oss"), {}, 48000, 64));
+        QVERIFY(c.message().contains(QStringLiteral("oss")));
+        c.selection()->copy();
+        QCOMPARE(c.message(), QStringLiteral("select modules to copy"));
+    }
+
     void anEditPostsOneCommandOnTheStandbyOnly() {
         EditorRig rig;
         START_RIG(rig);
@@ -283,7 +323,7 @@ private slots:
         QCOMPARE(c.cables()->count(), 1);
 
         // Delete a selected module, bring it back with its cable.
-        c.select(saw, false);
+        c.selection()->select(saw, false);
         QCOMPARE(c.nodes()->selectedCount(), 1);
         QVERIFY(c.removeSelected());
         QVERIFY(!rig.engine.pending().find("saw1"));
@@ -315,9 +355,9 @@ private slots:
         QVERIFY(c.connectPorts(saw, QStringLiteral("out"), svf, QStringLiteral("in")));
         QVERIFY(c.connectPorts(svf, QStringLiteral("lp"), QStringLiteral("out"), QStringLiteral("left")));
         QVERIFY(c.setParam(svf, QStringLiteral("cutoff"), 1234.0));
-        c.select(saw, false);
-        c.select(svf, true);
-        QVERIFY(c.duplicateSelected());
+        c.selection()->select(saw, false);
+        c.selection()->select(svf, true);
+        QVERIFY(c.selection()->duplicate());
         const engine::PatchGraph g = rig.engine.pending();
         QVERIFY(g.find("saw2") && g.find("svf2"));
         QCOMPARE(g.find("svf2")->params[static_cast<std::size_t>(g.find("svf2")->type->findParam("cutoff"))], 1234.0);
@@ -332,9 +372,9 @@ private slots:
         QCOMPARE(c.nodes()->selectedCount(), 2); // the copies are selected
         QCOMPARE(c.nodes()->get(c.nodes()->rowOf("saw2")).value("x").toDouble(), 140.0);
 
-        c.copySelected();
-        QVERIFY(c.canPaste());
-        QVERIFY(c.paste(1000, 1000));
+        c.selection()->copy();
+        QVERIFY(c.selection()->canPaste());
+        QVERIFY(c.selection()->paste(1000, 1000));
         QVERIFY(rig.engine.pending().find("saw3") && rig.engine.pending().find("svf3"));
         QCOMPARE(c.nodes()->get(c.nodes()->rowOf("saw3")).value("x").toDouble(), 1000.0);
         c.undo();
@@ -364,16 +404,16 @@ private slots:
         QVERIFY(c.nodes()->count() >= 5);
         QVERIFY(c.dirty());
         const QString path = rig.dir.filePath(QStringLiteral("song.json"));
-        QVERIFY(c.saveAs(QUrl::fromLocalFile(path)));
+        QVERIFY(c.files()->saveAs(QUrl::fromLocalFile(path)));
         QVERIFY(!c.dirty());
-        QCOMPARE(c.documentName(), QStringLiteral("song.json"));
-        QCOMPARE(c.recentFiles().value(0), QFileInfo(path).absoluteFilePath());
+        QCOMPARE(c.files()->documentName(), QStringLiteral("song.json"));
+        QCOMPARE(c.files()->recentFiles().value(0), QFileInfo(path).absoluteFilePath());
         const engine::PatchGraph saved = c.document();
         c.moveNode(QStringLiteral("saw1"), 777, 555);
         QVERIFY(c.dirty());
         c.newPatch();
         QCOMPARE(c.nodes()->count(), 1);
-        QVERIFY(c.open(QUrl::fromLocalFile(path)));
+        QVERIFY(c.files()->open(QUrl::fromLocalFile(path)));
         QVERIFY(!c.dirty());
         QVERIFY(c.document() == saved); // modules, params, cables and positions
         // What chronus render reads.
@@ -386,10 +426,10 @@ private slots:
         EditorRig rig;
         START_RIG(rig);
         EditorController& c = *rig.controller;
-        const QStringList examples = c.examples();
+        const QStringList examples = c.files()->examples();
         QVERIFY(examples.size() >= 3);
         for (const QString& path : examples) {
-            QVERIFY2(c.open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
+            QVERIFY2(c.files()->open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
             QVERIFY(c.nodes()->count() > 5);
             QVERIFY(c.cables()->count() > 5);
         }
@@ -451,7 +491,7 @@ private slots:
         QVERIFY(server.start().ok());
         test::OscTestClient agent(server.port());
         QVERIFY(agent.valid());
-        c.clearSelection();
+        c.selection()->clear();
         QVERIFY(c.undoHistory()->count() > 0);
         const auto r = callPumping(agent, "/patch/create", std::move(test::OscMessage().s("lfo9").s("lfo")));
         QVERIFY2(r && r->isReply(), r ? r->describe().constData() : "no reply");
@@ -497,7 +537,7 @@ private slots:
         QSignalSpy committed(&c, &EditorController::committed);
         const QString path = writeLaidOutPatch(rig.dir.filePath(QStringLiteral("laid-out.json")));
         QVERIFY(!path.isEmpty());
-        QVERIFY2(c.open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
+        QVERIFY2(c.files()->open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
         const std::map<QString, QPointF> layout{{"osc1", {100, 120}}, {"clk1", {100, 420}},
                                                 {"env1", {420, 120}}, {"out", {740, 120}}};
         for (const auto& [id, p] : layout)
@@ -542,7 +582,7 @@ private slots:
         QCOMPARE(demo.at("out"), QPointF(980, 180));
         c.commit();
         QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
-        QVERIFY(c.open(QUrl::fromLocalFile(writeLaidOutPatch(rig.dir.filePath(QStringLiteral("file.json"))))));
+        QVERIFY(c.files()->open(QUrl::fromLocalFile(writeLaidOutPatch(rig.dir.filePath(QStringLiteral("file.json"))))));
         c.commit();
         QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 2, 5000);
         QCOMPARE(cardAt(c, QStringLiteral("out")), QPointF(740, 120));
@@ -717,16 +757,16 @@ private slots:
         EditorRig rig;
         START_RIG(rig);
         EditorController& c = *rig.controller;
-        QVERIFY(c.audioBackends().contains(QStringLiteral("jack")));
-        QVERIFY(!c.saveAudioSettings(QStringLiteral("oss"), {}, 48000, 64));
-        QVERIFY(!c.saveAudioSettings(QStringLiteral("jack"), {}, 1000, 64));
-        QVERIFY(!c.saveAudioSettings(QStringLiteral("jack"), {}, 48000, 0));
-        QSignalSpy changed(&c, &EditorController::audioSettingsChanged);
-        QVERIFY(c.saveAudioSettings(QStringLiteral("null"), {}, 44100, 128));
+        QVERIFY(c.audio()->backends().contains(QStringLiteral("jack")));
+        QVERIFY(!c.audio()->save(QStringLiteral("oss"), {}, 48000, 64));
+        QVERIFY(!c.audio()->save(QStringLiteral("jack"), {}, 1000, 64));
+        QVERIFY(!c.audio()->save(QStringLiteral("jack"), {}, 48000, 0));
+        QSignalSpy changed(c.audio(), &chronus::editor::AudioSettings::settingsChanged);
+        QVERIFY(c.audio()->save(QStringLiteral("null"), {}, 44100, 128));
         QCOMPARE(changed.count(), 1);
-        QCOMPARE(c.audioSettings().value("sampleRate").toInt(), 44100);
+        QCOMPARE(c.audio()->settings().value("sampleRate").toInt(), 44100);
         QVERIFY(c.message().contains(QStringLiteral("next time")));
-        const QStringList args = EditorController::storedAudioArguments({"chronus", "--rate", "96000"});
+        const QStringList args = chronus::editor::AudioSettings::storedArguments({"chronus", "--rate", "96000"});
         QCOMPARE(args, (QStringList{"--audio", "null", "--block", "128"}));
     }
 
@@ -734,19 +774,19 @@ private slots:
         EditorRig rig;
         START_RIG(rig);
         EditorController& c = *rig.controller;
-        QVERIFY(c.open(QUrl::fromLocalFile(c.examples().value(0))));
+        QVERIFY(c.files()->open(QUrl::fromLocalFile(c.files()->examples().value(0))));
         QSignalSpy committed(&c, &EditorController::committed);
         c.commit();
         QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 5000);
-        QSignalSpy recording(&c, &EditorController::recordingChanged);
-        c.toggleRecording();
-        QVERIFY(c.recording());
-        QVERIFY(c.recordingPath().startsWith(rig.dir.filePath(QStringLiteral("recordings"))));
-        QTRY_VERIFY_WITH_TIMEOUT(c.recordingSeconds() >= 0.5, 5000);
-        c.toggleRecording();
-        QVERIFY(!c.recording());
+        QSignalSpy recording(c.recording(), &chronus::editor::RecordingControl::changed);
+        c.recording()->toggle();
+        QVERIFY(c.recording()->active());
+        QVERIFY(c.recording()->path().startsWith(rig.dir.filePath(QStringLiteral("recordings"))));
+        QTRY_VERIFY_WITH_TIMEOUT(c.recording()->seconds() >= 0.5, 5000);
+        c.recording()->toggle();
+        QVERIFY(!c.recording()->active());
         QVERIFY2(c.message().contains(QStringLiteral("recording saved")), qPrintable(c.message()));
-        QFileInfo file(c.recordingPath());
+        QFileInfo file(c.recording()->path());
         QVERIFY(file.exists());
         QVERIFY(file.size() > 48000 * 2 * 3 / 2); // at least half a second of 24-bit stereo
         QVERIFY(recording.count() >= 2);
@@ -782,7 +822,7 @@ private slots:
         EditorController& c = *rig.controller;
         const QString path = rig.dir.filePath(QStringLiteral("big.json"));
         QVERIFY(app::savePatchFile(chainsPatch(250), path));
-        QVERIFY2(c.open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
+        QVERIFY2(c.files()->open(QUrl::fromLocalFile(path)), qPrintable(c.message()));
         QCOMPARE(rig.engine.pending().nodes().size(), std::size_t(501));
         const app::UndoHistory& history = c.patch().history(app::Author::Agent);
         auto edit = [&](int i) {

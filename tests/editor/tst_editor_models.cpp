@@ -2,11 +2,13 @@
 // QAbstractItemModelTester, and the narrow signals the canvas relies on.
 
 #include "CableLayerItem.hpp"
+#include "CardGeometry.hpp"
 #include "FolderModel.hpp"
 #include "GraphModels.hpp"
 #include "GridItem.hpp"
 #include "ParamBarItem.hpp"
 #include "PaletteModel.hpp"
+#include "PatchLayout.hpp"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -17,11 +19,14 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 using namespace chronus;
 using chronus::editor::CableLayerItem;
 using chronus::editor::CableModel;
+using chronus::editor::CardGeometry;
 using chronus::editor::FolderModel;
 using chronus::editor::GridItem;
 using chronus::editor::NodeModel;
@@ -143,6 +148,106 @@ private slots:
                  QStringLiteral("2.00 kHz"));
     }
 
+    // An agent's edit on a big patch: the models find the rows it touched by key, and say only
+    // what changed (one row in, one row's roles), every other row and its id as it was.
+    void anEditOnABigPatchTouchesOnlyItsRows() {
+        NodeModel nodes;
+        CableModel cables;
+        QAbstractItemModelTester t1(&nodes, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QAbstractItemModelTester t2(&cables, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        engine::PatchGraph g;
+        for (int i = 0; i < 120; ++i)
+            QVERIFY(g.addModule("vca" + std::to_string(i), "vca").ok());
+        for (int i = 0; i + 1 < 120; ++i)
+            QVERIFY(g.connect("vca" + std::to_string(i), "vca" + std::to_string(i + 1) + ".in").ok());
+        nodes.update(g, g, {});
+        cables.update(g, g);
+        QCOMPARE(nodes.count(), 121);
+        QCOMPARE(cables.count(), 119);
+        std::map<int, int> uidOfRow, cableIdOfRow;
+        for (int row = 0; row < nodes.count(); ++row)
+            uidOfRow[row] = nodes.get(row).value("uid").toInt();
+        for (int row = 0; row < cables.count(); ++row)
+            cableIdOfRow[row] = cables.get(row).value("cableId").toInt();
+
+        QSignalSpy nodeChanged(&nodes, &NodeModel::dataChanged), nodeIn(&nodes, &NodeModel::rowsInserted),
+            nodeOut(&nodes, &NodeModel::rowsRemoved), cableChanged(&cables, &CableModel::dataChanged),
+            cableIn(&cables, &CableModel::rowsInserted), cableOut(&cables, &CableModel::rowsRemoved);
+        engine::PatchGraph pending = g;
+        QVERIFY(pending.addModule("lfo1", "lfo").ok());
+        QVERIFY(pending.connect("lfo1", "vca50.cv").ok());
+        nodes.update(pending, g, {});
+        cables.update(pending, g);
+        QCOMPARE(nodeIn.count(), 1);
+        QCOMPARE(nodeOut.count(), 0);
+        QCOMPARE(cableIn.count(), 1);
+        QCOMPARE(cableOut.count(), 0);
+        QCOMPARE(cableChanged.count(), 0);
+        // vca50 has a cable into its cv now: its inputs changed, nothing else of it or of others.
+        QCOMPARE(nodeChanged.count(), 1);
+        QCOMPARE(nodeChanged.first().at(0).toModelIndex().row(), nodes.rowOf("vca50"));
+        QCOMPARE(nodeChanged.first().at(2).value<QList<int>>(), QList<int>{NodeModel::InputsRole});
+        for (const auto& [row, uid] : uidOfRow)
+            QCOMPARE(nodes.get(row).value("uid").toInt(), uid);
+        const int lfoUid = nodes.get(nodes.rowOf("lfo1")).value("uid").toInt();
+        QVERIFY(std::none_of(uidOfRow.begin(), uidOfRow.end(), [&](const auto& e) { return e.second == lfoUid; }));
+        QCOMPARE(nodes.rowOfUid(lfoUid), nodes.rowOf("lfo1"));
+        QCOMPARE(nodes.pendingCount(), 1);
+        QCOMPARE(cables.pendingCount(), 1);
+
+        // A module in the middle goes (pending): its row becomes a ghost's; the rows after it keep
+        // their ids and are found at their new rows.
+        nodeChanged.clear();
+        nodeIn.clear();
+        QVERIFY(pending.removeModule("vca60").ok());
+        nodes.update(pending, g, {});
+        cables.update(pending, g);
+        QCOMPARE(nodeOut.count(), 1);
+        QCOMPARE(nodeIn.count(), 1); // the ghost
+        QVERIFY(nodes.isGhost(nodes.rowOf("vca60")));
+        QCOMPARE(nodes.get(nodes.rowOf("vca61")).value("uid").toInt(), uidOfRow[62]);
+        QCOMPARE(nodes.rowOfUid(lfoUid), nodes.rowOf("lfo1"));
+        QCOMPARE(nodes.pendingCount(), 2); // lfo1 added, vca60's ghost
+        QCOMPARE(cables.pendingCount(), 3); // lfo1 -> vca50 added; vca59 -> vca60, vca60 -> vca61 removed
+        // Cables are named by their id: the one into vca50's cv, and its row.
+        const int lfoCable = cables.cableInto(QStringLiteral("vca50"), QStringLiteral("cv"));
+        QVERIFY(lfoCable > 0);
+        QCOMPARE(cables.get(cables.rowOfCable(lfoCable)).value("fromId").toString(), QStringLiteral("lfo1"));
+        QCOMPARE(cables.cableInto(QStringLiteral("vca61"), QStringLiteral("in")), -1); // a ghost feeds nothing
+        QCOMPARE(cables.rowOfCable(987654), -1);
+        for (const auto& [row, id] : cableIdOfRow)
+            if (row < 59) // before vca59 -> vca60, nothing moved
+                QCOMPARE(cables.get(row).value("cableId").toInt(), id);
+    }
+
+    // The one layout algorithm (Arrange): a column per step of signal flow, sources left, each
+    // column stacked by the cards' heights in the order the cards had, on the grid.
+    void arrangeByFlowPutsEachModuleRightOfWhatFeedsIt() {
+        engine::PatchGraph g;
+        QVERIFY(g.addModule("lfo1", "lfo").ok());
+        QVERIFY(g.addModule("saw1", "saw").ok());
+        QVERIFY(g.addModule("saw2", "saw").ok());
+        QVERIFY(g.addModule("vca1", "vca").ok());
+        QVERIFY(g.connect("lfo1", "saw1.fm").ok());
+        QVERIFY(g.connect("saw1", "vca1.in").ok());
+        QVERIFY(g.connect("saw2", "vca1.cv").ok());
+        QVERIFY(g.connect("vca1", "out").ok());
+        const std::map<std::string, QPointF> now{{"saw2", {0, 0}}, {"lfo1", {0, 500}}, {"saw1", {0, 900}}};
+        auto size = [](const engine::PatchNode& n) { return QSizeF(196, n.id == "saw2" ? 105 : 60); };
+        const std::map<std::string, QPointF> placed = editor::arrangeByFlow(g, size, now);
+        QCOMPARE(placed.size(), g.nodes().size());
+        const double column = std::ceil((CardGeometry::kNodeWidth + 90.0) / 20.0) * 20.0;
+        QCOMPARE(placed.at("lfo1"), QPointF(40, 180)); // column 0, under saw2 (105 + 30, up to the grid)
+        QCOMPARE(placed.at("saw2"), QPointF(40, 40));
+        QCOMPARE(placed.at("saw1"), QPointF(40 + column, 40));     // fed by lfo1
+        QCOMPARE(placed.at("vca1"), QPointF(40 + 2 * column, 40)); // fed by saw1
+        QCOMPARE(placed.at("out"), QPointF(40 + 3 * column, 40));
+        for (const auto& [id, p] : placed) { // on the grid
+            QCOMPARE(std::fmod(p.x(), 20.0), 0.0);
+            QCOMPARE(std::fmod(p.y(), 20.0), 0.0);
+        }
+    }
+
     void sequencerStepsAreTextNotKnobs() {
         NodeModel nodes;
         engine::PatchGraph g;
@@ -191,11 +296,11 @@ private slots:
         layer.setCables(&cables);
         const QColor audio(0x4f, 0xc3, 0xf7);
         layer.setProperty("audioColor", audio);
-        layer.setProperty("nodeWidth", 200.0);
-        layer.setProperty("portsTop", 40.0);
-        layer.setProperty("portRow", 20.0);
-        // saw1.out (row 0) at (200, 50), vca1.in (row 0) at (400, 150): the curve's middle is
-        // halfway, at (300, 100); its ends leave and arrive horizontally.
+        // saw1.out (row 0) at (196, 48), vca1.in (row 0) at (400, 148): the curve's middle is
+        // halfway, at (298, 98); its ends leave and arrive horizontally. CardGeometry says where
+        // ports are, for the cards and this picture alike.
+        QCOMPARE(CardGeometry::kNodeWidth, 196);
+        QCOMPARE(CardGeometry::portY(0), 48.0);
         auto paint = [&] {
             QImage image(600, 300, QImage::Format_ARGB32_Premultiplied);
             image.fill(Qt::transparent);
@@ -211,26 +316,26 @@ private slots:
             return false;
         };
         QImage image = paint();
-        QVERIFY(near(image, 300, 100, audio));
-        QVERIFY(near(image, 205, 50, audio));
-        QVERIFY(near(image, 395, 150, audio));
-        QCOMPARE(image.pixelColor(300, 60).alpha(), 0); // nothing but the cable
+        QVERIFY(near(image, 298, 98, audio));
+        QVERIFY(near(image, 201, 48, audio));
+        QVERIFY(near(image, 395, 148, audio));
+        QCOMPARE(image.pixelColor(298, 58).alpha(), 0); // nothing but the cable
         QCOMPARE(image.pixelColor(100, 200).alpha(), 0);
         // At half the zoom, everything at half the place.
         QImage half(300, 150, QImage::Format_ARGB32_Premultiplied);
         half.fill(Qt::transparent);
         layer.paintCables(half, QRectF(0, 0, 600, 300), 0.5);
-        QVERIFY(near(half, 150, 50, audio));
+        QVERIFY(near(half, 149, 49, audio));
 
-        layer.setSelectedKey(QStringLiteral("saw1.out>vca1.in"));
+        layer.setSelectedCable(cables.cableInto(QStringLiteral("vca1"), QStringLiteral("in")));
         image = paint();
-        const QColor halo = image.pixelColor(300, 104); // beside the line, inside the 8-px halo
+        const QColor halo = image.pixelColor(298, 102); // beside the line, inside the 8-px halo
         QVERIFY2(halo.alpha() > 60 && halo.red() > halo.blue(), qPrintable(halo.name(QColor::HexArgb)));
-        layer.setSelectedKey({});
+        layer.setSelectedCable(-1);
 
         nodes.setSelection({"vca1"});
         image = paint();
-        QCOMPARE(image.pixelColor(300, 100).alpha(), 0); // the selected node's cable draws itself
+        QCOMPARE(image.pixelColor(298, 98).alpha(), 0); // the selected node's cable draws itself
     }
 
     // The canvas grid: background, then a line every `minor` pixels, every fifth a major one.

@@ -142,7 +142,7 @@ TestCase {
         mouseClick(button)
 
         tryCompare(Editor, "busy", false, 10000)
-        tryVerify(() => EngineProbe.activeSlot() === 1 - before, 10000, "the other slot plays")
+        tryVerify(() => EngineProbe.activeSlot() === 1 - before, 10000, "the other slot plays (" + Editor.message + "; busy " + Editor.busy + ")")
         if (Editor.status)
             tryCompare(Editor.status, "activeSlot", 1 - before, 3000, "the status shows the other slot active")
         verify(EngineProbe.committedHasCable(saw, "out", "out", "left"))
@@ -264,7 +264,7 @@ TestCase {
         verify(Editor.connectPorts(saw, "out", vca, "in"))
         Editor.commit()
         tryCompare(Editor, "busy", false, 10000)
-        Editor.clearSelection()
+        Editor.selection.clear()
         canvas.fitToView()
         canvas.autoFit = false
         canvas.resetZoom()
@@ -285,15 +285,58 @@ TestCase {
         const empty = image.pixel(Math.round(mid.x), Math.round(mid.y) + 40)
         verify(Math.abs(empty.b - Theme.audio.b) > 0.3, "and not a blue patch")
         // A click on it selects it (the halo), a click beside it does not.
+        // Where a port's cable meets its card is CardGeometry's, for the cards and the cables alike.
+        compare(cable.y0, nodeItem(saw).y + CardGeometry.portAt(0))
+        compare(cable.x0, nodeItem(saw).x + CardGeometry.nodeWidth)
+        // A click on it selects it (the halo), a click beside it does not. A cable is named by its id.
         mouseClick(win.contentItem, mid.x, mid.y)
-        compare(canvas.selectedCable, saw + ".out>" + vca + ".in")
+        verify(canvas.selectedCable >= 0)
+        compare(canvas.selectedCable, Editor.cables.cableInto(vca, "in"))
         mouseClick(win.contentItem, mid.x, mid.y + 40)
-        compare(canvas.selectedCable, "")
+        compare(canvas.selectedCable, -1)
         // A selected node's cables are drawn by their items: a drag moves them, not the picture.
-        Editor.select(saw, false)
+        Editor.selection.select(saw, false)
         tryVerify(() => cable.visible, 2000, "the cable of a selected node draws itself")
-        Editor.clearSelection()
+        Editor.selection.clear()
         tryVerify(() => cable.visible === !canvas.softwareRendering, 2000)
+    }
+
+    // A selected cable goes with Delete (found by its id, not by parsing a name), and comes back
+    // with Ctrl+Z under the same ends (a new id: a new row).
+    function test_deleteKeyRemovesTheSelectedCable() {
+        const saw = Editor.addModule("saw", 40, 40)
+        const vca = Editor.addModule("vca", 400, 160)
+        verify(Editor.connectPorts(saw, "out", vca, "in"))
+        const id = Editor.cables.cableInto(vca, "in")
+        verify(id >= 0)
+        canvas.forceActiveFocus()
+        canvas.selectedCable = id
+        keyClick(Qt.Key_Delete)
+        compare(Editor.cables.cableInto(vca, "in"), -1)
+        compare(canvas.selectedCable, -1)
+        keyClick(Qt.Key_Z, Qt.ControlModifier)
+        tryVerify(() => Editor.cables.cableInto(vca, "in") >= 0, 2000, "the cable is back")
+        const back = Editor.cables.get(Editor.cables.rowOfCable(Editor.cables.cableInto(vca, "in")))
+        compare(back.fromId, saw)
+        compare(back.fromPort, "out")
+    }
+
+    // Arrange (the controller's layout, one undo step): columns by signal flow, sources left.
+    function test_arrangeLaysOutBySignalFlow() {
+        const saw = Editor.addModule("saw", 700, 400)
+        const vca = Editor.addModule("vca", 40, 40)
+        verify(Editor.connectPorts(saw, "out", vca, "in"))
+        verify(Editor.connectPorts(vca, "out", "out", "left"))
+        const steps = Editor.undoText
+        canvas.arrange()
+        const x = id => Editor.nodes.get(Editor.nodes.rowOf(id)).x
+        verify(x(saw) < x(vca), "the saw feeds the vca: left of it")
+        verify(x(vca) < x("out"), "the vca feeds out: left of it")
+        compare(Editor.nodes.get(Editor.nodes.rowOf(saw)).y, 40)
+        verify(Editor.undoText !== steps)
+        Editor.undo()
+        compare(x(saw), 700)
+        compare(x(vca), 40)
     }
 
     // An agent over OSC adds modules while the person watches: the view keeps its zoom and pan
@@ -387,8 +430,8 @@ TestCase {
         rate.currentIndex = 1 // 44100 Hz
         dialog.accept()
         tryCompare(dialog, "visible", false)
-        compare(Editor.audioSettings.backend, "null")
-        compare(Number(Editor.audioSettings.sampleRate), 44100)
+        compare(Editor.audio.settings.backend, "null")
+        compare(Number(Editor.audio.settings.sampleRate), 44100)
         verify(Editor.message.indexOf("next time") >= 0, Editor.message)
     }
 
@@ -440,9 +483,9 @@ TestCase {
         openSaveAs()
         typeText("mouse-save")
         mouseClick(dialogAcceptButton())
-        tryVerify(() => Editor.filePath.endsWith("/mouse-save.json"), 3000, "saved: " + Editor.message)
-        verify(EngineProbe.fileExists(Editor.filePath), Editor.filePath)
-        compare(Editor.filePath, Editor.patchesFolder() + "/mouse-save.json", "a new patch is saved in the patches folder")
+        tryVerify(() => Editor.files.filePath.endsWith("/mouse-save.json"), 3000, "saved: " + Editor.message)
+        verify(EngineProbe.fileExists(Editor.files.filePath), Editor.files.filePath)
+        compare(Editor.files.filePath, Editor.files.patchesFolder() + "/mouse-save.json", "a new patch is saved in the patches folder")
         compare(Editor.dirty, false)
     }
 
@@ -453,19 +496,19 @@ TestCase {
         typeText("escaped")
         keyClick(Qt.Key_Escape)
         tryCompare(win.saveDialog, "visible", false)
-        compare(Editor.filePath, "")
+        compare(Editor.files.filePath, "")
         openSaveAs()
         typeText("key-save")
         keyClick(Qt.Key_Return)
-        tryVerify(() => Editor.filePath.endsWith("/key-save.json"), 3000, "saved: " + Editor.message)
-        verify(EngineProbe.fileExists(Editor.filePath), Editor.filePath)
+        tryVerify(() => Editor.files.filePath.endsWith("/key-save.json"), 3000, "saved: " + Editor.message)
+        verify(EngineProbe.fileExists(Editor.files.filePath), Editor.files.filePath)
     }
 
     // A full path typed into the name field is that path, not a name inside the current folder.
     // Saving over an existing file takes a second click (the button says Replace first).
     function test_saveAsAsksBeforeReplacing() {
         verify(Editor.addModule("saw", 40, 40) !== "")
-        verify(Editor.saveAs(Editor.patchesFolder() + "/twice.json"))
+        verify(Editor.files.saveAs(Editor.files.patchesFolder() + "/twice.json"))
         Editor.newPatch()
         verify(Editor.addModule("vca", 40, 40) !== "")
         openSaveAs()
@@ -475,9 +518,9 @@ TestCase {
         verify(win.saveDialog.opened, "still open: it asks first")
         compare(button.text, "Replace")
         verify(findChild(win.saveDialog.contentItem, "fileDialogProblem").text.indexOf("twice.json already exists") >= 0)
-        compare(Editor.filePath, "")
+        compare(Editor.files.filePath, "")
         mouseClick(button)
-        tryCompare(Editor, "filePath", Editor.patchesFolder() + "/twice.json", 3000, Editor.message)
+        tryCompare(Editor.files, "filePath", Editor.files.patchesFolder() + "/twice.json", 3000, Editor.message)
         tryCompare(win.saveDialog, "visible", false)
     }
 
@@ -487,7 +530,7 @@ TestCase {
         openSaveAs()
         typeText(target)
         mouseClick(dialogAcceptButton())
-        tryCompare(Editor, "filePath", target, 3000, "saved there: " + Editor.message)
+        tryCompare(Editor.files, "filePath", target, 3000, "saved there: " + Editor.message)
         verify(EngineProbe.fileExists(target))
     }
 
@@ -495,8 +538,8 @@ TestCase {
     function patchToOpen(name) {
         verify(Editor.addModule("vca", 40, 40) !== "")
         verify(Editor.addModule("saw", 300, 40) !== "")
-        const path = Editor.patchesFolder() + "/" + name
-        verify(Editor.saveAs(path))
+        const path = Editor.files.patchesFolder() + "/" + name
+        verify(Editor.files.saveAs(path))
         Editor.newPatch()
         compare(Editor.nodes.count, 1) // out
         return path
@@ -507,14 +550,14 @@ TestCase {
         const path = patchToOpen("by-mouse.json")
         keyClick(Qt.Key_O, Qt.ControlModifier)
         dialogNameField()
-        compare(win.openDialog.folder, Editor.patchesFolder())
+        compare(win.openDialog.folder, Editor.files.patchesFolder())
         let entry = null
         tryVerify(() => (entry = itemsUnder(win.contentItem.parent, i => i.objectName === "fileDialogEntry-by-mouse.json")[0] || null) !== null,
                   3000, "the file is listed")
         waitForRendering(win.contentItem)
         mouseClick(entry)
         mouseClick(dialogAcceptButton())
-        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        tryCompare(Editor.files, "filePath", path, 3000, Editor.message)
         compare(Editor.nodes.count, 3)
     }
 
@@ -525,7 +568,7 @@ TestCase {
         dialogNameField()
         typeText("by-keys")
         keyClick(Qt.Key_Return)
-        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        tryCompare(Editor.files, "filePath", path, 3000, Editor.message)
         compare(Editor.nodes.count, 3)
 
         Editor.newPatch()
@@ -538,7 +581,7 @@ TestCase {
             keyClick(Qt.Key_Down)
         compare(list.currentItem.fileName, "by-keys.json")
         keyClick(Qt.Key_Return)
-        tryCompare(Editor, "filePath", path, 3000, Editor.message)
+        tryCompare(Editor.files, "filePath", path, 3000, Editor.message)
     }
 
     // --- Parameter bars ---

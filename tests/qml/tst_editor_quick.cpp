@@ -2,6 +2,7 @@
 // driver, and the controller `chronus` builds, injected as the `Editor` singleton. tst_editor.qml
 // drives the window with mouse and keys; EngineProbe lets it ask the engine what it got.
 
+#include "AudioSettings.hpp"
 #include "EditorController.hpp"
 #include "OscTestClient.hpp"
 #include "app/OscServer.hpp"
@@ -155,7 +156,7 @@ public slots:
             options.settingsScope = QStringLiteral("tst_editor_quick");
             options.patchesFolder = m_dir.filePath(QStringLiteral("patches"));
             m_controller = std::make_unique<editor::EditorController>(*m_engine, options);
-            m_controller->setAudioDescription(QStringLiteral("null driver (test)"), true);
+            m_controller->audio()->setDescription(QStringLiteral("null driver (test)"), true);
             m_probe = std::make_unique<EngineProbe>(*m_engine);
             // The OSC server, as `chronus` runs it beside the editor.
             app::OscServerOptions osc;
