@@ -42,6 +42,19 @@ std::string conflictOf(const PatchDiff& diff, bool undo, const PatchGraph& now) 
             if ((c.from == p.node.id || c.to == p.node.id) && !mine(c))
                 return p.node.id + " was cabled since";
     }
+    const auto cableName = [&](const engine::Cable& c) { // "saw1.out -> out.left"
+        const PatchNode* from = now.find(c.from);
+        const PatchNode* to = now.find(c.to);
+        return c.from + "." + (from ? from->type->outputs[static_cast<std::size_t>(c.fromPort)].id : "?") + " -> " +
+               c.to + "." + (to ? to->type->inputs[static_cast<std::size_t>(c.toPort)].id : "?");
+    };
+    const auto& goneCables = undo ? diff.removedCables() : diff.addedCables(); // they come back
+    for (const PatchDiff::PlacedCable& c : madeCables)
+        if (std::find(now.cables().begin(), now.cables().end(), c.cable) == now.cables().end())
+            return "the cable " + cableName(c.cable) + " was removed since";
+    for (const PatchDiff::PlacedCable& c : goneCables)
+        if (std::find(now.cables().begin(), now.cables().end(), c.cable) != now.cables().end())
+            return "the cable " + cableName(c.cable) + " was made again since";
     for (const PatchDiff::NodeChange& change : diff.changedNodes()) {
         const PatchNode* node = now.find(change.id);
         if (!node)

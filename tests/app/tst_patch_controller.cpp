@@ -88,6 +88,14 @@ private slots:
         QVERIFY2(!cabled && cabled.message().find("lfo1 was cabled since") != std::string::npos, cabled.message().c_str());
         QVERIFY(engine.pending().find("lfo1"));
 
+        // A cable the agent made and the person removed since: nothing for the agent to take back.
+        QVERIFY(c.edit(Author::Agent, "Agent edit", [](Edit& e) { return e.connect("saw1", "out"); }));
+        QVERIFY(c.edit(Author::User, "Disconnect", [](Edit& e) { return e.disconnect("saw1", "out"); }));
+        const engine::Status gone = c.undo(Author::Agent);
+        QVERIFY2(!gone && gone.message().find("was removed since") != std::string::npos, gone.message().c_str());
+        QVERIFY(c.undo(Author::User)); // the cable is back
+        QVERIFY(c.undo(Author::Agent)); // and the agent takes it back
+
         // Once the person's own edits are taken back, the agent's undo applies.
         QVERIFY(c.undo(Author::User)); // the cable
         QVERIFY(c.undo(Author::Agent)); // lfo1
