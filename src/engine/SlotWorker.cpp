@@ -648,10 +648,6 @@ void SlotWorker::render() noexcept {
             if (audio >= 0)
                 m_s->realtime.store(fifo, std::memory_order_relaxed);
         }
-        // The callback wakes this thread every block, not the control thread: commands sent
-        // without a wake of their own (live changes while the callback runs) are passed on here.
-        if (m_s->commands.sizeApprox() != 0)
-            m_s->controlWake.wake();
         m_cycleStartNs.store(nowNs(), std::memory_order_release);
         try {
             renderCycle();
