@@ -626,7 +626,6 @@ void* SlotWorker::renderMain(void* self) noexcept {
 void SlotWorker::render() noexcept {
     ScopedFlushDenormals ftz;
     int appliedFor = -2; // the audio priority this thread's scheduling was last set for
-    const std::int64_t waitNs = m_parentPid > 0 ? 200'000'000 : 0;
     while (!m_renderStop.load(std::memory_order_acquire) && !m_s->stopRequested.load(std::memory_order_acquire)) {
         const std::uint32_t seen = m_s->wake.current();
         if (m_parkRequest.load(std::memory_order_acquire)) { // the control thread forks
@@ -660,8 +659,11 @@ void SlotWorker::render() noexcept {
             finishReport(); // a prime or sync waiting for this block ends, failed
         }
         m_cycleStartNs.store(0, std::memory_order_release);
+        // No time limit, in a process too: whatever ends this thread wakes it (the control thread
+        // watches for an engine that is gone, then stops it), and a timed wait arms a kernel timer
+        // every block.
         if (!m_renderStop.load(std::memory_order_acquire) && !m_s->stopRequested.load(std::memory_order_acquire))
-            m_s->wake.wait(seen, waitNs);
+            m_s->wake.wait(seen);
     }
     m_renderExited.store(true, std::memory_order_release);
     wakeBoth();
