@@ -2037,8 +2037,8 @@ int runVoices(const Options& opt) {
         verdicts += fmt("| %d voices: processes' voices per core >= 95 %% of threads' | %.0f / %.0f = %.3f (per repetition: "
                         "%s; their median %.3f) | %s |\n",
                         n, vpc[1], vpc[0], ratio, spread.c_str(), paired.empty() ? 0.0 : median(paired), verdict(pass));
-        // Beside the bar, what noise moves less: the least CPU of each mode (the machine's other load
-        // only ever adds to a run's CPU time), and the cost outside the render per block.
+        // Beside the bar, other views of the same runs: the least CPU of each mode, the ratio per
+        // repetition, the cost outside the render per block (all that the worker mode can change).
         beside += fmt("| %d | %.3f | %.3f (%.3f-%.3f) | %.1f / %.1f (%+.1f) | %.0f / %.0f |\n", n,
                       minOf(threads.cores) / minOf(processes.cores), paired.empty() ? 0.0 : median(paired),
                       paired.empty() ? 0.0 : minOf(paired), paired.empty() ? 0.0 : maxOf(paired),
@@ -2049,8 +2049,10 @@ int runVoices(const Options& opt) {
     std::printf("\n| bar | measured | result |\n|---|---|---|\n%s", verdicts.c_str());
     std::printf("| none-reads 0 in every cell | see the table | %s |\n\n", verdict(noneOk));
     std::printf("Beside the bar (informational, processes against threads): the ratio of each mode's least engine CPU "
-                "(threads' / processes': voices per core of the best runs), the median and range of the ratio per "
-                "repetition, the engine CPU outside the render per block, and the switches per second.\n\n");
+                "(threads' / processes': voices per core of each mode's cheapest run), the median and range of the "
+                "ratio per repetition (threads' engine CPU / processes', the two runs of one repetition, adjacent in "
+                "time), the engine CPU outside the render per block, and the switches per second. None of these is free "
+                "of the machine's other load, which has moved a run's CPU time both ways.\n\n");
     std::printf("| voices | least CPU ratio | per repetition: median (range) | outside the render, threads / "
                 "processes (µs per block) | switches/s, threads / processes |\n|---:|---:|---:|---:|---:|\n%s\n",
                 beside.c_str());
