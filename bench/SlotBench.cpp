@@ -21,7 +21,8 @@
 //   voices    the reference voice workload (BENCHMARKS.md) live in the default configuration on a JACK
 //             dummy server (NullDriver with --null or without jackd), with worker threads and worker
 //             processes alternating, at each of --voice-counts: the engine's CPU time per second
-//             (this process plus the worker processes), voices per core, each slot's DSP load
+//             (this process plus the worker processes) and its context switches, voices per core, each
+//             slot's DSP load and the engine's CPU outside the render per block
 //   kill      worker processes, a patch file playing (--patch): kill -9 of the active worker --reps
 //             times: to the supervisor's death notice, to the callback that plays the mirror, to the
 //             dead slot's successor being an in-step mirror; none-reads
@@ -1766,33 +1767,46 @@ int runMusic(const Options& opt) {
 // ------------------------------------------------------------------------------------------------
 // Worker processes against worker threads (WorkerMode), in the real-time engine path.
 
-// CPU time (ns) of every thread of process `pid` ("self" for this one), from
-// /proc/PID/task/*/schedstat (its first field: time on a CPU, in ns). 0 when the process is gone.
-std::int64_t processCpuNs(const std::string& pid) {
+// CPU time and context switches of a set of threads.
+struct CpuUse {
+    std::int64_t ns = 0;         // time on a CPU
+    std::int64_t switches = 0;   // times switched in (schedstat's third field: voluntary and not)
+    CpuUse& operator+=(const CpuUse& o) {
+        ns += o.ns;
+        switches += o.switches;
+        return *this;
+    }
+};
+
+// Every thread of process `pid` ("self" for this one), from /proc/PID/task/*/schedstat (time on a
+// CPU in ns, time waiting for one, times it ran). Zero when the process is gone.
+CpuUse processCpu(const std::string& pid) {
     const std::string dir = "/proc/" + pid + "/task";
-    std::int64_t total = 0;
+    CpuUse total;
     if (DIR* d = opendir(dir.c_str())) {
         while (const dirent* ent = readdir(d)) {
             if (ent->d_name[0] == '.')
                 continue;
             std::ifstream f(dir + "/" + ent->d_name + "/schedstat");
-            long long ns = 0;
-            if (f >> ns)
-                total += ns;
+            long long ns = 0, waited = 0, runs = 0;
+            if (f >> ns >> waited >> runs) {
+                total.ns += ns;
+                total.switches += runs;
+            }
         }
         closedir(d);
     }
     return total;
 }
 
-// The engine's CPU time: this process (audio thread, supervisor, control thread) plus, with worker
+// The engine's: this process (audio thread, supervisor, control thread) plus, with worker
 // processes, both workers'. With threads the workers are threads of this process.
-std::int64_t engineCpuNs(const EngineStats& s) {
-    std::int64_t ns = processCpuNs("self");
+CpuUse engineCpu(const EngineStats& s) {
+    CpuUse use = processCpu("self");
     for (const engine::SlotStats& slot : s.slot)
         if (slot.pid > 0)
-            ns += processCpuNs(std::to_string(slot.pid));
-    return ns;
+            use += processCpu(std::to_string(slot.pid));
+    return use;
 }
 
 // The worker processes' share of it (0 with threads: their CPU time is this process's).
@@ -1800,7 +1814,7 @@ std::int64_t workersCpuNs(const EngineStats& s) {
     std::int64_t ns = 0;
     for (const engine::SlotStats& slot : s.slot)
         if (slot.pid > 0)
-            ns += processCpuNs(std::to_string(slot.pid));
+            ns += processCpu(std::to_string(slot.pid)).ns;
     return ns;
 }
 
@@ -1898,17 +1912,21 @@ struct LiveRig {
 
 // Voices: the reference voice workload in the real-time engine (default configuration: hot mirror,
 // both slots render it) with worker threads and with worker processes, alternating, at each voice
-// count: the engine's CPU per second of audio, each slot's DSP load, none-reads.
+// count: the engine's CPU per second of audio, its context switches, each slot's DSP load,
+// none-reads.
 int runVoices(const Options& opt) {
     prctl(PR_SET_TIMERSLACK, 1UL);
     LiveDriver live(opt);
     struct Cell {
         std::vector<double> cores, workerCores, loadActive, loadMirror;
+        std::vector<double> switches;  // the engine's threads switched in, per second (per run)
+        std::vector<double> outsideUs; // engine CPU outside the render, µs per block (per run)
         std::uint64_t noneReads = 0, failovers = 0, restarts = 0, xruns = 0;
         int runs = 0;
         bool realtime = true;
     };
     const engine::WorkerMode modes[] = {engine::WorkerMode::Threads, engine::WorkerMode::Processes};
+    const double blocksPerSecond = kRate / kBlock;
     std::vector<std::array<Cell, 2>> cells(opt.voiceCounts.size());
     logLine(fmt("voices: %zu voice counts x 2 worker modes x %d repetitions, %.1f s each, on %s", opt.voiceCounts.size(),
                 opt.reps, opt.seconds, live.name.c_str()));
@@ -1930,28 +1948,41 @@ int runVoices(const Options& opt) {
                 std::this_thread::sleep_for(std::chrono::milliseconds(500)); // DSP load settles (~20 blocks)
                 const EngineStats s0 = e.stats();
                 const std::uint64_t x0 = rig.driver->xruns();
-                const std::int64_t cpu0 = engineCpuNs(s0), w0 = workersCpuNs(s0), t0 = nowNs();
+                const CpuUse cpu0 = engineCpu(s0);
+                const std::int64_t w0 = workersCpuNs(s0), t0 = nowNs();
                 Cell& c = cells[v][static_cast<std::size_t>(m)];
+                std::vector<double> loadActive, loadMirror;
                 const auto end = Clock::now() + std::chrono::milliseconds(static_cast<long>(opt.seconds * 1000.0));
                 while (Clock::now() < end) {
                     std::this_thread::sleep_for(std::chrono::milliseconds(100));
                     const EngineStats s = e.stats();
-                    c.loadActive.push_back(s.slot[static_cast<std::size_t>(s.activeSlot)].dspLoad);
-                    c.loadMirror.push_back(s.slot[static_cast<std::size_t>(1 - s.activeSlot)].dspLoad);
+                    loadActive.push_back(s.slot[static_cast<std::size_t>(s.activeSlot)].dspLoad);
+                    loadMirror.push_back(s.slot[static_cast<std::size_t>(1 - s.activeSlot)].dspLoad);
                 }
                 const EngineStats s1 = e.stats();
-                const std::int64_t cpu1 = engineCpuNs(s1), w1 = workersCpuNs(s1), t1 = nowNs();
-                c.cores.push_back(static_cast<double>(cpu1 - cpu0) / static_cast<double>(t1 - t0));
-                c.workerCores.push_back(static_cast<double>(w1 - w0) / static_cast<double>(t1 - t0));
+                const CpuUse cpu1 = engineCpu(s1);
+                const std::int64_t w1 = workersCpuNs(s1), t1 = nowNs();
+                const double wall = static_cast<double>(t1 - t0);
+                const double cores = static_cast<double>(cpu1.ns - cpu0.ns) / wall;
+                c.cores.push_back(cores);
+                c.workerCores.push_back(static_cast<double>(w1 - w0) / wall);
+                c.switches.push_back(static_cast<double>(cpu1.switches - cpu0.switches) / (wall * 1e-9));
+                // The render's share is the DSP load (render time over block time) of each slot
+                // that renders; the rest is waking, sleeping, mixing and supervising.
+                const double renderCores = median(loadActive) + (opt.noHotMirror ? 0.0 : median(loadMirror));
+                c.outsideUs.push_back((cores - renderCores) * 1e6 / blocksPerSecond);
+                c.loadActive.insert(c.loadActive.end(), loadActive.begin(), loadActive.end());
+                c.loadMirror.insert(c.loadMirror.end(), loadMirror.begin(), loadMirror.end());
                 c.noneReads += (s1.slot[0].noneReads + s1.slot[1].noneReads) - (s0.slot[0].noneReads + s0.slot[1].noneReads);
                 c.failovers += s1.failovers - s0.failovers;
                 c.restarts += s1.workerRestarts - s0.workerRestarts;
                 c.xruns += rig.driver->xruns() - x0;
                 c.realtime = c.realtime && s1.slot[0].realtime && s1.slot[1].realtime;
                 ++c.runs;
-                logLine(fmt("voices %d, %s, rep %d: engine CPU %.4f cores, DSP load active %.4f, none-reads %llu", n,
-                            engine::workerModeName(modes[m]), rep + 1, c.cores.back(), median(c.loadActive),
-                            static_cast<unsigned long long>(c.noneReads)));
+                logLine(fmt("voices %d, %s, rep %d: engine CPU %.4f cores, %.0f switches/s, outside the render %.1f us "
+                            "per block, DSP load active %.4f, none-reads %llu",
+                            n, engine::workerModeName(modes[m]), rep + 1, cores, c.switches.back(), c.outsideUs.back(),
+                            median(loadActive), static_cast<unsigned long long>(c.noneReads)));
             }
         }
     }
@@ -1961,28 +1992,30 @@ int runVoices(const Options& opt) {
                 opt.noHotMirror ? "**no hot mirror: only the active slot renders**" : "default configuration: hot mirror",
                 opt.reps, opt.seconds);
     std::printf("Engine CPU: CPU time of this process (audio thread, supervisor, control) plus, with processes, both "
-                "workers' (/proc/PID/task/*/schedstat), per second of wall time: cores in use, median of the "
-                "repetitions. %s Voices per core = voices / engine CPU. DSP load: SlotStats::dspLoad (render time "
-                "of a block / its duration), median of 100-ms samples. Each bar also gives the ratio per "
-                "repetition (threads' engine CPU / processes', from that repetition's two runs, adjacent in time): "
-                "the run-to-run noise.\n\n",
+                "workers' (/proc/PID/task/*/schedstat), per second of wall time: cores in use, median (and least) "
+                "of the repetitions. %s Voices per core = voices / engine CPU (median). Switches: times the engine's "
+                "threads were switched in (schedstat), per second. Outside the render: engine CPU minus the "
+                "rendering slots' DSP load, per block, in µs: the cost of waking, sleeping, mixing and "
+                "supervising, which is all the worker mode can change. DSP load: SlotStats::dspLoad (render time "
+                "of a block / its duration), median of 100-ms samples.\n\n",
                 opt.noHotMirror ? "Only the active slot renders the voices." : "Both slots render every voice (hot mirror).");
-    std::printf("| voices | workers | engine CPU (cores), median / max | of it the worker processes | voices per core | DSP "
-                "load active / mirror (median) | DSP load per voice, active | none-reads | failovers | restarts | xruns "
-                "| workers RT |\n");
-    std::printf("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+    std::printf("| voices | workers | engine CPU (cores), median / least / most | of it the worker processes | voices "
+                "per core | switches/s | outside the render (µs per block) | DSP load active / mirror (median) | DSP "
+                "load per voice, active | none-reads | failovers | restarts | xruns | workers RT |\n");
+    std::printf("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     bool ok = true, noneOk = true;
-    std::string verdicts;
+    std::string verdicts, beside;
     for (std::size_t v = 0; v < opt.voiceCounts.size(); ++v) {
         const int n = opt.voiceCounts[v];
         double vpc[2]{};
         for (int m = 0; m < 2; ++m) {
             const Cell& c = cells[v][static_cast<std::size_t>(m)];
             vpc[m] = n / median(c.cores);
-            std::printf("| %d | %s | %.4f / %.4f | %s | %.0f | %.4f / %.4f | %.3g | %llu | %llu | %llu | %llu | %s |\n",
-                        n, engine::workerModeName(modes[m]), median(c.cores), maxOf(c.cores),
-                        m == 1 ? fmt("%.4f", median(c.workerCores)).c_str() : "-", vpc[m],
-                        median(c.loadActive), median(c.loadMirror), median(c.loadActive) / n,
+            std::printf("| %d | %s | %.4f / %.4f / %.4f | %s | %.0f | %.0f | %.1f | %.4f / %.4f | %.3g | %llu | %llu | "
+                        "%llu | %llu | %s |\n",
+                        n, engine::workerModeName(modes[m]), median(c.cores), minOf(c.cores), maxOf(c.cores),
+                        m == 1 ? fmt("%.4f", median(c.workerCores)).c_str() : "-", vpc[m], median(c.switches),
+                        median(c.outsideUs), median(c.loadActive), median(c.loadMirror), median(c.loadActive) / n,
                         static_cast<unsigned long long>(c.noneReads), static_cast<unsigned long long>(c.failovers),
                         static_cast<unsigned long long>(c.restarts), static_cast<unsigned long long>(c.xruns),
                         c.realtime ? "SCHED_FIFO" : "not RT");
@@ -1993,20 +2026,36 @@ int runVoices(const Options& opt) {
         ok = ok && pass;
         // The noise: the same ratio per repetition, from the two runs of that repetition (adjacent
         // in time, so under about the same load from the rest of the machine).
+        const Cell& threads = cells[v][0];
+        const Cell& processes = cells[v][1];
         std::vector<double> paired;
-        const std::vector<double>& threadCores = cells[v][0].cores;
-        const std::vector<double>& processCores = cells[v][1].cores;
-        for (std::size_t r = 0; r < std::min(threadCores.size(), processCores.size()); ++r)
-            paired.push_back(threadCores[r] / processCores[r]);
+        for (std::size_t r = 0; r < std::min(threads.cores.size(), processes.cores.size()); ++r)
+            paired.push_back(threads.cores[r] / processes.cores[r]);
         std::string spread;
         for (double x : paired)
             spread += fmt("%s%.3f", spread.empty() ? "" : ", ", x);
         verdicts += fmt("| %d voices: processes' voices per core >= 95 %% of threads' | %.0f / %.0f = %.3f (per repetition: "
                         "%s; their median %.3f) | %s |\n",
                         n, vpc[1], vpc[0], ratio, spread.c_str(), paired.empty() ? 0.0 : median(paired), verdict(pass));
+        // Beside the bar, other views of the same runs: the least CPU of each mode, the ratio per
+        // repetition, the cost outside the render per block (all that the worker mode can change).
+        beside += fmt("| %d | %.3f | %.3f (%.3f-%.3f) | %.1f / %.1f (%+.1f) | %.0f / %.0f |\n", n,
+                      minOf(threads.cores) / minOf(processes.cores), paired.empty() ? 0.0 : median(paired),
+                      paired.empty() ? 0.0 : minOf(paired), paired.empty() ? 0.0 : maxOf(paired),
+                      median(threads.outsideUs), median(processes.outsideUs),
+                      median(processes.outsideUs) - median(threads.outsideUs), median(threads.switches),
+                      median(processes.switches));
     }
     std::printf("\n| bar | measured | result |\n|---|---|---|\n%s", verdicts.c_str());
     std::printf("| none-reads 0 in every cell | see the table | %s |\n\n", verdict(noneOk));
+    std::printf("Beside the bar (informational, processes against threads): the ratio of each mode's least engine CPU "
+                "(threads' / processes': voices per core of each mode's cheapest run), the median and range of the "
+                "ratio per repetition (threads' engine CPU / processes', the two runs of one repetition, adjacent in "
+                "time), the engine CPU outside the render per block, and the switches per second. None of these is free "
+                "of the machine's other load, which has moved a run's CPU time both ways.\n\n");
+    std::printf("| voices | least CPU ratio | per repetition: median (range) | outside the render, threads / "
+                "processes (µs per block) | switches/s, threads / processes |\n|---:|---:|---:|---:|---:|\n%s\n",
+                beside.c_str());
     return ok && noneOk ? 0 : 1;
 }
 

@@ -23,9 +23,10 @@
 #        bench/run.sh editor                                 the editor offscreen: 200 modules, 300 cables
 #                                                            (frame times, add/connect, first frame; ~1 minute)
 #        bench/run.sh workers                                worker processes against worker threads, side by
-#                                                            side (~4 minutes; not in all): the reference voice
+#                                                            side (~8 minutes; not in all): the reference voice
 #                                                            workload live on the JACK dummy (engine CPU, voices
-#                                                            per core, DSP load, none-reads), kill -9 of the
+#                                                            per core, context switches, CPU outside the render,
+#                                                            DSP load, none-reads), kill -9 of the
 #                                                            active worker during dnb-175 (to the switch, to an
 #                                                            in-step mirror), prime and commit both ways
 #        bench/run.sh soak [SECONDS]                         the JACK soak only (default 30 s;
@@ -51,7 +52,7 @@ case "$MODE" in
   all|voice|slots|music) ;;
   osc|editor|workers) ;;
   soak) SOAK_SECONDS="${2:-${SOAK_SECONDS:-30}}" ;;
-  -h|--help) sed -n '2,46p' "$0"; exit 0 ;;
+  -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
   *) echo "usage: bench/run.sh [all|voice|slots|music|osc|editor|workers|soak [SECONDS]]" >&2; exit 2 ;;
 esac
 
@@ -116,8 +117,9 @@ if [ "$MODE" = osc ]; then mkdir -p "$OSC_DIR/logs"; SLOT_CMDS="$OSC_DIR/command
 # Worker processes against threads (bench/run.sh workers).
 WORKERS_DIR="$RESULTS_DIR/workers"
 WORKER_VOICES="${WORKER_VOICES:-16,128,512}"  # voice counts of the reference voice workload
-WORKER_VOICE_REPS="${WORKER_VOICE_REPS:-5}"    # runs per voice count and mode (alternating)
-WORKER_VOICE_SECONDS="${WORKER_VOICE_SECONDS:-3}" # measured seconds per run
+WORKER_VOICE_REPS="${WORKER_VOICE_REPS:-8}"    # runs per voice count and mode (alternating; a cell moves by
+                                               # +-10 % between runs on a shared VM: more runs, a steadier median)
+WORKER_VOICE_SECONDS="${WORKER_VOICE_SECONDS:-4}" # measured seconds per run
 WORKER_HUGETLB="${WORKER_HUGETLB:-1}"          # the voice workload again with malloc on huge pages (informational)
 WORKER_HUGETLB_REPS="${WORKER_HUGETLB_REPS:-2}"
 KILL_REPS="${KILL_REPS:-20}"                   # kill -9 of the active worker during dnb-175

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <new>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <csignal>
@@ -216,9 +217,10 @@ Status SlotEngine::startWorker(int slot) {
 void SlotEngine::wakeWorker(int slot) noexcept { m_handles[static_cast<std::size_t>(slot)]->wake(); }
 
 bool SlotEngine::send(int slot, const SlotCommand& command, std::chrono::milliseconds timeout) {
-    // A live change is stamped at least two blocks ahead and the callback wakes both workers after
-    // every block: while it runs, waking them here too only costs a futex call per /mod (half the
-    // controller's time at 20k changes/s). Edits, primes and syncs wake at once.
+    // A live change is stamped at least two blocks ahead and the callback, after every block, wakes
+    // the control thread of a worker whose queue holds commands: while it runs, waking it here too
+    // only costs a futex call per /mod (half the controller's time at 20k changes/s). Edits, primes
+    // and syncs wake at once.
     const bool live = command.kind == SlotCommandKind::SetLive || command.kind == SlotCommandKind::Gate;
     const bool callbackRunning =
         nowNs() - m_shared->callbackNs.load(std::memory_order_acquire) < kCallbackAliveNs && !m_config.offline;
@@ -1209,9 +1211,56 @@ void SlotEngine::supervise() noexcept {
     const bool processes = m_config.workers == WorkerMode::Processes;
     const std::size_t targetFrames =
         static_cast<std::size_t>(m_config.ringTargetBlocks) * static_cast<std::size_t>(m_config.blockSize);
+    // With processes, the supervisor sleeps until a worker process ends (its pidfd becomes readable)
+    // or one period passes: in an epoll set that holds the workers' pidfds, registered once per
+    // worker, not in a poll() that adds itself to each pidfd's wait queue and removes itself again
+    // a thousand times a second. `watched`: what is registered (a closed pidfd leaves the set by
+    // itself).
+    struct Watched {
+        int fd = -1;
+        pid_t pid = -1;
+    };
+    std::array<Watched, 2> watched{};
+    const int deaths = processes ? ::epoll_create1(EPOLL_CLOEXEC) : -1;
+    const auto reaped = [&](int i) {
+        WorkerProcess& process = m_handles[static_cast<std::size_t>(i)]->process();
+        WorkerExit exit;
+        if (!process.reap(&exit))
+            return;
+        std::string how = exit.describe();
+        if (killedForHang[static_cast<std::size_t>(i)])
+            how = "hung (rendered nothing for " + std::to_string(std::llround(m_config.hangKillMs)) + " ms) and was killed";
+        killedForHang[static_cast<std::size_t>(i)] = false;
+        try {
+            workerDied(i, how);
+        } catch (...) {
+        }
+    };
     while (!m_supervisorStop.load(std::memory_order_acquire)) {
-        if (processes) {
-            // Sleep until a worker process ends, or one period.
+        if (processes && deaths >= 0) {
+            for (int i = 0; i < 2; ++i) {
+                const WorkerProcess& process = m_handles[static_cast<std::size_t>(i)]->process();
+                Watched& w = watched[static_cast<std::size_t>(i)];
+                if (process.pidfd() == w.fd && process.pid() == w.pid)
+                    continue;
+                if (w.fd >= 0) // already gone when its pidfd was closed: ENOENT, nothing to do
+                    ::epoll_ctl(deaths, EPOLL_CTL_DEL, w.fd, nullptr);
+                w = {process.pidfd(), process.pid()};
+                if (w.fd >= 0) {
+                    epoll_event watch{};
+                    watch.events = EPOLLIN;
+                    watch.data.u32 = static_cast<std::uint32_t>(i);
+                    if (::epoll_ctl(deaths, EPOLL_CTL_ADD, w.fd, &watch) != 0)
+                        w = {}; // tried again next round
+                }
+            }
+            std::array<epoll_event, 2> ended{};
+            const timespec period{0, static_cast<long>(periodNs)};
+            const int n = ::epoll_pwait2(deaths, ended.data(), 2, &period, nullptr);
+            for (int k = 0; k < n; ++k)
+                reaped(static_cast<int>(ended[static_cast<std::size_t>(k)].data.u32));
+        } else if (processes) {
+            // No epoll set to be had: poll the pidfds.
             std::array<pollfd, 2> fds{};
             std::array<int, 2> slotOf{};
             nfds_t n = 0;
@@ -1222,22 +1271,9 @@ void SlotEngine::supervise() noexcept {
                 }
             const timespec period{0, static_cast<long>(periodNs)};
             ::ppoll(fds.data(), n, &period, nullptr);
-            for (nfds_t k = 0; k < n; ++k) {
-                WorkerProcess& process = m_handles[static_cast<std::size_t>(slotOf[k])]->process();
-                WorkerExit exit;
-                if ((fds[k].revents & POLLIN) && process.reap(&exit)) {
-                    const int i = slotOf[k];
-                    std::string how = exit.describe();
-                    if (killedForHang[static_cast<std::size_t>(i)])
-                        how = "hung (rendered nothing for " + std::to_string(std::llround(m_config.hangKillMs)) +
-                              " ms) and was killed";
-                    killedForHang[static_cast<std::size_t>(i)] = false;
-                    try {
-                        workerDied(i, how);
-                    } catch (...) {
-                    }
-                }
-            }
+            for (nfds_t k = 0; k < n; ++k)
+                if (fds[k].revents & POLLIN)
+                    reaped(slotOf[k]);
         } else {
             std::this_thread::sleep_for(std::chrono::nanoseconds(periodNs));
         }
@@ -1299,6 +1335,8 @@ void SlotEngine::supervise() noexcept {
             }
         }
     }
+    if (deaths >= 0)
+        ::close(deaths);
 }
 
 EngineStats SlotEngine::stats() const noexcept {
