@@ -64,7 +64,16 @@ OutputStage::OutputStage(const EngineConfig& config, EngineShared& shared, SlotS
     , m_scratchB(2 * kChunkFrames)
     , m_scratchM(2 * kChunkFrames) {}
 
-void OutputStage::wakeWorker(int slot) noexcept { m_slots[static_cast<std::size_t>(slot)]->wake.wake(); }
+// The render thread every block. The control thread only when commands wait for it: a live change
+// sent while the callback runs wakes nobody (a futex call per change would cost the controller half
+// its time in a flood) and relies on this wake, which reaches the control thread at the same block as
+// the render thread, so that it passes the change on in time for its stamp (two blocks ahead).
+void OutputStage::wakeWorker(int slot) noexcept {
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
+    if (s.commands.sizeApprox() != 0)
+        s.controlWake.wake();
+    s.wake.wake();
+}
 
 void OutputStage::process(float* interleaved, int frames) noexcept {
     rt::RealtimeSection section;

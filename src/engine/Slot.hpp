@@ -51,7 +51,10 @@ public:
     // takes nothing from its queue until its successor starts: no waiting then). `wake`: wake the
     // worker now, not at the callback's next block.
     bool send(const SlotCommand& command, std::chrono::milliseconds timeout, bool wake);
-    void wake() noexcept { m_shared.wake.wake(); }
+    void wake() noexcept { // both of the worker's threads
+        m_shared.wake.wake();
+        m_shared.controlWake.wake();
+    }
     // The queue of a worker that died: nobody consumes it until its successor, who must not see
     // what was meant for the dead one.
     void dropQueued() noexcept;

@@ -217,9 +217,10 @@ Status SlotEngine::startWorker(int slot) {
 void SlotEngine::wakeWorker(int slot) noexcept { m_handles[static_cast<std::size_t>(slot)]->wake(); }
 
 bool SlotEngine::send(int slot, const SlotCommand& command, std::chrono::milliseconds timeout) {
-    // A live change is stamped at least two blocks ahead and the callback wakes both workers after
-    // every block: while it runs, waking them here too only costs a futex call per /mod (half the
-    // controller's time at 20k changes/s). Edits, primes and syncs wake at once.
+    // A live change is stamped at least two blocks ahead and the callback, after every block, wakes
+    // the control thread of a worker whose queue holds commands: while it runs, waking it here too
+    // only costs a futex call per /mod (half the controller's time at 20k changes/s). Edits, primes
+    // and syncs wake at once.
     const bool live = command.kind == SlotCommandKind::SetLive || command.kind == SlotCommandKind::Gate;
     const bool callbackRunning =
         nowNs() - m_shared->callbackNs.load(std::memory_order_acquire) < kCallbackAliveNs && !m_config.offline;

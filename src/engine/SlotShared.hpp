@@ -61,7 +61,9 @@ struct EngineShared {
 struct SlotShared {
     SpscQueue<SlotCommand, 1024> commands;       // control -> worker
     AudioRing ring;                              // worker -> audio thread
-    rt::SharedWake wake;                         // bumped by anyone who has work for the worker
+    rt::SharedWake wake;                         // the worker's render thread: the callback bumps it every block
+    rt::SharedWake controlWake;                  // the worker's control thread: commands (the callback bumps it when
+                                                 // the queue holds some), its render thread's reports
     rt::SharedWake produced;                     // bumped per block (offline mode waits on it)
     std::atomic<bool> stopRequested{false};      // control writes
     std::atomic<std::uint8_t> lease{Dirty};      // control and audio thread (see Lease)

@@ -131,7 +131,7 @@ void SlotWorker::stopRender() noexcept {
         return;
     m_renderStop.store(true, std::memory_order_release);
     m_parkRequest.store(false, std::memory_order_release);
-    m_s->wake.wake();
+    wakeBoth();
     if (m_parentPid > 0) {
         // A worker process whose render thread hangs in a module (its engine gone, nobody left to
         // kill it) must not wait for it: the process ends, and the thread with it.
@@ -154,7 +154,7 @@ void SlotWorker::control() noexcept {
     int appliedFor = -2;      // the audio priority this thread's scheduling was last set for
     std::int64_t parentCheckedNs = nowNs();
     while (!m_s->stopRequested.load(std::memory_order_acquire)) {
-        const std::uint32_t seen = m_s->wake.current();
+        const std::uint32_t seen = m_s->controlWake.current();
         // A worker process whose engine is gone (killed: nobody asked it to stop) leaves too.
         if (m_parentPid > 0 && nowNs() - parentCheckedNs > 100'000'000) {
             parentCheckedNs = nowNs();
@@ -184,7 +184,7 @@ void SlotWorker::control() noexcept {
             }
         }
         if (!m_s->stopRequested.load(std::memory_order_acquire))
-            m_s->wake.wait(seen, renderStuck() ? 5'000'000 : m_parentPid > 0 ? 200'000'000 : 0);
+            m_s->controlWake.wait(seen, renderStuck() ? 5'000'000 : m_parentPid > 0 ? 200'000'000 : 0);
     }
 }
 
@@ -209,7 +209,7 @@ void SlotWorker::collectReturned() noexcept {
 
 bool SlotWorker::waitForReport(std::uint32_t ticket) {
     for (;;) {
-        const std::uint32_t seen = m_s->wake.current();
+        const std::uint32_t seen = m_s->controlWake.current();
         collectReturned();
         if (m_reported.load(std::memory_order_acquire) == ticket)
             return true;
@@ -217,7 +217,7 @@ bool SlotWorker::waitForReport(std::uint32_t ticket) {
             return false;
         if (m_parentPid > 0 && ::getppid() != m_parentPid)
             return false;
-        m_s->wake.wait(seen, 50'000'000);
+        m_s->controlWake.wait(seen, 50'000'000);
     }
 }
 
@@ -225,7 +225,7 @@ void SlotWorker::handOff(std::unique_ptr<Handoff> h, bool waitForIt) {
     const std::uint32_t ticket = h->ticket;
     if (Handoff* stale = m_mailbox.exchange(h.release(), std::memory_order_acq_rel))
         delete stale; // never adopted (only after a failure that did not wait)
-    m_s->wake.wake();
+    wakeBoth();
     if (waitForIt)
         (void)waitForReport(ticket);
 }
@@ -245,11 +245,11 @@ void SlotWorker::push(const LiveChange& change, bool wakeRender) {
     while (!m_changes->tryPush(change)) { // the render thread is behind (stalled): let it catch up
         if (m_s->stopRequested.load(std::memory_order_acquire) || m_renderExited.load(std::memory_order_acquire))
             return;
-        m_s->wake.wake();
+        wakeBoth();
         std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
     if (wakeRender)
-        m_s->wake.wake();
+        wakeBoth();
 }
 
 // The control thread or its builder (a prime): `graph` compiled and warmed up; null when it does
@@ -411,10 +411,10 @@ void SlotWorker::prime(const SlotCommand& c) {
                 error = std::current_exception();
             }
             done.store(true, std::memory_order_release);
-            m_s->wake.wake();
+            wakeBoth();
         });
         while (!done.load(std::memory_order_acquire)) {
-            const std::uint32_t seen = m_s->wake.current();
+            const std::uint32_t seen = m_s->controlWake.current();
             if (done.load(std::memory_order_acquire))
                 break;
             collectReturned();
@@ -427,7 +427,7 @@ void SlotWorker::prime(const SlotCommand& c) {
                     m_deferred = next;
                 }
             }
-            m_s->wake.wait(seen, 50'000'000);
+            m_s->controlWake.wait(seen, 50'000'000);
         }
         builder.join();
     }
@@ -558,20 +558,20 @@ void SlotWorker::cloneInto(int target, std::uint32_t ticket) {
     if (m_parentPid <= 0 || target == m_slot || target < 0 || target > 1 || !m_ctlPlan)
         return; // threads cannot fork; the engine sees no answer and starts a fresh worker
     m_parkRequest.store(true, std::memory_order_release);
-    m_s->wake.wake();
+    wakeBoth();
     while (!m_parked.load(std::memory_order_acquire)) {
-        const std::uint32_t seen = m_s->wake.current();
+        const std::uint32_t seen = m_s->controlWake.current();
         if (m_parked.load(std::memory_order_acquire))
             break;
         if (m_renderExited.load(std::memory_order_acquire) || m_s->stopRequested.load(std::memory_order_acquire)) {
             m_parkRequest.store(false, std::memory_order_release);
             return;
         }
-        m_s->wake.wait(seen, 10'000'000);
+        m_s->controlWake.wait(seen, 10'000'000);
     }
     const auto unpark = [this] {
         m_parkRequest.store(false, std::memory_order_release);
-        m_s->wake.wake();
+        wakeBoth();
     };
     if (!m_plan) // it dropped its plan meanwhile: nothing to copy
         return unpark();
@@ -612,7 +612,7 @@ void SlotWorker::cloneInto(int target, std::uint32_t ticket) {
     m_s->syncDone.store(ticket, std::memory_order_release);
     if (!startRender()) // the thread that was parked does not exist in this copy
         ::_exit(1);
-    m_s->wake.wake();
+    wakeBoth();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -630,7 +630,7 @@ void SlotWorker::render() noexcept {
         const std::uint32_t seen = m_s->wake.current();
         if (m_parkRequest.load(std::memory_order_acquire)) { // the control thread forks
             m_parked.store(true, std::memory_order_release);
-            m_s->wake.wake();
+            wakeBoth();
             while (m_parkRequest.load(std::memory_order_acquire) && !m_renderStop.load(std::memory_order_acquire)) {
                 const std::uint32_t parkedSeen = m_s->wake.current();
                 if (!m_parkRequest.load(std::memory_order_acquire))
@@ -666,7 +666,7 @@ void SlotWorker::render() noexcept {
             m_s->wake.wait(seen);
     }
     m_renderExited.store(true, std::memory_order_release);
-    m_s->wake.wake();
+    wakeBoth();
 }
 
 void SlotWorker::renderCycle() {
@@ -691,7 +691,7 @@ void SlotWorker::retire(Handoff* h) noexcept {
         m_unreturned = nullptr;
     if (!m_returned.tryPush(h))
         m_unreturned = h; // (empty: at most two are ever on their way)
-    m_s->wake.wake();
+    wakeBoth();
 }
 
 void SlotWorker::failRender() noexcept {
@@ -805,7 +805,7 @@ void SlotWorker::finishReport() noexcept {
         m_s->syncDone.store(m_pendingTicket, std::memory_order_release);
     }
     m_reported.store(m_pendingTicket, std::memory_order_release);
-    m_s->wake.wake(); // the control thread waits for this
+    wakeBoth(); // the control thread waits for this
 }
 
 void SlotWorker::renderBlock(bool toRing) {

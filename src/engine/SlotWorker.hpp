@@ -93,6 +93,11 @@ private:
     bool resolveLive(const SlotCommand& c, LiveChange& out);
     void push(const LiveChange& change, bool wakeRender = true);
     void handOff(std::unique_ptr<Handoff> h, bool waitForReport);
+    // Both threads: whatever one of them (or a builder) changed, the other may be waiting for.
+    void wakeBoth() noexcept {
+        m_s->wake.wake();
+        m_s->controlWake.wake();
+    }
     void handOffWithAwaiting(std::unique_ptr<Handoff> h, Report report, std::uint32_t ticket, bool anyTimeline);
     void failPlan(Report report, std::uint32_t ticket);
     void collectReturned() noexcept;

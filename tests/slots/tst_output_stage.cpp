@@ -183,6 +183,7 @@ private slots:
     void noneReadWhenNothingIsReady_data();
     void noneReadWhenNothingIsReady();
     void statsWindowPublishesOccupancy();
+    void callbackWakesTheControlThreadOnlyForQueuedCommands();
 };
 
 // Whatever path a test took through process(), nothing in it allocated or freed.
@@ -624,6 +625,43 @@ void TestOutputStage::statsWindowPublishesOccupancy() {
         rig.play(kBlock);
     QCOMPARE(rig.slot(0).occupancyMin.load(), 1.0);
     QCOMPARE(rig.slot(0).occupancyMax.load(), 4.0);
+}
+
+// Every block wakes each worker's render thread; a worker's control thread only when commands wait
+// on its queue. A live change sent while the callback runs wakes nobody itself and counts on this
+// wake to reach the control thread in time for its stamp; an idle control thread is left asleep.
+void TestOutputStage::callbackWakesTheControlThreadOnlyForQueuedCommands() {
+    StageRig rig;
+    rig.worker[0] = {1, 0, dc(0.25f)};
+    rig.worker[1] = {1, 0, dc(0.25f)};
+    rig.render(0, 4);
+    rig.render(1, 4);
+    std::uint32_t render[2], control[2];
+    for (int s = 0; s < 2; ++s) {
+        render[s] = rig.slot(s).wake.current();
+        control[s] = rig.slot(s).controlWake.current();
+    }
+    rig.play(kBlock);
+    for (int s = 0; s < 2; ++s) {
+        QCOMPARE(rig.slot(s).wake.current(), render[s] + 1);
+        QCOMPARE(rig.slot(s).controlWake.current(), control[s]); // nothing queued: left asleep
+    }
+    SlotCommand live;
+    live.kind = SlotCommandKind::SetLive;
+    live.a.assign("osc");
+    live.b.assign("freq");
+    live.value = 220.0;
+    QVERIFY(rig.slot(1).commands.tryPush(live));
+    rig.play(kBlock);
+    QCOMPARE(rig.slot(0).controlWake.current(), control[0]);
+    QCOMPARE(rig.slot(1).controlWake.current(), control[1] + 1);
+    QCOMPARE(rig.slot(1).wake.current(), render[1] + 2);
+    rig.play(kBlock); // the control thread has not taken it yet: woken again
+    QCOMPARE(rig.slot(1).controlWake.current(), control[1] + 2);
+    SlotCommand taken;
+    QVERIFY(rig.slot(1).commands.tryPop(taken));
+    rig.play(kBlock);
+    QCOMPARE(rig.slot(1).controlWake.current(), control[1] + 2);
 }
 
 QTEST_APPLESS_MAIN(TestOutputStage)

@@ -42,15 +42,20 @@ public:
     }
     ~WorkerRig() {
         slot().stopRequested.store(true, std::memory_order_release);
-        slot().wake.wake();
+        wakeBoth();
         m_thread.join();
     }
     SlotShared& slot() { return m_region->slot[0]; }
+    // As the engine wakes a worker for a command it sends (Slot::wake): both of its threads.
+    void wakeBoth() {
+        slot().controlWake.wake();
+        slot().wake.wake();
+    }
 
     void send(SlotCommand c) {
         while (!slot().commands.tryPush(c))
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        slot().wake.wake();
+        wakeBoth();
     }
     void send(SlotCommandKind kind, const std::string& a = {}, const std::string& b = {}, double value = 0.0) {
         SlotCommand c;
@@ -60,7 +65,8 @@ public:
         c.value = value;
         send(c);
     }
-    // The callback's part: everything the ring holds, by plan frame (for `timeline` only), then a wake.
+    // The callback's part: everything the ring holds, by plan frame (for `timeline` only), then its
+    // wake (OutputStage::wakeWorker): the render thread, and the control thread if commands wait.
     void pump(std::uint32_t timeline, std::vector<float>& byFrame) {
         float buffer[2 * kBlock];
         std::uint32_t t = 0;
@@ -74,6 +80,8 @@ public:
             for (std::size_t i = 0; i < n; ++i)
                 byFrame[static_cast<std::size_t>(frame) + i] = buffer[2 * i];
         }
+        if (slot().commands.sizeApprox() != 0)
+            slot().controlWake.wake();
         slot().wake.wake();
     }
     template <class Pred>
