@@ -2,6 +2,9 @@
 
 #include "PatchDiff.hpp"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 namespace chronus::app {
@@ -127,6 +130,13 @@ PatchController::PatchController(engine::SlotEngine& engine, PatchControllerOpti
     m_user.setLimits(m_options.undoByteBudget, m_options.undoStepLimit);
     m_agent.setLimits(m_options.undoByteBudget, m_options.undoStepLimit);
     m_clock.start();
+    if (m_options.asynchronous) {
+        m_inboxWake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (m_inboxWake >= 0) {
+            m_inboxNotifier = std::make_unique<QSocketNotifier>(m_inboxWake, QSocketNotifier::Read, this);
+            connect(m_inboxNotifier.get(), &QSocketNotifier::activated, this, &PatchController::takeInbox);
+        }
+    }
     m_positionsTimer.setSingleShot(true);
     m_positionsTimer.setInterval(20);
     connect(&m_positionsTimer, &QTimer::timeout, this, [this] {
@@ -142,6 +152,36 @@ PatchController::PatchController(engine::SlotEngine& engine, PatchControllerOpti
 
 PatchController::~PatchController() {
     m_engine.waitForOperations(); // their outcomes are posted to this object
+    m_inboxNotifier.reset();
+    if (m_inboxWake >= 0)
+        ::close(m_inboxWake);
+}
+
+void PatchController::enqueue(std::function<void()> task) {
+    {
+        std::lock_guard lock(m_inboxMutex);
+        m_inbox.push_back(std::move(task));
+    }
+    if (m_inboxWake < 0) { // no eventfd to be had (out of descriptors): a queued call
+        QMetaObject::invokeMethod(this, &PatchController::takeInbox, Qt::QueuedConnection);
+        return;
+    }
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(m_inboxWake, &one, sizeof one);
+}
+
+void PatchController::takeInbox() {
+    if (m_inboxWake >= 0) { // the count does not matter: every task waiting is taken below
+        std::uint64_t count = 0;
+        [[maybe_unused]] const ssize_t n = ::read(m_inboxWake, &count, sizeof count);
+    }
+    std::vector<std::function<void()>> tasks;
+    {
+        std::lock_guard lock(m_inboxMutex);
+        tasks.swap(m_inbox);
+    }
+    for (std::function<void()>& task : tasks)
+        task();
 }
 
 PatchGraph PatchController::pending() const {
@@ -309,7 +349,7 @@ Status PatchController::apply(Step& step, bool undo) {
 
 void PatchController::post(std::function<void()> task) {
     if (m_options.asynchronous)
-        QMetaObject::invokeMethod(this, std::move(task), Qt::QueuedConnection);
+        enqueue(std::move(task));
     else
         task();
 }
@@ -320,18 +360,15 @@ void PatchController::run(Author author, engine::SlotOperation operation, double
     seal();          // edits after it are steps of their own
     if (m_options.asynchronous) {
         ++m_running;
-        // The outcome comes on the engine's operations thread: over to this one (the destructor
-        // waits for the engine's operations, and a queued call to a destroyed object is dropped).
+        // The outcome comes on the engine's operations thread: over to this one through the inbox (the
+        // destructor waits for the engine's operations before the inbox goes).
         m_engine.submit(
             operation,
             [this, author, done = std::move(done)](const engine::OperationEvent& event) {
-                QMetaObject::invokeMethod(
-                    this,
-                    [this, author, done, event] {
-                        --m_running;
-                        finish(author, event, done);
-                    },
-                    Qt::QueuedConnection);
+                enqueue([this, author, done, event] {
+                    --m_running;
+                    finish(author, event, done);
+                });
             },
             fadeMs);
         return;

@@ -30,6 +30,7 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QSocketNotifier>
 #include <QString>
 #include <QTimer>
 
@@ -37,6 +38,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <vector>
 #include <string>
 
 namespace chronus::app {
@@ -191,6 +194,11 @@ private:
               const engine::PatchGraph& before, const engine::PatchGraph& after);
     void finish(Author author, const engine::OperationEvent& event,
                 const std::function<void(const engine::OperationEvent&)>& done);
+    // Any thread: `task` runs on this object's thread. Threads that are not Qt's (the OSC server's,
+    // the engine's operations thread) leave it under a mutex and wake this thread through an
+    // eventfd and a QSocketNotifier: no Qt call crosses the threads.
+    void enqueue(std::function<void()> task);
+    void takeInbox(); // this object's thread, when m_inboxWake fires
 
     engine::SlotEngine& m_engine;
     PatchControllerOptions m_options;
@@ -203,6 +211,10 @@ private:
     std::map<std::string, std::array<double, 2>> m_unsentPositions; // the engine was busy
     QTimer m_positionsTimer;
     int m_running = 0; // slot operations in flight
+    std::mutex m_inboxMutex;
+    std::vector<std::function<void()>> m_inbox; // guarded by m_inboxMutex
+    int m_inboxWake = -1;                        // eventfd (asynchronous only)
+    std::unique_ptr<QSocketNotifier> m_inboxNotifier;
 };
 
 } // namespace chronus::app
