@@ -14,6 +14,7 @@
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
+#include "modules/PolyUtilities.hpp"
 #include "modules/Reverb.hpp"
 #include "modules/SampleHold.hpp"
 #include "modules/Saw.hpp"
@@ -53,6 +54,10 @@ const ModuleType* const kTypes[] = {
     &Reverb::kType,
     &Clipper::kType,
     &Limiter::kType,
+    &Const::kType,
+    &Merge::kType,
+    &Split::kType,
+    &Sum::kType,
     &Output::kType,
 };
 

@@ -951,6 +951,16 @@ Result<std::string> SlotEngine::setLiveText(std::string_view id, std::string_vie
 }
 
 Result<double> SlotEngine::setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch) {
+    // A compiled plan's buffers are as wide as its channels: a change of width is a new plan.
+    if (const PatchNode* node = m_committed.find(id) ? m_committed.find(id) : m_pending.find(id)) {
+        const ParamIndex index = node->type->findParam(param);
+        if (index >= 0 && (node->type->params[static_cast<std::size_t>(index)].flags & ParamStructural) &&
+            std::lround(node->params[static_cast<std::size_t>(index)]) != std::lround(value))
+            return Status::error(ErrorCode::InvalidArgument,
+                                 "'" + std::string(id) + "." + node->type->params[static_cast<std::size_t>(index)].id +
+                                     "' changes how many channels its cables carry, which cannot change while it "
+                                     "plays: set it on the pending patch (/patch/set) and commit");
+    }
     auto applied = m_committed.setParam(id, param, value);
     if (!applied) {
         if (applied.status().code() != ErrorCode::UnknownModule || !m_pending.find(id))
