@@ -6,6 +6,7 @@
 #include "Recorder.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
+#include "engine/modules/AudioIn.hpp"
 #include "engine/SlotEngine.hpp"
 
 #include <QCommandLineParser>
@@ -89,6 +90,10 @@ int runPlayCommand(const QStringList& args) {
     for (const QString& warning : loaded->warnings)
         err() << "chronus play: warning: " << warning << "\n";
 
+    // The patch is known before the device opens: a patch that reads input opens the capture too.
+    for (const engine::PatchNode& node : loaded->graph.nodes())
+        if (node.type == &engine::AudioIn::kType)
+            choice->driver.input = true;
     auto opened = openAudio(kCommand, choice.value());
     if (!opened)
         return failure(QString::fromStdString(opened.status().message()));
