@@ -63,7 +63,6 @@ void AudioDriver::stop() noexcept {
     if (m_open) {
         closeDevice();
         m_open = false;
-        m_inputChannels = 0;
     }
 }
 
