@@ -902,6 +902,7 @@ void SlotWorker::aimInput(bool toRing) noexcept {
     const auto heardAt = static_cast<std::int64_t>(outputFrame) + static_cast<std::int64_t>(m_s->ring.written()) -
                          static_cast<std::int64_t>(position);
     m_inputCursor.frame = heardAt - static_cast<std::int64_t>(m_config.ringTargetBlocks) * m_config.blockSize;
+    ++m_inputCursor.block;
     m_inputCursor.live = true;
 }
 

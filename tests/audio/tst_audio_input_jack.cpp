@@ -129,6 +129,18 @@ private:
     std::atomic<bool> m_recording{false};
 };
 
+// Waits for a condition on the engine's stats (an event), up to 10 s.
+template <class F> bool waitStats(const SlotEngine& e, F&& condition) {
+    QElapsedTimer timer;
+    timer.start();
+    while (!condition(e.stats())) {
+        if (timer.elapsed() > 10000)
+            return false;
+        QTest::qSleep(1);
+    }
+    return true;
+}
+
 PatchGraph inputPatch(const char* id, double gain) {
     PatchGraph g;
     (void)g.addModule(id, "audio_in");
@@ -258,6 +270,13 @@ void TestAudioInputJack::inputReachesTheOutputAtAFixedLatencyAcrossCommits() {
     QTRY_VERIFY_WITH_TIMEOUT(listener.frames() > primedAt + static_cast<std::size_t>(kRate) / 4, 5000);
     CHRONUS_VERIFY_OK(engine.commit(20.0));
     QTRY_VERIFY_WITH_TIMEOUT(listener.frames() > static_cast<std::size_t>(kRate) * 2, 5000);
+    // A failover: the active worker throws, the in-step mirror takes over at the sample.
+    QVERIFY(waitStats(engine, [](const EngineStats& st) { return st.slot[static_cast<std::size_t>(1 - st.activeSlot)].inStep; }));
+    const EngineStats beforeFault = engine.stats();
+    engine.injectFault(beforeFault.activeSlot, Fault::Exception);
+    QVERIFY(waitStats(engine, [&](const EngineStats& st) { return st.failovers > beforeFault.failovers; }));
+    const std::size_t failedOverAt = listener.frames();
+    QTRY_VERIFY_WITH_TIMEOUT(listener.frames() > failedOverAt + static_cast<std::size_t>(kRate) / 4, 5000);
     listener.record(false);
     const EngineStats stats = engine.stats();
     const std::size_t n = listener.frames();
@@ -310,15 +329,17 @@ void TestAudioInputJack::inputReachesTheOutputAtAFixedLatencyAcrossCommits() {
     const float sineStep = static_cast<float>(kToneAmplitude * 2.0 * std::numbers::pi * kToneHz / kRate);
     const std::span<const float> left(listener.left().data(), n);
     const double frequency = chronus::test::estimateFrequency(left, kRate);
-    qInfo("input (%s): %zu frames recorded, %llu commits, latency %u..%u frames (the engine's %.0f = %.2f ms), "
+    qInfo("input (%s): %zu frames recorded, %llu commits, %llu failovers, latency %u..%u frames (the engine's %.0f = %.2f ms), "
           "tone %.3f Hz peak %.4f, max |error| %.2g, max step %.5f (the sine's own %.5f), %zu frames wrong; "
           "xruns %llu (server: %zu, %zu frames excused), none-reads %llu/%llu",
-          workerModeName(config.workers), n, static_cast<unsigned long long>(stats.commits), minLatency, maxLatency,
+          workerModeName(config.workers), n, static_cast<unsigned long long>(stats.commits),
+          static_cast<unsigned long long>(stats.failovers), minLatency, maxLatency,
           latency, 1000.0 * latency / kRate, frequency, static_cast<double>(chronus::test::peak(left)),
           static_cast<double>(maxError), static_cast<double>(maxStep), static_cast<double>(sineStep),
           wrongLatency + wrongSample, static_cast<unsigned long long>(stats.xruns), serverXruns, excused,
           static_cast<unsigned long long>(stats.slot[0].noneReads), static_cast<unsigned long long>(stats.slot[1].noneReads));
     QVERIFY(stats.commits >= 3);
+    QVERIFY(stats.failovers >= 1);
     QCOMPARE(stats.rollbacks, std::uint64_t{0});
     if (stats.slot[0].noneReads == 0 && stats.slot[1].noneReads == 0) {
         // With every block on time, every frame but those just after a server xrun: the latency

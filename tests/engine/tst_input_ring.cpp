@@ -127,7 +127,7 @@ void TestInputRing::audioInReadsTheCursorFrameSplitAcrossBlocks() {
     ModuleDriver dut("audio_in", 48000.0, 16); // a 64-frame block rendered as four calls of 16
     QVERIFY(dut.valid());
     QVERIFY(dut.setParam("gain", 0.5));
-    InputCursor cursor{ring.get(), 1000, true};
+    InputCursor cursor{ring.get(), 1000, 1, true};
     dut.as<AudioIn>().bind(&cursor);
     auto out = dut.run(64);
     QCOMPARE(out.size(), std::size_t{2});
@@ -137,11 +137,18 @@ void TestInputRing::audioInReadsTheCursorFrameSplitAcrossBlocks() {
     }
     // The next block: the worker moved the cursor on; a jump back (another slot's view) is followed.
     cursor.frame = 3000;
+    ++cursor.block;
     out = dut.run(64);
     QCOMPARE(out[0][0], 1500.0f);
     QCOMPARE(out[0][63], 0.5f * 3063.0f);
+    // The same frame again for a new block (the ring skipped ahead while the output did not move):
+    // the block reads from that frame, not on from the last one.
+    ++cursor.block;
+    out = dut.run(64);
+    QCOMPARE(out[0][0], 1500.0f);
     // Aimed past the capture (a capture that is late or gone): silence.
     cursor.frame = 4096 + 64;
+    ++cursor.block;
     out = dut.run(64);
     for (float x : out[0])
         QCOMPARE(x, 0.0f);
@@ -159,7 +166,7 @@ void TestInputRing::audioInWithoutCursorOrCapturePlaysSilence() {
             QCOMPARE(x, 0.0f);
     // Bound, but the block is not for the output (a warm-up, a mirror's catch-up of the past).
     ModuleDriver notLive("audio_in", 48000.0, 64);
-    InputCursor cursor{ring.get(), 0, false};
+    InputCursor cursor{ring.get(), 0, 1, false};
     notLive.as<AudioIn>().bind(&cursor);
     out = notLive.run(128);
     for (const auto& channel : out)

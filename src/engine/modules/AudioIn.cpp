@@ -14,11 +14,11 @@ void AudioIn::process(const ProcessContext& ctx) noexcept {
     const auto frames = static_cast<std::size_t>(ctx.frames);
     const InputCursor* cursor = m_cursor;
     if (cursor && cursor->live && cursor->ring) {
-        if (cursor->frame != m_base) {
-            m_base = cursor->frame;
+        if (cursor->block != m_block) {
+            m_block = cursor->block;
             m_done = 0;
         }
-        cursor->ring->read(m_base + m_done, left, right, frames);
+        cursor->ring->read(cursor->frame + m_done, left, right, frames);
         m_done += ctx.frames;
     } else {
         std::fill_n(left, frames, 0.0f);

@@ -12,6 +12,7 @@ namespace chronus::engine {
 struct InputCursor {
     const InputRing* ring = nullptr;
     std::int64_t frame = 0;
+    std::uint64_t block = 0; // counts the blocks aimed: a new block starts at `frame` again
     bool live = false;
 };
 
@@ -37,14 +38,14 @@ public:
 
 protected:
     void onPrepare(const PrepareInfo&) override {
-        m_base = -1;
+        m_block = ~std::uint64_t{0};
         m_done = 0;
     }
 
 private:
     const InputCursor* m_cursor = nullptr;
-    std::int64_t m_base = -1; // the cursor frame of the block being rendered
-    std::int64_t m_done = 0;  // frames of that block read (a plan splits long blocks)
+    std::uint64_t m_block = ~std::uint64_t{0}; // the cursor's block being rendered
+    std::int64_t m_done = 0;                    // frames of it read (a plan splits long blocks)
 };
 
 } // namespace chronus::engine
