@@ -396,8 +396,10 @@ int TestAudioInputJack::driverAloneLatency() {
                 out[i] = info.input ? info.input[i] : 0.0f;
         }
     } through;
+    static int call = 0; // a name of its own each time: a client still closing keeps its name a while
+    const std::string name = "chronus-thru-" + std::to_string(++call);
     audio::DriverConfig config;
-    config.clientName = "chronus-thru";
+    config.clientName = name;
     config.input = true;
     auto opened = audio::openDriver("jack", config);
     if (!opened)
@@ -405,10 +407,12 @@ int TestAudioInputJack::driverAloneLatency() {
     audio::AudioDriver& driver = *opened.value().driver;
     TestClient tone(TestClient::Kind::Tone, 0);
     TestClient listener(TestClient::Kind::Listener, static_cast<std::size_t>(kRate));
-    if (!tone.open("tone2") || !listener.open("listener2") || !driver.start(through).ok() ||
-        tone.connect(tone.port(0), "chronus-thru:inport 0", tone.port(1), "chronus-thru:inport 1") != 2 ||
-        listener.connect("chronus-thru:outport 0", listener.port(0), "chronus-thru:outport 1", listener.port(1)) != 2)
+    if (!tone.open("tone-thru") || !listener.open("listener-thru") || !driver.start(through).ok() ||
+        tone.connect(tone.port(0), name + ":inport 0", tone.port(1), name + ":inport 1") != 2 ||
+        listener.connect(name + ":outport 0", listener.port(0), name + ":outport 1", listener.port(1)) != 2) {
+        qWarning("driver alone: could not set up the clients");
         return -1;
+    }
     QElapsedTimer timer;
     timer.start();
     while (driver.callbacks() < 100 && timer.elapsed() < 5000)
@@ -418,9 +422,15 @@ int TestAudioInputJack::driverAloneLatency() {
         QTest::qWait(5);
     listener.record(false);
     driver.stop();
+    // As below: a server xrun (the frame times jump) is excused for a few periods after it.
     const std::size_t n = listener.frames();
     std::uint32_t minLatency = ~0u, maxLatency = 0;
+    std::size_t excusedUntil = 0;
     for (std::size_t j = 0; j < n; ++j) {
+        if (j > 0 && listener.time()[j] != listener.time()[j - 1] + 1)
+            excusedUntil = j + 4 * kPeriod;
+        if (j < excusedUntil)
+            continue;
         const std::uint32_t l = (listener.time()[j] - rampFrame(listener.right()[j])) % kRampFrames;
         minLatency = std::min(minLatency, l);
         maxLatency = std::max(maxLatency, l);
