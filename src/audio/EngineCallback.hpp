@@ -21,7 +21,7 @@ public:
         engine::rt::RealtimeSection section; // the engine, the tap and the meter: all real time
         if (info.xrun)
             m_engine.noteXrun();
-        m_engine.process(out, info.frames);
+        m_engine.process(out, info.frames, info.input);
         if (m_tap)
             m_tap->process(out, info.frames);
         m_meter.process(out, info.frames);

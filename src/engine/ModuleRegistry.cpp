@@ -1,6 +1,7 @@
 #include "ModuleRegistry.hpp"
 
 #include "modules/Adsr.hpp"
+#include "modules/AudioIn.hpp"
 #include "modules/Biquad.hpp"
 #include "modules/Clipper.hpp"
 #include "modules/Clock.hpp"
@@ -36,6 +37,7 @@ const ModuleType* const kTypes[] = {
     &Square::kType,
     &Triangle::kType,
     &Noise::kType,
+    &AudioIn::kType,
     &Adsr::kType,
     &Vca::kType,
     &Mixer::kType,

@@ -125,6 +125,8 @@ SlotEngine::SlotEngine(EngineConfig config)
         m_handles[static_cast<std::size_t>(i)] = std::make_unique<Slot>(*region.data, i, m_config);
     }
     m_output.emplace(m_config, *m_shared, *m_slots[0], *m_slots[1]);
+    region.data->input.reset();
+    m_output->attachInput(&region.data->input);
 }
 
 SlotEngine::~SlotEngine() { stop(); }
@@ -1416,7 +1418,15 @@ EngineStats SlotEngine::stats() const noexcept {
 // ---------------------------------------------------------------------------------------------
 // Audio thread.
 
-void SlotEngine::process(float* interleaved, int frames) noexcept { m_output->process(interleaved, frames); }
+void SlotEngine::process(float* interleaved, int frames, const float* captured) noexcept {
+    m_output->process(interleaved, frames, captured);
+}
+
+std::uint64_t SlotEngine::inputFrames() const noexcept { return m_shared->inputFrames.load(std::memory_order_relaxed); }
+
+double SlotEngine::inputLatencyFrames() const noexcept {
+    return static_cast<double>(m_config.ringTargetBlocks) * m_config.blockSize;
+}
 
 void SlotEngine::noteXrun() noexcept { m_output->noteXrun(); }
 
