@@ -33,7 +33,7 @@ constexpr float kMaxPeak = 16.0f;
 // Noise level on audio and CV inputs; gate inputs get full scale so that they cross 0.5 and toggle.
 constexpr double kNoiseGain = 0.5;
 
-enum class Drive { Unconnected, Silence, Noise };
+enum class Drive { Unconnected, Silence, Noise, PolyNoise };
 
 const char* driveName(Drive d) {
     switch (d) {
@@ -43,6 +43,8 @@ const char* driveName(Drive d) {
         return "silence";
     case Drive::Noise:
         return "noise";
+    case Drive::PolyNoise:
+        return "11-channel noise";
     }
     return "?";
 }
@@ -83,6 +85,9 @@ std::vector<Setting> settingsFor(const ModuleType& type) {
 std::vector<Drive> drivesFor(const ModuleType& type) {
     if (type.inputs.empty())
         return {Drive::Unconnected};
+    // Polyphonic types also run 11 voices (two groups of eight lanes, the second with padding).
+    if (type.polyphony == engine::Polyphony::Poly)
+        return {Drive::Unconnected, Drive::Silence, Drive::Noise, Drive::PolyNoise};
     return {Drive::Unconnected, Drive::Silence, Drive::Noise};
 }
 
@@ -100,8 +105,21 @@ bool buildPatch(PatchGraph& g, const ModuleType& type, const Setting& setting, D
             // One noise module per input: uncorrelated, as separate sources would be.
             const std::string source = std::string("src_") + input.id;
             const double gain = drive == Drive::Silence ? 0.0 : input.kind == Signal::Gate ? 1.0 : kNoiseGain;
-            if (!g.addModule(source, "noise") || !g.setParam(source, "gain", gain) ||
-                !g.connect(source, std::string("dut.") + input.id))
+            if (!g.addModule(source, "noise") || !g.setParam(source, "gain", gain))
+                return false;
+            if (drive == Drive::PolyNoise) {
+                // 11 channels of the noise, each at its own level ((c + 1) / 11 of it).
+                const std::string levels = source + "_levels", voices = source + "_voices";
+                std::string values;
+                for (int c = 1; c <= 11; ++c)
+                    values += std::to_string(c / 11.0) + " ";
+                if (!g.addModule(levels, "const") || !g.setText(levels, "values", values) ||
+                    !g.addModule(voices, "vca") || !g.connect(source, voices + ".in") ||
+                    !g.connect(levels, voices + ".cv") || !g.connect(voices, std::string("dut.") + input.id))
+                    return false;
+                continue;
+            }
+            if (!g.connect(source, std::string("dut.") + input.id))
                 return false;
         }
     }
@@ -190,6 +208,8 @@ void TestRegistrySweep::everyModuleStaysFiniteBoundedWithoutDcRunaway() {
                     return static_cast<int>(r.graph().channelLayout().outputs[dut][port]);
                 };
                 int channels = channelsNow();
+                if (drive == Drive::PolyNoise) // a Poly type runs as many voices as its inputs bring
+                    QVERIFY2(channels == 11, qPrintable(QStringLiteral("%1: %2 channels").arg(what).arg(channels)));
                 std::vector<float> out;
                 if (setting.liveTarget.empty()) {
                     auto rendered = r.renderFrames(frames);
