@@ -5,6 +5,7 @@ import Chronus.Editor
 // One cable: a cubic curve from an output port to an input port, coloured by the source's signal
 // kind. It binds to its two nodes' positions, so it follows a drag with no script per frame.
 // Pending "added" cables are dashed, "removed" ones faint; a selected cable is thicker with a halo.
+// A poly cable (several channels) is thicker and says its channel count by its output port.
 Shape {
     id: cable
 
@@ -17,6 +18,7 @@ Shape {
     readonly property string toPort: model.toPort
     readonly property string pending: model.pending
     readonly property int cableId: model.cableId
+    readonly property int channels: model.channels
     readonly property bool selected: canvas.selectedCable === cableId
     // Picked up by a drag from its input: drawn faint until the drop decides.
     readonly property bool pickedUp: canvas.pickupCable === cableId
@@ -81,7 +83,7 @@ Shape {
     }
     ShapePath {
         strokeColor: cable.kindColor
-        strokeWidth: cable.selected ? 3.5 : 2.5
+        strokeWidth: (cable.selected ? 3.5 : 2.5) + (cable.channels > 1 ? CardGeometry.polyCableExtraWidth : 0)
         fillColor: "transparent"
         capStyle: ShapePath.RoundCap
         strokeStyle: cable.pending === "" ? ShapePath.SolidLine : ShapePath.DashLine
@@ -91,6 +93,27 @@ Shape {
             x: cable.x1 - cable.x; y: cable.y1 - cable.y
             control1X: cable.x0 + cable.bend - cable.x; control1Y: cable.y0 - cable.y
             control2X: cable.x1 - cable.bend - cable.x; control2Y: cable.y1 - cable.y
+        }
+    }
+
+    Rectangle { // the channel count of a poly cable, just right of the output port
+        objectName: "channels-" + cable.fromId + "." + cable.fromPort
+        visible: cable.channels > 1
+        x: cable.x0 - cable.x + 6
+        y: cable.y0 - cable.y - height - 3
+        width: channelText.implicitWidth + 6
+        height: channelText.implicitHeight + 2
+        radius: 3
+        color: Theme.canvasBg
+        border.color: cable.kindColor
+        border.width: 1
+        Text {
+            id: channelText
+            anchors.centerIn: parent
+            text: cable.channels
+            color: cable.kindColor
+            font.pixelSize: 10
+            font.bold: true
         }
     }
 }

@@ -305,6 +305,7 @@ FocusScope {
         cvColor: Theme.cv
         gateColor: Theme.gate
         otherColor: Theme.textDim
+        labelBackground: Theme.canvasBg
     }
 
     // Empty canvas: press, drag, wheel.

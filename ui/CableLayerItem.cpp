@@ -3,6 +3,7 @@
 #include "CardGeometry.hpp"
 
 #include <QHash>
+#include <QFontMetricsF>
 #include <QPainter>
 #include <QPainterPath>
 #include <QQuickWindow>
@@ -194,7 +195,9 @@ void CableLayerItem::paintCables(QImage& image, const QRectF& area, double zoom)
         QPainterPath path;
         QColor color;
         double opacity = 1.0;
-        bool dashed = false, selected = false;
+        bool dashed = false, selected = false, poly = false;
+        int channels = 1;
+        QPointF start;
     };
     std::vector<Cable> visible;
     for (int row = 0; row < m_cables->rowCount(); ++row) {
@@ -227,6 +230,9 @@ void CableLayerItem::paintCables(QImage& image, const QRectF& area, double zoom)
         c.dashed = !pending.isEmpty();
         c.opacity = cableId == m_pickupCable ? 0.2 : pending == QLatin1String("removed") ? 0.3 : 1.0;
         c.selected = cableId == m_selectedCable;
+        c.channels = i.data(CableModel::ChannelsRole).toInt();
+        c.poly = c.channels > 1;
+        c.start = QPointF(x0, y0);
         visible.push_back(std::move(c));
     }
     // The selected cable on top, as its item's z says.
@@ -244,11 +250,31 @@ void CableLayerItem::paintCables(QImage& image, const QRectF& area, double zoom)
             painter.setPen(halo);
             painter.drawPath(c.path);
         }
-        QPen pen(c.color, c.selected ? 3.5 : 2.5, Qt::SolidLine, Qt::RoundCap);
+        QPen pen(c.color, (c.selected ? 3.5 : 2.5) + (c.poly ? CardGeometry::kPolyCableExtraWidth : 0.0), Qt::SolidLine,
+                 Qt::RoundCap);
         if (c.dashed)
             pen.setDashPattern({3.0, 2.0});
         painter.setPen(pen);
         painter.drawPath(c.path);
+    }
+    // The channel counts of poly cables, by their output ports (as CableItem.qml draws them).
+    QFont font = painter.font();
+    font.setPixelSize(10);
+    font.setBold(true);
+    painter.setFont(font);
+    const QFontMetricsF metrics(font);
+    for (const Cable& c : visible) {
+        if (!c.poly)
+            continue;
+        painter.setOpacity(c.opacity);
+        const QString text = QString::number(c.channels);
+        const QSizeF size(metrics.horizontalAdvance(text) + 6.0, metrics.height() + 2.0);
+        const QRectF box(QPointF(c.start.x() + 6.0, c.start.y() - size.height() - 3.0), size);
+        painter.setPen(QPen(c.color, 1.0));
+        painter.setBrush(m_labelBackground);
+        painter.drawRoundedRect(box, 3.0, 3.0);
+        painter.setBrush(Qt::NoBrush);
+        painter.drawText(box, Qt::AlignCenter, text);
     }
 }
 

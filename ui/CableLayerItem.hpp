@@ -47,6 +47,7 @@ class CableLayerItem : public QQuickItem {
     Q_PROPERTY(QColor cvColor MEMBER m_cv NOTIFY styleChanged FINAL)
     Q_PROPERTY(QColor gateColor MEMBER m_gate NOTIFY styleChanged FINAL)
     Q_PROPERTY(QColor otherColor MEMBER m_other NOTIFY styleChanged FINAL)
+    Q_PROPERTY(QColor labelBackground MEMBER m_labelBackground NOTIFY styleChanged FINAL)
     // How many times the picture was painted (for tests and the bench: a pan shows, not paints).
     Q_PROPERTY(int paints READ paints NOTIFY painted FINAL)
     // The picture reaches half a view past the view on each side (ready for a pan).
@@ -97,6 +98,7 @@ private:
     double m_originX = 0.0, m_originY = 0.0, m_zoom = 1.0;
     int m_selectedCable = -1, m_pickupCable = -1;
     QColor m_audio{0x4f, 0xc3, 0xf7}, m_cv{0xff, 0xb7, 0x4d}, m_gate{0x81, 0xc7, 0x84}, m_other{0x8c, 0x8f, 0x99};
+    QColor m_labelBackground{0x1e, 0x1f, 0x24}; // a poly cable's channel count sits on it
 
     // The picture: `m_picture` shows the canvas rect m_pictureArea at m_pictureZoom (in device
     // pixels: m_pictureDpr per item pixel), painted for m_pictureGeneration of the patch.

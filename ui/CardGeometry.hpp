@@ -19,12 +19,15 @@ class CardGeometry : public QObject {
     Q_PROPERTY(int headerHeight READ headerHeight CONSTANT FINAL)
     Q_PROPERTY(int portsTop READ portsTop CONSTANT FINAL)
     Q_PROPERTY(int portRow READ portRow CONSTANT FINAL)
+    Q_PROPERTY(double polyCableExtraWidth READ polyCableExtraWidth CONSTANT FINAL)
 
 public:
     static constexpr int kNodeWidth = 196;
     static constexpr int kHeaderHeight = 34;
     static constexpr int kPortsTop = kHeaderHeight + 4; // the first port row, from the card's top
     static constexpr int kPortRow = 20;
+    // A cable of several channels is drawn this much thicker than a mono one (and labelled).
+    static constexpr double kPolyCableExtraWidth = 2.5;
 
     // Where the cable of port `index` (an input on the left edge, an output on the right) meets
     // the card, from its top: the middle of the port's row.
@@ -40,6 +43,7 @@ public:
     int headerHeight() const noexcept { return kHeaderHeight; }
     int portsTop() const noexcept { return kPortsTop; }
     int portRow() const noexcept { return kPortRow; }
+    double polyCableExtraWidth() const noexcept { return kPolyCableExtraWidth; }
     Q_INVOKABLE double portAt(int index) const noexcept { return portY(index); }
     Q_INVOKABLE int rowAt(double y) const noexcept { return portRowAt(y); }
 };

@@ -513,6 +513,7 @@ QVariant CableModel::data(const QModelIndex& index, int role) const {
     case KindRole: return r.kind;
     case PendingRole: return pendingMarkName(r.mark);
     case CableIdRole: return r.uid;
+    case ChannelsRole: return r.channels;
     default: return {};
     }
 }
@@ -520,7 +521,8 @@ QVariant CableModel::data(const QModelIndex& index, int role) const {
 QHash<int, QByteArray> CableModel::roleNames() const {
     return {{FromIdRole, "fromId"}, {FromPortRole, "fromPort"}, {FromPortIndexRole, "fromPortIndex"},
             {ToIdRole, "toId"},     {ToPortRole, "toPort"},     {ToPortIndexRole, "toPortIndex"},
-            {KindRole, "kind"},     {PendingRole, "pending"},   {CableIdRole, "cableId"}};
+            {KindRole, "kind"},     {PendingRole, "pending"},   {CableIdRole, "cableId"},
+            {ChannelsRole, "channels"}};
 }
 
 std::size_t CableModel::KeyHash::operator()(const Key& k) const noexcept {
@@ -622,8 +624,39 @@ void CableModel::update(const PatchGraph& pending, const PatchGraph& committed) 
     m_pendingCount = 0;
     for (const Row& r : m_rows)
         m_pendingCount += r.mark != PendingMark::None;
+    updateChannels(pending, committed);
     if (rowCount() != before)
         emit countChanged();
+}
+
+void CableModel::updateChannels(const PatchGraph& pending, const PatchGraph& committed) {
+    // Working the counts out walks the whole patch: skipped while every module is mono, where
+    // every cable carries one channel.
+    const auto allMono = [](const PatchGraph& g) {
+        return std::all_of(g.nodes().begin(), g.nodes().end(),
+                           [](const PatchNode& n) { return n.type->polyphony == engine::Polyphony::Mono; });
+    };
+    const bool pendingMono = allMono(pending), committedMono = allMono(committed);
+    if (pendingMono && committedMono && std::all_of(m_rows.begin(), m_rows.end(), [](const Row& r) { return r.channels == 1; }))
+        return;
+    const PatchGraph::ChannelLayout pendingLayout = pendingMono ? PatchGraph::ChannelLayout{} : pending.channelLayout();
+    const PatchGraph::ChannelLayout committedLayout =
+        committedMono ? PatchGraph::ChannelLayout{} : committed.channelLayout();
+    for (std::size_t row = 0; row < m_rows.size(); ++row) {
+        Row& r = m_rows[row];
+        const bool ghost = r.mark == PendingMark::Removed;
+        const PatchGraph& graph = ghost ? committed : pending;
+        const PatchGraph::ChannelLayout& layout = ghost ? committedLayout : pendingLayout;
+        const int from = graph.indexOf(r.cable.from);
+        int channels = 1;
+        if (from >= 0 && static_cast<std::size_t>(from) < layout.outputs.size())
+            channels = layout.outputs[static_cast<std::size_t>(from)][static_cast<std::size_t>(r.cable.fromPort)];
+        if (channels != r.channels) {
+            r.channels = channels;
+            const QModelIndex i = index(static_cast<int>(row));
+            emit dataChanged(i, i, {ChannelsRole});
+        }
+    }
 }
 
 void CableModel::indexRows(std::size_t from) {

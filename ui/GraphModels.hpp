@@ -159,6 +159,7 @@ public:
         KindRole,          // the source port's kind: "audio", "cv", "gate"
         PendingRole,       // "added", "removed" or ""
         CableIdRole,       // the row's stable integer id
+        ChannelsRole,      // how many channels it carries (1 to 16; poly cables are drawn thicker)
     };
     Q_ENUM(Role)
     explicit CableModel(QObject* parent = nullptr);
@@ -197,8 +198,10 @@ private:
         QString fromPort, toPort, kind;
         PendingMark mark = PendingMark::None;
         std::uint64_t pass = 0;
+        int channels = 1;
     };
     void indexRows(std::size_t from);
+    void updateChannels(const engine::PatchGraph& pending, const engine::PatchGraph& committed);
 
     std::vector<Row> m_rows;
     std::unordered_map<Key, int, KeyHash> m_rowOf;

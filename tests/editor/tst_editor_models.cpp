@@ -150,6 +150,39 @@ private slots:
 
     // An agent's edit on a big patch: the models find the rows it touched by key, and say only
     // what changed (one row in, one row's roles), every other row and its id as it was.
+    void polyCablesSayHowManyChannelsTheyCarry() {
+        CableModel cables;
+        QAbstractItemModelTester tester(&cables, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        engine::PatchGraph g;
+        QVERIFY(g.addModule("voices", "const").ok());
+        QVERIFY(g.setText("voices", "values", "1 2 3").ok());
+        QVERIFY(g.addModule("osc", "sine").ok());
+        QVERIFY(g.addModule("amp", "vca").ok());
+        QVERIFY(g.connect("osc", "amp.in").ok());
+        QVERIFY(g.connect("voices", "amp.cv").ok());
+        QVERIFY(g.connect("amp", "out").ok());
+        cables.update(g, g);
+        const auto channelsOf = [&](const char* from) {
+            for (int row = 0; row < cables.count(); ++row)
+                if (cables.get(row).value("fromId").toString() == QLatin1String(from))
+                    return cables.data(cables.index(row), CableModel::ChannelsRole).toInt();
+            return -1;
+        };
+        QCOMPARE(channelsOf("osc"), 1);
+        QCOMPARE(channelsOf("voices"), 3);
+        QCOMPARE(channelsOf("amp"), 3); // the vca runs as many voices as its widest input
+        // Another count: only the rows whose count changed are signalled.
+        QSignalSpy changed(&cables, &CableModel::dataChanged);
+        engine::PatchGraph wider = g;
+        QVERIFY(wider.setText("voices", "values", "1 2 3 4 5 6 7 8 9 10").ok());
+        cables.update(wider, g);
+        QCOMPARE(channelsOf("voices"), 10);
+        QCOMPARE(channelsOf("amp"), 10);
+        QCOMPARE(changed.count(), 3); // voices > amp.cv, amp > out.left, amp > out.right
+        for (const QList<QVariant>& signal : changed)
+            QCOMPARE(signal.at(2).value<QList<int>>(), QList<int>{CableModel::ChannelsRole});
+    }
+
     void anEditOnABigPatchTouchesOnlyItsRows() {
         NodeModel nodes;
         CableModel cables;

@@ -9,7 +9,7 @@ namespace chronus::engine {
 // ---- const
 
 const std::array<ParamSpec, Const::ParamCount> Const::kParams{{
-    {"channels", "Channels", "", 1.0f, 16.0f, 1.0f, ParamDiscrete | ParamStructural},
+    {"channels", "Channels", "", 1.0f, 16.0f, 1.0f, ParamDiscrete | ParamStructural | ParamHidden}, // set by `values`
     {"v1", "Value 1", "", -Const::kLimit, Const::kLimit, 0.0f, ParamHidden},
     {"v2", "Value 2", "", -Const::kLimit, Const::kLimit, 0.0f, ParamHidden},
     {"v3", "Value 3", "", -Const::kLimit, Const::kLimit, 0.0f, ParamHidden},
