@@ -31,6 +31,11 @@
 #                                                            in-step mirror), prime and commit both ways
 #        bench/run.sh soak [SECONDS]                         the JACK soak only (default 30 s;
 #                                                            `bench/run.sh soak 600` is the 10-minute soak)
+#        bench/run.sh poly                                   the reference voice as a poly patch (16 channels
+#                                                            a group, N = 16, 64, 256) rendered by the shipped
+#                                                            `chronus render`, against scsynth's N synths, side by
+#                                                            side; bars: 5x scsynth's voices per core, <= 10
+#                                                            instructions per voice-sample (N = 32 against 16)
 #        VOICES="1 16" REPS=1 RUN_CALLGRIND=0 bench/run.sh voice   a quick look
 # Needs bash >= 5 (EPOCHREALTIME) and root or sudo when Debian packages are missing. The soak needs
 # jackd (Debian jackd2, installed with the rest when INSTALL=1); without it the soak says so and
@@ -50,10 +55,11 @@ set -euo pipefail
 MODE="${1:-all}"
 case "$MODE" in
   all|voice|slots|music) ;;
+  poly) ;;
   osc|editor|workers) ;;
   soak) SOAK_SECONDS="${2:-${SOAK_SECONDS:-30}}" ;;
-  -h|--help) sed -n '2,47p' "$0"; exit 0 ;;
-  *) echo "usage: bench/run.sh [all|voice|slots|music|osc|editor|workers|soak [SECONDS]]" >&2; exit 2 ;;
+  -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
+  *) echo "usage: bench/run.sh [all|voice|poly|slots|music|osc|editor|workers|soak [SECONDS]]" >&2; exit 2 ;;
 esac
 
 # ------------------------------------------------------------------ settings (override from the environment)
@@ -61,6 +67,12 @@ REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH_DIR="$REPO_DIR/bench"
 BUILD_DIR="${BUILD_DIR:-$REPO_DIR/build-bench}"
 RESULTS_DIR="${RESULTS_DIR:-$BENCH_DIR/results}"
+POLY=0
+CG_VOICES="1 16"                          # the callgrind runs' voice counts (per voice: the difference)
+if [ "$MODE" = poly ]; then
+  POLY=1; RESULTS_DIR="$RESULTS_DIR/poly"; VOICES="${VOICES:-16 64 256}"; CG_VOICES="16 32"
+  export BENCH_CG_VOICES="$CG_VOICES" BENCH_RATIO_BAR=5 BENCH_IR_BAR=10
+fi
 WORK_DIR="${WORK_DIR:-$RESULTS_DIR/work}"   # scsynth inputs, output-check WAVs
 VOICES="${VOICES:-1 16 64 256}"
 AUDIO_SECONDS="${AUDIO_SECONDS:-60}"      # per timed run
@@ -182,6 +194,7 @@ fi
 # where it has a faster path; the binary runs on any x86-64.
 BENCH_TARGETS=(chronus_bench chronus_slot_bench chronus-slot-worker chronus_module_bench chronus)
 if [ "$MODE" = workers ]; then BENCH_TARGETS=(chronus_slot_bench chronus-slot-worker); fi
+if [ "$MODE" = poly ]; then BENCH_TARGETS=(chronus chronus-slot-worker); fi
 log "building ${BENCH_TARGETS[*]} in $BUILD_DIR"
 {
   echo "# build"
@@ -267,8 +280,13 @@ run_voice() {
     local eng=$1 n=$2 secs=$3 wav=${4:-}
     case "$eng" in
       chronus)
-        CMD=("$BENCH_BIN" --voices "$n" --seconds "$secs")
-        if [ -n "$wav" ]; then CMD+=(--wav "$wav"); fi
+        if [ "$POLY" = 1 ]; then # the shipped command on a patch file, as a user runs it
+          "$PYTHON" "$TOOL" poly-patch "$n" "$WORK_DIR/poly_n$n.json" > /dev/null
+          CMD=("$CHRONUS_BIN" render "$WORK_DIR/poly_n$n.json" --seconds "$secs" --out "${wav:-$NULL_DEV}" --format float)
+        else
+          CMD=("$BENCH_BIN" --voices "$n" --seconds "$secs")
+          if [ -n "$wav" ]; then CMD+=(--wav "$wav"); fi
+        fi
         ;;
       scsynth)
         local score
@@ -284,7 +302,7 @@ run_voice() {
   # ------------------------------------------------------------------ output check (not timed)
   echo "# output check (real WAV files, not timed; run in $WORK_DIR)" >> "$RESULTS_DIR/commands.txt"
   for eng in "${ENGINES[@]}"; do
-    for n in 1 16; do
+    for n in $CG_VOICES; do
       wav="${eng}_n${n}_s${VERIFY_SECONDS}.wav"
       rm -f "$wav"
       engine_cmd "$eng" "$n" "$VERIFY_SECONDS" "$wav"
@@ -324,7 +342,7 @@ run_voice() {
     echo "# callgrind (run in $WORK_DIR)" >> "$RESULTS_DIR/commands.txt"
     echo "engine,voices,seconds,ir" > "$RESULTS_DIR/callgrind.csv"
     for eng in "${ENGINES[@]}"; do
-      for n in 1 16; do
+      for n in $CG_VOICES; do
         engine_cmd "$eng" "$n" "$CG_SECONDS"
         tag="cg_${eng}_n${n}_s${CG_SECONDS}"
         echo "valgrind --tool=callgrind --callgrind-out-file=$tag.out ${CMD[*]}" >> "$RESULTS_DIR/commands.txt"
@@ -648,9 +666,10 @@ if [ "$MODE" = editor ]; then set +e; ( set -e; run_editor ); exit $?; fi
 # Each part runs in a subshell with errexit on (a function called as `f || ...` would run with
 # errexit off); its exit status is collected here.
 rc=0
-if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
+if [ "$MODE" = all ] || [ "$MODE" = voice ] || [ "$MODE" = poly ]; then
   set +e; ( set -e; run_voice ); rc=$?; set -e
 fi
+if [ "$MODE" = poly ]; then exit "$rc"; fi
 if [ "$MODE" != voice ] && [ "$MODE" != music ]; then
   set +e; ( set -e; run_slots ); slots_rc=$?; set -e
   if [ "$slots_rc" -gt "$rc" ]; then rc=$slots_rc; fi

@@ -718,22 +718,6 @@ bool EditorController::disconnectPorts(const QString& fromId, const QString& fro
     return true;
 }
 
-QString EditorController::cableInto(const QString& toId, const QString& toPort) const {
-    const std::string to = toStd(toId);
-    const PatchNode* node = m_lastPending.find(to);
-    if (!node)
-        return {};
-    const engine::PortIndex port = node->type->findInput(toStd(toPort));
-    for (const engine::Cable& c : m_lastPending.cables()) {
-        if (c.to != to || c.toPort != port)
-            continue;
-        const PatchNode* from = m_lastPending.find(c.from);
-        return fromStd(c.from) + QLatin1Char('.') +
-               QString::fromUtf8(from->type->outputs[static_cast<std::size_t>(c.fromPort)].id);
-    }
-    return {};
-}
-
 // ---------------------------------------------------------------------------------------------
 // Parameters
 
@@ -751,9 +735,15 @@ bool EditorController::setParam(const QString& id, const QString& param, double 
         return false;
     }
     const QString paramId = QString::fromUtf8(node->type->params[static_cast<std::size_t>(p)].id);
+    // A channel count cannot change while a plan plays: it is an edit of the pending patch, heard
+    // at the next commit, like a cable.
+    const bool structural = node->type->params[static_cast<std::size_t>(p)].flags & engine::ParamStructural;
     // One gesture on one parameter (a knob drag) is one step.
     if (auto s = m_patch.edit(Author::User, QStringLiteral("Set %1.%2").arg(id, paramId),
-                              [&](Edit& e) { return e.setLive(toStd(id), toStd(paramId), value).status(); },
+                              [&](Edit& e) {
+                                  return structural ? e.setPending(toStd(id), toStd(paramId), value).status()
+                                                    : e.setLive(toStd(id), toStd(paramId), value).status();
+                              },
                               QStringLiteral("%1 param %2.%3").arg(m_gesture).arg(id, paramId));
         !s) {
         setMessage(fromStd(s.message()));

@@ -167,8 +167,6 @@ public:
                                           const QString& toPort) const;
     Q_INVOKABLE bool disconnectPorts(const QString& fromId, const QString& fromPort, const QString& toId,
                                      const QString& toPort);
-    // The cable feeding input `toPort` of `toId`, as "from.port", or "".
-    Q_INVOKABLE QString cableInto(const QString& toId, const QString& toPort) const;
 
     // --- Parameters (live on committed modules; one undo step per gesture, see beginGesture) ---
     Q_INVOKABLE bool setParam(const QString& id, const QString& param, double value);

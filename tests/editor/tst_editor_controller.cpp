@@ -195,7 +195,11 @@ private slots:
         QTRY_COMPARE(edits(rig.engine, standby), standbyBefore + 2);
         QCOMPARE(commands(rig.engine, active), activeBefore);
         QCOMPARE(c.cables()->count(), 1);
-        QCOMPARE(c.cableInto(QStringLiteral("out"), QStringLiteral("left")), QStringLiteral("saw1.out"));
+        const engine::PatchGraph pending = rig.engine.pending(); // a copy, taken under the engine's lock
+        const auto& pendingCables = pending.cables();
+        QVERIFY(std::any_of(pendingCables.begin(), pendingCables.end(), [](const engine::Cable& cable) {
+            return cable.from == "saw1" && cable.fromPort == 0 && cable.to == "out" && cable.toPort == 0;
+        }));
     }
 
     void aRefusedCableSaysWhy() {
@@ -254,6 +258,27 @@ private slots:
         QCOMPARE(rig.engine.committed().find("sine1")->params[0], 440.0);
         c.redo();
         QCOMPARE(rig.engine.committed().find("sine1")->params[0], 880.0);
+    }
+
+    void aChannelCountKnobEditsThePendingPatch() {
+        // merge's `channels` sets how wide its cable is, which a playing plan cannot change: on a
+        // committed module the knob edits the pending patch (heard at the next commit) instead
+        // of failing as a live change would.
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString id = c.addModule(QStringLiteral("merge"), 0, 0);
+        QSignalSpy committed(&c, &EditorController::committed);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 1, 10000);
+        QVERIFY(rig.engine.committed().find(id.toStdString()));
+        QVERIFY2(c.setParam(id, QStringLiteral("channels"), 4), qPrintable(c.message()));
+        QCOMPARE(rig.engine.pending().find(id.toStdString())->params[0], 4.0);
+        QCOMPARE(rig.engine.committed().find(id.toStdString())->params[0], 0.0);
+        QCOMPARE(c.pendingChanges(), 1);
+        c.commit();
+        QTRY_COMPARE_WITH_TIMEOUT(committed.count(), 2, 10000);
+        QCOMPARE(rig.engine.committed().find(id.toStdString())->params[0], 4.0);
     }
 
     void knobsAndEditsDuringACommitsFadeDoNotWait() {
