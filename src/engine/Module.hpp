@@ -6,6 +6,7 @@
 #include "Types.hpp"
 
 #include "Status.hpp"
+#include "rt/MidiEvent.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -43,6 +44,8 @@ struct ModuleType {
     // (delay lines, look-ahead buffers), so that a patch's cost is known before it is compiled.
     // Null for the types whose state fits in kModuleBaseBytes; a test measures every type.
     std::size_t (*stateBytes)(double sampleRate) = nullptr;
+    // The type takes MIDI (Module::midi): the engine sends every MIDI event to each module of it.
+    bool takesMidi = false;
 
     // Control thread. -1 when unknown; accepts ids and the predecessor's aliases.
     ParamIndex findParam(std::string_view idOrAlias) const noexcept;
@@ -71,6 +74,11 @@ public:
 
     // RT-safe. A gate event (note on/off) addressed to this module. Modules without a gate ignore it.
     virtual void gate(bool /*on*/) noexcept {}
+
+    // RT-safe. A MIDI event for the block about to be processed (types with takesMidi): it applies at
+    // frame `event.offset` of that block. Called before process(), in the order the events happened;
+    // the module keeps what it needs in fixed storage (no allocation).
+    virtual void midi(const MidiEvent& /*event*/) noexcept {}
 
     // RT-safe. Musical time starts again: a clock at its first step, a sequencer before its step 1.
     // Called once after a plan's warm-up, so a new patch's first beat is heard at its first sample

@@ -221,7 +221,8 @@ bool SlotEngine::send(int slot, const SlotCommand& command, std::chrono::millise
     // the control thread of a worker whose queue holds commands: while it runs, waking it here too
     // only costs a futex call per /mod (half the controller's time at 20k changes/s). Edits, primes
     // and syncs wake at once.
-    const bool live = command.kind == SlotCommandKind::SetLive || command.kind == SlotCommandKind::Gate;
+    const bool live = command.kind == SlotCommandKind::SetLive || command.kind == SlotCommandKind::Gate ||
+                      command.kind == SlotCommandKind::Midi;
     const bool callbackRunning =
         nowNs() - m_shared->callbackNs.load(std::memory_order_acquire) < kCallbackAliveNs && !m_config.offline;
     return m_handles[static_cast<std::size_t>(slot)]->send(command, timeout, !live || !callbackRunning);
@@ -878,6 +879,11 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatc
         if (onTimeline(slot)) // a slot still syncing has no frame on this timeline yet
             stamp = std::max(stamp, m_slots[static_cast<std::size_t>(slot)]->planFramePublished.load(std::memory_order_acquire));
     stamp += 2 * m_config.blockSize; // after what either may be rendering right now
+    if (batch && batch->want >= 0) { // a frame of its own, unless either slot may be past it
+        batch->late = batch->want < stamp;
+        batch->stamp = std::max(batch->want, stamp);
+        batch->want = -1;
+    }
     if (batch) {
         if (batch->stamp < 0)
             batch->stamp = stamp;
@@ -995,6 +1001,63 @@ Status SlotEngine::gate(std::string_view id, bool on) {
     if (!c.a.assign(id))
         return textTooLong();
     return sendLive(c, m_committed);
+}
+
+Status SlotEngine::midi(const MidiEvent& event) {
+    std::lock_guard lock(m_mutex);
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    followFailover();
+    LiveBatch batch; // one frame for every module that takes it
+    if (event.frame >= 0) {
+        std::int64_t device = 0, plan = 0;
+        std::uint32_t timeline = 0, seq = 0;
+        do {
+            seq = m_shared->deviceMarkSeq.load(std::memory_order_acquire);
+            device = m_shared->deviceMarkFrame.load(std::memory_order_relaxed);
+            timeline = m_shared->deviceMarkTimeline.load(std::memory_order_relaxed);
+            plan = m_shared->deviceMarkPlanFrame.load(std::memory_order_relaxed);
+            std::atomic_thread_fence(std::memory_order_acquire);
+        } while ((seq & 1) != 0 || seq != m_shared->deviceMarkSeq.load(std::memory_order_relaxed));
+        const int blocks = m_config.midiLatencyBlocks > 0 ? m_config.midiLatencyBlocks : m_config.ringTargetBlocks + 3;
+        if (device >= 0 && timeline == m_timeline.id() && !m_committing)
+            batch.want = std::max<std::int64_t>(0, plan + (event.frame - device) + std::int64_t{blocks} * m_config.blockSize);
+    }
+    SlotCommand c;
+    c.kind = SlotCommandKind::Midi;
+    c.value = event.packed();
+    const auto sendTo = [&](const PatchNode& node) -> Status {
+        if (!node.type->takesMidi)
+            return {};
+        if (!c.a.assign(node.id))
+            return textTooLong();
+        return sendLive(c, m_committed, &batch);
+    };
+    Status status;
+    for (const PatchNode& node : m_committed.nodes())
+        if (Status s = sendTo(node); !s)
+            status = s;
+    for (const PatchNode& node : m_pending.nodes()) // a midi_in not committed yet: the standby's only
+        if (!m_committed.find(node.id))
+            if (Status s = sendTo(node); !s)
+                status = s;
+    ++m_midiEvents;
+    m_lateMidi += batch.late ? 1 : 0;
+    m_midiEventsOut.store(m_midiEvents, std::memory_order_relaxed);
+    m_lateMidiOut.store(m_lateMidi, std::memory_order_relaxed);
+    return status;
+}
+
+void SlotEngine::markDeviceFrame(std::int64_t deviceFrame) noexcept {
+    EngineShared& sh = *m_shared;
+    const std::uint32_t seq = sh.deviceMarkSeq.load(std::memory_order_relaxed);
+    sh.deviceMarkSeq.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    sh.deviceMarkFrame.store(deviceFrame, std::memory_order_relaxed);
+    // What the output plays next: this callback's first frame, as the last process() left it.
+    sh.deviceMarkTimeline.store(sh.outputTimeline.load(std::memory_order_acquire), std::memory_order_relaxed);
+    sh.deviceMarkPlanFrame.store(sh.outputPlanFrame.load(std::memory_order_acquire), std::memory_order_relaxed);
+    sh.deviceMarkSeq.store(seq + 2, std::memory_order_release);
 }
 
 PatchGraph SlotEngine::committed() const {
@@ -1342,6 +1405,8 @@ void SlotEngine::supervise() noexcept {
 EngineStats SlotEngine::stats() const noexcept {
     EngineStats s;
     s.activeSlot = m_shared->active.load(std::memory_order_acquire);
+    s.midiEvents = m_midiEventsOut.load(std::memory_order_relaxed);
+    s.lateMidi = m_lateMidiOut.load(std::memory_order_relaxed);
     const std::uint32_t activeTimeline =
         m_slots[static_cast<std::size_t>(s.activeSlot)]->timelinePublished.load(std::memory_order_acquire);
     for (int i = 0; i < 2; ++i) {

@@ -40,6 +40,17 @@ struct MidiEvent {
         out.data2 = need == 3 ? (bytes[2] & 0x7F) : 0;
         return true;
     }
+
+    // The three bytes as one exact double (a SlotCommand's value), and back.
+    double packed() const noexcept { return static_cast<double>((status << 16) | (data1 << 8) | data2); }
+    static MidiEvent unpack(double packed) noexcept {
+        const auto v = static_cast<std::uint32_t>(packed);
+        MidiEvent e;
+        e.status = static_cast<std::uint8_t>(v >> 16);
+        e.data1 = static_cast<std::uint8_t>(v >> 8);
+        e.data2 = static_cast<std::uint8_t>(v);
+        return e;
+    }
 };
 static_assert(std::is_trivially_copyable_v<MidiEvent>);
 

@@ -39,11 +39,13 @@ enum class SlotCommandKind : std::uint8_t {
     MarkActive,    // the slot now plays: nothing to render differently, the state says so
     SetLive,       // a = id, b = param, value: on the running plan, ramped
     Gate,          // a = id, value 0 or 1
+    Midi,          // a = id (a module that takes MIDI), value = status << 16 | data1 << 8 | data2; stamped
+                   // at any frame, not only on a block boundary
     Clone,         // worker processes: fork a copy of this worker (its patch, its plan and every
                    // module's state) that becomes slot `value`'s worker, in step at once; ticket
 };
 
-// Live changes (SetLive, Gate) carry where they take effect: `timeline` 0 means at the slot's next
+// Live changes (SetLive, Gate, Midi) carry where they take effect: `timeline` 0 means at the slot's next
 // block; otherwise at plan frame `stamp` of that timeline, so both slots playing the committed patch
 // apply them at the same sample and stay identical. A command for a timeline the slot is not on yet
 // waits until the slot compiles it (a mirror replaying the committed patch's history).
