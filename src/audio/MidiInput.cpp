@@ -117,18 +117,13 @@ const char* midiApiName(MidiApi api) noexcept {
 // The JACK client: one MIDI input port, connected by the watch thread to the chosen source.
 struct MidiInput::Jack {
     MidiInput* owner = nullptr;
-    // Written by the watch thread; read by cycleFrame() from other JACK clients' callbacks. A client
-    // whose server went away is closed only by close() (FIXME: an audio callback of a new server
-    // calling cycleFrame() while the watch thread replaces the client would read a closed client;
-    // the audio driver dies with the server first, so no such callback runs today).
-    std::atomic<jack_client_t*> client{nullptr};
+    std::atomic<jack_client_t*> client{nullptr}; // written by the watch thread
     jack_port_t* port = nullptr;
     std::atomic<bool> serverGone{false}; // set by JACK's shutdown callback
     // Process callback only: the 32-bit frame time unwrapped.
     std::uint32_t lastLow = 0;
     std::int64_t epoch = 0;
     bool started = false;
-    std::atomic<std::int64_t> cycleStart{-1}; // written by the process callback
 
     static int process(jack_nframes_t frames, void* self) noexcept {
         auto* j = static_cast<Jack*>(self);
@@ -139,7 +134,7 @@ struct MidiInput::Jack {
         j->started = true;
         j->lastLow = low;
         const std::int64_t cycle = j->epoch + low;
-        j->cycleStart.store(cycle, std::memory_order_release);
+        j->owner->m_cycleStart.store(cycle, std::memory_order_release);
         void* buffer = jack_port_get_buffer(j->port, frames);
         const jack_nframes_t count = jack_midi_get_event_count(buffer);
         for (jack_nframes_t i = 0; i < count; ++i) {
@@ -174,9 +169,12 @@ struct MidiInput::Jack {
             closeClient();
             return false;
         }
+        owner->m_cycleClient.store(c, std::memory_order_release);
         return true;
     }
     void closeClient() {
+        owner->m_cycleClient.store(nullptr, std::memory_order_release);
+        owner->m_cycleStart.store(-1, std::memory_order_release);
         jack_client_t* c = client.exchange(nullptr, std::memory_order_acq_rel);
         if (c) {
             if (!serverGone.load(std::memory_order_acquire))
@@ -184,7 +182,6 @@ struct MidiInput::Jack {
             jack_client_close(c);
         }
         port = nullptr;
-        cycleStart.store(-1, std::memory_order_release);
     }
 };
 
@@ -303,11 +300,8 @@ std::string MidiInput::requestedPort() const {
 }
 
 std::int64_t MidiInput::cycleFrame() const noexcept {
-    const Jack* j = m_jack.get();
-    if (!j)
-        return -1;
-    jack_client_t* client = j->client.load(std::memory_order_acquire);
-    const std::int64_t known = j->cycleStart.load(std::memory_order_acquire);
+    auto* client = static_cast<jack_client_t*>(m_cycleClient.load(std::memory_order_acquire));
+    const std::int64_t known = m_cycleStart.load(std::memory_order_acquire);
     if (!client || known < 0)
         return -1;
     // Our callback may not have run yet in this cycle: unwrap the cycle's 32-bit frame time around

@@ -100,6 +100,11 @@ private:
     std::unique_ptr<Jack> m_jack;
     std::unique_ptr<Alsa> m_alsa;
     Queue m_queue; // producer: the device's thread; consumer: the caller of tryPop
+    // For cycleFrame(), which the audio thread calls while the watch thread may replace the client:
+    // the client (only handed to jack_last_frame_time, which libjack (jackd2) answers from the
+    // server's shared engine state without touching the client) and the last cycle our callback saw.
+    std::atomic<void*> m_cycleClient{nullptr};
+    std::atomic<std::int64_t> m_cycleStart{-1}; // written by the JACK process callback
     std::atomic<std::uint64_t> m_dropped{0};
     std::atomic<std::uint64_t> m_connects{0};
 
