@@ -214,11 +214,13 @@ MidiInput::MidiInput(std::string clientName) : m_clientName(std::move(clientName
 
 MidiInput::~MidiInput() { close(); }
 
-Result<std::vector<MidiPort>> MidiInput::listPorts(MidiApi api) {
+Result<std::vector<MidiPort>> MidiInput::listPorts(MidiApi api, MidiApi* found) {
     if (api != MidiApi::Alsa) {
         if (jack_client_t* client = openJackClient("chronus-list")) {
             std::vector<MidiPort> ports = jackSources(client);
             jack_client_close(client);
+            if (found)
+                *found = MidiApi::Jack;
             return ports;
         }
         if (api == MidiApi::Jack)
@@ -227,6 +229,8 @@ Result<std::vector<MidiPort>> MidiInput::listPorts(MidiApi api) {
     try {
         RtMidiIn in(RtMidi::LINUX_ALSA, "chronus-list");
         in.setErrorCallback(&quietRtMidi, nullptr);
+        if (found)
+            *found = MidiApi::Alsa;
         return alsaSources(in);
     } catch (const std::exception& e) {
         return Status::error(kDeviceError, std::string("no MIDI system: neither a JACK server nor the ALSA sequencer (") +
@@ -236,25 +240,13 @@ Result<std::vector<MidiPort>> MidiInput::listPorts(MidiApi api) {
 
 Status MidiInput::open(std::string_view port, MidiApi api) {
     close();
-    const std::string own = m_clientName + "-midi";
-    if (api != MidiApi::Alsa) {
-        auto jack = std::make_unique<Jack>();
-        jack->owner = this;
-        if (jack->open(own)) {
-            m_jack = std::move(jack);
-            m_api = MidiApi::Jack;
-        } else if (api == MidiApi::Jack) {
-            return Status::error(kDeviceError, "cannot open a JACK client: is a JACK server running?");
-        }
-    }
-    if (!m_jack) {
-        auto alsa = std::make_unique<Alsa>();
-        alsa->owner = this;
-        if (!alsa->open(own))
-            return Status::error(kDeviceError, "no MIDI system: neither a JACK server nor the ALSA sequencer");
-        m_alsa = std::move(alsa);
-        m_api = MidiApi::Alsa;
-    }
+    m_want = api;
+    m_api = MidiApi::Auto;
+    // Asked for one system that is not there: say so. With Auto, none there yet is not an error: the
+    // watch thread opens the first that comes (a JACK server started later).
+    if (!openSystem() && api != MidiApi::Auto)
+        return Status::error(kDeviceError, api == MidiApi::Jack ? "cannot open a JACK client: is a JACK server running?"
+                                                                : "cannot open the ALSA sequencer");
     {
         std::lock_guard lock(m_mutex);
         m_requested = std::string(port);
@@ -336,9 +328,35 @@ void MidiInput::watch() {
     }
 }
 
+// Watch thread (and open()). JACK when a server runs (and is wanted), else ALSA; false when neither.
+bool MidiInput::openSystem() {
+    const std::string own = m_clientName + "-midi";
+    if (m_want != MidiApi::Alsa) {
+        auto jack = std::make_unique<Jack>();
+        jack->owner = this;
+        if (jack->open(own)) {
+            m_jack = std::move(jack);
+            m_api = MidiApi::Jack;
+            return true;
+        }
+    }
+    if (m_want != MidiApi::Jack) {
+        auto alsa = std::make_unique<Alsa>();
+        alsa->owner = this;
+        if (alsa->open(own)) {
+            m_alsa = std::move(alsa);
+            m_api = MidiApi::Alsa;
+            return true;
+        }
+    }
+    return false;
+}
+
 bool MidiInput::watchOnce() {
     const std::string own = m_clientName + "-midi";
     const std::string requested = requestedPort();
+    if (!m_jack && !m_alsa && !openSystem())
+        return false;
     if (m_jack) {
         Jack& j = *m_jack;
         if (j.serverGone.load(std::memory_order_acquire) || !j.client.load(std::memory_order_acquire)) {

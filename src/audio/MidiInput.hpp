@@ -54,20 +54,21 @@ public:
     MidiInput& operator=(const MidiInput&) = delete;
 
     // Control thread. The MIDI sources (output ports of other clients) there are now, hardware
-    // first. `api` Auto: JACK's when a server runs, else ALSA's.
-    static engine::Result<std::vector<MidiPort>> listPorts(MidiApi api = MidiApi::Auto);
+    // first. `api` Auto: JACK's when a server runs, else ALSA's; `found` (optional) says which.
+    static engine::Result<std::vector<MidiPort>> listPorts(MidiApi api = MidiApi::Auto, MidiApi* found = nullptr);
 
     // Control thread. Listens to `port`: a port's full name, or a part of it (case ignored), or
     // "auto" (the first hardware source that is not ours, else the first other source). The port
     // need not exist yet: the watch thread connects it when it appears, and reconnects it when it
-    // comes back. Fails only when no MIDI system can be opened at all. Replaces what was open.
+    // comes back. With MidiApi::Auto neither need a MIDI system: the first that comes is opened
+    // (api() says which); an API asked for by name that cannot be opened fails. Replaces what was open.
     engine::Status open(std::string_view port, MidiApi api = MidiApi::Auto);
     // Control thread. Stops listening; the watch thread and the device's thread are gone on return.
     void close() noexcept;
 
     // Control thread.
     bool isOpen() const noexcept { return m_open; }
-    MidiApi api() const noexcept { return m_api; }
+    MidiApi api() const noexcept { return m_api.load(std::memory_order_acquire); }
     // The port connected now ("" while none is).
     std::string connectedPort() const;
     std::string requestedPort() const;
@@ -91,11 +92,13 @@ private:
     struct Jack;
     struct Alsa;
     void watch();
-    bool watchOnce(); // watch thread; false when nothing could be opened
+    bool watchOnce();  // watch thread; false when nothing could be opened
+    bool openSystem(); // watch thread, or open()
     void push(const engine::MidiEvent& e) noexcept;
 
     const std::string m_clientName;
-    MidiApi m_api = MidiApi::Auto;
+    MidiApi m_want = MidiApi::Auto; // what open() asked for
+    std::atomic<MidiApi> m_api{MidiApi::Auto}; // what is open: Auto while nothing is (open(), then the watch thread)
     bool m_open = false;
     std::unique_ptr<Jack> m_jack;
     std::unique_ptr<Alsa> m_alsa;
