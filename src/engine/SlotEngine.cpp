@@ -1022,6 +1022,8 @@ Status SlotEngine::midi(const MidiEvent& event) {
         const int blocks = m_config.midiLatencyBlocks > 0 ? m_config.midiLatencyBlocks : m_config.ringTargetBlocks + 3;
         if (device >= 0 && timeline == m_timeline.id() && !m_committing)
             batch.want = std::max<std::int64_t>(0, plan + (event.frame - device) + std::int64_t{blocks} * m_config.blockSize);
+        else
+            batch.late = true; // its frame cannot be placed on the committed timeline now: as soon as possible
     }
     SlotCommand c;
     c.kind = SlotCommandKind::Midi;
@@ -1042,7 +1044,7 @@ Status SlotEngine::midi(const MidiEvent& event) {
             if (Status s = sendTo(node); !s)
                 status = s;
     ++m_midiEvents;
-    m_lateMidi += batch.late ? 1 : 0;
+    m_lateMidi += batch.late ? 1 : 0; // sendLive keeps it set when the frame was too early
     m_midiEventsOut.store(m_midiEvents, std::memory_order_relaxed);
     m_lateMidiOut.store(m_lateMidi, std::memory_order_relaxed);
     return status;

@@ -149,7 +149,8 @@ struct EngineStats {
     std::uint64_t framesOut = 0;
     std::uint64_t xruns = 0; // underflows the device reported (through noteXrun)
     std::uint64_t midiEvents = 0; // MIDI events sent to the slots (midi())
-    std::uint64_t lateMidi = 0;   // of which came later than the MIDI latency allows
+    std::uint64_t lateMidi = 0;   // of which landed off their frame: later than the MIDI latency
+                                  // allows, or while their frame could not be placed (a commit in flight)
     double sampleRate = 0.0;
     int blockSize = 0;
     int ringTargetBlocks = 0;
