@@ -171,11 +171,16 @@ struct Row {
 // The measured loop: kept out of line so that a profile shows it as one function.
 [[gnu::noinline]] void runBlocks(Module& m, const std::vector<const float*>& base, std::vector<const float*>& in,
                                  float* const* outs, std::size_t firstFrame, std::size_t blocks) {
+    std::uint8_t inChannels[64], outChannels[64]; // one channel each, as mono cables give
+    for (std::size_t k = 0; k < std::size(inChannels); ++k) {
+        inChannels[k] = k < in.size() && base[k] ? 1 : 0;
+        outChannels[k] = 1;
+    }
     for (std::size_t b = 0; b < blocks; ++b) {
         const std::size_t at = firstFrame + b * kBlock;
         for (std::size_t k = 0; k < in.size(); ++k)
             in[k] = base[k] ? base[k] + at : nullptr;
-        m.process({kBlock, in.data(), outs});
+        m.process({kBlock, in.data(), outs, 1, inChannels, outChannels});
     }
 }
 

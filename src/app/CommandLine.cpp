@@ -36,6 +36,10 @@ void addAudioOptions(QCommandLineParser& parser) {
     parser.addOption({"audio", "Audio driver: auto, jack, pulse, alsa or null (default auto; auto falls back to "
                                "null, the clock-paced driver with no sound, and says so).", "DRIVER", "auto"});
     parser.addOption({"device", "Output device: an index or (part of) a name (default: the default output).", "DEV"});
+    parser.addOption({"input",
+                      "Open the device's capture channels for audio_in modules (JACK: input ports chronus:inport 0 "
+                      "and 1). Without it no capture stream is opened and audio_in plays silence; play opens it "
+                      "by itself for a patch with an audio_in."});
     parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
     parser.addOption({"block", "Frames per device callback requested (default 64; the device may differ).", "N", "64"});
     parser.addOption({"ring", "Blocks of 64 frames each slot keeps ready (default 4).", "N", "4"});
@@ -77,6 +81,7 @@ engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser) {
         return Status::error(ErrorCode::InvalidArgument, "--workers must be processes or threads");
     choice.workers = *workers;
     choice.driver.device = parser.value("device").toStdString();
+    choice.driver.input = parser.isSet("input");
     choice.driverName = parser.value("audio").toStdString();
     choice.midiIn = parser.value("midi-in").toStdString();
     if (choice.midiIn.empty())

@@ -786,6 +786,11 @@ QString statusBlock(const QJsonObject& s) {
     } else if (s.contains("workers")) {
         t << "\nworkers: threads";
     }
+    if (s.contains("input")) // audio_in: the capture, or none (silence)
+        t << "\ninput: " << num(s, "input")
+          << (s.value("input").toString() == QLatin1String("none")
+                  ? QString(" (audio_in plays silence)")
+                  : QStringLiteral(", %1 channels, heard %2 ms later").arg(num(s, "input_channels"), num(s, "input_latency_ms", 1)));
     if (const QString problem = s.value("autosave_problem").toString(); !problem.isEmpty())
         t << "\nautosave: " << problem;
     return text;

@@ -12,6 +12,7 @@ DriverStatus driverStatus(const audio::AudioDriver& driver) {
     d.deviceBlock = driver.blockSize();
     d.outputLatencyFrames = driver.outputLatencyFrames();
     d.realtime = driver.realtimeStatus().state == audio::RealtimeState::Granted;
+    d.inputChannels = driver.inputChannels();
     return d;
 }
 
@@ -21,6 +22,12 @@ double latencyMs(const engine::EngineStats& stats, const DriverStatus& driver) {
     const double frames = driver.deviceBlock + driver.outputLatencyFrames +
                           static_cast<double>(stats.ringTargetBlocks) * stats.blockSize;
     return 1000.0 * frames / stats.sampleRate;
+}
+
+double inputLatencyMs(const engine::EngineStats& stats) {
+    if (stats.sampleRate <= 0.0)
+        return 0.0;
+    return 1000.0 * static_cast<double>(stats.ringTargetBlocks) * stats.blockSize / stats.sampleRate;
 }
 
 QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& driver) {
@@ -72,6 +79,9 @@ QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& dri
         {"ring_target_blocks", stats.ringTargetBlocks},
         {"latency_ms", latencyMs(stats, driver)},
         {"driver", driver.name},
+        {"input", driver.inputChannels > 0 ? QStringLiteral("capture") : QStringLiteral("none")},
+        {"input_channels", driver.inputChannels},
+        {"input_latency_ms", inputLatencyMs(stats)},
         {"audio_realtime", driver.realtime},
         {"frames_out", static_cast<double>(stats.framesOut)},
     };

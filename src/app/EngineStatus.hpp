@@ -20,12 +20,17 @@ struct DriverStatus {
     int deviceBlock = 0;        // frames per callback the device gives
     int outputLatencyFrames = 0; // what the device adds after the callback
     bool realtime = false;      // the audio thread runs under SCHED_FIFO/RR
+    int inputChannels = 0;      // capture channels of the stream (0: no input, audio_in plays silence)
 };
 
 DriverStatus driverStatus(const audio::AudioDriver& driver);
 
 // Output latency: device block + the device's own latency + the active ring's target, in ms.
 double latencyMs(const engine::EngineStats& stats, const DriverStatus& driver);
+// Input latency inside Chronus: a captured frame is heard this much later at the output (the ring's
+// target: audio_in reads the capture from that far before the frame it renders), to which the
+// device adds its capture latency and latencyMs's device part.
+double inputLatencyMs(const engine::EngineStats& stats);
 
 QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& driver);
 

@@ -6,6 +6,7 @@
 #include "Recorder.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
+#include "engine/modules/AudioIn.hpp"
 #include "engine/SlotEngine.hpp"
 
 #include <QCommandLineParser>
@@ -89,7 +90,19 @@ int runPlayCommand(const QStringList& args) {
     for (const QString& warning : loaded->warnings)
         err() << "chronus play: warning: " << warning << "\n";
 
+    // The patch is known before the device opens: a patch that reads input opens the capture too.
+    // When only the patch asked for it, a device with nothing to capture from still plays.
+    const bool inputAsked = choice->driver.input;
+    for (const engine::PatchNode& node : loaded->graph.nodes())
+        if (node.type == &engine::AudioIn::kType)
+            choice->driver.input = true;
     auto opened = openAudio(kCommand, choice.value());
+    if (!opened && choice->driver.input && !inputAsked) {
+        err() << "chronus play: no input: " << QString::fromStdString(opened.status().message())
+              << "; audio_in plays silence\n";
+        choice->driver.input = false;
+        opened = openAudio(kCommand, choice.value());
+    }
     if (!opened)
         return failure(QString::fromStdString(opened.status().message()));
     audio::AudioDriver& driver = *opened->driver;

@@ -11,6 +11,9 @@ struct CallbackInfo {
     double sampleRate = 0.0; // the stream's rate
     bool xrun = false;       // the device reported an output underflow before this callback
     std::uint64_t framePosition = 0; // frames delivered before this callback, since the stream started
+    // The `frames` interleaved stereo frames captured in this callback (a duplex stream); null when
+    // the stream has no input.
+    const float* input = nullptr;
 };
 
 class AudioCallback {

@@ -19,6 +19,7 @@ Status AudioDriver::open(const DriverConfig& config) {
     m_sampleRate = format.value().sampleRate;
     m_blockSize = format.value().blockSize;
     m_outputLatencyFrames = format.value().outputLatencyFrames;
+    m_inputChannels = format.value().inputChannels;
     m_deviceName = std::move(format.value().deviceName);
     m_notice = std::move(format.value().notice);
     m_open = true;
@@ -74,7 +75,7 @@ RealtimeStatus AudioDriver::realtimeStatus() const noexcept {
     return {RealtimeState::Granted, priority};
 }
 
-void AudioDriver::deliver(float* out, int frames, bool xrun) noexcept {
+void AudioDriver::deliver(float* out, int frames, bool xrun, const float* input) noexcept {
     const engine::ScopedFlushDenormals flushDenormals;
     if (xrun)
         m_xruns.fetch_add(1, std::memory_order_relaxed);
@@ -86,7 +87,7 @@ void AudioDriver::deliver(float* out, int frames, bool xrun) noexcept {
     if (m_realtimePriority.load(std::memory_order_relaxed) < 0)
         recordSchedulingOfThisThread();
     const std::uint64_t position = m_frames.load(std::memory_order_relaxed);
-    callback->process(out, CallbackInfo{frames, m_sampleRate, xrun, position});
+    callback->process(out, CallbackInfo{frames, m_sampleRate, xrun, position, input});
     m_frames.store(position + static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
     m_callbacks.fetch_add(1, std::memory_order_release);
 }

@@ -29,6 +29,9 @@ struct DriverConfig {
     bool realtime = true;         // ask for real-time scheduling of the audio thread
     int realtimePriority = 70;    // SCHED_FIFO / SCHED_RR priority when realtime is asked for
     std::string clientName = "chronus"; // JACK client name, PulseAudio stream name
+    // Open the device's capture channels too (a duplex stream: JACK input ports "inport 0" and
+    // "inport 1"), for audio_in. Without it no capture stream is opened. The null driver has none.
+    bool input = false;
 };
 
 enum class RealtimeState {
@@ -71,6 +74,9 @@ public:
     double sampleRate() const noexcept { return m_sampleRate; }
     int blockSize() const noexcept { return m_blockSize; }
     int outputLatencyFrames() const noexcept { return m_outputLatencyFrames; }
+    // Capture channels of the stream (0: output only); each callback's CallbackInfo::input holds
+    // them as two interleaved channels (a mono capture is copied to both).
+    int inputChannels() const noexcept { return m_inputChannels; }
     const std::string& deviceName() const noexcept { return m_deviceName; }
     // Human-readable note on what differs from the request (e.g. the JACK server's rate); empty
     // when the device gave what was asked.
@@ -91,6 +97,7 @@ protected:
         double sampleRate = 0.0;
         int blockSize = 0;
         int outputLatencyFrames = 0;
+        int inputChannels = 0;
         std::string deviceName;
         std::string notice;
     };
@@ -107,8 +114,9 @@ protected:
 
     // Audio thread only. RT-safe: no allocation, lock, I/O or exception. The one way every driver
     // calls into the AudioCallback: sets flush-to-zero / denormals-are-zero, counts the xrun,
-    // fills in CallbackInfo, calls process, counts the frames. `out` holds frames * 2 floats.
-    void deliver(float* out, int frames, bool xrun) noexcept;
+    // fills in CallbackInfo, calls process, counts the frames. `out` holds frames * 2 floats;
+    // `input` (null without capture) frames * 2 captured floats, interleaved.
+    void deliver(float* out, int frames, bool xrun, const float* input = nullptr) noexcept;
 
 private:
     void recordSchedulingOfThisThread() noexcept;
@@ -128,6 +136,7 @@ private:
     double m_sampleRate = 0.0;
     int m_blockSize = 0;
     int m_outputLatencyFrames = 0;
+    int m_inputChannels = 0;
     std::string m_deviceName;
     std::string m_notice;
 };

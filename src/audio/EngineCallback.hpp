@@ -27,7 +27,7 @@ public:
         if (const MidiFeed* midi = m_midi.load(std::memory_order_acquire))
             if (const std::int64_t frame = midi->cycleFrame(); frame >= 0)
                 m_engine.markDeviceFrame(frame);
-        m_engine.process(out, info.frames);
+        m_engine.process(out, info.frames, info.input);
         if (m_tap)
             m_tap->process(out, info.frames);
         m_meter.process(out, info.frames);

@@ -238,7 +238,31 @@ Result<AudioDriver::StreamFormat> RtAudioDriver::openWith(Api api, const DriverC
         options.priority = config.realtimePriority;
         options.streamName = config.clientName;
         unsigned frames = static_cast<unsigned>(config.blockSize); // 0 lets the device choose
-        rt->openStream(&parameters, nullptr, RTAUDIO_FLOAT32, rate, &frames, &RtAudioDriver::rtCallback, this, &options);
+        // Capture (audio_in): the output device's own inputs when it has some (JACK: the same
+        // client), else the default input device; its first two channels (one: copied to both).
+        RtAudio::StreamParameters capture;
+        unsigned captureChannels = 0;
+        if (config.input) {
+            unsigned inputDevice = device;
+            if (info.inputChannels == 0) {
+                inputDevice = rt->getDefaultInputDevice();
+                if (inputDevice >= count || rt->getDeviceInfo(inputDevice).inputChannels == 0)
+                    return Status::error(kDeviceError, prefix + "no input device to capture from (--input)");
+            }
+            captureChannels = std::min(2u, rt->getDeviceInfo(inputDevice).inputChannels);
+            capture.deviceId = inputDevice;
+            capture.nChannels = captureChannels;
+            capture.firstChannel = 0;
+        }
+        rt->openStream(&parameters, captureChannels > 0 ? &capture : nullptr, RTAUDIO_FLOAT32, rate, &frames,
+                       &RtAudioDriver::rtCallback, this, &options);
+        m_captureChannels = captureChannels;
+        m_monoCapture.reset();
+        m_monoCaptureFrames = 0;
+        if (captureChannels == 1) { // the callback copies it to both channels here
+            m_monoCaptureFrames = std::max(frames, 8192u);
+            m_monoCapture = std::make_unique<float[]>(2 * static_cast<std::size_t>(m_monoCaptureFrames));
+        }
 
         StreamFormat format;
         format.sampleRate = static_cast<double>(rt->getStreamSampleRate());
@@ -246,6 +270,7 @@ Result<AudioDriver::StreamFormat> RtAudioDriver::openWith(Api api, const DriverC
         const long latency = rt->getStreamLatency();
         format.outputLatencyFrames = latency > 0 ? static_cast<int>(latency) : format.blockSize;
         format.deviceName = info.name;
+        format.inputChannels = static_cast<int>(captureChannels);
         if (config.blockSize > 0 && format.blockSize != config.blockSize)
             appendNotice(notice, "the device gives blocks of " + std::to_string(format.blockSize) +
                                      " frames, not the requested " + std::to_string(config.blockSize));
@@ -296,10 +321,19 @@ void RtAudioDriver::closeDevice() noexcept {
 
 bool RtAudioDriver::deviceRunning() const noexcept { return m_rt && m_rt->isStreamRunning(); }
 
-int RtAudioDriver::rtCallback(void* output, void* /*input*/, unsigned int frames, double /*streamTime*/,
+int RtAudioDriver::rtCallback(void* output, void* input, unsigned int frames, double /*streamTime*/,
                               unsigned int status, void* user) noexcept {
-    static_cast<RtAudioDriver*>(user)->deliver(static_cast<float*>(output), static_cast<int>(frames),
-                                               (status & RTAUDIO_OUTPUT_UNDERFLOW) != 0);
+    auto* self = static_cast<RtAudioDriver*>(user);
+    const float* captured = self->m_captureChannels == 2 ? static_cast<const float*>(input) : nullptr;
+    if (self->m_captureChannels == 1 && input && frames <= self->m_monoCaptureFrames) {
+        const auto* mono = static_cast<const float*>(input);
+        float* both = self->m_monoCapture.get();
+        for (unsigned i = 0; i < frames; ++i)
+            both[2 * i] = both[2 * i + 1] = mono[i];
+        captured = both;
+    }
+    self->deliver(static_cast<float*>(output), static_cast<int>(frames), (status & RTAUDIO_OUTPUT_UNDERFLOW) != 0,
+                  captured);
     return 0;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // RtAudioDriver: a stereo float32 interleaved output stream through RtAudio 5.2 on JACK,
-// PulseAudio or ALSA. Every RtAudio call is made here on the control thread inside a try block:
+// PulseAudio or ALSA, with the device's first two capture channels beside it when asked (duplex). Every RtAudio call is made here on the control thread inside a try block:
 // RtAudio 5.2 reports errors by throwing RtAudioError, and this class turns them into a Status.
 //
 // The RtAudio callback is a thin adapter (AudioDriver::deliver): flush denormals, count
@@ -75,6 +75,10 @@ private:
     Api m_requested;
     Api m_api;
     std::unique_ptr<RtAudio> m_rt; // control thread only; exists from open to stop
+    // Capture: set at open (control thread), read by the callback while the stream runs.
+    unsigned m_captureChannels = 0;
+    std::unique_ptr<float[]> m_monoCapture; // a mono capture copied to two channels
+    unsigned m_monoCaptureFrames = 0;
     std::string m_stopError;
 };
 

@@ -44,6 +44,11 @@ struct ModuleType {
     // (delay lines, look-ahead buffers), so that a patch's cost is known before it is compiled.
     // Null for the types whose state fits in kModuleBaseBytes; a test measures every type.
     std::size_t (*stateBytes)(double sampleRate) = nullptr;
+    Polyphony polyphony = Polyphony::Mono;
+    // Custom types: each output's channel count (1..kMaxChannels) from the connected inputs'
+    // counts (0: unconnected) and the parameter values. Any thread; allocates nothing.
+    void (*channels)(std::span<const std::uint8_t> inputs, std::span<const double> params,
+                     std::span<std::uint8_t> outputs) = nullptr;
     // The type takes MIDI (Module::midi): the engine sends every MIDI event to each module of it.
     bool takesMidi = false;
 
@@ -117,7 +122,8 @@ private:
 
 // What one module costs whatever its type (the object, its parameter ramps, the plan's bookkeeping),
 // for the patch memory estimate; each output port adds a buffer of the largest block
-// (kPortBufferBytes); stateBytes adds the rest.
+// (kPortBufferBytes per channel-stride lane: a 16-channel cable costs 16 of them); stateBytes adds
+// the rest.
 inline constexpr std::size_t kModuleBaseBytes = 32 * 1024;
 inline constexpr std::size_t kPortBufferBytes = (kMaxBlock + 16) * sizeof(float);
 

@@ -1,6 +1,7 @@
 #include "ModuleRegistry.hpp"
 
 #include "modules/Adsr.hpp"
+#include "modules/AudioIn.hpp"
 #include "modules/Biquad.hpp"
 #include "modules/Clipper.hpp"
 #include "modules/Clock.hpp"
@@ -15,6 +16,7 @@
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
+#include "modules/PolyUtilities.hpp"
 #include "modules/Reverb.hpp"
 #include "modules/SampleHold.hpp"
 #include "modules/Saw.hpp"
@@ -36,6 +38,7 @@ const ModuleType* const kTypes[] = {
     &Square::kType,
     &Triangle::kType,
     &Noise::kType,
+    &AudioIn::kType,
     &Adsr::kType,
     &Vca::kType,
     &Mixer::kType,
@@ -55,6 +58,10 @@ const ModuleType* const kTypes[] = {
     &Reverb::kType,
     &Clipper::kType,
     &Limiter::kType,
+    &Const::kType,
+    &Merge::kType,
+    &Split::kType,
+    &Sum::kType,
     &Output::kType,
 };
 

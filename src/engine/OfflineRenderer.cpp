@@ -66,9 +66,13 @@ Status OfflineRenderer::setParam(std::string_view id, std::string_view param, do
     if (!applied)
         return applied.status();
     const int index = m_plan ? m_plan->moduleIndex(id) : -1;
-    if (index >= 0) {
+    const ParamIndex p = index >= 0 ? m_plan->module(index).type().findParam(param) : -1;
+    // A change of channel count is a new plan (compiled at the next render, its state fresh), as
+    // a commit would be: a plan's buffers cannot change width while it plays.
+    const bool structural = p >= 0 && (m_plan->module(index).type().params[static_cast<std::size_t>(p)].flags & ParamStructural);
+    if (index >= 0 && !structural) {
         m_compiledGraph.setParam(id, param, value);
-        m_plan->setParam(index, m_plan->module(index).type().findParam(param), static_cast<float>(applied.value()));
+        m_plan->setParam(index, p, static_cast<float>(applied.value()));
     }
     return {};
 }

@@ -33,7 +33,8 @@ public:
     Status renderInto(float* left, float* right, std::size_t frames);
 
     // Live changes on the compiled plan, as the engine applies them: ramped params, gate events.
-    // They also update the graph, so a recompile keeps them.
+    // They also update the graph, so a recompile keeps them. A ParamStructural change (a channel
+    // count) is not live: the next render compiles a new plan.
     Status setParam(std::string_view id, std::string_view param, double value);
     Status gate(std::string_view id, bool on);
     // Drops the compiled plan: the next render compiles and starts from reset state.

@@ -75,7 +75,7 @@ void OutputStage::wakeWorker(int slot) noexcept {
     s.wake.wake();
 }
 
-void OutputStage::process(float* interleaved, int frames) noexcept {
+void OutputStage::process(float* interleaved, int frames, const float* captured) noexcept {
     rt::RealtimeSection section;
     if (!m_audioPrioritySeen) { // once per stream: the workers place themselves just below it
         m_audioPrioritySeen = true;
@@ -88,6 +88,10 @@ void OutputStage::process(float* interleaved, int frames) noexcept {
     for (auto& slot : m_slots)
         slot->ring.applyDiscard();
     const std::uint64_t first = m_shared->framesOut.load(std::memory_order_relaxed); // written here only
+    if (captured && m_input && frames > 0) { // before the mix: the blocks rendered from now on may read it
+        m_input->write(first, captured, static_cast<std::size_t>(frames));
+        m_shared->inputFrames.fetch_add(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
+    }
     for (int done = 0; done < frames;) {
         const int n = std::min(kChunkFrames, frames - done);
         m_chunkFrame = first + static_cast<std::uint64_t>(done);
@@ -95,6 +99,8 @@ void OutputStage::process(float* interleaved, int frames) noexcept {
         done += n;
     }
     m_shared->framesOut.fetch_add(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
+    for (auto& slot : m_slots) // before the wake: the workers render against this
+        slot->play.publish(first + static_cast<std::uint64_t>(frames), slot->ring.consumed());
     for (int i = 0; i < 2; ++i)
         wakeWorker(i);
     m_shared->callbackNs.store(nowNs(), std::memory_order_release);
@@ -206,6 +212,8 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
 
     const int a = m_fading ? m_fadeFrom : active;
     SlotShared& main = *m_slots[static_cast<std::size_t>(a)];
+    m_readThisChunk = {};
+    m_readThisChunk[static_cast<std::size_t>(a)] = true;
     for (auto& slot : m_slots) {
         const double occupancy = slot->ring.occupancyBlocks();
         slot->window.min = std::min(slot->window.min, occupancy);
@@ -233,6 +241,7 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
 
     if (m_fading) {
         SlotShared& incoming = *m_slots[static_cast<std::size_t>(m_fadeTo)];
+        m_readThisChunk[static_cast<std::size_t>(m_fadeTo)] = true;
         const std::size_t gotB = incoming.ring.read(m_scratchB.data(), n);
         const Health healthB = measure(m_scratchB.data(), gotB);
         const bool sickB = !healthB.finite || healthB.peak > runaway;
@@ -330,6 +339,7 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
         const bool sameTimeline = haveTag && mirror.ring.frontTag(mirrorTimeline, mirrorFrame) && mirrorTimeline == tagTimeline;
         if ((clean || sameTimeline) &&
             (m_hotMirror.load(std::memory_order_relaxed) || forceFailover || sickA || gotA < n)) {
+            m_readThisChunk[static_cast<std::size_t>(mIndex)] = true;
             gotM = readInStep(mIndex, m_scratchM.data(), n, haveTag, tagTimeline, tagFrame);
             const Health healthM = measure(m_scratchM.data(), gotM);
             okM = gotM == n && healthM.finite && healthM.peak <= runaway;
@@ -342,6 +352,7 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
         } else if (sickA && rollbackOpen) {
             // The patch just committed went bad: back to the one before.
             SlotShared& previous = *m_slots[static_cast<std::size_t>(m_rollbackSlot)];
+            m_readThisChunk[static_cast<std::size_t>(m_rollbackSlot)] = true;
             const std::size_t gotR = previous.ring.read(m_scratchM.data(), n);
             const Health healthR = measure(m_scratchM.data(), gotR);
             if (healthR.finite && healthR.peak <= runaway) {
@@ -398,6 +409,14 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
             }
         }
     }
+
+    // A standby whose plan reads input is drained in step with the output, unheard: a block it
+    // renders is then heard (at a commit or a failover) at the output frame it was rendered for,
+    // reading the same input as the other slot's block there. Offline there is no input.
+    if (!m_config.offline)
+        for (std::size_t i = 0; i < 2; ++i)
+            if (!m_readThisChunk[i] && m_slots[i]->readsInput.load(std::memory_order_acquire))
+                m_slots[i]->ring.skip(n);
 
     if (m_fading)
         m_phase = m_fadeIsCommit ? Phase::Fading : Phase::Failover;

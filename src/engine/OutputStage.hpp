@@ -28,6 +28,7 @@ namespace chronus::engine {
 struct EngineConfig;
 struct EngineShared;
 struct SlotShared;
+class InputRing;
 
 class OutputStage {
 public:
@@ -53,9 +54,14 @@ public:
     OutputStage(const OutputStage&) = delete;
     OutputStage& operator=(const OutputStage&) = delete;
 
+    // Control thread, before the first process(): where captured input goes (the shared region's).
+    void attachInput(InputRing* input) noexcept { m_input = input; }
+
     // Audio thread only. RT-safe (except in offline mode, where it waits for the workers). Writes
-    // `frames` interleaved stereo frames and wakes both workers.
-    void process(float* interleaved, int frames) noexcept;
+    // `frames` interleaved stereo frames and wakes both workers. `captured` (may be null: no input
+    // device) holds the `frames` interleaved stereo frames the device captured beside them; they
+    // go to the input ring stamped with the output frames they came with.
+    void process(float* interleaved, int frames, const float* captured = nullptr) noexcept;
     // Audio thread (the driver adapter). RT-safe. The device reported an underflow.
     void noteXrun() noexcept;
 
@@ -99,6 +105,10 @@ private:
     std::int64_t m_rollbackFramesLeft = 0;
     std::int64_t m_windowFrames = 0, m_windowLength = 48000;
     std::vector<float> m_scratchA, m_scratchB, m_scratchM; // sized at construction
+    // Audio input: the ring captured frames go to, and which rings the chunk being mixed read (a
+    // ring it did not read and whose plan reads input is drained, so its blocks play on time).
+    InputRing* m_input = nullptr;
+    std::array<bool, 2> m_readThisChunk{};
 };
 
 } // namespace chronus::engine

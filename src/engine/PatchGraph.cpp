@@ -413,14 +413,72 @@ std::vector<std::size_t> PatchGraph::topologicalOrder() const {
     return order;
 }
 
+PatchGraph::ChannelLayout PatchGraph::channelLayout() const {
+    ChannelLayout layout;
+    layout.inputs.resize(m_nodes.size());
+    layout.outputs.resize(m_nodes.size());
+    layout.width.assign(m_nodes.size(), 1);
+    std::unordered_map<std::string_view, std::size_t> indexOf;
+    for (std::size_t i = 0; i < m_nodes.size(); ++i) {
+        indexOf.emplace(m_nodes[i].id, i);
+        layout.inputs[i].assign(m_nodes[i].type->inputs.size(), 0);
+        layout.outputs[i].assign(m_nodes[i].type->outputs.size(), 1);
+    }
+    const std::vector<Cable> cables = effectiveCables();
+    std::vector<std::vector<const Cable*>> into(m_nodes.size());
+    for (const Cable& c : cables)
+        into[indexOf.at(c.to)].push_back(&c);
+    // Topological order: every module's inputs are known before its outputs are worked out.
+    for (std::size_t index : topologicalOrder()) {
+        const PatchNode& node = m_nodes[index];
+        auto& inputs = layout.inputs[index];
+        for (const Cable* c : into[index]) {
+            const std::uint8_t carried = layout.outputs[indexOf.at(c->from)][static_cast<std::size_t>(c->fromPort)];
+            auto& arriving = inputs[static_cast<std::size_t>(c->toPort)];
+            arriving = std::max(arriving, carried); // cables into one input add up, channel by channel
+        }
+        auto& outputs = layout.outputs[index];
+        switch (node.type->polyphony) {
+        case Polyphony::Mono:
+            break;
+        case Polyphony::Poly: {
+            std::uint8_t width = 1;
+            for (std::uint8_t n : inputs)
+                width = std::max(width, n);
+            layout.width[index] = width;
+            std::fill(outputs.begin(), outputs.end(), width);
+            break;
+        }
+        case Polyphony::Custom:
+            if (node.type->channels)
+                node.type->channels(inputs, node.params, outputs);
+            for (std::uint8_t& n : outputs)
+                n = static_cast<std::uint8_t>(std::clamp<int>(n, 1, kMaxChannels));
+            break;
+        }
+    }
+    return layout;
+}
+
 std::size_t moduleBytes(const ModuleType& type, double sampleRate) {
     return kModuleBaseBytes + type.outputs.size() * kPortBufferBytes + (type.stateBytes ? type.stateBytes(sampleRate) : 0);
 }
 
 std::size_t estimatePatchBytes(const PatchGraph& graph, double sampleRate) {
+    // Poly ports cost a buffer lane per channel, and so do the inputs the plan widens or sums for
+    // them (see Plan::compile); mono patches cost what moduleBytes says.
+    const PatchGraph::ChannelLayout layout = graph.channelLayout();
     std::size_t total = 0;
-    for (const PatchNode& node : graph.nodes())
-        total += moduleBytes(*node.type, sampleRate);
+    for (std::size_t i = 0; i < graph.nodes().size(); ++i) {
+        const ModuleType& type = *graph.nodes()[i].type;
+        total += moduleBytes(type, sampleRate);
+        for (std::uint8_t n : layout.outputs[i])
+            total += static_cast<std::size_t>(channelStride(n) - 1) * kPortBufferBytes;
+        const int wanted = type.polyphony == Polyphony::Poly ? layout.width[i] : 1;
+        for (std::uint8_t n : layout.inputs[i])
+            if (n > 0 && n != wanted && type.polyphony != Polyphony::Custom)
+                total += static_cast<std::size_t>(channelStride(std::max<int>(n, wanted))) * kPortBufferBytes;
+    }
     return total;
 }
 

@@ -74,6 +74,13 @@ public:
     std::vector<Cable> effectiveCables() const;
     // Node indices, every module after the modules feeding it (stable: ties keep insertion order).
     std::vector<std::size_t> topologicalOrder() const;
+    // How many channels every port carries (see Polyphony), over the effective cables.
+    struct ChannelLayout {
+        std::vector<std::vector<std::uint8_t>> inputs;  // [node][input]: what the cables bring (0: none)
+        std::vector<std::vector<std::uint8_t>> outputs; // [node][output]
+        std::vector<std::uint8_t> width;                // [node]: a Poly module's channels, else 1
+    };
+    ChannelLayout channelLayout() const;
     // "osc1, env1, out" for error messages.
     std::string moduleIdList() const;
 

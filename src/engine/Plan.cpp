@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 
 namespace chronus::engine {
@@ -19,6 +20,7 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
     plan->m_info = info;
     const auto& nodes = graph.nodes();
     const std::vector<Cable> cables = graph.effectiveCables();
+    const PatchGraph::ChannelLayout layout = graph.channelLayout();
     const std::size_t block = static_cast<std::size_t>(info.maxBlock);
 
     std::unordered_map<std::string_view, std::size_t> indexOf;
@@ -33,77 +35,133 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
         plan->m_ids.push_back(nodes[i].id);
     }
 
-    // Buffer layout: one per module output, two master buffers, one per summed input.
-    std::vector<std::size_t> firstOutputBuffer(nodes.size());
-    std::size_t buffers = 2;
-    for (std::size_t i = 0; i < nodes.size(); ++i) {
-        firstOutputBuffer[i] = buffers;
-        buffers += nodes[i].type->outputs.size();
-    }
+    // Buffers are laid out first as offsets into one pool (a poly buffer is channelStride times a
+    // mono one), then the pool is allocated once and the offsets become pointers. Every buffer
+    // starts on a cache line, so vector loads and stores never straddle two.
+    constexpr std::size_t kLineFloats = 64 / sizeof(float);
+    std::vector<std::size_t> offsets;
+    std::size_t poolFloats = 0;
+    auto allocate = [&](int channels) {
+        offsets.push_back(poolFloats);
+        const std::size_t floats = block * static_cast<std::size_t>(channelStride(channels));
+        poolFloats += (floats + kLineFloats - 1) / kLineFloats * kLineFloats;
+        return offsets.size() - 1;
+    };
+    const std::size_t masterLeft = allocate(1);
+    const std::size_t masterRight = allocate(1);
+    std::vector<std::vector<std::size_t>> outputBuffer(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        for (std::uint8_t channels : layout.outputs[i])
+            outputBuffer[i].push_back(allocate(channels));
     std::vector<std::vector<std::vector<const Cable*>>> feeds(nodes.size()); // [node][input] -> cables
     for (std::size_t i = 0; i < nodes.size(); ++i)
         feeds[i].resize(nodes[i].type->inputs.size());
     for (const Cable& c : cables)
         feeds[indexOf.at(c.to)][static_cast<std::size_t>(c.toPort)].push_back(&c);
-    std::size_t nextSumBuffer = buffers;
-    for (const auto& node : feeds)
-        for (const auto& input : node)
-            if (input.size() > 1)
-                ++buffers;
-    // Buffers start on cache lines (vector loads and stores never straddle two); the pool is
-    // over-allocated by one line to align its start.
-    constexpr std::size_t kLineFloats = 64 / sizeof(float);
-    const std::size_t stride = (block + kLineFloats - 1) / kLineFloats * kLineFloats;
-    plan->m_pool.assign(buffers * stride + kLineFloats, 0.0f);
-    float* pool = plan->m_pool.data();
-    pool += (kLineFloats - reinterpret_cast<std::uintptr_t>(pool) / sizeof(float) % kLineFloats) % kLineFloats;
-    auto buffer = [&](std::size_t index) { return pool + index * stride; };
-    plan->m_masterLeft = buffer(0);
-    plan->m_masterRight = buffer(1);
 
-    std::map<std::vector<const float*>, float*> sumOf; // source list -> its sum buffer
+    // The steps, with buffer numbers standing in for pointers until the pool exists.
+    constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    std::vector<std::size_t> inputBuffers, outputBuffers, sumDst, sumSources, adaptDst, adaptSrc;
+    std::map<std::vector<std::size_t>, std::size_t> sumOf;                      // sources -> sum buffer
+    std::map<std::tuple<std::size_t, int, int>, std::size_t> adaptOf;           // (source, from, to) -> buffer
     for (std::size_t index : graph.topologicalOrder()) {
         const PatchNode& node = nodes[index];
+        const ModuleType& type = *node.type;
+        const int width = type.polyphony == Polyphony::Poly ? layout.width[index] : 1;
         Step step{plan->m_modules[index].get(), static_cast<std::int32_t>(index),
-                  static_cast<std::uint32_t>(plan->m_inputs.size()),
-                  static_cast<std::uint32_t>(plan->m_outputs.size()), static_cast<std::uint32_t>(plan->m_sums.size()),
-                  0};
-        for (const auto& input : feeds[index]) {
-            auto sourceOf = [&](const Cable* c) -> const float* {
-                return buffer(firstOutputBuffer[indexOf.at(c->from)] + static_cast<std::size_t>(c->fromPort));
-            };
+                  static_cast<std::uint32_t>(inputBuffers.size()), static_cast<std::uint32_t>(outputBuffers.size()),
+                  static_cast<std::uint32_t>(plan->m_sums.size()), 0,
+                  static_cast<std::uint32_t>(plan->m_adapts.size()), 0, width};
+        for (std::size_t in = 0; in < feeds[index].size(); ++in) {
+            const auto& input = feeds[index][in];
+            const int arriving = layout.inputs[index][in];
             if (input.empty()) {
-                plan->m_inputs.push_back(nullptr);
-            } else if (input.size() == 1) {
-                plan->m_inputs.push_back(sourceOf(input.front()));
+                inputBuffers.push_back(kNone);
+                plan->m_inputChannels.push_back(0);
+                continue;
+            }
+            auto sourceOf = [&](const Cable* c) {
+                return outputBuffer[indexOf.at(c->from)][static_cast<std::size_t>(c->fromPort)];
+            };
+            std::size_t buffer;
+            if (input.size() == 1) {
+                buffer = sourceOf(input.front());
             } else {
-                std::vector<const float*> sources;
+                std::vector<std::size_t> sources;
                 for (const Cable* c : input)
                     sources.push_back(sourceOf(c));
                 // Inputs fed by the same cables in the same order (a bare `out` feeds left and
                 // right) share one sum: it is computed once, at the first of them in the order.
                 auto shared = sumOf.find(sources);
                 if (shared != sumOf.end()) {
-                    plan->m_inputs.push_back(shared->second);
-                    continue;
+                    buffer = shared->second;
+                } else {
+                    buffer = allocate(arriving);
+                    SumOp op{nullptr, static_cast<std::uint32_t>(sumSources.size()),
+                             static_cast<std::uint32_t>(sources.size()), static_cast<std::uint8_t>(arriving)};
+                    for (const Cable* c : input)
+                        plan->m_sumSourceChannels.push_back(
+                            layout.outputs[indexOf.at(c->from)][static_cast<std::size_t>(c->fromPort)]);
+                    plan->m_sums.push_back(op);
+                    sumDst.push_back(buffer);
+                    sumSources.insert(sumSources.end(), sources.begin(), sources.end());
+                    sumOf.emplace(std::move(sources), buffer);
+                    ++step.sumCount;
                 }
-                float* sum = buffer(nextSumBuffer++);
-                plan->m_sums.push_back({sum, static_cast<std::uint32_t>(plan->m_sumSources.size()),
-                                        static_cast<std::uint32_t>(sources.size())});
-                plan->m_sumSources.insert(plan->m_sumSources.end(), sources.begin(), sources.end());
-                plan->m_inputs.push_back(sum);
-                sumOf.emplace(std::move(sources), sum);
-                ++step.sumCount;
+            }
+            // What the module takes: Mono one channel, Poly its width, Custom what arrives.
+            const int wanted = type.polyphony == Polyphony::Custom ? arriving : width;
+            if (wanted != arriving) {
+                const auto key = std::make_tuple(buffer, arriving, wanted);
+                auto shared = adaptOf.find(key);
+                if (shared != adaptOf.end()) {
+                    buffer = shared->second;
+                } else {
+                    const std::size_t adapted = allocate(wanted);
+                    plan->m_adapts.push_back({nullptr, nullptr, static_cast<std::uint8_t>(arriving),
+                                              static_cast<std::uint8_t>(wanted)});
+                    adaptSrc.push_back(buffer);
+                    adaptDst.push_back(adapted);
+                    adaptOf.emplace(key, adapted);
+                    buffer = adapted;
+                    ++step.adaptCount;
+                }
+            }
+            inputBuffers.push_back(buffer);
+            plan->m_inputChannels.push_back(static_cast<std::uint8_t>(wanted));
+        }
+        if (type.id == ModuleRegistry::kOutputType) {
+            outputBuffers.push_back(masterLeft);
+            outputBuffers.push_back(masterRight);
+            plan->m_outputChannels.push_back(1);
+            plan->m_outputChannels.push_back(1);
+        } else {
+            for (std::size_t o = 0; o < type.outputs.size(); ++o) {
+                outputBuffers.push_back(outputBuffer[index][o]);
+                plan->m_outputChannels.push_back(layout.outputs[index][o]);
             }
         }
-        if (node.type->id == ModuleRegistry::kOutputType) {
-            plan->m_outputs.push_back(plan->m_masterLeft);
-            plan->m_outputs.push_back(plan->m_masterRight);
-        } else {
-            for (std::size_t o = 0; o < node.type->outputs.size(); ++o)
-                plan->m_outputs.push_back(buffer(firstOutputBuffer[index] + o));
-        }
         plan->m_steps.push_back(step);
+    }
+
+    // The pool is over-allocated by one line to align its start.
+    plan->m_pool.assign(poolFloats + kLineFloats, 0.0f);
+    float* pool = plan->m_pool.data();
+    pool += (kLineFloats - reinterpret_cast<std::uintptr_t>(pool) / sizeof(float) % kLineFloats) % kLineFloats;
+    auto pointer = [&](std::size_t buffer) { return buffer == kNone ? nullptr : pool + offsets[buffer]; };
+    plan->m_masterLeft = pointer(masterLeft);
+    plan->m_masterRight = pointer(masterRight);
+    for (std::size_t b : inputBuffers)
+        plan->m_inputs.push_back(pointer(b));
+    for (std::size_t b : outputBuffers)
+        plan->m_outputs.push_back(pointer(b));
+    for (std::size_t b : sumSources)
+        plan->m_sumSources.push_back(pointer(b));
+    for (std::size_t i = 0; i < plan->m_sums.size(); ++i)
+        plan->m_sums[i].dst = pointer(sumDst[i]);
+    for (std::size_t i = 0; i < plan->m_adapts.size(); ++i) {
+        plan->m_adapts[i].dst = pointer(adaptDst[i]);
+        plan->m_adapts[i].src = pointer(adaptSrc[i]);
     }
     return plan;
 }
@@ -166,6 +224,51 @@ void sumSources(float* __restrict dst, const float* const* src, std::uint32_t co
     }
 }
 
+// The same for buffers of several channels: dst (`channels` wide) is the channel-by-channel sum of
+// the sources, a mono source feeding every channel, a narrower one only its own.
+void sumPoly(float* __restrict dst, int channels, const float* const* src, const std::uint8_t* srcChannels,
+             std::uint32_t count, int frames) noexcept {
+    const int stride = channelStride(channels);
+    std::memset(dst, 0, static_cast<std::size_t>(frames * stride) * sizeof(float));
+    for (std::uint32_t k = 0; k < count; ++k) {
+        const float* __restrict a = src[k];
+        const int n = srcChannels[k];
+        const int from = channelStride(n);
+        if (n == 1) {
+            for (int i = 0; i < frames; ++i)
+                for (int c = 0; c < stride; ++c)
+                    dst[i * stride + c] += a[i];
+        } else {
+            for (int i = 0; i < frames; ++i)
+                for (int c = 0; c < n; ++c)
+                    dst[i * stride + c] += a[i * from + c];
+        }
+    }
+}
+
+// Brings a buffer of `from` channels to `to`: summed into one (a poly cable into a mono input),
+// fed to every channel (a mono cable into a poly module), or padded with silent channels.
+void adaptChannels(float* __restrict dst, int to, const float* __restrict src, int from, int frames) noexcept {
+    const int dstStride = channelStride(to);
+    const int srcStride = channelStride(from);
+    if (to == 1) {
+        for (int i = 0; i < frames; ++i) {
+            float sum = 0.0f;
+            for (int c = 0; c < from; ++c)
+                sum += src[i * srcStride + c];
+            dst[i] = sum;
+        }
+    } else if (from == 1) {
+        for (int i = 0; i < frames; ++i)
+            for (int c = 0; c < dstStride; ++c)
+                dst[i * dstStride + c] = src[i];
+    } else {
+        for (int i = 0; i < frames; ++i)
+            for (int c = 0; c < dstStride; ++c)
+                dst[i * dstStride + c] = c < from ? src[i * srcStride + c] : 0.0f;
+    }
+}
+
 } // namespace
 
 void Plan::processBlock(float* left, float* right, int frames) noexcept {
@@ -175,11 +278,21 @@ void Plan::processBlock(float* left, float* right, int frames) noexcept {
     for (const Step& step : m_steps) {
         for (std::uint32_t s = step.firstSum; s < step.firstSum + step.sumCount; ++s) {
             const SumOp& op = m_sums[s];
-            sumSources(op.dst, &m_sumSources[op.firstSource], op.sourceCount, frames);
+            if (op.channels == 1)
+                sumSources(op.dst, &m_sumSources[op.firstSource], op.sourceCount, frames);
+            else
+                sumPoly(op.dst, op.channels, &m_sumSources[op.firstSource], &m_sumSourceChannels[op.firstSource],
+                        op.sourceCount, frames);
+        }
+        for (std::uint32_t a = step.firstAdapt; a < step.firstAdapt + step.adaptCount; ++a) {
+            const AdaptOp& op = m_adapts[a];
+            adaptChannels(op.dst, op.to, op.src, op.from, frames);
         }
         if (m_marker)
             m_marker->store(step.index, std::memory_order_relaxed);
-        step.module->process({frames, m_inputs.data() + step.firstInput, m_outputs.data() + step.firstOutput});
+        step.module->process({frames, m_inputs.data() + step.firstInput, m_outputs.data() + step.firstOutput,
+                              step.channels, m_inputChannels.data() + step.firstInput,
+                              m_outputChannels.data() + step.firstOutput});
     }
     if (m_marker)
         m_marker->store(-1, std::memory_order_relaxed);

@@ -47,14 +47,22 @@ private:
 
     struct SumOp {           // input fed by several cables: dst = sum of sources
         float* dst;
-        std::uint32_t firstSource;
+        std::uint32_t firstSource; // into m_sumSources and m_sumSourceChannels
         std::uint32_t sourceCount;
+        std::uint8_t channels;     // of dst: the most of any source
+    };
+    struct AdaptOp {         // an input at the width its module takes (see Polyphony)
+        float* dst;
+        const float* src;
+        std::uint8_t from, to; // channels
     };
     struct Step {
         Module* module;
         std::int32_t index;                    // patch order
-        std::uint32_t firstInput, firstOutput; // into m_inputs / m_outputs
+        std::uint32_t firstInput, firstOutput; // into m_inputs / m_outputs and their channel counts
         std::uint32_t firstSum, sumCount;      // into m_sums
+        std::uint32_t firstAdapt, adaptCount;  // into m_adapts, after the sums
+        int channels;                          // ProcessContext::channels
     };
 
     PrepareInfo m_info;
@@ -63,8 +71,12 @@ private:
     std::vector<Step> m_steps;                      // topological order
     std::vector<const float*> m_inputs;
     std::vector<float*> m_outputs;
+    std::vector<std::uint8_t> m_inputChannels;  // what each module input takes (0: unconnected)
+    std::vector<std::uint8_t> m_outputChannels;
     std::vector<SumOp> m_sums;
     std::vector<const float*> m_sumSources;
+    std::vector<std::uint8_t> m_sumSourceChannels;
+    std::vector<AdaptOp> m_adapts;
     std::vector<float> m_pool; // every buffer, maxBlock floats each, each starting on a cache line
     float* m_masterLeft = nullptr;
     float* m_masterRight = nullptr;

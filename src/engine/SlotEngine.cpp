@@ -125,6 +125,8 @@ SlotEngine::SlotEngine(EngineConfig config)
         m_handles[static_cast<std::size_t>(i)] = std::make_unique<Slot>(*region.data, i, m_config);
     }
     m_output.emplace(m_config, *m_shared, *m_slots[0], *m_slots[1]);
+    region.data->input.reset();
+    m_output->attachInput(&region.data->input);
 }
 
 SlotEngine::~SlotEngine() { stop(); }
@@ -957,6 +959,16 @@ Result<std::string> SlotEngine::setLiveText(std::string_view id, std::string_vie
 }
 
 Result<double> SlotEngine::setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch) {
+    // A compiled plan's buffers are as wide as its channels: a change of width is a new plan.
+    if (const PatchNode* node = m_committed.find(id) ? m_committed.find(id) : m_pending.find(id)) {
+        const ParamIndex index = node->type->findParam(param);
+        if (index >= 0 && (node->type->params[static_cast<std::size_t>(index)].flags & ParamStructural) &&
+            std::lround(node->params[static_cast<std::size_t>(index)]) != std::lround(value))
+            return Status::error(ErrorCode::InvalidArgument,
+                                 "'" + std::string(id) + "." + node->type->params[static_cast<std::size_t>(index)].id +
+                                     "' changes how many channels its cables carry, which cannot change while it "
+                                     "plays: set it on the pending patch (/patch/set) and commit");
+    }
     auto applied = m_committed.setParam(id, param, value);
     if (!applied) {
         if (applied.status().code() != ErrorCode::UnknownModule || !m_pending.find(id))
@@ -1473,7 +1485,15 @@ EngineStats SlotEngine::stats() const noexcept {
 // ---------------------------------------------------------------------------------------------
 // Audio thread.
 
-void SlotEngine::process(float* interleaved, int frames) noexcept { m_output->process(interleaved, frames); }
+void SlotEngine::process(float* interleaved, int frames, const float* captured) noexcept {
+    m_output->process(interleaved, frames, captured);
+}
+
+std::uint64_t SlotEngine::inputFrames() const noexcept { return m_shared->inputFrames.load(std::memory_order_relaxed); }
+
+double SlotEngine::inputLatencyFrames() const noexcept {
+    return static_cast<double>(m_config.ringTargetBlocks) * m_config.blockSize;
+}
 
 void SlotEngine::noteXrun() noexcept { m_output->noteXrun(); }
 

@@ -279,8 +279,16 @@ public:
     EngineStats stats() const noexcept;
 
     // Audio thread only. RT-safe (except in offline mode, where it waits for the workers). Writes
-    // `frames` interleaved stereo frames.
-    void process(float* interleaved, int frames) noexcept;
+    // `frames` interleaved stereo frames. `captured`: the `frames` interleaved stereo frames the
+    // device captured in the same callback (null without an input device: audio_in plays silence).
+    void process(float* interleaved, int frames, const float* captured = nullptr) noexcept;
+
+    // Any thread. Frames of captured input received since construction.
+    std::uint64_t inputFrames() const noexcept;
+    // Any thread. How long after its capture an input frame is heard at the output, beyond the
+    // device's own latencies: the workers render this far ahead of the callback (the ring target),
+    // so an audio_in reads the capture from that many frames before the output frame it renders.
+    double inputLatencyFrames() const noexcept;
 
     // Offline mode, on the thread that calls process(), between two calls: the active slot renders
     // at most `frames` frames beyond what process() has read (whole blocks: less than a block more),

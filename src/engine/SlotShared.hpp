@@ -7,6 +7,7 @@
 #include "SlotEngine.hpp"
 #include "rt/AudioRing.hpp"
 #include "rt/Futex.hpp"
+#include "rt/InputRing.hpp"
 #include "rt/SlotCommand.hpp"
 #include "rt/SpscQueue.hpp"
 
@@ -61,6 +62,8 @@ struct EngineShared {
     std::atomic<std::int64_t> lastPrimeNs{0};
     std::atomic<int> audioPriority{-1}; // the audio thread's SCHED_FIFO/RR priority; 0 not real-time
     std::atomic<int> enginePid{0};      // the engine's process (a cloned worker's parent-to-be)
+    // Audio input: frames captured into SharedRegion::input (audio thread writes).
+    std::atomic<std::uint64_t> inputFrames{0};
 };
 
 // One slot's shared part: its queue, its ring, its flags and counters.
@@ -105,6 +108,11 @@ struct SlotShared {
     // Offline only: the ring position (a value of ring.written()) past which the worker renders
     // nothing, because the render needs no more. The offline thread writes (limitOfflineRender).
     std::atomic<std::uint64_t> renderEnd{~std::uint64_t{0}};
+    // Audio input. readsInput: the worker's plan has an audio_in (render thread writes); the
+    // callback then reads or drains this ring every chunk, so each block is heard at the output
+    // frame the worker foresaw from `play` (audio thread writes) when it rendered it.
+    std::atomic<bool> readsInput{false};
+    PlayPosition play;
 };
 
 // The whole region, mapped by the engine and by every worker process.
@@ -115,6 +123,7 @@ struct SharedRegion {
     EngineConfig config;
     EngineShared engine;
     SlotShared slot[2];
+    InputRing input; // the device's capture, both slots read it (audio thread writes)
 };
 
 static_assert(std::is_trivially_copyable_v<EngineConfig>);

@@ -611,6 +611,7 @@ void SlotWorker::cloneInto(int target, std::uint32_t ticket) {
     ::prctl(PR_SET_NAME, target == 0 ? "chronus-slot-0" : "chronus-slot-1");
     m_plan->setProgressMarker(&m_s->currentModule);
     m_s->ring.takeOverFrom(source.ring, until);
+    m_s->readsInput.store(source.readsInput.load(std::memory_order_acquire), std::memory_order_release);
     m_s->timelinePublished.store(m_timeline, std::memory_order_release);
     m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
     m_s->primeReady.store(false, std::memory_order_release);
@@ -711,6 +712,7 @@ void SlotWorker::failRender() noexcept {
     retire(m_current);
     m_current = nullptr;
     m_plan = nullptr;
+    m_s->readsInput.store(false, std::memory_order_release);
     m_s->primeReady.store(false, std::memory_order_release);
     setState(SlotState::Failed);
     m_s->produced.wake();
@@ -734,6 +736,7 @@ void SlotWorker::adopt() {
     m_pendingReport = next->report;
     m_pendingTicket = next->ticket;
     if (!m_plan) {
+        m_s->readsInput.store(false, std::memory_order_release);
         m_s->primeReady.store(false, std::memory_order_release);
         setState(SlotState::Failed);
         m_s->produced.wake();
@@ -744,6 +747,7 @@ void SlotWorker::adopt() {
     m_s->timelinePublished.store(m_timeline, std::memory_order_release);
     m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
     m_s->ring.discardWritten();
+    bindInput();
     // A mirror: the output moved on while the handoff travelled. The last steps of the catch-up.
     if (next->report == Report::Sync && m_engine.outputTimeline.load(std::memory_order_acquire) == m_timeline)
         while (m_planFrame + m_config.blockSize <= m_engine.outputPlanFrame.load(std::memory_order_acquire))
@@ -836,6 +840,7 @@ void SlotWorker::renderBlock(bool toRing) {
             goto rendered;
         }
     }
+    aimInput(toRing);
     {
         const std::int64_t t0 = toRing ? nowNs() : 0;
         m_plan->process(m_left.data(), m_right.data(), m_config.blockSize);
@@ -876,6 +881,42 @@ void SlotWorker::injectedCrash(std::uint8_t f) {
                 hoard.back()[i] = 1;
         }
     }
+}
+
+// Audio input. The plan's audio_in modules read through this worker's cursor; the slot says whether
+// it has any, so that the callback reads or drains its ring every chunk (see OutputStage).
+void SlotWorker::bindInput() noexcept {
+    bool any = false;
+    m_inputCursor.ring = &m_region.input;
+    m_inputCursor.live = false;
+    for (int i = 0; i < m_plan->moduleCount(); ++i) {
+        Module& m = m_plan->module(i);
+        if (&m.type() == &AudioIn::kType) {
+            static_cast<AudioIn&>(m).bind(&m_inputCursor);
+            any = true;
+        }
+    }
+    m_s->readsInput.store(any, std::memory_order_release);
+}
+
+// Before each block: the capture frame its first sample reads. A block for the ring is heard at
+// output frame F = where the ring plays (PlayPosition) + how far this block is past that point;
+// it reads the capture from F - L, L the ring's target depth: every block the ring can hold reads
+// frames already captured, and both slots read the same frame for the same output sample. A
+// block that is not for the ring (a mirror catching up with the past) reads silence.
+void SlotWorker::aimInput(bool toRing) noexcept {
+    std::uint64_t outputFrame = 0, position = 0;
+    if (!toRing || !m_s->play.read(outputFrame, position)) {
+        m_inputCursor.live = false;
+        return;
+    }
+    // A discard not yet applied moves the read position there before anything more is heard.
+    position = std::max(position, m_s->ring.discardedBefore());
+    const auto heardAt = static_cast<std::int64_t>(outputFrame) + static_cast<std::int64_t>(m_s->ring.written()) -
+                         static_cast<std::int64_t>(position);
+    m_inputCursor.frame = heardAt - static_cast<std::int64_t>(m_config.ringTargetBlocks) * m_config.blockSize;
+    ++m_inputCursor.block;
+    m_inputCursor.live = true;
 }
 
 void SlotWorker::renderToTarget() {

@@ -24,6 +24,7 @@
 #include "PatchGraph.hpp"
 #include "Plan.hpp"
 #include "SlotShared.hpp"
+#include "modules/AudioIn.hpp"
 #include "rt/LiveChange.hpp"
 
 #include <pthread.h>
@@ -117,6 +118,8 @@ private:
     void applyHeldDue() noexcept;
     void renderBlock(bool toRing);
     void renderToTarget();
+    void bindInput() noexcept;
+    void aimInput(bool toRing) noexcept;
     void finishReport() noexcept;
     void failRender() noexcept;
     void retire(Handoff* h) noexcept;
@@ -166,6 +169,8 @@ private:
     std::uint32_t m_pendingTicket = 0;
     std::vector<float> m_left, m_right;
     std::vector<RenderChange> m_held; // live changes waiting for their stamp; capacity reserved
+    // Audio input: where the plan's audio_in modules read the block being rendered (aimInput).
+    InputCursor m_inputCursor;
 };
 
 } // namespace chronus::engine

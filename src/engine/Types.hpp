@@ -18,8 +18,11 @@ enum ParamFlags : std::uint8_t {
     ParamDiscrete = 1 << 0, // integer choices (mode, shape); applied at once, never ramped
     ParamHidden = 1 << 1,   // one of many (a sequencer's steps), set through the module's text form
                             // (`pattern`, `notes`); editors show the text, not a knob per value
-    ParamLog = 1 << 2       // a wide range heard in ratios (frequencies, times): a knob moves it
+    ParamLog = 1 << 2,      // a wide range heard in ratios (frequencies, times): a knob moves it
                             // logarithmically, so equal travel multiplies the value (see paramLogFloor)
+    ParamStructural = 1 << 3 // changes how many channels the module's outputs carry: a compiled plan
+                             // cannot follow it, so it is set on the pending patch and committed,
+                             // never changed live
 };
 
 // One parameter, declared once next to the module's DSP. `id` is stable forever (patch files, OSC, QML).
@@ -67,12 +70,36 @@ struct PrepareInfo {
     int maxBlock = 4096;
 };
 
+// Polyphony follows VCV Rack's convention: a cable carries 1 to kMaxChannels channels. A buffer of C
+// channels is interleaved by frame, channelStride(C) floats per frame: channel c of frame i is
+// buf[i * stride + c]. Poly strides are whole groups of kPolyLanes (one AVX vector), so a kernel
+// never handles a partial group; the lanes from C up to the stride are padding, which consumers
+// ignore and producers may fill with anything finite. One channel is stride 1: a mono buffer is
+// exactly what it was before polyphony.
+inline constexpr int kMaxChannels = 16;
+inline constexpr int kPolyLanes = 8;
+constexpr int channelStride(int channels) noexcept {
+    return channels <= 1 ? 1 : (channels + kPolyLanes - 1) / kPolyLanes * kPolyLanes;
+}
+
+// How a module type treats channels (ModuleType::polyphony).
+enum class Polyphony : std::uint8_t {
+    Mono,   // every input arrives summed to one channel; every output carries one channel
+    Poly,   // channels = the most on any connected input (1 when none); every connected input
+            // arrives at that width (a mono cable feeds every channel, a narrower cable is padded
+            // with zeros); every output carries that many. Params and gates apply to every channel.
+    Custom  // ModuleType::channels says what each output carries; inputs arrive as connected
+};
+
 // What a module sees in process(). Inputs are nullptr when nothing is connected; outputs always
-// point at `frames` writable samples.
+// point at `frames` writable frames of their channel count (see channelStride).
 struct ProcessContext {
     int frames = 0;
     const float* const* inputs = nullptr;
     float* const* outputs = nullptr;
+    int channels = 1;                             // Poly: the module's channel count; else 1
+    const std::uint8_t* inputChannels = nullptr;  // per input: channels arriving (0: unconnected)
+    const std::uint8_t* outputChannels = nullptr; // per output
 };
 
 inline constexpr double kMinSampleRate = 22050.0;

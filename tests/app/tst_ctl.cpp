@@ -389,8 +389,10 @@ void TestCtl::buildsCommitsAndPlaysAPatch() {
     QCOMPARE(o.value("address").toString(), QStringLiteral("/engine/status"));
     const QJsonObject status = o.value("status").toObject();
     for (const char* key : {"active_slot", "slots", "xruns", "failovers", "rollbacks", "last_prime_ms",
-                            "last_commit_ms", "commits", "sample_rate", "block_size", "latency_ms", "driver"})
+                            "last_commit_ms", "commits", "sample_rate", "block_size", "latency_ms", "driver",
+                            "input", "input_latency_ms"})
         QVERIFY2(status.contains(QLatin1String(key)), key);
+    QCOMPARE(status.value("input").toString(), QStringLiteral("none")); // the null driver captures nothing
     if (status.value("failovers").toDouble() == 0) // a stall on a busy machine may fail over, rightly
         QCOMPARE(status.value("active_slot").toInt(), active);
     QCOMPARE(status.value("driver").toString(), QStringLiteral("null"));
@@ -456,7 +458,7 @@ void TestCtl::humanTextSaysWhatHappened() {
     r = ctl({"status"});
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(r.out.contains("active slot") && r.out.contains("slot A") && r.out.contains("slot B") &&
-                 r.out.contains("xruns"),
+                 r.out.contains("xruns") && r.out.contains("input: none (audio_in plays silence)"),
              qPrintable(r.out));
     r = ctl({"schema"});
     QCOMPARE(r.exitCode, 0);

@@ -76,7 +76,11 @@ public:
                 outPtr[k] = out[k].data() + done;
             for (std::size_t k = 0; k < m_inputs.size(); ++k)
                 inPtr[k] = m_inputs[k] ? m_inputs[k]->data() + m_position + done : nullptr;
-            engine::ProcessContext ctx{n, inPtr.data(), outPtr.data()};
+            // One channel on every port, as a plan gives a module fed by mono cables.
+            std::vector<std::uint8_t> inChannels(m_inputs.size()), outChannels(outputs, 1);
+            for (std::size_t k = 0; k < m_inputs.size(); ++k)
+                inChannels[k] = m_inputs[k] ? 1 : 0;
+            engine::ProcessContext ctx{n, inPtr.data(), outPtr.data(), 1, inChannels.data(), outChannels.data()};
             m_module->process(ctx);
             done += static_cast<std::size_t>(n);
         }

@@ -184,6 +184,7 @@ private slots:
     void noneReadWhenNothingIsReady();
     void statsWindowPublishesOccupancy();
     void callbackWakesTheControlThreadOnlyForQueuedCommands();
+    void capturedInputIsStampedAndAStandbyReadingItIsDrained();
 };
 
 // Whatever path a test took through process(), nothing in it allocated or freed.
@@ -662,6 +663,55 @@ void TestOutputStage::callbackWakesTheControlThreadOnlyForQueuedCommands() {
     QVERIFY(rig.slot(1).commands.tryPop(taken));
     rig.play(kBlock);
     QCOMPARE(rig.slot(1).controlWake.current(), control[1] + 2);
+}
+
+// Audio input: the frames captured beside a callback go to the input ring stamped with the output
+// frames they came with; every slot's play position (output frame, ring position) is published; a
+// standby that is not read but whose plan reads input is drained in step with the output (so what
+// it renders is heard when it was rendered for), and one whose plan does not is left alone.
+void TestOutputStage::capturedInputIsStampedAndAStandbyReadingItIsDrained() {
+    EngineConfig c = stageConfig();
+    c.hotMirror = false;
+    StageRig rig(c);
+    rig.region->input.reset();
+    rig.stage->attachInput(&rig.region->input);
+    rig.worker[0].signal = sine(440.0, 0.5);
+    rig.worker[1].timeline = 2; // a pending patch: not the active's timeline, not read
+    rig.worker[1].signal = dc(0.25f);
+    rig.render(0, 4);
+    rig.render(1, 4);
+    rig.slot(1).readsInput.store(true);
+
+    std::vector<float> captured(2 * kBlock);
+    for (int i = 0; i < kBlock; ++i) {
+        captured[2 * static_cast<std::size_t>(i)] = static_cast<float>(i) / 100.0f;
+        captured[2 * static_cast<std::size_t>(i) + 1] = -static_cast<float>(i) / 100.0f;
+    }
+    std::vector<float> out(2 * kBlock);
+    rig.stage->process(out.data(), kBlock, captured.data());
+    QCOMPARE(rig.shared().inputFrames.load(), std::uint64_t{kBlock});
+    std::vector<float> left(kBlock), right(kBlock);
+    QCOMPARE(rig.region->input.read(0, left.data(), right.data(), kBlock), std::size_t{kBlock});
+    QCOMPARE(left[10], 0.10f);
+    QCOMPARE(right[63], -0.63f);
+    QCOMPARE(rig.slot(1).ring.consumed(), std::uint64_t{kBlock}); // drained, unheard
+    QCOMPARE(deviationFrom(out, rig.worker[0].signal, 0), 0.0); // the active alone is heard
+    for (int s = 0; s < 2; ++s) {
+        std::uint64_t frame = 0, position = 0;
+        QVERIFY(rig.slot(s).play.read(frame, position));
+        QCOMPARE(frame, std::uint64_t{kBlock});
+        QCOMPARE(position, rig.slot(s).ring.consumed());
+    }
+
+    // Its plan reads no input any more: it keeps its ring for the commit, as before.
+    rig.slot(1).readsInput.store(false);
+    rig.stage->process(out.data(), kBlock, captured.data());
+    QCOMPARE(rig.slot(1).ring.consumed(), std::uint64_t{kBlock});
+    QCOMPARE(rig.region->input.read(kBlock, left.data(), nullptr, kBlock), std::size_t{kBlock}); // stamped 64..127
+    // Without a capture (the null driver) nothing is written: the next frames read as silence.
+    rig.stage->process(out.data(), kBlock, nullptr);
+    QCOMPARE(rig.region->input.read(2 * kBlock, left.data(), nullptr, kBlock), std::size_t{0});
+    QCOMPARE(rig.shared().inputFrames.load(), std::uint64_t{2 * kBlock});
 }
 
 QTEST_APPLESS_MAIN(TestOutputStage)

@@ -31,6 +31,8 @@ PatchGraph richPatch() {
     (void)g.addModule("amp", "vca");
     (void)g.addModule("noise", "noise");
     (void)g.addModule("mix", "mixer");
+    (void)g.addModule("mic", "audio_in"); // the input path: the standby is drained, blocks aimed
+    (void)g.connect("mic.left", "mix.in4");
     (void)g.connect("osc", "mix");
     (void)g.connect("sub", "mix");
     (void)g.connect("noise", "mix");

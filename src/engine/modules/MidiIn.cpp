@@ -5,6 +5,16 @@
 
 namespace chronus::engine {
 
+namespace {
+
+void midiInChannels(std::span<const std::uint8_t>, std::span<const double> params, std::span<std::uint8_t> outputs) {
+    const auto poly = static_cast<std::uint8_t>(MidiIn::channelsFor(params[MidiIn::Voices], params[MidiIn::Mode]));
+    for (std::size_t o = 0; o < outputs.size(); ++o)
+        outputs[o] = o <= MidiIn::Aftertouch ? poly : 1;
+}
+
+} // namespace
+
 const ModuleType MidiIn::kType{"midi_in",
                                "MIDI In",
                                "MIDI",
@@ -16,6 +26,8 @@ const ModuleType MidiIn::kType{"midi_in",
                                &createModule<MidiIn>,
                                nullptr,
                                nullptr,
+                               Polyphony::Custom,
+                               &midiInChannels,
                                true};
 
 int MidiIn::channelsFor(double voices, double mode) noexcept {
@@ -37,8 +49,7 @@ void MidiIn::onPrepare(const PrepareInfo&) {
 void MidiIn::configure() noexcept {
     const int mode = static_cast<int>(std::lround(param(Mode).target()));
     const int priority = static_cast<int>(std::lround(param(Priority).target()));
-    m_channels = 1; // FIXME(poly core): channelsFor(voices, mode) once outputs carry channels
-    m_allocated = channelsFor(param(Voices).target(), mode);
+    m_channels = channelsFor(param(Voices).target(), mode);
     m_voices.setBendRange(param(Bend).target());
     if (mode == m_mode && (mode < Mono || priority == m_priority))
         return;
@@ -47,7 +58,7 @@ void MidiIn::configure() noexcept {
     if (mode >= Mono)
         m_voices.setMono(static_cast<MonoPriority>(std::clamp(priority, 0, 2)), mode == Legato);
     else
-        m_voices.setPoly(m_allocated, static_cast<PolyMode>(mode));
+        m_voices.setPoly(m_channels, static_cast<PolyMode>(mode));
 }
 
 void MidiIn::midi(const MidiEvent& event) noexcept {
@@ -60,12 +71,12 @@ void MidiIn::midi(const MidiEvent& event) noexcept {
 }
 
 void MidiIn::writeFrames(const ProcessContext& ctx, int from, int to) noexcept {
-    const int poly = 1;
+    const int poly = channelStride(m_channels); // what the plan gave pitch, gate, velocity and aftertouch
     float* pitch = ctx.outputs[Pitch];
     float* gate = ctx.outputs[Gate];
     float* velocity = ctx.outputs[Velocity];
     float* aftertouch = ctx.outputs[Aftertouch];
-    std::array<float, VoiceAllocator::kMaxVoices> p{}, v{}, a{}, g{};
+    std::array<float, kMaxChannels> p{}, v{}, a{}, g{};
     for (int c = 0; c < m_channels; ++c) {
         const VoiceAllocator::Voice& voice = m_voices.voice(c);
         p[static_cast<std::size_t>(c)] = m_voices.pitch(c);
@@ -99,6 +110,8 @@ void MidiIn::writeFrames(const ProcessContext& ctx, int from, int to) noexcept {
 
 void MidiIn::process(const ProcessContext& ctx) noexcept {
     configure();
+    if (ctx.outputChannels) // the plan's count, which is ours unless the params moved since it was compiled
+        m_channels = std::min<int>(m_channels, ctx.outputChannels[Pitch]);
     int at = 0;
     for (int e = 0; e < m_eventCount; ++e) {
         const MidiEvent& event = m_events[static_cast<std::size_t>(e)];

@@ -18,8 +18,8 @@ public:
     enum ModeValue { Rotate, Reuse, Reset, Mono, Legato };
 
     static constexpr ParamSpec kParams[] = {
-        {"voices", "Voices", "", 1.0f, 16.0f, 8.0f, ParamDiscrete},
-        {"mode", "Mode", "", 0.0f, 4.0f, 0.0f, ParamDiscrete, nullptr,
+        {"voices", "Voices", "", 1.0f, 16.0f, 8.0f, ParamDiscrete | ParamStructural},
+        {"mode", "Mode", "", 0.0f, 4.0f, 0.0f, ParamDiscrete | ParamStructural, nullptr,
          "rotate|reuse|reset|mono|legato"},
         {"priority", "Mono priority", "", 0.0f, 2.0f, 0.0f, ParamDiscrete, nullptr, "last|low|high"},
         {"bend", "Bend range", "st", 0.0f, 48.0f, 2.0f, ParamDiscrete},
@@ -53,7 +53,6 @@ private:
     int m_eventCount = 0;
     VoiceAllocator m_voices;
     int m_channels = 1;
-    int m_allocated = 1;
     int m_mode = -1, m_priority = -1;
     // Per channel: frames its gate stays low before it rises again (a retrigger).
     std::array<int, VoiceAllocator::kMaxVoices> m_gateLow{};

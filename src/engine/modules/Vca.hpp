@@ -4,6 +4,7 @@
 namespace chronus::engine {
 
 // Voltage-controlled amplifier: out = in x level x max(cv, 0), or in x level when cv is not connected.
+// Polyphonic: channel c of the output is channel c of `in` times channel c of `cv`.
 class Vca final : public Module {
 public:
     enum Param : ParamIndex { Level, ParamCount };
@@ -20,7 +21,10 @@ public:
     void process(const ProcessContext& ctx) noexcept override;
 
 protected:
-    void onPrepare(const PrepareInfo&) override {}
+    void onPrepare(const PrepareInfo&) override;
+
+private:
+    void (*m_poly)(const ProcessContext&, SmoothedValue&) noexcept = nullptr; // 8 channels per instruction
 };
 
 } // namespace chronus::engine

@@ -62,6 +62,9 @@ public:
         m_write.store(w + frames, std::memory_order_release); // publishes the samples
     }
 
+    // Producer only. The position a discard moved the consumer to (or will, at its next read).
+    std::uint64_t discardedBefore() const noexcept { return m_discardBefore.load(std::memory_order_relaxed); }
+
     // Producer only. Frames ever written (a block boundary).
     std::uint64_t written() const noexcept { return m_write.load(std::memory_order_relaxed); }
 

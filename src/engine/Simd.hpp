@@ -1,0 +1,93 @@
+#pragma once
+// SIMD across channels for the poly modules. A poly buffer holds its channels side by side in each
+// frame (see channelStride), so a group of kPolyLanes channels is one 8-float vector: a kernel
+// processes 8 voices per instruction, frame by frame, with the same recurrences as the mono code.
+//
+// Vectors are GCC vector extensions: the portable build lowers an 8-float operation to two SSE2
+// ones; a kernel compiled with CHRONUS_SIMD_AVX2 runs it as one AVX instruction with FMA. Each
+// kernel is an always-inline function template compiled twice (CHRONUS_POLY_KERNEL), and a module
+// picks one copy when it is prepared (simd::pick), so the shipped package needs no -march flag and
+// still uses AVX2 where the CPU has it. CHRONUS_SIMD=generic in the environment forces the portable
+// copies (tests compare the two).
+
+#include "Types.hpp"
+
+// GCC warns that an 8-float vector passed by value has another ABI with and without AVX; every
+// function here is inlined into its kernel, so no such call crosses a boundary.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+#include <cstdint>
+#include <cstring>
+
+namespace chronus::engine::simd {
+
+using F8 = float __attribute__((vector_size(32)));
+using I8 = std::int32_t __attribute__((vector_size(32)));
+
+static_assert(sizeof(F8) == kPolyLanes * sizeof(float));
+
+// Loads and stores need no alignment (buffers start on cache lines, but state arrays need not).
+[[gnu::always_inline]] inline F8 load(const float* p) noexcept {
+    F8 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+[[gnu::always_inline]] inline void store(float* p, F8 v) noexcept { std::memcpy(p, &v, sizeof v); }
+[[gnu::always_inline]] inline F8 splat(float x) noexcept { return F8{} + x; }
+
+[[gnu::always_inline]] inline F8 min(F8 a, F8 b) noexcept { return a < b ? a : b; }
+[[gnu::always_inline]] inline F8 max(F8 a, F8 b) noexcept { return a > b ? a : b; }
+[[gnu::always_inline]] inline F8 clamp(F8 x, F8 lo, F8 hi) noexcept { return min(max(x, lo), hi); }
+// Rounds toward minus infinity (the lanes stay within int range: callers clamp first).
+[[gnu::always_inline]] inline F8 floor(F8 x) noexcept {
+    const F8 t = __builtin_convertvector(__builtin_convertvector(x, I8), F8);
+    return t > x ? t - 1.0f : t;
+}
+// Lanes that are NaN become `fallback` (an FM input carrying NaN must not poison a phase).
+[[gnu::always_inline]] inline F8 finiteOr(F8 x, F8 fallback) noexcept { return x == x ? x : fallback; }
+
+// 2^x for x in [-126, 126], relative error under 3e-7 (a fifth-order polynomial of the fraction,
+// the exponent put in by integer arithmetic).
+[[gnu::always_inline]] inline F8 exp2(F8 x) noexcept {
+    x = clamp(x, splat(-126.0f), splat(126.0f));
+    const F8 whole = floor(x);
+    const F8 f = x - whole; // [0, 1)
+    F8 p = splat(1.8588087e-3f); // least squares in relative error on [0, 1], p(0) = 1 exactly
+    p = p * f + 9.0310532e-3f;
+    p = p * f + 5.5793821e-2f;
+    p = p * f + 2.4016435e-1f;
+    p = p * f + 6.9315159e-1f;
+    p = p * f + 1.0f;
+    const I8 bits = (__builtin_convertvector(whole, I8) + 127) << 23;
+    F8 scale;
+    std::memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+enum class Level : std::uint8_t { Generic, Avx2 };
+// The copies poly kernels run: Avx2 when the CPU has AVX2 and FMA, unless CHRONUS_SIMD=generic.
+// Decided once, thread-safe; may be called from the audio thread after the first call.
+Level level() noexcept;
+// Tests: run the given level from now on (Avx2 only where the CPU has it). Control thread.
+void setLevel(Level level) noexcept;
+bool cpuHasAvx2() noexcept;
+
+// The copy of a kernel for the current level.
+template <class Fn>
+Fn pick(Fn generic, Fn avx2) noexcept {
+    return level() == Level::Avx2 ? avx2 : generic;
+}
+
+} // namespace chronus::engine::simd
+
+#if defined(__x86_64__) || defined(__i386__)
+#define CHRONUS_SIMD_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define CHRONUS_SIMD_AVX2 // one portable copy elsewhere: both names run it
+#endif
+
+// Defines NAME##Generic and NAME##Avx2, both running the always-inline kernel KERNEL with the
+// arguments declared in the parenthesised PARAMS list and passed in ARGS.
+#define CHRONUS_POLY_KERNEL(NAME, KERNEL, PARAMS, ARGS)                                                  \
+    [[maybe_unused]] static void NAME##Generic PARAMS noexcept { KERNEL ARGS; }                         \
+    [[maybe_unused]] CHRONUS_SIMD_AVX2 static void NAME##Avx2 PARAMS noexcept { KERNEL ARGS; }
