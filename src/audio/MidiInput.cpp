@@ -2,6 +2,7 @@
 
 #include "audio/AudioDriver.hpp"
 
+#include <alsa/asoundlib.h>
 #include <jack/jack.h>
 #include <jack/midiport.h>
 #include <rtmidi/RtMidi.h>
@@ -90,6 +91,22 @@ bool alsaHardware(const std::string& name) {
 }
 
 void quietRtMidi(RtMidiError::Type, const std::string&, void*) {}
+
+// alsa-lib prints to stderr when the sequencer cannot be opened (no /dev/snd/seq), and the watch
+// thread tries again every period: its messages go nowhere; what matters, we say ourselves.
+extern "C" void ignoreAlsaSeqMessage(const char*, int, const char*, int, const char*, ...) {}
+void quietAlsa() { snd_lib_error_set_handler(&ignoreAlsaSeqMessage); }
+
+// Whether the ALSA sequencer opens, asked of alsa-lib before RtMidi is: RtMidi writes its own
+// failure to stderr before it throws, and the watch thread would repeat it every period.
+bool alsaSequencerOpens() {
+    quietAlsa();
+    snd_seq_t* seq = nullptr;
+    if (snd_seq_open(&seq, "default", SND_SEQ_OPEN_INPUT, SND_SEQ_NONBLOCK) < 0)
+        return false;
+    snd_seq_close(seq);
+    return true;
+}
 
 std::vector<MidiPort> alsaSources(RtMidiIn& in) {
     std::vector<MidiPort> out;
@@ -197,6 +214,8 @@ struct MidiInput::Alsa {
             static_cast<Alsa*>(self)->owner->push(event);
     }
     bool open(const std::string& name) {
+        if (!alsaSequencerOpens())
+            return false;
         try {
             in = std::make_unique<RtMidiIn>(RtMidi::LINUX_ALSA, name);
             in->setErrorCallback(&quietRtMidi, nullptr);
@@ -226,6 +245,8 @@ Result<std::vector<MidiPort>> MidiInput::listPorts(MidiApi api, MidiApi* found) 
         if (api == MidiApi::Jack)
             return Status::error(kDeviceError, "no JACK server is running");
     }
+    if (!alsaSequencerOpens())
+        return Status::error(kDeviceError, "no MIDI system: neither a JACK server nor the ALSA sequencer");
     try {
         RtMidiIn in(RtMidi::LINUX_ALSA, "chronus-list");
         in.setErrorCallback(&quietRtMidi, nullptr);
