@@ -3,7 +3,8 @@
 // are sent with device frames inside callbacks, and the recorded output (a midi_in's gate straight to
 // `out`) must rise and fall exactly the MIDI latency after each event's device frame: sample-accurate
 // and jitter-free, with worker threads and with worker processes, across a failover to the mirror
-// and across a commit, with no note dropped or doubled.
+// and across commits (one that changes a parameter, one that rebuilds the patch while a key pressed
+// after its prime is held), with no note dropped or doubled.
 
 #include "SlotRig.hpp"
 #include "engine/EngineTestUtils.hpp"
@@ -93,7 +94,7 @@ void TestMidiTiming::notesLandAtTheirDeviceFrame_data() {
     QTest::addColumn<int>("workers");
     QTest::addColumn<QString>("disturbance");
     for (WorkerMode mode : {WorkerMode::Threads, WorkerMode::Processes})
-        for (const char* d : {"none", "failover", "commit"})
+        for (const char* d : {"none", "failover", "commit", "rebuild"})
             QTest::addRow("%s/%s", workerModeName(mode), d) << int(mode) << QString(d);
 }
 
@@ -147,9 +148,17 @@ void runTiming(TimingRun& run, WorkerMode workers, const QString& disturbance) {
     waitBlocks(20);
     send(false, 5);
     waitBlocks(20);
+    if (disturbance == "rebuild") { // a new module: the standby compiles a fresh patch, primed now
+        CHRONUS_VERIFY_OK(engine.addModule("hum", "sine"));
+        CHRONUS_VERIFY_OK(engine.connect("hum", "out.right"));
+        CHRONUS_VERIFY_OK(engine.prime());
+    }
     send(true, 63);
     waitBlocks(20);
-    if (disturbance == "failover") {
+    if (disturbance == "rebuild") {
+        // The key went down after the prime: the new patch holds it too, and plays on with it.
+        CHRONUS_VERIFY_OK(engine.commit());
+    } else if (disturbance == "failover") {
         engine.injectFault(engine.activeSlot(), Fault::Stall, 100.0);
         QVERIFY(waitStats(engine, [](const EngineStats& s) { return s.failovers >= 1; }));
     } else if (disturbance == "commit") {
