@@ -588,6 +588,9 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
     c.ticket = m_nextTicket++;
     c.timeline = c.ticket;
     const auto t0 = Clock::now();
+    for (const SlotCommand& held : midiSnapshot(m_pending, 0)) // for a compile afresh: the keys held now
+        if (!send(standby, held, timeout))
+            return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full");
     if (!send(standby, c, timeout))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full");
     if (!waitForTicket(s.primeDone, c.ticket, timeout))
@@ -604,8 +607,9 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
         const std::int64_t at = s.primeFrame.load(std::memory_order_acquire);
         m_primed.primedInPlace(timeline, known,
                                known ? parameterChanges(m_standbyGraph, m_pending, timeline, at) : std::nullopt);
-    } else { // compiled afresh: a new timeline starts from the pending patch
+    } else { // compiled afresh: a new timeline starts from the pending patch (and the keys held)
         m_primed = Timeline(timeline, m_pending);
+        m_primed.recordAll(midiSnapshot(m_pending, timeline));
     }
     m_standbyGraph = m_pending;
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
@@ -1015,11 +1019,107 @@ Status SlotEngine::gate(std::string_view id, bool on) {
     return sendLive(c, m_committed);
 }
 
+void SlotEngine::MidiHeld::take(const MidiEvent& e) noexcept {
+    const auto key = static_cast<std::size_t>(e.data1);
+    switch (e.kind()) {
+    case 0x90:
+        if (e.data2 > 0) {
+            velocity[key] = e.data2;
+            sustained[key] = false;
+            break;
+        }
+        [[fallthrough]];
+    case 0x80:
+        if (velocity[key] != 0 && !sustained[key]) {
+            if (pedal)
+                sustained[key] = true;
+            else
+                velocity[key] = 0;
+        }
+        break;
+    case 0xE0:
+        bendLsb = e.data1;
+        bendMsb = e.data2;
+        break;
+    case 0xB0:
+        if (e.data1 == 1) {
+            mod = e.data2;
+        } else if (e.data1 == 64 || e.data1 == 121) {
+            const bool down = e.data1 == 64 && e.data2 >= 64;
+            if (pedal && !down)
+                for (std::size_t k = 0; k < 128; ++k)
+                    if (sustained[k]) {
+                        sustained[k] = false;
+                        velocity[k] = 0;
+                    }
+            pedal = down;
+            if (e.data1 == 121) {
+                bendLsb = 0;
+                bendMsb = 0x40;
+                mod = 0;
+            }
+        } else if (e.data1 == 120 || e.data1 == 123) {
+            velocity.fill(0);
+            sustained.fill(false);
+        }
+        break;
+    default: break;
+    }
+}
+
+std::vector<MidiEvent> SlotEngine::MidiHeld::events() const {
+    std::vector<MidiEvent> out;
+    const auto add = [&](std::uint8_t status, std::uint8_t d1, std::uint8_t d2) {
+        MidiEvent e;
+        e.status = status;
+        e.data1 = d1;
+        e.data2 = d2;
+        out.push_back(e);
+    };
+    if (bendLsb != 0 || bendMsb != 0x40)
+        add(0xE0, bendLsb, bendMsb);
+    if (mod != 0)
+        add(0xB0, 1, mod);
+    for (std::size_t k = 0; k < 128; ++k)
+        if (velocity[k] != 0)
+            add(0x90, static_cast<std::uint8_t>(k), velocity[k]);
+    if (pedal) {
+        add(0xB0, 64, 127);
+        for (std::size_t k = 0; k < 128; ++k)
+            if (sustained[k])
+                add(0x80, static_cast<std::uint8_t>(k), 0);
+    }
+    return out;
+}
+
+// The held MIDI state as commands for every midi_in of `graph`: flagged as a snapshot (timeline 0)
+// to send before a Prime, or stamped at the first frame of `timeline` to record in its history.
+std::vector<SlotCommand> SlotEngine::midiSnapshot(const PatchGraph& graph, std::uint32_t timeline) const {
+    std::vector<SlotCommand> out;
+    const std::vector<MidiEvent> events = m_midiHeld.events();
+    for (const PatchNode& node : graph.nodes()) {
+        if (!node.type->takesMidi)
+            continue;
+        for (const MidiEvent& e : events) {
+            SlotCommand c;
+            c.kind = SlotCommandKind::Midi;
+            c.value = e.packed();
+            c.flags = timeline == 0 ? kCommandMidiSnapshot : 0;
+            c.timeline = timeline;
+            c.stamp = 0;
+            if (c.a.assign(node.id))
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
 Status SlotEngine::midi(const MidiEvent& event) {
     std::lock_guard lock(m_mutex);
     if (!m_running)
         return Status::error(ErrorCode::NotRunning, "the engine is not running");
     followFailover();
+    m_midiHeld.take(event);
     LiveBatch batch; // one frame for every module that takes it
     if (event.frame >= 0) {
         std::int64_t device = 0, plan = 0;

@@ -406,6 +406,19 @@ private:
     bool m_operationsRunning = false; // the thread was started and not joined yet
     std::thread m_operationsThread;
 
+    // What the MIDI events so far hold (m_mutex): every key (any channel) down or sustained, the
+    // pedal, the wheels. A prime that compiles afresh gets it (its midi_in starts empty), so the
+    // notes held across a rebuilding commit sound on in the new patch.
+    struct MidiHeld {
+        std::array<std::uint8_t, 128> velocity{}; // 0: not held
+        std::array<bool, 128> sustained{};         // released while the pedal was down
+        bool pedal = false;
+        std::uint8_t bendLsb = 0, bendMsb = 0x40, mod = 0;
+        void take(const MidiEvent& e) noexcept;
+        std::vector<MidiEvent> events() const; // what recreates it, in order
+    };
+    MidiHeld m_midiHeld;
+    std::vector<SlotCommand> midiSnapshot(const PatchGraph& graph, std::uint32_t timeline) const;
     std::uint64_t m_midiEvents = 0; // m_mutex
     std::uint64_t m_lateMidi = 0;   // m_mutex
     std::atomic<std::uint64_t> m_midiEventsOut{0}, m_lateMidiOut{0}; // copies for stats()

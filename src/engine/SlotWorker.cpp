@@ -366,6 +366,8 @@ void SlotWorker::applyHeldOnControl(Handoff& h) {
 
 void SlotWorker::prime(const SlotCommand& c) {
     m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    std::vector<SlotCommand> midiSnapshot; // for a plan compiled afresh only
+    midiSnapshot.swap(m_midiSnapshot);
     setState(SlotState::Priming);
     collectReturned();
     // (A plan the audio thread found bad is dropped by the render thread at its next cycle: compile.)
@@ -453,6 +455,14 @@ void SlotWorker::prime(const SlotCommand& c) {
         if (d.timeline == 0 && !(d.flags & kCommandReplay) && resolveLive(d, r))
             applyTo(*h->plan, r, h->planFrame);
     }
+    // The keys held when the prime was asked for: the fresh midi_in holds them too, from its first
+    // frame (the engine records them there on this timeline, so a mirror replays them).
+    for (SlotCommand s : midiSnapshot) {
+        s.timeline = 0;
+        LiveChange r;
+        if (resolveLive(s, r))
+            applyTo(*h->plan, r, h->planFrame);
+    }
     handOffWithAwaiting(std::move(h), Report::Prime, c.ticket, true); // stamped for the primed timeline
 }
 
@@ -529,9 +539,15 @@ void SlotWorker::apply(const SlotCommand& c) {
         m_s->primeReady.store(false, std::memory_order_release);
         setState(SlotState::Active);
         return;
+    case SlotCommandKind::Midi:
+        if (c.flags & kCommandMidiSnapshot) {
+            m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+            m_midiSnapshot.push_back(c);
+            return;
+        }
+        [[fallthrough]];
     case SlotCommandKind::SetLive:
     case SlotCommandKind::Gate:
-    case SlotCommandKind::Midi:
         collectReturned();
         if ((c.flags & kCommandReplay) || (c.timeline != 0 && (c.timeline != m_ctlTimeline || !m_ctlPlan))) {
             // For a timeline still to come (a mirror replaying history): held until the Sync

@@ -3,8 +3,8 @@
 // are sent with device frames inside callbacks, and the recorded output (a midi_in's gate straight to
 // `out`) must rise and fall exactly the MIDI latency after each event's device frame: sample-accurate
 // and jitter-free, with worker threads and with worker processes, across a failover to the mirror
-// and across commits (one that changes a parameter, one that rebuilds the patch while a key pressed
-// after its prime is held), with no note dropped or doubled.
+// and across commits (one that changes a parameter, one that rebuilds the patch while a key is held,
+// pressed before its prime or after), with no note dropped or doubled.
 
 #include "SlotRig.hpp"
 #include "engine/EngineTestUtils.hpp"
@@ -94,7 +94,7 @@ void TestMidiTiming::notesLandAtTheirDeviceFrame_data() {
     QTest::addColumn<int>("workers");
     QTest::addColumn<QString>("disturbance");
     for (WorkerMode mode : {WorkerMode::Threads, WorkerMode::Processes})
-        for (const char* d : {"none", "failover", "commit", "rebuild"})
+        for (const char* d : {"none", "failover", "commit", "rebuild", "rebuild-primed"})
             QTest::addRow("%s/%s", workerModeName(mode), d) << int(mode) << QString(d);
 }
 
@@ -148,15 +148,21 @@ void runTiming(TimingRun& run, WorkerMode workers, const QString& disturbance) {
     waitBlocks(20);
     send(false, 5);
     waitBlocks(20);
-    if (disturbance == "rebuild") { // a new module: the standby compiles a fresh patch, primed now
+    const auto rebuild = [&] { // a new module: the standby compiles a fresh patch, with a fresh midi_in
         CHRONUS_VERIFY_OK(engine.addModule("hum", "sine"));
         CHRONUS_VERIFY_OK(engine.connect("hum", "out.right"));
         CHRONUS_VERIFY_OK(engine.prime());
-    }
+    };
+    if (disturbance == "rebuild-primed")
+        rebuild();
     send(true, 63);
     waitBlocks(20);
-    if (disturbance == "rebuild") {
-        // The key went down after the prime: the new patch holds it too, and plays on with it.
+    if (disturbance == "rebuild-primed") {
+        // The key went down after the prime: the new patch got it as it happened.
+        CHRONUS_VERIFY_OK(engine.commit());
+    } else if (disturbance == "rebuild") {
+        // The key went down before the prime: the new patch starts holding it.
+        rebuild();
         CHRONUS_VERIFY_OK(engine.commit());
     } else if (disturbance == "failover") {
         engine.injectFault(engine.activeSlot(), Fault::Stall, 100.0);

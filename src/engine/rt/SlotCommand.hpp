@@ -51,6 +51,9 @@ enum class SlotCommandKind : std::uint8_t {
 // waits until the slot compiles it (a mirror replaying the committed patch's history).
 // SlotCommand::flags
 inline constexpr std::uint8_t kCommandReplay = 1; // history for a Sync still to come: hold it
+// A Midi command sent just before a Prime: the keys, pedal and wheels as they stand, for a patch the
+// prime compiles afresh (its midi_in starts with nothing held); a patch primed in place has them.
+inline constexpr std::uint8_t kCommandMidiSnapshot = 2;
 
 struct SlotCommand {
     SlotCommandKind kind = SlotCommandKind::Prime;
