@@ -176,10 +176,13 @@ int runEditor(int argc, char* argv[]) {
     engine::SlotEngine engine(config);
     if (auto s = engine.start(); !s)
         return failure(QString::fromStdString(s.message()));
+    audio::MidiFeed midi(engine, choice->driver.clientName); // outlives the callback, which reads it
     app::Recorder recorder(driver.sampleRate(), recorderOptions);
     audio::EngineCallback callback(engine, &recorder.tap());
+    callback.setMidi(&midi);
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
+    app::openMidi(kCommand, choice.value(), midi);
     // Whatever way this function returns, the audio stops before the callback and the engine go.
     struct StopAudio {
         audio::AudioDriver& driver;
@@ -212,6 +215,7 @@ int runEditor(int argc, char* argv[]) {
         server = std::make_unique<app::OscServer>(engine, controller.patch(), oscOptions);
         server->setDriver(&driver);
         server->setRecorder(&recorder);
+        server->setMidi(&midi);
         // An agent's change is in the autosave's journal before its reply.
         server->setAcknowledgeObserver(
             [&controller](const std::string& address) { return controller.persistExternalChange(address); });

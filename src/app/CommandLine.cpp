@@ -47,6 +47,11 @@ void addAudioOptions(QCommandLineParser& parser) {
                       "The most memory one patch may need, in MiB (default 1024): an edit or a load beyond it is "
                       "refused with its cost.",
                       "MB", "1024"});
+    parser.addOption({"midi-in",
+                      "MIDI input: a source port's name (or part of it), auto (the first keyboard found) or none "
+                      "(default). JACK MIDI while a JACK server runs, else the ALSA sequencer; a port that comes "
+                      "later, or comes back, is connected then.",
+                      "NAME", "none"});
     parser.addOption({"workers",
                       "Where the two slots render: processes (default: a crash in a module costs one slot, which is "
                       "restarted while the other plays on) or threads.",
@@ -78,6 +83,9 @@ engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser) {
     choice.driver.device = parser.value("device").toStdString();
     choice.driver.input = parser.isSet("input");
     choice.driverName = parser.value("audio").toStdString();
+    choice.midiIn = parser.value("midi-in").toStdString();
+    if (choice.midiIn.empty())
+        return Status::error(ErrorCode::InvalidArgument, "--midi-in must name a port, auto or none");
     return choice;
 }
 
@@ -102,6 +110,20 @@ engine::Result<audio::OpenedDriver> openAudio(const QString& command, const Audi
         stdErr() << "chronus " << command << ": " << QString::fromStdString(opened->driver->notice()) << "\n";
     stdErr().flush();
     return opened;
+}
+
+void openMidi(const QString& command, const AudioChoice& choice, audio::MidiFeed& feed) {
+    if (choice.midiIn == "none")
+        return;
+    if (auto s = feed.open(choice.midiIn); !s) {
+        stdErr() << "chronus " << command << ": MIDI input: " << QString::fromStdString(s.message()) << "\n";
+    } else if (feed.connected().empty()) {
+        stdErr() << "chronus " << command << ": MIDI input: no source matches '" << QString::fromStdString(choice.midiIn)
+                 << "' yet; it is connected when it appears\n";
+    } else {
+        stdErr() << "chronus " << command << ": MIDI input: " << QString::fromStdString(feed.connected()) << "\n";
+    }
+    stdErr().flush();
 }
 
 void stopOnHangup(void (*handler)(int)) {

@@ -2,6 +2,7 @@
 // What the subcommands share: their output streams, the two kinds of failure (exit 2: the command
 // line was wrong; exit 1: the work failed), and the audio options of `play` and `serve`.
 
+#include "audio/MidiFeed.hpp"
 #include "audio/OpenDriver.hpp"
 #include "engine/SlotEngine.hpp"
 #include "engine/Status.hpp"
@@ -23,7 +24,7 @@ int failure(const QString& command, const QString& message);
 // The parser's help with "chronus <command>" in its usage line (Qt puts the binary's path there).
 QString commandHelp(const QCommandLineParser& parser, const QString& command);
 
-// --audio, --device, --rate, --block, --ring, --memory-budget: the device and the engine.
+// --audio, --device, --rate, --block, --ring, --memory-budget, --midi-in: the devices and the engine.
 void addAudioOptions(QCommandLineParser& parser);
 struct AudioChoice {
     audio::DriverConfig driver;
@@ -31,6 +32,7 @@ struct AudioChoice {
     int ringBlocks = 4;
     std::size_t memoryBudgetBytes = std::size_t{1} << 30; // per patch (EngineConfig::memoryBudgetBytes)
     engine::WorkerMode workers = engine::WorkerMode::Processes;
+    std::string midiIn = "none"; // a MIDI source port, "auto" or "none"
 };
 // The parsed audio options, or the usage error to report.
 engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser);
@@ -39,6 +41,10 @@ engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser);
 engine::WorkerMode workerMode(const QString& command, const AudioChoice& choice);
 // Opens the chosen driver; says on stderr what differs from the request (a fallback, JACK's rate).
 engine::Result<audio::OpenedDriver> openAudio(const QString& command, const AudioChoice& choice);
+
+// Opens --midi-in on `feed` (nothing for none) and says on stderr what it connected, or that nothing
+// matches yet, or why MIDI is not available; the audio plays on in every case.
+void openMidi(const QString& command, const AudioChoice& choice, audio::MidiFeed& feed);
 
 // SIGHUP runs `handler` (a clean stop, as SIGTERM) unless it is ignored already: under `nohup`
 // closing the terminal must not stop the engine.

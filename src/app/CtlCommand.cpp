@@ -1066,6 +1066,24 @@ QString replyText(const Request& request, const Reply& reply, const QJsonObject&
         text =
             QStringLiteral("gate %1 %2").arg(o.value("id").toString(), o.value("on").toBool() ? "on" : "off");
         break;
+    case Op::MidiDevices: {
+        const QJsonArray items = o.value("items").toArray();
+        text = items.isEmpty() ? QStringLiteral("no MIDI sources (%1)").arg(o.value("api").toString())
+                               : QStringLiteral("MIDI sources (%1):").arg(o.value("api").toString());
+        for (const QJsonValue& item : items) {
+            const QJsonValue hardware = item.toObject().value("hardware");
+            text += "\n  " + item.toObject().value("name").toString() +
+                    (hardware.toBool() || hardware.toInt() != 0 ? QStringLiteral(" (hardware)") : QString());
+        }
+        break;
+    }
+    case Op::MidiIn: {
+        const QString requested = o.value("requested").toString(), connected = o.value("connected").toString();
+        text = requested.isEmpty()   ? QStringLiteral("MIDI input: none")
+               : connected.isEmpty() ? QStringLiteral("MIDI input: waiting for '%1' (connected when it appears)").arg(requested)
+                                     : QStringLiteral("MIDI input: %1").arg(connected);
+        break;
+    }
     }
     if (has("warning")) // the change is made, but the server could not put it on disk
         text += QStringLiteral("\nwarning: ") + o.value("warning").toString();

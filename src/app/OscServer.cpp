@@ -7,6 +7,7 @@
 #include "Protocol.hpp"
 #include "Recorder.hpp"
 #include "audio/AudioDriver.hpp"
+#include "audio/MidiFeed.hpp"
 #include "engine/ModuleRegistry.hpp"
 #include "engine/Plan.hpp"
 
@@ -1022,6 +1023,26 @@ std::vector<OscServer::Value> OscServer::recordStatusValues() const {
 }
 
 // The patch controller's thread: /record/start [name] -> path; /record/stop -> path, duration in seconds.
+void OscServer::executeMidi(const Request& r) {
+    if (!m_midi)
+        return replyError(r, "MIDI is not available: this server has no MIDI input");
+    if (r.command->op == protocol::Op::MidiDevices) {
+        audio::MidiApi api = audio::MidiApi::Auto;
+        auto ports = audio::MidiInput::listPorts(audio::MidiApi::Auto, &api);
+        if (!ports) // neither a JACK server nor the ALSA sequencer: no sources
+            return reply(r, {std::string("none")});
+        std::vector<Value> values{std::string(audio::midiApiName(api))};
+        for (const audio::MidiPort& p : ports.value()) {
+            values.emplace_back(p.name);
+            values.emplace_back(static_cast<std::int32_t>(p.hardware));
+        }
+        return reply(r, std::move(values));
+    }
+    if (Status s = m_midi->open(std::get<std::string>(r.args[0])); !s)
+        return replyError(r, s.message());
+    return reply(r, {m_midi->requested(), m_midi->connected()});
+}
+
 void OscServer::executeRecord(const Request& r) {
     if (r.command->op == protocol::Op::RecordStart) {
         const QString name = r.args.empty() ? QString() : QString::fromStdString(std::get<std::string>(r.args[0]));
@@ -1303,6 +1324,9 @@ void OscServer::execute(const Request& r) {
             return reply(r, {applied.value(), std::string("clamped")});
         return reply(r, {applied.value()});
     }
+    case Op::MidiDevices:
+    case Op::MidiIn:
+        return executeMidi(r);
     case Op::Gate: {
         const bool on = std::get<std::int32_t>(r.args[0]) != 0;
         if (Status s = m_patch.gate(a.substr(6), on); !s)

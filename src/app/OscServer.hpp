@@ -52,6 +52,7 @@ struct sockaddr_storage;
 
 namespace chronus::audio {
 class AudioDriver;
+class MidiFeed;
 }
 
 namespace chronus::app {
@@ -124,6 +125,9 @@ public:
     void setDriver(const audio::AudioDriver* driver) { m_driver = driver; }
     // The recorder behind /record/* (optional: without one they answer with an /error).
     void setRecorder(Recorder* recorder) { m_recorder = recorder; }
+    // The MIDI input behind /midi/* (optional: without one they answer with an /error). Used on the
+    // patch controller's thread only, from then on.
+    void setMidi(audio::MidiFeed* midi) { m_midi = midi; }
     // Called on the patch controller's thread after every request that changed the pending or committed
     // patch (edits, clear, load, commit, undo, abort, /mod), before its reply is queued: the journal
     // puts the change on disk before the client hears of it. What it returns, when not empty, is
@@ -181,6 +185,7 @@ private:
     bool allowed(const struct sockaddr_storage& from) const noexcept;
     std::vector<Value> recordStatusValues() const;
     void executeRecord(const Request& request);
+    void executeMidi(const Request& request); // the patch controller's thread
 
     engine::SlotEngine& m_engine;
     std::unique_ptr<PatchController> m_ownPatch;
@@ -191,6 +196,7 @@ private:
     OscServerOptions m_options;
     const audio::AudioDriver* m_driver = nullptr;
     Recorder* m_recorder = nullptr;
+    audio::MidiFeed* m_midi = nullptr;
     std::function<std::string(const std::string&)> m_onAcknowledge;
     std::string m_schemaJson;
     bool m_clearBeforeEdit = false; // the patch controller's thread: --fresh-after-commit's pending clear is due

@@ -120,11 +120,14 @@ int runPlayCommand(const QStringList& args) {
         return failure(QString::fromStdString(s.message()));
     if (auto s = engine.loadPending(loaded->graph); !s)
         return failure(QString::fromStdString(s.message()));
+    audio::MidiFeed midi(engine, choice->driver.clientName); // outlives the callback, which reads it
     // Lives until after driver.stop(): the callback feeds its tap.
     Recorder recorder(driver.sampleRate(), recorderOptions);
     audio::EngineCallback callback(engine, &recorder.tap());
+    callback.setMidi(&midi);
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
+    openMidi("play", choice.value(), midi);
     if (!recordPath.isEmpty()) {
         // Opened before the commit, so the file starts with the first block of the patch.
         if (auto started = recorder.startFile(recordPath); !started) {

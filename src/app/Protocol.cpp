@@ -32,6 +32,8 @@ constexpr Arg kRecordNameArg[] = {
 constexpr Arg kValueArg[] = {
     {"value", 'v', "a number, or text: a discrete parameter's label, a pattern, notes"}};
 constexpr Arg kGateArg[] = {{"state", 'g', "1/0, on/off or true/false", "on|off"}};
+constexpr Arg kMidiPortArg[] = {
+    {"port", 's', "a MIDI source's name or part of it, auto (the first hardware source) or none", "NAME|auto|none"}};
 
 // ---- reply fields
 
@@ -90,6 +92,13 @@ constexpr Field kModReply[] = {
     {"note", 's', O::Optional, "\"clamped\" when the value was clamped to its range"},
     kWarning};
 constexpr Field kGateReply[] = {{"on", 'b', O::Once, "the gate's new state"}};
+constexpr Field kMidiDevicesReply[] = {
+    {"api", 's', O::Once, "jack or alsa: where the sources were found; none when neither is there"},
+    {"name", 's', O::Rest, "a MIDI source port"},
+    {"hardware", 'b', O::Rest, "whether it is a physical device"}};
+constexpr Field kMidiInReply[] = {
+    {"requested", 's', O::Once, "what is listened for: a name, auto, or empty for none"},
+    {"connected", 's', O::Once, "the source connected now; empty until one matches (it is connected when it appears)"}};
 
 // ---- errors, besides the argument checks every address has
 
@@ -167,6 +176,8 @@ constexpr const char* kModErrors[] = {
     "a slot's command queue is full; live change dropped"};
 constexpr const char* kGateErrors[] = {"a gate is /gate/<id> with 1/0, on/off or true/false",
                                        "a gate takes 1/0, on/off or true/false", "no module 'ID'"};
+
+constexpr const char* kMidiErrors[] = {"MIDI is not available: this server has no MIDI input"};
 
 constexpr std::span<const Field> kNoFields{};
 constexpr std::span<const Arg> kNoArgs{};
@@ -496,6 +507,32 @@ const Command kCommands[] = {
         .example = "/gate/env1 on",
         .verb = "gate",
         .verbHelp = "open or close a gate (also 1|0, true|false), e.g. to trigger an envelope",
+    },
+    {
+        .op = Op::MidiDevices,
+        .address = "/midi/devices",
+        .argsOccur = O::Once,
+        .reply = kMidiDevicesReply,
+        .errors = kMidiErrors,
+        .help = "The MIDI sources there are now (JACK MIDI when a JACK server runs, else ALSA), hardware first.",
+        .example = "/midi/devices",
+        .verb = "midi devices",
+        .verbHelp = "the MIDI sources that can be listened to, hardware first",
+    },
+    {
+        .op = Op::MidiIn,
+        .address = "/midi/in",
+        .args = kMidiPortArg,
+        .argsOccur = O::Once,
+        .argSummary = "a port name, auto or none",
+        .reply = kMidiInReply,
+        .errors = kMidiErrors,
+        .help = "Listen to a MIDI source (every midi_in module plays it), or to none; a source that comes later, "
+                "or comes back, is connected then.",
+        .example = "/midi/in auto",
+        .verb = "midi in",
+        .verbHelp = "listen to a MIDI source: a port name or part of it, auto, or none\n"
+                    "(every midi_in module of the patch plays it)",
     },
 };
 

@@ -42,6 +42,8 @@ enum class Op {
     RecordStatus,
     Mod,
     Gate,
+    MidiDevices,
+    MidiIn,
 };
 
 // A request argument. Types: 's' string, 'n' number (OSC i, h, f or d; finite), 'v' a number or

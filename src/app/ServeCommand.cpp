@@ -134,11 +134,14 @@ int runServeCommand(const QStringList& args) {
     engine::SlotEngine engine(config);
     if (auto s = engine.start(); !s)
         return failure(QString::fromStdString(s.message()));
+    audio::MidiFeed midi(engine, choice->driver.clientName); // outlives the callback, which reads it
     // Lives until after driver.stop(): the callback feeds its tap.
     Recorder recorder(driver.sampleRate(), recorderOptions);
     audio::EngineCallback callback(engine, &recorder.tap());
+    callback.setMidi(&midi);
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
+    openMidi("serve", choice.value(), midi);
 
     // The last session, unless asked not to: the committed patch of the autosave file, with the
     // journal's records on top (what was committed and pending at the last acknowledgement). A state
@@ -243,6 +246,7 @@ int runServeCommand(const QStringList& args) {
     OscServer server(engine, patch, options);
     server.setDriver(&driver);
     server.setRecorder(&recorder);
+    server.setMidi(&midi);
     server.setAcknowledgeObserver([&persist, autosaveOn](const std::string& address) -> std::string {
         if (!autosaveOn)
             return {};

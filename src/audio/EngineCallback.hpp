@@ -6,6 +6,7 @@
 
 #include "audio/AudioCallback.hpp"
 #include "audio/MeterTap.hpp"
+#include "audio/MidiFeed.hpp"
 #include "audio/RecordTap.hpp"
 #include "engine/SlotEngine.hpp"
 #include "engine/rt/RealtimeSection.hpp"
@@ -21,11 +22,20 @@ public:
         engine::rt::RealtimeSection section; // the engine, the tap and the meter: all real time
         if (info.xrun)
             m_engine.noteXrun();
+        // Ties this cycle's device frame to the plan frame it plays, so that MIDI events land at
+        // their own frames (SlotEngine::midi).
+        if (const MidiFeed* midi = m_midi.load(std::memory_order_acquire))
+            if (const std::int64_t frame = midi->cycleFrame(); frame >= 0)
+                m_engine.markDeviceFrame(frame);
         m_engine.process(out, info.frames, info.input);
         if (m_tap)
             m_tap->process(out, info.frames);
         m_meter.process(out, info.frames);
     }
+
+    // Control thread. The MIDI feed whose device frames the callback marks (it must outlive the
+    // stream, or be unset first); nullptr for none.
+    void setMidi(const MidiFeed* midi) noexcept { m_midi.store(midi, std::memory_order_release); }
 
     // Any thread. Peak of the last callback's output over both channels.
     float lastPeak() const noexcept { return m_meter.peak(); }
@@ -36,6 +46,7 @@ private:
     engine::SlotEngine& m_engine;
     RecordTap* const m_tap;
     MeterTap m_meter; // written by the audio thread in process()
+    std::atomic<const MidiFeed*> m_midi{nullptr}; // written by the control thread
 };
 
 } // namespace chronus::audio

@@ -6,6 +6,7 @@
 #include "Types.hpp"
 
 #include "Status.hpp"
+#include "rt/MidiEvent.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -48,6 +49,8 @@ struct ModuleType {
     // counts (0: unconnected) and the parameter values. Any thread; allocates nothing.
     void (*channels)(std::span<const std::uint8_t> inputs, std::span<const double> params,
                      std::span<std::uint8_t> outputs) = nullptr;
+    // The type takes MIDI (Module::midi): the engine sends every MIDI event to each module of it.
+    bool takesMidi = false;
 
     // Control thread. -1 when unknown; accepts ids and the predecessor's aliases.
     ParamIndex findParam(std::string_view idOrAlias) const noexcept;
@@ -76,6 +79,11 @@ public:
 
     // RT-safe. A gate event (note on/off) addressed to this module. Modules without a gate ignore it.
     virtual void gate(bool /*on*/) noexcept {}
+
+    // RT-safe. A MIDI event for the block about to be processed (types with takesMidi): it applies at
+    // frame `event.offset` of that block. Called before process(), in the order the events happened;
+    // the module keeps what it needs in fixed storage (no allocation).
+    virtual void midi(const MidiEvent& /*event*/) noexcept {}
 
     // RT-safe. Musical time starts again: a clock at its first step, a sequencer before its step 1.
     // Called once after a plan's warm-up, so a new patch's first beat is heard at its first sample

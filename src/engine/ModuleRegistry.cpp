@@ -12,6 +12,7 @@
 #include "modules/Ladder.hpp"
 #include "modules/Lfo.hpp"
 #include "modules/Limiter.hpp"
+#include "modules/MidiIn.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
@@ -48,6 +49,7 @@ const ModuleType* const kTypes[] = {
     &SampleHold::kType,
     &Clock::kType,
     &Sequencer::kType,
+    &MidiIn::kType,
     &Kick::kType,
     &Snare::kType,
     &HiHat::kType,

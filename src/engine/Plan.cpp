@@ -187,6 +187,11 @@ void Plan::gate(int index, bool on) noexcept {
         m_modules[static_cast<std::size_t>(index)]->gate(on);
 }
 
+void Plan::midi(int index, const MidiEvent& event) noexcept {
+    if (index >= 0 && index < moduleCount())
+        m_modules[static_cast<std::size_t>(index)]->midi(event);
+}
+
 void Plan::process(float* left, float* right, int frames) noexcept {
     while (frames > 0) {
         const int n = std::min(frames, m_info.maxBlock);

@@ -223,7 +223,8 @@ bool SlotEngine::send(int slot, const SlotCommand& command, std::chrono::millise
     // the control thread of a worker whose queue holds commands: while it runs, waking it here too
     // only costs a futex call per /mod (half the controller's time at 20k changes/s). Edits, primes
     // and syncs wake at once.
-    const bool live = command.kind == SlotCommandKind::SetLive || command.kind == SlotCommandKind::Gate;
+    const bool live = command.kind == SlotCommandKind::SetLive || command.kind == SlotCommandKind::Gate ||
+                      command.kind == SlotCommandKind::Midi;
     const bool callbackRunning =
         nowNs() - m_shared->callbackNs.load(std::memory_order_acquire) < kCallbackAliveNs && !m_config.offline;
     return m_handles[static_cast<std::size_t>(slot)]->send(command, timeout, !live || !callbackRunning);
@@ -587,6 +588,9 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
     c.ticket = m_nextTicket++;
     c.timeline = c.ticket;
     const auto t0 = Clock::now();
+    for (const SlotCommand& held : midiSnapshot(m_pending, 0)) // for a compile afresh: the keys held now
+        if (!send(standby, held, timeout))
+            return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full");
     if (!send(standby, c, timeout))
         return Status::error(ErrorCode::QueueFull, "the standby slot's command queue is full");
     if (!waitForTicket(s.primeDone, c.ticket, timeout))
@@ -603,8 +607,9 @@ Result<double> SlotEngine::primeLocked(std::chrono::milliseconds timeout) {
         const std::int64_t at = s.primeFrame.load(std::memory_order_acquire);
         m_primed.primedInPlace(timeline, known,
                                known ? parameterChanges(m_standbyGraph, m_pending, timeline, at) : std::nullopt);
-    } else { // compiled afresh: a new timeline starts from the pending patch
+    } else { // compiled afresh: a new timeline starts from the pending patch (and the keys held)
         m_primed = Timeline(timeline, m_pending);
+        m_primed.recordAll(midiSnapshot(m_pending, timeline));
     }
     m_standbyGraph = m_pending;
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - t0).count();
@@ -880,6 +885,11 @@ Status SlotEngine::sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatc
         if (onTimeline(slot)) // a slot still syncing has no frame on this timeline yet
             stamp = std::max(stamp, m_slots[static_cast<std::size_t>(slot)]->planFramePublished.load(std::memory_order_acquire));
     stamp += 2 * m_config.blockSize; // after what either may be rendering right now
+    if (batch && batch->want >= 0) { // a frame of its own, unless either slot may be past it
+        batch->late = batch->want < stamp;
+        batch->stamp = std::max(batch->want, stamp);
+        batch->want = -1;
+    }
     if (batch) {
         if (batch->stamp < 0)
             batch->stamp = stamp;
@@ -1007,6 +1017,161 @@ Status SlotEngine::gate(std::string_view id, bool on) {
     if (!c.a.assign(id))
         return textTooLong();
     return sendLive(c, m_committed);
+}
+
+void SlotEngine::MidiHeld::take(const MidiEvent& e) noexcept {
+    const auto key = static_cast<std::size_t>(e.data1);
+    switch (e.kind()) {
+    case 0x90:
+        if (e.data2 > 0) {
+            velocity[key] = e.data2;
+            sustained[key] = false;
+            break;
+        }
+        [[fallthrough]];
+    case 0x80:
+        if (velocity[key] != 0 && !sustained[key]) {
+            if (pedal)
+                sustained[key] = true;
+            else
+                velocity[key] = 0;
+        }
+        break;
+    case 0xE0:
+        bendLsb = e.data1;
+        bendMsb = e.data2;
+        break;
+    case 0xB0:
+        if (e.data1 == 1) {
+            mod = e.data2;
+        } else if (e.data1 == 64 || e.data1 == 121) {
+            const bool down = e.data1 == 64 && e.data2 >= 64;
+            if (pedal && !down)
+                for (std::size_t k = 0; k < 128; ++k)
+                    if (sustained[k]) {
+                        sustained[k] = false;
+                        velocity[k] = 0;
+                    }
+            pedal = down;
+            if (e.data1 == 121) {
+                bendLsb = 0;
+                bendMsb = 0x40;
+                mod = 0;
+            }
+        } else if (e.data1 == 120 || e.data1 == 123) {
+            velocity.fill(0);
+            sustained.fill(false);
+        }
+        break;
+    default: break;
+    }
+}
+
+std::vector<MidiEvent> SlotEngine::MidiHeld::events() const {
+    std::vector<MidiEvent> out;
+    const auto add = [&](std::uint8_t status, std::uint8_t d1, std::uint8_t d2) {
+        MidiEvent e;
+        e.status = status;
+        e.data1 = d1;
+        e.data2 = d2;
+        out.push_back(e);
+    };
+    if (bendLsb != 0 || bendMsb != 0x40)
+        add(0xE0, bendLsb, bendMsb);
+    if (mod != 0)
+        add(0xB0, 1, mod);
+    for (std::size_t k = 0; k < 128; ++k)
+        if (velocity[k] != 0)
+            add(0x90, static_cast<std::uint8_t>(k), velocity[k]);
+    if (pedal) {
+        add(0xB0, 64, 127);
+        for (std::size_t k = 0; k < 128; ++k)
+            if (sustained[k])
+                add(0x80, static_cast<std::uint8_t>(k), 0);
+    }
+    return out;
+}
+
+// The held MIDI state as commands for every midi_in of `graph`: flagged as a snapshot (timeline 0)
+// to send before a Prime, or stamped at the first frame of `timeline` to record in its history.
+std::vector<SlotCommand> SlotEngine::midiSnapshot(const PatchGraph& graph, std::uint32_t timeline) const {
+    std::vector<SlotCommand> out;
+    const std::vector<MidiEvent> events = m_midiHeld.events();
+    for (const PatchNode& node : graph.nodes()) {
+        if (!node.type->takesMidi)
+            continue;
+        for (const MidiEvent& e : events) {
+            SlotCommand c;
+            c.kind = SlotCommandKind::Midi;
+            c.value = e.packed();
+            c.flags = timeline == 0 ? kCommandMidiSnapshot : 0;
+            c.timeline = timeline;
+            c.stamp = 0;
+            if (c.a.assign(node.id))
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
+Status SlotEngine::midi(const MidiEvent& event) {
+    std::lock_guard lock(m_mutex);
+    if (!m_running)
+        return Status::error(ErrorCode::NotRunning, "the engine is not running");
+    followFailover();
+    m_midiHeld.take(event);
+    LiveBatch batch; // one frame for every module that takes it
+    if (event.frame >= 0) {
+        std::int64_t device = 0, plan = 0;
+        std::uint32_t timeline = 0, seq = 0;
+        do {
+            seq = m_shared->deviceMarkSeq.load(std::memory_order_acquire);
+            device = m_shared->deviceMarkFrame.load(std::memory_order_relaxed);
+            timeline = m_shared->deviceMarkTimeline.load(std::memory_order_relaxed);
+            plan = m_shared->deviceMarkPlanFrame.load(std::memory_order_relaxed);
+            std::atomic_thread_fence(std::memory_order_acquire);
+        } while ((seq & 1) != 0 || seq != m_shared->deviceMarkSeq.load(std::memory_order_relaxed));
+        const int blocks = m_config.midiLatencyBlocks > 0 ? m_config.midiLatencyBlocks : m_config.ringTargetBlocks + 3;
+        if (device >= 0 && timeline == m_timeline.id() && !m_committing)
+            batch.want = std::max<std::int64_t>(0, plan + (event.frame - device) + std::int64_t{blocks} * m_config.blockSize);
+        else
+            batch.late = true; // its frame cannot be placed on the committed timeline now: as soon as possible
+    }
+    SlotCommand c;
+    c.kind = SlotCommandKind::Midi;
+    c.value = event.packed();
+    const auto sendTo = [&](const PatchNode& node) -> Status {
+        if (!node.type->takesMidi)
+            return {};
+        if (!c.a.assign(node.id))
+            return textTooLong();
+        return sendLive(c, m_committed, &batch);
+    };
+    Status status;
+    for (const PatchNode& node : m_committed.nodes())
+        if (Status s = sendTo(node); !s)
+            status = s;
+    for (const PatchNode& node : m_pending.nodes()) // a midi_in not committed yet: the standby's only
+        if (!m_committed.find(node.id))
+            if (Status s = sendTo(node); !s)
+                status = s;
+    ++m_midiEvents;
+    m_lateMidi += batch.late ? 1 : 0; // sendLive keeps it set when the frame was too early
+    m_midiEventsOut.store(m_midiEvents, std::memory_order_relaxed);
+    m_lateMidiOut.store(m_lateMidi, std::memory_order_relaxed);
+    return status;
+}
+
+void SlotEngine::markDeviceFrame(std::int64_t deviceFrame) noexcept {
+    EngineShared& sh = *m_shared;
+    const std::uint32_t seq = sh.deviceMarkSeq.load(std::memory_order_relaxed);
+    sh.deviceMarkSeq.store(seq + 1, std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_release);
+    sh.deviceMarkFrame.store(deviceFrame, std::memory_order_relaxed);
+    // What the output plays next: this callback's first frame, as the last process() left it.
+    sh.deviceMarkTimeline.store(sh.outputTimeline.load(std::memory_order_acquire), std::memory_order_relaxed);
+    sh.deviceMarkPlanFrame.store(sh.outputPlanFrame.load(std::memory_order_acquire), std::memory_order_relaxed);
+    sh.deviceMarkSeq.store(seq + 2, std::memory_order_release);
 }
 
 PatchGraph SlotEngine::committed() const {
@@ -1354,6 +1519,8 @@ void SlotEngine::supervise() noexcept {
 EngineStats SlotEngine::stats() const noexcept {
     EngineStats s;
     s.activeSlot = m_shared->active.load(std::memory_order_acquire);
+    s.midiEvents = m_midiEventsOut.load(std::memory_order_relaxed);
+    s.lateMidi = m_lateMidiOut.load(std::memory_order_relaxed);
     const std::uint32_t activeTimeline =
         m_slots[static_cast<std::size_t>(s.activeSlot)]->timelinePublished.load(std::memory_order_acquire);
     for (int i = 0; i < 2; ++i) {

@@ -16,6 +16,7 @@
 
 #include "OutputStage.hpp"
 #include "PatchGraph.hpp"
+#include "rt/MidiEvent.hpp"
 #include "Plan.hpp"
 #include "Status.hpp"
 #include "Timeline.hpp"
@@ -88,6 +89,11 @@ struct EngineConfig {
     // Processes: the address space one worker may use (RLIMIT_AS); 0 = four times the memory
     // budget plus 512 MiB (a patch's own memory, its plan's buffers, the program, the allocator).
     std::size_t workerMemoryLimitBytes = 0;
+    // MIDI events land this many blocks after the frame the device gave them (0 = the ring's depth
+    // plus 3 blocks: after what the workers may have rendered already, with a block for the MIDI
+    // thread's hand-over). A constant latency, so no jitter; an event that comes later than this is
+    // counted (EngineStats::lateMidi) and lands as soon as both slots can take it at the same frame.
+    int midiLatencyBlocks = 0;
     // Processes: an active or mirror worker that renders nothing this long while its ring has room
     // hangs (an endless loop in a module): it is killed and restarted. Its stall already failed
     // over after stallDeadlineMs.
@@ -142,6 +148,9 @@ struct EngineStats {
     WorkerMode workers = WorkerMode::Threads;
     std::uint64_t framesOut = 0;
     std::uint64_t xruns = 0; // underflows the device reported (through noteXrun)
+    std::uint64_t midiEvents = 0; // MIDI events sent to the slots (midi())
+    std::uint64_t lateMidi = 0;   // of which landed off their frame: later than the MIDI latency
+                                  // allows, or while their frame could not be placed (a commit in flight)
     double sampleRate = 0.0;
     int blockSize = 0;
     int ringTargetBlocks = 0;
@@ -246,6 +255,16 @@ public:
     // A text form changed live: every parameter it stands for changes at the same sample.
     Result<std::string> setLiveText(std::string_view id, std::string_view name, std::string_view text);
     Status gate(std::string_view id, bool on);
+    // Control thread. A MIDI event for every module that takes MIDI (midi_in), both slots, like a
+    // gate: at plan frame (the plan frame markDeviceFrame() tied to the device frame) + (event.frame
+    // - that device frame) + the MIDI latency, so events keep their spacing to the sample. An event
+    // without a device frame (-1: ALSA), or with no mark on the committed timeline (none yet, a
+    // commit in flight), lands as soon as both slots can take it at the same frame.
+    Status midi(const MidiEvent& event);
+
+    // Audio thread (the driver adapter), before process(). RT-safe. The device's frame time of this
+    // callback's first frame (JACK's), for midi().
+    void markDeviceFrame(std::int64_t deviceFrame) noexcept;
 
     // Control thread. Copies (the engine's own threads change nothing here behind your back).
     PatchGraph committed() const;
@@ -311,6 +330,8 @@ private:
     struct LiveBatch { // live changes that must land on the same sample
         std::int64_t stamp = -1;
         std::int64_t standbyStamp = -1;
+        std::int64_t want = -1; // at this plan frame, if both slots can still take it there (MIDI)
+        bool late = false;      // `want` was too early: it lands later
     };
     Status sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatch* batch = nullptr);
     Result<double> setPendingLocked(std::string_view id, std::string_view param, double value);
@@ -384,6 +405,23 @@ private:
     bool m_operationsStop = false;
     bool m_operationsRunning = false; // the thread was started and not joined yet
     std::thread m_operationsThread;
+
+    // What the MIDI events so far hold (m_mutex): every key (any channel) down or sustained, the
+    // pedal, the wheels. A prime that compiles afresh gets it (its midi_in starts empty), so the
+    // notes held across a rebuilding commit sound on in the new patch.
+    struct MidiHeld {
+        std::array<std::uint8_t, 128> velocity{}; // 0: not held
+        std::array<bool, 128> sustained{};         // released while the pedal was down
+        bool pedal = false;
+        std::uint8_t bendLsb = 0, bendMsb = 0x40, mod = 0;
+        void take(const MidiEvent& e) noexcept;
+        std::vector<MidiEvent> events() const; // what recreates it, in order
+    };
+    MidiHeld m_midiHeld;
+    std::vector<SlotCommand> midiSnapshot(const PatchGraph& graph, std::uint32_t timeline) const;
+    std::uint64_t m_midiEvents = 0; // m_mutex
+    std::uint64_t m_lateMidi = 0;   // m_mutex
+    std::atomic<std::uint64_t> m_midiEventsOut{0}, m_lateMidiOut{0}; // copies for stats()
 
     std::thread m_supervisor;
     std::atomic<bool> m_supervisorStop{false};

@@ -51,6 +51,12 @@ struct EngineShared {
     std::atomic<std::int64_t> callbackNs{0}; // when the callback last ran (it wakes both workers)
     std::atomic<std::uint32_t> outputTimeline{0};
     std::atomic<std::int64_t> outputPlanFrame{0};
+    // The device frame of a callback's first frame and the plan frame (of outputTimeline) it plays,
+    // as the audio thread marked them (SlotEngine::markDeviceFrame): a seqlock, odd while written.
+    std::atomic<std::uint32_t> deviceMarkSeq{0};
+    std::atomic<std::int64_t> deviceMarkFrame{-1};
+    std::atomic<std::uint32_t> deviceMarkTimeline{0};
+    std::atomic<std::int64_t> deviceMarkPlanFrame{0};
     // Supervisor / control -> everyone.
     std::atomic<std::uint64_t> stalls{0}, rebuilds{0}, restarts{0};
     std::atomic<std::int64_t> lastPrimeNs{0};

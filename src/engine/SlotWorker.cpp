@@ -62,10 +62,16 @@ bool sameStructure(const PatchGraph& a, const PatchGraph& b) noexcept {
     return true;
 }
 
-void applyTo(Plan& plan, const LiveChange& c) noexcept {
+// `blockStart`: the plan frame of the block about to be rendered (a MIDI event lands at its own
+// frame inside it; one stamped earlier, late, at the block's first frame).
+void applyTo(Plan& plan, const LiveChange& c, std::int64_t blockStart) noexcept {
     if (c.module < 0)
         return;
-    if (c.kind == LiveChangeKind::Gate)
+    if (c.kind == LiveChangeKind::Midi) {
+        MidiEvent e = c.midi;
+        e.offset = c.timeline != 0 && c.stamp > blockStart ? static_cast<std::uint16_t>(c.stamp - blockStart) : 0;
+        plan.midi(c.module, e);
+    } else if (c.kind == LiveChangeKind::Gate)
         plan.gate(c.module, c.value != 0.0);
     else if (c.kind == LiveChangeKind::Param && c.param >= 0)
         plan.setParam(c.module, static_cast<ParamIndex>(c.param), static_cast<float>(c.value));
@@ -302,8 +308,10 @@ bool SlotWorker::resolveLive(const SlotCommand& c, LiveChange& out) {
     out.timeline = c.timeline;
     out.stamp = c.stamp;
     out.value = c.value;
-    if (c.kind == SlotCommandKind::Gate) {
-        out.kind = LiveChangeKind::Gate;
+    if (c.kind == SlotCommandKind::Gate || c.kind == SlotCommandKind::Midi) {
+        out.kind = c.kind == SlotCommandKind::Gate ? LiveChangeKind::Gate : LiveChangeKind::Midi;
+        if (c.kind == SlotCommandKind::Midi)
+            out.midi = MidiEvent::unpack(c.value);
         out.module = m_ctlPlan ? m_ctlPlan->moduleIndex(c.a.view()) : -1;
         return out.module >= 0;
     }
@@ -341,13 +349,14 @@ void SlotWorker::applyHeldOnControl(Handoff& h) {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < m_awaiting.size(); ++i) {
         const SlotCommand& c = m_awaiting[i];
-        if (c.timeline == h.timeline && c.stamp <= h.planFrame) {
+        const LiveChangeKind kind = c.kind == SlotCommandKind::Midi ? LiveChangeKind::Midi : LiveChangeKind::Param;
+        if (c.timeline == h.timeline && dueInBlock(kind, c.stamp, h.planFrame, m_config.blockSize)) {
             if (c.stamp < h.planFrame)
                 m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
             m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
             LiveChange r;
             if (resolveLive(c, r))
-                applyTo(*h.plan, r);
+                applyTo(*h.plan, r, h.planFrame);
         } else {
             m_awaiting[kept++] = c;
         }
@@ -357,6 +366,8 @@ void SlotWorker::applyHeldOnControl(Handoff& h) {
 
 void SlotWorker::prime(const SlotCommand& c) {
     m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+    std::vector<SlotCommand> midiSnapshot; // for a plan compiled afresh only
+    midiSnapshot.swap(m_midiSnapshot);
     setState(SlotState::Priming);
     collectReturned();
     // (A plan the audio thread found bad is dropped by the render thread at its next cycle: compile.)
@@ -420,7 +431,8 @@ void SlotWorker::prime(const SlotCommand& c) {
             collectReturned();
             SlotCommand next;
             while (!m_deferred && !renderStuck() && m_s->commands.tryPop(next)) {
-                if (next.kind == SlotCommandKind::SetLive || next.kind == SlotCommandKind::Gate) {
+                if (next.kind == SlotCommandKind::SetLive || next.kind == SlotCommandKind::Gate ||
+                    next.kind == SlotCommandKind::Midi) {
                     apply(next);
                     during.push_back(next);
                 } else {
@@ -441,7 +453,15 @@ void SlotWorker::prime(const SlotCommand& c) {
     for (const SlotCommand& d : during) {
         LiveChange r;
         if (d.timeline == 0 && !(d.flags & kCommandReplay) && resolveLive(d, r))
-            applyTo(*h->plan, r);
+            applyTo(*h->plan, r, h->planFrame);
+    }
+    // The keys held when the prime was asked for: the fresh midi_in holds them too, from its first
+    // frame (the engine records them there on this timeline, so a mirror replays them).
+    for (SlotCommand s : midiSnapshot) {
+        s.timeline = 0;
+        LiveChange r;
+        if (resolveLive(s, r))
+            applyTo(*h->plan, r, h->planFrame);
     }
     handOffWithAwaiting(std::move(h), Report::Prime, c.ticket, true); // stamped for the primed timeline
 }
@@ -519,6 +539,13 @@ void SlotWorker::apply(const SlotCommand& c) {
         m_s->primeReady.store(false, std::memory_order_release);
         setState(SlotState::Active);
         return;
+    case SlotCommandKind::Midi:
+        if (c.flags & kCommandMidiSnapshot) {
+            m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
+            m_midiSnapshot.push_back(c);
+            return;
+        }
+        [[fallthrough]];
     case SlotCommandKind::SetLive:
     case SlotCommandKind::Gate:
         collectReturned();
@@ -756,7 +783,9 @@ void SlotWorker::drainChanges() noexcept {
             m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
             continue;
         }
-        if (c.timeline == 0 || (c.timeline == m_timeline && c.stamp <= m_planFrame)) {
+        if (c.timeline == 0 || (c.timeline == m_timeline && dueInBlock(c.kind, c.stamp, m_planFrame, m_config.blockSize))) {
+            if (c.kind == LiveChangeKind::Midi && c.timeline != 0 && c.stamp < m_planFrame)
+                m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
             applyResolved(c);
         } else if (c.timeline == m_timeline) {
             if (m_held.size() < kHeldCapacity) {
@@ -772,7 +801,7 @@ void SlotWorker::drainChanges() noexcept {
 void SlotWorker::applyResolved(const LiveChange& c) noexcept {
     m_s->commandsApplied.fetch_add(1, std::memory_order_relaxed);
     if (m_plan)
-        applyTo(*m_plan, c);
+        applyTo(*m_plan, c, m_planFrame);
 }
 
 void SlotWorker::applyHeldDue() noexcept {
@@ -781,7 +810,7 @@ void SlotWorker::applyHeldDue() noexcept {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < m_held.size(); ++i) {
         const LiveChange& c = m_held[i];
-        if (c.timeline == m_timeline && c.stamp <= m_planFrame) {
+        if (c.timeline == m_timeline && dueInBlock(c.kind, c.stamp, m_planFrame, m_config.blockSize)) {
             if (c.stamp < m_planFrame)
                 m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
             applyResolved(c);

@@ -141,6 +141,7 @@ private:
     std::uint32_t m_ctlTimeline = 0;    // its timeline
     std::uint32_t m_generation = 0;     // of the last handoff
     std::vector<SlotCommand> m_awaiting; // live changes for a timeline still to come (a Sync's history)
+    std::vector<SlotCommand> m_midiSnapshot; // kCommandMidiSnapshot commands for the next Prime
     std::optional<SlotCommand> m_deferred; // taken from the queue during a prime's build, next in line
     std::vector<float> m_warmLeft, m_warmRight; // warm-ups and catch-ups (the builder's during a prime)
     int m_controlPriority = 0;          // SCHED_FIFO priority while handling commands; 0 normal

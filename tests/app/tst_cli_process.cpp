@@ -173,6 +173,7 @@ private slots:
     void unreachableDisplayIsOneLineAndExitOne();
     void interruptedWatchExits130();
     void autoAudioKeepsAlsaNoiseOffStderr();
+    void midiInWaitsForItsSourceAndSaysSo();
     void serveLogsARollbackWhenItHappens();
     void eventLinesSayWhatHappenedAndWhy();
     void onlyRegularFilesAreReadAsPatches();
@@ -264,6 +265,22 @@ void TestCliProcess::autoAudioKeepsAlsaNoiseOffStderr() {
     // What is left is ours: every line says who wrote it.
     for (const QString& line : r.err.trimmed().split('\n'))
         QVERIFY2(line.startsWith("chronus play: "), qPrintable(line));
+}
+
+void TestCliProcess::midiInWaitsForItsSourceAndSaysSo() {
+    const QString patch = QStringLiteral(CHRONUS_SOURCE_DIR "/resources/patches/pulse-bass.json");
+    // No such source (on whatever MIDI system there is, or none): the patch plays, the port is
+    // waited for, and stderr says so in one line of ours (no ALSA library noise).
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("JACK_DEFAULT_SERVER", "chronus-no-such-server");
+    const RunResult r = runChronus({"play", patch, "--audio", "null", "--midi-in", "no such keyboard", "--seconds", "0.3"}, env);
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QVERIFY2(r.err.contains("chronus play: MIDI input: no source matches 'no such keyboard' yet"), qPrintable(r.err));
+    for (const QString& line : r.err.trimmed().split('\n'))
+        QVERIFY2(line.startsWith("chronus play: "), qPrintable(line));
+    const RunResult empty = runChronus({"play", patch, "--audio", "null", "--midi-in", ""});
+    QCOMPARE(empty.exitCode, 2);
+    QVERIFY2(empty.err.contains("--midi-in must name a port, auto or none"), qPrintable(empty.err));
 }
 
 void TestCliProcess::serveLogsARollbackWhenItHappens() {

@@ -62,6 +62,7 @@ struct ProtocolRig {
         server = std::make_unique<app::OscServer>(engine, o);
         server->setDriver(&driver);
         server->setRecorder(&recorder);
+        server->setMidi(&midi);
         if (auto s = server->start(); !s)
             return s.message();
         client = std::make_unique<OscTestClient>(server->port());
@@ -79,6 +80,7 @@ struct ProtocolRig {
     app::Recorder recorder;
     audio::EngineCallback callback;
     audio::NullDriver driver;
+    audio::MidiFeed midi{engine, "chronus-osc-test"};
     std::unique_ptr<app::OscServer> server;
     std::unique_ptr<OscTestClient> client;
 

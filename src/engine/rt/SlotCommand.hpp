@@ -39,16 +39,21 @@ enum class SlotCommandKind : std::uint8_t {
     MarkActive,    // the slot now plays: nothing to render differently, the state says so
     SetLive,       // a = id, b = param, value: on the running plan, ramped
     Gate,          // a = id, value 0 or 1
+    Midi,          // a = id (a module that takes MIDI), value = status << 16 | data1 << 8 | data2; stamped
+                   // at any frame, not only on a block boundary
     Clone,         // worker processes: fork a copy of this worker (its patch, its plan and every
                    // module's state) that becomes slot `value`'s worker, in step at once; ticket
 };
 
-// Live changes (SetLive, Gate) carry where they take effect: `timeline` 0 means at the slot's next
+// Live changes (SetLive, Gate, Midi) carry where they take effect: `timeline` 0 means at the slot's next
 // block; otherwise at plan frame `stamp` of that timeline, so both slots playing the committed patch
 // apply them at the same sample and stay identical. A command for a timeline the slot is not on yet
 // waits until the slot compiles it (a mirror replaying the committed patch's history).
 // SlotCommand::flags
 inline constexpr std::uint8_t kCommandReplay = 1; // history for a Sync still to come: hold it
+// A Midi command sent just before a Prime: the keys, pedal and wheels as they stand, for a patch the
+// prime compiles afresh (its midi_in starts with nothing held); a patch primed in place has them.
+inline constexpr std::uint8_t kCommandMidiSnapshot = 2;
 
 struct SlotCommand {
     SlotCommandKind kind = SlotCommandKind::Prime;

@@ -1,0 +1,57 @@
+#pragma once
+// One MIDI channel message as a small value: what the MIDI device thread hands on through a
+// SpscQueue, what a slot's render thread delivers to a module. Channel voice and mode messages only
+// (note off/on, poly aftertouch, control change, program change, channel aftertouch, pitch bend):
+// at most three bytes, so no pointer and no allocation anywhere on the way. System messages
+// (SysEx, clock, song position) are not carried yet.
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace chronus::engine {
+
+struct MidiEvent {
+    // Where it happened on the device's frame clock (JACK's frame time, unwrapped to 64 bits);
+    // -1 when the device gives no frame time (ALSA sequencer): then it applies as soon as possible.
+    std::int64_t frame = -1;
+    std::uint8_t status = 0; // 0x80..0xEF: kind in the high nibble, channel (0-15) in the low one
+    std::uint8_t data1 = 0;
+    std::uint8_t data2 = 0;
+    // Set by the render thread for the module: the frame of the block being rendered it lands on.
+    std::uint16_t offset = 0;
+
+    std::uint8_t kind() const noexcept { return status & 0xF0; }
+    std::uint8_t channel() const noexcept { return status & 0x0F; }
+
+    // Any thread. The event of `bytes` (the size of a channel message's kind), or false for what is
+    // not carried (system messages, running-status fragments, a wrong size).
+    static bool fromBytes(const std::uint8_t* bytes, std::size_t size, std::int64_t frame, MidiEvent& out) noexcept {
+        if (size == 0 || bytes[0] < 0x80 || bytes[0] >= 0xF0)
+            return false;
+        const std::uint8_t kind = bytes[0] & 0xF0;
+        const std::size_t need = (kind == 0xC0 || kind == 0xD0) ? 2 : 3;
+        if (size < need)
+            return false;
+        out = MidiEvent{};
+        out.frame = frame;
+        out.status = bytes[0];
+        out.data1 = bytes[1] & 0x7F;
+        out.data2 = need == 3 ? (bytes[2] & 0x7F) : 0;
+        return true;
+    }
+
+    // The three bytes as one exact double (a SlotCommand's value), and back.
+    double packed() const noexcept { return static_cast<double>((status << 16) | (data1 << 8) | data2); }
+    static MidiEvent unpack(double packed) noexcept {
+        const auto v = static_cast<std::uint32_t>(packed);
+        MidiEvent e;
+        e.status = static_cast<std::uint8_t>(v >> 16);
+        e.data1 = static_cast<std::uint8_t>(v >> 8);
+        e.data2 = static_cast<std::uint8_t>(v);
+        return e;
+    }
+};
+static_assert(std::is_trivially_copyable_v<MidiEvent>);
+
+} // namespace chronus::engine
