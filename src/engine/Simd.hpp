@@ -91,3 +91,46 @@ Fn pick(Fn generic, Fn avx2) noexcept {
 #define CHRONUS_POLY_KERNEL(NAME, KERNEL, PARAMS, ARGS)                                                  \
     [[maybe_unused]] static void NAME##Generic PARAMS noexcept { KERNEL ARGS; }                         \
     [[maybe_unused]] CHRONUS_SIMD_AVX2 static void NAME##Avx2 PARAMS noexcept { KERNEL ARGS; }
+
+// ---- Oscillator and LFO helpers (the poly oscillators) ----
+namespace chronus::engine::simd {
+
+// sin(2 pi x) for x in [-1/2, 1/2] turn, absolute error under 3e-7: x is folded into [-1/4, 1/4]
+// (sin(pi - a) = sin a), then an odd Taylor polynomial of degree 11 (its truncation error there is
+// 6e-8, below float rounding). Callers keep their phases in [-1/2, 1/2).
+[[gnu::always_inline]] inline F8 sinTurns(F8 x) noexcept {
+    F8 y = x > 0.25f ? 0.5f - x : x;
+    y = y < -0.25f ? -0.5f - y : y;
+    const F8 y2 = y * y;
+    F8 p = splat(-15.094642576822984f);
+    p = p * y2 + 42.058693944897634f;
+    p = p * y2 - 76.70585975306136f;
+    p = p * y2 + 81.60524927607504f;
+    p = p * y2 - 41.341702240399755f;
+    p = p * y2 + 6.283185307179586f;
+    return p * y;
+}
+
+// |x| and the sign of x on a non-negative magnitude (bit operations, one instruction each).
+[[gnu::always_inline]] inline F8 abs(F8 x) noexcept {
+    I8 bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    bits &= 0x7FFFFFFF;
+    std::memcpy(&x, &bits, sizeof x);
+    return x;
+}
+[[gnu::always_inline]] inline F8 withSignOf(F8 magnitude, F8 sign) noexcept {
+    I8 m, s;
+    std::memcpy(&m, &magnitude, sizeof m);
+    std::memcpy(&s, &sign, sizeof s);
+    m |= s & static_cast<std::int32_t>(0x80000000u);
+    std::memcpy(&magnitude, &m, sizeof m);
+    return magnitude;
+}
+
+// Whether two vectors hold the same bits (the same inputs give the same derived values).
+[[gnu::always_inline]] inline bool sameBits(F8 a, F8 b) noexcept {
+    return std::memcmp(&a, &b, sizeof a) == 0;
+}
+
+} // namespace chronus::engine::simd

@@ -5,6 +5,7 @@
 #include "EngineTestUtils.hpp"
 #include "ModuleDriver.hpp"
 #include "engine/OfflineRenderer.hpp"
+#include "engine/Simd.hpp"
 #include "engine/modules/Tempo.hpp"
 #include "support/SignalAnalysis.hpp"
 
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <numbers>
 #include <span>
+#include <string>
 #include <vector>
 
 namespace chronus::test {
@@ -66,6 +68,9 @@ private slots:
     void clockDrivesSyncedCyclesLockedToBars();
     void sampleHoldHoldsOneNoiseValuePerCycle();
     void resetRestartsTheCycle();
+    void polyKernelsMatchTheMonoPathOnEveryChannel_data();
+    void polyKernelsMatchTheMonoPathOnEveryChannel();
+    void polyChannelCountFollowsTheInputs();
 };
 
 void TestLfo::zeroDepthAndOffsetLeaveTargetUnchanged_data() {
@@ -344,6 +349,131 @@ void TestLfo::resetRestartsTheCycle() {
     d.gate(true);
     const auto next = d.run(64);
     QCOMPARE(next[0][0], -1.0f);
+}
+
+void TestLfo::polyKernelsMatchTheMonoPathOnEveryChannel_data() {
+    QTest::addColumn<int>("shape");
+    QTest::addColumn<int>("blockSize");
+    QTest::addColumn<bool>("synced");
+    for (int shape = 0; shape < 5; ++shape)
+        for (int blockSize : {1, 37, 64})
+            for (bool synced : {false, true})
+                QTest::addRow("%s/%d%s", kShapeNames[shape], blockSize, synced ? "/synced" : "")
+                    << shape << blockSize << synced;
+}
+
+void TestLfo::polyKernelsMatchTheMonoPathOnEveryChannel() {
+    // Channel k of a poly LFO and a mono LFO fed channel k of the same inputs, in one patch: 16
+    // channels of tempo CV (synced: each channel its own rate) and 16 reset gates at different
+    // rates (poly square oscillators), with width and depth ramping at the start. Tolerance: the
+    // AVX2 copy contracts offset + depth x wave into an FMA (one float rounding, ~1e-7 here), and
+    // the poly sine is a polynomial where the mono one reads a table (measured under 1e-6).
+    QFETCH(int, shape);
+    QFETCH(int, blockSize);
+    QFETCH(bool, synced);
+    using engine::simd::Level;
+    const bool avx2 = engine::simd::cpuHasAvx2();
+    double worst = 0.0;
+    for (Level level : {Level::Generic, Level::Avx2}) {
+        if (level == Level::Avx2 && !avx2)
+            continue;
+        engine::simd::setLevel(level);
+        for (int k : {0, 5, 8, 15}) {
+            OfflineRenderer r{48000.0, blockSize};
+            engine::PatchGraph& g = r.graph();
+            std::string tempos, pitches;
+            for (int c = 0; c < 16; ++c) {
+                tempos += std::to_string(1.5 + 0.37 * c) + " ";
+                pitches += std::to_string(0.1 * c) + " ";
+            }
+            std::vector<float> poly, mono;
+            [&] {
+                CHRONUS_VERIFY_OK(g.addModule("tempo", "const"));
+                CHRONUS_VERIFY_OK(g.setText("tempo", "values", tempos));
+                CHRONUS_VERIFY_OK(g.addModule("pitch", "const"));
+                CHRONUS_VERIFY_OK(g.setText("pitch", "values", pitches));
+                CHRONUS_VERIFY_OK(g.addModule("gates", "square"));
+                CHRONUS_VERIFY_OK(g.setParam("gates", "freq", 7.0).status());
+                CHRONUS_VERIFY_OK(g.setParam("gates", "gain", 1.0).status());
+                CHRONUS_VERIFY_OK(g.connect("pitch", "gates.fm"));
+                for (const char* id : {"lp", "lm"}) {
+                    CHRONUS_VERIFY_OK(g.addModule(id, "lfo"));
+                    CHRONUS_VERIFY_OK(g.setParam(id, "shape", shape).status());
+                    CHRONUS_VERIFY_OK(g.setParam(id, "rate", 13.0).status());
+                    CHRONUS_VERIFY_OK(g.setParam(id, "sync", synced ? 4.0 : 0.0).status()); // 1/8
+                }
+                CHRONUS_VERIFY_OK(g.addModule("ts", "split"));
+                CHRONUS_VERIFY_OK(g.addModule("rs", "split"));
+                CHRONUS_VERIFY_OK(g.addModule("ls", "split"));
+                CHRONUS_VERIFY_OK(g.connect("tempo", "ts"));
+                CHRONUS_VERIFY_OK(g.connect("gates", "rs"));
+                CHRONUS_VERIFY_OK(g.connect("tempo", "lp.tempo"));
+                CHRONUS_VERIFY_OK(g.connect("gates", "lp.reset"));
+                const std::string out = ".out" + std::to_string(k + 1);
+                CHRONUS_VERIFY_OK(g.connect("ts" + out, "lm.tempo"));
+                CHRONUS_VERIFY_OK(g.connect("rs" + out, "lm.reset"));
+                CHRONUS_VERIFY_OK(g.connect("lp", "ls"));
+                CHRONUS_VERIFY_OK(g.connect("ls" + out, "out.left"));
+                CHRONUS_VERIFY_OK(g.connect("lm", "out.right"));
+                QCOMPARE(int(g.channelLayout().outputs[static_cast<std::size_t>(g.indexOf("lp"))][0]), 16);
+                CHRONUS_VERIFY_OK(r.renderFrames(64)); // then ramps, from the defaults
+                for (const char* id : {"lp", "lm"}) {
+                    CHRONUS_VERIFY_OK(g.setParam(id, "width", 0.3).status());
+                    CHRONUS_VERIFY_OK(g.setParam(id, "depth", 0.8).status());
+                }
+                auto rendered = r.renderFrames(9600);
+                CHRONUS_VERIFY_OK(rendered);
+                poly = rendered->left;
+                mono = rendered->right;
+            }();
+            QCOMPARE(poly.size(), std::size_t(9600));
+            if (shape == kSampleHoldShape) {
+                // Each channel its own noise: the values differ from the mono LFO's (another id,
+                // another seed), the steps fall on the same samples.
+                int steps = 0, sameValues = 0;
+                for (std::size_t i = 1; i < poly.size(); ++i) {
+                    const bool polyStep = poly[i] != poly[i - 1];
+                    QCOMPARE(polyStep, mono[i] != mono[i - 1]);
+                    steps += polyStep ? 1 : 0;
+                    sameValues += poly[i] == mono[i] ? 1 : 0;
+                }
+                QVERIFY(steps >= 2);
+                QVERIFY(sameValues < 10);
+                continue;
+            }
+            float peak = 0.0f;
+            for (std::size_t i = 0; i < poly.size(); ++i) {
+                const double diff = std::fabs(static_cast<double>(poly[i]) - static_cast<double>(mono[i]));
+                worst = std::max(worst, diff);
+                QVERIFY2(diff < 2e-6, qPrintable(QStringLiteral("channel %1, sample %2: %3 vs %4")
+                                                     .arg(k)
+                                                     .arg(i)
+                                                     .arg(poly[i])
+                                                     .arg(mono[i])));
+                peak = std::max(peak, std::fabs(poly[i]));
+            }
+            QVERIFY(peak > 0.7f);
+        }
+    }
+    engine::simd::setLevel(avx2 ? Level::Avx2 : Level::Generic);
+    reportFigure(QStringLiteral("poly lfo %1: worst difference from the mono path %2").arg(shape).arg(worst));
+}
+
+void TestLfo::polyChannelCountFollowsTheInputs() {
+    engine::PatchGraph g;
+    CHRONUS_VERIFY_OK(g.addModule("l", "lfo"));
+    const auto count = [&] {
+        return int(g.channelLayout().outputs[static_cast<std::size_t>(g.indexOf("l"))][0]);
+    };
+    QCOMPARE(count(), 1);
+    CHRONUS_VERIFY_OK(g.addModule("gates", "const"));
+    CHRONUS_VERIFY_OK(g.setText("gates", "values", "0 1 0 1 0"));
+    CHRONUS_VERIFY_OK(g.connect("gates", "l.reset"));
+    QCOMPARE(count(), 5);
+    CHRONUS_VERIFY_OK(g.addModule("tempo", "const"));
+    CHRONUS_VERIFY_OK(g.setText("tempo", "values", "1 2 3 4 5 6 7 8 9"));
+    CHRONUS_VERIFY_OK(g.connect("tempo", "l.tempo"));
+    QCOMPARE(count(), 9);
 }
 
 } // namespace chronus::test

@@ -15,6 +15,11 @@ namespace chronus::engine {
 // the tempo on the `tempo` input (a clock's tempo CV in beats per second, read per sample), or at
 // `bpm` when nothing is connected. A rising edge on `reset` (or a gate event on, at the start of the
 // next block) restarts the cycle: patch a clock's `bar` to it to lock the cycles to the bars.
+//
+// Polyphonic: one LFO per channel of `reset` or `tempo` (each restarts on its own reset, follows its
+// own tempo, and holds its own s&h noise: channel 0 has the mono LFO's seed, the others their own).
+// The poly kernel keeps the mono path's double phases (an LFO at 0.01 Hz needs them) and computes
+// the same waves, except the sine, a polynomial rather than the table (they differ by under 1e-6).
 class Lfo final : public Module {
 public:
     enum Param : ParamIndex { Shape, Rate, Width, Depth, Offset, Sync, Bpm, ParamCount };
@@ -47,6 +52,20 @@ protected:
 private:
     float nextNoise() noexcept;
 
+public:
+    // The poly kernel's per-channel state (audio thread, after prepare).
+    struct PolyState {
+        alignas(32) double phase[kMaxChannels] = {};
+        alignas(32) float held[kMaxChannels] = {};
+        alignas(32) std::uint32_t noise[kMaxChannels] = {};
+        alignas(32) std::int32_t resetHigh[kMaxChannels] = {}; // -1: the reset input was high
+        double invSampleRate = 1.0 / 48000.0;
+    };
+
+private:
+    PolyState m_poly;
+    void (*m_polyKernel)(const ProcessContext&, Lfo&) noexcept = nullptr; // 8 channels per instruction
+    friend struct LfoKernel;
     double m_phase = 0.0;
     double m_invSampleRate = 1.0 / 48000.0;
     const float* m_sine = nullptr;

@@ -3,7 +3,7 @@
 
 namespace chronus::engine {
 
-// Sine oscillator. Input fm (1 unit per octave), output out.
+// Sine oscillator. Input fm (1 unit per octave), output out. Polyphonic: one voice per fm channel.
 class Sine final : public Oscillator {
 public:
     static constexpr ParamSpec kParams[] = {kFreq, kGain};
@@ -12,6 +12,9 @@ public:
 
     explicit Sine(const ModuleType& type) : Oscillator(type) {}
     void process(const ProcessContext& ctx) noexcept override;
+
+protected:
+    void onPrepare(const PrepareInfo& info) override;
 };
 
 } // namespace chronus::engine

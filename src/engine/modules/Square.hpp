@@ -4,7 +4,7 @@
 namespace chronus::engine {
 
 // Band-limited pulse oscillator: the difference of two band-limited saws, so the pulse width can move
-// without aliasing. Input fm (1 unit per octave), output out.
+// without aliasing. Input fm (1 unit per octave), output out. Polyphonic: one voice per fm channel.
 class Square final : public Oscillator {
 public:
     enum SquareParam : ParamIndex { Width = CommonParamCount, ParamCount };
@@ -14,6 +14,9 @@ public:
 
     explicit Square(const ModuleType& type) : Oscillator(type) {}
     void process(const ProcessContext& ctx) noexcept override;
+
+protected:
+    void onPrepare(const PrepareInfo& info) override;
 };
 
 } // namespace chronus::engine
