@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace chronus::engine {
 
@@ -102,20 +103,21 @@ void Const::process(const ProcessContext& ctx) noexcept {
     const int channels = ctx.outputChannels[Out];
     const int stride = channelStride(channels);
     float* out = ctx.outputs[Out];
-    for (int c = 0; c < stride; ++c) {
-        if (c >= channels) {
-            for (int i = 0; i < ctx.frames; ++i)
-                out[i * stride + c] = 0.0f;
-            continue;
-        }
-        SmoothedValue& value = param(FirstValue + c);
-        if (!value.isSmoothing()) {
-            const float v = value.current();
-            for (int i = 0; i < ctx.frames; ++i)
-                out[i * stride + c] = v;
-        } else {
-            for (int i = 0; i < ctx.frames; ++i)
-                out[i * stride + c] = value.next();
+    bool ramping = false;
+    for (int c = 0; c < channels; ++c)
+        ramping = ramping || param(FirstValue + c).isSmoothing();
+    if (!ramping) {
+        // The usual case: one frame's values, copied to every frame (whole vectors, no per-sample work).
+        alignas(64) float frame[kMaxChannels] = {};
+        for (int c = 0; c < channels; ++c)
+            frame[c] = param(FirstValue + c).current();
+        for (int i = 0; i < ctx.frames; ++i)
+            std::memcpy(out + static_cast<std::size_t>(i * stride), frame, static_cast<std::size_t>(stride) * sizeof(float));
+    } else {
+        for (int i = 0; i < ctx.frames; ++i) {
+            float* f = out + static_cast<std::size_t>(i * stride);
+            for (int c = 0; c < stride; ++c)
+                f[c] = c < channels ? param(FirstValue + c).next() : 0.0f;
         }
     }
     for (int c = channels; c < kMaxChannels; ++c)
