@@ -26,7 +26,7 @@
 //   kill      worker processes, a patch file playing (--patch): kill -9 of the active worker --reps
 //             times: to the supervisor's death notice, to the callback that plays the mirror, to the
 //             dead slot's successor being an in-step mirror; none-reads
-//   prime and failover take --workers threads|processes (default threads).
+//   prime, failover and soak take --workers threads|processes (default threads).
 //
 // Prints Markdown tables (readable as plain text) and PASS/FAIL against the bars. Exit status: 0 all
 // bars pass, 1 a bar fails, 2 the benchmark could not run, 77 skipped (soak/latency without jackd).
@@ -34,6 +34,7 @@
 #include "audio/AudioCallback.hpp"
 #include "audio/NullDriver.hpp"
 #include "audio/OpenDriver.hpp"
+#include "app/EngineStatus.hpp"
 #include "app/PatchFile.hpp"
 #include "engine/OfflineRenderer.hpp"
 #include "engine/PatchGraph.hpp"
@@ -556,7 +557,7 @@ struct Options {
     int reps = 10;
     std::vector<int> sizes{4, 64, 1024};
     double seconds = 30.0;
-    int ringTarget = 4;
+    int ringTarget = EngineConfig{}.ringTargetBlocks; // the engine's default unless --ring-target
     std::string jackd;
     std::string csv;
     std::string jackLog;
@@ -570,7 +571,7 @@ struct Options {
     double renderSeconds = 20.0; // music: audio per offline render
     bool null = false;          // music: the NullDriver even when jackd is installed
     bool offlineOnly = false;   // music: the offline render only (for callgrind)
-    engine::WorkerMode workers = engine::WorkerMode::Threads; // prime, failover: where the workers run
+    engine::WorkerMode workers = engine::WorkerMode::Threads; // prime, failover, soak: where the workers run
     std::vector<int> voiceCounts{16, 128, 512}; // voices: the reference voice workload's sizes
     bool noHotMirror = false;   // voices: only the active slot renders (not the default configuration)
 };
@@ -1279,6 +1280,7 @@ int runSoak(const Options& opt) {
 
     EngineConfig config;
     config.ringTargetBlocks = opt.ringTarget;
+    config.workers = opt.workers;
     if (opt.workerPriority == 0)
         config.realtimeWorkers = false;
     else if (opt.workerPriority > 0)
@@ -1432,6 +1434,8 @@ int runSoak(const Options& opt) {
     const std::uint64_t callbacks = callback.calls();
     const auto rt = driver->realtimeStatus();
     const int latency = driver->outputLatencyFrames();
+    // As `status` reports it: device block + the device's latency + the ring target.
+    const double latencyMs = app::latencyMs(s1, app::driverStatus(*driver));
     driver->stop();
     engine.stop();
     server.stop();
@@ -1471,9 +1475,9 @@ int runSoak(const Options& opt) {
     const long serverXruns = countServerXruns(opt.jackLog);
     const std::vector<double> pl = paramLatencyUs.values();
 
-    std::printf("### Soak: %.0f s on JACK dummy (`jackd -d dummy -r 48000 -p 64`), ring target %d blocks, %d-module "
-                "patch, %s (structural and parameter edits alternating), %g live parameter changes/s\n\n",
-                elapsed, opt.ringTarget, kModules,
+    std::printf("### Soak: %.0f s on JACK dummy (`jackd -d dummy -r 48000 -p 64`), worker %s, ring target %d blocks, "
+                "%d-module patch, %s (structural and parameter edits alternating), %g live parameter changes/s\n\n",
+                elapsed, engine::workerModeName(opt.workers), s1.ringTargetBlocks, kModules,
                 opt.commitEvery > 0.0 ? fmt("1 commit every %g s", opt.commitEvery).c_str() : "no commits",
                 opt.paramRate);
     std::printf("Audio thread (JACK's client thread): %s; render workers: %s; jackd priority: %s. JACK reported "
@@ -1546,6 +1550,13 @@ int runSoak(const Options& opt) {
     const bool okRss = growth <= 256;
     std::printf("\n");
     printNoneReadEvents(callback.noneReadEvents(), originNs);
+    // One line with the figures the latency work compares across runs (bench/run.sh soak greps it).
+    std::printf("soak: workers %s, ring %d, none_reads %llu, xruns %llu, occupancy_min %.2f, commits %llu, "
+                "live_changes %llu, dsp_load %.3f %.3f (mean, slot 0 and 1), dsp_load_max %.3f %.3f, latency_ms %.2f\n\n",
+                engine::workerModeName(opt.workers), s1.ringTargetBlocks, static_cast<unsigned long long>(none),
+                static_cast<unsigned long long>(xruns), callback.occMin(), static_cast<unsigned long long>(commitsOk),
+                static_cast<unsigned long long>(paramOk.load()), samples ? dspSum[0] / static_cast<double>(samples) : kNaN,
+                samples ? dspSum[1] / static_cast<double>(samples) : kNaN, dspMax[0], dspMax[1], latencyMs);
     std::printf("| bar | measured | result |\n|---|---|---|\n");
     std::printf("| none-reads = 0 | %llu | %s |\n", static_cast<unsigned long long>(none), verdict(okNone));
     std::printf("| RSS: no growth (end - warmed-up sample <= 256 KiB) | %+ld KiB (%+ld KiB from the start) | %s |\n",
@@ -2213,7 +2224,7 @@ int runKill(const Options& opt) {
                  "       chronus_slot_bench voices [--voice-counts 16,128,512] [--reps N] [--seconds S] [--null] [--no-hot-mirror]\n"
                  "                                 [--jackd PATH] [--jack-log FILE]\n"
                  "       chronus_slot_bench kill --patch FILE [--reps N] [--null] [--jackd PATH] [--jack-log FILE] [--csv FILE]\n"
-                 "prime and failover: --workers threads|processes (default threads).\n"
+                 "prime, failover and soak: --workers threads|processes (default threads).\n"
                  "Any mode: --info (a configuration other than the default: bars shown, exit status 0).\n"
                  "Benchmarks of the dual-slot engine (see BENCHMARKS.md). Markdown on stdout; exit 0 when the bars\n"
                  "pass, 1 when one fails, 2 on error, 77 when skipped (no jackd).\n");

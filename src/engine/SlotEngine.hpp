@@ -67,7 +67,10 @@ const char* slotStateName(SlotState state) noexcept;
 struct EngineConfig {
     double sampleRate = 48000.0;
     int blockSize = 64;          // frames per render block (a ring block)
-    int ringTargetBlocks = 4;    // the worker keeps this many blocks ready
+    // The worker keeps this many blocks ready: the engine's share of the output latency (2 blocks of
+    // 64 frames: 2.67 ms). With a hot mirror in step, a ring that runs dry under a stalled worker
+    // fails over to the mirror sample for sample, so the ring need not cover scheduling hiccups alone.
+    int ringTargetBlocks = 2;
     int warmupBlocks = 16;       // rendered and dropped at prime so envelopes and filters settle
     double fadeMs = 20.0;
     FadeLaw fadeLaw = FadeLaw::Adaptive;
