@@ -1109,12 +1109,16 @@ struct DeviceLatency {
 };
 
 void printLatency(const std::vector<DeviceLatency>& devices, int& meetsDefault, int& largestMeeting) {
+    const int defaultRing = EngineConfig{}.ringTargetBlocks;
     std::printf("### Output latency at %d-frame blocks (device block + ringTargetBlocks x block + the driver's "
                 "reported output latency)\n\n",
                 kBlock);
-    std::printf("| driver | device block | reported output latency | ring target 1 | ring target 2 | ring target 3 | "
-                "ring target 4 (default) |\n|---|---:|---:|---:|---:|---:|---:|\n");
+    std::printf("| driver | device block | reported output latency |");
+    for (int r = 1; r <= 4; ++r)
+        std::printf(" ring target %d%s |", r, r == defaultRing ? " (default)" : "");
+    std::printf("\n|---|---:|---:|---:|---:|---:|---:|\n");
     std::array<bool, 5> meets{true, true, true, true, true}; // per ring target, on every driver
+    bool defaultMeets = true;
     for (const DeviceLatency& d : devices) {
         std::printf("| %s | %d | %d |", d.name.c_str(), d.block, d.outputLatency);
         for (int r = 1; r <= 4; ++r) {
@@ -1125,14 +1129,16 @@ void printLatency(const std::vector<DeviceLatency>& devices, int& meetsDefault, 
             meets[static_cast<std::size_t>(r)] = meets[static_cast<std::size_t>(r)] && ok;
         }
         std::printf("\n");
+        const double defaultMs = 1000.0 * (d.block + defaultRing * kBlock + d.outputLatency) / d.rate;
+        defaultMeets = defaultMeets && defaultMs <= kLatencyBarMs + 1e-9;
     }
-    meetsDefault = meets[4] ? 1 : 0;
+    meetsDefault = defaultMeets ? 1 : 0;
     largestMeeting = 0;
     for (int r = 1; r <= 4; ++r)
         if (meets[static_cast<std::size_t>(r)])
             largestMeeting = r;
-    std::printf("\nBar: <= %.0f ms at 48 kHz (192 frames). Default ring target (4 blocks): %s.\n\n", kLatencyBarMs,
-                meetsDefault ? "PASS" : "**FAIL**");
+    std::printf("\nBar: <= %.0f ms at 48 kHz (192 frames). Default ring target (%d blocks): %s.\n\n", kLatencyBarMs,
+                defaultRing, meetsDefault ? "PASS" : "**FAIL**");
 }
 
 int runLatency(const Options& opt) {
@@ -1661,7 +1667,7 @@ int runMusic(const Options& opt) {
     }
     audio::AudioDriver& driver = jackDriver ? *jackDriver : static_cast<audio::AudioDriver&>(nullDriver);
 
-    EngineConfig config; // the defaults: hot mirror on, ring target 4, real-time workers
+    EngineConfig config; // the defaults: hot mirror on, the default ring target, real-time workers
     SlotEngine engine(config);
     BenchCallback callback(engine, 0, 0);
     check(engine.start(), "engine start");
@@ -2084,7 +2090,7 @@ int runKill(const Options& opt) {
     const std::string name = opt.patch.substr(opt.patch.find_last_of('/') + 1);
     prctl(PR_SET_TIMERSLACK, 1UL);
     LiveDriver live(opt);
-    EngineConfig config; // the defaults (hot mirror, ring target 4), worker processes
+    EngineConfig config; // the defaults (hot mirror, the default ring target), worker processes
     config.workers = engine::WorkerMode::Processes;
     LiveRig rig(live, config, 0, 16384);
     SlotEngine& e = rig.engine;
