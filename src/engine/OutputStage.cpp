@@ -206,6 +206,9 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
 
     const int a = m_fading ? m_fadeFrom : active;
     SlotShared& main = *m_slots[static_cast<std::size_t>(a)];
+    // The ring may grow again once the playing ring has been filled to the target it grew to.
+    if (main.ring.occupancyFrames() >= static_cast<std::size_t>(ringTarget()) * static_cast<std::size_t>(m_config.blockSize))
+        m_ringMayGrow = true;
     for (auto& slot : m_slots) {
         const double occupancy = slot->ring.occupancyBlocks();
         slot->window.min = std::min(slot->window.min, occupancy);
@@ -226,9 +229,10 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
         sh.unhealthy.fetch_add(1, std::memory_order_relaxed);
         main.needsRebuild.store(true, std::memory_order_release);
     }
-    const auto countNoneRead = [](SlotShared& s) {
+    const auto countNoneRead = [this](SlotShared& s) {
         s.noneReads.fetch_add(1, std::memory_order_relaxed);
         ++s.window.noneReads;
+        growRing();
     };
 
     if (m_fading) {
@@ -409,6 +413,18 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
     m_windowFrames += frames;
     if (m_windowFrames >= m_windowLength)
         finishWindow();
+}
+
+int OutputStage::ringTarget() const noexcept {
+    return std::max(m_config.ringTargetBlocks, m_shared->ringTarget.load(std::memory_order_relaxed));
+}
+
+void OutputStage::growRing() noexcept {
+    const int target = ringTarget();
+    if (!m_ringMayGrow || target >= m_config.ringMaxBlocks)
+        return;
+    m_shared->ringTarget.store(target + 1, std::memory_order_relaxed);
+    m_ringMayGrow = false;
 }
 
 void OutputStage::finishWindow() noexcept {

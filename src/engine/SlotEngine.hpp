@@ -67,10 +67,17 @@ const char* slotStateName(SlotState state) noexcept;
 struct EngineConfig {
     double sampleRate = 48000.0;
     int blockSize = 64;          // frames per render block (a ring block)
-    // The worker keeps this many blocks ready: the engine's share of the output latency (2 blocks of
-    // 64 frames: 2.67 ms). With a hot mirror in step, a ring that runs dry under a stalled worker
-    // fails over to the mirror sample for sample, so the ring need not cover scheduling hiccups alone.
+    // The workers keep this many blocks ready at start: the engine's share of the output latency
+    // (2 blocks of 64 frames: 2.67 ms). With a hot mirror in step, a ring that runs dry under a
+    // stalled worker fails over to the mirror sample for sample, so the ring need not cover
+    // scheduling hiccups alone.
     int ringTargetBlocks = 2;
+    // When a callback finds a ring empty anyway (a none-read), the target grows by one block, up to
+    // this many, for both slots; once more only after the active ring has been filled to the grown
+    // target (a stalled or dead worker, which no ring size helps, grows it once). It never shrinks
+    // while the engine runs: the hiccup that grew it may come back, and the output latency should
+    // not move up and down with the machine's load. At most ringTargetBlocks: the target stays put.
+    int ringMaxBlocks = 8;
     int warmupBlocks = 16;       // rendered and dropped at prime so envelopes and filters settle
     double fadeMs = 20.0;
     FadeLaw fadeLaw = FadeLaw::Adaptive;
@@ -147,7 +154,7 @@ struct EngineStats {
     std::uint64_t xruns = 0; // underflows the device reported (through noteXrun)
     double sampleRate = 0.0;
     int blockSize = 0;
-    int ringTargetBlocks = 0;
+    int ringTargetBlocks = 0; // now: grown from EngineConfig::ringTargetBlocks by none-reads
     bool hotMirror = true;
     FadeLaw fadeLaw = FadeLaw::Adaptive;
 };

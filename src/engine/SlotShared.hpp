@@ -53,6 +53,9 @@ struct EngineShared {
     // Supervisor / control -> everyone.
     std::atomic<std::uint64_t> stalls{0}, rebuilds{0}, restarts{0};
     std::atomic<std::int64_t> lastPrimeNs{0};
+    // The ring target now, in blocks (EngineConfig::ringMaxBlocks): the audio thread grows it, the
+    // workers fill their rings to it, the supervisor and stats() read it.
+    std::atomic<int> ringTarget{0}; // 0 until the engine sets it: the workers use the configured one
     std::atomic<int> audioPriority{-1}; // the audio thread's SCHED_FIFO/RR priority; 0 not real-time
     std::atomic<int> enginePid{0};      // the engine's process (a cloned worker's parent-to-be)
 };

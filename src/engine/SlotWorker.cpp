@@ -868,7 +868,9 @@ void SlotWorker::injectedCrash(std::uint8_t f) {
 void SlotWorker::renderToTarget() {
     if (!m_plan)
         return;
-    std::size_t n = m_s->ring.writableBlocks(static_cast<std::size_t>(m_config.ringTargetBlocks));
+    // The target grows after none-reads (the audio thread writes it); the configured one is its floor.
+    const int target = std::max(m_config.ringTargetBlocks, m_engine.ringTarget.load(std::memory_order_relaxed));
+    std::size_t n = m_s->ring.writableBlocks(static_cast<std::size_t>(target));
     if (m_config.offline) { // an offline render that needs no more (SlotEngine::limitOfflineRender)
         const std::uint64_t end = m_s->renderEnd.load(std::memory_order_acquire);
         const std::uint64_t written = m_s->ring.written();

@@ -3,11 +3,12 @@
 // under the load of the latency soak (bench/run.sh soak) for CHRONUS_LATENCY_SECONDS seconds per
 // worker mode (default 12): 1 commit a second (structural and parameter edits alternating) and 100
 // live changes a second on the committed patch, with worker threads and with worker processes.
-// Asserted: the output latency the status reports (`latency_ms`) is at most 6.67 ms (device block
-// + JACK's own 2 periods + 2 ring blocks), it is true (no ring ever held more than its target), and
-// no callback found the active ring empty. A none-read is judged only when the machine was not
-// overloaded: when the supervisor saw a worker stall (a SCHED_FIFO thread not scheduled for 4 ms)
-// or the load average reached the number of cores, the count is reported and the row skipped.
+// Asserted: no callback found the active ring empty, so the ring target did not grow and the output
+// latency the status reports (`latency_ms`) is at most 6.67 ms (device block + JACK's own 2 periods
+// + 2 ring blocks); it is true (no ring ever held more than its target). A none-read is judged only
+// when the machine was not overloaded: when the supervisor saw a worker stall (a SCHED_FIFO thread
+// not scheduled for 4 ms) or the load average reached the number of cores, the count is reported
+// and the row skipped.
 
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
@@ -262,26 +263,32 @@ void TestSlotLatency::defaultRingPlaysTheSoakWithoutEmptyReads() {
           static_cast<unsigned long long>(s1.failovers - s0.failovers), static_cast<unsigned long long>(driver.xruns()),
           occupancyMax, s1.slot[0].dspLoad, s1.slot[1].dspLoad, load0, load1, cores);
 
-    // The latency the status reports: low, and true (no ring ever held more than the target).
-    QCOMPARE(s1.ringTargetBlocks, ring);
-    QVERIFY2(latencyMs <= kLatencyBarMs + 1e-9,
-             qPrintable(QStringLiteral("latency_ms %1 > %2").arg(latencyMs).arg(kLatencyBarMs)));
-    QVERIFY2(occupancyMax <= ring + 1e-9, qPrintable(QStringLiteral("a ring held %1 blocks").arg(occupancyMax)));
     QCOMPARE(s1.commits - s0.commits, static_cast<std::uint64_t>(commitsMade));
     QVERIFY2(commitsMade >= static_cast<int>(seconds) - 1, qPrintable(QStringLiteral("%1 commits").arg(commitsMade)));
     QVERIFY2(liveMade >= static_cast<int>(0.9 * 100.0 * seconds), qPrintable(QStringLiteral("%1 live changes").arg(liveMade)));
     QCOMPARE(s1.rollbacks, s0.rollbacks);
     QCOMPARE(s1.mutedChunks, s0.mutedChunks);
+    // The latency the status reports is true: no ring ever held more than the target (grown or not).
+    QVERIFY2(occupancyMax <= s1.ringTargetBlocks + 1e-9,
+             qPrintable(QStringLiteral("a ring held %1 blocks, target %2").arg(occupancyMax).arg(s1.ringTargetBlocks)));
 
+    // A none-read grows the ring (and the latency) by a block: judged only on a machine that was not
+    // overloaded, and not under a sanitizer (Sanitized.hpp).
     const bool overloaded = stalls > 0 || std::max(load0, load1) >= cores;
-    if (none > 0 && overloaded && !test::kSanitized)
-        QSKIP(qPrintable(QStringLiteral("%1 none-reads not judged: the machine was overloaded (%2 worker stalls, "
-                                        "load average %3 on %4 cores)")
+    if (none > 0 && (overloaded || test::kSanitized))
+        QSKIP(qPrintable(QStringLiteral("%1 none-reads not judged (ring grew to %2 blocks): %3 (%4 worker stalls, load "
+                                        "average %5 on %6 cores)")
                              .arg(none)
+                             .arg(s1.ringTargetBlocks)
+                             .arg(test::kSanitized ? QStringLiteral("a sanitized build")
+                                                   : QStringLiteral("the machine was overloaded"))
                              .arg(stalls)
                              .arg(std::max(load0, load1))
                              .arg(cores)));
-    CHRONUS_VERIFY_NO_NONE_READS(none);
+    QCOMPARE(none, std::uint64_t{0});
+    QCOMPARE(s1.ringTargetBlocks, ring); // nothing grew it
+    QVERIFY2(latencyMs <= kLatencyBarMs + 1e-9,
+             qPrintable(QStringLiteral("latency_ms %1 > %2").arg(latencyMs).arg(kLatencyBarMs)));
 }
 
 QTEST_GUILESS_MAIN(TestSlotLatency)
