@@ -1481,9 +1481,10 @@ int runSoak(const Options& opt) {
     const long serverXruns = countServerXruns(opt.jackLog);
     const std::vector<double> pl = paramLatencyUs.values();
 
-    std::printf("### Soak: %.0f s on JACK dummy (`jackd -d dummy -r 48000 -p 64`), worker %s, ring target %d blocks, "
-                "%d-module patch, %s (structural and parameter edits alternating), %g live parameter changes/s\n\n",
-                elapsed, engine::workerModeName(opt.workers), s1.ringTargetBlocks, kModules,
+    std::printf("### Soak: %.0f s on JACK dummy (`jackd -d dummy -r 48000 -p 64`), worker %s, ring target %d blocks "
+                "at start (%d at the end), %d-module patch, %s (structural and parameter edits alternating), %g live "
+                "parameter changes/s\n\n",
+                elapsed, engine::workerModeName(opt.workers), engine.config().ringTargetBlocks, s1.ringTargetBlocks, kModules,
                 opt.commitEvery > 0.0 ? fmt("1 commit every %g s", opt.commitEvery).c_str() : "no commits",
                 opt.paramRate);
     std::printf("Audio thread (JACK's client thread): %s; render workers: %s; jackd priority: %s. JACK reported "
@@ -1557,9 +1558,10 @@ int runSoak(const Options& opt) {
     std::printf("\n");
     printNoneReadEvents(callback.noneReadEvents(), originNs);
     // One line with the figures the latency work compares across runs (bench/run.sh soak greps it).
-    std::printf("soak: workers %s, ring %d, none_reads %llu, xruns %llu, occupancy_min %.2f, commits %llu, "
+    std::printf("soak: workers %s, ring %d (at start %d), none_reads %llu, xruns %llu, occupancy_min %.2f, commits %llu, "
                 "live_changes %llu, dsp_load %.3f %.3f (mean, slot 0 and 1), dsp_load_max %.3f %.3f, latency_ms %.2f\n\n",
-                engine::workerModeName(opt.workers), s1.ringTargetBlocks, static_cast<unsigned long long>(none),
+                engine::workerModeName(opt.workers), s1.ringTargetBlocks, engine.config().ringTargetBlocks,
+                static_cast<unsigned long long>(none),
                 static_cast<unsigned long long>(xruns), callback.occMin(), static_cast<unsigned long long>(commitsOk),
                 static_cast<unsigned long long>(paramOk.load()), samples ? dspSum[0] / static_cast<double>(samples) : kNaN,
                 samples ? dspSum[1] / static_cast<double>(samples) : kNaN, dspMax[0], dspMax[1], latencyMs);
