@@ -753,6 +753,8 @@ void SlotWorker::drainChanges() noexcept {
             continue;
         }
         if (c.timeline == 0 || (c.timeline == m_timeline && c.stamp <= m_planFrame)) {
+            if (c.timeline != 0 && c.stamp < m_planFrame) // it came after its block was rendered
+                m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
             applyResolved(c);
         } else if (c.timeline == m_timeline) {
             if (m_held.size() < kHeldCapacity) {
