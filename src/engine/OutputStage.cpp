@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <pthread.h>
 #include <sched.h>
@@ -341,6 +342,13 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
                 mirror.needsRebuild.store(true, std::memory_order_release);
         }
         const bool rollbackOpen = m_rollbackFramesLeft > 0 && m_rollbackSlot >= 0;
+        // An in-step mirror holds the active's very samples, bit for bit: check it, as a failover
+        // to it claims to be seamless.
+        if (okM && gotA == n && clean && haveTag &&
+            std::memcmp(m_scratchA.data(), m_scratchM.data(), 2 * n * sizeof(float)) != 0) {
+            if (sh.mirrorMismatches.fetch_add(1, std::memory_order_relaxed) == 0)
+                sh.firstMirrorMismatchFrame.store(tagFrame, std::memory_order_relaxed);
+        }
         if (!sickA && gotA == n && !forceFailover) {
             std::copy(m_scratchA.data(), m_scratchA.data() + 2 * n, out);
         } else if (sickA && rollbackOpen) {

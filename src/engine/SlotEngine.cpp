@@ -1397,6 +1397,8 @@ EngineStats SlotEngine::stats() const noexcept {
     s.mutedChunks = m_shared->muted.load(std::memory_order_relaxed);
     s.rebuilds = m_shared->rebuilds.load(std::memory_order_relaxed);
     s.workerRestarts = m_shared->restarts.load(std::memory_order_relaxed);
+    s.mirrorMismatches = m_shared->mirrorMismatches.load(std::memory_order_relaxed);
+    s.firstMirrorMismatchFrame = m_shared->firstMirrorMismatchFrame.load(std::memory_order_relaxed);
     s.workers = m_config.workers;
     s.framesOut = m_shared->framesOut.load(std::memory_order_relaxed);
     s.xruns = m_shared->xruns.load(std::memory_order_relaxed);

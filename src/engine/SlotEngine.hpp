@@ -149,6 +149,11 @@ struct EngineStats {
     std::uint64_t mutedChunks = 0;     // unhealthy with nothing healthy to switch to: silence
     std::uint64_t rebuilds = 0;        // sick slots rebuilt in the background
     std::uint64_t workerRestarts = 0;  // worker processes restarted after they died (both slots)
+    // Chunks in which the hot mirror, read in step (same timeline, same plan frame), did not hold the
+    // very samples the active played: a failover to it would not be seamless. The plan frame of the
+    // first one; -1 if none.
+    std::uint64_t mirrorMismatches = 0;
+    std::int64_t firstMirrorMismatchFrame = -1;
     WorkerMode workers = WorkerMode::Threads;
     std::uint64_t framesOut = 0;
     std::uint64_t xruns = 0; // underflows the device reported (through noteXrun)

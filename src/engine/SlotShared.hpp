@@ -47,6 +47,8 @@ struct EngineShared {
     std::atomic<float> fadeCorrelation{0.0f};
     std::atomic<std::uint64_t> failovers{0}, rollbacks{0}, unhealthy{0}, muted{0};
     std::atomic<std::uint64_t> framesOut{0}, xruns{0};
+    std::atomic<std::uint64_t> mirrorMismatches{0};           // EngineStats::mirrorMismatches
+    std::atomic<std::int64_t> firstMirrorMismatchFrame{-1};
     std::atomic<std::int64_t> callbackNs{0}; // when the callback last ran (it wakes both workers)
     std::atomic<std::uint32_t> outputTimeline{0};
     std::atomic<std::int64_t> outputPlanFrame{0};

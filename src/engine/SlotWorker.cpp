@@ -755,6 +755,12 @@ void SlotWorker::drainChanges() noexcept {
         if (c.timeline == 0 || (c.timeline == m_timeline && c.stamp <= m_planFrame)) {
             if (c.timeline != 0 && c.stamp < m_planFrame) // it came after its block was rendered
                 m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
+            // The changes held for this block were sent before this one: they land first, as they
+            // do in the other slot (and in a mirror's replay), where this one may have been held
+            // with them. Applied after them, a knob turned twice in one block kept its older value
+            // in this slot only, the slots drifted apart by a fraction of a sample, and a failover
+            // to the "in-step" mirror was no longer sample-exact.
+            applyHeldDue();
             applyResolved(c);
         } else if (c.timeline == m_timeline) {
             if (m_held.size() < kHeldCapacity) {

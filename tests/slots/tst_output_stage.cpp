@@ -183,6 +183,7 @@ private slots:
     void noneReadWhenNothingIsReady_data();
     void noneReadWhenNothingIsReady();
     void noneReadsGrowTheRingOneBlockAtATime();
+    void inStepMirrorThatDiffersFromTheActiveIsCounted();
     void statsWindowPublishesOccupancy();
     void callbackWakesTheControlThreadOnlyForQueuedCommands();
 };
@@ -654,6 +655,32 @@ void TestOutputStage::noneReadsGrowTheRingOneBlockAtATime() {
     fixed.play(kBlock);
     QCOMPARE(fixed.slot(0).noneReads.load(), std::uint64_t{1});
     QCOMPARE(fixed.shared().ringTarget.load(), 2);
+}
+
+// The hot mirror read in step holds the active's very samples: where it does not, bit for bit, the
+// chunk is counted (a failover to it would not be seamless), with the plan frame of the first one.
+void TestOutputStage::inStepMirrorThatDiffersFromTheActiveIsCounted() {
+    StageRig rig;
+    rig.worker[0] = {1, 0, sine(440.0, 0.5)};
+    rig.worker[1] = {1, 0, sine(440.0, 0.5)};
+    rig.slot(1).lease.store(Clean);
+    for (int call = 0; call < 4; ++call) {
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    QCOMPARE(rig.shared().mirrorMismatches.load(), std::uint64_t{0});
+    QCOMPARE(rig.shared().firstMirrorMismatchFrame.load(), std::int64_t{-1});
+    rig.worker[1].signal = sine(440.02, 0.5); // the same tone a hair apart: a fraction of a sample
+    for (int call = 0; call < 3; ++call) {
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    QCOMPARE(rig.shared().mirrorMismatches.load(), std::uint64_t{3});
+    QCOMPARE(rig.shared().firstMirrorMismatchFrame.load(), std::int64_t{4 * kBlock});
+    QCOMPARE(rig.stage->phase(), Phase::Steady); // counted, not acted on
+    QCOMPARE(rig.shared().active.load(), 0);
 }
 
 // Occupancy is sampled at every chunk and published as min/max when the window closes.

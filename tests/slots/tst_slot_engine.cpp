@@ -515,17 +515,22 @@ void TestSlotEngine::liveChangesReachBothSlotsAtTheSameSample() {
     const float steady = largestStep(x, 0, 4800);
     const float whole = largestStep(x, 0, x.size());
     qInfo("largest step: before the stall %.5f, whole recording %.5f; failovers %llu, none-reads %llu, late live "
-          "changes %llu",
+          "changes %llu, chunks the in-step mirror differed from the active %llu (first at plan frame %lld)",
           static_cast<double>(steady), static_cast<double>(whole), static_cast<unsigned long long>(s.failovers),
-          static_cast<unsigned long long>(starved), static_cast<unsigned long long>(late));
+          static_cast<unsigned long long>(starved), static_cast<unsigned long long>(late),
+          static_cast<unsigned long long>(s.mirrorMismatches), static_cast<long long>(s.firstMirrorMismatchFrame));
     // Every change landed at its stamp in both slots (the plain build; a sanitized one, several
     // times slower, reports it, and runFault tried three fresh engines before giving up).
     if (!test::kSanitized)
         QCOMPARE(late, std::uint64_t{0});
-    // The failover keeps to the steady sine's own largest step: a sample-exact cut changes nothing.
-    // (A 2-Hz change that one slot applied a block late, as its control thread was not scheduled
-    // in time, shifts that slot's 500-Hz sine by a quarter of a sample: 1.0003 times the steady step
-    // after the switch, as sanitized runs measured while late changes went uncounted.)
+    // The two slots' blocks compared where the callback read both in step: the same samples, bit
+    // for bit, after every change (two or three of the burst's changes share a block: they land in
+    // the order they were sent in both slots).
+    if (late == 0)
+        QCOMPARE(s.mirrorMismatches, std::uint64_t{0});
+    // So the failover keeps to the steady sine's own largest step: a sample-exact cut changes
+    // nothing. (A 2-Hz difference for a block shifts one slot's 500-Hz sine by a fraction of a
+    // sample: 1.0003 times the steady step after the switch, as sanitized runs measured.)
     if (starved == 0 && late == 0) // starved or late three times in a row under a sanitizer: the steps say nothing
         QVERIFY2(whole <= steady * 1.0001f, "the failover was not sample-exact");
     QVERIFY(std::fabs(test::estimateFrequency(x, kRate) - 500.0) < 0.5);
