@@ -1234,6 +1234,7 @@ void SlotEngine::supervise() noexcept {
         if (killedForHang[static_cast<std::size_t>(i)])
             how = "hung (rendered nothing for " + std::to_string(std::llround(m_config.hangKillMs)) + " ms) and was killed";
         killedForHang[static_cast<std::size_t>(i)] = false;
+        m_slots[static_cast<std::size_t>(i)]->renderCycleNs.store(0, std::memory_order_release); // it ended with it
         try {
             workerDied(i, how);
         } catch (...) {
@@ -1311,10 +1312,15 @@ void SlotEngine::supervise() noexcept {
                 const std::uint64_t progress = s.blocksRendered.load(std::memory_order_acquire);
                 const bool plays = state == SlotState::Active || state == SlotState::Mirror;
                 w.settled = w.settled || (plays && progress != w.blocksAtStart);
-                if (progress != w.lastProgress || !plays || s.ring.occupancyFrames() >= targetFrames) {
+                // Or whose render cycle has run that long in any state: a slot that failed over
+                // before its control thread saw the render stuck takes the re-sync that follows
+                // (Syncing: not playing) and would wait for its render thread for ever.
+                const std::int64_t cycle = s.renderCycleNs.load(std::memory_order_acquire);
+                const bool stuck = cycle != 0 && now - cycle > hangNs;
+                if (!stuck && (progress != w.lastProgress || !plays || s.ring.occupancyFrames() >= targetFrames)) {
                     w.lastProgress = progress;
                     w.lastProgressNs = now;
-                } else if (now - w.lastProgressNs > hangNs && !killedForHang[static_cast<std::size_t>(i)]) {
+                } else if ((stuck || now - w.lastProgressNs > hangNs) && !killedForHang[static_cast<std::size_t>(i)]) {
                     killedForHang[static_cast<std::size_t>(i)] = true;
                     m_handles[static_cast<std::size_t>(i)]->process().kill(SIGKILL);
                 }

@@ -90,6 +90,9 @@ struct SlotShared {
     std::atomic<std::int32_t> currentModule{-1};
     std::atomic<std::int32_t> workerPid{0};      // the worker process (0: a thread); supervisor writes
     std::atomic<bool> workerAlive{false};        // the worker runs (the supervisor clears it at death)
+    // When the worker's render cycle began, 0 between cycles (worker writes): one that lasts the
+    // hang deadline is stuck in a module, whatever state the slot is in.
+    std::atomic<std::int64_t> renderCycleNs{0};
     // The Clone ticket a copy may take this slot with; the copy (or the engine, giving up on it)
     // swaps it to 0, so at most one of them does.
     std::atomic<std::uint32_t> cloneClaim{0};

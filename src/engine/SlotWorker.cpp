@@ -647,7 +647,9 @@ void SlotWorker::render() noexcept {
             if (audio >= 0)
                 m_s->realtime.store(fifo, std::memory_order_relaxed);
         }
-        m_cycleStartNs.store(nowNs(), std::memory_order_release);
+        const std::int64_t cycleStart = nowNs();
+        m_cycleStartNs.store(cycleStart, std::memory_order_release);
+        m_s->renderCycleNs.store(cycleStart, std::memory_order_release);
         try {
             renderCycle();
         } catch (...) {
@@ -659,6 +661,7 @@ void SlotWorker::render() noexcept {
             finishReport(); // a prime or sync waiting for this block ends, failed
         }
         m_cycleStartNs.store(0, std::memory_order_release);
+        m_s->renderCycleNs.store(0, std::memory_order_release);
         // No time limit, in a process too: whatever ends this thread wakes it (the control thread
         // watches for an engine that is gone, then stops it), and a timed wait arms a kernel timer
         // every block.
