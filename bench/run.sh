@@ -29,8 +29,16 @@
 #                                                            DSP load, none-reads), kill -9 of the
 #                                                            active worker during dnb-175 (to the switch, to an
 #                                                            in-step mirror), prime and commit both ways
-#        bench/run.sh soak [SECONDS]                         the JACK soak only (default 30 s;
-#                                                            `bench/run.sh soak 600` is the 10-minute soak)
+#        bench/run.sh soak [--minutes M | SECONDS] [--workers threads|processes|both] [--ring N]
+#                                                            the latency soak alone: a private JACK dummy
+#                                                            server at 64 frames, 1 commit/s, 100 live
+#                                                            changes/s, at the default ring target (or N),
+#                                                            once per worker mode (default both), after a
+#                                                            30-s idle-JACK baseline; default 30 s per mode,
+#                                                            `bench/run.sh soak --minutes 10` is the 10-minute
+#                                                            soak. Prints, per mode: none-reads, xruns,
+#                                                            occupancy min, commits, live changes, DSP load
+#                                                            and latency_ms (one `soak:` line each)
 #        bench/run.sh poly                                   the reference voice as a poly patch (16 channels
 #                                                            a group, N = 16, 64, 256) rendered by the shipped
 #                                                            `chronus render`, against scsynth's N synths, side by
@@ -42,8 +50,9 @@
 # is skipped.
 # Writes bench/results/ (git-ignored): voice part: table.md, summary.json, raw.csv, callgrind.csv,
 # wavstat.txt, commands.txt, machine.txt, logs/; slots part: slots/ (table.md, one .md and .csv
-# per benchmark, commands.txt, machine.txt, load.txt, logs/; `soak S` writes table_soak_Ss.md,
-# soak_r4_Ss.md and its own commands, machine and load files); music part: music/ (table.md,
+# per benchmark, commands.txt, machine.txt, load.txt, logs/; `soak` writes table_soak_Ss.md,
+# soak_MODE_rR_Ss.md per worker mode, soak_summary_Ss.txt (their `soak:` lines) and its own
+# commands, machine and load files); music part: music/ (table.md,
 # tracks.md, one .md per track, music.csv, render.csv, tracks_callgrind.csv, modules.md,
 # modules.csv, modules_native.csv, commands.txt, machine.txt, load.txt, logs/); workers part:
 # workers/ (table.md, voices.md, voices_hugetlb.md, kill.md, kill.csv, prime_threads.md/.csv, prime_processes.md/.csv,
@@ -57,9 +66,26 @@ case "$MODE" in
   all|voice|slots|music) ;;
   poly) ;;
   osc|editor|workers) ;;
-  soak) SOAK_SECONDS="${2:-${SOAK_SECONDS:-30}}" ;;
-  -h|--help) sed -n '2,52p' "$0"; exit 0 ;;
-  *) echo "usage: bench/run.sh [all|voice|poly|slots|music|osc|editor|workers|soak [SECONDS]]" >&2; exit 2 ;;
+  soak)
+    shift
+    while [ $# -gt 0 ]; do
+      case "$1" in
+        --minutes) SOAK_SECONDS=$(awk -v m="${2:?--minutes needs a number}" 'BEGIN { printf "%d", m * 60 }'); shift 2 ;;
+        --workers) SOAK_WORKERS="${2:?--workers needs threads, processes or both}"; shift 2 ;;
+        --ring) SOAK_RINGS="${2:?--ring needs a number of blocks}"; shift 2 ;;
+        [0-9]*) SOAK_SECONDS="$1"; shift ;;
+        *) echo "usage: bench/run.sh soak [--minutes M | SECONDS] [--workers threads|processes|both] [--ring N]" >&2; exit 2 ;;
+      esac
+    done
+    case "${SOAK_WORKERS:-both}" in
+      both) SOAK_WORKERS="threads processes" ;;
+      threads|processes) ;;
+      *) echo "bench/run.sh soak: --workers must be threads, processes or both" >&2; exit 2 ;;
+    esac
+    [ "${SOAK_SECONDS:-30}" -gt 0 ] 2>/dev/null || { echo "bench/run.sh soak: the length must be at least a second" >&2; exit 2; }
+    ;;
+  -h|--help) sed -n '2,61p' "$0"; exit 0 ;;
+  *) echo "usage: bench/run.sh [all|voice|poly|slots|music|osc|editor|workers|soak [--minutes M | SECONDS] [--workers threads|processes|both] [--ring N]]" >&2; exit 2 ;;
 esac
 
 # ------------------------------------------------------------------ settings (override from the environment)
@@ -94,10 +120,12 @@ SLOT_BIN="$BUILD_DIR/bench/chronus_slot_bench"
 SLOTS_DIR="$RESULTS_DIR/slots"
 SLOT_REPS="${SLOT_REPS:-20}"              # prime/commit repetitions per patch size (median and max reported)
 FAILOVER_REPS="${FAILOVER_REPS:-20}"      # stalls injected
-SOAK_SECONDS="${SOAK_SECONDS:-30}"        # soak length per ring target (bench/run.sh soak SECONDS)
-# Ring targets the soak runs at: the default (4) and, for the latency question, 1 (the only one
-# whose output latency meets 4 ms on any driver; see BENCHMARKS.md). `soak` mode: 4 only.
-if [ "$MODE" = soak ]; then SOAK_RINGS="${SOAK_RINGS:-4}"; else SOAK_RINGS="${SOAK_RINGS:-4 1}"; fi
+SOAK_SECONDS="${SOAK_SECONDS:-30}"        # soak length per ring target and worker mode (bench/run.sh soak --minutes M)
+# Ring targets the soak runs at: "default" (the engine's, EngineConfig::ringTargetBlocks: judged)
+# and, in the slots part, 1 (shown, not judged). Worker modes: the slots part keeps to threads;
+# `soak` mode runs both (SOAK_WORKERS, --workers).
+if [ "$MODE" = soak ]; then SOAK_RINGS="${SOAK_RINGS:-default}"; else SOAK_RINGS="${SOAK_RINGS:-default 1}"; fi
+SOAK_WORKERS="${SOAK_WORKERS:-threads}"
 JACK_IDLE_SECONDS="${JACK_IDLE_SECONDS:-30}" # the idle-JACK xrun baseline next to the soak
 JACKD="${JACKD:-$(command -v jackd || true)}"
 LOADF="$SLOTS_DIR/load.txt"                 # load average around each dual-slot benchmark
@@ -193,7 +221,7 @@ fi
 # leak in: the project's own Release flags only. The engine dispatches to AVX2 + FMA at run time
 # where it has a faster path; the binary runs on any x86-64.
 BENCH_TARGETS=(chronus_bench chronus_slot_bench chronus-slot-worker chronus_module_bench chronus)
-if [ "$MODE" = workers ]; then BENCH_TARGETS=(chronus_slot_bench chronus-slot-worker); fi
+if [ "$MODE" = workers ] || [ "$MODE" = soak ]; then BENCH_TARGETS=(chronus_slot_bench chronus-slot-worker); fi
 if [ "$MODE" = poly ]; then BENCH_TARGETS=(chronus chronus-slot-worker); fi
 log "building ${BENCH_TARGETS[*]} in $BUILD_DIR"
 {
@@ -392,25 +420,38 @@ slot_run() {
   esac
 }
 
+# The soak's file names: soak_<workers>_r<ring>_<seconds>s ("r" + "default" for the engine's ring).
+soak_tag() { echo "soak_${1}_r${2}_${SOAK_SECONDS}s"; }
+
 soak_runs() {
   local jackd_args=()
   if [ -n "$JACKD" ]; then jackd_args=(--jackd "$JACKD"); fi
   slot_run "jack-idle_${JACK_IDLE_SECONDS}s" jack-idle --seconds "$JACK_IDLE_SECONDS" "${jackd_args[@]}" \
     --jack-log "$SLOTS_DIR/logs/jackd_idle_${JACK_IDLE_SECONDS}s.log"
   for ring in $SOAK_RINGS; do
-    local tag="soak_r${ring}_${SOAK_SECONDS}s"
-    log "soak: $SOAK_SECONDS s at ring target $ring"
-    local info=()
-    if [ "$ring" != 4 ]; then info=(--info); fi # not the default configuration: shown, not judged
-    slot_run "$tag" soak --seconds "$SOAK_SECONDS" --ring-target "$ring" "${jackd_args[@]}" \
-      --jack-log "$SLOTS_DIR/logs/jackd_$tag.log" --csv "$SLOTS_DIR/${tag}_rss.csv" "${info[@]}"
+    for workers in $SOAK_WORKERS; do
+      local tag; tag=$(soak_tag "$workers" "$ring")
+      log "soak: $SOAK_SECONDS s at ring target $ring, worker $workers"
+      local ring_args=()
+      # A ring other than the default configuration's: shown, not judged.
+      if [ "$ring" != default ]; then ring_args=(--ring-target "$ring" --info); fi
+      slot_run "$tag" soak --seconds "$SOAK_SECONDS" --workers "$workers" "${ring_args[@]}" "${jackd_args[@]}" \
+        --jack-log "$SLOTS_DIR/logs/jackd_$tag.log" --csv "$SLOTS_DIR/${tag}_rss.csv"
+    done
   done
+  # The figures side by side, one line per run (chronus_slot_bench's `soak:` line).
+  log "soak summary ($SOAK_SECONDS s per run):"
+  for ring in $SOAK_RINGS; do
+    for workers in $SOAK_WORKERS; do
+      grep -h '^soak:' "$SLOTS_DIR/$(soak_tag "$workers" "$ring").md" 2>/dev/null || echo "soak: $workers, ring $ring: no figures (see the log)"
+    done
+  done | tee "$SLOTS_DIR/soak_summary_${SOAK_SECONDS}s.txt"
 }
 
 run_slots() {
   cd "$REPO_DIR"
   # Clear what this run will write (a 10-minute soak's files stay until the next soak of that length).
-  rm -f "$LOADF" "$SLOTS_DIR"/soak_r*_"${SOAK_SECONDS}"s* "$SLOTS_DIR"/logs/*_"${SOAK_SECONDS}"s.log \
+  rm -f "$LOADF" "$SLOTS_DIR"/soak_*_"${SOAK_SECONDS}"s* "$SLOTS_DIR"/logs/*_"${SOAK_SECONDS}"s.log \
     "$SLOTS_DIR/jack-idle_${JACK_IDLE_SECONDS}s.md" "$SLOTS_DIR/logs/jack-idle_${JACK_IDLE_SECONDS}s.log"
   if [ "$MODE" != soak ]; then
     rm -f "$SLOTS_DIR"/prime.* "$SLOTS_DIR"/failover* "$SLOTS_DIR"/latency.md "$SLOTS_DIR/table.md" \
@@ -447,7 +488,9 @@ run_slots() {
         cat "$SLOTS_DIR/$f.md"
       fi
     done
-    for ring in $SOAK_RINGS; do cat "$SLOTS_DIR/soak_r${ring}_${SOAK_SECONDS}s.md" 2>/dev/null || true; done
+    for ring in $SOAK_RINGS; do
+      for workers in $SOAK_WORKERS; do cat "$SLOTS_DIR/$(soak_tag "$workers" "$ring").md" 2>/dev/null || true; done
+    done
     echo "Load average around each benchmark (the machine is shared):"; echo; sed 's/^/    /' "$LOADF"
   } > "$table"
   log "dual-slot results in $table: $slot_fail failing, $slot_err errors, $slot_skip skipped"

@@ -42,7 +42,10 @@ void addAudioOptions(QCommandLineParser& parser) {
                       "by itself for a patch with an audio_in."});
     parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
     parser.addOption({"block", "Frames per device callback requested (default 64; the device may differ).", "N", "64"});
-    parser.addOption({"ring", "Blocks of 64 frames each slot keeps ready (default 4).", "N", "4"});
+    parser.addOption({"ring",
+                      "Blocks of 64 frames each slot keeps ready at start (default 2: 2.67 ms at 48 kHz). A callback that "
+                      "finds the ring empty grows it by one block, up to 8 (or N), and the log says so.",
+                      "N", "2"});
     parser.addOption({"memory-budget",
                       "The most memory one patch may need, in MiB (default 1024): an edit or a load beyond it is "
                       "refused with its cost.",

@@ -29,7 +29,7 @@ void addAudioOptions(QCommandLineParser& parser);
 struct AudioChoice {
     audio::DriverConfig driver;
     std::string driverName;
-    int ringBlocks = 4;
+    int ringBlocks = 2; // EngineConfig::ringTargetBlocks
     std::size_t memoryBudgetBytes = std::size_t{1} << 30; // per patch (EngineConfig::memoryBudgetBytes)
     engine::WorkerMode workers = engine::WorkerMode::Processes;
     std::string midiIn = "none"; // a MIDI source port, "auto" or "none"

@@ -145,6 +145,13 @@ QStringList engineEvents(const engine::EngineStats& before, const engine::Engine
                      .arg(n > 1 ? QStringLiteral(" x%1").arg(n) : QString())
                      .arg(slotName(after.activeSlot))
                      .arg(after.rollbacks);
+    if (before.ringTargetBlocks > 0 && after.ringTargetBlocks > before.ringTargetBlocks && after.sampleRate > 0.0)
+        lines << QStringLiteral("ring grew to %1 blocks (was %2) after a callback found it empty: output latency "
+                                "+%3 ms")
+                     .arg(after.ringTargetBlocks)
+                     .arg(before.ringTargetBlocks)
+                     .arg(1000.0 * (after.ringTargetBlocks - before.ringTargetBlocks) * after.blockSize / after.sampleRate,
+                          0, 'f', 2);
     if (const std::uint64_t n = grew(before.mutedChunks, after.mutedChunks))
         lines << QStringLiteral("muted: no healthy slot to play, %1 chunks of silence (muted %2)")
                      .arg(n)

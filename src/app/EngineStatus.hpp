@@ -35,7 +35,7 @@ double inputLatencyMs(const engine::EngineStats& stats);
 QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& driver);
 
 // What happened between two snapshots, one line each, for a log: failovers (and why), rollbacks,
-// xruns, muted output, slots rebuilt. Empty when nothing did. `serve` and `play` print these as
+// xruns, muted output, slots rebuilt, the ring grown. Empty when nothing did. `serve` and `play` print these as
 // they happen, so a failover is seen when it occurs and not only in the counters of `status`.
 QStringList engineEvents(const engine::EngineStats& before, const engine::EngineStats& after);
 

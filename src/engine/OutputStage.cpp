@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <pthread.h>
 #include <sched.h>
@@ -214,6 +215,9 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
     SlotShared& main = *m_slots[static_cast<std::size_t>(a)];
     m_readThisChunk = {};
     m_readThisChunk[static_cast<std::size_t>(a)] = true;
+    // The ring may grow again once the playing ring has been filled to the target it grew to.
+    if (main.ring.occupancyFrames() >= static_cast<std::size_t>(ringTarget()) * static_cast<std::size_t>(m_config.blockSize))
+        m_ringMayGrow = true;
     for (auto& slot : m_slots) {
         const double occupancy = slot->ring.occupancyBlocks();
         slot->window.min = std::min(slot->window.min, occupancy);
@@ -234,9 +238,10 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
         sh.unhealthy.fetch_add(1, std::memory_order_relaxed);
         main.needsRebuild.store(true, std::memory_order_release);
     }
-    const auto countNoneRead = [](SlotShared& s) {
+    const auto countNoneRead = [this](SlotShared& s) {
         s.noneReads.fetch_add(1, std::memory_order_relaxed);
         ++s.window.noneReads;
+        growRing();
     };
 
     if (m_fading) {
@@ -347,6 +352,13 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
                 mirror.needsRebuild.store(true, std::memory_order_release);
         }
         const bool rollbackOpen = m_rollbackFramesLeft > 0 && m_rollbackSlot >= 0;
+        // An in-step mirror holds the active's very samples, bit for bit: check it, as a failover
+        // to it claims to be seamless.
+        if (okM && gotA == n && clean && haveTag &&
+            std::memcmp(m_scratchA.data(), m_scratchM.data(), 2 * n * sizeof(float)) != 0) {
+            if (sh.mirrorMismatches.fetch_add(1, std::memory_order_relaxed) == 0)
+                sh.firstMirrorMismatchFrame.store(tagFrame, std::memory_order_relaxed);
+        }
         if (!sickA && gotA == n && !forceFailover) {
             std::copy(m_scratchA.data(), m_scratchA.data() + 2 * n, out);
         } else if (sickA && rollbackOpen) {
@@ -428,6 +440,18 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
     m_windowFrames += frames;
     if (m_windowFrames >= m_windowLength)
         finishWindow();
+}
+
+int OutputStage::ringTarget() const noexcept {
+    return std::max(m_config.ringTargetBlocks, m_shared->ringTarget.load(std::memory_order_relaxed));
+}
+
+void OutputStage::growRing() noexcept {
+    const int target = ringTarget();
+    if (!m_ringMayGrow || target >= m_config.ringMaxBlocks)
+        return;
+    m_shared->ringTarget.store(target + 1, std::memory_order_relaxed);
+    m_ringMayGrow = false;
 }
 
 void OutputStage::finishWindow() noexcept {

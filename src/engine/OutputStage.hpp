@@ -10,7 +10,7 @@
 //
 // The controller speaks to it through EngineShared (commitRequest, failoverRequest) and the slots'
 // leases; it answers through the same atomics (active, commitsDone, commitsSettled, failovers,
-// rollbacks, unhealthy, muted, framesOut, fading, fadeProgress, ...) and the slots' flags
+// rollbacks, unhealthy, muted, framesOut, fading, fadeProgress, ringTarget, ...) and the slots' flags
 // (dropPlan, needsRebuild, lease TakenOver) and counters (noneReads, the per-window occupancy).
 //
 // Threads: construct on the control thread before the first process(); process() and noteXrun()
@@ -79,6 +79,10 @@ public:
 private:
     void processChunk(float* out, int frames) noexcept;
     void finishWindow() noexcept;
+    int ringTarget() const noexcept; // blocks, now
+    // A none-read: one block more for both rings (EngineConfig::ringMaxBlocks), unless the ring has
+    // not been filled to the target since it last grew.
+    void growRing() noexcept;
     std::size_t readInStep(int slot, float* dest, std::size_t frames, bool haveTag, std::uint32_t timeline,
                            std::int64_t planFrame) noexcept;
     void startFade(int from, int to, std::int64_t frames, bool measure) noexcept;
@@ -100,6 +104,7 @@ private:
     double m_corrAB = 0.0, m_corrAA = 0.0, m_corrBB = 0.0; // running, during an adaptive fade
     bool m_mirrorInStep = false;
     bool m_audioPrioritySeen = false;
+    bool m_ringMayGrow = true; // the active ring reached the target since it last grew
     std::uint64_t m_chunkFrame = 0; // output frame of the chunk being mixed
     int m_rollbackSlot = -1;
     std::int64_t m_rollbackFramesLeft = 0;

@@ -32,6 +32,7 @@ Status Slot::startWorker(int regionFd) {
     if (executable.empty())
         return Status::error(ErrorCode::Worker, "the slot worker program (chronus-slot-worker) was not found beside "
                                                 "this program or in ../libexec/chronus/; run with --workers threads");
+    m_shared.renderCycleNs.store(0, std::memory_order_release);
     if (Status started = m_process.spawn(executable, regionFd, m_index); !started)
         return started;
     m_shared.workerPid.store(m_process.pid(), std::memory_order_relaxed);

@@ -100,8 +100,9 @@ SlotEngine::SlotEngine(EngineConfig config)
     : m_config(config)
     , m_region(std::make_unique<Region>()) {
     m_config.blockSize = std::clamp(m_config.blockSize, 1, kMaxBlock);
-    m_config.ringTargetBlocks = std::clamp(m_config.ringTargetBlocks, 1,
-                                           static_cast<int>(AudioRing::kCapacityFrames / 2) / m_config.blockSize);
+    const int ringLimit = static_cast<int>(AudioRing::kCapacityFrames / 2) / m_config.blockSize;
+    m_config.ringTargetBlocks = std::clamp(m_config.ringTargetBlocks, 1, ringLimit);
+    m_config.ringMaxBlocks = std::clamp(m_config.ringMaxBlocks, m_config.ringTargetBlocks, ringLimit);
     m_config.warmupBlocks = std::max(0, m_config.warmupBlocks);
     if (m_config.stallDeadlineMs <= 0.0)
         m_config.stallDeadlineMs = std::max(2.0, 3.0 * m_config.blockSize * 1000.0 / m_config.sampleRate);
@@ -119,6 +120,7 @@ SlotEngine::SlotEngine(EngineConfig config)
     }
     region.data->config = m_config;
     m_shared = &region.data->engine;
+    m_shared->ringTarget.store(m_config.ringTargetBlocks, std::memory_order_relaxed);
     for (int i = 0; i < 2; ++i) {
         m_slots[static_cast<std::size_t>(i)] = &region.data->slot[i];
         m_slots[static_cast<std::size_t>(i)]->ring.configure(static_cast<std::size_t>(m_config.blockSize));
@@ -144,6 +146,7 @@ Status SlotEngine::start() {
         ::prctl(PR_SET_CHILD_SUBREAPER, 1);
         m_shared->enginePid.store(::getpid(), std::memory_order_relaxed);
     }
+    m_shared->ringTarget.store(m_config.ringTargetBlocks, std::memory_order_relaxed); // grown only while it runs
     for (int i = 0; i < 2; ++i) {
         m_slots[static_cast<std::size_t>(i)]->stopRequested.store(false);
         m_slots[static_cast<std::size_t>(i)]->ring.reset();
@@ -1386,8 +1389,8 @@ void SlotEngine::supervise() noexcept {
     // (each round is a few microseconds; at 2,000 rounds a second that was 1.5 % of a core).
     const std::int64_t periodNs = std::clamp<std::int64_t>(deadlineNs / 4, 500'000, 5'000'000);
     const bool processes = m_config.workers == WorkerMode::Processes;
-    const std::size_t targetFrames =
-        static_cast<std::size_t>(m_config.ringTargetBlocks) * static_cast<std::size_t>(m_config.blockSize);
+    // A ring at target counts as progress; the target grows after none-reads, so it is read each round.
+    std::size_t targetFrames = 0;
     // With processes, the supervisor sleeps until a worker process ends (its pidfd becomes readable)
     // or one period passes: in an epoll set that holds the workers' pidfds, registered once per
     // worker, not in a poll() that adds itself to each pidfd's wait queue and removes itself again
@@ -1408,6 +1411,7 @@ void SlotEngine::supervise() noexcept {
         if (killedForHang[static_cast<std::size_t>(i)])
             how = "hung (rendered nothing for " + std::to_string(std::llround(m_config.hangKillMs)) + " ms) and was killed";
         killedForHang[static_cast<std::size_t>(i)] = false;
+        m_slots[static_cast<std::size_t>(i)]->renderCycleNs.store(0, std::memory_order_release); // it ended with it
         try {
             workerDied(i, how);
         } catch (...) {
@@ -1455,6 +1459,8 @@ void SlotEngine::supervise() noexcept {
             std::this_thread::sleep_for(std::chrono::nanoseconds(periodNs));
         }
         const std::int64_t now = nowNs();
+        targetFrames = static_cast<std::size_t>(m_shared->ringTarget.load(std::memory_order_relaxed)) *
+                       static_cast<std::size_t>(m_config.blockSize);
         const int a = m_shared->active.load(std::memory_order_acquire);
         SlotShared& active = *m_slots[static_cast<std::size_t>(a)];
         const std::uint64_t blocks = active.blocksRendered.load(std::memory_order_acquire);
@@ -1483,10 +1489,15 @@ void SlotEngine::supervise() noexcept {
                 const std::uint64_t progress = s.blocksRendered.load(std::memory_order_acquire);
                 const bool plays = state == SlotState::Active || state == SlotState::Mirror;
                 w.settled = w.settled || (plays && progress != w.blocksAtStart);
-                if (progress != w.lastProgress || !plays || s.ring.occupancyFrames() >= targetFrames) {
+                // Or whose render cycle has run that long in any state: a slot that failed over
+                // before its control thread saw the render stuck takes the re-sync that follows
+                // (Syncing: not playing) and would wait for its render thread for ever.
+                const std::int64_t cycle = s.renderCycleNs.load(std::memory_order_acquire);
+                const bool stuck = cycle != 0 && now - cycle > hangNs;
+                if (!stuck && (progress != w.lastProgress || !plays || s.ring.occupancyFrames() >= targetFrames)) {
                     w.lastProgress = progress;
                     w.lastProgressNs = now;
-                } else if (now - w.lastProgressNs > hangNs && !killedForHang[static_cast<std::size_t>(i)]) {
+                } else if ((stuck || now - w.lastProgressNs > hangNs) && !killedForHang[static_cast<std::size_t>(i)]) {
                     killedForHang[static_cast<std::size_t>(i)] = true;
                     m_handles[static_cast<std::size_t>(i)]->process().kill(SIGKILL);
                 }
@@ -1571,12 +1582,14 @@ EngineStats SlotEngine::stats() const noexcept {
     s.mutedChunks = m_shared->muted.load(std::memory_order_relaxed);
     s.rebuilds = m_shared->rebuilds.load(std::memory_order_relaxed);
     s.workerRestarts = m_shared->restarts.load(std::memory_order_relaxed);
+    s.mirrorMismatches = m_shared->mirrorMismatches.load(std::memory_order_relaxed);
+    s.firstMirrorMismatchFrame = m_shared->firstMirrorMismatchFrame.load(std::memory_order_relaxed);
     s.workers = m_config.workers;
     s.framesOut = m_shared->framesOut.load(std::memory_order_relaxed);
     s.xruns = m_shared->xruns.load(std::memory_order_relaxed);
     s.sampleRate = m_config.sampleRate;
     s.blockSize = m_config.blockSize;
-    s.ringTargetBlocks = m_config.ringTargetBlocks;
+    s.ringTargetBlocks = m_shared->ringTarget.load(std::memory_order_relaxed);
     s.hotMirror = m_output->hotMirror();
     s.fadeLaw = m_config.fadeLaw;
     return s;

@@ -68,7 +68,17 @@ const char* slotStateName(SlotState state) noexcept;
 struct EngineConfig {
     double sampleRate = 48000.0;
     int blockSize = 64;          // frames per render block (a ring block)
-    int ringTargetBlocks = 4;    // the worker keeps this many blocks ready
+    // The workers keep this many blocks ready at start: the engine's share of the output latency
+    // (2 blocks of 64 frames: 2.67 ms). With a hot mirror in step, a ring that runs dry under a
+    // stalled worker fails over to the mirror sample for sample, so the ring need not cover
+    // scheduling hiccups alone.
+    int ringTargetBlocks = 2;
+    // When a callback finds a ring empty anyway (a none-read), the target grows by one block, up to
+    // this many, for both slots; once more only after the active ring has been filled to the grown
+    // target (a stalled or dead worker, which no ring size helps, grows it once). It never shrinks
+    // while the engine runs: the hiccup that grew it may come back, and the output latency should
+    // not move up and down with the machine's load. At most ringTargetBlocks: the target stays put.
+    int ringMaxBlocks = 8;
     int warmupBlocks = 16;       // rendered and dropped at prime so envelopes and filters settle
     double fadeMs = 20.0;
     FadeLaw fadeLaw = FadeLaw::Adaptive;
@@ -145,6 +155,11 @@ struct EngineStats {
     std::uint64_t mutedChunks = 0;     // unhealthy with nothing healthy to switch to: silence
     std::uint64_t rebuilds = 0;        // sick slots rebuilt in the background
     std::uint64_t workerRestarts = 0;  // worker processes restarted after they died (both slots)
+    // Chunks in which the hot mirror, read in step (same timeline, same plan frame), did not hold the
+    // very samples the active played: a failover to it would not be seamless. The plan frame of the
+    // first one; -1 if none.
+    std::uint64_t mirrorMismatches = 0;
+    std::int64_t firstMirrorMismatchFrame = -1;
     WorkerMode workers = WorkerMode::Threads;
     std::uint64_t framesOut = 0;
     std::uint64_t xruns = 0; // underflows the device reported (through noteXrun)
@@ -153,7 +168,7 @@ struct EngineStats {
                                   // allows, or while their frame could not be placed (a commit in flight)
     double sampleRate = 0.0;
     int blockSize = 0;
-    int ringTargetBlocks = 0;
+    int ringTargetBlocks = 0; // now: grown from EngineConfig::ringTargetBlocks by none-reads
     bool hotMirror = true;
     FadeLaw fadeLaw = FadeLaw::Adaptive;
 };

@@ -48,6 +48,8 @@ struct EngineShared {
     std::atomic<float> fadeCorrelation{0.0f};
     std::atomic<std::uint64_t> failovers{0}, rollbacks{0}, unhealthy{0}, muted{0};
     std::atomic<std::uint64_t> framesOut{0}, xruns{0};
+    std::atomic<std::uint64_t> mirrorMismatches{0};           // EngineStats::mirrorMismatches
+    std::atomic<std::int64_t> firstMirrorMismatchFrame{-1};
     std::atomic<std::int64_t> callbackNs{0}; // when the callback last ran (it wakes both workers)
     std::atomic<std::uint32_t> outputTimeline{0};
     std::atomic<std::int64_t> outputPlanFrame{0};
@@ -60,6 +62,9 @@ struct EngineShared {
     // Supervisor / control -> everyone.
     std::atomic<std::uint64_t> stalls{0}, rebuilds{0}, restarts{0};
     std::atomic<std::int64_t> lastPrimeNs{0};
+    // The ring target now, in blocks (EngineConfig::ringMaxBlocks): the audio thread grows it, the
+    // workers fill their rings to it, the supervisor and stats() read it.
+    std::atomic<int> ringTarget{0}; // 0 until the engine sets it: the workers use the configured one
     std::atomic<int> audioPriority{-1}; // the audio thread's SCHED_FIFO/RR priority; 0 not real-time
     std::atomic<int> enginePid{0};      // the engine's process (a cloned worker's parent-to-be)
     // Audio input: frames captured into SharedRegion::input (audio thread writes).
@@ -94,6 +99,9 @@ struct SlotShared {
     std::atomic<std::int32_t> currentModule{-1};
     std::atomic<std::int32_t> workerPid{0};      // the worker process (0: a thread); supervisor writes
     std::atomic<bool> workerAlive{false};        // the worker runs (the supervisor clears it at death)
+    // When the worker's render cycle began, 0 between cycles (worker writes): one that lasts the
+    // hang deadline is stuck in a module, whatever state the slot is in.
+    std::atomic<std::int64_t> renderCycleNs{0};
     // The Clone ticket a copy may take this slot with; the copy (or the engine, giving up on it)
     // swaps it to 0, so at most one of them does.
     std::atomic<std::uint32_t> cloneClaim{0};

@@ -675,7 +675,9 @@ void SlotWorker::render() noexcept {
             if (audio >= 0)
                 m_s->realtime.store(fifo, std::memory_order_relaxed);
         }
-        m_cycleStartNs.store(nowNs(), std::memory_order_release);
+        const std::int64_t cycleStart = nowNs();
+        m_cycleStartNs.store(cycleStart, std::memory_order_release);
+        m_s->renderCycleNs.store(cycleStart, std::memory_order_release);
         try {
             renderCycle();
         } catch (...) {
@@ -687,6 +689,7 @@ void SlotWorker::render() noexcept {
             finishReport(); // a prime or sync waiting for this block ends, failed
         }
         m_cycleStartNs.store(0, std::memory_order_release);
+        m_s->renderCycleNs.store(0, std::memory_order_release);
         // No time limit, in a process too: whatever ends this thread wakes it (the control thread
         // watches for an engine that is gone, then stops it), and a timed wait arms a kernel timer
         // every block.
@@ -784,8 +787,14 @@ void SlotWorker::drainChanges() noexcept {
             continue;
         }
         if (c.timeline == 0 || (c.timeline == m_timeline && dueInBlock(c.kind, c.stamp, m_planFrame, m_config.blockSize))) {
-            if (c.kind == LiveChangeKind::Midi && c.timeline != 0 && c.stamp < m_planFrame)
+            if (c.timeline != 0 && c.stamp < m_planFrame) // it came after its block was rendered
                 m_s->lateLive.fetch_add(1, std::memory_order_relaxed);
+            // The changes held for this block were sent before this one: they land first, as they
+            // do in the other slot (and in a mirror's replay), where this one may have been held
+            // with them. Applied after them, a knob turned twice in one block kept its older value
+            // in this slot only, the slots drifted apart by a fraction of a sample, and a failover
+            // to the "in-step" mirror was no longer sample-exact.
+            applyHeldDue();
             applyResolved(c);
         } else if (c.timeline == m_timeline) {
             if (m_held.size() < kHeldCapacity) {
@@ -938,7 +947,9 @@ void SlotWorker::aimInput(bool toRing) noexcept {
 void SlotWorker::renderToTarget() {
     if (!m_plan)
         return;
-    std::size_t n = m_s->ring.writableBlocks(static_cast<std::size_t>(m_config.ringTargetBlocks));
+    // The target grows after none-reads (the audio thread writes it); the configured one is its floor.
+    const int target = std::max(m_config.ringTargetBlocks, m_engine.ringTarget.load(std::memory_order_relaxed));
+    std::size_t n = m_s->ring.writableBlocks(static_cast<std::size_t>(target));
     if (m_config.offline) { // an offline render that needs no more (SlotEngine::limitOfflineRender)
         const std::uint64_t end = m_s->renderEnd.load(std::memory_order_acquire);
         const std::uint64_t written = m_s->ring.written();

@@ -323,6 +323,14 @@ void TestCliProcess::eventLinesSayWhatHappenedAndWhy() {
     QCOMPARE(engineEvents(before, xruns), QStringList{"xrun: the audio device reported 3 underflows (xruns 3)"});
     // Counters only grow; a snapshot from a restarted engine (smaller counts) is not an event.
     QVERIFY(engineEvents(xruns, before).isEmpty());
+    // The ring target grown after a none-read, with what it costs.
+    before.sampleRate = 48000.0;
+    before.blockSize = 64;
+    before.ringTargetBlocks = 2;
+    chronus::engine::EngineStats grown = before;
+    grown.ringTargetBlocks = 3;
+    QCOMPARE(engineEvents(before, grown),
+             QStringList{"ring grew to 3 blocks (was 2) after a callback found it empty: output latency +1.33 ms"});
 }
 
 void TestCliProcess::onlyRegularFilesAreReadAsPatches() {

@@ -182,6 +182,8 @@ private slots:
     void sickActiveWithNothingHealthyIsMuted();
     void noneReadWhenNothingIsReady_data();
     void noneReadWhenNothingIsReady();
+    void noneReadsGrowTheRingOneBlockAtATime();
+    void inStepMirrorThatDiffersFromTheActiveIsCounted();
     void statsWindowPublishesOccupancy();
     void callbackWakesTheControlThreadOnlyForQueuedCommands();
     void capturedInputIsStampedAndAStandbyReadingItIsDrained();
@@ -601,6 +603,85 @@ void TestOutputStage::noneReadWhenNothingIsReady() {
     rig.play(2 * kBlock);
     QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{1});
     QCOMPARE(rig.slot(0).noneReadsWindow.load(), std::uint64_t{1});
+}
+
+// A none-read grows both rings' target by one block, up to ringMaxBlocks, and once more only after the
+// playing ring was filled to the grown target (a worker that cannot fill it, stalled or dead, is not
+// helped by more blocks). It never shrinks. With ringMaxBlocks at the target it stays put.
+void TestOutputStage::noneReadsGrowTheRingOneBlockAtATime() {
+    EngineConfig config = stageConfig();
+    config.ringTargetBlocks = 2;
+    config.ringMaxBlocks = 4;
+    StageRig rig(config);
+    rig.shared().ringTarget.store(2); // as SlotEngine starts it
+    rig.worker[0] = {1, 0, sine(440.0, 0.5)};
+    const auto target = [&] { return rig.shared().ringTarget.load(); };
+    // Plays `blocks` blocks from a ring filled with them, then one more from the empty ring.
+    const auto fillThenRunDry = [&](int blocks) {
+        rig.render(0, blocks);
+        for (int b = 0; b < blocks; ++b)
+            rig.play(kBlock);
+        rig.play(kBlock);
+    };
+    rig.render(0, 2);
+    rig.play(kBlock);
+    rig.play(kBlock);
+    QCOMPARE(target(), 2); // no none-read, no growth
+    rig.play(kBlock);
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{1});
+    QCOMPARE(target(), 3);
+    rig.play(kBlock); // dry again before the worker filled the grown ring: no second block
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{2});
+    QCOMPARE(target(), 3);
+    fillThenRunDry(2); // filled short of the grown target: still no growth
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{3});
+    QCOMPARE(target(), 3);
+    fillThenRunDry(3);
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{4});
+    QCOMPARE(target(), 4);
+    fillThenRunDry(4); // at the ceiling
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{5});
+    QCOMPARE(target(), 4);
+    fillThenRunDry(1); // a full ring of 4 and plenty of steady reads later: it never shrinks
+    for (int b = 0; b < 100; ++b) {
+        rig.render(0, 1);
+        rig.play(kBlock);
+    }
+    QCOMPARE(target(), 4);
+
+    config.ringMaxBlocks = config.ringTargetBlocks; // fixed
+    StageRig fixed(config);
+    fixed.shared().ringTarget.store(2);
+    fixed.worker[0] = {1, 0, sine(440.0, 0.5)};
+    fixed.play(kBlock);
+    QCOMPARE(fixed.slot(0).noneReads.load(), std::uint64_t{1});
+    QCOMPARE(fixed.shared().ringTarget.load(), 2);
+}
+
+// The hot mirror read in step holds the active's very samples: where it does not, bit for bit, the
+// chunk is counted (a failover to it would not be seamless), with the plan frame of the first one.
+void TestOutputStage::inStepMirrorThatDiffersFromTheActiveIsCounted() {
+    StageRig rig;
+    rig.worker[0] = {1, 0, sine(440.0, 0.5)};
+    rig.worker[1] = {1, 0, sine(440.0, 0.5)};
+    rig.slot(1).lease.store(Clean);
+    for (int call = 0; call < 4; ++call) {
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    QCOMPARE(rig.shared().mirrorMismatches.load(), std::uint64_t{0});
+    QCOMPARE(rig.shared().firstMirrorMismatchFrame.load(), std::int64_t{-1});
+    rig.worker[1].signal = sine(440.02, 0.5); // the same tone a hair apart: a fraction of a sample
+    for (int call = 0; call < 3; ++call) {
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    QCOMPARE(rig.shared().mirrorMismatches.load(), std::uint64_t{3});
+    QCOMPARE(rig.shared().firstMirrorMismatchFrame.load(), std::int64_t{4 * kBlock});
+    QCOMPARE(rig.stage->phase(), Phase::Steady); // counted, not acted on
+    QCOMPARE(rig.shared().active.load(), 0);
 }
 
 // Occupancy is sampled at every chunk and published as min/max when the window closes.

@@ -58,9 +58,12 @@ std::vector<float> record(SlotRig& rig, double seconds) {
 }
 // A fault injected into the active slot of a fresh engine playing a 440 Hz sine (its mirror in
 // step), recorded from `before` frames ahead of it to `after` frames past it. If this shared
-// machine starved the mirror's worker too (none-reads), the run proves nothing about the failover:
-// it runs again on a fresh engine, at most 3 times in all (a failover that is not seamless fails
-// every time).
+// machine starved the mirror's worker too (none-reads), or a worker's control thread so long that a
+// live change reached one slot after the block of its stamp (late: the slots then differ by the
+// change's effect over the blocks between), the run proves nothing about the failover: it runs
+// again on a fresh engine, at most 3 times in all (a failover that is not seamless fails every time).
+std::uint64_t lateLiveChanges(const EngineStats& s) { return s.slot[0].lateLiveChanges + s.slot[1].lateLiveChanges; }
+
 struct FaultRun {
     std::unique_ptr<SlotRig> rig;
     std::vector<float> x;
@@ -90,9 +93,12 @@ void runFault(FaultRun& run, Fault fault, double stallMs, std::size_t before, st
         QVERIFY(r.recorder.waitFrames(before + after));
         run.x = leftChannel(r.recorder.take());
         run.stats = r.engine.stats();
-        if (totalNoneReads(run.stats) == 0 || attempt == 2)
+        if ((totalNoneReads(run.stats) == 0 && lateLiveChanges(run.stats) == 0) || attempt == 2)
             return;
-        qWarning("the machine starved the mirror too (none-reads): once more on a fresh engine");
+        qWarning("the machine starved the mirror too (%llu none-reads, %llu late live changes): once more on a "
+                 "fresh engine",
+                 static_cast<unsigned long long>(totalNoneReads(run.stats)),
+                 static_cast<unsigned long long>(lateLiveChanges(run.stats)));
     }
 }
 } // namespace
@@ -496,8 +502,6 @@ void TestSlotEngine::liveChangesReachBothSlotsAtTheSameSample() {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         const int active = rig.engine.activeSlot();
         QVERIFY(waitStats(rig.engine, [&](const EngineStats& st) { return st.slot[1 - active].inStep; }));
-        QCOMPARE(rig.engine.stats().slot[0].lateLiveChanges + rig.engine.stats().slot[1].lateLiveChanges,
-                 std::uint64_t{0});
     });
     if (QTest::currentTestFailed())
         return;
@@ -507,20 +511,28 @@ void TestSlotEngine::liveChangesReachBothSlotsAtTheSameSample() {
     QVERIFY(s.failovers >= 1);
     VERIFY_NO_NONE_READS(s);
     const std::uint64_t starved = totalNoneReads(s);
+    const std::uint64_t late = lateLiveChanges(s);
     const float steady = largestStep(x, 0, 4800);
     const float whole = largestStep(x, 0, x.size());
-    qInfo("largest step: before the stall %.5f, whole recording %.5f; failovers %llu, none-reads %llu",
-          static_cast<double>(steady), static_cast<double>(whole),
-          static_cast<unsigned long long>(s.failovers), static_cast<unsigned long long>(starved));
-    // The plain build holds the failover to the steady sine's own largest step (a sample-exact cut
-    // changes nothing). FIXME(hazard: a sub-sample phase difference between the two slots after a
-    // burst of live changes, cause not found): under AddressSanitizer, two fresh-clone runs on
-    // 2026-12-07 both measured 1.0003 times the steady step (and ThreadSanitizer once before),
-    // never the plain build. A cut one sample off repeats or skips a sample near the largest steps
-    // of some period and shows as tens of per cent, so sanitized builds still catch that at 1 %.
-    const float allowed = test::kSanitized ? 1.01f : 1.0001f;
-    if (starved == 0) // starved three times in a row under a sanitizer: the steps say nothing
-        QVERIFY2(whole <= steady * allowed, "the failover was not sample-exact");
+    qInfo("largest step: before the stall %.5f, whole recording %.5f; failovers %llu, none-reads %llu, late live "
+          "changes %llu, chunks the in-step mirror differed from the active %llu (first at plan frame %lld)",
+          static_cast<double>(steady), static_cast<double>(whole), static_cast<unsigned long long>(s.failovers),
+          static_cast<unsigned long long>(starved), static_cast<unsigned long long>(late),
+          static_cast<unsigned long long>(s.mirrorMismatches), static_cast<long long>(s.firstMirrorMismatchFrame));
+    // Every change landed at its stamp in both slots (the plain build; a sanitized one, several
+    // times slower, reports it, and runFault tried three fresh engines before giving up).
+    if (!test::kSanitized)
+        QCOMPARE(late, std::uint64_t{0});
+    // The two slots' blocks compared where the callback read both in step: the same samples, bit
+    // for bit, after every change (two or three of the burst's changes share a block: they land in
+    // the order they were sent in both slots).
+    if (late == 0)
+        QCOMPARE(s.mirrorMismatches, std::uint64_t{0});
+    // So the failover keeps to the steady sine's own largest step: a sample-exact cut changes
+    // nothing. (A 2-Hz difference for a block shifts one slot's 500-Hz sine by a fraction of a
+    // sample: 1.0003 times the steady step after the switch, as sanitized runs measured.)
+    if (starved == 0 && late == 0) // starved or late three times in a row under a sanitizer: the steps say nothing
+        QVERIFY2(whole <= steady * 1.0001f, "the failover was not sample-exact");
     QVERIFY(std::fabs(test::estimateFrequency(x, kRate) - 500.0) < 0.5);
     QCOMPARE(run.rig->engine.committed().find("osc")->params[0], 500.0);
 }
