@@ -1605,7 +1605,8 @@ void SlotEngine::process(float* interleaved, int frames, const float* captured) 
 std::uint64_t SlotEngine::inputFrames() const noexcept { return m_shared->inputFrames.load(std::memory_order_relaxed); }
 
 double SlotEngine::inputLatencyFrames() const noexcept {
-    return static_cast<double>(m_config.ringTargetBlocks) * m_config.blockSize;
+    const int target = std::max(m_config.ringTargetBlocks, m_shared->ringTarget.load(std::memory_order_relaxed));
+    return static_cast<double>(target) * m_config.blockSize; // grows with the ring
 }
 
 void SlotEngine::noteXrun() noexcept { m_output->noteXrun(); }

@@ -926,7 +926,7 @@ void SlotWorker::bindInput() noexcept {
 
 // Before each block: the capture frame its first sample reads. A block for the ring is heard at
 // output frame F = where the ring plays (PlayPosition) + how far this block is past that point;
-// it reads the capture from F - L, L the ring's target depth: every block the ring can hold reads
+// it reads the capture from F - L, L the ring's target depth now: every block the ring can hold reads
 // frames already captured, and both slots read the same frame for the same output sample. A
 // block that is not for the ring (a mirror catching up with the past) reads silence.
 void SlotWorker::aimInput(bool toRing) noexcept {
@@ -939,7 +939,10 @@ void SlotWorker::aimInput(bool toRing) noexcept {
     position = std::max(position, m_s->ring.discardedBefore());
     const auto heardAt = static_cast<std::int64_t>(outputFrame) + static_cast<std::int64_t>(m_s->ring.written()) -
                          static_cast<std::int64_t>(position);
-    m_inputCursor.frame = heardAt - static_cast<std::int64_t>(m_config.ringTargetBlocks) * m_config.blockSize;
+    // The target as it is now: after a none-read grew the ring, blocks sit deeper in it, and the
+    // input latency grows with it (once, at that glitch) so that no block reads ahead of the capture.
+    const int target = std::max(m_config.ringTargetBlocks, m_engine.ringTarget.load(std::memory_order_relaxed));
+    m_inputCursor.frame = heardAt - static_cast<std::int64_t>(target) * m_config.blockSize;
     ++m_inputCursor.block;
     m_inputCursor.live = true;
 }
