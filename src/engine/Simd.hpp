@@ -91,3 +91,58 @@ Fn pick(Fn generic, Fn avx2) noexcept {
 #define CHRONUS_POLY_KERNEL(NAME, KERNEL, PARAMS, ARGS)                                                  \
     [[maybe_unused]] static void NAME##Generic PARAMS noexcept { KERNEL ARGS; }                         \
     [[maybe_unused]] CHRONUS_SIMD_AVX2 static void NAME##Avx2 PARAMS noexcept { KERNEL ARGS; }
+
+// ---- Filters and envelopes (svf, adsr, ...): vector helpers of their kernels ----
+
+namespace chronus::engine::simd {
+
+// tan(x) for x in (0, 1.56] (a filter's pi fc / sr up to fc = 0.497 sr), relative error under 1e-6
+// (tst_svf measures it). Above pi/4 it is 1 / tan(pi/2 - x), with pi/2 - x computed in two parts
+// (the float nearest pi/2 minus x is exact there) so the reflection loses nothing near pi/2; below,
+// Cephes' tanf polynomial in x^2 (relative error about 2e-7 on [0, pi/4]).
+[[gnu::always_inline]] inline F8 tan(F8 x) noexcept {
+    constexpr float kHalfPiHi = 1.57079637050628662109375f; // float(pi/2), above pi/2 by 4.37e-8
+    constexpr float kHalfPiLo = -4.37113900018624283e-8f;   // pi/2 - kHalfPiHi
+    const auto reflect = x > 0.78539816339744830962f;
+    const F8 y = reflect ? (kHalfPiHi - x) + kHalfPiLo : x;
+    const F8 z = y * y;
+    F8 p = splat(9.38540185543e-3f);
+    p = p * z + 3.11992232697e-3f;
+    p = p * z + 2.44301354525e-2f;
+    p = p * z + 5.34112807005e-2f;
+    p = p * z + 1.33387994085e-1f;
+    p = p * z + 3.33331568548e-1f;
+    const F8 t = y + y * z * p;
+    return reflect ? 1.0f / t : t;
+}
+
+// x as rounded, never fused into a neighbouring add (GCC contracts a * b + c into one FMA in the
+// AVX2 copies): for a kernel that must round exactly like the mono code.
+[[gnu::always_inline]] inline F8 rounded(F8 x) noexcept {
+#if defined(__has_builtin) && __has_builtin(__builtin_assoc_barrier)
+    return __builtin_assoc_barrier(x);
+#else
+    return x;
+#endif
+}
+
+// Integer lanes (a stage per channel), unaligned like load and store.
+[[gnu::always_inline]] inline I8 load(const std::int32_t* p) noexcept {
+    I8 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+[[gnu::always_inline]] inline void store(std::int32_t* p, I8 v) noexcept { std::memcpy(p, &v, sizeof v); }
+
+// True when any lane of a comparison's mask is set (lanes are 0 or -1). Two 4-lane halves OR-ed and
+// their sign bits gathered: SSE2 in the portable copy, the same instructions on ymm halves in AVX2.
+[[gnu::always_inline]] inline bool any(I8 mask) noexcept {
+    using I4 = std::int32_t __attribute__((vector_size(16)));
+    I4 lo, hi;
+    std::memcpy(&lo, &mask, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&mask) + sizeof lo, sizeof hi);
+    const I4 both = lo | hi;
+    return (both[0] | both[1] | both[2] | both[3]) != 0;
+}
+
+} // namespace chronus::engine::simd
