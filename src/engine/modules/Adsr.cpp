@@ -1,5 +1,7 @@
 #include "Adsr.hpp"
 
+#include "../Simd.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -12,7 +14,7 @@ namespace chronus::engine {
 
 const ModuleType Adsr::kType{"adsr", "ADSR", "Envelopes",
                              "Attack-decay-sustain-release envelope; multiplies `in` when connected",
-                             kParams, kInputs, kOutputs, &createModule<Adsr>};
+                             kParams, kInputs, kOutputs, &createModule<Adsr>, nullptr, nullptr, Polyphony::Poly};
 
 namespace {
 
@@ -69,6 +71,98 @@ void renderRamp(const float* __restrict in, float* __restrict out, int from, int
     }
 }
 
+// Polyphony: 8 envelopes per instruction, each lane the mono envelope of Adsr::processSmoothing with
+// the same expressions in the same order, so every channel renders the mono module's samples to the
+// bit. Lanes in Idle or Sustain hold a flat segment (slope 0, starting at their level), so every
+// lane evaluates segStart + slope x count every sample and no stage needs a branch; a lane's segment
+// ends when env x sign >= target (sign -1 turns "falls to" into "rises to"; target +inf: never).
+// Gate edges and segment ends are rare: one test per sample finds whether any lane has one.
+// The count is a float: exact up to 2^24 samples, longer than any segment that moves (20 s at
+// 192 kHz is under 4e6); a flat one does not depend on it.
+constexpr int kPolyChunk = 64; // frames whose ramping sustain and level are read once for every group
+constexpr float kNever = __builtin_inff();
+
+template <bool Smoothing>
+[[gnu::always_inline]] inline void adsrPoly(const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a,
+                                            SmoothedValue& sustain, SmoothedValue& level) noexcept {
+    using namespace simd;
+    using Stage = Adsr::Stage;
+    const int stride = channelStride(ctx.channels);
+    const float* in = ctx.inputs[Adsr::In];
+    const float* gate = a.eventGate ? nullptr : ctx.inputs[Adsr::GateIn];
+    const I8 gateAlways = a.eventGate ? I8{} - 1 : I8{};
+    float* out = ctx.outputs[Adsr::Out];
+    const float s0 = sustain.current(), l0 = level.current();
+    for (int base = 0; base < ctx.frames; base += kPolyChunk) {
+        const int n = std::min(kPolyChunk, ctx.frames - base);
+        float sv[Smoothing ? kPolyChunk : 1], lv[Smoothing ? kPolyChunk : 1];
+        if constexpr (Smoothing)
+            for (int j = 0; j < n; ++j) {
+                sv[j] = sustain.next();
+                lv[j] = level.next();
+            }
+        for (int g = 0; g < stride; g += kPolyLanes) {
+            I8 stage = load(st.stage + g), gateHigh = load(st.gateHigh + g);
+            F8 env = load(st.env + g), segStart = load(st.segStart + g), slope = load(st.slope + g);
+            F8 count = load(st.count + g), sign = load(st.sign + g), target = load(st.target + g);
+            for (int j = 0; j < n; ++j) {
+                const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
+                const float s = Smoothing ? sv[j] : s0;
+                const float l = Smoothing ? lv[j] : l0;
+                if constexpr (Smoothing) { // the sustain level and a decay's target follow the param
+                    segStart = stage == int(Stage::Sustain) ? splat(s) : segStart;
+                    target = stage == int(Stage::Decay) ? splat(-s) : target;
+                }
+                const I8 high = gate ? I8(load(gate + at) > 0.5f) : gateAlways;
+                const I8 edge = high != gateHigh;
+                if (any(edge)) [[unlikely]] {
+                    const I8 on = edge & high;
+                    const I8 off = edge & ~high & (stage != int(Stage::Idle));
+                    gateHigh = high;
+                    // on: attack from the current level; off: release from it, lasting `release`
+                    stage = on ? int(Stage::Attack) : off ? int(Stage::Release) : stage;
+                    segStart = (on | off) ? env : segStart;
+                    slope = on ? splat(a.attackSlope) : off ? -(env / a.releaseTime) : slope;
+                    count = (on | off) ? F8{} : count;
+                    sign = on ? splat(1.0f) : off ? splat(-1.0f) : sign;
+                    target = on ? splat(1.0f) : off ? splat(-0.0f) : target;
+                }
+                count += 1.0f;
+                env = segStart + rounded(slope * count); // the mono code's rounding, no FMA
+                const I8 ended = env * sign >= target;
+                if (any(ended)) [[unlikely]] {
+                    const I8 attack = ended & (stage == int(Stage::Attack));
+                    const I8 decay = ended & (stage == int(Stage::Decay));
+                    env = attack ? splat(1.0f) : decay ? splat(s) : ended ? F8{} : env;
+                    stage = attack ? int(Stage::Decay) : decay ? int(Stage::Sustain) : ended ? int(Stage::Idle) : stage;
+                    segStart = ended ? env : segStart;
+                    slope = attack ? splat(-((1.0f - s) / a.decayTime)) : ended ? F8{} : slope;
+                    count = ended ? F8{} : count;
+                    sign = attack ? splat(-1.0f) : ended ? splat(1.0f) : sign;
+                    target = attack ? splat(-s) : ended ? splat(kNever) : target;
+                }
+                const F8 e = env * l;
+                store(out + at, in ? load(in + at) * e : e);
+            }
+            store(st.stage + g, stage);
+            store(st.gateHigh + g, gateHigh);
+            store(st.env + g, env);
+            store(st.segStart + g, segStart);
+            store(st.slope + g, slope);
+            store(st.count + g, count);
+            store(st.sign + g, sign);
+            store(st.target + g, target);
+        }
+    }
+}
+
+#define ADSR_POLY_PARAMS                                                                                         \
+    (const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a, SmoothedValue& sustain,          \
+     SmoothedValue& level)
+CHRONUS_POLY_KERNEL(adsrPolyConstant, adsrPoly<false>, ADSR_POLY_PARAMS, (ctx, st, a, sustain, level))
+CHRONUS_POLY_KERNEL(adsrPolySmoothing, adsrPoly<true>, ADSR_POLY_PARAMS, (ctx, st, a, sustain, level))
+#undef ADSR_POLY_PARAMS
+
 } // namespace
 
 void Adsr::onPrepare(const PrepareInfo& info) {
@@ -79,6 +173,14 @@ void Adsr::onPrepare(const PrepareInfo& info) {
     m_slope = 0.0f;
     m_count = 0;
     m_gateHigh = false;
+    m_poly = PolyState{};
+    for (int c = 0; c < kMaxChannels; ++c) {
+        m_poly.stage[c] = static_cast<std::int32_t>(Stage::Idle);
+        m_poly.sign[c] = 1.0f;
+        m_poly.target[c] = kNever;
+    }
+    m_polyConstant = simd::pick(&adsrPolyConstantGeneric, &adsrPolyConstantAvx2);
+    m_polySmoothing = simd::pick(&adsrPolySmoothingGeneric, &adsrPolySmoothingAvx2);
 }
 
 float Adsr::stepFor(Param timeParam, float distance) const noexcept {
@@ -158,6 +260,14 @@ void Adsr::process(const ProcessContext& ctx) noexcept {
     const float* in = ctx.inputs[In];
     const float* gateIn = ctx.inputs[GateIn];
     float* out = ctx.outputs[Out];
+    if (ctx.channels > 1) {
+        const PolyArgs args{m_eventGate, stepFor(Attack, 1.0f),
+                            std::max(param(Decay).target(), kMinSegmentMs) * m_samplesPerMs,
+                            std::max(param(Release).target(), kMinSegmentMs) * m_samplesPerMs};
+        const bool smoothing = param(Sustain).isSmoothing() || param(Level).isSmoothing();
+        (smoothing ? m_polySmoothing : m_polyConstant)(ctx, m_poly, args, param(Sustain), param(Level));
+        return;
+    }
     if (param(Sustain).isSmoothing() || param(Level).isSmoothing())
         processSmoothing(in, gateIn, out, ctx.frames);
     else
