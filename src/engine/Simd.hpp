@@ -94,6 +94,10 @@ Fn pick(Fn generic, Fn avx2) noexcept {
 
 // ---- Filters and envelopes (svf, adsr, ...): vector helpers of their kernels ----
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace chronus::engine::simd {
 
 // tan(x) for x in (0, 1.56] (a filter's pi fc / sr up to fc = 0.497 sr), relative error under 1e-6
@@ -126,23 +130,32 @@ namespace chronus::engine::simd {
 #endif
 }
 
-// Integer lanes (a stage per channel), unaligned like load and store.
-[[gnu::always_inline]] inline I8 load(const std::int32_t* p) noexcept {
-    I8 v;
+// Loads and stores of float and integer vectors, unaligned like load and store.
+template <class V, class T>
+[[gnu::always_inline]] inline V loadAs(const T* p) noexcept {
+    V v;
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-[[gnu::always_inline]] inline void store(std::int32_t* p, I8 v) noexcept { std::memcpy(p, &v, sizeof v); }
+template <class V, class T>
+[[gnu::always_inline]] inline void storeFrom(T* p, V v) noexcept {
+    std::memcpy(p, &v, sizeof v);
+}
 
-// True when any lane of a comparison's mask is set (lanes are 0 or -1). Two 4-lane halves OR-ed and
-// their sign bits gathered: SSE2 in the portable copy, the same instructions on ymm halves in AVX2.
+// True when any lane of a comparison's mask is set (lanes are 0 or -1): the two 4-lane halves OR-ed
+// and their sign bits gathered (vextractf128, vorps, vmovmskps in the AVX2 copies).
 [[gnu::always_inline]] inline bool any(I8 mask) noexcept {
-    using I4 = std::int32_t __attribute__((vector_size(16)));
-    I4 lo, hi;
+#if defined(__SSE2__)
+    __m128 lo, hi;
     std::memcpy(&lo, &mask, sizeof lo);
     std::memcpy(&hi, reinterpret_cast<const char*>(&mask) + sizeof lo, sizeof hi);
-    const I4 both = lo | hi;
-    return (both[0] | both[1] | both[2] | both[3]) != 0;
+    return _mm_movemask_ps(_mm_or_ps(lo, hi)) != 0;
+#else
+    std::int32_t bits = 0;
+    for (int lane = 0; lane < kPolyLanes; ++lane)
+        bits |= mask[lane];
+    return bits != 0;
+#endif
 }
 
 } // namespace chronus::engine::simd

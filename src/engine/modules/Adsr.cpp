@@ -74,23 +74,30 @@ void renderRamp(const float* __restrict in, float* __restrict out, int from, int
 // Polyphony: 8 envelopes per instruction, each lane the mono envelope of Adsr::processSmoothing with
 // the same expressions in the same order, so every channel renders the mono module's samples to the
 // bit. Lanes in Idle or Sustain hold a flat segment (slope 0, starting at their level), so every
-// lane evaluates segStart + slope x count every sample and no stage needs a branch; a lane's segment
-// ends when env x sign >= target (sign -1 turns "falls to" into "rises to"; target +inf: never).
-// Gate edges and segment ends are rare: one test per sample finds whether any lane has one.
+// lane evaluates segStart + slope x count every sample and no stage needs a branch. A lane keeps its
+// segment multiplied by `sign` (-1 while falling; exact, as is every product with it), so "rises
+// to" and "falls to" are both env x sign >= target x sign, one comparison (target +inf: never).
+// Gate edges and segment ends are rare: one test per sample finds whether any lane has one, and
+// only then are the stages worked out.
 // The count is a float: exact up to 2^24 samples, longer than any segment that moves (20 s at
 // 192 kHz is under 4e6); a flat one does not depend on it.
 constexpr int kPolyChunk = 64; // frames whose ramping sustain and level are read once for every group
 constexpr float kNever = __builtin_inff();
 
-template <bool Smoothing>
-[[gnu::always_inline]] inline void adsrPoly(const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a,
-                                            SmoothedValue& sustain, SmoothedValue& level) noexcept {
+template <bool Smoothing, bool HasIn, bool HasGate>
+[[gnu::always_inline]] inline void adsrRun(const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a,
+                                           SmoothedValue& sustain, SmoothedValue& level) noexcept {
     using namespace simd;
-    using Stage = Adsr::Stage;
+    using V = F8;
+    using M = I8;
+    constexpr int kLanes = kPolyLanes;
+    constexpr int kIdle = int(Adsr::Stage::Idle), kAttack = int(Adsr::Stage::Attack);
+    constexpr int kDecay = int(Adsr::Stage::Decay), kSustain = int(Adsr::Stage::Sustain);
+    constexpr int kRelease = int(Adsr::Stage::Release);
     const int stride = channelStride(ctx.channels);
     const float* in = ctx.inputs[Adsr::In];
-    const float* gate = a.eventGate ? nullptr : ctx.inputs[Adsr::GateIn];
-    const I8 gateAlways = a.eventGate ? I8{} - 1 : I8{};
+    const float* gate = ctx.inputs[Adsr::GateIn];
+    const M gateAlways = a.eventGate ? M{} - 1 : M{};
     float* out = ctx.outputs[Adsr::Out];
     const float s0 = sustain.current(), l0 = level.current();
     for (int base = 0; base < ctx.frames; base += kPolyChunk) {
@@ -101,59 +108,89 @@ template <bool Smoothing>
                 sv[j] = sustain.next();
                 lv[j] = level.next();
             }
-        for (int g = 0; g < stride; g += kPolyLanes) {
-            I8 stage = load(st.stage + g), gateHigh = load(st.gateHigh + g);
-            F8 env = load(st.env + g), segStart = load(st.segStart + g), slope = load(st.slope + g);
-            F8 count = load(st.count + g), sign = load(st.sign + g), target = load(st.target + g);
+        for (int g = 0; g < stride; g += kLanes) {
+            M stage = loadAs<M>(st.stage + g), gateHigh = loadAs<M>(st.gateHigh + g);
+            V env = loadAs<V>(st.env + g), segStart = loadAs<V>(st.segStart + g), slope = loadAs<V>(st.slope + g);
+            V count = loadAs<V>(st.count + g), sign = loadAs<V>(st.sign + g), target = loadAs<V>(st.target + g);
+            V signLevel = sign * l0; // e = env x level, the mono product: (env x sign) x (sign x level)
             for (int j = 0; j < n; ++j) {
                 const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
                 const float s = Smoothing ? sv[j] : s0;
                 const float l = Smoothing ? lv[j] : l0;
                 if constexpr (Smoothing) { // the sustain level and a decay's target follow the param
-                    segStart = stage == int(Stage::Sustain) ? splat(s) : segStart;
-                    target = stage == int(Stage::Decay) ? splat(-s) : target;
+                    segStart = stage == kSustain ? splat(s) : segStart;
+                    target = stage == kDecay ? splat(-s) : target;
+                    signLevel = sign * l;
                 }
-                const I8 high = gate ? I8(load(gate + at) > 0.5f) : gateAlways;
-                const I8 edge = high != gateHigh;
-                if (any(edge)) [[unlikely]] {
-                    const I8 on = edge & high;
-                    const I8 off = edge & ~high & (stage != int(Stage::Idle));
-                    gateHigh = high;
-                    // on: attack from the current level; off: release from it, lasting `release`
-                    stage = on ? int(Stage::Attack) : off ? int(Stage::Release) : stage;
-                    segStart = (on | off) ? env : segStart;
-                    slope = on ? splat(a.attackSlope) : off ? -(env / a.releaseTime) : slope;
-                    count = (on | off) ? F8{} : count;
-                    sign = on ? splat(1.0f) : off ? splat(-1.0f) : sign;
-                    target = on ? splat(1.0f) : off ? splat(-0.0f) : target;
+                const M high = HasGate ? M(loadAs<V>(gate + at) > 0.5f) : gateAlways;
+                const M edge = high ^ gateHigh;
+                V next = count + 1.0f;
+                V value = segStart + rounded(slope * next); // the mono code's rounding, no FMA
+                M ended = value >= target;
+                if (any(edge | ended)) [[unlikely]] {
+                    if (any(edge)) {
+                        const V level0 = env * sign; // the last sample's level
+                        const M on = edge & high;
+                        const M off = edge & ~high & (stage != kIdle);
+                        gateHigh = high;
+                        // on: attack from the current level; off: release from it, lasting `release`
+                        stage = on ? kAttack : off ? kRelease : stage;
+                        sign = on ? splat(1.0f) : off ? splat(-1.0f) : sign;
+                        segStart = on ? level0 : off ? -level0 : segStart;
+                        slope = on ? splat(a.attackSlope) : off ? level0 / a.releaseTime : slope;
+                        count = (on | off) ? V{} : count;
+                        target = on ? splat(1.0f) : off ? splat(-0.0f) : target;
+                        signLevel = sign * l;
+                        next = count + 1.0f;
+                        value = segStart + rounded(slope * next);
+                        ended = value >= target;
+                    }
+                    count = next;
+                    env = value;
+                    if (any(ended)) {
+                        const M attack = ended & (stage == kAttack);
+                        const M decay = ended & (stage == kDecay);
+                        // attack: decay from 1 toward s; decay: sustain at s; release: idle at 0
+                        stage = attack ? kDecay : decay ? kSustain : ended ? kIdle : stage;
+                        sign = attack ? splat(-1.0f) : ended ? splat(1.0f) : sign;
+                        env = attack ? splat(-1.0f) : decay ? splat(s) : ended ? V{} : env;
+                        segStart = ended ? env : segStart;
+                        slope = attack ? splat((1.0f - s) / a.decayTime) : ended ? V{} : slope;
+                        count = ended ? V{} : count;
+                        target = attack ? splat(-s) : ended ? splat(kNever) : target;
+                        signLevel = sign * l;
+                    }
+                } else {
+                    count = next;
+                    env = value;
                 }
-                count += 1.0f;
-                env = segStart + rounded(slope * count); // the mono code's rounding, no FMA
-                const I8 ended = env * sign >= target;
-                if (any(ended)) [[unlikely]] {
-                    const I8 attack = ended & (stage == int(Stage::Attack));
-                    const I8 decay = ended & (stage == int(Stage::Decay));
-                    env = attack ? splat(1.0f) : decay ? splat(s) : ended ? F8{} : env;
-                    stage = attack ? int(Stage::Decay) : decay ? int(Stage::Sustain) : ended ? int(Stage::Idle) : stage;
-                    segStart = ended ? env : segStart;
-                    slope = attack ? splat(-((1.0f - s) / a.decayTime)) : ended ? F8{} : slope;
-                    count = ended ? F8{} : count;
-                    sign = attack ? splat(-1.0f) : ended ? splat(1.0f) : sign;
-                    target = attack ? splat(-s) : ended ? splat(kNever) : target;
-                }
-                const F8 e = env * l;
-                store(out + at, in ? load(in + at) * e : e);
+                const V e = env * signLevel;
+                storeFrom(out + at, HasIn ? loadAs<V>(in + at) * e : e);
             }
-            store(st.stage + g, stage);
-            store(st.gateHigh + g, gateHigh);
-            store(st.env + g, env);
-            store(st.segStart + g, segStart);
-            store(st.slope + g, slope);
-            store(st.count + g, count);
-            store(st.sign + g, sign);
-            store(st.target + g, target);
+            storeFrom(st.stage + g, stage);
+            storeFrom(st.gateHigh + g, gateHigh);
+            storeFrom(st.env + g, env);
+            storeFrom(st.segStart + g, segStart);
+            storeFrom(st.slope + g, slope);
+            storeFrom(st.count + g, count);
+            storeFrom(st.sign + g, sign);
+            storeFrom(st.target + g, target);
         }
     }
+}
+
+// One copy of the loop per connected pair of inputs, so none is tested per sample.
+template <bool Smoothing>
+[[gnu::always_inline]] inline void adsrPoly(const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a,
+                                            SmoothedValue& sustain, SmoothedValue& level) noexcept {
+    const bool hasIn = ctx.inputs[Adsr::In] != nullptr;
+    const bool hasGate = !a.eventGate && ctx.inputs[Adsr::GateIn] != nullptr;
+    if (hasIn)
+        hasGate ? adsrRun<Smoothing, true, true>(ctx, st, a, sustain, level)
+                : adsrRun<Smoothing, true, false>(ctx, st, a, sustain, level);
+    else
+        hasGate ? adsrRun<Smoothing, false, true>(ctx, st, a, sustain, level)
+                : adsrRun<Smoothing, false, false>(ctx, st, a, sustain, level);
 }
 
 #define ADSR_POLY_PARAMS                                                                                         \

@@ -70,16 +70,17 @@ private:
     float m_samplesPerMs = 48.0f;
 
 public:
-    // Polyphony: each channel's envelope, the mono one's fields lane by lane (see Adsr.cpp).
+    // Polyphony: each channel's envelope, the mono one's fields lane by lane, kept multiplied by
+    // `sign` (see Adsr.cpp).
     struct PolyState {
-        alignas(32) std::int32_t stage[kMaxChannels]; // Stage
+        alignas(32) std::int32_t stage[kMaxChannels];    // Stage
         alignas(32) std::int32_t gateHigh[kMaxChannels]; // 0 or -1
-        alignas(32) float env[kMaxChannels];
-        alignas(32) float segStart[kMaxChannels];
-        alignas(32) float slope[kMaxChannels];
+        alignas(32) float env[kMaxChannels];             // the last sample's level x sign
+        alignas(32) float segStart[kMaxChannels];        // x sign
+        alignas(32) float slope[kMaxChannels];           // x sign
         alignas(32) float count[kMaxChannels];
         alignas(32) float sign[kMaxChannels];   // +1 while rising toward the target, else -1
-        alignas(32) float target[kMaxChannels]; // the segment's target times `sign`; +inf: none
+        alignas(32) float target[kMaxChannels]; // the segment's target x sign; +inf: none
     };
     // What the kernel needs of the module, read once per block.
     struct PolyArgs {
