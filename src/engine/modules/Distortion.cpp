@@ -10,7 +10,8 @@ namespace chronus::engine {
 
 const ModuleType Distortion::kType{"distortion", "Distortion", "Effects",
                                    "Waveshaper (soft, hard, fold, bit-crush) with drive, tone and mix",
-                                   kParams, kInputs, kOutputs, &createModule<Distortion>};
+                                   kParams, kInputs, kOutputs, &createModule<Distortion>, nullptr, nullptr,
+                                   Polyphony::Poly};
 
 namespace {
 
@@ -89,6 +90,12 @@ void Distortion::onPrepare(const PrepareInfo& info) {
     m_ic1 = m_ic2 = 0.0f;
     m_toneHz = -1.0f;
     m_driveDb = -1.0f;
+    for (PolyVoice& voice : m_voices) {
+        voice = PolyVoice{};
+        voice.dcBlocker.prepare(info.sampleRate);
+    }
+    m_polyHistoryShape = -1;
+    m_polyHoldCount = kParams[Downsample].max;
 }
 
 double Distortion::shapeAntialiased(Shape shape, double v) noexcept {
@@ -156,6 +163,10 @@ void Distortion::process(const ProcessContext& ctx) noexcept {
     SmoothedValue& level = param(Level);
     SmoothedValue& bits = param(Bits);
     SmoothedValue& downsample = param(Downsample);
+    if (ctx.channels > 1) {
+        processPoly(ctx, shape);
+        return;
+    }
     for (int i = 0; i < ctx.frames; ++i) {
         const float dry = in ? sane(in[i]) : 0.0f;
         const float dB = drive.next();
@@ -182,6 +193,104 @@ void Distortion::process(const ProcessContext& ctx) noexcept {
     m_ic1 = zapGremlins(m_ic1);
     m_ic2 = zapGremlins(m_ic2);
     m_dcBlocker.flush();
+}
+
+void Distortion::processPoly(const ProcessContext& ctx, Shape shape) noexcept {
+    // The mono loop above with the per-frame work (params, the hold count, the tone coefficients)
+    // done once and the per-channel work once per channel, in the same expressions.
+    const int channels = ctx.channels;
+    const int stride = channelStride(channels);
+    const float* in = ctx.inputs[In];
+    float* out = ctx.outputs[Out];
+    SmoothedValue& drive = param(Drive);
+    SmoothedValue& toneHz = param(Tone);
+    SmoothedValue& mix = param(Mix);
+    SmoothedValue& level = param(Level);
+    SmoothedValue& bits = param(Bits);
+    SmoothedValue& downsample = param(Downsample);
+    for (int i = 0; i < ctx.frames; ++i) {
+        const float dB = drive.next();
+        if (dB != m_driveDb) {
+            m_driveDb = dB;
+            m_driveGain = std::pow(10.0f, dB / 20.0f);
+        }
+        const float b = bits.next();
+        const float hold = downsample.next();
+        bool take = false; // crush: a new sample this frame
+        if (shape == Crush) {
+            m_polyHoldCount += 1.0f;
+            if (m_polyHoldCount >= hold) {
+                m_polyHoldCount -= hold;
+                if (m_polyHoldCount >= hold)
+                    m_polyHoldCount = 0.0f;
+                if (b != m_crushBits) {
+                    m_crushBits = b;
+                    m_crushSteps = std::exp2(b - 1.0f);
+                }
+                take = true;
+            }
+        }
+        const float hz = toneHz.next();
+        const bool open = hz >= kToneOpen;
+        if (!open && hz != m_toneHz) {
+            m_toneHz = hz;
+            const float g = std::tan(std::min(hz, m_maxToneHz) * m_piOverSr);
+            constexpr float k = std::numbers::sqrt2_v<float>; // 1 / Q
+            m_a1 = 1.0f / (1.0f + g * (g + k));
+            m_a2 = g * m_a1;
+            m_a3 = g * m_a2;
+        }
+        const float m = mix.next();
+        const float l = level.next();
+        const bool newShape = shape != Crush && shape != m_polyHistoryShape;
+        const std::size_t frame = static_cast<std::size_t>(i) * static_cast<std::size_t>(stride);
+        for (int c = 0; c < channels; ++c) {
+            PolyVoice& voice = m_voices[c];
+            const float dry = in ? sane(in[frame + static_cast<std::size_t>(c)]) : 0.0f;
+            const double v =
+                std::clamp(static_cast<double>(dry) * static_cast<double>(m_driveGain), -kMaxDriven, kMaxDriven);
+            float wet;
+            if (shape == Crush) {
+                if (take) {
+                    const float scaled = std::clamp(static_cast<float>(v), -1.0f, 1.0f) * m_crushSteps;
+                    voice.held = static_cast<float>(static_cast<int>(scaled + (scaled >= 0.0f ? 0.5f : -0.5f))) /
+                                 m_crushSteps;
+                }
+                wet = voice.held;
+                voice.prevV = v;
+            } else {
+                if (newShape)
+                    voice.prevF = antiderivativeOf(shape, voice.prevV);
+                const double F = antiderivativeOf(shape, v);
+                const double dv = v - voice.prevV;
+                const double y =
+                    std::fabs(dv) > kAdaaMinStep ? (F - voice.prevF) / dv : shapeOf(shape, 0.5 * (v + voice.prevV));
+                voice.prevV = v;
+                voice.prevF = F;
+                wet = voice.dcBlocker.process(static_cast<float>(y));
+            }
+            if (open) {
+                voice.ic1 = 0.0f;
+                voice.ic2 = wet;
+            } else {
+                const float v3 = wet - voice.ic2;
+                const float v1 = m_a1 * voice.ic1 + m_a2 * v3;
+                const float v2 = voice.ic2 + m_a2 * voice.ic1 + m_a3 * v3;
+                voice.ic1 = 2.0f * v1 - voice.ic1;
+                voice.ic2 = 2.0f * v2 - voice.ic2;
+                wet = v2;
+            }
+            out[frame + static_cast<std::size_t>(c)] = (1.0f - m) * dry + m * (l * wet);
+        }
+        for (int c = channels; c < stride; ++c) // padding lanes: silent
+            out[frame + static_cast<std::size_t>(c)] = 0.0f;
+        m_polyHistoryShape = shape == Crush ? -1 : shape;
+    }
+    for (int c = 0; c < channels; ++c) {
+        m_voices[c].ic1 = zapGremlins(m_voices[c].ic1);
+        m_voices[c].ic2 = zapGremlins(m_voices[c].ic2);
+        m_voices[c].dcBlocker.flush();
+    }
 }
 
 } // namespace chronus::engine

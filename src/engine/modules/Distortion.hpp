@@ -26,6 +26,10 @@ namespace chronus::engine {
 // out = (1 - mix) x in + mix x level x tone(shape(drive x in)). `level` scales the distorted
 // signal only, so mix 0 passes the input bit for bit. `tone` at its maximum leaves the wet signal
 // unfiltered (so crush's steps stay exact); below it, a 12 dB/oct low-pass at `tone` Hz.
+//
+// Polyphonic: each channel distorted on its own, with shared params. The poly path runs the mono
+// path's per-sample code channel by channel, not SIMD: soft's ADAA needs log1p and exp in double
+// precision per sample, which have no vector version here.
 class Distortion final : public Module {
 public:
     enum Param : ParamIndex { Mode, Drive, Tone, Mix, Level, Bits, Downsample, ParamCount };
@@ -78,6 +82,19 @@ private:
     float m_driveDb = -1.0f;
     float m_driveGain = 1.0f;
     DcBlocker m_dcBlocker; // the wet signal of soft, hard and fold
+
+    // Polyphony: each channel's part of the state above; the rest (drive gain, tone coefficients,
+    // the crush's bit depth) is shared, and so is the crush's hold count (it follows params only).
+    struct PolyVoice {
+        double prevV = 0.0, prevF = 0.0;
+        float held = 0.0f;
+        float ic1 = 0.0f, ic2 = 0.0f;
+        DcBlocker dcBlocker;
+    };
+    void processPoly(const ProcessContext& ctx, Shape shape) noexcept;
+    PolyVoice m_voices[kMaxChannels];
+    int m_polyHistoryShape = -1;
+    float m_polyHoldCount = 0.0f;
 };
 
 } // namespace chronus::engine
