@@ -129,6 +129,13 @@ namespace chronus::engine::simd {
     return x;
 #endif
 }
+[[gnu::always_inline]] inline float rounded(float x) noexcept {
+#if defined(__has_builtin) && __has_builtin(__builtin_assoc_barrier)
+    return __builtin_assoc_barrier(x);
+#else
+    return x;
+#endif
+}
 
 // Loads and stores of float and integer vectors, unaligned like load and store.
 template <class V, class T>
