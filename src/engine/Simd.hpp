@@ -138,14 +138,12 @@ namespace chronus::engine::simd {
 }
 
 // Loads and stores of float and integer vectors, unaligned like load and store.
-template <class V, class T>
-[[gnu::always_inline]] inline V loadAs(const T* p) noexcept {
+template <class V, class T> [[gnu::always_inline]] inline V loadAs(const T* p) noexcept {
     V v;
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-template <class V, class T>
-[[gnu::always_inline]] inline void storeFrom(T* p, V v) noexcept {
+template <class V, class T> [[gnu::always_inline]] inline void storeFrom(T* p, V v) noexcept {
     std::memcpy(p, &v, sizeof v);
 }
 

@@ -35,14 +35,15 @@ struct Case {
 };
 
 inline int channelsOf(const engine::PatchGraph& graph, const char* id, int port = 0) {
-    return graph.channelLayout().outputs[static_cast<std::size_t>(graph.indexOf(id))][static_cast<std::size_t>(port)];
+    return graph.channelLayout()
+        .outputs[static_cast<std::size_t>(graph.indexOf(id))][static_cast<std::size_t>(port)];
 }
 
 // Channel k of the module's output, with `channels` channels (1: the mono module fed channel k),
 // `frames` at 48 kHz in blocks of `block`; `edit` runs on the renderer after the first half, so a
 // live change (a ramping param, a gate event) lands mid-render. Empty on a failed setup.
-inline std::vector<float> renderChannel(const Case& tc, engine::simd::Level level, int channels, int k, int block,
-                                        std::size_t frames,
+inline std::vector<float> renderChannel(const Case& tc, engine::simd::Level level, int channels, int k,
+                                        int block, std::size_t frames,
                                         const std::function<void(engine::OfflineRenderer&)>& edit = {}) {
     engine::simd::setLevel(level);
     engine::OfflineRenderer r{48000.0, block};

@@ -475,7 +475,8 @@ void TestAdsr::polyKernelsRenderTheMonoEnvelopePerChannel() {
     for (int k : {0, 7, 8, 15}) {
         const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
         const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
-        const auto wide = poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
         QCOMPARE(mono.size(), kFrames);
         QVERIFY(peak(mono) > 0.1f);
         QVERIFY2(generic == mono, qPrintable(QStringLiteral("channel %1: %2 of the peak")
@@ -493,7 +494,8 @@ void TestAdsr::polyChannelCountFollowsTheInputs() {
     const poly::Case tc = adsrCase("gate per channel");
     for (int channels : {5, 9}) {
         const auto mono = poly::renderChannel(tc, engine::simd::Level::Generic, 1, channels - 1, 64, 4800);
-        const auto poly = poly::renderChannel(tc, engine::simd::Level::Generic, channels, channels - 1, 64, 4800);
+        const auto poly =
+            poly::renderChannel(tc, engine::simd::Level::Generic, channels, channels - 1, 64, 4800);
         QCOMPARE(poly.size(), std::size_t(4800)); // renderChannel checks channelsOf("dut")
         QVERIFY(peak(mono) > 0.1f);
         QVERIFY(poly == mono);

@@ -120,7 +120,8 @@ void TestBiquad::polyKernelsMatchTheMonoFilterPerChannel_data() {
     for (int mode : {0, 1, 2})
         for (bool ramped : {false, true})
             for (int block : {1, 37, 64})
-                QTest::newRow(qPrintable(QStringLiteral("mode %1%2, block %3").arg(mode).arg(ramped ? " ramped" : "").arg(block)))
+                QTest::newRow(qPrintable(
+                    QStringLiteral("mode %1%2, block %3").arg(mode).arg(ramped ? " ramped" : "").arg(block)))
                     << mode << ramped << block;
 }
 
@@ -156,7 +157,8 @@ void TestBiquad::polyKernelsMatchTheMonoFilterPerChannel() {
     for (int k : {0, 7, 8, 15}) {
         const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
         const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
-        const auto wide = poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
         QCOMPARE(mono.size(), kFrames);
         QVERIFY(peak(mono) > 0.01f);
         QVERIFY2(generic == mono, qPrintable(QString::number(poly::relativeDifference(mono, generic))));

@@ -417,7 +417,8 @@ void TestDistortion::polyChannelsAreTheMonoDistortionPerChannel_data() {
     for (int mode : {0, 1, 2, 3})
         for (bool edited : {false, true})
             for (int block : {1, 37, 64})
-                QTest::newRow(qPrintable(QStringLiteral("mode %1%2, block %3").arg(mode).arg(edited ? " edited" : "").arg(block)))
+                QTest::newRow(qPrintable(
+                    QStringLiteral("mode %1%2, block %3").arg(mode).arg(edited ? " edited" : "").arg(block)))
                     << mode << edited << block;
 }
 

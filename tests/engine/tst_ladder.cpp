@@ -532,7 +532,8 @@ void TestLadder::polyKernelsMatchTheMonoLadderPerChannel() {
     for (int k : {0, 7, 8, 15}) {
         const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
         const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
-        const auto wide = poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
         QCOMPARE(mono.size(), kFrames);
         QVERIFY(peak(mono) > 0.01f);
         for (const auto* run : {&generic, &wide}) {

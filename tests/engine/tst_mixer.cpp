@@ -123,7 +123,8 @@ namespace {
 poly::Case mixerCase(const char* output) {
     poly::Case tc;
     tc.type = "mixer";
-    tc.params = {{"level1", 0.8}, {"level2", 0.5}, {"level3", 1.3}, {"level", 0.9}, {"send1", 0.5}, {"send2", 0.25}};
+    tc.params = {{"level1", 0.8}, {"level2", 0.5}, {"level3", 1.3},
+                 {"level", 0.9},  {"send1", 0.5},  {"send2", 0.25}};
     tc.output = output;
     auto saws = [](double base) {
         return [base](engine::PatchGraph& g, int c) {
@@ -179,7 +180,8 @@ void TestMixer::polyKernelsMixEachChannelAsTheMonoMixer() {
     for (int k : {0, 7, 8, 15}) {
         const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
         const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
-        const auto wide = poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
         QCOMPARE(mono.size(), kFrames);
         QVERIFY(peak(mono) > 0.1f);
         QVERIFY2(generic == mono, qPrintable(QString::number(poly::relativeDifference(mono, generic))));

@@ -224,7 +224,8 @@ void TestSampleHold::polyKernelsSampleEachChannelAsTheMonoModule() {
     for (int k : {0, 7, 8, 15}) {
         const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
         const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
-        const auto wide = poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
         QCOMPARE(mono.size(), kFrames);
         QVERIFY(peak(mono) > 0.01f);
         QVERIFY2(generic == mono, qPrintable(QString::number(poly::relativeDifference(mono, generic))));

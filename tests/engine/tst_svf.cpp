@@ -3,9 +3,9 @@
 
 #include "EngineTestUtils.hpp"
 #include "PolyCompare.hpp"
-#include "engine/modules/Svf.hpp"
 #include "engine/ModuleRegistry.hpp"
 #include "engine/OfflineRenderer.hpp"
+#include "engine/modules/Svf.hpp"
 #include "support/SignalAnalysis.hpp"
 
 #include <QObject>
@@ -418,7 +418,8 @@ void TestSvf::polyKernelsMatchTheMonoFilterPerChannel() {
     for (int k : {0, 7, 8, 15}) {
         const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
         const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
-        const auto wide = poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
         QCOMPARE(mono.size(), kFrames);
         QCOMPARE(generic.size(), kFrames);
         QVERIFY(peak(mono) > 0.01f);
@@ -426,7 +427,8 @@ void TestSvf::polyKernelsMatchTheMonoFilterPerChannel() {
             const double d = poly::relativeDifference(mono, *run);
             QVERIFY2(d < 1e-5, qPrintable(QStringLiteral("channel %1: %2 of the peak").arg(k).arg(d)));
             if (k == 15)
-                qInfo("channel %d, %s: poly vs mono %.3g of the peak", k, run == &generic ? "portable" : "avx2", d);
+                qInfo("channel %d, %s: poly vs mono %.3g of the peak", k,
+                      run == &generic ? "portable" : "avx2", d);
         }
         QVERIFY(poly::relativeDifference(generic, wide) < 1e-5);
     }
@@ -438,7 +440,8 @@ void TestSvf::polyChannelCountFollowsTheInputs() {
     poly::Case tc = svfCase("cv");
     for (int channels : {3, 9}) {
         const auto mono = poly::renderChannel(tc, engine::simd::Level::Generic, 1, channels - 1, 64, 960);
-        const auto poly = poly::renderChannel(tc, engine::simd::Level::Generic, channels, channels - 1, 64, 960);
+        const auto poly =
+            poly::renderChannel(tc, engine::simd::Level::Generic, channels, channels - 1, 64, 960);
         QCOMPARE(poly.size(), std::size_t(960)); // renderChannel checks channelsOf("dut")
         QVERIFY(poly::relativeDifference(mono, poly) < 1e-5);
     }

@@ -12,9 +12,10 @@
 
 namespace chronus::engine {
 
-const ModuleType Adsr::kType{"adsr", "ADSR", "Envelopes",
-                             "Attack-decay-sustain-release envelope; multiplies `in` when connected",
-                             kParams, kInputs, kOutputs, &createModule<Adsr>, nullptr, nullptr, Polyphony::Poly};
+const ModuleType Adsr::kType{
+    "adsr",  "ADSR",  "Envelopes",    "Attack-decay-sustain-release envelope; multiplies `in` when connected",
+    kParams, kInputs, kOutputs,       &createModule<Adsr>,
+    nullptr, nullptr, Polyphony::Poly};
 
 namespace {
 
@@ -85,8 +86,9 @@ constexpr int kPolyChunk = 64; // frames whose ramping sustain and level are rea
 constexpr float kNever = __builtin_inff();
 
 template <bool Smoothing, bool HasIn, bool HasGate>
-[[gnu::always_inline]] inline void adsrRun(const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a,
-                                           SmoothedValue& sustain, SmoothedValue& level) noexcept {
+[[gnu::always_inline]] inline void adsrRun(const ProcessContext& ctx, Adsr::PolyState& st,
+                                           const Adsr::PolyArgs& a, SmoothedValue& sustain,
+                                           SmoothedValue& level) noexcept {
     using namespace simd;
     using V = F8;
     using M = I8;
@@ -110,8 +112,10 @@ template <bool Smoothing, bool HasIn, bool HasGate>
             }
         for (int g = 0; g < stride; g += kLanes) {
             M stage = loadAs<M>(st.stage + g), gateHigh = loadAs<M>(st.gateHigh + g);
-            V env = loadAs<V>(st.env + g), segStart = loadAs<V>(st.segStart + g), slope = loadAs<V>(st.slope + g);
-            V count = loadAs<V>(st.count + g), sign = loadAs<V>(st.sign + g), target = loadAs<V>(st.target + g);
+            V env = loadAs<V>(st.env + g), segStart = loadAs<V>(st.segStart + g),
+              slope = loadAs<V>(st.slope + g);
+            V count = loadAs<V>(st.count + g), sign = loadAs<V>(st.sign + g),
+              target = loadAs<V>(st.target + g);
             V signLevel = sign * l0; // e = env x level, the mono product: (env x sign) x (sign x level)
             for (int j = 0; j < n; ++j) {
                 const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
@@ -181,8 +185,9 @@ template <bool Smoothing, bool HasIn, bool HasGate>
 
 // One copy of the loop per connected pair of inputs, so none is tested per sample.
 template <bool Smoothing>
-[[gnu::always_inline]] inline void adsrPoly(const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a,
-                                            SmoothedValue& sustain, SmoothedValue& level) noexcept {
+[[gnu::always_inline]] inline void adsrPoly(const ProcessContext& ctx, Adsr::PolyState& st,
+                                            const Adsr::PolyArgs& a, SmoothedValue& sustain,
+                                            SmoothedValue& level) noexcept {
     const bool hasIn = ctx.inputs[Adsr::In] != nullptr;
     const bool hasGate = !a.eventGate && ctx.inputs[Adsr::GateIn] != nullptr;
     if (hasIn)
@@ -193,8 +198,8 @@ template <bool Smoothing>
                 : adsrRun<Smoothing, false, false>(ctx, st, a, sustain, level);
 }
 
-#define ADSR_POLY_PARAMS                                                                                         \
-    (const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a, SmoothedValue& sustain,          \
+#define ADSR_POLY_PARAMS                                                                                     \
+    (const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a, SmoothedValue& sustain,        \
      SmoothedValue& level)
 CHRONUS_POLY_KERNEL(adsrPolyConstant, adsrPoly<false>, ADSR_POLY_PARAMS, (ctx, st, a, sustain, level))
 CHRONUS_POLY_KERNEL(adsrPolySmoothing, adsrPoly<true>, ADSR_POLY_PARAMS, (ctx, st, a, sustain, level))

@@ -9,16 +9,18 @@
 
 namespace chronus::engine {
 
-const ModuleType Biquad::kType{"biquad", "Biquad filter", "Filters",
-                               "Second-order low-, high- or band-pass filter", kParams, kInputs, kOutputs,
-                               &createModule<Biquad>, nullptr, nullptr, Polyphony::Poly};
+const ModuleType Biquad::kType{
+    "biquad", "Biquad filter", "Filters",      "Second-order low-, high- or band-pass filter",
+    kParams,  kInputs,         kOutputs,       &createModule<Biquad>,
+    nullptr,  nullptr,         Polyphony::Poly};
 
 namespace {
 
 // 8 filters per instruction, the mono transposed direct form II, each group's state in registers
 // over frames [from, to); coefficients c[(i - from) x cStride] (cStride 0: the same all along).
 [[gnu::always_inline]] inline void biquadPoly(const ProcessContext& ctx, Biquad::PolyState& st,
-                                              const Biquad::Coefficients* c, int cStride, int from, int to) noexcept {
+                                              const Biquad::Coefficients* c, int cStride, int from,
+                                              int to) noexcept {
     using namespace simd;
     const int stride = channelStride(ctx.channels);
     const float* in = ctx.inputs[Biquad::In];
@@ -41,8 +43,8 @@ namespace {
 }
 
 CHRONUS_POLY_KERNEL(biquadPoly, biquadPoly,
-                    (const ProcessContext& ctx, Biquad::PolyState& st, const Biquad::Coefficients* c, int cStride,
-                     int from, int to),
+                    (const ProcessContext& ctx, Biquad::PolyState& st, const Biquad::Coefficients* c,
+                     int cStride, int from, int to),
                     (ctx, st, c, cStride, from, to))
 
 } // namespace

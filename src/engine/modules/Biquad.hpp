@@ -43,8 +43,8 @@ public:
     struct Coefficients {
         float b0, b1, b2, a1, a2;
     };
-    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const Coefficients* c, int cStride, int from,
-                                int to) noexcept;
+    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const Coefficients* c, int cStride,
+                                int from, int to) noexcept;
 
 private:
     PolyState m_poly{};

@@ -8,10 +8,13 @@
 
 namespace chronus::engine {
 
-const ModuleType Distortion::kType{"distortion", "Distortion", "Effects",
-                                   "Waveshaper (soft, hard, fold, bit-crush) with drive, tone and mix",
-                                   kParams, kInputs, kOutputs, &createModule<Distortion>, nullptr, nullptr,
-                                   Polyphony::Poly};
+const ModuleType Distortion::kType{
+    "distortion",   "Distortion",
+    "Effects",      "Waveshaper (soft, hard, fold, bit-crush) with drive, tone and mix",
+    kParams,        kInputs,
+    kOutputs,       &createModule<Distortion>,
+    nullptr,        nullptr,
+    Polyphony::Poly};
 
 namespace {
 
@@ -247,14 +250,15 @@ void Distortion::processPoly(const ProcessContext& ctx, Shape shape) noexcept {
         for (int c = 0; c < channels; ++c) {
             PolyVoice& voice = m_voices[c];
             const float dry = in ? sane(in[frame + static_cast<std::size_t>(c)]) : 0.0f;
-            const double v =
-                std::clamp(static_cast<double>(dry) * static_cast<double>(m_driveGain), -kMaxDriven, kMaxDriven);
+            const double v = std::clamp(static_cast<double>(dry) * static_cast<double>(m_driveGain),
+                                        -kMaxDriven, kMaxDriven);
             float wet;
             if (shape == Crush) {
                 if (take) {
                     const float scaled = std::clamp(static_cast<float>(v), -1.0f, 1.0f) * m_crushSteps;
-                    voice.held = static_cast<float>(static_cast<int>(scaled + (scaled >= 0.0f ? 0.5f : -0.5f))) /
-                                 m_crushSteps;
+                    voice.held =
+                        static_cast<float>(static_cast<int>(scaled + (scaled >= 0.0f ? 0.5f : -0.5f))) /
+                        m_crushSteps;
                 }
                 wet = voice.held;
                 voice.prevV = v;
@@ -263,8 +267,8 @@ void Distortion::processPoly(const ProcessContext& ctx, Shape shape) noexcept {
                     voice.prevF = antiderivativeOf(shape, voice.prevV);
                 const double F = antiderivativeOf(shape, v);
                 const double dv = v - voice.prevV;
-                const double y =
-                    std::fabs(dv) > kAdaaMinStep ? (F - voice.prevF) / dv : shapeOf(shape, 0.5 * (v + voice.prevV));
+                const double y = std::fabs(dv) > kAdaaMinStep ? (F - voice.prevF) / dv
+                                                              : shapeOf(shape, 0.5 * (v + voice.prevV));
                 voice.prevV = v;
                 voice.prevF = F;
                 wet = voice.dcBlocker.process(static_cast<float>(y));

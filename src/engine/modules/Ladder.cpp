@@ -9,10 +9,18 @@
 
 namespace chronus::engine {
 
-const ModuleType Ladder::kType{"ladder", "Acid ladder filter", "Filters",
+const ModuleType Ladder::kType{"ladder",
+                               "Acid ladder filter",
+                               "Filters",
                                "24 dB/oct ladder low-pass with resonance to self-oscillation and a 303-style "
                                "cutoff envelope (trig, accent)",
-                               kParams, kInputs, kOutputs, &createModule<Ladder>, nullptr, nullptr, Polyphony::Poly};
+                               kParams,
+                               kInputs,
+                               kOutputs,
+                               &createModule<Ladder>,
+                               nullptr,
+                               nullptr,
+                               Polyphony::Poly};
 
 namespace {
 
@@ -59,7 +67,8 @@ inline float sane(float x, float limit) noexcept {
     const float decay = a.decayMs;
     for (int lane = 0; lane < kPolyLanes; ++lane)
         if (which[lane]) {
-            const float product = simd::rounded((std::min(decay, Ladder::kAccentDecayMs) - decay) * hitAccent[lane]);
+            const float product =
+                simd::rounded((std::min(decay, Ladder::kAccentDecayMs) - decay) * hitAccent[lane]);
             const float ms = decay + product; // the mono rounding: no fused multiply-add
             coef[lane] = std::exp(kLogDecayTarget / (ms * a.samplesPerMs));
         }
@@ -67,7 +76,8 @@ inline float sane(float x, float limit) noexcept {
 }
 
 [[gnu::always_inline]] inline void ladderPoly(const ProcessContext& ctx, Ladder::PolyState& st,
-                                              const Ladder::PolyFrames& f, const Ladder::PolyArgs& a) noexcept {
+                                              const Ladder::PolyFrames& f,
+                                              const Ladder::PolyArgs& a) noexcept {
     using namespace simd;
     using U8 = std::uint32_t __attribute__((vector_size(32)));
     constexpr int kIdle = 0, kRise = 1, kFall = 2; // Ladder::EnvStage
@@ -231,12 +241,14 @@ void Ladder::onPrepare(const PrepareInfo& info) {
     m_pendingTrigger = false;
     m_noise = instanceSeed() | 1u;
     m_dcBlocker.prepare(info.sampleRate);
-    m_dcPole = static_cast<float>(std::exp(-2.0 * std::numbers::pi * DcBlocker::kDefaultCornerHz / info.sampleRate));
+    m_dcPole =
+        static_cast<float>(std::exp(-2.0 * std::numbers::pi * DcBlocker::kDefaultCornerHz / info.sampleRate));
     m_poly = PolyState{};
     for (int c = 0; c < kMaxChannels; ++c) {
         m_poly.envPeak[c] = 1.0f;
         m_poly.riseStep[c] = m_riseStep;
-        m_poly.noise[c] = (instanceSeed() + 2u * static_cast<std::uint32_t>(c)) | 1u; // channel 1: the mono noise
+        m_poly.noise[c] =
+            (instanceSeed() + 2u * static_cast<std::uint32_t>(c)) | 1u; // channel 1: the mono noise
     }
     m_polyKernel = simd::pick(&ladderPolyGeneric, &ladderPolyAvx2);
 }

@@ -129,7 +129,8 @@ public:
         float accent = 0.0f, decayMs = 0.0f, samplesPerMs = 48.0f;
         float piOverSr = 0.0f, maxCutoff = 0.0f, dcPole = 0.0f;
     };
-    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const PolyFrames&, const PolyArgs&) noexcept;
+    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const PolyFrames&,
+                                const PolyArgs&) noexcept;
 
 private:
     PolyState m_poly{};

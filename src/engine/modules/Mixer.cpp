@@ -4,8 +4,9 @@
 
 namespace chronus::engine {
 
-const ModuleType Mixer::kType{"mixer", "Mixer", "Utilities", "Four-input mixer with levels and a send bus",
-                              kParams, kInputs, kOutputs, &createModule<Mixer>, nullptr, nullptr, Polyphony::Poly};
+const ModuleType Mixer::kType{"mixer", "Mixer", "Utilities",    "Four-input mixer with levels and a send bus",
+                              kParams, kInputs, kOutputs,       &createModule<Mixer>,
+                              nullptr, nullptr, Polyphony::Poly};
 
 namespace {
 
@@ -43,7 +44,9 @@ CHRONUS_POLY_KERNEL(mixerPoly, mixerPoly, (const ProcessContext& ctx, const Mixe
 
 } // namespace
 
-void Mixer::onPrepare(const PrepareInfo&) { m_poly = simd::pick(&mixerPolyGeneric, &mixerPolyAvx2); }
+void Mixer::onPrepare(const PrepareInfo&) {
+    m_poly = simd::pick(&mixerPolyGeneric, &mixerPolyAvx2);
+}
 
 void Mixer::process(const ProcessContext& ctx) noexcept {
     float* out = ctx.outputs[Out];

@@ -7,11 +7,11 @@
 namespace chronus::engine {
 
 const ModuleType SampleHold::kType{
-    "sample_hold", "Sample & hold",
-    "Modulation",  "Samples `in` (or its own noise) at each trigger and holds it, with glide",
-    kParams,       kInputs,
-    kOutputs,      &createModule<SampleHold>,
-    nullptr,       nullptr,
+    "sample_hold",  "Sample & hold",
+    "Modulation",   "Samples `in` (or its own noise) at each trigger and holds it, with glide",
+    kParams,        kInputs,
+    kOutputs,       &createModule<SampleHold>,
+    nullptr,        nullptr,
     Polyphony::Poly};
 
 namespace {
@@ -28,8 +28,9 @@ std::uint32_t scrambled(std::uint32_t s) noexcept { // murmur3's finaliser; neve
 // Each lane is the mono module's per-sample code with the same expressions (the glide's product
 // kept from fusing), so a channel renders the mono module's samples to the bit. Triggers are rare:
 // one test per sample finds whether any lane fires.
-[[gnu::always_inline]] inline void sampleHoldPoly(const ProcessContext& ctx, SampleHold::PolyState& st, bool trigger,
-                                                  int glideSamples, SmoothedValue& level) noexcept {
+[[gnu::always_inline]] inline void sampleHoldPoly(const ProcessContext& ctx, SampleHold::PolyState& st,
+                                                  bool trigger, int glideSamples,
+                                                  SmoothedValue& level) noexcept {
     using namespace simd;
     using U8 = std::uint32_t __attribute__((vector_size(32)));
     const int stride = channelStride(ctx.channels);
@@ -69,13 +70,15 @@ std::uint32_t scrambled(std::uint32_t s) noexcept { // murmur3's finaliser; neve
                     remaining = fire ? I8{} : remaining;
                 } else {
                     remaining = fire ? I8{} + glideSamples : remaining;
-                    store(st.step + g, fire ? (target - value) / static_cast<float>(glideSamples) : load(st.step + g));
+                    store(st.step + g,
+                          fire ? (target - value) / static_cast<float>(glideSamples) : load(st.step + g));
                 }
             }
             const I8 gliding = remaining > 0;
             if (any(gliding)) { // from the target back, so the line ends on it exactly
                 remaining = gliding ? remaining - 1 : remaining;
-                const F8 line = load(st.target + g) - rounded(load(st.step + g) * __builtin_convertvector(remaining, F8));
+                const F8 line =
+                    load(st.target + g) - rounded(load(st.step + g) * __builtin_convertvector(remaining, F8));
                 value = gliding ? line : value;
             }
             store(st.value + g, value);

@@ -15,9 +15,13 @@
 
 namespace chronus::engine {
 
-const ModuleType Svf::kType{"svf", "State-variable filter", "Filters",
-                            "12 dB/oct state-variable filter with low-, band- and high-pass outputs", kParams,
-                            kInputs, kOutputs, &createModule<Svf>, nullptr, nullptr, Polyphony::Poly};
+const ModuleType Svf::kType{
+    "svf",          "State-variable filter",
+    "Filters",      "12 dB/oct state-variable filter with low-, band- and high-pass outputs",
+    kParams,        kInputs,
+    kOutputs,       &createModule<Svf>,
+    nullptr,        nullptr,
+    Polyphony::Poly};
 
 namespace {
 
@@ -195,8 +199,9 @@ struct PolyOutputs {
 }
 
 // Cutoff and Q constant and no cutoff CV: the coefficients are shared by every channel.
-[[gnu::always_inline]] inline void svfPolyFixed(const ProcessContext& ctx, Svf::PolyState& st, const Svf::PolyArgs& c,
-                                                SmoothedValue&, SmoothedValue&) noexcept {
+[[gnu::always_inline]] inline void svfPolyFixed(const ProcessContext& ctx, Svf::PolyState& st,
+                                                const Svf::PolyArgs& c, SmoothedValue&,
+                                                SmoothedValue&) noexcept {
     using namespace simd;
     const int stride = channelStride(ctx.channels);
     const float* in = ctx.inputs[Svf::In];
@@ -250,8 +255,9 @@ struct PolyOutputs {
     }
 }
 
-#define SVF_POLY_PARAMS                                                                                          \
-    (const ProcessContext& ctx, Svf::PolyState& st, const Svf::PolyArgs& c, SmoothedValue& cutoff, SmoothedValue& q)
+#define SVF_POLY_PARAMS                                                                                      \
+    (const ProcessContext& ctx, Svf::PolyState& st, const Svf::PolyArgs& c, SmoothedValue& cutoff,           \
+     SmoothedValue& q)
 CHRONUS_POLY_KERNEL(svfPolyFixed, svfPolyFixed, SVF_POLY_PARAMS, (ctx, st, c, cutoff, q))
 CHRONUS_POLY_KERNEL(svfPolyModulated, svfPolyModulated, SVF_POLY_PARAMS, (ctx, st, c, cutoff, q))
 #undef SVF_POLY_PARAMS
