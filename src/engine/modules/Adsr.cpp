@@ -128,12 +128,13 @@ template <bool Smoothing, bool HasIn, bool HasGate>
                 }
                 const M high = HasGate ? M(loadAs<V>(gate + at) > 0.5f) : gateAlways;
                 const M edge = high ^ gateHigh;
-                V next = count + 1.0f;
-                V value = segStart + rounded(slope * next); // the mono code's rounding, no FMA
-                M ended = value >= target;
+                const V last = env; // x sign: the last sample's level, where a gate edge starts from
+                count += 1.0f;
+                env = segStart + rounded(slope * count); // the mono code's rounding, no FMA
+                M ended = env >= target;
                 if (any(edge | ended)) [[unlikely]] {
                     if (any(edge)) {
-                        const V level0 = env * sign; // the last sample's level
+                        const V level0 = last * sign;
                         const M on = edge & high;
                         const M off = edge & ~high & (stage != kIdle);
                         gateHigh = high;
@@ -142,15 +143,12 @@ template <bool Smoothing, bool HasIn, bool HasGate>
                         sign = on ? splat(1.0f) : off ? splat(-1.0f) : sign;
                         segStart = on ? level0 : off ? -level0 : segStart;
                         slope = on ? splat(a.attackSlope) : off ? level0 / a.releaseTime : slope;
-                        count = (on | off) ? V{} : count;
+                        count = (on | off) ? splat(1.0f) : count; // the new segment's first sample
                         target = on ? splat(1.0f) : off ? splat(-0.0f) : target;
                         signLevel = sign * l;
-                        next = count + 1.0f;
-                        value = segStart + rounded(slope * next);
-                        ended = value >= target;
+                        env = segStart + rounded(slope * count);
+                        ended = env >= target;
                     }
-                    count = next;
-                    env = value;
                     if (any(ended)) {
                         const M attack = ended & (stage == kAttack);
                         const M decay = ended & (stage == kDecay);
@@ -164,9 +162,6 @@ template <bool Smoothing, bool HasIn, bool HasGate>
                         target = attack ? splat(-s) : ended ? splat(kNever) : target;
                         signLevel = sign * l;
                     }
-                } else {
-                    count = next;
-                    env = value;
                 }
                 const V e = env * signLevel;
                 storeFrom(out + at, HasIn ? loadAs<V>(in + at) * e : e);
