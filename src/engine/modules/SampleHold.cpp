@@ -2,6 +2,8 @@
 
 #include "../Simd.hpp"
 
+#include <algorithm>
+
 #include <cmath>
 
 namespace chronus::engine {
@@ -33,57 +35,66 @@ std::uint32_t scrambled(std::uint32_t s) noexcept { // murmur3's finaliser; neve
                                                   SmoothedValue& level) noexcept {
     using namespace simd;
     using U8 = std::uint32_t __attribute__((vector_size(32)));
+    constexpr int kChunk = 64; // frames whose shared level is read once for every group
     const int stride = channelStride(ctx.channels);
     const float* in = ctx.inputs[SampleHold::In];
     const float* trig = ctx.inputs[SampleHold::Trig];
     float* out = ctx.outputs[SampleHold::Out];
-    for (int i = 0; i < ctx.frames; ++i) {
-        const float l = level.next();
+    float levels[kChunk];
+    for (int from = 0; from < ctx.frames; from += kChunk) {
+        const int to = std::min(from + kChunk, ctx.frames);
+        for (int i = from; i < to; ++i)
+            levels[i - from] = level.next();
         for (int g = 0; g < stride; g += kPolyLanes) {
-            const std::size_t at = static_cast<std::size_t>(i * stride + g);
-            I8 fire = (trigger && i == 0) ? I8{} - 1 : I8{};
-            if (trig) {
-                const I8 high = load(trig + at) > 0.5f;
-                fire = fire | (high & ~loadAs<I8>(st.trigHigh + g));
-                storeFrom(st.trigHigh + g, high);
-            }
-            F8 value = load(st.value + g);
-            I8 remaining = loadAs<I8>(st.remaining + g);
-            if (any(fire)) [[unlikely]] {
-                F8 x;
-                if (in) {
-                    x = load(in + at);
-                } else { // xorshift32 in the lanes that fire
-                    U8 s = loadAs<U8>(st.noise + g);
-                    const U8 old = s;
-                    s ^= s << 13;
-                    s ^= s >> 17;
-                    s ^= s << 5;
-                    s = fire ? s : old;
-                    storeFrom(st.noise + g, s);
-                    x = __builtin_convertvector(I8(s), F8) * (1.0f / 2147483648.0f);
+            I8 trigHigh = loadAs<I8>(st.trigHigh + g), remaining = loadAs<I8>(st.remaining + g);
+            F8 value = load(st.value + g), target = load(st.target + g), step = load(st.step + g);
+            bool gliding = any(remaining > 0); // some lane: tested per sample only while true
+            for (int i = from; i < to; ++i) {
+                const std::size_t at = static_cast<std::size_t>(i * stride + g);
+                I8 fire = (trigger && i == 0) ? I8{} - 1 : I8{};
+                if (trig) {
+                    const I8 high = load(trig + at) > 0.5f;
+                    fire = fire | (high & ~trigHigh);
+                    trigHigh = high;
                 }
-                const F8 target = fire ? ((x - x) == 0.0f ? x : F8{}) : load(st.target + g); // not finite: 0
-                store(st.target + g, target);
-                if (glideSamples <= 1) {
-                    value = fire ? target : value;
-                    remaining = fire ? I8{} : remaining;
-                } else {
-                    remaining = fire ? I8{} + glideSamples : remaining;
-                    store(st.step + g,
-                          fire ? (target - value) / static_cast<float>(glideSamples) : load(st.step + g));
+                if (any(fire)) [[unlikely]] {
+                    F8 x;
+                    if (in) {
+                        x = load(in + at);
+                    } else { // xorshift32 in the lanes that fire
+                        U8 s = loadAs<U8>(st.noise + g);
+                        const U8 old = s;
+                        s ^= s << 13;
+                        s ^= s >> 17;
+                        s ^= s << 5;
+                        s = fire ? s : old;
+                        storeFrom(st.noise + g, s);
+                        x = __builtin_convertvector(I8(s), F8) * (1.0f / 2147483648.0f);
+                    }
+                    target = fire ? ((x - x) == 0.0f ? x : F8{}) : target; // not finite: 0
+                    if (glideSamples <= 1) {
+                        value = fire ? target : value;
+                        remaining = fire ? I8{} : remaining;
+                    } else {
+                        remaining = fire ? I8{} + glideSamples : remaining;
+                        step = fire ? (target - value) / static_cast<float>(glideSamples) : step;
+                        gliding = true;
+                    }
                 }
+                if (gliding) { // from the target back, so the line ends on it exactly
+                    const I8 lanes = remaining > 0;
+                    remaining = lanes ? remaining - 1 : remaining;
+                    const F8 line = target - rounded(step * __builtin_convertvector(remaining, F8));
+                    value = lanes ? line : value;
+                    gliding = any(remaining > 0);
+                }
+                store(out + at, levels[i - from] * value);
             }
-            const I8 gliding = remaining > 0;
-            if (any(gliding)) { // from the target back, so the line ends on it exactly
-                remaining = gliding ? remaining - 1 : remaining;
-                const F8 line =
-                    load(st.target + g) - rounded(load(st.step + g) * __builtin_convertvector(remaining, F8));
-                value = gliding ? line : value;
-            }
-            store(st.value + g, value);
+            storeFrom(st.trigHigh + g, trigHigh);
             storeFrom(st.remaining + g, remaining);
-            store(out + at, l * value);
+            store(st.value + g, value);
+            store(st.target + g, target);
+            store(st.step + g, step);
         }
     }
 }
