@@ -134,3 +134,76 @@ namespace chronus::engine::simd {
 }
 
 } // namespace chronus::engine::simd
+
+// ---- Filters and envelopes (svf, adsr, ...): vector helpers of their kernels ----
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace chronus::engine::simd {
+
+// tan(x) for x in (0, 1.56] (a filter's pi fc / sr up to fc = 0.497 sr), relative error under 1e-6
+// (tst_svf measures it). Above pi/4 it is 1 / tan(pi/2 - x), with pi/2 - x computed in two parts
+// (the float nearest pi/2 minus x is exact there) so the reflection loses nothing near pi/2; below,
+// Cephes' tanf polynomial in x^2 (relative error about 2e-7 on [0, pi/4]).
+[[gnu::always_inline]] inline F8 tan(F8 x) noexcept {
+    constexpr float kHalfPiHi = 1.57079637050628662109375f; // float(pi/2), above pi/2 by 4.37e-8
+    constexpr float kHalfPiLo = -4.37113900018624283e-8f;   // pi/2 - kHalfPiHi
+    const auto reflect = x > 0.78539816339744830962f;
+    const F8 y = reflect ? (kHalfPiHi - x) + kHalfPiLo : x;
+    const F8 z = y * y;
+    F8 p = splat(9.38540185543e-3f);
+    p = p * z + 3.11992232697e-3f;
+    p = p * z + 2.44301354525e-2f;
+    p = p * z + 5.34112807005e-2f;
+    p = p * z + 1.33387994085e-1f;
+    p = p * z + 3.33331568548e-1f;
+    const F8 t = y + y * z * p;
+    return reflect ? 1.0f / t : t;
+}
+
+// x as rounded, never fused into a neighbouring add (GCC contracts a * b + c into one FMA in the
+// AVX2 copies): for a kernel that must round exactly like the mono code.
+[[gnu::always_inline]] inline F8 rounded(F8 x) noexcept {
+#if defined(__has_builtin) && __has_builtin(__builtin_assoc_barrier)
+    return __builtin_assoc_barrier(x);
+#else
+    return x;
+#endif
+}
+[[gnu::always_inline]] inline float rounded(float x) noexcept {
+#if defined(__has_builtin) && __has_builtin(__builtin_assoc_barrier)
+    return __builtin_assoc_barrier(x);
+#else
+    return x;
+#endif
+}
+
+// Loads and stores of float and integer vectors, unaligned like load and store.
+template <class V, class T> [[gnu::always_inline]] inline V loadAs(const T* p) noexcept {
+    V v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+template <class V, class T> [[gnu::always_inline]] inline void storeFrom(T* p, V v) noexcept {
+    std::memcpy(p, &v, sizeof v);
+}
+
+// True when any lane of a comparison's mask is set (lanes are 0 or -1): the two 4-lane halves OR-ed
+// and their sign bits gathered (vextractf128, vorps, vmovmskps in the AVX2 copies).
+[[gnu::always_inline]] inline bool any(I8 mask) noexcept {
+#if defined(__SSE2__)
+    __m128 lo, hi;
+    std::memcpy(&lo, &mask, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&mask) + sizeof lo, sizeof hi);
+    return _mm_movemask_ps(_mm_or_ps(lo, hi)) != 0;
+#else
+    std::int32_t bits = 0;
+    for (int lane = 0; lane < kPolyLanes; ++lane)
+        bits |= mask[lane];
+    return bits != 0;
+#endif
+}
+
+} // namespace chronus::engine::simd

@@ -2,6 +2,7 @@
 // step steeper than the minimum segment allows, whatever the gate does.
 
 #include "EngineTestUtils.hpp"
+#include "PolyCompare.hpp"
 #include "engine/OfflineRenderer.hpp"
 #include "engine/modules/Adsr.hpp"
 #include "support/SignalAnalysis.hpp"
@@ -107,6 +108,9 @@ private slots:
     void retriggerDuringReleaseStartsFromCurrentLevel();
     void liveSustainAndLevelChangesRampSmoothly_data();
     void liveSustainAndLevelChangesRampSmoothly();
+    void polyKernelsRenderTheMonoEnvelopePerChannel_data();
+    void polyKernelsRenderTheMonoEnvelopePerChannel();
+    void polyChannelCountFollowsTheInputs();
 };
 
 void TestAdsr::segmentTimesWithinOneMs_data() {
@@ -400,6 +404,110 @@ void TestAdsr::liveSustainAndLevelChangesRampSmoothly() {
     const float limit = static_cast<float>(1000.0 / (kEnv.attackMs * sampleRate)) + 1e-6f;
     QVERIFY2(largestStep(out) <= limit,
              qPrintable(QStringLiteral("step %1 > %2").arg(largestStep(out)).arg(limit)));
+}
+
+namespace {
+
+// Per mode, what gates the envelopes and what they multiply. Short segments, so that within 200 ms
+// every channel goes through attack, decay, sustain and release several times, and retriggers
+// during its release or attack where its gate is faster than its segments.
+poly::Case adsrCase(const QString& mode) {
+    poly::Case tc;
+    tc.type = "adsr";
+    tc.params = {{"attack", 4.0}, {"decay", 9.0}, {"sustain", 0.6}, {"release", 13.0}, {"level", 0.9}};
+    tc.output = "out";
+    auto saws = [](engine::PatchGraph& g, int c) {
+        const std::string id = "saw" + std::to_string(c);
+        (void)g.addModule(id, "saw");
+        (void)g.setParam(id, "freq", 55.0 * std::exp2(c / 5.0));
+        return id;
+    };
+    auto squares = [](engine::PatchGraph& g, int c) {
+        const std::string id = "gate" + std::to_string(c);
+        (void)g.addModule(id, "lfo");
+        (void)g.setParam(id, "shape", 3.0); // square
+        (void)g.setParam(id, "rate", 11.0 + 6.3 * c);
+        (void)g.setParam(id, "width", 0.2 + 0.04 * c);
+        return id;
+    };
+    if (mode == "gate per channel" || mode == "ramped") {
+        tc.feeds.push_back({"gate", false, squares});
+    } else if (mode == "shared gate") {
+        tc.feeds.push_back({"in", false, saws});
+        tc.feeds.push_back({"gate", true, [squares](engine::PatchGraph& g, int) { return squares(g, 3); }});
+    } else { // gate event: no gate cable
+        tc.feeds.push_back({"in", false, saws});
+    }
+    return tc;
+}
+
+} // namespace
+
+void TestAdsr::polyKernelsRenderTheMonoEnvelopePerChannel_data() {
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<int>("block");
+    for (const char* mode : {"gate per channel", "shared gate", "gate event", "ramped"})
+        for (int block : {1, 37, 64})
+            QTest::newRow(qPrintable(QStringLiteral("%1, block %2").arg(QLatin1String(mode)).arg(block)))
+                << QString::fromLatin1(mode) << block;
+}
+
+void TestAdsr::polyKernelsRenderTheMonoEnvelopePerChannel() {
+    // Channel k of a 16-channel adsr, with the portable and the AVX2 copy of its kernel, against a
+    // mono adsr fed channel k alone. Each lane evaluates the mono envelope's expressions in its order
+    // (the AVX2 copy is kept from fusing the segment's multiply-add), so they agree to the bit:
+    // segment ends, retriggers and gate edges at the same samples. "gate event" sends gate on at
+    // the middle of the render, "ramped" moves sustain and level there (the ramping kernel).
+    QFETCH(QString, mode);
+    QFETCH(int, block);
+    using engine::simd::Level;
+    const poly::Case tc = adsrCase(mode);
+    auto edit = [&](OfflineRenderer& r) {
+        if (mode == "gate event")
+            QVERIFY(r.gate("dut", true).ok());
+        if (mode == "ramped") {
+            QVERIFY(r.setParam("dut", "sustain", 0.2).ok());
+            QVERIFY(r.setParam("dut", "level", 0.5).ok());
+        }
+    };
+    const bool avx2 = engine::simd::cpuHasAvx2();
+    constexpr std::size_t kFrames = 9600;
+    for (int k : {0, 7, 8, 15}) {
+        const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
+        const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        QCOMPARE(mono.size(), kFrames);
+        QVERIFY(peak(mono) > 0.1f);
+        QVERIFY2(generic == mono, qPrintable(QStringLiteral("channel %1: %2 of the peak")
+                                                 .arg(k)
+                                                 .arg(poly::relativeDifference(mono, generic))));
+        QVERIFY2(wide == mono, qPrintable(QStringLiteral("channel %1: %2 of the peak")
+                                              .arg(k)
+                                              .arg(poly::relativeDifference(mono, wide))));
+    }
+    engine::simd::setLevel(Level::Avx2);
+}
+
+void TestAdsr::polyChannelCountFollowsTheInputs() {
+    // 5 gates make 5 envelopes (a stride of 8 with 3 padding lanes), 9 make 9 (two groups).
+    const poly::Case tc = adsrCase("gate per channel");
+    for (int channels : {5, 9}) {
+        const auto mono = poly::renderChannel(tc, engine::simd::Level::Generic, 1, channels - 1, 64, 4800);
+        const auto poly =
+            poly::renderChannel(tc, engine::simd::Level::Generic, channels, channels - 1, 64, 4800);
+        QCOMPARE(poly.size(), std::size_t(4800)); // renderChannel checks channelsOf("dut")
+        QVERIFY(peak(mono) > 0.1f);
+        QVERIFY(poly == mono);
+    }
+    OfflineRenderer r{48000.0, 64};
+    engine::PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("env", "adsr"));
+    CHRONUS_VERIFY_OK(g.addModule("a", "const"));
+    CHRONUS_VERIFY_OK(g.setText("a", "values", "1 2 3"));
+    QCOMPARE(poly::channelsOf(g, "env"), 1);
+    CHRONUS_VERIFY_OK(g.connect("a", "env.in"));
+    QCOMPARE(poly::channelsOf(g, "env"), 3);
 }
 
 } // namespace chronus::test

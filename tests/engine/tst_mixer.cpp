@@ -3,7 +3,9 @@
 
 #include "EngineTestUtils.hpp"
 #include "ModuleDriver.hpp"
+#include "PolyCompare.hpp"
 #include "engine/OfflineRenderer.hpp"
+#include "engine/modules/Mixer.hpp"
 #include "support/SignalAnalysis.hpp"
 
 #include <QObject>
@@ -25,6 +27,9 @@ private slots:
     void sendsSumInputsTimesLevelsTimesSends();
     void sendsInPatchFeedTheSendOutput();
     void sendsAreSilentByDefault();
+    void polyKernelsMixEachChannelAsTheMonoMixer_data();
+    void polyKernelsMixEachChannelAsTheMonoMixer();
+    void polyChannelCountIsTheWidestInput();
 };
 
 void TestMixer::sendsSumInputsTimesLevelsTimesSends_data() {
@@ -110,6 +115,107 @@ void TestMixer::sendsAreSilentByDefault() {
     CHRONUS_VERIFY_OK(rendered);
     QVERIFY(peak(rendered->left) > 0.3f);
     QCOMPARE(peak(rendered->right), 0.0f);
+}
+
+namespace {
+
+// in1 and in3: a saw per channel; in2: one mono sine shared by every channel; in4 unconnected.
+poly::Case mixerCase(const char* output) {
+    poly::Case tc;
+    tc.type = "mixer";
+    tc.params = {{"level1", 0.8}, {"level2", 0.5}, {"level3", 1.3},
+                 {"level", 0.9},  {"send1", 0.5},  {"send2", 0.25}};
+    tc.output = output;
+    auto saws = [](double base) {
+        return [base](engine::PatchGraph& g, int c) {
+            const std::string id = "saw" + std::to_string(int(base)) + "_" + std::to_string(c);
+            (void)g.addModule(id, "saw");
+            (void)g.setParam(id, "freq", base * std::exp2(c / 7.0));
+            return id;
+        };
+    };
+    tc.feeds.push_back({"in1", false, saws(55.0)});
+    tc.feeds.push_back({"in2", true, [](engine::PatchGraph& g, int) {
+                            (void)g.addModule("sine", "sine");
+                            (void)g.setParam("sine", "freq", 331.0);
+                            return std::string("sine");
+                        }});
+    tc.feeds.push_back({"in3", false, saws(97.0)});
+    return tc;
+}
+
+} // namespace
+
+void TestMixer::polyKernelsMixEachChannelAsTheMonoMixer_data() {
+    QTest::addColumn<QString>("output");
+    QTest::addColumn<bool>("ramped");
+    QTest::addColumn<int>("block");
+    for (const char* output : {"out", "send"})
+        for (bool ramped : {false, true})
+            for (int block : {1, 37, 64})
+                QTest::newRow(qPrintable(QStringLiteral("%1%2, block %3")
+                                             .arg(QLatin1String(output), ramped ? " ramped" : "")
+                                             .arg(block)))
+                    << QString::fromLatin1(output) << ramped << block;
+}
+
+void TestMixer::polyKernelsMixEachChannelAsTheMonoMixer() {
+    // Channel k of a 16-channel mix, portable and AVX2 copies, against a mono mixer fed channel k
+    // alone: the kernel adds the same rounded products in the same order, so they agree to the bit.
+    // "ramped" moves a level, a send (from 0: the send starts mid-render) and the master there.
+    QFETCH(QString, output);
+    QFETCH(bool, ramped);
+    QFETCH(int, block);
+    using engine::simd::Level;
+    const poly::Case tc = mixerCase(output == "out" ? "out" : "send");
+    auto edit = [&](OfflineRenderer& r) {
+        if (ramped) {
+            QVERIFY(r.setParam("dut", "level1", 0.3).ok());
+            QVERIFY(r.setParam("dut", "send3", 0.7).ok());
+            QVERIFY(r.setParam("dut", "level", 1.4).ok());
+        }
+    };
+    const bool avx2 = engine::simd::cpuHasAvx2();
+    constexpr std::size_t kFrames = 4800;
+    for (int k : {0, 7, 8, 15}) {
+        const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
+        const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        QCOMPARE(mono.size(), kFrames);
+        QVERIFY(peak(mono) > 0.1f);
+        QVERIFY2(generic == mono, qPrintable(QString::number(poly::relativeDifference(mono, generic))));
+        QVERIFY2(wide == mono, qPrintable(QString::number(poly::relativeDifference(mono, wide))));
+    }
+    engine::simd::setLevel(Level::Avx2);
+}
+
+void TestMixer::polyChannelCountIsTheWidestInput() {
+    OfflineRenderer r{48000.0, 64};
+    engine::PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("mix", "mixer"));
+    CHRONUS_VERIFY_OK(g.addModule("a", "const"));
+    CHRONUS_VERIFY_OK(g.setText("a", "values", "1 2 3"));
+    CHRONUS_VERIFY_OK(g.addModule("b", "const"));
+    CHRONUS_VERIFY_OK(g.setText("b", "values", "1 2 3 4 5 6 7 8 9 9.25"));
+    CHRONUS_VERIFY_OK(g.addModule("m", "const"));
+    CHRONUS_VERIFY_OK(g.setText("m", "values", "0.5"));
+    CHRONUS_VERIFY_OK(g.connect("m", "mix.in1"));
+    QCOMPARE(poly::channelsOf(g, "mix"), 1);
+    CHRONUS_VERIFY_OK(g.connect("a", "mix.in2"));
+    QCOMPARE(poly::channelsOf(g, "mix", engine::Mixer::Out), 3);
+    QCOMPARE(poly::channelsOf(g, "mix", engine::Mixer::Send), 3);
+    CHRONUS_VERIFY_OK(g.connect("b", "mix.in4"));
+    QCOMPARE(poly::channelsOf(g, "mix"), 10);
+    // Channel 10: the mono 0.5 (fed to every channel) plus b's 9.25; a has no channel 10.
+    CHRONUS_VERIFY_OK(g.addModule("s", "split"));
+    CHRONUS_VERIFY_OK(g.connect("mix", "s"));
+    CHRONUS_VERIFY_OK(g.connect("s.out10", "out.left"));
+    CHRONUS_VERIFY_OK(g.connect("s.out2", "out.right"));
+    auto out = r.renderFrames(128);
+    CHRONUS_VERIFY_OK(out);
+    QCOMPARE(out->left[100], 9.75f);
+    QCOMPARE(out->right[100], 4.5f);
 }
 
 } // namespace chronus::test

@@ -4,6 +4,7 @@
 
 #include "EngineTestUtils.hpp"
 #include "ModuleDriver.hpp"
+#include "PolyCompare.hpp"
 #include "engine/OfflineRenderer.hpp"
 #include "support/SignalAnalysis.hpp"
 
@@ -49,6 +50,9 @@ private slots:
     void gateEventSamplesAtNextBlockStart();
     void glideReachesNewValueInGlideTime();
     void unconnectedInputSamplesSeededNoise();
+    void polyKernelsSampleEachChannelAsTheMonoModule_data();
+    void polyKernelsSampleEachChannelAsTheMonoModule();
+    void polyNoiseIsItsOwnPerChannel();
 };
 
 void TestSampleHold::samplesAtTriggerSampleAndHolds_data() {
@@ -162,6 +166,88 @@ void TestSampleHold::unconnectedInputSamplesSeededNoise() {
     // Seeded: the same id renders the same sequence; another id another one.
     QVERIFY(render("sh") == a);
     QVERIFY(render("other") != a);
+}
+
+namespace {
+
+poly::Case sampleHoldCase(const QString& mode) {
+    poly::Case tc;
+    tc.type = "sample_hold";
+    tc.params = {{"glide", mode == "glide" ? 3.0 : 0.0}, {"level", 0.8}};
+    tc.output = "out";
+    auto squares = [](engine::PatchGraph& g, int c) {
+        const std::string id = "trig" + std::to_string(c + 1);
+        (void)g.addModule(id, "lfo");
+        (void)g.setParam(id, "shape", 3.0); // square
+        (void)g.setParam(id, "rate", 40.0 + 13.0 * c);
+        return id;
+    };
+    if (mode != "noise")
+        tc.feeds.push_back({"in", false, [](engine::PatchGraph& g, int c) {
+                                const std::string id = "sine" + std::to_string(c);
+                                (void)g.addModule(id, "sine");
+                                (void)g.setParam(id, "freq", 3.0 + 2.1 * c);
+                                return id;
+                            }});
+    if (mode == "shared trig")
+        tc.feeds.push_back({"trig", true, [squares](engine::PatchGraph& g, int) { return squares(g, -1); }});
+    else if (mode != "gate event")
+        tc.feeds.push_back({"trig", false, squares});
+    return tc;
+}
+
+} // namespace
+
+void TestSampleHold::polyKernelsSampleEachChannelAsTheMonoModule_data() {
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<int>("block");
+    for (const char* mode : {"trig per channel", "glide", "shared trig", "gate event"})
+        for (int block : {1, 37, 64})
+            QTest::newRow(qPrintable(QStringLiteral("%1, block %2").arg(QLatin1String(mode)).arg(block)))
+                << QString::fromLatin1(mode) << block;
+}
+
+void TestSampleHold::polyKernelsSampleEachChannelAsTheMonoModule() {
+    // Channel k of a 16-channel S&H (16 sines, 16 triggers at their own rates), portable and AVX2
+    // copies, against a mono S&H fed channel k alone: the same expressions lane by lane (the glide's
+    // product not fused), so they agree to the bit. "gate event" triggers every channel at the middle.
+    QFETCH(QString, mode);
+    QFETCH(int, block);
+    using engine::simd::Level;
+    const poly::Case tc = sampleHoldCase(mode);
+    auto edit = [&](OfflineRenderer& r) {
+        if (mode == "gate event")
+            QVERIFY(r.gate("dut", true).ok());
+    };
+    const bool avx2 = engine::simd::cpuHasAvx2();
+    constexpr std::size_t kFrames = 4800;
+    for (int k : {0, 7, 8, 15}) {
+        const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
+        const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        QCOMPARE(mono.size(), kFrames);
+        QVERIFY(peak(mono) > 0.01f);
+        QVERIFY2(generic == mono, qPrintable(QString::number(poly::relativeDifference(mono, generic))));
+        QVERIFY2(wide == mono, qPrintable(QString::number(poly::relativeDifference(mono, wide))));
+    }
+    engine::simd::setLevel(Level::Avx2);
+}
+
+void TestSampleHold::polyNoiseIsItsOwnPerChannel() {
+    // Unconnected `in`: channel 1 is the mono module's noise; the others are other sequences.
+    using engine::simd::Level;
+    const poly::Case tc = sampleHoldCase("noise");
+    const auto mono = poly::renderChannel(tc, Level::Generic, 1, 0, 64, 4800);
+    std::vector<std::vector<float>> channels;
+    for (int k = 0; k < 16; k += 5)
+        channels.push_back(poly::renderChannel(tc, Level::Avx2, 16, k, 64, 4800));
+    QCOMPARE(mono.size(), std::size_t(4800));
+    QVERIFY(peak(mono) > 0.01f);
+    QVERIFY(channels[0] == mono);
+    for (std::size_t a = 0; a < channels.size(); ++a)
+        for (std::size_t b = a + 1; b < channels.size(); ++b)
+            QVERIFY(poly::relativeDifference(channels[a], channels[b]) > 0.1);
 }
 
 } // namespace chronus::test

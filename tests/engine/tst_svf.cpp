@@ -2,8 +2,10 @@
 // responses, and stability at the highest Q on noise and on an impulse.
 
 #include "EngineTestUtils.hpp"
+#include "PolyCompare.hpp"
 #include "engine/ModuleRegistry.hpp"
 #include "engine/OfflineRenderer.hpp"
+#include "engine/modules/Svf.hpp"
 #include "support/SignalAnalysis.hpp"
 
 #include <QObject>
@@ -91,6 +93,10 @@ private slots:
     void maximumQImpulseResponseRingsDown();
     void blockPathMatchesPerSamplePath_data();
     void blockPathMatchesPerSamplePath();
+    void simdTanIsAccurate();
+    void polyKernelsMatchTheMonoFilterPerChannel_data();
+    void polyKernelsMatchTheMonoFilterPerChannel();
+    void polyChannelCountFollowsTheInputs();
 };
 
 void TestSvf::lowPassMinus3dBWithinTwoPercentOfCutoff_data() {
@@ -317,6 +323,141 @@ void TestSvf::blockPathMatchesPerSamplePath() {
     QVERIFY(level > 0.01f);
     QVERIFY2(largestDifference <= 1e-4f * level,
              qPrintable(QStringLiteral("difference %1 at peak %2").arg(largestDifference).arg(level)));
+}
+
+void TestSvf::simdTanIsAccurate() {
+    // Every argument the filter can ask for: pi fc / sr from 1 Hz at 192 kHz to 0.48 sr (the
+    // clamp), on a dense grid, against double tan of the same float argument.
+    using engine::simd::F8;
+    double worst = 0.0, worstAt = 0.0;
+    const double lo = std::numbers::pi * 1.0 / 192000.0, hi = std::numbers::pi * 0.48;
+    constexpr int kPoints = 1 << 18;
+    for (int i = 0; i < kPoints; i += 8) {
+        F8 x;
+        for (int lane = 0; lane < 8; ++lane)
+            x[lane] = static_cast<float>(lo * std::pow(hi / lo, double(i + lane) / (kPoints - 1)));
+        const F8 t = engine::simd::tan(x);
+        for (int lane = 0; lane < 8; ++lane) {
+            const double exact = std::tan(double(x[lane]));
+            const double err = std::abs(double(t[lane]) - exact) / exact;
+            if (err > worst) {
+                worst = err;
+                worstAt = x[lane];
+            }
+        }
+    }
+    qInfo("simd::tan: largest relative error %.3g at %.6f", worst, worstAt);
+    QVERIFY2(worst < 1e-6, qPrintable(QString::number(worst)));
+}
+
+namespace {
+
+// 16 saws at different pitches through the filter; per mode, what modulates it.
+poly::Case svfCase(const QString& mode) {
+    poly::Case tc;
+    tc.type = "svf";
+    tc.params = {{"cutoff", 800.0}, {"q", 2.0}};
+    tc.output = mode == "cv" ? "bp" : mode == "ramped" ? "hp" : "lp";
+    tc.feeds.push_back({"in", false, [](engine::PatchGraph& g, int c) {
+                            const std::string id = "saw" + std::to_string(c);
+                            (void)g.addModule(id, "saw");
+                            (void)g.setParam(id, "freq", 55.0 * std::exp2(c / 5.0));
+                            return id;
+                        }});
+    if (mode == "cv") // each channel's own cutoff sweep: +-3 octaves at its own rate
+        tc.feeds.push_back({"cutoff", false, [](engine::PatchGraph& g, int c) {
+                                const std::string id = "lfo" + std::to_string(c);
+                                (void)g.addModule(id, "lfo");
+                                (void)g.setParam(id, "rate", 3.0 + 1.7 * c);
+                                (void)g.setParam(id, "depth", 3.0);
+                                (void)g.setParam(id, "offset", 0.25 * (c % 4));
+                                return id;
+                            }});
+    if (mode == "shared cv") // one mono cable sweeps every channel's cutoff
+        tc.feeds.push_back({"cutoff", true, [](engine::PatchGraph& g, int) {
+                                (void)g.addModule("lfo", "lfo");
+                                (void)g.setParam("lfo", "rate", 7.0);
+                                (void)g.setParam("lfo", "depth", 2.0);
+                                return std::string("lfo");
+                            }});
+    return tc;
+}
+
+} // namespace
+
+void TestSvf::polyKernelsMatchTheMonoFilterPerChannel_data() {
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<int>("block");
+    for (const char* mode : {"constant", "ramped", "cv", "shared cv"})
+        for (int block : {1, 37, 64})
+            QTest::newRow(qPrintable(QStringLiteral("%1, block %2").arg(QLatin1String(mode)).arg(block)))
+                << QString::fromLatin1(mode) << block;
+}
+
+void TestSvf::polyKernelsMatchTheMonoFilterPerChannel() {
+    // Channel k of a 16-channel svf against a mono svf fed channel k alone, with the portable and the
+    // AVX2 copy of the kernel. The AVX2 copy fuses multiply-adds, so the copies differ in the last
+    // bits. Against the mono module: with a constant cutoff the mono filter runs its block form (the
+    // poly kernel the per-sample form), a different rounding order; with modulation the poly
+    // kernel's exp2 and tan are approximations (relative 3e-7 and 2e-7, simdTanIsAccurate) of
+    // std::exp2 and std::tan. Each is a few float roundings of the signal, and Q 2 barely amplifies
+    // coefficient errors: measured under 7e-7 of the peak on every row; 1e-5 allows 15x that, while a
+    // channel fed another channel's saw or cutoff is off by the whole signal.
+    QFETCH(QString, mode);
+    QFETCH(int, block);
+    using engine::simd::Level;
+    const poly::Case tc = svfCase(mode);
+    const bool avx2 = engine::simd::cpuHasAvx2();
+    auto edit = [&](engine::OfflineRenderer& r) {
+        if (mode == "ramped") {
+            QVERIFY(r.setParam("dut", "cutoff", 3000.0).ok());
+            QVERIFY(r.setParam("dut", "q", 6.0).ok());
+        }
+    };
+    constexpr std::size_t kFrames = 4800;
+    for (int k : {0, 7, 8, 15}) {
+        const auto mono = poly::renderChannel(tc, Level::Generic, 1, k, block, kFrames, edit);
+        const auto generic = poly::renderChannel(tc, Level::Generic, 16, k, block, kFrames, edit);
+        const auto wide =
+            poly::renderChannel(tc, avx2 ? Level::Avx2 : Level::Generic, 16, k, block, kFrames, edit);
+        QCOMPARE(mono.size(), kFrames);
+        QCOMPARE(generic.size(), kFrames);
+        QVERIFY(peak(mono) > 0.01f);
+        for (const auto* run : {&generic, &wide}) {
+            const double d = poly::relativeDifference(mono, *run);
+            QVERIFY2(d < 1e-5, qPrintable(QStringLiteral("channel %1: %2 of the peak").arg(k).arg(d)));
+            if (k == 15)
+                qInfo("channel %d, %s: poly vs mono %.3g of the peak", k,
+                      run == &generic ? "portable" : "avx2", d);
+        }
+        QVERIFY(poly::relativeDifference(generic, wide) < 1e-5);
+    }
+    engine::simd::setLevel(Level::Avx2);
+}
+
+void TestSvf::polyChannelCountFollowsTheInputs() {
+    // 3 channels on `in` make 3 (a stride of 8 with 5 padding lanes); the cutoff CV's 5 make 5.
+    poly::Case tc = svfCase("cv");
+    for (int channels : {3, 9}) {
+        const auto mono = poly::renderChannel(tc, engine::simd::Level::Generic, 1, channels - 1, 64, 960);
+        const auto poly =
+            poly::renderChannel(tc, engine::simd::Level::Generic, channels, channels - 1, 64, 960);
+        QCOMPARE(poly.size(), std::size_t(960)); // renderChannel checks channelsOf("dut")
+        QVERIFY(poly::relativeDifference(mono, poly) < 1e-5);
+    }
+    engine::OfflineRenderer r{48000.0, 64};
+    engine::PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("f", "svf"));
+    CHRONUS_VERIFY_OK(g.addModule("a", "const"));
+    CHRONUS_VERIFY_OK(g.setText("a", "values", "1 2 3"));
+    CHRONUS_VERIFY_OK(g.addModule("b", "const"));
+    CHRONUS_VERIFY_OK(g.setText("b", "values", "0 1 0 1 0"));
+    QCOMPARE(poly::channelsOf(g, "f"), 1);
+    CHRONUS_VERIFY_OK(g.connect("a", "f.in"));
+    QCOMPARE(poly::channelsOf(g, "f", engine::Svf::Lp), 3);
+    QCOMPARE(poly::channelsOf(g, "f", engine::Svf::Hp), 3);
+    CHRONUS_VERIFY_OK(g.connect("b", "f.cutoff"));
+    QCOMPARE(poly::channelsOf(g, "f"), 5);
 }
 
 } // namespace chronus::test

@@ -1,5 +1,7 @@
 #include "Adsr.hpp"
 
+#include "../Simd.hpp"
+
 #include <algorithm>
 #include <climits>
 #include <cmath>
@@ -10,9 +12,10 @@
 
 namespace chronus::engine {
 
-const ModuleType Adsr::kType{"adsr", "ADSR", "Envelopes",
-                             "Attack-decay-sustain-release envelope; multiplies `in` when connected",
-                             kParams, kInputs, kOutputs, &createModule<Adsr>};
+const ModuleType Adsr::kType{
+    "adsr",  "ADSR",  "Envelopes",    "Attack-decay-sustain-release envelope; multiplies `in` when connected",
+    kParams, kInputs, kOutputs,       &createModule<Adsr>,
+    nullptr, nullptr, Polyphony::Poly};
 
 namespace {
 
@@ -69,6 +72,134 @@ void renderRamp(const float* __restrict in, float* __restrict out, int from, int
     }
 }
 
+// Polyphony: 8 envelopes per instruction, each lane the mono envelope of Adsr::processSmoothing with
+// the same expressions in the same order, so every channel renders the mono module's samples to the
+// bit. Lanes in Idle or Sustain hold a flat segment (slope 0, starting at their level), so every
+// lane evaluates segStart + slope x count every sample and no stage needs a branch. A lane keeps its
+// segment multiplied by `sign` (-1 while falling; exact, as is every product with it), so "rises
+// to" and "falls to" are both env x sign >= target x sign, one comparison (target +inf: never).
+// Gate edges and segment ends are rare: one test per sample finds whether any lane has one, and
+// only then are the stages worked out.
+// The count is a float: exact up to 2^24 samples, longer than any segment that moves (20 s at
+// 192 kHz is under 4e6); a flat one does not depend on it.
+constexpr int kPolyChunk = 64; // frames whose ramping sustain and level are read once for every group
+constexpr float kNever = __builtin_inff();
+
+template <bool Smoothing, bool HasIn, bool HasGate>
+[[gnu::always_inline]] inline void adsrRun(const ProcessContext& ctx, Adsr::PolyState& st,
+                                           const Adsr::PolyArgs& a, SmoothedValue& sustain,
+                                           SmoothedValue& level) noexcept {
+    using namespace simd;
+    using V = F8;
+    using M = I8;
+    constexpr int kLanes = kPolyLanes;
+    constexpr int kIdle = int(Adsr::Stage::Idle), kAttack = int(Adsr::Stage::Attack);
+    constexpr int kDecay = int(Adsr::Stage::Decay), kSustain = int(Adsr::Stage::Sustain);
+    constexpr int kRelease = int(Adsr::Stage::Release);
+    const int stride = channelStride(ctx.channels);
+    const float* in = ctx.inputs[Adsr::In];
+    const float* gate = ctx.inputs[Adsr::GateIn];
+    const M gateAlways = a.eventGate ? M{} - 1 : M{};
+    float* out = ctx.outputs[Adsr::Out];
+    const float s0 = sustain.current(), l0 = level.current();
+    for (int base = 0; base < ctx.frames; base += kPolyChunk) {
+        const int n = std::min(kPolyChunk, ctx.frames - base);
+        float sv[Smoothing ? kPolyChunk : 1], lv[Smoothing ? kPolyChunk : 1];
+        if constexpr (Smoothing)
+            for (int j = 0; j < n; ++j) {
+                sv[j] = sustain.next();
+                lv[j] = level.next();
+            }
+        for (int g = 0; g < stride; g += kLanes) {
+            M stage = loadAs<M>(st.stage + g), gateHigh = loadAs<M>(st.gateHigh + g);
+            V env = loadAs<V>(st.env + g), segStart = loadAs<V>(st.segStart + g),
+              slope = loadAs<V>(st.slope + g);
+            V count = loadAs<V>(st.count + g), sign = loadAs<V>(st.sign + g),
+              target = loadAs<V>(st.target + g);
+            V signLevel = sign * l0; // e = env x level, the mono product: (env x sign) x (sign x level)
+            for (int j = 0; j < n; ++j) {
+                const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
+                const float s = Smoothing ? sv[j] : s0;
+                const float l = Smoothing ? lv[j] : l0;
+                if constexpr (Smoothing) { // the sustain level and a decay's target follow the param
+                    segStart = stage == kSustain ? splat(s) : segStart;
+                    target = stage == kDecay ? splat(-s) : target;
+                    signLevel = sign * l;
+                }
+                const M high = HasGate ? M(loadAs<V>(gate + at) > 0.5f) : gateAlways;
+                const M edge = high ^ gateHigh;
+                const V last = env; // x sign: the last sample's level, where a gate edge starts from
+                count += 1.0f;
+                env = segStart + rounded(slope * count); // the mono code's rounding, no FMA
+                M ended = env >= target;
+                if (any(edge | ended)) [[unlikely]] {
+                    if (any(edge)) {
+                        const V level0 = last * sign;
+                        const M on = edge & high;
+                        const M off = edge & ~high & (stage != kIdle);
+                        gateHigh = high;
+                        // on: attack from the current level; off: release from it, lasting `release`
+                        stage = on ? kAttack : off ? kRelease : stage;
+                        sign = on ? splat(1.0f) : off ? splat(-1.0f) : sign;
+                        segStart = on ? level0 : off ? -level0 : segStart;
+                        slope = on ? splat(a.attackSlope) : off ? level0 / a.releaseTime : slope;
+                        count = (on | off) ? splat(1.0f) : count; // the new segment's first sample
+                        target = on ? splat(1.0f) : off ? splat(-0.0f) : target;
+                        signLevel = sign * l;
+                        env = segStart + rounded(slope * count);
+                        ended = env >= target;
+                    }
+                    if (any(ended)) {
+                        const M attack = ended & (stage == kAttack);
+                        const M decay = ended & (stage == kDecay);
+                        // attack: decay from 1 toward s; decay: sustain at s; release: idle at 0
+                        stage = attack ? kDecay : decay ? kSustain : ended ? kIdle : stage;
+                        sign = attack ? splat(-1.0f) : ended ? splat(1.0f) : sign;
+                        env = attack ? splat(-1.0f) : decay ? splat(s) : ended ? V{} : env;
+                        segStart = ended ? env : segStart;
+                        slope = attack ? splat((1.0f - s) / a.decayTime) : ended ? V{} : slope;
+                        count = ended ? V{} : count;
+                        target = attack ? splat(-s) : ended ? splat(kNever) : target;
+                        signLevel = sign * l;
+                    }
+                }
+                const V e = env * signLevel;
+                storeFrom(out + at, HasIn ? loadAs<V>(in + at) * e : e);
+            }
+            storeFrom(st.stage + g, stage);
+            storeFrom(st.gateHigh + g, gateHigh);
+            storeFrom(st.env + g, env);
+            storeFrom(st.segStart + g, segStart);
+            storeFrom(st.slope + g, slope);
+            storeFrom(st.count + g, count);
+            storeFrom(st.sign + g, sign);
+            storeFrom(st.target + g, target);
+        }
+    }
+}
+
+// One copy of the loop per connected pair of inputs, so none is tested per sample.
+template <bool Smoothing>
+[[gnu::always_inline]] inline void adsrPoly(const ProcessContext& ctx, Adsr::PolyState& st,
+                                            const Adsr::PolyArgs& a, SmoothedValue& sustain,
+                                            SmoothedValue& level) noexcept {
+    const bool hasIn = ctx.inputs[Adsr::In] != nullptr;
+    const bool hasGate = !a.eventGate && ctx.inputs[Adsr::GateIn] != nullptr;
+    if (hasIn)
+        hasGate ? adsrRun<Smoothing, true, true>(ctx, st, a, sustain, level)
+                : adsrRun<Smoothing, true, false>(ctx, st, a, sustain, level);
+    else
+        hasGate ? adsrRun<Smoothing, false, true>(ctx, st, a, sustain, level)
+                : adsrRun<Smoothing, false, false>(ctx, st, a, sustain, level);
+}
+
+#define ADSR_POLY_PARAMS                                                                                     \
+    (const ProcessContext& ctx, Adsr::PolyState& st, const Adsr::PolyArgs& a, SmoothedValue& sustain,        \
+     SmoothedValue& level)
+CHRONUS_POLY_KERNEL(adsrPolyConstant, adsrPoly<false>, ADSR_POLY_PARAMS, (ctx, st, a, sustain, level))
+CHRONUS_POLY_KERNEL(adsrPolySmoothing, adsrPoly<true>, ADSR_POLY_PARAMS, (ctx, st, a, sustain, level))
+#undef ADSR_POLY_PARAMS
+
 } // namespace
 
 void Adsr::onPrepare(const PrepareInfo& info) {
@@ -79,6 +210,14 @@ void Adsr::onPrepare(const PrepareInfo& info) {
     m_slope = 0.0f;
     m_count = 0;
     m_gateHigh = false;
+    m_poly = PolyState{};
+    for (int c = 0; c < kMaxChannels; ++c) {
+        m_poly.stage[c] = static_cast<std::int32_t>(Stage::Idle);
+        m_poly.sign[c] = 1.0f;
+        m_poly.target[c] = kNever;
+    }
+    m_polyConstant = simd::pick(&adsrPolyConstantGeneric, &adsrPolyConstantAvx2);
+    m_polySmoothing = simd::pick(&adsrPolySmoothingGeneric, &adsrPolySmoothingAvx2);
 }
 
 float Adsr::stepFor(Param timeParam, float distance) const noexcept {
@@ -158,6 +297,14 @@ void Adsr::process(const ProcessContext& ctx) noexcept {
     const float* in = ctx.inputs[In];
     const float* gateIn = ctx.inputs[GateIn];
     float* out = ctx.outputs[Out];
+    if (ctx.channels > 1) {
+        const PolyArgs args{m_eventGate, stepFor(Attack, 1.0f),
+                            std::max(param(Decay).target(), kMinSegmentMs) * m_samplesPerMs,
+                            std::max(param(Release).target(), kMinSegmentMs) * m_samplesPerMs};
+        const bool smoothing = param(Sustain).isSmoothing() || param(Level).isSmoothing();
+        (smoothing ? m_polySmoothing : m_polyConstant)(ctx, m_poly, args, param(Sustain), param(Level));
+        return;
+    }
     if (param(Sustain).isSmoothing() || param(Level).isSmoothing())
         processSmoothing(in, gateIn, out, ctx.frames);
     else

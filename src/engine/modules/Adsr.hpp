@@ -7,6 +7,8 @@ namespace chronus::engine {
 // connected. The gate is high while the `gate` input is above 0.5 or a gate event says on.
 // Every segment lasts at least kMinSegmentMs, so no gate edge makes a step larger than
 // 1 / (kMinSegmentMs * sampleRate); a retrigger starts the attack from the current level.
+// Polyphonic: one envelope per channel, each gated by its channel of `gate` (a mono gate cable and
+// a gate event gate every channel); the params are shared.
 class Adsr final : public Module {
 public:
     enum Param : ParamIndex { Attack, Decay, Sustain, Release, Level, ParamCount };
@@ -66,6 +68,34 @@ private:
     bool m_eventGate = false;
     bool m_gateHigh = false;
     float m_samplesPerMs = 48.0f;
+
+public:
+    // Polyphony: each channel's envelope, the mono one's fields lane by lane, kept multiplied by
+    // `sign` (see Adsr.cpp).
+    struct PolyState {
+        alignas(32) std::int32_t stage[kMaxChannels];    // Stage
+        alignas(32) std::int32_t gateHigh[kMaxChannels]; // 0 or -1
+        alignas(32) float env[kMaxChannels];             // the last sample's level x sign
+        alignas(32) float segStart[kMaxChannels];        // x sign
+        alignas(32) float slope[kMaxChannels];           // x sign
+        alignas(32) float count[kMaxChannels];
+        alignas(32) float sign[kMaxChannels];   // +1 while rising toward the target, else -1
+        alignas(32) float target[kMaxChannels]; // the segment's target x sign; +inf: none
+    };
+    // What the kernel needs of the module, read once per block.
+    struct PolyArgs {
+        bool eventGate;
+        float attackSlope; // per sample, from 0 to 1
+        float decayTime;   // samples
+        float releaseTime; // samples
+    };
+    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const PolyArgs&, SmoothedValue& sustain,
+                                SmoothedValue& level) noexcept;
+
+private:
+    PolyState m_poly{};
+    PolyKernel m_polyConstant = nullptr;  // sustain and level constant
+    PolyKernel m_polySmoothing = nullptr; // either ramping
 };
 
 } // namespace chronus::engine

@@ -5,6 +5,7 @@ namespace chronus::engine {
 
 // Second-order filter (RBJ cookbook) with low-, high- or band-pass mode; the predecessor's
 // `biquad_filter`. Band-pass has 0 dB peak gain.
+// Polyphonic: one filter per channel; cutoff, Q and mode are shared.
 class Biquad final : public Module {
 public:
     enum Param : ParamIndex { Cutoff, Q, Mode, ParamCount };
@@ -32,6 +33,22 @@ private:
     float m_b0 = 1.0f, m_b1 = 0.0f, m_b2 = 0.0f, m_a1 = 0.0f, m_a2 = 0.0f;
     float m_z1 = 0.0f, m_z2 = 0.0f;
     double m_sampleRate = 48000.0;
+
+public:
+    // Polyphony (see Biquad.cpp): each channel's filter state, and the shared coefficients.
+    struct PolyState {
+        alignas(32) float z1[kMaxChannels];
+        alignas(32) float z2[kMaxChannels];
+    };
+    struct Coefficients {
+        float b0, b1, b2, a1, a2;
+    };
+    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const Coefficients* c, int cStride,
+                                int from, int to) noexcept;
+
+private:
+    PolyState m_poly{};
+    PolyKernel m_polyKernel = nullptr; // 8 channels per instruction
 };
 
 } // namespace chronus::engine

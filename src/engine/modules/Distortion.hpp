@@ -26,6 +26,11 @@ namespace chronus::engine {
 // out = (1 - mix) x in + mix x level x tone(shape(drive x in)). `level` scales the distorted
 // signal only, so mix 0 passes the input bit for bit. `tone` at its maximum leaves the wet signal
 // unfiltered (so crush's steps stay exact); below it, a 12 dB/oct low-pass at `tone` Hz.
+//
+// Polyphonic: each channel distorted on its own, with shared params. hard, fold and crush run 8
+// channels per instruction (the ADAA in double precision, 4 lanes per AVX operation); soft runs the
+// mono per-sample code channel by channel, not SIMD: its ADAA needs log1p and exp in double
+// precision per sample, which have no vector version here.
 class Distortion final : public Module {
 public:
     enum Param : ParamIndex { Mode, Drive, Tone, Mix, Level, Bits, Downsample, ParamCount };
@@ -78,6 +83,41 @@ private:
     float m_driveDb = -1.0f;
     float m_driveGain = 1.0f;
     DcBlocker m_dcBlocker; // the wet signal of soft, hard and fold
+
+    void processPoly(const ProcessContext& ctx, Shape shape) noexcept;
+
+public:
+    // Polyphony: each channel's part of the state above (see Distortion.cpp); the rest (drive
+    // gain, tone coefficients, the crush's bit depth and hold count) follows params and is shared.
+    struct PolyState {
+        alignas(32) double prevV[kMaxChannels];
+        alignas(32) double prevF[kMaxChannels];
+        alignas(32) float held[kMaxChannels];
+        alignas(32) float ic1[kMaxChannels];
+        alignas(32) float ic2[kMaxChannels];
+        alignas(32) float dcIn[kMaxChannels]; // DcBlocker's state, lane by lane
+        alignas(32) float dcOut[kMaxChannels];
+    };
+    // The shared values of a chunk of frames, worked out once for every channel.
+    static constexpr int kPolyChunk = 64;
+    struct PolyFrames {
+        int from = 0, to = 0;
+        bool newShape = false; // the ADAA history is re-based at `from` (the shape changed)
+        Shape shape = Soft;
+        float dcPole = 0.0f;
+        float gain[kPolyChunk], mix[kPolyChunk], level[kPolyChunk], steps[kPolyChunk];
+        float a1[kPolyChunk], a2[kPolyChunk], a3[kPolyChunk];
+        bool take[kPolyChunk], open[kPolyChunk];
+    };
+    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const PolyFrames&) noexcept;
+
+private:
+    void softPoly(const ProcessContext& ctx, const PolyFrames& f) noexcept;
+    PolyState m_poly{};
+    PolyKernel m_polyKernel = nullptr; // hard, fold and crush: 8 channels per instruction
+    float m_dcPole = 0.0f;
+    int m_polyHistoryShape = -1;
+    float m_polyHoldCount = 0.0f;
 };
 
 } // namespace chronus::engine

@@ -29,6 +29,9 @@ namespace chronus::engine {
 // `accent` input at the trigger sample (clamped 0..1) times the `accent` amount gives the hit's
 // accent a: the peak becomes 1 + a and the decay moves toward kAccentDecayMs, as the 303's accent
 // circuit raises the sweep and shortens it.
+//
+// Polyphonic: one ladder and one envelope per channel (a trigger, an accent and a cutoff CV per
+// channel; a mono trigger cable and a gate event trigger every channel); params are shared.
 class Ladder final : public Module {
 public:
     enum Param : ParamIndex { Cutoff, Resonance, EnvAmount, Decay, Accent, Drive, ParamCount };
@@ -99,6 +102,41 @@ private:
     // starts self-oscillation from silence and keeps the state far from denormals.
     std::uint32_t m_noise = 1;
     DcBlocker m_dcBlocker;
+
+public:
+    // Polyphony: each channel's fields of the above, lane by lane (see Ladder.cpp).
+    struct PolyState {
+        alignas(32) float s[4][kMaxChannels];
+        alignas(32) float env[kMaxChannels];
+        alignas(32) float envPeak[kMaxChannels];
+        alignas(32) float riseStep[kMaxChannels];
+        alignas(32) float decayCoef[kMaxChannels];
+        alignas(32) float hitAccent[kMaxChannels];
+        alignas(32) std::int32_t stage[kMaxChannels];    // EnvStage
+        alignas(32) std::int32_t trigHigh[kMaxChannels]; // 0 or -1
+        alignas(32) std::uint32_t noise[kMaxChannels];
+        alignas(32) float dcIn[kMaxChannels];
+        alignas(32) float dcOut[kMaxChannels];
+    };
+    // The shared values of a chunk of frames, read once for every channel.
+    static constexpr int kPolyChunk = 64;
+    struct PolyFrames {
+        float envAmount[kPolyChunk], cutoff[kPolyChunk], driveGain[kPolyChunk], k[kPolyChunk];
+    };
+    struct PolyArgs {
+        int from = 0, to = 0; // frames of this chunk
+        bool trigger = false; // a gate event: every channel at `from`
+        float accent = 0.0f, decayMs = 0.0f, samplesPerMs = 48.0f;
+        float piOverSr = 0.0f, maxCutoff = 0.0f, dcPole = 0.0f;
+    };
+    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const PolyFrames&,
+                                const PolyArgs&) noexcept;
+
+private:
+    PolyState m_poly{};
+    PolyKernel m_polyKernel = nullptr; // 8 channels per instruction
+    float m_dcPole = 0.0f;
+    void processPoly(const ProcessContext& ctx) noexcept;
 };
 
 } // namespace chronus::engine

@@ -6,6 +6,8 @@ namespace chronus::engine {
 // Four inputs, each with its level, summed and scaled by the master level on `out`. Each input also
 // feeds the `send` output (to a reverb or delay), post its level and before the master level:
 // send = sum of in_k x level_k x send_k.
+// Polyphonic: channel c of `out` and `send` mixes channel c of every input (a mono input feeds every
+// channel); levels and sends are shared.
 class Mixer final : public Module {
 public:
     enum Param : ParamIndex {
@@ -37,8 +39,20 @@ public:
     explicit Mixer(const ModuleType& type) : Module(type) {}
     void process(const ProcessContext& ctx) noexcept override;
 
+    // Polyphony: what the kernel mixes this block (see Mixer.cpp).
+    struct PolyArgs {
+        const float* in[InputCount];
+        SmoothedValue* level[InputCount];
+        SmoothedValue* send[InputCount]; // nullptr: this input's send is 0 all block
+        int inputs = 0;                  // connected, the first `inputs` entries
+        SmoothedValue* master = nullptr;
+    };
+
 protected:
-    void onPrepare(const PrepareInfo&) override {}
+    void onPrepare(const PrepareInfo&) override;
+
+private:
+    void (*m_poly)(const ProcessContext&, const PolyArgs&) noexcept = nullptr; // 8 channels per instruction
 };
 
 } // namespace chronus::engine

@@ -11,6 +11,9 @@ namespace chronus::engine {
 // the module's id: the same patch renders the same sequence). The output glides linearly to the new
 // value in `glide` ms (0: a step at the trigger sample) and holds it until the next trigger;
 // out = level x held.
+// Polyphonic: each channel samples its channel of `in` at its channel's trigger (a mono trigger
+// cable and a gate event trigger every channel); unconnected `in`, each channel has its own noise
+// (channel 1's sequence is the mono module's). Glide and level are shared.
 class SampleHold final : public Module {
 public:
     enum Param : ParamIndex { Glide, Level, ParamCount };
@@ -44,6 +47,23 @@ private:
     bool m_trigHigh = false;
     bool m_pendingTrigger = false;
     float m_samplesPerMs = 48.0f;
+
+public:
+    // Polyphony: each channel's fields of the mono module, lane by lane (see SampleHold.cpp).
+    struct PolyState {
+        alignas(32) std::uint32_t noise[kMaxChannels];
+        alignas(32) float value[kMaxChannels];
+        alignas(32) float target[kMaxChannels];
+        alignas(32) float step[kMaxChannels];
+        alignas(32) std::int32_t remaining[kMaxChannels];
+        alignas(32) std::int32_t trigHigh[kMaxChannels]; // 0 or -1
+    };
+    using PolyKernel = void (*)(const ProcessContext&, PolyState&, bool trigger, int glideSamples,
+                                SmoothedValue& level) noexcept;
+
+private:
+    PolyState m_poly{};
+    PolyKernel m_polyKernel = nullptr; // 8 channels per instruction
 };
 
 } // namespace chronus::engine

@@ -1,6 +1,7 @@
 #include "Svf.hpp"
 
 #include "../Denormals.hpp"
+#include "../Simd.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,9 +15,13 @@
 
 namespace chronus::engine {
 
-const ModuleType Svf::kType{"svf", "State-variable filter", "Filters",
-                            "12 dB/oct state-variable filter with low-, band- and high-pass outputs", kParams,
-                            kInputs, kOutputs, &createModule<Svf>};
+const ModuleType Svf::kType{
+    "svf",          "State-variable filter",
+    "Filters",      "12 dB/oct state-variable filter with low-, band- and high-pass outputs",
+    kParams,        kInputs,
+    kOutputs,       &createModule<Svf>,
+    nullptr,        nullptr,
+    Polyphony::Poly};
 
 namespace {
 
@@ -163,6 +168,100 @@ int renderBlocks(Svf::BlockCoefficients& c, const Coefficients& m, const float* 
 }
 #endif
 
+// Polyphony. Each group of 8 channels runs the per-sample form of Svf::processPerSample with the
+// same expressions, its state in registers over the block. The shared cutoff and Q are read once
+// per frame, a chunk of frames at a time, and broadcast to every group.
+constexpr int kPolyChunk = 64;
+
+[[gnu::always_inline]] inline simd::F8 zapGremlins8(simd::F8 x) noexcept {
+    const simd::F8 a = simd::max(x, -x);
+    return (a > 1e-15f && a < 1e15f) ? x : simd::F8{}; // NaN fails both comparisons
+}
+
+// One sample of 8 filters: the mono per-sample form.
+struct PolyOutputs {
+    float* lp;
+    float* bp;
+    float* hp;
+};
+[[gnu::always_inline]] inline void svfStep8(simd::F8 v0, simd::F8 a1, simd::F8 a2, simd::F8 a3, simd::F8 k,
+                                            simd::F8& ic1, simd::F8& ic2, const PolyOutputs& o,
+                                            std::size_t at) noexcept {
+    using namespace simd;
+    const F8 v3 = v0 - ic2;
+    const F8 v1 = a1 * ic1 + a2 * v3;
+    const F8 v2 = ic2 + a2 * ic1 + a3 * v3;
+    ic1 = 2.0f * v1 - ic1;
+    ic2 = 2.0f * v2 - ic2;
+    store(o.lp + at, v2);
+    store(o.bp + at, k * v1);
+    store(o.hp + at, v0 - k * v1 - v2);
+}
+
+// Cutoff and Q constant and no cutoff CV: the coefficients are shared by every channel.
+[[gnu::always_inline]] inline void svfPolyFixed(const ProcessContext& ctx, Svf::PolyState& st,
+                                                const Svf::PolyArgs& c, SmoothedValue&,
+                                                SmoothedValue&) noexcept {
+    using namespace simd;
+    const int stride = channelStride(ctx.channels);
+    const float* in = ctx.inputs[Svf::In];
+    const PolyOutputs o{ctx.outputs[Svf::Lp], ctx.outputs[Svf::Bp], ctx.outputs[Svf::Hp]};
+    const F8 a1 = splat(c.a1), a2 = splat(c.a2), a3 = splat(c.a3), k = splat(c.k);
+    for (int g = 0; g < stride; g += kPolyLanes) {
+        F8 ic1 = load(st.ic1 + g), ic2 = load(st.ic2 + g);
+        for (int i = 0; i < ctx.frames; ++i) {
+            const std::size_t at = static_cast<std::size_t>(i * stride + g);
+            svfStep8(in ? load(in + at) : F8{}, a1, a2, a3, k, ic1, ic2, o, at);
+        }
+        store(st.ic1 + g, zapGremlins8(ic1));
+        store(st.ic2 + g, zapGremlins8(ic2));
+    }
+}
+
+// Cutoff CV or a ramping param: every channel's coefficients per sample, as Svf::updateCoefficients
+// computes them, with simd::exp2 and simd::tan in place of std::exp2 and std::tan.
+[[gnu::always_inline]] inline void svfPolyModulated(const ProcessContext& ctx, Svf::PolyState& st,
+                                                    const Svf::PolyArgs& c, SmoothedValue& cutoff,
+                                                    SmoothedValue& q) noexcept {
+    using namespace simd;
+    const int stride = channelStride(ctx.channels);
+    const float* in = ctx.inputs[Svf::In];
+    const float* cv = ctx.inputs[Svf::CutoffCv];
+    const PolyOutputs o{ctx.outputs[Svf::Lp], ctx.outputs[Svf::Bp], ctx.outputs[Svf::Hp]};
+    for (int base = 0; base < ctx.frames; base += kPolyChunk) {
+        const int n = std::min(kPolyChunk, ctx.frames - base);
+        float fcs[kPolyChunk], ks[kPolyChunk];
+        for (int j = 0; j < n; ++j) {
+            fcs[j] = cutoff.next();
+            ks[j] = 1.0f / q.next();
+        }
+        for (int g = 0; g < stride; g += kPolyLanes) {
+            F8 ic1 = load(st.ic1 + g), ic2 = load(st.ic2 + g);
+            for (int j = 0; j < n; ++j) {
+                const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
+                F8 fc = splat(fcs[j]);
+                if (cv)
+                    fc = fc * exp2(clamp(load(cv + at), splat(-12.0f), splat(12.0f)));
+                const F8 gain = tan(clamp(fc, splat(1.0f), splat(c.maxCutoff)) * c.piOverSr);
+                const F8 k = splat(ks[j]);
+                const F8 a1 = 1.0f / (1.0f + gain * (gain + k));
+                const F8 a2 = gain * a1;
+                const F8 a3 = gain * a2;
+                svfStep8(in ? load(in + at) : F8{}, a1, a2, a3, k, ic1, ic2, o, at);
+            }
+            store(st.ic1 + g, zapGremlins8(ic1));
+            store(st.ic2 + g, zapGremlins8(ic2));
+        }
+    }
+}
+
+#define SVF_POLY_PARAMS                                                                                      \
+    (const ProcessContext& ctx, Svf::PolyState& st, const Svf::PolyArgs& c, SmoothedValue& cutoff,           \
+     SmoothedValue& q)
+CHRONUS_POLY_KERNEL(svfPolyFixed, svfPolyFixed, SVF_POLY_PARAMS, (ctx, st, c, cutoff, q))
+CHRONUS_POLY_KERNEL(svfPolyModulated, svfPolyModulated, SVF_POLY_PARAMS, (ctx, st, c, cutoff, q))
+#undef SVF_POLY_PARAMS
+
 } // namespace
 
 void Svf::onPrepare(const PrepareInfo& info) {
@@ -171,6 +270,9 @@ void Svf::onPrepare(const PrepareInfo& info) {
     m_ic1 = m_ic2 = 0.0f;
     m_coeffCutoff = m_coeffQ = -1.0f;
     updateCoefficients(param(Cutoff).current(), param(Q).current());
+    m_poly = PolyState{};
+    m_polyFixed = simd::pick(&svfPolyFixedGeneric, &svfPolyFixedAvx2);
+    m_polyModulated = simd::pick(&svfPolyModulatedGeneric, &svfPolyModulatedAvx2);
 }
 
 void Svf::updateCoefficients(float cutoffHz, float q) noexcept {
@@ -190,6 +292,21 @@ void Svf::process(const ProcessContext& ctx) noexcept {
     float* hp = ctx.outputs[Hp];
     SmoothedValue& cutoff = param(Cutoff);
     SmoothedValue& q = param(Q);
+    if (ctx.channels > 1) {
+        if (cv || cutoff.isSmoothing() || q.isSmoothing()) {
+            m_polyModulated(ctx, m_poly, {0.0f, 0.0f, 0.0f, 0.0f, m_piOverSr, m_maxCutoff}, cutoff, q);
+            m_coeffCutoff = m_coeffQ = -1.0f;
+            return;
+        }
+        if (cutoff.current() != m_coeffCutoff || q.current() != m_coeffQ) {
+            updateCoefficients(cutoff.current(), q.current());
+            m_coeffCutoff = cutoff.current();
+            m_coeffQ = q.current();
+            m_block.width = 0;
+        }
+        m_polyFixed(ctx, m_poly, {m_a1, m_a2, m_a3, m_k, m_piOverSr, m_maxCutoff}, cutoff, q);
+        return;
+    }
     if (cv || cutoff.isSmoothing() || q.isSmoothing()) {
         processPerSample(in, cv, lp, bp, hp, 0, ctx.frames, true);
         m_coeffCutoff = m_coeffQ = -1.0f; // the coefficients now belong to the last sample

@@ -7,6 +7,7 @@ namespace chronus::engine {
 // stable at any Q and under fast cutoff modulation. Outputs lp, bp (unity gain at the centre) and hp.
 // The cutoff input is exponential CV, one unit per octave. With constant cutoff and Q it renders
 // blocks of samples through the same filter's state-space form (see Svf.cpp).
+// Polyphonic: each channel is its own filter with its own cutoff CV; cutoff and Q are shared.
 class Svf final : public Module {
 public:
     enum Param : ParamIndex { Cutoff, Q, ParamCount };
@@ -54,6 +55,25 @@ private:
     // The cutoff and Q the coefficients were computed for; -1 after per-sample modulation.
     float m_coeffCutoff = -1.0f, m_coeffQ = -1.0f;
     BlockCoefficients m_block;
+
+public:
+    // Polyphony: 8 channels per instruction (see Svf.cpp). Each channel's filter state.
+    struct PolyState {
+        alignas(32) float ic1[kMaxChannels];
+        alignas(32) float ic2[kMaxChannels];
+    };
+    // The constant coefficients shared by every channel and the values that modulate them.
+    struct PolyArgs {
+        float a1, a2, a3, k;
+        float piOverSr, maxCutoff;
+    };
+    using PolyKernel = void (*)(const ProcessContext&, PolyState&, const PolyArgs&, SmoothedValue& cutoff,
+                                SmoothedValue& q) noexcept;
+
+private:
+    PolyState m_poly{};
+    PolyKernel m_polyFixed = nullptr;     // cutoff and Q constant, no cutoff CV
+    PolyKernel m_polyModulated = nullptr; // coefficients per channel and sample
 };
 
 } // namespace chronus::engine
