@@ -962,8 +962,13 @@ void SlotWorker::renderToTarget() {
     }
     if (n == 0)
         return;
-    for (; n > 0; --n)
+    for (; n > 0; --n) {
+        // Offline, the limit can come while this loop runs (the commit's first chunk sets it): a
+        // slot that planned to fill its ring stops at once instead of rendering blocks nobody reads.
+        if (m_config.offline && m_s->ring.written() >= m_s->renderEnd.load(std::memory_order_acquire))
+            break;
         renderBlock(true);
+    }
     if (m_config.offline) { // the offline callback may be waiting for these
         m_s->produced.wake();
     }

@@ -143,7 +143,10 @@ void TestOfflineRender::nothingIsRenderedThatTheFileDoesNotNeed() {
     // Whole blocks: the last one may reach past the end of the file.
     QVERIFY(limited.patchBlocks >= limited.fileBlocks);
     QVERIFY(limited.patchBlocks <= limited.fileBlocks + 1);
-    QCOMPARE(limited.leftSlotBlocks, std::uint64_t{0});
+    // The other slot stops at the limit; a block it was rendering when the limit came is finished
+    // (a render is never cut mid-block). Before the worker checked the limit per block, it went
+    // on filling its ring: 2 to 16 blocks after the limit in 1 of ~20 runs.
+    QVERIFY2(limited.leftSlotBlocks <= 1, qPrintable(QString::number(limited.leftSlotBlocks)));
 }
 
 QTEST_GUILESS_MAIN(TestOfflineRender)
