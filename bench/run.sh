@@ -173,13 +173,13 @@ log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 if [ "$MODE" = music ]; then have valgrind || need+=(valgrind); fi
-if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
+if [ "$MODE" = all ] || [ "$MODE" = voice ] || [ "$MODE" = poly ]; then
   have scsynth || need+=(supercollider-server)
   have valgrind || need+=(valgrind)
   [ -x "$TIME_BIN" ] || need+=(time)
   have taskset || need+=(util-linux)
 fi
-if [ "$MODE" != voice ] && [ -z "$JACKD" ] && [ "$INSTALL" = 1 ]; then need+=(jackd2); fi
+if [ "$MODE" != voice ] && [ "$MODE" != poly ] && [ -z "$JACKD" ] && [ "$INSTALL" = 1 ]; then need+=(jackd2); fi
 have "$PYTHON" || need+=(python3)
 have cmake || need+=(cmake)
 have ninja || need+=(ninja-build)
@@ -200,7 +200,7 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 mkdir -p "$RESULTS_DIR/logs" "$WORK_DIR" "$SLOTS_DIR/logs" "$MUSIC_DIR/logs"
-if [ "$MODE" = all ] || [ "$MODE" = voice ]; then
+if [ "$MODE" = all ] || [ "$MODE" = voice ] || [ "$MODE" = poly ]; then
   rm -f "$RESULTS_DIR"/logs/* "$RESULTS_DIR"/raw.csv "$RESULTS_DIR"/callgrind.csv
   : > "$RESULTS_DIR/commands.txt"
   : > "$RESULTS_DIR/wavstat.txt"

@@ -1,6 +1,7 @@
 #include "Plan.hpp"
 
 #include "ModuleRegistry.hpp"
+#include "Simd.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -18,6 +19,7 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
 
     std::unique_ptr<Plan> plan(new Plan);
     plan->m_info = info;
+    plan->m_avx2 = simd::level() == simd::Level::Avx2;
     const auto& nodes = graph.nodes();
     const std::vector<Cable> cables = graph.effectiveCables();
     const PatchGraph::ChannelLayout layout = graph.channelLayout();
@@ -225,49 +227,79 @@ void sumSources(float* __restrict dst, const float* const* src, std::uint32_t co
 }
 
 // The same for buffers of several channels: dst (`channels` wide) is the channel-by-channel sum of
-// the sources, a mono source feeding every channel, a narrower one only its own.
-void sumPoly(float* __restrict dst, int channels, const float* const* src, const std::uint8_t* srcChannels,
-             std::uint32_t count, int frames) noexcept {
+// the sources, a mono source feeding every channel, a narrower one only its own. Poly strides are
+// whole groups of kPolyLanes, so every step is a whole vector.
+[[gnu::always_inline]] inline void sumPolyKernel(float* __restrict dst, int channels, const float* const* src,
+                                                 const std::uint8_t* srcChannels, std::uint32_t count,
+                                                 int frames) noexcept {
+    using namespace simd;
     const int stride = channelStride(channels);
-    std::memset(dst, 0, static_cast<std::size_t>(frames * stride) * sizeof(float));
+    const std::size_t floats = static_cast<std::size_t>(frames * stride);
     for (std::uint32_t k = 0; k < count; ++k) {
         const float* __restrict a = src[k];
         const int n = srcChannels[k];
         const int from = channelStride(n);
-        if (n == 1) {
-            for (int i = 0; i < frames; ++i)
-                for (int c = 0; c < stride; ++c)
-                    dst[i * stride + c] += a[i];
-        } else {
-            for (int i = 0; i < frames; ++i)
-                for (int c = 0; c < n; ++c)
-                    dst[i * stride + c] += a[i * from + c];
+        if (from == stride) { // as wide as the sum (the usual case): lane by lane, padding and all
+            for (std::size_t i = 0; i < floats; i += kPolyLanes)
+                store(dst + i, k == 0 ? load(a + i) : load(dst + i) + load(a + i));
+            continue;
+        }
+        const F8 mask[2] = {lanesBelow(n), lanesBelow(n - kPolyLanes)}; // a source's padding is dropped
+        for (int i = 0; i < frames; ++i) {
+            float* d = dst + static_cast<std::size_t>(i * stride);
+            for (int g = 0, group = 0; g < stride; g += kPolyLanes, ++group) {
+                F8 v;
+                if (n == 1)
+                    v = splat(a[i]);
+                else if (g < from)
+                    v = load(a + static_cast<std::size_t>(i * from + g)) * mask[group];
+                else
+                    v = F8{};
+                store(d + g, k == 0 ? v : load(d + g) + v);
+            }
         }
     }
 }
 
 // Brings a buffer of `from` channels to `to`: summed into one (a poly cable into a mono input),
 // fed to every channel (a mono cable into a poly module), or padded with silent channels.
-void adaptChannels(float* __restrict dst, int to, const float* __restrict src, int from, int frames) noexcept {
+[[gnu::always_inline]] inline void adaptKernel(float* __restrict dst, int to, const float* __restrict src, int from,
+                                               int frames) noexcept {
+    using namespace simd;
     const int dstStride = channelStride(to);
     const int srcStride = channelStride(from);
     if (to == 1) {
+        const F8 low = lanesBelow(from), high = lanesBelow(from - kPolyLanes);
         for (int i = 0; i < frames; ++i) {
-            float sum = 0.0f;
-            for (int c = 0; c < from; ++c)
-                sum += src[i * srcStride + c];
-            dst[i] = sum;
+            const float* f = src + static_cast<std::size_t>(i * srcStride);
+            F8 v = load(f) * low;
+            if (srcStride > kPolyLanes)
+                v += load(f + kPolyLanes) * high;
+            float lanes[kPolyLanes];
+            store(lanes, v);
+            dst[i] = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
         }
     } else if (from == 1) {
-        for (int i = 0; i < frames; ++i)
-            for (int c = 0; c < dstStride; ++c)
-                dst[i * dstStride + c] = src[i];
+        for (int i = 0; i < frames; ++i) {
+            const F8 v = splat(src[i]);
+            for (int g = 0; g < dstStride; g += kPolyLanes)
+                store(dst + static_cast<std::size_t>(i * dstStride + g), v);
+        }
     } else {
+        const F8 mask[2] = {lanesBelow(from), lanesBelow(from - kPolyLanes)};
         for (int i = 0; i < frames; ++i)
-            for (int c = 0; c < dstStride; ++c)
-                dst[i * dstStride + c] = c < from ? src[i * srcStride + c] : 0.0f;
+            for (int g = 0, group = 0; g < dstStride; g += kPolyLanes, ++group)
+                store(dst + static_cast<std::size_t>(i * dstStride + g),
+                      g < srcStride ? load(src + static_cast<std::size_t>(i * srcStride + g)) * mask[group] : F8{});
     }
 }
+
+CHRONUS_POLY_KERNEL(sumPoly, sumPolyKernel,
+                    (float* dst, int channels, const float* const* src, const std::uint8_t* srcChannels,
+                     std::uint32_t count, int frames),
+                    (dst, channels, src, srcChannels, count, frames))
+CHRONUS_POLY_KERNEL(adaptChannels, adaptKernel, (float* dst, int to, const float* src, int from, int frames),
+                    (dst, to, src, from, frames))
 
 } // namespace
 
@@ -281,12 +313,12 @@ void Plan::processBlock(float* left, float* right, int frames) noexcept {
             if (op.channels == 1)
                 sumSources(op.dst, &m_sumSources[op.firstSource], op.sourceCount, frames);
             else
-                sumPoly(op.dst, op.channels, &m_sumSources[op.firstSource], &m_sumSourceChannels[op.firstSource],
-                        op.sourceCount, frames);
+                (m_avx2 ? sumPolyAvx2 : sumPolyGeneric)(op.dst, op.channels, &m_sumSources[op.firstSource],
+                                                         &m_sumSourceChannels[op.firstSource], op.sourceCount, frames);
         }
         for (std::uint32_t a = step.firstAdapt; a < step.firstAdapt + step.adaptCount; ++a) {
             const AdaptOp& op = m_adapts[a];
-            adaptChannels(op.dst, op.to, op.src, op.from, frames);
+            (m_avx2 ? adaptChannelsAvx2 : adaptChannelsGeneric)(op.dst, op.to, op.src, op.from, frames);
         }
         if (m_marker)
             m_marker->store(step.index, std::memory_order_relaxed);

@@ -81,6 +81,7 @@ private:
     float* m_masterLeft = nullptr;
     float* m_masterRight = nullptr;
     std::atomic<std::int32_t>* m_marker = nullptr;
+    bool m_avx2 = false; // the channel sums and widenings run their AVX2 + FMA copies (see Simd.hpp)
 };
 
 } // namespace chronus::engine

@@ -43,6 +43,11 @@ static_assert(sizeof(F8) == kPolyLanes * sizeof(float));
     const F8 t = __builtin_convertvector(__builtin_convertvector(x, I8), F8);
     return t > x ? t - 1.0f : t;
 }
+// 1 in lanes 0 .. n - 1 and 0 in the rest (n may be anything): masks a group's padding lanes.
+[[gnu::always_inline]] inline F8 lanesBelow(int n) noexcept {
+    const I8 index{0, 1, 2, 3, 4, 5, 6, 7};
+    return index < n ? splat(1.0f) : F8{};
+}
 // Lanes that are NaN become `fallback` (an FM input carrying NaN must not poison a phase).
 [[gnu::always_inline]] inline F8 finiteOr(F8 x, F8 fallback) noexcept { return x == x ? x : fallback; }
 

@@ -1,5 +1,7 @@
 #include "PolyUtilities.hpp"
 
+#include "../Simd.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -111,8 +113,21 @@ void Const::process(const ProcessContext& ctx) noexcept {
         alignas(64) float frame[kMaxChannels] = {};
         for (int c = 0; c < channels; ++c)
             frame[c] = param(FirstValue + c).current();
-        for (int i = 0; i < ctx.frames; ++i)
-            std::memcpy(out + static_cast<std::size_t>(i * stride), frame, static_cast<std::size_t>(stride) * sizeof(float));
+        if (stride == 1) {
+            std::fill(out, out + ctx.frames, frame[0]);
+        } else {
+            const simd::F8 low = simd::load(frame), high = simd::load(frame + kPolyLanes);
+            float* const end = out + static_cast<std::size_t>(ctx.frames * stride);
+            if (stride == kPolyLanes) {
+                for (float* o = out; o != end; o += kPolyLanes)
+                    simd::store(o, low);
+            } else {
+                for (float* o = out; o != end; o += 2 * kPolyLanes) {
+                    simd::store(o, low);
+                    simd::store(o + kPolyLanes, high);
+                }
+            }
+        }
     } else {
         for (int i = 0; i < ctx.frames; ++i) {
             float* f = out + static_cast<std::size_t>(i * stride);
