@@ -57,7 +57,10 @@ public:
 
     bool ok() const noexcept { return m_status.ok(); }
     explicit operator bool() const noexcept { return ok(); }
-    const Status& status() const noexcept { return m_status; }
+    const Status& status() const& noexcept { return m_status; }
+    // Of a temporary Result, a Status of its own: `const auto& s = f().status();` must not refer
+    // into a Result that is gone at the semicolon.
+    Status status() && noexcept { return std::move(m_status); }
     T& value() & { return *m_value; }
     const T& value() const& { return *m_value; }
     T&& value() && { return std::move(*m_value); }

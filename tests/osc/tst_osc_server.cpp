@@ -1042,7 +1042,7 @@ void TestOscServer::wrongArgumentsGetSpecificErrors() {
     add("/", Msg(), "unknown address");
     add("/PATCH/CREATE", Msg().s("a").s("sine"), "unknown address");
     add("/patch/create/", Msg().s("a").s("sine"), "unknown address");
-    add("/patch", Msg(), "/mod/<id>/<param>, /gate/<id>)");
+    add("/patch", Msg(), "/mod/<id>/<param>, /gate/<id>");
     // Strings must be UTF-8: a stray byte, an overlong encoding, a surrogate-free truncated sequence.
     add("/patch/create", Msg().s("\xff\xfe").s("sine"), "argument 1 is not valid UTF-8");
     add("/patch/create", Msg().s("a").s("\xc0\xaf"), "argument 2 is not valid UTF-8");
