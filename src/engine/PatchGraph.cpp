@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <queue>
 #include <unordered_map>
 
 namespace chronus::engine {
@@ -385,30 +387,33 @@ std::vector<Cable> PatchGraph::effectiveCables() const {
 }
 
 std::vector<std::size_t> PatchGraph::topologicalOrder() const {
-    // Kahn's algorithm; picking the lowest ready index keeps the order stable and predictable.
+    // Kahn's algorithm; picking the lowest ready index keeps the order stable and predictable. A
+    // min-heap of the ready modules and each module's outgoing cables make it O((n + cables) log n):
+    // the memory estimate runs it at every module added.
     const std::vector<Cable> cables = effectiveCables();
     std::unordered_map<std::string_view, std::size_t> indexOf;
     for (std::size_t i = 0; i < m_nodes.size(); ++i)
         indexOf.emplace(m_nodes[i].id, i);
     std::vector<int> pending(m_nodes.size(), 0);
-    for (const Cable& c : cables)
-        ++pending[indexOf.at(c.to)];
+    std::vector<std::vector<std::size_t>> feeds(m_nodes.size());
+    for (const Cable& c : cables) {
+        const std::size_t to = indexOf.at(c.to);
+        ++pending[to];
+        feeds[indexOf.at(c.from)].push_back(to);
+    }
+    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+    for (std::size_t i = 0; i < m_nodes.size(); ++i)
+        if (pending[i] == 0)
+            ready.push(i);
     std::vector<std::size_t> order;
-    std::vector<bool> done(m_nodes.size(), false);
-    while (order.size() < m_nodes.size()) {
-        std::size_t next = m_nodes.size();
-        for (std::size_t i = 0; i < m_nodes.size(); ++i)
-            if (!done[i] && pending[i] == 0) {
-                next = i;
-                break;
-            }
-        if (next == m_nodes.size())
-            break; // unreachable: connect() refuses cycles
-        done[next] = true;
+    order.reserve(m_nodes.size());
+    while (!ready.empty()) { // connect() refuses cycles: every module is reached
+        const std::size_t next = ready.top();
+        ready.pop();
         order.push_back(next);
-        for (const Cable& c : cables)
-            if (c.from == m_nodes[next].id)
-                --pending[indexOf.at(c.to)];
+        for (std::size_t to : feeds[next])
+            if (--pending[to] == 0)
+                ready.push(to);
     }
     return order;
 }
@@ -467,6 +472,16 @@ std::size_t moduleBytes(const ModuleType& type, double sampleRate) {
 std::size_t estimatePatchBytes(const PatchGraph& graph, double sampleRate) {
     // Poly ports cost a buffer lane per channel, and so do the inputs the plan widens or sums for
     // them (see Plan::compile); mono patches cost what moduleBytes says.
+    // Only Custom types (const, merge, noise, midi_in) make a cable wider than one channel.
+    const bool mono = std::none_of(graph.nodes().begin(), graph.nodes().end(), [](const PatchNode& n) {
+        return n.type->polyphony == Polyphony::Custom;
+    });
+    if (mono) {
+        std::size_t total = 0;
+        for (const PatchNode& node : graph.nodes())
+            total += moduleBytes(*node.type, sampleRate);
+        return total;
+    }
     const PatchGraph::ChannelLayout layout = graph.channelLayout();
     std::size_t total = 0;
     for (std::size_t i = 0; i < graph.nodes().size(); ++i) {

@@ -18,8 +18,7 @@ void midiInChannels(std::span<const std::uint8_t>, std::span<const double> param
 const ModuleType MidiIn::kType{"midi_in",
                                "MIDI In",
                                "MIDI",
-                               "Keys and controllers of the MIDI input (--midi-in, /midi/in) as voltages: up to 16 "
-                               "voices of pitch (1/oct, 0 = C4), gate, velocity and aftertouch",
+                               "Keys from the MIDI input: pitch, gate, velocity per voice (up to 16)",
                                kParams,
                                {},
                                kOutputs,

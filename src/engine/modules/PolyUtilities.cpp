@@ -45,7 +45,7 @@ const TextForm Const::kTextForm{kTexts, &parseConstText, &formatConstText};
 const ModuleType Const::kType{"const",
                               "Constant",
                               "Polyphony",
-                              "One number per channel: `values` \"0 0.25 0.5\" is a cable of three channels",
+                              "One number per channel: a poly cable of up to 16",
                               kParams,
                               {},
                               kOutputs,
