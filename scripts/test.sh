@@ -78,7 +78,7 @@ if [ "${CHRONUS_SANITIZERS:-1}" != 0 ]; then
         -DCHRONUS_SANITIZE=thread -DCHRONUS_BUILD_BENCH=OFF >/dev/null
     cmake --build "$ROOT/build-tsan" --parallel "$JOBS" --target tst_spsc_queue tst_audio_ring \
         tst_audio_null_driver tst_audio_no_alloc tst_audio_open_driver tst_audio_jack tst_slot_engine tst_slot_processes tst_slot_worker \
-        tst_render_command tst_frame_ring tst_meter_tap tst_osc_record tst_osc_server tst_osc_fuzz tst_hostile_clients tst_editor_controller chronus
+        tst_render_command tst_frame_ring tst_input_ring tst_meter_tap tst_osc_record tst_osc_server tst_osc_fuzz tst_hostile_clients tst_editor_controller chronus
     stage "ThreadSanitizer (concurrency tests): tests"
     # The slot workers as processes: the supervisor, the callback and the control side against
     # workers that die; inside a worker, its control and render threads (tst_slot_worker). The OSC server's network and controller threads under a flood: tst_osc_server, the in-process
