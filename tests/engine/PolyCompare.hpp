@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -97,6 +98,17 @@ inline double relativeDifference(const std::vector<float>& a, const std::vector<
         peak = std::max({peak, std::abs(double(a[i])), std::abs(double(b[i]))});
     }
     return peak > 0.0 ? diff / peak : diff;
+}
+
+// The data rows of a poly-against-mono test: columns `mode` and `block`, each mode at blocks 1, 37
+// and 64 ("shared gate, block 37").
+inline void addModeBlockRows(std::initializer_list<const char*> modes) {
+    QTest::addColumn<QString>("mode");
+    QTest::addColumn<int>("block");
+    for (const char* mode : modes)
+        for (int block : {1, 37, 64})
+            QTest::newRow(qPrintable(QStringLiteral("%1, block %2").arg(QLatin1String(mode)).arg(block)))
+                << QString::fromLatin1(mode) << block;
 }
 
 } // namespace chronus::test::poly

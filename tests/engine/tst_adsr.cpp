@@ -444,12 +444,7 @@ poly::Case adsrCase(const QString& mode) {
 } // namespace
 
 void TestAdsr::polyKernelsRenderTheMonoEnvelopePerChannel_data() {
-    QTest::addColumn<QString>("mode");
-    QTest::addColumn<int>("block");
-    for (const char* mode : {"gate per channel", "shared gate", "gate event", "ramped"})
-        for (int block : {1, 37, 64})
-            QTest::newRow(qPrintable(QStringLiteral("%1, block %2").arg(QLatin1String(mode)).arg(block)))
-                << QString::fromLatin1(mode) << block;
+    poly::addModeBlockRows({"gate per channel", "shared gate", "gate event", "ramped"});
 }
 
 void TestAdsr::polyKernelsRenderTheMonoEnvelopePerChannel() {

@@ -503,12 +503,7 @@ poly::Case ladderCase(const QString& mode) {
 } // namespace
 
 void TestLadder::polyKernelsMatchTheMonoLadderPerChannel_data() {
-    QTest::addColumn<QString>("mode");
-    QTest::addColumn<int>("block");
-    for (const char* mode : {"trig per channel", "shared trig", "gate event"})
-        for (int block : {1, 37, 64})
-            QTest::newRow(qPrintable(QStringLiteral("%1, block %2").arg(QLatin1String(mode)).arg(block)))
-                << QString::fromLatin1(mode) << block;
+    poly::addModeBlockRows({"trig per channel", "shared trig", "gate event"});
 }
 
 void TestLadder::polyKernelsMatchTheMonoLadderPerChannel() {

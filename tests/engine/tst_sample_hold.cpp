@@ -199,12 +199,7 @@ poly::Case sampleHoldCase(const QString& mode) {
 } // namespace
 
 void TestSampleHold::polyKernelsSampleEachChannelAsTheMonoModule_data() {
-    QTest::addColumn<QString>("mode");
-    QTest::addColumn<int>("block");
-    for (const char* mode : {"trig per channel", "glide", "shared trig", "gate event"})
-        for (int block : {1, 37, 64})
-            QTest::newRow(qPrintable(QStringLiteral("%1, block %2").arg(QLatin1String(mode)).arg(block)))
-                << QString::fromLatin1(mode) << block;
+    poly::addModeBlockRows({"trig per channel", "glide", "shared trig", "gate event"});
 }
 
 void TestSampleHold::polyKernelsSampleEachChannelAsTheMonoModule() {

@@ -386,12 +386,7 @@ poly::Case svfCase(const QString& mode) {
 } // namespace
 
 void TestSvf::polyKernelsMatchTheMonoFilterPerChannel_data() {
-    QTest::addColumn<QString>("mode");
-    QTest::addColumn<int>("block");
-    for (const char* mode : {"constant", "ramped", "cv", "shared cv"})
-        for (int block : {1, 37, 64})
-            QTest::newRow(qPrintable(QStringLiteral("%1, block %2").arg(QLatin1String(mode)).arg(block)))
-                << QString::fromLatin1(mode) << block;
+    poly::addModeBlockRows({"constant", "ramped", "cv", "shared cv"});
 }
 
 void TestSvf::polyKernelsMatchTheMonoFilterPerChannel() {
