@@ -44,7 +44,7 @@ void addAudioOptions(QCommandLineParser& parser) {
     parser.addOption({"block", "Frames per device callback requested (default 64; the device may differ).", "N", "64"});
     parser.addOption({"ring",
                       "Blocks of 64 frames each slot keeps ready at start (default 2: 2.67 ms at 48 kHz). A callback that "
-                      "finds the ring empty grows it by one block, up to 8 (or N), and the log says so.",
+                      "finds the ring empty or one block from empty grows it by one block, up to 8 (or N), and the log says so.",
                       "N", "2"});
     parser.addOption({"memory-budget",
                       "The most memory one patch may need, in MiB (default 1024): an edit or a load beyond it is "

@@ -42,6 +42,7 @@ QJsonObject statusJson(const engine::EngineStats& stats, const DriverStatus& dri
             {"occupancy_max", s.occupancyMax},
             {"none_reads", static_cast<double>(s.noneReads)},
             {"none_reads_window", static_cast<double>(s.noneReadsWindow)},
+            {"near_misses", static_cast<double>(s.nearMisses)},
             {"dsp_load", s.dspLoad},
             {"queue_drops", static_cast<double>(s.queueDrops)},
             {"blocks_rendered", static_cast<double>(s.blocksRendered)},
@@ -146,7 +147,7 @@ QStringList engineEvents(const engine::EngineStats& before, const engine::Engine
                      .arg(slotName(after.activeSlot))
                      .arg(after.rollbacks);
     if (before.ringTargetBlocks > 0 && after.ringTargetBlocks > before.ringTargetBlocks && after.sampleRate > 0.0)
-        lines << QStringLiteral("ring grew to %1 blocks (was %2) after a callback found it empty: output latency "
+        lines << QStringLiteral("ring grew to %1 blocks (was %2) after a callback found it empty or one block from empty: output latency "
                                 "+%3 ms")
                      .arg(after.ringTargetBlocks)
                      .arg(before.ringTargetBlocks)

@@ -223,6 +223,7 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
         slot->window.min = std::min(slot->window.min, occupancy);
         slot->window.max = std::max(slot->window.max, occupancy);
     }
+    noteMargin(main, n);
     std::uint32_t tagTimeline = 0;
     std::int64_t tagFrame = 0;
     const bool haveTag = main.ring.frontTag(tagTimeline, tagFrame);
@@ -247,6 +248,7 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
     if (m_fading) {
         SlotShared& incoming = *m_slots[static_cast<std::size_t>(m_fadeTo)];
         m_readThisChunk[static_cast<std::size_t>(m_fadeTo)] = true;
+        noteMargin(incoming, n);
         const std::size_t gotB = incoming.ring.read(m_scratchB.data(), n);
         const Health healthB = measure(m_scratchB.data(), gotB);
         const bool sickB = !healthB.finite || healthB.peak > runaway;
@@ -452,6 +454,16 @@ void OutputStage::growRing() noexcept {
         return;
     m_shared->ringTarget.store(target + 1, std::memory_order_relaxed);
     m_ringMayGrow = false;
+}
+
+void OutputStage::noteMargin(SlotShared& slot, std::size_t frames) noexcept {
+    if (m_config.offline)
+        return;
+    const std::size_t held = slot.ring.occupancyFrames();
+    if (held >= frames && held < frames + static_cast<std::size_t>(m_config.blockSize)) {
+        slot.nearMisses.fetch_add(1, std::memory_order_relaxed);
+        growRing();
+    }
 }
 
 void OutputStage::finishWindow() noexcept {

@@ -1552,6 +1552,7 @@ EngineStats SlotEngine::stats() const noexcept {
         out.occupancyMax = slot.occupancyMax.load(std::memory_order_relaxed);
         out.noneReads = slot.noneReads.load(std::memory_order_relaxed);
         out.noneReadsWindow = slot.noneReadsWindow.load(std::memory_order_relaxed);
+        out.nearMisses = slot.nearMisses.load(std::memory_order_relaxed);
         out.dspLoad = static_cast<double>(slot.dspLoad.load(std::memory_order_relaxed));
         out.queueDrops = slot.queueDrops.load(std::memory_order_relaxed);
         out.commandsApplied = slot.commandsApplied.load(std::memory_order_relaxed);

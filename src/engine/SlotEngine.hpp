@@ -73,11 +73,13 @@ struct EngineConfig {
     // stalled worker fails over to the mirror sample for sample, so the ring need not cover
     // scheduling hiccups alone.
     int ringTargetBlocks = 2;
-    // When a callback finds a ring empty anyway (a none-read), the target grows by one block, up to
-    // this many, for both slots; once more only after the active ring has been filled to the grown
-    // target (a stalled or dead worker, which no ring size helps, grows it once). It never shrinks
-    // while the engine runs: the hiccup that grew it may come back, and the output latency should
-    // not move up and down with the machine's load. At most ringTargetBlocks: the target stays put.
+    // When a callback finds a ring empty anyway (a none-read), or one block from empty (a
+    // near-miss: the worker fell a whole block behind, and the next hiccup would be heard), the
+    // target grows by one block, up to this many, for both slots; once more only after the active
+    // ring has been filled to the grown target (a stalled or dead worker, which no ring size helps,
+    // grows it once). It never shrinks while the engine runs: the hiccup that grew it may come
+    // back, and the output latency should not move up and down with the machine's load. At most
+    // ringTargetBlocks: the target stays put.
     int ringMaxBlocks = 8;
     int warmupBlocks = 16;       // rendered and dropped at prime so envelopes and filters settle
     double fadeMs = 20.0;
@@ -119,6 +121,10 @@ struct SlotStats {
     double occupancyMax = 0.0;
     std::uint64_t noneReads = 0;       // since start
     std::uint64_t noneReadsWindow = 0; // in the last complete window
+    // Callbacks that found this ring, while it played, holding less than one block beyond what
+    // they read: its worker had fallen a whole block behind, one more and it would have been a
+    // none-read. Since start.
+    std::uint64_t nearMisses = 0;
     double dspLoad = 0.0;              // render time / real time
     std::uint64_t queueDrops = 0;
     std::uint64_t commandsApplied = 0; // every command the worker applied

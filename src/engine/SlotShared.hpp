@@ -108,6 +108,7 @@ struct SlotShared {
     std::atomic<std::uint64_t> queueDrops{0};    // control writes
     std::atomic<std::uint64_t> noneReads{0};     // audio thread writes
     std::atomic<std::uint64_t> noneReadsWindow{0}; // audio thread writes
+    std::atomic<std::uint64_t> nearMisses{0};    // audio thread writes (SlotStats::nearMisses)
     std::atomic<double> occupancyMin{0.0}, occupancyMax{0.0}; // audio thread writes
     std::atomic<std::uint8_t> faults{0};         // test hooks: bit per Fault
     std::atomic<std::int64_t> stallNs{0};

@@ -401,7 +401,7 @@ void TestCtl::buildsCommitsAndPlaysAPatch() {
     QCOMPARE(slotArray.size(), 2);
     for (const QJsonValue& slot : slotArray)
         for (const char* key : {"state", "prime_ready", "occupancy", "occupancy_min", "occupancy_max",
-                                "none_reads", "none_reads_window", "dsp_load", "queue_drops"})
+                                "none_reads", "none_reads_window", "near_misses", "dsp_load", "queue_drops"})
             QVERIFY2(slot.toObject().contains(QLatin1String(key)), key);
 
     // Schema: module types with ports and params.

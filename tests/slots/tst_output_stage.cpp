@@ -182,7 +182,7 @@ private slots:
     void sickActiveWithNothingHealthyIsMuted();
     void noneReadWhenNothingIsReady_data();
     void noneReadWhenNothingIsReady();
-    void noneReadsGrowTheRingOneBlockAtATime();
+    void aRingNearlyEmptyOrEmptyGrowsOneBlockAtATime();
     void inStepMirrorThatDiffersFromTheActiveIsCounted();
     void statsWindowPublishesOccupancy();
     void callbackWakesTheControlThreadOnlyForQueuedCommands();
@@ -605,10 +605,12 @@ void TestOutputStage::noneReadWhenNothingIsReady() {
     QCOMPARE(rig.slot(0).noneReadsWindow.load(), std::uint64_t{1});
 }
 
-// A none-read grows both rings' target by one block, up to ringMaxBlocks, and once more only after the
-// playing ring was filled to the grown target (a worker that cannot fill it, stalled or dead, is not
-// helped by more blocks). It never shrinks. With ringMaxBlocks at the target it stays put.
-void TestOutputStage::noneReadsGrowTheRingOneBlockAtATime() {
+// A ring that plays and is found one block from empty (a near-miss: its worker fell a whole block
+// behind) or empty (a none-read) grows both rings' target by one block, up to ringMaxBlocks, and once
+// more only after the playing ring was filled to the grown target (a worker that cannot fill it,
+// stalled or dead, is not helped by more blocks). It never shrinks. With ringMaxBlocks at the target
+// it stays put.
+void TestOutputStage::aRingNearlyEmptyOrEmptyGrowsOneBlockAtATime() {
     EngineConfig config = stageConfig();
     config.ringTargetBlocks = 2;
     config.ringMaxBlocks = 4;
@@ -616,6 +618,8 @@ void TestOutputStage::noneReadsGrowTheRingOneBlockAtATime() {
     rig.shared().ringTarget.store(2); // as SlotEngine starts it
     rig.worker[0] = {1, 0, sine(440.0, 0.5)};
     const auto target = [&] { return rig.shared().ringTarget.load(); };
+    const auto nearMisses = [&] { return rig.slot(0).nearMisses.load(); };
+    const auto noneReads = [&] { return rig.slot(0).noneReads.load(); };
     // Plays `blocks` blocks from a ring filled with them, then one more from the empty ring.
     const auto fillThenRunDry = [&](int blocks) {
         rig.render(0, blocks);
@@ -624,35 +628,46 @@ void TestOutputStage::noneReadsGrowTheRingOneBlockAtATime() {
         rig.play(kBlock);
     };
     rig.render(0, 2);
-    rig.play(kBlock);
-    rig.play(kBlock);
-    QCOMPARE(target(), 2); // no none-read, no growth
-    rig.play(kBlock);
-    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{1});
+    rig.play(kBlock); // two blocks held: the worker is a block ahead of this read
+    QCOMPARE(target(), 2);
+    QCOMPARE(nearMisses(), std::uint64_t{0});
+    rig.play(kBlock); // the last block: a near-miss, and the ring grows before it runs dry
+    QCOMPARE(nearMisses(), std::uint64_t{1});
+    QCOMPARE(noneReads(), std::uint64_t{0});
     QCOMPARE(target(), 3);
-    rig.play(kBlock); // dry again before the worker filled the grown ring: no second block
-    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{2});
+    rig.play(kBlock); // dry before the worker filled the grown ring: no second block
+    QCOMPARE(noneReads(), std::uint64_t{1});
     QCOMPARE(target(), 3);
-    fillThenRunDry(2); // filled short of the grown target: still no growth
-    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{3});
+    fillThenRunDry(2); // filled short of the grown target: a near-miss and a none-read, no growth
+    QCOMPARE(nearMisses(), std::uint64_t{2});
+    QCOMPARE(noneReads(), std::uint64_t{2});
     QCOMPARE(target(), 3);
-    fillThenRunDry(3);
-    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{4});
+    fillThenRunDry(3); // filled to the target: its last block grows it
+    QCOMPARE(nearMisses(), std::uint64_t{3});
+    QCOMPARE(noneReads(), std::uint64_t{3});
     QCOMPARE(target(), 4);
     fillThenRunDry(4); // at the ceiling
-    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{5});
+    QCOMPARE(noneReads(), std::uint64_t{4});
     QCOMPARE(target(), 4);
-    fillThenRunDry(1); // a full ring of 4 and plenty of steady reads later: it never shrinks
+    // A ring of 4 the worker keeps full: plenty of steady reads later it never shrinks, and a
+    // worker a block ahead of every read is no near-miss.
+    rig.render(0, 4);
+    const std::uint64_t missesBefore = nearMisses();
     for (int b = 0; b < 100; ++b) {
-        rig.render(0, 1);
         rig.play(kBlock);
+        rig.render(0, 1);
     }
+    QCOMPARE(nearMisses(), missesBefore);
+    QCOMPARE(noneReads(), std::uint64_t{4});
     QCOMPARE(target(), 4);
 
     config.ringMaxBlocks = config.ringTargetBlocks; // fixed
     StageRig fixed(config);
     fixed.shared().ringTarget.store(2);
     fixed.worker[0] = {1, 0, sine(440.0, 0.5)};
+    fixed.render(0, 1);
+    fixed.play(kBlock);
+    QCOMPARE(fixed.slot(0).nearMisses.load(), std::uint64_t{1});
     fixed.play(kBlock);
     QCOMPARE(fixed.slot(0).noneReads.load(), std::uint64_t{1});
     QCOMPARE(fixed.shared().ringTarget.load(), 2);

@@ -418,12 +418,13 @@ void TestSlotJack::commitsAndLiveChangesInRealTimeNeverReadAnEmptyRing() {
           static_cast<unsigned long long>(activeOccupancySamples), s.ringTargetBlocks);
     for (std::size_t i = 0; i < 2; ++i)
         qInfo("slot %zu: worker real-time %s; window occupancy min %.2f max %.2f blocks; DSP load now %.3f, "
-              "max %.3f; none-reads %llu (worst window %llu); queue drops %llu, late live changes %llu, "
+              "max %.3f; none-reads %llu (worst window %llu), near-misses %llu; queue drops %llu, late live changes %llu, "
               "edit errors %llu, blocks rendered %llu",
               i, figures[i].realtime ? "yes" : "no", figures[i].occupancyMin, figures[i].occupancyMax,
               s.slot[i].dspLoad, figures[i].dspLoadMax,
               static_cast<unsigned long long>(atStop.slot[i].noneReads),
               static_cast<unsigned long long>(figures[i].noneReadsWindowMax),
+              static_cast<unsigned long long>(atStop.slot[i].nearMisses),
               static_cast<unsigned long long>(atStop.slot[i].queueDrops),
               static_cast<unsigned long long>(atStop.slot[i].lateLiveChanges),
               static_cast<unsigned long long>(atStop.slot[i].editErrors),

@@ -3,12 +3,12 @@
 // under the load of the latency soak (bench/run.sh soak) for CHRONUS_LATENCY_SECONDS seconds per
 // worker mode (default 12): 1 commit a second (structural and parameter edits alternating) and 100
 // live changes a second on the committed patch, with worker threads and with worker processes.
-// Asserted: no callback found the active ring empty, so the ring target did not grow and the output
-// latency the status reports (`latency_ms`) is at most 6.67 ms (device block + JACK's own 2 periods
-// + 2 ring blocks); it is true (no ring ever held more than its target). A none-read is judged only
-// when the machine was not overloaded: when the supervisor saw a worker stall (a SCHED_FIFO thread
-// not scheduled for 4 ms) or the load average reached the number of cores, the count is reported
-// and the row skipped.
+// Asserted: no callback found the active ring empty (a none-read) or one block from empty (a
+// near-miss), so the ring target did not grow and the output latency the status reports
+// (`latency_ms`) is at most 6.67 ms (device block + JACK's own 2 periods + 2 ring blocks); it is true
+// (no ring ever held more than its target). Growth is judged only when the machine was not
+// overloaded: when the supervisor saw a worker stall (a SCHED_FIFO thread not scheduled for 4 ms)
+// or the load average reached the number of cores, the counts are reported and the row skipped.
 
 #include "audio/EngineCallback.hpp"
 #include "audio/OpenDriver.hpp"
@@ -254,12 +254,15 @@ void TestSlotLatency::defaultRingPlaysTheSoakWithoutEmptyReads() {
     const std::uint64_t none =
         s1.slot[0].noneReads + s1.slot[1].noneReads - s0.slot[0].noneReads - s0.slot[1].noneReads;
     const std::uint64_t stalls = s1.stalls - s0.stalls;
+    const std::uint64_t nearMisses =
+        s1.slot[0].nearMisses + s1.slot[1].nearMisses - s0.slot[0].nearMisses - s0.slot[1].nearMisses;
     const double cores = static_cast<double>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
     qInfo("%s: %.0f s, ring %d blocks, latency_ms %.2f (JACK reports %d frames); %d commits, %d live changes; "
-          "none-reads %llu, stalls %llu, failovers %llu, xruns %llu; ring occupancy max %.2f blocks; DSP load %.3f / %.3f; "
+          "none-reads %llu, near-misses %llu, stalls %llu, failovers %llu, xruns %llu; ring occupancy max %.2f blocks; DSP load %.3f / %.3f; "
           "load average %.2f -> %.2f on %.0f cores",
           workerModeName(workers), seconds, s1.ringTargetBlocks, latencyMs, driver.outputLatencyFrames(), commitsMade,
-          liveMade, static_cast<unsigned long long>(none), static_cast<unsigned long long>(stalls),
+          liveMade, static_cast<unsigned long long>(none), static_cast<unsigned long long>(nearMisses),
+          static_cast<unsigned long long>(stalls),
           static_cast<unsigned long long>(s1.failovers - s0.failovers), static_cast<unsigned long long>(driver.xruns()),
           occupancyMax, s1.slot[0].dspLoad, s1.slot[1].dspLoad, load0, load1, cores);
 
@@ -272,13 +275,14 @@ void TestSlotLatency::defaultRingPlaysTheSoakWithoutEmptyReads() {
     QVERIFY2(occupancyMax <= s1.ringTargetBlocks + 1e-9,
              qPrintable(QStringLiteral("a ring held %1 blocks, target %2").arg(occupancyMax).arg(s1.ringTargetBlocks)));
 
-    // A none-read grows the ring (and the latency) by a block: judged only on a machine that was not
-    // overloaded, and not under a sanitizer (Sanitized.hpp).
+    // A none-read or a near-miss grows the ring (and the latency) by a block: judged only on a machine
+    // that was not overloaded, and not under a sanitizer (Sanitized.hpp).
     const bool overloaded = stalls > 0 || std::max(load0, load1) >= cores;
-    if (none > 0 && (overloaded || test::kSanitized))
-        QSKIP(qPrintable(QStringLiteral("%1 none-reads not judged (ring grew to %2 blocks): %3 (%4 worker stalls, load "
-                                        "average %5 on %6 cores)")
+    if ((none > 0 || s1.ringTargetBlocks > ring) && (overloaded || test::kSanitized))
+        QSKIP(qPrintable(QStringLiteral("%1 none-reads, %2 near-misses not judged (ring grew to %3 blocks): %4 (%5 worker "
+                                        "stalls, load average %6 on %7 cores)")
                              .arg(none)
+                             .arg(nearMisses)
                              .arg(s1.ringTargetBlocks)
                              .arg(test::kSanitized ? QStringLiteral("a sanitized build")
                                                    : QStringLiteral("the machine was overloaded"))
