@@ -11,11 +11,13 @@
 #include "audio/OpenDriver.hpp"
 #include "engine/EngineTestUtils.hpp"
 #include "engine/SlotEngine.hpp"
+#include "support/FreePort.hpp"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <jack/jack.h>
@@ -57,7 +59,7 @@ public:
         m_ports[0] = jack_port_register(m_client, "left", JACK_DEFAULT_AUDIO_TYPE, flags, 0);
         m_ports[1] = jack_port_register(m_client, "right", JACK_DEFAULT_AUDIO_TYPE, flags, 0);
         return m_ports[0] && m_ports[1] && jack_set_process_callback(m_client, &TestClient::process, this) == 0 &&
-               jack_activate(m_client) == 0;
+               jack_set_xrun_callback(m_client, &TestClient::xrun, this) == 0 && jack_activate(m_client) == 0;
     }
     int connect(const std::string& from0, const std::string& to0, const std::string& from1, const std::string& to1) {
         return (jack_connect(m_client, from0.c_str(), to0.c_str()) == 0) + (jack_connect(m_client, from1.c_str(), to1.c_str()) == 0);
@@ -73,6 +75,15 @@ public:
         return n;
     }
     int xruns() const { return m_xruns.load(); }
+    // Whether recorded frame `i` is near a server xrun (the cycles around it may hold anything).
+    bool nearXrun(std::size_t i) const {
+        for (int n = 0; n < std::min(m_xruns.load(), kMaxXruns); ++n) {
+            const std::size_t at = m_xrunAt[n].load();
+            if (i + kXrunMargin >= at && i <= at + kXrunMargin)
+                return true;
+        }
+        return false;
+    }
     void close() {
         if (m_client) {
             jack_deactivate(m_client);
@@ -85,6 +96,13 @@ public:
     const std::vector<float>& right() const { return m_right; }
 
 private:
+    static int xrun(void* self) {
+        auto* c = static_cast<TestClient*>(self);
+        const int n = c->m_xruns.fetch_add(1);
+        if (n < kMaxXruns)
+            c->m_xrunAt[n].store(c->m_written.load(std::memory_order_acquire));
+        return 0;
+    }
     static int process(jack_nframes_t frames, void* self) {
         auto* c = static_cast<TestClient*>(self);
         auto* left = static_cast<float*>(jack_port_get_buffer(c->m_ports[0], frames));
@@ -111,7 +129,10 @@ private:
     jack_port_t* m_ports[2] = {nullptr, nullptr};
     std::vector<float> m_left, m_right;
     std::atomic<std::size_t> m_written{0};
+    static constexpr int kMaxXruns = 16;
+    static constexpr std::size_t kXrunMargin = 16 * kPeriod;
     std::atomic<int> m_xruns{0};
+    std::atomic<std::size_t> m_xrunAt[kMaxXruns] = {};
 };
 
 // The sine on the left; the input (when the patch reads it) on the right.
@@ -148,6 +169,7 @@ private slots:
     void initTestCase();
     void cleanupTestCase();
     void aPatchThatReadsInputOpensTheCaptureWithoutAClick();
+    void serveOpensTheCaptureAtTheFirstCommitThatNeedsIt();
 
 private:
     QProcess m_server;
@@ -273,11 +295,18 @@ void TestCaptureOnDemand::aPatchThatReadsInputOpensTheCaptureWithoutAClick() {
         gap = std::max(gap, run);
     }
     // No click: the largest sample-to-sample step is the sine's own (2 pi f / rate * gain, a little
-    // less on the sampled wave), with no more than a small margin.
+    // less on the sampled wave), with no more than a small margin. A server xrun (the machine's load)
+    // can break the recording anywhere: the frames around one are not judged.
     const double sineStep = 2.0 * std::numbers::pi * kSineHz / kRate * kSineGain;
     float largest = 0.0f;
-    for (std::size_t i = first + 1; i < end; ++i)
+    std::size_t excused = 0;
+    for (std::size_t i = first + 1; i < end; ++i) {
+        if (listener.nearXrun(i)) {
+            ++excused;
+            continue;
+        }
         largest = std::max(largest, std::fabs(left[i] - left[i - 1]));
+    }
     float toneSeen = 0.0f;
     for (std::size_t i = end - static_cast<std::size_t>(kRate) / 4; i < end; ++i)
         toneSeen = std::max(toneSeen, std::fabs(right[i]));
@@ -288,10 +317,58 @@ void TestCaptureOnDemand::aPatchThatReadsInputOpensTheCaptureWithoutAClick() {
                            .arg(static_cast<double>(gap) * 1000.0 / kRate, 0, 'f', 1)
                            .arg(static_cast<double>(largest), 0, 'f', 4)
                            .arg(sineStep, 0, 'f', 4)
-                           .arg(static_cast<double>(toneSeen), 0, 'f', 3));
+                           .arg(static_cast<double>(toneSeen), 0, 'f', 3)
+                       + QStringLiteral("; server xruns %1 (%2 frames not judged)").arg(listener.xruns()).arg(excused));
     QVERIFY2(gap > 0, "the stream reopened without a pause the recording shows");
     QVERIFY2(static_cast<double>(largest) <= sineStep * 1.1, qPrintable(QString::number(static_cast<double>(largest))));
     QVERIFY2(std::fabs(toneSeen - kToneAmplitude) < 0.01f, qPrintable(QString::number(static_cast<double>(toneSeen))));
+}
+
+// The same in `chronus serve --audio jack`, driven by `chronus ctl`: the log line, the status, the ports.
+void TestCaptureOnDemand::serveOpensTheCaptureAtTheFirstCommitThatNeedsIt() {
+    QTemporaryDir dir;
+    const int port = test::freeUdpPort();
+    QProcess serve;
+    serve.setStandardOutputFile(QProcess::nullDevice());
+    serve.start(CHRONUS_BINARY, {"serve", "--audio", "jack", "--osc-port", QString::number(port), "--fresh", "--workers",
+                                 "threads", "--autosave", dir.filePath("a.json"), "--patches", dir.filePath("p")});
+    QVERIFY(serve.waitForStarted(10000));
+    struct StopServe {
+        QProcess& p;
+        ~StopServe() {
+            p.terminate();
+            if (!p.waitForFinished(15000)) {
+                p.kill();
+                p.waitForFinished();
+            }
+        }
+    } stopServe{serve};
+    const auto ctl = [port](const QStringList& args) {
+        QProcess p;
+        p.start(CHRONUS_BINARY, QStringList{"ctl", "--port", QString::number(port)} + args);
+        p.waitForFinished(30000);
+        return p.exitCode() == 0 && p.exitStatus() == QProcess::NormalExit ? QString::fromUtf8(p.readAllStandardOutput())
+                                                                            : QStringLiteral("(failed)");
+    };
+    QVERIFY(waitFor([&] { return ctl({"--timeout", "200", "status"}) != "(failed)"; }, 20000));
+    TestClient probe(false, 0);
+    QVERIFY(probe.open("probe"));
+    QString err;
+    QVERIFY(ctl({"create", "osc", "sine"}) != "(failed)");
+    QVERIFY(ctl({"connect", "osc", "out.left"}) != "(failed)");
+    QVERIFY(ctl({"commit"}) != "(failed)");
+    QVERIFY2(ctl({"--json", "status"}).contains(R"("input":"none")"), "no capture for a patch without audio_in");
+    QCOMPARE(probe.countPorts("chronus:inport"), 0);
+    QVERIFY(ctl({"create", "mic", "audio_in"}) != "(failed)");
+    QVERIFY(ctl({"connect", "mic.left", "out.right"}) != "(failed)");
+    // The commit's reply comes once the capture is open.
+    QVERIFY(ctl({"commit"}) != "(failed)");
+    QVERIFY2(ctl({"--json", "status"}).contains(R"("input":"capture")"), "capture after the commit");
+    QCOMPARE(probe.countPorts("chronus:inport"), 2);
+    QVERIFY(waitFor([&] {
+        err += QString::fromUtf8(serve.readAllStandardError());
+        return err.contains("chronus serve: the patch reads input (audio_in): capture opened on jack (2 channels");
+    }));
 }
 
 QTEST_GUILESS_MAIN(TestCaptureOnDemand)
