@@ -20,7 +20,6 @@ bool readsInput(const engine::PatchGraph& graph) {
 CaptureOnDemand::CaptureOnDemand(audio::AudioDriver& driver, audio::EngineCallback& callback,
                                  engine::SlotEngine& engine, audio::DriverConfig config)
     : m_driver(driver), m_callback(callback), m_engine(engine), m_config(std::move(config)),
-      // Capture asked for on the null driver: its notice said at open that there is none.
       m_gaveUp(m_config.input && driver.name() == "null") {}
 
 std::string CaptureOnDemand::check() {

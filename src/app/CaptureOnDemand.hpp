@@ -42,7 +42,9 @@ private:
     audio::DriverConfig m_config;
     std::mutex m_mutex;
     std::uint64_t m_commitsSeen = ~std::uint64_t{0};
-    bool m_gaveUp = false; // the device has no capture: not tried again (each try pauses the output)
+    // The device has no capture: not tried again (each try pauses the output). From the start when
+    // capture was asked for on the null driver: its notice said at open that there is none.
+    bool m_gaveUp = false;
     double m_lastPauseMs = -1.0;
 };
 
