@@ -33,7 +33,7 @@ Commands:
   ctl [--port N] [--json] VERB ARGS...
                  one request to a running engine (create, connect, set, commit, mod, gate,
                  status, schema, dump, ...); 'chronus ctl --help' shows a worked example
-  render PATCH.json --seconds S --out OUT.wav [--rate HZ] [--block N] [--format F]
+  render PATCH.json --seconds S --out OUT.wav [--rate HZ] [--block N] [--format F] [--input IN.wav]
                  render a patch offline to a WAV file, faster than real time
 
 Run 'chronus <command> --help' for a command's options.

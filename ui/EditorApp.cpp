@@ -1,6 +1,7 @@
 #include "EditorApp.hpp"
 
 #include "AudioSettings.hpp"
+#include "CaptureOnDemand.hpp"
 #include "CommandLine.hpp"
 #include "DocumentFiles.hpp"
 #include "EditorController.hpp"
@@ -293,6 +294,22 @@ int runEditor(int argc, char* argv[]) {
         else
             shoot();
     }
+
+    // A committed patch that reads input opens the capture if --input did not. On this thread,
+    // the one that reads the driver (status panel, OSC requests).
+    app::CaptureOnDemand capture(driver, callback, engine, choice->driver);
+    QTimer captureWatch;
+    QObject::connect(&captureWatch, &QTimer::timeout, &app, [&] {
+        const std::string line = capture.check();
+        if (line.empty())
+            return;
+        app::stdErr() << "chronus: " << QString::fromStdString(line) << "\n";
+        app::stdErr().flush();
+        if (driver.inputChannels() > 0)
+            controller.audio()->setDescription(audioText + QStringLiteral("; input: %1 capture channels").arg(driver.inputChannels()),
+                                               isNull);
+    });
+    captureWatch.start(100);
 
     std::signal(SIGINT, onQuitSignal);
     std::signal(SIGTERM, onQuitSignal);

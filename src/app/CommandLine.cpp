@@ -38,8 +38,8 @@ void addAudioOptions(QCommandLineParser& parser) {
     parser.addOption({"device", "Output device: an index or (part of) a name (default: the default output).", "DEV"});
     parser.addOption({"input",
                       "Open the device's capture channels for audio_in modules (JACK: input ports chronus:inport 0 "
-                      "and 1). Without it no capture stream is opened and audio_in plays silence; play opens it "
-                      "by itself for a patch with an audio_in."});
+                      "and 1). Without it no capture stream is opened until a patch with an audio_in is committed "
+                      "(play opens it at start; serve and the editor reopen the stream then, a short pause)."});
     parser.addOption({"rate", "Sample rate in Hz (default 48000; JACK imposes its own).", "HZ", "48000"});
     parser.addOption({"block", "Frames per device callback requested (default 64; the device may differ).", "N", "64"});
     parser.addOption({"ring",

@@ -1,12 +1,14 @@
 #include "RenderCommand.hpp"
 
 #include "CommandLine.hpp"
+#include "InputFile.hpp"
 #include "LoudnessMeter.hpp"
 #include "PatchFile.hpp"
 #include "WavWriter.hpp"
 #include "audio/EngineCallback.hpp"
 #include "audio/OfflineDriver.hpp"
 #include "engine/SlotEngine.hpp"
+#include "engine/rt/InputRing.hpp"
 
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -32,11 +34,16 @@ int runRenderCommand(const QStringList& args) {
         "Render a patch offline to a WAV file, faster than real time, with no audio device.");
     parser.addHelpOption();
     parser.addPositionalArgument("PATCH.json", "The patch file to render.");
-    parser.addOption({"seconds", "Length of the rendering in seconds (required).", "S"});
+    parser.addOption({"seconds", "Length of the rendering in seconds (required without --input; with it, the "
+                                 "input file's length by default).",
+                      "S"});
     parser.addOption({"out", "Output WAV file (required).", "OUT.wav"});
-    parser.addOption({"rate", "Sample rate in Hz, 22050-192000 (default 48000).", "HZ", "48000"});
+    parser.addOption({"rate", "Sample rate in Hz, 22050-192000 (default 48000; with --input, the file's).", "HZ", "48000"});
     parser.addOption({"block", "Block size in frames, 1-4096 (default 64).", "N", "64"});
     parser.addOption({"format", "Sample format: pcm16, pcm24 or float (default pcm24).", "F", "pcm24"});
+    parser.addOption({"input", "A mono or stereo WAV file that audio_in plays, frame 0 at the rendering's frame 0 "
+                               "(no input latency offline). Not resampled: the rendering takes its rate.",
+                      "FILE.wav"});
     if (!parser.parse(args))
         return usageError(parser.errorText());
     if (parser.isSet("help")) {
@@ -46,15 +53,19 @@ int runRenderCommand(const QStringList& args) {
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
         return usageError(positional.isEmpty() ? "missing PATCH.json" : "expected one patch file");
-    if (!parser.isSet("seconds"))
+    const bool withInput = parser.isSet("input");
+    if (!parser.isSet("seconds") && !withInput)
         return usageError("missing --seconds");
     if (!parser.isSet("out"))
         return usageError("missing --out");
     bool ok = false;
-    const double seconds = parser.value("seconds").toDouble(&ok);
-    if (!ok || !(seconds > 0.0) || seconds > 24 * 3600.0)
-        return usageError("--seconds must be a number above 0 and at most 86400");
-    const double rate = parser.value("rate").toDouble(&ok);
+    double seconds = 0.0;
+    if (parser.isSet("seconds")) {
+        seconds = parser.value("seconds").toDouble(&ok);
+        if (!ok || !(seconds > 0.0) || seconds > 24 * 3600.0)
+            return usageError("--seconds must be a number above 0 and at most 86400");
+    }
+    double rate = parser.value("rate").toDouble(&ok);
     if (!ok || rate < engine::kMinSampleRate || rate > engine::kMaxSampleRate || rate != std::floor(rate))
         return usageError("--rate must be a whole number of Hz from 22050 to 192000");
     const int block = parser.value("block").toInt(&ok);
@@ -79,6 +90,22 @@ int runRenderCommand(const QStringList& args) {
     for (const QString& warning : loaded->warnings)
         err() << "chronus render: warning: " << warning << "\n";
     err().flush();
+
+    InputFile input;
+    if (withInput) {
+        if (auto s = input.open(parser.value("input").toStdString()); !s) {
+            err() << "chronus render: --input " << QString::fromStdString(s.message()) << "\n";
+            return 1;
+        }
+        if (!parser.isSet("rate")) {
+            rate = input.sampleRate();
+        } else if (rate != input.sampleRate()) {
+            err() << "chronus render: --input " << parser.value("input") << " is at " << input.sampleRate()
+                  << " Hz and the rendering at " << rate << " Hz: chronus does not resample (leave out --rate to "
+                  << "render at the file's rate, or resample the file first, e.g. sox IN.wav -r " << rate << " OUT.wav)\n";
+            return 1;
+        }
+    }
 
     LoudnessMeter loudness;
     if (auto s = loudness.open(rate); !s) {
@@ -109,6 +136,10 @@ int runRenderCommand(const QStringList& args) {
     // A rendering is the patch from its frame 0, freshly prepared: no warm-up blocks (live, they
     // settle the standby before a crossfade; here they would sound a beat before the file starts).
     config.warmupBlocks = 0;
+    constexpr int kChunkFrames = 4096; // the offline driver's callback
+    // What the workers may render past the last frame written before the next one is written: the
+    // input window must cover it (at most 4096 + 4 * 4096 frames of 32768).
+    static_assert(kChunkFrames + 4 * engine::kMaxBlock < engine::InputRing::kCapacityFrames);
     engine::SlotEngine engine(config);
     const auto fail = [&](const engine::Status& s) {
         err() << "chronus render: " << positional.first() << ": " << QString::fromStdString(s.message()) << "\n";
@@ -118,14 +149,24 @@ int runRenderCommand(const QStringList& args) {
         return fail(s);
     if (auto s = engine.loadPending(loaded->graph); !s)
         return fail(s);
+    // The input goes in a window ahead of the rendering: the prime renders a ring's target of it.
+    constexpr std::uint64_t kInputAhead = engine::InputRing::kCapacityFrames;
+    if (withInput)
+        if (auto s = input.feedUpTo(engine, kInputAhead); !s)
+            return fail(s);
     if (auto primed = engine.prime(std::chrono::seconds(60)); !primed)
         return fail(primed.status());
 
-    const std::uint64_t total = static_cast<std::uint64_t>(std::llround(seconds * rate));
+    // Without --seconds the rendering is exactly as long as the input file.
+    const std::uint64_t total =
+        parser.isSet("seconds") ? static_cast<std::uint64_t>(std::llround(seconds * rate)) : input.frames();
+    if (!parser.isSet("seconds"))
+        seconds = static_cast<double>(total) / rate;
     double peak = 0.0, sumSquares = 0.0;
     std::size_t clipped = 0;
     bool started = false;
     std::uint64_t blockFrame = 0; // output frame of the block the sink is given
+    std::uint64_t written = 0;    // frames of the file written
     engine::Status writeError;
     // Offline thread, the one that calls the engine's process(): everything from the sample the
     // commit switched on goes to the file. The engine records that frame before process() returns,
@@ -161,12 +202,20 @@ int runRenderCommand(const QStringList& args) {
             writeError = s;
             return -1;
         }
+        written += static_cast<std::uint64_t>(frames);
+        // The workers render at most a ring's target beyond the next chunk: the input stays ahead
+        // of that, and never overwrites a frame not heard yet.
+        if (withInput)
+            if (auto s = input.feedUpTo(engine, written + kInputAhead); !s) {
+                writeError = s;
+                return -1;
+            }
         return frames;
     });
     audio::EngineCallback callback(engine);
     audio::DriverConfig driverConfig;
     driverConfig.sampleRate = rate;
-    driverConfig.blockSize = 4096; // callbacks of many render blocks: fewer hand-overs
+    driverConfig.blockSize = kChunkFrames; // callbacks of many render blocks: fewer hand-overs
     QElapsedTimer timer;
     timer.start();
     if (auto s = driver.start(callback, driverConfig); !s)

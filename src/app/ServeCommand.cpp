@@ -1,5 +1,6 @@
 #include "ServeCommand.hpp"
 
+#include "CaptureOnDemand.hpp"
 #include "CommandLine.hpp"
 #include "EditJournal.hpp"
 #include "EngineStatus.hpp"
@@ -237,6 +238,17 @@ int runServeCommand(const QStringList& args) {
         }
     }
 
+    // A committed patch that reads input opens the capture if --input did not (the restored one
+    // here; the next ones on the OSC controller thread, which also reads the driver for status).
+    CaptureOnDemand capture(driver, callback, engine, choice->driver);
+    const auto sayCapture = [](const std::string& line) {
+        if (line.empty())
+            return;
+        err() << "chronus serve: " << QString::fromStdString(line) << "\n";
+        err().flush();
+    };
+    sayCapture(capture.check());
+
     options.patchesDir = patchesDir;
     options.autosaveProblem = autosaveProblem.toStdString();
     options.freshAfterCommit = parser.isSet("fresh-after-commit");
@@ -247,7 +259,8 @@ int runServeCommand(const QStringList& args) {
     server.setDriver(&driver);
     server.setRecorder(&recorder);
     server.setMidi(&midi);
-    server.setAcknowledgeObserver([&persist, autosaveOn](const std::string& address) -> std::string {
+    server.setAcknowledgeObserver([&persist, autosaveOn, &capture, &sayCapture](const std::string& address) -> std::string {
+        sayCapture(capture.check());
         if (!autosaveOn)
             return {};
         if (auto s = persist(address == "/patch/commit" || address == "/patch/undo_commit"); !s) {
@@ -295,7 +308,10 @@ int runServeCommand(const QStringList& args) {
         seen = now;
         if (statusEvery > 0.0 && std::chrono::steady_clock::now() >= nextStatus) {
             nextStatus += std::chrono::milliseconds(static_cast<long>(statusEvery * 1000.0));
-            out() << statusLine(engine.stats(), driverStatus(driver)) << "\n";
+            std::unique_lock lock(capture.mutex()); // the driver may be reopening for its capture
+            const DriverStatus info = driverStatus(driver);
+            lock.unlock();
+            out() << statusLine(engine.stats(), info) << "\n";
             out().flush();
         }
     }

@@ -11,6 +11,9 @@
 #include "engine/SlotEngine.hpp"
 #include "engine/rt/RealtimeSection.hpp"
 
+#include <algorithm>
+#include <atomic>
+
 namespace chronus::audio {
 
 class EngineCallback final : public AudioCallback {
@@ -28,6 +31,7 @@ public:
             if (const std::int64_t frame = midi->cycleFrame(); frame >= 0)
                 m_engine.markDeviceFrame(frame);
         m_engine.process(out, info.frames, info.input);
+        applyOutputGain(out, info);
         if (m_tap)
             m_tap->process(out, info.frames);
         m_meter.process(out, info.frames);
@@ -37,16 +41,40 @@ public:
     // stream, or be unset first); nullptr for none.
     void setMidi(const MidiFeed* midi) noexcept { m_midi.store(midi, std::memory_order_release); }
 
+    // Any thread. The output fades to `gain` (0 or 1) over kOutputFadeMs, so that a stream can be
+    // stopped and reopened (CaptureOnDemand) without a step at either end; outputGain() says where
+    // the fade stands, as of the last callback.
+    static constexpr double kOutputFadeMs = 5.0;
+    void fadeOutputTo(float gain) noexcept { m_gainTarget.store(gain, std::memory_order_release); }
+    float outputGain() const noexcept { return m_gainNow.load(std::memory_order_acquire); }
+
     // Any thread. Peak of the last callback's output over both channels.
     float lastPeak() const noexcept { return m_meter.peak(); }
     // Any thread (the meter's own contract). The output's levels and its latest frames.
     const MeterTap& meter() const noexcept { return m_meter; }
 
 private:
+    // Audio thread. Nothing to do at unity, the usual case.
+    void applyOutputGain(float* out, const CallbackInfo& info) noexcept {
+        const float target = m_gainTarget.load(std::memory_order_acquire);
+        if (m_gain == target && target == 1.0f)
+            return;
+        const auto step = static_cast<float>(1.0 / (kOutputFadeMs * 1e-3 * (info.sampleRate > 0.0 ? info.sampleRate : 48000.0)));
+        for (int i = 0; i < info.frames; ++i) {
+            m_gain = m_gain < target ? std::min(target, m_gain + step) : std::max(target, m_gain - step);
+            out[2 * i] *= m_gain;
+            out[2 * i + 1] *= m_gain;
+        }
+        m_gainNow.store(m_gain, std::memory_order_release);
+    }
+
     engine::SlotEngine& m_engine;
     RecordTap* const m_tap;
     MeterTap m_meter; // written by the audio thread in process()
     std::atomic<const MidiFeed*> m_midi{nullptr}; // written by the control thread
+    std::atomic<float> m_gainTarget{1.0f};        // written by the control thread
+    std::atomic<float> m_gainNow{1.0f};           // written by the audio thread
+    float m_gain = 1.0f;                          // audio thread only
 };
 
 } // namespace chronus::audio

@@ -44,6 +44,10 @@ Result<AudioDriver::StreamFormat> NullDriver::openDevice(const DriverConfig& con
     format.blockSize = m_block;
     format.outputLatencyFrames = m_block; // one block in flight, as a double-buffered device
     format.deviceName = "null (no device)";
+    // Capture asked for (--input, or a patch with audio_in) where there is none: said at once, not
+    // left to a silent audio_in.
+    if (config.input)
+        format.notice = "the null driver has no capture (no audio device): audio_in plays silence";
     return format;
 }
 

@@ -1606,8 +1606,17 @@ void SlotEngine::process(float* interleaved, int frames, const float* captured) 
 std::uint64_t SlotEngine::inputFrames() const noexcept { return m_shared->inputFrames.load(std::memory_order_relaxed); }
 
 double SlotEngine::inputLatencyFrames() const noexcept {
+    if (m_config.offline) // audio_in reads the input file at the very frame it renders
+        return 0.0;
     const int target = std::max(m_config.ringTargetBlocks, m_shared->ringTarget.load(std::memory_order_relaxed));
     return static_cast<double>(target) * m_config.blockSize; // grows with the ring
+}
+
+void SlotEngine::feedOfflineInput(std::uint64_t first, const float* interleaved, std::size_t frames) noexcept {
+    if (!m_config.offline || frames == 0)
+        return;
+    m_region->data->input.write(first, interleaved, frames);
+    m_shared->inputFrames.fetch_add(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
 }
 
 void SlotEngine::noteXrun() noexcept { m_output->noteXrun(); }

@@ -310,6 +310,16 @@ public:
     // device's own latencies: the workers render this far ahead of the callback (the ring target),
     // so an audio_in reads the capture from that many frames before the output frame it renders.
     double inputLatencyFrames() const noexcept;
+    // Offline mode: there is no device to capture, and the input is known ahead (a file: `chronus
+    // render --input`). audio_in reads it by the frame of the rendering, the plan frame of the block
+    // it renders (frame 0 is the committed patch's first sample), with no latency (inputLatencyFrames
+    // is 0). This writes input frames `first` .. `first + frames - 1` (interleaved stereo) for it.
+    // Frames never fed read silence. Before the prime on the control thread, then on the thread that
+    // calls process(), between two calls: the workers read at most a ring's target (plus the
+    // chunk being played) ahead of the output, and a frame stays readable until
+    // InputRing::kCapacityFrames later frames were fed, so a feeder keeps ahead of the rendering by
+    // more than that and less than the capacity. Not in live mode (the capture feeds audio_in there).
+    void feedOfflineInput(std::uint64_t first, const float* interleaved, std::size_t frames) noexcept;
 
     // Offline mode, on the thread that calls process(), between two calls: the active slot renders
     // at most `frames` frames beyond what process() has read (whole blocks: less than a block more),

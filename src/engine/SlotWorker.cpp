@@ -928,8 +928,15 @@ void SlotWorker::bindInput() noexcept {
 // output frame F = where the ring plays (PlayPosition) + how far this block is past that point;
 // it reads the capture from F - L, L the ring's target depth now: every block the ring can hold reads
 // frames already captured, and both slots read the same frame for the same output sample. A
-// block that is not for the ring (a mirror catching up with the past) reads silence.
+// block that is not for the ring (a mirror catching up with the past) reads silence. Offline, the
+// input is fed by plan frame (SlotEngine::feedOfflineInput): a block reads the frames it renders.
 void SlotWorker::aimInput(bool toRing) noexcept {
+    if (m_config.offline) { // the input is a file, fed by the frame of the rendering: no latency
+        m_inputCursor.frame = m_planFrame;
+        ++m_inputCursor.block;
+        m_inputCursor.live = toRing;
+        return;
+    }
     std::uint64_t outputFrame = 0, position = 0;
     if (!toRing || !m_s->play.read(outputFrame, position)) {
         m_inputCursor.live = false;

@@ -174,6 +174,7 @@ private slots:
     void interruptedWatchExits130();
     void autoAudioKeepsAlsaNoiseOffStderr();
     void midiInWaitsForItsSourceAndSaysSo();
+    void inputOnTheNullDriverSaysThereIsNone();
     void serveLogsARollbackWhenItHappens();
     void eventLinesSayWhatHappenedAndWhy();
     void onlyRegularFilesAreReadAsPatches();
@@ -281,6 +282,48 @@ void TestCliProcess::midiInWaitsForItsSourceAndSaysSo() {
     const RunResult empty = runChronus({"play", patch, "--audio", "null", "--midi-in", ""});
     QCOMPARE(empty.exitCode, 2);
     QVERIFY2(empty.err.contains("--midi-in must name a port, auto or none"), qPrintable(empty.err));
+}
+
+// The null driver has no capture: `play` and `serve` asked for input there (--input, or a patch with
+// audio_in) say so at once in a line of their own, play on (audio_in silent) and end as asked.
+void TestCliProcess::inputOnTheNullDriverSaysThereIsNone() {
+    QTemporaryDir dir;
+    const QString patch = dir.filePath("mic.json");
+    {
+        QFile f(patch);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format": "chronus-patch", "version": 1, "modules": [{"id": "mic", "type": "audio_in"}],
+                    "cables": [{"from": "mic.left", "to": "out.left"}]})");
+    }
+    const QString said = QStringLiteral("the null driver has no capture (no audio device): audio_in plays silence");
+    for (const QStringList& extra : {QStringList{"--input"}, QStringList{}}) { // asked for, or by the patch
+        const RunResult r = runChronus(QStringList{"play", patch, "--audio", "null", "--seconds", "0.3"} + extra);
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QVERIFY2(r.err.contains("chronus play: " + said), qPrintable(r.err));
+        QCOMPARE(r.err.count(said), 1);
+    }
+    Server server;
+    QVERIFY(server.start({"--input", "--fresh", "--autosave", dir.filePath("a.json"), "--patches", dir.filePath("p")}));
+    QTRY_VERIFY_WITH_TIMEOUT(server.err().contains("chronus serve: " + said), 5000);
+    const RunResult status = server.ctl({"--json", "status"});
+    QCOMPARE(status.exitCode, 0);
+    QVERIFY2(status.out.contains(R"("input":"none")"), qPrintable(status.out));
+    // A patch with audio_in committed later: it plays (silent input), and nothing more is said.
+    QCOMPARE(server.ctl({"create", "mic", "audio_in"}).exitCode, 0);
+    QCOMPARE(server.ctl({"connect", "mic.left", "out"}).exitCode, 0);
+    QCOMPARE(server.ctl({"commit"}).exitCode, 0);
+    QCOMPARE(server.stop(), 0);
+    QCOMPARE(server.err().count(said), 1);
+    // Without --input, the first commit of a patch with audio_in is when it is said.
+    Server plain;
+    QVERIFY(plain.start({"--fresh", "--autosave", dir.filePath("b.json"), "--patches", dir.filePath("p")}));
+    QVERIFY(!plain.err().contains("capture"));
+    QCOMPARE(plain.ctl({"create", "mic", "audio_in"}).exitCode, 0);
+    QCOMPARE(plain.ctl({"connect", "mic.left", "out"}).exitCode, 0);
+    QCOMPARE(plain.ctl({"commit"}).exitCode, 0);
+    QTRY_VERIFY_WITH_TIMEOUT(plain.err().contains("chronus serve: the patch reads input (audio_in), but the null driver has "
+                                                  "no capture: audio_in plays silence"),
+                             5000);
 }
 
 void TestCliProcess::serveLogsARollbackWhenItHappens() {

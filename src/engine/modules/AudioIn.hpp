@@ -18,8 +18,9 @@ struct InputCursor {
 
 // The device's capture channels (the first two; a mono device feeds both), scaled by `gain`. It
 // reads the capture from a fixed latency before the output frame it renders (the ring's target
-// depth): both slots render the same input at the same output frame. Without an input device, in
-// an offline render, or while nothing binds it to a cursor, it plays silence.
+// depth): both slots render the same input at the same output frame. In an offline render it reads
+// the render's input file at the very frame it renders (SlotEngine::feedOfflineInput). Without an
+// input device or file, or while nothing binds it to a cursor, it plays silence.
 class AudioIn final : public Module {
 public:
     enum Param : ParamIndex { Gain, ParamCount };
