@@ -1311,6 +1311,8 @@ int runSoak(const Options& opt) {
     Series primeMs(capacity(1.0)), commitMs(capacity(1.0)), rssTime(capacity(1.0)), rssValue(capacity(1.0));
     std::array<double, 2> dspSum{}, dspMax{}, occMinLow{1e9, 1e9}, occMaxHigh{};
     std::uint64_t commitsOk = 0, commitsErr = 0, maxNoneWindow = 0, samples = 0, mirrorInStep = 0;
+    int ringSeen = engine.config().ringTargetBlocks;
+    std::string growths; // "3 at 12.0 s, 4 at 130.2 s"
     std::string soakError, desync;
     soakError.reserve(1024);
     desync.reserve(1024);
@@ -1395,6 +1397,11 @@ int runSoak(const Options& opt) {
             const EngineStats s = engine.stats();
             ++samples;
             mirrorInStep += s.slot[static_cast<std::size_t>(1 - s.activeSlot)].inStep;
+            if (s.ringTargetBlocks > ringSeen) { // when the ring grew (a near-miss or a none-read)
+                ringSeen = s.ringTargetBlocks;
+                growths += fmt("%s%d at %.1f s", growths.empty() ? "" : ", ", ringSeen,
+                               std::chrono::duration<double>(now - start).count());
+            }
             // The controller's active slot against the callback's: after a failover the controller
             // follows within a few ms; a disagreement that lasts 300 ms is a desync.
             if (engine.activeSlot() != engine.stats().activeSlot && !engine.stats().fading) {
@@ -1454,6 +1461,8 @@ int runSoak(const Options& opt) {
         }
 
     const std::uint64_t none = (s1.slot[0].noneReads + s1.slot[1].noneReads) - (s0.slot[0].noneReads + s0.slot[1].noneReads);
+    const std::uint64_t nearMisses =
+        (s1.slot[0].nearMisses + s1.slot[1].nearMisses) - (s0.slot[0].nearMisses + s0.slot[1].nearMisses);
     long rssMax = rss0;
     for (std::size_t i = 0; i < rssValue.size(); ++i)
         rssMax = std::max(rssMax, static_cast<long>(rssValue.at(i)));
@@ -1513,6 +1522,8 @@ int runSoak(const Options& opt) {
                 static_cast<double>(paramMaxNs.load()) * 1e-6);
     std::printf("| **none-reads** (both slots, whole run) | **%llu** (max in one 1-s window: %llu) |\n",
                 static_cast<unsigned long long>(none), static_cast<unsigned long long>(maxNoneWindow));
+    std::printf("| near-misses (a callback found the playing ring one block from empty) / the ring grew to | %llu / %s |\n",
+                static_cast<unsigned long long>(nearMisses), growths.empty() ? "- (never grew)" : growths.c_str());
     std::printf("| xruns (RtAudio output underflow flags) | %llu (flags seen by the callback: %llu) |\n",
                 static_cast<unsigned long long>(xruns), static_cast<unsigned long long>(callback.xrunFlags()));
     std::printf("| active ring occupancy before each callback's read, min / max | %.2f / %.2f blocks |\n",
@@ -1558,10 +1569,12 @@ int runSoak(const Options& opt) {
     std::printf("\n");
     printNoneReadEvents(callback.noneReadEvents(), originNs);
     // One line with the figures the latency work compares across runs (bench/run.sh soak greps it).
-    std::printf("soak: workers %s, ring %d (at start %d), none_reads %llu, xruns %llu, occupancy_min %.2f, commits %llu, "
+    std::printf("soak: workers %s, ring %d (at start %d; grew to %s), none_reads %llu, near_misses %llu, xruns %llu, "
+                "occupancy_min %.2f, commits %llu, "
                 "live_changes %llu, dsp_load %.3f %.3f (mean, slot 0 and 1), dsp_load_max %.3f %.3f, latency_ms %.2f\n\n",
                 engine::workerModeName(opt.workers), s1.ringTargetBlocks, engine.config().ringTargetBlocks,
-                static_cast<unsigned long long>(none),
+                growths.empty() ? "-" : growths.c_str(), static_cast<unsigned long long>(none),
+                static_cast<unsigned long long>(nearMisses),
                 static_cast<unsigned long long>(xruns), callback.occMin(), static_cast<unsigned long long>(commitsOk),
                 static_cast<unsigned long long>(paramOk.load()), samples ? dspSum[0] / static_cast<double>(samples) : kNaN,
                 samples ? dspSum[1] / static_cast<double>(samples) : kNaN, dspMax[0], dspMax[1], latencyMs);
@@ -1716,6 +1729,8 @@ int runMusic(const Options& opt) {
     server.stop();
     const long serverXruns = jackDriver ? countServerXruns(opt.jackLog) - serverX0 : -1;
     const std::uint64_t none = (s1.slot[0].noneReads + s1.slot[1].noneReads) - (s0.slot[0].noneReads + s0.slot[1].noneReads);
+    const std::uint64_t nearMisses =
+        (s1.slot[0].nearMisses + s1.slot[1].nearMisses) - (s0.slot[0].nearMisses + s0.slot[1].nearMisses);
     const int active = s1.activeSlot;
     const auto mean = [](const std::vector<double>& v) {
         return v.empty() ? kNaN : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
@@ -2152,6 +2167,8 @@ int runKill(const Options& opt) {
                 break;
             }
         const std::uint64_t none = (s1.slot[0].noneReads + s1.slot[1].noneReads) - (s0.slot[0].noneReads + s0.slot[1].noneReads);
+    const std::uint64_t nearMisses =
+        (s1.slot[0].nearMisses + s1.slot[1].nearMisses) - (s0.slot[0].nearMisses + s0.slot[1].nearMisses);
         noneTotal += none;
         if (!tNotice || !tSwitch || !tInStep) {
             ++failed;
