@@ -1,16 +1,31 @@
 #include "Clock.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace chronus::engine {
 
 namespace {
 constexpr double kOnsetTolerance = 1e-7; // steps: under 1/1000 of a sample at any tempo and rate
+// Following MIDI, musical time between ticks stops this far (beats) short of the next tick: well
+// beyond the onset tolerance at 8 steps a beat, so a step on a tick never fires before the tick.
+constexpr double kTickHold = 1e-6;
+constexpr int kSixteenthTicks = Clock::kTicksPerBeat / 4; // the song position's unit
 } // namespace
 
-const ModuleType Clock::kType{"clock", "Clock", "Sequencing",
-                              "Master clock: step, beat and bar gates with swing, and the tempo for synced modules",
-                              kParams, kInputs, kOutputs, &createModule<Clock>};
+const ModuleType Clock::kType{"clock",
+                              "Clock",
+                              "Sequencing",
+                              "Master clock, own or MIDI: step, beat and bar gates with swing, the tempo for synced modules",
+                              kParams,
+                              kInputs,
+                              kOutputs,
+                              &createModule<Clock>,
+                              nullptr,
+                              nullptr,
+                              Polyphony::Mono,
+                              nullptr,
+                              true};
 
 void Clock::onPrepare(const PrepareInfo& info) {
     m_invSampleRate = 1.0 / info.sampleRate;
@@ -18,6 +33,12 @@ void Clock::onPrepare(const PrepareInfo& info) {
     m_prevReset = 0.0f;
     m_eventReset = false;
     restart();
+    m_eventCount = 0;
+    m_midiRunning = false;
+    m_nextTick = 0;
+    m_sinceTick = -1;
+    m_intervalCount = m_intervalAt = 0;
+    m_intervalSum = 0;
 }
 
 void Clock::restart() noexcept {
@@ -25,6 +46,136 @@ void Clock::restart() noexcept {
     m_next = 0;
     m_gateOff = 0.0;
     m_high = m_beatHigh = m_barHigh = m_resetHigh = false;
+}
+
+void Clock::fire(std::int64_t k, double swing, double gateLength, std::int64_t stepsPerBar) noexcept {
+    const double onset = onsetOf(k, swing);
+    m_next = k + 1;
+    m_gateOff = onset + gateLength * (onsetOf(k + 1, swing) - onset);
+    m_high = true;
+    m_beatHigh = k % m_stepsPerBeat == 0;
+    m_barHigh = k % stepsPerBar == 0;
+    m_resetHigh = k == 0;
+}
+
+void Clock::midi(const MidiEvent& event) noexcept {
+    if (!event.isTransport())
+        return;
+    if (m_eventCount < kBlockEvents) {
+        m_events[static_cast<std::size_t>(m_eventCount++)] = event;
+        return;
+    }
+    // More than a block holds (a block of thousands of frames): this one at the block's start.
+    applyMidi(event, m_stepsPerBeat);
+}
+
+// Musical time where the next tick lands, just short of it, and the first step from there next.
+void Clock::seekMidi(double spb) noexcept {
+    const double at = static_cast<double>(m_nextTick) / kTicksPerBeat;
+    m_beats = at - kTickHold;
+    const double swing = param(Swing).current();
+    auto k = static_cast<std::int64_t>(std::ceil(at * spb - kOnsetTolerance));
+    if (k > 0 && ((k - 1) & 1) && onsetOf(k - 1, swing) >= at * spb - kOnsetTolerance)
+        --k; // a swung step after the position
+    m_next = k;
+    m_high = m_beatHigh = m_barHigh = m_resetHigh = false;
+}
+
+void Clock::applyMidi(const MidiEvent& e, double spb) noexcept {
+    switch (e.status) {
+    case MidiEvent::kStart:
+        m_nextTick = 0;
+        m_midiRunning = true;
+        seekMidi(spb);
+        break;
+    case MidiEvent::kContinue:
+        m_midiRunning = true;
+        seekMidi(spb);
+        break;
+    case MidiEvent::kStop: m_midiRunning = false; break;
+    case MidiEvent::kSongPosition:
+        m_nextTick = std::int64_t{e.data1 | (e.data2 << 7)} * kSixteenthTicks;
+        seekMidi(spb);
+        break;
+    case MidiEvent::kClock: {
+        // Slower than the slowest tempo (with room for jitter): a clock that paused, not a tempo.
+        const double longest = 1.5 * sampleRate() * tempo::secondsPerBeat(tempo::kMinBpm) / kTicksPerBeat;
+        if (m_sinceTick > longest) {
+            m_intervalCount = m_intervalAt = 0;
+            m_intervalSum = 0;
+        } else if (m_sinceTick > 0) {
+            if (m_intervalCount == kTicksPerBeat)
+                m_intervalSum -= m_intervals[static_cast<std::size_t>(m_intervalAt)];
+            else
+                ++m_intervalCount;
+            m_intervals[static_cast<std::size_t>(m_intervalAt)] = m_sinceTick;
+            m_intervalSum += m_sinceTick;
+            m_intervalAt = (m_intervalAt + 1) % kTicksPerBeat;
+        }
+        m_sinceTick = 0;
+        if (m_midiRunning)
+            m_beats = static_cast<double>(m_nextTick++) / kTicksPerBeat;
+        break;
+    }
+    default: break;
+    }
+}
+
+void Clock::processMidi(const ProcessContext& ctx, double spb, std::int64_t stepsPerBar) noexcept {
+    float* stepOut = ctx.outputs[Step];
+    float* beatOut = ctx.outputs[Beat];
+    float* barOut = ctx.outputs[Bar];
+    float* tempoOut = ctx.outputs[Tempo];
+    float* resetOut = ctx.outputs[ResetOut];
+    SmoothedValue& bpm = param(Bpm);
+    SmoothedValue& swingParam = param(Swing);
+    SmoothedValue& gateParam = param(Gate);
+    const bool running = param(Run).current() >= 0.5f;
+    const float* resetIn = ctx.inputs[Reset];
+    if (resetIn) // not followed here, but a switch back to internal must not see an old level as an edge
+        m_prevReset = resetIn[ctx.frames - 1];
+    m_eventReset = false;
+
+    int e = 0;
+    for (int i = 0; i < ctx.frames; ++i) {
+        const double fallback = tempo::clampBpm(bpm.next());
+        const double swing = swingParam.next();
+        const double gateLength = gateParam.next();
+        for (; e < m_eventCount && std::min<int>(m_events[static_cast<std::size_t>(e)].offset, ctx.frames - 1) <= i; ++e)
+            applyMidi(m_events[static_cast<std::size_t>(e)], spb);
+        const double beatsPerSecond =
+            m_intervalCount > 0
+                ? tempo::clampBpm(60.0 * sampleRate() * m_intervalCount / (kTicksPerBeat * static_cast<double>(m_intervalSum))) / 60.0
+                : fallback / 60.0;
+
+        if (running && m_midiRunning) {
+            const double pos = m_beats * spb;
+            if (pos >= onsetOf(m_next, swing) - kOnsetTolerance) {
+                // The latest step reached: after `run` was off, the ones passed meanwhile are skipped.
+                auto k = std::max(m_next, static_cast<std::int64_t>(std::floor(pos + kOnsetTolerance)));
+                if ((k & 1) && k > m_next && onsetOf(k, swing) > pos + kOnsetTolerance)
+                    --k;
+                fire(k, swing, gateLength, stepsPerBar);
+            } else if (m_high && pos >= m_gateOff) {
+                m_high = m_beatHigh = m_barHigh = m_resetHigh = false;
+            }
+            if (m_intervalCount > 0)
+                m_beats = std::min(m_beats + beatsPerSecond * m_invSampleRate,
+                                   static_cast<double>(m_nextTick) / kTicksPerBeat - kTickHold);
+        } else {
+            m_high = m_beatHigh = m_barHigh = m_resetHigh = false;
+        }
+        stepOut[i] = m_high ? 1.0f : 0.0f;
+        beatOut[i] = m_beatHigh ? 1.0f : 0.0f;
+        barOut[i] = m_barHigh ? 1.0f : 0.0f;
+        resetOut[i] = m_resetHigh ? 1.0f : 0.0f;
+        tempoOut[i] = static_cast<float>(beatsPerSecond);
+        if (m_sinceTick >= 0)
+            ++m_sinceTick;
+    }
+    for (; e < m_eventCount; ++e) // none: the last frame took the rest; kept for a zero-frame block
+        applyMidi(m_events[static_cast<std::size_t>(e)], spb);
+    m_eventCount = 0;
 }
 
 void Clock::process(const ProcessContext& ctx) noexcept {
@@ -48,6 +199,11 @@ void Clock::process(const ProcessContext& ctx) noexcept {
     }
     const double spb = m_stepsPerBeat;
     const std::int64_t stepsPerBar = static_cast<std::int64_t>(m_stepsPerBeat) * meter;
+    if (param(Source).current() >= 0.5f) {
+        processMidi(ctx, spb, stepsPerBar);
+        return;
+    }
+    m_eventCount = 0; // the MIDI clock is not followed
 
     for (int i = 0; i < ctx.frames; ++i) {
         const double tempoNow = tempo::clampBpm(bpm.next());
@@ -67,13 +223,7 @@ void Clock::process(const ProcessContext& ctx) noexcept {
             // The tolerance absorbs the rounding of a sum of millions of increments: an onset whose
             // exact time is a whole sample fires on that sample, not one later.
             if (pos >= onsetOf(m_next, swing) - kOnsetTolerance) {
-                const std::int64_t k = m_next++;
-                const double onset = onsetOf(k, swing);
-                m_gateOff = onset + gateLength * (onsetOf(k + 1, swing) - onset);
-                m_high = true;
-                m_beatHigh = k % m_stepsPerBeat == 0;
-                m_barHigh = k % stepsPerBar == 0;
-                m_resetHigh = k == 0;
+                fire(m_next, swing, gateLength, stepsPerBar);
             } else if (m_high && pos >= m_gateOff) {
                 m_high = m_beatHigh = m_barHigh = m_resetHigh = false;
             }
