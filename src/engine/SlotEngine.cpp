@@ -1023,6 +1023,17 @@ Status SlotEngine::gate(std::string_view id, bool on) {
 }
 
 void SlotEngine::MidiHeld::take(const MidiEvent& e) noexcept {
+    switch (e.status) { // the transport, as a clock following it counts it
+    case MidiEvent::kStart:
+        songTicks = 0;
+        running = true;
+        return;
+    case MidiEvent::kContinue: running = true; return;
+    case MidiEvent::kStop: running = false; return;
+    case MidiEvent::kSongPosition: songTicks = std::int64_t{e.data1 | (e.data2 << 7)} * 6; return;
+    case MidiEvent::kClock: songTicks += running ? 1 : 0; return;
+    default: break;
+    }
     const auto key = static_cast<std::size_t>(e.data1);
     switch (e.kind()) {
     case 0x90:
@@ -1091,6 +1102,14 @@ std::vector<MidiEvent> SlotEngine::MidiHeld::events() const {
         for (std::size_t k = 0; k < 128; ++k)
             if (sustained[k])
                 add(0x80, static_cast<std::uint8_t>(k), 0);
+    }
+    if (running || songTicks != 0) { // where the song stands, to the tick (F2 counts sixteenths)
+        const std::int64_t sixteenths = std::min<std::int64_t>(songTicks / 6, 0x3FFF);
+        add(MidiEvent::kSongPosition, static_cast<std::uint8_t>(sixteenths & 0x7F), static_cast<std::uint8_t>(sixteenths >> 7));
+        if (songTicks % 6 != 0 && sixteenths < 0x3FFF)
+            add(MidiEvent::kSongTicks, static_cast<std::uint8_t>(songTicks % 6), 0);
+        if (running)
+            add(MidiEvent::kContinue, 0, 0);
     }
     return out;
 }

@@ -97,6 +97,10 @@ void Clock::applyMidi(const MidiEvent& e, double spb) noexcept {
         m_nextTick = std::int64_t{e.data1 | (e.data2 << 7)} * kSixteenthTicks;
         seekMidi(spb);
         break;
+    case MidiEvent::kSongTicks:
+        m_nextTick += std::min<int>(e.data1, kSixteenthTicks - 1);
+        seekMidi(spb);
+        break;
     case MidiEvent::kClock: {
         // Slower than the slowest tempo (with room for jitter): a clock that paused, not a tempo.
         const double longest = 1.5 * sampleRate() * tempo::secondsPerBeat(tempo::kMinBpm) / kTicksPerBeat;

@@ -29,6 +29,10 @@ struct MidiEvent {
     static constexpr std::uint8_t kStart = 0xFA;
     static constexpr std::uint8_t kContinue = 0xFB;
     static constexpr std::uint8_t kStop = 0xFC;
+    // Ours, never from a device (MIDI leaves F9 undefined; fromBytes refuses it): data1 ticks past
+    // the song position just given (0-5). With F2 it says where a clock stands to the tick, which
+    // the engine tells a clock compiled afresh while the transport runs.
+    static constexpr std::uint8_t kSongTicks = 0xF9;
 
     std::uint8_t kind() const noexcept { return status & 0xF0; }
     std::uint8_t channel() const noexcept { return status & 0x0F; }
