@@ -114,6 +114,7 @@ private slots:
     void tempoChangeKeepsStepsOnTicks();
     void swungStepsLandBetweenTicksAtTheTempo();
     void internalSourceIgnoresMidi();
+    void switchedToMidiMidSongGoesOnFromTheSong();
 };
 
 void TestMidiClock::transportIsCarriedToTheClock() {
@@ -290,6 +291,41 @@ void TestMidiClock::internalSourceIgnoresMidi() {
     QVERIFY(!risingEdges(with.first).empty());
     QVERIFY(with.first == without.first);
     QVERIFY(with.second == without.second);
+}
+
+void TestMidiClock::switchedToMidiMidSongGoesOnFromTheSong() {
+    // The clock runs on its own at 100 BPM (7200 frames a step) while a MIDI song started at frame
+    // 1000 ticks at 120 BPM (a tick every 1000). Switched to midi at frame 30'720 (after song tick
+    // 29), it steps on song ticks 30, 36, 42: frames 31'000, 37'000, 43'000; no new start needed.
+    PatchGraph g;
+    CHRONUS_VERIFY_OK(g.addModule("clock", "clock"));
+    CHRONUS_VERIFY_OK(g.setParam("clock", "bpm", 100.0));
+    CHRONUS_VERIFY_OK(g.connect("clock.step", "out.left"));
+    auto compiled = Plan::compile(g, {kRate, 64});
+    CHRONUS_VERIFY_OK(compiled);
+    Plan& plan = *compiled.value();
+    plan.restartTransport();
+    const int clock = plan.moduleIndex("clock");
+    std::vector<Timed> events{{1000, message(MidiEvent::kStart)}};
+    addTicks(events, 120.0, 1000, 0, 48);
+    constexpr std::int64_t kFrames = 48'000, kSwitch = 30'720;
+    std::vector<float> left(kFrames), right(kFrames);
+    std::size_t next = 0;
+    for (std::int64_t at = 0; at < kFrames; at += 64) {
+        if (at == kSwitch)
+            plan.setParam(clock, Clock::Source, Clock::Midi);
+        for (; next < events.size() && events[next].at < at + 64; ++next) {
+            MidiEvent e = events[next].event;
+            e.offset = static_cast<std::uint16_t>(events[next].at - at);
+            plan.midi(clock, e);
+        }
+        plan.process(left.data() + at, right.data() + at, 64);
+    }
+    std::vector<std::size_t> before, after;
+    for (std::size_t e : risingEdges(left))
+        (e < static_cast<std::size_t>(kSwitch) ? before : after).push_back(e);
+    QCOMPARE(before, frames({0, 7200, 14'400, 21'600, 28'800})); // its own tempo until then
+    QCOMPARE(after, frames({31'000, 37'000, 43'000}));
 }
 
 QTEST_APPLESS_MAIN(TestMidiClock)

@@ -35,8 +35,10 @@ void Clock::onPrepare(const PrepareInfo& info) {
     restart();
     m_eventCount = 0;
     m_midiRunning = false;
+    m_following = false;
     m_nextTick = 0;
-    m_sinceTick = -1;
+    m_frame = 0;
+    m_lastTick = -1;
     m_intervalCount = m_intervalAt = 0;
     m_intervalSum = 0;
 }
@@ -66,7 +68,7 @@ void Clock::midi(const MidiEvent& event) noexcept {
         return;
     }
     // More than a block holds (a block of thousands of frames): this one at the block's start.
-    applyMidi(event, m_stepsPerBeat);
+    applyMidi(event, m_stepsPerBeat, m_frame, m_following);
 }
 
 // Musical time where the next tick lands, just short of it, and the first step from there next.
@@ -81,44 +83,49 @@ void Clock::seekMidi(double spb) noexcept {
     m_high = m_beatHigh = m_barHigh = m_resetHigh = false;
 }
 
-void Clock::applyMidi(const MidiEvent& e, double spb) noexcept {
+// `at`: the event's frame since prepare. `follow`: the music follows it; else (source internal)
+// only the transport and the tempo are kept, for a switch to midi in the middle of a song.
+void Clock::applyMidi(const MidiEvent& e, double spb, std::int64_t at, bool follow) noexcept {
     switch (e.status) {
-    case MidiEvent::kStart:
-        m_nextTick = 0;
-        m_midiRunning = true;
-        seekMidi(spb);
-        break;
+    case MidiEvent::kStart: m_nextTick = 0; [[fallthrough]];
     case MidiEvent::kContinue:
         m_midiRunning = true;
-        seekMidi(spb);
+        if (follow)
+            seekMidi(spb);
         break;
     case MidiEvent::kStop: m_midiRunning = false; break;
     case MidiEvent::kSongPosition:
         m_nextTick = std::int64_t{e.data1 | (e.data2 << 7)} * kSixteenthTicks;
-        seekMidi(spb);
+        if (follow)
+            seekMidi(spb);
         break;
     case MidiEvent::kSongTicks:
         m_nextTick += std::min<int>(e.data1, kSixteenthTicks - 1);
-        seekMidi(spb);
+        if (follow)
+            seekMidi(spb);
         break;
     case MidiEvent::kClock: {
         // Slower than the slowest tempo (with room for jitter): a clock that paused, not a tempo.
         const double longest = 1.5 * sampleRate() * tempo::secondsPerBeat(tempo::kMinBpm) / kTicksPerBeat;
-        if (m_sinceTick > longest) {
+        const std::int64_t since = m_lastTick >= 0 ? at - m_lastTick : -1;
+        if (static_cast<double>(since) > longest) {
             m_intervalCount = m_intervalAt = 0;
             m_intervalSum = 0;
-        } else if (m_sinceTick > 0) {
+        } else if (since > 0) {
             if (m_intervalCount == kTicksPerBeat)
                 m_intervalSum -= m_intervals[static_cast<std::size_t>(m_intervalAt)];
             else
                 ++m_intervalCount;
-            m_intervals[static_cast<std::size_t>(m_intervalAt)] = m_sinceTick;
-            m_intervalSum += m_sinceTick;
+            m_intervals[static_cast<std::size_t>(m_intervalAt)] = since;
+            m_intervalSum += since;
             m_intervalAt = (m_intervalAt + 1) % kTicksPerBeat;
         }
-        m_sinceTick = 0;
-        if (m_midiRunning)
-            m_beats = static_cast<double>(m_nextTick++) / kTicksPerBeat;
+        m_lastTick = at;
+        if (m_midiRunning) {
+            if (follow)
+                m_beats = static_cast<double>(m_nextTick) / kTicksPerBeat;
+            ++m_nextTick;
+        }
         break;
     }
     default: break;
@@ -146,7 +153,7 @@ void Clock::processMidi(const ProcessContext& ctx, double spb, std::int64_t step
         const double swing = swingParam.next();
         const double gateLength = gateParam.next();
         for (; e < m_eventCount && std::min<int>(m_events[static_cast<std::size_t>(e)].offset, ctx.frames - 1) <= i; ++e)
-            applyMidi(m_events[static_cast<std::size_t>(e)], spb);
+            applyMidi(m_events[static_cast<std::size_t>(e)], spb, m_frame + i, true);
         const double beatsPerSecond =
             m_intervalCount > 0
                 ? tempo::clampBpm(60.0 * sampleRate() * m_intervalCount / (kTicksPerBeat * static_cast<double>(m_intervalSum))) / 60.0
@@ -174,12 +181,11 @@ void Clock::processMidi(const ProcessContext& ctx, double spb, std::int64_t step
         barOut[i] = m_barHigh ? 1.0f : 0.0f;
         resetOut[i] = m_resetHigh ? 1.0f : 0.0f;
         tempoOut[i] = static_cast<float>(beatsPerSecond);
-        if (m_sinceTick >= 0)
-            ++m_sinceTick;
     }
     for (; e < m_eventCount; ++e) // none: the last frame took the rest; kept for a zero-frame block
-        applyMidi(m_events[static_cast<std::size_t>(e)], spb);
+        applyMidi(m_events[static_cast<std::size_t>(e)], spb, m_frame, true);
     m_eventCount = 0;
+    m_frame += ctx.frames;
 }
 
 void Clock::process(const ProcessContext& ctx) noexcept {
@@ -203,11 +209,20 @@ void Clock::process(const ProcessContext& ctx) noexcept {
     }
     const double spb = m_stepsPerBeat;
     const std::int64_t stepsPerBar = static_cast<std::int64_t>(m_stepsPerBeat) * meter;
-    if (param(Source).current() >= 0.5f) {
+    const bool follow = param(Source).current() >= 0.5f;
+    if (follow && !m_following)
+        seekMidi(spb); // switched to midi: the music goes on from where the MIDI song is
+    m_following = follow;
+    if (follow) {
         processMidi(ctx, spb, stepsPerBar);
         return;
     }
-    m_eventCount = 0; // the MIDI clock is not followed
+    for (int e = 0; e < m_eventCount; ++e) { // not followed: only kept
+        const MidiEvent& event = m_events[static_cast<std::size_t>(e)];
+        applyMidi(event, spb, m_frame + std::min<int>(event.offset, ctx.frames - 1), false);
+    }
+    m_eventCount = 0;
+    m_frame += ctx.frames;
 
     for (int i = 0; i < ctx.frames; ++i) {
         const double tempoNow = tempo::clampBpm(bpm.next());

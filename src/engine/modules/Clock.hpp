@@ -28,7 +28,9 @@ namespace chronus::engine {
 // `tempo` output, swing and gate lengths) is the mean tick spacing over the last beat (24 ticks):
 // exact for a steady clock, jitter of single ticks averaged away, a new tempo reached one beat
 // after it starts; a gap longer than a tick at 20 BPM starts the mean afresh. Until two ticks
-// came, `bpm` stands in. `reset` and restarts of the transport do not move a MIDI position.
+// came, `bpm` stands in. `reset` and restarts of the transport do not move a MIDI position. On
+// `internal` the transport and the tempo are still kept: switched to midi in the middle of a song,
+// the clock goes on from the song's position at the next tick.
 class Clock final : public Module {
 public:
     enum Param : ParamIndex { Bpm, Swing, Division, Gate, Meter, Run, Source, ParamCount };
@@ -78,7 +80,7 @@ private:
     }
     void restart() noexcept;
     void processMidi(const ProcessContext& ctx, double spb, std::int64_t stepsPerBar) noexcept;
-    void applyMidi(const MidiEvent& event, double spb) noexcept;
+    void applyMidi(const MidiEvent& event, double spb, std::int64_t at, bool follow) noexcept;
     void seekMidi(double spb) noexcept;
     void fire(std::int64_t k, double swing, double gateLength, std::int64_t stepsPerBar) noexcept;
 
@@ -98,8 +100,10 @@ private:
     std::array<MidiEvent, kBlockEvents> m_events{};
     int m_eventCount = 0;
     bool m_midiRunning = false;
+    bool m_following = false;           // the last block followed MIDI (source midi)
     std::int64_t m_nextTick = 0;        // the song position (ticks) the next timing clock stands for
-    std::int64_t m_sinceTick = -1;      // samples since the last tick; -1 before the first
+    std::int64_t m_frame = 0;           // frames rendered since prepare
+    std::int64_t m_lastTick = -1;       // the frame of the last tick; -1 before the first
     std::array<std::int64_t, kTicksPerBeat> m_intervals{}; // the last beat's tick spacings (samples)
     int m_intervalCount = 0, m_intervalAt = 0;
     std::int64_t m_intervalSum = 0;
