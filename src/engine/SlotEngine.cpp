@@ -1114,8 +1114,9 @@ std::vector<MidiEvent> SlotEngine::MidiHeld::events() const {
     return out;
 }
 
-// The held MIDI state as commands for every midi_in of `graph`: flagged as a snapshot (timeline 0)
-// to send before a Prime, or stamped at the first frame of `timeline` to record in its history.
+// The held MIDI state as commands for every module of `graph` that takes MIDI (each the kinds it
+// takes): flagged as a snapshot (timeline 0) to send before a Prime, or stamped at the first frame
+// of `timeline` to record in its history.
 std::vector<SlotCommand> SlotEngine::midiSnapshot(const PatchGraph& graph, std::uint32_t timeline) const {
     std::vector<SlotCommand> out;
     const std::vector<MidiEvent> events = m_midiHeld.events();
@@ -1123,6 +1124,8 @@ std::vector<SlotCommand> SlotEngine::midiSnapshot(const PatchGraph& graph, std::
         if (!node.type->takesMidi)
             continue;
         for (const MidiEvent& e : events) {
+            if (!takesMidiEvent(node.type->takesMidi, e))
+                continue;
             SlotCommand c;
             c.kind = SlotCommandKind::Midi;
             c.value = e.packed();
@@ -1163,7 +1166,7 @@ Status SlotEngine::midi(const MidiEvent& event) {
     c.kind = SlotCommandKind::Midi;
     c.value = event.packed();
     const auto sendTo = [&](const PatchNode& node) -> Status {
-        if (!node.type->takesMidi)
+        if (!takesMidiEvent(node.type->takesMidi, event)) // a midi_in gets no clock, a clock no notes
             return {};
         if (!c.a.assign(node.id))
             return textTooLong();

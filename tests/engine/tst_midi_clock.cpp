@@ -118,7 +118,7 @@ private slots:
 };
 
 void TestMidiClock::transportIsCarriedToTheClock() {
-    QVERIFY(Clock::kType.takesMidi);
+    QCOMPARE(Clock::kType.takesMidi, kMidiTransport); // the transport only: no notes in its queue
     QCOMPARE(Clock::kType.findParam("source"), ParamIndex{Clock::Source});
     QCOMPARE(Clock::kParams[Clock::Source].def, 0.0f); // internal: existing patches unchanged
 }

@@ -25,7 +25,7 @@ const ModuleType Clock::kType{"clock",
                               nullptr,
                               Polyphony::Mono,
                               nullptr,
-                              true};
+                              kMidiTransport};
 
 void Clock::onPrepare(const PrepareInfo& info) {
     m_invSampleRate = 1.0 / info.sampleRate;

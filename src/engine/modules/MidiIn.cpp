@@ -27,7 +27,7 @@ const ModuleType MidiIn::kType{"midi_in",
                                nullptr,
                                Polyphony::Custom,
                                &midiInChannels,
-                               true};
+                               kMidiChannel};
 
 int MidiIn::channelsFor(double voices, double mode) noexcept {
     if (std::lround(mode) >= Mono)
