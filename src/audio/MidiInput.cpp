@@ -219,7 +219,9 @@ struct MidiInput::Alsa {
         try {
             in = std::make_unique<RtMidiIn>(RtMidi::LINUX_ALSA, name);
             in->setErrorCallback(&quietRtMidi, nullptr);
-            in->ignoreTypes(true, true, true);
+            // SysEx and active sensing stay out; timing (clock, time code) comes in for the clock
+            // module (MidiEvent::fromBytes keeps the clock and drops the time code).
+            in->ignoreTypes(true, false, true);
             in->setCallback(&Alsa::callback, this);
             return true;
         } catch (const std::exception&) {

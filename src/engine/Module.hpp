@@ -49,8 +49,9 @@ struct ModuleType {
     // counts (0: unconnected) and the parameter values. Any thread; allocates nothing.
     void (*channels)(std::span<const std::uint8_t> inputs, std::span<const double> params,
                      std::span<std::uint8_t> outputs) = nullptr;
-    // The type takes MIDI (Module::midi): the engine sends every MIDI event to each module of it.
-    bool takesMidi = false;
+    // The MIDI the type takes (Module::midi), kMidiChannel and/or kMidiTransport (0: none): the
+    // engine sends each event of those kinds to every module of it. `true` means channel messages.
+    std::uint8_t takesMidi = 0;
 
     // Control thread. -1 when unknown; accepts ids and the predecessor's aliases.
     ParamIndex findParam(std::string_view idOrAlias) const noexcept;
@@ -59,6 +60,16 @@ struct ModuleType {
     PortIndex findInput(std::string_view portId) const noexcept;
     PortIndex findOutput(std::string_view portId) const noexcept;
 };
+
+// ModuleType::takesMidi: channel messages (notes, controllers, bend, ...); the transport (timing
+// clock, start, stop, continue, song position).
+inline constexpr std::uint8_t kMidiChannel = 1;
+inline constexpr std::uint8_t kMidiTransport = 2;
+
+// Whether a type that takes `takes` gets `event`.
+inline bool takesMidiEvent(std::uint8_t takes, const MidiEvent& event) noexcept {
+    return (takes & (event.isTransport() ? kMidiTransport : kMidiChannel)) != 0;
+}
 
 class Module {
 public:

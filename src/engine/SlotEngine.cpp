@@ -1023,6 +1023,17 @@ Status SlotEngine::gate(std::string_view id, bool on) {
 }
 
 void SlotEngine::MidiHeld::take(const MidiEvent& e) noexcept {
+    switch (e.status) { // the transport, as a clock following it counts it
+    case MidiEvent::kStart:
+        songTicks = 0;
+        running = true;
+        return;
+    case MidiEvent::kContinue: running = true; return;
+    case MidiEvent::kStop: running = false; return;
+    case MidiEvent::kSongPosition: songTicks = std::int64_t{e.data1 | (e.data2 << 7)} * 6; return;
+    case MidiEvent::kClock: songTicks += running ? 1 : 0; return;
+    default: break;
+    }
     const auto key = static_cast<std::size_t>(e.data1);
     switch (e.kind()) {
     case 0x90:
@@ -1092,11 +1103,20 @@ std::vector<MidiEvent> SlotEngine::MidiHeld::events() const {
             if (sustained[k])
                 add(0x80, static_cast<std::uint8_t>(k), 0);
     }
+    if (running || songTicks != 0) { // where the song stands, to the tick (F2 counts sixteenths)
+        const std::int64_t sixteenths = std::min<std::int64_t>(songTicks / 6, 0x3FFF);
+        add(MidiEvent::kSongPosition, static_cast<std::uint8_t>(sixteenths & 0x7F), static_cast<std::uint8_t>(sixteenths >> 7));
+        if (songTicks % 6 != 0 && sixteenths < 0x3FFF)
+            add(MidiEvent::kSongTicks, static_cast<std::uint8_t>(songTicks % 6), 0);
+        if (running)
+            add(MidiEvent::kContinue, 0, 0);
+    }
     return out;
 }
 
-// The held MIDI state as commands for every midi_in of `graph`: flagged as a snapshot (timeline 0)
-// to send before a Prime, or stamped at the first frame of `timeline` to record in its history.
+// The held MIDI state as commands for every module of `graph` that takes MIDI (each the kinds it
+// takes): flagged as a snapshot (timeline 0) to send before a Prime, or stamped at the first frame
+// of `timeline` to record in its history.
 std::vector<SlotCommand> SlotEngine::midiSnapshot(const PatchGraph& graph, std::uint32_t timeline) const {
     std::vector<SlotCommand> out;
     const std::vector<MidiEvent> events = m_midiHeld.events();
@@ -1104,6 +1124,8 @@ std::vector<SlotCommand> SlotEngine::midiSnapshot(const PatchGraph& graph, std::
         if (!node.type->takesMidi)
             continue;
         for (const MidiEvent& e : events) {
+            if (!takesMidiEvent(node.type->takesMidi, e))
+                continue;
             SlotCommand c;
             c.kind = SlotCommandKind::Midi;
             c.value = e.packed();
@@ -1144,7 +1166,7 @@ Status SlotEngine::midi(const MidiEvent& event) {
     c.kind = SlotCommandKind::Midi;
     c.value = event.packed();
     const auto sendTo = [&](const PatchNode& node) -> Status {
-        if (!node.type->takesMidi)
+        if (!takesMidiEvent(node.type->takesMidi, event)) // a midi_in gets no clock, a clock no notes
             return {};
         if (!c.a.assign(node.id))
             return textTooLong();

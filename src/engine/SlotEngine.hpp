@@ -438,13 +438,16 @@ private:
     std::thread m_operationsThread;
 
     // What the MIDI events so far hold (m_mutex): every key (any channel) down or sustained, the
-    // pedal, the wheels. A prime that compiles afresh gets it (its midi_in starts empty), so the
-    // notes held across a rebuilding commit sound on in the new patch.
+    // pedal, the wheels, the transport. A prime that compiles afresh gets it (its midi_in and clock
+    // start empty), so the notes held across a rebuilding commit sound on in the new patch and a
+    // clock following MIDI goes on from the tick it was at.
     struct MidiHeld {
         std::array<std::uint8_t, 128> velocity{}; // 0: not held
         std::array<bool, 128> sustained{};         // released while the pedal was down
         bool pedal = false;
         std::uint8_t bendLsb = 0, bendMsb = 0x40, mod = 0;
+        bool running = false;       // between a start or continue and a stop
+        std::int64_t songTicks = 0; // the song position the next timing clock stands for
         void take(const MidiEvent& e) noexcept;
         std::vector<MidiEvent> events() const; // what recreates it, in order
     };

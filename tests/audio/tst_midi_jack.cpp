@@ -56,10 +56,12 @@ public:
         }
     }
     void watch(const MidiInput* input) { m_input.store(input, std::memory_order_release); }
-    void send(std::uint8_t status, std::uint8_t data1, std::uint8_t data2, std::uint32_t offset) {
+    // `size`: 1 for the one-byte real-time messages (clock, start, stop).
+    void send(std::uint8_t status, std::uint8_t data1, std::uint8_t data2, std::uint32_t offset, std::size_t size = 3) {
         m_message[0] = status;
         m_message[1] = data1;
         m_message[2] = data2;
+        m_size = size;
         m_offset = offset;
         m_sentFrame.store(-1, std::memory_order_release);
         m_pending.store(true, std::memory_order_release);
@@ -79,7 +81,7 @@ private:
         if (const MidiInput* input = k->m_input.load(std::memory_order_acquire))
             k->m_reportedFrame.store(input->cycleFrame(), std::memory_order_release);
         if (k->m_pending.load(std::memory_order_acquire)) {
-            jack_midi_event_write(buffer, k->m_offset, k->m_message, 3);
+            jack_midi_event_write(buffer, k->m_offset, k->m_message, k->m_size);
             k->m_pending.store(false, std::memory_order_release);
             k->m_sentFrame.store(cycle, std::memory_order_release);
         }
@@ -89,6 +91,7 @@ private:
     jack_client_t* m_client = nullptr;
     jack_port_t* m_port = nullptr;
     jack_midi_data_t m_message[3] = {};
+    std::size_t m_size = 3;
     std::uint32_t m_offset = 0;
     std::atomic<bool> m_pending{false};
     std::atomic<std::int64_t> m_sentFrame{-1};
@@ -107,6 +110,7 @@ private slots:
     void cleanupTestCase();
     void listsTheSourcesOfTheServer();
     void eventsCarryTheFrameTheyWereWrittenAt();
+    void transportMessagesCarryTheirFrames();
     void autoPicksAnotherClientsSource();
     void cycleFrameIsTheCallersCycle();
     void reconnectsWhenTheSourceComesBack();
@@ -114,6 +118,8 @@ private slots:
 private:
     // A note-on through `keyboard` at `offset`; the event MidiInput delivered for it.
     static MidiEvent roundTrip(JackKeyboard& keyboard, MidiInput& input, std::uint8_t note, std::uint32_t offset);
+    // The next event MidiInput delivers (a default one after 5 s without).
+    static MidiEvent received(MidiInput& input);
 
     QProcess m_server;
 };
@@ -154,6 +160,10 @@ void TestMidiJack::cleanupTestCase() {
 
 MidiEvent TestMidiJack::roundTrip(JackKeyboard& keyboard, MidiInput& input, std::uint8_t note, std::uint32_t offset) {
     keyboard.send(0x91, note, 100, offset);
+    return received(input);
+}
+
+MidiEvent TestMidiJack::received(MidiInput& input) {
     MidiEvent e;
     QElapsedTimer timer;
     timer.start();
@@ -191,6 +201,36 @@ void TestMidiJack::eventsCarryTheFrameTheyWereWrittenAt() {
         QVERIFY(keyboard.sentCycle() >= 0);
         // The 64-bit frame is the 32-bit JACK frame time unwrapped: the low bits are the cycle's + offset.
         QCOMPARE(static_cast<std::uint32_t>(e.frame), static_cast<std::uint32_t>(keyboard.sentCycle() + offset));
+    }
+    QCOMPARE(input.dropped(), std::uint64_t{0});
+}
+
+void TestMidiJack::transportMessagesCarryTheirFrames() {
+    // Timing clock, start, stop (one byte each) and song position: carried with their frames, for
+    // the clock module; active sensing is not.
+    JackKeyboard keyboard;
+    QVERIFY(keyboard.open("keys"));
+    MidiInput input("chronus-test");
+    const auto opened = input.open("keys:out", MidiApi::Jack);
+    QVERIFY2(opened.ok(), opened.message().c_str());
+    struct Sent {
+        std::uint8_t status, d1, d2;
+        std::size_t size;
+        std::uint32_t offset;
+    };
+    for (const Sent& m : {Sent{0xFE, 0, 0, 1, 3}, Sent{0xF8, 0, 0, 1, 5}, Sent{0xFA, 0, 0, 1, 0}, Sent{0xFC, 0, 0, 1, 63},
+                          Sent{0xF2, 0x10, 0x01, 3, 40}, Sent{0xFB, 0, 0, 1, 7}}) {
+        keyboard.send(m.status, m.d1, m.d2, m.offset, m.size);
+        if (m.status == 0xFE) { // wait for it to be written: what comes next must be the clock
+            QTRY_VERIFY(keyboard.sentCycle() >= 0);
+            continue;
+        }
+        const MidiEvent e = received(input);
+        QCOMPARE(int(e.status), int(m.status));
+        QVERIFY(e.isTransport());
+        QCOMPARE(int(e.data1), int(m.d1));
+        QCOMPARE(int(e.data2), int(m.d2));
+        QCOMPARE(static_cast<std::uint32_t>(e.frame), static_cast<std::uint32_t>(keyboard.sentCycle() + m.offset));
     }
     QCOMPARE(input.dropped(), std::uint64_t{0});
 }

@@ -314,12 +314,23 @@ void TestVoiceAllocator::everyMidiChannelIsTaken() {
     QCOMPARE(channelOf(a, 60), 0);
     off(a, 60, 5);
     QCOMPARE(gates(a), 0);
-    // Program change (two bytes) and system messages: not carried, nothing changes.
-    const std::uint8_t program[2] = {0xC0, 5}, clock[1] = {0xF8};
+    // Program change (two bytes) and the transport (the clock module's): carried, nothing changes
+    // here. The other system messages (time code, active sensing, SysEx): not carried.
+    const std::uint8_t program[2] = {0xC0, 5}, clock[1] = {0xF8}, position[3] = {0xF2, 0x10, 0x01},
+                       timeCode[2] = {0xF1, 0x20}, sensing[1] = {0xFE}, sysex[3] = {0xF0, 0x7E, 0xF7};
     MidiEvent e;
     QVERIFY(MidiEvent::fromBytes(program, 2, 0, e));
     a.handle(e);
-    QVERIFY(!MidiEvent::fromBytes(clock, 1, 0, e));
+    QVERIFY(MidiEvent::fromBytes(clock, 1, 0, e));
+    QVERIFY(e.isTransport());
+    QCOMPARE(e.status, MidiEvent::kClock);
+    a.handle(e);
+    QVERIFY(MidiEvent::fromBytes(position, 3, 0, e));
+    QCOMPARE(e.data1 | (e.data2 << 7), 0x90); // 144 sixteenths: bar 10
+    QVERIFY(!MidiEvent::fromBytes(position, 2, 0, e));
+    QVERIFY(!MidiEvent::fromBytes(timeCode, 2, 0, e));
+    QVERIFY(!MidiEvent::fromBytes(sensing, 1, 0, e));
+    QVERIFY(!MidiEvent::fromBytes(sysex, 3, 0, e));
     QCOMPARE(gates(a), 0);
 }
 

@@ -27,7 +27,7 @@ const ModuleType MidiIn::kType{"midi_in",
                                nullptr,
                                Polyphony::Custom,
                                &midiInChannels,
-                               true};
+                               kMidiChannel};
 
 int MidiIn::channelsFor(double voices, double mode) noexcept {
     if (std::lround(mode) >= Mono)
@@ -61,6 +61,8 @@ void MidiIn::configure() noexcept {
 }
 
 void MidiIn::midi(const MidiEvent& event) noexcept {
+    if (event.isTransport()) // the clock's (24 a beat): no room taken from the keys
+        return;
     if (m_eventCount < kBlockEvents) {
         m_events[static_cast<std::size_t>(m_eventCount++)] = event;
         return;
