@@ -297,7 +297,8 @@ struct Tempo {
 };
 Tempo findTempo(const std::vector<double>& onsets, const std::vector<double>& strengths, double durationS) {
     constexpr double kMinBpm = 60.0, kMaxBpm = 200.0;
-    if (onsets.size() < 8 || !(durationS > 2.0))
+    constexpr std::size_t kMinOnsets = 24;
+    if (onsets.size() < kMinOnsets || !(durationS > 2.0))
         return {};
     const double coarse = std::min(0.5, 6.0 / durationS);
     const auto refine = [&](Tempo best) {
@@ -326,6 +327,19 @@ Tempo findTempo(const std::vector<double>& onsets, const std::vector<double>& st
         if (twice.coherence >= 0.5 * best.coherence)
             best = twice;
     }
+    // The beat's place among the onsets is pulled by those off it (a kick on the and of 2): where
+    // most of them are on a grid of sixteenths, that grid, four times as fine, says the tempo more
+    // precisely (dnb-175 over 16 s: 173.9 BPM from its beat, 175.0 from its sixteenths).
+    Tempo sixteenths{4.0 * best.bpm, beatCoherence(onsets, strengths, 4.0 * best.bpm)};
+    for (double bpm = 0.99 * sixteenths.bpm; bpm <= 1.01 * sixteenths.bpm; bpm += coarse / 10.0)
+        if (const double c = beatCoherence(onsets, strengths, bpm); c > sixteenths.coherence)
+            sixteenths = {bpm, c};
+    sixteenths = refine(sixteenths);
+    // A handful of onsets falls on some beat by chance (13 echoed bells over 30 s of the ambient
+    // example lined up at 117.9 BPM, 0.68): a tempo needs many onsets, most on its sixteenths.
+    if (onsets.size() < kMinOnsets || sixteenths.coherence < 0.5)
+        return {};
+    best.bpm = sixteenths.bpm / 4.0;
     return best;
 }
 
@@ -405,7 +419,7 @@ AnalysisSummary AudioAnalyzer::summary() const {
     a.onsetsS = s.onsets;
     a.onsetCount = s.onsetCount;
     const Tempo tempo = findTempo(s.onsets, s.onsetStrengths, a.durationS);
-    if (tempo.coherence >= 0.1) {
+    if (tempo.bpm > 0.0) {
         a.tempoBpm = tempo.bpm;
         a.tempoConfidence = tempo.coherence;
     }
