@@ -220,7 +220,8 @@ int runRenderCommand(const QStringList& args) {
                 writeError = s;
                 return -1;
             }
-        if (auto s = loudness.addInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
+        // The analysis measures loudness with the same meter: not twice.
+        if (auto s = analyze ? engine::Status{} : loudness.addInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
             writeError = s;
             return -1;
         }
@@ -264,14 +265,16 @@ int runRenderCommand(const QStringList& args) {
     auto lufs = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 1) : QString("-inf"); };
     const double renderSeconds = static_cast<double>(renderNs) * 1e-9;
     const bool json = parser.isSet("json");
+    const AnalysisSummary summary = analyze ? analyzer.summary() : AnalysisSummary{};
+    const double truePeak = analyze ? std::pow(10.0, summary.truePeakDbtp / 20.0) : loudness.truePeak();
+    const double integrated = analyze ? summary.integratedLufs : loudness.integratedLufs();
     QTextStream& report = json ? err() : out();
     report << "rendered " << (toFile ? QFileInfo(outPath).absoluteFilePath() : QStringLiteral("(no file)")) << ": " << QString::number(seconds, 'g', 6)
           << " s, " << rate << " Hz, stereo " << formatName << ", peak " << dbfs(peak) << " dBFS, true peak "
-          << dbfs(loudness.truePeak()) << " dBTP, " << lufs(loudness.integratedLufs()) << " LUFS integrated, RMS " << dbfs(rms)
+          << dbfs(truePeak) << " dBTP, " << lufs(integrated) << " LUFS integrated, RMS " << dbfs(rms)
           << " dBFS, " << QString::number(renderSeconds > 0 ? seconds / renderSeconds : 0.0, 'f', 0)
           << "x real time\n";
     if (analyze) {
-        const AnalysisSummary summary = analyzer.summary();
         if (json)
             out() << QString::fromStdString(toJson(summary)) << "\n";
         else
