@@ -3,7 +3,9 @@
 // libebur128), peaks, clipping, DC, stereo image, pitch, spectral shape, onsets, tempo and silence.
 // Plain C++ (no Qt): `chronus render --analyze` feeds it the rendering as it writes it, and a live
 // tap can feed it the same way. Control or worker thread only, one thread at a time; it allocates,
-// so never from the audio callback.
+// so never from the audio callback. open() plans FFTs (ours and aubio's) and FFTW's planner is not
+// thread-safe: open it where no other FFTW plan is made at the same time (chronus render opens it
+// before the engine starts, which plans its wavetables).
 //
 // Who measures what, and why:
 // - loudness and true peak: libebur128 (LoudnessMeter), the reference meter.

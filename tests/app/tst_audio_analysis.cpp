@@ -10,6 +10,7 @@
 #include "support/SignalAnalysis.hpp"
 #include "../engine/EngineTestUtils.hpp"
 
+#include <QDir>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -89,6 +90,7 @@ private slots:
     void spectrumOfASineIsItsBand();
     void silenceIsFoundAtTheStartAndTheEnd();
     void renderAnalyzeLoudnessMatchesLibebur128OnItsFile();
+    void renderAnalyzeWithoutAFileSaysItInAParagraph();
 };
 
 void TestAudioAnalysis::pitchOfPureTones_data() {
@@ -387,7 +389,40 @@ void TestAudioAnalysis::renderAnalyzeLoudnessMatchesLibebur128OnItsFile() {
     QVERIFY(std::fabs(json["true_peak_dbtp"].toDouble(1e9) - 20.0 * std::log10(std::max(peakL, peakR))) <= 0.2);
     QCOMPARE(json["duration_s"].toDouble(), 12.0);
     QVERIFY(json["onsets_s"].isArray());
-    QVERIFY(json["octave_bands_db"].isObject());
+    QCOMPARE(json["octave_bands_db"].toObject().keys().size(), 10);
+    // Every field the header documents, by its stable name.
+    const QStringList fields = {"duration_s", "sample_rate_hz", "integrated_lufs", "short_term_lufs", "short_term_max_lufs",
+                                "momentary_lufs", "momentary_max_lufs", "loudness_range_lu", "true_peak_dbtp",
+                                "sample_peak_dbfs", "rms_dbfs", "clipped_samples", "dc_left", "dc_right",
+                                "stereo_correlation", "stereo_width", "pitch_hz", "pitch_confidence", "pitch_note",
+                                "pitch_cents", "spectral_centroid_hz", "spectral_rolloff_hz", "octave_bands_db", "onsets_s",
+                                "onset_count", "tempo_bpm", "tempo_confidence", "silence_s", "leading_silence_s",
+                                "trailing_silence_s", "silence_threshold_dbfs", "silent"};
+    QCOMPARE(json.object().keys().size(), fields.size());
+    for (const QString& field : fields)
+        QVERIFY2(json.object().contains(field), qPrintable(field));
+    QCOMPARE(json["clipped_samples"].toInt(-1), 0); // the limiter holds
+    QVERIFY(std::fabs(json["tempo_bpm"].toDouble() - 175.0) <= 0.5);
+}
+
+void TestAudioAnalysis::renderAnalyzeWithoutAFileSaysItInAParagraph() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QProcess p;
+    p.setWorkingDirectory(dir.path());
+    p.start(CHRONUS_BINARY, {"render", CHRONUS_SOURCE_DIR "/resources/patches/techno-130.json", "--seconds", "10", "--analyze"});
+    QVERIFY(p.waitForFinished(120000));
+    QCOMPARE(p.exitCode(), 0);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    QVERIFY2(out.contains("rendered (no file): 10 s") && out.contains("LUFS integrated (short-term max") &&
+                 out.contains("tempo 130.0 BPM") && out.contains("no clipping"),
+             qPrintable(out));
+    QVERIFY(QDir(dir.path()).entryList(QDir::Files).isEmpty());
+
+    p.start(CHRONUS_BINARY, {"render", CHRONUS_SOURCE_DIR "/resources/patches/techno-130.json", "--seconds", "1", "--out", dir.filePath("x.wav"), "--json"});
+    QVERIFY(p.waitForFinished(120000));
+    QCOMPARE(p.exitCode(), 2);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("--json goes with --analyze"));
 }
 
 QTEST_GUILESS_MAIN(TestAudioAnalysis)
