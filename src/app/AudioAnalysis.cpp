@@ -19,7 +19,8 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kPi = 3.14159265358979323846;
 
-constexpr unsigned kPitchWindow = 4096, kPitchHop = 512;
+constexpr double kLowestPitchHz = 40.0;
+constexpr unsigned kPitchHop = 512;
 constexpr unsigned kOnsetWindow = 512, kOnsetHop = 64;
 constexpr unsigned kFftSize = 4096, kFftHop = 2048;
 constexpr double kPitchSureConfidence = 0.85;
@@ -196,7 +197,12 @@ Status AudioAnalyzer::open(double sampleRate) {
     if (auto st = s->loudness.open(sampleRate); !st)
         return st;
     const auto sr = static_cast<uint_t>(sampleRate);
-    s->pitch.p = new_aubio_pitch("yinfast", kPitchWindow, kPitchHop, sr);
+    // YIN finds periods up to half its window: three periods of the lowest pitch, rounded up to a
+    // power of two for its FFTs (4096 at 44.1 and 48 kHz, 8192 at 96 kHz).
+    unsigned pitchWindow = 1024;
+    while (pitchWindow < 3.0 * sampleRate / kLowestPitchHz)
+        pitchWindow *= 2;
+    s->pitch.p = new_aubio_pitch("yinfast", pitchWindow, kPitchHop, sr);
     s->onset.p = new_aubio_onset("specflux", kOnsetWindow, kOnsetHop, sr);
     s->pitchIn.p = new_fvec(kPitchHop);
     s->pitchOut.p = new_fvec(1);

@@ -9,8 +9,9 @@
 //
 // Who measures what, and why:
 // - loudness and true peak: libebur128 (LoudnessMeter), the reference meter.
-// - pitch: aubio's yinfast (YIN computed with FFTs) on the mono mix, 4096-sample windows every 512
-//   (two periods of 40 Hz at 48 kHz); the summary is the median of the frames aubio is sure of.
+// - pitch: aubio's yinfast (YIN computed with FFTs) on the mono mix, windows of three periods of
+//   40 Hz or more (4096 samples at 48 kHz) every 512; the summary is the median of the frames aubio
+//   is sure of.
 //   Measured (tst_audio_analysis): sines and the engine's saw from 40 Hz to 4 kHz within 0.33 %.
 //   aubio's yinfft, its default, read no pitch at all on sines below 2 kHz (confidence 0).
 // - onsets: aubio's spectral-flux detector every 64 samples; each onset it reports is then placed on
