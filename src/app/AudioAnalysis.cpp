@@ -42,12 +42,36 @@ template <class T, void (*Del)(T*)> struct AubioPtr {
     }
 };
 
-double median(std::vector<double> v) {
-    if (v.empty())
+// The pitch frames in bins of one cent from 20 Hz to 20 kHz, so that a day's rendering takes no
+// more memory than a second's: the median is the mean of the frames in the median bin.
+struct PitchHistogram {
+    static constexpr double kLowHz = 20.0;
+    static constexpr std::size_t kBins = 12000; // ten octaves
+    std::vector<std::uint32_t> count = std::vector<std::uint32_t>(kBins);
+    std::vector<double> sumHz = std::vector<double>(kBins);
+    std::uint64_t frames = 0;
+    double sumConfidence = 0.0;
+
+    void add(double hz, double confidence) {
+        const double cents = 1200.0 * std::log2(hz / kLowHz);
+        if (!(cents >= 0.0) || cents >= static_cast<double>(kBins))
+            return;
+        const auto bin = static_cast<std::size_t>(cents);
+        ++count[bin];
+        sumHz[bin] += hz;
+        ++frames;
+        sumConfidence += confidence;
+    }
+    double medianHz() const {
+        std::uint64_t seen = 0;
+        for (std::size_t bin = 0; bin < kBins; ++bin) {
+            seen += count[bin];
+            if (count[bin] > 0 && 2 * seen >= frames)
+                return sumHz[bin] / count[bin];
+        }
         return 0.0;
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-}
+    }
+};
 
 } // namespace
 
@@ -71,7 +95,7 @@ struct AudioAnalyzer::State {
     AubioPtr<aubio_onset_t, del_aubio_onset> onset;
     AubioPtr<fvec_t, del_fvec> pitchIn, pitchOut, onsetIn, onsetOut;
     unsigned pitchFill = 0, onsetFill = 0;
-    std::vector<double> pitchHz, pitchConfidence; // per pitch hop with sound
+    PitchHistogram pitches; // the hops with sound that aubio is sure of
     std::size_t pitchFramesAudible = 0;
     double hopSquares = 0;
     std::vector<double> onsets; // refined, seconds
@@ -143,8 +167,7 @@ struct AudioAnalyzer::State {
                 const double hz = pitchOut.p->data[0];
                 const double c = aubio_pitch_get_confidence(pitch.p);
                 if (hz > 0.0 && c >= kPitchSureConfidence) {
-                    pitchHz.push_back(hz);
-                    pitchConfidence.push_back(c);
+                    pitches.add(hz, c);
                 }
             }
         }
@@ -381,10 +404,10 @@ AnalysisSummary AudioAnalyzer::summary() const {
         a.rmsDbfs = -kInf;
     }
 
-    if (!s.pitchHz.empty() && s.pitchFramesAudible > 0) {
-        a.pitchHz = median(s.pitchHz);
-        a.pitchConfidence = std::min(1.0, static_cast<double>(s.pitchHz.size()) / static_cast<double>(s.pitchFramesAudible)) *
-                            median(s.pitchConfidence);
+    if (s.pitches.frames > 0 && s.pitchFramesAudible > 0) {
+        a.pitchHz = s.pitches.medianHz();
+        a.pitchConfidence = std::min(1.0, static_cast<double>(s.pitches.frames) / static_cast<double>(s.pitchFramesAudible)) *
+                            s.pitches.sumConfidence / static_cast<double>(s.pitches.frames);
         a.pitchNote = noteName(a.pitchHz, &a.pitchCents);
     }
 
