@@ -13,7 +13,7 @@
 //   40 Hz or more (4096 samples at 48 kHz) every 512; the summary is the median of the frames aubio
 //   is sure of (to a cent, then their mean).
 //   Measured (tst_audio_analysis): sines and the engine's saw from 40 Hz to 4 kHz within 0.4 % (the worst
-//   at 4 kHz and 44.1 kHz, a period of 11 samples; 0.02 % up to 1 kHz).
+//   at 4 kHz and 44.1 kHz, a period of 11 samples; 0.06 % up to 1 kHz).
 //   aubio's yinfft, its default, read no pitch at all on sines below 2 kHz (confidence 0).
 // - onsets: aubio's spectral-flux detector every 64 samples; each onset it reports is then placed on
 //   the first sample that reaches a fifth of the hit's peak, and dropped unless the level rises
