@@ -523,7 +523,7 @@ std::string toJson(const AnalysisSummary& a) {
     field("stereo_width", number(a.stereoWidth, 4));
     field("pitch_hz", number(a.pitchHz, 3));
     field("pitch_confidence", number(a.pitchConfidence, 3));
-    field("pitch_note", a.pitchNote.empty() ? "null" : "\"" + a.pitchNote + "\"");
+    field("pitch_note", a.pitchNote.empty() ? std::string("null") : '"' + a.pitchNote + '"');
     field("pitch_cents", number(a.pitchCents, 1));
     field("spectral_centroid_hz", number(a.spectralCentroidHz, 1));
     field("spectral_rolloff_hz", number(a.spectralRolloffHz, 1));
@@ -531,8 +531,10 @@ std::string toJson(const AnalysisSummary& a) {
     for (std::size_t b = 0; b < a.octaveBandsDb.size(); ++b) {
         if (b)
             bands += ", ";
-        bands += "\"" + number(AnalysisSummary::kOctaveCentresHz[b], AnalysisSummary::kOctaveCentresHz[b] < 32 ? 1 : 0) +
-                 "\": " + number(a.octaveBandsDb[b], 2);
+        bands += '"';
+        bands += number(AnalysisSummary::kOctaveCentresHz[b], AnalysisSummary::kOctaveCentresHz[b] < 32 ? 1 : 0);
+        bands += "\": ";
+        bands += number(a.octaveBandsDb[b], 2);
     }
     field("octave_bands_db", bands + "}");
     std::string onsets = "[";
