@@ -76,7 +76,8 @@ struct AnalysisSummary {
     std::string pitchNote;
     double pitchCents = 0.0;
     // Of the spectrum averaged over the whole stretch (mono mix): the power-weighted mean frequency,
-    // and the frequency below which 85 % of the power lies. 0 for silence.
+    // and the frequency below which 85 % of the power lies. 0 for silence and for less than one
+    // window (4096 samples).
     double spectralCentroidHz = 0.0;
     double spectralRolloffHz = 0.0;
     // Power in the ten octave bands centred on 31.5, 63, 125 ... 16000 Hz (edges at the centre /
