@@ -151,8 +151,9 @@ set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER ${CHRONUS_PACKAGE_MAINTAINER})
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # MIDI input: RtMidi (ALSA sequencer) and libjack (JACK MIDI, opened directly). shlibdeps finds
-# them too; named here so a package built without it still has them.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_qml_depends}, librtmidi6, libjack-jackd2-0 | libjack-0.125")
+# them too; named here so a package built without it still has them. libaubio5: the analysis
+# (render --analyze).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "${_qml_depends}, librtmidi6, libjack-jackd2-0 | libjack-0.125, libaubio5")
 # RtAudio talks to ALSA and PulseAudio as they are; a JACK server gives the low latency.
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "jackd2 | pipewire-jack")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)

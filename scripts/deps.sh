@@ -10,6 +10,8 @@ PACKAGES=(
     qt6-base-dev qt6-declarative-dev libgl-dev qml6-module-qttest
     # audio I/O, OSC, files, spectra, loudness (EBU R128)
     librtaudio-dev libasound2-dev liblo-dev liblo-tools libsndfile1-dev libfftw3-dev libebur128-dev jackd2
+    # analysis: pitch, onsets and tempo
+    libaubio-dev
     # MIDI input: RtMidi (ALSA sequencer), libjack (JACK MIDI with frame times)
     librtmidi-dev libjack-jackd2-dev
     # measuring what we hear

@@ -24,7 +24,7 @@ LoudnessMeter::~LoudnessMeter() = default;
 
 Status LoudnessMeter::open(double sampleRate) {
     m_state = std::make_unique<State>();
-    m_state->st = ebur128_init(2, static_cast<unsigned long>(sampleRate), EBUR128_MODE_I | EBUR128_MODE_TRUE_PEAK);
+    m_state->st = ebur128_init(2, static_cast<unsigned long>(sampleRate), EBUR128_MODE_I | EBUR128_MODE_S | EBUR128_MODE_LRA | EBUR128_MODE_TRUE_PEAK);
     if (!m_state->st)
         return Status::error(ErrorCode::InvalidArgument, "loudness meter: libebur128 refused " +
                                                              std::to_string(sampleRate) + " Hz");
@@ -44,6 +44,27 @@ double LoudnessMeter::integratedLufs() const {
     if (!m_state || !m_state->st || ebur128_loudness_global(m_state->st, &lufs) != EBUR128_SUCCESS)
         return -std::numeric_limits<double>::infinity();
     return lufs; // libebur128 reports -HUGE_VAL for silence
+}
+
+double LoudnessMeter::shortTermLufs() const {
+    double lufs = 0.0;
+    if (!m_state || !m_state->st || ebur128_loudness_shortterm(m_state->st, &lufs) != EBUR128_SUCCESS)
+        return -std::numeric_limits<double>::infinity();
+    return lufs;
+}
+
+double LoudnessMeter::momentaryLufs() const {
+    double lufs = 0.0;
+    if (!m_state || !m_state->st || ebur128_loudness_momentary(m_state->st, &lufs) != EBUR128_SUCCESS)
+        return -std::numeric_limits<double>::infinity();
+    return lufs;
+}
+
+double LoudnessMeter::loudnessRangeLu() const {
+    double lu = 0.0;
+    if (!m_state || !m_state->st || ebur128_loudness_range(m_state->st, &lu) != EBUR128_SUCCESS || !std::isfinite(lu))
+        return 0.0;
+    return lu;
 }
 
 double LoudnessMeter::truePeak() const {

@@ -1,5 +1,6 @@
 #include "RenderCommand.hpp"
 
+#include "AudioAnalysis.hpp"
 #include "CommandLine.hpp"
 #include "InputFile.hpp"
 #include "LoudnessMeter.hpp"
@@ -37,13 +38,16 @@ int runRenderCommand(const QStringList& args) {
     parser.addOption({"seconds", "Length of the rendering in seconds (required without --input; with it, the "
                                  "input file's length by default).",
                       "S"});
-    parser.addOption({"out", "Output WAV file (required).", "OUT.wav"});
+    parser.addOption({"out", "Output WAV file (required unless --analyze).", "OUT.wav"});
     parser.addOption({"rate", "Sample rate in Hz, 22050-192000 (default 48000; with --input, the file's).", "HZ", "48000"});
     parser.addOption({"block", "Block size in frames, 1-4096 (default 64).", "N", "64"});
     parser.addOption({"format", "Sample format: pcm16, pcm24 or float (default pcm24).", "F", "pcm24"});
     parser.addOption({"input", "A mono or stereo WAV file that audio_in plays, frame 0 at the rendering's frame 0 "
                                "(no input latency offline). Not resampled: the rendering takes its rate.",
                       "FILE.wav"});
+    parser.addOption({"analyze", "Print what the rendering sounds like: loudness, peaks, clipping, DC, stereo, pitch, "
+                                 "spectrum, onsets, tempo, silence (one paragraph)."});
+    parser.addOption({"json", "With --analyze: the summary as one JSON object on stdout (the rendering's line goes to stderr)."});
     if (!parser.parse(args))
         return usageError(parser.errorText());
     if (parser.isSet("help")) {
@@ -56,8 +60,11 @@ int runRenderCommand(const QStringList& args) {
     const bool withInput = parser.isSet("input");
     if (!parser.isSet("seconds") && !withInput)
         return usageError("missing --seconds");
-    if (!parser.isSet("out"))
-        return usageError("missing --out");
+    const bool analyze = parser.isSet("analyze");
+    if (!parser.isSet("out") && !analyze)
+        return usageError("missing --out (or --analyze)");
+    if (parser.isSet("json") && !analyze)
+        return usageError("--json goes with --analyze");
     bool ok = false;
     double seconds = 0.0;
     if (parser.isSet("seconds")) {
@@ -112,12 +119,21 @@ int runRenderCommand(const QStringList& args) {
         err() << "chronus render: " << QString::fromStdString(s.message()) << "\n";
         return 1;
     }
+    // Opened before the engine starts: FFTW's planner (the analysis's and aubio's) is not thread-safe.
+    AudioAnalyzer analyzer;
+    if (analyze)
+        if (auto s = analyzer.open(rate); !s) {
+            err() << "chronus render: " << QString::fromStdString(s.message()) << "\n";
+            return 1;
+        }
     WavWriter writer;
     const QString outPath = parser.value("out");
-    if (auto s = writer.open(outPath.toStdString(), static_cast<int>(rate), format); !s) {
-        err() << "chronus render: " << QString::fromStdString(s.message()) << "\n";
-        return 1;
-    }
+    const bool toFile = parser.isSet("out");
+    if (toFile)
+        if (auto s = writer.open(outPath.toStdString(), static_cast<int>(rate), format); !s) {
+            err() << "chronus render: " << QString::fromStdString(s.message()) << "\n";
+            return 1;
+        }
 
     // The same path as live audio: the patch goes into the standby slot as commands, is primed and
     // committed (no fade), and the offline driver plays the engine through the same callback a
@@ -194,11 +210,18 @@ int runRenderCommand(const QStringList& args) {
             sumSquares += a * a;
             clipped += (a > 1.0 && format != SampleFormat::Float32) ? 1 : 0;
         }
-        if (auto s = writer.writeInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
-            writeError = s;
-            return -1;
-        }
-        if (auto s = loudness.addInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
+        if (analyze)
+            if (auto s = analyzer.addInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
+                writeError = s;
+                return -1;
+            }
+        if (toFile)
+            if (auto s = writer.writeInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
+                writeError = s;
+                return -1;
+            }
+        // The analysis measures loudness with the same meter: not twice.
+        if (auto s = analyze ? engine::Status{} : loudness.addInterleaved(interleaved, static_cast<std::size_t>(frames)); !s) {
             writeError = s;
             return -1;
         }
@@ -231,7 +254,7 @@ int runRenderCommand(const QStringList& args) {
     engine.stop();
     if (!writeError.ok())
         return fail(writeError);
-    if (auto s = writer.close(); !s) {
+    if (auto s = toFile ? writer.close() : engine::Status{}; !s) {
         err() << "chronus render: " << QString::fromStdString(s.message()) << "\n";
         return 1;
     }
@@ -241,11 +264,22 @@ int runRenderCommand(const QStringList& args) {
     auto dbfs = [](double v) { return v > 0.0 ? QString::number(20.0 * std::log10(v), 'f', 1) : QString("-inf"); };
     auto lufs = [](double v) { return std::isfinite(v) ? QString::number(v, 'f', 1) : QString("-inf"); };
     const double renderSeconds = static_cast<double>(renderNs) * 1e-9;
-    out() << "rendered " << QFileInfo(outPath).absoluteFilePath() << ": " << QString::number(seconds, 'g', 6)
+    const bool json = parser.isSet("json");
+    const AnalysisSummary summary = analyze ? analyzer.summary() : AnalysisSummary{};
+    const double truePeak = analyze ? std::pow(10.0, summary.truePeakDbtp / 20.0) : loudness.truePeak();
+    const double integrated = analyze ? summary.integratedLufs : loudness.integratedLufs();
+    QTextStream& report = json ? err() : out();
+    report << "rendered " << (toFile ? QFileInfo(outPath).absoluteFilePath() : QStringLiteral("(no file)")) << ": " << QString::number(seconds, 'g', 6)
           << " s, " << rate << " Hz, stereo " << formatName << ", peak " << dbfs(peak) << " dBFS, true peak "
-          << dbfs(loudness.truePeak()) << " dBTP, " << lufs(loudness.integratedLufs()) << " LUFS integrated, RMS " << dbfs(rms)
+          << dbfs(truePeak) << " dBTP, " << lufs(integrated) << " LUFS integrated, RMS " << dbfs(rms)
           << " dBFS, " << QString::number(renderSeconds > 0 ? seconds / renderSeconds : 0.0, 'f', 0)
           << "x real time\n";
+    if (analyze) {
+        if (json)
+            out() << QString::fromStdString(toJson(summary)) << "\n";
+        else
+            out() << QString::fromStdString(describe(summary)) << "\n";
+    }
     if (clipped > 0)
         err() << "chronus render: warning: " << clipped << " samples clipped at full scale\n";
     return 0;
