@@ -232,6 +232,20 @@ public:
     Status clear();
     // Replaces the pending patch with `graph` (a patch file, an undo): the standby rebuilds it.
     Status loadPending(const PatchGraph& graph);
+    // MIDI mappings of the pending patch (see PatchGraph::setMidiMapping). They act at once: a
+    // controller moves its parameter live (midi()), at the controller's own sample in both slots,
+    // whether the module is committed or only pending; no slot hears of a mapping itself. They
+    // travel with the patch into the commit, /patch/save and dump (an abort takes back those made
+    // since the last commit, as it does every other edit).
+    Result<MidiMapping> setMidiMapping(const MidiMapping& mapping);
+    Status removeMidiMapping(std::string_view id, std::string_view param);
+    // Any thread. The last control change midi() took: how many it took so far (0: none yet), its
+    // channel (1-16), controller number and value. MIDI learn waits for `count` to move.
+    struct ControllerSeen {
+        std::uint64_t count = 0;
+        int channel = 0, cc = 0, value = 0;
+    };
+    ControllerSeen lastController() const noexcept;
     // Where the editor shows a module of the pending patch. Layout only: no slot hears of it, but
     // it travels with the patch into the commit, an undo of the commit, /patch/save and dump.
     Status setPendingPosition(std::string_view id, double x, double y);
@@ -350,7 +364,9 @@ private:
     };
     Status sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatch* batch = nullptr);
     Result<double> setPendingLocked(std::string_view id, std::string_view param, double value);
-    Result<double> setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch);
+    // `flags`: kCommandAtFrame for a MIDI-mapped controller (stamped at its event's frame).
+    Result<double> setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch,
+                                 std::uint8_t flags = 0);
     void supervise() noexcept;
     Status startWorker(int slot);
     void workerDied(int slot, const std::string& how);
@@ -437,6 +453,8 @@ private:
     std::uint64_t m_midiEvents = 0; // m_mutex
     std::uint64_t m_lateMidi = 0;   // m_mutex
     std::atomic<std::uint64_t> m_midiEventsOut{0}, m_lateMidiOut{0}; // copies for stats()
+    // lastController(), packed: count << 24 | (channel - 1) << 16 | cc << 8 | value (midi() writes).
+    std::atomic<std::uint64_t> m_lastController{0};
 
     std::thread m_supervisor;
     std::atomic<bool> m_supervisorStop{false};

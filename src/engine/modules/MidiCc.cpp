@@ -59,7 +59,7 @@ void MidiCc::take(const MidiEvent& event) noexcept {
 }
 
 void MidiCc::retarget() noexcept {
-    const int frames = static_cast<int>(std::lround(param(Smooth).target() * 0.001 * sampleRate()));
+    const int frames = static_cast<int>(std::lround(static_cast<double>(param(Smooth).target()) * 0.001 * sampleRate()));
     if (frames <= 0) {
         m_current = m_position;
         m_remaining = 0;
