@@ -1065,7 +1065,8 @@ void OscServer::executeMidiMap(const Request& r) {
     const Op op = r.command->op;
     if (op == Op::MidiMaps) {
         std::vector<Value> values;
-        for (const engine::MidiMapping& m : m_patch.pending().midiMappings())
+        const engine::PatchGraph pending = m_patch.pending();
+        for (const engine::MidiMapping& m : pending.midiMappings())
             for (Value& v : mappingValues(m))
                 values.push_back(std::move(v));
         return reply(r, std::move(values));
