@@ -150,19 +150,20 @@ Item {
     Rectangle {
         objectName: "midiMark"
         visible: row.midi !== "" || row.learning
-        x: bar.x + 2
-        y: bar.y + 2
+        // In the card's margin, left of the bar: the bar's face stays as it is.
+        x: bar.x - width - 1
+        anchors.verticalCenter: bar.verticalCenter
         width: 5
         height: 5
         radius: 2.5
-        color: row.learning ? Theme.changed : Theme.accent
+        color: row.learning ? Theme.warning : Theme.midi
     }
     Rectangle {
         objectName: "midiLearning"
         visible: row.learning
         anchors.fill: bar
         color: "transparent"
-        border.color: Theme.changed
+        border.color: Theme.warning
         border.width: 1
         radius: 2
         SequentialAnimation on opacity {
