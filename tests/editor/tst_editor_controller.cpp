@@ -11,6 +11,7 @@
 #include "PatchFile.hpp"
 #include "UndoHistory.hpp"
 #include "app/OscServer.hpp"
+#include "audio/MidiFeed.hpp"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -223,6 +224,48 @@ private slots:
         c.midiLearn(keys, QStringLiteral("voices"));
         QVERIFY(c.midiLearning().isEmpty());
         QVERIFY2(c.message().contains(QStringLiteral("cannot follow a controller")), qPrintable(c.message()));
+    }
+
+    // Audio settings choose the MIDI input through the editor's MidiFeed (the door --midi-in and
+    // /midi/in use): at once, and kept for the next start unless its command line says otherwise.
+    void audioSettingsChooseTheMidiInput() {
+        EditorRig rig;
+        START_RIG(rig);
+        audio::MidiFeed feed(rig.engine, "chronus-settings-test");
+        editor::AudioSettings& settings = *rig.controller->audio();
+        settings.setMidi(&feed);
+        QSignalSpy changed(&settings, &editor::AudioSettings::midiChanged);
+        const QStringList sources = settings.midiSources();
+        QVERIFY(sources.size() >= 2);
+        QCOMPARE(sources[0], QStringLiteral("none"));
+        QCOMPARE(sources[1], QStringLiteral("auto"));
+        QVERIFY(settings.setMidiIn(QStringLiteral("none")));
+        QCOMPARE(settings.midiIn(), QStringLiteral("none"));
+        QCOMPARE(settings.midiStatus(), QStringLiteral("none"));
+        QCOMPARE(QString::fromStdString(feed.requested()), QString());
+        QCOMPARE(QSettings().value(QStringLiteral("midi/in")).toString(), QStringLiteral("none"));
+        // A name no source has yet: listened for, connected when it appears.
+        if (settings.setMidiIn(QStringLiteral("no-such-keyboard"))) {
+            QCOMPARE(settings.midiIn(), QStringLiteral("no-such-keyboard"));
+            QCOMPARE(QString::fromStdString(feed.requested()), QStringLiteral("no-such-keyboard"));
+            QVERIFY2(settings.midiStatus().startsWith(QStringLiteral("waiting for 'no-such-keyboard'")),
+                     qPrintable(settings.midiStatus()));
+            QCOMPARE(QSettings().value(QStringLiteral("midi/in")).toString(), QStringLiteral("no-such-keyboard"));
+        } else { // no MIDI system on this machine: said, and the choice kept as it was
+            QVERIFY(rig.controller->message().startsWith(QStringLiteral("MIDI input: ")));
+            QCOMPARE(QSettings().value(QStringLiteral("midi/in")).toString(), QStringLiteral("none"));
+        }
+        QVERIFY(changed.count() >= 2);
+        const QString stored = QSettings().value(QStringLiteral("midi/in")).toString();
+        const QStringList args = editor::AudioSettings::storedArguments({});
+        QVERIFY2(args.contains(QStringLiteral("--midi-in")) && args[args.indexOf(QStringLiteral("--midi-in")) + 1] == stored,
+                 qPrintable(args.join(' ')));
+        QVERIFY(!editor::AudioSettings::storedArguments({QStringLiteral("--midi-in"), QStringLiteral("x")})
+                     .contains(QStringLiteral("--midi-in")));
+        QVERIFY(settings.setMidiIn(QStringLiteral("none")));
+        settings.setMidi(nullptr);
+        feed.close();
+        QSettings().remove(QStringLiteral("midi/in")); // the other tests' stored arguments have none
     }
 
     void anEditPostsOneCommandOnTheStandbyOnly() {
