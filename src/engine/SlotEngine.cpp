@@ -1047,8 +1047,11 @@ void SlotEngine::MidiHeld::take(const MidiEvent& e) noexcept {
         bendMsb = e.data2;
         break;
     case 0xB0:
+        if (e.data1 < 120 && e.data1 != 64)
+            controllers[static_cast<std::size_t>(e.channel()) * 120 + e.data1] = static_cast<std::int8_t>(e.data2);
         if (e.data1 == 1) {
             mod = e.data2;
+            modChannel = e.channel();
         } else if (e.data1 == 64 || e.data1 == 121) {
             const bool down = e.data1 == 64 && e.data2 >= 64;
             if (pedal && !down)
@@ -1083,8 +1086,19 @@ std::vector<MidiEvent> SlotEngine::MidiHeld::events() const {
     };
     if (bendLsb != 0 || bendMsb != 0x40)
         add(0xE0, bendLsb, bendMsb);
-    if (mod != 0)
-        add(0xB0, 1, mod);
+    // The controllers (an MSB before its LSB: ascending numbers), at most kSnapshotControllers of
+    // them so that the snapshot fits a slot's command queue; the mod wheel last, from the channel
+    // that moved it last, so midi_in's `mod` is the newest of them.
+    constexpr std::size_t kSnapshotControllers = 256;
+    std::size_t controllerCount = 0;
+    for (std::size_t channel = 0; channel < 16; ++channel)
+        for (std::size_t n = 0; n < 120 && controllerCount < kSnapshotControllers; ++n)
+            if (const std::int8_t v = controllers[channel * 120 + n]; v >= 0 && !(n == 1 && channel == modChannel)) {
+                add(static_cast<std::uint8_t>(0xB0 | channel), static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(v));
+                ++controllerCount;
+            }
+    if (mod != 0 || controllers[std::size_t{modChannel} * 120 + 1] >= 0)
+        add(static_cast<std::uint8_t>(0xB0 | modChannel), 1, mod);
     for (std::size_t k = 0; k < 128; ++k)
         if (velocity[k] != 0)
             add(0x90, static_cast<std::uint8_t>(k), velocity[k]);

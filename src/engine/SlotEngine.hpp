@@ -444,7 +444,16 @@ private:
         std::array<std::uint8_t, 128> velocity{}; // 0: not held
         std::array<bool, 128> sustained{};         // released while the pedal was down
         bool pedal = false;
-        std::uint8_t bendLsb = 0, bendMsb = 0x40, mod = 0;
+        std::uint8_t bendLsb = 0, bendMsb = 0x40, mod = 0, modChannel = 0;
+        // Every controller below 120 as it was last set, per channel (-1: never), for midi_cc:
+        // a fresh one starts where its knob is. The pedal (64) is `pedal` above.
+        std::array<std::int8_t, 16 * 120> controllers = filledControllers();
+        static constexpr std::array<std::int8_t, 16 * 120> filledControllers() {
+            std::array<std::int8_t, 16 * 120> a{};
+            for (std::int8_t& v : a)
+                v = -1;
+            return a;
+        }
         void take(const MidiEvent& e) noexcept;
         std::vector<MidiEvent> events() const; // what recreates it, in order
     };

@@ -161,6 +161,8 @@ private slots:
     void initTestCase() { qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY); }
     void mappedControllerRampsFromItsSample_data();
     void mappedControllerRampsFromItsSample();
+    void midiCcKeepsItsValueAcrossARebuild_data();
+    void midiCcKeepsItsValueAcrossARebuild();
 };
 
 void TestMidiMap::mappedControllerRampsFromItsSample_data() {
@@ -206,6 +208,55 @@ void TestMidiMap::mappedControllerRampsFromItsSample() {
             QVERIFY2(x[i] == run.to[k], qPrintable(where + QStringLiteral(": %1 at %2 after the ramp").arg(x[i]).arg(i)));
     }
     QCOMPARE(run.pendingLevel, 32 * 2.0 / 127.0); // the last mapped value: an unmapped controller moved nothing
+}
+
+void TestMidiMap::midiCcKeepsItsValueAcrossARebuild_data() {
+    QTest::addColumn<int>("workers");
+    for (WorkerMode mode : {WorkerMode::Threads, WorkerMode::Processes})
+        QTest::addRow("%s", workerModeName(mode)) << int(mode);
+}
+
+// A commit that compiles the patch afresh starts a fresh midi_cc: it must start where its knob is
+// (the engine hands it the controllers as they stand), not at `min` until the knob moves again.
+void TestMidiMap::midiCcKeepsItsValueAcrossARebuild() {
+    QFETCH(int, workers);
+    EngineConfig config;
+    config.sampleRate = kRate;
+    config.blockSize = kBlock;
+    config.ringTargetBlocks = kRing;
+    config.workers = static_cast<WorkerMode>(workers);
+    SlotEngine engine(config);
+    DeviceClockCallback callback(engine, static_cast<std::size_t>(kRate) * 30);
+    chronus::audio::NullDriver driver;
+    CHRONUS_VERIFY_OK(engine.start());
+    chronus::audio::DriverConfig dc;
+    dc.sampleRate = kRate;
+    dc.blockSize = kBlock;
+    CHRONUS_VERIFY_OK(driver.start(callback, dc));
+    PatchGraph patch;
+    CHRONUS_VERIFY_OK(patch.addModule("knob", "midi_cc"));
+    CHRONUS_VERIFY_OK(patch.setParam("knob", "cc", 20).status());
+    CHRONUS_VERIFY_OK(patch.setParam("knob", "channel", 5).status());
+    CHRONUS_VERIFY_OK(patch.setParam("knob", "smooth", 0).status());
+    CHRONUS_VERIFY_OK(patch.connect("knob", "out.left"));
+    CHRONUS_VERIFY_OK(engine.loadPending(patch));
+    CHRONUS_VERIFY_OK(engine.commit());
+    QVERIFY(engine.midi(controller(5, 20, 127, -1)).ok()); // no device frame: as soon as possible
+    QVERIFY(engine.midi(controller(5, 52, 0, -1)).ok());   // its LSB
+    QVERIFY(engine.midi(controller(6, 20, 0, -1)).ok());   // another channel's
+    const auto last = [&] { return callback.left()[static_cast<std::size_t>(callback.frames() - 1)]; };
+    QTRY_COMPARE_WITH_TIMEOUT(last(), static_cast<float>(127 * 128) / 16383.0f, 5000);
+    // A module added: the standby compiles a fresh patch, with a fresh midi_cc.
+    CHRONUS_VERIFY_OK(engine.addModule("hum", "sine"));
+    CHRONUS_VERIFY_OK(engine.connect("hum", "out.right"));
+    CHRONUS_VERIFY_OK(engine.commit());
+    const std::int64_t after = callback.frames();
+    QVERIFY(callback.waitFrames(after + 40 * kBlock));
+    for (std::int64_t i = after; i < after + 40 * kBlock; ++i)
+        QVERIFY2(callback.left()[static_cast<std::size_t>(i)] == static_cast<float>(127 * 128) / 16383.0f,
+                 qPrintable(QStringLiteral("frame %1: %2").arg(i).arg(callback.left()[static_cast<std::size_t>(i)])));
+    driver.stop();
+    engine.stop();
 }
 
 QTEST_GUILESS_MAIN(TestMidiMap)
