@@ -4,7 +4,8 @@ import QtQuick.Layouts
 import Chronus.Editor
 
 // Audio settings: backend, device, sample rate and block size, kept for the next start (the engine
-// keeps its rate while it runs; the command line's --audio, --device, --rate and --block win).
+// keeps its rate while it runs; the command line's --audio, --device, --rate and --block win); and
+// the MIDI input, which changes when saved (and is kept for the next start too).
 Dialog {
     id: dialog
     objectName: "audioSettingsDialog"
@@ -20,6 +21,11 @@ Dialog {
         const s = Editor.audio.settings
         backend.currentIndex = Math.max(0, backend.model.indexOf(s.backend))
         refreshDevices(s.device)
+        const sources = Editor.audio.midiSources()
+        const current = Editor.audio.midiIn
+        midiIn.model = sources.indexOf(current) >= 0 ? sources : sources.concat([current])
+        midiIn.currentIndex = Math.max(0, midiIn.model.indexOf(current))
+        midiStatus.text = Editor.audio.midiStatus()
         rate.currentIndex = Math.max(0, rates.indexOf(Number(s.sampleRate)))
         block.currentIndex = Math.max(0, blocks.indexOf(Number(s.blockSize)))
     }
@@ -29,8 +35,11 @@ Dialog {
         device.currentIndex = Math.max(0, device.model.indexOf(selected))
     }
     onAboutToShow: load()
-    onAccepted: Editor.audio.save(backend.currentText, device.currentText,
-                                  rates[rate.currentIndex], blocks[block.currentIndex])
+    onAccepted: {
+        if (midiIn.currentText !== Editor.audio.midiIn)
+            Editor.audio.setMidiIn(midiIn.currentText)
+        Editor.audio.save(backend.currentText, device.currentText, rates[rate.currentIndex], blocks[block.currentIndex])
+    }
 
     GridLayout {
         width: parent.width
@@ -91,6 +100,30 @@ Dialog {
             wrapMode: Text.Wrap
             color: Theme.textDim
             text: qsTr("Saved for the next start of Chronus. JACK imposes its own rate and block size.")
+        }
+        Label { text: qsTr("MIDI input") }
+        ComboBox {
+            id: midiIn
+            objectName: "midiIn"
+            Layout.fillWidth: true
+            displayText: currentText === "none" ? qsTr("(none)")
+                       : currentText === "auto" ? qsTr("auto (the first hardware source)") : currentText
+            delegate: ItemDelegate {
+                required property string modelData
+                width: midiIn.width
+                text: modelData === "none" ? qsTr("(none)")
+                    : modelData === "auto" ? qsTr("auto (the first hardware source)") : modelData
+            }
+            Accessible.name: qsTr("MIDI input")
+        }
+        Label { text: "" }
+        Label {
+            id: midiStatus
+            objectName: "midiStatus"
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            color: Theme.textDim
+            font.pixelSize: 11
         }
     }
 }

@@ -5,7 +5,9 @@ import Chronus.Editor
 // One parameter of a node, as a compact horizontal bar: name on the left, value with unit on the
 // right, the fill showing where the value sits in its range (logarithmically for the engine's log
 // parameters: frequencies, times). Drag to change (Shift: ten times finer), wheel to step, double-click the value to type one,
-// right-click or double-click the bar to reset. Discrete parameters with labels get a ComboBox.
+// double-click the name to reset; right-click for a menu: reset, MIDI learn, forget the MIDI mapping.
+// A mapped parameter shows a small dot (its controller in the tooltip); one learning, an outline.
+// Discrete parameters with labels get a ComboBox.
 Item {
     id: row
 
@@ -25,11 +27,13 @@ Item {
     required property bool changed
     required property bool logScale
     required property real logFloor
+    required property string midi // "CC 74" when a MIDI controller moves it
 
     objectName: "param-" + nodeId + "-" + paramId
     height: Theme.paramRow
 
     readonly property bool hasChoices: discrete && choices && choices.length > 0
+    readonly property bool learning: Editor.midiLearning === nodeId + "." + paramId
     // Log travel from `low` to max; a range from 0 keeps 0 at the very start, below `low`.
     readonly property bool useLog: logScale && max > logFloor && logFloor > 0
     readonly property real low: useLog ? logFloor : min
@@ -100,7 +104,7 @@ Item {
 
         onPressed: mouse => {
             if (mouse.button === Qt.RightButton) {
-                Editor.resetParam(row.nodeId, row.paramId)
+                paramMenu.popup()
                 return
             }
             Editor.beginGesture()
@@ -138,7 +142,56 @@ Item {
 
         ToolTip.visible: containsMouse && !pressed && !editorLoader.active
         ToolTip.delay: 900
-        ToolTip.text: row.name + ": " + row.display + "  (drag, wheel; double-click the value to type; right-click resets)"
+        ToolTip.text: row.name + ": " + row.display + (row.midi !== "" ? "  [MIDI " + row.midi + "]" : "")
+                      + "  (drag, wheel; double-click the value to type; right-click: reset, MIDI learn)"
+    }
+
+    // MIDI: a mapped parameter's dot; the outline of one waiting for its controller.
+    Rectangle {
+        objectName: "midiMark"
+        visible: row.midi !== "" || row.learning
+        // In the card's margin, left of the bar: the bar's face stays as it is.
+        x: bar.x - width - 1
+        anchors.verticalCenter: bar.verticalCenter
+        width: 5
+        height: 5
+        radius: 2.5
+        color: row.learning ? Theme.warning : Theme.midi
+    }
+    Rectangle {
+        objectName: "midiLearning"
+        visible: row.learning
+        anchors.fill: bar
+        color: "transparent"
+        border.color: Theme.warning
+        border.width: 1
+        radius: 2
+        SequentialAnimation on opacity {
+            running: row.learning
+            loops: Animation.Infinite
+            NumberAnimation { from: 1; to: 0.3; duration: 500 }
+            NumberAnimation { from: 0.3; to: 1; duration: 500 }
+        }
+    }
+
+    Menu {
+        id: paramMenu
+        objectName: "paramMenu"
+        MenuItem {
+            text: qsTr("Reset to default")
+            onTriggered: Editor.resetParam(row.nodeId, row.paramId)
+        }
+        MenuItem {
+            objectName: "midiLearnItem"
+            text: row.learning ? qsTr("Cancel MIDI learn") : qsTr("MIDI learn")
+            onTriggered: row.learning ? Editor.cancelMidiLearn() : Editor.midiLearn(row.nodeId, row.paramId)
+        }
+        MenuItem {
+            objectName: "midiForgetItem"
+            text: row.midi !== "" ? qsTr("Forget MIDI mapping (%1)").arg(row.midi) : qsTr("Forget MIDI mapping")
+            enabled: row.midi !== ""
+            onTriggered: Editor.forgetMidiMapping(row.nodeId, row.paramId)
+        }
     }
 
     // Typing a value: a field over the value text; Return applies, Escape cancels.

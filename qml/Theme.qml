@@ -26,6 +26,7 @@ QtObject {
     readonly property color ok: "#66bb6a"
     readonly property color error: "#ef5350"
     readonly property color warning: "#ffca28"
+    readonly property color midi: "#ce93d8" // a knob a MIDI controller moves
 
     // A card's measures where cables meet it: CardGeometry (C++), shared with the cable picture
     // and the controller.

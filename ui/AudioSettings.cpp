@@ -1,5 +1,6 @@
 #include "AudioSettings.hpp"
 
+#include "audio/MidiFeed.hpp"
 #include "audio/RtAudioDriver.hpp"
 #include "engine/Types.hpp"
 
@@ -39,6 +40,54 @@ QVariantMap AudioSettings::settings() const {
             {QStringLiteral("device"), settings.value(QStringLiteral("device"), QString())},
             {QStringLiteral("sampleRate"), settings.value(QStringLiteral("sampleRate"), 48000)},
             {QStringLiteral("blockSize"), settings.value(QStringLiteral("blockSize"), 64)}};
+}
+
+void AudioSettings::setMidi(audio::MidiFeed* midi) {
+    m_midi = midi;
+    emit midiChanged();
+}
+
+QString AudioSettings::midiIn() const {
+    if (m_midi) {
+        const std::string requested = m_midi->requested();
+        return requested.empty() ? QStringLiteral("none") : QString::fromStdString(requested);
+    }
+    return QSettings().value(QStringLiteral("midi/in"), QStringLiteral("none")).toString();
+}
+
+QStringList AudioSettings::midiSources() const {
+    QStringList names{QStringLiteral("none"), QStringLiteral("auto")};
+    if (auto ports = audio::MidiInput::listPorts(audio::MidiApi::Auto))
+        for (const audio::MidiPort& p : ports.value())
+            names << QString::fromStdString(p.name);
+    names.removeDuplicates();
+    return names;
+}
+
+QString AudioSettings::midiStatus() const {
+    if (!m_midi)
+        return QStringLiteral("no MIDI input in this window");
+    const QString requested = QString::fromStdString(m_midi->requested());
+    const QString connected = QString::fromStdString(m_midi->connected());
+    if (requested.isEmpty())
+        return QStringLiteral("none");
+    return connected.isEmpty() ? QStringLiteral("waiting for '%1' (connected when it appears)").arg(requested) : connected;
+}
+
+bool AudioSettings::setMidiIn(const QString& port) {
+    const QString choice = port.trimmed().isEmpty() ? QStringLiteral("none") : port.trimmed();
+    if (m_midi) {
+        if (engine::Status s = m_midi->open(choice.toStdString()); !s) {
+            emit message(QStringLiteral("MIDI input: ") + QString::fromStdString(s.message()));
+            emit midiChanged();
+            return false;
+        }
+    }
+    QSettings().setValue(QStringLiteral("midi/in"), choice);
+    emit midiChanged();
+    emit message(choice == QLatin1String("none") ? QStringLiteral("MIDI input: none")
+                                                 : QStringLiteral("MIDI input: %1").arg(midiStatus()));
+    return true;
 }
 
 QStringList AudioSettings::backends() const { return kBackends; }
@@ -101,6 +150,12 @@ QStringList AudioSettings::storedArguments(const QStringList& commandLine) {
     add("device", "device");
     add("rate", "sampleRate");
     add("block", "blockSize");
+    settings.endGroup();
+    const bool midiGiven = std::any_of(commandLine.begin(), commandLine.end(), [](const QString& a) {
+        return a == QLatin1String("--midi-in") || a.startsWith(QLatin1String("--midi-in="));
+    });
+    if (const QString midi = settings.value(QStringLiteral("midi/in")).toString(); !midiGiven && !midi.isEmpty())
+        args << QStringLiteral("--midi-in") << midi;
     return args;
 }
 

@@ -208,6 +208,7 @@ int runEditor(int argc, char* argv[]) {
                      .arg(driver.sampleRate())
                      .arg(driver.blockSize());
     controller.audio()->setDescription(audioText, isNull);
+    controller.audio()->setMidi(&midi); // Audio settings choose the MIDI input through the same feed
 
     std::unique_ptr<app::OscServer> server;
     if (!parser.isSet("no-osc")) {

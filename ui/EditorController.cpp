@@ -140,6 +140,8 @@ EditorController::EditorController(engine::SlotEngine& engine, EditorOptions opt
     m_slotWatch.setInterval(100);
     connect(&m_slotWatch, &QTimer::timeout, this, &EditorController::followActiveSlot);
     m_slotWatch.start();
+    m_learnWatch.setInterval(20);
+    connect(&m_learnWatch, &QTimer::timeout, this, &EditorController::watchMidiLearn);
     // An earlier run's autosave (its file, or a journal with records) waits for Restore or Discard;
     // until then this run's changes are not journaled, so they cannot bury it.
     if (!m_options.autosavePath.isEmpty()) {
@@ -279,6 +281,12 @@ void EditorController::patchChanged(Author author) {
 // The engine switched slots on its own (a failover, a rollback): a message that names the slot
 // playing must not go on naming the other one.
 void EditorController::followActiveSlot() {
+    // Mapped parameters move with their controllers, in the engine's pending patch: the knobs follow.
+    if (const std::uint64_t seen = m_engine.lastController().count; seen != m_controllersShown) {
+        m_controllersShown = seen;
+        if (!m_lastPending.midiMappings().empty())
+            updateModels();
+    }
     const engine::EngineStats s = m_engine.stats();
     const bool failover = s.failovers > m_seenFailovers;
     const bool rollback = s.rollbacks > m_seenRollbacks;
@@ -722,6 +730,88 @@ bool EditorController::disconnectPorts(const QString& fromId, const QString& fro
 // Parameters
 
 void EditorController::beginGesture() { ++m_gesture; }
+
+void EditorController::midiLearn(const QString& id, const QString& param) {
+    const PatchNode* node = m_lastPending.find(toStd(id));
+    const engine::ParamIndex p = node ? node->type->findParam(toStd(param)) : -1;
+    if (p < 0) {
+        setMessage(QStringLiteral("no parameter %1.%2 to learn").arg(id, param));
+        return;
+    }
+    engine::PatchGraph probe = m_lastPending; // refused targets are said now, not after the wait
+    engine::MidiMapping m;
+    m.module = toStd(id);
+    m.param = toStd(param);
+    if (auto checked = probe.setMidiMapping(m); !checked) {
+        setMessage(fromStd(checked.status().message()));
+        return;
+    }
+    m_midiLearning = id + "." + QString::fromUtf8(node->type->params[static_cast<std::size_t>(p)].id);
+    m_learnSeen = m_engine.lastController().count;
+    m_learnClock.start();
+    m_learnWatch.start();
+    setMessage(QStringLiteral("MIDI learn: move a controller for %1").arg(m_midiLearning));
+    emit midiLearningChanged();
+}
+
+void EditorController::cancelMidiLearn() {
+    if (m_midiLearning.isEmpty())
+        return;
+    m_learnWatch.stop();
+    m_midiLearning.clear();
+    emit midiLearningChanged();
+}
+
+void EditorController::watchMidiLearn() {
+    const engine::SlotEngine::ControllerSeen seen = m_engine.lastController();
+    if (seen.count == m_learnSeen) {
+        if (m_learnClock.elapsed() >= kMidiLearnTimeoutMs) {
+            setMessage(QStringLiteral("MIDI learn: no controller moved for %1; nothing was mapped").arg(m_midiLearning));
+            cancelMidiLearn();
+        }
+        return;
+    }
+    const QString target = m_midiLearning;
+    cancelMidiLearn();
+    const qsizetype dot = target.indexOf('.');
+    engine::MidiMapping m;
+    m.module = toStd(target.left(dot));
+    m.param = toStd(target.mid(dot + 1));
+    m.cc = seen.cc;
+    m.channel = seen.channel;
+    if (const PatchNode* node = m_lastPending.find(m.module)) {
+        const engine::ParamIndex p = node->type->findParam(m.param);
+        if (p >= 0) {
+            m.min = node->type->params[static_cast<std::size_t>(p)].min;
+            m.max = node->type->params[static_cast<std::size_t>(p)].max;
+        }
+    }
+    if (auto s = m_patch.edit(Author::User, QStringLiteral("MIDI learn %1").arg(target),
+                              [&](Edit& e) { return e.setMidiMapping(m).status(); });
+        !s) {
+        setMessage(fromStd(s.message()));
+        return;
+    }
+    setMessage(QStringLiteral("%1 follows MIDI CC %2 on channel %3").arg(target).arg(m.cc).arg(m.channel));
+    updateModels();
+    scheduleAutosave();
+}
+
+bool EditorController::forgetMidiMapping(const QString& id, const QString& param) {
+    if (m_midiLearning == id + "." + param)
+        cancelMidiLearn();
+    if (!m_lastPending.findMidiMapping(toStd(id), toStd(param)))
+        return false;
+    if (auto s = m_patch.edit(Author::User, QStringLiteral("Forget MIDI mapping of %1.%2").arg(id, param),
+                              [&](Edit& e) { return e.removeMidiMapping(toStd(id), toStd(param)); });
+        !s) {
+        setMessage(fromStd(s.message()));
+        return false;
+    }
+    updateModels();
+    scheduleAutosave();
+    return true;
+}
 
 bool EditorController::setParam(const QString& id, const QString& param, double value) {
     const PatchNode* node = m_lastPending.find(toStd(id));

@@ -25,6 +25,7 @@
 #include <QRectF>
 #include <QSizeF>
 #include <QString>
+#include <QElapsedTimer>
 #include <QTimer>
 #include <QtQml/qqmlregistration.h>
 
@@ -108,6 +109,8 @@ class EditorController : public QObject {
 
     // The last thing that went wrong (a refused cable, a file that did not load), for a message line.
     Q_PROPERTY(QString message READ message NOTIFY messageChanged FINAL)
+    // "id.param" while MIDI learn waits for a controller for it (a knob shows it), else "".
+    Q_PROPERTY(QString midiLearning READ midiLearning NOTIFY midiLearningChanged FINAL)
 
 public:
     EditorController(engine::SlotEngine& engine, EditorOptions options, QObject* parent = nullptr);
@@ -174,6 +177,14 @@ public:
     Q_INVOKABLE bool setText(const QString& id, const QString& textId, const QString& text);
     // Successive setParam/moveNode calls within one gesture (a knob drag, a node drag) merge into
     // one undo step.
+    // MIDI learn: the next controller that moves maps to the parameter (over its whole range, on
+    // the controller's channel), as the person's step; learning another parameter or cancelling
+    // ends the wait, and so does kMidiLearnTimeoutMs without a controller (said in the message).
+    Q_INVOKABLE void midiLearn(const QString& id, const QString& param);
+    Q_INVOKABLE void cancelMidiLearn();
+    Q_INVOKABLE bool forgetMidiMapping(const QString& id, const QString& param);
+    QString midiLearning() const { return m_midiLearning; }
+    static constexpr int kMidiLearnTimeoutMs = 30000;
     Q_INVOKABLE void beginGesture();
 
     // --- Layout (saved in the file, undoable; the engine keeps it with the pending patch, so it
@@ -237,6 +248,7 @@ signals:
     void autoCommitChanged();
     void undoChanged();
     void messageChanged();
+    void midiLearningChanged();
     void cableRefused(const QString& reason);
     // After a commit (or an undo of a commit) took: the slot now active (0 = A, 1 = B).
     void committed(int activeSlot);
@@ -330,6 +342,14 @@ private:
     // Failovers and rollbacks are the engine's own: its counters are watched for them (the patch
     // itself is not polled: its changes come as the patch controller's signals).
     QTimer m_slotWatch;
+    // MIDI learn (see midiLearn): what waits, the controller count when it began, since when; and
+    // the count the models last showed (mapped knobs follow their controller).
+    QString m_midiLearning;
+    std::uint64_t m_learnSeen = 0;
+    QElapsedTimer m_learnClock;
+    QTimer m_learnWatch;
+    std::uint64_t m_controllersShown = 0;
+    void watchMidiLearn();
     QString m_operationWhat; // the slot operation in flight (m_busy)
     std::function<void(const engine::OperationEvent&)> m_operationDone;
 };

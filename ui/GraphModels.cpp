@@ -106,6 +106,7 @@ ParamModel::ParamModel(const ModuleType& type, QString nodeId, QObject* parent)
             m_visible.push_back(static_cast<int>(i));
     m_values.resize(type.params.size());
     m_changed.resize(type.params.size());
+    m_midi.resize(type.params.size());
     for (std::size_t i = 0; i < type.params.size(); ++i)
         m_values[i] = type.params[i].def;
 }
@@ -134,6 +135,7 @@ QVariant ParamModel::data(const QModelIndex& index, int role) const {
     case ChangedRole: return static_cast<bool>(m_changed[p]);
     case LogScaleRole: return isLogScale(spec);
     case LogFloorRole: return engine::paramLogFloor(spec);
+    case MidiRole: return p < m_midi.size() ? m_midi[p] : QString();
     default: return {};
     }
 }
@@ -143,7 +145,7 @@ QHash<int, QByteArray> ParamModel::roleNames() const {
             {MinRole, "min"},           {MaxRole, "max"},           {DefaultRole, "defaultValue"},
             {ValueRole, "value"},       {DisplayRole, "display"},   {DiscreteRole, "discrete"},
             {ChoicesRole, "choices"},   {ChangedRole, "changed"},   {LogScaleRole, "logScale"},
-            {LogFloorRole, "logFloor"}};
+            {LogFloorRole, "logFloor"}, {MidiRole, "midi"}};
 }
 
 void ParamModel::update(const std::vector<double>& values, const std::vector<double>* committedValues) {
@@ -168,6 +170,29 @@ void ParamModel::update(const std::vector<double>& values, const std::vector<dou
     // Hidden values (a sequencer's steps) have no rows; keep them for completeness.
     for (std::size_t p = 0; p < values.size() && p < m_values.size(); ++p)
         m_values[p] = values[p];
+}
+
+void ParamModel::updateMidi(const engine::PatchGraph& pending) {
+    std::vector<QString> labels(m_type.params.size());
+    const std::string id = m_nodeId.toStdString();
+    for (const engine::MidiMapping& m : pending.midiMappings()) {
+        if (m.module != id)
+            continue;
+        const engine::ParamIndex p = m_type.findParam(m.param);
+        if (p >= 0)
+            labels[static_cast<std::size_t>(p)] =
+                m.channel == 0 ? QStringLiteral("CC %1").arg(m.cc) : QStringLiteral("CC %1 ch %2").arg(m.cc).arg(m.channel);
+    }
+    if (m_midi.size() != labels.size())
+        m_midi.resize(labels.size());
+    for (std::size_t row = 0; row < m_visible.size(); ++row) {
+        const auto p = static_cast<std::size_t>(m_visible[row]);
+        if (labels[p] == m_midi[p])
+            continue;
+        m_midi[p] = labels[p];
+        const QModelIndex i = index(static_cast<int>(row));
+        emit dataChanged(i, i, {MidiRole});
+    }
 }
 
 int ParamModel::rowOf(const QString& paramId) const {
@@ -327,6 +352,7 @@ void NodeModel::update(const PatchGraph& pending, const PatchGraph& committed,
         }
         const bool compare = !ghost && before && before->type == n.type;
         r.params->update(n.params, compare ? &before->params : nullptr);
+        r.params->updateMidi(pending);
     };
 
     // Rows that stay: what changed. What is new waits until the rows that went are gone.

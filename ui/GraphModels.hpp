@@ -54,6 +54,7 @@ public:
         ChangedRole,   // differs from the committed value
         LogScaleRole,  // a knob should move logarithmically (the engine's ParamLog: frequencies, times)
         LogFloorRole,  // where that travel starts (engine::paramLogFloor; 0 sits below it for ranges from 0)
+        MidiRole,      // its MIDI mapping ("CC 74", "CC 74 ch 2"), "" when it has none
     };
     Q_ENUM(Role)
     ParamModel(const engine::ModuleType& type, QString nodeId, QObject* parent = nullptr);
@@ -65,6 +66,8 @@ public:
 
     // The values of every ParamSpec (hidden ones included); rows are the visible params only.
     void update(const std::vector<double>& values, const std::vector<double>* committedValues);
+    // The MIDI mappings of `pending` that move this node's parameters.
+    void updateMidi(const engine::PatchGraph& pending);
     Q_INVOKABLE int rowOf(const QString& paramId) const;
 
 private:
@@ -73,6 +76,7 @@ private:
     std::vector<int> m_visible; // row -> ParamSpec index
     std::vector<double> m_values;
     std::vector<bool> m_changed;
+    std::vector<QString> m_midi; // per ParamSpec
 };
 
 class NodeModel : public QAbstractListModel {

@@ -562,7 +562,7 @@ std::variant<Request, UsageError> buildRequest(const QString& verb, const QStrin
                                   .arg(a.size() == 1 ? "" : "s")};
     } else {
         const qsizetype max = partCount + argCount;
-        const qsizetype min = max - (c->argsOccur == protocol::Occurs::Optional ? 1 : 0);
+        const qsizetype min = partCount + static_cast<qsizetype>(protocol::requiredArgs(*c));
         if (a.size() < min || a.size() > max)
             return UsageError{
                 QStringLiteral("'%1' takes %2: %3")
@@ -1077,6 +1077,31 @@ QString replyText(const Request& request, const Reply& reply, const QJsonObject&
         }
         break;
     }
+    case Op::MidiMap:
+    case Op::MidiLearn:
+    case Op::MidiMaps: {
+        const auto line = [](const QJsonObject& m) {
+            const int channel = m.value("channel").toInt();
+            return QStringLiteral("%1: CC %2 %3, %4 to %5")
+                .arg(m.value("target").toString())
+                .arg(m.value("cc").toInt())
+                .arg(channel == 0 ? QStringLiteral("any channel") : QStringLiteral("channel %1").arg(channel))
+                .arg(m.value("min").toDouble())
+                .arg(m.value("max").toDouble());
+        };
+        if (c->op != Op::MidiMaps) {
+            text = QStringLiteral("mapped ") + line(o);
+            break;
+        }
+        const QJsonArray items = o.value("items").toArray();
+        text = items.isEmpty() ? QStringLiteral("no MIDI mappings") : QStringLiteral("MIDI mappings:");
+        for (const QJsonValue& item : items)
+            text += "\n  " + line(item.toObject());
+        break;
+    }
+    case Op::MidiUnmap:
+        text = QStringLiteral("unmapped %1").arg(o.value("target").toString());
+        break;
     case Op::MidiIn: {
         const QString requested = o.value("requested").toString(), connected = o.value("connected").toString();
         text = requested.isEmpty()   ? QStringLiteral("MIDI input: none")
@@ -1168,8 +1193,10 @@ public:
         const Request& request = std::get<Request>(built);
 
         OscClient client(m_o.host, m_o.port);
-        const int timeoutMs =
-            m_o.timeoutMs >= 0 ? m_o.timeoutMs : (request.slow ? kSlowTimeoutMs : kDefaultTimeoutMs);
+        int timeoutMs = m_o.timeoutMs >= 0 ? m_o.timeoutMs : (request.slow ? kSlowTimeoutMs : kDefaultTimeoutMs);
+        if (m_o.timeoutMs < 0 && request.address == QLatin1String("/midi/learn")) // it waits for a controller
+            timeoutMs = static_cast<int>(
+                (request.args.size() > 1 ? std::get<float>(request.args[1]) : 30.0f) * 1000.0f + 2000.0f);
         if (watch)
             return runWatch(client, request, timeoutMs, intervalMs, count);
         Reply reply;

@@ -854,7 +854,7 @@ void OscServer::handle(const char* path, const char* types, void** argv, int arg
     const bool repeated = !expected.empty() && expected.back() == '+';
     if (lastOptional || repeated)
         expected.pop_back();
-    const std::size_t required = expected.size() - (lastOptional ? 1 : 0);
+    const std::size_t required = protocol::requiredArgs(*command);
     const std::string want = "expected (" + (names.empty() ? std::string("no arguments") : names) + "), got (" +
                              describeTypes(types) + ")";
     if (repeated && argc / static_cast<int>(expected.size()) > kMaxEditsPerRequest)
@@ -1043,6 +1043,191 @@ void OscServer::executeMidi(const Request& r) {
     return reply(r, {m_midi->requested(), m_midi->connected()});
 }
 
+namespace {
+std::vector<OscServer::Value> mappingValues(const engine::MidiMapping& m) {
+    return {m.target(), static_cast<std::int32_t>(m.cc), static_cast<std::int32_t>(m.channel), m.min, m.max};
+}
+// "osc1.freq" -> module and parameter; false when it is not that shape.
+bool splitTarget(const std::string& target, std::string& module, std::string& param) {
+    const auto dot = target.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == target.size())
+        return false;
+    module = target.substr(0, dot);
+    param = target.substr(dot + 1);
+    return true;
+}
+} // namespace
+
+// The patch controller's thread: /midi/map, /midi/unmap, /midi/maps, /midi/learn.
+void OscServer::executeMidiMap(const Request& r) {
+    using protocol::Op;
+    using Edit = PatchController::Edit;
+    const Op op = r.command->op;
+    if (op == Op::MidiMaps) {
+        std::vector<Value> values;
+        const engine::PatchGraph pending = m_patch.pending();
+        for (const engine::MidiMapping& m : pending.midiMappings())
+            for (Value& v : mappingValues(m))
+                values.push_back(std::move(v));
+        return reply(r, std::move(values));
+    }
+    std::string module, param;
+    if (!splitTarget(std::get<std::string>(r.args[0]), module, param))
+        return replyError(r, "expected module.param, got '" + printable(std::get<std::string>(r.args[0])) + "'");
+    const engine::PatchGraph pending = m_patch.pending();
+    const engine::PatchNode* node = pending.find(module);
+    if (!node)
+        return replyError(r, "no module '" + module + "' (modules: " + pending.moduleIdList() + ")");
+    const engine::ParamIndex index = node->type->findParam(param);
+    if (index < 0)
+        return replyError(r, "module '" + module + "' (" + node->type->id + ") has no parameter '" + param + "'");
+    const engine::ParamSpec& spec = node->type->params[static_cast<std::size_t>(index)];
+    const QString text = QStringLiteral("MIDI mapping of %1 (OSC)").arg(QString::fromStdString(module + "." + param));
+    if (op == Op::MidiUnmap) {
+        bool cancelled = false;
+        {
+            std::lock_guard lock(m_learnMutex);
+            cancelled = m_learning && m_learning->module == module && m_learning->param == spec.id;
+        }
+        if (cancelled)
+            cancelLearning("learning " + module + "." + spec.id + " was cancelled: /midi/unmap of it");
+        if (cancelled && !pending.findMidiMapping(module, param))
+            return reply(r, {module + "." + spec.id});
+        if (Status s = m_patch.edit(Author::Agent, text, [&](Edit& e) { return e.removeMidiMapping(module, param); }); !s)
+            return replyError(r, s.message());
+        return reply(r, {module + "." + spec.id});
+    }
+    engine::MidiMapping m;
+    m.module = module;
+    m.param = param;
+    m.min = spec.min;
+    m.max = spec.max;
+    if (op == Op::MidiLearn) {
+        // Checked now, so that a mapping the patch refuses is said at once, not after the wait.
+        m.cc = 0;
+        engine::PatchGraph probe = pending;
+        if (auto checked = probe.setMidiMapping(m); !checked)
+            return replyError(r, checked.status().message());
+        const double seconds = r.args.size() > 1 ? std::get<double>(r.args[1]) : 30.0;
+        if (seconds < 1.0 || seconds > 600.0)
+            return replyError(r, "the timeout must be 1 to 600 seconds");
+        cancelLearning("learning " + module + "." + spec.id + " was cancelled: another /midi/learn");
+        {
+            std::lock_guard lock(m_learnMutex);
+            Learning l;
+            l.request = r;
+            l.module = module;
+            l.param = spec.id;
+            l.seenAtStart = m_engine.lastController().count;
+            l.seconds = seconds;
+            l.deadline = std::chrono::steady_clock::now() +
+                         std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000.0));
+            l.generation = ++m_learnGeneration;
+            m_learning = std::move(l);
+        }
+        m_learnWaiting.store(true);
+        if (r.answer) { // the next requests go on; this one is answered when it is over
+            std::lock_guard lock(r.answer->mutex);
+            r.answer->done = true;
+            r.answer->answered.notify_all();
+        }
+        return;
+    }
+    const double cc = std::get<double>(r.args[1]);
+    const double channel = r.args.size() > 2 ? std::get<double>(r.args[2]) : 0.0;
+    if (cc != std::floor(cc) || cc < 0 || cc > 127)
+        return replyError(r, "MIDI controller " + QString::number(cc).toStdString() + " for " + module + "." + spec.id + " is not 0-127");
+    if (channel != std::floor(channel) || channel < 0 || channel > 16)
+        return replyError(r, "MIDI channel " + QString::number(channel).toStdString() + " for " + module + "." + spec.id +
+                                 " is not 0 (any) or 1-16");
+    m.cc = static_cast<int>(cc);
+    m.channel = static_cast<int>(channel);
+    for (std::size_t i = 3; i < r.args.size(); ++i) {
+        if (!std::holds_alternative<double>(r.args[i]))
+            return replyError(r, "min and max are numbers");
+        (i == 3 ? m.min : m.max) = std::get<double>(r.args[i]);
+    }
+    engine::Result<engine::MidiMapping> applied = m;
+    if (Status s = m_patch.edit(Author::Agent, text, [&](Edit& e) {
+            applied = e.setMidiMapping(m);
+            return applied.status();
+        });
+        !s)
+        return replyError(r, s.message());
+    return reply(r, mappingValues(applied.value()));
+}
+
+void OscServer::checkLearning() {
+    std::uint64_t generation = 0;
+    {
+        std::lock_guard lock(m_learnMutex);
+        if (!m_learning || m_learning->finishing) {
+            m_learnWaiting.store(m_learning.has_value() && !m_learning->finishing);
+            return;
+        }
+        if (m_engine.lastController().count == m_learning->seenAtStart &&
+            std::chrono::steady_clock::now() < m_learning->deadline)
+            return;
+        m_learning->finishing = true;
+        generation = m_learning->generation;
+    }
+    m_learnWaiting.store(false);
+    m_patch.post([this, alive = m_alive, generation] {
+        if (alive->load())
+            finishLearning(generation);
+    });
+}
+
+void OscServer::finishLearning(std::uint64_t generation) {
+    std::optional<Learning> l;
+    {
+        std::lock_guard lock(m_learnMutex);
+        if (!m_learning || m_learning->generation != generation)
+            return; // cancelled meanwhile: answered then
+        l = std::move(m_learning);
+        m_learning.reset();
+    }
+    const engine::SlotEngine::ControllerSeen seen = m_engine.lastController();
+    if (seen.count == l->seenAtStart)
+        return replyError(l->request, "no controller moved within " + QString::number(l->seconds).toStdString() +
+                                          " s; nothing was mapped to " + l->module + "." + l->param);
+    engine::MidiMapping m;
+    m.module = l->module;
+    m.param = l->param;
+    m.cc = seen.cc;
+    m.channel = seen.channel;
+    const engine::PatchGraph pending = m_patch.pending();
+    if (const engine::PatchNode* node = pending.find(m.module)) {
+        const engine::ParamIndex index = node->type->findParam(m.param);
+        if (index >= 0) {
+            m.min = node->type->params[static_cast<std::size_t>(index)].min;
+            m.max = node->type->params[static_cast<std::size_t>(index)].max;
+        }
+    }
+    engine::Result<engine::MidiMapping> applied = m;
+    const QString text = QStringLiteral("MIDI learn of %1 (OSC)").arg(QString::fromStdString(m.target()));
+    if (Status s = m_patch.edit(Author::Agent, text, [&](PatchController::Edit& e) {
+            applied = e.setMidiMapping(m);
+            return applied.status();
+        });
+        !s)
+        return replyError(l->request, s.message());
+    reply(l->request, mappingValues(applied.value()));
+}
+
+void OscServer::cancelLearning(const std::string& why) {
+    std::optional<Learning> l;
+    {
+        std::lock_guard lock(m_learnMutex);
+        if (!m_learning)
+            return;
+        l = std::move(m_learning);
+        m_learning.reset();
+    }
+    m_learnWaiting.store(false);
+    replyError(l->request, why);
+}
+
 void OscServer::executeRecord(const Request& r) {
     if (r.command->op == protocol::Op::RecordStart) {
         const QString name = r.args.empty() ? QString() : QString::fromStdString(std::get<std::string>(r.args[0]));
@@ -1062,9 +1247,18 @@ void OscServer::controllerLoop() {
         Request request;
         {
             std::unique_lock lock(m_queueMutex);
-            m_queueChanged.wait(lock, [&] { return m_stop.load() || !m_queue.empty(); });
+            const auto ready = [&] { return m_stop.load() || !m_queue.empty(); };
+            if (m_learnWaiting.load()) // a /midi/learn waits: look for its controller every 10 ms
+                m_queueChanged.wait_for(lock, std::chrono::milliseconds(10), ready);
+            else
+                m_queueChanged.wait(lock, ready);
             if (m_stop.load())
                 return;
+            if (m_queue.empty()) {
+                lock.unlock();
+                checkLearning();
+                continue;
+            }
             request = std::move(m_queue.front());
             m_queue.pop_front();
         }
@@ -1327,6 +1521,11 @@ void OscServer::execute(const Request& r) {
     case Op::MidiDevices:
     case Op::MidiIn:
         return executeMidi(r);
+    case Op::MidiMap:
+    case Op::MidiUnmap:
+    case Op::MidiMaps:
+    case Op::MidiLearn:
+        return executeMidiMap(r);
     case Op::Gate: {
         const bool on = std::get<std::int32_t>(r.args[0]) != 0;
         if (Status s = m_patch.gate(a.substr(6), on); !s)

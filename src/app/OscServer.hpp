@@ -41,6 +41,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <chrono>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -186,6 +187,13 @@ private:
     std::vector<Value> recordStatusValues() const;
     void executeRecord(const Request& request);
     void executeMidi(const Request& request); // the patch controller's thread
+    void executeMidiMap(const Request& request); // the patch controller's thread
+    // The controller loop's thread: whether the /midi/learn waiting has its controller or its
+    // timeout; then the patch controller's thread maps it (or says it timed out) and replies.
+    void checkLearning();
+    void finishLearning(std::uint64_t generation); // the patch controller's thread
+    // The patch controller's thread: the waiting /midi/learn (if any) answers that it was cancelled.
+    void cancelLearning(const std::string& why);
 
     engine::SlotEngine& m_engine;
     std::unique_ptr<PatchController> m_ownPatch;
@@ -200,6 +208,22 @@ private:
     std::function<std::string(const std::string&)> m_onAcknowledge;
     std::string m_schemaJson;
     bool m_clearBeforeEdit = false; // the patch controller's thread: --fresh-after-commit's pending clear is due
+    // The /midi/learn waiting for a controller: its request (answered later; the next requests do
+    // not wait for it), what it maps, the controller count when it began, its deadline. Set on the
+    // patch controller's thread, watched by the controller loop's (m_learnMutex).
+    struct Learning {
+        Request request;
+        std::string module, param;
+        std::uint64_t seenAtStart = 0;
+        double seconds = 0.0;
+        std::chrono::steady_clock::time_point deadline;
+        std::uint64_t generation = 0;
+        bool finishing = false; // handed to the patch controller's thread
+    };
+    std::mutex m_learnMutex;
+    std::optional<Learning> m_learning;
+    std::uint64_t m_learnGeneration = 0;
+    std::atomic<bool> m_learnWaiting{false};
 
     int m_socket = -1;
     int m_listen = -1; // the TCP listening socket

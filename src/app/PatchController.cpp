@@ -24,6 +24,9 @@ std::string paramName(const PatchGraph& g, const std::string& id, std::uint32_t 
 // Empty when `diff` can be taken back (undo) or made again (redo) on `now`: what it would change is
 // still as the step left it. Otherwise what somebody else changed since, for the refusal.
 std::string conflictOf(const PatchDiff& diff, bool undo, const PatchGraph& now) {
+    if (diff.mappingsChanged() &&
+        now.midiMappings() != diff.mappings(undo ? PatchDiff::Direction::Forward : PatchDiff::Direction::Backward))
+        return "the MIDI mappings were changed since";
     const auto& made = undo ? diff.addedNodes() : diff.removedNodes();  // they go again
     const auto& gone = undo ? diff.removedNodes() : diff.addedNodes();  // they come back
     const auto& madeCables = undo ? diff.addedCables() : diff.removedCables();
@@ -332,6 +335,18 @@ Status PatchController::apply(Step& step, bool undo) {
             if (change.positionChanged)
                 if (const auto& p = undo ? change.positionBefore : change.positionAfter)
                     placeModule(change.id, (*p)[0], (*p)[1]);
+        }
+        if (diff.mappingsChanged()) {
+            const auto& want = diff.mappings(undo ? PatchDiff::Direction::Backward : PatchDiff::Direction::Forward);
+            for (const engine::MidiMapping& m : now.midiMappings())
+                if (std::none_of(want.begin(), want.end(), [&](const engine::MidiMapping& w) {
+                        return w.module == m.module && w.param == m.param;
+                    }))
+                    if (Status s = m_engine.removeMidiMapping(m.module, m.param); !s)
+                        return s;
+            for (const engine::MidiMapping& m : want)
+                if (auto set = m_engine.setMidiMapping(m); !set)
+                    return set.status();
         }
         return {};
     }

@@ -104,6 +104,15 @@ public:
             m_live = true;
             return m_dry ? m_dry->setText(id, name, text) : m_e.setLiveText(id, name, text);
         }
+        // MIDI mappings: they act at once (see SlotEngine::setMidiMapping); undone as they were made.
+        engine::Result<engine::MidiMapping> setMidiMapping(const engine::MidiMapping& mapping) {
+            m_structural = true;
+            return m_dry ? m_dry->setMidiMapping(mapping) : m_e.setMidiMapping(mapping);
+        }
+        engine::Status removeMidiMapping(std::string_view id, std::string_view param) {
+            m_structural = true;
+            return m_dry ? m_dry->removeMidiMapping(id, param) : m_e.removeMidiMapping(id, param);
+        }
         engine::Status clear() {
             m_structural = true;
             if (!m_dry)

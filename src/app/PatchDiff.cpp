@@ -17,6 +17,7 @@ using engine::PatchNode;
 struct PatchDiff::Content {
     std::vector<PatchNode> nodes;
     std::vector<Cable> cables;
+    std::vector<engine::MidiMapping> mappings;
 };
 
 namespace {
@@ -48,12 +49,36 @@ std::size_t cableHeapBytes(const Cable& c) noexcept { return stringBytes(c.from)
 } // namespace
 
 PatchDiff PatchDiff::between(const PatchGraph& before, const PatchGraph& after) {
-    return between(before.nodes(), before.cables(), after.nodes(), after.cables());
+    PatchDiff diff = between(before.nodes(), before.cables(), after.nodes(), after.cables());
+    diff.takeMappings(before.midiMappings(), after.midiMappings());
+    return diff;
 }
 
 PatchDiff PatchDiff::between(const Content& before, const Content& after) {
-    return between(before.nodes, before.cables, after.nodes, after.cables);
+    PatchDiff diff = between(before.nodes, before.cables, after.nodes, after.cables);
+    diff.takeMappings(before.mappings, after.mappings);
+    return diff;
 }
+
+void PatchDiff::takeMappings(const std::vector<engine::MidiMapping>& before, const std::vector<engine::MidiMapping>& after) {
+    m_mappingsChanged = before != after;
+    if (m_mappingsChanged) {
+        m_mappingsBefore = before;
+        m_mappingsAfter = after;
+    }
+}
+
+namespace {
+// `g`'s mappings replaced by `mappings`, less those it cannot take (their module went).
+void setMappings(PatchGraph& g, const std::vector<engine::MidiMapping>& mappings) {
+    while (!g.midiMappings().empty()) {
+        const engine::MidiMapping m = g.midiMappings().front();
+        (void)g.removeMidiMapping(m.module, m.param);
+    }
+    for (const engine::MidiMapping& m : mappings)
+        (void)g.setMidiMapping(m);
+}
+} // namespace
 
 // The lists are read in place: only what differs is copied.
 PatchDiff PatchDiff::between(const std::vector<PatchNode>& beforeNodes, const std::vector<Cable>& beforeCables,
@@ -183,6 +208,7 @@ PatchDiff::Content PatchDiff::applyTo(Content content, Direction direction) cons
             cablePresent.insert(c);
             out.cables.push_back(std::move(c));
         }
+    out.mappings = m_mappingsChanged ? (forward ? m_mappingsAfter : m_mappingsBefore) : std::move(content.mappings);
     for (const PlacedCable& p : cablesCome) {
         if (!cablePresent.insert(p.cable).second)
             continue;
@@ -265,6 +291,8 @@ std::optional<PatchGraph> PatchDiff::applyInPlace(const PatchGraph& graph, Direc
         if (auto s = g.connect(cableSource(*from, p.cable), cableDestination(*to, p.cable)); !s && refused)
             refused->push_back(s.message());
     }
+    if (m_mappingsChanged)
+        setMappings(g, forward ? m_mappingsAfter : m_mappingsBefore);
     return g;
 }
 
@@ -277,7 +305,7 @@ PatchGraph PatchDiff::apply(const PatchGraph& graph, Direction direction, std::v
             return std::move(*g);
         }
     }
-    const Content content = applyTo(Content{graph.nodes(), graph.cables()}, direction);
+    const Content content = applyTo(Content{graph.nodes(), graph.cables(), graph.midiMappings()}, direction);
     // A PatchGraph is built only through its checked edits: module by module, then cable by cable.
     PatchGraph g;
     std::unordered_set<std::string_view> ids;
@@ -307,18 +335,19 @@ PatchGraph PatchDiff::apply(const PatchGraph& graph, Direction direction, std::v
         if (auto s = g.connect(cableSource(*from, c), cableDestination(*to, c)); !s && refused)
             refused->push_back(s.message());
     }
+    setMappings(g, content.mappings);
     return g;
 }
 
 PatchDiff PatchDiff::then(const PatchDiff& next, const PatchGraph& end) const {
-    Content last{end.nodes(), end.cables()};
+    Content last{end.nodes(), end.cables(), end.midiMappings()};
     Content first = applyTo(next.applyTo(last, Direction::Backward), Direction::Backward);
     return between(first, last);
 }
 
 bool PatchDiff::empty() const noexcept {
     return m_removedNodes.empty() && m_addedNodes.empty() && m_changedNodes.empty() && m_removedCables.empty() &&
-           m_addedCables.empty();
+           m_addedCables.empty() && !m_mappingsChanged;
 }
 
 std::size_t PatchDiff::bytes() const noexcept {
@@ -335,6 +364,11 @@ std::size_t PatchDiff::bytes() const noexcept {
         total += list->capacity() * sizeof(PlacedCable);
         for (const PlacedCable& p : *list)
             total += cableHeapBytes(p.cable);
+    }
+    for (const auto* list : {&m_mappingsBefore, &m_mappingsAfter}) {
+        total += list->capacity() * sizeof(engine::MidiMapping);
+        for (const engine::MidiMapping& m : *list)
+            total += stringBytes(m.module) + stringBytes(m.param);
     }
     return total;
 }

@@ -79,6 +79,12 @@ public:
     const std::vector<NodeChange>& changedNodes() const noexcept { return m_changedNodes; }
     const std::vector<PlacedCable>& removedCables() const noexcept { return m_removedCables; }
     const std::vector<PlacedCable>& addedCables() const noexcept { return m_addedCables; }
+    // The MIDI mappings, when they changed: the whole list before and after (a patch holds few).
+    // Applied, the list is set as the diff has it, less the mappings whose module is not there.
+    bool mappingsChanged() const noexcept { return m_mappingsChanged; }
+    const std::vector<engine::MidiMapping>& mappings(Direction direction) const noexcept {
+        return direction == Direction::Forward ? m_mappingsAfter : m_mappingsBefore;
+    }
 
     bool operator==(const PatchDiff&) const = default;
 
@@ -98,6 +104,9 @@ private:
     std::vector<NodeChange> m_changedNodes;  // in `after`'s order
     std::vector<PlacedCable> m_removedCables; // index in `before`, ascending
     std::vector<PlacedCable> m_addedCables;   // index in `after`, ascending
+    bool m_mappingsChanged = false;
+    std::vector<engine::MidiMapping> m_mappingsBefore, m_mappingsAfter;
+    void takeMappings(const std::vector<engine::MidiMapping>& before, const std::vector<engine::MidiMapping>& after);
 };
 
 } // namespace chronus::app

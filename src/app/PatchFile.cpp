@@ -97,6 +97,70 @@ Status migrate(QJsonObject& /*root*/, int fromVersion, const QString& source) {
 
 } // namespace
 
+// The patch's MIDI mappings (optional; files before them have none):
+// [{"to": "id.param", "cc": 0-127, "channel": 0 (any) or 1-16, "min": n, "max": n}], channel, min
+// and max optional (any channel, the parameter's whole range). A mapping the patch cannot take
+// refuses the file, as a bad cable does.
+static Status parseMidiMap(const QJsonValue& value, const QString& source, PatchGraph& graph) {
+    if (value.isUndefined())
+        return {};
+    if (!value.isArray())
+        return fail(source, QStringLiteral("midi_map"), QStringLiteral("expected an array, found %1").arg(typeName(value)));
+    const QJsonArray maps = value.toArray();
+    if (static_cast<std::size_t>(maps.size()) > PatchGraph::kMaxMidiMappings)
+        return fail(source, QStringLiteral("midi_map"), QStringLiteral("more than %1 mappings").arg(PatchGraph::kMaxMidiMappings));
+    for (int i = 0; i < maps.size(); ++i) {
+        const QString where = QStringLiteral("midi_map[%1]").arg(i);
+        if (!maps[i].isObject())
+            return fail(source, where, QStringLiteral("expected an object, found %1").arg(typeName(maps[i])));
+        const QJsonObject m = maps[i].toObject();
+        if (Status s = checkKeys(m, {"to", "cc", "channel", "min", "max"}, source, where); !s)
+            return s;
+        const QString to = m.value("to").toString();
+        const qsizetype dot = to.indexOf('.');
+        if (!m.value("to").isString() || dot <= 0 || dot == to.size() - 1)
+            return fail(source, where + ".to", QStringLiteral("expected \"module.param\""));
+        // Integers within their range first: casting a huge double to int is undefined behaviour.
+        const auto integer = [&](const char* key, int lo, int hi, int fallback, int& out) -> Status {
+            const QJsonValue v = m.value(QLatin1String(key));
+            if (v.isUndefined() && fallback >= 0) {
+                out = fallback;
+                return {};
+            }
+            const double d = v.toDouble(-1);
+            if (!v.isDouble() || !(d >= lo && d <= hi) || d != std::floor(d))
+                return fail(source, where + "." + key, QStringLiteral("expected a whole number %1-%2").arg(lo).arg(hi));
+            out = static_cast<int>(d);
+            return {};
+        };
+        engine::MidiMapping mapping;
+        mapping.module = to.left(dot).toStdString();
+        mapping.param = to.mid(dot + 1).toStdString();
+        if (Status s = integer("cc", 0, 127, -1, mapping.cc); !s)
+            return s;
+        if (Status s = integer("channel", 0, 16, 0, mapping.channel); !s)
+            return s;
+        const engine::PatchNode* node = graph.find(mapping.module);
+        const engine::ParamIndex index = node ? node->type->findParam(mapping.param) : -1;
+        if (index >= 0) { // else setMidiMapping says what is wrong
+            const engine::ParamSpec& spec = node->type->params[static_cast<std::size_t>(index)];
+            mapping.min = spec.min;
+            mapping.max = spec.max;
+        }
+        for (const char* key : {"min", "max"}) {
+            const QJsonValue v = m.value(QLatin1String(key));
+            if (v.isUndefined())
+                continue;
+            if (!v.isDouble())
+                return fail(source, where + "." + key, QStringLiteral("expected a number, found %1").arg(typeName(v)));
+            (key[1] == 'i' ? mapping.min : mapping.max) = v.toDouble();
+        }
+        if (auto applied = graph.setMidiMapping(mapping); !applied)
+            return fail(source, where, QString::fromStdString(applied.status().message()));
+    }
+    return {};
+}
+
 Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
     if (json.size() > kMaxPatchFileBytes)
         return fail(source, QStringLiteral("file"), QStringLiteral("larger than %1 bytes").arg(kMaxPatchFileBytes));
@@ -109,7 +173,7 @@ Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
     if (!doc.isObject())
         return fail(source, QStringLiteral("top level"), QStringLiteral("expected an object"));
     QJsonObject root = doc.object();
-    if (Status s = checkKeys(root, {"format", "version", "modules", "cables"}, source, "top level"); !s)
+    if (Status s = checkKeys(root, {"format", "version", "modules", "cables", "midi_map"}, source, "top level"); !s)
         return s;
     if (root.value("format").toString() != QLatin1String("chronus-patch"))
         return fail(source, QStringLiteral("format"), QStringLiteral("expected \"chronus-patch\", found %1")
@@ -204,6 +268,8 @@ Result<LoadedPatch> parsePatch(const QByteArray& json, const QString& source) {
         if (Status s = graph.connect(c.value("from").toString().toStdString(), c.value("to").toString().toStdString()); !s)
             return fail(source, where, QString::fromStdString(s.message()));
     }
+    if (Status s = parseMidiMap(root.value("midi_map"), source, graph); !s)
+        return s;
     return loaded;
 }
 
@@ -277,7 +343,17 @@ QJsonObject patchJson(const PatchGraph& graph) {
             {"from", QString::fromStdString(engine::describeEndpoint(*from, cable.fromPort, true))},
             {"to", QString::fromStdString(engine::describeEndpoint(*to, cable.toPort, false))}});
     }
-    return QJsonObject{{"format", "chronus-patch"}, {"version", kPatchFormatVersion}, {"modules", modules}, {"cables", cables}};
+    QJsonObject root{{"format", "chronus-patch"}, {"version", kPatchFormatVersion}, {"modules", modules}, {"cables", cables}};
+    QJsonArray maps; // only when there are some: a patch without mappings reads as it always did
+    for (const engine::MidiMapping& m : graph.midiMappings()) {
+        QJsonObject o{{"to", QString::fromStdString(m.target())}, {"cc", m.cc}, {"min", m.min}, {"max", m.max}};
+        if (m.channel != 0)
+            o.insert("channel", m.channel);
+        maps.append(o);
+    }
+    if (!maps.isEmpty())
+        root.insert("midi_map", maps);
+    return root;
 }
 
 QByteArray serializePatch(const PatchGraph& graph, JsonLayout layout) {

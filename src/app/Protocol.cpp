@@ -35,6 +35,17 @@ constexpr Arg kGateArg[] = {{"state", 'g', "1/0, on/off or true/false", "on|off"
 constexpr Arg kMidiPortArg[] = {
     {"port", 's', "a MIDI source's name or part of it, auto (the first hardware source) or none", "NAME|auto|none"}};
 
+constexpr Arg kMidiMapArgs[] = {
+    {"target", 's', "module.param: a parameter that changes live (not a channel count, not a step)", "MODULE.PARAM"},
+    {"cc", 'n', "the MIDI controller number, 0 to 127"},
+    {"channel", 'n', "the MIDI channel, 1 to 16, or 0 (the default) for any"},
+    {"min", 'v', "the value at controller value 0 (default: the parameter's minimum)"},
+    {"max", 'v', "the value at controller value 127 (default: the parameter's maximum)"}};
+constexpr Arg kMidiTargetArg[] = {{"target", 's', "module.param", "MODULE.PARAM"}};
+constexpr Arg kMidiLearnArgs[] = {
+    {"target", 's', "module.param: a parameter that changes live", "MODULE.PARAM"},
+    {"timeout", 'n', "how long to wait for a controller, in seconds, 1 to 600 (default 30)", "SECONDS"}};
+
 // ---- reply fields
 
 constexpr Field kWarning{"warning", 's', O::Optional,
@@ -96,6 +107,20 @@ constexpr Field kMidiDevicesReply[] = {
     {"api", 's', O::Once, "jack or alsa: where the sources were found; none when neither is there"},
     {"name", 's', O::Rest, "a MIDI source port"},
     {"hardware", 'b', O::Rest, "whether it is a physical device"}};
+constexpr Field kMidiMapReply[] = {
+    {"target", 's', O::Once, "module.param"},
+    {"cc", 'i', O::Once, "the controller number"},
+    {"channel", 'i', O::Once, "its channel, 0 for any"},
+    {"min", 'f', O::Once, "the value at 0 (clamped to the parameter's range)"},
+    {"max", 'f', O::Once, "the value at 127 (clamped to the parameter's range)"},
+    kWarning};
+constexpr Field kMidiUnmapReply[] = {{"target", 's', O::Once, "module.param, no longer mapped"}, kWarning};
+constexpr Field kMidiMapsReply[] = {
+    {"target", 's', O::Rest, "module.param"},
+    {"cc", 'i', O::Rest, "the controller number"},
+    {"channel", 'i', O::Rest, "its channel, 0 for any"},
+    {"min", 'f', O::Rest, "the value at 0"},
+    {"max", 'f', O::Rest, "the value at 127"}};
 constexpr Field kMidiInReply[] = {
     {"requested", 's', O::Once, "what is listened for: a name, auto, or empty for none"},
     {"connected", 's', O::Once, "the source connected now; empty until one matches (it is connected when it appears)"}};
@@ -178,6 +203,16 @@ constexpr const char* kGateErrors[] = {"a gate is /gate/<id> with 1/0, on/off or
                                        "a gate takes 1/0, on/off or true/false", "no module 'ID'"};
 
 constexpr const char* kMidiErrors[] = {"MIDI is not available: this server has no MIDI input"};
+constexpr const char* kMidiMapErrors[] = {
+    "no module 'ID' (modules: ...)", "module 'ID' (TYPE) has no parameter 'PARAM' (parameters: ...)",
+    "ID.PARAM changes how many channels its cables carry: it cannot follow a controller",
+    "MIDI controller N for ID.PARAM is not 0-127", "MIDI channel N for ID.PARAM is not 0 (any) or 1-16",
+    "min and max are numbers"};
+constexpr const char* kMidiUnmapErrors[] = {"'ID.PARAM' has no MIDI mapping"};
+constexpr const char* kMidiMapsErrors[] = {"none of its own: no mappings is an empty reply"};
+constexpr const char* kMidiLearnErrors[] = {
+    "no module 'ID' (modules: ...)", "no controller moved within N s; nothing was mapped",
+    "learning ID.PARAM was cancelled: another /midi/learn, or /midi/unmap of it"};
 
 constexpr std::span<const Field> kNoFields{};
 constexpr std::span<const Arg> kNoArgs{};
@@ -534,6 +569,64 @@ const Command kCommands[] = {
         .verbHelp = "listen to a MIDI source: a port name or part of it, auto, or none\n"
                     "(every midi_in module of the patch plays it)",
     },
+    {
+        .op = Op::MidiMap,
+        .address = "/midi/map",
+        .args = kMidiMapArgs,
+        .argsOccur = O::Optional,
+        .argSummary = "module.param, controller, [channel, min, max]",
+        .reply = kMidiMapReply,
+        .errors = kMidiMapErrors,
+        .help = "Map a MIDI controller to a parameter: it moves it live, at the controller's own sample, from min "
+                "(0) to max (127); saved with the patch, undone like an edit.",
+        .example = "/midi/map osc1.freq 74 0 110 880",
+        .verb = "midi map",
+        .verbHelp = "map a MIDI controller (and channel, 0 = any) to a parameter, from MIN at 0\n"
+                    "to MAX at 127 (default: the parameter's range)",
+        .changesPatch = true,
+        .optionalArgs = 3,
+    },
+    {
+        .op = Op::MidiUnmap,
+        .address = "/midi/unmap",
+        .args = kMidiTargetArg,
+        .argsOccur = O::Once,
+        .argSummary = "module.param",
+        .reply = kMidiUnmapReply,
+        .errors = kMidiUnmapErrors,
+        .help = "Forget a parameter's MIDI mapping (and stop learning one for it).",
+        .example = "/midi/unmap osc1.freq",
+        .verb = "midi unmap",
+        .verbHelp = "forget a parameter's MIDI mapping",
+        .changesPatch = true,
+    },
+    {
+        .op = Op::MidiMaps,
+        .address = "/midi/maps",
+        .argsOccur = O::Once,
+        .reply = kMidiMapsReply,
+        .errors = kMidiMapsErrors,
+        .help = "The pending patch's MIDI mappings.",
+        .example = "/midi/maps",
+        .verb = "midi maps",
+        .verbHelp = "list the MIDI mappings",
+    },
+    {
+        .op = Op::MidiLearn,
+        .address = "/midi/learn",
+        .args = kMidiLearnArgs,
+        .argsOccur = O::Optional,
+        .argSummary = "module.param, [timeout seconds]",
+        .reply = kMidiMapReply,
+        .errors = kMidiLearnErrors,
+        .help = "Map the next MIDI controller that moves to a parameter (over its whole range); the reply comes "
+                "when one did, or an error at the timeout or when cancelled (/midi/unmap of it).",
+        .example = "/midi/learn osc1.freq 30",
+        .verb = "midi learn",
+        .verbHelp = "map the next MIDI controller that moves to a parameter (waits for it)",
+        .slow = true,
+        .changesPatch = true,
+    },
 };
 
 bool fits(char fieldType, char oscType) {
@@ -703,6 +796,12 @@ Layout layout(const Command& command, std::size_t groups, bool optionGiven, std:
     return out;
 }
 
+std::size_t requiredArgs(const Command& command) {
+    if (command.argsOccur != Occurs::Optional)
+        return command.args.size();
+    return command.args.size() - std::min(command.optionalArgs, command.args.size());
+}
+
 std::string synopsis(const Command& command) {
     std::string s = command.verb;
     if (command.verbOptions)
@@ -722,11 +821,11 @@ std::string synopsis(const Command& command) {
         s += " " + p;
     }
     std::string group;
+    const std::size_t required = requiredArgs(command);
     for (std::size_t i = 0; i < command.args.size(); ++i) {
-        const bool last = i + 1 == command.args.size();
         const std::string p = placeholder(command.args[i]);
         group += (group.empty() ? "" : " ") + p;
-        if (last && command.argsOccur == Occurs::Optional)
+        if (i >= required && command.argsOccur == Occurs::Optional)
             s += " [" + p + "]";
         else
             s += " " + p;

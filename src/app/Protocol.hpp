@@ -44,6 +44,10 @@ enum class Op {
     Gate,
     MidiDevices,
     MidiIn,
+    MidiMap,
+    MidiUnmap,
+    MidiMaps,
+    MidiLearn,
 };
 
 // A request argument. Types: 's' string, 'n' number (OSC i, h, f or d; finite), 'v' a number or
@@ -93,7 +97,11 @@ struct Command {
     bool edit = false;                 // edits the pending patch
     bool setsPending = false;          // replaces the whole pending patch
     bool changesPatch = false;         // its success changes the pending or committed patch (the journal)
+    std::size_t optionalArgs = 1;      // with argsOccur Optional: how many of the last arguments may be left out
 };
+
+// The fewest arguments a request of `command` takes (a Group request: one group).
+std::size_t requiredArgs(const Command& command);
 
 // Every command, in the order help and documents list them.
 std::span<const Command> commands();

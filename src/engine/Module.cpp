@@ -103,6 +103,17 @@ void Module::setParam(ParamIndex index, float value) noexcept {
         m_params[index].setTarget(value);
 }
 
+void Module::setParamAt(ParamIndex index, float value, int frame) noexcept {
+    const ParamSpec& spec = m_type.params[static_cast<std::size_t>(index)];
+    if (!std::isfinite(value))
+        return;
+    value = std::clamp(value, spec.min, spec.max);
+    if (spec.flags & ParamDiscrete)
+        m_params[index].reset(std::round(value));
+    else
+        m_params[index].setTargetAt(value, frame);
+}
+
 void Module::setParamImmediate(ParamIndex index, float value) noexcept {
     const ParamSpec& spec = m_type.params[static_cast<std::size_t>(index)];
     if (!std::isfinite(value))

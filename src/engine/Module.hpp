@@ -103,6 +103,9 @@ public:
 
     // RT-safe. Clamps to the declared range; ramps per sample unless the param is discrete.
     void setParam(ParamIndex index, float value) noexcept;
+    // RT-safe. The same, starting at frame `frame` of the next process() call (a MIDI-mapped
+    // controller's sample); a discrete param changes at the block's start.
+    void setParamAt(ParamIndex index, float value, int frame) noexcept;
     // RT-safe. Jumps without a ramp (initial values from a patch).
     void setParamImmediate(ParamIndex index, float value) noexcept;
     float paramTarget(ParamIndex index) const noexcept { return m_params[index].target(); }

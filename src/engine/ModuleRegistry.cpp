@@ -12,6 +12,7 @@
 #include "modules/Ladder.hpp"
 #include "modules/Lfo.hpp"
 #include "modules/Limiter.hpp"
+#include "modules/MidiCc.hpp"
 #include "modules/MidiIn.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
@@ -50,6 +51,7 @@ const ModuleType* const kTypes[] = {
     &Clock::kType,
     &Sequencer::kType,
     &MidiIn::kType,
+    &MidiCc::kType,
     &Kick::kType,
     &Snare::kType,
     &HiHat::kType,

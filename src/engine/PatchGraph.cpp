@@ -59,6 +59,7 @@ PatchGraph::PatchGraph() { clear(); }
 void PatchGraph::clear() {
     m_nodes.clear();
     m_cables.clear();
+    m_mappings.clear();
     m_nodes.push_back(makeNode(std::string(ModuleRegistry::kOutputId),
                                ModuleRegistry::instance().find(ModuleRegistry::kOutputType)));
 }
@@ -130,6 +131,70 @@ Status PatchGraph::removeModule(std::string_view id) {
                              "no module '" + std::string(id) + "' (modules: " + moduleIdList() + ")");
     m_nodes.erase(it);
     std::erase_if(m_cables, [&](const Cable& c) { return c.from == id || c.to == id; });
+    std::erase_if(m_mappings, [&](const MidiMapping& m) { return m.module == id; });
+    return {};
+}
+
+Result<MidiMapping> PatchGraph::setMidiMapping(MidiMapping mapping) {
+    const PatchNode* node = find(mapping.module);
+    if (!node)
+        return Status::error(ErrorCode::UnknownModule,
+                             "no module '" + mapping.module + "' (modules: " + moduleIdList() + ")");
+    const ParamIndex index = node->type->findParam(mapping.param);
+    if (index < 0)
+        return Status::error(ErrorCode::UnknownParam, "module '" + node->id + "' (" + node->type->id +
+                                                          ") has no parameter '" + mapping.param +
+                                                          "' (parameters: " + paramList(*node->type) + ")");
+    const ParamSpec& spec = node->type->params[static_cast<std::size_t>(index)];
+    mapping.param = spec.id;
+    if (spec.flags & (ParamStructural | ParamHidden))
+        return Status::error(ErrorCode::InvalidArgument,
+                             mapping.target() + (spec.flags & ParamStructural
+                                                     ? " changes how many channels its cables carry: it cannot follow a controller"
+                                                     : " is set through its module's text form: it cannot follow a controller"));
+    if (mapping.cc < 0 || mapping.cc > 127)
+        return Status::error(ErrorCode::InvalidValue, "MIDI controller " + std::to_string(mapping.cc) +
+                                                          " for " + mapping.target() + " is not 0-127");
+    if (mapping.channel < 0 || mapping.channel > 16)
+        return Status::error(ErrorCode::InvalidValue, "MIDI channel " + std::to_string(mapping.channel) + " for " +
+                                                          mapping.target() + " is not 0 (any) or 1-16");
+    if (!std::isfinite(mapping.min) || !std::isfinite(mapping.max))
+        return Status::error(ErrorCode::InvalidValue, "the range of the MIDI mapping of " + mapping.target() +
+                                                          " is not two finite numbers");
+    mapping.min = std::clamp(mapping.min, static_cast<double>(spec.min), static_cast<double>(spec.max));
+    mapping.max = std::clamp(mapping.max, static_cast<double>(spec.min), static_cast<double>(spec.max));
+    for (MidiMapping& m : m_mappings)
+        if (m.module == mapping.module && m.param == mapping.param) {
+            m = mapping;
+            return mapping;
+        }
+    if (m_mappings.size() >= kMaxMidiMappings)
+        return Status::error(ErrorCode::InvalidArgument, "a patch holds at most " + std::to_string(kMaxMidiMappings) +
+                                                             " MIDI mappings");
+    m_mappings.push_back(mapping);
+    return mapping;
+}
+
+const MidiMapping* PatchGraph::findMidiMapping(std::string_view id, std::string_view param) const noexcept {
+    const PatchNode* node = find(id);
+    if (!node)
+        return nullptr;
+    const ParamIndex index = node->type->findParam(param);
+    if (index < 0)
+        return nullptr;
+    const std::string_view paramId = node->type->params[static_cast<std::size_t>(index)].id;
+    for (const MidiMapping& m : m_mappings)
+        if (m.module == id && m.param == paramId)
+            return &m;
+    return nullptr;
+}
+
+Status PatchGraph::removeMidiMapping(std::string_view id, std::string_view param) {
+    const MidiMapping* found = findMidiMapping(id, param);
+    if (!found)
+        return Status::error(ErrorCode::InvalidArgument,
+                             "'" + std::string(id) + "." + std::string(param) + "' has no MIDI mapping");
+    m_mappings.erase(m_mappings.begin() + (found - m_mappings.data()));
     return {};
 }
 

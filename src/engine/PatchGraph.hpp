@@ -30,6 +30,21 @@ struct PatchNode {
     bool operator==(const PatchNode&) const = default;
 };
 
+// A MIDI controller bound to a parameter (MIDI learn): control change `cc` on `channel` (0: any,
+// 1-16) sets module.param from `min` (controller value 0) to `max` (127), live, at the
+// controller's own sample in both slots (SlotEngine::midi). Part of the patch: saved with it.
+struct MidiMapping {
+    std::string module;
+    std::string param; // the parameter's id (an alias given is stored as the id)
+    int cc = 0;
+    int channel = 0;
+    double min = 0.0, max = 1.0;
+    bool operator==(const MidiMapping&) const = default;
+    std::string target() const { return module + "." + param; }
+    // The parameter value controller value `value` (0..127) stands for.
+    double valueAt(int value) const noexcept { return min + (max - min) * static_cast<double>(value) / 127.0; }
+};
+
 class PatchGraph {
 public:
     PatchGraph(); // holds the output module `out`
@@ -62,6 +77,17 @@ public:
     static std::string valueText(const PatchNode& node, std::string_view name);
     static constexpr std::size_t kMaxTextSize = 4096;
     Status setPosition(std::string_view id, double x, double y);
+    // MIDI mappings. set: a parameter bound to a controller (replacing the parameter's mapping, if
+    // any); the module and parameter must exist and change live (not a channel count, not a step
+    // of a text form), cc 0-127, channel 0-16, min and max finite (clamped to the parameter's
+    // range: the applied mapping is returned). remove: the parameter's mapping, an error when it
+    // has none. A module removed takes its mappings with it.
+    static constexpr std::size_t kMaxMidiMappings = 1024;
+    Result<MidiMapping> setMidiMapping(MidiMapping mapping);
+    Status removeMidiMapping(std::string_view id, std::string_view param);
+    const std::vector<MidiMapping>& midiMappings() const noexcept { return m_mappings; }
+    // The mapping of module.param (alias accepted), or null.
+    const MidiMapping* findMidiMapping(std::string_view id, std::string_view param) const noexcept;
     // Back to a patch holding only `out` at its defaults.
     void clear();
 
@@ -99,6 +125,7 @@ private:
 
     std::vector<PatchNode> m_nodes;
     std::vector<Cable> m_cables;
+    std::vector<MidiMapping> m_mappings;
 };
 
 std::string describeEndpoint(const PatchNode& node, PortIndex port, bool output);

@@ -184,6 +184,15 @@ void Plan::setParam(int index, ParamIndex param, float value) noexcept {
     m.setParam(param, value);
 }
 
+void Plan::setParamAt(int index, ParamIndex param, float value, int frame) noexcept {
+    if (index < 0 || index >= moduleCount())
+        return;
+    Module& m = *m_modules[static_cast<std::size_t>(index)];
+    if (param < 0 || static_cast<std::size_t>(param) >= m.type().params.size())
+        return;
+    m.setParamAt(param, value, frame);
+}
+
 void Plan::gate(int index, bool on) noexcept {
     if (index >= 0 && index < moduleCount())
         m_modules[static_cast<std::size_t>(index)]->gate(on);

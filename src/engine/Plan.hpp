@@ -29,6 +29,8 @@ public:
     // RT-safe. Live parameter change (ramped) and gate event.
     void setParam(int module, ParamIndex param, float value) noexcept;
     void gate(int module, bool on) noexcept;
+    // RT-safe. A live parameter change that starts at frame `frame` of the next process() call.
+    void setParamAt(int module, ParamIndex param, float value, int frame) noexcept;
     // RT-safe. A MIDI event at frame `event.offset` of the next process() call.
     void midi(int module, const MidiEvent& event) noexcept;
     // RT-safe. Every module's restartTransport() (after warm-up: the first beat at frame 0).

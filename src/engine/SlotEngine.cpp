@@ -965,7 +965,8 @@ Result<std::string> SlotEngine::setLiveText(std::string_view id, std::string_vie
     return PatchGraph::valueText(*graph.find(id), name);
 }
 
-Result<double> SlotEngine::setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch) {
+Result<double> SlotEngine::setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch,
+                                         std::uint8_t flags) {
     // A compiled plan's buffers are as wide as its channels: a change of width is a new plan.
     if (const PatchNode* node = m_committed.find(id) ? m_committed.find(id) : m_pending.find(id)) {
         const ParamIndex index = node->type->findParam(param);
@@ -990,6 +991,7 @@ Result<double> SlotEngine::setLiveLocked(std::string_view id, std::string_view p
     (void)m_standbyGraph.setParam(id, param, applied.value());
     SlotCommand c;
     c.kind = SlotCommandKind::SetLive;
+    c.flags = flags;
     c.value = applied.value();
     if (!c.a.assign(id) || !c.b.assign(param))
         return textTooLong();
@@ -1056,8 +1058,11 @@ void SlotEngine::MidiHeld::take(const MidiEvent& e) noexcept {
         bendMsb = e.data2;
         break;
     case 0xB0:
+        if (e.data1 < 120 && e.data1 != 64)
+            controllers[static_cast<std::size_t>(e.channel()) * 120 + e.data1] = static_cast<std::int8_t>(e.data2);
         if (e.data1 == 1) {
             mod = e.data2;
+            modChannel = e.channel();
         } else if (e.data1 == 64 || e.data1 == 121) {
             const bool down = e.data1 == 64 && e.data2 >= 64;
             if (pedal && !down)
@@ -1092,8 +1097,19 @@ std::vector<MidiEvent> SlotEngine::MidiHeld::events() const {
     };
     if (bendLsb != 0 || bendMsb != 0x40)
         add(0xE0, bendLsb, bendMsb);
-    if (mod != 0)
-        add(0xB0, 1, mod);
+    // The controllers (an MSB before its LSB: ascending numbers), at most kSnapshotControllers of
+    // them so that the snapshot fits a slot's command queue; the mod wheel last, from the channel
+    // that moved it last, so midi_in's `mod` is the newest of them.
+    constexpr std::size_t kSnapshotControllers = 256;
+    std::size_t controllerCount = 0;
+    for (std::size_t channel = 0; channel < 16; ++channel)
+        for (std::size_t n = 0; n < 120 && controllerCount < kSnapshotControllers; ++n)
+            if (const std::int8_t v = controllers[channel * 120 + n]; v >= 0 && !(n == 1 && channel == modChannel)) {
+                add(static_cast<std::uint8_t>(0xB0 | channel), static_cast<std::uint8_t>(n), static_cast<std::uint8_t>(v));
+                ++controllerCount;
+            }
+    if (mod != 0 || controllers[std::size_t{modChannel} * 120 + 1] >= 0)
+        add(static_cast<std::uint8_t>(0xB0 | modChannel), 1, mod);
     for (std::size_t k = 0; k < 128; ++k)
         if (velocity[k] != 0)
             add(0x90, static_cast<std::uint8_t>(k), velocity[k]);
@@ -1180,11 +1196,52 @@ Status SlotEngine::midi(const MidiEvent& event) {
         if (!m_committed.find(node.id))
             if (Status s = sendTo(node); !s)
                 status = s;
+    if (event.kind() == 0xB0) {
+        const std::uint64_t count = (m_lastController.load(std::memory_order_relaxed) >> 24) + 1;
+        m_lastController.store(count << 24 | std::uint64_t{event.channel()} << 16 | std::uint64_t{event.data1} << 8 |
+                                   event.data2,
+                               std::memory_order_release);
+        // The parameters mapped to this controller move at its frame, in the same batch as the
+        // MIDI modules hear it. A parameter held by a structural lock (the pending patch changed
+        // its channel count) refuses, as a knob would: the others still move.
+        for (const MidiMapping& m : m_pending.midiMappings()) {
+            if (m.cc != event.data1 || (m.channel != 0 && m.channel != event.channel() + 1))
+                continue;
+            if (auto applied = setLiveLocked(m.module, m.param, m.valueAt(event.data2), &batch, kCommandAtFrame); !applied)
+                status = applied.status();
+        }
+    }
     ++m_midiEvents;
     m_lateMidi += batch.late ? 1 : 0; // sendLive keeps it set when the frame was too early
     m_midiEventsOut.store(m_midiEvents, std::memory_order_relaxed);
     m_lateMidiOut.store(m_lateMidi, std::memory_order_relaxed);
     return status;
+}
+
+SlotEngine::ControllerSeen SlotEngine::lastController() const noexcept {
+    const std::uint64_t v = m_lastController.load(std::memory_order_acquire);
+    ControllerSeen seen;
+    seen.count = v >> 24;
+    seen.channel = static_cast<int>((v >> 16) & 0xF) + 1;
+    seen.cc = static_cast<int>((v >> 8) & 0x7F);
+    seen.value = static_cast<int>(v & 0x7F);
+    return seen;
+}
+
+Result<MidiMapping> SlotEngine::setMidiMapping(const MidiMapping& mapping) {
+    std::lock_guard lock(m_mutex);
+    auto applied = m_pending.setMidiMapping(mapping);
+    if (applied && m_committingPatch) // one made during the fade is in what plays after it too
+        (void)m_committingPatch->setMidiMapping(applied.value());
+    return applied;
+}
+
+Status SlotEngine::removeMidiMapping(std::string_view id, std::string_view param) {
+    std::lock_guard lock(m_mutex);
+    Status s = m_pending.removeMidiMapping(id, param);
+    if (s && m_committingPatch)
+        (void)m_committingPatch->removeMidiMapping(id, param);
+    return s;
 }
 
 void SlotEngine::markDeviceFrame(std::int64_t deviceFrame) noexcept {

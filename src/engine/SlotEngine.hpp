@@ -238,6 +238,20 @@ public:
     Status clear();
     // Replaces the pending patch with `graph` (a patch file, an undo): the standby rebuilds it.
     Status loadPending(const PatchGraph& graph);
+    // MIDI mappings of the pending patch (see PatchGraph::setMidiMapping). They act at once: a
+    // controller moves its parameter live (midi()), at the controller's own sample in both slots,
+    // whether the module is committed or only pending; no slot hears of a mapping itself. They
+    // travel with the patch into the commit, /patch/save and dump (an abort takes back those made
+    // since the last commit, as it does every other edit).
+    Result<MidiMapping> setMidiMapping(const MidiMapping& mapping);
+    Status removeMidiMapping(std::string_view id, std::string_view param);
+    // Any thread. The last control change midi() took: how many it took so far (0: none yet), its
+    // channel (1-16), controller number and value. MIDI learn waits for `count` to move.
+    struct ControllerSeen {
+        std::uint64_t count = 0;
+        int channel = 0, cc = 0, value = 0;
+    };
+    ControllerSeen lastController() const noexcept;
     // Where the editor shows a module of the pending patch. Layout only: no slot hears of it, but
     // it travels with the patch into the commit, an undo of the commit, /patch/save and dump.
     Status setPendingPosition(std::string_view id, double x, double y);
@@ -366,7 +380,9 @@ private:
     };
     Status sendLive(SlotCommand c, const PatchGraph& liveGraph, LiveBatch* batch = nullptr);
     Result<double> setPendingLocked(std::string_view id, std::string_view param, double value);
-    Result<double> setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch);
+    // `flags`: kCommandAtFrame for a MIDI-mapped controller (stamped at its event's frame).
+    Result<double> setLiveLocked(std::string_view id, std::string_view param, double value, LiveBatch* batch,
+                                 std::uint8_t flags = 0);
     void supervise() noexcept;
     Status startWorker(int slot);
     void workerDied(int slot, const std::string& how);
@@ -445,9 +461,18 @@ private:
         std::array<std::uint8_t, 128> velocity{}; // 0: not held
         std::array<bool, 128> sustained{};         // released while the pedal was down
         bool pedal = false;
-        std::uint8_t bendLsb = 0, bendMsb = 0x40, mod = 0;
+        std::uint8_t bendLsb = 0, bendMsb = 0x40, mod = 0, modChannel = 0;
         bool running = false;       // between a start or continue and a stop
         std::int64_t songTicks = 0; // the song position the next timing clock stands for
+        // Every controller below 120 as it was last set, per channel (-1: never), for midi_cc:
+        // a fresh one starts where its knob is. The pedal (64) is `pedal` above.
+        std::array<std::int8_t, 16 * 120> controllers = filledControllers();
+        static constexpr std::array<std::int8_t, 16 * 120> filledControllers() {
+            std::array<std::int8_t, 16 * 120> a{};
+            for (std::int8_t& v : a)
+                v = -1;
+            return a;
+        }
         void take(const MidiEvent& e) noexcept;
         std::vector<MidiEvent> events() const; // what recreates it, in order
     };
@@ -456,6 +481,8 @@ private:
     std::uint64_t m_midiEvents = 0; // m_mutex
     std::uint64_t m_lateMidi = 0;   // m_mutex
     std::atomic<std::uint64_t> m_midiEventsOut{0}, m_lateMidiOut{0}; // copies for stats()
+    // lastController(), packed: count << 24 | (channel - 1) << 16 | cc << 8 | value (midi() writes).
+    std::atomic<std::uint64_t> m_lastController{0};
 
     std::thread m_supervisor;
     std::atomic<bool> m_supervisorStop{false};

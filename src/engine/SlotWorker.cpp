@@ -63,7 +63,8 @@ bool sameStructure(const PatchGraph& a, const PatchGraph& b) noexcept {
 }
 
 // `blockStart`: the plan frame of the block about to be rendered (a MIDI event lands at its own
-// frame inside it; one stamped earlier, late, at the block's first frame).
+// frame inside it, and so does a MIDI-mapped parameter change; one stamped earlier, late, at the
+// block's first frame).
 void applyTo(Plan& plan, const LiveChange& c, std::int64_t blockStart) noexcept {
     if (c.module < 0)
         return;
@@ -71,6 +72,9 @@ void applyTo(Plan& plan, const LiveChange& c, std::int64_t blockStart) noexcept 
         MidiEvent e = c.midi;
         e.offset = c.timeline != 0 && c.stamp > blockStart ? static_cast<std::uint16_t>(c.stamp - blockStart) : 0;
         plan.midi(c.module, e);
+    } else if (c.kind == LiveChangeKind::ParamAtFrame && c.param >= 0) {
+        const int frame = c.timeline != 0 && c.stamp > blockStart ? static_cast<int>(c.stamp - blockStart) : 0;
+        plan.setParamAt(c.module, static_cast<ParamIndex>(c.param), static_cast<float>(c.value), frame);
     } else if (c.kind == LiveChangeKind::Gate)
         plan.gate(c.module, c.value != 0.0);
     else if (c.kind == LiveChangeKind::Param && c.param >= 0)
@@ -327,7 +331,7 @@ bool SlotWorker::resolveLive(const SlotCommand& c, LiveChange& out) {
     if (planParam < 0)
         return false;
     m_planGraph.setParamAt(static_cast<std::size_t>(planNode), planParam, c.value);
-    out.kind = LiveChangeKind::Param;
+    out.kind = (c.flags & kCommandAtFrame) != 0 ? LiveChangeKind::ParamAtFrame : LiveChangeKind::Param;
     out.module = m_ctlPlan->moduleIndex(c.a.view());
     out.param = planParam;
     return out.module >= 0;
@@ -349,7 +353,9 @@ void SlotWorker::applyHeldOnControl(Handoff& h) {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < m_awaiting.size(); ++i) {
         const SlotCommand& c = m_awaiting[i];
-        const LiveChangeKind kind = c.kind == SlotCommandKind::Midi ? LiveChangeKind::Midi : LiveChangeKind::Param;
+        const LiveChangeKind kind = c.kind == SlotCommandKind::Midi      ? LiveChangeKind::Midi
+                                    : (c.flags & kCommandAtFrame) != 0 ? LiveChangeKind::ParamAtFrame
+                                                                       : LiveChangeKind::Param;
         if (c.timeline == h.timeline && dueInBlock(kind, c.stamp, h.planFrame, m_config.blockSize)) {
             if (c.stamp < h.planFrame)
                 m_s->lateLive.fetch_add(1, std::memory_order_relaxed);

@@ -62,6 +62,41 @@ private slots:
         engine.stop();
     }
 
+    // MIDI mappings are steps like any edit: each author undoes their own; a module deleted and
+    // undeleted comes back with its mapping; a mapping changed by the other author since is not
+    // clobbered.
+    void midiMappingsAreUndoneLikeEdits() {
+        engine::SlotEngine engine(config());
+        QVERIFY(engine.start());
+        PatchController c(engine);
+        QVERIFY(c.edit(Author::User, "Add saw1", [](Edit& e) { return e.addModule("saw1", "saw"); }));
+        engine::MidiMapping m;
+        m.module = "saw1";
+        m.param = "freq";
+        m.cc = 74;
+        m.min = 100;
+        m.max = 200;
+        QVERIFY(c.edit(Author::User, "Map saw1.freq", [&](Edit& e) { return e.setMidiMapping(m).status(); }));
+        QCOMPARE(engine.pending().midiMappings().size(), std::size_t{1});
+        QVERIFY(c.edit(Author::Agent, "Delete saw1", [](Edit& e) { return e.removeModule("saw1"); }));
+        QVERIFY(engine.pending().midiMappings().empty());
+        QVERIFY(c.undo(Author::Agent)); // the module comes back with its mapping
+        QCOMPARE(engine.pending().midiMappings().size(), std::size_t{1});
+        QCOMPARE(engine.pending().midiMappings()[0], m);
+        QVERIFY(c.undo(Author::User)); // the mapping
+        QVERIFY(engine.pending().midiMappings().empty());
+        QVERIFY(engine.pending().find("saw1"));
+        QVERIFY(c.redo(Author::User));
+        QCOMPARE(engine.pending().midiMappings().size(), std::size_t{1});
+        m.cc = 75;
+        QVERIFY(c.edit(Author::Agent, "Remap", [&](Edit& e) { return e.setMidiMapping(m).status(); }));
+        const engine::Status refused = c.undo(Author::User);
+        QVERIFY(!refused);
+        QVERIFY2(refused.message().find("MIDI mappings were changed since") != std::string::npos, refused.message().c_str());
+        QCOMPARE(engine.pending().midiMappings()[0].cc, 75);
+        engine.stop();
+    }
+
     // The inverse no longer applies when the other author changed the same thing: refused, said,
     // and nothing changes.
     void anUndoThatWouldClobberTheOtherAuthorIsRefused() {

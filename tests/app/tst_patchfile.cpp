@@ -30,6 +30,7 @@ private slots:
     void badFilesAreRejectedWithFieldAndReason_data();
     void badFilesAreRejectedWithFieldAndReason();
     void syntaxErrorNamesLineAndColumn();
+    void midiMappingsRoundTripAndOldFilesHaveNone();
     void shippedExamplesLoad();
 };
 
@@ -218,6 +219,58 @@ void TestPatchFile::badFilesAreRejectedWithFieldAndReason_data() {
         << "cables[1]: connecting b to a would make a cycle: b -> a -> b";
     QTest::addRow("bad position")
         << ("{" + head + R"(, "modules": [{"id": "a", "type": "saw", "position": [1]}]})") << "modules[0].position";
+    const QByteArray saw = "{" + head + R"(, "modules": [{"id": "a", "type": "saw"}, {"id": "k", "type": "midi_in"}], "midi_map": )";
+    QTest::addRow("midi_map not an array") << (saw + "{}}") << "midi_map: expected an array, found an object";
+    QTest::addRow("midi_map unknown module") << (saw + R"([{"to": "b.freq", "cc": 1}]})") << "midi_map[0]: no module 'b'";
+    QTest::addRow("midi_map unknown param") << (saw + R"([{"to": "a.frq", "cc": 1}]})") << "midi_map[0]: module 'a' (saw) has no parameter 'frq'";
+    QTest::addRow("midi_map no dot") << (saw + R"([{"to": "a", "cc": 1}]})") << "midi_map[0].to: expected \"module.param\"";
+    QTest::addRow("midi_map cc too big") << (saw + R"([{"to": "a.freq", "cc": 128}]})") << "midi_map[0].cc: expected a whole number 0-127";
+    QTest::addRow("midi_map cc missing") << (saw + R"([{"to": "a.freq"}]})") << "midi_map[0].cc: expected a whole number 0-127";
+    QTest::addRow("midi_map cc huge") << (saw + R"([{"to": "a.freq", "cc": 1e300}]})") << "midi_map[0].cc";
+    QTest::addRow("midi_map channel 17") << (saw + R"([{"to": "a.freq", "cc": 1, "channel": 17}]})") << "midi_map[0].channel: expected a whole number 0-16";
+    QTest::addRow("midi_map min text") << (saw + R"([{"to": "a.freq", "cc": 1, "min": "low"}]})") << "midi_map[0].min: expected a number, found a string";
+    QTest::addRow("midi_map structural") << (saw + R"([{"to": "k.voices", "cc": 1}]})") << "midi_map[0]: k.voices changes how many channels";
+    QTest::addRow("midi_map unknown key") << (saw + R"([{"to": "a.freq", "cc": 1, "chan": 2}]})") << "unknown key 'chan'";
+}
+
+void TestPatchFile::midiMappingsRoundTripAndOldFilesHaveNone() {
+    PatchGraph graph;
+    QVERIFY(graph.addModule("a", "saw").ok());
+    QVERIFY(graph.addModule("f", "svf").ok());
+    engine::MidiMapping m;
+    m.module = "a";
+    m.param = "freq";
+    m.cc = 74;
+    m.channel = 3;
+    m.min = 55.0;
+    m.max = 880.0;
+    QVERIFY(graph.setMidiMapping(m).ok());
+    m.module = "f";
+    m.param = "q"; // an alias: stored as the id
+    m.cc = 1;
+    m.channel = 0;
+    m.min = 0.5;
+    m.max = 1e9; // clamped to the range
+    auto applied = graph.setMidiMapping(m);
+    QVERIFY(applied.ok());
+    QCOMPARE(applied.value().max, static_cast<double>(graph.find("f")->type->params[static_cast<std::size_t>(graph.find("f")->type->findParam("q"))].max));
+    const QByteArray text = app::serializePatch(graph);
+    QVERIFY2(text.contains("\"midi_map\""), text.constData());
+    auto loaded = app::parsePatch(text, "memory");
+    QVERIFY2(loaded.ok(), loaded.status().message().c_str());
+    QCOMPARE(loaded.value().graph, graph);
+    QCOMPARE(loaded.value().graph.midiMappings().size(), std::size_t{2});
+    QCOMPARE(app::serializePatch(loaded.value().graph), text);
+    // A module removed takes its mapping along; a patch without mappings writes no key.
+    QVERIFY(graph.removeModule("a").ok());
+    QVERIFY(graph.removeMidiMapping("f", "q").ok());
+    QVERIFY(!graph.removeMidiMapping("f", "q").ok());
+    QVERIFY(graph.midiMappings().empty());
+    QVERIFY(!app::serializePatch(graph).contains("midi_map"));
+    // Files from before mappings load with none.
+    auto old = app::parsePatch(R"({"format": "chronus-patch", "version": 1, "modules": [{"id": "a", "type": "saw"}]})", "old");
+    QVERIFY(old.ok());
+    QVERIFY(old.value().graph.midiMappings().empty());
 }
 
 void TestPatchFile::badFilesAreRejectedWithFieldAndReason() {

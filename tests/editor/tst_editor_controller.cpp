@@ -11,6 +11,7 @@
 #include "PatchFile.hpp"
 #include "UndoHistory.hpp"
 #include "app/OscServer.hpp"
+#include "audio/MidiFeed.hpp"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -166,6 +167,105 @@ private slots:
         QVERIFY(c.message().contains(QStringLiteral("oss")));
         c.selection()->copy();
         QCOMPARE(c.message(), QStringLiteral("select modules to copy"));
+    }
+
+    // Right-click → MIDI learn: the next controller that moves maps to the knob, as the person's
+    // step (undone by Ctrl+Z); the knob's row says so (its `midi` role) and follows the controller;
+    // forgetting ends the mapping; a controller that moved before the learn began is not taken.
+    void midiLearnMapsTheNextControllerToAKnob() {
+        EditorRig rig;
+        START_RIG(rig);
+        EditorController& c = *rig.controller;
+        const QString id = c.addModule(QStringLiteral("saw"), 0, 0);
+        QVERIFY(!id.isEmpty());
+        const auto cc = [&](int channel, int number, int value) {
+            engine::MidiEvent e;
+            e.status = static_cast<std::uint8_t>(0xB0 | (channel - 1));
+            e.data1 = static_cast<std::uint8_t>(number);
+            e.data2 = static_cast<std::uint8_t>(value);
+            QVERIFY(rig.engine.midi(e).ok());
+        };
+        cc(1, 10, 5); // before the learn: not taken
+        QSignalSpy learning(&c, &EditorController::midiLearningChanged);
+        c.midiLearn(id, QStringLiteral("freq"));
+        QCOMPARE(c.midiLearning(), id + QStringLiteral(".freq"));
+        QCOMPARE(learning.count(), 1);
+        cc(3, 74, 0);
+        QTRY_VERIFY(c.midiLearning().isEmpty());
+        const engine::PatchGraph pending = rig.engine.pending();
+        QCOMPARE(pending.midiMappings().size(), std::size_t{1});
+        const engine::MidiMapping m = pending.midiMappings()[0];
+        QCOMPARE(m.cc, 74);
+        QCOMPARE(m.channel, 3);
+        editor::ParamModel* params = c.nodes()->paramsOf(id);
+        QVERIFY(params);
+        const QModelIndex freq = params->index(params->rowOf(QStringLiteral("freq")));
+        QCOMPARE(params->data(freq, editor::ParamModel::MidiRole).toString(), QStringLiteral("CC 74 ch 3"));
+        // The knob follows its controller.
+        cc(3, 74, 127);
+        QTRY_COMPARE(params->data(freq, editor::ParamModel::ValueRole).toDouble(), m.max);
+        // One undo step of the person's.
+        c.undo();
+        QVERIFY(rig.engine.pending().midiMappings().empty());
+        QCOMPARE(params->data(freq, editor::ParamModel::MidiRole).toString(), QString());
+        c.redo();
+        QCOMPARE(rig.engine.pending().midiMappings().size(), std::size_t{1});
+        QVERIFY(c.forgetMidiMapping(id, QStringLiteral("freq")));
+        QVERIFY(rig.engine.pending().midiMappings().empty());
+        // Cancelled: nothing is mapped when a controller moves after.
+        c.midiLearn(id, QStringLiteral("freq"));
+        c.cancelMidiLearn();
+        QVERIFY(c.midiLearning().isEmpty());
+        cc(1, 20, 64);
+        QTest::qWait(100); // the learn watch would have run several times by now
+        QVERIFY(rig.engine.pending().midiMappings().empty());
+        // A structural parameter cannot learn, and says why.
+        const QString keys = c.addModule(QStringLiteral("midi_in"), 0, 200);
+        c.midiLearn(keys, QStringLiteral("voices"));
+        QVERIFY(c.midiLearning().isEmpty());
+        QVERIFY2(c.message().contains(QStringLiteral("cannot follow a controller")), qPrintable(c.message()));
+    }
+
+    // Audio settings choose the MIDI input through the editor's MidiFeed (the door --midi-in and
+    // /midi/in use): at once, and kept for the next start unless its command line says otherwise.
+    void audioSettingsChooseTheMidiInput() {
+        EditorRig rig;
+        START_RIG(rig);
+        audio::MidiFeed feed(rig.engine, "chronus-settings-test");
+        editor::AudioSettings& settings = *rig.controller->audio();
+        settings.setMidi(&feed);
+        QSignalSpy changed(&settings, &editor::AudioSettings::midiChanged);
+        const QStringList sources = settings.midiSources();
+        QVERIFY(sources.size() >= 2);
+        QCOMPARE(sources[0], QStringLiteral("none"));
+        QCOMPARE(sources[1], QStringLiteral("auto"));
+        QVERIFY(settings.setMidiIn(QStringLiteral("none")));
+        QCOMPARE(settings.midiIn(), QStringLiteral("none"));
+        QCOMPARE(settings.midiStatus(), QStringLiteral("none"));
+        QCOMPARE(QString::fromStdString(feed.requested()), QString());
+        QCOMPARE(QSettings().value(QStringLiteral("midi/in")).toString(), QStringLiteral("none"));
+        // A name no source has yet: listened for, connected when it appears.
+        if (settings.setMidiIn(QStringLiteral("no-such-keyboard"))) {
+            QCOMPARE(settings.midiIn(), QStringLiteral("no-such-keyboard"));
+            QCOMPARE(QString::fromStdString(feed.requested()), QStringLiteral("no-such-keyboard"));
+            QVERIFY2(settings.midiStatus().startsWith(QStringLiteral("waiting for 'no-such-keyboard'")),
+                     qPrintable(settings.midiStatus()));
+            QCOMPARE(QSettings().value(QStringLiteral("midi/in")).toString(), QStringLiteral("no-such-keyboard"));
+        } else { // no MIDI system on this machine: said, and the choice kept as it was
+            QVERIFY(rig.controller->message().startsWith(QStringLiteral("MIDI input: ")));
+            QCOMPARE(QSettings().value(QStringLiteral("midi/in")).toString(), QStringLiteral("none"));
+        }
+        QVERIFY(changed.count() >= 2);
+        const QString stored = QSettings().value(QStringLiteral("midi/in")).toString();
+        const QStringList args = editor::AudioSettings::storedArguments({});
+        QVERIFY2(args.contains(QStringLiteral("--midi-in")) && args[args.indexOf(QStringLiteral("--midi-in")) + 1] == stored,
+                 qPrintable(args.join(' ')));
+        QVERIFY(!editor::AudioSettings::storedArguments({QStringLiteral("--midi-in"), QStringLiteral("x")})
+                     .contains(QStringLiteral("--midi-in")));
+        QVERIFY(settings.setMidiIn(QStringLiteral("none")));
+        settings.setMidi(nullptr);
+        feed.close();
+        QSettings().remove(QStringLiteral("midi/in")); // the other tests' stored arguments have none
     }
 
     void anEditPostsOneCommandOnTheStandbyOnly() {

@@ -17,7 +17,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
+#include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace chronus;
@@ -199,7 +202,34 @@ void prepare(ProtocolRig& rig, const protocol::Command& c) {
         VERIFY_REPLY(rig.ask("/patch/create", OscMessage().s("undo1").s("noise")));
     if (c.op == protocol::Op::Redo)
         VERIFY_REPLY(rig.ask("/patch/undo"));
+    if (c.op == protocol::Op::MidiUnmap) // a mapping to forget
+        VERIFY_REPLY(rig.ask("/midi/map", OscMessage().s("osc1.freq").f(74.0f)));
 }
+
+// A MIDI controller that keeps moving (control change 74 on channel 1, every few milliseconds)
+// while it lives: what a /midi/learn waits for, whenever it starts waiting.
+class ControllerPump {
+public:
+    explicit ControllerPump(engine::SlotEngine& engine)
+        : m_thread([this, &engine] {
+              for (std::uint8_t value = 0; !m_stop.load(); value = static_cast<std::uint8_t>((value + 1) & 0x7F)) {
+                  engine::MidiEvent e;
+                  e.status = 0xB0;
+                  e.data1 = 74;
+                  e.data2 = value;
+                  (void)engine.midi(e);
+                  std::this_thread::sleep_for(std::chrono::milliseconds(5));
+              }
+          }) {}
+    ~ControllerPump() {
+        m_stop.store(true);
+        m_thread.join();
+    }
+
+private:
+    std::atomic<bool> m_stop{false};
+    std::thread m_thread;
+};
 
 // A reply for `address` whose values are the table's fields for a request of `groups` edits.
 void verifyFields(const protocol::Command& c, const std::string& address, const OscReply& r,
@@ -239,7 +269,106 @@ private slots:
     void everyAddressAnswersWithTheTablesFields();
     void badArgumentsGetAnErrorAndChangeNothing();
     void schemaAndUnknownAddressListTheTable();
+    void midiMappingsMoveTheirParameterAndAreRefusedWhenBad();
+    void midiLearnMapsTheNextControllerOrTimesOutOrIsCancelled();
 };
+
+namespace {
+engine::MidiEvent controlChange(int channel, int cc, int value) {
+    engine::MidiEvent e;
+    e.status = static_cast<std::uint8_t>(0xB0 | (channel - 1));
+    e.data1 = static_cast<std::uint8_t>(cc);
+    e.data2 = static_cast<std::uint8_t>(value);
+    return e;
+}
+double pendingParam(ProtocolRig& rig, const char* id, const char* param) {
+    const engine::PatchGraph pending = rig.engine.pending();
+    const engine::PatchNode* node = pending.find(id);
+    return node ? node->params[static_cast<std::size_t>(node->type->findParam(param))] : -1.0;
+}
+} // namespace
+
+void TestOscProtocol::midiMappingsMoveTheirParameterAndAreRefusedWhenBad() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ProtocolRig rig(dir.path());
+    START(rig);
+    STOP_IF_FAILED(setUp(rig));
+    // osc1.freq from 100 Hz (0) to 900 Hz (127), channel 2 only.
+    const OscReply mapped = rig.ask("/midi/map", OscMessage().s("osc1.freq").f(74).f(2).f(100).f(900));
+    VERIFY_REPLY(mapped);
+    QCOMPARE(mapped.value(0).s, std::string("osc1.freq"));
+    QCOMPARE(mapped.value(1).number(), 74.0);
+    QCOMPARE(mapped.value(2).number(), 2.0);
+    QCOMPARE(mapped.value(3).number(), 100.0);
+    QCOMPARE(mapped.value(4).number(), 900.0);
+    QVERIFY(rig.engine.midi(controlChange(2, 74, 127)).ok());
+    QCOMPARE(pendingParam(rig, "osc1", "freq"), 900.0);
+    const engine::PatchGraph committed = rig.engine.committed();
+    QCOMPARE(committed.find("osc1")->params[0], 900.0); // live: the playing patch too
+    QVERIFY(rig.engine.midi(controlChange(1, 74, 0)).ok()); // another channel
+    QVERIFY(rig.engine.midi(controlChange(2, 75, 0)).ok()); // another controller
+    QCOMPARE(pendingParam(rig, "osc1", "freq"), 900.0);
+    const OscReply maps = rig.ask("/midi/maps");
+    VERIFY_REPLY(maps);
+    QCOMPARE(maps.valueCount(), std::size_t{5});
+    // Refused, with what is wrong, and nothing changes.
+    VERIFY_ERROR(rig.ask("/midi/map", OscMessage().s("osc9.freq").f(1)), "/midi/map", "no module 'osc9'");
+    VERIFY_ERROR(rig.ask("/midi/map", OscMessage().s("osc1.frq").f(1)), "/midi/map", "has no parameter 'frq'");
+    VERIFY_ERROR(rig.ask("/midi/map", OscMessage().s("osc1").f(1)), "/midi/map", "expected module.param");
+    VERIFY_ERROR(rig.ask("/midi/map", OscMessage().s("osc1.freq").f(128)), "/midi/map", "is not 0-127");
+    VERIFY_ERROR(rig.ask("/midi/map", OscMessage().s("osc1.freq").f(1.5f)), "/midi/map", "is not 0-127");
+    VERIFY_ERROR(rig.ask("/midi/map", OscMessage().s("osc1.freq").f(1).f(17)), "/midi/map", "is not 0 (any) or 1-16");
+    VERIFY_ERROR(rig.ask("/midi/map", OscMessage().s("osc1.freq").f(1).f(0).s("low")), "/midi/map",
+                 "min and max are numbers");
+    QCOMPARE(rig.engine.pending().midiMappings().size(), std::size_t{1});
+    // The agent's undo takes the mapping back.
+    VERIFY_REPLY(rig.ask("/patch/undo"));
+    QVERIFY(rig.engine.pending().midiMappings().empty());
+    VERIFY_REPLY(rig.ask("/patch/redo"));
+    QCOMPARE(rig.engine.pending().midiMappings().size(), std::size_t{1});
+    VERIFY_REPLY(rig.ask("/midi/unmap", OscMessage().s("osc1.freq")));
+    QVERIFY(rig.engine.midi(controlChange(2, 74, 0)).ok());
+    QCOMPARE(pendingParam(rig, "osc1", "freq"), 900.0);
+    VERIFY_ERROR(rig.ask("/midi/unmap", OscMessage().s("osc1.freq")), "/midi/unmap", "has no MIDI mapping");
+}
+
+void TestOscProtocol::midiLearnMapsTheNextControllerOrTimesOutOrIsCancelled() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    ProtocolRig rig(dir.path());
+    START(rig);
+    STOP_IF_FAILED(setUp(rig));
+    // Nothing moves: the learn says so at its timeout, and maps nothing.
+    VERIFY_ERROR(rig.ask("/midi/learn", OscMessage().s("osc1.freq").f(1)), "/midi/learn",
+                 "no controller moved within 1 s");
+    QVERIFY(rig.engine.pending().midiMappings().empty());
+    // A refused target is said at once.
+    VERIFY_ERROR(rig.ask("/midi/learn", OscMessage().s("osc9.freq")), "/midi/learn", "no module 'osc9'");
+    // While a learn waits, the requests after it are answered (one socket: the server takes them
+    // in the order sent); an unmap of its target cancels it.
+    OscTestClient learner(rig.server->port());
+    QVERIFY(learner.send("/midi/learn", OscMessage().s("osc1.freq").f(60)));
+    VERIFY_REPLY(rig.ask("/midi/maps"));
+    VERIFY_REPLY(rig.ask("/midi/unmap", OscMessage().s("osc1.freq")));
+    const auto cancelled = learner.waitFor("/midi/learn");
+    QVERIFY(cancelled);
+    VERIFY_ERROR(*cancelled, "/midi/learn", "was cancelled");
+    // A controller that moves after the learn began is mapped, on its channel, over the whole range.
+    {
+        ControllerPump pump(rig.engine);
+        const OscReply learned = rig.ask("/midi/learn", OscMessage().s("osc1.freq"));
+        VERIFY_REPLY(learned);
+        QCOMPARE(learned.value(1).number(), 74.0);
+        QCOMPARE(learned.value(2).number(), 1.0);
+    }
+    QCOMPARE(rig.engine.pending().midiMappings().size(), std::size_t{1});
+    const engine::MidiMapping m = rig.engine.pending().midiMappings()[0];
+    QCOMPARE(m.cc, 74);
+    QCOMPARE(m.channel, 1);
+    QVERIFY(rig.engine.midi(controlChange(1, 74, 127)).ok());
+    QCOMPARE(pendingParam(rig, "osc1", "freq"), m.max);
+}
 
 void TestOscProtocol::everyAddressAnswersWithTheTablesFields() {
     QTemporaryDir dir;
@@ -252,6 +381,9 @@ void TestOscProtocol::everyAddressAnswersWithTheTablesFields() {
         const auto [address, args] = example(c);
         QVERIFY2(protocol::find(address) == &c, c.example); // the example is the address's own
         STOP_IF_FAILED(prepare(rig, c));
+        std::optional<ControllerPump> pump;
+        if (c.op == protocol::Op::MidiLearn)
+            pump.emplace(rig.engine);
         const bool optionGiven = c.argsOccur == protocol::Occurs::Optional && !args.empty();
         STOP_IF_FAILED(verifyFields(c, address, rig.ask(address, message(args)), 1, optionGiven));
         if (c.argsOccur == protocol::Occurs::Optional) { // and without the optional argument
@@ -287,7 +419,7 @@ void TestOscProtocol::badArgumentsGetAnErrorAndChangeNothing() {
         const auto [address, args] = example(c);
         const std::string expected =
             std::string("expected (") + (*c.argSummary ? c.argSummary : "no arguments") + "), got (";
-        const std::size_t required = c.args.size() - (c.argsOccur == protocol::Occurs::Optional ? 1 : 0);
+        const std::size_t required = protocol::requiredArgs(c);
         if (required > 0) { // one missing
             std::vector<Value> fewer(args.begin(), args.begin() + static_cast<std::ptrdiff_t>(required - 1));
             STOP_IF_FAILED(

@@ -418,6 +418,39 @@ TestCase {
             grabImage(win.contentItem.parent).save(EngineProbe.grabDir() + "/editor-failover-message.png")
     }
 
+    // Right-click a knob: its menu offers MIDI learn; chosen, the knob shows it is learning (an
+    // outline) until a controller moves or the learn is cancelled from the same menu.
+    function test_rightClickAKnobOffersMidiLearn() {
+        const saw = Editor.addModule("saw", 200, 160)
+        nodeItem(saw)
+        let row = null
+        tryVerify(() => (row = findChild(canvas, "param-" + saw + "-freq")) !== null, 3000, "the freq knob")
+        waitForRendering(win.contentItem)
+        mouseClick(row, row.width / 3, row.height / 2, Qt.RightButton)
+        const menu = findChild(row, "paramMenu")
+        verify(menu)
+        tryCompare(menu, "opened", true)
+        const learn = menu.itemAt(1)
+        compare(learn.objectName, "midiLearnItem")
+        compare(learn.text, "MIDI learn")
+        verify(!menu.itemAt(2).enabled, "nothing to forget yet")
+        mouseClick(learn)
+        tryCompare(menu, "opened", false)
+        compare(Editor.midiLearning, saw + ".freq")
+        const outline = findChild(row, "midiLearning")
+        verify(outline && outline.visible)
+        verify(findChild(row, "midiMark").visible)
+        waitForRendering(win.contentItem)
+        if (EngineProbe.grabDir() !== "")
+            grabImage(win.contentItem).save(EngineProbe.grabDir() + "/editor-midi-learn.png")
+        mouseClick(row, row.width / 3, row.height / 2, Qt.RightButton)
+        tryCompare(menu, "opened", true)
+        compare(menu.itemAt(1).text, "Cancel MIDI learn")
+        mouseClick(menu.itemAt(1))
+        tryCompare(Editor, "midiLearning", "")
+        verify(!outline.visible)
+    }
+
     function test_audioSettingsAreSavedForTheNextStart() {
         const dialog = findChild(win.contentItem, "audioSettingsDialog") || win.audioSettingsDialogForTests
         verify(dialog, "the audio settings dialog")

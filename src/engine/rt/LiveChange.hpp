@@ -15,6 +15,8 @@ enum class LiveChangeKind : std::uint8_t {
     Gate,      // module, value 0 or 1
     PrimeMark, // the parameter changes of an in-place prime are in (ticket): report the prime
     Midi,      // module, midi: lands inside the block that holds its stamp, at that frame
+    ParamAtFrame, // module, param, value: like Param, but stamped at any frame (a MIDI-mapped
+                  // controller) and ramped from that frame of the block that holds it
 };
 
 struct LiveChange {
@@ -33,7 +35,8 @@ struct LiveChange {
 // parameter or a gate at its block's start (stamps of those fall on block boundaries), a MIDI event
 // anywhere inside the block, at its own frame.
 inline bool dueInBlock(LiveChangeKind kind, std::int64_t stamp, std::int64_t blockStart, int blockSize) noexcept {
-    return kind == LiveChangeKind::Midi ? stamp < blockStart + blockSize : stamp <= blockStart;
+    return kind == LiveChangeKind::Midi || kind == LiveChangeKind::ParamAtFrame ? stamp < blockStart + blockSize
+                                                                                : stamp <= blockStart;
 }
 static_assert(std::is_trivially_copyable_v<LiveChange>);
 

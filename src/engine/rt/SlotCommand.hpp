@@ -54,6 +54,9 @@ inline constexpr std::uint8_t kCommandReplay = 1; // history for a Sync still to
 // A Midi command sent just before a Prime: the keys, pedal and wheels as they stand, for a patch the
 // prime compiles afresh (its midi_in starts with nothing held); a patch primed in place has them.
 inline constexpr std::uint8_t kCommandMidiSnapshot = 2;
+// A SetLive stamped at any frame, not only on a block boundary: a MIDI-mapped controller's change,
+// which starts at its event's sample (LiveChangeKind::ParamAtFrame).
+inline constexpr std::uint8_t kCommandAtFrame = 4;
 
 struct SlotCommand {
     SlotCommandKind kind = SlotCommandKind::Prime;
