@@ -39,7 +39,8 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
 
     // Buffers are laid out first as offsets into one pool (a poly buffer is channelStride times a
     // mono one), then the pool is allocated once and the offsets become pointers. Every buffer
-    // starts on a cache line, so vector loads and stores never straddle two.
+    // starts on a cache line, so vector loads and stores never straddle two. No buffer is shared or
+    // reused: a module's outputs are written by it alone, and keep their samples between blocks.
     constexpr std::size_t kLineFloats = 64 / sizeof(float);
     std::vector<std::size_t> offsets;
     std::size_t poolFloats = 0;

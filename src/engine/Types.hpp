@@ -92,7 +92,8 @@ enum class Polyphony : std::uint8_t {
 };
 
 // What a module sees in process(). Inputs are nullptr when nothing is connected; outputs always
-// point at `frames` writable frames of their channel count (see channelStride).
+// point at `frames` writable frames of their channel count (see channelStride), the same buffers
+// every block of a plan, written by no one else: what a module wrote stays there (const relies on it).
 struct ProcessContext {
     int frames = 0;
     const float* const* inputs = nullptr;
