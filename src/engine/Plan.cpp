@@ -227,6 +227,28 @@ void sumSources(float* __restrict dst, const float* const* src, std::uint32_t co
     }
 }
 
+// dst = src[0] + ... + src[Sources - 1] (First) or dst + src[0] + ... (else), added in that order,
+// `floats` a whole number of vectors.
+template <bool First, int Sources>
+[[gnu::always_inline]] inline void addWide(float* __restrict dst, const float* const* src, std::size_t floats) noexcept {
+    using namespace simd;
+    const float* __restrict a = src[0];
+    const float* __restrict b = src[Sources > 1 ? 1 : 0];
+    const float* __restrict c = src[Sources > 2 ? 2 : 0];
+    const float* __restrict d = src[Sources > 3 ? 3 : 0];
+#pragma GCC unroll 4
+    for (std::size_t i = 0; i < floats; i += kPolyLanes) {
+        F8 v = First ? load(a + i) : load(dst + i) + load(a + i);
+        if constexpr (Sources > 1)
+            v += load(b + i);
+        if constexpr (Sources > 2)
+            v += load(c + i);
+        if constexpr (Sources > 3)
+            v += load(d + i);
+        store(dst + i, v);
+    }
+}
+
 // The same for buffers of several channels: dst (`channels` wide) is the channel-by-channel sum of
 // the sources, a mono source feeding every channel, a narrower one only its own. Poly strides are
 // whole groups of kPolyLanes, so every step is a whole vector.
@@ -236,6 +258,21 @@ void sumSources(float* __restrict dst, const float* const* src, std::uint32_t co
     using namespace simd;
     const int stride = channelStride(channels);
     const std::size_t floats = static_cast<std::size_t>(frames * stride);
+    bool allWide = true;
+    for (std::uint32_t k = 0; k < count; ++k)
+        allWide = allWide && channelStride(srcChannels[k]) == stride;
+    if (allWide) { // the usual case: lane by lane, padding and all, up to four sources per pass
+        for (std::uint32_t k = 0; k < count; k += 4) {
+            const bool first = k == 0;
+            switch (std::min<std::uint32_t>(count - k, 4)) {
+            case 1: first ? addWide<true, 1>(dst, src + k, floats) : addWide<false, 1>(dst, src + k, floats); break;
+            case 2: first ? addWide<true, 2>(dst, src + k, floats) : addWide<false, 2>(dst, src + k, floats); break;
+            case 3: first ? addWide<true, 3>(dst, src + k, floats) : addWide<false, 3>(dst, src + k, floats); break;
+            default: first ? addWide<true, 4>(dst, src + k, floats) : addWide<false, 4>(dst, src + k, floats); break;
+            }
+        }
+        return;
+    }
     for (std::uint32_t k = 0; k < count; ++k) {
         const float* __restrict a = src[k];
         const int n = srcChannels[k];
