@@ -59,8 +59,16 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
     std::vector<std::vector<std::vector<const Cable*>>> feeds(nodes.size()); // [node][input] -> cables
     for (std::size_t i = 0; i < nodes.size(); ++i)
         feeds[i].resize(nodes[i].type->inputs.size());
-    for (const Cable& c : cables)
+    std::vector<std::uint32_t> unread(nodes.size()); // [node]: bit o when no cable reads output o
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i].type->id != ModuleRegistry::kOutputType) // `out` writes the master buffers
+            for (std::size_t o = 0; o < nodes[i].type->outputs.size() && o < 32; ++o)
+                unread[i] |= std::uint32_t{1} << o;
+    for (const Cable& c : cables) {
         feeds[indexOf.at(c.to)][static_cast<std::size_t>(c.toPort)].push_back(&c);
+        if (c.fromPort < 32)
+            unread[indexOf.at(c.from)] &= ~(std::uint32_t{1} << c.fromPort);
+    }
 
     // The steps, with buffer numbers standing in for pointers until the pool exists.
     constexpr std::size_t kNone = static_cast<std::size_t>(-1);
@@ -74,7 +82,7 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
         Step step{plan->m_modules[index].get(), static_cast<std::int32_t>(index),
                   static_cast<std::uint32_t>(inputBuffers.size()), static_cast<std::uint32_t>(outputBuffers.size()),
                   static_cast<std::uint32_t>(plan->m_sums.size()), 0,
-                  static_cast<std::uint32_t>(plan->m_adapts.size()), 0, width};
+                  static_cast<std::uint32_t>(plan->m_adapts.size()), 0, width, unread[index]};
         for (std::size_t in = 0; in < feeds[index].size(); ++in) {
             const auto& input = feeds[index][in];
             const int arriving = layout.inputs[index][in];
@@ -362,7 +370,7 @@ void Plan::processBlock(float* left, float* right, int frames) noexcept {
             m_marker->store(step.index, std::memory_order_relaxed);
         step.module->process({frames, m_inputs.data() + step.firstInput, m_outputs.data() + step.firstOutput,
                               step.channels, m_inputChannels.data() + step.firstInput,
-                              m_outputChannels.data() + step.firstOutput});
+                              m_outputChannels.data() + step.firstOutput, step.unreadOutputs});
     }
     if (m_marker)
         m_marker->store(-1, std::memory_order_relaxed);

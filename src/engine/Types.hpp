@@ -101,6 +101,8 @@ struct ProcessContext {
     int channels = 1;                             // Poly: the module's channel count; else 1
     const std::uint8_t* inputChannels = nullptr;  // per input: channels arriving (0: unconnected)
     const std::uint8_t* outputChannels = nullptr; // per output
+    // Bit o set: no cable reads output o, so the module may leave it unwritten (skip its work).
+    std::uint32_t unreadOutputs = 0;
 };
 
 inline constexpr double kMinSampleRate = 22050.0;
