@@ -152,10 +152,10 @@ inline constexpr float kMinInc = 1e-6f;
 // wrap is corrected, which is exact up to inc = 1/4 (12 kHz at 48 kHz): above, the other wrap is
 // also within two samples and its small correction is left out.
 
-// 1 - 2 x (the residual of the band-limited step) at t >= 0 samples from the step: 0 at the step,
-// 1 from t = 2 on; the residual is the integrated cubic B-spline minus the step.
-[[gnu::always_inline]] inline F8 blepRamp(F8 t) noexcept {
-    const F8 u = simd::max(2.0f - t, F8{});
+// 1 - 2 x (the residual of the band-limited step) at t >= 0 samples from the step, given 2 - t:
+// 0 at the step, 1 from t = 2 on; the residual is the integrated cubic B-spline minus the step.
+[[gnu::always_inline]] inline F8 blepRamp(F8 twoMinusT) noexcept {
+    const F8 u = simd::max(twoMinusT, F8{});
     const F8 v = simd::max(u - 1.0f, F8{});
     const F8 u2 = u * u;
     const F8 v2 = v * v;
@@ -173,9 +173,14 @@ inline constexpr float kMinInc = 1e-6f;
 }
 
 // Band-limited rising saw at phase e in [-1/2, 1/2) (2e - 1 from 0 to 1/2, 2e + 1 below 0, the
-// mono saw 2p - 1 at p = e mod 1): its jump of -2 at e = 0, smoothed.
+// mono saw 2p - 1 at p = e mod 1): its jump of -2 at e = 0, smoothed. Most samples of most lanes
+// are two samples or more from the jump, where the correction is 0 (blepRamp is 1 exactly): when
+// all 8 are, the naive saw alone, the same values.
 [[gnu::always_inline]] inline F8 saw(F8 e, F8 invInc) noexcept {
-    return 2.0f * e - simd::withSignOf(blepRamp(simd::abs(e) * invInc), e);
+    const F8 beforeTwo = 2.0f - simd::abs(e) * invInc; // 2 - t: positive within two samples of the jump
+    if (!simd::any(beforeTwo > 0.0f)) [[likely]]
+        return 2.0f * e - simd::withSignOf(simd::splat(1.0f), e);
+    return 2.0f * e - simd::withSignOf(blepRamp(beforeTwo), e);
 }
 
 // Band-limited triangle peaking at +1 at phase 1/4 and -1 at -1/4 (the mono table's phase).
