@@ -132,6 +132,7 @@ template <bool Smoothing, bool HasIn, bool HasGate>
                     events |= M(quietEnv >= target);
                     quietCount = min(count + float(n), splat(16777216.0f));
                     const V e = quietEnv * signLevel;
+#pragma GCC unroll 4
                     for (int j = 0; j < n; ++j) {
                         const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
                         if constexpr (HasGate)
@@ -139,6 +140,7 @@ template <bool Smoothing, bool HasIn, bool HasGate>
                         storeFrom(out + at, HasIn ? loadAs<V>(in + at) * e : e);
                     }
                 } else {
+#pragma GCC unroll 4
                     for (int j = 0; j < n; ++j) {
                         const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
                         if constexpr (HasGate)
