@@ -175,12 +175,15 @@ inline constexpr float kMinInc = 1e-6f;
 // Band-limited rising saw at phase e in [-1/2, 1/2) (2e - 1 from 0 to 1/2, 2e + 1 below 0, the
 // mono saw 2p - 1 at p = e mod 1): its jump of -2 at e = 0, smoothed. Most samples of most lanes
 // are two samples or more from the jump, where the correction is 0 (blepRamp is 1 exactly): when
-// all 8 are, the naive saw alone, the same values.
+// all 8 are, the naive saw alone, the same values. The test reads the sign bits of t - 2 (t the
+// samples from the jump): negative within two samples of it; a -0 or a NaN takes the exact path.
 [[gnu::always_inline]] inline F8 saw(F8 e, F8 invInc) noexcept {
-    const F8 beforeTwo = 2.0f - simd::abs(e) * invInc; // 2 - t: positive within two samples of the jump
-    if (!simd::any(beforeTwo > 0.0f)) [[likely]]
+    const F8 tMinusTwo = simd::abs(e) * invInc - 2.0f;
+    simd::I8 signs;
+    std::memcpy(&signs, &tMinusTwo, sizeof signs);
+    if (!simd::any(signs)) [[likely]]
         return 2.0f * e - simd::withSignOf(simd::splat(1.0f), e);
-    return 2.0f * e - simd::withSignOf(blepRamp(beforeTwo), e);
+    return 2.0f * e - simd::withSignOf(blepRamp(2.0f - simd::abs(e) * invInc), e);
 }
 
 // Band-limited triangle peaking at +1 at phase 1/4 and -1 at -1/4 (the mono table's phase).
