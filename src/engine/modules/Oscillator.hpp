@@ -211,6 +211,58 @@ inline constexpr float kMinInc = 1e-6f;
     invInc = 1.0f / max(inc, splat(kMinInc));
 }
 
+// The steady loop of run() for Groups groups of 8 lanes from lane g, side by side (each group's
+// phase is a chain of dependent operations from sample to sample; two chains keep the core busier
+// than one). A group whose fm lanes all held still over the block keeps its samples and state and
+// is marked in `done`; the others are left to the general loop, from their state as it was.
+template <int Groups, bool HasShape, class Wave>
+[[gnu::always_inline]] inline void runSteady(const ProcessContext& ctx, Oscillator::PolyState& st, int g,
+                                             float f, float gain, float shapeValue, Wave& wave,
+                                             bool* done) noexcept {
+    using namespace simd;
+    const int stride = channelStride(ctx.channels);
+    const float* fmIn = ctx.inputs[Oscillator::Fm];
+    float* out = ctx.outputs[Oscillator::Out];
+    F8 first[Groups], e[Groups], inc[Groups], invInc[Groups];
+    I8 firstBits[Groups], moved[Groups];
+    for (int n = 0; n < Groups; ++n) {
+        const int at = g + n * kPolyLanes;
+        first[n] = fmIn ? load(fmIn + at) : F8{};
+        e[n] = load(st.phase + at);
+        inc[n] = load(st.inc + at);
+        invInc[n] = load(st.invInc + at);
+        if (f != st.freq[at / kPolyLanes] || !sameBits(first[n], load(st.fm + at)))
+            increments(f, first[n], st.invSampleRate, inc[n], invInc[n]);
+        std::memcpy(&firstBits[n], &first[n], sizeof firstBits[n]);
+        moved[n] = I8{};
+    }
+    const F8 gv = splat(gain);
+    for (int i = 0; i < ctx.frames; ++i) {
+        for (int n = 0; n < Groups; ++n) {
+            const std::size_t at = static_cast<std::size_t>(i * stride + g + n * kPolyLanes);
+            if (fmIn) {
+                I8 bits;
+                std::memcpy(&bits, fmIn + at, sizeof bits);
+                moved[n] |= bits ^ firstBits[n];
+            }
+            store(out + at, gv * wave(e[n], inc[n], invInc[n], shapeValue));
+            e[n] = advance(e[n], inc[n]);
+        }
+    }
+    const I8 none{};
+    for (int n = 0; n < Groups; ++n) {
+        if (std::memcmp(&moved[n], &none, sizeof none) != 0)
+            continue;
+        const int at = g + n * kPolyLanes;
+        store(st.phase + at, e[n]);
+        store(st.fm + at, first[n]);
+        store(st.inc + at, inc[n]);
+        store(st.invInc + at, invInc[n]);
+        st.freq[at / kPolyLanes] = f;
+        done[at / kPolyLanes] = true;
+    }
+}
+
 // Runs `ctx.channels` channels of an oscillator. `wave(phase, inc, invInc, shapeValue)` gives one
 // sample of 8 lanes; shapeValue is the value of `shape` (a param such as the pulse width) when
 // HasShape. Params ramp per frame, the same values for every group. A group whose fm input holds
@@ -228,66 +280,44 @@ template <bool HasShape, class Wave>
     bool paramsSteady = !freqParam.isSmoothing() && !gainParam.isSmoothing();
     if constexpr (HasShape)
         paramsSteady = paramsSteady && !shapeParam->isSmoothing();
+    // Optimistically the steady loop, which also notes whether any fm lane moved during the block;
+    // a group where one did runs the general loop below from the same state.
+    bool done[kMaxChannels / kPolyLanes] = {};
+    if (paramsSteady) {
+        const float f = freqParam.current(), gv = gainParam.current();
+        const float shapeValue = HasShape ? shapeParam->current() : 0.0f;
+        int g = 0;
+        for (; g + 2 * kPolyLanes <= stride; g += 2 * kPolyLanes)
+            runSteady<2, HasShape>(ctx, st, g, f, gv, shapeValue, wave, done);
+        for (; g < stride; g += kPolyLanes)
+            runSteady<1, HasShape>(ctx, st, g, f, gv, shapeValue, wave, done);
+    }
     SmoothedValue freq = freqParam, gain = gainParam, shape;
     for (int g = 0; g < stride; g += kPolyLanes) {
+        if (done[g / kPolyLanes])
+            continue;
         F8 phase = load(st.phase + g);
         F8 fm = load(st.fm + g);
         F8 inc = load(st.inc + g);
         F8 invInc = load(st.invInc + g);
         float& lastFreq = st.freq[g / kPolyLanes];
-        // Optimistically the steady loop, which also notes whether any fm lane moved during the
-        // block; if one did, the general loop runs the block again from the same state.
-        bool steady = paramsSteady;
-        if (steady) {
-            const F8 first = fmIn ? load(fmIn + g) : F8{};
-            const float f = freqParam.current();
-            F8 stInc = inc, stInvInc = invInc;
-            if (f != lastFreq || !sameBits(first, fm))
-                increments(f, first, st.invSampleRate, stInc, stInvInc);
-            const F8 gv = splat(gainParam.current());
-            const float shapeValue = HasShape ? shapeParam->current() : 0.0f;
-            I8 firstBits, moved{};
-            std::memcpy(&firstBits, &first, sizeof firstBits);
-            F8 e = phase;
-            for (int i = 0; i < frames; ++i) {
-                const std::size_t at = static_cast<std::size_t>(i * stride + g);
-                if (fmIn) {
-                    I8 bits;
-                    std::memcpy(&bits, fmIn + at, sizeof bits);
-                    moved |= bits ^ firstBits;
-                }
-                store(out + at, gv * wave(e, stInc, stInvInc, shapeValue));
-                e = advance(e, stInc);
-            }
-            const I8 none{};
-            steady = std::memcmp(&moved, &none, sizeof none) == 0;
-            if (steady) {
-                phase = e;
+        freq = freqParam; // every group sees the same ramps: each starts from the block's start
+        gain = gainParam;
+        if constexpr (HasShape)
+            shape = *shapeParam;
+        for (int i = 0; i < frames; ++i) {
+            const std::size_t at = static_cast<std::size_t>(i * stride + g);
+            const float f = freq.next();
+            const F8 x = fmIn ? load(fmIn + at) : F8{};
+            if (f != lastFreq || !sameBits(x, fm)) {
                 lastFreq = f;
-                fm = first;
-                inc = stInc;
-                invInc = stInvInc;
+                fm = x;
+                increments(f, x, st.invSampleRate, inc, invInc);
             }
-        }
-        if (!steady) {
-            freq = freqParam; // every group sees the same ramps: each starts from the block's start
-            gain = gainParam;
-            if constexpr (HasShape)
-                shape = *shapeParam;
-            for (int i = 0; i < frames; ++i) {
-                const std::size_t at = static_cast<std::size_t>(i * stride + g);
-                const float f = freq.next();
-                const F8 x = fmIn ? load(fmIn + at) : F8{};
-                if (f != lastFreq || !sameBits(x, fm)) {
-                    lastFreq = f;
-                    fm = x;
-                    increments(f, x, st.invSampleRate, inc, invInc);
-                }
-                const float gv = gain.next();
-                const float shapeValue = HasShape ? shape.next() : 0.0f;
-                store(out + at, gv * wave(phase, inc, invInc, shapeValue));
-                phase = advance(phase, inc);
-            }
+            const float gv = gain.next();
+            const float shapeValue = HasShape ? shape.next() : 0.0f;
+            store(out + at, gv * wave(phase, inc, invInc, shapeValue));
+            phase = advance(phase, inc);
         }
         store(st.phase + g, phase);
         store(st.fm + g, fm);
