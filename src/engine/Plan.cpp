@@ -39,7 +39,8 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
 
     // Buffers are laid out first as offsets into one pool (a poly buffer is channelStride times a
     // mono one), then the pool is allocated once and the offsets become pointers. Every buffer
-    // starts on a cache line, so vector loads and stores never straddle two.
+    // starts on a cache line, so vector loads and stores never straddle two. No buffer is shared or
+    // reused: a module's outputs are written by it alone, and keep their samples between blocks.
     constexpr std::size_t kLineFloats = 64 / sizeof(float);
     std::vector<std::size_t> offsets;
     std::size_t poolFloats = 0;
@@ -58,8 +59,16 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
     std::vector<std::vector<std::vector<const Cable*>>> feeds(nodes.size()); // [node][input] -> cables
     for (std::size_t i = 0; i < nodes.size(); ++i)
         feeds[i].resize(nodes[i].type->inputs.size());
-    for (const Cable& c : cables)
+    std::vector<std::uint32_t> unread(nodes.size()); // [node]: bit o when no cable reads output o
+    for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (nodes[i].type->id != ModuleRegistry::kOutputType) // `out` writes the master buffers
+            for (std::size_t o = 0; o < nodes[i].type->outputs.size() && o < 32; ++o)
+                unread[i] |= std::uint32_t{1} << o;
+    for (const Cable& c : cables) {
         feeds[indexOf.at(c.to)][static_cast<std::size_t>(c.toPort)].push_back(&c);
+        if (c.fromPort < 32)
+            unread[indexOf.at(c.from)] &= ~(std::uint32_t{1} << c.fromPort);
+    }
 
     // The steps, with buffer numbers standing in for pointers until the pool exists.
     constexpr std::size_t kNone = static_cast<std::size_t>(-1);
@@ -73,7 +82,7 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
         Step step{plan->m_modules[index].get(), static_cast<std::int32_t>(index),
                   static_cast<std::uint32_t>(inputBuffers.size()), static_cast<std::uint32_t>(outputBuffers.size()),
                   static_cast<std::uint32_t>(plan->m_sums.size()), 0,
-                  static_cast<std::uint32_t>(plan->m_adapts.size()), 0, width};
+                  static_cast<std::uint32_t>(plan->m_adapts.size()), 0, width, unread[index]};
         for (std::size_t in = 0; in < feeds[index].size(); ++in) {
             const auto& input = feeds[index][in];
             const int arriving = layout.inputs[index][in];
@@ -235,6 +244,28 @@ void sumSources(float* __restrict dst, const float* const* src, std::uint32_t co
     }
 }
 
+// dst = src[0] + ... + src[Sources - 1] (First) or dst + src[0] + ... (else), added in that order,
+// `floats` a whole number of vectors.
+template <bool First, int Sources>
+[[gnu::always_inline]] inline void addWide(float* __restrict dst, const float* const* src, std::size_t floats) noexcept {
+    using namespace simd;
+    const float* __restrict a = src[0];
+    const float* __restrict b = src[Sources > 1 ? 1 : 0];
+    const float* __restrict c = src[Sources > 2 ? 2 : 0];
+    const float* __restrict d = src[Sources > 3 ? 3 : 0];
+#pragma GCC unroll 4
+    for (std::size_t i = 0; i < floats; i += kPolyLanes) {
+        F8 v = First ? load(a + i) : load(dst + i) + load(a + i);
+        if constexpr (Sources > 1)
+            v += load(b + i);
+        if constexpr (Sources > 2)
+            v += load(c + i);
+        if constexpr (Sources > 3)
+            v += load(d + i);
+        store(dst + i, v);
+    }
+}
+
 // The same for buffers of several channels: dst (`channels` wide) is the channel-by-channel sum of
 // the sources, a mono source feeding every channel, a narrower one only its own. Poly strides are
 // whole groups of kPolyLanes, so every step is a whole vector.
@@ -244,6 +275,21 @@ void sumSources(float* __restrict dst, const float* const* src, std::uint32_t co
     using namespace simd;
     const int stride = channelStride(channels);
     const std::size_t floats = static_cast<std::size_t>(frames * stride);
+    bool allWide = true;
+    for (std::uint32_t k = 0; k < count; ++k)
+        allWide = allWide && channelStride(srcChannels[k]) == stride;
+    if (allWide) { // the usual case: lane by lane, padding and all, up to four sources per pass
+        for (std::uint32_t k = 0; k < count; k += 4) {
+            const bool first = k == 0;
+            switch (std::min<std::uint32_t>(count - k, 4)) {
+            case 1: first ? addWide<true, 1>(dst, src + k, floats) : addWide<false, 1>(dst, src + k, floats); break;
+            case 2: first ? addWide<true, 2>(dst, src + k, floats) : addWide<false, 2>(dst, src + k, floats); break;
+            case 3: first ? addWide<true, 3>(dst, src + k, floats) : addWide<false, 3>(dst, src + k, floats); break;
+            default: first ? addWide<true, 4>(dst, src + k, floats) : addWide<false, 4>(dst, src + k, floats); break;
+            }
+        }
+        return;
+    }
     for (std::uint32_t k = 0; k < count; ++k) {
         const float* __restrict a = src[k];
         const int n = srcChannels[k];
@@ -333,7 +379,7 @@ void Plan::processBlock(float* left, float* right, int frames) noexcept {
             m_marker->store(step.index, std::memory_order_relaxed);
         step.module->process({frames, m_inputs.data() + step.firstInput, m_outputs.data() + step.firstOutput,
                               step.channels, m_inputChannels.data() + step.firstInput,
-                              m_outputChannels.data() + step.firstOutput});
+                              m_outputChannels.data() + step.firstOutput, step.unreadOutputs});
     }
     if (m_marker)
         m_marker->store(-1, std::memory_order_relaxed);

@@ -65,6 +65,7 @@ private:
         std::uint32_t firstSum, sumCount;      // into m_sums
         std::uint32_t firstAdapt, adaptCount;  // into m_adapts, after the sums
         int channels;                          // ProcessContext::channels
+        std::uint32_t unreadOutputs;           // ProcessContext::unreadOutputs
     };
 
     PrepareInfo m_info;

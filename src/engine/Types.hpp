@@ -92,7 +92,8 @@ enum class Polyphony : std::uint8_t {
 };
 
 // What a module sees in process(). Inputs are nullptr when nothing is connected; outputs always
-// point at `frames` writable frames of their channel count (see channelStride).
+// point at `frames` writable frames of their channel count (see channelStride), the same buffers
+// every block of a plan, written by no one else: what a module wrote stays there (const relies on it).
 struct ProcessContext {
     int frames = 0;
     const float* const* inputs = nullptr;
@@ -100,6 +101,8 @@ struct ProcessContext {
     int channels = 1;                             // Poly: the module's channel count; else 1
     const std::uint8_t* inputChannels = nullptr;  // per input: channels arriving (0: unconnected)
     const std::uint8_t* outputChannels = nullptr; // per output
+    // Bit o set: no cable reads output o, so the module may leave it unwritten (skip its work).
+    std::uint32_t unreadOutputs = 0;
 };
 
 inline constexpr double kMinSampleRate = 22050.0;

@@ -124,12 +124,15 @@ std::vector<float> reference(const QString& shape, const std::vector<float>& fm)
 }
 
 // Renders channel k of a `channels`-channel oscillator to the left output and its fm input to the
-// right. With `vibrato`, a mono sine at 5 Hz (0.05 units) is added to every channel's fm, so the
-// increments change every sample (the kernels' general loop); without, they hold still.
+// right. With kVibrato, a mono sine at 5 Hz (0.05 units) is added to every channel's fm, so the
+// increments change every sample (the kernels' general loop); with kSteady, they hold still; with
+// kVibratoUpperGroup, only channels 9-16 move (their group takes the general loop, the other the
+// steady one, which runs both groups side by side when both hold still).
+enum Vibrato { kSteady, kVibrato, kVibratoUpperGroup };
 struct Rendered {
     std::vector<float> osc, fm;
 };
-Rendered renderChannel(const QString& shape, int channels, int k, int blockSize, bool vibrato) {
+Rendered renderChannel(const QString& shape, int channels, int k, int blockSize, int vibrato) {
     OfflineRenderer r{kRate, blockSize};
     PatchGraph& g = r.graph();
     Rendered result;
@@ -138,11 +141,23 @@ Rendered renderChannel(const QString& shape, int channels, int k, int blockSize,
         CHRONUS_VERIFY_OK(g.setText("pitch", "values", pitchValues(channels)));
         CHRONUS_VERIFY_OK(g.addModule("fm", "vca")); // level 1, no cv: a copy of its input
         CHRONUS_VERIFY_OK(g.connect("pitch", "fm.in"));
-        if (vibrato) {
+        if (vibrato != kSteady) {
             CHRONUS_VERIFY_OK(g.addModule("vib", "sine"));
             CHRONUS_VERIFY_OK(g.setParam("vib", "freq", 5.0).status());
             CHRONUS_VERIFY_OK(g.setParam("vib", "gain", 0.05).status());
-            CHRONUS_VERIFY_OK(g.connect("vib", "fm.in"));
+            if (vibrato == kVibrato) {
+                CHRONUS_VERIFY_OK(g.connect("vib", "fm.in"));
+            } else { // the sine times 0 on channels 1-8 and 1 on 9-16
+                std::string mask;
+                for (int c = 0; c < channels; ++c)
+                    mask += c < 8 ? "0 " : "1 ";
+                CHRONUS_VERIFY_OK(g.addModule("mask", "const"));
+                CHRONUS_VERIFY_OK(g.setText("mask", "values", mask));
+                CHRONUS_VERIFY_OK(g.addModule("upper", "vca"));
+                CHRONUS_VERIFY_OK(g.connect("vib", "upper.in"));
+                CHRONUS_VERIFY_OK(g.connect("mask", "upper.cv"));
+                CHRONUS_VERIFY_OK(g.connect("upper", "fm.in"));
+            }
         }
         CHRONUS_VERIFY_OK(g.addModule("osc", qPrintable(shape)));
         CHRONUS_VERIFY_OK(g.setParam("osc", "freq", 330.0).status());
@@ -213,18 +228,19 @@ private slots:
 void TestPolyOscillators::kernelsMatchTheScalarReferenceOnEveryChannel_data() {
     QTest::addColumn<QString>("shape");
     QTest::addColumn<int>("blockSize");
-    QTest::addColumn<bool>("vibrato");
+    QTest::addColumn<int>("vibrato");
     for (const char* shape : {"saw", "square", "sine", "triangle"})
         for (int blockSize : {1, 37, 64})
-            for (bool vibrato : {false, true})
-                QTest::addRow("%s/%d%s", shape, blockSize, vibrato ? "/vibrato" : "")
+            for (int vibrato : {kSteady, kVibrato, kVibratoUpperGroup})
+                QTest::addRow("%s/%d%s", shape, blockSize,
+                              vibrato == kVibrato ? "/vibrato" : vibrato == kVibratoUpperGroup ? "/vibrato 9-16" : "")
                     << QString::fromLatin1(shape) << blockSize << vibrato;
 }
 
 void TestPolyOscillators::kernelsMatchTheScalarReferenceOnEveryChannel() {
     QFETCH(QString, shape);
     QFETCH(int, blockSize);
-    QFETCH(bool, vibrato);
+    QFETCH(int, vibrato);
     // Tolerance: the AVX2 copy contracts a x b + c into FMAs (in exp2's polynomial, in the phase
     // and correction arithmetic), the scalar loop computes in double from float phases: they agree
     // to a few float ulps per sample, and where the increments differ in their last bit (vibrato)
@@ -244,7 +260,9 @@ void TestPolyOscillators::kernelsMatchTheScalarReferenceOnEveryChannel() {
             for (int k : {0, 1, channels / 2, channels - 1}) {
                 const Rendered got = renderChannel(shape, channels, k, blockSize, vibrato);
                 QCOMPARE(got.osc.size(), std::size_t(kFrames));
-                QCOMPARE(got.fm[100], vibrato ? got.fm[100] : pitchOf(k)); // the channel fed what we think
+                const bool moves = vibrato == kVibrato || (vibrato == kVibratoUpperGroup && k >= 8);
+                QCOMPARE(got.fm[100], moves ? got.fm[100] : pitchOf(k)); // the channel fed what we think
+                QVERIFY(moves == (got.fm[100] != got.fm[1000]));
                 const std::vector<float> want = reference(shape, got.fm);
                 float peak = 0.0f;
                 for (std::size_t i = 0; i < want.size(); ++i) {

@@ -41,6 +41,7 @@ private slots:
     void splitAndMergeTakeChannelsApartAndPutThemTogether();
     void cablesIntoOneInputAddChannelByChannel();
     void aChannelCountIsNotChangedLive();
+    void constHoldsItsValuesInBlocksOfAnySize();
     void polyVcaKernelsAgreeWithEachOtherAndTheMonoPath();
     void simdExp2IsAccurate();
 };
@@ -178,6 +179,42 @@ void TestPolyphony::aChannelCountIsNotChangedLive() {
     out = r.renderFrames(64);
     CHRONUS_VERIFY_OK(out);
     QCOMPARE(out->left[0], 4.0f);
+}
+
+void TestPolyphony::constHoldsItsValuesInBlocksOfAnySize() {
+    // A const writes its buffer only when its values or the block grow past what the buffer holds:
+    // after a ramp, a short block and then a long one must both carry the new values in every frame.
+    OfflineRenderer r{48000.0, 64};
+    PatchGraph& g = r.graph();
+    CHRONUS_VERIFY_OK(g.addModule("c", "const"));
+    CHRONUS_VERIFY_OK(g.setText("c", "values", "1 2 0.5 0.25 0.125 1 1 1 1")); // 9 channels: two groups
+    CHRONUS_VERIFY_OK(g.connect("c", "out.left"));
+    auto expectEvery = [&](int frames, float value) {
+        auto out = r.renderFrames(static_cast<std::size_t>(frames));
+        QVERIFY(out.ok());
+        QCOMPARE(out->left.size(), static_cast<std::size_t>(frames));
+        for (int i = 0; i < frames; ++i)
+            if (out->left[static_cast<std::size_t>(i)] != value)
+                QFAIL(qPrintable(QStringLiteral("frame %1 of %2: %3, not %4")
+                                     .arg(i)
+                                     .arg(frames)
+                                     .arg(out->left[static_cast<std::size_t>(i)])
+                                     .arg(value)));
+    };
+    expectEvery(64, 7.875f);
+    expectEvery(10, 7.875f);
+    expectEvery(64, 7.875f);
+    CHRONUS_VERIFY_OK(r.setParam("c", "v2", 4.0)); // ramped over 10 ms: 480 frames, the last block 32
+    auto ramp = r.renderFrames(480);
+    CHRONUS_VERIFY_OK(ramp);
+    QCOMPARE(ramp->left[479], 9.875f);
+    QVERIFY(ramp->left[400] < 9.8f);
+    expectEvery(10, 9.875f);
+    expectEvery(64, 9.875f);
+    expectEvery(3, 9.875f);
+    CHRONUS_VERIFY_OK(r.setParam("c", "v9", 0.0));
+    CHRONUS_VERIFY_OK(r.renderFrames(480));
+    expectEvery(64, 8.875f);
 }
 
 void TestPolyphony::polyVcaKernelsAgreeWithEachOtherAndTheMonoPath() {

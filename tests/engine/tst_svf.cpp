@@ -97,6 +97,7 @@ private slots:
     void polyKernelsMatchTheMonoFilterPerChannel_data();
     void polyKernelsMatchTheMonoFilterPerChannel();
     void polyChannelCountFollowsTheInputs();
+    void polyFilterComputesOnlyTheOutputsThatAreReadAndTheSameValues();
 };
 
 void TestSvf::lowPassMinus3dBWithinTwoPercentOfCutoff_data() {
@@ -357,7 +358,7 @@ poly::Case svfCase(const QString& mode) {
     poly::Case tc;
     tc.type = "svf";
     tc.params = {{"cutoff", 800.0}, {"q", 2.0}};
-    tc.output = mode == "cv" ? "bp" : mode == "ramped" ? "hp" : "lp";
+    tc.output = mode == "cv" || mode == "constant bp" ? "bp" : mode == "ramped" || mode == "constant hp" ? "hp" : "lp";
     tc.feeds.push_back({"in", false, [](engine::PatchGraph& g, int c) {
                             const std::string id = "saw" + std::to_string(c);
                             (void)g.addModule(id, "saw");
@@ -386,7 +387,7 @@ poly::Case svfCase(const QString& mode) {
 } // namespace
 
 void TestSvf::polyKernelsMatchTheMonoFilterPerChannel_data() {
-    poly::addModeBlockRows({"constant", "ramped", "cv", "shared cv"});
+    poly::addModeBlockRows({"constant", "constant bp", "constant hp", "ramped", "cv", "shared cv"});
 }
 
 void TestSvf::polyKernelsMatchTheMonoFilterPerChannel() {
@@ -453,6 +454,57 @@ void TestSvf::polyChannelCountFollowsTheInputs() {
     QCOMPARE(poly::channelsOf(g, "f", engine::Svf::Hp), 3);
     CHRONUS_VERIFY_OK(g.connect("b", "f.cutoff"));
     QCOMPARE(poly::channelsOf(g, "f"), 5);
+}
+
+void TestSvf::polyFilterComputesOnlyTheOutputsThatAreReadAndTheSameValues() {
+    // With a constant cutoff the poly kernel skips the band- and high-pass outputs no cable reads;
+    // each output read alone must hold the same samples as when all three are read.
+    using engine::simd::Level;
+    for (Level level : {Level::Generic, Level::Avx2}) {
+        // Channel 10 of the outputs in `read` (0 lp, 1 bp, 2 hp) each into a split; `left` and
+        // `right` are the ones heard.
+        auto render = [&](std::initializer_list<int> read, int left, int right) {
+            engine::simd::setLevel(level);
+            engine::OfflineRenderer r{48000.0, 64};
+            engine::PatchGraph& g = r.graph();
+            bool ok = g.addModule("pitch", "const").ok() &&
+                      g.setText("pitch", "values", "0 0.1 0.2 0.3 0.4 0.5 0.6 0.7 0.8 0.9 1 1.1").ok() &&
+                      g.addModule("osc", "saw").ok() && g.setParam("osc", "freq", 110.0).status().ok() &&
+                      g.connect("pitch", "osc.fm").ok() && g.addModule("f", "svf").ok() &&
+                      g.setParam("f", "cutoff", 900.0).status().ok() && g.setParam("f", "q", 3.0).status().ok() &&
+                      g.connect("osc", "f.in").ok();
+            for (int port : read) {
+                const std::string split = "split" + std::to_string(port);
+                const char* names[] = {"lp", "bp", "hp"};
+                ok = ok && g.addModule(split, "split").ok() && g.connect(std::string("f.") + names[port], split).ok();
+                if (port == left)
+                    ok = ok && g.connect(split + ".out10", "out.left").ok();
+                if (port == right)
+                    ok = ok && g.connect(split + ".out10", "out.right").ok();
+            }
+            std::vector<std::vector<float>> outs;
+            auto out = r.renderFrames(4800);
+            if (ok && out)
+                outs = {out->left, out->right};
+            return outs;
+        };
+        const auto all = render({0, 1, 2}, 0, 1);
+        const auto allHp = render({0, 1, 2}, 0, 2);
+        const auto lpAlone = render({0}, 0, -1);
+        const auto bpAlone = render({1}, -1, 1);
+        const auto hpAlone = render({2}, -1, 2);
+        const auto lpHp = render({0, 2}, 0, 2);
+        for (const auto* run : {&all, &allHp, &lpAlone, &bpAlone, &hpAlone, &lpHp})
+            QCOMPARE(run->size(), std::size_t(2));
+        QVERIFY(peak(all[0]) > 0.05f && peak(all[1]) > 0.05f && peak(allHp[1]) > 0.05f);
+        QVERIFY(all[0] == allHp[0]);
+        QVERIFY(lpAlone[0] == all[0]);
+        QVERIFY(bpAlone[1] == all[1]);
+        QVERIFY(hpAlone[1] == allHp[1]);
+        QVERIFY(lpHp[0] == all[0] && lpHp[1] == allHp[1]);
+        QVERIFY(all[1] != allHp[1]); // bp and hp are different outputs
+    }
+    engine::simd::setLevel(Level::Avx2);
 }
 
 } // namespace chronus::test

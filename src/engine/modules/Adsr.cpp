@@ -78,8 +78,10 @@ void renderRamp(const float* __restrict in, float* __restrict out, int from, int
 // lane evaluates segStart + slope x count every sample and no stage needs a branch. A lane keeps its
 // segment multiplied by `sign` (-1 while falling; exact, as is every product with it), so "rises
 // to" and "falls to" are both env x sign >= target x sign, one comparison (target +inf: never).
-// Gate edges and segment ends are rare: one test per sample finds whether any lane has one, and
-// only then are the stages worked out.
+// Gate edges and segment ends are rare: a chunk is first rendered without the stage logic, noting
+// whether any lane had one (a chunk where every lane is flat costs a multiply per sample); only if
+// one did is the chunk rendered again, one test per sample finding the samples where the stages
+// are worked out.
 // The count is a float: exact up to 2^24 samples, longer than any segment that moves (20 s at
 // 192 kHz is under 4e6); a flat one does not depend on it.
 constexpr int kPolyChunk = 64; // frames whose ramping sustain and level are read once for every group
@@ -117,6 +119,45 @@ template <bool Smoothing, bool HasIn, bool HasGate>
             V count = loadAs<V>(st.count + g), sign = loadAs<V>(st.sign + g),
               target = loadAs<V>(st.target + g);
             V signLevel = sign * l0; // e = env x level, the mono product: (env x sign) x (sign x level)
+            if constexpr (!Smoothing) {
+                // Optimistically the chunk without gate edges or segment ends (most chunks): the
+                // same expressions without the stage logic, noting whether any lane had an event;
+                // if one did, the loop below renders the chunk again from the same state.
+                V quietCount = count, quietEnv = env;
+                M events = HasGate ? M{} : gateAlways ^ gateHigh;
+                if (!any(M(slope != 0.0f))) {
+                    // Every lane flat (sustain or idle): the level is the same every sample (slope x
+                    // count is a zero for any count), and the count stops at 2^24 as += 1 does.
+                    quietEnv = segStart + rounded(slope * (count + 1.0f));
+                    events |= M(quietEnv >= target);
+                    quietCount = min(count + float(n), splat(16777216.0f));
+                    const V e = quietEnv * signLevel;
+#pragma GCC unroll 4
+                    for (int j = 0; j < n; ++j) {
+                        const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
+                        if constexpr (HasGate)
+                            events |= M(loadAs<V>(gate + at) > 0.5f) ^ gateHigh;
+                        storeFrom(out + at, HasIn ? loadAs<V>(in + at) * e : e);
+                    }
+                } else {
+#pragma GCC unroll 4
+                    for (int j = 0; j < n; ++j) {
+                        const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
+                        if constexpr (HasGate)
+                            events |= M(loadAs<V>(gate + at) > 0.5f) ^ gateHigh;
+                        quietCount += 1.0f;
+                        quietEnv = segStart + rounded(slope * quietCount);
+                        events |= M(quietEnv >= target);
+                        const V e = quietEnv * signLevel;
+                        storeFrom(out + at, HasIn ? loadAs<V>(in + at) * e : e);
+                    }
+                }
+                if (!any(events)) {
+                    storeFrom(st.env + g, quietEnv);
+                    storeFrom(st.count + g, quietCount);
+                    continue;
+                }
+            }
             for (int j = 0; j < n; ++j) {
                 const std::size_t at = static_cast<std::size_t>((base + j) * stride + g);
                 const float s = Smoothing ? sv[j] : s0;

@@ -152,10 +152,10 @@ inline constexpr float kMinInc = 1e-6f;
 // wrap is corrected, which is exact up to inc = 1/4 (12 kHz at 48 kHz): above, the other wrap is
 // also within two samples and its small correction is left out.
 
-// 1 - 2 x (the residual of the band-limited step) at t >= 0 samples from the step: 0 at the step,
-// 1 from t = 2 on; the residual is the integrated cubic B-spline minus the step.
-[[gnu::always_inline]] inline F8 blepRamp(F8 t) noexcept {
-    const F8 u = simd::max(2.0f - t, F8{});
+// 1 - 2 x (the residual of the band-limited step) at t >= 0 samples from the step, given 2 - t:
+// 0 at the step, 1 from t = 2 on; the residual is the integrated cubic B-spline minus the step.
+[[gnu::always_inline]] inline F8 blepRamp(F8 twoMinusT) noexcept {
+    const F8 u = simd::max(twoMinusT, F8{});
     const F8 v = simd::max(u - 1.0f, F8{});
     const F8 u2 = u * u;
     const F8 v2 = v * v;
@@ -173,9 +173,23 @@ inline constexpr float kMinInc = 1e-6f;
 }
 
 // Band-limited rising saw at phase e in [-1/2, 1/2) (2e - 1 from 0 to 1/2, 2e + 1 below 0, the
-// mono saw 2p - 1 at p = e mod 1): its jump of -2 at e = 0, smoothed.
-[[gnu::always_inline]] inline F8 saw(F8 e, F8 invInc) noexcept {
-    return 2.0f * e - simd::withSignOf(blepRamp(simd::abs(e) * invInc), e);
+// mono saw 2p - 1 at p = e mod 1): its jump of -2 at e = 0, smoothed. Most samples of most lanes
+// are two samples or more from the jump, where the correction is 0 (blepRamp is 1 exactly): when
+// all 8 are, the naive saw alone, the same values. The test reads the sign bits of t - 2 (t the
+// samples from the jump): negative within two samples of it; a -0 or a NaN takes the exact path.
+// `jumpsDense`: a lane is fast enough that most samples of the 8 have one near a jump, where the
+// test would be taken unpredictably and cost more than it saves: the exact path always.
+// t is rounded before 2 - t (never fused), so every path and both copies round it alike.
+[[gnu::always_inline]] inline F8 saw(F8 e, F8 invInc, bool jumpsDense = false) noexcept {
+    const F8 t = simd::rounded(simd::abs(e) * invInc);
+    if (!jumpsDense) {
+        const F8 tMinusTwo = t - 2.0f;
+        simd::I8 signs;
+        std::memcpy(&signs, &tMinusTwo, sizeof signs);
+        if (!simd::any(signs)) [[likely]]
+            return 2.0f * e - simd::withSignOf(simd::splat(1.0f), e);
+    }
+    return 2.0f * e - simd::withSignOf(blepRamp(2.0f - t), e);
 }
 
 // Band-limited triangle peaking at +1 at phase 1/4 and -1 at -1/4 (the mono table's phase).
@@ -203,6 +217,73 @@ inline constexpr float kMinInc = 1e-6f;
     invInc = 1.0f / max(inc, splat(kMinInc));
 }
 
+// The steady loop of run() for Groups groups of 8 lanes from lane g, side by side (each group's
+// phase is a chain of dependent operations from sample to sample; two chains keep the core busier
+// than one). A group whose fm lanes all held still over the block keeps its samples and state and
+// is marked in `done`; the others are left to the general loop, from their state as it was.
+template <int Groups, bool HasShape, class Wave>
+[[gnu::always_inline]] inline void runSteady(const ProcessContext& ctx, Oscillator::PolyState& st, int g,
+                                             float f, float gain, float shapeValue, Wave& wave,
+                                             bool* done) noexcept {
+    using namespace simd;
+    const int stride = channelStride(ctx.channels);
+    const float* fmIn = ctx.inputs[Oscillator::Fm];
+    float* out = ctx.outputs[Oscillator::Out];
+    F8 first[Groups], e[Groups], inc[Groups], invInc[Groups];
+    I8 firstBits[Groups], moved[Groups];
+    for (int n = 0; n < Groups; ++n) {
+        const int at = g + n * kPolyLanes;
+        first[n] = fmIn ? load(fmIn + at) : F8{};
+        e[n] = load(st.phase + at);
+        inc[n] = load(st.inc + at);
+        invInc[n] = load(st.invInc + at);
+        if (f != st.freq[at / kPolyLanes] || !sameBits(first[n], load(st.fm + at)))
+            increments(f, first[n], st.invSampleRate, inc[n], invInc[n]);
+        std::memcpy(&firstBits[n], &first[n], sizeof firstBits[n]);
+        moved[n] = I8{};
+    }
+    const F8 gv = splat(gain);
+    auto render = [&](const auto& w) __attribute__((always_inline)) {
+        for (int i = 0; i < ctx.frames; ++i) {
+            for (int n = 0; n < Groups; ++n) {
+                const std::size_t at = static_cast<std::size_t>(i * stride + g + n * kPolyLanes);
+                if (fmIn) {
+                    I8 bits;
+                    std::memcpy(&bits, fmIn + at, sizeof bits);
+                    moved[n] |= bits ^ firstBits[n];
+                }
+                store(out + at, gv * w(e[n], inc[n], invInc[n], shapeValue));
+                e[n] = advance(e[n], inc[n]);
+            }
+        }
+    };
+    if constexpr (requires { typename Wave::Dense; }) {
+        // A lane above 1/128 cycle per sample (375 Hz at 48 kHz) puts a jump within two samples
+        // of one of 8 lanes about a quarter of the time or more: Wave::Dense, without the test.
+        I8 fast{};
+        for (int n = 0; n < Groups; ++n)
+            fast |= inc[n] > 1.0f / 128.0f;
+        if (any(fast))
+            render(typename Wave::Dense{});
+        else
+            render(wave);
+    } else {
+        render(wave);
+    }
+    const I8 none{};
+    for (int n = 0; n < Groups; ++n) {
+        if (std::memcmp(&moved[n], &none, sizeof none) != 0)
+            continue;
+        const int at = g + n * kPolyLanes;
+        store(st.phase + at, e[n]);
+        store(st.fm + at, first[n]);
+        store(st.inc + at, inc[n]);
+        store(st.invInc + at, invInc[n]);
+        st.freq[at / kPolyLanes] = f;
+        done[at / kPolyLanes] = true;
+    }
+}
+
 // Runs `ctx.channels` channels of an oscillator. `wave(phase, inc, invInc, shapeValue)` gives one
 // sample of 8 lanes; shapeValue is the value of `shape` (a param such as the pulse width) when
 // HasShape. Params ramp per frame, the same values for every group. A group whose fm input holds
@@ -220,66 +301,44 @@ template <bool HasShape, class Wave>
     bool paramsSteady = !freqParam.isSmoothing() && !gainParam.isSmoothing();
     if constexpr (HasShape)
         paramsSteady = paramsSteady && !shapeParam->isSmoothing();
+    // Optimistically the steady loop, which also notes whether any fm lane moved during the block;
+    // a group where one did runs the general loop below from the same state.
+    bool done[kMaxChannels / kPolyLanes] = {};
+    if (paramsSteady) {
+        const float f = freqParam.current(), gv = gainParam.current();
+        const float shapeValue = HasShape ? shapeParam->current() : 0.0f;
+        int g = 0;
+        for (; g + 2 * kPolyLanes <= stride; g += 2 * kPolyLanes)
+            runSteady<2, HasShape>(ctx, st, g, f, gv, shapeValue, wave, done);
+        for (; g < stride; g += kPolyLanes)
+            runSteady<1, HasShape>(ctx, st, g, f, gv, shapeValue, wave, done);
+    }
     SmoothedValue freq = freqParam, gain = gainParam, shape;
     for (int g = 0; g < stride; g += kPolyLanes) {
+        if (done[g / kPolyLanes])
+            continue;
         F8 phase = load(st.phase + g);
         F8 fm = load(st.fm + g);
         F8 inc = load(st.inc + g);
         F8 invInc = load(st.invInc + g);
         float& lastFreq = st.freq[g / kPolyLanes];
-        // Optimistically the steady loop, which also notes whether any fm lane moved during the
-        // block; if one did, the general loop runs the block again from the same state.
-        bool steady = paramsSteady;
-        if (steady) {
-            const F8 first = fmIn ? load(fmIn + g) : F8{};
-            const float f = freqParam.current();
-            F8 stInc = inc, stInvInc = invInc;
-            if (f != lastFreq || !sameBits(first, fm))
-                increments(f, first, st.invSampleRate, stInc, stInvInc);
-            const F8 gv = splat(gainParam.current());
-            const float shapeValue = HasShape ? shapeParam->current() : 0.0f;
-            I8 firstBits, moved{};
-            std::memcpy(&firstBits, &first, sizeof firstBits);
-            F8 e = phase;
-            for (int i = 0; i < frames; ++i) {
-                const std::size_t at = static_cast<std::size_t>(i * stride + g);
-                if (fmIn) {
-                    I8 bits;
-                    std::memcpy(&bits, fmIn + at, sizeof bits);
-                    moved |= bits ^ firstBits;
-                }
-                store(out + at, gv * wave(e, stInc, stInvInc, shapeValue));
-                e = advance(e, stInc);
-            }
-            const I8 none{};
-            steady = std::memcmp(&moved, &none, sizeof none) == 0;
-            if (steady) {
-                phase = e;
+        freq = freqParam; // every group sees the same ramps: each starts from the block's start
+        gain = gainParam;
+        if constexpr (HasShape)
+            shape = *shapeParam;
+        for (int i = 0; i < frames; ++i) {
+            const std::size_t at = static_cast<std::size_t>(i * stride + g);
+            const float f = freq.next();
+            const F8 x = fmIn ? load(fmIn + at) : F8{};
+            if (f != lastFreq || !sameBits(x, fm)) {
                 lastFreq = f;
-                fm = first;
-                inc = stInc;
-                invInc = stInvInc;
+                fm = x;
+                increments(f, x, st.invSampleRate, inc, invInc);
             }
-        }
-        if (!steady) {
-            freq = freqParam; // every group sees the same ramps: each starts from the block's start
-            gain = gainParam;
-            if constexpr (HasShape)
-                shape = *shapeParam;
-            for (int i = 0; i < frames; ++i) {
-                const std::size_t at = static_cast<std::size_t>(i * stride + g);
-                const float f = freq.next();
-                const F8 x = fmIn ? load(fmIn + at) : F8{};
-                if (f != lastFreq || !sameBits(x, fm)) {
-                    lastFreq = f;
-                    fm = x;
-                    increments(f, x, st.invSampleRate, inc, invInc);
-                }
-                const float gv = gain.next();
-                const float shapeValue = HasShape ? shape.next() : 0.0f;
-                store(out + at, gv * wave(phase, inc, invInc, shapeValue));
-                phase = advance(phase, inc);
-            }
+            const float gv = gain.next();
+            const float shapeValue = HasShape ? shape.next() : 0.0f;
+            store(out + at, gv * wave(phase, inc, invInc, shapeValue));
+            phase = advance(phase, inc);
         }
         store(st.phase + g, phase);
         store(st.fm + g, fm);

@@ -109,24 +109,34 @@ void Const::process(const ProcessContext& ctx) noexcept {
     for (int c = 0; c < channels; ++c)
         ramping = ramping || param(FirstValue + c).isSmoothing();
     if (!ramping) {
-        // The usual case: one frame's values, copied to every frame (whole vectors, no per-sample work).
+        // The usual case: one frame's values, copied to every frame (whole vectors, no per-sample
+        // work), and only when they are not already there: no one else writes a module's output
+        // buffer (Plan), so what the last block left stays valid while the values hold.
         alignas(64) float frame[kMaxChannels] = {};
         for (int c = 0; c < channels; ++c)
             frame[c] = param(FirstValue + c).current();
-        if (stride == 1) {
-            std::fill(out, out + ctx.frames, frame[0]);
-        } else {
-            const simd::F8 low = simd::load(frame), high = simd::load(frame + kPolyLanes);
-            float* const end = out + static_cast<std::size_t>(ctx.frames * stride);
-            if (stride == kPolyLanes) {
-                for (float* o = out; o != end; o += kPolyLanes)
-                    simd::store(o, low);
+        const bool filled = out == m_filledOut && stride == m_filledStride && ctx.frames <= m_filledFrames &&
+                            std::memcmp(frame, m_filled, sizeof frame) == 0;
+        if (!filled) {
+            if (stride == 1) {
+                std::fill(out, out + ctx.frames, frame[0]);
             } else {
-                for (float* o = out; o != end; o += 2 * kPolyLanes) {
-                    simd::store(o, low);
-                    simd::store(o + kPolyLanes, high);
+                const simd::F8 low = simd::load(frame), high = simd::load(frame + kPolyLanes);
+                float* const end = out + static_cast<std::size_t>(ctx.frames * stride);
+                if (stride == kPolyLanes) {
+                    for (float* o = out; o != end; o += kPolyLanes)
+                        simd::store(o, low);
+                } else {
+                    for (float* o = out; o != end; o += 2 * kPolyLanes) {
+                        simd::store(o, low);
+                        simd::store(o + kPolyLanes, high);
+                    }
                 }
             }
+            std::memcpy(m_filled, frame, sizeof frame);
+            m_filledOut = out;
+            m_filledStride = stride;
+            m_filledFrames = ctx.frames;
         }
     } else {
         for (int i = 0; i < ctx.frames; ++i) {
@@ -134,6 +144,7 @@ void Const::process(const ProcessContext& ctx) noexcept {
             for (int c = 0; c < stride; ++c)
                 f[c] = c < channels ? param(FirstValue + c).next() : 0.0f;
         }
+        m_filledFrames = 0;
     }
     for (int c = channels; c < kMaxChannels; ++c)
         param(FirstValue + c).skip(ctx.frames); // keep the ramps' clocks running

@@ -33,7 +33,15 @@ public:
     static std::string formatValues(std::span<const double> params);
 
 protected:
-    void onPrepare(const PrepareInfo&) override {}
+    void onPrepare(const PrepareInfo&) override { m_filledFrames = 0; }
+
+private:
+    // What the output buffer holds since the last block that wrote it (audio thread): the first
+    // m_filledFrames frames of m_filledOut, m_filledStride floats each, all equal to m_filled.
+    alignas(64) float m_filled[kMaxChannels] = {};
+    const float* m_filledOut = nullptr;
+    int m_filledStride = 0;
+    int m_filledFrames = 0;
 };
 
 // Sixteen mono inputs into one cable: as many channels as the highest connected input's number

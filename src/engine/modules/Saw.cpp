@@ -8,16 +8,21 @@ const ModuleType Saw::kType{"saw",   "Saw",   "Oscillators",  "Band-limited sawt
 
 namespace {
 
+template <bool JumpsDense>
+struct SawShape {
+    [[gnu::always_inline]] simd::F8 operator()(simd::F8 p, simd::F8, simd::F8 invInc,
+                                               float) const noexcept {
+        return polyosc::saw(p, invInc, JumpsDense);
+    }
+};
+struct SawWave : SawShape<false> {
+    using Dense = SawShape<true>; // see polyosc::saw
+};
+
 [[gnu::always_inline]] inline void sawPoly(const ProcessContext& ctx, Oscillator::PolyState& st,
                                            SmoothedValue& freq, SmoothedValue& gain,
                                            SmoothedValue*) noexcept {
-    struct Wave {
-        [[gnu::always_inline]] simd::F8 operator()(simd::F8 p, simd::F8, simd::F8 invInc,
-                                                   float) const noexcept {
-            return polyosc::saw(p, invInc);
-        }
-    };
-    polyosc::run<false>(ctx, st, freq, gain, nullptr, Wave{});
+    polyosc::run<false>(ctx, st, freq, gain, nullptr, SawWave{});
 }
 
 CHRONUS_POLY_KERNEL(sawPoly, sawPoly,

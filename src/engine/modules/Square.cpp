@@ -9,19 +9,25 @@ const ModuleType Square::kType{
 
 namespace {
 
+template <bool JumpsDense>
+struct SquareShape {
+    [[gnu::always_inline]] simd::F8 operator()(simd::F8 p, simd::F8, simd::F8 invInc,
+                                               float w) const noexcept {
+        // The same identity as the mono path, with band-limited saws.
+        simd::F8 shifted = p - w;
+        shifted = shifted < -0.5f ? shifted + 1.0f : shifted;
+        return polyosc::saw(shifted, invInc, JumpsDense) - polyosc::saw(p, invInc, JumpsDense) +
+               (2.0f * w - 1.0f);
+    }
+};
+struct SquareWave : SquareShape<false> {
+    using Dense = SquareShape<true>; // see polyosc::saw
+};
+
 [[gnu::always_inline]] inline void squarePoly(const ProcessContext& ctx, Oscillator::PolyState& st,
                                               SmoothedValue& freq, SmoothedValue& gain,
                                               SmoothedValue* width) noexcept {
-    struct Wave {
-        [[gnu::always_inline]] simd::F8 operator()(simd::F8 p, simd::F8, simd::F8 invInc,
-                                                   float w) const noexcept {
-            // The same identity as the mono path, with band-limited saws.
-            simd::F8 shifted = p - w;
-            shifted = shifted < -0.5f ? shifted + 1.0f : shifted;
-            return polyosc::saw(shifted, invInc) - polyosc::saw(p, invInc) + (2.0f * w - 1.0f);
-        }
-    };
-    polyosc::run<true>(ctx, st, freq, gain, width, Wave{});
+    polyosc::run<true>(ctx, st, freq, gain, width, SquareWave{});
 }
 
 CHRONUS_POLY_KERNEL(squarePoly, squarePoly,

@@ -184,6 +184,8 @@ struct PolyOutputs {
     float* bp;
     float* hp;
 };
+// Bp and Hp: whether those outputs are written (a cable reads them).
+template <bool Bp = true, bool Hp = true>
 [[gnu::always_inline]] inline void svfStep8(simd::F8 v0, simd::F8 a1, simd::F8 a2, simd::F8 a3, simd::F8 k,
                                             simd::F8& ic1, simd::F8& ic2, const PolyOutputs& o,
                                             std::size_t at) noexcept {
@@ -194,28 +196,57 @@ struct PolyOutputs {
     ic1 = 2.0f * v1 - ic1;
     ic2 = 2.0f * v2 - ic2;
     store(o.lp + at, v2);
-    store(o.bp + at, k * v1);
-    store(o.hp + at, v0 - k * v1 - v2);
+    if constexpr (Bp)
+        store(o.bp + at, k * v1);
+    if constexpr (Hp) // k v1 rounded, as the band-pass output stores it: hp is the same with or without bp
+        store(o.hp + at, v0 - rounded(k * v1) - v2);
 }
 
-// Cutoff and Q constant and no cutoff CV: the coefficients are shared by every channel.
-[[gnu::always_inline]] inline void svfPolyFixed(const ProcessContext& ctx, Svf::PolyState& st,
-                                                const Svf::PolyArgs& c, SmoothedValue&,
-                                                SmoothedValue&) noexcept {
+// Cutoff and Q constant and no cutoff CV: the coefficients are shared by every channel. Only the
+// outputs a cable reads are computed (most patches use one of the three).
+template <bool Bp, bool Hp>
+[[gnu::always_inline]] inline void svfPolyFixedOutputs(const ProcessContext& ctx, Svf::PolyState& st,
+                                                       const Svf::PolyArgs& c) noexcept {
     using namespace simd;
     const int stride = channelStride(ctx.channels);
     const float* in = ctx.inputs[Svf::In];
     const PolyOutputs o{ctx.outputs[Svf::Lp], ctx.outputs[Svf::Bp], ctx.outputs[Svf::Hp]};
     const F8 a1 = splat(c.a1), a2 = splat(c.a2), a3 = splat(c.a3), k = splat(c.k);
-    for (int g = 0; g < stride; g += kPolyLanes) {
+    int g = 0;
+    // Two groups side by side in one loop: a sample's state depends on the last through a chain of
+    // about four dependent operations, so one group alone leaves the core waiting on it.
+    for (; g + 2 * kPolyLanes <= stride; g += 2 * kPolyLanes) {
+        const int h = g + kPolyLanes;
+        F8 ic1 = load(st.ic1 + g), ic2 = load(st.ic2 + g);
+        F8 jc1 = load(st.ic1 + h), jc2 = load(st.ic2 + h);
+        for (int i = 0; i < ctx.frames; ++i) {
+            const std::size_t at = static_cast<std::size_t>(i * stride + g);
+            svfStep8<Bp, Hp>(in ? load(in + at) : F8{}, a1, a2, a3, k, ic1, ic2, o, at);
+            svfStep8<Bp, Hp>(in ? load(in + at + kPolyLanes) : F8{}, a1, a2, a3, k, jc1, jc2, o, at + kPolyLanes);
+        }
+        store(st.ic1 + g, zapGremlins8(ic1));
+        store(st.ic2 + g, zapGremlins8(ic2));
+        store(st.ic1 + h, zapGremlins8(jc1));
+        store(st.ic2 + h, zapGremlins8(jc2));
+    }
+    for (; g < stride; g += kPolyLanes) {
         F8 ic1 = load(st.ic1 + g), ic2 = load(st.ic2 + g);
         for (int i = 0; i < ctx.frames; ++i) {
             const std::size_t at = static_cast<std::size_t>(i * stride + g);
-            svfStep8(in ? load(in + at) : F8{}, a1, a2, a3, k, ic1, ic2, o, at);
+            svfStep8<Bp, Hp>(in ? load(in + at) : F8{}, a1, a2, a3, k, ic1, ic2, o, at);
         }
         store(st.ic1 + g, zapGremlins8(ic1));
         store(st.ic2 + g, zapGremlins8(ic2));
     }
+}
+
+[[gnu::always_inline]] inline void svfPolyFixed(const ProcessContext& ctx, Svf::PolyState& st,
+                                                const Svf::PolyArgs& c, SmoothedValue&, SmoothedValue&) noexcept {
+    const bool bp = !(ctx.unreadOutputs & (1u << Svf::Bp)), hp = !(ctx.unreadOutputs & (1u << Svf::Hp));
+    if (bp)
+        hp ? svfPolyFixedOutputs<true, true>(ctx, st, c) : svfPolyFixedOutputs<true, false>(ctx, st, c);
+    else
+        hp ? svfPolyFixedOutputs<false, true>(ctx, st, c) : svfPolyFixedOutputs<false, false>(ctx, st, c);
 }
 
 // Cutoff CV or a ramping param: every channel's coefficients per sample, as Svf::updateCoefficients
