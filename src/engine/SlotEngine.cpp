@@ -150,6 +150,7 @@ Status SlotEngine::start() {
     for (int i = 0; i < 2; ++i) {
         m_slots[static_cast<std::size_t>(i)]->stopRequested.store(false);
         m_slots[static_cast<std::size_t>(i)]->ring.reset();
+        m_slots[static_cast<std::size_t>(i)]->midiOut.reset();
         if (Status s = startWorker(i); !s) {
             for (int j = 0; j < i; ++j) {
                 m_handles[static_cast<std::size_t>(j)]->requestStop();
