@@ -13,6 +13,7 @@
 #include "modules/Lfo.hpp"
 #include "modules/Limiter.hpp"
 #include "modules/MidiIn.hpp"
+#include "modules/MidiOut.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
@@ -50,6 +51,7 @@ const ModuleType* const kTypes[] = {
     &Clock::kType,
     &Sequencer::kType,
     &MidiIn::kType,
+    &MidiOut::kType,
     &Kick::kType,
     &Snare::kType,
     &HiHat::kType,
