@@ -1188,6 +1188,8 @@ Status SlotEngine::midi(const MidiEvent& event) {
     return status;
 }
 
+std::span<const MidiEvent> SlotEngine::midiOut() const noexcept { return m_output->midiOut(); }
+
 void SlotEngine::markDeviceFrame(std::int64_t deviceFrame) noexcept {
     EngineShared& sh = *m_shared;
     const std::uint32_t seq = sh.deviceMarkSeq.load(std::memory_order_relaxed);
