@@ -231,7 +231,8 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
     const bool haveTag = main.ring.frontTag(tagTimeline, tagFrame);
     const std::size_t gotA = main.ring.read(m_scratchA.data(), n);
     // MIDI out: which slot's events this chunk plays, from which ring frame, up to which chunk
-    // frame (`cut`); `slot1` from there on (a fade past its midpoint). -1: none (muted).
+    // frame (`cut`); `slot1` from there on (a fade: the new slot, from the chunk's first frame). -1:
+    // none (muted).
     int slot0 = a, slot1 = -1;
     std::uint64_t start0 = main.ring.consumed() - gotA, start1 = 0;
     int cut = frames;
@@ -287,8 +288,9 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
                 std::fill(m_scratchB.data() + 2 * gotB, m_scratchB.data() + 2 * n, 0.0f);
                 countNoneRead(incoming);
             }
-            // The old slot's events until the fade's midpoint, the new one's from there on.
-            cut = sickA ? 0 : static_cast<int>(std::clamp<std::int64_t>(m_fadeLength / 2 - m_fadePosition, 0, frames));
+            // The new slot's events from the fade's first frame (see the header): its transport start
+            // and first notes are at its first frame.
+            cut = 0;
             if (sickA) { // the old one died mid-fade: cut to the new one
                 std::fill(m_scratchA.data(), m_scratchA.data() + 2 * n, 0.0f);
                 m_fadePosition = m_fadeLength;

@@ -21,11 +21,12 @@
 // after the rings were read or skipped, the events of the frames the output played are handed on
 // (midiOut()) at the output frame they play at; the others (the mirror's, a standby's, skipped or
 // discarded frames') are drained and dropped. During a commit's fade (or a failover's short fade) the
-// old slot's events are played until the fade's midpoint and the new slot's from there on: a note is
-// never sent twice (both slots play the same sequence), and a note the new slot started before the
-// midpoint is not heard until its next note-on. Whenever the slot whose events are played changes
-// (that midpoint, a failover's cut, a rollback, muting) an all-notes-off (controller 123) goes out on
-// all 16 channels first, so no note of the slot left behind hangs.
+// new slot's events are played from the fade's first frame on, the old slot's no more: a new patch
+// restarts its transport at its first frame (midi_out's start, a sequencer's first note), which
+// switching at the fade's midpoint lost; what the old one would have sent while it fades out (a few
+// ms) is not sent, and a note is never sent twice. Whenever the slot whose events are played changes
+// (a fade's start, a failover's cut, a rollback, muting) an all-notes-off (controller 123) goes out
+// on all 16 channels first, so no note of the slot left behind hangs.
 
 #include "rt/MidiEvent.hpp"
 

@@ -252,7 +252,7 @@ private slots:
     void capturedInputIsStampedAndAStandbyReadingItIsDrained();
     void midiOutPlaysTheActiveSlotsEventsOnly_data();
     void midiOutPlaysTheActiveSlotsEventsOnly();
-    void midiOutSwitchesAtTheCommitFadesMidpoint();
+    void midiOutSwitchesAtTheCommitFadesStart();
     void midiOutFailoverSendsAllNotesOffOnce();
     void midiOutRollbackSendsAllNotesOff();
 };
@@ -921,9 +921,10 @@ void TestOutputStage::midiOutPlaysTheActiveSlotsEventsOnly() {
     QCOMPARE(rig.shared().midiOutDropped.load(), std::uint64_t{0});
 }
 
-// A commit's fade: the old slot's notes until the fade's midpoint, then one all-notes-off on every
-// channel, then the new slot's notes; none lost or doubled at the switch.
-void TestOutputStage::midiOutSwitchesAtTheCommitFadesMidpoint() {
+// A commit's fade: the old slot's notes until the fade starts, then one all-notes-off on every
+// channel, then the new slot's notes from the fade's first frame (its transport starts there); none
+// lost or doubled at the switch.
+void TestOutputStage::midiOutSwitchesAtTheCommitFadesStart() {
     StageRig rig;
     rig.worker[0] = {1, 0, sine(440.0, 0.5), 16, 60};
     rig.worker[1] = {2, 0, sine(660.0, 0.5), 16, 61};
@@ -940,14 +941,14 @@ void TestOutputStage::midiOutSwitchesAtTheCommitFadesMidpoint() {
         rig.play(kBlock);
     }
     QCOMPARE(rig.shared().active.load(), 1);
-    const std::int64_t midpoint = 2 * kBlock + fade / 2, end = 10 * kBlock;
+    const std::int64_t switchAt = 2 * kBlock, end = 10 * kBlock;
     const HeardMidi h = sortHeard(rig.heard, 16);
     QCOMPARE(h.frames, multiples(16, 0, end));
     QCOMPARE(h.misplaced, 0);
     QVERIFY(h.ordered);
     for (std::size_t i = 0; i < h.frames.size(); ++i)
-        QCOMPARE(h.notes[i], h.frames[i] < midpoint ? std::uint8_t{60} : std::uint8_t{61});
-    QCOMPARE(h.allNotesOff, std::vector<std::int64_t>(16, midpoint));
+        QCOMPARE(h.notes[i], h.frames[i] < switchAt ? std::uint8_t{60} : std::uint8_t{61});
+    QCOMPARE(h.allNotesOff, std::vector<std::int64_t>(16, switchAt));
     QCOMPARE(h.allNotesOffChannels, 0xFFFF);
     QCOMPARE(rig.midiStampErrors, 0);
 }
@@ -1003,7 +1004,7 @@ void TestOutputStage::midiOutRollbackSendsAllNotesOff() {
     QCOMPARE(rig.shared().rollbacks.load(), std::uint64_t{1});
     rig.render(0);
     rig.play(kBlock);
-    const std::int64_t midpoint = kBlock / 2, rollback = 3 * kBlock;
+    const std::int64_t rollback = 3 * kBlock;
     // Before the rollback both slots' plan frames were the output's; after it the old slot plays on
     // from its resume frame (its ring was not read in probation), and its notes with it.
     const HeardMidi h = sortHeard(rig.heard, 16, [&](std::int64_t frame, std::uint8_t) {
@@ -1011,17 +1012,16 @@ void TestOutputStage::midiOutRollbackSendsAllNotesOff() {
     });
     QCOMPARE(h.misplaced, 0);
     QVERIFY(h.ordered);
-    // The fade (one block, midpoint at frame 32): 60 before, 61 in the rest of it and in probation.
+    // The fade from the first frame (nothing was played before it: no all-notes-off), so 61 there
+    // and in probation, then 60 again.
     std::vector<std::int64_t> expected = multiples(16, 0, rollback);
     for (std::int64_t f : multiples(16, rollback, rollback + 2 * kBlock))
         if ((f - rollback + resume) % 16 == 0)
             expected.push_back(f);
     QCOMPARE(h.frames, expected);
     for (std::size_t i = 0; i < h.frames.size(); ++i)
-        QCOMPARE(h.notes[i], h.frames[i] < midpoint || h.frames[i] >= rollback ? std::uint8_t{60} : std::uint8_t{61});
-    std::vector<std::int64_t> offs(16, midpoint);
-    offs.insert(offs.end(), 16, rollback);
-    QCOMPARE(h.allNotesOff, offs);
+        QCOMPARE(h.notes[i], h.frames[i] >= rollback ? std::uint8_t{60} : std::uint8_t{61});
+    QCOMPARE(h.allNotesOff, std::vector<std::int64_t>(16, rollback));
 }
 
 QTEST_APPLESS_MAIN(TestOutputStage)
