@@ -219,6 +219,7 @@ int runEditor(int argc, char* argv[]) {
         server->setDriver(&driver);
         server->setRecorder(&recorder);
         server->setMidi(&midi);
+        server->setMidiOut(&midiOut, &callback);
         // An agent's change is in the autosave's journal before its reply.
         server->setAcknowledgeObserver(
             [&controller](const std::string& address) { return controller.persistExternalChange(address); });

@@ -34,6 +34,7 @@ constexpr Arg kValueArg[] = {
 constexpr Arg kGateArg[] = {{"state", 'g', "1/0, on/off or true/false", "on|off"}};
 constexpr Arg kMidiPortArg[] = {
     {"port", 's', "a MIDI source's name or part of it, auto (the first hardware source) or none", "NAME|auto|none"}};
+constexpr Arg kMidiOutArg[] = {{"port", 's', "a JACK MIDI input port's name or part of it, or none", "NAME|none"}};
 
 // ---- reply fields
 
@@ -99,6 +100,7 @@ constexpr Field kMidiDevicesReply[] = {
 constexpr Field kMidiInReply[] = {
     {"requested", 's', O::Once, "what is listened for: a name, auto, or empty for none"},
     {"connected", 's', O::Once, "the source connected now; empty until one matches (it is connected when it appears)"}};
+constexpr Field kMidiOutReply[] = {{"connected", 's', O::Once, "the port the MIDI goes to now; empty for none"}};
 
 // ---- errors, besides the argument checks every address has
 
@@ -178,6 +180,9 @@ constexpr const char* kGateErrors[] = {"a gate is /gate/<id> with 1/0, on/off or
                                        "a gate takes 1/0, on/off or true/false", "no module 'ID'"};
 
 constexpr const char* kMidiErrors[] = {"MIDI is not available: this server has no MIDI input"};
+constexpr const char* kMidiOutErrors[] = {"MIDI output is not available: this server has none",
+                                          "MIDI output: no JACK server",
+                                          "MIDI output: no MIDI input port 'NAME'"};
 
 constexpr std::span<const Field> kNoFields{};
 constexpr std::span<const Arg> kNoArgs{};
@@ -533,6 +538,19 @@ const Command kCommands[] = {
         .verb = "midi in",
         .verbHelp = "listen to a MIDI source: a port name or part of it, auto, or none\n"
                     "(every midi_in module of the patch plays it)",
+    },
+    {
+        .op = Op::MidiOut,
+        .address = "/midi/out",
+        .args = kMidiOutArg,
+        .argsOccur = O::Once,
+        .argSummary = "a port name or none",
+        .reply = kMidiOutReply,
+        .errors = kMidiOutErrors,
+        .help = "Send what the midi_out modules of the patch heard make to a JACK MIDI input port, or to none.",
+        .example = "/midi/out none",
+        .verb = "midi out",
+        .verbHelp = "send the midi_out modules' MIDI to a JACK MIDI input port (a name or part of it), or none",
     },
 };
 

@@ -44,6 +44,7 @@ enum class Op {
     Gate,
     MidiDevices,
     MidiIn,
+    MidiOut,
 };
 
 // A request argument. Types: 's' string, 'n' number (OSC i, h, f or d; finite), 'v' a number or

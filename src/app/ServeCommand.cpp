@@ -261,6 +261,7 @@ int runServeCommand(const QStringList& args) {
     server.setDriver(&driver);
     server.setRecorder(&recorder);
     server.setMidi(&midi);
+    server.setMidiOut(&midiOut, &callback);
     server.setAcknowledgeObserver([&persist, autosaveOn, &capture, &sayCapture](const std::string& address) -> std::string {
         sayCapture(capture.check());
         if (!autosaveOn)

@@ -63,6 +63,7 @@ struct ProtocolRig {
         server->setDriver(&driver);
         server->setRecorder(&recorder);
         server->setMidi(&midi);
+        server->setMidiOut(&midiOut, &callback);
         if (auto s = server->start(); !s)
             return s.message();
         client = std::make_unique<OscTestClient>(server->port());
@@ -81,6 +82,7 @@ struct ProtocolRig {
     audio::EngineCallback callback;
     audio::NullDriver driver;
     audio::MidiFeed midi{engine, "chronus-osc-test"};
+    audio::MidiOutput midiOut{"chronus-osc-test"};
     std::unique_ptr<app::OscServer> server;
     std::unique_ptr<OscTestClient> client;
 
