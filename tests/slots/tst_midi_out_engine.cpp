@@ -2,7 +2,7 @@
 // and with worker processes: a clock's steps into midi_out are note-ons every 1200 frames (300 BPM,
 // 1/32), and what SlotEngine::midiOut() hands on per callback must keep that grid to the frame,
 // with none doubled or lost, across a failover to the mirror and across a commit; each switch of
-// the slot heard (the first commit's too) sends one all-notes-off (controller 123) on all 16
+// the slot heard sends one all-notes-off (controller 123) on all 16
 // channels, at one frame.
 
 #include "SlotRig.hpp"
@@ -158,15 +158,19 @@ void TestMidiOutEngine::notesKeepTheirGridAcrossSwitches() {
         qInfo("%zu note-ons from frame %lld to %lld, %d off the 1200-frame grid; %zu all-notes-off events",
               ons.size(), static_cast<long long>(ons.front()), static_cast<long long>(ons.back()), offGrid, allOff.size());
         QCOMPARE(offGrid, 0);
-        // Every switch sends one per channel, at one frame: the first commit's (from the empty patch
-        // the engine starts with, before the first note) and the disturbance's.
-        QCOMPARE(allOff.size(), static_cast<std::size_t>(16 * (1 + switches)));
-        QCOMPARE_LE(allOff.front(), ons.front());
+        // Every switch sends one per channel, at one frame: the disturbance's, and the first commit's
+        // (from the empty patch the engine starts with, before the first note) when a callback had
+        // played that patch before the commit came.
+        const bool firstCommitSent = allOff.size() == static_cast<std::size_t>(16 * (1 + switches));
+        QVERIFY2(firstCommitSent || allOff.size() == static_cast<std::size_t>(16 * switches),
+                 qPrintable(QStringLiteral("%1 all-notes-off events").arg(allOff.size())));
+        if (firstCommitSent)
+            QCOMPARE_LE(allOff.front(), ons.front());
         for (std::size_t k = 0; k < allOff.size(); k += 16)
             QVERIFY(std::all_of(allOff.begin() + static_cast<std::ptrdiff_t>(k), allOff.begin() + static_cast<std::ptrdiff_t>(k + 16),
                                 [&](std::int64_t f) { return f == allOff[k]; }));
-        if (switches)
-            QVERIFY(allOff[16] > ons.front() && allOff[16] < ons.back()); // the disturbance's, among the notes
+        if (switches) // the disturbance's, among the notes
+            QVERIFY(allOff[allOff.size() - 16] > ons.front() && allOff[allOff.size() - 16] < ons.back());
         return;
     }
 }
