@@ -178,12 +178,14 @@ int runEditor(int argc, char* argv[]) {
     if (auto s = engine.start(); !s)
         return failure(QString::fromStdString(s.message()));
     audio::MidiFeed midi(engine, choice->driver.clientName); // outlives the callback, which reads it
+    audio::MidiOutput midiOut(choice->driver.clientName);   // the same
     app::Recorder recorder(driver.sampleRate(), recorderOptions);
     audio::EngineCallback callback(engine, &recorder.tap());
     callback.setMidi(&midi);
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
     app::openMidi(kCommand, choice.value(), midi);
+    app::openMidiOut(kCommand, choice.value(), midiOut, callback);
     // Whatever way this function returns, the audio stops before the callback and the engine go.
     struct StopAudio {
         audio::AudioDriver& driver;
@@ -218,6 +220,7 @@ int runEditor(int argc, char* argv[]) {
         server->setDriver(&driver);
         server->setRecorder(&recorder);
         server->setMidi(&midi);
+        server->setMidiOut(&midiOut, &callback);
         // An agent's change is in the autosave's journal before its reply.
         server->setAcknowledgeObserver(
             [&controller](const std::string& address) { return controller.persistExternalChange(address); });

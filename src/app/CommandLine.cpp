@@ -55,6 +55,10 @@ void addAudioOptions(QCommandLineParser& parser) {
                       "(default). JACK MIDI while a JACK server runs, else the ALSA sequencer; a port that comes "
                       "later, or comes back, is connected then.",
                       "NAME", "none"});
+    parser.addOption({"midi-out",
+                      "MIDI output: the JACK MIDI input port (its name or part of it) the patch's midi_out modules "
+                      "play, or none (default). Needs a JACK server; events land at their own frame, one period on.",
+                      "NAME", "none"});
     parser.addOption({"workers",
                       "Where the two slots render: processes (default: a crash in a module costs one slot, which is "
                       "restarted while the other plays on) or threads.",
@@ -89,6 +93,9 @@ engine::Result<AudioChoice> audioChoice(const QCommandLineParser& parser) {
     choice.midiIn = parser.value("midi-in").toStdString();
     if (choice.midiIn.empty())
         return Status::error(ErrorCode::InvalidArgument, "--midi-in must name a port, auto or none");
+    choice.midiOut = parser.value("midi-out").toStdString();
+    if (choice.midiOut.empty())
+        return Status::error(ErrorCode::InvalidArgument, "--midi-out must name a port or none");
     return choice;
 }
 
@@ -125,6 +132,18 @@ void openMidi(const QString& command, const AudioChoice& choice, audio::MidiFeed
                  << "' yet; it is connected when it appears\n";
     } else {
         stdErr() << "chronus " << command << ": MIDI input: " << QString::fromStdString(feed.connected()) << "\n";
+    }
+    stdErr().flush();
+}
+
+void openMidiOut(const QString& command, const AudioChoice& choice, audio::MidiOutput& out, audio::EngineCallback& callback) {
+    if (choice.midiOut == "none")
+        return;
+    if (auto s = out.open(choice.midiOut); !s) {
+        stdErr() << "chronus " << command << ": MIDI output: " << QString::fromStdString(s.message()) << "\n";
+    } else {
+        callback.setMidiOut(&out);
+        stdErr() << "chronus " << command << ": MIDI output: " << QString::fromStdString(out.connectedPort()) << "\n";
     }
     stdErr().flush();
 }

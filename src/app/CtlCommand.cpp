@@ -1109,6 +1109,11 @@ QString replyText(const Request& request, const Reply& reply, const QJsonObject&
                                      : QStringLiteral("MIDI input: %1").arg(connected);
         break;
     }
+    case Op::MidiOut: {
+        const QString connected = o.value("connected").toString();
+        text = connected.isEmpty() ? QStringLiteral("MIDI output: none") : QStringLiteral("MIDI output: %1").arg(connected);
+        break;
+    }
     }
     if (has("warning")) // the change is made, but the server could not put it on disk
         text += QStringLiteral("\nwarning: ") + o.value("warning").toString();

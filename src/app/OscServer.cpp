@@ -7,7 +7,9 @@
 #include "Protocol.hpp"
 #include "Recorder.hpp"
 #include "audio/AudioDriver.hpp"
+#include "audio/EngineCallback.hpp"
 #include "audio/MidiFeed.hpp"
+#include "audio/MidiOutput.hpp"
 #include "engine/ModuleRegistry.hpp"
 #include "engine/Plan.hpp"
 
@@ -1024,6 +1026,20 @@ std::vector<OscServer::Value> OscServer::recordStatusValues() const {
 
 // The patch controller's thread: /record/start [name] -> path; /record/stop -> path, duration in seconds.
 void OscServer::executeMidi(const Request& r) {
+    if (r.command->op == protocol::Op::MidiOut) {
+        if (!m_midiOut || !m_midiOutCallback)
+            return replyError(r, "MIDI output is not available: this server has none");
+        const std::string port = std::get<std::string>(r.args[0]);
+        m_midiOutCallback->setMidiOut(nullptr); // the callback stops sending before the port changes
+        if (port == "none") {
+            m_midiOut->close();
+            return reply(r, {std::string()});
+        }
+        if (Status s = m_midiOut->open(port); !s)
+            return replyError(r, s.message());
+        m_midiOutCallback->setMidiOut(m_midiOut);
+        return reply(r, {m_midiOut->connectedPort()});
+    }
     if (!m_midi)
         return replyError(r, "MIDI is not available: this server has no MIDI input");
     if (r.command->op == protocol::Op::MidiDevices) {
@@ -1520,6 +1536,7 @@ void OscServer::execute(const Request& r) {
     }
     case Op::MidiDevices:
     case Op::MidiIn:
+    case Op::MidiOut:
         return executeMidi(r);
     case Op::MidiMap:
     case Op::MidiUnmap:

@@ -54,6 +54,8 @@ struct sockaddr_storage;
 namespace chronus::audio {
 class AudioDriver;
 class MidiFeed;
+class MidiOutput;
+class EngineCallback;
 }
 
 namespace chronus::app {
@@ -129,6 +131,11 @@ public:
     // The MIDI input behind /midi/* (optional: without one they answer with an /error). Used on the
     // patch controller's thread only, from then on.
     void setMidi(audio::MidiFeed* midi) { m_midi = midi; }
+    // The MIDI output behind /midi/out and the callback that feeds it (optional, as setMidi).
+    void setMidiOut(audio::MidiOutput* out, audio::EngineCallback* callback) {
+        m_midiOut = out;
+        m_midiOutCallback = callback;
+    }
     // Called on the patch controller's thread after every request that changed the pending or committed
     // patch (edits, clear, load, commit, undo, abort, /mod), before its reply is queued: the journal
     // puts the change on disk before the client hears of it. What it returns, when not empty, is
@@ -205,6 +212,8 @@ private:
     const audio::AudioDriver* m_driver = nullptr;
     Recorder* m_recorder = nullptr;
     audio::MidiFeed* m_midi = nullptr;
+    audio::MidiOutput* m_midiOut = nullptr;
+    audio::EngineCallback* m_midiOutCallback = nullptr;
     std::function<std::string(const std::string&)> m_onAcknowledge;
     std::string m_schemaJson;
     bool m_clearBeforeEdit = false; // the patch controller's thread: --fresh-after-commit's pending clear is due

@@ -121,6 +121,7 @@ int runPlayCommand(const QStringList& args) {
     if (auto s = engine.loadPending(loaded->graph); !s)
         return failure(QString::fromStdString(s.message()));
     audio::MidiFeed midi(engine, choice->driver.clientName); // outlives the callback, which reads it
+    audio::MidiOutput midiOut(choice->driver.clientName);   // the same
     // Lives until after driver.stop(): the callback feeds its tap.
     Recorder recorder(driver.sampleRate(), recorderOptions);
     audio::EngineCallback callback(engine, &recorder.tap());
@@ -128,6 +129,7 @@ int runPlayCommand(const QStringList& args) {
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
     openMidi("play", choice.value(), midi);
+    openMidiOut("play", choice.value(), midiOut, callback);
     if (!recordPath.isEmpty()) {
         // Opened before the commit, so the file starts with the first block of the patch.
         if (auto started = recorder.startFile(recordPath); !started) {

@@ -34,6 +34,7 @@ constexpr Arg kValueArg[] = {
 constexpr Arg kGateArg[] = {{"state", 'g', "1/0, on/off or true/false", "on|off"}};
 constexpr Arg kMidiPortArg[] = {
     {"port", 's', "a MIDI source's name or part of it, auto (the first hardware source) or none", "NAME|auto|none"}};
+constexpr Arg kMidiOutArg[] = {{"port", 's', "a JACK MIDI input port's name or part of it, or none", "NAME|none"}};
 
 constexpr Arg kMidiMapArgs[] = {
     {"target", 's', "module.param: a parameter that changes live (not a channel count, not a step)", "MODULE.PARAM"},
@@ -124,6 +125,7 @@ constexpr Field kMidiMapsReply[] = {
 constexpr Field kMidiInReply[] = {
     {"requested", 's', O::Once, "what is listened for: a name, auto, or empty for none"},
     {"connected", 's', O::Once, "the source connected now; empty until one matches (it is connected when it appears)"}};
+constexpr Field kMidiOutReply[] = {{"connected", 's', O::Once, "the port the MIDI goes to now; empty for none"}};
 
 // ---- errors, besides the argument checks every address has
 
@@ -213,6 +215,9 @@ constexpr const char* kMidiMapsErrors[] = {"none of its own: no mappings is an e
 constexpr const char* kMidiLearnErrors[] = {
     "no module 'ID' (modules: ...)", "no controller moved within N s; nothing was mapped",
     "learning ID.PARAM was cancelled: another /midi/learn, or /midi/unmap of it"};
+constexpr const char* kMidiOutErrors[] = {"MIDI output is not available: this server has none",
+                                          "MIDI output: no JACK server",
+                                          "MIDI output: no MIDI input port 'NAME'"};
 
 constexpr std::span<const Field> kNoFields{};
 constexpr std::span<const Arg> kNoArgs{};
@@ -626,6 +631,19 @@ const Command kCommands[] = {
         .verbHelp = "map the next MIDI controller that moves to a parameter (waits for it)",
         .slow = true,
         .changesPatch = true,
+    },
+    {
+        .op = Op::MidiOut,
+        .address = "/midi/out",
+        .args = kMidiOutArg,
+        .argsOccur = O::Once,
+        .argSummary = "a port name or none",
+        .reply = kMidiOutReply,
+        .errors = kMidiOutErrors,
+        .help = "Send what the midi_out modules of the patch heard make to a JACK MIDI input port, or to none.",
+        .example = "/midi/out none",
+        .verb = "midi out",
+        .verbHelp = "send the midi_out modules' MIDI to a JACK MIDI input port (a name or part of it), or none",
     },
 };
 

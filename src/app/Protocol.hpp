@@ -48,6 +48,7 @@ enum class Op {
     MidiUnmap,
     MidiMaps,
     MidiLearn,
+    MidiOut,
 };
 
 // A request argument. Types: 's' string, 'n' number (OSC i, h, f or d; finite), 'v' a number or

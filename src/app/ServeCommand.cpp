@@ -136,6 +136,7 @@ int runServeCommand(const QStringList& args) {
     if (auto s = engine.start(); !s)
         return failure(QString::fromStdString(s.message()));
     audio::MidiFeed midi(engine, choice->driver.clientName); // outlives the callback, which reads it
+    audio::MidiOutput midiOut(choice->driver.clientName);   // the same
     // Lives until after driver.stop(): the callback feeds its tap.
     Recorder recorder(driver.sampleRate(), recorderOptions);
     audio::EngineCallback callback(engine, &recorder.tap());
@@ -143,6 +144,7 @@ int runServeCommand(const QStringList& args) {
     if (auto s = driver.start(callback); !s)
         return failure(QString::fromStdString(s.message()));
     openMidi("serve", choice.value(), midi);
+    openMidiOut("serve", choice.value(), midiOut, callback);
 
     // The last session, unless asked not to: the committed patch of the autosave file, with the
     // journal's records on top (what was committed and pending at the last acknowledgement). A state
@@ -259,6 +261,7 @@ int runServeCommand(const QStringList& args) {
     server.setDriver(&driver);
     server.setRecorder(&recorder);
     server.setMidi(&midi);
+    server.setMidiOut(&midiOut, &callback);
     server.setAcknowledgeObserver([&persist, autosaveOn, &capture, &sayCapture](const std::string& address) -> std::string {
         sayCapture(capture.check());
         if (!autosaveOn)

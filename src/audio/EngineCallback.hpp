@@ -7,6 +7,7 @@
 #include "audio/AudioCallback.hpp"
 #include "audio/MeterTap.hpp"
 #include "audio/MidiFeed.hpp"
+#include "audio/MidiOutput.hpp"
 #include "audio/RecordTap.hpp"
 #include "engine/SlotEngine.hpp"
 #include "engine/rt/RealtimeSection.hpp"
@@ -31,6 +32,13 @@ public:
             if (const std::int64_t frame = midi->cycleFrame(); frame >= 0)
                 m_engine.markDeviceFrame(frame);
         m_engine.process(out, info.frames, info.input);
+        // The MIDI of these frames, at their device frames (MidiOutput writes them one period on).
+        if (MidiOutput* midiOut = m_midiOut.load(std::memory_order_acquire))
+            if (const std::int64_t frame = midiOut->cycleFrame(); frame >= 0)
+                for (engine::MidiEvent e : m_engine.midiOut()) {
+                    e.frame = frame + e.offset;
+                    midiOut->send(e);
+                }
         applyOutputGain(out, info);
         if (m_tap)
             m_tap->process(out, info.frames);
@@ -40,6 +48,9 @@ public:
     // Control thread. The MIDI feed whose device frames the callback marks (it must outlive the
     // stream, or be unset first); nullptr for none.
     void setMidi(const MidiFeed* midi) noexcept { m_midi.store(midi, std::memory_order_release); }
+    // Control thread. The MIDI output the patch's MIDI goes to (it must outlive the stream, or be
+    // unset first); nullptr for none.
+    void setMidiOut(MidiOutput* midiOut) noexcept { m_midiOut.store(midiOut, std::memory_order_release); }
 
     // Any thread. The output fades to `gain` (0 or 1) over kOutputFadeMs, so that a stream can be
     // stopped and reopened (CaptureOnDemand) without a step at either end; outputGain() says where
@@ -72,6 +83,7 @@ private:
     RecordTap* const m_tap;
     MeterTap m_meter; // written by the audio thread in process()
     std::atomic<const MidiFeed*> m_midi{nullptr}; // written by the control thread
+    std::atomic<MidiOutput*> m_midiOut{nullptr};  // written by the control thread
     std::atomic<float> m_gainTarget{1.0f};        // written by the control thread
     std::atomic<float> m_gainNow{1.0f};           // written by the audio thread
     float m_gain = 1.0f;                          // audio thread only

@@ -6,6 +6,7 @@
 #include "Types.hpp"
 
 #include "Status.hpp"
+#include "MidiOutVoices.hpp"
 #include "rt/MidiEvent.hpp"
 
 #include <cstdint>
@@ -52,6 +53,8 @@ struct ModuleType {
     // The MIDI the type takes (Module::midi), kMidiChannel and/or kMidiTransport (0: none): the
     // engine sends each event of those kinds to every module of it. `true` means channel messages.
     std::uint8_t takesMidi = 0;
+    // The type makes MIDI (Module::midiOut): the plan collects it after each block.
+    bool makesMidi = false;
 
     // Control thread. -1 when unknown; accepts ids and the predecessor's aliases.
     ParamIndex findParam(std::string_view idOrAlias) const noexcept;
@@ -95,6 +98,11 @@ public:
     // frame `event.offset` of that block. Called before process(), in the order the events happened;
     // the module keeps what it needs in fixed storage (no allocation).
     virtual void midi(const MidiEvent& /*event*/) noexcept {}
+
+    // RT-safe. The other way (types with makesMidi): right after process(), the MIDI events the
+    // module made in that block, appended to `out` in the order they happened, each one's offset
+    // (its frame in the block) moved on by `frameBase`. The module makes them in fixed storage.
+    virtual void midiOut(MidiOutBlock& /*out*/, int /*frameBase*/) noexcept {}
 
     // RT-safe. Musical time starts again: a clock at its first step, a sequencer before its step 1.
     // Called once after a plan's warm-up, so a new patch's first beat is heard at its first sample

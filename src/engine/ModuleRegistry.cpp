@@ -14,6 +14,7 @@
 #include "modules/Limiter.hpp"
 #include "modules/MidiCc.hpp"
 #include "modules/MidiIn.hpp"
+#include "modules/MidiOut.hpp"
 #include "modules/Mixer.hpp"
 #include "modules/Noise.hpp"
 #include "modules/Output.hpp"
@@ -52,6 +53,7 @@ const ModuleType* const kTypes[] = {
     &Sequencer::kType,
     &MidiIn::kType,
     &MidiCc::kType,
+    &MidiOut::kType,
     &Kick::kType,
     &Snare::kType,
     &HiHat::kType,

@@ -93,9 +93,11 @@ void OutputStage::process(float* interleaved, int frames, const float* captured)
         m_input->write(first, captured, static_cast<std::size_t>(frames));
         m_shared->inputFrames.fetch_add(static_cast<std::uint64_t>(frames), std::memory_order_relaxed);
     }
+    m_midiOutCount = 0;
     for (int done = 0; done < frames;) {
         const int n = std::min(kChunkFrames, frames - done);
         m_chunkFrame = first + static_cast<std::uint64_t>(done);
+        m_chunkOffset = done;
         processChunk(interleaved + 2 * done, n);
         done += n;
     }
@@ -228,6 +230,12 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
     std::int64_t tagFrame = 0;
     const bool haveTag = main.ring.frontTag(tagTimeline, tagFrame);
     const std::size_t gotA = main.ring.read(m_scratchA.data(), n);
+    // MIDI out: which slot's events this chunk plays, from which ring frame, up to which chunk
+    // frame (`cut`); `slot1` from there on (a fade: the new slot, from the chunk's first frame). -1:
+    // none (muted).
+    int slot0 = a, slot1 = -1;
+    std::uint64_t start0 = main.ring.consumed() - gotA, start1 = 0;
+    int cut = frames;
     const Health healthA = measure(m_scratchA.data(), gotA);
     const float runaway = static_cast<float>(m_config.runawayLevel);
     const bool sickA = !healthA.finite || healthA.peak > runaway;
@@ -250,6 +258,8 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
         m_readThisChunk[static_cast<std::size_t>(m_fadeTo)] = true;
         noteMargin(incoming, n);
         const std::size_t gotB = incoming.ring.read(m_scratchB.data(), n);
+        slot1 = m_fadeTo;
+        start1 = incoming.ring.consumed() - gotB;
         const Health healthB = measure(m_scratchB.data(), gotB);
         const bool sickB = !healthB.finite || healthB.peak > runaway;
         if (sickB) {
@@ -264,10 +274,12 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
                 sh.lastCommitRolledBack.store(true, std::memory_order_release);
                 sh.commitsSettled.fetch_add(1, std::memory_order_acq_rel);
             }
+            slot1 = -1;
             if (sickA || gotA < n) {
                 std::fill(out, out + 2 * n, 0.0f);
                 sh.muted.fetch_add(1, std::memory_order_relaxed);
                 outcome = Phase::Muted;
+                slot0 = -1;
             } else {
                 std::copy(m_scratchA.data(), m_scratchA.data() + 2 * n, out);
             }
@@ -276,6 +288,9 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
                 std::fill(m_scratchB.data() + 2 * gotB, m_scratchB.data() + 2 * n, 0.0f);
                 countNoneRead(incoming);
             }
+            // The new slot's events from the fade's first frame (see the header): its transport start
+            // and first notes are at its first frame.
+            cut = 0;
             if (sickA) { // the old one died mid-fade: cut to the new one
                 std::fill(m_scratchA.data(), m_scratchA.data() + 2 * n, 0.0f);
                 m_fadePosition = m_fadeLength;
@@ -369,12 +384,15 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
             m_readThisChunk[static_cast<std::size_t>(m_rollbackSlot)] = true;
             const std::size_t gotR = previous.ring.read(m_scratchM.data(), n);
             const Health healthR = measure(m_scratchM.data(), gotR);
+            slot0 = m_rollbackSlot;
+            start0 = previous.ring.consumed() - gotR;
             if (healthR.finite && healthR.peak <= runaway) {
                 std::copy(m_scratchM.data(), m_scratchM.data() + 2 * gotR, out);
                 std::fill(out + 2 * gotR, out + 2 * n, 0.0f);
             } else {
                 std::fill(out, out + 2 * n, 0.0f);
                 outcome = Phase::Muted;
+                slot0 = -1;
             }
             sh.active.store(m_rollbackSlot, std::memory_order_release);
             main.dropPlan.store(true, std::memory_order_release);
@@ -400,6 +418,8 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
             } else if (okM && mirror.lease.compare_exchange_strong(expected, TakenOver, std::memory_order_acq_rel)) {
                 // Failover: the mirror plays the same patch in step, so this is seamless.
                 std::copy(m_scratchM.data(), m_scratchM.data() + 2 * n, out);
+                slot0 = mIndex;
+                start0 = mirror.ring.consumed() - gotM;
                 sh.active.store(mIndex, std::memory_order_release);
                 main.needsRebuild.store(true, std::memory_order_release);
                 sh.failovers.fetch_add(1, std::memory_order_relaxed);
@@ -408,6 +428,7 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
                 std::fill(out, out + 2 * n, 0.0f);
                 sh.muted.fetch_add(1, std::memory_order_relaxed);
                 outcome = Phase::Muted;
+                slot0 = -1;
             } else {
                 std::copy(m_scratchA.data(), m_scratchA.data() + 2 * gotA, out);
                 std::fill(out + 2 * gotA, out + 2 * n, 0.0f);
@@ -431,6 +452,17 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
         for (std::size_t i = 0; i < 2; ++i)
             if (!m_readThisChunk[i] && m_slots[i]->readsInput.load(std::memory_order_acquire))
                 m_slots[i]->ring.skip(n);
+
+    const bool before = cut > 0, after = cut < frames; // the chunk's frames on either side of `cut`
+    if (before)
+        handOnMidi(slot0, start0, 0, cut);
+    if (after)
+        handOnMidi(slot1, start1, cut, frames);
+    for (int i = 0; i < 2; ++i) // the events of frames nobody hears
+        if (!(before && i == slot0) && !(after && i == slot1)) {
+            SlotShared& s = *m_slots[static_cast<std::size_t>(i)];
+            s.midiOut.drain(s.ring.consumed(), [](std::uint64_t, const MidiEvent&) {});
+        }
 
     if (m_fading)
         m_phase = m_fadeIsCommit ? Phase::Fading : Phase::Failover;
@@ -464,6 +496,40 @@ void OutputStage::noteMargin(SlotShared& slot, std::size_t frames) noexcept {
         slot.nearMisses.fetch_add(1, std::memory_order_relaxed);
         growRing();
     }
+}
+
+void OutputStage::handOnMidi(int slot, std::uint64_t ringStart, int from, int to) noexcept {
+    if (slot != m_midiSlot) {
+        if (m_midiSlot >= 0)
+            for (std::uint8_t channel = 0; channel < 16; ++channel) {
+                MidiEvent off;
+                off.status = static_cast<std::uint8_t>(0xB0 | channel);
+                off.data1 = 123; // all notes off
+                emitMidi(off, from);
+            }
+        m_midiSlot = slot;
+    }
+    if (slot < 0)
+        return;
+    SlotShared& s = *m_slots[static_cast<std::size_t>(slot)];
+    s.midiOut.drain(s.ring.consumed(), [&](std::uint64_t position, const MidiEvent& event) {
+        if (position < ringStart)
+            return;
+        const std::uint64_t at = position - ringStart;
+        if (at >= static_cast<std::uint64_t>(from) && at < static_cast<std::uint64_t>(to))
+            emitMidi(event, static_cast<int>(at));
+    });
+}
+
+void OutputStage::emitMidi(const MidiEvent& event, int chunkOffset) noexcept {
+    if (m_midiOutCount == kMidiOutCapacity) {
+        m_shared->midiOutDropped.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    MidiEvent& e = m_midiOut[static_cast<std::size_t>(m_midiOutCount++)];
+    e = event;
+    e.offset = static_cast<std::uint16_t>(m_chunkOffset + chunkOffset);
+    e.frame = static_cast<std::int64_t>(m_chunkFrame) + chunkOffset;
 }
 
 void OutputStage::finishWindow() noexcept {

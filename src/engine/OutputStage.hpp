@@ -16,11 +16,25 @@
 // Threads: construct on the control thread before the first process(); process() and noteXrun()
 // are the audio thread's (one thread at a time); setHotMirror()/hotMirror() from any thread;
 // phase() is the audio thread's view (a test driving the stage reads it between process() calls).
+//
+// MIDI out: each slot's MidiOutRing carries the events of its audio ring's frames. Every chunk,
+// after the rings were read or skipped, the events of the frames the output played are handed on
+// (midiOut()) at the output frame they play at; the others (the mirror's, a standby's, skipped or
+// discarded frames') are drained and dropped. During a commit's fade (or a failover's short fade) the
+// new slot's events are played from the fade's first frame on, the old slot's no more: a new patch
+// restarts its transport at its first frame (midi_out's start, a sequencer's first note), which
+// switching at the fade's midpoint lost; what the old one would have sent while it fades out (a few
+// ms) is not sent, and a note is never sent twice. Whenever the slot whose events are played changes
+// (a fade's start, a failover's cut, a rollback, muting) an all-notes-off (controller 123) goes out
+// on all 16 channels first, so no note of the slot left behind hangs.
+
+#include "rt/MidiEvent.hpp"
 
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace chronus::engine {
@@ -62,6 +76,15 @@ public:
     // device) holds the `frames` interleaved stereo frames the device captured beside them; they
     // go to the input ring stamped with the output frames they came with.
     void process(float* interleaved, int frames, const float* captured = nullptr) noexcept;
+    // Audio thread only. The MIDI events of the last process() call, in order: each one's offset is
+    // its frame in that call's buffer, its frame the output frame (EngineShared::framesOut) it plays
+    // at. Valid until the next process().
+    std::span<const MidiEvent> midiOut() const noexcept {
+        return {m_midiOut.data(), static_cast<std::size_t>(m_midiOutCount)};
+    }
+    // Events one process() call hands on at most; beyond, they are dropped (EngineShared::midiOutDropped).
+    static constexpr int kMidiOutCapacity = 1024;
+
     // Audio thread (the driver adapter). RT-safe. The device reported an underflow.
     void noteXrun() noexcept;
 
@@ -92,6 +115,11 @@ private:
     void startFade(int from, int to, std::int64_t frames, bool measure) noexcept;
     void waitForFrames(int slot, std::size_t frames) noexcept; // offline only
     void wakeWorker(int slot) noexcept;
+    // MIDI out, at the end of a chunk: `slot` (-1: none) played chunk frames [from, to), its ring
+    // frame `ringStart` at chunk frame 0. Drains its events up to its ring's consumed position and
+    // hands on those in [from, to), after an all-notes-off when the played slot changed.
+    void handOnMidi(int slot, std::uint64_t ringStart, int from, int to) noexcept;
+    void emitMidi(const MidiEvent& event, int chunkOffset) noexcept;
 
     const EngineConfig& m_config;
     EngineShared* m_shared;
@@ -118,6 +146,12 @@ private:
     // ring it did not read and whose plan reads input is drained, so its blocks play on time).
     InputRing* m_input = nullptr;
     std::array<bool, 2> m_readThisChunk{};
+    // MIDI out: the events of this process() call, the chunk's offset in it, and the slot whose
+    // events were handed on last (-1: none yet, or muted).
+    std::array<MidiEvent, kMidiOutCapacity> m_midiOut{};
+    int m_midiOutCount = 0;
+    int m_chunkOffset = 0;
+    int m_midiSlot = -1;
 };
 
 } // namespace chronus::engine

@@ -82,7 +82,7 @@ Result<std::unique_ptr<Plan>> Plan::compile(const PatchGraph& graph, const Prepa
         Step step{plan->m_modules[index].get(), static_cast<std::int32_t>(index),
                   static_cast<std::uint32_t>(inputBuffers.size()), static_cast<std::uint32_t>(outputBuffers.size()),
                   static_cast<std::uint32_t>(plan->m_sums.size()), 0,
-                  static_cast<std::uint32_t>(plan->m_adapts.size()), 0, width, unread[index]};
+                  static_cast<std::uint32_t>(plan->m_adapts.size()), 0, width, unread[index], type.makesMidi};
         for (std::size_t in = 0; in < feeds[index].size(); ++in) {
             const auto& input = feeds[index][in];
             const int arriving = layout.inputs[index][in];
@@ -213,12 +213,24 @@ void Plan::midi(int index, const MidiEvent& event) noexcept {
 }
 
 void Plan::process(float* left, float* right, int frames) noexcept {
-    while (frames > 0) {
+    m_midiOut.clear();
+    for (int base = 0; frames > 0;) {
         const int n = std::min(frames, m_info.maxBlock);
-        processBlock(left, right, n);
+        processBlock(left, right, n, base);
         left += n;
         right += n;
         frames -= n;
+        base += n;
+    }
+    // Modules append one after the other: in frame order for the device (a stable insertion sort,
+    // nearly sorted already, allocates nothing).
+    auto& e = m_midiOut.events;
+    for (int i = 1; i < m_midiOut.count; ++i) {
+        const MidiEvent x = e[static_cast<std::size_t>(i)];
+        int j = i;
+        for (; j > 0 && e[static_cast<std::size_t>(j - 1)].offset > x.offset; --j)
+            e[static_cast<std::size_t>(j)] = e[static_cast<std::size_t>(j - 1)];
+        e[static_cast<std::size_t>(j)] = x;
     }
 }
 
@@ -358,7 +370,7 @@ CHRONUS_POLY_KERNEL(adaptChannels, adaptKernel, (float* dst, int to, const float
 
 } // namespace
 
-void Plan::processBlock(float* left, float* right, int frames) noexcept {
+void Plan::processBlock(float* left, float* right, int frames, int frameBase) noexcept {
     const std::size_t bytes = static_cast<std::size_t>(frames) * sizeof(float);
     std::memset(m_masterLeft, 0, bytes);
     std::memset(m_masterRight, 0, bytes);
@@ -380,6 +392,8 @@ void Plan::processBlock(float* left, float* right, int frames) noexcept {
         step.module->process({frames, m_inputs.data() + step.firstInput, m_outputs.data() + step.firstOutput,
                               step.channels, m_inputChannels.data() + step.firstInput,
                               m_outputChannels.data() + step.firstOutput, step.unreadOutputs});
+        if (step.makesMidi)
+            step.module->midiOut(m_midiOut, frameBase);
     }
     if (m_marker)
         m_marker->store(-1, std::memory_order_relaxed);

@@ -33,6 +33,9 @@ public:
     void setParamAt(int module, ParamIndex param, float value, int frame) noexcept;
     // RT-safe. A MIDI event at frame `event.offset` of the next process() call.
     void midi(int module, const MidiEvent& event) noexcept;
+    // RT-safe. The MIDI the plan's modules made in the last process() call, in frame order (each
+    // event's offset is its frame in that call).
+    const MidiOutBlock& midiOut() const noexcept { return m_midiOut; }
     // RT-safe. Every module's restartTransport() (after warm-up: the first beat at frame 0).
     void restartTransport() noexcept;
     // Control thread, before process() runs. While a module processes, `marker` holds its index
@@ -45,7 +48,7 @@ public:
 
 private:
     Plan() = default;
-    void processBlock(float* left, float* right, int frames) noexcept;
+    void processBlock(float* left, float* right, int frames, int frameBase) noexcept;
 
     struct SumOp {           // input fed by several cables: dst = sum of sources
         float* dst;
@@ -66,6 +69,7 @@ private:
         std::uint32_t firstAdapt, adaptCount;  // into m_adapts, after the sums
         int channels;                          // ProcessContext::channels
         std::uint32_t unreadOutputs;           // ProcessContext::unreadOutputs
+        bool makesMidi;                        // ModuleType::makesMidi
     };
 
     PrepareInfo m_info;
@@ -84,6 +88,7 @@ private:
     float* m_masterLeft = nullptr;
     float* m_masterRight = nullptr;
     std::atomic<std::int32_t>* m_marker = nullptr;
+    MidiOutBlock m_midiOut; // of the last process() call
     bool m_avx2 = false; // the channel sums and widenings run their AVX2 + FMA copies (see Simd.hpp)
 };
 

@@ -150,6 +150,7 @@ Status SlotEngine::start() {
     for (int i = 0; i < 2; ++i) {
         m_slots[static_cast<std::size_t>(i)]->stopRequested.store(false);
         m_slots[static_cast<std::size_t>(i)]->ring.reset();
+        m_slots[static_cast<std::size_t>(i)]->midiOut.reset();
         if (Status s = startWorker(i); !s) {
             for (int j = 0; j < i; ++j) {
                 m_handles[static_cast<std::size_t>(j)]->requestStop();
@@ -1243,6 +1244,8 @@ Status SlotEngine::removeMidiMapping(std::string_view id, std::string_view param
         (void)m_committingPatch->removeMidiMapping(id, param);
     return s;
 }
+
+std::span<const MidiEvent> SlotEngine::midiOut() const noexcept { return m_output->midiOut(); }
 
 void SlotEngine::markDeviceFrame(std::int64_t deviceFrame) noexcept {
     EngineShared& sh = *m_shared;

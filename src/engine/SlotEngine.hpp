@@ -34,6 +34,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -317,6 +318,10 @@ public:
     // `frames` interleaved stereo frames. `captured`: the `frames` interleaved stereo frames the
     // device captured in the same callback (null without an input device: audio_in plays silence).
     void process(float* interleaved, int frames, const float* captured = nullptr) noexcept;
+    // Audio thread only, after process(). The MIDI the patch heard made for that call's frames (the
+    // midi_out modules of the slot played, all-notes-off at a switch of slot; OutputStage::midiOut):
+    // each event's offset is its frame in the buffer. Valid until the next process().
+    std::span<const MidiEvent> midiOut() const noexcept;
 
     // Any thread. Frames of captured input received since construction.
     std::uint64_t inputFrames() const noexcept;

@@ -8,6 +8,7 @@
 #include "rt/AudioRing.hpp"
 #include "rt/Futex.hpp"
 #include "rt/InputRing.hpp"
+#include "rt/MidiOutRing.hpp"
 #include "rt/SlotCommand.hpp"
 #include "rt/SpscQueue.hpp"
 
@@ -48,6 +49,7 @@ struct EngineShared {
     std::atomic<float> fadeCorrelation{0.0f};
     std::atomic<std::uint64_t> failovers{0}, rollbacks{0}, unhealthy{0}, muted{0};
     std::atomic<std::uint64_t> framesOut{0}, xruns{0};
+    std::atomic<std::uint64_t> midiOutDropped{0};             // the callback's hand-on was full
     std::atomic<std::uint64_t> mirrorMismatches{0};           // EngineStats::mirrorMismatches
     std::atomic<std::int64_t> firstMirrorMismatchFrame{-1};
     std::atomic<std::int64_t> callbackNs{0}; // when the callback last ran (it wakes both workers)
@@ -75,6 +77,7 @@ struct EngineShared {
 struct SlotShared {
     SpscQueue<SlotCommand, 1024> commands;       // control -> worker
     AudioRing ring;                              // worker -> audio thread
+    MidiOutRing midiOut;                         // worker -> audio thread: the MIDI of ring's frames
     rt::SharedWake wake;                         // the worker's render thread: the callback bumps it every block
     rt::SharedWake controlWake;                  // the worker's control thread: commands (the callback bumps it when
                                                  // the queue holds some), its render thread's reports

@@ -632,7 +632,14 @@ void SlotWorker::cloneInto(int target, std::uint32_t ticket) {
     m_parentPid = engine;
     ::prctl(PR_SET_NAME, target == 0 ? "chronus-slot-0" : "chronus-slot-1");
     m_plan->setProgressMarker(&m_s->currentModule);
-    m_s->ring.takeOverFrom(source.ring, until);
+    {
+        // The MIDI of the frames copied first: the callback drains a ring's events as it consumes
+        // its frames, so they must be there before the frames are.
+        const std::uint64_t begin = AudioRing::takeOverStart(source.ring);
+        if (source.ring.blockFrames() == m_s->ring.blockFrames())
+            m_s->midiOut.copyFrom(source.midiOut, begin, until, m_s->ring.written());
+        m_s->ring.takeOverFrom(source.ring, until, begin);
+    }
     m_s->readsInput.store(source.readsInput.load(std::memory_order_acquire), std::memory_order_release);
     m_s->timelinePublished.store(m_timeline, std::memory_order_release);
     m_s->planFramePublished.store(m_planFrame, std::memory_order_release);
@@ -882,6 +889,15 @@ void SlotWorker::renderBlock(bool toRing) {
         }
     }
 rendered:
+    if (toRing) {
+        // The block's MIDI before its audio: the callback hands on a frame's events as it plays it.
+        const std::uint64_t at = m_s->ring.written();
+        const MidiOutBlock& midi = m_plan->midiOut();
+        for (int i = 0; i < midi.count; ++i) {
+            const MidiEvent& e = midi.events[static_cast<std::size_t>(i)];
+            m_s->midiOut.push(at + e.offset, e);
+        }
+    }
     if (toRing)
         m_s->ring.write(m_left.data(), m_right.data(), static_cast<std::size_t>(m_config.blockSize), m_timeline, m_planFrame);
     m_planFrame += m_config.blockSize;

@@ -66,6 +66,7 @@ struct ProtocolRig {
         server->setDriver(&driver);
         server->setRecorder(&recorder);
         server->setMidi(&midi);
+        server->setMidiOut(&midiOut, &callback);
         if (auto s = server->start(); !s)
             return s.message();
         client = std::make_unique<OscTestClient>(server->port());
@@ -84,6 +85,7 @@ struct ProtocolRig {
     audio::EngineCallback callback;
     audio::NullDriver driver;
     audio::MidiFeed midi{engine, "chronus-osc-test"};
+    audio::MidiOutput midiOut{"chronus-osc-test"};
     std::unique_ptr<app::OscServer> server;
     std::unique_ptr<OscTestClient> client;
 

@@ -14,6 +14,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cmath>
 #include <cstdint>
@@ -79,12 +80,18 @@ struct StageRig {
         std::uint32_t timeline = 1;
         std::int64_t planFrame = 0;
         Sound signal = dc(0.0f);
+        // MIDI out: a note-on of `note` at every plan frame that is a multiple of `midiEvery` (0:
+        // none), its velocity saying which (1 + multiple % 127), as a sequencer into midi_out makes.
+        int midiEvery = 0;
+        std::uint8_t note = 60;
     };
 
     EngineConfig config;
     std::unique_ptr<SharedRegion> region = std::make_unique<SharedRegion>();
     std::unique_ptr<OutputStage> stage;
     FakeWorker worker[2];
+    std::vector<MidiEvent> heard; // every MIDI event the stage handed on, in order
+    int midiStampErrors = 0;
 
     explicit StageRig(EngineConfig c = stageConfig()) : config(c) {
         for (SlotShared& s : region->slot)
@@ -106,6 +113,14 @@ struct StageRig {
             }
             if (poison)
                 left[0] = right[0] = *poison;
+            for (int i = 0; w.midiEvery > 0 && i < config.blockSize; ++i) // before the audio, as the worker does
+                if ((w.planFrame + i) % w.midiEvery == 0) {
+                    MidiEvent e;
+                    e.status = 0x90;
+                    e.data1 = w.note;
+                    e.data2 = static_cast<std::uint8_t>(1 + (w.planFrame + i) / w.midiEvery % 127);
+                    slot(s).midiOut.push(slot(s).ring.written() + static_cast<std::uint64_t>(i), e);
+                }
             slot(s).ring.write(left.data(), right.data(), left.size(), w.timeline, w.planFrame);
             w.planFrame += config.blockSize;
         }
@@ -114,6 +129,13 @@ struct StageRig {
     std::vector<float> play(int frames) {
         std::vector<float> out(2 * static_cast<std::size_t>(frames), 12345.0f); // not silence: every sample is written
         stage->process(out.data(), frames);
+        const std::uint64_t first = region->engine.framesOut.load() - static_cast<std::uint64_t>(frames);
+        for (const MidiEvent& e : stage->midiOut()) {
+            // The event's two stamps agree: its frame in this callback, its output frame.
+            if (e.frame != static_cast<std::int64_t>(first) + e.offset || e.offset >= frames)
+                ++midiStampErrors;
+            heard.push_back(e);
+        }
         return out;
     }
     // The plan frame of `s`'s next unread frame (the test is the ring's consumer here).
@@ -123,6 +145,47 @@ struct StageRig {
         return slot(s).ring.frontTag(timeline, frame) ? frame : -1;
     }
 };
+
+// The MIDI the stage handed on, checked against what the workers made (FakeWorker::midiEvery):
+// each note-on at the output frame of its plan frame, in order, none
+// twice; where they came from (`from`, `to`); the all-notes-offs (controller 123) on their own.
+struct HeardMidi {
+    std::vector<std::int64_t> frames; // of the note-ons, in order
+    std::vector<std::uint8_t> notes;
+    std::vector<std::int64_t> allNotesOff; // frames of the controller 123s
+    int allNotesOffChannels = 0;           // bit per channel
+    int misplaced = 0;                     // a note-on not at its plan frame's output frame
+    bool ordered = true;
+};
+// `planOf` maps an event's output frame to the plan frame it should have come from (the same by default).
+using PlanOf = std::function<std::int64_t(std::int64_t frame, std::uint8_t note)>;
+HeardMidi sortHeard(const std::vector<MidiEvent>& heard, int every,
+                    const PlanOf& planOf = [](std::int64_t frame, std::uint8_t) { return frame; }) {
+    HeardMidi h;
+    std::int64_t last = -1;
+    for (const MidiEvent& e : heard) {
+        h.ordered &= e.frame >= last;
+        last = e.frame;
+        if ((e.status & 0xF0) == 0xB0 && e.data1 == 123) {
+            h.allNotesOff.push_back(e.frame);
+            h.allNotesOffChannels |= 1 << (e.status & 0x0F);
+        } else if (e.status == 0x90) {
+            const std::int64_t plan = planOf(e.frame, e.data1);
+            if (plan % every != 0 || e.data2 != 1 + plan / every % 127)
+                ++h.misplaced;
+            h.frames.push_back(e.frame);
+            h.notes.push_back(e.data1);
+        }
+    }
+    return h;
+}
+// Every multiple of `every` in [from, to), once each, in order.
+std::vector<std::int64_t> multiples(int every, std::int64_t from, std::int64_t to) {
+    std::vector<std::int64_t> m;
+    for (std::int64_t f = (from + every - 1) / every * every; f < to; f += every)
+        m.push_back(f);
+    return m;
+}
 
 void append(std::vector<float>& to, const std::vector<float>& more) { to.insert(to.end(), more.begin(), more.end()); }
 
@@ -187,6 +250,11 @@ private slots:
     void statsWindowPublishesOccupancy();
     void callbackWakesTheControlThreadOnlyForQueuedCommands();
     void capturedInputIsStampedAndAStandbyReadingItIsDrained();
+    void midiOutPlaysTheActiveSlotsEventsOnly_data();
+    void midiOutPlaysTheActiveSlotsEventsOnly();
+    void midiOutSwitchesAtTheCommitFadesStart();
+    void midiOutFailoverSendsAllNotesOffOnce();
+    void midiOutRollbackSendsAllNotesOff();
 };
 
 // Whatever path a test took through process(), nothing in it allocated or freed.
@@ -808,6 +876,152 @@ void TestOutputStage::capturedInputIsStampedAndAStandbyReadingItIsDrained() {
     rig.stage->process(out.data(), kBlock, nullptr);
     QCOMPARE(rig.region->input.read(2 * kBlock, left.data(), nullptr, kBlock), std::size_t{0});
     QCOMPARE(rig.shared().inputFrames.load(), std::uint64_t{2 * kBlock});
+}
+
+void TestOutputStage::midiOutPlaysTheActiveSlotsEventsOnly_data() {
+    QTest::addColumn<int>("active");
+    QTest::addColumn<int>("callbackFrames");
+    QTest::addRow("slot 0, 64-frame callbacks") << 0 << kBlock;
+    QTest::addRow("slot 1, 100-frame callbacks") << 1 << 100;
+    QTest::addRow("slot 0, 3000-frame callbacks") << 0 << 3000; // split into mixing chunks
+}
+
+// The hot mirror renders the same sequence in step: only the active's events are heard, each at
+// the output frame of its plan frame; the mirror's are drained with its frames, not handed on.
+void TestOutputStage::midiOutPlaysTheActiveSlotsEventsOnly() {
+    QFETCH(int, active);
+    QFETCH(int, callbackFrames);
+    StageRig rig;
+    const int other = 1 - active;
+    rig.shared().active.store(active);
+    rig.worker[active] = {1, 0, sine(440.0, 0.5), 24, 60};
+    rig.worker[other] = {1, 0, sine(440.0, 0.5), 24, 61};
+    rig.slot(other).lease.store(Clean);
+    const int calls = 6;
+    for (int call = 0; call < calls; ++call) {
+        while (rig.worker[active].planFrame < static_cast<std::int64_t>(call + 1) * callbackFrames) {
+            rig.render(active);
+            rig.render(other);
+        }
+        rig.play(callbackFrames);
+        QCOMPARE(rig.stage->phase(), Phase::Steady);
+    }
+    const std::int64_t played = std::int64_t{calls} * callbackFrames;
+    const HeardMidi h = sortHeard(rig.heard, 24);
+    QCOMPARE(h.frames, multiples(24, 0, played));
+    QVERIFY(std::all_of(h.notes.begin(), h.notes.end(), [](std::uint8_t n) { return n == 60; }));
+    QCOMPARE(h.misplaced, 0);
+    QVERIFY(h.ordered);
+    QVERIFY(h.allNotesOff.empty());
+    QCOMPARE(rig.midiStampErrors, 0);
+    // What is left in the rings is the events of the frames not played yet, the mirror's included.
+    const auto unplayed = multiples(24, played, rig.worker[active].planFrame).size();
+    QCOMPARE(rig.slot(active).midiOut.pending(), unplayed);
+    QCOMPARE(rig.slot(other).midiOut.pending(), unplayed);
+    QCOMPARE(rig.shared().midiOutDropped.load(), std::uint64_t{0});
+}
+
+// A commit's fade: the old slot's notes until the fade starts, then one all-notes-off on every
+// channel, then the new slot's notes from the fade's first frame (its transport starts there); none
+// lost or doubled at the switch.
+void TestOutputStage::midiOutSwitchesAtTheCommitFadesStart() {
+    StageRig rig;
+    rig.worker[0] = {1, 0, sine(440.0, 0.5), 16, 60};
+    rig.worker[1] = {2, 0, sine(660.0, 0.5), 16, 61};
+    for (int call = 0; call < 2; ++call) {
+        rig.render(0);
+        rig.play(kBlock);
+    }
+    rig.worker[1].planFrame = 2 * kBlock; // the new slot's plan frames are the output's
+    const int fade = 4 * kBlock;
+    rig.shared().commitRequest.store(commitRequest(1, fade));
+    for (int call = 0; call < 8; ++call) {
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    QCOMPARE(rig.shared().active.load(), 1);
+    const std::int64_t switchAt = 2 * kBlock, end = 10 * kBlock;
+    const HeardMidi h = sortHeard(rig.heard, 16);
+    QCOMPARE(h.frames, multiples(16, 0, end));
+    QCOMPARE(h.misplaced, 0);
+    QVERIFY(h.ordered);
+    for (std::size_t i = 0; i < h.frames.size(); ++i)
+        QCOMPARE(h.notes[i], h.frames[i] < switchAt ? std::uint8_t{60} : std::uint8_t{61});
+    QCOMPARE(h.allNotesOff, std::vector<std::int64_t>(16, switchAt));
+    QCOMPARE(h.allNotesOffChannels, 0xFFFF);
+    QCOMPARE(rig.midiStampErrors, 0);
+}
+
+// The active runs dry and the in-step mirror takes over at once: all-notes-off there, and from the
+// very frame the mirror's notes; the dry slot's (had it more) are not heard.
+void TestOutputStage::midiOutFailoverSendsAllNotesOffOnce() {
+    StageRig rig;
+    rig.worker[0] = {1, 0, sine(440.0, 0.5), 32, 60};
+    rig.worker[1] = {1, 0, sine(440.0, 0.5), 32, 61};
+    rig.slot(1).lease.store(Clean);
+    for (int call = 0; call < 4; ++call) {
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    rig.render(0, 1);
+    rig.render(1, 2);
+    rig.play(2 * kBlock);
+    QCOMPARE(rig.shared().failovers.load(), std::uint64_t{1});
+    for (int call = 0; call < 3; ++call) {
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    const std::int64_t cut = 4 * kBlock, end = 9 * kBlock;
+    const HeardMidi h = sortHeard(rig.heard, 32);
+    QCOMPARE(h.frames, multiples(32, 0, end));
+    QCOMPARE(h.misplaced, 0);
+    QVERIFY(h.ordered);
+    for (std::size_t i = 0; i < h.frames.size(); ++i)
+        QCOMPARE(h.notes[i], h.frames[i] < cut ? std::uint8_t{60} : std::uint8_t{61});
+    QCOMPARE(h.allNotesOff, std::vector<std::int64_t>(16, cut));
+    QCOMPARE(rig.slot(0).midiOut.pending(), std::size_t{0});
+}
+
+// A commit rolled back in its health window: all-notes-off for the new slot's notes, then the old
+// slot's from where it stands.
+void TestOutputStage::midiOutRollbackSendsAllNotesOff() {
+    StageRig rig;
+    rig.worker[0] = {1, 0, sine(440.0, 0.5), 16, 60};
+    rig.worker[1] = {2, 0, sine(660.0, 0.5), 16, 61};
+    rig.shared().commitRequest.store(commitRequest(1, kBlock));
+    for (int call = 0; call < 3; ++call) {
+        rig.render(0);
+        rig.render(1);
+        rig.play(kBlock);
+    }
+    QCOMPARE(rig.stage->phase(), Phase::Probation);
+    rig.render(0);
+    rig.render(1, 1, std::numeric_limits<float>::quiet_NaN());
+    const std::int64_t resume = rig.front(0); // the old slot's plan frame at output frame 3 blocks
+    rig.play(kBlock);
+    QCOMPARE(rig.shared().rollbacks.load(), std::uint64_t{1});
+    rig.render(0);
+    rig.play(kBlock);
+    const std::int64_t rollback = 3 * kBlock;
+    // Before the rollback both slots' plan frames were the output's; after it the old slot plays on
+    // from its resume frame (its ring was not read in probation), and its notes with it.
+    const HeardMidi h = sortHeard(rig.heard, 16, [&](std::int64_t frame, std::uint8_t) {
+        return frame < rollback ? frame : frame - rollback + resume;
+    });
+    QCOMPARE(h.misplaced, 0);
+    QVERIFY(h.ordered);
+    // The fade from the first frame (nothing was played before it: no all-notes-off), so 61 there
+    // and in probation, then 60 again.
+    std::vector<std::int64_t> expected = multiples(16, 0, rollback);
+    for (std::int64_t f : multiples(16, rollback, rollback + 2 * kBlock))
+        if ((f - rollback + resume) % 16 == 0)
+            expected.push_back(f);
+    QCOMPARE(h.frames, expected);
+    for (std::size_t i = 0; i < h.frames.size(); ++i)
+        QCOMPARE(h.notes[i], h.frames[i] >= rollback ? std::uint8_t{60} : std::uint8_t{61});
+    QCOMPARE(h.allNotesOff, std::vector<std::int64_t>(16, rollback));
 }
 
 QTEST_APPLESS_MAIN(TestOutputStage)

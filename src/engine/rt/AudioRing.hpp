@@ -69,16 +69,16 @@ public:
     std::uint64_t written() const noexcept { return m_write.load(std::memory_order_relaxed); }
 
     // Producer of this ring only: a worker taking over from another slot's worker. Everything
-    // written here so far is stale; the blocks of `from` that its consumer has not finished, up to
-    // `until` (a value of from.written()), are copied here with their tags, as if rendered here. The
-    // producer of `from` may go on writing beyond `until` meanwhile; those frames are not touched,
-    // and the ones copied are not reused before it has written a whole capacity more.
-    void takeOverFrom(const AudioRing& from, std::uint64_t until) noexcept {
+    // written here so far is stale; the blocks of `from` from `begin` (takeOverStart: the block the
+    // consumer of `from` reads in) up to `until` (a value of from.written()) are copied here with
+    // their tags, as if rendered here. The producer of `from` may go on writing beyond `until`
+    // meanwhile; those frames are not touched, and the ones copied are not reused before it has
+    // written a whole capacity more. Nothing is copied between rings of different block sizes.
+    void takeOverFrom(const AudioRing& from, std::uint64_t until, std::uint64_t begin) noexcept {
         discardWritten();
-        const std::uint64_t r = from.m_read.load(std::memory_order_acquire);
         const std::size_t block = from.m_blockFrames;
         std::uint64_t w = m_write.load(std::memory_order_relaxed);
-        for (std::uint64_t b = r / block * block; b + block <= until && block == m_blockFrames; b += block) {
+        for (std::uint64_t b = begin; b + block <= until && block == m_blockFrames; b += block) {
             const std::size_t fromTag = static_cast<std::size_t>(b / block) & kMask;
             const std::size_t tag = static_cast<std::size_t>(w / m_blockFrames) & kMask;
             m_tagTimeline[tag] = from.m_tagTimeline[fromTag];
@@ -92,6 +92,11 @@ public:
             w += block;
         }
         m_write.store(w, std::memory_order_release);
+    }
+    void takeOverFrom(const AudioRing& from, std::uint64_t until) noexcept { takeOverFrom(from, until, takeOverStart(from)); }
+    // Any thread. Where takeOverFrom copies `from` from now: the block its consumer reads in.
+    static std::uint64_t takeOverStart(const AudioRing& from) noexcept {
+        return from.m_read.load(std::memory_order_acquire) / from.m_blockFrames * from.m_blockFrames;
     }
 
     // Consumer only. RT-safe. Reads up to `frames` interleaved frames; returns how many it read.
