@@ -225,7 +225,7 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
         slot->window.min = std::min(slot->window.min, occupancy);
         slot->window.max = std::max(slot->window.max, occupancy);
     }
-    noteMargin(main, n);
+    noteMargin(main, n, m_fading ? nullptr : m_slots[static_cast<std::size_t>(1 - a)]);
     std::uint32_t tagTimeline = 0;
     std::int64_t tagFrame = 0;
     const bool haveTag = main.ring.frontTag(tagTimeline, tagFrame);
@@ -256,7 +256,7 @@ void OutputStage::processChunk(float* out, int frames) noexcept {
     if (m_fading) {
         SlotShared& incoming = *m_slots[static_cast<std::size_t>(m_fadeTo)];
         m_readThisChunk[static_cast<std::size_t>(m_fadeTo)] = true;
-        noteMargin(incoming, n);
+        noteMargin(incoming, n, nullptr);
         const std::size_t gotB = incoming.ring.read(m_scratchB.data(), n);
         slot1 = m_fadeTo;
         start1 = incoming.ring.consumed() - gotB;
@@ -488,14 +488,30 @@ void OutputStage::growRing() noexcept {
     m_ringMayGrow = false;
 }
 
-void OutputStage::noteMargin(SlotShared& slot, std::size_t frames) noexcept {
+void OutputStage::noteMargin(SlotShared& slot, std::size_t frames, SlotShared* mirror) noexcept {
     if (m_config.offline)
         return;
+    const auto margin = frames + static_cast<std::size_t>(m_config.blockSize);
     const std::size_t held = slot.ring.occupancyFrames();
-    if (held >= frames && held < frames + static_cast<std::size_t>(m_config.blockSize)) {
-        slot.nearMisses.fetch_add(1, std::memory_order_relaxed);
-        growRing();
+    if (held < frames || held >= margin)
+        return;
+    slot.nearMisses.fetch_add(1, std::memory_order_relaxed);
+    // A hot mirror in step that holds the margin takes over sample for sample if this ring runs
+    // dry (a stalled worker): no reason to add latency. Without one (the standby syncing after a
+    // commit, cold, or as short as the active: the whole machine was late) the next hiccup would
+    // be heard, so the ring grows now.
+    std::uint32_t tl = 0, mirrorTl = 0;
+    std::int64_t frame = 0, mirrorFrame = 0;
+    if (mirror != nullptr && m_hotMirror.load(std::memory_order_relaxed) &&
+        mirror->lease.load(std::memory_order_acquire) == Clean && slot.ring.frontTag(tl, frame) &&
+        mirror->ring.frontTag(mirrorTl, mirrorFrame) && mirrorTl == tl) {
+        const std::size_t behind = mirrorFrame < frame ? static_cast<std::size_t>(frame - mirrorFrame) : 0;
+        const std::size_t ahead = mirrorFrame > frame ? static_cast<std::size_t>(mirrorFrame - frame) : 0;
+        const std::size_t mirrorHeld = mirror->ring.occupancyFrames();
+        if (ahead == 0 && mirrorHeld >= behind + margin)
+            return;
     }
+    growRing();
 }
 
 void OutputStage::handOnMidi(int slot, std::uint64_t ringStart, int from, int to) noexcept {

@@ -107,9 +107,10 @@ private:
     // not been filled to the target since it last grew.
     void growRing() noexcept;
     // Before a ring that plays is read for `frames`: one that holds less than a block beyond them
-    // is a near-miss (its worker fell a whole block behind): counted, and the ring grows as for a
+    // is a near-miss (its worker fell a whole block behind): counted, and unless `mirror` (the
+    // standby, or null) is a hot mirror in step holding that block, the ring grows as for a
     // none-read, before the next hiccup makes one. Live only.
-    void noteMargin(SlotShared& slot, std::size_t frames) noexcept;
+    void noteMargin(SlotShared& slot, std::size_t frames, SlotShared* mirror) noexcept;
     std::size_t readInStep(int slot, float* dest, std::size_t frames, bool haveTag, std::uint32_t timeline,
                            std::int64_t planFrame) noexcept;
     void startFade(int from, int to, std::int64_t frames, bool measure) noexcept;

@@ -1173,7 +1173,10 @@ Status SlotEngine::midi(const MidiEvent& event) {
             plan = m_shared->deviceMarkPlanFrame.load(std::memory_order_relaxed);
             std::atomic_thread_fence(std::memory_order_acquire);
         } while ((seq & 1) != 0 || seq != m_shared->deviceMarkSeq.load(std::memory_order_relaxed));
-        const int blocks = m_config.midiLatencyBlocks > 0 ? m_config.midiLatencyBlocks : m_config.ringTargetBlocks + 3;
+        // The ring as deep as it is now: after a near-miss or a none-read grew it, the workers render
+        // further ahead, and the latency grows with it (once, at that glitch) so events stay on time.
+        const int ring = std::max(m_config.ringTargetBlocks, m_shared->ringTarget.load(std::memory_order_relaxed));
+        const int blocks = m_config.midiLatencyBlocks > 0 ? m_config.midiLatencyBlocks : ring + 3;
         if (device >= 0 && timeline == m_timeline.id() && !m_committing)
             batch.want = std::max<std::int64_t>(0, plan + (event.frame - device) + std::int64_t{blocks} * m_config.blockSize);
         else

@@ -103,7 +103,7 @@ struct EngineConfig {
     // budget plus 512 MiB (a patch's own memory, its plan's buffers, the program, the allocator).
     std::size_t workerMemoryLimitBytes = 0;
     // MIDI events land this many blocks after the frame the device gave them (0 = the ring's depth
-    // plus 3 blocks: after what the workers may have rendered already, with a block for the MIDI
+    // now, grown or not, plus 3 blocks: after what the workers may have rendered already, with a block for the MIDI
     // thread's hand-over). A constant latency, so no jitter; an event that comes later than this is
     // counted (EngineStats::lateMidi) and lands as soon as both slots can take it at the same frame.
     int midiLatencyBlocks = 0;

@@ -246,6 +246,8 @@ private slots:
     void noneReadWhenNothingIsReady_data();
     void noneReadWhenNothingIsReady();
     void aRingNearlyEmptyOrEmptyGrowsOneBlockAtATime();
+    void aNearMissAnInStepMirrorCoversDoesNotGrowTheRing_data();
+    void aNearMissAnInStepMirrorCoversDoesNotGrowTheRing();
     void inStepMirrorThatDiffersFromTheActiveIsCounted();
     void statsWindowPublishesOccupancy();
     void callbackWakesTheControlThreadOnlyForQueuedCommands();
@@ -739,6 +741,49 @@ void TestOutputStage::aRingNearlyEmptyOrEmptyGrowsOneBlockAtATime() {
     fixed.play(kBlock);
     QCOMPARE(fixed.slot(0).noneReads.load(), std::uint64_t{1});
     QCOMPARE(fixed.shared().ringTarget.load(), 2);
+}
+
+void TestOutputStage::aNearMissAnInStepMirrorCoversDoesNotGrowTheRing_data() {
+    QTest::addColumn<bool>("hot");
+    QTest::addColumn<int>("mirrorBlocks"); // what the mirror holds at the active's near-miss
+    QTest::addColumn<bool>("grows");
+    QTest::addRow("hot mirror two blocks ahead: covered") << true << 2 << false;
+    QTest::addRow("hot mirror as short as the active: grows") << true << 1 << true;
+    QTest::addRow("cold mirror: grows") << false << 2 << true;
+}
+
+// The active's worker falls a block behind (a stall) while a clean mirror plays in step: if the
+// mirror holds the block the active lacks, a failover covers the stall sample for sample, so the
+// near-miss is counted and the ring (and every latency that follows it: MIDI, input) stays put.
+// A mirror as short as the active (the whole machine was late) or a cold one covers nothing.
+void TestOutputStage::aNearMissAnInStepMirrorCoversDoesNotGrowTheRing() {
+    QFETCH(bool, hot);
+    QFETCH(int, mirrorBlocks);
+    QFETCH(bool, grows);
+    EngineConfig config = stageConfig();
+    config.ringTargetBlocks = 2;
+    config.ringMaxBlocks = 4;
+    StageRig rig(config);
+    rig.shared().ringTarget.store(2);
+    rig.stage->setHotMirror(hot);
+    const Sound s = sine(440.0, 0.5);
+    rig.worker[0] = {1, 0, s};
+    rig.worker[1] = {1, 0, s};
+    rig.slot(1).lease.store(Clean);
+    rig.render(0, 2);
+    rig.render(1, 2);
+    for (int call = 0; call < 4; ++call) { // both a block ahead of every read
+        rig.play(kBlock);
+        rig.render(0);
+        rig.render(1);
+    }
+    QCOMPARE(rig.slot(0).nearMisses.load(), std::uint64_t{0});
+    rig.play(kBlock); // the active's worker stalls from here: it renders nothing more
+    rig.render(1, mirrorBlocks - 1);
+    rig.play(kBlock); // the active's last block
+    QCOMPARE(rig.slot(0).nearMisses.load(), std::uint64_t{1});
+    QCOMPARE(rig.shared().ringTarget.load(), grows ? 3 : 2);
+    QCOMPARE(rig.slot(0).noneReads.load(), std::uint64_t{0});
 }
 
 // The hot mirror read in step holds the active's very samples: where it does not, bit for bit, the
