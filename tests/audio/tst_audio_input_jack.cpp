@@ -17,6 +17,7 @@
 #include "engine/EngineTestUtils.hpp"
 #include "engine/SlotEngine.hpp"
 #include "support/SignalAnalysis.hpp"
+#include "support/JackServer.hpp"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -168,49 +169,17 @@ private:
     // the server's and RtAudio's part of any latency measured here. -1 when it is not one value.
     int driverAloneLatency();
 
-    QProcess m_server;
-    QString m_serverName;
+    chronus::test::JackServer m_server;
 };
 
 void TestAudioInputJack::initTestCase() {
-    const QString jackd = QStringLiteral(CHRONUS_JACKD);
-    if (jackd.isEmpty() || !QFileInfo(jackd).isExecutable())
-        QSKIP("jackd is not installed (Debian package jackd2; scripts/deps.sh installs it)");
-    m_serverName = QStringLiteral("chronus-input-test-%1").arg(QCoreApplication::applicationPid());
-    qputenv("JACK_DEFAULT_SERVER", m_serverName.toUtf8());
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("JACK_DEFAULT_SERVER", m_serverName);
-    env.insert("JACK_NO_AUDIO_RESERVATION", "1");
-    m_server.setProcessEnvironment(env);
-    m_server.setProcessChannelMode(QProcess::MergedChannels);
-    m_server.setChildProcessModifier([] { prctl(PR_SET_PDEATHSIG, SIGTERM); });
-    m_server.start(jackd, {"-n", m_serverName, "-d", "dummy", "-r", QString::number(kRate), "-p", QString::number(kPeriod)});
-    QVERIFY2(m_server.waitForStarted(5000), qPrintable("jackd did not start: " + m_server.errorString()));
-    QElapsedTimer timer;
-    timer.start();
-    for (;;) { // the server accepts clients once a driver opens on it: retry that, no fixed sleep
-        audio::DriverConfig config;
-        config.clientName = "chronus-probe";
-        auto opened = audio::openDriver("jack", config);
-        if (opened.ok()) {
-            opened.value().driver->stop();
-            break;
-        }
-        QVERIFY2(timer.elapsed() < 8000 && m_server.state() != QProcess::NotRunning,
-                 opened.status().message().c_str());
-        QTest::qWait(50);
-    }
+    if (!chronus::test::JackServer::installed(QStringLiteral(CHRONUS_JACKD)))
+        QSKIP(chronus::test::JackServer::kNotInstalled);
+    const QString failed = m_server.start(QStringLiteral(CHRONUS_JACKD), QStringLiteral("input-test"), static_cast<int>(kRate), kPeriod);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
 }
 
-void TestAudioInputJack::cleanupTestCase() {
-    if (m_server.state() == QProcess::NotRunning)
-        return;
-    m_server.terminate();
-    if (!m_server.waitForFinished(5000)) {
-        m_server.kill();
-        m_server.waitForFinished(2000);
-    }
-}
+void TestAudioInputJack::cleanupTestCase() { m_server.stop(); }
 
 void TestAudioInputJack::inputReachesTheOutputAtAFixedLatencyAcrossCommits_data() {
     QTest::addColumn<int>("workers");

@@ -12,6 +12,7 @@
 #include "engine/EngineTestUtils.hpp"
 #include "engine/SlotEngine.hpp"
 #include "support/FreePort.hpp"
+#include "support/JackServer.hpp"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -172,48 +173,17 @@ private slots:
     void serveOpensTheCaptureAtTheFirstCommitThatNeedsIt();
 
 private:
-    QProcess m_server;
-    QString m_serverName;
+    chronus::test::JackServer m_server;
 };
 
 void TestCaptureOnDemand::initTestCase() {
-    const QString jackd = QStringLiteral(CHRONUS_JACKD);
-    if (jackd.isEmpty() || !QFileInfo(jackd).isExecutable())
-        QSKIP("jackd is not installed (Debian package jackd2; scripts/deps.sh installs it)");
-    m_serverName = QStringLiteral("chronus-cod-test-%1").arg(QCoreApplication::applicationPid());
-    qputenv("JACK_DEFAULT_SERVER", m_serverName.toUtf8());
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("JACK_DEFAULT_SERVER", m_serverName);
-    env.insert("JACK_NO_AUDIO_RESERVATION", "1");
-    m_server.setProcessEnvironment(env);
-    m_server.setProcessChannelMode(QProcess::MergedChannels);
-    m_server.setChildProcessModifier([] { prctl(PR_SET_PDEATHSIG, SIGTERM); });
-    m_server.start(jackd, {"-n", m_serverName, "-d", "dummy", "-r", QString::number(kRate), "-p", QString::number(kPeriod)});
-    QVERIFY2(m_server.waitForStarted(5000), qPrintable("jackd did not start: " + m_server.errorString()));
-    QElapsedTimer timer;
-    timer.start();
-    for (;;) { // the server accepts clients once a driver opens on it: retry that, no fixed sleep
-        audio::DriverConfig config;
-        config.clientName = "chronus-probe";
-        auto opened = audio::openDriver("jack", config);
-        if (opened.ok()) {
-            opened.value().driver->stop();
-            break;
-        }
-        QVERIFY2(timer.elapsed() < 8000 && m_server.state() != QProcess::NotRunning, opened.status().message().c_str());
-        QTest::qWait(50);
-    }
+    if (!chronus::test::JackServer::installed(QStringLiteral(CHRONUS_JACKD)))
+        QSKIP(chronus::test::JackServer::kNotInstalled);
+    const QString failed = m_server.start(QStringLiteral(CHRONUS_JACKD), QStringLiteral("cod-test"), static_cast<int>(kRate), kPeriod);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
 }
 
-void TestCaptureOnDemand::cleanupTestCase() {
-    if (m_server.state() == QProcess::NotRunning)
-        return;
-    m_server.terminate();
-    if (!m_server.waitForFinished(5000)) {
-        m_server.kill();
-        m_server.waitForFinished(2000);
-    }
-}
+void TestCaptureOnDemand::cleanupTestCase() { m_server.stop(); }
 
 void TestCaptureOnDemand::aPatchThatReadsInputOpensTheCaptureWithoutAClick() {
     audio::DriverConfig driverConfig;

@@ -6,6 +6,7 @@
 // back is connected again by the watch thread.
 
 #include "audio/MidiInput.hpp"
+#include "support/JackServer.hpp"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -121,42 +122,17 @@ private:
     // The next event MidiInput delivers (a default one after 5 s without).
     static MidiEvent received(MidiInput& input);
 
-    QProcess m_server;
+    chronus::test::JackServer m_server;
 };
 
 void TestMidiJack::initTestCase() {
-    const QString jackd = QStringLiteral(CHRONUS_JACKD);
-    if (jackd.isEmpty() || !QFileInfo(jackd).isExecutable())
-        QSKIP("jackd is not installed (Debian package jackd2; scripts/deps.sh installs it)");
-    const QString name = QStringLiteral("chronus-midi-test-%1").arg(QCoreApplication::applicationPid());
-    qputenv("JACK_DEFAULT_SERVER", name.toUtf8());
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("JACK_DEFAULT_SERVER", name);
-    env.insert("JACK_NO_AUDIO_RESERVATION", "1");
-    m_server.setProcessEnvironment(env);
-    m_server.setProcessChannelMode(QProcess::MergedChannels);
-    m_server.setChildProcessModifier([] { prctl(PR_SET_PDEATHSIG, SIGTERM); });
-    m_server.start(jackd, {"-n", name, "-d", "dummy", "-r", "48000", "-p", QString::number(kPeriod)});
-    QVERIFY2(m_server.waitForStarted(5000), qPrintable("jackd did not start: " + m_server.errorString()));
-    // The server accepts clients once it is up: retry a listing, no fixed sleep.
-    QElapsedTimer timer;
-    timer.start();
-    while (!MidiInput::listPorts(MidiApi::Jack).ok()) {
-        QVERIFY2(m_server.state() == QProcess::Running, qPrintable("jackd exited: " + m_server.readAll()));
-        QVERIFY2(timer.elapsed() < 8000, "the JACK server did not come up");
-        QTest::qWait(50);
-    }
+    if (!chronus::test::JackServer::installed(QStringLiteral(CHRONUS_JACKD)))
+        QSKIP(chronus::test::JackServer::kNotInstalled);
+    const QString failed = m_server.start(QStringLiteral(CHRONUS_JACKD), QStringLiteral("midi-test"), 48000, kPeriod);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
 }
 
-void TestMidiJack::cleanupTestCase() {
-    if (m_server.state() == QProcess::NotRunning)
-        return;
-    m_server.terminate();
-    if (!m_server.waitForFinished(5000)) {
-        m_server.kill();
-        m_server.waitForFinished(2000);
-    }
-}
+void TestMidiJack::cleanupTestCase() { m_server.stop(); }
 
 MidiEvent TestMidiJack::roundTrip(JackKeyboard& keyboard, MidiInput& input, std::uint8_t note, std::uint32_t offset) {
     keyboard.send(0x91, note, 100, offset);

@@ -11,6 +11,7 @@
 #include "audio/MidiFeed.hpp"
 #include "audio/OpenDriver.hpp"
 #include "engine/EngineTestUtils.hpp"
+#include "support/JackServer.hpp"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -131,47 +132,18 @@ private slots:
     void mappedControllerMovesItsParameterAtAFixedLatency();
 
 private:
-    QProcess m_server;
+    chronus::test::JackServer m_server;
 };
 
 void TestMidiMapJack::initTestCase() {
     qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
-    const QString jackd = QStringLiteral(CHRONUS_JACKD);
-    if (jackd.isEmpty() || !QFileInfo(jackd).isExecutable())
-        QSKIP("jackd is not installed (Debian package jackd2; scripts/deps.sh installs it)");
-    const QString name = QStringLiteral("chronus-map-test-%1").arg(QCoreApplication::applicationPid());
-    qputenv("JACK_DEFAULT_SERVER", name.toUtf8());
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("JACK_DEFAULT_SERVER", name);
-    env.insert("JACK_NO_AUDIO_RESERVATION", "1");
-    m_server.setProcessEnvironment(env);
-    m_server.setProcessChannelMode(QProcess::MergedChannels);
-    m_server.setChildProcessModifier([] { prctl(PR_SET_PDEATHSIG, SIGTERM); });
-    m_server.start(jackd, {"-n", name, "-d", "dummy", "-r", QString::number(kRate), "-p", QString::number(kPeriod)});
-    QVERIFY2(m_server.waitForStarted(5000), qPrintable("jackd did not start: " + m_server.errorString()));
-    // The server takes clients once it is up: retry a client, no fixed sleep.
-    QElapsedTimer timer;
-    timer.start();
-    for (;;) {
-        jack_status_t status{};
-        if (jack_client_t* probe = jack_client_open("probe", JackNoStartServer, &status)) {
-            jack_client_close(probe);
-            break;
-        }
-        QVERIFY2(timer.elapsed() < 8000 && m_server.state() != QProcess::NotRunning, "the JACK server did not come up");
-        QTest::qWait(50);
-    }
+    if (!chronus::test::JackServer::installed(QStringLiteral(CHRONUS_JACKD)))
+        QSKIP(chronus::test::JackServer::kNotInstalled);
+    const QString failed = m_server.start(QStringLiteral(CHRONUS_JACKD), QStringLiteral("map-test"), static_cast<int>(kRate), kPeriod);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
 }
 
-void TestMidiMapJack::cleanupTestCase() {
-    if (m_server.state() == QProcess::NotRunning)
-        return;
-    m_server.terminate();
-    if (!m_server.waitForFinished(5000)) {
-        m_server.kill();
-        m_server.waitForFinished(2000);
-    }
-}
+void TestMidiMapJack::cleanupTestCase() { m_server.stop(); }
 
 void TestMidiMapJack::mappedControllerMovesItsParameterAtAFixedLatency() {
     audio::DriverConfig dc;
@@ -258,7 +230,10 @@ void TestMidiMapJack::mappedControllerMovesItsParameterAtAFixedLatency() {
         const float step = (c.to - c.from) / kRamp;
         for (int i = 0; i < kRamp; ++i) {
             const float want = i + 1 == kRamp ? c.to : c.from + step * static_cast<float>(i + 1);
-            QVERIFY2(std::abs(ctl.at(onset + i) - want) < 1e-4f,
+            const bool onRamp = std::abs(ctl.at(onset + i) - want) < 1e-4f;
+            if (!onRamp && disturbed) // a late cycle leaves a gap in what the recording client got
+                QSKIP("the server reported an xrun or a late event during the run: the recorded ramp proves nothing then");
+            QVERIFY2(onRamp,
                      qPrintable(QStringLiteral("change from %1 at +%2: %3, not %4").arg(c.from).arg(i).arg(ctl.at(onset + i)).arg(want)));
         }
         QCOMPARE(ctl.at(onset + kRamp + 10), c.to);

@@ -9,6 +9,7 @@
 #include "audio/EngineCallback.hpp"
 #include "audio/MidiOutput.hpp"
 #include "engine/SlotEngine.hpp"
+#include "support/JackServer.hpp"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -148,47 +149,18 @@ private slots:
     void engineMidiArrivesOnItsFrames();
 
 private:
-    QProcess m_server;
+    chronus::test::JackServer m_server;
 };
 
 void TestMidiOutJack::initTestCase() {
     qputenv("CHRONUS_SLOT_WORKER", CHRONUS_SLOT_WORKER_BINARY);
-    const QString jackd = QStringLiteral(CHRONUS_JACKD);
-    if (jackd.isEmpty() || !QFileInfo(jackd).isExecutable())
-        QSKIP("jackd is not installed (Debian package jackd2; scripts/deps.sh installs it)");
-    const QString name = QStringLiteral("chronus-midi-out-test-%1").arg(QCoreApplication::applicationPid());
-    qputenv("JACK_DEFAULT_SERVER", name.toUtf8());
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("JACK_DEFAULT_SERVER", name);
-    env.insert("JACK_NO_AUDIO_RESERVATION", "1");
-    m_server.setProcessEnvironment(env);
-    m_server.setProcessChannelMode(QProcess::MergedChannels);
-    m_server.setChildProcessModifier([] { prctl(PR_SET_PDEATHSIG, SIGTERM); });
-    m_server.start(jackd, {"-n", name, "-d", "dummy", "-r", "48000", "-p", QString::number(kPeriod)});
-    QVERIFY2(m_server.waitForStarted(5000), qPrintable("jackd did not start: " + m_server.errorString()));
-    QElapsedTimer timer;
-    timer.start();
-    for (;;) { // the server accepts clients once it is up
-        jack_status_t status{};
-        if (jack_client_t* probe = jack_client_open("probe", JackNoStartServer, &status)) {
-            jack_client_close(probe);
-            break;
-        }
-        QVERIFY2(m_server.state() == QProcess::Running, qPrintable("jackd exited: " + m_server.readAll()));
-        QVERIFY2(timer.elapsed() < 8000, "the JACK server did not come up");
-        QTest::qWait(50);
-    }
+    if (!chronus::test::JackServer::installed(QStringLiteral(CHRONUS_JACKD)))
+        QSKIP(chronus::test::JackServer::kNotInstalled);
+    const QString failed = m_server.start(QStringLiteral(CHRONUS_JACKD), QStringLiteral("midi-out-test"), 48000, kPeriod);
+    QVERIFY2(failed.isEmpty(), qPrintable(failed));
 }
 
-void TestMidiOutJack::cleanupTestCase() {
-    if (m_server.state() == QProcess::NotRunning)
-        return;
-    m_server.terminate();
-    if (!m_server.waitForFinished(5000)) {
-        m_server.kill();
-        m_server.waitForFinished(2000);
-    }
-}
+void TestMidiOutJack::cleanupTestCase() { m_server.stop(); }
 
 void TestMidiOutJack::engineMidiArrivesOnItsFrames_data() {
     QTest::addColumn<int>("workers");
