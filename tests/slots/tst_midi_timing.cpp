@@ -8,6 +8,7 @@
 // a clock following it steps exactly the MIDI latency after its ticks, and goes on from the tick it
 // was at in a patch rebuilt by a commit, and through a failover.
 
+#include "DeviceClockCallback.hpp"
 #include "SlotRig.hpp"
 #include "engine/EngineTestUtils.hpp"
 #include "support/Sanitized.hpp"
@@ -25,39 +26,9 @@ namespace {
 constexpr double kRate = 48000.0;
 constexpr int kBlock = 64;
 constexpr int kRing = 4;
-constexpr std::int64_t kDeviceBase = 1'000'000'000; // a device clock that did not start at 0
+constexpr std::int64_t kDeviceBase = chronus::test::kDeviceClockBase;
 
-// Plays the engine, marking each callback's device frame first, and records the left channel of
-// every frame from the stream's start (index = device frame - kDeviceBase).
-class DeviceClockCallback final : public chronus::audio::AudioCallback {
-public:
-    DeviceClockCallback(SlotEngine& engine, std::size_t capacity) : m_engine(engine), m_left(capacity) {}
-    void process(float* out, const chronus::audio::CallbackInfo& info) noexcept override {
-        const auto position = static_cast<std::int64_t>(info.framePosition);
-        m_engine.markDeviceFrame(kDeviceBase + position);
-        m_engine.process(out, info.frames);
-        for (int i = 0; i < info.frames && static_cast<std::size_t>(position + i) < m_left.size(); ++i)
-            m_left[static_cast<std::size_t>(position + i)] = out[2 * i];
-        m_frames.store(position + info.frames, std::memory_order_release);
-    }
-    // Frames played so far; the device frame of the next callback is kDeviceBase + this.
-    std::int64_t frames() const { return m_frames.load(std::memory_order_acquire); }
-    bool waitFrames(std::int64_t n) const {
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-        while (frames() < n)
-            if (std::chrono::steady_clock::now() > deadline)
-                return false;
-            else
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
-        return true;
-    }
-    const std::vector<float>& left() const { return m_left; }
-
-private:
-    SlotEngine& m_engine;
-    std::vector<float> m_left;
-    std::atomic<std::int64_t> m_frames{0};
-};
+using chronus::test::DeviceClockCallback;
 
 MidiEvent note(bool on, std::int64_t deviceFrame, std::uint8_t key = 60) {
     MidiEvent e;
